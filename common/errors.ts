@@ -1,0 +1,82 @@
+/**
+ * The one error class of mpcid, with a closed set of stable codes.
+ *
+ * Codes are part of the public contract: clients branch on them, so they never change meaning.
+ * Messages are for humans and may change. Messages never carry secret material (shares, nonces,
+ * tokens); verification failures say little on purpose.
+ */
+
+/** Every code mpcid can report, with the gRPC status class it maps to. */
+export const ERROR_CODES = {
+  /** A request field is missing or has the wrong shape. */
+  MALFORMED_INPUT: 'INVALID_ARGUMENT',
+  /** A byte field has the wrong length. */
+  BAD_LENGTH: 'INVALID_ARGUMENT',
+  /** A group element is not a canonical encoding of a prime-order, non-identity point. */
+  MALFORMED_POINT: 'INVALID_ARGUMENT',
+  /** A scalar is not canonical (>= group order) or is zero where zero is forbidden. */
+  MALFORMED_SCALAR: 'INVALID_ARGUMENT',
+  /** A participant index is outside the identity's access structure, or repeated. */
+  BAD_PARTICIPANT: 'INVALID_ARGUMENT',
+  /** A message or field is larger than the configured limit. */
+  MESSAGE_TOO_LARGE: 'INVALID_ARGUMENT',
+  /** Configuration does not satisfy the schema. */
+  CONFIG_INVALID: 'INVALID_ARGUMENT',
+  /** No identity with this id is enrolled on the node. */
+  UNKNOWN_IDENTITY: 'NOT_FOUND',
+  /** The nonce commitment is not one this oracle handed out, or it was already used. */
+  UNKNOWN_NONCE: 'NOT_FOUND',
+  /** No enrollment is in progress for this join token. */
+  UNKNOWN_ENROLLMENT: 'NOT_FOUND',
+  /** The join token is not one this cluster issued. */
+  TOKEN_INVALID: 'PERMISSION_DENIED',
+  /** The join token's lifetime is over. */
+  TOKEN_EXPIRED: 'PERMISSION_DENIED',
+  /** The join token was already used (or is being used by another enrollment). */
+  TOKEN_USED: 'PERMISSION_DENIED',
+  /** A request claiming to come from an identity's agent is not signed by its session key. */
+  SESSION_AUTH_FAILED: 'PERMISSION_DENIED',
+  /** An enrollment message arrived out of order. */
+  ENROLLMENT_STATE: 'FAILED_PRECONDITION',
+  /** Distributed key generation failed verification (a participant's data is inconsistent). */
+  DKG_FAILED: 'FAILED_PRECONDITION',
+  /** An oracle returned a signature share that does not verify; the message names the oracle. */
+  BAD_SIGNATURE_SHARE: 'INTERNAL',
+  /** Fewer than a quorum of oracles could be reached. */
+  QUORUM_UNAVAILABLE: 'UNAVAILABLE',
+  /** A peer could not be reached or did not answer in time. */
+  PEER_UNAVAILABLE: 'UNAVAILABLE',
+  /** The agent is not ready to serve (state not loaded). */
+  NOT_READY: 'UNAVAILABLE',
+  /** Persisted state failed its integrity check and was not used. */
+  STATE_CORRUPT: 'DATA_LOSS',
+  /** A bug or an unexpected failure; details are in the server log only. */
+  INTERNAL: 'INTERNAL',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+export type StatusClass = (typeof ERROR_CODES)[ErrorCode];
+
+/** The error every mpcid module throws for an expected failure. */
+export class MpcidError extends Error {
+  override readonly name = 'MpcidError';
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+  /** The gRPC status class this error maps to. */
+  get status(): StatusClass {
+    return ERROR_CODES[this.code];
+  }
+}
+
+/** True when `code` is one of the stable error codes. */
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code);
+}
+
+/** Throws an MpcidError when `cond` is false. */
+export function ensure(cond: unknown, code: ErrorCode, message: string): asserts cond {
+  if (!cond) throw new MpcidError(code, message);
+}
