@@ -48,6 +48,8 @@ export const ERROR_CODES = {
   PEER_UNAVAILABLE: 'UNAVAILABLE',
   /** The agent is not ready to serve (state not loaded). */
   NOT_READY: 'UNAVAILABLE',
+  /** Too many requests of this kind are in flight; retry later. */
+  RATE_LIMITED: 'RESOURCE_EXHAUSTED',
   /** Persisted state failed its integrity check and was not used. */
   STATE_CORRUPT: 'DATA_LOSS',
   /** A bug or an unexpected failure; details are in the server log only. */

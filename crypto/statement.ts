@@ -13,10 +13,12 @@ export type Field = Uint8Array | string | number;
 /** Domains of every statement mpcid signs. Adding one is a protocol change. */
 export const DOMAINS = {
   joinToken: 'mpcid/join-token/v1',
+  dkgContext: 'mpcid/dkg/context/v1',
+  enrollBegin: 'mpcid/dkg/agent-begin/v1',
   dkgRound1: 'mpcid/dkg/oracle-round1/v1',
-  dkgRound2: 'mpcid/dkg/oracle-round2/v1',
   enrolled: 'mpcid/dkg/enrolled/v1',
   signRequest: 'mpcid/sign-request/v1',
+  nonceRequest: 'mpcid/nonce-request/v1',
 } as const;
 export type Domain = (typeof DOMAINS)[keyof typeof DOMAINS];
 

@@ -1,0 +1,52 @@
+/** `mpcid agent run`: loads the state dir and serves the Workload API on a Unix socket. */
+import { chmodSync, rmSync } from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
+import { bind, SERVER_OPTIONS, services, shutdown } from '../common/grpc.js';
+import { LOG, type Logger } from '../common/log.js';
+import { Cosigner, type CosignerOptions } from './cosigner.js';
+import { closeOracles, connectOracles } from './oracles.js';
+import { readState } from './state.js';
+import { workloadHandlers } from './workload.js';
+
+export interface RunningAgent {
+  readonly identityId: string;
+  readonly socket: string;
+  stop(): Promise<void>;
+}
+
+export async function startAgent(
+  opts: { stateDir: string; socket: string; log: Logger } & CosignerOptions,
+): Promise<RunningAgent> {
+  const { log } = opts;
+  const state = readState(opts.stateDir);
+  const clients = connectOracles(state.cluster);
+  const cosigner = new Cosigner(state, clients, log, opts);
+  const server = new grpc.Server(SERVER_OPTIONS);
+  server.addService(
+    services().workload.mpcid.agent.v1.Workload.service,
+    workloadHandlers(state, cosigner, log),
+  );
+  rmSync(opts.socket, { force: true });
+  await bind(server, `unix://${opts.socket}`);
+  // Workloads of the same user or group may use the socket; others may not.
+  chmodSync(opts.socket, 0o660);
+  log.info(
+    { [LOG.identity]: state.identityId, [LOG.name]: state.name, socket: opts.socket },
+    'agent serving the Workload API',
+  );
+  void cosigner.prefetch();
+  let stopping: Promise<void> | undefined;
+  return {
+    identityId: state.identityId,
+    socket: opts.socket,
+    stop() {
+      stopping ??= (async () => {
+        await shutdown(server);
+        closeOracles(clients);
+        rmSync(opts.socket, { force: true });
+        log.info('agent stopped');
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,256 @@
+/**
+ * The agent's side of enrollment (docs/protocol.md §4). The agent runs its w DKG participants
+ * locally, relays the oracles' signed round-1 messages and sealed round-2 shares between them,
+ * and writes its state only after all n oracles have confirmed the same key and transcript.
+ */
+import { randomBytes } from 'node:crypto';
+import { MpcidError } from '../common/errors.js';
+import { call, fromServiceError } from '../common/grpc.js';
+import { parseJoinToken } from '../common/jointoken.js';
+import { LOG, type Logger } from '../common/log.js';
+import {
+  beginFields,
+  DOMAINS,
+  enrolledFields,
+  enrollmentContext,
+  oracleRound1Fields,
+  round1FromWire,
+  round1ToWire,
+} from '../common/protocol.js';
+import { accessStructure, agentParticipants } from '../crypto/access.js';
+import { abytes, equalBytes, fromB64u } from '../crypto/bytes.js';
+import { generateEd25519 } from '../crypto/ed25519.js';
+import { DkgParticipant, type Round1Package, round1Digest } from '../crypto/frost.js';
+import { jwkThumbprint } from '../crypto/jwk.js';
+import { BOX_KEY_LEN, generateBoxKey, openShare, sealShare } from '../crypto/seal.js';
+import { Secret } from '../crypto/secret.js';
+import { signStatement, verifyStatement } from '../crypto/statement.js';
+import type { OracleRound1__Output } from '../proto/gen/mpcid/oracle/v1/OracleRound1.js';
+import type { SealedShare } from '../proto/gen/mpcid/oracle/v1/SealedShare.js';
+import { closeOracles, connectOracles, type OracleClient } from './oracles.js';
+import { type AgentState, hasState, writeState } from './state.js';
+
+export interface EnrollOptions {
+  token: string;
+  stateDir: string;
+  log: Logger;
+  /** Deadline of each call to an oracle. */
+  deadlineMs?: number;
+}
+
+/** Runs one call on every oracle; every oracle must answer (the DKG needs all n). */
+async function onAll<T>(
+  clients: OracleClient[],
+  what: string,
+  f: (c: OracleClient) => Promise<T>,
+): Promise<T[]> {
+  const results = await Promise.allSettled(clients.map(f));
+  const failed = results.flatMap((r, i) =>
+    r.status === 'rejected'
+      ? [{ c: clients[i]!, e: fromServiceError(r.reason, `oracle ${clients[i]!.nodeId}`) }]
+      : [],
+  );
+  if (failed.length === 0) return results.map((r) => (r as PromiseFulfilledResult<T>).value);
+  // A refusal from an oracle (bad token, ...) matters more than an unreachable one.
+  const refusal = failed.find((f) => f.e.code !== 'PEER_UNAVAILABLE');
+  if (refusal) throw new MpcidError(refusal.e.code, `${what}: ${refusal.e.message}`);
+  const names = failed.map((f) => `oracle ${f.c.nodeId} at ${f.c.address}`).join(', ');
+  throw new MpcidError(
+    'QUORUM_UNAVAILABLE',
+    `${what}: enrollment needs all ${clients.length} oracles; ${clients.length - failed.length} reachable (unreachable: ${names})`,
+  );
+}
+
+export async function enroll(opts: EnrollOptions): Promise<AgentState> {
+  const { log } = opts;
+  const deadline = opts.deadlineMs ?? 15_000;
+  if (hasState(opts.stateDir)) {
+    throw new MpcidError(
+      'ENROLLMENT_STATE',
+      `${opts.stateDir} already holds an enrolled identity; use a new state dir`,
+    );
+  }
+  const { claims } = parseJoinToken(opts.token);
+  const as = accessStructure(claims.cluster.n, claims.cluster.t);
+  const { n } = as;
+  const session = generateEd25519();
+  const sessionKey = new Secret(session.seed, 'session-key');
+  const box = generateBoxKey();
+  const mine = agentParticipants(as).map((p) => new DkgParticipant(as, p));
+  const agentRound1 = mine.map((d) => d.round1);
+  const context = enrollmentContext(claims, session.publicKey);
+  const clients = connectOracles(claims.cluster);
+  try {
+    // Round 1: present the token and our round-1; collect each oracle's signed round-1.
+    const sessionSignature = signStatement(
+      sessionKey,
+      DOMAINS.enrollBegin,
+      ...beginFields(context, box.publicKey, agentRound1),
+    );
+    const begun = await onAll(clients, 'BeginEnrollment', (c) =>
+      call(
+        c.enrollment,
+        c.enrollment.BeginEnrollment,
+        {
+          joinToken: opts.token,
+          sessionPublicKey: Buffer.from(session.publicKey),
+          agentBoxPublicKey: Buffer.from(box.publicKey),
+          agentRound1: agentRound1.map(round1ToWire),
+          sessionSignature: Buffer.from(sessionSignature),
+        },
+        deadline,
+      ),
+    );
+    const oracleRound1: OracleRound1__Output[] = [];
+    const oracleBox = new Map<number, Uint8Array>();
+    const oraclePkgs: Round1Package[] = [];
+    begun.forEach((res, i) => {
+      const c = clients[i]!;
+      const r1 = res.round1;
+      if (!r1 || r1.nodeId !== c.nodeId)
+        throw new MpcidError('DKG_FAILED', `oracle ${c.nodeId} answered as another node`);
+      const pkg = round1FromWire(as, r1.package, `round-1 of oracle ${c.nodeId}`);
+      if (pkg.participant !== c.nodeId)
+        throw new MpcidError('DKG_FAILED', `oracle ${c.nodeId} used participant ${pkg.participant}`);
+      const boxKey = abytes(new Uint8Array(r1.boxPublicKey), `oracle ${c.nodeId} box key`, BOX_KEY_LEN);
+      const nodeKey = fromB64u(
+        claims.cluster.oracles.find((o) => o.id === c.nodeId)!.publicKey,
+        'publicKey',
+        32,
+      );
+      verifyStatement(
+        nodeKey,
+        new Uint8Array(r1.signature),
+        `round-1 of oracle ${c.nodeId}`,
+        DOMAINS.dkgRound1,
+        oracleRound1Fields(context, c.nodeId, boxKey, pkg),
+        'DKG_FAILED',
+      );
+      oracleRound1.push(r1);
+      oracleBox.set(c.nodeId, boxKey);
+      oraclePkgs.push(pkg);
+    });
+    const all = [...oraclePkgs, ...agentRound1];
+
+    // Round 2: our shares (sealed to each oracle, kept locally between our own participants).
+    const local = new Map<number, Map<number, Secret>>(); // recipient -> sender -> share
+    const toOracle = new Map<number, SealedShare[]>();
+    for (const d of mine) {
+      const sender = d.round1.participant;
+      for (const [recipient, share] of d.round2(all)) {
+        if (recipient > n) {
+          if (!local.has(recipient)) local.set(recipient, new Map());
+          local.get(recipient)!.set(sender, share);
+          continue;
+        }
+        const sealed = sealShare({
+          senderKey: box.secretKey,
+          recipientPublic: oracleBox.get(recipient)!,
+          context,
+          sender,
+          recipient,
+          share,
+        });
+        share.wipe();
+        if (!toOracle.has(recipient)) toOracle.set(recipient, []);
+        toOracle.get(recipient)!.push({ sender, recipient, sealed: Buffer.from(sealed) });
+      }
+    }
+    const exchanged = await onAll(clients, 'ExchangeShares', (c) =>
+      call(
+        c.enrollment,
+        c.enrollment.ExchangeShares,
+        { tokenId: claims.jti, oracleRound1, agentShares: toOracle.get(c.nodeId) ?? [] },
+        deadline,
+      ),
+    );
+    // Route every oracle's sealed shares: to other oracles via FinishEnrollment, to us locally.
+    const forOracle = new Map<number, SealedShare[]>();
+    exchanged.forEach((res, i) => {
+      const from = clients[i]!.nodeId;
+      for (const s of res.shares) {
+        if (s.sender !== from)
+          throw new MpcidError('DKG_FAILED', `oracle ${from} sent a share as participant ${s.sender}`);
+        if (s.recipient > n) {
+          if (!local.has(s.recipient)) local.set(s.recipient, new Map());
+          const share = openShare({
+            recipientKey: box.secretKey,
+            senderPublic: oracleBox.get(from)!,
+            context,
+            sender: from,
+            recipient: s.recipient,
+            sealed: new Uint8Array(s.sealed),
+          });
+          local.get(s.recipient)!.set(from, share);
+        } else {
+          if (!forOracle.has(s.recipient)) forOracle.set(s.recipient, []);
+          forOracle.get(s.recipient)!.push(s);
+        }
+      }
+    });
+
+    // Round 3: every oracle finishes and confirms; we finish our own participants.
+    const finished = await onAll(clients, 'FinishEnrollment', (c) =>
+      call(
+        c.enrollment,
+        c.enrollment.FinishEnrollment,
+        { tokenId: claims.jti, shares: forOracle.get(c.nodeId) ?? [] },
+        deadline,
+      ),
+    );
+    const results = mine.map((d) => d.finish(all, local.get(d.round1.participant) ?? new Map()));
+    const group = results[0]!.group;
+    if (!results.every((r) => equalBytes(r.group.groupPublicKey, group.groupPublicKey))) {
+      throw new MpcidError('DKG_FAILED', 'agent participants derived different group keys');
+    }
+    const identityId = jwkThumbprint(group.groupPublicKey);
+    const digest = round1Digest(context, all);
+    finished.forEach((res, i) => {
+      const c = clients[i]!;
+      const e = res.enrolled;
+      const nodeKey = fromB64u(
+        claims.cluster.oracles.find((o) => o.id === c.nodeId)!.publicKey,
+        'publicKey',
+        32,
+      );
+      if (!e || e.nodeId !== c.nodeId || e.identityId !== identityId)
+        throw new MpcidError('DKG_FAILED', `oracle ${c.nodeId} confirmed a different identity`);
+      if (
+        !equalBytes(new Uint8Array(e.groupPublicKey), group.groupPublicKey) ||
+        !equalBytes(new Uint8Array(e.round1Digest), digest)
+      ) {
+        throw new MpcidError('DKG_FAILED', `oracle ${c.nodeId} saw a different key or round-1 set`);
+      }
+      verifyStatement(
+        nodeKey,
+        new Uint8Array(e.signature),
+        `confirmation of oracle ${c.nodeId}`,
+        DOMAINS.enrolled,
+        enrolledFields(context, c.nodeId, identityId, group.groupPublicKey, digest),
+        'DKG_FAILED',
+      );
+    });
+    const state: AgentState = {
+      cluster: claims.cluster,
+      name: claims.name,
+      identityId,
+      group,
+      shares: results.map((r) => r.share),
+      sessionKey,
+      sessionPublicKey: session.publicKey,
+      enrolledAt: Date.now(),
+    };
+    writeState(opts.stateDir, state);
+    log.info({ [LOG.identity]: identityId, [LOG.name]: claims.name }, 'enrolled');
+    return state;
+  } finally {
+    for (const d of mine) d.abandon();
+    box.secretKey.wipe();
+    closeOracles(clients);
+  }
+}
+
+/** A random 16-byte request id. */
+export function requestId(): Uint8Array {
+  return new Uint8Array(randomBytes(16));
+}

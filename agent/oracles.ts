@@ -1,0 +1,36 @@
+/** gRPC clients from the agent to each oracle of its cluster. */
+import * as grpc from '@grpc/grpc-js';
+import type { ClusterConfig } from '../common/config.js';
+import { CLIENT_OPTIONS, services } from '../common/grpc.js';
+import type { EnrollmentClient } from '../proto/gen/mpcid/oracle/v1/Enrollment.js';
+import type { SignerClient } from '../proto/gen/mpcid/oracle/v1/Signer.js';
+
+export interface OracleClient {
+  readonly nodeId: number;
+  readonly address: string;
+  readonly enrollment: EnrollmentClient;
+  readonly signer: SignerClient;
+}
+
+export function connectOracles(cluster: ClusterConfig): OracleClient[] {
+  const v1 = services().oracle.mpcid.oracle.v1;
+  return [...cluster.oracles]
+    .sort((a, b) => a.id - b.id)
+    .map((o) => {
+      const creds = grpc.credentials.createInsecure();
+      const enrollment = new v1.Enrollment(o.address, creds, CLIENT_OPTIONS);
+      // Share one channel between the two services.
+      const signer = new v1.Signer(o.address, creds, {
+        ...CLIENT_OPTIONS,
+        channelOverride: enrollment.getChannel(),
+      });
+      return { nodeId: o.id, address: o.address, enrollment, signer };
+    });
+}
+
+export function closeOracles(clients: readonly OracleClient[]): void {
+  for (const c of clients) {
+    c.signer.close();
+    c.enrollment.close();
+  }
+}

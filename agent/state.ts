@@ -1,0 +1,145 @@
+/**
+ * The agent's state dir: one file, state.json, mode 0600 in a 0700 dir, written atomically
+ * (temp file, fsync, rename, fsync dir) and sealed with a SHA-256 checksum so a truncated or
+ * corrupted file is detected and reported (STATE_CORRUPT), never half-used.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { type ClusterConfig, ClusterSchema } from '../common/config.js';
+import { MpcidError } from '../common/errors.js';
+import { writeFileDurable } from '../common/fsutil.js';
+import { accessStructure } from '../crypto/access.js';
+import { fromB64u, toB64u, utf8Bytes } from '../crypto/bytes.js';
+import { ed25519PublicKey } from '../crypto/ed25519.js';
+import { checkGroupPublic, checkKeyShare, type GroupPublic, type KeyShare } from '../crypto/frost.js';
+import { sha256 } from '../crypto/hash.js';
+import { jwkThumbprint } from '../crypto/jwk.js';
+import { Secret } from '../crypto/secret.js';
+
+export const STATE_FILE = 'state.json';
+const STATE_VERSION = 1;
+
+const b64u = z.string().regex(/^[A-Za-z0-9_-]*$/);
+const FileSchema = z.strictObject({
+  version: z.literal(STATE_VERSION),
+  cluster: ClusterSchema,
+  identity: z.strictObject({
+    name: z.string(),
+    identityId: z.string(),
+    alg: z.literal('EdDSA'),
+    publicKey: b64u,
+    commitments: z.array(b64u),
+    verifyingShares: z.array(b64u),
+    enrolledAt: z.number().int(),
+  }),
+  shares: z.array(z.strictObject({ participant: z.number().int(), signingShare: b64u })),
+  sessionKey: b64u,
+  checksum: b64u,
+});
+type StateFile = z.infer<typeof FileSchema>;
+
+/** The agent's durable state, decoded and checked. */
+export interface AgentState {
+  readonly cluster: ClusterConfig;
+  readonly name: string;
+  readonly identityId: string;
+  readonly group: GroupPublic;
+  readonly shares: readonly KeyShare[];
+  readonly sessionKey: Secret;
+  readonly sessionPublicKey: Uint8Array;
+  readonly enrolledAt: number;
+}
+
+function checksum(body: Omit<StateFile, 'checksum'>): string {
+  return toB64u(sha256(utf8Bytes(JSON.stringify(body))));
+}
+
+export function statePath(dir: string): string {
+  return join(dir, STATE_FILE);
+}
+
+export function hasState(dir: string): boolean {
+  return existsSync(statePath(dir));
+}
+
+export function writeState(dir: string, s: AgentState): void {
+  const body: Omit<StateFile, 'checksum'> = {
+    version: STATE_VERSION,
+    cluster: s.cluster,
+    identity: {
+      name: s.name,
+      identityId: s.identityId,
+      alg: 'EdDSA',
+      publicKey: toB64u(s.group.groupPublicKey),
+      commitments: s.group.commitments.map(toB64u),
+      verifyingShares: s.group.verifyingShares.map(toB64u),
+      enrolledAt: s.enrolledAt,
+    },
+    shares: s.shares.map((k) => ({
+      participant: k.participant,
+      signingShare: toB64u(k.signingShare.expose()),
+    })),
+    sessionKey: toB64u(s.sessionKey.expose()),
+  };
+  writeFileDurable(
+    statePath(dir),
+    `${JSON.stringify({ ...body, checksum: checksum(body) }, null, 2)}\n`,
+    0o600,
+  );
+}
+
+/** Reads and fully checks the state; any inconsistency is STATE_CORRUPT naming what failed. */
+export function readState(dir: string): AgentState {
+  const file = statePath(dir);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT')
+      throw new MpcidError('NOT_READY', `no agent state in ${dir}; run mpcid agent enroll first`);
+    throw new MpcidError('STATE_CORRUPT', `cannot read ${file}: ${code ?? 'error'}`);
+  }
+  const corrupt = (why: string) => new MpcidError('STATE_CORRUPT', `${file}: ${why}; refusing to use it`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw corrupt('not valid JSON (truncated?)');
+  }
+  const parsed = FileSchema.safeParse(raw);
+  if (!parsed.success) throw corrupt('unexpected structure');
+  const { checksum: sum, ...body } = parsed.data;
+  if (checksum(body) !== sum) throw corrupt('checksum mismatch');
+  try {
+    const as = accessStructure(body.cluster.n, body.cluster.t);
+    const group = checkGroupPublic(
+      as,
+      body.identity.commitments.map((c) => fromB64u(c, 'commitment')),
+      body.identity.verifyingShares.map((v) => fromB64u(v, 'verifyingShare')),
+    );
+    if (jwkThumbprint(group.groupPublicKey) !== body.identity.identityId) throw new Error('identity id');
+    const shares = body.shares.map((k) => ({
+      participant: k.participant,
+      signingShare: new Secret(fromB64u(k.signingShare, 'share', 32), 'signing-share'),
+    }));
+    const expected = Array.from({ length: as.w }, (_, i) => as.n + 1 + i);
+    if (shares.length !== as.w || !shares.every((k, i) => k.participant === expected[i]))
+      throw new Error('participants');
+    for (const k of shares) checkKeyShare(group, k);
+    const sessionKey = new Secret(fromB64u(body.sessionKey, 'sessionKey', 32), 'session-key');
+    return {
+      cluster: body.cluster,
+      name: body.identity.name,
+      identityId: body.identity.identityId,
+      group,
+      shares,
+      sessionKey,
+      sessionPublicKey: ed25519PublicKey(sessionKey.expose()),
+      enrolledAt: body.identity.enrolledAt,
+    };
+  } catch {
+    throw corrupt('key material is inconsistent');
+  }
+}

@@ -1,0 +1,249 @@
+#!/usr/bin/env node
+/**
+ * The mpcid command. Output meant for programs goes to stdout (one JSON line or one token);
+ * logs and errors go to stderr. Exit status: 0 ok, 1 failure, 2 usage error.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startAgent } from '../agent/daemon.js';
+import { enroll } from '../agent/enroll.js';
+import { freePorts, initCluster } from '../common/cluster.js';
+import { loadOracleConfig } from '../common/config.js';
+import { MpcidError } from '../common/errors.js';
+import { call, fromServiceError } from '../common/grpc.js';
+import { createLogger } from '../common/log.js';
+import { startOracle } from '../oracle/node.js';
+import { adminClient, workloadClient } from './clients.js';
+import { devUp } from './dev.js';
+
+const USAGE = `usage:
+  mpcid oracle --config FILE
+  mpcid cluster init --dir DIR [--oracles N] [--quorum T] [--host H | --hosts H1,H2,..]
+                     [--listen-host H] [--port P --admin-port Q] [--cluster-id ID]
+  mpcid config check FILE
+  mpcid token create --admin ADDR --name NAME [--ttl SECONDS]
+  mpcid identities list --admin ADDR
+  mpcid agent enroll (--token TOKEN | --token-file FILE) --state DIR
+  mpcid agent run --state DIR --socket PATH
+  mpcid sign --socket PATH --in FILE
+  mpcid dev up [--dir DIR] [--oracles N] [--quorum T]`;
+
+class UsageError extends Error {}
+
+function opts(args: string[], spec: Record<string, 'string' | 'boolean'>) {
+  try {
+    const { values, positionals } = parseArgs({
+      args,
+      options: Object.fromEntries(Object.entries(spec).map(([k, type]) => [k, { type }])),
+      allowPositionals: true,
+      strict: true,
+    });
+    return { values: values as Record<string, string | boolean | undefined>, positionals };
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+function str(v: Record<string, string | boolean | undefined>, k: string): string {
+  const x = v[k];
+  if (typeof x !== 'string' || x === '') throw new UsageError(`--${k} is required`);
+  return x;
+}
+
+function int(v: Record<string, string | boolean | undefined>, k: string, dflt: number): number {
+  const x = v[k];
+  if (x === undefined) return dflt;
+  const n = Number(x);
+  if (typeof x !== 'string' || !Number.isSafeInteger(n) || n < 0)
+    throw new UsageError(`--${k} must be a non-negative integer`);
+  return n;
+}
+
+function waitForSignal(stop: () => Promise<void>): void {
+  const handler = () => {
+    void stop().then(() => process.exit(0));
+  };
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [cmd, sub, ...rest] = argv;
+  const key = cmd === 'oracle' || cmd === 'sign' ? cmd : `${cmd} ${sub}`;
+  const args = cmd === 'oracle' || cmd === 'sign' ? argv.slice(1) : rest;
+  switch (key) {
+    case 'oracle': {
+      const { values } = opts(args, { config: 'string' });
+      const config = loadOracleConfig(str(values, 'config'));
+      const oracle = await startOracle(config);
+      waitForSignal(() => oracle.stop());
+      return;
+    }
+    case 'cluster init': {
+      const { values } = opts(args, {
+        dir: 'string',
+        oracles: 'string',
+        quorum: 'string',
+        host: 'string',
+        hosts: 'string',
+        'listen-host': 'string',
+        port: 'string',
+        'admin-port': 'string',
+        'cluster-id': 'string',
+      });
+      const n = int(values, 'oracles', 3);
+      const t = int(values, 'quorum', Math.floor(n / 2) + 1);
+      const hosts =
+        typeof values['hosts'] === 'string'
+          ? values['hosts'].split(',')
+          : Array(n).fill(values['host'] ?? '127.0.0.1');
+      if (hosts.length !== n) throw new UsageError(`--hosts must list ${n} hosts`);
+      let ports: number[];
+      let adminPorts: number[];
+      if (values['port'] !== undefined) {
+        const p = int(values, 'port', 0);
+        const q = int(values, 'admin-port', p + 100);
+        const same = new Set(hosts).size === n;
+        ports = hosts.map((_, i) => (same ? p : p + i));
+        adminPorts = hosts.map((_, i) => (same ? q : q + i));
+      } else {
+        const free = await freePorts(2 * n);
+        ports = free.slice(0, n);
+        adminPorts = free.slice(n);
+      }
+      const clusterId = values['cluster-id'];
+      const r = initCluster({
+        dir: resolve(str(values, 'dir')),
+        n,
+        t,
+        hosts,
+        ports,
+        adminPorts,
+        ...(typeof values['listen-host'] === 'string' ? { listenHost: values['listen-host'] } : {}),
+        ...(typeof clusterId === 'string' ? { clusterId } : {}),
+      });
+      process.stdout.write(`${JSON.stringify({ cluster: r.cluster.id, configs: r.configFiles })}\n`);
+      return;
+    }
+    case 'config check': {
+      const { positionals } = opts(args, {});
+      if (positionals.length !== 1) throw new UsageError('config check takes one FILE');
+      const c = loadOracleConfig(positionals[0]!);
+      process.stdout.write(
+        `ok: oracle ${c.nodeId} of cluster ${c.cluster.id} (n=${c.cluster.n}, t=${c.cluster.t})\n`,
+      );
+      return;
+    }
+    case 'token create': {
+      const { values } = opts(args, { admin: 'string', name: 'string', ttl: 'string' });
+      const admin = adminClient(str(values, 'admin'));
+      try {
+        const res = await call(
+          admin,
+          admin.CreateJoinToken,
+          { name: str(values, 'name'), ttlSeconds: int(values, 'ttl', 0) },
+          10_000,
+        );
+        process.stdout.write(`${res.token}\n`);
+      } catch (e) {
+        throw fromServiceError(e, 'token create');
+      } finally {
+        admin.close();
+      }
+      return;
+    }
+    case 'identities list': {
+      const { values } = opts(args, { admin: 'string' });
+      const admin = adminClient(str(values, 'admin'));
+      try {
+        let pageToken = '';
+        do {
+          const res = await call(admin, admin.ListIdentities, { pageSize: 100, pageToken }, 10_000);
+          for (const i of res.identities) {
+            process.stdout.write(
+              `${JSON.stringify({ ...i, publicKey: i.publicKey.toString('base64url') })}\n`,
+            );
+          }
+          pageToken = res.nextPageToken;
+        } while (pageToken);
+      } catch (e) {
+        throw fromServiceError(e, 'identities list');
+      } finally {
+        admin.close();
+      }
+      return;
+    }
+    case 'agent enroll': {
+      const { values } = opts(args, { token: 'string', 'token-file': 'string', state: 'string' });
+      const token =
+        typeof values['token-file'] === 'string'
+          ? readFileSync(values['token-file'], 'utf8').trim()
+          : str(values, 'token');
+      const state = await enroll({
+        token,
+        stateDir: resolve(str(values, 'state')),
+        log: createLogger('agent'),
+      });
+      process.stdout.write(
+        `${JSON.stringify({ name: state.name, kid: state.identityId, alg: 'EdDSA', publicKey: Buffer.from(state.group.groupPublicKey).toString('base64url') })}\n`,
+      );
+      return;
+    }
+    case 'agent run': {
+      const { values } = opts(args, { state: 'string', socket: 'string' });
+      const agent = await startAgent({
+        stateDir: resolve(str(values, 'state')),
+        socket: resolve(str(values, 'socket')),
+        log: createLogger('agent'),
+      });
+      waitForSignal(() => agent.stop());
+      return;
+    }
+    case 'sign': {
+      const { values } = opts(args, { socket: 'string', in: 'string' });
+      const input = str(values, 'in');
+      const message = input === '-' ? readFileSync(0) : readFileSync(input);
+      const wl = workloadClient(resolve(str(values, 'socket')));
+      try {
+        const res = await call(wl, wl.Sign, { message }, 30_000);
+        process.stdout.write(
+          `${JSON.stringify({ alg: res.alg, kid: res.kid, publicKey: res.publicKey.toString('base64url'), signature: res.signature.toString('base64url') })}\n`,
+        );
+      } catch (e) {
+        throw fromServiceError(e, 'sign');
+      } finally {
+        wl.close();
+      }
+      return;
+    }
+    case 'dev up': {
+      const { values } = opts(args, { dir: 'string', oracles: 'string', quorum: 'string' });
+      const n = int(values, 'oracles', 3);
+      await devUp({
+        ...(typeof values['dir'] === 'string' ? { dir: values['dir'] } : {}),
+        n,
+        t: int(values, 'quorum', Math.floor(n / 2) + 1),
+        log: createLogger('dev'),
+      });
+      return;
+    }
+    default:
+      throw new UsageError(
+        cmd ? `unknown command: ${[cmd, sub].filter(Boolean).join(' ')}` : 'no command given',
+      );
+  }
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  if (e instanceof UsageError) {
+    process.stderr.write(`mpcid: ${e.message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  if (e instanceof MpcidError) {
+    process.stderr.write(`mpcid: ${e.code}: ${e.message}\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`mpcid: INTERNAL: ${(e as Error)?.message ?? String(e)}\n`);
+  process.exit(1);
+});

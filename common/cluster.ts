@@ -1,0 +1,87 @@
+/**
+ * `mpcid cluster init`: creates node keys and one config file per oracle, all sharing one
+ * cluster description. `mpcid dev up` and docker-compose use it, so their configs have the same
+ * shape as an operator's.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { toB64u } from '../crypto/bytes.js';
+import { type ClusterConfig, type OracleConfig, OracleConfigSchema, parseOracleConfig } from './config.js';
+import { writeFileDurable } from './fsutil.js';
+import { writeNodeKey } from './keys.js';
+
+export interface ClusterInitOptions {
+  dir: string;
+  n: number;
+  t: number;
+  clusterId?: string;
+  /** Host name agents use to reach oracle i (index i-1). */
+  hosts: string[];
+  /** Address each oracle binds (e.g. 0.0.0.0 in containers); defaults to its host. */
+  listenHost?: string;
+  /** Agent-facing port of oracle i (index i-1). */
+  ports: number[];
+  /** Admin port of oracle i (index i-1). */
+  adminPorts: number[];
+}
+
+export interface InitializedCluster {
+  cluster: ClusterConfig;
+  configFiles: string[];
+  configs: OracleConfig[];
+}
+
+export function oracleDir(dir: string, id: number): string {
+  return join(dir, `oracle-${id}`);
+}
+
+export function initCluster(o: ClusterInitOptions): InitializedCluster {
+  const ids = Array.from({ length: o.n }, (_, i) => i + 1);
+  const keys = ids.map((id) => writeNodeKey(join(oracleDir(o.dir, id), 'node.key')));
+  const cluster: ClusterConfig = {
+    id: o.clusterId ?? `c-${randomBytes(4).toString('hex')}`,
+    n: o.n,
+    t: o.t,
+    oracles: ids.map((id, i) => ({
+      id,
+      address: `${o.hosts[i]}:${o.ports[i]}`,
+      publicKey: toB64u(keys[i]!),
+    })),
+  };
+  const raw = ids.map((id, i) =>
+    OracleConfigSchema.parse({
+      nodeId: id,
+      listen: `${o.listenHost ?? o.hosts[i]}:${o.ports[i]}`,
+      adminListen: `${o.listenHost ?? o.hosts[i]}:${o.adminPorts[i]}`,
+      dataDir: 'data',
+      nodeKeyFile: 'node.key',
+      cluster,
+    }),
+  );
+  const configFiles = ids.map((id, i) => {
+    const file = join(oracleDir(o.dir, id), 'config.json');
+    writeFileDurable(file, `${JSON.stringify(raw[i], null, 2)}\n`, 0o644);
+    return file;
+  });
+  writeFileDurable(join(o.dir, 'cluster.json'), `${JSON.stringify(cluster, null, 2)}\n`, 0o644);
+  return { cluster, configFiles, configs: raw.map((c, i) => parseOracleConfig(c, oracleDir(o.dir, i + 1))) };
+}
+
+/** Asks the OS for `count` free TCP ports on `host` (they are released before use). */
+export async function freePorts(count: number, host = '127.0.0.1'): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+          const s = createServer();
+          s.once('error', reject);
+          s.listen(0, host, () => resolve(s));
+        }),
+    ),
+  );
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}

@@ -1,0 +1,117 @@
+/**
+ * The oracle configuration schema. One schema validates files, `mpcid cluster init` output and
+ * docker-compose's mounted configs; errors name the offending field.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { MAX_ORACLES } from '../crypto/access.js';
+import { MpcidError } from './errors.js';
+
+const hostPort = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected host:port')
+  .refine((s) => Number(s.slice(s.lastIndexOf(':') + 1)) <= 65535, 'port out of range');
+const b64u32 = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'expected 32 bytes base64url');
+
+export const OracleEntrySchema = z.strictObject({
+  id: z.number().int().min(1).max(MAX_ORACLES),
+  /** Address agents use to reach this oracle. */
+  address: hostPort,
+  /** The oracle's Ed25519 node public key. */
+  publicKey: b64u32,
+});
+
+export const ClusterSchema = z
+  .strictObject({
+    id: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, . _ -'),
+    n: z.number().int().min(1).max(MAX_ORACLES),
+    t: z.number().int().min(1).max(MAX_ORACLES),
+    oracles: z.array(OracleEntrySchema),
+  })
+  .superRefine((c, ctx) => {
+    if (2 * c.t <= c.n || c.t > c.n)
+      ctx.addIssue({ code: 'custom', path: ['t'], message: 'need n/2 < t <= n' });
+    if (c.oracles.length !== c.n) {
+      ctx.addIssue({ code: 'custom', path: ['oracles'], message: `expected ${c.n} oracles` });
+    }
+    const ids = c.oracles.map((o) => o.id).sort((a, b) => a - b);
+    if (!ids.every((id, i) => id === i + 1)) {
+      ctx.addIssue({ code: 'custom', path: ['oracles'], message: 'oracle ids must be 1..n, each once' });
+    }
+  });
+
+export const OracleConfigSchema = z
+  .strictObject({
+    nodeId: z.number().int().min(1).max(MAX_ORACLES),
+    /** gRPC address for agents (enrollment and signing). */
+    listen: hostPort,
+    /** gRPC address of the admin API (keep it on loopback or a private network). */
+    adminListen: hostPort,
+    dataDir: z.string().min(1),
+    nodeKeyFile: z.string().min(1),
+    cluster: ClusterSchema,
+    tokens: z
+      .strictObject({
+        defaultTtlSeconds: z.number().int().min(1).default(600),
+        maxTtlSeconds: z.number().int().min(1).default(86_400),
+      })
+      .default({ defaultTtlSeconds: 600, maxTtlSeconds: 86_400 }),
+    limits: z
+      .strictObject({
+        /** Largest message an oracle co-signs. */
+        maxSignBytes: z
+          .number()
+          .int()
+          .min(1)
+          .max(512 * 1024)
+          .default(64 * 1024),
+        /** Unused nonces kept per identity (in memory only). */
+        noncesPerIdentity: z.number().int().min(1).max(256).default(16),
+        /** Pending enrollments kept at once. */
+        maxPendingEnrollments: z.number().int().min(1).default(64),
+        enrollmentTimeoutSeconds: z.number().int().min(1).default(120),
+      })
+      .default({
+        maxSignBytes: 64 * 1024,
+        noncesPerIdentity: 16,
+        maxPendingEnrollments: 64,
+        enrollmentTimeoutSeconds: 120,
+      }),
+    logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  })
+  .superRefine((c, ctx) => {
+    if (!c.cluster.oracles.some((o) => o.id === c.nodeId)) {
+      ctx.addIssue({ code: 'custom', path: ['nodeId'], message: 'not listed in cluster.oracles' });
+    }
+  });
+
+export type OracleConfig = z.infer<typeof OracleConfigSchema>;
+export type ClusterConfig = z.infer<typeof ClusterSchema>;
+
+/** Formats zod issues as "field.path: message; ..." */
+export function describeIssues(err: z.ZodError): string {
+  return err.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+}
+
+/** Validates a parsed config object; relative paths are resolved against `baseDir`. */
+export function parseOracleConfig(raw: unknown, baseDir: string): OracleConfig {
+  const r = OracleConfigSchema.safeParse(raw);
+  if (!r.success) throw new MpcidError('CONFIG_INVALID', `invalid oracle config: ${describeIssues(r.error)}`);
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+  return { ...r.data, dataDir: abs(r.data.dataDir), nodeKeyFile: abs(r.data.nodeKeyFile) };
+}
+
+export function loadOracleConfig(file: string): OracleConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new MpcidError('CONFIG_INVALID', `cannot read config ${file}: ${(e as Error).message}`);
+  }
+  return parseOracleConfig(raw, dirname(resolve(file)));
+}

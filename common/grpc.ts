@@ -1,0 +1,246 @@
+/**
+ * gRPC plumbing shared by every server and client: proto loading, the one function that maps
+ * internal errors to gRPC status (with the stable code in google.rpc.ErrorInfo), thin unary
+ * handler wrappers, and promise-returning client calls that always carry a deadline.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import protobuf from 'protobufjs';
+import type { ProtoGrpcType as AdminProto } from '../proto/gen/admin.js';
+import type { ProtoGrpcType as OracleProto } from '../proto/gen/oracle.js';
+import type { ProtoGrpcType as WorkloadProto } from '../proto/gen/workload.js';
+import { type ErrorCode, isErrorCode, MpcidError } from './errors.js';
+import { LOG, type Logger } from './log.js';
+
+/** Largest message any mpcid server accepts or sends (bytes); larger ones get RESOURCE_EXHAUSTED. */
+export const MAX_MESSAGE_BYTES = 1 << 20;
+/** Error domain in google.rpc.ErrorInfo. */
+export const ERROR_DOMAIN = 'mpcid.dev';
+const DETAILS_KEY = 'grpc-status-details-bin';
+const ERROR_INFO_TYPE = 'type.googleapis.com/google.rpc.ErrorInfo';
+
+function findProtoDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    if (existsSync(join(dir, 'proto', 'mpcid'))) return join(dir, 'proto');
+    dir = dirname(dir);
+  }
+  throw new Error('cannot find the proto/ directory');
+}
+
+export const PROTO_DIR = findProtoDir();
+
+const loaderOptions: protoLoader.Options = {
+  keepCase: false,
+  longs: Number,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+  includeDirs: [PROTO_DIR],
+};
+
+function load<T>(file: string): T {
+  return grpc.loadPackageDefinition(protoLoader.loadSync(file, loaderOptions)) as unknown as T;
+}
+
+let protos: { oracle: OracleProto; admin: AdminProto; workload: WorkloadProto } | undefined;
+/** The loaded service definitions (loaded once). */
+export function services() {
+  protos ??= {
+    oracle: load<OracleProto>('mpcid/oracle/v1/oracle.proto'),
+    admin: load<AdminProto>('mpcid/admin/v1/admin.proto'),
+    workload: load<WorkloadProto>('mpcid/agent/v1/workload.proto'),
+  };
+  return protos;
+}
+
+const statusRoot = protobuf.loadSync(join(PROTO_DIR, 'google/rpc/status.proto'));
+const StatusType = statusRoot.lookupType('google.rpc.Status');
+const ErrorInfoType = statusRoot.lookupType('google.rpc.ErrorInfo');
+
+const STATUS_OF: Record<string, grpc.status> = {
+  INVALID_ARGUMENT: grpc.status.INVALID_ARGUMENT,
+  NOT_FOUND: grpc.status.NOT_FOUND,
+  PERMISSION_DENIED: grpc.status.PERMISSION_DENIED,
+  FAILED_PRECONDITION: grpc.status.FAILED_PRECONDITION,
+  UNAVAILABLE: grpc.status.UNAVAILABLE,
+  RESOURCE_EXHAUSTED: grpc.status.RESOURCE_EXHAUSTED,
+  DATA_LOSS: grpc.status.DATA_LOSS,
+  INTERNAL: grpc.status.INTERNAL,
+};
+
+/**
+ * The one place internal errors become gRPC status. Expected errors (MpcidError) keep their
+ * code and message; anything else is logged and reported as a bare INTERNAL.
+ */
+export function toServiceError(err: unknown, log: Logger, method: string): Partial<grpc.StatusObject> {
+  let e: MpcidError;
+  if (err instanceof MpcidError) {
+    e = err;
+    const level = e.status === 'INTERNAL' || e.status === 'DATA_LOSS' ? 'error' : 'info';
+    log[level](
+      { [LOG.method]: method, [LOG.errorCode]: e.code, [LOG.errorMessage]: e.message },
+      'request failed',
+    );
+  } else {
+    log.error({ [LOG.method]: method, [LOG.err]: err }, 'internal error');
+    e = new MpcidError('INTERNAL', 'internal error');
+  }
+  const code = STATUS_OF[e.status] ?? grpc.status.INTERNAL;
+  const info = ErrorInfoType.encode(ErrorInfoType.create({ reason: e.code, domain: ERROR_DOMAIN })).finish();
+  const status = StatusType.encode(
+    StatusType.create({ code, message: e.message, details: [{ typeUrl: ERROR_INFO_TYPE, value: info }] }),
+  ).finish();
+  const metadata = new grpc.Metadata();
+  metadata.set(DETAILS_KEY, Buffer.from(status));
+  return { code, details: `${e.code}: ${e.message}`, metadata };
+}
+
+/** Reads mpcid's stable error code from a gRPC error (undefined if the server sent none). */
+export function errorCodeOf(err: unknown): ErrorCode | undefined {
+  const md = (err as { metadata?: grpc.Metadata } | undefined)?.metadata;
+  const raw = md instanceof grpc.Metadata ? md.get(DETAILS_KEY)[0] : undefined;
+  if (!(raw instanceof Buffer)) return undefined;
+  try {
+    const st = StatusType.toObject(StatusType.decode(raw)) as {
+      details?: { typeUrl: string; value: Uint8Array }[];
+    };
+    for (const d of st.details ?? []) {
+      if (d.typeUrl !== ERROR_INFO_TYPE) continue;
+      const info = ErrorInfoType.toObject(ErrorInfoType.decode(d.value)) as {
+        reason?: string;
+        domain?: string;
+      };
+      if (info.domain === ERROR_DOMAIN && isErrorCode(info.reason)) return info.reason;
+    }
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
+
+/** Converts a failed client call into an MpcidError, keeping the server's stable code when it sent one. */
+export function fromServiceError(err: unknown, what: string): MpcidError {
+  const code = errorCodeOf(err);
+  const se = err as Partial<grpc.ServiceError>;
+  if (code) {
+    const msg = (se.details ?? '').replace(/^[A-Z_]+: /, '');
+    return new MpcidError(code, `${what}: ${msg}`, { cause: err });
+  }
+  if (se.code === grpc.status.UNAVAILABLE || se.code === grpc.status.DEADLINE_EXCEEDED) {
+    return new MpcidError('PEER_UNAVAILABLE', `${what}: ${se.details ?? 'unavailable'}`, { cause: err });
+  }
+  if (se.code === grpc.status.RESOURCE_EXHAUSTED) {
+    return new MpcidError('MESSAGE_TOO_LARGE', `${what}: ${se.details ?? 'message too large'}`, {
+      cause: err,
+    });
+  }
+  return new MpcidError('INTERNAL', `${what}: ${se.details ?? String(err)}`, { cause: err });
+}
+
+/** Wraps an async handler as a grpc-js unary handler; every path calls back exactly once. */
+export function unary<Req, Res>(
+  log: Logger,
+  method: string,
+  fn: (req: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>,
+): grpc.handleUnaryCall<Req, Res> {
+  return (call, callback) => {
+    fn(call.request, call).then(
+      (res) => {
+        callback(null, res);
+        return;
+      },
+      (err: unknown) => {
+        callback(toServiceError(err, log, method));
+        return;
+      },
+    );
+  };
+}
+
+/** Server options every mpcid server uses. */
+export const SERVER_OPTIONS: grpc.ServerOptions = {
+  'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+  'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+};
+
+export const CLIENT_OPTIONS: grpc.ChannelOptions = {
+  'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+  'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+  // Reconnect quickly after an oracle restarts.
+  'grpc.initial_reconnect_backoff_ms': 200,
+  'grpc.max_reconnect_backoff_ms': 2000,
+};
+
+/**
+ * A generated unary client method. TypeScript infers from the last overload of the generated
+ * method, (request, callback), so that is the shape used for inference; `call` invokes the
+ * (request, metadata, options, callback) overload at run time.
+ */
+type UnaryMethod<Req, Res> = (
+  req: Req,
+  cb: (err: grpc.ServiceError | null, res?: Res) => void,
+) => grpc.ClientUnaryCall;
+type UnaryMethodFull<Req, Res> = (
+  req: Req,
+  md: grpc.Metadata,
+  opts: grpc.CallOptions,
+  cb: (err: grpc.ServiceError | null, res?: Res) => void,
+) => grpc.ClientUnaryCall;
+
+/** Calls a unary method with a deadline (every outbound call has one); rejects with the raw ServiceError. */
+export function call<Req, Res>(
+  client: grpc.Client,
+  method: UnaryMethod<Req, Res>,
+  req: Req,
+  deadlineMs: number,
+): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    (method as unknown as UnaryMethodFull<Req, Res>).call(
+      client,
+      req,
+      new grpc.Metadata(),
+      { deadline: Date.now() + deadlineMs },
+      (err, res) => {
+        if (err) {
+          reject(err);
+          return;
+        }
+        resolve(res as Res);
+        return;
+      },
+    );
+  });
+}
+
+/** Binds a server to `address` and resolves with the bound port. */
+export function bind(server: grpc.Server, address: string, creds = grpc.ServerCredentials.createInsecure()) {
+  return new Promise<number>((resolve, reject) => {
+    server.bindAsync(address, creds, (err, port) => {
+      if (err) {
+        reject(new MpcidError('CONFIG_INVALID', `cannot listen on ${address}: ${err.message}`));
+        return;
+      }
+      resolve(port);
+      return;
+    });
+  });
+}
+
+/** Stops a server: graceful first, forced after `graceMs`. */
+export function shutdown(server: grpc.Server, graceMs = 2000): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, graceMs);
+    server.tryShutdown(() => {
+      clearTimeout(timer);
+      resolve();
+      return;
+    });
+  });
+}

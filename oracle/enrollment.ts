@@ -1,0 +1,345 @@
+/**
+ * Enrollment service (docs/protocol.md §4): the oracle's side of the DKG between the agent's w
+ * participants and the n oracles, relayed by the agent.
+ *
+ *   BeginEnrollment   token + session key + agent round-1  ->  this oracle's signed round-1
+ *   ExchangeShares    all oracles' signed round-1 + agent's sealed shares  ->  our sealed shares
+ *   FinishEnrollment  other oracles' sealed shares  ->  share stored (sync), token used, Enrolled
+ *
+ * The DKG polynomial lives only in memory; a restart abandons enrollments in progress (the token
+ * stays unused, so the agent simply starts again). Each step is idempotent for retries.
+ */
+import { ensure, MpcidError } from '../common/errors.js';
+import { unary } from '../common/grpc.js';
+import { type JoinTokenClaims, verifyJoinToken } from '../common/jointoken.js';
+import { LOG } from '../common/log.js';
+import {
+  ALG_EDDSA,
+  beginFields,
+  DOMAINS,
+  enrolledFields,
+  enrollmentContext,
+  oracleRound1Fields,
+  round1FromWire,
+  round1ToWire,
+} from '../common/protocol.js';
+import { agentParticipants } from '../crypto/access.js';
+import { abytes, equalBytes, fromB64u, toB64u } from '../crypto/bytes.js';
+import { decodePoint } from '../crypto/ed25519.js';
+import { DkgParticipant, type Round1Package, round1Digest } from '../crypto/frost.js';
+import { jwkThumbprint } from '../crypto/jwk.js';
+import { BOX_KEY_LEN, type BoxKeyPair, generateBoxKey, openShare, sealShare } from '../crypto/seal.js';
+import type { Secret } from '../crypto/secret.js';
+import { signStatement, verifyStatement } from '../crypto/statement.js';
+import type { BeginEnrollmentRequest__Output } from '../proto/gen/mpcid/oracle/v1/BeginEnrollmentRequest.js';
+import type { BeginEnrollmentResponse } from '../proto/gen/mpcid/oracle/v1/BeginEnrollmentResponse.js';
+import type { EnrollmentHandlers } from '../proto/gen/mpcid/oracle/v1/Enrollment.js';
+import type { ExchangeSharesRequest__Output } from '../proto/gen/mpcid/oracle/v1/ExchangeSharesRequest.js';
+import type { ExchangeSharesResponse } from '../proto/gen/mpcid/oracle/v1/ExchangeSharesResponse.js';
+import type { FinishEnrollmentRequest__Output } from '../proto/gen/mpcid/oracle/v1/FinishEnrollmentRequest.js';
+import type { FinishEnrollmentResponse } from '../proto/gen/mpcid/oracle/v1/FinishEnrollmentResponse.js';
+import type { SealedShare__Output } from '../proto/gen/mpcid/oracle/v1/SealedShare.js';
+import type { OracleContext } from './context.js';
+import type { IdentityRecord } from './store.js';
+
+interface Pending {
+  claims: JoinTokenClaims;
+  context: Uint8Array;
+  sessionPublicKey: Uint8Array;
+  agentBoxPublicKey: Uint8Array;
+  agentRound1: Round1Package[];
+  dkg: DkgParticipant;
+  box: BoxKeyPair;
+  begin: BeginEnrollmentResponse;
+  /** Set by ExchangeShares. */
+  exchanged?: {
+    all: Round1Package[];
+    oracleBoxKeys: Map<number, Uint8Array>;
+    agentShares: Map<number, Secret>;
+    response: ExchangeSharesResponse;
+  };
+  /** Set by FinishEnrollment. */
+  finished?: FinishEnrollmentResponse;
+  busy: boolean;
+  timer: NodeJS.Timeout;
+}
+
+const TOKEN_ID = /^[A-Za-z0-9_-]{22}$/;
+
+export class EnrollmentService {
+  readonly #ctx: OracleContext;
+  readonly #pending = new Map<string, Pending>();
+
+  constructor(ctx: OracleContext) {
+    this.#ctx = ctx;
+  }
+
+  handlers(): EnrollmentHandlers {
+    const log = this.#ctx.log;
+    return {
+      BeginEnrollment: unary(log, 'BeginEnrollment', (req) => this.begin(req)),
+      ExchangeShares: unary(log, 'ExchangeShares', (req) => this.exchange(req)),
+      FinishEnrollment: unary(log, 'FinishEnrollment', (req) => this.finish(req)),
+    };
+  }
+
+  /** Abandons every enrollment in progress (shutdown). */
+  close(): void {
+    for (const p of this.#pending.values()) this.#drop(p);
+  }
+
+  #drop(p: Pending): void {
+    clearTimeout(p.timer);
+    p.dkg.abandon();
+    p.box.secretKey.wipe();
+    this.#pending.delete(p.claims.jti);
+  }
+
+  async begin(req: BeginEnrollmentRequest__Output): Promise<BeginEnrollmentResponse> {
+    const ctx = this.#ctx;
+    const claims = verifyJoinToken(req.joinToken, ctx.config.cluster);
+    const sessionPublicKey = decodePoint(new Uint8Array(req.sessionPublicKey), 'session_public_key');
+    const existing = this.#pending.get(claims.jti);
+    if (existing) {
+      // A retry from the same agent gets the same answer; anyone else is refused.
+      if (equalBytes(existing.sessionPublicKey, sessionPublicKey) && !existing.exchanged)
+        return existing.begin;
+      throw new MpcidError('TOKEN_USED', 'join token is already being used');
+    }
+    const used = await ctx.store.getToken(claims.jti);
+    if (used?.state === 'used') throw new MpcidError('TOKEN_USED', 'join token was already used');
+    if (this.#pending.size >= ctx.config.limits.maxPendingEnrollments) {
+      throw new MpcidError('RATE_LIMITED', 'too many enrollments in progress');
+    }
+    const agentBoxPublicKey = abytes(
+      new Uint8Array(req.agentBoxPublicKey),
+      'agent_box_public_key',
+      BOX_KEY_LEN,
+    );
+    const expected = agentParticipants(ctx.as);
+    if (req.agentRound1.length !== expected.length) {
+      throw new MpcidError('BAD_LENGTH', `agent_round1: expected ${expected.length} packages`);
+    }
+    const agentRound1 = req.agentRound1.map((m, i) => round1FromWire(ctx.as, m, `agent_round1[${i}]`));
+    agentRound1.forEach((p, i) => {
+      ensure(
+        p.participant === expected[i],
+        'BAD_PARTICIPANT',
+        `agent_round1[${i}]: expected participant ${expected[i]}`,
+      );
+    });
+    const context = enrollmentContext(claims, sessionPublicKey);
+    verifyStatement(
+      sessionPublicKey,
+      new Uint8Array(req.sessionSignature),
+      'session_signature',
+      DOMAINS.enrollBegin,
+      beginFields(context, agentBoxPublicKey, agentRound1),
+    );
+
+    const dkg = new DkgParticipant(ctx.as, ctx.nodeId);
+    const box = generateBoxKey();
+    const signature = signStatement(
+      ctx.nodeKey,
+      DOMAINS.dkgRound1,
+      ...oracleRound1Fields(context, ctx.nodeId, box.publicKey, dkg.round1),
+    );
+    const begin: BeginEnrollmentResponse = {
+      round1: {
+        nodeId: ctx.nodeId,
+        package: round1ToWire(dkg.round1),
+        boxPublicKey: Buffer.from(box.publicKey),
+        signature: Buffer.from(signature),
+      },
+    };
+    const pending: Pending = {
+      claims,
+      context,
+      sessionPublicKey,
+      agentBoxPublicKey,
+      agentRound1,
+      dkg,
+      box,
+      begin,
+      busy: false,
+      timer: setTimeout(() => this.#drop(pending), ctx.config.limits.enrollmentTimeoutSeconds * 1000).unref(),
+    };
+    this.#pending.set(claims.jti, pending);
+    ctx.log.info({ [LOG.tokenId]: claims.jti, [LOG.name]: claims.name }, 'enrollment started');
+    return begin;
+  }
+
+  #get(tokenId: unknown): Pending {
+    ensure(typeof tokenId === 'string' && TOKEN_ID.test(tokenId), 'MALFORMED_INPUT', 'token_id: malformed');
+    const p = this.#pending.get(tokenId);
+    if (!p) throw new MpcidError('UNKNOWN_ENROLLMENT', 'no enrollment in progress for this token');
+    return p;
+  }
+
+  async exchange(req: ExchangeSharesRequest__Output): Promise<ExchangeSharesResponse> {
+    const ctx = this.#ctx;
+    const p = this.#get(req.tokenId);
+    if (p.exchanged) return p.exchanged.response;
+    const { n } = ctx.as;
+    if (req.oracleRound1.length !== n)
+      throw new MpcidError('BAD_LENGTH', `oracle_round1: expected ${n} entries`);
+    const oracleBoxKeys = new Map<number, Uint8Array>();
+    const oraclePkgs: Round1Package[] = [];
+    for (const [i, m] of req.oracleRound1.entries()) {
+      const field = `oracle_round1[${i}]`;
+      const nodeId = m.nodeId;
+      const peer = ctx.config.cluster.oracles.find((o) => o.id === nodeId);
+      if (!peer || oracleBoxKeys.has(nodeId))
+        throw new MpcidError('BAD_PARTICIPANT', `${field}: unknown or repeated node ${nodeId}`);
+      const pkg = round1FromWire(ctx.as, m.package, `${field}.package`);
+      ensure(pkg.participant === nodeId, 'BAD_PARTICIPANT', `${field}: participant must equal node id`);
+      const boxKey = abytes(new Uint8Array(m.boxPublicKey), `${field}.box_public_key`, BOX_KEY_LEN);
+      verifyStatement(
+        fromB64u(peer.publicKey, 'peer.publicKey', 32),
+        new Uint8Array(m.signature),
+        `round-1 of oracle ${nodeId}`,
+        DOMAINS.dkgRound1,
+        oracleRound1Fields(p.context, nodeId, boxKey, pkg),
+        'DKG_FAILED',
+      );
+      oracleBoxKeys.set(nodeId, boxKey);
+      oraclePkgs.push(pkg);
+    }
+    ensure(
+      equalBytes(oracleBoxKeys.get(ctx.nodeId)!, p.box.publicKey),
+      'DKG_FAILED',
+      'our own round-1 was altered',
+    );
+    const all = [...oraclePkgs, ...p.agentRound1];
+    const agentShares = this.#open(p, req.agentShares, agentParticipants(ctx.as), (s) =>
+      s > n ? p.agentBoxPublicKey : undefined,
+    );
+    const mine = p.dkg.round2(all);
+    const shares = [...mine].map(([recipient, share]) => ({
+      sender: ctx.nodeId,
+      recipient,
+      sealed: Buffer.from(
+        sealShare({
+          senderKey: p.box.secretKey,
+          recipientPublic: recipient > n ? p.agentBoxPublicKey : oracleBoxKeys.get(recipient)!,
+          context: p.context,
+          sender: ctx.nodeId,
+          recipient,
+          share,
+        }),
+      ),
+    }));
+    for (const s of mine.values()) s.wipe();
+    p.exchanged = { all, oracleBoxKeys, agentShares, response: { shares } };
+    return p.exchanged.response;
+  }
+
+  /** Opens sealed shares addressed to this node, exactly one from each expected sender. */
+  #open(
+    p: Pending,
+    sealed: SealedShare__Output[],
+    senders: number[],
+    senderKey: (sender: number) => Uint8Array | undefined,
+  ): Map<number, Secret> {
+    const ctx = this.#ctx;
+    if (sealed.length !== senders.length)
+      throw new MpcidError('BAD_LENGTH', `expected ${senders.length} sealed shares`);
+    const out = new Map<number, Secret>();
+    for (const s of sealed) {
+      const key = senderKey(s.sender);
+      if (!key || !senders.includes(s.sender) || out.has(s.sender) || s.recipient !== ctx.nodeId) {
+        throw new MpcidError(
+          'BAD_PARTICIPANT',
+          `sealed share from ${s.sender} to ${s.recipient} is not expected here`,
+        );
+      }
+      out.set(
+        s.sender,
+        openShare({
+          recipientKey: p.box.secretKey,
+          senderPublic: key,
+          context: p.context,
+          sender: s.sender,
+          recipient: ctx.nodeId,
+          sealed: new Uint8Array(s.sealed),
+        }),
+      );
+    }
+    return out;
+  }
+
+  async finish(req: FinishEnrollmentRequest__Output): Promise<FinishEnrollmentResponse> {
+    const ctx = this.#ctx;
+    const p = this.#get(req.tokenId);
+    if (p.finished) return p.finished;
+    if (!p.exchanged)
+      throw new MpcidError('ENROLLMENT_STATE', 'ExchangeShares must come before FinishEnrollment');
+    if (p.busy) throw new MpcidError('ENROLLMENT_STATE', 'enrollment is already finishing');
+    const ex = p.exchanged;
+    const others = ctx.config.cluster.oracles.map((o) => o.id).filter((id) => id !== ctx.nodeId);
+    const fromOracles = this.#open(p, req.shares, others, (s) => ex.oracleBoxKeys.get(s));
+    const received = new Map([...ex.agentShares, ...fromOracles]);
+    p.busy = true;
+    try {
+      const { share, group } = p.dkg.finish(ex.all, received);
+      for (const s of received.values()) s.wipe();
+      const identityId = jwkThumbprint(group.groupPublicKey);
+      const digest = round1Digest(p.context, ex.all);
+      const token = await ctx.store.getToken(p.claims.jti);
+      if (token?.state === 'used') throw new MpcidError('TOKEN_USED', 'join token was already used');
+      const now = Date.now();
+      const record: IdentityRecord = {
+        identityId,
+        name: p.claims.name,
+        alg: ALG_EDDSA,
+        publicKey: toB64u(group.groupPublicKey),
+        n: ctx.as.n,
+        t: ctx.as.t,
+        participant: ctx.nodeId,
+        signingShare: toB64u(share.signingShare.expose()),
+        commitments: group.commitments.map(toB64u),
+        verifyingShares: group.verifyingShares.map(toB64u),
+        sessionPublicKey: toB64u(p.sessionPublicKey),
+        tokenId: p.claims.jti,
+        round1Digest: toB64u(digest),
+        enrolledAt: now,
+        status: 'active',
+      };
+      await ctx.store.commitEnrollment(record, {
+        tokenId: p.claims.jti,
+        name: p.claims.name,
+        issuedBy: p.claims.iss,
+        expiresAt: p.claims.exp,
+        state: 'used',
+        identityId,
+        usedAt: now,
+      });
+      ctx.remember({ record, group, share, sessionPublicKey: p.sessionPublicKey });
+      const signature = signStatement(
+        ctx.nodeKey,
+        DOMAINS.enrolled,
+        ...enrolledFields(p.context, ctx.nodeId, identityId, group.groupPublicKey, digest),
+      );
+      p.finished = {
+        enrolled: {
+          nodeId: ctx.nodeId,
+          identityId,
+          groupPublicKey: Buffer.from(group.groupPublicKey),
+          round1Digest: Buffer.from(digest),
+          signature: Buffer.from(signature),
+        },
+      };
+      ctx.log.info(
+        { [LOG.identity]: identityId, [LOG.name]: p.claims.name, [LOG.tokenId]: p.claims.jti },
+        'identity enrolled',
+      );
+      return p.finished;
+    } catch (e) {
+      // A failed DKG cannot be resumed: drop it so the agent can start over with the token.
+      this.#drop(p);
+      throw e;
+    } finally {
+      p.busy = false;
+    }
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * An oracle node: loads config and node key, opens the store, and serves the Enrollment and
+ * Signer services (agent-facing) and the Admin service (operator-facing) over gRPC.
+ */
+import * as grpc from '@grpc/grpc-js';
+import type { OracleConfig } from '../common/config.js';
+import { MpcidError } from '../common/errors.js';
+import { bind, SERVER_OPTIONS, services, shutdown } from '../common/grpc.js';
+import { readNodeKey } from '../common/keys.js';
+import { createLogger, LOG, type Logger } from '../common/log.js';
+import { toB64u } from '../crypto/bytes.js';
+import { AdminService } from './admin.js';
+import { OracleContext } from './context.js';
+import { EnrollmentService } from './enrollment.js';
+import { SignerService } from './signer.js';
+import { OracleStore } from './store.js';
+
+export interface RunningOracle {
+  readonly nodeId: number;
+  readonly port: number;
+  readonly adminPort: number;
+  readonly log: Logger;
+  stop(): Promise<void>;
+}
+
+export async function startOracle(
+  config: OracleConfig,
+  log = createLogger(`oracle-${config.nodeId}`, config.logLevel),
+): Promise<RunningOracle> {
+  const { seed, publicKey } = readNodeKey(config.nodeKeyFile);
+  const me = config.cluster.oracles.find((o) => o.id === config.nodeId)!;
+  if (me.publicKey !== toB64u(publicKey)) {
+    throw new MpcidError(
+      'CONFIG_INVALID',
+      `node key ${config.nodeKeyFile} does not match cluster.oracles[${config.nodeId}].publicKey`,
+    );
+  }
+  const store = await OracleStore.open(config.dataDir, {
+    clusterId: config.cluster.id,
+    nodeId: config.nodeId,
+    nodePublicKey: me.publicKey,
+  });
+  const ctx = new OracleContext(config, seed, publicKey, store, log.child({ [LOG.nodeId]: config.nodeId }));
+  const enrollment = new EnrollmentService(ctx);
+  const signer = new SignerService(ctx);
+  const admin = new AdminService(ctx);
+  const svc = services();
+
+  const server = new grpc.Server(SERVER_OPTIONS);
+  server.addService(svc.oracle.mpcid.oracle.v1.Enrollment.service, enrollment.handlers());
+  server.addService(svc.oracle.mpcid.oracle.v1.Signer.service, signer.handlers());
+  const adminServer = new grpc.Server(SERVER_OPTIONS);
+  adminServer.addService(svc.admin.mpcid.admin.v1.Admin.service, admin.handlers());
+
+  let port: number;
+  let adminPort: number;
+  try {
+    port = await bind(server, config.listen);
+    adminPort = await bind(adminServer, config.adminListen);
+  } catch (e) {
+    server.forceShutdown();
+    adminServer.forceShutdown();
+    await store.close();
+    throw e;
+  }
+  ctx.log.info(
+    { [LOG.address]: config.listen, port, adminPort, n: ctx.as.n, t: ctx.as.t },
+    'oracle listening',
+  );
+
+  let stopping: Promise<void> | undefined;
+  return {
+    nodeId: config.nodeId,
+    port,
+    adminPort,
+    log: ctx.log,
+    stop() {
+      stopping ??= (async () => {
+        await Promise.all([shutdown(server), shutdown(adminServer)]);
+        enrollment.close();
+        signer.close();
+        await store.close();
+        ctx.log.info('oracle stopped');
+      })();
+      return stopping;
+    },
+  };
+}
