@@ -54,7 +54,7 @@ export class Cosigner {
   }
 
   /** Fetches nonce commitments from one oracle into the cache. */
-  async #fetchNonces(c: OracleClient): Promise<void> {
+  async #fetchNonces(c: OracleClient, patient = false): Promise<void> {
     const rid = new Uint8Array(randomBytes(16));
     const count = this.#prefetch;
     const sig = signStatement(
@@ -72,6 +72,7 @@ export class Cosigner {
         sessionSignature: Buffer.from(sig),
       },
       this.#deadlineMs,
+      patient,
     );
     this.#remember(
       c.nodeId,
@@ -120,13 +121,23 @@ export class Cosigner {
   async sign(message: Uint8Array): Promise<Uint8Array> {
     const { n, t } = this.#as;
     const failed = new Map<number, MpcidError>();
+    // First pass: fail fast on oracles that are down and use others. If that leaves fewer than
+    // t, a second, patient pass waits (up to the deadline) for unreachable oracles to reconnect,
+    // e.g. right after they restarted.
+    let patient = false;
     // Each round either signs or removes at least one oracle, except nonce misses, which are bounded.
-    for (let round = 0; round < 2 * n + 2; round++) {
+    for (let round = 0; round < 3 * n + 3; round++) {
       const chosen = this.#order(new Set(failed.keys())).slice(0, t);
-      if (chosen.length < t) break;
+      if (chosen.length < t) {
+        const unreachable = [...failed].filter(([, e]) => e.code === 'PEER_UNAVAILABLE');
+        if (patient || unreachable.length === 0) break;
+        patient = true;
+        for (const [id] of unreachable) failed.delete(id);
+        continue;
+      }
       // Make sure each chosen oracle has a commitment we can use.
       const missing = chosen.filter((c) => !this.#cache.get(c.nodeId)?.length);
-      const fetched = await Promise.allSettled(missing.map((c) => this.#fetchNonces(c)));
+      const fetched = await Promise.allSettled(missing.map((c) => this.#fetchNonces(c, patient)));
       fetched.forEach((r, i) => {
         if (r.status === 'rejected')
           this.#fail(missing[i]!, fromServiceError(r.reason, `oracle ${missing[i]!.nodeId}`), failed);
@@ -153,7 +164,7 @@ export class Cosigner {
         sessionSignature: Buffer.from(sig),
       };
       const answers = await Promise.allSettled(
-        chosen.map((c) => call(c.signer, c.signer.Sign, req, this.#deadlineMs)),
+        chosen.map((c) => call(c.signer, c.signer.Sign, req, this.#deadlineMs, patient)),
       );
       const shares = new Map<number, Uint8Array>();
       let retry = false;

@@ -172,7 +172,7 @@ export const CLIENT_OPTIONS: grpc.ChannelOptions = {
   'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
   // Reconnect quickly after an oracle restarts.
   'grpc.initial_reconnect_backoff_ms': 200,
-  'grpc.max_reconnect_backoff_ms': 2000,
+  'grpc.max_reconnect_backoff_ms': 1000,
 };
 
 /**
@@ -191,19 +191,24 @@ type UnaryMethodFull<Req, Res> = (
   cb: (err: grpc.ServiceError | null, res?: Res) => void,
 ) => grpc.ClientUnaryCall;
 
-/** Calls a unary method with a deadline (every outbound call has one); rejects with the raw ServiceError. */
+/**
+ * Calls a unary method with a deadline (every outbound call has one); rejects with the raw
+ * ServiceError. With `waitForReady`, a call to a peer that is (re)connecting waits for it until
+ * the deadline instead of failing at once.
+ */
 export function call<Req, Res>(
   client: grpc.Client,
   method: UnaryMethod<Req, Res>,
   req: Req,
   deadlineMs: number,
+  waitForReady = false,
 ): Promise<Res> {
   return new Promise((resolve, reject) => {
     (method as unknown as UnaryMethodFull<Req, Res>).call(
       client,
       req,
       new grpc.Metadata(),
-      { deadline: Date.now() + deadlineMs },
+      { deadline: Date.now() + deadlineMs, waitForReady },
       (err, res) => {
         if (err) {
           reject(err);

@@ -224,6 +224,21 @@ describe.each([
     expect(() => aggregate(group, list, utf8('other'), good)).toThrow(MpcidError);
   });
 
+  it('aggregate never returns a signature that does not verify under groupPublicKey', () => {
+    const participants = [...oracles.slice(0, t), ...agent];
+    const msg = utf8('stated key');
+    const { list, nonces } = commitAll(c.shares, participants);
+    const shares = new Map<number, Uint8Array>();
+    for (const p of participants)
+      shares.set(p, signShare(group, c.shares[p - 1]!, nonces.get(p)!, list, msg));
+    // Inconsistent public material (e.g. corrupted state): the shares and the FROST equation are
+    // fine over `commitments`, but the key clients verify against is another one.
+    const other = publicOf(randomScalar());
+    const inconsistent: GroupPublic = { ...group, groupPublicKey: other };
+    expectMpcidError(() => aggregate(inconsistent, list, msg, shares), 'INTERNAL');
+    expect(nodeVerify(aggregate(group, list, msg, shares), msg, group.groupPublicKey)).toBe(true);
+  });
+
   it('signing nonces are single use', () => {
     const participants = [...oracles.slice(0, t), ...agent];
     const { list, nonces } = commitAll(c.shares, participants);
