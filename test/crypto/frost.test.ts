@@ -298,6 +298,23 @@ describe('DKG blame and transcript checks (n=3, t=2)', () => {
     expect(toHex(keys[0]!.group.groupPublicKey)).toBe(toHex(keys[1]!.group.groupPublicKey));
   });
 
+  it('a non-canonical round-2 share (>= L) is rejected naming the sender', () => {
+    const run = dkgRound1(n, t);
+    const sealed = dkgRound2(run, (s, r, share) =>
+      s === 2 && r === 1 ? new Secret(new Uint8Array(32).fill(0xff)) : share,
+    );
+    let caught: unknown;
+    try {
+      run.parts[0]!.finish(run.round1, dkgOpen(run, sealed, 1));
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(MpcidError);
+    // Currently MALFORMED_SCALAR from the decoder (not DKG_FAILED); either way the sender is named.
+    expect(['DKG_FAILED', 'MALFORMED_SCALAR']).toContain((caught as MpcidError).code);
+    expect((caught as MpcidError).message).toMatch(/\b2\b/);
+  });
+
   it('a missing round-2 share is named', () => {
     const run = dkgRound1(n, t);
     const sealed = dkgRound2(run);

@@ -9,17 +9,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCodeOf } from '../../common/grpc.js';
-import { type AgentProc, mpcid, TestCluster } from '../helpers/cluster.js';
+import { type AgentProc, mpcid, startCluster, type TestCluster } from '../helpers/cluster.js';
 
 function nodeVerify(publicKey: Uint8Array, msg: Uint8Array, sig: Uint8Array): boolean {
-  const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKey).toString('base64url') }, format: 'jwk' });
+  const key = createPublicKey({
+    key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKey).toString('base64url') },
+    format: 'jwk',
+  });
   return verify(null, msg, key, sig);
 }
 
 const work = mkdtempSync(join(tmpdir(), 'mpcid-openssl-'));
 /** `openssl pkeyutl -verify -rawin` over the raw message: true iff OpenSSL says the signature is valid. */
 function opensslVerify(publicKey: Uint8Array, msg: Uint8Array, sig: Uint8Array, tag: string): boolean {
-  const pem = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKey).toString('base64url') }, format: 'jwk' })
+  const pem = createPublicKey({
+    key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKey).toString('base64url') },
+    format: 'jwk',
+  })
     .export({ type: 'spki', format: 'pem' })
     .toString();
   const [k, m, s] = ['pub.pem', 'msg.bin', 'sig.bin'].map((f) => join(work, `${tag}-${f}`));
@@ -27,7 +33,11 @@ function opensslVerify(publicKey: Uint8Array, msg: Uint8Array, sig: Uint8Array, 
   writeFileSync(m!, msg);
   writeFileSync(s!, sig);
   try {
-    execFileSync('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', k!, '-rawin', '-in', m!, '-sigfile', s!], { stdio: 'pipe' });
+    execFileSync(
+      'openssl',
+      ['pkeyutl', '-verify', '-pubin', '-inkey', k!, '-rawin', '-in', m!, '-sigfile', s!],
+      { stdio: 'pipe' },
+    );
     return true;
   } catch {
     return false;
@@ -40,7 +50,7 @@ describe('co-signing with a 2-of-3 oracle cluster', () => {
   let publicKey: Buffer;
 
   beforeAll(async () => {
-    cluster = await TestCluster.start(3, 2);
+    cluster = await startCluster(3, 2);
     const { stateDir } = await cluster.enroll('spiffe://test.mpcid/ns/default/sa/web');
     agent = await cluster.startAgent(stateDir);
     publicKey = (await agent.sign(Buffer.from('warm-up'))).publicKey;
@@ -118,7 +128,7 @@ describe.each([
     await cluster?.stop();
   });
   it('enrolls and signs', async () => {
-    cluster = await TestCluster.start(n, t);
+    cluster = await startCluster(n, t);
     const { stateDir, publicKey } = await cluster.enroll(`spiffe://test.mpcid/cluster-${n}`);
     const agent = await cluster.startAgent(stateDir);
     for (let i = 0; i < 3; i++) {

@@ -1,0 +1,235 @@
+/**
+ * A local cluster of real processes on loopback: n `mpcid oracle` processes (each with its own
+ * LevelDB) and `mpcid agent run` processes. `mpcid dev up`, the integration tests and the
+ * benchmark all use it, so they exercise the same binaries an operator runs.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { freePorts, initCluster, oracleDir } from '../common/cluster.js';
+import { loadOracleConfig, type OracleConfig } from '../common/config.js';
+import { MpcidError } from '../common/errors.js';
+import { call } from '../common/grpc.js';
+import type { AdminClient } from '../proto/gen/mpcid/admin/v1/Admin.js';
+import type { WorkloadClient } from '../proto/gen/mpcid/agent/v1/Workload.js';
+import { adminClient, workloadClient } from './clients.js';
+
+/** The built CLI entry point (dist/cli/main.js), also when this module runs from source (tests). */
+export const CLI = fileURLToPath(
+  import.meta.url.endsWith('.ts') ? new URL('../dist/cli/main.js', import.meta.url) : new URL('./main.js', import.meta.url),
+);
+const execFileP = promisify(execFile);
+
+/** Runs the mpcid CLI to completion. Never throws on a non-zero exit: the caller checks `code`. */
+export async function mpcid(args: string[], opts: { timeoutMs?: number } = {}) {
+  try {
+    const { stdout, stderr } = await execFileP(process.execPath, [CLI, ...args], {
+      timeout: opts.timeoutMs ?? 60_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code?: number; stdout?: string; stderr?: string };
+    return {
+      code: typeof err.code === 'number' ? err.code : -1,
+      stdout: err.stdout ?? '',
+      stderr: err.stderr ?? '',
+    };
+  }
+}
+
+/** Polls `probe` until it resolves; fails after `timeoutMs` or as soon as `proc` exits. */
+export async function waitUntil(
+  what: string,
+  probe: () => Promise<unknown>,
+  proc?: ChildProcess,
+  timeoutMs = 30_000,
+) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    if (proc && proc.exitCode !== null)
+      throw new MpcidError('NOT_READY', `${what} exited with code ${proc.exitCode}; see its log`);
+    try {
+      await probe();
+      return;
+    } catch (e) {
+      if (Date.now() > until)
+        throw new MpcidError('NOT_READY', `${what} did not become ready: ${(e as Error).message}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+function isRunning(p: ChildProcess | undefined): p is ChildProcess {
+  return !!p && p.exitCode === null && p.signalCode === null;
+}
+
+/** Sends `signal` and waits for exit; escalates to SIGKILL after `graceMs`. */
+async function killProc(p: ChildProcess | undefined, signal: NodeJS.Signals, graceMs = 5_000): Promise<void> {
+  if (!isRunning(p)) return;
+  await new Promise<void>((res) => {
+    const timer = setTimeout(() => p.kill('SIGKILL'), graceMs);
+    p.once('exit', () => {
+      clearTimeout(timer);
+      res();
+    });
+    p.kill(signal);
+  });
+}
+
+function spawnCli(args: string[], logFile: string): ChildProcess {
+  const fd = openSync(logFile, 'a');
+  return spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', fd, fd] });
+}
+
+export class OracleProc {
+  proc: ChildProcess | undefined;
+  readonly admin: AdminClient;
+  constructor(
+    readonly id: number,
+    readonly configFile: string,
+    readonly config: OracleConfig,
+    readonly logFile: string,
+  ) {
+    this.admin = adminClient(config.adminListen);
+  }
+  get address(): string {
+    return this.config.cluster.oracles.find((o) => o.id === this.id)!.address;
+  }
+  get running(): boolean {
+    return isRunning(this.proc);
+  }
+  async start(): Promise<void> {
+    const p = spawnCli(['oracle', '--config', this.configFile], this.logFile);
+    this.proc = p;
+    await waitUntil(`oracle ${this.id}`, () => call(this.admin, this.admin.GetNodeInfo, {}, 1000), p);
+  }
+  /** Stops the process; SIGKILL (the default) gives it no chance to clean up. */
+  kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    return killProc(this.proc, signal);
+  }
+}
+
+export class AgentProc {
+  proc: ChildProcess | undefined;
+  readonly workload: WorkloadClient;
+  constructor(
+    readonly stateDir: string,
+    readonly socket: string,
+    readonly logFile: string,
+  ) {
+    this.workload = workloadClient(socket);
+  }
+  get running(): boolean {
+    return isRunning(this.proc);
+  }
+  async start(): Promise<void> {
+    const p = spawnCli(['agent', 'run', '--state', this.stateDir, '--socket', this.socket], this.logFile);
+    this.proc = p;
+    await waitUntil('agent', () => call(this.workload, this.workload.GetIdentity, {}, 1000), p);
+  }
+  sign(message: Uint8Array, deadlineMs = 20_000) {
+    return call(this.workload, this.workload.Sign, { message: Buffer.from(message) }, deadlineMs);
+  }
+  kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    return killProc(this.proc, signal);
+  }
+}
+
+export interface LocalClusterOptions {
+  n: number;
+  t: number;
+  /** Directory for keys, configs, data and logs; a fresh temp dir if absent. Reused if it holds a cluster. */
+  dir?: string;
+  clusterId?: string;
+}
+
+export class LocalCluster {
+  readonly agents: AgentProc[] = [];
+  private constructor(
+    readonly dir: string,
+    readonly oracles: OracleProc[],
+  ) {}
+
+  /** Creates (or reuses) keys and configs for n oracles on loopback. Starts nothing. */
+  static async create(o: LocalClusterOptions): Promise<LocalCluster> {
+    const dir = resolve(o.dir ?? mkdtempSync(join(tmpdir(), 'mpcid-')));
+    mkdirSync(join(dir, 'logs'), { recursive: true });
+    if (!existsSync(join(dir, 'cluster.json'))) {
+      const ports = await freePorts(2 * o.n);
+      initCluster({
+        dir,
+        n: o.n,
+        t: o.t,
+        clusterId: o.clusterId ?? 'local',
+        hosts: Array(o.n).fill('127.0.0.1'),
+        ports: ports.slice(0, o.n),
+        adminPorts: ports.slice(o.n),
+      });
+    }
+    const { n } = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as { n: number };
+    const oracles = Array.from({ length: n }, (_, i) => {
+      const file = join(oracleDir(dir, i + 1), 'config.json');
+      return new OracleProc(i + 1, file, loadOracleConfig(file), join(dir, 'logs', `oracle-${i + 1}.log`));
+    });
+    return new LocalCluster(dir, oracles);
+  }
+
+  /** Creates a cluster and starts every oracle. */
+  static async start(o: LocalClusterOptions): Promise<LocalCluster> {
+    const c = await LocalCluster.create(o);
+    try {
+      await Promise.all(c.oracles.map((x) => x.start()));
+    } catch (e) {
+      await c.stop();
+      throw e;
+    }
+    return c;
+  }
+
+  get admin(): AdminClient {
+    return this.oracles[0]!.admin;
+  }
+
+  async createToken(name: string, ttlSeconds = 600): Promise<string> {
+    return (await call(this.admin, this.admin.CreateJoinToken, { name, ttlSeconds }, 5000)).token;
+  }
+
+  /** Enrolls a new identity with the real CLI into `stateDir` (a fresh dir if absent). */
+  async enroll(
+    name: string,
+    stateDir?: string,
+  ): Promise<{ stateDir: string; kid: string; publicKey: string }> {
+    const dir = stateDir ?? join(mkdtempSync(join(this.dir, 'agent-')), 'state');
+    const token = await this.createToken(name);
+    const r = await mpcid(['agent', 'enroll', '--token', token, '--state', dir]);
+    if (r.code !== 0) throw new MpcidError('INTERNAL', `enroll failed: ${r.stderr.trim()}`);
+    const out = JSON.parse(r.stdout) as { kid: string; publicKey: string };
+    return { stateDir: dir, ...out };
+  }
+
+  /** Starts `mpcid agent run` for a state dir and waits until its Workload API answers. */
+  async startAgent(stateDir: string, socket?: string): Promise<AgentProc> {
+    const i = this.agents.length;
+    const agent = new AgentProc(
+      stateDir,
+      socket ?? join(this.dir, `agent-${i}.sock`),
+      join(this.dir, 'logs', `agent-${i}.log`),
+    );
+    this.agents.push(agent);
+    await agent.start();
+    return agent;
+  }
+
+  /** Stops every process: SIGTERM (graceful) by default. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    await Promise.all([
+      ...this.agents.map((a) => a.kill(signal)),
+      ...this.oracles.map((o) => o.kill(signal)),
+    ]);
+    for (const a of this.agents) a.workload.close();
+    for (const o of this.oracles) o.admin.close();
+  }
+}
