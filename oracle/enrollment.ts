@@ -205,8 +205,11 @@ export class EnrollmentService {
       oracleBoxKeys.set(nodeId, boxKey);
       oraclePkgs.push(pkg);
     }
+    const own = oraclePkgs.find((x) => x.participant === ctx.nodeId)!;
     ensure(
-      equalBytes(oracleBoxKeys.get(ctx.nodeId)!, p.box.publicKey),
+      equalBytes(oracleBoxKeys.get(ctx.nodeId)!, p.box.publicKey) &&
+        equalBytes(own.proofOfKnowledge, p.dkg.round1.proofOfKnowledge) &&
+        own.commitment.every((c, i) => equalBytes(c, p.dkg.round1.commitment[i]!)),
       'DKG_FAILED',
       'our own round-1 was altered',
     );
