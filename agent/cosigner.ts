@@ -1,25 +1,36 @@
 /**
- * Co-signing (docs/protocol.md §6): the agent and a quorum of t oracles make one RFC 9591
- * FROST signature. The agent picks t oracles (healthy ones first), uses a nonce commitment each
- * handed out earlier (fetching some if it has none), sends the Sign request to all t in
- * parallel with a deadline, adds its own w shares, aggregates and verifies the signature
- * before returning it. A bad share names the oracle; an unreachable oracle is replaced by
- * another; fewer than t reachable is QUORUM_UNAVAILABLE naming how many were reachable.
+ * The agent's co-signing engine: every signature and every heartbeat is one ratchet step
+ * (docs/protocol.md §5-6), made one at a time.
+ *
+ * Signing: pick t oracles (healthy, with a cached nonce commitment, first), write the sign step
+ * to disk, send it to all t in parallel with a deadline, check each commit, add our w shares,
+ * aggregate and verify before returning. If an oracle fails, the same step is certified through
+ * other oracles (they commit without signing) and a new step with a new signing set follows.
+ * A bad share names the oracle; fewer than t reachable is QUORUM_UNAVAILABLE naming how many
+ * were reachable. Told FORK_DETECTED or IDENTITY_REVOKED, the agent stops for good.
  */
 import { randomBytes } from 'node:crypto';
 import { type ErrorCode, MpcidError } from '../common/errors.js';
 import { call, fromServiceError } from '../common/grpc.js';
 import { LOG, type Logger } from '../common/log.js';
 import {
+  commitFromWire,
   commitmentFromWire,
   commitmentToWire,
+  commitToWire,
   DOMAINS,
+  HEARTBEAT_DIGEST,
   nonceRequestFields,
-  signRequestFields,
+  signPayloadDigest,
+  stepToWire,
 } from '../common/protocol.js';
+import { equalBytes, fromB64u } from '../crypto/bytes.js';
 import { aggregate, checkCommitmentList, commit, type NonceCommitment, signShare } from '../crypto/frost.js';
+import { type Commit, headAfter, verifyCertificate } from '../crypto/ratchet.js';
 import { signStatement } from '../crypto/statement.js';
+import type { StepResponse__Output } from '../proto/gen/mpcid/oracle/v1/StepResponse.js';
 import type { OracleClient } from './oracles.js';
+import { certified, type Pending, prepareStep, type RatchetState, writeRatchet } from './ratchet.js';
 import type { AgentState } from './state.js';
 
 export interface CosignerOptions {
@@ -27,30 +38,129 @@ export interface CosignerOptions {
   deadlineMs?: number;
   /** Commitments fetched per GetNonces call. */
   prefetch?: number;
+  /** Idle time after which the agent makes a heartbeat step; 0 disables heartbeats. */
+  heartbeatMs?: number;
 }
 
 /** After a failure, an oracle is tried last for this long. */
 const PENALTY_MS = 2_000;
+const REVOKED_CODES: ReadonlySet<ErrorCode> = new Set(['FORK_DETECTED', 'IDENTITY_REVOKED']);
+
+type Answer = { ok: true; res: StepResponse__Output; commit: Commit } | { ok: false; err: MpcidError };
 
 export class Cosigner {
   readonly #state: AgentState;
+  readonly #dir: string;
   readonly #clients: readonly OracleClient[];
   readonly #log: Logger;
   readonly #deadlineMs: number;
   readonly #prefetch: number;
+  readonly #heartbeatMs: number;
   readonly #cache = new Map<number, NonceCommitment[]>();
   readonly #penalty = new Map<number, number>();
+  readonly #nodeKeys: Map<number, Uint8Array>;
+  #rs: RatchetState;
+  #chain: Promise<unknown> = Promise.resolve();
+  #revoked: MpcidError | undefined;
+  #lastStepAt = 0;
+  #timer: NodeJS.Timeout | undefined;
 
-  constructor(state: AgentState, clients: readonly OracleClient[], log: Logger, opts: CosignerOptions = {}) {
+  constructor(
+    state: AgentState,
+    dir: string,
+    ratchet: RatchetState,
+    clients: readonly OracleClient[],
+    log: Logger,
+    opts: CosignerOptions = {},
+  ) {
     this.#state = state;
+    this.#dir = dir;
+    this.#rs = ratchet;
     this.#clients = clients;
     this.#log = log;
     this.#deadlineMs = opts.deadlineMs ?? 3_000;
     this.#prefetch = opts.prefetch ?? 4;
+    this.#heartbeatMs = opts.heartbeatMs ?? 15_000;
+    this.#nodeKeys = new Map(
+      state.cluster.oracles.map((o) => [o.id, fromB64u(o.publicKey, 'publicKey', 32)]),
+    );
   }
 
   get #as() {
     return this.#state.group.as;
+  }
+
+  /** The ratchet's certified counter (for status and tests). */
+  get counter(): number {
+    return this.#rs.counter;
+  }
+
+  get revoked(): MpcidError | undefined {
+    return this.#revoked;
+  }
+
+  /** Starts heartbeats: a step whenever the agent has been idle for the interval. */
+  start(): void {
+    void this.prefetch();
+    if (this.#heartbeatMs <= 0) return;
+    const tick = () => {
+      if (this.#revoked) return;
+      if (Date.now() - this.#lastStepAt >= this.#heartbeatMs) {
+        this.heartbeat().catch((e: unknown) => {
+          const err = e instanceof MpcidError ? e : new MpcidError('INTERNAL', String(e));
+          if (!REVOKED_CODES.has(err.code))
+            this.#log.warn(
+              { [LOG.errorCode]: err.code, [LOG.errorMessage]: err.message },
+              'heartbeat failed',
+            );
+        });
+      }
+    };
+    this.#timer = setInterval(tick, Math.max(50, Math.floor(this.#heartbeatMs / 4)));
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    await this.#chain.catch(() => undefined);
+  }
+
+  /** Steps are made one at a time. */
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#chain.then(fn, fn);
+    this.#chain = run.catch(() => undefined);
+    return run;
+  }
+
+  #persist(next: RatchetState): void {
+    writeRatchet(this.#dir, this.#state.identityId, next);
+    this.#rs = next;
+  }
+
+  #checkRevoked(): void {
+    if (this.#revoked) throw new MpcidError('IDENTITY_REVOKED', this.#revoked.message);
+  }
+
+  /** Told FORK or REVOKED: this copy of the agent was cloned or rolled back. Stop for good. */
+  #onRevoked(err: MpcidError, nodeId: number): never {
+    if (!this.#revoked) {
+      this.#revoked = err;
+      if (this.#timer) clearInterval(this.#timer);
+      const digest = /evidence ([A-Za-z0-9_-]{43})/.exec(err.message)?.[1];
+      this.#log.error(
+        {
+          [LOG.identity]: this.#state.identityId,
+          [LOG.peer]: nodeId,
+          [LOG.errorCode]: err.code,
+          evidence: digest,
+        },
+        'IDENTITY REVOKED: a second copy of this agent (clone or rollback) was detected; no longer signing',
+      );
+    }
+    throw new MpcidError(
+      'IDENTITY_REVOKED',
+      `identity revoked by the cluster (${err.code}${err.message.includes('evidence') ? `, ${err.message.slice(err.message.indexOf('evidence'))}` : ''}`,
+    );
   }
 
   /** Fetches nonce commitments from one oracle into the cache. */
@@ -117,15 +227,129 @@ export class Cosigner {
     );
   }
 
+  /** Sends the pending step to `targets` in parallel; checks every commit it gets back. */
+  async #send(targets: readonly OracleClient[], p: Pending, patient: boolean): Promise<Map<number, Answer>> {
+    const req = {
+      step: stepToWire(p.signed),
+      certificate: this.#rs.certificate.map(commitToWire),
+      sign: p.sign
+        ? { message: Buffer.from(p.sign.message), commitments: p.sign.list.map(commitmentToWire) }
+        : null,
+    };
+    const step = p.signed.step;
+    const head = headAfter(step);
+    const answers = await Promise.allSettled(
+      targets.map((c) => call(c.signer, c.signer.Step, req, this.#deadlineMs, patient)),
+    );
+    const out = new Map<number, Answer>();
+    answers.forEach((a, i) => {
+      const c = targets[i]!;
+      if (a.status === 'rejected') {
+        const err = fromServiceError(a.reason, `oracle ${c.nodeId}`);
+        if (REVOKED_CODES.has(err.code)) this.#onRevoked(err, c.nodeId);
+        out.set(c.nodeId, { ok: false, err });
+        return;
+      }
+      const commit = a.value.commit ? commitFromWire(a.value.commit) : undefined;
+      try {
+        if (
+          !commit ||
+          commit.nodeId !== c.nodeId ||
+          commit.counter !== step.counter ||
+          !equalBytes(commit.head, head)
+        )
+          throw new Error('mismatch');
+        verifyCertificate(
+          new Map([[c.nodeId, this.#nodeKeys.get(c.nodeId)!]]),
+          1,
+          step.identityId,
+          step.counter,
+          head,
+          [commit],
+        );
+        out.set(c.nodeId, { ok: true, res: a.value, commit });
+      } catch {
+        out.set(c.nodeId, {
+          ok: false,
+          err: new MpcidError(
+            'BAD_CERTIFICATE',
+            `oracle ${c.nodeId} (${c.address}) returned an invalid commit`,
+          ),
+        });
+      }
+    });
+    return out;
+  }
+
+  /**
+   * Certifies the pending step: collects commits from `have`, then resends the same bytes to
+   * the other oracles until t committed. Persists the certified state. Throws if it cannot.
+   */
+  async #certify(
+    have: Map<number, Commit>,
+    failed: Map<number, MpcidError>,
+    patient: boolean,
+  ): Promise<void> {
+    const p = this.#rs.pending!;
+    const { t } = this.#as;
+    if (have.size < t) {
+      const others = this.#clients.filter((c) => !have.has(c.nodeId) && (patient || !failed.has(c.nodeId)));
+      const more = await this.#send(others, p, patient);
+      for (const [id, a] of more) {
+        if (a.ok) have.set(id, a.commit);
+        else this.#fail(this.#clients.find((c) => c.nodeId === id)!, a.err, failed);
+      }
+    }
+    if (have.size < t) throw this.#quorumError(failed);
+    this.#persist(certified(this.#rs, [...have.values()].slice(0, Math.max(t, have.size))));
+    this.#lastStepAt = Date.now();
+  }
+
+  /** Certifies a step left pending (by a crash, or a quorum that went away), resending its bytes. */
+  async #flushPending(): Promise<void> {
+    if (!this.#rs.pending) return;
+    const failed = new Map<number, MpcidError>();
+    try {
+      await this.#certify(new Map(), failed, false);
+    } catch {
+      failed.clear();
+      await this.#certify(new Map(), failed, true);
+    }
+  }
+
+  /** A heartbeat step, sent to every oracle, certified by t of them. */
+  heartbeat(): Promise<void> {
+    return this.#exclusive(async () => {
+      this.#checkRevoked();
+      await this.#flushPending();
+      this.#persist(
+        prepareStep(this.#rs, this.#state.identityId, this.#state.sessionKey, 'heartbeat', HEARTBEAT_DIGEST),
+      );
+      const failed = new Map<number, MpcidError>();
+      const answers = await this.#send(this.#clients, this.#rs.pending!, false);
+      const have = new Map<number, Commit>();
+      for (const [id, a] of answers) {
+        if (a.ok) have.set(id, a.commit);
+        else failed.set(id, a.err);
+      }
+      await this.#certify(have, failed, true);
+    });
+  }
+
   /** Co-signs `message`; the returned signature has been verified against the identity key. */
-  async sign(message: Uint8Array): Promise<Uint8Array> {
+  sign(message: Uint8Array): Promise<Uint8Array> {
+    return this.#exclusive(() => this.#sign(message));
+  }
+
+  async #sign(message: Uint8Array): Promise<Uint8Array> {
+    this.#checkRevoked();
+    await this.#flushPending();
     const { n, t } = this.#as;
     const failed = new Map<number, MpcidError>();
     // First pass: fail fast on oracles that are down and use others. If that leaves fewer than
     // t, a second, patient pass waits (up to the deadline) for unreachable oracles to reconnect,
     // e.g. right after they restarted.
     let patient = false;
-    // Each round either signs or removes at least one oracle, except nonce misses, which are bounded.
     for (let round = 0; round < 3 * n + 3; round++) {
       const chosen = this.#order(new Set(failed.keys())).slice(0, t);
       if (chosen.length < t) {
@@ -135,12 +359,14 @@ export class Cosigner {
         for (const [id] of unreachable) failed.delete(id);
         continue;
       }
-      // Make sure each chosen oracle has a commitment we can use.
       const missing = chosen.filter((c) => !this.#cache.get(c.nodeId)?.length);
       const fetched = await Promise.allSettled(missing.map((c) => this.#fetchNonces(c, patient)));
       fetched.forEach((r, i) => {
-        if (r.status === 'rejected')
-          this.#fail(missing[i]!, fromServiceError(r.reason, `oracle ${missing[i]!.nodeId}`), failed);
+        if (r.status === 'rejected') {
+          const err = fromServiceError(r.reason, `oracle ${missing[i]!.nodeId}`);
+          if (REVOKED_CODES.has(err.code)) this.#onRevoked(err, missing[i]!.nodeId);
+          this.#fail(missing[i]!, err, failed);
+        }
       });
       if (fetched.some((r) => r.status === 'rejected')) continue;
 
@@ -150,43 +376,36 @@ export class Cosigner {
         ...oracleCommitments,
         ...agentNonces.map((x) => x.commitment),
       ]);
-      const rid = new Uint8Array(randomBytes(16));
-      const sig = signStatement(
-        this.#state.sessionKey,
-        DOMAINS.signRequest,
-        ...signRequestFields(this.#state.identityId, message, list, rid),
+      // Write-ahead: the step is on disk before it is sent.
+      this.#persist(
+        prepareStep(
+          this.#rs,
+          this.#state.identityId,
+          this.#state.sessionKey,
+          'sign',
+          signPayloadDigest(message, list),
+          { message, list },
+        ),
       );
-      const req = {
-        identityId: this.#state.identityId,
-        message: Buffer.from(message),
-        commitments: list.map(commitmentToWire),
-        requestId: Buffer.from(rid),
-        sessionSignature: Buffer.from(sig),
-      };
-      const answers = await Promise.allSettled(
-        chosen.map((c) => call(c.signer, c.signer.Sign, req, this.#deadlineMs, patient)),
-      );
+      const answers = await this.#send(chosen, this.#rs.pending!, patient);
       const shares = new Map<number, Uint8Array>();
-      let retry = false;
-      answers.forEach((a, i) => {
-        const c = chosen[i]!;
-        if (a.status === 'fulfilled') {
-          shares.set(c.nodeId, new Uint8Array(a.value.signatureShare));
-          const next = a.value.next;
-          if (next && next.participant === c.nodeId) this.#remember(c.nodeId, [commitmentFromWire(next)]);
-          return;
+      const have = new Map<number, Commit>();
+      for (const c of chosen) {
+        const a = answers.get(c.nodeId)!;
+        if (!a.ok) {
+          if (a.err.code === 'UNKNOWN_NONCE') this.#cache.delete(c.nodeId);
+          else this.#fail(c, a.err, failed);
+          continue;
         }
-        const e = fromServiceError(a.reason, `oracle ${c.nodeId}`);
-        if (e.code === 'UNKNOWN_NONCE') {
-          // The oracle restarted (nonces are memory-only) or evicted ours: refetch, no penalty.
-          this.#cache.delete(c.nodeId);
-          retry = true;
-          return;
-        }
-        this.#fail(c, e, failed);
-        retry = true;
-      });
-      if (retry) {
+        have.set(c.nodeId, a.commit);
+        if (a.res.next && a.res.next.participant === c.nodeId)
+          this.#remember(c.nodeId, [commitmentFromWire(a.res.next)]);
+        if (a.res.signatureShare.length > 0) shares.set(c.nodeId, new Uint8Array(a.res.signatureShare));
+        else this.#cache.delete(c.nodeId); // it had no nonce for us (restarted): refetch
+      }
+      // The step must be certified before anything else happens, signature or not.
+      await this.#certify(have, failed, patient);
+      if (shares.size < t) {
         for (const x of agentNonces) {
           x.nonces.hiding.wipe();
           x.nonces.binding.wipe();

@@ -5,6 +5,7 @@ import { bind, SERVER_OPTIONS, services, shutdown } from '../common/grpc.js';
 import { LOG, type Logger } from '../common/log.js';
 import { Cosigner, type CosignerOptions } from './cosigner.js';
 import { closeOracles, connectOracles } from './oracles.js';
+import { readRatchet } from './ratchet.js';
 import { readState } from './state.js';
 import { workloadHandlers } from './workload.js';
 
@@ -19,8 +20,9 @@ export async function startAgent(
 ): Promise<RunningAgent> {
   const { log } = opts;
   const state = readState(opts.stateDir);
+  const ratchet = readRatchet(opts.stateDir, state);
   const clients = connectOracles(state.cluster);
-  const cosigner = new Cosigner(state, clients, log, opts);
+  const cosigner = new Cosigner(state, opts.stateDir, ratchet, clients, log, opts);
   const server = new grpc.Server(SERVER_OPTIONS);
   server.addService(
     services().workload.mpcid.agent.v1.Workload.service,
@@ -34,7 +36,7 @@ export async function startAgent(
     { [LOG.identity]: state.identityId, [LOG.name]: state.name, socket: opts.socket },
     'agent serving the Workload API',
   );
-  void cosigner.prefetch();
+  cosigner.start();
   let stopping: Promise<void> | undefined;
   return {
     identityId: state.identityId,
@@ -42,6 +44,7 @@ export async function startAgent(
     stop() {
       stopping ??= (async () => {
         await shutdown(server);
+        await cosigner.stop();
         closeOracles(clients);
         rmSync(opts.socket, { force: true });
         log.info('agent stopped');

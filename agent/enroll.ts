@@ -28,6 +28,7 @@ import { signStatement, verifyStatement } from '../crypto/statement.js';
 import type { OracleRound1__Output } from '../proto/gen/mpcid/oracle/v1/OracleRound1.js';
 import type { SealedShare } from '../proto/gen/mpcid/oracle/v1/SealedShare.js';
 import { closeOracles, connectOracles, type OracleClient } from './oracles.js';
+import { initialRatchet, writeRatchet } from './ratchet.js';
 import { type AgentState, hasState, writeState } from './state.js';
 
 export interface EnrollOptions {
@@ -240,6 +241,8 @@ export async function enroll(opts: EnrollOptions): Promise<AgentState> {
       sessionPublicKey: session.publicKey,
       enrolledAt: Date.now(),
     };
+    // The ratchet file first: a state.json without its ratchet.json is reported as corrupt.
+    writeRatchet(opts.stateDir, identityId, initialRatchet(state));
     writeState(opts.stateDir, state);
     log.info({ [LOG.identity]: identityId, [LOG.name]: claims.name }, 'enrolled');
     return state;

@@ -19,7 +19,9 @@ import { adminClient, workloadClient } from './clients.js';
 
 /** The built CLI entry point (dist/cli/main.js), also when this module runs from source (tests). */
 export const CLI = fileURLToPath(
-  import.meta.url.endsWith('.ts') ? new URL('../dist/cli/main.js', import.meta.url) : new URL('./main.js', import.meta.url),
+  import.meta.url.endsWith('.ts')
+    ? new URL('../dist/cli/main.js', import.meta.url)
+    : new URL('./main.js', import.meta.url),
 );
 const execFileP = promisify(execFile);
 

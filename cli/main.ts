@@ -25,7 +25,7 @@ const USAGE = `usage:
   mpcid token create --admin ADDR --name NAME [--ttl SECONDS]
   mpcid identities list --admin ADDR
   mpcid agent enroll (--token TOKEN | --token-file FILE) --state DIR
-  mpcid agent run --state DIR --socket PATH
+  mpcid agent run --state DIR --socket PATH [--heartbeat-ms MS]
   mpcid sign --socket PATH --in FILE
   mpcid dev up [--dir DIR] [--oracles N] [--quorum T]`;
 
@@ -191,10 +191,11 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'agent run': {
-      const { values } = opts(args, { state: 'string', socket: 'string' });
+      const { values } = opts(args, { state: 'string', socket: 'string', 'heartbeat-ms': 'string' });
       const agent = await startAgent({
         stateDir: resolve(str(values, 'state')),
         socket: resolve(str(values, 'socket')),
+        heartbeatMs: int(values, 'heartbeat-ms', 15_000),
         log: createLogger('agent'),
       });
       waitForSignal(() => agent.stop());

@@ -36,6 +36,18 @@ export const ERROR_CODES = {
   TOKEN_USED: 'PERMISSION_DENIED',
   /** A request claiming to come from an identity's agent is not signed by its session key. */
   SESSION_AUTH_FAILED: 'PERMISSION_DENIED',
+  /** The identity was revoked (a cloned or rolled-back agent was detected); permanent. */
+  IDENTITY_REVOKED: 'PERMISSION_DENIED',
+  /** This request revealed a second history of the identity: it is now revoked. */
+  FORK_DETECTED: 'PERMISSION_DENIED',
+  /** A ratchet step that is older than what this oracle has accepted (a replay, or a clock set back). */
+  STALE_STEP: 'FAILED_PRECONDITION',
+  /** The step is ahead of this oracle and came without a valid certificate for its predecessor. */
+  NEED_CERTIFICATE: 'FAILED_PRECONDITION',
+  /** A ratchet certificate does not hold t valid commits. */
+  BAD_CERTIFICATE: 'INVALID_ARGUMENT',
+  /** Fork evidence does not verify. */
+  BAD_EVIDENCE: 'INVALID_ARGUMENT',
   /** An enrollment message arrived out of order. */
   ENROLLMENT_STATE: 'FAILED_PRECONDITION',
   /** Distributed key generation failed verification (a participant's data is inconsistent). */

@@ -4,12 +4,23 @@
  * string here, so they cannot drift apart.
  */
 import type { AccessStructure } from '../crypto/access.js';
-import { framed } from '../crypto/bytes.js';
+import { abytes, framed, fromB64u, toB64u } from '../crypto/bytes.js';
 import { checkRound1, type NonceCommitment, type Round1Package } from '../crypto/frost.js';
 import { sha256 } from '../crypto/hash.js';
+import {
+  type Commit,
+  checkStep,
+  type Evidence,
+  evidenceDigest,
+  payloadDigest,
+  type SignedStep,
+  type StepKind,
+} from '../crypto/ratchet.js';
 import { DOMAINS, type Field } from '../crypto/statement.js';
+import type { Commit__Output } from '../proto/gen/mpcid/oracle/v1/Commit.js';
 import type { NonceCommitment__Output } from '../proto/gen/mpcid/oracle/v1/NonceCommitment.js';
 import type { Round1Package__Output } from '../proto/gen/mpcid/oracle/v1/Round1Package.js';
+import type { Step__Output } from '../proto/gen/mpcid/oracle/v1/Step.js';
 import { MpcidError } from './errors.js';
 import type { JoinTokenClaims } from './jointoken.js';
 
@@ -55,21 +66,6 @@ export function enrolledFields(
   return [context, nodeId, identityId, groupPublicKey, round1Digest];
 }
 
-/** Fields of the agent's session-signed Sign request. */
-export function signRequestFields(
-  identityId: string,
-  message: Uint8Array,
-  commitments: readonly NonceCommitment[],
-  requestId: Uint8Array,
-): Field[] {
-  return [
-    identityId,
-    message,
-    ...commitments.flatMap((c) => [c.participant, c.hiding, c.binding]),
-    requestId,
-  ];
-}
-
 /** Fields of the agent's session-signed GetNonces request. */
 export function nonceRequestFields(identityId: string, count: number, requestId: Uint8Array): Field[] {
   return [identityId, count, requestId];
@@ -110,4 +106,172 @@ export function commitmentFromWire(m: NonceCommitment__Output): NonceCommitment 
 
 export function commitmentToWire(c: NonceCommitment) {
   return { participant: c.participant, hiding: Buffer.from(c.hiding), binding: Buffer.from(c.binding) };
+}
+
+// ---- Ratchet (docs/protocol.md §5) ----
+
+/** Payload digest of a sign step: the message and the (sorted) signing set's commitments. */
+export function signPayloadDigest(message: Uint8Array, list: readonly NonceCommitment[]): Uint8Array {
+  return payloadDigest('sign', message, ...list.flatMap((c) => [c.participant, c.hiding, c.binding]));
+}
+
+export const HEARTBEAT_DIGEST = payloadDigest('heartbeat');
+
+/** JSON form of a signed step (evidence files, stored state). Byte fields are base64url. */
+export interface StepJSON {
+  identityId: string;
+  counter: number;
+  prevHead: string;
+  time: number;
+  kind: string;
+  payloadDigest: string;
+  requestId: string;
+  signature: string;
+}
+
+export interface CommitJSON {
+  nodeId: number;
+  identityId: string;
+  counter: number;
+  head: string;
+  signature: string;
+}
+
+export function stepToJSON(s: SignedStep): StepJSON {
+  const t = s.step;
+  return {
+    identityId: t.identityId,
+    counter: t.counter,
+    prevHead: toB64u(t.prevHead),
+    time: t.time,
+    kind: t.kind,
+    payloadDigest: toB64u(t.payloadDigest),
+    requestId: toB64u(t.requestId),
+    signature: toB64u(s.signature),
+  };
+}
+
+export function stepFromJSON(j: unknown, field = 'step'): SignedStep {
+  const o = (j ?? {}) as Partial<StepJSON>;
+  if (typeof o.identityId !== 'string' || typeof o.kind !== 'string')
+    throw new MpcidError('MALFORMED_INPUT', `${field}: malformed`);
+  const step = checkStep(
+    {
+      identityId: o.identityId,
+      counter: o.counter as number,
+      prevHead: fromB64u(o.prevHead, `${field}.prevHead`),
+      time: o.time as number,
+      kind: o.kind as StepKind,
+      payloadDigest: fromB64u(o.payloadDigest, `${field}.payloadDigest`),
+      requestId: fromB64u(o.requestId, `${field}.requestId`),
+    },
+    field,
+  );
+  return { step, signature: fromB64u(o.signature, `${field}.signature`, 64) };
+}
+
+export function stepFromWire(m: Step__Output | null | undefined, field = 'step'): SignedStep {
+  if (!m) throw new MpcidError('MALFORMED_INPUT', `${field}: missing`);
+  const step = checkStep(
+    {
+      identityId: m.identityId,
+      counter: m.counter,
+      prevHead: new Uint8Array(m.prevHead),
+      time: m.timeMs,
+      kind: m.kind as StepKind,
+      payloadDigest: new Uint8Array(m.payloadDigest),
+      requestId: new Uint8Array(m.requestId),
+    },
+    field,
+  );
+  return { step, signature: abytes(new Uint8Array(m.signature), `${field}.signature`, 64) };
+}
+
+export function stepToWire(s: SignedStep) {
+  const t = s.step;
+  return {
+    identityId: t.identityId,
+    counter: t.counter,
+    prevHead: Buffer.from(t.prevHead),
+    timeMs: t.time,
+    kind: t.kind,
+    payloadDigest: Buffer.from(t.payloadDigest),
+    requestId: Buffer.from(t.requestId),
+    signature: Buffer.from(s.signature),
+  };
+}
+
+export function commitToJSON(c: Commit): CommitJSON {
+  return {
+    nodeId: c.nodeId,
+    identityId: c.identityId,
+    counter: c.counter,
+    head: toB64u(c.head),
+    signature: toB64u(c.signature),
+  };
+}
+
+export function commitFromJSON(j: CommitJSON): Commit {
+  return {
+    nodeId: j.nodeId,
+    identityId: j.identityId,
+    counter: j.counter,
+    head: fromB64u(j.head, 'commit.head', 32),
+    signature: fromB64u(j.signature, 'commit.signature', 64),
+  };
+}
+
+export function commitFromWire(m: Commit__Output): Commit {
+  return {
+    nodeId: m.nodeId,
+    identityId: m.identityId,
+    counter: m.counter,
+    head: new Uint8Array(m.head),
+    signature: new Uint8Array(m.signature),
+  };
+}
+
+export function commitToWire(c: Commit) {
+  return {
+    nodeId: c.nodeId,
+    identityId: c.identityId,
+    counter: c.counter,
+    head: Buffer.from(c.head),
+    signature: Buffer.from(c.signature),
+  };
+}
+
+/** Evidence file / wire-independent JSON form. */
+export interface EvidenceJSON {
+  type: 'mpcid.fork-evidence.v1';
+  identityId: string;
+  digest: string;
+  reason: string;
+  steps: [StepJSON, StepJSON];
+}
+
+export function evidenceToJSON(e: Evidence, reason: string): EvidenceJSON {
+  return {
+    type: 'mpcid.fork-evidence.v1',
+    identityId: e.identityId,
+    digest: toB64u(evidenceDigest(e)),
+    reason,
+    steps: [stepToJSON(e.steps[0]), stepToJSON(e.steps[1])],
+  };
+}
+
+export function evidenceFromJSON(j: unknown): Evidence {
+  const o = (j ?? {}) as Partial<EvidenceJSON>;
+  if (
+    o.type !== 'mpcid.fork-evidence.v1' ||
+    typeof o.identityId !== 'string' ||
+    !Array.isArray(o.steps) ||
+    o.steps.length !== 2
+  ) {
+    throw new MpcidError('BAD_EVIDENCE', 'not an mpcid fork evidence document');
+  }
+  return {
+    identityId: o.identityId,
+    steps: [stepFromJSON(o.steps[0], 'steps[0]'), stepFromJSON(o.steps[1], 'steps[1]')],
+  };
 }

@@ -91,3 +91,12 @@ export function fromHex(s: unknown, field: string, len?: number): Uint8Array {
   }
   return abytes(new Uint8Array(Buffer.from(s, 'hex')), field, len);
 }
+
+/** 8-byte big-endian encoding of a non-negative safe integer (counters, millisecond times). */
+export function u64be(n: number): Uint8Array {
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new MpcidError('MALFORMED_INPUT', 'expected a non-negative safe integer');
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigUint64(0, BigInt(n), false);
+  return out;
+}

@@ -19,6 +19,8 @@ export const DOMAINS = {
   enrolled: 'mpcid/dkg/enrolled/v1',
   signRequest: 'mpcid/sign-request/v1',
   nonceRequest: 'mpcid/nonce-request/v1',
+  signedStep: 'mpcid/ratchet/signed-step/v1',
+  commit: 'mpcid/ratchet/commit/v1',
 } as const;
 export type Domain = (typeof DOMAINS)[keyof typeof DOMAINS];
 

@@ -16,18 +16,19 @@ import type { ListIdentitiesRequest__Output } from '../proto/gen/mpcid/admin/v1/
 import type { ListIdentitiesResponse } from '../proto/gen/mpcid/admin/v1/ListIdentitiesResponse.js';
 import type { NodeInfo } from '../proto/gen/mpcid/admin/v1/NodeInfo.js';
 import { IDENTITY_ID, type OracleContext } from './context.js';
+import type { RevocationService } from './revocation.js';
 import type { IdentityRecord } from './store.js';
 
 export const VERSION = '0.1.0';
 const MAX_PAGE = 100;
 
-function identityToWire(r: IdentityRecord): Identity {
+function identityToWire(r: IdentityRecord, revoked: boolean): Identity {
   return {
     identityId: r.identityId,
     name: r.name,
     publicKey: Buffer.from(r.publicKey, 'base64url'),
     alg: r.alg,
-    status: r.status,
+    status: revoked ? 'revoked' : r.status,
     enrolledAt: r.enrolledAt,
     n: r.n,
     t: r.t,
@@ -36,8 +37,14 @@ function identityToWire(r: IdentityRecord): Identity {
 
 export class AdminService {
   readonly #ctx: OracleContext;
-  constructor(ctx: OracleContext) {
+  readonly #revocations: RevocationService;
+  constructor(ctx: OracleContext, revocations: RevocationService) {
     this.#ctx = ctx;
+    this.#revocations = revocations;
+  }
+
+  #toWire(r: IdentityRecord): Identity {
+    return identityToWire(r, !!this.#revocations.get(r.identityId));
   }
 
   handlers(): AdminHandlers {
@@ -46,7 +53,7 @@ export class AdminService {
       CreateJoinToken: unary(log, 'CreateJoinToken', (req) => this.createJoinToken(req)),
       ListIdentities: unary(log, 'ListIdentities', (req) => this.listIdentities(req)),
       GetIdentity: unary(log, 'GetIdentity', async (req) =>
-        identityToWire((await this.#ctx.identity(req.identityId)).record),
+        this.#toWire((await this.#ctx.identity(req.identityId, { allowRevoked: true })).record),
       ),
       GetNodeInfo: unary(log, 'GetNodeInfo', async () => this.nodeInfo()),
     };
@@ -93,7 +100,7 @@ export class AdminService {
     const more = page.length > size;
     const items = page.slice(0, size);
     return {
-      identities: items.map(identityToWire),
+      identities: items.map((r) => this.#toWire(r)),
       nextPageToken: more ? items[items.length - 1]!.identityId : '',
     };
   }

@@ -30,6 +30,8 @@ export class OracleContext {
   readonly store: OracleStore;
   readonly log: Logger;
   readonly #identities = new Map<string, LoadedIdentity>();
+  /** Set once the revocation service is up: answers whether an identity is revoked. */
+  revoked: (identityId: string) => void = () => undefined;
 
   constructor(
     config: OracleConfig,
@@ -50,11 +52,15 @@ export class OracleContext {
     return this.config.nodeId;
   }
 
-  /** Loads an identity (NOT_FOUND with UNKNOWN_IDENTITY if absent). */
-  async identity(identityId: unknown): Promise<LoadedIdentity> {
+  /**
+   * Loads an identity: NOT_FOUND (UNKNOWN_IDENTITY) if absent, PERMISSION_DENIED
+   * (IDENTITY_REVOKED) if revoked unless `allowRevoked`.
+   */
+  async identity(identityId: unknown, opts: { allowRevoked?: boolean } = {}): Promise<LoadedIdentity> {
     if (typeof identityId !== 'string' || !IDENTITY_ID.test(identityId)) {
       throw new MpcidError('MALFORMED_INPUT', 'identity_id: expected an RFC 7638 thumbprint');
     }
+    if (!opts.allowRevoked) this.revoked(identityId);
     const cached = this.#identities.get(identityId);
     if (cached) return cached;
     const record = await this.store.getIdentity(identityId);

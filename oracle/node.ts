@@ -10,8 +10,11 @@ import { readNodeKey } from '../common/keys.js';
 import { createLogger, LOG, type Logger } from '../common/log.js';
 import { toB64u } from '../crypto/bytes.js';
 import { AdminService } from './admin.js';
+import { AlertHub } from './alerts.js';
 import { OracleContext } from './context.js';
 import { EnrollmentService } from './enrollment.js';
+import { RatchetService } from './ratchet.js';
+import { RevocationService } from './revocation.js';
 import { SignerService } from './signer.js';
 import { OracleStore } from './store.js';
 
@@ -41,14 +44,19 @@ export async function startOracle(
     nodePublicKey: me.publicKey,
   });
   const ctx = new OracleContext(config, seed, publicKey, store, log.child({ [LOG.nodeId]: config.nodeId }));
+  const alerts = new AlertHub(ctx.log);
+  const revocations = await RevocationService.create(ctx, alerts);
+  ctx.revoked = (id) => revocations.check(id);
+  const ratchet = new RatchetService(ctx, revocations);
   const enrollment = new EnrollmentService(ctx);
-  const signer = new SignerService(ctx);
-  const admin = new AdminService(ctx);
+  const signer = new SignerService(ctx, ratchet);
+  const admin = new AdminService(ctx, revocations);
   const svc = services();
 
   const server = new grpc.Server(SERVER_OPTIONS);
   server.addService(svc.oracle.mpcid.oracle.v1.Enrollment.service, enrollment.handlers());
   server.addService(svc.oracle.mpcid.oracle.v1.Signer.service, signer.handlers());
+  server.addService(svc.oracle.mpcid.oracle.v1.Peer.service, revocations.handlers());
   const adminServer = new grpc.Server(SERVER_OPTIONS);
   adminServer.addService(svc.admin.mpcid.admin.v1.Admin.service, admin.handlers());
 
@@ -79,6 +87,7 @@ export async function startOracle(
         await Promise.all([shutdown(server), shutdown(adminServer)]);
         enrollment.close();
         signer.close();
+        revocations.close();
         await store.close();
         ctx.log.info('oracle stopped');
       })();

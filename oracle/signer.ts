@@ -1,6 +1,6 @@
 /**
- * Signer service (docs/protocol.md §6): hands out FROST nonce commitments ahead of time and
- * signs with exactly one of them per request.
+ * Signer service (docs/protocol.md §5-6): hands out FROST nonce commitments ahead of time, and
+ * takes ratchet steps; a sign step is co-signed with exactly one of those nonces.
  *
  * Nonces live only in memory, a bounded set per identity; a nonce is removed from the pool
  * before it is used, so a retry or a replay can never use it twice, and a restart loses unused
@@ -10,13 +10,17 @@
 import { ensure, MpcidError } from '../common/errors.js';
 import { unary } from '../common/grpc.js';
 import {
+  commitFromWire,
   commitmentFromWire,
   commitmentToWire,
+  commitToWire,
   DOMAINS,
+  HEARTBEAT_DIGEST,
   nonceRequestFields,
-  signRequestFields,
+  signPayloadDigest,
+  stepFromWire,
 } from '../common/protocol.js';
-import { abytes, concatBytes, toHex } from '../crypto/bytes.js';
+import { abytes, concatBytes, equalBytes, toHex } from '../crypto/bytes.js';
 import {
   checkCommitmentList,
   commit,
@@ -24,13 +28,15 @@ import {
   type SigningNonces,
   signShare,
 } from '../crypto/frost.js';
+import { verifyStep } from '../crypto/ratchet.js';
 import { verifyStatement } from '../crypto/statement.js';
 import type { GetNoncesRequest__Output } from '../proto/gen/mpcid/oracle/v1/GetNoncesRequest.js';
 import type { GetNoncesResponse } from '../proto/gen/mpcid/oracle/v1/GetNoncesResponse.js';
 import type { SignerHandlers } from '../proto/gen/mpcid/oracle/v1/Signer.js';
-import type { SignRequest__Output } from '../proto/gen/mpcid/oracle/v1/SignRequest.js';
-import type { SignResponse } from '../proto/gen/mpcid/oracle/v1/SignResponse.js';
+import type { StepRequest__Output } from '../proto/gen/mpcid/oracle/v1/StepRequest.js';
+import type { StepResponse } from '../proto/gen/mpcid/oracle/v1/StepResponse.js';
 import type { LoadedIdentity, OracleContext } from './context.js';
+import type { RatchetService } from './ratchet.js';
 
 export const REQUEST_ID_LEN = 16;
 /** Identities with a nonce pool at once; the least recently used pool is dropped beyond this. */
@@ -105,9 +111,11 @@ class NoncePools {
 export class SignerService {
   readonly #ctx: OracleContext;
   readonly #nonces: NoncePools;
+  readonly #ratchet: RatchetService;
 
-  constructor(ctx: OracleContext) {
+  constructor(ctx: OracleContext, ratchet: RatchetService) {
     this.#ctx = ctx;
+    this.#ratchet = ratchet;
     this.#nonces = new NoncePools(ctx.config.limits.noncesPerIdentity);
   }
 
@@ -115,7 +123,7 @@ export class SignerService {
     const log = this.#ctx.log;
     return {
       GetNonces: unary(log, 'GetNonces', (req) => this.getNonces(req)),
-      Sign: unary(log, 'Sign', (req) => this.sign(req)),
+      Step: unary(log, 'Step', (req, call) => this.step(req, call.getPeer())),
     };
   }
 
@@ -145,31 +153,43 @@ export class SignerService {
     return { commitments };
   }
 
-  async sign(req: SignRequest__Output): Promise<SignResponse> {
+  /**
+   * One ratchet step. Checks, cheapest first: shape, identity (not revoked), session signature,
+   * payload (for sign steps: message size, signing set, digest); then the accept rule, which signs
+   * with this node's nonce only for a newly accepted step in whose signing set this node is.
+   */
+  async step(req: StepRequest__Output, peer: string): Promise<StepResponse> {
     const ctx = this.#ctx;
-    const message = new Uint8Array(req.message);
-    if (message.length > ctx.config.limits.maxSignBytes) {
-      throw new MpcidError('MESSAGE_TOO_LARGE', `message: at most ${ctx.config.limits.maxSignBytes} bytes`);
+    const signed = stepFromWire(req.step);
+    const id = await ctx.identity(signed.step.identityId);
+    verifyStep(id.sessionPublicKey, signed, 'step.signature');
+    let sign: () => Uint8Array | undefined = () => undefined;
+    if (signed.step.kind === 'sign') {
+      if (!req.sign) throw new MpcidError('MALFORMED_INPUT', 'sign: missing for a sign step');
+      const message = new Uint8Array(req.sign.message);
+      if (message.length > ctx.config.limits.maxSignBytes) {
+        throw new MpcidError('MESSAGE_TOO_LARGE', `message: at most ${ctx.config.limits.maxSignBytes} bytes`);
+      }
+      const list = checkCommitmentList(id.group.as, req.sign.commitments.map(commitmentFromWire));
+      if (!equalBytes(signPayloadDigest(message, list), signed.step.payloadDigest)) {
+        throw new MpcidError('MALFORMED_INPUT', 'step.payload_digest does not match the sign payload');
+      }
+      const mine = list.find((c) => c.participant === ctx.nodeId);
+      sign = () => {
+        if (!mine) return undefined;
+        const nonces = this.#nonces.take(id.record.identityId, mine);
+        if (!nonces) return undefined;
+        return signShare(id.group, id.share, nonces, list, message);
+      };
+    } else if (!equalBytes(signed.step.payloadDigest, HEARTBEAT_DIGEST)) {
+      throw new MpcidError('MALFORMED_INPUT', 'step.payload_digest must be the heartbeat digest');
     }
-    const requestId = abytes(new Uint8Array(req.requestId), 'request_id', REQUEST_ID_LEN);
-    const id = await ctx.identity(req.identityId);
-    const list = checkCommitmentList(id.group.as, req.commitments.map(commitmentFromWire));
-    const mine = list.find((c) => c.participant === ctx.nodeId);
-    if (!mine) throw new MpcidError('BAD_PARTICIPANT', `signing set does not include node ${ctx.nodeId}`);
-    verifyStatement(
-      id.sessionPublicKey,
-      new Uint8Array(req.sessionSignature),
-      'session_signature',
-      DOMAINS.signRequest,
-      signRequestFields(req.identityId, message, list, requestId),
-    );
-    const nonces = this.#nonces.take(req.identityId, mine);
-    if (!nonces) throw new MpcidError('UNKNOWN_NONCE', 'nonce commitment unknown or already used');
-    const share = signShare(id.group, id.share, nonces, list, message);
+    const certificate = req.certificate.map(commitFromWire);
+    const out = await this.#ratchet.accept(id, signed, certificate, peer, sign);
     return {
-      nodeId: ctx.nodeId,
-      signatureShare: Buffer.from(share),
-      next: commitmentToWire(this.#nonces.fresh(id)),
+      commit: commitToWire(out.commit),
+      signatureShare: out.signatureShare ? Buffer.from(out.signatureShare) : Buffer.alloc(0),
+      next: signed.step.kind === 'sign' ? commitmentToWire(this.#nonces.fresh(id)) : null,
     };
   }
 }

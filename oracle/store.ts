@@ -5,10 +5,14 @@
  * Keys:  meta                 node and cluster this data dir belongs to
  *        identity!<id>        enrolled identities (includes this node's signing share)
  *        token!<jti>          join tokens issued here or used here
+ *        ratchet!<id>         ratchet state: counter, head, last accepted step and its reply
+ *        revocation!<id>      revocations with their evidence (permanent)
+ *        event!<seq>          the durable alert event log (seq: 16 decimal digits)
  */
 import { mkdirSync } from 'node:fs';
 import { Level } from 'level';
 import { MpcidError } from '../common/errors.js';
+import type { CommitJSON, EvidenceJSON, StepJSON } from '../common/protocol.js';
 
 export const STORE_SCHEMA = 1;
 
@@ -50,7 +54,56 @@ export interface TokenRecord {
   usedAt?: number;
 }
 
+export interface RatchetRecord {
+  identityId: string;
+  counter: number;
+  /** h_c, base64url. */
+  head: string;
+  /** The last accepted step L, the network peer that sent it, and the reply (replayed on retry). */
+  last?: {
+    step: StepJSON;
+    peer: string;
+    reply: { commit: CommitJSON; signatureShare?: string };
+  };
+}
+
+export interface RevocationRecord {
+  identityId: string;
+  name: string;
+  evidence: EvidenceJSON;
+  /** Evidence digest, base64url: the alert id. */
+  digest: string;
+  reason: string;
+  detectedBy: number;
+  detectedAt: number;
+  peers: string[];
+  counter: number;
+  /** When this node applied it. */
+  appliedAt: number;
+}
+
+/** One alert (docs/protocol.md §7); `id` is the evidence digest, the receivers' dedupe key. */
+export interface AlertEvent {
+  id: string;
+  type: 'identity.clone_detected';
+  identityId: string;
+  name: string;
+  kids: string[];
+  counter: number;
+  reason: string;
+  peers: string[];
+  detectingNode: number;
+  reportingNode: number;
+  time: string;
+}
+
+export interface StoredEvent {
+  seq: number;
+  event: AlertEvent;
+}
+
 const SYNC = { sync: true } as const;
+const seqKey = (seq: number) => `event!${String(seq).padStart(16, '0')}`;
 
 export class OracleStore {
   readonly #db: Level<string, unknown>;
@@ -115,6 +168,59 @@ export class OracleStore {
       .put(`identity!${identity.identityId}`, identity)
       .put(`token!${token.tokenId}`, token)
       .write(SYNC);
+  }
+
+  async getRatchet(identityId: string): Promise<RatchetRecord | undefined> {
+    return (await this.#db.get(`ratchet!${identityId}`)) as RatchetRecord | undefined;
+  }
+
+  async putRatchet(rec: RatchetRecord): Promise<void> {
+    await this.#db.put(`ratchet!${rec.identityId}`, rec, SYNC);
+  }
+
+  async getRevocation(identityId: string): Promise<RevocationRecord | undefined> {
+    return (await this.#db.get(`revocation!${identityId}`)) as RevocationRecord | undefined;
+  }
+
+  async listRevocations(after: string, limit: number): Promise<RevocationRecord[]> {
+    const out: RevocationRecord[] = [];
+    const opts = after
+      ? { gt: `revocation!${after}`, lt: 'revocation!\xff', limit }
+      : { gte: 'revocation!', lt: 'revocation!\xff', limit };
+    for await (const v of this.#db.values(opts)) out.push(v as RevocationRecord);
+    return out;
+  }
+
+  /** The highest event sequence number in the log (0 if empty). */
+  async lastEventSeq(): Promise<number> {
+    for await (const k of this.#db.keys({ gte: 'event!', lt: 'event!\xff', reverse: true, limit: 1 })) {
+      return Number(k.slice('event!'.length));
+    }
+    return 0;
+  }
+
+  /** Events with seq > after, in order. */
+  async eventsAfter(after: number, limit: number): Promise<StoredEvent[]> {
+    const out: StoredEvent[] = [];
+    for await (const [k, v] of this.#db.iterator({ gt: seqKey(after), lt: 'event!\xff', limit })) {
+      out.push({ seq: Number(k.slice('event!'.length)), event: v as AlertEvent });
+    }
+    return out;
+  }
+
+  /**
+   * Atomically records a revocation and its alert event (one sync batch), so an alert is never
+   * lost for a revocation this node holds, nor emitted for one it does not.
+   */
+  async commitRevocation(
+    rec: RevocationRecord,
+    event: AlertEvent,
+    seq: number,
+    extra: [string, unknown][] = [],
+  ): Promise<void> {
+    let b = this.#db.batch().put(`revocation!${rec.identityId}`, rec).put(seqKey(seq), event);
+    for (const [k, v] of extra) b = b.put(k, v);
+    await b.write(SYNC);
   }
 
   async close(): Promise<void> {

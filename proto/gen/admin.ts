@@ -1,81 +1,35 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
-import type {
-  AdminClient as _mpcid_admin_v1_AdminClient,
-  AdminDefinition as _mpcid_admin_v1_AdminDefinition,
-} from './mpcid/admin/v1/Admin.js';
-import type {
-  CreateJoinTokenRequest as _mpcid_admin_v1_CreateJoinTokenRequest,
-  CreateJoinTokenRequest__Output as _mpcid_admin_v1_CreateJoinTokenRequest__Output,
-} from './mpcid/admin/v1/CreateJoinTokenRequest.js';
-import type {
-  CreateJoinTokenResponse as _mpcid_admin_v1_CreateJoinTokenResponse,
-  CreateJoinTokenResponse__Output as _mpcid_admin_v1_CreateJoinTokenResponse__Output,
-} from './mpcid/admin/v1/CreateJoinTokenResponse.js';
-import type {
-  GetIdentityRequest as _mpcid_admin_v1_GetIdentityRequest,
-  GetIdentityRequest__Output as _mpcid_admin_v1_GetIdentityRequest__Output,
-} from './mpcid/admin/v1/GetIdentityRequest.js';
-import type {
-  GetNodeInfoRequest as _mpcid_admin_v1_GetNodeInfoRequest,
-  GetNodeInfoRequest__Output as _mpcid_admin_v1_GetNodeInfoRequest__Output,
-} from './mpcid/admin/v1/GetNodeInfoRequest.js';
-import type {
-  Identity as _mpcid_admin_v1_Identity,
-  Identity__Output as _mpcid_admin_v1_Identity__Output,
-} from './mpcid/admin/v1/Identity.js';
-import type {
-  ListIdentitiesRequest as _mpcid_admin_v1_ListIdentitiesRequest,
-  ListIdentitiesRequest__Output as _mpcid_admin_v1_ListIdentitiesRequest__Output,
-} from './mpcid/admin/v1/ListIdentitiesRequest.js';
-import type {
-  ListIdentitiesResponse as _mpcid_admin_v1_ListIdentitiesResponse,
-  ListIdentitiesResponse__Output as _mpcid_admin_v1_ListIdentitiesResponse__Output,
-} from './mpcid/admin/v1/ListIdentitiesResponse.js';
-import type {
-  NodeInfo as _mpcid_admin_v1_NodeInfo,
-  NodeInfo__Output as _mpcid_admin_v1_NodeInfo__Output,
-} from './mpcid/admin/v1/NodeInfo.js';
+import type { AdminClient as _mpcid_admin_v1_AdminClient, AdminDefinition as _mpcid_admin_v1_AdminDefinition } from './mpcid/admin/v1/Admin.js';
+import type { CreateJoinTokenRequest as _mpcid_admin_v1_CreateJoinTokenRequest, CreateJoinTokenRequest__Output as _mpcid_admin_v1_CreateJoinTokenRequest__Output } from './mpcid/admin/v1/CreateJoinTokenRequest.js';
+import type { CreateJoinTokenResponse as _mpcid_admin_v1_CreateJoinTokenResponse, CreateJoinTokenResponse__Output as _mpcid_admin_v1_CreateJoinTokenResponse__Output } from './mpcid/admin/v1/CreateJoinTokenResponse.js';
+import type { GetIdentityRequest as _mpcid_admin_v1_GetIdentityRequest, GetIdentityRequest__Output as _mpcid_admin_v1_GetIdentityRequest__Output } from './mpcid/admin/v1/GetIdentityRequest.js';
+import type { GetNodeInfoRequest as _mpcid_admin_v1_GetNodeInfoRequest, GetNodeInfoRequest__Output as _mpcid_admin_v1_GetNodeInfoRequest__Output } from './mpcid/admin/v1/GetNodeInfoRequest.js';
+import type { Identity as _mpcid_admin_v1_Identity, Identity__Output as _mpcid_admin_v1_Identity__Output } from './mpcid/admin/v1/Identity.js';
+import type { ListIdentitiesRequest as _mpcid_admin_v1_ListIdentitiesRequest, ListIdentitiesRequest__Output as _mpcid_admin_v1_ListIdentitiesRequest__Output } from './mpcid/admin/v1/ListIdentitiesRequest.js';
+import type { ListIdentitiesResponse as _mpcid_admin_v1_ListIdentitiesResponse, ListIdentitiesResponse__Output as _mpcid_admin_v1_ListIdentitiesResponse__Output } from './mpcid/admin/v1/ListIdentitiesResponse.js';
+import type { NodeInfo as _mpcid_admin_v1_NodeInfo, NodeInfo__Output as _mpcid_admin_v1_NodeInfo__Output } from './mpcid/admin/v1/NodeInfo.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
-  new (...args: ConstructorParameters<Constructor>): Subtype;
+  new(...args: ConstructorParameters<Constructor>): Subtype;
 };
 
 export interface ProtoGrpcType {
   mpcid: {
     admin: {
       v1: {
-        Admin: SubtypeConstructor<typeof grpc.Client, _mpcid_admin_v1_AdminClient> & {
-          service: _mpcid_admin_v1_AdminDefinition;
-        };
-        CreateJoinTokenRequest: MessageTypeDefinition<
-          _mpcid_admin_v1_CreateJoinTokenRequest,
-          _mpcid_admin_v1_CreateJoinTokenRequest__Output
-        >;
-        CreateJoinTokenResponse: MessageTypeDefinition<
-          _mpcid_admin_v1_CreateJoinTokenResponse,
-          _mpcid_admin_v1_CreateJoinTokenResponse__Output
-        >;
-        GetIdentityRequest: MessageTypeDefinition<
-          _mpcid_admin_v1_GetIdentityRequest,
-          _mpcid_admin_v1_GetIdentityRequest__Output
-        >;
-        GetNodeInfoRequest: MessageTypeDefinition<
-          _mpcid_admin_v1_GetNodeInfoRequest,
-          _mpcid_admin_v1_GetNodeInfoRequest__Output
-        >;
-        Identity: MessageTypeDefinition<_mpcid_admin_v1_Identity, _mpcid_admin_v1_Identity__Output>;
-        ListIdentitiesRequest: MessageTypeDefinition<
-          _mpcid_admin_v1_ListIdentitiesRequest,
-          _mpcid_admin_v1_ListIdentitiesRequest__Output
-        >;
-        ListIdentitiesResponse: MessageTypeDefinition<
-          _mpcid_admin_v1_ListIdentitiesResponse,
-          _mpcid_admin_v1_ListIdentitiesResponse__Output
-        >;
-        NodeInfo: MessageTypeDefinition<_mpcid_admin_v1_NodeInfo, _mpcid_admin_v1_NodeInfo__Output>;
-      };
-    };
-  };
+        Admin: SubtypeConstructor<typeof grpc.Client, _mpcid_admin_v1_AdminClient> & { service: _mpcid_admin_v1_AdminDefinition }
+        CreateJoinTokenRequest: MessageTypeDefinition<_mpcid_admin_v1_CreateJoinTokenRequest, _mpcid_admin_v1_CreateJoinTokenRequest__Output>
+        CreateJoinTokenResponse: MessageTypeDefinition<_mpcid_admin_v1_CreateJoinTokenResponse, _mpcid_admin_v1_CreateJoinTokenResponse__Output>
+        GetIdentityRequest: MessageTypeDefinition<_mpcid_admin_v1_GetIdentityRequest, _mpcid_admin_v1_GetIdentityRequest__Output>
+        GetNodeInfoRequest: MessageTypeDefinition<_mpcid_admin_v1_GetNodeInfoRequest, _mpcid_admin_v1_GetNodeInfoRequest__Output>
+        Identity: MessageTypeDefinition<_mpcid_admin_v1_Identity, _mpcid_admin_v1_Identity__Output>
+        ListIdentitiesRequest: MessageTypeDefinition<_mpcid_admin_v1_ListIdentitiesRequest, _mpcid_admin_v1_ListIdentitiesRequest__Output>
+        ListIdentitiesResponse: MessageTypeDefinition<_mpcid_admin_v1_ListIdentitiesResponse, _mpcid_admin_v1_ListIdentitiesResponse__Output>
+        NodeInfo: MessageTypeDefinition<_mpcid_admin_v1_NodeInfo, _mpcid_admin_v1_NodeInfo__Output>
+      }
+    }
+  }
 }
+

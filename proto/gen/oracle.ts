@@ -1,147 +1,71 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
-import type {
-  BeginEnrollmentRequest as _mpcid_oracle_v1_BeginEnrollmentRequest,
-  BeginEnrollmentRequest__Output as _mpcid_oracle_v1_BeginEnrollmentRequest__Output,
-} from './mpcid/oracle/v1/BeginEnrollmentRequest.js';
-import type {
-  BeginEnrollmentResponse as _mpcid_oracle_v1_BeginEnrollmentResponse,
-  BeginEnrollmentResponse__Output as _mpcid_oracle_v1_BeginEnrollmentResponse__Output,
-} from './mpcid/oracle/v1/BeginEnrollmentResponse.js';
-import type {
-  Enrolled as _mpcid_oracle_v1_Enrolled,
-  Enrolled__Output as _mpcid_oracle_v1_Enrolled__Output,
-} from './mpcid/oracle/v1/Enrolled.js';
-import type {
-  EnrollmentClient as _mpcid_oracle_v1_EnrollmentClient,
-  EnrollmentDefinition as _mpcid_oracle_v1_EnrollmentDefinition,
-} from './mpcid/oracle/v1/Enrollment.js';
-import type {
-  ExchangeSharesRequest as _mpcid_oracle_v1_ExchangeSharesRequest,
-  ExchangeSharesRequest__Output as _mpcid_oracle_v1_ExchangeSharesRequest__Output,
-} from './mpcid/oracle/v1/ExchangeSharesRequest.js';
-import type {
-  ExchangeSharesResponse as _mpcid_oracle_v1_ExchangeSharesResponse,
-  ExchangeSharesResponse__Output as _mpcid_oracle_v1_ExchangeSharesResponse__Output,
-} from './mpcid/oracle/v1/ExchangeSharesResponse.js';
-import type {
-  FinishEnrollmentRequest as _mpcid_oracle_v1_FinishEnrollmentRequest,
-  FinishEnrollmentRequest__Output as _mpcid_oracle_v1_FinishEnrollmentRequest__Output,
-} from './mpcid/oracle/v1/FinishEnrollmentRequest.js';
-import type {
-  FinishEnrollmentResponse as _mpcid_oracle_v1_FinishEnrollmentResponse,
-  FinishEnrollmentResponse__Output as _mpcid_oracle_v1_FinishEnrollmentResponse__Output,
-} from './mpcid/oracle/v1/FinishEnrollmentResponse.js';
-import type {
-  GetNoncesRequest as _mpcid_oracle_v1_GetNoncesRequest,
-  GetNoncesRequest__Output as _mpcid_oracle_v1_GetNoncesRequest__Output,
-} from './mpcid/oracle/v1/GetNoncesRequest.js';
-import type {
-  GetNoncesResponse as _mpcid_oracle_v1_GetNoncesResponse,
-  GetNoncesResponse__Output as _mpcid_oracle_v1_GetNoncesResponse__Output,
-} from './mpcid/oracle/v1/GetNoncesResponse.js';
-import type {
-  NonceCommitment as _mpcid_oracle_v1_NonceCommitment,
-  NonceCommitment__Output as _mpcid_oracle_v1_NonceCommitment__Output,
-} from './mpcid/oracle/v1/NonceCommitment.js';
-import type {
-  OracleRound1 as _mpcid_oracle_v1_OracleRound1,
-  OracleRound1__Output as _mpcid_oracle_v1_OracleRound1__Output,
-} from './mpcid/oracle/v1/OracleRound1.js';
-import type {
-  Round1Package as _mpcid_oracle_v1_Round1Package,
-  Round1Package__Output as _mpcid_oracle_v1_Round1Package__Output,
-} from './mpcid/oracle/v1/Round1Package.js';
-import type {
-  SealedShare as _mpcid_oracle_v1_SealedShare,
-  SealedShare__Output as _mpcid_oracle_v1_SealedShare__Output,
-} from './mpcid/oracle/v1/SealedShare.js';
-import type {
-  SignRequest as _mpcid_oracle_v1_SignRequest,
-  SignRequest__Output as _mpcid_oracle_v1_SignRequest__Output,
-} from './mpcid/oracle/v1/SignRequest.js';
-import type {
-  SignResponse as _mpcid_oracle_v1_SignResponse,
-  SignResponse__Output as _mpcid_oracle_v1_SignResponse__Output,
-} from './mpcid/oracle/v1/SignResponse.js';
-import type {
-  SignerClient as _mpcid_oracle_v1_SignerClient,
-  SignerDefinition as _mpcid_oracle_v1_SignerDefinition,
-} from './mpcid/oracle/v1/Signer.js';
+import type { BeginEnrollmentRequest as _mpcid_oracle_v1_BeginEnrollmentRequest, BeginEnrollmentRequest__Output as _mpcid_oracle_v1_BeginEnrollmentRequest__Output } from './mpcid/oracle/v1/BeginEnrollmentRequest.js';
+import type { BeginEnrollmentResponse as _mpcid_oracle_v1_BeginEnrollmentResponse, BeginEnrollmentResponse__Output as _mpcid_oracle_v1_BeginEnrollmentResponse__Output } from './mpcid/oracle/v1/BeginEnrollmentResponse.js';
+import type { Commit as _mpcid_oracle_v1_Commit, Commit__Output as _mpcid_oracle_v1_Commit__Output } from './mpcid/oracle/v1/Commit.js';
+import type { Enrolled as _mpcid_oracle_v1_Enrolled, Enrolled__Output as _mpcid_oracle_v1_Enrolled__Output } from './mpcid/oracle/v1/Enrolled.js';
+import type { EnrollmentClient as _mpcid_oracle_v1_EnrollmentClient, EnrollmentDefinition as _mpcid_oracle_v1_EnrollmentDefinition } from './mpcid/oracle/v1/Enrollment.js';
+import type { Evidence as _mpcid_oracle_v1_Evidence, Evidence__Output as _mpcid_oracle_v1_Evidence__Output } from './mpcid/oracle/v1/Evidence.js';
+import type { ExchangeSharesRequest as _mpcid_oracle_v1_ExchangeSharesRequest, ExchangeSharesRequest__Output as _mpcid_oracle_v1_ExchangeSharesRequest__Output } from './mpcid/oracle/v1/ExchangeSharesRequest.js';
+import type { ExchangeSharesResponse as _mpcid_oracle_v1_ExchangeSharesResponse, ExchangeSharesResponse__Output as _mpcid_oracle_v1_ExchangeSharesResponse__Output } from './mpcid/oracle/v1/ExchangeSharesResponse.js';
+import type { FinishEnrollmentRequest as _mpcid_oracle_v1_FinishEnrollmentRequest, FinishEnrollmentRequest__Output as _mpcid_oracle_v1_FinishEnrollmentRequest__Output } from './mpcid/oracle/v1/FinishEnrollmentRequest.js';
+import type { FinishEnrollmentResponse as _mpcid_oracle_v1_FinishEnrollmentResponse, FinishEnrollmentResponse__Output as _mpcid_oracle_v1_FinishEnrollmentResponse__Output } from './mpcid/oracle/v1/FinishEnrollmentResponse.js';
+import type { GetNoncesRequest as _mpcid_oracle_v1_GetNoncesRequest, GetNoncesRequest__Output as _mpcid_oracle_v1_GetNoncesRequest__Output } from './mpcid/oracle/v1/GetNoncesRequest.js';
+import type { GetNoncesResponse as _mpcid_oracle_v1_GetNoncesResponse, GetNoncesResponse__Output as _mpcid_oracle_v1_GetNoncesResponse__Output } from './mpcid/oracle/v1/GetNoncesResponse.js';
+import type { ListRevocationsRequest as _mpcid_oracle_v1_ListRevocationsRequest, ListRevocationsRequest__Output as _mpcid_oracle_v1_ListRevocationsRequest__Output } from './mpcid/oracle/v1/ListRevocationsRequest.js';
+import type { ListRevocationsResponse as _mpcid_oracle_v1_ListRevocationsResponse, ListRevocationsResponse__Output as _mpcid_oracle_v1_ListRevocationsResponse__Output } from './mpcid/oracle/v1/ListRevocationsResponse.js';
+import type { NonceCommitment as _mpcid_oracle_v1_NonceCommitment, NonceCommitment__Output as _mpcid_oracle_v1_NonceCommitment__Output } from './mpcid/oracle/v1/NonceCommitment.js';
+import type { OracleRound1 as _mpcid_oracle_v1_OracleRound1, OracleRound1__Output as _mpcid_oracle_v1_OracleRound1__Output } from './mpcid/oracle/v1/OracleRound1.js';
+import type { PeerClient as _mpcid_oracle_v1_PeerClient, PeerDefinition as _mpcid_oracle_v1_PeerDefinition } from './mpcid/oracle/v1/Peer.js';
+import type { PushRevocationRequest as _mpcid_oracle_v1_PushRevocationRequest, PushRevocationRequest__Output as _mpcid_oracle_v1_PushRevocationRequest__Output } from './mpcid/oracle/v1/PushRevocationRequest.js';
+import type { PushRevocationResponse as _mpcid_oracle_v1_PushRevocationResponse, PushRevocationResponse__Output as _mpcid_oracle_v1_PushRevocationResponse__Output } from './mpcid/oracle/v1/PushRevocationResponse.js';
+import type { Revocation as _mpcid_oracle_v1_Revocation, Revocation__Output as _mpcid_oracle_v1_Revocation__Output } from './mpcid/oracle/v1/Revocation.js';
+import type { Round1Package as _mpcid_oracle_v1_Round1Package, Round1Package__Output as _mpcid_oracle_v1_Round1Package__Output } from './mpcid/oracle/v1/Round1Package.js';
+import type { SealedShare as _mpcid_oracle_v1_SealedShare, SealedShare__Output as _mpcid_oracle_v1_SealedShare__Output } from './mpcid/oracle/v1/SealedShare.js';
+import type { SignPayload as _mpcid_oracle_v1_SignPayload, SignPayload__Output as _mpcid_oracle_v1_SignPayload__Output } from './mpcid/oracle/v1/SignPayload.js';
+import type { SignerClient as _mpcid_oracle_v1_SignerClient, SignerDefinition as _mpcid_oracle_v1_SignerDefinition } from './mpcid/oracle/v1/Signer.js';
+import type { Step as _mpcid_oracle_v1_Step, Step__Output as _mpcid_oracle_v1_Step__Output } from './mpcid/oracle/v1/Step.js';
+import type { StepRequest as _mpcid_oracle_v1_StepRequest, StepRequest__Output as _mpcid_oracle_v1_StepRequest__Output } from './mpcid/oracle/v1/StepRequest.js';
+import type { StepResponse as _mpcid_oracle_v1_StepResponse, StepResponse__Output as _mpcid_oracle_v1_StepResponse__Output } from './mpcid/oracle/v1/StepResponse.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
-  new (...args: ConstructorParameters<Constructor>): Subtype;
+  new(...args: ConstructorParameters<Constructor>): Subtype;
 };
 
 export interface ProtoGrpcType {
   mpcid: {
     oracle: {
       v1: {
-        BeginEnrollmentRequest: MessageTypeDefinition<
-          _mpcid_oracle_v1_BeginEnrollmentRequest,
-          _mpcid_oracle_v1_BeginEnrollmentRequest__Output
-        >;
-        BeginEnrollmentResponse: MessageTypeDefinition<
-          _mpcid_oracle_v1_BeginEnrollmentResponse,
-          _mpcid_oracle_v1_BeginEnrollmentResponse__Output
-        >;
-        Enrolled: MessageTypeDefinition<_mpcid_oracle_v1_Enrolled, _mpcid_oracle_v1_Enrolled__Output>;
-        Enrollment: SubtypeConstructor<typeof grpc.Client, _mpcid_oracle_v1_EnrollmentClient> & {
-          service: _mpcid_oracle_v1_EnrollmentDefinition;
-        };
-        ExchangeSharesRequest: MessageTypeDefinition<
-          _mpcid_oracle_v1_ExchangeSharesRequest,
-          _mpcid_oracle_v1_ExchangeSharesRequest__Output
-        >;
-        ExchangeSharesResponse: MessageTypeDefinition<
-          _mpcid_oracle_v1_ExchangeSharesResponse,
-          _mpcid_oracle_v1_ExchangeSharesResponse__Output
-        >;
-        FinishEnrollmentRequest: MessageTypeDefinition<
-          _mpcid_oracle_v1_FinishEnrollmentRequest,
-          _mpcid_oracle_v1_FinishEnrollmentRequest__Output
-        >;
-        FinishEnrollmentResponse: MessageTypeDefinition<
-          _mpcid_oracle_v1_FinishEnrollmentResponse,
-          _mpcid_oracle_v1_FinishEnrollmentResponse__Output
-        >;
-        GetNoncesRequest: MessageTypeDefinition<
-          _mpcid_oracle_v1_GetNoncesRequest,
-          _mpcid_oracle_v1_GetNoncesRequest__Output
-        >;
-        GetNoncesResponse: MessageTypeDefinition<
-          _mpcid_oracle_v1_GetNoncesResponse,
-          _mpcid_oracle_v1_GetNoncesResponse__Output
-        >;
-        NonceCommitment: MessageTypeDefinition<
-          _mpcid_oracle_v1_NonceCommitment,
-          _mpcid_oracle_v1_NonceCommitment__Output
-        >;
-        OracleRound1: MessageTypeDefinition<
-          _mpcid_oracle_v1_OracleRound1,
-          _mpcid_oracle_v1_OracleRound1__Output
-        >;
-        Round1Package: MessageTypeDefinition<
-          _mpcid_oracle_v1_Round1Package,
-          _mpcid_oracle_v1_Round1Package__Output
-        >;
-        SealedShare: MessageTypeDefinition<
-          _mpcid_oracle_v1_SealedShare,
-          _mpcid_oracle_v1_SealedShare__Output
-        >;
-        SignRequest: MessageTypeDefinition<
-          _mpcid_oracle_v1_SignRequest,
-          _mpcid_oracle_v1_SignRequest__Output
-        >;
-        SignResponse: MessageTypeDefinition<
-          _mpcid_oracle_v1_SignResponse,
-          _mpcid_oracle_v1_SignResponse__Output
-        >;
-        Signer: SubtypeConstructor<typeof grpc.Client, _mpcid_oracle_v1_SignerClient> & {
-          service: _mpcid_oracle_v1_SignerDefinition;
-        };
-      };
-    };
-  };
+        BeginEnrollmentRequest: MessageTypeDefinition<_mpcid_oracle_v1_BeginEnrollmentRequest, _mpcid_oracle_v1_BeginEnrollmentRequest__Output>
+        BeginEnrollmentResponse: MessageTypeDefinition<_mpcid_oracle_v1_BeginEnrollmentResponse, _mpcid_oracle_v1_BeginEnrollmentResponse__Output>
+        Commit: MessageTypeDefinition<_mpcid_oracle_v1_Commit, _mpcid_oracle_v1_Commit__Output>
+        Enrolled: MessageTypeDefinition<_mpcid_oracle_v1_Enrolled, _mpcid_oracle_v1_Enrolled__Output>
+        Enrollment: SubtypeConstructor<typeof grpc.Client, _mpcid_oracle_v1_EnrollmentClient> & { service: _mpcid_oracle_v1_EnrollmentDefinition }
+        Evidence: MessageTypeDefinition<_mpcid_oracle_v1_Evidence, _mpcid_oracle_v1_Evidence__Output>
+        ExchangeSharesRequest: MessageTypeDefinition<_mpcid_oracle_v1_ExchangeSharesRequest, _mpcid_oracle_v1_ExchangeSharesRequest__Output>
+        ExchangeSharesResponse: MessageTypeDefinition<_mpcid_oracle_v1_ExchangeSharesResponse, _mpcid_oracle_v1_ExchangeSharesResponse__Output>
+        FinishEnrollmentRequest: MessageTypeDefinition<_mpcid_oracle_v1_FinishEnrollmentRequest, _mpcid_oracle_v1_FinishEnrollmentRequest__Output>
+        FinishEnrollmentResponse: MessageTypeDefinition<_mpcid_oracle_v1_FinishEnrollmentResponse, _mpcid_oracle_v1_FinishEnrollmentResponse__Output>
+        GetNoncesRequest: MessageTypeDefinition<_mpcid_oracle_v1_GetNoncesRequest, _mpcid_oracle_v1_GetNoncesRequest__Output>
+        GetNoncesResponse: MessageTypeDefinition<_mpcid_oracle_v1_GetNoncesResponse, _mpcid_oracle_v1_GetNoncesResponse__Output>
+        ListRevocationsRequest: MessageTypeDefinition<_mpcid_oracle_v1_ListRevocationsRequest, _mpcid_oracle_v1_ListRevocationsRequest__Output>
+        ListRevocationsResponse: MessageTypeDefinition<_mpcid_oracle_v1_ListRevocationsResponse, _mpcid_oracle_v1_ListRevocationsResponse__Output>
+        NonceCommitment: MessageTypeDefinition<_mpcid_oracle_v1_NonceCommitment, _mpcid_oracle_v1_NonceCommitment__Output>
+        OracleRound1: MessageTypeDefinition<_mpcid_oracle_v1_OracleRound1, _mpcid_oracle_v1_OracleRound1__Output>
+        Peer: SubtypeConstructor<typeof grpc.Client, _mpcid_oracle_v1_PeerClient> & { service: _mpcid_oracle_v1_PeerDefinition }
+        PushRevocationRequest: MessageTypeDefinition<_mpcid_oracle_v1_PushRevocationRequest, _mpcid_oracle_v1_PushRevocationRequest__Output>
+        PushRevocationResponse: MessageTypeDefinition<_mpcid_oracle_v1_PushRevocationResponse, _mpcid_oracle_v1_PushRevocationResponse__Output>
+        Revocation: MessageTypeDefinition<_mpcid_oracle_v1_Revocation, _mpcid_oracle_v1_Revocation__Output>
+        Round1Package: MessageTypeDefinition<_mpcid_oracle_v1_Round1Package, _mpcid_oracle_v1_Round1Package__Output>
+        SealedShare: MessageTypeDefinition<_mpcid_oracle_v1_SealedShare, _mpcid_oracle_v1_SealedShare__Output>
+        SignPayload: MessageTypeDefinition<_mpcid_oracle_v1_SignPayload, _mpcid_oracle_v1_SignPayload__Output>
+        Signer: SubtypeConstructor<typeof grpc.Client, _mpcid_oracle_v1_SignerClient> & { service: _mpcid_oracle_v1_SignerDefinition }
+        Step: MessageTypeDefinition<_mpcid_oracle_v1_Step, _mpcid_oracle_v1_Step__Output>
+        StepRequest: MessageTypeDefinition<_mpcid_oracle_v1_StepRequest, _mpcid_oracle_v1_StepRequest__Output>
+        StepResponse: MessageTypeDefinition<_mpcid_oracle_v1_StepResponse, _mpcid_oracle_v1_StepResponse__Output>
+      }
+    }
+  }
 }
+

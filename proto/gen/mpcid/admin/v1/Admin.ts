@@ -1,245 +1,69 @@
 // Original file: mpcid/admin/v1/admin.proto
 
-import type * as grpc from '@grpc/grpc-js';
-import type { MethodDefinition } from '@grpc/proto-loader';
-import type {
-  CreateJoinTokenRequest as _mpcid_admin_v1_CreateJoinTokenRequest,
-  CreateJoinTokenRequest__Output as _mpcid_admin_v1_CreateJoinTokenRequest__Output,
-} from '../../../mpcid/admin/v1/CreateJoinTokenRequest.js';
-import type {
-  CreateJoinTokenResponse as _mpcid_admin_v1_CreateJoinTokenResponse,
-  CreateJoinTokenResponse__Output as _mpcid_admin_v1_CreateJoinTokenResponse__Output,
-} from '../../../mpcid/admin/v1/CreateJoinTokenResponse.js';
-import type {
-  GetIdentityRequest as _mpcid_admin_v1_GetIdentityRequest,
-  GetIdentityRequest__Output as _mpcid_admin_v1_GetIdentityRequest__Output,
-} from '../../../mpcid/admin/v1/GetIdentityRequest.js';
-import type {
-  GetNodeInfoRequest as _mpcid_admin_v1_GetNodeInfoRequest,
-  GetNodeInfoRequest__Output as _mpcid_admin_v1_GetNodeInfoRequest__Output,
-} from '../../../mpcid/admin/v1/GetNodeInfoRequest.js';
-import type {
-  Identity as _mpcid_admin_v1_Identity,
-  Identity__Output as _mpcid_admin_v1_Identity__Output,
-} from '../../../mpcid/admin/v1/Identity.js';
-import type {
-  ListIdentitiesRequest as _mpcid_admin_v1_ListIdentitiesRequest,
-  ListIdentitiesRequest__Output as _mpcid_admin_v1_ListIdentitiesRequest__Output,
-} from '../../../mpcid/admin/v1/ListIdentitiesRequest.js';
-import type {
-  ListIdentitiesResponse as _mpcid_admin_v1_ListIdentitiesResponse,
-  ListIdentitiesResponse__Output as _mpcid_admin_v1_ListIdentitiesResponse__Output,
-} from '../../../mpcid/admin/v1/ListIdentitiesResponse.js';
-import type {
-  NodeInfo as _mpcid_admin_v1_NodeInfo,
-  NodeInfo__Output as _mpcid_admin_v1_NodeInfo__Output,
-} from '../../../mpcid/admin/v1/NodeInfo.js';
+import type * as grpc from '@grpc/grpc-js'
+import type { MethodDefinition } from '@grpc/proto-loader'
+import type { CreateJoinTokenRequest as _mpcid_admin_v1_CreateJoinTokenRequest, CreateJoinTokenRequest__Output as _mpcid_admin_v1_CreateJoinTokenRequest__Output } from '../../../mpcid/admin/v1/CreateJoinTokenRequest.js';
+import type { CreateJoinTokenResponse as _mpcid_admin_v1_CreateJoinTokenResponse, CreateJoinTokenResponse__Output as _mpcid_admin_v1_CreateJoinTokenResponse__Output } from '../../../mpcid/admin/v1/CreateJoinTokenResponse.js';
+import type { GetIdentityRequest as _mpcid_admin_v1_GetIdentityRequest, GetIdentityRequest__Output as _mpcid_admin_v1_GetIdentityRequest__Output } from '../../../mpcid/admin/v1/GetIdentityRequest.js';
+import type { GetNodeInfoRequest as _mpcid_admin_v1_GetNodeInfoRequest, GetNodeInfoRequest__Output as _mpcid_admin_v1_GetNodeInfoRequest__Output } from '../../../mpcid/admin/v1/GetNodeInfoRequest.js';
+import type { Identity as _mpcid_admin_v1_Identity, Identity__Output as _mpcid_admin_v1_Identity__Output } from '../../../mpcid/admin/v1/Identity.js';
+import type { ListIdentitiesRequest as _mpcid_admin_v1_ListIdentitiesRequest, ListIdentitiesRequest__Output as _mpcid_admin_v1_ListIdentitiesRequest__Output } from '../../../mpcid/admin/v1/ListIdentitiesRequest.js';
+import type { ListIdentitiesResponse as _mpcid_admin_v1_ListIdentitiesResponse, ListIdentitiesResponse__Output as _mpcid_admin_v1_ListIdentitiesResponse__Output } from '../../../mpcid/admin/v1/ListIdentitiesResponse.js';
+import type { NodeInfo as _mpcid_admin_v1_NodeInfo, NodeInfo__Output as _mpcid_admin_v1_NodeInfo__Output } from '../../../mpcid/admin/v1/NodeInfo.js';
 
 export interface AdminClient extends grpc.Client {
-  CreateJoinToken(
-    argument: _mpcid_admin_v1_CreateJoinTokenRequest,
-    metadata: grpc.Metadata,
-    options: grpc.CallOptions,
-    callback: grpc.requestCallback<_mpcid_admin_v1_CreateJoinTokenResponse__Output>,
-  ): grpc.ClientUnaryCall;
-  CreateJoinToken(
-    argument: _mpcid_admin_v1_CreateJoinTokenRequest,
-    metadata: grpc.Metadata,
-    callback: grpc.requestCallback<_mpcid_admin_v1_CreateJoinTokenResponse__Output>,
-  ): grpc.ClientUnaryCall;
-  CreateJoinToken(
-    argument: _mpcid_admin_v1_CreateJoinTokenRequest,
-    options: grpc.CallOptions,
-    callback: grpc.requestCallback<_mpcid_admin_v1_CreateJoinTokenResponse__Output>,
-  ): grpc.ClientUnaryCall;
-  CreateJoinToken(
-    argument: _mpcid_admin_v1_CreateJoinTokenRequest,
-    callback: grpc.requestCallback<_mpcid_admin_v1_CreateJoinTokenResponse__Output>,
-  ): grpc.ClientUnaryCall;
-  createJoinToken(
-    argument: _mpcid_admin_v1_CreateJoinTokenRequest,
-    metadata: grpc.Metadata,
-    options: grpc.CallOptions,
-    callback: grpc.requestCallback<_mpcid_admin_v1_CreateJoinTokenResponse__Output>,
-  ): grpc.ClientUnaryCall;
-  createJoinToken(
-    argument: _mpcid_admin_v1_CreateJoinTokenRequest,
-    metadata: grpc.Metadata,
-    callback: grpc.requestCallback<_mpcid_admin_v1_CreateJoinTokenResponse__Output>,
-  ): grpc.ClientUnaryCall;
-  createJoinToken(
-    argument: _mpcid_admin_v1_CreateJoinTokenRequest,
-    options: grpc.CallOptions,
-    callback: grpc.requestCallback<_mpcid_admin_v1_CreateJoinTokenResponse__Output>,
-  ): grpc.ClientUnaryCall;
-  createJoinToken(
-    argument: _mpcid_admin_v1_CreateJoinTokenRequest,
-    callback: grpc.requestCallback<_mpcid_admin_v1_CreateJoinTokenResponse__Output>,
-  ): grpc.ClientUnaryCall;
-
-  GetIdentity(
-    argument: _mpcid_admin_v1_GetIdentityRequest,
-    metadata: grpc.Metadata,
-    options: grpc.CallOptions,
-    callback: grpc.requestCallback<_mpcid_admin_v1_Identity__Output>,
-  ): grpc.ClientUnaryCall;
-  GetIdentity(
-    argument: _mpcid_admin_v1_GetIdentityRequest,
-    metadata: grpc.Metadata,
-    callback: grpc.requestCallback<_mpcid_admin_v1_Identity__Output>,
-  ): grpc.ClientUnaryCall;
-  GetIdentity(
-    argument: _mpcid_admin_v1_GetIdentityRequest,
-    options: grpc.CallOptions,
-    callback: grpc.requestCallback<_mpcid_admin_v1_Identity__Output>,
-  ): grpc.ClientUnaryCall;
-  GetIdentity(
-    argument: _mpcid_admin_v1_GetIdentityRequest,
-    callback: grpc.requestCallback<_mpcid_admin_v1_Identity__Output>,
-  ): grpc.ClientUnaryCall;
-  getIdentity(
-    argument: _mpcid_admin_v1_GetIdentityRequest,
-    metadata: grpc.Metadata,
-    options: grpc.CallOptions,
-    callback: grpc.requestCallback<_mpcid_admin_v1_Identity__Output>,
-  ): grpc.ClientUnaryCall;
-  getIdentity(
-    argument: _mpcid_admin_v1_GetIdentityRequest,
-    metadata: grpc.Metadata,
-    callback: grpc.requestCallback<_mpcid_admin_v1_Identity__Output>,
-  ): grpc.ClientUnaryCall;
-  getIdentity(
-    argument: _mpcid_admin_v1_GetIdentityRequest,
-    options: grpc.CallOptions,
-    callback: grpc.requestCallback<_mpcid_admin_v1_Identity__Output>,
-  ): grpc.ClientUnaryCall;
-  getIdentity(
-    argument: _mpcid_admin_v1_GetIdentityRequest,
-    callback: grpc.requestCallback<_mpcid_admin_v1_Identity__Output>,
-  ): grpc.ClientUnaryCall;
-
-  GetNodeInfo(
-    argument: _mpcid_admin_v1_GetNodeInfoRequest,
-    metadata: grpc.Metadata,
-    options: grpc.CallOptions,
-    callback: grpc.requestCallback<_mpcid_admin_v1_NodeInfo__Output>,
-  ): grpc.ClientUnaryCall;
-  GetNodeInfo(
-    argument: _mpcid_admin_v1_GetNodeInfoRequest,
-    metadata: grpc.Metadata,
-    callback: grpc.requestCallback<_mpcid_admin_v1_NodeInfo__Output>,
-  ): grpc.ClientUnaryCall;
-  GetNodeInfo(
-    argument: _mpcid_admin_v1_GetNodeInfoRequest,
-    options: grpc.CallOptions,
-    callback: grpc.requestCallback<_mpcid_admin_v1_NodeInfo__Output>,
-  ): grpc.ClientUnaryCall;
-  GetNodeInfo(
-    argument: _mpcid_admin_v1_GetNodeInfoRequest,
-    callback: grpc.requestCallback<_mpcid_admin_v1_NodeInfo__Output>,
-  ): grpc.ClientUnaryCall;
-  getNodeInfo(
-    argument: _mpcid_admin_v1_GetNodeInfoRequest,
-    metadata: grpc.Metadata,
-    options: grpc.CallOptions,
-    callback: grpc.requestCallback<_mpcid_admin_v1_NodeInfo__Output>,
-  ): grpc.ClientUnaryCall;
-  getNodeInfo(
-    argument: _mpcid_admin_v1_GetNodeInfoRequest,
-    metadata: grpc.Metadata,
-    callback: grpc.requestCallback<_mpcid_admin_v1_NodeInfo__Output>,
-  ): grpc.ClientUnaryCall;
-  getNodeInfo(
-    argument: _mpcid_admin_v1_GetNodeInfoRequest,
-    options: grpc.CallOptions,
-    callback: grpc.requestCallback<_mpcid_admin_v1_NodeInfo__Output>,
-  ): grpc.ClientUnaryCall;
-  getNodeInfo(
-    argument: _mpcid_admin_v1_GetNodeInfoRequest,
-    callback: grpc.requestCallback<_mpcid_admin_v1_NodeInfo__Output>,
-  ): grpc.ClientUnaryCall;
-
-  ListIdentities(
-    argument: _mpcid_admin_v1_ListIdentitiesRequest,
-    metadata: grpc.Metadata,
-    options: grpc.CallOptions,
-    callback: grpc.requestCallback<_mpcid_admin_v1_ListIdentitiesResponse__Output>,
-  ): grpc.ClientUnaryCall;
-  ListIdentities(
-    argument: _mpcid_admin_v1_ListIdentitiesRequest,
-    metadata: grpc.Metadata,
-    callback: grpc.requestCallback<_mpcid_admin_v1_ListIdentitiesResponse__Output>,
-  ): grpc.ClientUnaryCall;
-  ListIdentities(
-    argument: _mpcid_admin_v1_ListIdentitiesRequest,
-    options: grpc.CallOptions,
-    callback: grpc.requestCallback<_mpcid_admin_v1_ListIdentitiesResponse__Output>,
-  ): grpc.ClientUnaryCall;
-  ListIdentities(
-    argument: _mpcid_admin_v1_ListIdentitiesRequest,
-    callback: grpc.requestCallback<_mpcid_admin_v1_ListIdentitiesResponse__Output>,
-  ): grpc.ClientUnaryCall;
-  listIdentities(
-    argument: _mpcid_admin_v1_ListIdentitiesRequest,
-    metadata: grpc.Metadata,
-    options: grpc.CallOptions,
-    callback: grpc.requestCallback<_mpcid_admin_v1_ListIdentitiesResponse__Output>,
-  ): grpc.ClientUnaryCall;
-  listIdentities(
-    argument: _mpcid_admin_v1_ListIdentitiesRequest,
-    metadata: grpc.Metadata,
-    callback: grpc.requestCallback<_mpcid_admin_v1_ListIdentitiesResponse__Output>,
-  ): grpc.ClientUnaryCall;
-  listIdentities(
-    argument: _mpcid_admin_v1_ListIdentitiesRequest,
-    options: grpc.CallOptions,
-    callback: grpc.requestCallback<_mpcid_admin_v1_ListIdentitiesResponse__Output>,
-  ): grpc.ClientUnaryCall;
-  listIdentities(
-    argument: _mpcid_admin_v1_ListIdentitiesRequest,
-    callback: grpc.requestCallback<_mpcid_admin_v1_ListIdentitiesResponse__Output>,
-  ): grpc.ClientUnaryCall;
+  CreateJoinToken(argument: _mpcid_admin_v1_CreateJoinTokenRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_admin_v1_CreateJoinTokenResponse__Output>): grpc.ClientUnaryCall;
+  CreateJoinToken(argument: _mpcid_admin_v1_CreateJoinTokenRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_admin_v1_CreateJoinTokenResponse__Output>): grpc.ClientUnaryCall;
+  CreateJoinToken(argument: _mpcid_admin_v1_CreateJoinTokenRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_admin_v1_CreateJoinTokenResponse__Output>): grpc.ClientUnaryCall;
+  CreateJoinToken(argument: _mpcid_admin_v1_CreateJoinTokenRequest, callback: grpc.requestCallback<_mpcid_admin_v1_CreateJoinTokenResponse__Output>): grpc.ClientUnaryCall;
+  createJoinToken(argument: _mpcid_admin_v1_CreateJoinTokenRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_admin_v1_CreateJoinTokenResponse__Output>): grpc.ClientUnaryCall;
+  createJoinToken(argument: _mpcid_admin_v1_CreateJoinTokenRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_admin_v1_CreateJoinTokenResponse__Output>): grpc.ClientUnaryCall;
+  createJoinToken(argument: _mpcid_admin_v1_CreateJoinTokenRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_admin_v1_CreateJoinTokenResponse__Output>): grpc.ClientUnaryCall;
+  createJoinToken(argument: _mpcid_admin_v1_CreateJoinTokenRequest, callback: grpc.requestCallback<_mpcid_admin_v1_CreateJoinTokenResponse__Output>): grpc.ClientUnaryCall;
+  
+  GetIdentity(argument: _mpcid_admin_v1_GetIdentityRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_admin_v1_Identity__Output>): grpc.ClientUnaryCall;
+  GetIdentity(argument: _mpcid_admin_v1_GetIdentityRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_admin_v1_Identity__Output>): grpc.ClientUnaryCall;
+  GetIdentity(argument: _mpcid_admin_v1_GetIdentityRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_admin_v1_Identity__Output>): grpc.ClientUnaryCall;
+  GetIdentity(argument: _mpcid_admin_v1_GetIdentityRequest, callback: grpc.requestCallback<_mpcid_admin_v1_Identity__Output>): grpc.ClientUnaryCall;
+  getIdentity(argument: _mpcid_admin_v1_GetIdentityRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_admin_v1_Identity__Output>): grpc.ClientUnaryCall;
+  getIdentity(argument: _mpcid_admin_v1_GetIdentityRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_admin_v1_Identity__Output>): grpc.ClientUnaryCall;
+  getIdentity(argument: _mpcid_admin_v1_GetIdentityRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_admin_v1_Identity__Output>): grpc.ClientUnaryCall;
+  getIdentity(argument: _mpcid_admin_v1_GetIdentityRequest, callback: grpc.requestCallback<_mpcid_admin_v1_Identity__Output>): grpc.ClientUnaryCall;
+  
+  GetNodeInfo(argument: _mpcid_admin_v1_GetNodeInfoRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_admin_v1_NodeInfo__Output>): grpc.ClientUnaryCall;
+  GetNodeInfo(argument: _mpcid_admin_v1_GetNodeInfoRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_admin_v1_NodeInfo__Output>): grpc.ClientUnaryCall;
+  GetNodeInfo(argument: _mpcid_admin_v1_GetNodeInfoRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_admin_v1_NodeInfo__Output>): grpc.ClientUnaryCall;
+  GetNodeInfo(argument: _mpcid_admin_v1_GetNodeInfoRequest, callback: grpc.requestCallback<_mpcid_admin_v1_NodeInfo__Output>): grpc.ClientUnaryCall;
+  getNodeInfo(argument: _mpcid_admin_v1_GetNodeInfoRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_admin_v1_NodeInfo__Output>): grpc.ClientUnaryCall;
+  getNodeInfo(argument: _mpcid_admin_v1_GetNodeInfoRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_admin_v1_NodeInfo__Output>): grpc.ClientUnaryCall;
+  getNodeInfo(argument: _mpcid_admin_v1_GetNodeInfoRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_admin_v1_NodeInfo__Output>): grpc.ClientUnaryCall;
+  getNodeInfo(argument: _mpcid_admin_v1_GetNodeInfoRequest, callback: grpc.requestCallback<_mpcid_admin_v1_NodeInfo__Output>): grpc.ClientUnaryCall;
+  
+  ListIdentities(argument: _mpcid_admin_v1_ListIdentitiesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_admin_v1_ListIdentitiesResponse__Output>): grpc.ClientUnaryCall;
+  ListIdentities(argument: _mpcid_admin_v1_ListIdentitiesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_admin_v1_ListIdentitiesResponse__Output>): grpc.ClientUnaryCall;
+  ListIdentities(argument: _mpcid_admin_v1_ListIdentitiesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_admin_v1_ListIdentitiesResponse__Output>): grpc.ClientUnaryCall;
+  ListIdentities(argument: _mpcid_admin_v1_ListIdentitiesRequest, callback: grpc.requestCallback<_mpcid_admin_v1_ListIdentitiesResponse__Output>): grpc.ClientUnaryCall;
+  listIdentities(argument: _mpcid_admin_v1_ListIdentitiesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_admin_v1_ListIdentitiesResponse__Output>): grpc.ClientUnaryCall;
+  listIdentities(argument: _mpcid_admin_v1_ListIdentitiesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_admin_v1_ListIdentitiesResponse__Output>): grpc.ClientUnaryCall;
+  listIdentities(argument: _mpcid_admin_v1_ListIdentitiesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_admin_v1_ListIdentitiesResponse__Output>): grpc.ClientUnaryCall;
+  listIdentities(argument: _mpcid_admin_v1_ListIdentitiesRequest, callback: grpc.requestCallback<_mpcid_admin_v1_ListIdentitiesResponse__Output>): grpc.ClientUnaryCall;
+  
 }
 
 export interface AdminHandlers extends grpc.UntypedServiceImplementation {
-  CreateJoinToken: grpc.handleUnaryCall<
-    _mpcid_admin_v1_CreateJoinTokenRequest__Output,
-    _mpcid_admin_v1_CreateJoinTokenResponse
-  >;
-
+  CreateJoinToken: grpc.handleUnaryCall<_mpcid_admin_v1_CreateJoinTokenRequest__Output, _mpcid_admin_v1_CreateJoinTokenResponse>;
+  
   GetIdentity: grpc.handleUnaryCall<_mpcid_admin_v1_GetIdentityRequest__Output, _mpcid_admin_v1_Identity>;
-
+  
   GetNodeInfo: grpc.handleUnaryCall<_mpcid_admin_v1_GetNodeInfoRequest__Output, _mpcid_admin_v1_NodeInfo>;
-
-  ListIdentities: grpc.handleUnaryCall<
-    _mpcid_admin_v1_ListIdentitiesRequest__Output,
-    _mpcid_admin_v1_ListIdentitiesResponse
-  >;
+  
+  ListIdentities: grpc.handleUnaryCall<_mpcid_admin_v1_ListIdentitiesRequest__Output, _mpcid_admin_v1_ListIdentitiesResponse>;
+  
 }
 
 export interface AdminDefinition extends grpc.ServiceDefinition {
-  CreateJoinToken: MethodDefinition<
-    _mpcid_admin_v1_CreateJoinTokenRequest,
-    _mpcid_admin_v1_CreateJoinTokenResponse,
-    _mpcid_admin_v1_CreateJoinTokenRequest__Output,
-    _mpcid_admin_v1_CreateJoinTokenResponse__Output
-  >;
-  GetIdentity: MethodDefinition<
-    _mpcid_admin_v1_GetIdentityRequest,
-    _mpcid_admin_v1_Identity,
-    _mpcid_admin_v1_GetIdentityRequest__Output,
-    _mpcid_admin_v1_Identity__Output
-  >;
-  GetNodeInfo: MethodDefinition<
-    _mpcid_admin_v1_GetNodeInfoRequest,
-    _mpcid_admin_v1_NodeInfo,
-    _mpcid_admin_v1_GetNodeInfoRequest__Output,
-    _mpcid_admin_v1_NodeInfo__Output
-  >;
-  ListIdentities: MethodDefinition<
-    _mpcid_admin_v1_ListIdentitiesRequest,
-    _mpcid_admin_v1_ListIdentitiesResponse,
-    _mpcid_admin_v1_ListIdentitiesRequest__Output,
-    _mpcid_admin_v1_ListIdentitiesResponse__Output
-  >;
+  CreateJoinToken: MethodDefinition<_mpcid_admin_v1_CreateJoinTokenRequest, _mpcid_admin_v1_CreateJoinTokenResponse, _mpcid_admin_v1_CreateJoinTokenRequest__Output, _mpcid_admin_v1_CreateJoinTokenResponse__Output>
+  GetIdentity: MethodDefinition<_mpcid_admin_v1_GetIdentityRequest, _mpcid_admin_v1_Identity, _mpcid_admin_v1_GetIdentityRequest__Output, _mpcid_admin_v1_Identity__Output>
+  GetNodeInfo: MethodDefinition<_mpcid_admin_v1_GetNodeInfoRequest, _mpcid_admin_v1_NodeInfo, _mpcid_admin_v1_GetNodeInfoRequest__Output, _mpcid_admin_v1_NodeInfo__Output>
+  ListIdentities: MethodDefinition<_mpcid_admin_v1_ListIdentitiesRequest, _mpcid_admin_v1_ListIdentitiesResponse, _mpcid_admin_v1_ListIdentitiesRequest__Output, _mpcid_admin_v1_ListIdentitiesResponse__Output>
 }

@@ -1,11 +1,12 @@
 // Original file: mpcid/admin/v1/admin.proto
 
+
 export interface CreateJoinTokenRequest {
-  name?: string;
-  ttlSeconds?: number;
+  'name'?: (string);
+  'ttlSeconds'?: (number);
 }
 
 export interface CreateJoinTokenRequest__Output {
-  name: string;
-  ttlSeconds: number;
+  'name': (string);
+  'ttlSeconds': (number);
 }

@@ -3,13 +3,13 @@
 import type { Long } from '@grpc/proto-loader';
 
 export interface CreateJoinTokenResponse {
-  token?: string;
-  tokenId?: string;
-  expiresAt?: number | string | Long;
+  'token'?: (string);
+  'tokenId'?: (string);
+  'expiresAt'?: (number | string | Long);
 }
 
 export interface CreateJoinTokenResponse__Output {
-  token: string;
-  tokenId: string;
-  expiresAt: number;
+  'token': (string);
+  'tokenId': (string);
+  'expiresAt': (number);
 }

@@ -1,9 +1,10 @@
 // Original file: mpcid/admin/v1/admin.proto
 
+
 export interface GetIdentityRequest {
-  identityId?: string;
+  'identityId'?: (string);
 }
 
 export interface GetIdentityRequest__Output {
-  identityId: string;
+  'identityId': (string);
 }

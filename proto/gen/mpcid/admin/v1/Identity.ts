@@ -3,23 +3,23 @@
 import type { Long } from '@grpc/proto-loader';
 
 export interface Identity {
-  identityId?: string;
-  name?: string;
-  publicKey?: Buffer | Uint8Array | string;
-  alg?: string;
-  status?: string;
-  enrolledAt?: number | string | Long;
-  n?: number;
-  t?: number;
+  'identityId'?: (string);
+  'name'?: (string);
+  'publicKey'?: (Buffer | Uint8Array | string);
+  'alg'?: (string);
+  'status'?: (string);
+  'enrolledAt'?: (number | string | Long);
+  'n'?: (number);
+  't'?: (number);
 }
 
 export interface Identity__Output {
-  identityId: string;
-  name: string;
-  publicKey: Buffer;
-  alg: string;
-  status: string;
-  enrolledAt: number;
-  n: number;
-  t: number;
+  'identityId': (string);
+  'name': (string);
+  'publicKey': (Buffer);
+  'alg': (string);
+  'status': (string);
+  'enrolledAt': (number);
+  'n': (number);
+  't': (number);
 }

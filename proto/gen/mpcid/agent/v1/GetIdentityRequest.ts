@@ -1,5 +1,8 @@
 // Original file: mpcid/agent/v1/workload.proto
 
-export interface GetIdentityRequest {}
 
-export interface GetIdentityRequest__Output {}
+export interface GetIdentityRequest {
+}
+
+export interface GetIdentityRequest__Output {
+}

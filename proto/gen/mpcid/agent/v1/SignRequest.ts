@@ -1,9 +1,10 @@
 // Original file: mpcid/agent/v1/workload.proto
 
+
 export interface SignRequest {
-  message?: Buffer | Uint8Array | string;
+  'message'?: (Buffer | Uint8Array | string);
 }
 
 export interface SignRequest__Output {
-  message: Buffer;
+  'message': (Buffer);
 }

@@ -1,128 +1,41 @@
 // Original file: mpcid/agent/v1/workload.proto
 
-import type * as grpc from '@grpc/grpc-js';
-import type { MethodDefinition } from '@grpc/proto-loader';
-import type {
-  GetIdentityRequest as _mpcid_agent_v1_GetIdentityRequest,
-  GetIdentityRequest__Output as _mpcid_agent_v1_GetIdentityRequest__Output,
-} from '../../../mpcid/agent/v1/GetIdentityRequest.js';
-import type {
-  SignRequest as _mpcid_agent_v1_SignRequest,
-  SignRequest__Output as _mpcid_agent_v1_SignRequest__Output,
-} from '../../../mpcid/agent/v1/SignRequest.js';
-import type {
-  SignResponse as _mpcid_agent_v1_SignResponse,
-  SignResponse__Output as _mpcid_agent_v1_SignResponse__Output,
-} from '../../../mpcid/agent/v1/SignResponse.js';
-import type {
-  WorkloadIdentity as _mpcid_agent_v1_WorkloadIdentity,
-  WorkloadIdentity__Output as _mpcid_agent_v1_WorkloadIdentity__Output,
-} from '../../../mpcid/agent/v1/WorkloadIdentity.js';
+import type * as grpc from '@grpc/grpc-js'
+import type { MethodDefinition } from '@grpc/proto-loader'
+import type { GetIdentityRequest as _mpcid_agent_v1_GetIdentityRequest, GetIdentityRequest__Output as _mpcid_agent_v1_GetIdentityRequest__Output } from '../../../mpcid/agent/v1/GetIdentityRequest.js';
+import type { SignRequest as _mpcid_agent_v1_SignRequest, SignRequest__Output as _mpcid_agent_v1_SignRequest__Output } from '../../../mpcid/agent/v1/SignRequest.js';
+import type { SignResponse as _mpcid_agent_v1_SignResponse, SignResponse__Output as _mpcid_agent_v1_SignResponse__Output } from '../../../mpcid/agent/v1/SignResponse.js';
+import type { WorkloadIdentity as _mpcid_agent_v1_WorkloadIdentity, WorkloadIdentity__Output as _mpcid_agent_v1_WorkloadIdentity__Output } from '../../../mpcid/agent/v1/WorkloadIdentity.js';
 
 export interface WorkloadClient extends grpc.Client {
-  GetIdentity(
-    argument: _mpcid_agent_v1_GetIdentityRequest,
-    metadata: grpc.Metadata,
-    options: grpc.CallOptions,
-    callback: grpc.requestCallback<_mpcid_agent_v1_WorkloadIdentity__Output>,
-  ): grpc.ClientUnaryCall;
-  GetIdentity(
-    argument: _mpcid_agent_v1_GetIdentityRequest,
-    metadata: grpc.Metadata,
-    callback: grpc.requestCallback<_mpcid_agent_v1_WorkloadIdentity__Output>,
-  ): grpc.ClientUnaryCall;
-  GetIdentity(
-    argument: _mpcid_agent_v1_GetIdentityRequest,
-    options: grpc.CallOptions,
-    callback: grpc.requestCallback<_mpcid_agent_v1_WorkloadIdentity__Output>,
-  ): grpc.ClientUnaryCall;
-  GetIdentity(
-    argument: _mpcid_agent_v1_GetIdentityRequest,
-    callback: grpc.requestCallback<_mpcid_agent_v1_WorkloadIdentity__Output>,
-  ): grpc.ClientUnaryCall;
-  getIdentity(
-    argument: _mpcid_agent_v1_GetIdentityRequest,
-    metadata: grpc.Metadata,
-    options: grpc.CallOptions,
-    callback: grpc.requestCallback<_mpcid_agent_v1_WorkloadIdentity__Output>,
-  ): grpc.ClientUnaryCall;
-  getIdentity(
-    argument: _mpcid_agent_v1_GetIdentityRequest,
-    metadata: grpc.Metadata,
-    callback: grpc.requestCallback<_mpcid_agent_v1_WorkloadIdentity__Output>,
-  ): grpc.ClientUnaryCall;
-  getIdentity(
-    argument: _mpcid_agent_v1_GetIdentityRequest,
-    options: grpc.CallOptions,
-    callback: grpc.requestCallback<_mpcid_agent_v1_WorkloadIdentity__Output>,
-  ): grpc.ClientUnaryCall;
-  getIdentity(
-    argument: _mpcid_agent_v1_GetIdentityRequest,
-    callback: grpc.requestCallback<_mpcid_agent_v1_WorkloadIdentity__Output>,
-  ): grpc.ClientUnaryCall;
-
-  Sign(
-    argument: _mpcid_agent_v1_SignRequest,
-    metadata: grpc.Metadata,
-    options: grpc.CallOptions,
-    callback: grpc.requestCallback<_mpcid_agent_v1_SignResponse__Output>,
-  ): grpc.ClientUnaryCall;
-  Sign(
-    argument: _mpcid_agent_v1_SignRequest,
-    metadata: grpc.Metadata,
-    callback: grpc.requestCallback<_mpcid_agent_v1_SignResponse__Output>,
-  ): grpc.ClientUnaryCall;
-  Sign(
-    argument: _mpcid_agent_v1_SignRequest,
-    options: grpc.CallOptions,
-    callback: grpc.requestCallback<_mpcid_agent_v1_SignResponse__Output>,
-  ): grpc.ClientUnaryCall;
-  Sign(
-    argument: _mpcid_agent_v1_SignRequest,
-    callback: grpc.requestCallback<_mpcid_agent_v1_SignResponse__Output>,
-  ): grpc.ClientUnaryCall;
-  sign(
-    argument: _mpcid_agent_v1_SignRequest,
-    metadata: grpc.Metadata,
-    options: grpc.CallOptions,
-    callback: grpc.requestCallback<_mpcid_agent_v1_SignResponse__Output>,
-  ): grpc.ClientUnaryCall;
-  sign(
-    argument: _mpcid_agent_v1_SignRequest,
-    metadata: grpc.Metadata,
-    callback: grpc.requestCallback<_mpcid_agent_v1_SignResponse__Output>,
-  ): grpc.ClientUnaryCall;
-  sign(
-    argument: _mpcid_agent_v1_SignRequest,
-    options: grpc.CallOptions,
-    callback: grpc.requestCallback<_mpcid_agent_v1_SignResponse__Output>,
-  ): grpc.ClientUnaryCall;
-  sign(
-    argument: _mpcid_agent_v1_SignRequest,
-    callback: grpc.requestCallback<_mpcid_agent_v1_SignResponse__Output>,
-  ): grpc.ClientUnaryCall;
+  GetIdentity(argument: _mpcid_agent_v1_GetIdentityRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_agent_v1_WorkloadIdentity__Output>): grpc.ClientUnaryCall;
+  GetIdentity(argument: _mpcid_agent_v1_GetIdentityRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_agent_v1_WorkloadIdentity__Output>): grpc.ClientUnaryCall;
+  GetIdentity(argument: _mpcid_agent_v1_GetIdentityRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_agent_v1_WorkloadIdentity__Output>): grpc.ClientUnaryCall;
+  GetIdentity(argument: _mpcid_agent_v1_GetIdentityRequest, callback: grpc.requestCallback<_mpcid_agent_v1_WorkloadIdentity__Output>): grpc.ClientUnaryCall;
+  getIdentity(argument: _mpcid_agent_v1_GetIdentityRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_agent_v1_WorkloadIdentity__Output>): grpc.ClientUnaryCall;
+  getIdentity(argument: _mpcid_agent_v1_GetIdentityRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_agent_v1_WorkloadIdentity__Output>): grpc.ClientUnaryCall;
+  getIdentity(argument: _mpcid_agent_v1_GetIdentityRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_agent_v1_WorkloadIdentity__Output>): grpc.ClientUnaryCall;
+  getIdentity(argument: _mpcid_agent_v1_GetIdentityRequest, callback: grpc.requestCallback<_mpcid_agent_v1_WorkloadIdentity__Output>): grpc.ClientUnaryCall;
+  
+  Sign(argument: _mpcid_agent_v1_SignRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_agent_v1_SignResponse__Output>): grpc.ClientUnaryCall;
+  Sign(argument: _mpcid_agent_v1_SignRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_agent_v1_SignResponse__Output>): grpc.ClientUnaryCall;
+  Sign(argument: _mpcid_agent_v1_SignRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_agent_v1_SignResponse__Output>): grpc.ClientUnaryCall;
+  Sign(argument: _mpcid_agent_v1_SignRequest, callback: grpc.requestCallback<_mpcid_agent_v1_SignResponse__Output>): grpc.ClientUnaryCall;
+  sign(argument: _mpcid_agent_v1_SignRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_agent_v1_SignResponse__Output>): grpc.ClientUnaryCall;
+  sign(argument: _mpcid_agent_v1_SignRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_agent_v1_SignResponse__Output>): grpc.ClientUnaryCall;
+  sign(argument: _mpcid_agent_v1_SignRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_agent_v1_SignResponse__Output>): grpc.ClientUnaryCall;
+  sign(argument: _mpcid_agent_v1_SignRequest, callback: grpc.requestCallback<_mpcid_agent_v1_SignResponse__Output>): grpc.ClientUnaryCall;
+  
 }
 
 export interface WorkloadHandlers extends grpc.UntypedServiceImplementation {
-  GetIdentity: grpc.handleUnaryCall<
-    _mpcid_agent_v1_GetIdentityRequest__Output,
-    _mpcid_agent_v1_WorkloadIdentity
-  >;
-
+  GetIdentity: grpc.handleUnaryCall<_mpcid_agent_v1_GetIdentityRequest__Output, _mpcid_agent_v1_WorkloadIdentity>;
+  
   Sign: grpc.handleUnaryCall<_mpcid_agent_v1_SignRequest__Output, _mpcid_agent_v1_SignResponse>;
+  
 }
 
 export interface WorkloadDefinition extends grpc.ServiceDefinition {
-  GetIdentity: MethodDefinition<
-    _mpcid_agent_v1_GetIdentityRequest,
-    _mpcid_agent_v1_WorkloadIdentity,
-    _mpcid_agent_v1_GetIdentityRequest__Output,
-    _mpcid_agent_v1_WorkloadIdentity__Output
-  >;
-  Sign: MethodDefinition<
-    _mpcid_agent_v1_SignRequest,
-    _mpcid_agent_v1_SignResponse,
-    _mpcid_agent_v1_SignRequest__Output,
-    _mpcid_agent_v1_SignResponse__Output
-  >;
+  GetIdentity: MethodDefinition<_mpcid_agent_v1_GetIdentityRequest, _mpcid_agent_v1_WorkloadIdentity, _mpcid_agent_v1_GetIdentityRequest__Output, _mpcid_agent_v1_WorkloadIdentity__Output>
+  Sign: MethodDefinition<_mpcid_agent_v1_SignRequest, _mpcid_agent_v1_SignResponse, _mpcid_agent_v1_SignRequest__Output, _mpcid_agent_v1_SignResponse__Output>
 }

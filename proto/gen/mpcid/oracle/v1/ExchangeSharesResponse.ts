@@ -1,14 +1,11 @@
 // Original file: mpcid/oracle/v1/oracle.proto
 
-import type {
-  SealedShare as _mpcid_oracle_v1_SealedShare,
-  SealedShare__Output as _mpcid_oracle_v1_SealedShare__Output,
-} from '../../../mpcid/oracle/v1/SealedShare.js';
+import type { SealedShare as _mpcid_oracle_v1_SealedShare, SealedShare__Output as _mpcid_oracle_v1_SealedShare__Output } from '../../../mpcid/oracle/v1/SealedShare.js';
 
 export interface ExchangeSharesResponse {
-  shares?: _mpcid_oracle_v1_SealedShare[];
+  'shares'?: (_mpcid_oracle_v1_SealedShare)[];
 }
 
 export interface ExchangeSharesResponse__Output {
-  shares: _mpcid_oracle_v1_SealedShare__Output[];
+  'shares': (_mpcid_oracle_v1_SealedShare__Output)[];
 }

@@ -1,13 +1,14 @@
 // Original file: mpcid/oracle/v1/oracle.proto
 
+
 export interface SealedShare {
-  sender?: number;
-  recipient?: number;
-  sealed?: Buffer | Uint8Array | string;
+  'sender'?: (number);
+  'recipient'?: (number);
+  'sealed'?: (Buffer | Uint8Array | string);
 }
 
 export interface SealedShare__Output {
-  sender: number;
-  recipient: number;
-  sealed: Buffer;
+  'sender': (number);
+  'recipient': (number);
+  'sealed': (Buffer);
 }

@@ -1,0 +1,214 @@
+/**
+ * The agent's side of the ratchet (docs/protocol.md §5): a write-ahead log of one file,
+ * ratchet.json (0600, atomic, checksummed, fsynced), holding the certified state (c, h_c, its
+ * certificate, the monotonic clock) and at most one pending step.
+ *
+ * Rules: a step is on disk before it is sent; the same bytes are resent until t oracles have
+ * committed to it; no step c+2 is made before step c+1 is certified. A missing or corrupt file
+ * is an error, never a silent reset (a reset would look exactly like a rollback).
+ */
+
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { MpcidError } from '../common/errors.js';
+import { writeFileDurable } from '../common/fsutil.js';
+import {
+  type CommitJSON,
+  commitFromJSON,
+  commitmentFromWire,
+  commitToJSON,
+  type StepJSON,
+  stepFromJSON,
+  stepToJSON,
+} from '../common/protocol.js';
+import { fromB64u, toB64u, utf8Bytes } from '../crypto/bytes.js';
+import type { NonceCommitment } from '../crypto/frost.js';
+import { sha256 } from '../crypto/hash.js';
+import {
+  type Commit,
+  genesisHead,
+  headAfter,
+  type SignedStep,
+  type StepKind,
+  signStep,
+  verifyCertificate,
+} from '../crypto/ratchet.js';
+import type { AgentState } from './state.js';
+
+export const RATCHET_FILE = 'ratchet.json';
+
+/** What a sign step authorises; kept with a pending step so the same request can be resent. */
+export interface SignPayload {
+  message: Uint8Array;
+  list: NonceCommitment[];
+}
+
+export interface Pending {
+  signed: SignedStep;
+  sign?: SignPayload;
+}
+
+export interface RatchetState {
+  counter: number;
+  head: Uint8Array;
+  /** The monotonic clock: the time of the last step made. */
+  time: number;
+  /** Commits of t oracles for (counter, head); empty at counter 0. */
+  certificate: Commit[];
+  pending?: Pending;
+}
+
+const b64u = z.string().regex(/^[A-Za-z0-9_-]*$/);
+const FileSchema = z.strictObject({
+  version: z.literal(1),
+  identityId: z.string(),
+  counter: z.number().int().min(0),
+  head: b64u,
+  time: z.number().int().min(0),
+  certificate: z.array(z.any()),
+  pending: z
+    .strictObject({
+      step: z.any(),
+      sign: z
+        .strictObject({
+          message: b64u,
+          commitments: z.array(
+            z.strictObject({ participant: z.number().int(), hiding: b64u, binding: b64u }),
+          ),
+        })
+        .optional(),
+    })
+    .optional(),
+  checksum: b64u,
+});
+type RatchetFile = z.infer<typeof FileSchema>;
+
+function checksum(body: Omit<RatchetFile, 'checksum'>): string {
+  return toB64u(sha256(utf8Bytes(JSON.stringify(body))));
+}
+
+export function initialRatchet(state: AgentState): RatchetState {
+  return {
+    counter: 0,
+    head: genesisHead(state.identityId, state.group.groupPublicKey, state.sessionPublicKey),
+    time: 0,
+    certificate: [],
+  };
+}
+
+export function writeRatchet(dir: string, identityId: string, st: RatchetState): void {
+  const body: Omit<RatchetFile, 'checksum'> = {
+    version: 1,
+    identityId,
+    counter: st.counter,
+    head: toB64u(st.head),
+    time: st.time,
+    certificate: st.certificate.map(commitToJSON),
+    ...(st.pending
+      ? {
+          pending: {
+            step: stepToJSON(st.pending.signed),
+            ...(st.pending.sign
+              ? {
+                  sign: {
+                    message: toB64u(st.pending.sign.message),
+                    commitments: st.pending.sign.list.map((c) => ({
+                      participant: c.participant,
+                      hiding: toB64u(c.hiding),
+                      binding: toB64u(c.binding),
+                    })),
+                  },
+                }
+              : {}),
+          },
+        }
+      : {}),
+  };
+  writeFileDurable(
+    join(dir, RATCHET_FILE),
+    `${JSON.stringify({ ...body, checksum: checksum(body) })}\n`,
+    0o600,
+  );
+}
+
+/** Reads and checks ratchet.json; the certificate is verified against the cluster's node keys. */
+export function readRatchet(dir: string, state: AgentState): RatchetState {
+  const file = join(dir, RATCHET_FILE);
+  const corrupt = (why: string) => new MpcidError('STATE_CORRUPT', `${file}: ${why}; refusing to use it`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw corrupt((e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'unreadable or not JSON');
+  }
+  const p = FileSchema.safeParse(raw);
+  if (!p.success) throw corrupt('unexpected structure');
+  const { checksum: sum, ...body } = p.data;
+  if (checksum(body) !== sum) throw corrupt('checksum mismatch');
+  if (body.identityId !== state.identityId) throw corrupt('belongs to another identity');
+  try {
+    const head = fromB64u(body.head, 'head', 32);
+    const certificate = (body.certificate as CommitJSON[]).map(commitFromJSON);
+    if (body.counter > 0) {
+      const keys = new Map(state.cluster.oracles.map((o) => [o.id, fromB64u(o.publicKey, 'publicKey', 32)]));
+      verifyCertificate(keys, state.cluster.t, state.identityId, body.counter, head, certificate);
+    }
+    const st: RatchetState = { counter: body.counter, head, time: body.time, certificate };
+    if (body.pending) {
+      const signed = stepFromJSON(body.pending.step as StepJSON, 'pending');
+      if (signed.step.counter !== body.counter + 1) throw new Error('pending counter');
+      const sign = body.pending.sign;
+      st.pending = {
+        signed,
+        ...(sign
+          ? {
+              sign: {
+                message: fromB64u(sign.message, 'message'),
+                list: sign.commitments.map((c) =>
+                  commitmentFromWire({
+                    participant: c.participant,
+                    hiding: Buffer.from(c.hiding, 'base64url'),
+                    binding: Buffer.from(c.binding, 'base64url'),
+                  }),
+                ),
+              },
+            }
+          : {}),
+      };
+    }
+    return st;
+  } catch {
+    throw corrupt('inconsistent ratchet state');
+  }
+}
+
+/** Makes the next step (time = max(now, last + 1)) and returns the state with it pending. */
+export function prepareStep(
+  st: RatchetState,
+  identityId: string,
+  sessionKey: AgentState['sessionKey'],
+  kind: StepKind,
+  payloadDigest: Uint8Array,
+  sign?: SignPayload,
+): RatchetState {
+  if (st.pending) throw new MpcidError('INTERNAL', 'a step is already pending');
+  const time = Math.max(Date.now(), st.time + 1);
+  const signed = signStep(sessionKey, {
+    identityId,
+    counter: st.counter + 1,
+    prevHead: st.head,
+    time,
+    kind,
+    payloadDigest,
+    requestId: new Uint8Array(randomBytes(16)),
+  });
+  return { ...st, time, pending: { signed, ...(sign ? { sign } : {}) } };
+}
+
+/** The certified state after the pending step got its certificate. */
+export function certified(st: RatchetState, commits: Commit[]): RatchetState {
+  const step = st.pending!.signed.step;
+  return { counter: step.counter, head: headAfter(step), time: st.time, certificate: commits };
+}

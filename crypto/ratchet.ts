@@ -1,0 +1,235 @@
+/**
+ * The ratchet (docs/protocol.md §5): agent-signed steps chained by a hash head, oracle-signed
+ * commits, certificates of t commits, and self-certifying fork evidence.
+ *
+ * Pure: encodings, hashes, signatures and the conflict rule only. The oracle's accept rule and
+ * all persistence live in oracle/ratchet.ts; the agent's write-ahead log in agent/ratchet.ts.
+ */
+import { MpcidError } from '../common/errors.js';
+import { abytes, equalBytes, framed, u64be } from './bytes.js';
+import { sha256 } from './hash.js';
+import type { Secret } from './secret.js';
+import { DOMAINS, signStatement, verifyStatement } from './statement.js';
+
+export const HEAD_LEN = 32;
+export const DIGEST_LEN = 32;
+export const REQUEST_ID_LEN = 16;
+export const STEP_KINDS = ['sign', 'heartbeat'] as const;
+export type StepKind = (typeof STEP_KINDS)[number];
+
+const D_STEP = 'mpcid/ratchet/step/v1';
+const D_HEAD = 'mpcid/ratchet/head/v1';
+const D_GENESIS = 'mpcid/ratchet/genesis/v1';
+const D_PAYLOAD = 'mpcid/ratchet/payload/v1';
+const D_EVIDENCE = 'mpcid/ratchet/evidence/v1';
+
+/** One ratchet step, as the agent signs it with its session key. */
+export interface Step {
+  readonly identityId: string;
+  /** c + 1 for the step that follows certified state (c, h_c); starts at 1. */
+  readonly counter: number;
+  /** h_c: the head the step extends. */
+  readonly prevHead: Uint8Array;
+  /** The agent's monotonic clock (ms): strictly greater than the previous step's time. */
+  readonly time: number;
+  readonly kind: StepKind;
+  /** Digest of what the step authorises (for sign steps: message and commitment list). */
+  readonly payloadDigest: Uint8Array;
+  /** Fresh random bytes: two steps are never byte-identical by accident. */
+  readonly requestId: Uint8Array;
+}
+
+export interface SignedStep {
+  readonly step: Step;
+  readonly signature: Uint8Array;
+}
+
+/** An oracle's signed statement that it accepted the step making (counter, head). */
+export interface Commit {
+  readonly nodeId: number;
+  readonly identityId: string;
+  readonly counter: number;
+  readonly head: Uint8Array;
+  readonly signature: Uint8Array;
+}
+
+/** Canonical bytes of a step (what the session key signs). */
+export function stepBytes(s: Step): Uint8Array {
+  return framed(
+    D_STEP,
+    s.identityId,
+    u64be(s.counter),
+    s.prevHead,
+    u64be(s.time),
+    s.kind,
+    s.payloadDigest,
+    s.requestId,
+  );
+}
+
+export function stepDigest(s: Step): Uint8Array {
+  return sha256(stepBytes(s));
+}
+
+/** h_{c+1} = H(domain, h_c, digest(step)). */
+export function nextHead(prevHead: Uint8Array, digest: Uint8Array): Uint8Array {
+  return sha256(framed(D_HEAD, prevHead, digest));
+}
+
+export function headAfter(s: Step): Uint8Array {
+  return nextHead(s.prevHead, stepDigest(s));
+}
+
+/** h_0 = H(domain, identity, group key, session key). */
+export function genesisHead(
+  identityId: string,
+  groupPublicKey: Uint8Array,
+  sessionPublicKey: Uint8Array,
+): Uint8Array {
+  return sha256(framed(D_GENESIS, identityId, groupPublicKey, sessionPublicKey));
+}
+
+/** Digest binding everything an oracle co-signs in a sign step. */
+export function payloadDigest(kind: StepKind, ...fields: (Uint8Array | string | number)[]): Uint8Array {
+  return sha256(framed(D_PAYLOAD, kind, ...fields));
+}
+
+/** Validates the shape of a step from the wire. */
+export function checkStep(s: Step, field = 'step'): Step {
+  if (!Number.isSafeInteger(s.counter) || s.counter < 1)
+    throw new MpcidError('MALFORMED_INPUT', `${field}.counter: must be >= 1`);
+  if (!Number.isSafeInteger(s.time) || s.time < 0)
+    throw new MpcidError('MALFORMED_INPUT', `${field}.time: malformed`);
+  if (!(STEP_KINDS as readonly string[]).includes(s.kind))
+    throw new MpcidError('MALFORMED_INPUT', `${field}.kind: unknown`);
+  abytes(s.prevHead, `${field}.prev_head`, HEAD_LEN);
+  abytes(s.payloadDigest, `${field}.payload_digest`, DIGEST_LEN);
+  abytes(s.requestId, `${field}.request_id`, REQUEST_ID_LEN);
+  return s;
+}
+
+export function signStep(sessionKey: Secret, step: Step): SignedStep {
+  return { step, signature: signStatement(sessionKey, DOMAINS.signedStep, stepBytes(step)) };
+}
+
+/** Throws SESSION_AUTH_FAILED unless the step is signed by `sessionPublicKey`. */
+export function verifyStep(sessionPublicKey: Uint8Array, s: SignedStep, what = 'step'): void {
+  verifyStatement(sessionPublicKey, s.signature, what, DOMAINS.signedStep, [stepBytes(s.step)]);
+}
+
+function commitFields(identityId: string, counter: number, head: Uint8Array, nodeId: number) {
+  return [identityId, u64be(counter), head, nodeId];
+}
+
+export function signCommit(
+  nodeKey: Secret,
+  nodeId: number,
+  identityId: string,
+  counter: number,
+  head: Uint8Array,
+): Commit {
+  return {
+    nodeId,
+    identityId,
+    counter,
+    head,
+    signature: signStatement(nodeKey, DOMAINS.commit, ...commitFields(identityId, counter, head, nodeId)),
+  };
+}
+
+/**
+ * A certificate for (identity, counter, head): commits from at least t distinct cluster nodes,
+ * each verifying under that node's key. Throws BAD_CERTIFICATE otherwise.
+ */
+export function verifyCertificate(
+  nodeKeys: ReadonlyMap<number, Uint8Array>,
+  t: number,
+  identityId: string,
+  counter: number,
+  head: Uint8Array,
+  commits: readonly Commit[],
+): void {
+  const good = new Set<number>();
+  for (const c of commits) {
+    if (
+      good.has(c.nodeId) ||
+      c.identityId !== identityId ||
+      c.counter !== counter ||
+      !equalBytes(c.head, head)
+    )
+      continue;
+    const key = nodeKeys.get(c.nodeId);
+    if (!key) continue;
+    try {
+      verifyStatement(
+        key,
+        c.signature,
+        'commit',
+        DOMAINS.commit,
+        commitFields(identityId, counter, head, c.nodeId),
+      );
+      good.add(c.nodeId);
+    } catch {
+      // an invalid commit simply does not count
+    }
+  }
+  if (good.size < t) {
+    throw new MpcidError(
+      'BAD_CERTIFICATE',
+      `certificate for counter ${counter} has ${good.size} valid commits, needs ${t}`,
+    );
+  }
+}
+
+export type ConflictReason = 'equivocation' | 'broken-chain' | 'time-reversal';
+
+/**
+ * Why two steps of one identity cannot belong to one honest history, or undefined if they can.
+ * An honest agent signs exactly one step per counter (retries resend the same bytes), chains each
+ * step to the previous one, and stamps strictly increasing times; each rule below breaks one of
+ * these facts.
+ */
+export function conflict(x: Step, y: Step): ConflictReason | undefined {
+  if (x.identityId !== y.identityId) return undefined;
+  const dx = stepDigest(x);
+  const dy = stepDigest(y);
+  if (equalBytes(dx, dy)) return undefined;
+  if (x.counter === y.counter || x.time === y.time) return 'equivocation';
+  const [a, b] = x.counter < y.counter ? [x, y] : [y, x];
+  if (b.counter === a.counter + 1 && !equalBytes(b.prevHead, headAfter(a))) return 'broken-chain';
+  if (b.time < a.time) return 'time-reversal';
+  return undefined;
+}
+
+/** Fork evidence: two steps signed by the identity's session key that conflict. */
+export interface Evidence {
+  readonly identityId: string;
+  readonly steps: readonly [SignedStep, SignedStep];
+}
+
+/** The evidence's id (alert dedupe key): independent of the order of the two steps. */
+export function evidenceDigest(e: Evidence): Uint8Array {
+  const [d1, d2] = e.steps.map((s) => stepDigest(s.step)) as [Uint8Array, Uint8Array];
+  const [lo, hi] = Buffer.compare(d1, d2) <= 0 ? [d1, d2] : [d2, d1];
+  return sha256(framed(D_EVIDENCE, e.identityId, lo, hi));
+}
+
+/**
+ * Checks evidence with the identity's session public key alone: both steps signed by it, both
+ * for this identity, and in conflict. Returns the reason; throws BAD_EVIDENCE otherwise.
+ */
+export function verifyEvidence(sessionPublicKey: Uint8Array, e: Evidence): ConflictReason {
+  const [a, b] = e.steps;
+  try {
+    for (const s of e.steps) {
+      checkStep(s.step);
+      if (s.step.identityId !== e.identityId) throw new Error('identity');
+      verifyStep(sessionPublicKey, s);
+    }
+  } catch {
+    throw new MpcidError('BAD_EVIDENCE', 'evidence steps are malformed or not signed by the identity');
+  }
+  const reason = conflict(a.step, b.step);
+  if (!reason) throw new MpcidError('BAD_EVIDENCE', 'evidence steps do not conflict');
+  return reason;
+}

@@ -1,0 +1,210 @@
+/**
+ * The oracle's accept rule for ratchet steps (docs/protocol.md §5). `decide` is the rule table as
+ * a pure function; `RatchetService.accept` runs it for one identity at a time and persists each
+ * accepted step (sync write) before anyone sees the reply.
+ *
+ *   stored: counter c, head h_c, last accepted step L
+ *   same bytes as L                                  retry      replay L's stored reply
+ *   counter = c+1, prevHead = h_c                     next       accept
+ *   counter = c+1, prevHead != h_c (L known)          fork       broken chain
+ *   counter > c+1, valid certificate for counter-1    lagging    fast-forward, accept
+ *   counter > c+1, no valid certificate               refuse     NEED_CERTIFICATE
+ *   counter = c, other bytes than L                   fork       equivocation
+ *   counter < c, time > L.time                        fork       signed after L yet behind it
+ *   counter < c, time <= L.time                       refuse     STALE_STEP (replay / clock set back)
+ */
+import { MpcidError } from '../common/errors.js';
+import { LOG } from '../common/log.js';
+import { commitToJSON, stepFromJSON, stepToJSON } from '../common/protocol.js';
+import { equalBytes, fromB64u, toB64u } from '../crypto/bytes.js';
+import {
+  type Commit,
+  conflict,
+  genesisHead,
+  headAfter,
+  type SignedStep,
+  type Step,
+  signCommit,
+  stepDigest,
+  verifyCertificate,
+} from '../crypto/ratchet.js';
+import type { LoadedIdentity, OracleContext } from './context.js';
+import type { RevocationService } from './revocation.js';
+import type { RatchetRecord } from './store.js';
+
+export type Decision =
+  | { kind: 'replay' }
+  | { kind: 'next' }
+  | { kind: 'fast-forward' }
+  | { kind: 'fork' }
+  | { kind: 'stale' }
+  | { kind: 'need-certificate' };
+
+export interface RatchetView {
+  counter: number;
+  head: Uint8Array;
+  last?: Step | undefined;
+}
+
+/** The rule table. `certified()` checks the request's certificate for (step.counter - 1, step.prevHead). */
+export function decide(st: RatchetView, step: Step, certified: () => boolean): Decision {
+  const c = st.counter;
+  if (st.last && equalBytes(stepDigest(st.last), stepDigest(step))) return { kind: 'replay' };
+  if (step.counter === c + 1) {
+    if (equalBytes(step.prevHead, st.head)) return { kind: 'next' };
+    return st.last ? { kind: 'fork' } : { kind: 'stale' };
+  }
+  if (step.counter > c + 1) return certified() ? { kind: 'fast-forward' } : { kind: 'need-certificate' };
+  if (!st.last) return { kind: 'stale' };
+  if (step.counter === c) return { kind: 'fork' };
+  return step.time > st.last.time ? { kind: 'fork' } : { kind: 'stale' };
+}
+
+export interface StepOutcome {
+  commit: Commit;
+  /** Present when this node signed (sign steps in whose signing set it is). */
+  signatureShare?: Uint8Array;
+}
+
+export class RatchetService {
+  readonly #ctx: OracleContext;
+  readonly #revocations: RevocationService;
+  readonly #locks = new Map<string, Promise<unknown>>();
+  readonly #nodeKeys: Map<number, Uint8Array>;
+
+  constructor(ctx: OracleContext, revocations: RevocationService) {
+    this.#ctx = ctx;
+    this.#revocations = revocations;
+    this.#nodeKeys = new Map(
+      ctx.config.cluster.oracles.map((o) => [o.id, fromB64u(o.publicKey, 'publicKey', 32)]),
+    );
+  }
+
+  /** Runs `fn` with the identity's lock held: steps of one identity are handled one at a time. */
+  async #locked<T>(identityId: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.#locks.get(identityId) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    this.#locks.set(identityId, tail);
+    try {
+      return await run;
+    } finally {
+      if (this.#locks.get(identityId) === tail) this.#locks.delete(identityId);
+    }
+  }
+
+  async #load(id: LoadedIdentity): Promise<{ rec: RatchetRecord; view: RatchetView }> {
+    const rec = (await this.#ctx.store.getRatchet(id.record.identityId)) ?? {
+      identityId: id.record.identityId,
+      counter: 0,
+      head: toB64u(genesisHead(id.record.identityId, id.group.groupPublicKey, id.sessionPublicKey)),
+    };
+    const view: RatchetView = {
+      counter: rec.counter,
+      head: fromB64u(rec.head, 'head', 32),
+      last: rec.last ? stepFromJSON(rec.last.step).step : undefined,
+    };
+    return { rec, view };
+  }
+
+  /**
+   * Applies the accept rule to an authenticated step. `sign` runs only for an accepted new step
+   * (never for a replay) and returns this node's share, if it signs at all. The new state and
+   * the reply are persisted with a sync write before this returns.
+   */
+  async accept(
+    id: LoadedIdentity,
+    signed: SignedStep,
+    certificate: readonly Commit[],
+    peer: string,
+    sign: () => Uint8Array | undefined,
+  ): Promise<StepOutcome> {
+    const identityId = id.record.identityId;
+    return this.#locked(identityId, async () => {
+      this.#revocations.check(identityId);
+      const { rec, view } = await this.#load(id);
+      const step = signed.step;
+      const d = decide(view, step, () => {
+        try {
+          verifyCertificate(
+            this.#nodeKeys,
+            id.group.as.t,
+            identityId,
+            step.counter - 1,
+            step.prevHead,
+            certificate,
+          );
+          return true;
+        } catch {
+          return false;
+        }
+      });
+      switch (d.kind) {
+        case 'replay': {
+          const r = rec.last!.reply;
+          return {
+            commit: {
+              ...r.commit,
+              head: fromB64u(r.commit.head, 'head', 32),
+              signature: fromB64u(r.commit.signature, 'sig', 64),
+            },
+            ...(r.signatureShare ? { signatureShare: fromB64u(r.signatureShare, 'share', 32) } : {}),
+          };
+        }
+        case 'stale':
+          this.#ctx.log.warn(
+            { [LOG.identity]: identityId, counter: step.counter, stored: view.counter, [LOG.peer]: peer },
+            'stale ratchet step refused (a replay, or an agent clock set back)',
+          );
+          throw new MpcidError(
+            'STALE_STEP',
+            `step ${step.counter} is behind this oracle (at ${view.counter})`,
+          );
+        case 'need-certificate':
+          throw new MpcidError(
+            'NEED_CERTIFICATE',
+            `this oracle is at ${view.counter}; step ${step.counter} needs a certificate`,
+          );
+        case 'fork': {
+          const lastSigned = stepFromJSON(rec.last!.step);
+          if (!conflict(lastSigned.step, step))
+            throw new MpcidError('STALE_STEP', 'step conflicts with no stored step');
+          const revocation = await this.#revocations.revokeLocal(
+            id,
+            { identityId, steps: [lastSigned, signed] },
+            [rec.last!.peer, peer],
+            Math.max(view.counter, step.counter),
+          );
+          throw new MpcidError(
+            'FORK_DETECTED',
+            `two histories of this identity: revoked (evidence ${revocation.digest})`,
+          );
+        }
+        case 'next':
+        case 'fast-forward': {
+          const head = headAfter(step);
+          const commit = signCommit(this.#ctx.nodeKey, this.#ctx.nodeId, identityId, step.counter, head);
+          const share = sign();
+          const next: RatchetRecord = {
+            identityId,
+            counter: step.counter,
+            head: toB64u(head),
+            last: {
+              step: stepToJSON(signed),
+              peer,
+              reply: { commit: commitToJSON(commit), ...(share ? { signatureShare: toB64u(share) } : {}) },
+            },
+          };
+          await this.#ctx.store.putRatchet(next);
+          if (d.kind === 'fast-forward') {
+            this.#ctx.log.info(
+              { [LOG.identity]: identityId, from: view.counter, to: step.counter },
+              'fast-forwarded on a certificate',
+            );
+          }
+          return { commit, ...(share ? { signatureShare: share } : {}) };
+        }
+      }
+    });
+  }
+}

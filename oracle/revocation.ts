@@ -1,0 +1,256 @@
+/**
+ * Revocation (docs/protocol.md §7): permanent, evidence-based, and spread to every node.
+ *
+ * The node that detects a fork revokes, persists the evidence with its alert event in one sync
+ * batch, and pushes the revocation to every peer. A peer verifies the evidence against the
+ * session key it stored at enrollment before applying it, so forged evidence changes nothing.
+ * A node pulls every peer's revocations when it starts and then periodically, so one that was
+ * down (or missed a push) catches up.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { MpcidError } from '../common/errors.js';
+import { CLIENT_OPTIONS, call, fromServiceError, services, unary } from '../common/grpc.js';
+import { LOG } from '../common/log.js';
+import { evidenceFromJSON, evidenceToJSON, stepFromWire, stepToWire } from '../common/protocol.js';
+import { toB64u } from '../crypto/bytes.js';
+import { type Evidence, evidenceDigest, verifyEvidence } from '../crypto/ratchet.js';
+import type { PeerClient, PeerHandlers } from '../proto/gen/mpcid/oracle/v1/Peer.js';
+import type { Revocation, Revocation__Output } from '../proto/gen/mpcid/oracle/v1/Revocation.js';
+import type { AlertHub } from './alerts.js';
+import type { LoadedIdentity, OracleContext } from './context.js';
+import type { AlertEvent, RevocationRecord } from './store.js';
+
+const PEER_DEADLINE_MS = 3_000;
+const PULL_INTERVAL_MS = 10_000;
+const PAGE = 100;
+
+export function revocationToWire(r: RevocationRecord): Revocation {
+  const e = evidenceFromJSON(r.evidence);
+  return {
+    evidence: { identityId: e.identityId, steps: e.steps.map(stepToWire) },
+    digest: Buffer.from(r.digest, 'base64url'),
+    reason: r.reason,
+    detectedBy: r.detectedBy,
+    detectedAt: r.detectedAt,
+    peers: r.peers,
+    counter: r.counter,
+  };
+}
+
+export class RevocationService {
+  readonly #ctx: OracleContext;
+  readonly #alerts: AlertHub;
+  readonly #revoked = new Map<string, RevocationRecord>();
+  readonly #peers: { nodeId: number; client: PeerClient }[];
+  #seq = 0;
+  #chain: Promise<unknown> = Promise.resolve();
+  #timer: NodeJS.Timeout | undefined;
+
+  private constructor(ctx: OracleContext, alerts: AlertHub) {
+    this.#ctx = ctx;
+    this.#alerts = alerts;
+    const Peer = services().oracle.mpcid.oracle.v1.Peer;
+    this.#peers = ctx.config.cluster.oracles
+      .filter((o) => o.id !== ctx.nodeId)
+      .map((o) => ({
+        nodeId: o.id,
+        client: new Peer(o.address, grpc.credentials.createInsecure(), CLIENT_OPTIONS),
+      }));
+  }
+
+  static async create(ctx: OracleContext, alerts: AlertHub): Promise<RevocationService> {
+    const s = new RevocationService(ctx, alerts);
+    let after = '';
+    for (;;) {
+      const page = await ctx.store.listRevocations(after, PAGE);
+      for (const r of page) s.#revoked.set(r.identityId, r);
+      if (page.length < PAGE) break;
+      after = page[page.length - 1]!.identityId;
+    }
+    s.#seq = await ctx.store.lastEventSeq();
+    return s;
+  }
+
+  get(identityId: string): RevocationRecord | undefined {
+    return this.#revoked.get(identityId);
+  }
+
+  /** Throws IDENTITY_REVOKED if the identity is revoked. */
+  check(identityId: string): void {
+    const r = this.#revoked.get(identityId);
+    if (r) throw new MpcidError('IDENTITY_REVOKED', `identity revoked (evidence ${r.digest})`);
+  }
+
+  /** Serialises every revocation write on this node (they are rare; order keeps seq simple). */
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.#chain.then(fn, fn);
+    this.#chain = next.catch(() => undefined);
+    return next;
+  }
+
+  async #record(rec: RevocationRecord, identity: LoadedIdentity): Promise<boolean> {
+    return this.#serial(async () => {
+      if (this.#revoked.has(rec.identityId)) return false;
+      const seq = this.#seq + 1;
+      const event: AlertEvent = {
+        id: rec.digest,
+        type: 'identity.clone_detected',
+        identityId: rec.identityId,
+        name: identity.record.name,
+        kids: [rec.identityId],
+        counter: rec.counter,
+        reason: rec.reason,
+        peers: rec.peers,
+        detectingNode: rec.detectedBy,
+        reportingNode: this.#ctx.nodeId,
+        time: new Date(rec.detectedAt).toISOString(),
+      };
+      await this.#ctx.store.commitRevocation(rec, event, seq);
+      this.#seq = seq;
+      this.#revoked.set(rec.identityId, rec);
+      this.#alerts.published({ seq, event });
+      return true;
+    });
+  }
+
+  /** This node found a fork: revoke, persist, alert, and push to every peer. */
+  async revokeLocal(
+    identity: LoadedIdentity,
+    evidence: Evidence,
+    peers: string[],
+    counter: number,
+  ): Promise<RevocationRecord> {
+    const reason = verifyEvidence(identity.sessionPublicKey, evidence);
+    const rec: RevocationRecord = {
+      identityId: identity.record.identityId,
+      name: identity.record.name,
+      evidence: evidenceToJSON(evidence, reason),
+      digest: toB64u(evidenceDigest(evidence)),
+      reason,
+      detectedBy: this.#ctx.nodeId,
+      detectedAt: Date.now(),
+      peers,
+      counter,
+      appliedAt: Date.now(),
+    };
+    await this.#record(rec, identity);
+    const stored = this.#revoked.get(rec.identityId)!;
+    void this.#pushAll(stored);
+    return stored;
+  }
+
+  async #pushAll(rec: RevocationRecord): Promise<void> {
+    const wire = revocationToWire(rec);
+    await Promise.allSettled(
+      this.#peers.map(async (p) => {
+        try {
+          await call(p.client, p.client.PushRevocation, { revocation: wire }, PEER_DEADLINE_MS);
+        } catch (e) {
+          const err = fromServiceError(e, `peer ${p.nodeId}`);
+          this.#ctx.log.warn(
+            { [LOG.peer]: p.nodeId, [LOG.errorCode]: err.code },
+            'revocation push failed; the peer will pull it',
+          );
+        }
+      }),
+    );
+  }
+
+  /** Verifies a revocation from a peer against our own copy of the identity, then applies it. */
+  async apply(m: Revocation__Output | null | undefined, from: string): Promise<boolean> {
+    if (!m?.evidence) throw new MpcidError('BAD_EVIDENCE', 'revocation without evidence');
+    const identityId = m.evidence.identityId;
+    if (this.#revoked.has(identityId)) return false;
+    if (m.evidence.steps.length !== 2) throw new MpcidError('BAD_EVIDENCE', 'evidence must hold two steps');
+    const identity = await this.#ctx.identity(identityId, { allowRevoked: true });
+    let evidence: Evidence;
+    try {
+      evidence = {
+        identityId,
+        steps: [stepFromWire(m.evidence.steps[0]), stepFromWire(m.evidence.steps[1])],
+      };
+    } catch {
+      throw new MpcidError('BAD_EVIDENCE', 'evidence steps are malformed');
+    }
+    const reason = verifyEvidence(identity.sessionPublicKey, evidence);
+    const digest = toB64u(evidenceDigest(evidence));
+    const detectedBy = this.#ctx.config.cluster.oracles.some((o) => o.id === m.detectedBy) ? m.detectedBy : 0;
+    const rec: RevocationRecord = {
+      identityId,
+      name: identity.record.name,
+      evidence: evidenceToJSON(evidence, reason),
+      digest,
+      reason,
+      detectedBy,
+      detectedAt: Number.isSafeInteger(m.detectedAt) && m.detectedAt > 0 ? m.detectedAt : Date.now(),
+      peers: m.peers.slice(0, 2).map((p) => String(p).slice(0, 200)),
+      counter: Number.isSafeInteger(m.counter) ? m.counter : 0,
+      appliedAt: Date.now(),
+    };
+    const applied = await this.#record(rec, identity);
+    if (applied)
+      this.#ctx.log.warn({ [LOG.identity]: identityId, from, digest }, 'revocation applied from a peer');
+    return applied;
+  }
+
+  /** Pulls every peer's revocations (at start and periodically). */
+  async pullFromPeers(): Promise<void> {
+    await Promise.allSettled(
+      this.#peers.map(async (p) => {
+        let pageToken = '';
+        do {
+          const res = await call(
+            p.client,
+            p.client.ListRevocations,
+            { pageToken, pageSize: PAGE },
+            PEER_DEADLINE_MS,
+          );
+          for (const r of res.revocations) {
+            try {
+              await this.apply(r, `peer ${p.nodeId}`);
+            } catch (e) {
+              const code = e instanceof MpcidError ? e.code : 'INTERNAL';
+              if (code !== 'UNKNOWN_IDENTITY')
+                this.#ctx.log.warn(
+                  { [LOG.peer]: p.nodeId, [LOG.errorCode]: code },
+                  'ignored a revocation from a peer',
+                );
+            }
+          }
+          pageToken = res.nextPageToken;
+        } while (pageToken);
+      }),
+    );
+  }
+
+  start(): void {
+    void this.pullFromPeers();
+    this.#timer = setInterval(() => void this.pullFromPeers(), PULL_INTERVAL_MS).unref();
+  }
+
+  close(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    for (const p of this.#peers) p.client.close();
+  }
+
+  handlers(): PeerHandlers {
+    const log = this.#ctx.log;
+    return {
+      PushRevocation: unary(log, 'PushRevocation', async (req, c) => ({
+        applied: await this.apply(req.revocation, c.getPeer()),
+      })),
+      ListRevocations: unary(log, 'ListRevocations', async (req) => {
+        const size = Math.min(req.pageSize || PAGE, PAGE);
+        const after = req.pageToken;
+        if (after !== '' && !/^[A-Za-z0-9_-]{43}$/.test(after))
+          throw new MpcidError('MALFORMED_INPUT', 'page_token: malformed');
+        const page = await this.#ctx.store.listRevocations(after, size + 1);
+        const items = page.slice(0, size);
+        return {
+          revocations: items.map(revocationToWire),
+          nextPageToken: page.length > size ? items[items.length - 1]!.identityId : '',
+        };
+      }),
+    };
+  }
+}

@@ -1,0 +1,16 @@
+// Original file: mpcid/oracle/v1/oracle.proto
+
+import type { Commit as _mpcid_oracle_v1_Commit, Commit__Output as _mpcid_oracle_v1_Commit__Output } from '../../../mpcid/oracle/v1/Commit.js';
+import type { NonceCommitment as _mpcid_oracle_v1_NonceCommitment, NonceCommitment__Output as _mpcid_oracle_v1_NonceCommitment__Output } from '../../../mpcid/oracle/v1/NonceCommitment.js';
+
+export interface StepResponse {
+  'commit'?: (_mpcid_oracle_v1_Commit | null);
+  'signatureShare'?: (Buffer | Uint8Array | string);
+  'next'?: (_mpcid_oracle_v1_NonceCommitment | null);
+}
+
+export interface StepResponse__Output {
+  'commit': (_mpcid_oracle_v1_Commit__Output | null);
+  'signatureShare': (Buffer);
+  'next': (_mpcid_oracle_v1_NonceCommitment__Output | null);
+}
