@@ -4,7 +4,7 @@
  * benchmark all use it, so they exercise the same binaries an operator runs.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -121,6 +121,8 @@ export class AgentProc {
     readonly stateDir: string,
     readonly socket: string,
     readonly logFile: string,
+    /** Extra `mpcid agent run` flags, e.g. ['--heartbeat-ms', '300']. */
+    readonly extraArgs: readonly string[] = [],
   ) {
     this.workload = workloadClient(socket);
   }
@@ -128,7 +130,10 @@ export class AgentProc {
     return isRunning(this.proc);
   }
   async start(): Promise<void> {
-    const p = spawnCli(['agent', 'run', '--state', this.stateDir, '--socket', this.socket], this.logFile);
+    const p = spawnCli(
+      ['agent', 'run', '--state', this.stateDir, '--socket', this.socket, ...this.extraArgs],
+      this.logFile,
+    );
     this.proc = p;
     await waitUntil('agent', () => call(this.workload, this.workload.GetIdentity, {}, 1000), p);
   }
@@ -146,6 +151,8 @@ export interface LocalClusterOptions {
   /** Directory for keys, configs, data and logs; a fresh temp dir if absent. Reused if it holds a cluster. */
   dir?: string;
   clusterId?: string;
+  /** Extra top-level fields (e.g. `alerts`) merged into oracle i's config.json when the cluster is created. */
+  oracleConfig?: (nodeId: number) => Record<string, unknown>;
 }
 
 export class LocalCluster {
@@ -161,7 +168,7 @@ export class LocalCluster {
     mkdirSync(join(dir, 'logs'), { recursive: true });
     if (!existsSync(join(dir, 'cluster.json'))) {
       const ports = await freePorts(2 * o.n);
-      initCluster({
+      const init = initCluster({
         dir,
         n: o.n,
         t: o.t,
@@ -170,6 +177,13 @@ export class LocalCluster {
         ports: ports.slice(0, o.n),
         adminPorts: ports.slice(o.n),
       });
+      const extra = o.oracleConfig;
+      if (extra) {
+        init.configFiles.forEach((file, i) => {
+          const raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+          writeFileSync(file, `${JSON.stringify({ ...raw, ...extra(i + 1) }, null, 2)}\n`);
+        });
+      }
     }
     const { n } = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as { n: number };
     const oracles = Array.from({ length: n }, (_, i) => {
@@ -212,13 +226,21 @@ export class LocalCluster {
     return { stateDir: dir, ...out };
   }
 
-  /** Starts `mpcid agent run` for a state dir and waits until its Workload API answers. */
-  async startAgent(stateDir: string, socket?: string): Promise<AgentProc> {
+  /**
+   * Starts `mpcid agent run` for a state dir and waits until its Workload API answers.
+   * `heartbeatMs` is passed as `--heartbeat-ms` (0 disables heartbeats); absent, the CLI default.
+   */
+  async startAgent(
+    stateDir: string,
+    socket?: string,
+    opts: { heartbeatMs?: number } = {},
+  ): Promise<AgentProc> {
     const i = this.agents.length;
     const agent = new AgentProc(
       stateDir,
       socket ?? join(this.dir, `agent-${i}.sock`),
       join(this.dir, 'logs', `agent-${i}.log`),
+      opts.heartbeatMs === undefined ? [] : ['--heartbeat-ms', String(opts.heartbeatMs)],
     );
     this.agents.push(agent);
     await agent.start();

@@ -14,6 +14,7 @@ import { MpcidError } from '../common/errors.js';
 import { call, fromServiceError } from '../common/grpc.js';
 import { createLogger } from '../common/log.js';
 import { startOracle } from '../oracle/node.js';
+import { getEvidence, sessionKeyFrom, verifyEvidenceDocument, watchAlerts } from './alerts.js';
 import { adminClient, workloadClient } from './clients.js';
 import { devUp } from './dev.js';
 
@@ -27,6 +28,9 @@ const USAGE = `usage:
   mpcid agent enroll (--token TOKEN | --token-file FILE) --state DIR
   mpcid agent run --state DIR --socket PATH [--heartbeat-ms MS]
   mpcid sign --socket PATH --in FILE
+  mpcid alerts watch --admin ADDR [--cursor N]
+  mpcid evidence get --admin ADDR --identity ID
+  mpcid evidence verify FILE [--session-key B64U]
   mpcid dev up [--dir DIR] [--oracles N] [--quorum T]`;
 
 class UsageError extends Error {}
@@ -216,6 +220,35 @@ async function main(argv: string[]): Promise<void> {
       } finally {
         wl.close();
       }
+      return;
+    }
+    case 'alerts watch': {
+      const { values } = opts(args, { admin: 'string', cursor: 'string' });
+      await watchAlerts(str(values, 'admin'), int(values, 'cursor', 0));
+      return;
+    }
+    case 'evidence get': {
+      const { values } = opts(args, { admin: 'string', identity: 'string' });
+      const doc = await getEvidence(str(values, 'admin'), str(values, 'identity'));
+      process.stdout.write(`${JSON.stringify(doc)}\n`);
+      return;
+    }
+    case 'evidence verify': {
+      const { values, positionals } = opts(args, { 'session-key': 'string' });
+      if (positionals.length !== 1) throw new UsageError('evidence verify takes one FILE');
+      let doc: unknown;
+      try {
+        doc = JSON.parse(readFileSync(positionals[0]!, 'utf8'));
+      } catch (e) {
+        throw new MpcidError('BAD_EVIDENCE', `cannot read ${positionals[0]}: ${(e as Error).message}`);
+      }
+      const flag = values['session-key'];
+      const key =
+        typeof flag === 'string' ? flag : (doc as { sessionPublicKey?: unknown } | null)?.sessionPublicKey;
+      if (key === undefined) throw new UsageError('no sessionPublicKey in the file: pass --session-key');
+      const verdict = verifyEvidenceDocument(doc, sessionKeyFrom(key, 'session key'));
+      process.stdout.write(`${JSON.stringify(verdict)}\n`);
+      if (!verdict.valid) process.exitCode = 1;
       return;
     }
     case 'dev up': {

@@ -45,6 +45,34 @@ export const ClusterSchema = z
     }
   });
 
+/** One alert webhook (docs/protocol.md §7): events are POSTed as JSON, signed with HMAC-SHA256. */
+export const WebhookSchema = z
+  .strictObject({
+    /** http(s) URL the oracle POSTs every alert event to. */
+    url: z
+      .string()
+      .refine((s) => URL.canParse(s) && /^https?:$/.test(new URL(s).protocol), 'expected an http(s) URL'),
+    /** SECRET: the HMAC-SHA256 key (never logged). Give this or `secretEnv`. */
+    secret: z.string().min(16, 'at least 16 characters').optional(),
+    /** Name of an environment variable holding the secret (read when the oracle starts). */
+    secretEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name')
+      .optional(),
+    /** Per-attempt timeout of one delivery. */
+    timeoutMs: z.number().int().min(100).max(120_000).default(5000),
+  })
+  .refine((w) => (w.secret === undefined) !== (w.secretEnv === undefined), {
+    message: 'give exactly one of secret and secretEnv',
+    path: ['secret'],
+  });
+
+export const AlertsSchema = z
+  .strictObject({
+    webhooks: z.array(WebhookSchema).max(16).default([]),
+  })
+  .default({ webhooks: [] });
+
 export const OracleConfigSchema = z
   .strictObject({
     nodeId: z.number().int().min(1).max(MAX_ORACLES),
@@ -82,6 +110,8 @@ export const OracleConfigSchema = z
         maxPendingEnrollments: 64,
         enrollmentTimeoutSeconds: 120,
       }),
+    /** Alert sinks besides the log line and the admin WatchAlerts stream. */
+    alerts: AlertsSchema,
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   })
   .superRefine((c, ctx) => {
@@ -92,6 +122,7 @@ export const OracleConfigSchema = z
 
 export type OracleConfig = z.infer<typeof OracleConfigSchema>;
 export type ClusterConfig = z.infer<typeof ClusterSchema>;
+export type WebhookConfig = z.infer<typeof WebhookSchema>;
 
 /** Formats zod issues as "field.path: message; ..." */
 export function describeIssues(err: z.ZodError): string {

@@ -1,20 +1,26 @@
 /**
- * Admin service: join tokens and identity inventory. It listens on its own address, which
- * operators keep on loopback or a private network (mTLS arrives with the hardening work).
+ * Admin service: join tokens, identity inventory, revocations and the alert stream. It listens
+ * on its own address, which operators keep on loopback or a private network (mTLS arrives with
+ * the hardening work).
  */
 import { randomBytes } from 'node:crypto';
+import type * as grpc from '@grpc/grpc-js';
 import { ensure, MpcidError } from '../common/errors.js';
-import { unary } from '../common/grpc.js';
+import { toServiceError, unary } from '../common/grpc.js';
 import { IdentityNameSchema, issueJoinToken } from '../common/jointoken.js';
 import { LOG } from '../common/log.js';
 import { toB64u } from '../crypto/bytes.js';
 import type { AdminHandlers } from '../proto/gen/mpcid/admin/v1/Admin.js';
+import type { AlertEventMessage } from '../proto/gen/mpcid/admin/v1/AlertEventMessage.js';
 import type { CreateJoinTokenRequest__Output } from '../proto/gen/mpcid/admin/v1/CreateJoinTokenRequest.js';
 import type { CreateJoinTokenResponse } from '../proto/gen/mpcid/admin/v1/CreateJoinTokenResponse.js';
 import type { Identity } from '../proto/gen/mpcid/admin/v1/Identity.js';
 import type { ListIdentitiesRequest__Output } from '../proto/gen/mpcid/admin/v1/ListIdentitiesRequest.js';
 import type { ListIdentitiesResponse } from '../proto/gen/mpcid/admin/v1/ListIdentitiesResponse.js';
 import type { NodeInfo } from '../proto/gen/mpcid/admin/v1/NodeInfo.js';
+import type { RevocationInfo } from '../proto/gen/mpcid/admin/v1/RevocationInfo.js';
+import type { WatchAlertsRequest__Output } from '../proto/gen/mpcid/admin/v1/WatchAlertsRequest.js';
+import { type AlertHub, watchAlerts } from './alerts.js';
 import { IDENTITY_ID, type OracleContext } from './context.js';
 import type { RevocationService } from './revocation.js';
 import type { IdentityRecord } from './store.js';
@@ -35,12 +41,19 @@ function identityToWire(r: IdentityRecord, revoked: boolean): Identity {
   };
 }
 
+type WatchCall = grpc.ServerWritableStream<WatchAlertsRequest__Output, AlertEventMessage>;
+
 export class AdminService {
   readonly #ctx: OracleContext;
   readonly #revocations: RevocationService;
-  constructor(ctx: OracleContext, revocations: RevocationService) {
+  readonly #alerts: AlertHub;
+  /** Open WatchAlerts streams, ended when the node stops (a graceful shutdown waits for calls). */
+  readonly #watchers = new Set<WatchCall>();
+  #closed = false;
+  constructor(ctx: OracleContext, revocations: RevocationService, alerts: AlertHub) {
     this.#ctx = ctx;
     this.#revocations = revocations;
+    this.#alerts = alerts;
   }
 
   #toWire(r: IdentityRecord): Identity {
@@ -56,7 +69,73 @@ export class AdminService {
         this.#toWire((await this.#ctx.identity(req.identityId, { allowRevoked: true })).record),
       ),
       GetNodeInfo: unary(log, 'GetNodeInfo', async () => this.nodeInfo()),
+      GetRevocation: unary(log, 'GetRevocation', (req) => this.getRevocation(req.identityId)),
+      WatchAlerts: (c) => this.watchAlerts(c),
     };
+  }
+
+  async getRevocation(identityId: string): Promise<RevocationInfo> {
+    const identity = await this.#ctx.identity(identityId, { allowRevoked: true });
+    const r = this.#revocations.get(identity.record.identityId);
+    if (!r) throw new MpcidError('UNKNOWN_IDENTITY', 'this identity is not revoked');
+    return {
+      identityId: r.identityId,
+      name: r.name,
+      evidenceJson: JSON.stringify(r.evidence),
+      sessionPublicKey: Buffer.from(identity.sessionPublicKey),
+      digest: r.digest,
+      reason: r.reason,
+      detectedBy: r.detectedBy,
+      detectedAt: r.detectedAt,
+      peers: r.peers,
+      counter: r.counter,
+      appliedAt: r.appliedAt,
+    };
+  }
+
+  /** Server-streaming WatchAlerts: stored events after the cursor, then live ones, until cancelled. */
+  watchAlerts(c: WatchCall): void {
+    const log = this.#ctx.log;
+    const cursor = c.request.cursor;
+    const refused = this.#closed
+      ? new MpcidError('NOT_READY', 'oracle shutting down')
+      : !Number.isSafeInteger(cursor) || cursor < 0
+        ? new MpcidError('MALFORMED_INPUT', 'cursor: out of range')
+        : undefined;
+    if (refused) {
+      c.emit('error', toServiceError(refused, log, 'WatchAlerts'));
+      return;
+    }
+    const open = () => !c.destroyed && !c.writableEnded;
+    const watch = watchAlerts(this.#ctx.store, this.#alerts, cursor, {
+      write: (e) => !open() || c.write({ seq: e.seq, json: JSON.stringify(e.event) }),
+      drain: () =>
+        new Promise<void>((resolve) => {
+          const done = () => {
+            c.off('drain', done);
+            c.off('close', done);
+            resolve();
+          };
+          c.on('drain', done);
+          c.on('close', done);
+        }),
+    });
+    this.#watchers.add(c);
+    c.on('close', () => {
+      watch.close();
+      this.#watchers.delete(c);
+    });
+    watch.ready.catch((err: unknown) => {
+      if (open()) c.emit('error', toServiceError(err, log, 'WatchAlerts'));
+    });
+  }
+
+  /** Ends every open WatchAlerts stream with NOT_READY (UNAVAILABLE); clients resume from their last seq. */
+  close(): void {
+    this.#closed = true;
+    const err = new MpcidError('NOT_READY', 'oracle shutting down');
+    for (const c of this.#watchers) c.emit('error', toServiceError(err, this.#ctx.log, 'WatchAlerts'));
+    this.#watchers.clear();
   }
 
   async createJoinToken(req: CreateJoinTokenRequest__Output): Promise<CreateJoinTokenResponse> {

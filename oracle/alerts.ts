@@ -1,19 +1,32 @@
 /**
  * Alerts (docs/protocol.md §7). Every revocation this node applies is written to the durable
- * event log in the same sync batch as the revocation (oracle/store.ts commitRevocation); the hub
- * then fans the event out to live sinks: a structured log line and in-process subscribers
- * (the admin WatchAlerts stream).
+ * event log in the same sync batch as the revocation (oracle/store.ts commitRevocation), together
+ * with one outbox entry per configured webhook (`durableEntries`). The hub then fans the event out
+ * to live sinks: a structured log line and in-process subscribers (the admin WatchAlerts streams
+ * and the webhook delivery loops, which it wakes).
  */
-import { EventEmitter } from 'node:events';
 import { LOG, type Logger } from '../common/log.js';
-import type { StoredEvent } from './store.js';
+import { type OracleStore, type OutboxEntry, outboxKey, type StoredEvent } from './store.js';
 
 export class AlertHub {
   readonly #log: Logger;
-  readonly #bus = new EventEmitter();
-  constructor(log: Logger) {
+  readonly #subscribers = new Set<(e: StoredEvent) => void>();
+  readonly #webhooks: number;
+  /**
+   * @param webhooks how many webhooks are configured: each event gets one outbox entry per webhook,
+   *   written atomically with the event.
+   */
+  constructor(log: Logger, webhooks = 0) {
     this.#log = log;
-    this.#bus.setMaxListeners(0);
+    this.#webhooks = webhooks;
+  }
+
+  /** Key/values to write in the same sync batch as event `e` (the webhook outbox entries). */
+  durableEntries(e: StoredEvent): [string, OutboxEntry][] {
+    return Array.from({ length: this.#webhooks }, (_, w) => [
+      outboxKey(w, e.seq),
+      { seq: e.seq, event: e.event },
+    ]);
   }
 
   /** Called after the event is durable. */
@@ -22,11 +35,79 @@ export class AlertHub {
       { alert: e.event, seq: e.seq, [LOG.identity]: e.event.identityId },
       `ALERT ${e.event.type}: identity ${e.event.name} revoked (evidence ${e.event.id})`,
     );
-    this.#bus.emit('event', e);
+    // A throwing subscriber must not undo a revocation that is already durable.
+    for (const fn of [...this.#subscribers]) {
+      try {
+        fn(e);
+      } catch (err) {
+        this.#log.error({ [LOG.err]: err }, 'alert subscriber failed');
+      }
+    }
   }
 
+  /** Calls `fn` for every event published from now on; returns the unsubscribe function. */
   subscribe(fn: (e: StoredEvent) => void): () => void {
-    this.#bus.on('event', fn);
-    return () => this.#bus.off('event', fn);
+    const sub = (e: StoredEvent) => fn(e);
+    this.#subscribers.add(sub);
+    return () => {
+      this.#subscribers.delete(sub);
+    };
   }
+}
+
+/** Where a watch sends events: write() returns false when the consumer is behind (wait for drain()). */
+export interface AlertSink {
+  write(e: StoredEvent): boolean;
+  drain(): Promise<void>;
+}
+
+export interface AlertWatch {
+  /** Settles when the backlog has been sent and live events flow (rejects if the store fails). */
+  readonly ready: Promise<void>;
+  close(): void;
+}
+
+const WATCH_PAGE = 100;
+
+/**
+ * Sends every event with seq > `cursor`: the stored ones (paged from the log), then live ones,
+ * with no gap and no duplicate. It subscribes before reading the log, buffers what is published
+ * meanwhile and drops anything at or below the last seq sent: an event published before the
+ * subscription was committed before it, so the log read that follows sees it.
+ */
+export function watchAlerts(
+  store: Pick<OracleStore, 'eventsAfter'>,
+  hub: AlertHub,
+  cursor: number,
+  sink: AlertSink,
+): AlertWatch {
+  let last = cursor;
+  let live = false;
+  let closed = false;
+  const buffered: StoredEvent[] = [];
+  const send = (e: StoredEvent): boolean => {
+    if (closed || e.seq <= last) return true;
+    last = e.seq;
+    return sink.write(e);
+  };
+  const unsubscribe = hub.subscribe((e) => {
+    if (live) send(e);
+    else buffered.push(e);
+  });
+  const close = () => {
+    closed = true;
+    unsubscribe();
+  };
+  const ready = (async () => {
+    for (;;) {
+      const page = await store.eventsAfter(last, WATCH_PAGE);
+      for (const e of page) if (!send(e) && !closed) await sink.drain();
+      if (closed || page.length < WATCH_PAGE) break;
+    }
+    buffered.sort((a, b) => a.seq - b.seq);
+    for (const e of buffered.splice(0)) send(e);
+    live = true;
+  })();
+  ready.catch(close);
+  return { ready, close };
 }

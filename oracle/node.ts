@@ -17,6 +17,7 @@ import { RatchetService } from './ratchet.js';
 import { RevocationService } from './revocation.js';
 import { SignerService } from './signer.js';
 import { OracleStore } from './store.js';
+import { resolveWebhooks, WebhookDispatcher } from './webhooks.js';
 
 export interface RunningOracle {
   readonly nodeId: number;
@@ -38,19 +39,21 @@ export async function startOracle(
       `node key ${config.nodeKeyFile} does not match cluster.oracles[${config.nodeId}].publicKey`,
     );
   }
+  const webhooks = resolveWebhooks(config.alerts.webhooks);
   const store = await OracleStore.open(config.dataDir, {
     clusterId: config.cluster.id,
     nodeId: config.nodeId,
     nodePublicKey: me.publicKey,
   });
   const ctx = new OracleContext(config, seed, publicKey, store, log.child({ [LOG.nodeId]: config.nodeId }));
-  const alerts = new AlertHub(ctx.log);
+  const alerts = new AlertHub(ctx.log, webhooks.length);
   const revocations = await RevocationService.create(ctx, alerts);
   ctx.revoked = (id) => revocations.check(id);
   const ratchet = new RatchetService(ctx, revocations);
   const enrollment = new EnrollmentService(ctx);
   const signer = new SignerService(ctx, ratchet);
-  const admin = new AdminService(ctx, revocations);
+  const admin = new AdminService(ctx, revocations, alerts);
+  const dispatcher = new WebhookDispatcher(webhooks, store, alerts, ctx.log);
   const svc = services();
 
   const server = new grpc.Server(SERVER_OPTIONS);
@@ -65,16 +68,20 @@ export async function startOracle(
   try {
     port = await bind(server, config.listen);
     adminPort = await bind(adminServer, config.adminListen);
+    await dispatcher.start();
   } catch (e) {
     server.forceShutdown();
     adminServer.forceShutdown();
+    await dispatcher.stop();
     await store.close();
     throw e;
   }
   ctx.log.info(
-    { [LOG.address]: config.listen, port, adminPort, n: ctx.as.n, t: ctx.as.t },
+    { [LOG.address]: config.listen, port, adminPort, n: ctx.as.n, t: ctx.as.t, webhooks: webhooks.length },
     'oracle listening',
   );
+  // Catch up on revocations made while this node was down, then keep pulling periodically.
+  revocations.start();
 
   let stopping: Promise<void> | undefined;
   return {
@@ -84,10 +91,12 @@ export async function startOracle(
     log: ctx.log,
     stop() {
       stopping ??= (async () => {
+        admin.close();
         await Promise.all([shutdown(server), shutdown(adminServer)]);
         enrollment.close();
         signer.close();
         revocations.close();
+        await dispatcher.stop();
         await store.close();
         ctx.log.info('oracle stopped');
       })();

@@ -105,7 +105,7 @@ export class RevocationService {
         reportingNode: this.#ctx.nodeId,
         time: new Date(rec.detectedAt).toISOString(),
       };
-      await this.#ctx.store.commitRevocation(rec, event, seq);
+      await this.#ctx.store.commitRevocation(rec, event, seq, this.#alerts.durableEntries({ seq, event }));
       this.#seq = seq;
       this.#revoked.set(rec.identityId, rec);
       this.#alerts.published({ seq, event });

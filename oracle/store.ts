@@ -8,6 +8,7 @@
  *        ratchet!<id>         ratchet state: counter, head, last accepted step and its reply
  *        revocation!<id>      revocations with their evidence (permanent)
  *        event!<seq>          the durable alert event log (seq: 16 decimal digits)
+ *        outbox!<w>!<seq>     alert events not yet delivered to webhook w (index in alerts.webhooks)
  */
 import { mkdirSync } from 'node:fs';
 import { Level } from 'level';
@@ -102,8 +103,18 @@ export interface StoredEvent {
   event: AlertEvent;
 }
 
+/** An alert event waiting to be delivered to one webhook. */
+export interface OutboxEntry {
+  seq: number;
+  event: AlertEvent;
+}
+
 const SYNC = { sync: true } as const;
-const seqKey = (seq: number) => `event!${String(seq).padStart(16, '0')}`;
+const pad = (seq: number) => String(seq).padStart(16, '0');
+const seqKey = (seq: number) => `event!${pad(seq)}`;
+const outboxPrefix = (webhook: number) => `outbox!${webhook}!`;
+/** Key of the outbox entry of event `seq` for webhook `webhook` (written with commitRevocation's `extra`). */
+export const outboxKey = (webhook: number, seq: number) => `${outboxPrefix(webhook)}${pad(seq)}`;
 
 export class OracleStore {
   readonly #db: Level<string, unknown>;
@@ -221,6 +232,29 @@ export class OracleStore {
     let b = this.#db.batch().put(`revocation!${rec.identityId}`, rec).put(seqKey(seq), event);
     for (const [k, v] of extra) b = b.put(k, v);
     await b.write(SYNC);
+  }
+
+  /** The oldest `limit` undelivered events of one webhook, in seq order. */
+  async outbox(webhook: number, limit: number): Promise<OutboxEntry[]> {
+    const out: OutboxEntry[] = [];
+    const p = outboxPrefix(webhook);
+    for await (const v of this.#db.values({ gte: p, lt: `${p}\xff`, limit })) out.push(v as OutboxEntry);
+    return out;
+  }
+
+  /** Webhook indexes that have undelivered events (to find entries of webhooks no longer configured). */
+  async outboxWebhooks(): Promise<Map<number, number>> {
+    const counts = new Map<number, number>();
+    for await (const k of this.#db.keys({ gte: 'outbox!', lt: 'outbox!\xff' })) {
+      const w = Number(k.split('!')[1]);
+      counts.set(w, (counts.get(w) ?? 0) + 1);
+    }
+    return counts;
+  }
+
+  /** Removes a delivered entry (sync: a delivered alert is not sent again after a restart). */
+  async deleteOutbox(webhook: number, seq: number): Promise<void> {
+    await this.#db.del(outboxKey(webhook, seq), SYNC);
   }
 
   async close(): Promise<void> {

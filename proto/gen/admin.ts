@@ -2,6 +2,7 @@ import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
 import type { AdminClient as _mpcid_admin_v1_AdminClient, AdminDefinition as _mpcid_admin_v1_AdminDefinition } from './mpcid/admin/v1/Admin.js';
+import type { AlertEventMessage as _mpcid_admin_v1_AlertEventMessage, AlertEventMessage__Output as _mpcid_admin_v1_AlertEventMessage__Output } from './mpcid/admin/v1/AlertEventMessage.js';
 import type { CreateJoinTokenRequest as _mpcid_admin_v1_CreateJoinTokenRequest, CreateJoinTokenRequest__Output as _mpcid_admin_v1_CreateJoinTokenRequest__Output } from './mpcid/admin/v1/CreateJoinTokenRequest.js';
 import type { CreateJoinTokenResponse as _mpcid_admin_v1_CreateJoinTokenResponse, CreateJoinTokenResponse__Output as _mpcid_admin_v1_CreateJoinTokenResponse__Output } from './mpcid/admin/v1/CreateJoinTokenResponse.js';
 import type { GetIdentityRequest as _mpcid_admin_v1_GetIdentityRequest, GetIdentityRequest__Output as _mpcid_admin_v1_GetIdentityRequest__Output } from './mpcid/admin/v1/GetIdentityRequest.js';
@@ -10,6 +11,8 @@ import type { Identity as _mpcid_admin_v1_Identity, Identity__Output as _mpcid_a
 import type { ListIdentitiesRequest as _mpcid_admin_v1_ListIdentitiesRequest, ListIdentitiesRequest__Output as _mpcid_admin_v1_ListIdentitiesRequest__Output } from './mpcid/admin/v1/ListIdentitiesRequest.js';
 import type { ListIdentitiesResponse as _mpcid_admin_v1_ListIdentitiesResponse, ListIdentitiesResponse__Output as _mpcid_admin_v1_ListIdentitiesResponse__Output } from './mpcid/admin/v1/ListIdentitiesResponse.js';
 import type { NodeInfo as _mpcid_admin_v1_NodeInfo, NodeInfo__Output as _mpcid_admin_v1_NodeInfo__Output } from './mpcid/admin/v1/NodeInfo.js';
+import type { RevocationInfo as _mpcid_admin_v1_RevocationInfo, RevocationInfo__Output as _mpcid_admin_v1_RevocationInfo__Output } from './mpcid/admin/v1/RevocationInfo.js';
+import type { WatchAlertsRequest as _mpcid_admin_v1_WatchAlertsRequest, WatchAlertsRequest__Output as _mpcid_admin_v1_WatchAlertsRequest__Output } from './mpcid/admin/v1/WatchAlertsRequest.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -20,6 +23,7 @@ export interface ProtoGrpcType {
     admin: {
       v1: {
         Admin: SubtypeConstructor<typeof grpc.Client, _mpcid_admin_v1_AdminClient> & { service: _mpcid_admin_v1_AdminDefinition }
+        AlertEventMessage: MessageTypeDefinition<_mpcid_admin_v1_AlertEventMessage, _mpcid_admin_v1_AlertEventMessage__Output>
         CreateJoinTokenRequest: MessageTypeDefinition<_mpcid_admin_v1_CreateJoinTokenRequest, _mpcid_admin_v1_CreateJoinTokenRequest__Output>
         CreateJoinTokenResponse: MessageTypeDefinition<_mpcid_admin_v1_CreateJoinTokenResponse, _mpcid_admin_v1_CreateJoinTokenResponse__Output>
         GetIdentityRequest: MessageTypeDefinition<_mpcid_admin_v1_GetIdentityRequest, _mpcid_admin_v1_GetIdentityRequest__Output>
@@ -28,6 +32,8 @@ export interface ProtoGrpcType {
         ListIdentitiesRequest: MessageTypeDefinition<_mpcid_admin_v1_ListIdentitiesRequest, _mpcid_admin_v1_ListIdentitiesRequest__Output>
         ListIdentitiesResponse: MessageTypeDefinition<_mpcid_admin_v1_ListIdentitiesResponse, _mpcid_admin_v1_ListIdentitiesResponse__Output>
         NodeInfo: MessageTypeDefinition<_mpcid_admin_v1_NodeInfo, _mpcid_admin_v1_NodeInfo__Output>
+        RevocationInfo: MessageTypeDefinition<_mpcid_admin_v1_RevocationInfo, _mpcid_admin_v1_RevocationInfo__Output>
+        WatchAlertsRequest: MessageTypeDefinition<_mpcid_admin_v1_WatchAlertsRequest, _mpcid_admin_v1_WatchAlertsRequest__Output>
       }
     }
   }

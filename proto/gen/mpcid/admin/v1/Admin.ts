@@ -2,6 +2,7 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
+import type { AlertEventMessage as _mpcid_admin_v1_AlertEventMessage, AlertEventMessage__Output as _mpcid_admin_v1_AlertEventMessage__Output } from '../../../mpcid/admin/v1/AlertEventMessage.js';
 import type { CreateJoinTokenRequest as _mpcid_admin_v1_CreateJoinTokenRequest, CreateJoinTokenRequest__Output as _mpcid_admin_v1_CreateJoinTokenRequest__Output } from '../../../mpcid/admin/v1/CreateJoinTokenRequest.js';
 import type { CreateJoinTokenResponse as _mpcid_admin_v1_CreateJoinTokenResponse, CreateJoinTokenResponse__Output as _mpcid_admin_v1_CreateJoinTokenResponse__Output } from '../../../mpcid/admin/v1/CreateJoinTokenResponse.js';
 import type { GetIdentityRequest as _mpcid_admin_v1_GetIdentityRequest, GetIdentityRequest__Output as _mpcid_admin_v1_GetIdentityRequest__Output } from '../../../mpcid/admin/v1/GetIdentityRequest.js';
@@ -10,6 +11,8 @@ import type { Identity as _mpcid_admin_v1_Identity, Identity__Output as _mpcid_a
 import type { ListIdentitiesRequest as _mpcid_admin_v1_ListIdentitiesRequest, ListIdentitiesRequest__Output as _mpcid_admin_v1_ListIdentitiesRequest__Output } from '../../../mpcid/admin/v1/ListIdentitiesRequest.js';
 import type { ListIdentitiesResponse as _mpcid_admin_v1_ListIdentitiesResponse, ListIdentitiesResponse__Output as _mpcid_admin_v1_ListIdentitiesResponse__Output } from '../../../mpcid/admin/v1/ListIdentitiesResponse.js';
 import type { NodeInfo as _mpcid_admin_v1_NodeInfo, NodeInfo__Output as _mpcid_admin_v1_NodeInfo__Output } from '../../../mpcid/admin/v1/NodeInfo.js';
+import type { RevocationInfo as _mpcid_admin_v1_RevocationInfo, RevocationInfo__Output as _mpcid_admin_v1_RevocationInfo__Output } from '../../../mpcid/admin/v1/RevocationInfo.js';
+import type { WatchAlertsRequest as _mpcid_admin_v1_WatchAlertsRequest, WatchAlertsRequest__Output as _mpcid_admin_v1_WatchAlertsRequest__Output } from '../../../mpcid/admin/v1/WatchAlertsRequest.js';
 
 export interface AdminClient extends grpc.Client {
   CreateJoinToken(argument: _mpcid_admin_v1_CreateJoinTokenRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_admin_v1_CreateJoinTokenResponse__Output>): grpc.ClientUnaryCall;
@@ -39,6 +42,15 @@ export interface AdminClient extends grpc.Client {
   getNodeInfo(argument: _mpcid_admin_v1_GetNodeInfoRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_admin_v1_NodeInfo__Output>): grpc.ClientUnaryCall;
   getNodeInfo(argument: _mpcid_admin_v1_GetNodeInfoRequest, callback: grpc.requestCallback<_mpcid_admin_v1_NodeInfo__Output>): grpc.ClientUnaryCall;
   
+  GetRevocation(argument: _mpcid_admin_v1_GetIdentityRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_admin_v1_RevocationInfo__Output>): grpc.ClientUnaryCall;
+  GetRevocation(argument: _mpcid_admin_v1_GetIdentityRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_admin_v1_RevocationInfo__Output>): grpc.ClientUnaryCall;
+  GetRevocation(argument: _mpcid_admin_v1_GetIdentityRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_admin_v1_RevocationInfo__Output>): grpc.ClientUnaryCall;
+  GetRevocation(argument: _mpcid_admin_v1_GetIdentityRequest, callback: grpc.requestCallback<_mpcid_admin_v1_RevocationInfo__Output>): grpc.ClientUnaryCall;
+  getRevocation(argument: _mpcid_admin_v1_GetIdentityRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_admin_v1_RevocationInfo__Output>): grpc.ClientUnaryCall;
+  getRevocation(argument: _mpcid_admin_v1_GetIdentityRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_admin_v1_RevocationInfo__Output>): grpc.ClientUnaryCall;
+  getRevocation(argument: _mpcid_admin_v1_GetIdentityRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_admin_v1_RevocationInfo__Output>): grpc.ClientUnaryCall;
+  getRevocation(argument: _mpcid_admin_v1_GetIdentityRequest, callback: grpc.requestCallback<_mpcid_admin_v1_RevocationInfo__Output>): grpc.ClientUnaryCall;
+  
   ListIdentities(argument: _mpcid_admin_v1_ListIdentitiesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_admin_v1_ListIdentitiesResponse__Output>): grpc.ClientUnaryCall;
   ListIdentities(argument: _mpcid_admin_v1_ListIdentitiesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_admin_v1_ListIdentitiesResponse__Output>): grpc.ClientUnaryCall;
   ListIdentities(argument: _mpcid_admin_v1_ListIdentitiesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_admin_v1_ListIdentitiesResponse__Output>): grpc.ClientUnaryCall;
@@ -47,6 +59,11 @@ export interface AdminClient extends grpc.Client {
   listIdentities(argument: _mpcid_admin_v1_ListIdentitiesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_admin_v1_ListIdentitiesResponse__Output>): grpc.ClientUnaryCall;
   listIdentities(argument: _mpcid_admin_v1_ListIdentitiesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_admin_v1_ListIdentitiesResponse__Output>): grpc.ClientUnaryCall;
   listIdentities(argument: _mpcid_admin_v1_ListIdentitiesRequest, callback: grpc.requestCallback<_mpcid_admin_v1_ListIdentitiesResponse__Output>): grpc.ClientUnaryCall;
+  
+  WatchAlerts(argument: _mpcid_admin_v1_WatchAlertsRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_mpcid_admin_v1_AlertEventMessage__Output>;
+  WatchAlerts(argument: _mpcid_admin_v1_WatchAlertsRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_mpcid_admin_v1_AlertEventMessage__Output>;
+  watchAlerts(argument: _mpcid_admin_v1_WatchAlertsRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_mpcid_admin_v1_AlertEventMessage__Output>;
+  watchAlerts(argument: _mpcid_admin_v1_WatchAlertsRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_mpcid_admin_v1_AlertEventMessage__Output>;
   
 }
 
@@ -57,7 +74,11 @@ export interface AdminHandlers extends grpc.UntypedServiceImplementation {
   
   GetNodeInfo: grpc.handleUnaryCall<_mpcid_admin_v1_GetNodeInfoRequest__Output, _mpcid_admin_v1_NodeInfo>;
   
+  GetRevocation: grpc.handleUnaryCall<_mpcid_admin_v1_GetIdentityRequest__Output, _mpcid_admin_v1_RevocationInfo>;
+  
   ListIdentities: grpc.handleUnaryCall<_mpcid_admin_v1_ListIdentitiesRequest__Output, _mpcid_admin_v1_ListIdentitiesResponse>;
+  
+  WatchAlerts: grpc.handleServerStreamingCall<_mpcid_admin_v1_WatchAlertsRequest__Output, _mpcid_admin_v1_AlertEventMessage>;
   
 }
 
@@ -65,5 +86,7 @@ export interface AdminDefinition extends grpc.ServiceDefinition {
   CreateJoinToken: MethodDefinition<_mpcid_admin_v1_CreateJoinTokenRequest, _mpcid_admin_v1_CreateJoinTokenResponse, _mpcid_admin_v1_CreateJoinTokenRequest__Output, _mpcid_admin_v1_CreateJoinTokenResponse__Output>
   GetIdentity: MethodDefinition<_mpcid_admin_v1_GetIdentityRequest, _mpcid_admin_v1_Identity, _mpcid_admin_v1_GetIdentityRequest__Output, _mpcid_admin_v1_Identity__Output>
   GetNodeInfo: MethodDefinition<_mpcid_admin_v1_GetNodeInfoRequest, _mpcid_admin_v1_NodeInfo, _mpcid_admin_v1_GetNodeInfoRequest__Output, _mpcid_admin_v1_NodeInfo__Output>
+  GetRevocation: MethodDefinition<_mpcid_admin_v1_GetIdentityRequest, _mpcid_admin_v1_RevocationInfo, _mpcid_admin_v1_GetIdentityRequest__Output, _mpcid_admin_v1_RevocationInfo__Output>
   ListIdentities: MethodDefinition<_mpcid_admin_v1_ListIdentitiesRequest, _mpcid_admin_v1_ListIdentitiesResponse, _mpcid_admin_v1_ListIdentitiesRequest__Output, _mpcid_admin_v1_ListIdentitiesResponse__Output>
+  WatchAlerts: MethodDefinition<_mpcid_admin_v1_WatchAlertsRequest, _mpcid_admin_v1_AlertEventMessage, _mpcid_admin_v1_WatchAlertsRequest__Output, _mpcid_admin_v1_AlertEventMessage__Output>
 }

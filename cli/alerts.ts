@@ -1,0 +1,143 @@
+/**
+ * CLI commands for alerts and revocation evidence (docs/protocol.md §7):
+ *   mpcid alerts watch --admin ADDR [--cursor N]     one JSON line per alert event
+ *   mpcid evidence get --admin ADDR --identity ID    the evidence document of a revoked identity
+ *   mpcid evidence verify FILE [--session-key B64U]  offline check of an evidence document
+ */
+import * as grpc from '@grpc/grpc-js';
+import { MpcidError } from '../common/errors.js';
+import { call, fromServiceError } from '../common/grpc.js';
+import { type EvidenceJSON, evidenceFromJSON } from '../common/protocol.js';
+import { fromB64u, toB64u } from '../crypto/bytes.js';
+import { type Evidence, evidenceDigest, verifyEvidence } from '../crypto/ratchet.js';
+import type { AlertEventMessage__Output } from '../proto/gen/mpcid/admin/v1/AlertEventMessage.js';
+import { adminClient } from './clients.js';
+
+/** An exported evidence file: the evidence plus the session public key that signed both steps. */
+export interface EvidenceDocument extends EvidenceJSON {
+  sessionPublicKey: string;
+}
+
+export interface EvidenceVerdict {
+  valid: boolean;
+  /** The conflict rule the steps break when valid; why the document was refused otherwise. */
+  reason: string;
+  /** Evidence digest computed from the steps (the alert id), or null if the steps are unreadable. */
+  digest: string | null;
+  identityId: string | null;
+}
+
+/**
+ * Checks an evidence document offline with the identity's session public key: both steps signed
+ * by it, for the same identity, and in conflict; the document's own `digest` and `reason`, when
+ * present, must be the ones the steps give. Never throws.
+ */
+export function verifyEvidenceDocument(doc: unknown, sessionPublicKey: Uint8Array): EvidenceVerdict {
+  const o = (doc ?? {}) as Partial<EvidenceDocument>;
+  const identityId = typeof o.identityId === 'string' ? o.identityId : null;
+  let evidence: Evidence;
+  try {
+    evidence = evidenceFromJSON(doc);
+  } catch (e) {
+    return { valid: false, reason: describe(e), digest: null, identityId };
+  }
+  const digest = toB64u(evidenceDigest(evidence));
+  try {
+    const reason = verifyEvidence(sessionPublicKey, evidence);
+    if (o.digest !== undefined && o.digest !== digest)
+      return { valid: false, reason: 'BAD_EVIDENCE: digest does not match the steps', digest, identityId };
+    if (o.reason !== undefined && o.reason !== reason)
+      return {
+        valid: false,
+        reason: `BAD_EVIDENCE: the steps show ${reason}, not ${o.reason}`,
+        digest,
+        identityId,
+      };
+    return { valid: true, reason, digest, identityId };
+  } catch (e) {
+    return { valid: false, reason: describe(e), digest, identityId };
+  }
+}
+
+function describe(e: unknown): string {
+  return e instanceof MpcidError ? `${e.code}: ${e.message}` : `BAD_EVIDENCE: ${(e as Error)?.message ?? e}`;
+}
+
+/** Decodes a base64url Ed25519 public key given on the command line or in a document. */
+export function sessionKeyFrom(value: unknown, field: string): Uint8Array {
+  return fromB64u(value, field, 32);
+}
+
+/** Fetches the evidence document of a revoked identity from one oracle. */
+export async function getEvidence(adminAddress: string, identityId: string): Promise<EvidenceDocument> {
+  const admin = adminClient(adminAddress);
+  try {
+    const r = await call(admin, admin.GetRevocation, { identityId }, 10_000);
+    return {
+      ...(JSON.parse(r.evidenceJson) as EvidenceJSON),
+      sessionPublicKey: r.sessionPublicKey.toString('base64url'),
+    };
+  } catch (e) {
+    throw fromServiceError(e, 'evidence get');
+  } finally {
+    admin.close();
+  }
+}
+
+/**
+ * Prints one JSON line ({seq, ...event}) per alert event from `cursor` on, until SIGINT/SIGTERM.
+ * When the oracle goes away (restart, shutdown) it reconnects and resumes after the last seq it
+ * printed, so no event is skipped or printed twice.
+ */
+export async function watchAlerts(
+  adminAddress: string,
+  cursor: number,
+  out: (line: string) => void = (l) => process.stdout.write(l),
+  note: (line: string) => void = (l) => process.stderr.write(l),
+): Promise<void> {
+  const admin = adminClient(adminAddress);
+  let stream: grpc.ClientReadableStream<AlertEventMessage__Output> | undefined;
+  let interrupted = false;
+  let wakeUp: (() => void) | undefined;
+  const onSignal = () => {
+    interrupted = true;
+    stream?.cancel();
+    wakeUp?.();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let delayMs = 500;
+  try {
+    while (!interrupted) {
+      const err = await new Promise<grpc.ServiceError | undefined>((resolve) => {
+        const s = admin.WatchAlerts({ cursor });
+        stream = s;
+        s.on('data', (m: AlertEventMessage__Output) => {
+          if (m.seq <= cursor) return;
+          cursor = m.seq;
+          delayMs = 500;
+          out(`${JSON.stringify({ seq: m.seq, ...(JSON.parse(m.json) as object) })}\n`);
+        });
+        s.on('error', (e: grpc.ServiceError) => resolve(e));
+        s.on('end', () => resolve(undefined));
+      });
+      if (interrupted) break;
+      if (err && err.code !== grpc.status.UNAVAILABLE) throw fromServiceError(err, 'alerts watch');
+      note(
+        `mpcid: ${err ? `PEER_UNAVAILABLE: ${err.details}` : 'stream ended'}; reconnecting after seq ${cursor}\n`,
+      );
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delayMs);
+        wakeUp = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      delayMs = Math.min(delayMs * 2, 10_000);
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    admin.close();
+  }
+}
