@@ -44,6 +44,8 @@ export interface CosignerOptions {
 
 /** After a failure, an oracle is tried last for this long. */
 const PENALTY_MS = 2_000;
+/** Patient passes over unreachable oracles before a sign gives up with QUORUM_UNAVAILABLE. */
+const PATIENT_PASSES = 2;
 const REVOKED_CODES: ReadonlySet<ErrorCode> = new Set(['FORK_DETECTED', 'IDENTITY_REVOKED']);
 
 type Answer = { ok: true; res: StepResponse__Output; commit: Commit } | { ok: false; err: MpcidError };
@@ -347,14 +349,16 @@ export class Cosigner {
     const { n, t } = this.#as;
     const failed = new Map<number, MpcidError>();
     // First pass: fail fast on oracles that are down and use others. If that leaves fewer than
-    // t, a second, patient pass waits (up to the deadline) for unreachable oracles to reconnect,
-    // e.g. right after they restarted.
+    // t, patient passes wait (up to the deadline) for unreachable oracles to reconnect, e.g. right
+    // after they restarted (a connection torn down by a peer's crash can fail one call more).
+    let patientPasses = 0;
     let patient = false;
-    for (let round = 0; round < 3 * n + 3; round++) {
+    for (let round = 0; round < 4 * (n + 1); round++) {
       const chosen = this.#order(new Set(failed.keys())).slice(0, t);
       if (chosen.length < t) {
         const unreachable = [...failed].filter(([, e]) => e.code === 'PEER_UNAVAILABLE');
-        if (patient || unreachable.length === 0) break;
+        if (patientPasses >= PATIENT_PASSES || unreachable.length === 0) break;
+        patientPasses++;
         patient = true;
         for (const [id] of unreachable) failed.delete(id);
         continue;
