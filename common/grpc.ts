@@ -42,8 +42,27 @@ const loaderOptions: protoLoader.Options = {
   includeDirs: [PROTO_DIR],
 };
 
+/** Stands in for a request body that is not valid protobuf; `unary` answers it with MALFORMED_INPUT. */
+const UNDECODABLE = Symbol('undecodable request');
+
 function load<T>(file: string): T {
-  return grpc.loadPackageDefinition(protoLoader.loadSync(file, loaderOptions)) as unknown as T;
+  const def = protoLoader.loadSync(file, loaderOptions);
+  // grpc-js answers a request it cannot deserialize with a bare INTERNAL; let it through marked
+  // instead, so the client gets INVALID_ARGUMENT with a stable code like any other bad input.
+  for (const d of Object.values(def)) {
+    if ('format' in d) continue; // message and enum types; the rest are services
+    for (const m of Object.values(d as protoLoader.ServiceDefinition)) {
+      const decode = m.requestDeserialize;
+      m.requestDeserialize = (buf: Buffer) => {
+        try {
+          return decode(buf);
+        } catch {
+          return { [UNDECODABLE]: true };
+        }
+      };
+    }
+  }
+  return grpc.loadPackageDefinition(def) as unknown as T;
 }
 
 let protos: { oracle: OracleProto; admin: AdminProto; workload: WorkloadProto } | undefined;
@@ -148,6 +167,11 @@ export function unary<Req, Res>(
   fn: (req: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>,
 ): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
+    if (typeof call.request === 'object' && call.request !== null && UNDECODABLE in call.request) {
+      const err = new MpcidError('MALFORMED_INPUT', 'request is not a valid protobuf message');
+      callback(toServiceError(err, log, method));
+      return;
+    }
     fn(call.request, call).then(
       (res) => {
         callback(null, res);
