@@ -340,10 +340,21 @@ export class Cosigner {
 
   /** Co-signs `message`; the returned signature has been verified against the identity key. */
   sign(message: Uint8Array): Promise<Uint8Array> {
-    return this.#exclusive(() => this.#sign(message));
+    return this.#exclusive(async () => (await this.#cosign('sign', () => message)).signature);
   }
 
-  async #sign(message: Uint8Array): Promise<Uint8Array> {
+  /**
+   * Co-signs a JWS signing input built for the step's counter (tokens carry it as `ctr`); the
+   * oracles check it against their token policy. Returns the signing input and the signature.
+   */
+  signToken(build: (counter: number) => Uint8Array): Promise<{ message: Uint8Array; signature: Uint8Array }> {
+    return this.#exclusive(() => this.#cosign('jwt', build));
+  }
+
+  async #cosign(
+    kind: 'sign' | 'jwt',
+    build: (counter: number) => Uint8Array,
+  ): Promise<{ message: Uint8Array; signature: Uint8Array }> {
     this.#checkRevoked();
     await this.#flushPending();
     const { n, t } = this.#as;
@@ -380,20 +391,22 @@ export class Cosigner {
         ...oracleCommitments,
         ...agentNonces.map((x) => x.commitment),
       ]);
+      const message = build(this.#rs.counter + 1);
       // Write-ahead: the step is on disk before it is sent.
       this.#persist(
         prepareStep(
           this.#rs,
           this.#state.identityId,
           this.#state.sessionKey,
-          'sign',
-          signPayloadDigest(message, list),
+          kind,
+          signPayloadDigest(kind, message, list),
           { message, list },
         ),
       );
       const answers = await this.#send(chosen, this.#rs.pending!, patient);
       const shares = new Map<number, Uint8Array>();
       const have = new Map<number, Commit>();
+      let refusal: string | undefined;
       for (const c of chosen) {
         const a = answers.get(c.nodeId)!;
         if (!a.ok) {
@@ -404,11 +417,16 @@ export class Cosigner {
         have.set(c.nodeId, a.commit);
         if (a.res.next && a.res.next.participant === c.nodeId)
           this.#remember(c.nodeId, [commitmentFromWire(a.res.next)]);
-        if (a.res.signatureShare.length > 0) shares.set(c.nodeId, new Uint8Array(a.res.signatureShare));
+        if (a.res.refusal) refusal ??= `oracle ${c.nodeId}: ${a.res.refusal}`;
+        else if (a.res.signatureShare.length > 0) shares.set(c.nodeId, new Uint8Array(a.res.signatureShare));
         else this.#cache.delete(c.nodeId); // it had no nonce for us (restarted): refetch
       }
       // The step must be certified before anything else happens, signature or not.
       await this.#certify(have, failed, patient);
+      if (refusal) {
+        // Policy is the same on every oracle: another signing set would refuse too.
+        throw new MpcidError('POLICY_VIOLATION', refusal.replace(/POLICY_VIOLATION: /, ''));
+      }
       if (shares.size < t) {
         for (const x of agentNonces) {
           x.nonces.hiding.wipe();
@@ -420,7 +438,7 @@ export class Cosigner {
         shares.set(s.participant, signShare(this.#state.group, s, agentNonces[i]!.nonces, list, message));
       });
       try {
-        return aggregate(this.#state.group, list, message, shares);
+        return { message, signature: aggregate(this.#state.group, list, message, shares) };
       } catch (e) {
         if (e instanceof MpcidError && e.code === 'BAD_SIGNATURE_SHARE') {
           const culprit = chosen.find((c) => e.message.includes(`participant ${c.nodeId} `));

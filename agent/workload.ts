@@ -1,9 +1,19 @@
 /**
- * The agent's Workload API (gRPC on a Unix socket): the workload asks for its identity and for
- * co-signed signatures; it never sees a key share.
+ * The agent's Workload API (gRPC on a Unix socket): the workload asks for its identity, for
+ * co-signed signatures, JWTs and attestation quotes; it never sees a key share.
  */
+import { randomBytes } from 'node:crypto';
+import { clusterIssuer } from '../common/config.js';
 import { MpcidError } from '../common/errors.js';
 import { unary } from '../common/grpc.js';
+import {
+  ATTEST_TYP,
+  compact,
+  JWT_TYP,
+  type JwtClaims,
+  RESERVED_CLAIMS,
+  signingInput,
+} from '../common/jwt.js';
 import type { Logger } from '../common/log.js';
 import { ALG_EDDSA } from '../common/protocol.js';
 import type { WorkloadHandlers } from '../proto/gen/mpcid/agent/v1/Workload.js';
@@ -12,6 +22,34 @@ import type { AgentState } from './state.js';
 
 /** Largest message the Workload API signs (the oracles enforce their own limit too). */
 export const MAX_WORKLOAD_SIGN_BYTES = 64 * 1024;
+export const DEFAULT_TOKEN_TTL_SECONDS = 300;
+const MAX_CLAIMS_JSON = 4096;
+
+function parseObject(json: string, field: string): Record<string, unknown> {
+  if (json === '') return {};
+  if (json.length > MAX_CLAIMS_JSON)
+    throw new MpcidError('MESSAGE_TOO_LARGE', `${field}: at most ${MAX_CLAIMS_JSON} bytes`);
+  let v: unknown;
+  try {
+    v = JSON.parse(json);
+  } catch {
+    throw new MpcidError('MALFORMED_INPUT', `${field}: not JSON`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new MpcidError('MALFORMED_INPUT', `${field}: expected a JSON object`);
+  return v as Record<string, unknown>;
+}
+
+function audiences(list: string[], required: boolean): string | string[] | undefined {
+  const aud = list.filter((a) => a !== '');
+  if (aud.length === 0) {
+    if (required) throw new MpcidError('MALFORMED_INPUT', 'audience: at least one is required');
+    return undefined;
+  }
+  if (aud.length > 16 || aud.some((a) => a.length > 512))
+    throw new MpcidError('MALFORMED_INPUT', 'audience: at most 16, each up to 512 characters');
+  return aud.length === 1 ? aud[0] : aud;
+}
 
 export function workloadHandlers(state: AgentState, cosigner: Cosigner, log: Logger): WorkloadHandlers {
   const identity = {
@@ -23,6 +61,24 @@ export function workloadHandlers(state: AgentState, cosigner: Cosigner, log: Log
     n: state.cluster.n,
     t: state.cluster.t,
   };
+  const issuer = clusterIssuer(state.cluster);
+
+  /** Builds the claims for the step's counter (`ctr`) at signing time, and co-signs them. */
+  async function token(typ: string, ttlSeconds: number, claims: JwtClaims) {
+    const ttl = ttlSeconds || DEFAULT_TOKEN_TTL_SECONDS;
+    const jti = randomBytes(16).toString('base64url');
+    let exp = 0;
+    const { message, signature } = await cosigner.signToken((counter) => {
+      const iat = Math.floor(Date.now() / 1000);
+      exp = iat + ttl;
+      return signingInput(
+        { alg: ALG_EDDSA, typ, kid: state.identityId },
+        { ...claims, iss: issuer, sub: state.name, iat, exp, jti, ctr: counter },
+      );
+    });
+    return { token: compact(message, signature), kid: state.identityId, expiresAt: exp };
+  }
+
   return {
     GetIdentity: unary(log, 'GetIdentity', async () => identity),
     Sign: unary(log, 'Sign', async (req) => {
@@ -37,6 +93,21 @@ export function workloadHandlers(state: AgentState, cosigner: Cosigner, log: Log
         publicKey: identity.publicKey,
         signature: Buffer.from(signature),
       };
+    }),
+    FetchJWT: unary(log, 'FetchJWT', async (req) => {
+      const aud = audiences(req.audience, true);
+      const extra = parseObject(req.extraClaimsJson, 'extra_claims_json');
+      const reserved = Object.keys(extra).filter((k) => RESERVED_CLAIMS.has(k));
+      if (reserved.length > 0)
+        throw new MpcidError('MALFORMED_INPUT', `extra_claims_json: may not set ${reserved.join(', ')}`);
+      return token(JWT_TYP, req.ttlSeconds, { ...extra, aud });
+    }),
+    Attest: unary(log, 'Attest', async (req) => {
+      if (req.nonce.length < 8 || req.nonce.length > 512)
+        throw new MpcidError('MALFORMED_INPUT', 'nonce: 8-512 characters');
+      const aud = audiences(req.audience, false);
+      const claims = parseObject(req.claimsJson, 'claims_json');
+      return token(ATTEST_TYP, req.ttlSeconds, { nonce: req.nonce, claims, ...(aud ? { aud } : {}) });
     }),
   };
 }

@@ -65,7 +65,7 @@ export async function devUp(opts: DevUpOptions): Promise<void> {
         stateDir,
         oracles: cluster.oracles.map((o) => o.address),
         admin: cluster.oracles[0]!.config.adminListen,
-        http: [],
+        http: cluster.oracles.flatMap((o) => (o.config.http ? [`http://${o.config.http.listen}`] : [])),
       })}\n`,
     );
   } catch (e) {

@@ -167,7 +167,7 @@ export class LocalCluster {
     const dir = resolve(o.dir ?? mkdtempSync(join(tmpdir(), 'mpcid-')));
     mkdirSync(join(dir, 'logs'), { recursive: true });
     if (!existsSync(join(dir, 'cluster.json'))) {
-      const ports = await freePorts(2 * o.n);
+      const ports = await freePorts(3 * o.n);
       const init = initCluster({
         dir,
         n: o.n,
@@ -175,7 +175,8 @@ export class LocalCluster {
         clusterId: o.clusterId ?? 'local',
         hosts: Array(o.n).fill('127.0.0.1'),
         ports: ports.slice(0, o.n),
-        adminPorts: ports.slice(o.n),
+        adminPorts: ports.slice(o.n, 2 * o.n),
+        httpPorts: ports.slice(2 * o.n),
       });
       const extra = o.oracleConfig;
       if (extra) {

@@ -14,6 +14,7 @@ import { MpcidError } from '../common/errors.js';
 import { call, fromServiceError } from '../common/grpc.js';
 import { createLogger } from '../common/log.js';
 import { startOracle } from '../oracle/node.js';
+import { verifyToken } from '../verifier/index.js';
 import { getEvidence, sessionKeyFrom, verifyEvidenceDocument, watchAlerts } from './alerts.js';
 import { adminClient, workloadClient } from './clients.js';
 import { devUp } from './dev.js';
@@ -21,13 +22,16 @@ import { devUp } from './dev.js';
 const USAGE = `usage:
   mpcid oracle --config FILE
   mpcid cluster init --dir DIR [--oracles N] [--quorum T] [--host H | --hosts H1,H2,..]
-                     [--listen-host H] [--port P --admin-port Q] [--cluster-id ID]
+                     [--listen-host H] [--port P --admin-port Q --http-port R] [--cluster-id ID]
   mpcid config check FILE
   mpcid token create --admin ADDR --name NAME [--ttl SECONDS]
   mpcid identities list --admin ADDR
   mpcid agent enroll (--token TOKEN | --token-file FILE) --state DIR
   mpcid agent run --state DIR --socket PATH [--heartbeat-ms MS]
   mpcid sign --socket PATH --in FILE
+  mpcid token fetch --socket PATH --audience AUD[,AUD] [--ttl SECONDS] [--claims JSON]
+  mpcid attest --socket PATH --nonce NONCE [--claims JSON] [--audience AUD]
+  mpcid verify --token TOKEN|- --oracle URL (--audience AUD | --nonce N --typ mpcid-attestation+jwt)
   mpcid alerts watch --admin ADDR [--cursor N]
   mpcid evidence get --admin ADDR --identity ID
   mpcid evidence verify FILE [--session-key B64U]
@@ -74,8 +78,9 @@ function waitForSignal(stop: () => Promise<void>): void {
 
 async function main(argv: string[]): Promise<void> {
   const [cmd, sub, ...rest] = argv;
-  const key = cmd === 'oracle' || cmd === 'sign' ? cmd : `${cmd} ${sub}`;
-  const args = cmd === 'oracle' || cmd === 'sign' ? argv.slice(1) : rest;
+  const single = new Set(['oracle', 'sign', 'attest', 'verify']);
+  const key = single.has(cmd ?? '') ? cmd : `${cmd} ${sub}`;
+  const args = single.has(cmd ?? '') ? argv.slice(1) : rest;
   switch (key) {
     case 'oracle': {
       const { values } = opts(args, { config: 'string' });
@@ -94,6 +99,7 @@ async function main(argv: string[]): Promise<void> {
         'listen-host': 'string',
         port: 'string',
         'admin-port': 'string',
+        'http-port': 'string',
         'cluster-id': 'string',
       });
       const n = int(values, 'oracles', 3);
@@ -105,16 +111,21 @@ async function main(argv: string[]): Promise<void> {
       if (hosts.length !== n) throw new UsageError(`--hosts must list ${n} hosts`);
       let ports: number[];
       let adminPorts: number[];
+      let httpPorts: number[];
       if (values['port'] !== undefined) {
         const p = int(values, 'port', 0);
         const q = int(values, 'admin-port', p + 100);
-        const same = new Set(hosts).size === n;
-        ports = hosts.map((_, i) => (same ? p : p + i));
-        adminPorts = hosts.map((_, i) => (same ? q : q + i));
+        const h = int(values, 'http-port', p + 1080);
+        // Distinct hosts: the same ports on each; one host: consecutive ports.
+        const distinct = new Set(hosts).size === n;
+        ports = hosts.map((_, i) => (distinct ? p : p + i));
+        adminPorts = hosts.map((_, i) => (distinct ? q : q + i));
+        httpPorts = hosts.map((_, i) => (distinct ? h : h + i));
       } else {
-        const free = await freePorts(2 * n);
+        const free = await freePorts(3 * n);
         ports = free.slice(0, n);
-        adminPorts = free.slice(n);
+        adminPorts = free.slice(n, 2 * n);
+        httpPorts = free.slice(2 * n);
       }
       const clusterId = values['cluster-id'];
       const r = initCluster({
@@ -124,6 +135,7 @@ async function main(argv: string[]): Promise<void> {
         hosts,
         ports,
         adminPorts,
+        httpPorts,
         ...(typeof values['listen-host'] === 'string' ? { listenHost: values['listen-host'] } : {}),
         ...(typeof clusterId === 'string' ? { clusterId } : {}),
       });
@@ -203,6 +215,86 @@ async function main(argv: string[]): Promise<void> {
         log: createLogger('agent'),
       });
       waitForSignal(() => agent.stop());
+      return;
+    }
+    case 'token fetch': {
+      const { values } = opts(args, {
+        socket: 'string',
+        audience: 'string',
+        ttl: 'string',
+        claims: 'string',
+      });
+      const wl = workloadClient(resolve(str(values, 'socket')));
+      try {
+        const res = await call(
+          wl,
+          wl.FetchJWT,
+          {
+            audience: str(values, 'audience').split(','),
+            ttlSeconds: int(values, 'ttl', 0),
+            extraClaimsJson: typeof values['claims'] === 'string' ? values['claims'] : '',
+          },
+          30_000,
+        );
+        process.stdout.write(`${res.token}\n`);
+      } catch (e) {
+        throw fromServiceError(e, 'token fetch');
+      } finally {
+        wl.close();
+      }
+      return;
+    }
+    case 'attest': {
+      const { values } = opts(args, {
+        socket: 'string',
+        nonce: 'string',
+        claims: 'string',
+        audience: 'string',
+        ttl: 'string',
+      });
+      const wl = workloadClient(resolve(str(values, 'socket')));
+      try {
+        const res = await call(
+          wl,
+          wl.Attest,
+          {
+            nonce: str(values, 'nonce'),
+            claimsJson: typeof values['claims'] === 'string' ? values['claims'] : '',
+            audience: typeof values['audience'] === 'string' ? values['audience'].split(',') : [],
+            ttlSeconds: int(values, 'ttl', 0),
+          },
+          30_000,
+        );
+        process.stdout.write(`${res.token}\n`);
+      } catch (e) {
+        throw fromServiceError(e, 'attest');
+      } finally {
+        wl.close();
+      }
+      return;
+    }
+    case 'verify': {
+      const { values } = opts(args, {
+        token: 'string',
+        audience: 'string',
+        oracle: 'string',
+        nonce: 'string',
+        typ: 'string',
+      });
+      const tokenArg = str(values, 'token');
+      const token = tokenArg === '-' ? readFileSync(0, 'utf8').trim() : tokenArg;
+      const r = await verifyToken(token, {
+        oracle: str(values, 'oracle'),
+        ...(typeof values['audience'] === 'string' ? { audience: values['audience'] } : {}),
+        ...(typeof values['nonce'] === 'string' ? { nonce: values['nonce'] } : {}),
+        ...(typeof values['typ'] === 'string' ? { typ: values['typ'] } : {}),
+      });
+      if (r.ok) {
+        process.stdout.write(`valid: sub=${String(r.claims.sub)} kid=${r.kid} exp=${String(r.claims.exp)}\n`);
+        return;
+      }
+      process.stdout.write(`invalid: ${r.code}: ${r.reason}\n`);
+      process.exitCode = 1;
       return;
     }
     case 'sign': {

@@ -24,6 +24,8 @@ export interface ClusterInitOptions {
   ports: number[];
   /** Admin port of oracle i (index i-1). */
   adminPorts: number[];
+  /** Relying-party HTTP port of oracle i (index i-1); no HTTP when absent. */
+  httpPorts?: number[];
 }
 
 export interface InitializedCluster {
@@ -48,12 +50,15 @@ export function initCluster(o: ClusterInitOptions): InitializedCluster {
       address: `${o.hosts[i]}:${o.ports[i]}`,
       publicKey: toB64u(keys[i]!),
     })),
+    // Tokens name oracle 1's HTTP endpoint as issuer; every oracle serves the same discovery and keys.
+    ...(o.httpPorts ? { issuer: `http://${o.hosts[0]}:${o.httpPorts[0]}` } : {}),
   };
   const raw = ids.map((id, i) =>
     OracleConfigSchema.parse({
       nodeId: id,
       listen: `${o.listenHost ?? o.hosts[i]}:${o.ports[i]}`,
       adminListen: `${o.listenHost ?? o.hosts[i]}:${o.adminPorts[i]}`,
+      ...(o.httpPorts ? { http: { listen: `${o.listenHost ?? o.hosts[i]}:${o.httpPorts[i]}` } } : {}),
       dataDir: 'data',
       nodeKeyFile: 'node.key',
       cluster,

@@ -32,6 +32,8 @@ export const ClusterSchema = z
     n: z.number().int().min(1).max(MAX_ORACLES),
     t: z.number().int().min(1).max(MAX_ORACLES),
     oracles: z.array(OracleEntrySchema),
+    /** Issuer URL of the cluster's tokens (`iss`) and OIDC discovery; served by every oracle's HTTP. */
+    issuer: z.url().max(512).optional(),
   })
   .superRefine((c, ctx) => {
     if (2 * c.t <= c.n || c.t > c.n)
@@ -112,6 +114,15 @@ export const OracleConfigSchema = z
       }),
     /** Alert sinks besides the log line and the admin WatchAlerts stream. */
     alerts: AlertsSchema,
+    /** Relying-party HTTP (OIDC discovery, JWKS, identity status); off when absent. */
+    http: z.strictObject({ listen: hostPort }).optional(),
+    /** What oracles agree to co-sign as tokens. */
+    policy: z
+      .strictObject({
+        maxTokenTtlSeconds: z.number().int().min(1).max(86_400).default(3600),
+        clockSkewSeconds: z.number().int().min(0).max(600).default(60),
+      })
+      .default({ maxTokenTtlSeconds: 3600, clockSkewSeconds: 60 }),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   })
   .superRefine((c, ctx) => {
@@ -145,4 +156,9 @@ export function loadOracleConfig(file: string): OracleConfig {
     throw new MpcidError('CONFIG_INVALID', `cannot read config ${file}: ${(e as Error).message}`);
   }
   return parseOracleConfig(raw, dirname(resolve(file)));
+}
+
+/** The `iss` of the cluster's tokens. */
+export function clusterIssuer(cluster: ClusterConfig): string {
+  return cluster.issuer ?? `urn:mpcid:cluster:${cluster.id}`;
 }

@@ -48,6 +48,8 @@ export const ERROR_CODES = {
   BAD_CERTIFICATE: 'INVALID_ARGUMENT',
   /** Fork evidence does not verify. */
   BAD_EVIDENCE: 'INVALID_ARGUMENT',
+  /** The oracles refuse to co-sign this payload: it breaks the token policy (or is a token in disguise). */
+  POLICY_VIOLATION: 'PERMISSION_DENIED',
   /** An enrollment message arrived out of order. */
   ENROLLMENT_STATE: 'FAILED_PRECONDITION',
   /** Distributed key generation failed verification (a participant's data is inconsistent). */

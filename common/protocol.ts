@@ -110,9 +110,13 @@ export function commitmentToWire(c: NonceCommitment) {
 
 // ---- Ratchet (docs/protocol.md §5) ----
 
-/** Payload digest of a sign step: the message and the (sorted) signing set's commitments. */
-export function signPayloadDigest(message: Uint8Array, list: readonly NonceCommitment[]): Uint8Array {
-  return payloadDigest('sign', message, ...list.flatMap((c) => [c.participant, c.hiding, c.binding]));
+/** Payload digest of a sign or jwt step: the message and the (sorted) signing set's commitments. */
+export function signPayloadDigest(
+  kind: 'sign' | 'jwt',
+  message: Uint8Array,
+  list: readonly NonceCommitment[],
+): Uint8Array {
+  return payloadDigest(kind, message, ...list.flatMap((c) => [c.participant, c.hiding, c.binding]));
 }
 
 export const HEARTBEAT_DIGEST = payloadDigest('heartbeat');

@@ -14,7 +14,8 @@ import { DOMAINS, signStatement, verifyStatement } from './statement.js';
 export const HEAD_LEN = 32;
 export const DIGEST_LEN = 32;
 export const REQUEST_ID_LEN = 16;
-export const STEP_KINDS = ['sign', 'heartbeat'] as const;
+/** sign: raw bytes; jwt: a JWS signing input checked against token policy; heartbeat: liveness. */
+export const STEP_KINDS = ['sign', 'jwt', 'heartbeat'] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
 const D_STEP = 'mpcid/ratchet/step/v1';

@@ -13,6 +13,7 @@ import { AdminService } from './admin.js';
 import { AlertHub } from './alerts.js';
 import { OracleContext } from './context.js';
 import { EnrollmentService } from './enrollment.js';
+import { type RunningHttp, startHttp } from './http.js';
 import { RatchetService } from './ratchet.js';
 import { RevocationService } from './revocation.js';
 import { SignerService } from './signer.js';
@@ -65,19 +66,30 @@ export async function startOracle(
 
   let port: number;
   let adminPort: number;
+  let http: RunningHttp | undefined;
   try {
     port = await bind(server, config.listen);
     adminPort = await bind(adminServer, config.adminListen);
+    if (config.http) http = await startHttp(ctx, revocations, config.http.listen);
     await dispatcher.start();
   } catch (e) {
     server.forceShutdown();
     adminServer.forceShutdown();
+    await http?.close();
     await dispatcher.stop();
     await store.close();
     throw e;
   }
   ctx.log.info(
-    { [LOG.address]: config.listen, port, adminPort, n: ctx.as.n, t: ctx.as.t, webhooks: webhooks.length },
+    {
+      [LOG.address]: config.listen,
+      port,
+      adminPort,
+      httpPort: http?.port,
+      n: ctx.as.n,
+      t: ctx.as.t,
+      webhooks: webhooks.length,
+    },
     'oracle listening',
   );
   // Catch up on revocations made while this node was down, then keep pulling periodically.
@@ -92,7 +104,7 @@ export async function startOracle(
     stop() {
       stopping ??= (async () => {
         admin.close();
-        await Promise.all([shutdown(server), shutdown(adminServer)]);
+        await Promise.all([shutdown(server), shutdown(adminServer), http?.close()]);
         enrollment.close();
         signer.close();
         revocations.close();

@@ -64,6 +64,14 @@ export interface StepOutcome {
   commit: Commit;
   /** Present when this node signed (sign steps in whose signing set it is). */
   signatureShare?: Uint8Array;
+  /** Set when this node accepted the step but refuses to co-sign its payload ("CODE: message"). */
+  refusal?: string;
+}
+
+/** What co-signing a newly accepted step produced: a share, a refusal, or nothing (not a signer). */
+export interface SignResult {
+  share?: Uint8Array;
+  refusal?: string;
 }
 
 export class RatchetService {
@@ -117,7 +125,7 @@ export class RatchetService {
     signed: SignedStep,
     certificate: readonly Commit[],
     peer: string,
-    sign: () => Uint8Array | undefined,
+    sign: () => SignResult,
   ): Promise<StepOutcome> {
     const identityId = id.record.identityId;
     return this.#locked(identityId, async () => {
@@ -149,6 +157,7 @@ export class RatchetService {
               signature: fromB64u(r.commit.signature, 'sig', 64),
             },
             ...(r.signatureShare ? { signatureShare: fromB64u(r.signatureShare, 'share', 32) } : {}),
+            ...(r.refusal ? { refusal: r.refusal } : {}),
           };
         }
         case 'stale':
@@ -184,7 +193,7 @@ export class RatchetService {
         case 'fast-forward': {
           const head = headAfter(step);
           const commit = signCommit(this.#ctx.nodeKey, this.#ctx.nodeId, identityId, step.counter, head);
-          const share = sign();
+          const { share, refusal } = sign();
           const next: RatchetRecord = {
             identityId,
             counter: step.counter,
@@ -192,7 +201,11 @@ export class RatchetService {
             last: {
               step: stepToJSON(signed),
               peer,
-              reply: { commit: commitToJSON(commit), ...(share ? { signatureShare: toB64u(share) } : {}) },
+              reply: {
+                commit: commitToJSON(commit),
+                ...(share ? { signatureShare: toB64u(share) } : {}),
+                ...(refusal ? { refusal } : {}),
+              },
             },
           };
           await this.#ctx.store.putRatchet(next);
@@ -202,7 +215,7 @@ export class RatchetService {
               'fast-forwarded on a certificate',
             );
           }
-          return { commit, ...(share ? { signatureShare: share } : {}) };
+          return { commit, ...(share ? { signatureShare: share } : {}), ...(refusal ? { refusal } : {}) };
         }
       }
     });

@@ -7,8 +7,12 @@
  * nonces rather than reusing them. Requests are authenticated with the identity's session key
  * before any nonce is touched.
  */
+
+import { clusterIssuer } from '../common/config.js';
 import { ensure, MpcidError } from '../common/errors.js';
 import { unary } from '../common/grpc.js';
+import { checkTokenPolicy, looksLikeJws } from '../common/jwt.js';
+import { LOG } from '../common/log.js';
 import {
   commitFromWire,
   commitmentFromWire,
@@ -36,7 +40,7 @@ import type { SignerHandlers } from '../proto/gen/mpcid/oracle/v1/Signer.js';
 import type { StepRequest__Output } from '../proto/gen/mpcid/oracle/v1/StepRequest.js';
 import type { StepResponse } from '../proto/gen/mpcid/oracle/v1/StepResponse.js';
 import type { LoadedIdentity, OracleContext } from './context.js';
-import type { RatchetService } from './ratchet.js';
+import type { RatchetService, SignResult } from './ratchet.js';
 
 export const REQUEST_ID_LEN = 16;
 /** Identities with a nonce pool at once; the least recently used pool is dropped beyond this. */
@@ -163,23 +167,27 @@ export class SignerService {
     const signed = stepFromWire(req.step);
     const id = await ctx.identity(signed.step.identityId);
     verifyStep(id.sessionPublicKey, signed, 'step.signature');
-    let sign: () => Uint8Array | undefined = () => undefined;
-    if (signed.step.kind === 'sign') {
-      if (!req.sign) throw new MpcidError('MALFORMED_INPUT', 'sign: missing for a sign step');
+    const kind = signed.step.kind;
+    let sign: () => SignResult = () => ({});
+    if (kind === 'sign' || kind === 'jwt') {
+      if (!req.sign) throw new MpcidError('MALFORMED_INPUT', `sign: missing for a ${kind} step`);
       const message = new Uint8Array(req.sign.message);
       if (message.length > ctx.config.limits.maxSignBytes) {
         throw new MpcidError('MESSAGE_TOO_LARGE', `message: at most ${ctx.config.limits.maxSignBytes} bytes`);
       }
       const list = checkCommitmentList(id.group.as, req.sign.commitments.map(commitmentFromWire));
-      if (!equalBytes(signPayloadDigest(message, list), signed.step.payloadDigest)) {
+      if (!equalBytes(signPayloadDigest(kind, message, list), signed.step.payloadDigest)) {
         throw new MpcidError('MALFORMED_INPUT', 'step.payload_digest does not match the sign payload');
       }
       const mine = list.find((c) => c.participant === ctx.nodeId);
       sign = () => {
-        if (!mine) return undefined;
+        // Policy first: a refused payload never consumes a nonce.
+        const refusal = this.#policyRefusal(id, kind, message, signed.step.counter);
+        if (refusal) return { refusal };
+        if (!mine) return {};
         const nonces = this.#nonces.take(id.record.identityId, mine);
-        if (!nonces) return undefined;
-        return signShare(id.group, id.share, nonces, list, message);
+        if (!nonces) return {};
+        return { share: signShare(id.group, id.share, nonces, list, message) };
       };
     } else if (!equalBytes(signed.step.payloadDigest, HEARTBEAT_DIGEST)) {
       throw new MpcidError('MALFORMED_INPUT', 'step.payload_digest must be the heartbeat digest');
@@ -189,7 +197,48 @@ export class SignerService {
     return {
       commit: commitToWire(out.commit),
       signatureShare: out.signatureShare ? Buffer.from(out.signatureShare) : Buffer.alloc(0),
-      next: signed.step.kind === 'sign' ? commitmentToWire(this.#nonces.fresh(id)) : null,
+      next: kind === 'heartbeat' ? null : commitmentToWire(this.#nonces.fresh(id)),
+      refusal: out.refusal ?? '',
     };
+  }
+
+  /** Why this node will not co-sign the payload, or undefined if policy allows it. */
+  #policyRefusal(
+    id: LoadedIdentity,
+    kind: 'sign' | 'jwt',
+    message: Uint8Array,
+    counter: number,
+  ): string | undefined {
+    const ctx = this.#ctx;
+    try {
+      if (kind === 'sign') {
+        if (looksLikeJws(message)) {
+          throw new MpcidError(
+            'POLICY_VIOLATION',
+            'a raw signature over a JWS signing input is refused; tokens go through FetchJWT',
+          );
+        }
+        return undefined;
+      }
+      checkTokenPolicy(message, {
+        identityId: id.record.identityId,
+        name: id.record.name,
+        counter,
+        policy: {
+          issuer: clusterIssuer(ctx.config.cluster),
+          maxTtlSeconds: ctx.config.policy.maxTokenTtlSeconds,
+          clockSkewSeconds: ctx.config.policy.clockSkewSeconds,
+        },
+        nowSeconds: Math.floor(Date.now() / 1000),
+      });
+      return undefined;
+    } catch (e) {
+      if (!(e instanceof MpcidError)) throw e;
+      ctx.log.warn(
+        { [LOG.identity]: id.record.identityId, [LOG.errorCode]: e.code, [LOG.errorMessage]: e.message },
+        'co-signing refused by policy',
+      );
+      return `${e.code}: ${e.message}`;
+    }
   }
 }

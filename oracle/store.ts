@@ -64,7 +64,7 @@ export interface RatchetRecord {
   last?: {
     step: StepJSON;
     peer: string;
-    reply: { commit: CommitJSON; signatureShare?: string };
+    reply: { commit: CommitJSON; signatureShare?: string; refusal?: string };
   };
 }
 

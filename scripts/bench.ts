@@ -369,7 +369,7 @@ async function ratchetComponents(stateDir: string, workDir: string): Promise<Com
   const POOL = 64;
   const msgs = Array.from({ length: POOL }, () => new Uint8Array(randomBytes(MSG_BYTES)));
   const step = (st: RatchetState, i: number) =>
-    prepareStep(st, identityId, state.sessionKey, 'sign', signPayloadDigest(msgs[i % POOL]!, list), {
+    prepareStep(st, identityId, state.sessionKey, 'sign', signPayloadDigest('sign', msgs[i % POOL]!, list), {
       message: msgs[i % POOL]!,
       list,
     });
@@ -457,7 +457,7 @@ async function ratchetComponents(stateDir: string, workDir: string): Promise<Com
       measureSync(count, warmup, (i) => {
         const p = pending[at(i)]!.pending!;
         verifyStep(state.sessionPublicKey, p.signed, 'step.signature');
-        if (!equalBytes(signPayloadDigest(p.sign!.message, list), p.signed.step.payloadDigest))
+        if (!equalBytes(signPayloadDigest('sign', p.sign!.message, list), p.signed.step.payloadDigest))
           throw new Error('payload digest mismatch');
       }),
     );

@@ -1,6 +1,10 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
+import type { AttestRequest as _mpcid_agent_v1_AttestRequest, AttestRequest__Output as _mpcid_agent_v1_AttestRequest__Output } from './mpcid/agent/v1/AttestRequest.js';
+import type { AttestResponse as _mpcid_agent_v1_AttestResponse, AttestResponse__Output as _mpcid_agent_v1_AttestResponse__Output } from './mpcid/agent/v1/AttestResponse.js';
+import type { FetchJWTRequest as _mpcid_agent_v1_FetchJWTRequest, FetchJWTRequest__Output as _mpcid_agent_v1_FetchJWTRequest__Output } from './mpcid/agent/v1/FetchJWTRequest.js';
+import type { FetchJWTResponse as _mpcid_agent_v1_FetchJWTResponse, FetchJWTResponse__Output as _mpcid_agent_v1_FetchJWTResponse__Output } from './mpcid/agent/v1/FetchJWTResponse.js';
 import type { GetIdentityRequest as _mpcid_agent_v1_GetIdentityRequest, GetIdentityRequest__Output as _mpcid_agent_v1_GetIdentityRequest__Output } from './mpcid/agent/v1/GetIdentityRequest.js';
 import type { SignRequest as _mpcid_agent_v1_SignRequest, SignRequest__Output as _mpcid_agent_v1_SignRequest__Output } from './mpcid/agent/v1/SignRequest.js';
 import type { SignResponse as _mpcid_agent_v1_SignResponse, SignResponse__Output as _mpcid_agent_v1_SignResponse__Output } from './mpcid/agent/v1/SignResponse.js';
@@ -15,6 +19,10 @@ export interface ProtoGrpcType {
   mpcid: {
     agent: {
       v1: {
+        AttestRequest: MessageTypeDefinition<_mpcid_agent_v1_AttestRequest, _mpcid_agent_v1_AttestRequest__Output>
+        AttestResponse: MessageTypeDefinition<_mpcid_agent_v1_AttestResponse, _mpcid_agent_v1_AttestResponse__Output>
+        FetchJWTRequest: MessageTypeDefinition<_mpcid_agent_v1_FetchJWTRequest, _mpcid_agent_v1_FetchJWTRequest__Output>
+        FetchJWTResponse: MessageTypeDefinition<_mpcid_agent_v1_FetchJWTResponse, _mpcid_agent_v1_FetchJWTResponse__Output>
         GetIdentityRequest: MessageTypeDefinition<_mpcid_agent_v1_GetIdentityRequest, _mpcid_agent_v1_GetIdentityRequest__Output>
         SignRequest: MessageTypeDefinition<_mpcid_agent_v1_SignRequest, _mpcid_agent_v1_SignRequest__Output>
         SignResponse: MessageTypeDefinition<_mpcid_agent_v1_SignResponse, _mpcid_agent_v1_SignResponse__Output>

@@ -2,12 +2,34 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
+import type { AttestRequest as _mpcid_agent_v1_AttestRequest, AttestRequest__Output as _mpcid_agent_v1_AttestRequest__Output } from '../../../mpcid/agent/v1/AttestRequest.js';
+import type { AttestResponse as _mpcid_agent_v1_AttestResponse, AttestResponse__Output as _mpcid_agent_v1_AttestResponse__Output } from '../../../mpcid/agent/v1/AttestResponse.js';
+import type { FetchJWTRequest as _mpcid_agent_v1_FetchJWTRequest, FetchJWTRequest__Output as _mpcid_agent_v1_FetchJWTRequest__Output } from '../../../mpcid/agent/v1/FetchJWTRequest.js';
+import type { FetchJWTResponse as _mpcid_agent_v1_FetchJWTResponse, FetchJWTResponse__Output as _mpcid_agent_v1_FetchJWTResponse__Output } from '../../../mpcid/agent/v1/FetchJWTResponse.js';
 import type { GetIdentityRequest as _mpcid_agent_v1_GetIdentityRequest, GetIdentityRequest__Output as _mpcid_agent_v1_GetIdentityRequest__Output } from '../../../mpcid/agent/v1/GetIdentityRequest.js';
 import type { SignRequest as _mpcid_agent_v1_SignRequest, SignRequest__Output as _mpcid_agent_v1_SignRequest__Output } from '../../../mpcid/agent/v1/SignRequest.js';
 import type { SignResponse as _mpcid_agent_v1_SignResponse, SignResponse__Output as _mpcid_agent_v1_SignResponse__Output } from '../../../mpcid/agent/v1/SignResponse.js';
 import type { WorkloadIdentity as _mpcid_agent_v1_WorkloadIdentity, WorkloadIdentity__Output as _mpcid_agent_v1_WorkloadIdentity__Output } from '../../../mpcid/agent/v1/WorkloadIdentity.js';
 
 export interface WorkloadClient extends grpc.Client {
+  Attest(argument: _mpcid_agent_v1_AttestRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_agent_v1_AttestResponse__Output>): grpc.ClientUnaryCall;
+  Attest(argument: _mpcid_agent_v1_AttestRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_agent_v1_AttestResponse__Output>): grpc.ClientUnaryCall;
+  Attest(argument: _mpcid_agent_v1_AttestRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_agent_v1_AttestResponse__Output>): grpc.ClientUnaryCall;
+  Attest(argument: _mpcid_agent_v1_AttestRequest, callback: grpc.requestCallback<_mpcid_agent_v1_AttestResponse__Output>): grpc.ClientUnaryCall;
+  attest(argument: _mpcid_agent_v1_AttestRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_agent_v1_AttestResponse__Output>): grpc.ClientUnaryCall;
+  attest(argument: _mpcid_agent_v1_AttestRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_agent_v1_AttestResponse__Output>): grpc.ClientUnaryCall;
+  attest(argument: _mpcid_agent_v1_AttestRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_agent_v1_AttestResponse__Output>): grpc.ClientUnaryCall;
+  attest(argument: _mpcid_agent_v1_AttestRequest, callback: grpc.requestCallback<_mpcid_agent_v1_AttestResponse__Output>): grpc.ClientUnaryCall;
+  
+  FetchJWT(argument: _mpcid_agent_v1_FetchJWTRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_agent_v1_FetchJWTResponse__Output>): grpc.ClientUnaryCall;
+  FetchJWT(argument: _mpcid_agent_v1_FetchJWTRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_agent_v1_FetchJWTResponse__Output>): grpc.ClientUnaryCall;
+  FetchJWT(argument: _mpcid_agent_v1_FetchJWTRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_agent_v1_FetchJWTResponse__Output>): grpc.ClientUnaryCall;
+  FetchJWT(argument: _mpcid_agent_v1_FetchJWTRequest, callback: grpc.requestCallback<_mpcid_agent_v1_FetchJWTResponse__Output>): grpc.ClientUnaryCall;
+  fetchJwt(argument: _mpcid_agent_v1_FetchJWTRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_agent_v1_FetchJWTResponse__Output>): grpc.ClientUnaryCall;
+  fetchJwt(argument: _mpcid_agent_v1_FetchJWTRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_agent_v1_FetchJWTResponse__Output>): grpc.ClientUnaryCall;
+  fetchJwt(argument: _mpcid_agent_v1_FetchJWTRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_agent_v1_FetchJWTResponse__Output>): grpc.ClientUnaryCall;
+  fetchJwt(argument: _mpcid_agent_v1_FetchJWTRequest, callback: grpc.requestCallback<_mpcid_agent_v1_FetchJWTResponse__Output>): grpc.ClientUnaryCall;
+  
   GetIdentity(argument: _mpcid_agent_v1_GetIdentityRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_agent_v1_WorkloadIdentity__Output>): grpc.ClientUnaryCall;
   GetIdentity(argument: _mpcid_agent_v1_GetIdentityRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_agent_v1_WorkloadIdentity__Output>): grpc.ClientUnaryCall;
   GetIdentity(argument: _mpcid_agent_v1_GetIdentityRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_agent_v1_WorkloadIdentity__Output>): grpc.ClientUnaryCall;
@@ -29,6 +51,10 @@ export interface WorkloadClient extends grpc.Client {
 }
 
 export interface WorkloadHandlers extends grpc.UntypedServiceImplementation {
+  Attest: grpc.handleUnaryCall<_mpcid_agent_v1_AttestRequest__Output, _mpcid_agent_v1_AttestResponse>;
+  
+  FetchJWT: grpc.handleUnaryCall<_mpcid_agent_v1_FetchJWTRequest__Output, _mpcid_agent_v1_FetchJWTResponse>;
+  
   GetIdentity: grpc.handleUnaryCall<_mpcid_agent_v1_GetIdentityRequest__Output, _mpcid_agent_v1_WorkloadIdentity>;
   
   Sign: grpc.handleUnaryCall<_mpcid_agent_v1_SignRequest__Output, _mpcid_agent_v1_SignResponse>;
@@ -36,6 +62,8 @@ export interface WorkloadHandlers extends grpc.UntypedServiceImplementation {
 }
 
 export interface WorkloadDefinition extends grpc.ServiceDefinition {
+  Attest: MethodDefinition<_mpcid_agent_v1_AttestRequest, _mpcid_agent_v1_AttestResponse, _mpcid_agent_v1_AttestRequest__Output, _mpcid_agent_v1_AttestResponse__Output>
+  FetchJWT: MethodDefinition<_mpcid_agent_v1_FetchJWTRequest, _mpcid_agent_v1_FetchJWTResponse, _mpcid_agent_v1_FetchJWTRequest__Output, _mpcid_agent_v1_FetchJWTResponse__Output>
   GetIdentity: MethodDefinition<_mpcid_agent_v1_GetIdentityRequest, _mpcid_agent_v1_WorkloadIdentity, _mpcid_agent_v1_GetIdentityRequest__Output, _mpcid_agent_v1_WorkloadIdentity__Output>
   Sign: MethodDefinition<_mpcid_agent_v1_SignRequest, _mpcid_agent_v1_SignResponse, _mpcid_agent_v1_SignRequest__Output, _mpcid_agent_v1_SignResponse__Output>
 }

@@ -7,10 +7,12 @@ export interface StepResponse {
   'commit'?: (_mpcid_oracle_v1_Commit | null);
   'signatureShare'?: (Buffer | Uint8Array | string);
   'next'?: (_mpcid_oracle_v1_NonceCommitment | null);
+  'refusal'?: (string);
 }
 
 export interface StepResponse__Output {
   'commit': (_mpcid_oracle_v1_Commit__Output | null);
   'signatureShare': (Buffer);
   'next': (_mpcid_oracle_v1_NonceCommitment__Output | null);
+  'refusal': (string);
 }

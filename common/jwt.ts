@@ -1,0 +1,156 @@
+/**
+ * Co-signed JWTs (docs/protocol.md §8): building the JWS signing input (RFC 7515 §5.1) on the
+ * agent, and the token policy every oracle enforces before it co-signs one.
+ *
+ * Oracles never co-sign an opaque digest where a token is expected: a `jwt` step carries the
+ * whole signing input, which each oracle parses and checks; a raw `sign` step whose message has
+ * the shape of a JWS signing input is refused, so raw signing cannot mint tokens either.
+ */
+import { MpcidError } from './errors.js';
+
+export const JWT_TYP = 'JWT';
+/** Attestation quotes (Attest): bound to a relying party's nonce. */
+export const ATTEST_TYP = 'mpcid-attestation+jwt';
+export const MAX_SIGNING_INPUT = 8 * 1024;
+
+/** Claims the agent sets; workload-supplied extra claims may not override them. */
+export const RESERVED_CLAIMS = new Set([
+  'iss',
+  'sub',
+  'aud',
+  'iat',
+  'exp',
+  'nbf',
+  'jti',
+  'ctr',
+  'nonce',
+  'claims',
+]);
+
+export interface TokenPolicy {
+  /** The cluster's issuer URL: the `iss` of every token. */
+  issuer: string;
+  maxTtlSeconds: number;
+  clockSkewSeconds: number;
+}
+
+export const DEFAULT_POLICY = { maxTtlSeconds: 3600, clockSkewSeconds: 60 } as const;
+
+export type JwtHeader = { alg: string; typ: string; kid: string };
+export type JwtClaims = Record<string, unknown>;
+
+const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+
+/** RFC 7515 §5.1: ASCII(BASE64URL(header) || '.' || BASE64URL(payload)). */
+export function signingInput(header: JwtHeader, claims: JwtClaims): Uint8Array {
+  return new Uint8Array(Buffer.from(`${b64(header)}.${b64(claims)}`, 'ascii'));
+}
+
+export function compact(input: Uint8Array, signature: Uint8Array): string {
+  return `${Buffer.from(input).toString('ascii')}.${Buffer.from(signature).toString('base64url')}`;
+}
+
+const SEGMENT = /^[A-Za-z0-9_-]+$/;
+
+function decodeSegment(seg: string): unknown {
+  const buf = Buffer.from(seg, 'base64url');
+  if (buf.toString('base64url') !== seg) throw new Error('non-canonical');
+  return JSON.parse(buf.toString('utf8'));
+}
+
+/** Parses a signing input strictly; undefined if it is not one. */
+export function parseSigningInput(
+  bytes: Uint8Array,
+): { header: Record<string, unknown>; claims: JwtClaims } | undefined {
+  if (bytes.length > MAX_SIGNING_INPUT) return undefined;
+  const s = Buffer.from(bytes).toString('latin1');
+  const parts = s.split('.');
+  if (parts.length !== 2 || !SEGMENT.test(parts[0]!) || !SEGMENT.test(parts[1]!)) return undefined;
+  try {
+    const header = decodeSegment(parts[0]!);
+    const claims = decodeSegment(parts[1]!);
+    if (!isObject(header) || !isObject(claims)) return undefined;
+    return { header, claims };
+  } catch {
+    return undefined;
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** True when raw bytes could be taken for a JWS signing input by some verifier. */
+export function looksLikeJws(bytes: Uint8Array): boolean {
+  const s = Buffer.from(bytes.subarray(0, Math.min(bytes.length, MAX_SIGNING_INPUT + 1))).toString('latin1');
+  const dot = s.indexOf('.');
+  if (dot <= 0) return false;
+  const head = s.slice(0, dot);
+  if (!SEGMENT.test(head)) return false;
+  try {
+    return isObject(JSON.parse(Buffer.from(head, 'base64url').toString('utf8')));
+  } catch {
+    return false;
+  }
+}
+
+export interface PolicyContext {
+  identityId: string;
+  name: string;
+  /** The ratchet counter of the step that carries the token. */
+  counter: number;
+  policy: TokenPolicy;
+  nowSeconds: number;
+}
+
+function deny(why: string): never {
+  throw new MpcidError('POLICY_VIOLATION', `token refused: ${why}`);
+}
+
+/**
+ * The oracle's token policy. A token is co-signed only if: header is exactly
+ * {alg: EdDSA, typ: JWT | mpcid-attestation+jwt, kid: the identity id}; iss is the cluster
+ * issuer; sub is the identity's registered name; iat is now (within the clock skew); exp is
+ * after iat and within the maximum lifetime; jti is present; ctr equals the step's counter;
+ * a JWT has an audience; an attestation has a nonce.
+ */
+export function checkTokenPolicy(bytes: Uint8Array, ctx: PolicyContext): { typ: string } {
+  const parsed = parseSigningInput(bytes);
+  if (!parsed) deny('not a JWS signing input');
+  const { header, claims } = parsed;
+  const keys = Object.keys(header).sort().join(',');
+  if (keys !== 'alg,kid,typ') deny('header must hold exactly alg, typ and kid');
+  if (header['alg'] !== 'EdDSA') deny('alg must be EdDSA');
+  if (header['kid'] !== ctx.identityId) deny('kid is not this identity');
+  const typ = header['typ'];
+  if (typ !== JWT_TYP && typ !== ATTEST_TYP) deny('unknown typ');
+  if (claims['iss'] !== ctx.policy.issuer) deny('iss is not the cluster issuer');
+  if (claims['sub'] !== ctx.name) deny('sub is not the registered identity name');
+  const iat = claims['iat'];
+  const exp = claims['exp'];
+  if (!Number.isSafeInteger(iat) || !Number.isSafeInteger(exp)) deny('iat and exp must be integers');
+  if (Math.abs((iat as number) - ctx.nowSeconds) > ctx.policy.clockSkewSeconds) deny('iat is not now');
+  if ((exp as number) <= (iat as number)) deny('exp must be after iat');
+  if ((exp as number) - (iat as number) > ctx.policy.maxTtlSeconds)
+    deny(`lifetime above ${ctx.policy.maxTtlSeconds} s`);
+  if (
+    'nbf' in claims &&
+    (!Number.isSafeInteger(claims['nbf']) || (claims['nbf'] as number) > (exp as number))
+  )
+    deny('bad nbf');
+  const jti = claims['jti'];
+  if (typeof jti !== 'string' || jti.length < 16 || jti.length > 64) deny('jti must be 16-64 characters');
+  if (claims['ctr'] !== ctx.counter) deny('ctr is not the ratchet counter of this step');
+  const aud = claims['aud'];
+  const audOk = (a: unknown) => typeof a === 'string' && a.length > 0 && a.length <= 512;
+  if (typ === JWT_TYP) {
+    if (!(audOk(aud) || (Array.isArray(aud) && aud.length > 0 && aud.length <= 16 && aud.every(audOk))))
+      deny('aud missing');
+  } else {
+    const nonce = claims['nonce'];
+    if (typeof nonce !== 'string' || nonce.length < 8 || nonce.length > 512)
+      deny('nonce must be 8-512 characters');
+    if (aud !== undefined && !audOk(aud) && !(Array.isArray(aud) && aud.every(audOk))) deny('bad aud');
+  }
+  return { typ: typ as string };
+}

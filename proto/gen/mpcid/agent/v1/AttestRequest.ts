@@ -1,0 +1,16 @@
+// Original file: mpcid/agent/v1/workload.proto
+
+
+export interface AttestRequest {
+  'nonce'?: (string);
+  'claimsJson'?: (string);
+  'audience'?: (string)[];
+  'ttlSeconds'?: (number);
+}
+
+export interface AttestRequest__Output {
+  'nonce': (string);
+  'claimsJson': (string);
+  'audience': (string)[];
+  'ttlSeconds': (number);
+}

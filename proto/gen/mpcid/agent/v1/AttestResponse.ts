@@ -1,0 +1,15 @@
+// Original file: mpcid/agent/v1/workload.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+export interface AttestResponse {
+  'token'?: (string);
+  'kid'?: (string);
+  'expiresAt'?: (number | string | Long);
+}
+
+export interface AttestResponse__Output {
+  'token': (string);
+  'kid': (string);
+  'expiresAt': (number);
+}

@@ -1,0 +1,14 @@
+// Original file: mpcid/agent/v1/workload.proto
+
+
+export interface FetchJWTRequest {
+  'audience'?: (string)[];
+  'ttlSeconds'?: (number);
+  'extraClaimsJson'?: (string);
+}
+
+export interface FetchJWTRequest__Output {
+  'audience': (string)[];
+  'ttlSeconds': (number);
+  'extraClaimsJson': (string);
+}
