@@ -17,6 +17,7 @@ COPY oracle ./oracle
 COPY agent ./agent
 COPY cli ./cli
 COPY scripts ./scripts
+COPY verifier ./verifier
 RUN npm run build \
   && chmod +x dist/cli/main.js \
   && ln -s /app/dist/cli/main.js /usr/local/bin/mpcid

@@ -55,7 +55,11 @@ const SEGMENT = /^[A-Za-z0-9_-]+$/;
 function decodeSegment(seg: string): unknown {
   const buf = Buffer.from(seg, 'base64url');
   if (buf.toString('base64url') !== seg) throw new Error('non-canonical');
-  return JSON.parse(buf.toString('utf8'));
+  const v: unknown = JSON.parse(buf.toString('utf8'));
+  // Exactly JSON.stringify's output, as the agent makes it: no duplicate names (which verifiers
+  // resolve differently), no whitespace or escapes that read differently elsewhere.
+  if (!Buffer.from(JSON.stringify(v)).equals(buf)) throw new Error('non-canonical JSON');
+  return v;
 }
 
 /** Parses a signing input strictly; undefined if it is not one. */
@@ -80,15 +84,27 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** True when raw bytes could be taken for a JWS signing input by some verifier. */
+/**
+ * True when raw bytes could be taken for a JWS signing input by some verifier. Verifiers decode
+ * leniently (jose on Node 20 decodes with atob, which skips `=` padding and whitespace; others
+ * skip any character outside the alphabet), and a header may be any size, so: the bytes before
+ * the first '.', with every character outside both base64 alphabets dropped, decode to a JSON
+ * object; or the bytes start with '.' followed by base64url (the signing input of a flattened
+ * JWS whose only header is unprotected, RFC 7515 §7.2.1).
+ */
 export function looksLikeJws(bytes: Uint8Array): boolean {
-  const s = Buffer.from(bytes.subarray(0, Math.min(bytes.length, MAX_SIGNING_INPUT + 1))).toString('latin1');
-  const dot = s.indexOf('.');
-  if (dot <= 0) return false;
-  const head = s.slice(0, dot);
-  if (!SEGMENT.test(head)) return false;
+  const dot = bytes.indexOf(0x2e);
+  if (dot < 0) return false;
+  if (dot === 0) {
+    const rest = Buffer.from(bytes.subarray(1)).toString('latin1');
+    return /[A-Za-z0-9_-]/.test(rest) && /^[A-Za-z0-9_=\s-]+$/.test(rest);
+  }
+  const head = Buffer.from(bytes.subarray(0, dot))
+    .toString('latin1')
+    .replace(/[^A-Za-z0-9+/_-]/g, '');
   try {
-    return isObject(JSON.parse(Buffer.from(head, 'base64url').toString('utf8')));
+    // TextDecoder, as jose decodes: it drops a leading byte order mark.
+    return isObject(JSON.parse(new TextDecoder().decode(Buffer.from(head, 'base64'))));
   } catch {
     return false;
   }

@@ -67,6 +67,14 @@ export async function verifyToken(token: string, opts: VerifyOptions): Promise<V
     const issuer = discovery.body['issuer'];
     if (discovery.status !== 200 || typeof issuer !== 'string')
       return fail('UNAVAILABLE', 'oracle discovery document unavailable');
+    // Status first: a revoked key has already left the JWKS, and "no such key" would hide why.
+    const status = await getJson(new URL(`/v1/identities/${kid}/status`, base), timeoutMs);
+    if (status.status === 404) return fail('UNKNOWN_KID', 'the cluster does not know this key');
+    if (status.status === 200 && status.body['status'] === 'revoked') {
+      return fail('IDENTITY_REVOKED', `identity revoked (evidence ${String(status.body['evidenceDigest'])})`);
+    }
+    if (status.status !== 200 || status.body['status'] !== 'active')
+      return fail('UNAVAILABLE', 'identity status unavailable');
     const jwks = createRemoteJWKSet(new URL(`/v1/identities/${kid}/jwks.json`, base), {
       timeoutDuration: timeoutMs,
     });
@@ -80,12 +88,6 @@ export async function verifyToken(token: string, opts: VerifyOptions): Promise<V
     });
     if (opts.nonce !== undefined && payload['nonce'] !== opts.nonce)
       return fail('NONCE_MISMATCH', 'nonce does not match');
-    const status = await getJson(new URL(`/v1/identities/${kid}/status`, base), timeoutMs);
-    if (status.status !== 200) return fail('UNKNOWN_KID', 'the cluster does not know this key');
-    if (status.body['status'] === 'revoked') {
-      return fail('IDENTITY_REVOKED', `identity revoked (evidence ${String(status.body['evidenceDigest'])})`);
-    }
-    if (status.body['status'] !== 'active') return fail('UNAVAILABLE', 'identity status unavailable');
     if (payload.sub !== status.body['name'])
       return fail('SUB_MISMATCH', "sub is not the name registered for the token's key");
     return { ok: true, kid, claims: payload, header: protectedHeader as Record<string, unknown> };

@@ -10,7 +10,12 @@ import { join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { loadOracleConfig, type OracleConfig, OracleConfigSchema } from '../../common/config.js';
+import {
+  clusterIssuer,
+  loadOracleConfig,
+  type OracleConfig,
+  OracleConfigSchema,
+} from '../../common/config.js';
 import { mpcid } from '../helpers/cluster.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -21,6 +26,8 @@ interface Service {
   volumes?: (string | { type?: string; source?: string; target?: string })[];
   depends_on?: string[] | Record<string, { condition?: string }>;
   healthcheck?: { test?: string | string[] };
+  expose?: (string | number)[];
+  ports?: (string | number)[];
 }
 interface Compose {
   services: Record<string, Service>;
@@ -164,6 +171,52 @@ describe('docker-compose.yml', () => {
     // The cluster's addresses are exactly the oracle service names (compose DNS), one each.
     const hosts = configs.get(oracleServices[0]!)!.cluster.oracles.map((o) => hostPort(o.address).host);
     expect(hosts.sort()).toEqual(oracleServices);
+  });
+
+  it('every oracle serves relying-party HTTP on 0.0.0.0:8080, its own port, and exposes it', () => {
+    const httpPort = Number(flag(initArgs, 'http-port'));
+    expect(httpPort).toBe(8080);
+    for (const [name, c] of configs) {
+      expect(c.http?.listen, name).toBe(`0.0.0.0:${httpPort}`);
+      const ports = [c.listen, c.adminListen, c.http!.listen].map((a) => hostPort(a).port);
+      expect(new Set(ports).size, name).toBe(3);
+      expect((services[name]!.expose ?? []).map(String), name).toContain(String(httpPort));
+    }
+  });
+
+  it("the tokens' issuer is oracle-1's HTTP address under its compose name, published on host loopback", () => {
+    const issuer = clusterIssuer(configs.get(oracleServices[0]!)!.cluster);
+    for (const c of configs.values()) expect(clusterIssuer(c.cluster)).toBe(issuer);
+    // Discovery's jwks_uri is `${issuer}/.well-known/jwks.json`: no path, no trailing slash.
+    expect(issuer).toMatch(/^http:\/\/[a-z0-9-]+:\d+$/);
+    const u = new URL(issuer);
+    expect(u.hostname).toBe('oracle-1');
+    expect(oracleServices).toContain(u.hostname);
+    // The issuer's host:port is where that oracle's HTTP listens, as other containers reach it.
+    const served = configs.get(u.hostname)!;
+    expect(Number(u.port)).toBe(hostPort(served.http!.listen).port);
+    expect((services[u.hostname]!.expose ?? []).map(String)).toContain(u.port);
+    // The host reaches the issuer's oracle on loopback at the same port; nobody else publishes.
+    expect((services[u.hostname]!.ports ?? []).map(String)).toEqual([`127.0.0.1:${u.port}:${u.port}`]);
+    const publishers = Object.keys(services).filter((s) => (services[s]!.ports ?? []).length > 0);
+    expect(publishers).toEqual([u.hostname]);
+  });
+
+  it('without --http-port, cluster init derives the same HTTP port (--port + 1080)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mpcid-compose-default-'));
+    try {
+      const args = [...initArgs];
+      args[args.indexOf('--dir') + 1] = dir;
+      args.splice(args.indexOf('--http-port'), 2);
+      const r = await mpcid(['cluster', 'init', ...args]);
+      expect(r.code, r.stderr).toBe(0);
+      const c = loadOracleConfig(join(dir, 'oracle-1', 'config.json'));
+      expect(c.http?.listen).toBe(configs.get('oracle-1')!.http!.listen);
+      expect(hostPort(c.http!.listen).port).toBe(Number(flag(initArgs, 'port')) + 1080);
+      expect(clusterIssuer(c.cluster)).toBe(clusterIssuer(configs.get('oracle-1')!.cluster));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("each oracle's healthcheck probes its own admin port", () => {

@@ -1,0 +1,482 @@
+/**
+ * common/jwt.ts in isolation: the signing input, the strict parser the oracles use, the
+ * "looks like a JWS" test that keeps raw signing from minting tokens (each positive case is
+ * checked against jose, so it is a real JWS some verifier accepts), and every branch of the
+ * token policy with its boundaries. Then the verifier library's checks that a real cluster
+ * cannot be made to exercise (e.g. SUB_MISMATCH), against a fake oracle written for this test.
+ */
+import { generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { compactVerify, exportJWK, flattenedVerify, jwtVerify, SignJWT } from 'jose';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { MpcidError } from '../../common/errors.js';
+import {
+  ATTEST_TYP,
+  checkTokenPolicy,
+  compact,
+  JWT_TYP,
+  type JwtClaims,
+  looksLikeJws,
+  MAX_SIGNING_INPUT,
+  type PolicyContext,
+  parseSigningInput,
+  signingInput,
+} from '../../common/jwt.js';
+import { verifyToken } from '../../verifier/index.js';
+
+const b64 = (s: string | Uint8Array) => Buffer.from(s).toString('base64url');
+const seg = (o: unknown) => b64(JSON.stringify(o));
+const ascii = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'));
+const text = (b: Uint8Array) => Buffer.from(b).toString('latin1');
+
+describe('signingInput and compact', () => {
+  it('is ASCII base64url(header) "." base64url(claims), and compact appends the signature', () => {
+    const input = signingInput({ alg: 'EdDSA', typ: 'JWT', kid: 'k' }, { sub: 'ü', n: 1 });
+    expect(text(input)).toBe(`${seg({ alg: 'EdDSA', typ: 'JWT', kid: 'k' })}.${seg({ sub: 'ü', n: 1 })}`);
+    expect(text(input)).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+    const sig = new Uint8Array(64).fill(0xfb);
+    expect(compact(input, sig)).toBe(`${text(input)}.${b64(sig)}`);
+    expect(parseSigningInput(input)).toEqual({
+      header: { alg: 'EdDSA', typ: 'JWT', kid: 'k' },
+      claims: { sub: 'ü', n: 1 },
+    });
+  });
+});
+
+describe('parseSigningInput', () => {
+  const h = seg({ alg: 'EdDSA' });
+  const c = seg({ sub: 'x' });
+
+  it('parses exactly what signingInput makes, up to MAX_SIGNING_INPUT bytes', () => {
+    expect(parseSigningInput(ascii(`${h}.${c}`))).toEqual({ header: { alg: 'EdDSA' }, claims: { sub: 'x' } });
+    // Pad the claims so the whole input is exactly the limit, then one byte over.
+    const room = MAX_SIGNING_INPUT - `${h}.${seg({ p: '' })}`.length;
+    let pad = Math.floor((room * 3) / 4);
+    while (`${h}.${seg({ p: 'a'.repeat(pad) })}`.length > MAX_SIGNING_INPUT) pad--;
+    while (`${h}.${seg({ p: 'a'.repeat(pad + 1) })}`.length <= MAX_SIGNING_INPUT) pad++;
+    const atLimit = ascii(`${h}.${seg({ p: 'a'.repeat(pad) })}`);
+    expect(atLimit.length).toBeLessThanOrEqual(MAX_SIGNING_INPUT);
+    expect(parseSigningInput(atLimit)).toBeDefined();
+    const over = ascii(`${h}.${seg({ p: 'a'.repeat(pad + 1) })}`);
+    expect(over.length).toBeGreaterThan(MAX_SIGNING_INPUT);
+    expect(parseSigningInput(over)).toBeUndefined();
+  });
+
+  // '{"a":1}' is 7 bytes: 10 characters carry 4 unused low bits; 'Q' -> 'R' sets one.
+  const stray = `${seg({ a: 1 }).slice(0, -1)}R`;
+
+  it('the fixtures are what they claim', () => {
+    expect(seg({ a: 1 }).endsWith('Q')).toBe(true);
+    expect(Buffer.from(stray, 'base64url').toString()).toBe('{"a":1}');
+    expect(Buffer.from('{"a":1}').toString('base64')).toMatch(/==$/);
+  });
+
+  const bad: [string, string][] = [
+    ['one segment', h],
+    ['three segments (a whole token)', `${h}.${c}.${b64('sig')}`],
+    ['empty header', `.${c}`],
+    ['empty claims', `${h}.`],
+    ['padding', `${Buffer.from('{"a":1}').toString('base64')}.${c}`],
+    ['standard alphabet', `${h}.${Buffer.from('{"sub":"?>?"}').toString('base64').replace(/=+$/, '')}`],
+    ['whitespace in a segment', `${h.slice(0, 4)} ${h.slice(4)}.${c}`],
+    ['trailing newline', `${h}.${c}\n`],
+    ['non-canonical base64url (stray low bits set)', `${stray}.${c}`],
+    ['header is an array', `${seg(['EdDSA'])}.${c}`],
+    ['claims are a string', `${h}.${seg('sub')}`],
+    ['claims are null', `${h}.${seg(null)}`],
+    ['not JSON', `${b64('{alg:EdDSA}')}.${c}`],
+    ['a name twice', `${b64('{"alg":"EdDSA","alg":"none"}')}.${c}`],
+    ['a claim twice', `${h}.${b64('{"sub":"a","sub":"x"}')}`],
+    ['whitespace in the JSON', `${b64('{ "alg": "EdDSA" }')}.${c}`],
+    ['an escaped name', `${h}.${b64('{"\\u0073ub":"x"}')}`],
+    ['a byte order mark', `${b64('\ufeff{"alg":"EdDSA"}')}.${c}`],
+  ];
+  it.each(bad)('refuses %s', (_name, s) => {
+    expect(parseSigningInput(ascii(s))).toBeUndefined();
+  });
+
+  it('refuses invalid UTF-8 in a segment', () => {
+    const claims = Buffer.concat([Buffer.from('{"sub":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
+    expect(parseSigningInput(ascii(`${h}.${b64(claims)}`))).toBeUndefined();
+  });
+});
+
+describe('looksLikeJws', () => {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const header = { alg: 'EdDSA', typ: 'JWT', kid: 'k' };
+  const claims = { sub: 'spiffe://victim', aud: 'rp', iat: 1, exp: 4_000_000_000 };
+  const input = `${seg(header)}.${seg(claims)}`;
+  const sigOver = (s: string) => b64(sign(null, Buffer.from(s, 'latin1'), privateKey));
+
+  /** Ground truth: jose accepts a signature over `s` as a JWT / JWS (compact or flattened). */
+  async function joseAccepts(s: string, form: 'jwt' | 'compact' | 'flattened'): Promise<boolean> {
+    try {
+      if (form === 'jwt') await jwtVerify(`${s}.${sigOver(s)}`, publicKey);
+      else if (form === 'compact') await compactVerify(`${s}.${sigOver(s)}`, publicKey);
+      else {
+        const dot = s.indexOf('.');
+        const prot = s.slice(0, dot);
+        await flattenedVerify(
+          {
+            ...(prot ? { protected: prot } : { header: { alg: 'EdDSA' } }),
+            payload: s.slice(dot + 1),
+            signature: sigOver(s),
+          },
+          publicKey,
+        );
+      }
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  const padded = (() => {
+    let json = JSON.stringify(header);
+    while (Buffer.byteLength(json) % 3 === 0) json = json.replace('{', '{ ');
+    return `${Buffer.from(json).toString('base64').replaceAll('+', '-').replaceAll('/', '_')}.${seg(claims)}`;
+  })();
+  const positives: [string, string, 'jwt' | 'compact' | 'flattened'][] = [
+    ['a signing input', input, 'jwt'],
+    ['a signing input with a padded header segment', padded, 'jwt'],
+    ['a signing input with a space in the header segment', `${input.slice(0, 6)} ${input.slice(6)}`, 'jwt'],
+    [
+      'a signing input with a newline in the header segment',
+      `${input.slice(0, 6)}\n${input.slice(6)}`,
+      'jwt',
+    ],
+    ['a signing input after a tab', `\t${input}`, 'jwt'],
+    ['a header with a byte order mark', `${b64(`\ufeff${JSON.stringify(header)}`)}.${seg(claims)}`, 'jwt'],
+    ['a header with JSON whitespace', `${b64(` ${JSON.stringify(header, null, 1)}`)}.${seg(claims)}`, 'jwt'],
+    ['a header over 8 KiB', `${seg({ ...header, x5c: ['A'.repeat(9000)] })}.${seg(claims)}`, 'jwt'],
+    [
+      'an unencoded-payload JWS (b64: false) with dots in the payload',
+      `${seg({ alg: 'EdDSA', b64: false, crit: ['b64'] })}.pay.load`,
+      'flattened',
+    ],
+    ['a flattened JWS signing input with only an unprotected header', `.${seg(claims)}`, 'flattened'],
+  ];
+  it.each(positives)('true for %s (which jose accepts)', async (_name, s, form) => {
+    expect(await joseAccepts(s, form)).toBe(true);
+    expect(looksLikeJws(ascii(s))).toBe(true);
+  });
+
+  it('true for a whole compact token', () => {
+    expect(looksLikeJws(ascii(`${input}.${sigOver(input)}`))).toBe(true);
+  });
+
+  const negatives: [string, Uint8Array][] = [
+    ['empty', new Uint8Array(0)],
+    ['no dot', ascii('hello world')],
+    ['a sentence', ascii('hello world. bye')],
+    ['a JSON object, not base64', ascii('{"alg":"EdDSA"}.x')],
+    ['base64url of text that is not JSON', ascii(`${b64('plain text')}.${b64('x')}`)],
+    ['base64url of a JSON array', ascii(`${seg(['EdDSA'])}.${b64('x')}`)],
+    ['a lone dot', ascii('.')],
+    ['two dots', ascii('..')],
+    ['a dot then text with spaces and punctuation', ascii('.profile: not a payload!')],
+    ['a hex digest with a dot', ascii(`${randomBytes(32).toString('hex')}.sig`)],
+  ];
+  it.each(negatives)('false for %s', (_name, bytes) => {
+    expect(looksLikeJws(bytes)).toBe(false);
+  });
+
+  it('false for 5000 random binary messages of 16-200 bytes, each with a dot somewhere', () => {
+    for (let i = 0; i < 5000; i++) {
+      const m = new Uint8Array(randomBytes(16 + (i % 185)));
+      m[i % m.length] = 0x2e;
+      if (looksLikeJws(m)) throw new Error(`flagged ${Buffer.from(m).toString('hex')}`);
+    }
+  });
+});
+
+describe('checkTokenPolicy', () => {
+  const NOW = 1_700_000_000;
+  const ctx: PolicyContext = {
+    identityId: 'kid-of-this-identity-aaaaaaaaaaaaaaaaaaaaaa',
+    name: 'spiffe://example.org/ns/prod/sa/api',
+    counter: 7,
+    policy: { issuer: 'https://issuer.example', maxTtlSeconds: 3600, clockSkewSeconds: 60 },
+    nowSeconds: NOW,
+  };
+  const H = { alg: 'EdDSA', typ: JWT_TYP, kid: ctx.identityId };
+  const C: JwtClaims = {
+    iss: ctx.policy.issuer,
+    sub: ctx.name,
+    aud: 'https://rp.example',
+    iat: NOW,
+    exp: NOW + 300,
+    jti: 'j'.repeat(22),
+    ctr: 7,
+  };
+  const A = { ...H, typ: ATTEST_TYP };
+  const AC: JwtClaims = { ...C, aud: undefined, nonce: 'n'.repeat(16) };
+  const input = (h: Record<string, unknown>, c: JwtClaims) => ascii(`${seg(h)}.${seg(c)}`);
+  const check = (h: Record<string, unknown>, c: JwtClaims) => checkTokenPolicy(input(h, c), ctx);
+
+  function denied(h: Record<string, unknown>, c: JwtClaims): string {
+    try {
+      check(h, c);
+    } catch (e) {
+      expect(e).toBeInstanceOf(MpcidError);
+      expect((e as MpcidError).code).toBe('POLICY_VIOLATION');
+      return (e as MpcidError).message;
+    }
+    throw new Error('allowed');
+  }
+
+  const allowed: [string, Record<string, unknown>, JwtClaims][] = [
+    ['a JWT', H, C],
+    ['an attestation quote', A, AC],
+    ['an attestation quote with an audience', A, { ...AC, aud: ['a', 'b'] }],
+    ['aud as a list of 16', H, { ...C, aud: Array.from({ length: 16 }, (_, i) => `rp${i}`) }],
+    ['aud of 512 characters', H, { ...C, aud: 'a'.repeat(512) }],
+    ['iat at -skew', H, { ...C, iat: NOW - 60, exp: NOW }],
+    ['iat at +skew', H, { ...C, iat: NOW + 60, exp: NOW + 120 }],
+    ['lifetime exactly the maximum', H, { ...C, exp: NOW + 3600 }],
+    ['lifetime 1 s', H, { ...C, exp: NOW + 1 }],
+    ['jti of 16', H, { ...C, jti: 'j'.repeat(16) }],
+    ['jti of 64', H, { ...C, jti: 'j'.repeat(64) }],
+    ['nbf at exp', H, { ...C, nbf: NOW + 300 }],
+    ['nonce of 8', A, { ...AC, nonce: 'n'.repeat(8) }],
+    ['nonce of 512', A, { ...AC, nonce: 'n'.repeat(512) }],
+    ['extra private claims', H, { ...C, team: 'payments', roles: ['a'] }],
+  ];
+  it.each(allowed)('allows %s', (_name, h, c) => {
+    expect(check(h, c)).toEqual({ typ: h['typ'] });
+  });
+
+  const refused: [string, Record<string, unknown>, JwtClaims, RegExp][] = [
+    ['no typ', { alg: 'EdDSA', kid: ctx.identityId }, C, /exactly alg, typ and kid/],
+    ['an extra header field', { ...H, jku: 'https://evil' }, C, /exactly alg, typ and kid/],
+    ['x5u in the header', { ...H, x5u: 'https://evil' }, C, /exactly alg, typ and kid/],
+    ['alg none', { ...H, alg: 'none' }, C, /alg must be EdDSA/],
+    ['alg HS256', { ...H, alg: 'HS256' }, C, /alg must be EdDSA/],
+    ['alg ES256', { ...H, alg: 'ES256' }, C, /alg must be EdDSA/],
+    ['alg Ed25519 (the newer name)', { ...H, alg: 'Ed25519' }, C, /alg must be EdDSA/],
+    ['alg in lower case', { ...H, alg: 'eddsa' }, C, /alg must be EdDSA/],
+    ['another kid', { ...H, kid: 'another' }, C, /kid is not this identity/],
+    ['typ JWS', { ...H, typ: 'JWS' }, C, /unknown typ/],
+    ['typ jwt in lower case', { ...H, typ: 'jwt' }, C, /unknown typ/],
+    ['another issuer', H, { ...C, iss: 'https://evil' }, /iss is not the cluster issuer/],
+    ['no issuer', H, { ...C, iss: undefined }, /iss is not the cluster issuer/],
+    ['another sub', H, { ...C, sub: 'spiffe://example.org/other' }, /sub is not the registered/],
+    ['sub as a list', H, { ...C, sub: [ctx.name] }, /sub is not the registered/],
+    ['iat as a string', H, { ...C, iat: String(NOW) }, /iat and exp must be integers/],
+    ['iat fractional', H, { ...C, iat: NOW + 0.5 }, /iat and exp must be integers/],
+    ['no exp', H, { ...C, exp: undefined }, /iat and exp must be integers/],
+    ['iat beyond -skew', H, { ...C, iat: NOW - 61, exp: NOW }, /iat is not now/],
+    ['iat beyond +skew', H, { ...C, iat: NOW + 61, exp: NOW + 120 }, /iat is not now/],
+    ['exp equal to iat', H, { ...C, exp: NOW }, /exp must be after iat/],
+    ['lifetime one second above the maximum', H, { ...C, exp: NOW + 3601 }, /lifetime above 3600 s/],
+    ['nbf after exp', H, { ...C, nbf: NOW + 301 }, /bad nbf/],
+    ['nbf fractional', H, { ...C, nbf: NOW + 0.5 }, /bad nbf/],
+    ['no jti', H, { ...C, jti: undefined }, /jti must be 16-64/],
+    ['jti of 15', H, { ...C, jti: 'j'.repeat(15) }, /jti must be 16-64/],
+    ['jti of 65', H, { ...C, jti: 'j'.repeat(65) }, /jti must be 16-64/],
+    ['jti a number', H, { ...C, jti: 1234567890123456 }, /jti must be 16-64/],
+    ['ctr of another step', H, { ...C, ctr: 8 }, /ctr is not the ratchet counter/],
+    ['ctr as a string', H, { ...C, ctr: '7' }, /ctr is not the ratchet counter/],
+    ['no ctr', H, { ...C, ctr: undefined }, /ctr is not the ratchet counter/],
+    ['a JWT without aud', H, { ...C, aud: undefined }, /aud missing/],
+    ['an empty aud', H, { ...C, aud: '' }, /aud missing/],
+    ['an empty aud list', H, { ...C, aud: [] }, /aud missing/],
+    ['17 audiences', H, { ...C, aud: Array.from({ length: 17 }, (_, i) => `rp${i}`) }, /aud missing/],
+    ['an audience of 513', H, { ...C, aud: 'a'.repeat(513) }, /aud missing/],
+    ['an audience that is not a string', H, { ...C, aud: ['rp', 5] }, /aud missing/],
+    ['a quote without nonce', A, { ...AC, nonce: undefined }, /nonce must be 8-512/],
+    ['a quote with a nonce of 7', A, { ...AC, nonce: 'n'.repeat(7) }, /nonce must be 8-512/],
+    ['a quote with a nonce of 513', A, { ...AC, nonce: 'n'.repeat(513) }, /nonce must be 8-512/],
+    ['a quote with a numeric nonce', A, { ...AC, nonce: 12345678 }, /nonce must be 8-512/],
+    ['a quote with a bad aud', A, { ...AC, aud: 7 }, /bad aud/],
+  ];
+  it.each(refused)('refuses %s', (_name, h, c, why) => {
+    expect(denied(h, c)).toMatch(why);
+  });
+
+  it.each([
+    ['raw text', ascii('please sign this')],
+    ['a whole token', ascii(`${seg(H)}.${seg(C)}.${b64('s')}`)],
+    ['a padded header', ascii(`${Buffer.from(JSON.stringify(H)).toString('base64')}.${seg(C)}`)],
+    [
+      'a duplicate sub',
+      ascii(`${seg(H)}.${b64(JSON.stringify(C).replace('"sub":', '"sub":"spiffe://x","sub":'))}`),
+    ],
+  ])('refuses %s as not a JWS signing input', (_name, bytes) => {
+    let err: unknown;
+    try {
+      checkTokenPolicy(bytes, ctx);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(MpcidError);
+    expect((err as MpcidError).message).toBe('token refused: not a JWS signing input');
+  });
+});
+
+/**
+ * verifyToken's checks after the signature (status, sub binding, nonce, issuer). A real cluster
+ * cannot be made to register one key under two names, so SUB_MISMATCH and friends are exercised
+ * here against a fake oracle: a node:http server written for this test that serves discovery,
+ * a JWKS with a real Ed25519 key generated here, and a status document we control.
+ */
+describe('verifyToken against a fake oracle', () => {
+  const KID = randomBytes(32).toString('base64url');
+  const NAME = 'spiffe://example.org/ns/prod/sa/api';
+  const AUD = 'https://rp.example';
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  let server: Server;
+  let base: string;
+  let fake: { status: number; doc: Record<string, unknown>; keys: boolean; discovery: boolean };
+
+  beforeAll(async () => {
+    const jwk = { ...(await exportJWK(publicKey)), kid: KID, alg: 'EdDSA', use: 'sig' };
+    server = createServer((req, res) => {
+      const send = (status: number, body: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      };
+      if (req.url === '/.well-known/openid-configuration' && fake.discovery)
+        return send(200, { issuer: base });
+      if (req.url === `/v1/identities/${KID}/jwks.json`) return send(200, { keys: fake.keys ? [jwk] : [] });
+      if (req.url === `/v1/identities/${KID}/status`) return send(fake.status, fake.doc);
+      return send(404, { error: 'NOT_FOUND' });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+  beforeEach(() => {
+    fake = {
+      status: 200,
+      doc: { identityId: KID, name: NAME, status: 'active' },
+      keys: true,
+      discovery: true,
+    };
+  });
+
+  function token(
+    claims: Record<string, unknown> = {},
+    opts: { typ?: string; key?: KeyObject; kid?: string } = {},
+  ): Promise<string> {
+    return new SignJWT({ sub: NAME, aud: AUD, jti: randomBytes(16).toString('base64url'), ctr: 1, ...claims })
+      .setProtectedHeader({ alg: 'EdDSA', typ: opts.typ ?? 'JWT', kid: opts.kid ?? KID })
+      .setIssuer(base)
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(opts.key ?? privateKey);
+  }
+
+  it('accepts a token whose sub is the name registered for its key', async () => {
+    const r = await verifyToken(await token(), { oracle: base, audience: AUD });
+    expect(r).toMatchObject({ ok: true, kid: KID, claims: { sub: NAME } });
+  });
+
+  it('SUB_MISMATCH when the status names another identity for the key', async () => {
+    fake.doc = { ...fake.doc, name: 'spiffe://example.org/ns/prod/sa/other' };
+    expect(await verifyToken(await token(), { oracle: base, audience: AUD })).toEqual({
+      ok: false,
+      code: 'SUB_MISMATCH',
+      reason: "sub is not the name registered for the token's key",
+    });
+  });
+
+  it('SUB_MISMATCH when the token names another sub than the registered one', async () => {
+    const t = await token({ sub: 'spiffe://example.org/ns/prod/sa/other' });
+    expect(await verifyToken(t, { oracle: base, audience: AUD })).toMatchObject({
+      ok: false,
+      code: 'SUB_MISMATCH',
+    });
+  });
+
+  it('IDENTITY_REVOKED with the evidence digest, whether or not the key is still in the JWKS', async () => {
+    const digest = randomBytes(32).toString('base64url');
+    fake.doc = { ...fake.doc, status: 'revoked', evidenceDigest: digest };
+    for (const keys of [true, false]) {
+      fake.keys = keys;
+      expect(await verifyToken(await token(), { oracle: base, audience: AUD })).toEqual({
+        ok: false,
+        code: 'IDENTITY_REVOKED',
+        reason: `identity revoked (evidence ${digest})`,
+      });
+    }
+  });
+
+  it('UNKNOWN_KID when the oracle does not know the key; UNAVAILABLE when status or discovery fail', async () => {
+    fake.status = 404;
+    expect(await verifyToken(await token(), { oracle: base, audience: AUD })).toMatchObject({
+      code: 'UNKNOWN_KID',
+    });
+    fake.status = 500;
+    expect(await verifyToken(await token(), { oracle: base, audience: AUD })).toMatchObject({
+      code: 'UNAVAILABLE',
+    });
+    fake.status = 200;
+    fake.doc = { ...fake.doc, status: 'weird' };
+    expect(await verifyToken(await token(), { oracle: base, audience: AUD })).toMatchObject({
+      code: 'UNAVAILABLE',
+    });
+    fake.discovery = false;
+    expect(await verifyToken(await token(), { oracle: base, audience: AUD })).toMatchObject({
+      code: 'UNAVAILABLE',
+      reason: 'oracle discovery document unavailable',
+    });
+    // Nothing listens on port 1.
+    expect(
+      await verifyToken(await token(), { oracle: 'http://127.0.0.1:1', audience: AUD, timeoutMs: 2000 }),
+    ).toMatchObject({
+      ok: false,
+      code: 'UNAVAILABLE',
+    });
+  });
+
+  it('BAD_SIGNATURE for a token signed by another key under this kid', async () => {
+    const other = generateKeyPairSync('ed25519').privateKey;
+    expect(await verifyToken(await token({}, { key: other }), { oracle: base, audience: AUD })).toMatchObject(
+      {
+        ok: false,
+        code: 'BAD_SIGNATURE',
+      },
+    );
+  });
+
+  it('CLAIM_INVALID for an iss other than the discovery issuer', async () => {
+    const t = await new SignJWT({ aud: AUD, jti: 'j'.repeat(16) })
+      .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT', kid: KID })
+      .setIssuer('https://another-issuer.example')
+      .setSubject(NAME)
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(privateKey);
+    expect(await verifyToken(t, { oracle: base, audience: AUD })).toEqual({
+      ok: false,
+      code: 'CLAIM_INVALID',
+      reason: 'claim iss is invalid (check_failed)',
+    });
+  });
+
+  it('NONCE_MISMATCH for a quote with another nonce; accepted with its own', async () => {
+    const t = await token({ aud: undefined, nonce: 'nonce-12345' }, { typ: ATTEST_TYP });
+    expect(await verifyToken(t, { oracle: base, typ: ATTEST_TYP, nonce: 'nonce-12345' })).toMatchObject({
+      ok: true,
+    });
+    expect(await verifyToken(t, { oracle: base, typ: ATTEST_TYP, nonce: 'nonce-99999' })).toMatchObject({
+      ok: false,
+      code: 'NONCE_MISMATCH',
+    });
+  });
+
+  it('BAD_OPTIONS, MALFORMED and BAD_KID before any request', async () => {
+    const t = await token();
+    expect(await verifyToken(t, { oracle: base })).toMatchObject({ code: 'BAD_OPTIONS' });
+    expect(await verifyToken(t, { oracle: 'not a url', audience: AUD })).toMatchObject({
+      code: 'BAD_OPTIONS',
+    });
+    expect(await verifyToken('a.b', { oracle: base, audience: AUD })).toMatchObject({ code: 'MALFORMED' });
+    const noKid = await token({}, { kid: 'short' });
+    expect(await verifyToken(noKid, { oracle: base, audience: AUD })).toMatchObject({ code: 'BAD_KID' });
+  });
+});
