@@ -407,8 +407,15 @@ export class Cosigner {
         if (a.res.signatureShare.length > 0) shares.set(c.nodeId, new Uint8Array(a.res.signatureShare));
         else this.#cache.delete(c.nodeId); // it had no nonce for us (restarted): refetch
       }
-      // The step must be certified before anything else happens, signature or not.
-      await this.#certify(have, failed, patient);
+      // The step must be certified before anything else happens, signature or not. If the
+      // fail-fast pass cannot, a patient one waits for oracles that are (re)connecting.
+      try {
+        await this.#certify(have, failed, patient);
+      } catch (e) {
+        if (patient) throw e;
+        patient = true;
+        await this.#certify(have, failed, true);
+      }
       if (shares.size < t) {
         for (const x of agentNonces) {
           x.nonces.hiding.wipe();
