@@ -302,9 +302,43 @@ export class Cosigner {
         else this.#fail(this.#clients.find((c) => c.nodeId === id)!, a.err, failed);
       }
     }
-    if (have.size < t) throw this.#quorumError(failed);
+    if (have.size < t) {
+      if ([...failed.values()].filter((e) => e.code === 'STALE_STEP').length >= t)
+        await this.#exposeSecondHistory();
+      throw this.#quorumError(failed);
+    }
     this.#persist(certified(this.#rs, [...have.values()].slice(0, Math.max(t, have.size))));
     this.#lastStepAt = Date.now();
+  }
+
+  /**
+   * A quorum holds a later step than our pending one. An honest agent can never see this (it
+   * makes no step c+2 before c+1 is certified, and quorums intersect), so another copy of this
+   * agent is stepping: this one is a clone, or a rolled-back copy. Step again in the open, with
+   * the current time, so the oracles see both histories and revoke the identity with evidence,
+   * instead of this copy being refused as stale forever without an alert.
+   */
+  async #exposeSecondHistory(): Promise<never> {
+    const { pending: _superseded, ...certifiedState } = this.#rs;
+    this.#log.error(
+      { [LOG.identity]: this.#state.identityId, counter: certifiedState.counter + 1 },
+      'a quorum of oracles is ahead of this agent: another copy of this identity is stepping (clone or rollback)',
+    );
+    this.#persist(
+      prepareStep(
+        certifiedState,
+        this.#state.identityId,
+        this.#state.sessionKey,
+        'heartbeat',
+        HEARTBEAT_DIGEST,
+      ),
+    );
+    // FORK_DETECTED / IDENTITY_REVOKED from any oracle stops this agent for good (in #send).
+    await this.#send(this.#clients, this.#rs.pending!, true);
+    throw new MpcidError(
+      'STALE_STEP',
+      'this copy of the agent is behind the cluster: another copy of this identity is stepping',
+    );
   }
 
   /** Certifies a step left pending (by a crash, or a quorum that went away), resending its bytes. */
@@ -421,8 +455,16 @@ export class Cosigner {
         else if (a.res.signatureShare.length > 0) shares.set(c.nodeId, new Uint8Array(a.res.signatureShare));
         else this.#cache.delete(c.nodeId); // it had no nonce for us (restarted): refetch
       }
-      // The step must be certified before anything else happens, signature or not.
-      await this.#certify(have, failed, patient);
+      // The step must be certified before anything else happens, signature or not. If the
+      // fail-fast pass cannot, a patient one waits for oracles that are (re)connecting.
+      try {
+        await this.#certify(have, failed, patient);
+      } catch (e) {
+        if (patient || (e instanceof MpcidError && (REVOKED_CODES.has(e.code) || e.code === 'STALE_STEP')))
+          throw e;
+        patient = true;
+        await this.#certify(have, failed, true);
+      }
       if (refusal) {
         // Policy is the same on every oracle: another signing set would refuse too.
         throw new MpcidError('POLICY_VIOLATION', refusal.replace(/POLICY_VIOLATION: /, ''));

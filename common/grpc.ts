@@ -231,8 +231,9 @@ export function call<Req, Res>(
     (method as unknown as UnaryMethodFull<Req, Res>).call(
       client,
       req,
-      new grpc.Metadata(),
-      { deadline: Date.now() + deadlineMs, waitForReady },
+      // grpc-js reads waitForReady from the metadata options (CallOptions has no such field).
+      new grpc.Metadata({ waitForReady }),
+      { deadline: Date.now() + deadlineMs },
       (err, res) => {
         if (err) {
           reject(err);

@@ -11,7 +11,8 @@
  *   counter > c+1, no valid certificate               refuse     NEED_CERTIFICATE
  *   counter = c, other bytes than L                   fork       equivocation
  *   counter < c, time > L.time                        fork       signed after L yet behind it
- *   counter < c, time <= L.time                       refuse     STALE_STEP (replay / clock set back)
+ *   counter = c-1, not L's predecessor                fork       broken chain
+ *   counter < c otherwise                             refuse     STALE_STEP (replay / clock set back)
  */
 import { MpcidError } from '../common/errors.js';
 import { LOG } from '../common/log.js';
@@ -57,7 +58,9 @@ export function decide(st: RatchetView, step: Step, certified: () => boolean): D
   if (step.counter > c + 1) return certified() ? { kind: 'fast-forward' } : { kind: 'need-certificate' };
   if (!st.last) return { kind: 'stale' };
   if (step.counter === c) return { kind: 'fork' };
-  return step.time > st.last.time ? { kind: 'fork' } : { kind: 'stale' };
+  // Behind L: a fork whenever the pair is evidence (signed after L, or at c-1 but not L's
+  // predecessor); otherwise an old step seen again.
+  return conflict(st.last, step) ? { kind: 'fork' } : { kind: 'stale' };
 }
 
 export interface StepOutcome {

@@ -1,8 +1,9 @@
 /**
  * A hostile client for integration tests: it speaks the real agent <-> oracle protocol (signed
- * with a real session key taken from an enrolled agent's state) so that a test can change exactly
- * one thing in an otherwise valid request, plus fixtures of invalid group elements and a reader
- * for an oracle's LevelDB.
+ * with a real session key taken from an enrolled agent's state, and with its own record of that
+ * identity's ratchet, docs/protocol.md §5) so that a test can change exactly one thing in an
+ * otherwise valid request, plus fixtures of invalid group elements and a reader for an oracle's
+ * LevelDB.
  */
 import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
@@ -10,22 +11,27 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { Level } from 'level';
 import { expect } from 'vitest';
 import type { OracleClient } from '../../agent/oracles.js';
+import { type RatchetState, readRatchet } from '../../agent/ratchet.js';
 import type { AgentState } from '../../agent/state.js';
 import { type ErrorCode, MpcidError } from '../../common/errors.js';
 import { call, errorCodeOf, MAX_MESSAGE_BYTES, services } from '../../common/grpc.js';
 import { type JoinTokenClaims, parseJoinToken } from '../../common/jointoken.js';
 import {
   beginFields,
+  commitFromWire,
   commitmentFromWire,
   commitmentToWire,
+  commitToWire,
   DOMAINS,
   enrollmentContext,
+  HEARTBEAT_DIGEST,
   nonceRequestFields,
   round1ToWire,
-  signRequestFields,
+  signPayloadDigest,
+  stepToWire,
 } from '../../common/protocol.js';
 import { type AccessStructure, accessStructure, agentParticipants } from '../../crypto/access.js';
-import { concatBytes, toB64u } from '../../crypto/bytes.js';
+import { concatBytes, fromB64u, toB64u } from '../../crypto/bytes.js';
 import { generateEd25519 } from '../../crypto/ed25519.js';
 import {
   aggregate,
@@ -36,13 +42,22 @@ import {
   type SigningNonces,
   signShare,
 } from '../../crypto/frost.js';
+import {
+  type Commit,
+  headAfter,
+  type SignedStep,
+  type Step,
+  signStep,
+  verifyCertificate,
+} from '../../crypto/ratchet.js';
 import { generateBoxKey } from '../../crypto/seal.js';
 import { Secret } from '../../crypto/secret.js';
 import { signStatement } from '../../crypto/statement.js';
 import type { BeginEnrollmentRequest } from '../../proto/gen/mpcid/oracle/v1/BeginEnrollmentRequest.js';
 import type { GetNoncesRequest } from '../../proto/gen/mpcid/oracle/v1/GetNoncesRequest.js';
 import type { SignerClient } from '../../proto/gen/mpcid/oracle/v1/Signer.js';
-import type { SignRequest } from '../../proto/gen/mpcid/oracle/v1/SignRequest.js';
+import type { StepRequest } from '../../proto/gen/mpcid/oracle/v1/StepRequest.js';
+import type { StepResponse__Output } from '../../proto/gen/mpcid/oracle/v1/StepResponse.js';
 
 export const DEADLINE_MS = 10_000;
 export const { status: Status } = grpc;
@@ -278,7 +293,7 @@ export function begin(c: OracleClient, req: BeginEnrollmentRequest) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Signing
+// Signing: nonces and ratchet steps
 // ---------------------------------------------------------------------------------------------
 
 export interface NoncesOverrides {
@@ -327,69 +342,218 @@ export function agentCommitments(state: AgentState): {
   return { nonces: made.map((m) => m.nonces), commitments: made.map((m) => m.commitment) };
 }
 
-export interface SignOverrides {
-  identityId?: string;
-  requestId?: Uint8Array;
+export function byParticipant(list: readonly NonceCommitment[]): NonceCommitment[] {
+  return [...list].sort((a, b) => a.participant - b.participant);
+}
+
+/** The payload digest the oracle checks a sign step against: over the message and the sorted list. */
+export function signDigest(message: Uint8Array, list: readonly NonceCommitment[]): Uint8Array {
+  return signPayloadDigest(message, byParticipant(list));
+}
+
+/** A StepRequest's sign payload, with the commitments in the given order. */
+export function signPayloadWire(message: Uint8Array, list: readonly NonceCommitment[]) {
+  return { message: Buffer.from(message), commitments: list.map(commitmentToWire) };
+}
+
+/** Step fields with `kind` as any string (the wire carries one). */
+export type StepFields = Omit<Step, 'kind'> & { kind: string };
+
+export interface StepOverrides {
+  /** Fields of the step as sent (default: the next honest step on the tracked state). */
+  step?: Partial<StepFields>;
   signWith?: Secret;
-  /** Sign over this message instead of the one sent. */
-  signedMessage?: Uint8Array;
+  /** Sign over these fields instead of the ones sent. */
+  signed?: Partial<StepFields>;
+  /** Replaces the signature outright. */
   signature?: Uint8Array;
 }
 
-/** A Sign request over `list` (sent in the given order; signed over it sorted, as the oracle checks it). */
-export function signRequest(
-  state: AgentState,
-  message: Uint8Array,
-  list: readonly NonceCommitment[],
-  o: SignOverrides = {},
-): SignRequest {
-  const identityId = o.identityId ?? state.identityId;
-  const rid = o.requestId ?? requestId();
-  const sorted = [...list].sort((a, b) => a.participant - b.participant);
-  const signature =
-    o.signature ??
-    signStatement(
-      o.signWith ?? state.sessionKey,
-      DOMAINS.signRequest,
-      ...signRequestFields(identityId, o.signedMessage ?? message, sorted, rid),
-    );
-  return {
-    identityId,
-    message: Buffer.from(message),
-    commitments: list.map(commitmentToWire),
-    requestId: Buffer.from(rid),
-    sessionSignature: Buffer.from(signature),
-  };
+/** A step as signed and the exact request that carries it (with its sign payload, if any). */
+export interface Built {
+  signed: SignedStep;
+  request: StepRequest;
+  sign?: { message: Uint8Array; list: NonceCommitment[] };
 }
 
-export function sign(c: OracleClient, req: SignRequest) {
-  return call(c.signer, c.signer.Sign, req, DEADLINE_MS, true);
+export function step(c: OracleClient, req: StepRequest) {
+  return call(c.signer, c.signer.Step, req, DEADLINE_MS, true);
 }
 
 /**
- * A complete co-signing by the hostile client with oracles `quorum` (t of them): real nonces,
- * real session signature, the agent's own shares, aggregation (which verifies the result).
- * Returns the signature and the exact request each oracle served.
+ * The hostile client's own record of one identity's ratchet, what agent/ratchet.ts keeps in
+ * ratchet.json: the certified counter and head, the commits that certify them, the monotonic
+ * clock; plus every step the oracles accepted, so that a test can replay an old one. Built steps
+ * extend the tracked state unless overridden; only `accept` (or `commit`) moves it.
+ */
+export class HostileRatchet {
+  counter: number;
+  head: Uint8Array;
+  /** The time of the last step made (accepted or not): every new step's time is later. */
+  time: number;
+  certificate: Commit[];
+  /** Every accepted step, oldest first. */
+  readonly accepted: Built[] = [];
+  readonly #nodeKeys: Map<number, Uint8Array>;
+
+  constructor(
+    readonly state: AgentState,
+    rs: RatchetState,
+  ) {
+    if (rs.pending) throw new Error('the agent has a pending step; the hostile client cannot track it');
+    this.counter = rs.counter;
+    this.head = rs.head;
+    this.time = rs.time;
+    this.certificate = rs.certificate;
+    this.#nodeKeys = new Map(
+      state.cluster.oracles.map((o) => [o.id, fromB64u(o.publicKey, 'publicKey', 32)]),
+    );
+  }
+
+  /** The ratchet of the agent state in `dir` (as enrollment wrote it). */
+  static load(dir: string, state: AgentState): HostileRatchet {
+    return new HostileRatchet(state, readRatchet(dir, state));
+  }
+
+  /** A signed step; overrides change one thing, and the signature covers what is sent unless told otherwise. */
+  make(kind: string, payloadDigest: Uint8Array, o: StepOverrides = {}): SignedStep {
+    this.time = Math.max(Date.now(), this.time + 1);
+    const s: StepFields = {
+      identityId: this.state.identityId,
+      counter: this.counter + 1,
+      prevHead: this.head,
+      time: this.time,
+      kind,
+      payloadDigest,
+      requestId: requestId(),
+      ...o.step,
+    };
+    const signature =
+      o.signature ?? signStep(o.signWith ?? this.state.sessionKey, { ...s, ...o.signed } as Step).signature;
+    return { step: s as Step, signature };
+  }
+
+  /** The request for `signed`, carrying `certificate` (default: the tracked one) and a sign payload. */
+  request(
+    signed: SignedStep,
+    sign?: { message: Uint8Array; list: readonly NonceCommitment[] },
+    certificate: readonly Commit[] = this.certificate,
+  ): StepRequest {
+    return {
+      step: stepToWire(signed),
+      certificate: certificate.map(commitToWire),
+      sign: sign ? signPayloadWire(sign.message, sign.list) : null,
+    };
+  }
+
+  heartbeat(o: StepOverrides = {}): Built {
+    const signed = this.make('heartbeat', HEARTBEAT_DIGEST, o);
+    return { signed, request: this.request(signed) };
+  }
+
+  /** A sign step over `message` with `list` (sent in the given order; its digest over the sorted list). */
+  sign(message: Uint8Array, list: readonly NonceCommitment[], o: StepOverrides = {}): Built {
+    const signed = this.make('sign', signDigest(message, list), o);
+    const sign = { message, list: [...list] };
+    return { signed, request: this.request(signed, sign), sign };
+  }
+
+  /** Checks that `res` holds node `nodeId`'s valid commit to `signed` (as the real agent does) and returns it. */
+  checkCommit(nodeId: number, signed: SignedStep, res: StepResponse__Output): Commit {
+    expect(res.commit, `a commit from oracle ${nodeId}`).toBeTruthy();
+    const c = commitFromWire(res.commit!);
+    const head = headAfter(signed.step);
+    expect({ nodeId: c.nodeId, identityId: c.identityId, counter: c.counter }).toEqual({
+      nodeId,
+      identityId: signed.step.identityId,
+      counter: signed.step.counter,
+    });
+    expect(
+      Buffer.from(c.head).equals(Buffer.from(head)),
+      `oracle ${nodeId} commits to the head after the step`,
+    ).toBe(true);
+    verifyCertificate(new Map([[nodeId, this.#nodeKeys.get(nodeId)!]]), 1, c.identityId, c.counter, head, [
+      c,
+    ]);
+    return c;
+  }
+
+  /** Records `built` as accepted, certified by `commits`. */
+  accept(built: Built, commits: Commit[]): void {
+    const s = built.signed.step;
+    this.counter = s.counter;
+    this.head = headAfter(s);
+    this.time = Math.max(this.time, s.time);
+    this.certificate = commits;
+    this.accepted.push(built);
+  }
+
+  /**
+   * Sends `built` to every oracle in `targets` (default: all of them, so every oracle's ratchet
+   * stays where the tracked one is), checks each commit and records the step as accepted.
+   * Returns the answers in the order of `targets`.
+   */
+  async commit(targets: readonly OracleClient[], built: Built): Promise<StepResponse__Output[]> {
+    const answers = await Promise.all(targets.map((c) => step(c, built.request)));
+    this.accept(
+      built,
+      answers.map((a, i) => this.checkCommit(targets[i]!.nodeId, built.signed, a)),
+    );
+    return answers;
+  }
+}
+
+/**
+ * The final signature: the oracles' shares (by node id) plus the agent's own shares over `list`
+ * with `agentNonces`; aggregation verifies the result.
+ */
+export function complete(
+  state: AgentState,
+  message: Uint8Array,
+  list: readonly NonceCommitment[],
+  agentNonces: readonly SigningNonces[],
+  oracleShares: ReadonlyMap<number, Uint8Array>,
+): Uint8Array {
+  const sorted = byParticipant(list);
+  const shares = new Map(oracleShares);
+  state.shares.forEach((s, i) => {
+    shares.set(s.participant, signShare(state.group, s, agentNonces[i]!, sorted, message));
+  });
+  return aggregate(state.group, sorted, message, shares);
+}
+
+/** The non-empty signature shares of `answers` (sent to `targets`, in that order), by node id. */
+export function sharesOf(
+  targets: readonly OracleClient[],
+  answers: readonly StepResponse__Output[],
+): Map<number, Uint8Array> {
+  const out = new Map<number, Uint8Array>();
+  answers.forEach((a, i) => {
+    if (a.signatureShare.length > 0) out.set(targets[i]!.nodeId, new Uint8Array(a.signatureShare));
+  });
+  return out;
+}
+
+/**
+ * A complete co-signing by the hostile client with signing set `quorum` (t oracles): real nonces,
+ * a real sign step of `ratchet`'s identity, sent to every oracle in `all` (those outside the
+ * signing set commit without a share), the agent's own shares, aggregation (which verifies the
+ * result). Returns the signature, the step and each oracle's answer (in the order of `all`).
  */
 export async function cosign(
   quorum: readonly OracleClient[],
-  state: AgentState,
+  all: readonly OracleClient[],
+  ratchet: HostileRatchet,
   message: Uint8Array,
-): Promise<{ signature: Uint8Array; request: SignRequest }> {
+): Promise<{ signature: Uint8Array; built: Built; answers: StepResponse__Output[] }> {
+  const state = ratchet.state;
   const oracle = await Promise.all(quorum.map((c) => fetchNonce(c, state)));
   const agent = agentCommitments(state);
-  const list = [...oracle, ...agent.commitments].sort((a, b) => a.participant - b.participant);
-  const request = signRequest(state, message, list);
-  const answers = await Promise.all(quorum.map((c) => sign(c, request)));
-  const shares = new Map<number, Uint8Array>();
-  answers.forEach((a, i) => {
-    expect(a.nodeId).toBe(quorum[i]!.nodeId);
-    shares.set(a.nodeId, new Uint8Array(a.signatureShare));
-  });
-  state.shares.forEach((s, i) => {
-    shares.set(s.participant, signShare(state.group, s, agent.nonces[i]!, list, message));
-  });
-  return { signature: aggregate(state.group, list, message, shares), request };
+  const built = ratchet.sign(message, byParticipant([...oracle, ...agent.commitments]));
+  const answers = await ratchet.commit(all, built);
+  const shares = sharesOf(all, answers);
+  expect([...shares.keys()].sort()).toEqual(quorum.map((c) => c.nodeId).sort());
+  return { signature: complete(state, message, built.sign!.list, agent.nonces, shares), built, answers };
 }
 
 /** A Signer client without the 1 MiB send limit, to put oversized messages on the wire. */

@@ -1,0 +1,223 @@
+/**
+ * Helpers for the ratchet tests (docs/protocol.md §5, §7): honest step chains and forks for the
+ * unit tests; for the integration tests, polling oracles for an identity's status, asserting the
+ * IDENTITY_REVOKED error, reading an oracle's LevelDB while it is stopped, and verifying fork
+ * evidence offline with nothing but the session public key from the agent's state dir.
+ */
+import { randomBytes } from 'node:crypto';
+import { cpSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { Level } from 'level';
+import { expect } from 'vitest';
+import { readState } from '../../agent/state.js';
+import { CLIENT_OPTIONS, call, errorCodeOf, services } from '../../common/grpc.js';
+import { evidenceFromJSON, HEARTBEAT_DIGEST } from '../../common/protocol.js';
+import { toB64u } from '../../crypto/bytes.js';
+import { generateEd25519 } from '../../crypto/ed25519.js';
+import {
+  type ConflictReason,
+  genesisHead,
+  headAfter,
+  type SignedStep,
+  type Step,
+  type StepKind,
+  signStep,
+  verifyEvidence,
+} from '../../crypto/ratchet.js';
+import { Secret } from '../../crypto/secret.js';
+import type { RatchetRecord, RevocationRecord } from '../../oracle/store.js';
+import type { PeerClient } from '../../proto/gen/mpcid/oracle/v1/Peer.js';
+import type { OracleProc, TestCluster } from './cluster.js';
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** A uniformly random integer in [lo, hi]. */
+export function randInt(lo: number, hi: number): number {
+  return lo + Math.floor(Math.random() * (hi - lo + 1));
+}
+
+// ---- Pure: keys and step chains ----
+
+export interface KeyPair {
+  key: Secret;
+  publicKey: Uint8Array;
+}
+
+export function keyPair(label = 'session-key'): KeyPair {
+  const { seed, publicKey } = generateEd25519();
+  return { key: new Secret(seed, label), publicKey };
+}
+
+/** A random 43-character base64url string shaped like an identity id (RFC 7638 thumbprint). */
+export function fakeIdentityId(): string {
+  return toB64u(randomBytes(32));
+}
+
+export function genesisFor(identityId: string, session: KeyPair): Uint8Array {
+  return genesisHead(identityId, new Uint8Array(32).fill(7), session.publicKey);
+}
+
+/** One step; fields not given are those of an honest first step. */
+export function makeStep(identityId: string, over: Partial<Step> = {}): Step {
+  return {
+    identityId,
+    counter: 1,
+    prevHead: new Uint8Array(32),
+    time: 1_000,
+    kind: 'heartbeat' as StepKind,
+    payloadDigest: HEARTBEAT_DIGEST,
+    requestId: new Uint8Array(randomBytes(16)),
+    ...over,
+  };
+}
+
+/**
+ * An honest history: `len` steps, counters from+1.., each chained to the previous head, times
+ * strictly increasing from `time0`. Returns the signed steps and heads[i] = head after step i
+ * (heads[0] = `prevHead`, the head the chain starts from).
+ */
+export function honestChain(
+  identityId: string,
+  session: KeyPair,
+  len: number,
+  opts: { prevHead: Uint8Array; from?: number; time0?: number; kind?: StepKind },
+): { steps: SignedStep[]; heads: Uint8Array[] } {
+  const steps: SignedStep[] = [];
+  const heads = [opts.prevHead];
+  let time = opts.time0 ?? 1_000;
+  for (let i = 0; i < len; i++) {
+    const step = makeStep(identityId, {
+      counter: (opts.from ?? 0) + i + 1,
+      prevHead: heads[i]!,
+      time,
+      kind: opts.kind ?? 'heartbeat',
+    });
+    steps.push(signStep(session.key, step));
+    heads.push(headAfter(step));
+    time += randInt(1, 50);
+  }
+  return { steps, heads };
+}
+
+// ---- Integration: oracles, agents, evidence ----
+
+/** The identity's status ('active' | 'revoked') as one oracle's admin API reports it. */
+export async function statusOn(o: OracleProc, identityId: string): Promise<string> {
+  return (await call(o.admin, o.admin.GetIdentity, { identityId }, 2_000)).status;
+}
+
+/**
+ * Polls every running oracle until each reports `status` for the identity; returns the time it
+ * took (ms). Throws with the last statuses seen after `timeoutMs`.
+ */
+export async function waitStatus(
+  oracles: readonly OracleProc[],
+  identityId: string,
+  status: string,
+  timeoutMs: number,
+  pollMs = 20,
+): Promise<number> {
+  const t0 = Date.now();
+  let seen: string[] = [];
+  for (;;) {
+    seen = await Promise.all(
+      oracles.map((o) => statusOn(o, identityId).catch((e: unknown) => `error: ${(e as Error).message}`)),
+    );
+    if (seen.every((s) => s === status)) return Date.now() - t0;
+    if (Date.now() - t0 > timeoutMs)
+      throw new Error(`after ${timeoutMs} ms the oracles report [${seen.join(', ')}], expected ${status}`);
+    await sleep(pollMs);
+  }
+}
+
+/** Awaits a Workload API call and returns the error it failed with (fails the test if it succeeded). */
+export async function failure(p: Promise<unknown>): Promise<unknown> {
+  return p.then(
+    () => {
+      throw new Error('expected the call to fail, it succeeded');
+    },
+    (e: unknown) => e,
+  );
+}
+
+/** Asserts a gRPC error is the agent's IDENTITY_REVOKED (PERMISSION_DENIED). */
+export function expectRevokedError(err: unknown): void {
+  expect((err as { code?: number }).code, String((err as Error).message)).toBe(grpc.status.PERMISSION_DENIED);
+  expect(errorCodeOf(err)).toBe('IDENTITY_REVOKED');
+}
+
+/** A client for an oracle's Peer service (what other oracles call). */
+export function peerClient(address: string): PeerClient {
+  return new (services().oracle.mpcid.oracle.v1.Peer)(
+    address,
+    grpc.credentials.createInsecure(),
+    CLIENT_OPTIONS,
+  );
+}
+
+/** Reads keys from a STOPPED oracle's LevelDB (the running process holds its lock). */
+export async function readOracleDb<T>(o: OracleProc, keys: readonly string[]): Promise<(T | undefined)[]> {
+  if (o.running) throw new Error(`oracle ${o.id} is running; stop it before opening its LevelDB`);
+  const db = new Level<string, unknown>(o.config.dataDir, { valueEncoding: 'json', createIfMissing: false });
+  await db.open();
+  try {
+    return (await db.getMany([...keys])) as (T | undefined)[];
+  } finally {
+    await db.close();
+  }
+}
+
+export async function ratchetRecords(o: OracleProc, ids: readonly string[]) {
+  return readOracleDb<RatchetRecord>(
+    o,
+    ids.map((id) => `ratchet!${id}`),
+  );
+}
+
+export async function revocationRecords(o: OracleProc, ids: readonly string[]) {
+  return readOracleDb<RevocationRecord>(
+    o,
+    ids.map((id) => `revocation!${id}`),
+  );
+}
+
+/**
+ * Checks stored fork evidence offline: parses the evidence document and verifies it with the
+ * session public key read from the agent's state dir (nothing from the oracle is trusted).
+ */
+export function verifyEvidenceOffline(
+  evidenceJson: unknown,
+  stateDir: string,
+  identityId: string,
+): ConflictReason {
+  const state = readState(stateDir);
+  expect(state.identityId).toBe(identityId);
+  const evidence = evidenceFromJSON(evidenceJson);
+  expect(evidence.identityId).toBe(identityId);
+  return verifyEvidence(state.sessionPublicKey, evidence);
+}
+
+/** The raw ratchet.json of an agent state dir (undefined if unreadable at this instant). */
+export function agentRatchetFile(
+  stateDir: string,
+): { counter: number; pending?: { step: { counter: number } } } | undefined {
+  try {
+    return JSON.parse(readFileSync(join(stateDir, 'ratchet.json'), 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Copies a state dir the way a VM snapshot or disk image would (every file, as it is now). */
+export function copyStateDir(from: string, to: string): void {
+  rmSync(to, { recursive: true, force: true });
+  cpSync(from, to, { recursive: true });
+}
+
+/** Deletes a stopped cluster's temp dir (keys, data, logs). */
+export function removeClusterDir(cluster: TestCluster): void {
+  rmSync(cluster.dir, { recursive: true, force: true });
+}
+
+export type { TestCluster };
