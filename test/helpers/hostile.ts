@@ -348,7 +348,7 @@ export function byParticipant(list: readonly NonceCommitment[]): NonceCommitment
 
 /** The payload digest the oracle checks a sign step against: over the message and the sorted list. */
 export function signDigest(message: Uint8Array, list: readonly NonceCommitment[]): Uint8Array {
-  return signPayloadDigest(message, byParticipant(list));
+  return signPayloadDigest('sign', message, byParticipant(list));
 }
 
 /** A StepRequest's sign payload, with the commitments in the given order. */

@@ -898,7 +898,7 @@ describe('bad input to a live 2-of-3 cluster', () => {
       ['another message', (l: NonceCommitment[]) => signDigest(new Uint8Array(9), l)],
       [
         'the commitments in the order sent (not sorted)',
-        (l: NonceCommitment[]) => signPayloadDigest(new Uint8Array(8), l),
+        (l: NonceCommitment[]) => signPayloadDigest('sign', new Uint8Array(8), l),
       ],
       [
         'another commitment for oracle 2',

@@ -248,7 +248,7 @@ describe('RatchetService.accept', () => {
     const h = harness();
     const chain = honestChain(ID, session, 3, { prevHead: h.genesis });
     const share = new Uint8Array(randomBytes(32));
-    const sign = vi.fn(() => share);
+    const sign = vi.fn(() => ({ share }));
     const out = await h.svc.accept(h.identity, chain.steps[0]!, [], 'peer-a', sign);
     expect(out.commit).toMatchObject({ nodeId: NODE_ID, identityId: ID, counter: 1 });
     expect(Buffer.from(out.commit.head).equals(Buffer.from(headAfter(chain.steps[0]!.step)))).toBe(true);
@@ -264,7 +264,7 @@ describe('RatchetService.accept', () => {
     expect(Buffer.from(again.commit.signature).equals(Buffer.from(out.commit.signature))).toBe(true);
     expect(Buffer.from(again.signatureShare!).equals(Buffer.from(share))).toBe(true);
 
-    await h.svc.accept(h.identity, chain.steps[1]!, [], 'peer-a', () => undefined);
+    await h.svc.accept(h.identity, chain.steps[1]!, [], 'peer-a', () => ({}));
     expect(h.db.get(ID)!.counter).toBe(2);
     // The old step 1 seen again now is stale, not a fork.
     expect(await codeOf(h.svc.accept(h.identity, chain.steps[0]!, [], 'peer-x', sign))).toBe('STALE_STEP');
@@ -278,7 +278,7 @@ describe('RatchetService.accept', () => {
     const step5 = chain.steps[4]!;
     const cert = (ids: number[], counter = 4, head = chain.heads[4]!): Commit[] =>
       ids.map((id) => signCommit(nodes[id - 1]!.key, id, ID, counter, head));
-    const sign = vi.fn(() => undefined);
+    const sign = vi.fn(() => ({}));
     expect(await codeOf(h.svc.accept(h.identity, step5, [], 'p', sign))).toBe('NEED_CERTIFICATE');
     expect(await codeOf(h.svc.accept(h.identity, step5, cert([1]), 'p', sign))).toBe('NEED_CERTIFICATE');
     expect(await codeOf(h.svc.accept(h.identity, step5, cert([1, 1]), 'p', sign))).toBe('NEED_CERTIFICATE');
@@ -302,10 +302,10 @@ describe('RatchetService.accept', () => {
   it('a second history: FORK_DETECTED, revoked with (L, new) and both peers; nothing stored', async () => {
     const h = harness();
     const chain = honestChain(ID, session, 3, { prevHead: h.genesis, time0: 5_000 });
-    for (const st of chain.steps) await h.svc.accept(h.identity, st, [], 'original', () => undefined);
+    for (const st of chain.steps) await h.svc.accept(h.identity, st, [], 'original', () => ({}));
     const writes = h.writes.length;
     const clone = signStep(session.key, makeStep(ID, { counter: 2, prevHead: chain.heads[1]!, time: 9_000 }));
-    expect(await codeOf(h.svc.accept(h.identity, clone, [], 'copy', () => undefined))).toBe('FORK_DETECTED');
+    expect(await codeOf(h.svc.accept(h.identity, clone, [], 'copy', () => ({})))).toBe('FORK_DETECTED');
     expect(h.writes).toHaveLength(writes);
     expect(h.revoked).toHaveLength(1);
     const ev = h.revoked[0]!;
@@ -314,7 +314,7 @@ describe('RatchetService.accept', () => {
     expect(ev.evidence.steps[1]).toBe(clone);
     // From now on every step is refused as revoked, even the honest next one.
     const next = honestChain(ID, session, 1, { prevHead: chain.heads[3]!, from: 3, time0: 10_000 });
-    expect(await codeOf(h.svc.accept(h.identity, next.steps[0]!, [], 'original', () => undefined))).toBe(
+    expect(await codeOf(h.svc.accept(h.identity, next.steps[0]!, [], 'original', () => ({})))).toBe(
       'IDENTITY_REVOKED',
     );
   });
@@ -322,7 +322,7 @@ describe('RatchetService.accept', () => {
   it('steps of one identity are handled one at a time: concurrent copies of one step store it once', async () => {
     const h = harness();
     const chain = honestChain(ID, session, 1, { prevHead: h.genesis });
-    const sign = vi.fn(() => new Uint8Array(32));
+    const sign = vi.fn(() => ({ share: new Uint8Array(32) }));
     const outs = await Promise.all(
       Array.from({ length: 5 }, () => h.svc.accept(h.identity, chain.steps[0]!, [], 'p', sign)),
     );
