@@ -68,6 +68,23 @@ function int(v: Record<string, string | boolean | undefined>, k: string, dflt: n
   return n;
 }
 
+/** Runs `fn` with a client, maps a failed call to MpcidError (keeping the server's code), closes it. */
+async function using<C extends { close(): void }, T>(
+  client: C,
+  what: string,
+  fn: (c: C) => Promise<T>,
+): Promise<T> {
+  try {
+    return await fn(client);
+  } catch (e) {
+    throw e instanceof MpcidError || e instanceof UsageError ? e : fromServiceError(e, what);
+  } finally {
+    client.close();
+  }
+}
+
+const optional = (v: string | boolean | undefined): string => (typeof v === 'string' ? v : '');
+
 function waitForSignal(stop: () => Promise<void>): void {
   const handler = () => {
     void stop().then(() => process.exit(0));
@@ -153,26 +170,16 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'token create': {
       const { values } = opts(args, { admin: 'string', name: 'string', ttl: 'string' });
-      const admin = adminClient(str(values, 'admin'));
-      try {
-        const res = await call(
-          admin,
-          admin.CreateJoinToken,
-          { name: str(values, 'name'), ttlSeconds: int(values, 'ttl', 0) },
-          10_000,
-        );
+      await using(adminClient(str(values, 'admin')), 'token create', async (admin) => {
+        const req = { name: str(values, 'name'), ttlSeconds: int(values, 'ttl', 0) };
+        const res = await call(admin, admin.CreateJoinToken, req, 10_000);
         process.stdout.write(`${res.token}\n`);
-      } catch (e) {
-        throw fromServiceError(e, 'token create');
-      } finally {
-        admin.close();
-      }
+      });
       return;
     }
     case 'identities list': {
       const { values } = opts(args, { admin: 'string' });
-      const admin = adminClient(str(values, 'admin'));
-      try {
+      await using(adminClient(str(values, 'admin')), 'identities list', async (admin) => {
         let pageToken = '';
         do {
           const res = await call(admin, admin.ListIdentities, { pageSize: 100, pageToken }, 10_000);
@@ -183,11 +190,7 @@ async function main(argv: string[]): Promise<void> {
           }
           pageToken = res.nextPageToken;
         } while (pageToken);
-      } catch (e) {
-        throw fromServiceError(e, 'identities list');
-      } finally {
-        admin.close();
-      }
+      });
       return;
     }
     case 'agent enroll': {
@@ -224,24 +227,14 @@ async function main(argv: string[]): Promise<void> {
         ttl: 'string',
         claims: 'string',
       });
-      const wl = workloadClient(resolve(str(values, 'socket')));
-      try {
-        const res = await call(
-          wl,
-          wl.FetchJWT,
-          {
-            audience: str(values, 'audience').split(','),
-            ttlSeconds: int(values, 'ttl', 0),
-            extraClaimsJson: typeof values['claims'] === 'string' ? values['claims'] : '',
-          },
-          30_000,
-        );
-        process.stdout.write(`${res.token}\n`);
-      } catch (e) {
-        throw fromServiceError(e, 'token fetch');
-      } finally {
-        wl.close();
-      }
+      await using(workloadClient(resolve(str(values, 'socket'))), 'token fetch', async (wl) => {
+        const req = {
+          audience: str(values, 'audience').split(','),
+          ttlSeconds: int(values, 'ttl', 0),
+          extraClaimsJson: optional(values['claims']),
+        };
+        process.stdout.write(`${(await call(wl, wl.FetchJWT, req, 30_000)).token}\n`);
+      });
       return;
     }
     case 'attest': {
@@ -252,25 +245,15 @@ async function main(argv: string[]): Promise<void> {
         audience: 'string',
         ttl: 'string',
       });
-      const wl = workloadClient(resolve(str(values, 'socket')));
-      try {
-        const res = await call(
-          wl,
-          wl.Attest,
-          {
-            nonce: str(values, 'nonce'),
-            claimsJson: typeof values['claims'] === 'string' ? values['claims'] : '',
-            audience: typeof values['audience'] === 'string' ? values['audience'].split(',') : [],
-            ttlSeconds: int(values, 'ttl', 0),
-          },
-          30_000,
-        );
-        process.stdout.write(`${res.token}\n`);
-      } catch (e) {
-        throw fromServiceError(e, 'attest');
-      } finally {
-        wl.close();
-      }
+      await using(workloadClient(resolve(str(values, 'socket'))), 'attest', async (wl) => {
+        const req = {
+          nonce: str(values, 'nonce'),
+          claimsJson: optional(values['claims']),
+          audience: optional(values['audience']).split(',').filter(Boolean),
+          ttlSeconds: int(values, 'ttl', 0),
+        };
+        process.stdout.write(`${(await call(wl, wl.Attest, req, 30_000)).token}\n`);
+      });
       return;
     }
     case 'verify': {
@@ -301,17 +284,16 @@ async function main(argv: string[]): Promise<void> {
       const { values } = opts(args, { socket: 'string', in: 'string' });
       const input = str(values, 'in');
       const message = input === '-' ? readFileSync(0) : readFileSync(input);
-      const wl = workloadClient(resolve(str(values, 'socket')));
-      try {
+      await using(workloadClient(resolve(str(values, 'socket'))), 'sign', async (wl) => {
         const res = await call(wl, wl.Sign, { message }, 30_000);
-        process.stdout.write(
-          `${JSON.stringify({ alg: res.alg, kid: res.kid, publicKey: res.publicKey.toString('base64url'), signature: res.signature.toString('base64url') })}\n`,
-        );
-      } catch (e) {
-        throw fromServiceError(e, 'sign');
-      } finally {
-        wl.close();
-      }
+        const out = {
+          alg: res.alg,
+          kid: res.kid,
+          publicKey: res.publicKey.toString('base64url'),
+          signature: res.signature.toString('base64url'),
+        };
+        process.stdout.write(`${JSON.stringify(out)}\n`);
+      });
       return;
     }
     case 'alerts watch': {
