@@ -115,6 +115,8 @@ describe('clone and rollback detection (2-of-3 cluster, real processes)', { tags
         // Snapshot the running agent's state dir (a VM snapshot / disk image), perhaps mid-step.
         if (mode === 'copied mid-sign') {
           const inFlight = signVerified(original, pk);
+          // Never left unhandled if the copy below throws; awaited just after.
+          inFlight.catch(() => undefined);
           await sleep(randInt(0, 20));
           copyStateDir(stateDir, copyDir);
           await inFlight;
