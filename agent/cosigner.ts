@@ -437,7 +437,16 @@ export class Cosigner {
           { message, list },
         ),
       );
-      const answers = await this.#send(chosen, this.#rs.pending!, patient);
+      const sending = this.#send(chosen, this.#rs.pending!, patient);
+      // Our own w shares need only the message and the commitment list: compute them while the
+      // oracles compute theirs (other processes, other cores), after the requests are on the wire.
+      // They stay in this process unless the round succeeds; signShare wipes the nonces either way.
+      await new Promise((r) => setImmediate(r));
+      const own = this.#state.shares.map(
+        (s, i) =>
+          [s.participant, signShare(this.#state.group, s, agentNonces[i]!.nonces, list, message)] as const,
+      );
+      const answers = await sending;
       const shares = new Map<number, Uint8Array>();
       const have = new Map<number, Commit>();
       let refusal: string | undefined;
@@ -469,16 +478,8 @@ export class Cosigner {
         // Policy is the same on every oracle: another signing set would refuse too.
         throw new MpcidError('POLICY_VIOLATION', refusal.replace(/POLICY_VIOLATION: /, ''));
       }
-      if (shares.size < t) {
-        for (const x of agentNonces) {
-          x.nonces.hiding.wipe();
-          x.nonces.binding.wipe();
-        }
-        continue;
-      }
-      this.#state.shares.forEach((s, i) => {
-        shares.set(s.participant, signShare(this.#state.group, s, agentNonces[i]!.nonces, list, message));
-      });
+      if (shares.size < t) continue;
+      for (const [participant, share] of own) shares.set(participant, share);
       try {
         return { message, signature: aggregate(this.#state.group, list, message, shares) };
       } catch (e) {
