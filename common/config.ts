@@ -153,7 +153,9 @@ export function loadOracleConfig(file: string): OracleConfig {
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new MpcidError('CONFIG_INVALID', `cannot read config ${file}: ${(e as Error).message}`);
+    // JSON.parse's message can quote the file's text, e.g. part of an inline webhook secret.
+    const why = e instanceof SyntaxError ? 'not valid JSON' : (e as Error).message;
+    throw new MpcidError('CONFIG_INVALID', `cannot read config ${file}: ${why}`);
   }
   return parseOracleConfig(raw, dirname(resolve(file)));
 }
