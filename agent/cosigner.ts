@@ -19,14 +19,21 @@ import {
   commitmentToWire,
   commitToWire,
   DOMAINS,
+  evidenceFromJSON,
   HEARTBEAT_DIGEST,
   nonceRequestFields,
   signPayloadDigest,
   stepToWire,
 } from '../common/protocol.js';
-import { equalBytes, fromB64u } from '../crypto/bytes.js';
+import { equalBytes, fromB64u, toB64u } from '../crypto/bytes.js';
 import { aggregate, checkCommitmentList, commit, type NonceCommitment, signShare } from '../crypto/frost.js';
-import { type Commit, headAfter, verifyCertificate } from '../crypto/ratchet.js';
+import {
+  type Commit,
+  evidenceDigest,
+  headAfter,
+  verifyCertificate,
+  verifyEvidence,
+} from '../crypto/ratchet.js';
 import { signStatement } from '../crypto/statement.js';
 import type { StepResponse__Output } from '../proto/gen/mpcid/oracle/v1/StepResponse.js';
 import type { OracleClient } from './oracles.js';
@@ -140,15 +147,34 @@ export class Cosigner {
   }
 
   #checkRevoked(): void {
-    if (this.#revoked) throw new MpcidError('IDENTITY_REVOKED', this.#revoked.message);
+    if (this.#revoked)
+      throw new MpcidError('IDENTITY_REVOKED', `identity revoked by the cluster: ${this.#revoked.message}`);
   }
 
-  /** Told FORK or REVOKED: this copy of the agent was cloned or rolled back. Stop for good. */
-  #onRevoked(err: MpcidError, nodeId: number): never {
+  /**
+   * An oracle's error, unless it is a revocation backed by evidence: then this copy of the agent
+   * was cloned or rolled back, and it stops for good (throws). The evidence must be two steps
+   * signed by our own session key that conflict, so a lying oracle cannot stop an honest agent;
+   * a revocation claim without valid evidence counts as that oracle failing (BAD_EVIDENCE).
+   */
+  #refusal(err: MpcidError, nodeId: number): MpcidError {
+    if (!REVOKED_CODES.has(err.code)) return err;
+    let digest: string;
+    try {
+      const evidence = evidenceFromJSON(JSON.parse(err.metadata['evidence'] ?? ''));
+      if (evidence.identityId !== this.#state.identityId) throw new Error('identity');
+      verifyEvidence(this.#state.sessionPublicKey, evidence);
+      digest = toB64u(evidenceDigest(evidence));
+    } catch {
+      this.#log.warn(
+        { [LOG.peer]: nodeId, [LOG.errorCode]: err.code },
+        'an oracle claims a revocation without valid evidence',
+      );
+      return new MpcidError('BAD_EVIDENCE', `oracle ${nodeId} claims a revocation without valid evidence`);
+    }
     if (!this.#revoked) {
       this.#revoked = err;
       if (this.#timer) clearInterval(this.#timer);
-      const digest = /evidence ([A-Za-z0-9_-]{43})/.exec(err.message)?.[1];
       this.#log.error(
         {
           [LOG.identity]: this.#state.identityId,
@@ -161,7 +187,7 @@ export class Cosigner {
     }
     throw new MpcidError(
       'IDENTITY_REVOKED',
-      `identity revoked by the cluster (${err.code}${err.message.includes('evidence') ? `, ${err.message.slice(err.message.indexOf('evidence'))}` : ''}`,
+      `identity revoked by the cluster (${err.code}, evidence ${digest})`,
     );
   }
 
@@ -247,9 +273,10 @@ export class Cosigner {
     answers.forEach((a, i) => {
       const c = targets[i]!;
       if (a.status === 'rejected') {
-        const err = fromServiceError(a.reason, `oracle ${c.nodeId}`);
-        if (REVOKED_CODES.has(err.code)) this.#onRevoked(err, c.nodeId);
-        out.set(c.nodeId, { ok: false, err });
+        out.set(c.nodeId, {
+          ok: false,
+          err: this.#refusal(fromServiceError(a.reason, `oracle ${c.nodeId}`), c.nodeId),
+        });
         return;
       }
       const commit = a.value.commit ? commitFromWire(a.value.commit) : undefined;
@@ -412,8 +439,10 @@ export class Cosigner {
       const fetched = await Promise.allSettled(missing.map((c) => this.#fetchNonces(c, patient)));
       fetched.forEach((r, i) => {
         if (r.status === 'rejected') {
-          const err = fromServiceError(r.reason, `oracle ${missing[i]!.nodeId}`);
-          if (REVOKED_CODES.has(err.code)) this.#onRevoked(err, missing[i]!.nodeId);
+          const err = this.#refusal(
+            fromServiceError(r.reason, `oracle ${missing[i]!.nodeId}`),
+            missing[i]!.nodeId,
+          );
           this.#fail(missing[i]!, err, failed);
         }
       });

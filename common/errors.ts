@@ -77,9 +77,19 @@ export type StatusClass = (typeof ERROR_CODES)[ErrorCode];
 export class MpcidError extends Error {
   override readonly name = 'MpcidError';
   readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  /**
+   * Public, machine-readable detail that travels with the error (google.rpc.ErrorInfo
+   * metadata), e.g. the fork evidence behind IDENTITY_REVOKED. Never secrets.
+   */
+  readonly metadata: Readonly<Record<string, string>>;
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown; metadata?: Record<string, string> },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
+    this.metadata = options?.metadata ?? {};
   }
   /** The gRPC status class this error maps to. */
   get status(): StatusClass {

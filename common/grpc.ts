@@ -109,7 +109,9 @@ export function toServiceError(err: unknown, log: Logger, method: string): Parti
     e = new MpcidError('INTERNAL', 'internal error');
   }
   const code = STATUS_OF[e.status] ?? grpc.status.INTERNAL;
-  const info = ErrorInfoType.encode(ErrorInfoType.create({ reason: e.code, domain: ERROR_DOMAIN })).finish();
+  const info = ErrorInfoType.encode(
+    ErrorInfoType.create({ reason: e.code, domain: ERROR_DOMAIN, metadata: { ...e.metadata } }),
+  ).finish();
   const status = StatusType.encode(
     StatusType.create({ code, message: e.message, details: [{ typeUrl: ERROR_INFO_TYPE, value: info }] }),
   ).finish();
@@ -120,6 +122,11 @@ export function toServiceError(err: unknown, log: Logger, method: string): Parti
 
 /** Reads mpcid's stable error code from a gRPC error (undefined if the server sent none). */
 export function errorCodeOf(err: unknown): ErrorCode | undefined {
+  return errorInfoOf(err)?.code;
+}
+
+/** Reads mpcid's stable error code and its public metadata from a gRPC error. */
+export function errorInfoOf(err: unknown): { code: ErrorCode; metadata: Record<string, string> } | undefined {
   const md = (err as { metadata?: grpc.Metadata } | undefined)?.metadata;
   const raw = md instanceof grpc.Metadata ? md.get(DETAILS_KEY)[0] : undefined;
   if (!(raw instanceof Buffer)) return undefined;
@@ -132,8 +139,11 @@ export function errorCodeOf(err: unknown): ErrorCode | undefined {
       const info = ErrorInfoType.toObject(ErrorInfoType.decode(d.value)) as {
         reason?: string;
         domain?: string;
+        metadata?: Record<string, string>;
       };
-      if (info.domain === ERROR_DOMAIN && isErrorCode(info.reason)) return info.reason;
+      if (info.domain === ERROR_DOMAIN && isErrorCode(info.reason)) {
+        return { code: info.reason, metadata: info.metadata ?? {} };
+      }
     }
   } catch {
     return undefined;
@@ -143,11 +153,11 @@ export function errorCodeOf(err: unknown): ErrorCode | undefined {
 
 /** Converts a failed client call into an MpcidError, keeping the server's stable code when it sent one. */
 export function fromServiceError(err: unknown, what: string): MpcidError {
-  const code = errorCodeOf(err);
+  const info = errorInfoOf(err);
   const se = err as Partial<grpc.ServiceError>;
-  if (code) {
+  if (info) {
     const msg = (se.details ?? '').replace(/^[A-Z_]+: /, '');
-    return new MpcidError(code, `${what}: ${msg}`, { cause: err });
+    return new MpcidError(info.code, `${what}: ${msg}`, { cause: err, metadata: info.metadata });
   }
   if (se.code === grpc.status.UNAVAILABLE || se.code === grpc.status.DEADLINE_EXCEEDED) {
     return new MpcidError('PEER_UNAVAILABLE', `${what}: ${se.details ?? 'unavailable'}`, { cause: err });

@@ -190,6 +190,7 @@ export class RatchetService {
           throw new MpcidError(
             'FORK_DETECTED',
             `two histories of this identity: revoked (evidence ${revocation.digest})`,
+            { metadata: { evidence: JSON.stringify(revocation.evidence) } },
           );
         }
         case 'next':

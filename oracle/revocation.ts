@@ -78,7 +78,12 @@ export class RevocationService {
   /** Throws IDENTITY_REVOKED if the identity is revoked. */
   check(identityId: string): void {
     const r = this.#revoked.get(identityId);
-    if (r) throw new MpcidError('IDENTITY_REVOKED', `identity revoked (evidence ${r.digest})`);
+    if (r) {
+      // The evidence travels with the refusal, so an agent believes it only if it verifies.
+      throw new MpcidError('IDENTITY_REVOKED', `identity revoked (evidence ${r.digest})`, {
+        metadata: { evidence: JSON.stringify(r.evidence) },
+      });
+    }
   }
 
   /** Serialises every revocation write on this node (they are rare; order keeps seq simple). */

@@ -1,0 +1,100 @@
+/**
+ * A compromised oracle cannot stop an honest agent by claiming the identity was revoked: the
+ * agent believes a revocation only with fork evidence signed by its own session key
+ * (docs/protocol.md §5). Here oracle 3 is replaced by a gRPC server on its address that answers
+ * every request with IDENTITY_REVOKED / FORK_DETECTED and no, or forged, evidence; the agent
+ * keeps signing with oracles 1 and 2, and the cluster never revokes the identity.
+ *
+ * Slow suite (tag `slow`): about 15 seconds.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MpcidError } from '../../common/errors.js';
+import { bind, SERVER_OPTIONS, services, shutdown, toServiceError } from '../../common/grpc.js';
+import { createLogger } from '../../common/log.js';
+import { evidenceToJSON, HEARTBEAT_DIGEST } from '../../common/protocol.js';
+import { generateEd25519 } from '../../crypto/ed25519.js';
+import { signStep } from '../../crypto/ratchet.js';
+import { Secret } from '../../crypto/secret.js';
+import { nodeVerify } from '../crypto/helpers.js';
+import { type AgentProc, startCluster, type TestCluster } from '../helpers/cluster.js';
+
+describe('a lying oracle', { tags: ['slow'] }, () => {
+  let cluster: TestCluster;
+  let agent: AgentProc;
+  let kid: string;
+  let liar: grpc.Server | undefined;
+  let lies = 0;
+
+  beforeAll(async () => {
+    cluster = await startCluster(3, 2);
+    const enrolled = await cluster.enroll('spiffe://test.mpcid/lying-oracle');
+    kid = enrolled.kid;
+    agent = await cluster.startAgent(enrolled.stateDir, undefined, { heartbeatMs: 0 });
+    await agent.sign(randomBytes(16));
+  });
+  afterAll(async () => {
+    if (liar) await shutdown(liar);
+    await cluster?.stop();
+  });
+
+  /** Evidence of the right shape for this identity, but signed by a key that is not its session key. */
+  function forgedEvidence(): string {
+    const { seed } = generateEd25519();
+    const key = new Secret(seed, 'forger');
+    const step = (counter: number, time: number) =>
+      signStep(key, {
+        identityId: kid,
+        counter,
+        prevHead: new Uint8Array(32),
+        time,
+        kind: 'heartbeat',
+        payloadDigest: HEARTBEAT_DIGEST,
+        requestId: new Uint8Array(randomBytes(16)),
+      });
+    return JSON.stringify(
+      evidenceToJSON({ identityId: kid, steps: [step(5, 100), step(5, 200)] }, 'equivocation'),
+    );
+  }
+
+  it('replacing oracle 3 with a liar: the agent keeps signing and is never stopped', async () => {
+    const o3 = cluster.oracles[2]!;
+    await o3.kill();
+    const log = createLogger('liar', 'silent');
+    liar = new grpc.Server(SERVER_OPTIONS);
+    const lie = (method: string) => (_call: unknown, cb: grpc.sendUnaryData<never>) => {
+      lies++;
+      const code = lies % 2 === 0 ? 'FORK_DETECTED' : 'IDENTITY_REVOKED';
+      const metadata: Record<string, string> = lies % 3 === 0 ? {} : { evidence: forgedEvidence() };
+      cb(
+        toServiceError(new MpcidError(code, 'identity revoked (evidence forged)', { metadata }), log, method),
+      );
+      return;
+    };
+    liar.addService(services().oracle.mpcid.oracle.v1.Signer.service, {
+      GetNonces: lie('GetNonces'),
+      Step: lie('Step'),
+    });
+    await bind(liar, o3.address);
+
+    for (let i = 0; i < 12; i++) {
+      const msg = randomBytes(40);
+      const res = await agent.sign(msg);
+      expect(nodeVerify(res.signature, msg, res.publicKey)).toBe(true);
+    }
+    // The agent did ask the liar (so the lies were heard), and said so in its log.
+    expect(lies).toBeGreaterThan(0);
+    const lines = readFileSync(agent.logFile, 'utf8');
+    expect(lines).toContain('an oracle claims a revocation without valid evidence');
+    expect(lines).not.toContain('IDENTITY REVOKED');
+    // The honest oracles never revoked the identity.
+    for (const o of cluster.oracles.slice(0, 2)) {
+      const r = await new Promise<{ status: string }>((res, rej) =>
+        o.admin.GetIdentity({ identityId: kid }, (e, v) => (e ? rej(e) : res(v as { status: string }))),
+      );
+      expect(r.status).toBe('active');
+    }
+  });
+});
