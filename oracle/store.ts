@@ -154,14 +154,17 @@ export class OracleStore {
     return (await this.#db.get(`identity!${identityId}`)) as IdentityRecord | undefined;
   }
 
-  /** Identities in id order, starting after `after`. */
-  async listIdentities(after: string, limit: number): Promise<IdentityRecord[]> {
-    const out: IdentityRecord[] = [];
-    const opts = after
-      ? { gt: `identity!${after}`, lt: 'identity!\xff', limit }
-      : { gte: 'identity!', lt: 'identity!\xff', limit };
-    for await (const v of this.#db.values(opts)) out.push(v as IdentityRecord);
+  /** Values under `prefix!` in key order, starting after key `prefix!after` (from the start if empty). */
+  async #page<T>(prefix: string, after: string, limit: number): Promise<T[]> {
+    const out: T[] = [];
+    const lower = after ? { gt: `${prefix}!${after}` } : { gte: `${prefix}!` };
+    for await (const v of this.#db.values({ ...lower, lt: `${prefix}!\xff`, limit })) out.push(v as T);
     return out;
+  }
+
+  /** Identities in id order, starting after `after`. */
+  listIdentities(after: string, limit: number): Promise<IdentityRecord[]> {
+    return this.#page('identity', after, limit);
   }
 
   async getToken(tokenId: string): Promise<TokenRecord | undefined> {
@@ -193,13 +196,9 @@ export class OracleStore {
     return (await this.#db.get(`revocation!${identityId}`)) as RevocationRecord | undefined;
   }
 
-  async listRevocations(after: string, limit: number): Promise<RevocationRecord[]> {
-    const out: RevocationRecord[] = [];
-    const opts = after
-      ? { gt: `revocation!${after}`, lt: 'revocation!\xff', limit }
-      : { gte: 'revocation!', lt: 'revocation!\xff', limit };
-    for await (const v of this.#db.values(opts)) out.push(v as RevocationRecord);
-    return out;
+  /** Revocations in identity-id order, starting after `after`. */
+  listRevocations(after: string, limit: number): Promise<RevocationRecord[]> {
+    return this.#page('revocation', after, limit);
   }
 
   /** The highest event sequence number in the log (0 if empty). */
