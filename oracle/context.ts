@@ -10,6 +10,7 @@ import { fromB64u } from '../crypto/bytes.js';
 import { decodePoint } from '../crypto/ed25519.js';
 import { checkGroupPublic, type GroupPublic, type KeyShare } from '../crypto/frost.js';
 import { Secret } from '../crypto/secret.js';
+import { OracleMetrics } from './metrics.js';
 import type { IdentityRecord, OracleStore } from './store.js';
 
 export interface LoadedIdentity {
@@ -29,6 +30,8 @@ export class OracleContext {
   readonly nodePublicKey: Uint8Array;
   readonly store: OracleStore;
   readonly log: Logger;
+  /** This node's Prometheus metrics (its own registry). */
+  readonly metrics = new OracleMetrics();
   readonly #identities = new Map<string, LoadedIdentity>();
   /** Set once the revocation service is up: answers whether an identity is revoked. */
   revoked: (identityId: string) => void = () => undefined;

@@ -2,6 +2,8 @@
  * Relying-party HTTP on every oracle (docs/protocol.md §8): OIDC discovery, JWKS (per identity
  * and for the whole cluster, paged), and identity status. Everything here is public key material
  * and revocation status; no request changes state. Revoked keys leave every JWKS at once.
+ * Operations: /healthz (process up), /readyz (store open and a quorum reachable), /metrics
+ * (Prometheus text format, this oracle's registry only).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { clusterIssuer } from '../common/config.js';
@@ -9,6 +11,7 @@ import { LOG } from '../common/log.js';
 import { fromB64u } from '../crypto/bytes.js';
 import { ed25519Jwk } from '../crypto/jwk.js';
 import { IDENTITY_ID, type OracleContext } from './context.js';
+import type { ReadinessProbe } from './health.js';
 import type { RevocationService } from './revocation.js';
 import type { IdentityRecord } from './store.js';
 
@@ -40,7 +43,7 @@ function send(res: ServerResponse, status: number, body: unknown, cache = 'no-ca
   res.end(data);
 }
 
-export function httpHandler(ctx: OracleContext, revocations: RevocationService) {
+export function httpHandler(ctx: OracleContext, revocations: RevocationService, readiness?: ReadinessProbe) {
   const issuer = clusterIssuer(ctx.config.cluster);
   const active = (r: IdentityRecord) => !revocations.get(r.identityId);
 
@@ -118,6 +121,23 @@ export function httpHandler(ctx: OracleContext, revocations: RevocationService) 
       send(res, 200, { status: 'ok' });
       return;
     }
+    if (path === '/readyz' && readiness) {
+      const r = await readiness.check();
+      send(res, r.ready ? 200 : 503, { status: r.ready ? 'ready' : 'not ready', ...r });
+      return;
+    }
+    if (path === '/metrics') {
+      const reg = ctx.metrics.registry;
+      const data = await reg.metrics();
+      res.writeHead(200, {
+        'content-type': reg.contentType,
+        'content-length': Buffer.byteLength(data),
+        'cache-control': 'no-cache',
+        'x-content-type-options': 'nosniff',
+      });
+      res.end(data);
+      return;
+    }
     send(res, 404, { error: 'NOT_FOUND', message: 'no such resource' });
   }
 
@@ -134,11 +154,12 @@ export function startHttp(
   ctx: OracleContext,
   revocations: RevocationService,
   listen: string,
+  readiness?: ReadinessProbe,
 ): Promise<RunningHttp> {
   const i = listen.lastIndexOf(':');
   const host = listen.slice(0, i).replace(/^\[|\]$/g, '');
   const port = Number(listen.slice(i + 1));
-  const server: Server = createServer(httpHandler(ctx, revocations));
+  const server: Server = createServer(httpHandler(ctx, revocations, readiness));
   server.headersTimeout = 10_000;
   server.requestTimeout = 10_000;
   return new Promise((resolve, reject) => {

@@ -13,6 +13,7 @@ import { AdminService } from './admin.js';
 import { AlertHub } from './alerts.js';
 import { OracleContext } from './context.js';
 import { EnrollmentService } from './enrollment.js';
+import { ReadinessProbe, ServerHealth } from './health.js';
 import { type RunningHttp, startHttp } from './http.js';
 import { RatchetService } from './ratchet.js';
 import { RevocationService } from './revocation.js';
@@ -57,12 +58,22 @@ export async function startOracle(
   const dispatcher = new WebhookDispatcher(webhooks, store, alerts, ctx.log);
   const svc = services();
 
+  const readiness = new ReadinessProbe(ctx);
+  ctx.metrics.sources = {
+    outbox: () => store.outboxWebhooks(),
+    identities: () => store.countIdentities(),
+    peers: () => readiness.peers(),
+  };
+
   const server = new grpc.Server(SERVER_OPTIONS);
-  server.addService(svc.oracle.mpcid.oracle.v1.Enrollment.service, enrollment.handlers());
-  server.addService(svc.oracle.mpcid.oracle.v1.Signer.service, signer.handlers());
-  server.addService(svc.oracle.mpcid.oracle.v1.Peer.service, revocations.handlers());
+  const v1 = svc.oracle.mpcid.oracle.v1;
+  server.addService(v1.Enrollment.service, enrollment.handlers());
+  server.addService(v1.Signer.service, signer.handlers());
+  server.addService(v1.Peer.service, revocations.handlers());
+  const health = new ServerHealth(server, [v1.Enrollment.service, v1.Signer.service, v1.Peer.service]);
   const adminServer = new grpc.Server(SERVER_OPTIONS);
   adminServer.addService(svc.admin.mpcid.admin.v1.Admin.service, admin.handlers());
+  const adminHealth = new ServerHealth(adminServer, [svc.admin.mpcid.admin.v1.Admin.service]);
 
   let port: number;
   let adminPort: number;
@@ -70,13 +81,14 @@ export async function startOracle(
   try {
     port = await bind(server, config.listen);
     adminPort = await bind(adminServer, config.adminListen);
-    if (config.http) http = await startHttp(ctx, revocations, config.http.listen);
+    if (config.http) http = await startHttp(ctx, revocations, config.http.listen, readiness);
     await dispatcher.start();
   } catch (e) {
     server.forceShutdown();
     adminServer.forceShutdown();
     await http?.close();
     await dispatcher.stop();
+    readiness.close();
     await store.close();
     throw e;
   }
@@ -94,6 +106,8 @@ export async function startOracle(
   );
   // Catch up on revocations made while this node was down, then keep pulling periodically.
   revocations.start();
+  health.set('SERVING');
+  adminHealth.set('SERVING');
 
   let stopping: Promise<void> | undefined;
   return {
@@ -103,11 +117,14 @@ export async function startOracle(
     log: ctx.log,
     stop() {
       stopping ??= (async () => {
+        health.set('NOT_SERVING');
+        adminHealth.set('NOT_SERVING');
         admin.close();
         await Promise.all([shutdown(server), shutdown(adminServer), http?.close()]);
         enrollment.close();
         signer.close();
         revocations.close();
+        readiness.close();
         await dispatcher.stop();
         await store.close();
         ctx.log.info('oracle stopped');

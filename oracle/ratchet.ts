@@ -30,6 +30,7 @@ import {
   verifyCertificate,
 } from '../crypto/ratchet.js';
 import type { LoadedIdentity, OracleContext } from './context.js';
+import { outcomeLabel } from './metrics.js';
 import type { RevocationService } from './revocation.js';
 import type { RatchetRecord } from './store.js';
 
@@ -150,6 +151,7 @@ export class RatchetService {
           return false;
         }
       });
+      this.#ctx.metrics.steps.inc({ kind: step.kind, outcome: outcomeLabel(d) });
       switch (d.kind) {
         case 'replay': {
           const r = rec.last!.reply;

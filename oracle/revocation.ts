@@ -113,6 +113,7 @@ export class RevocationService {
       await this.#ctx.store.commitRevocation(rec, event, seq, this.#alerts.durableEntries({ seq, event }));
       this.#seq = seq;
       this.#revoked.set(rec.identityId, rec);
+      this.#ctx.metrics.revocations.inc({ source: rec.detectedBy === this.#ctx.nodeId ? 'local' : 'peer' });
       this.#alerts.published({ seq, event });
       return true;
     });

@@ -32,7 +32,7 @@ import {
   type SigningNonces,
   signShare,
 } from '../crypto/frost.js';
-import { verifyStep } from '../crypto/ratchet.js';
+import { STEP_KINDS, verifyStep } from '../crypto/ratchet.js';
 import { verifyStatement } from '../crypto/statement.js';
 import type { GetNoncesRequest__Output } from '../proto/gen/mpcid/oracle/v1/GetNoncesRequest.js';
 import type { GetNoncesResponse } from '../proto/gen/mpcid/oracle/v1/GetNoncesResponse.js';
@@ -43,6 +43,7 @@ import type { LoadedIdentity, OracleContext } from './context.js';
 import type { RatchetService, SignResult } from './ratchet.js';
 
 export const REQUEST_ID_LEN = 16;
+const KNOWN_KINDS: ReadonlySet<string> = new Set(STEP_KINDS);
 /** Identities with a nonce pool at once; the least recently used pool is dropped beyond this. */
 const MAX_POOLS = 100_000;
 
@@ -127,7 +128,16 @@ export class SignerService {
     const log = this.#ctx.log;
     return {
       GetNonces: unary(log, 'GetNonces', (req) => this.getNonces(req)),
-      Step: unary(log, 'Step', (req, call) => this.step(req, call.getPeer())),
+      Step: unary(log, 'Step', async (req, call) => {
+        const done = this.#ctx.metrics.startStep();
+        try {
+          return await this.step(req, call.getPeer());
+        } finally {
+          // Label only known kinds: the wire value is attacker-chosen (label cardinality).
+          const kind = req.step?.kind ?? '';
+          done(KNOWN_KINDS.has(kind) ? kind : 'invalid');
+        }
+      }),
     };
   }
 
@@ -183,11 +193,16 @@ export class SignerService {
       sign = () => {
         // Policy first: a refused payload never consumes a nonce.
         const refusal = this.#policyRefusal(id, kind, message, signed.step.counter);
-        if (refusal) return { refusal };
+        if (refusal) {
+          ctx.metrics.policyRefusals.inc({ kind });
+          return { refusal };
+        }
         if (!mine) return {};
         const nonces = this.#nonces.take(id.record.identityId, mine);
         if (!nonces) return {};
-        return { share: signShare(id.group, id.share, nonces, list, message) };
+        const share = signShare(id.group, id.share, nonces, list, message);
+        ctx.metrics.signatureShares.inc({ kind });
+        return { share };
       };
     } else if (!equalBytes(signed.step.payloadDigest, HEARTBEAT_DIGEST)) {
       throw new MpcidError('MALFORMED_INPUT', 'step.payload_digest must be the heartbeat digest');

@@ -256,6 +256,18 @@ export class OracleStore {
     await this.#db.del(outboxKey(webhook, seq), SYNC);
   }
 
+  /** Whether the database is open (false once closing). */
+  get isOpen(): boolean {
+    return this.#db.status === 'open';
+  }
+
+  /** Number of enrolled identities (a key-only scan). */
+  async countIdentities(): Promise<number> {
+    let n = 0;
+    for await (const _ of this.#db.keys({ gte: 'identity!', lt: 'identity!\xff' })) n++;
+    return n;
+  }
+
   async close(): Promise<void> {
     await this.#db.close();
   }

@@ -19,6 +19,7 @@ import {
   signStep,
 } from '../../crypto/ratchet.js';
 import type { LoadedIdentity, OracleContext } from '../../oracle/context.js';
+import { OracleMetrics } from '../../oracle/metrics.js';
 import { decide, RatchetService, type RatchetView } from '../../oracle/ratchet.js';
 import type { RevocationService } from '../../oracle/revocation.js';
 import type { RatchetRecord } from '../../oracle/store.js';
@@ -207,6 +208,7 @@ function harness() {
     nodeId: NODE_ID,
     store,
     log,
+    metrics: new OracleMetrics(),
   } as unknown as OracleContext;
   const revoked: { evidence: Evidence; peers: string[] }[] = [];
   const revocations = {

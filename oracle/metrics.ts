@@ -1,0 +1,105 @@
+/**
+ * Prometheus metrics of one oracle (served at /metrics). Each oracle has its own Registry, never
+ * prom-client's global one, so several oracles in one process (tests) do not share counters.
+ * Counters are incremented from the existing code paths; gauges that mirror stored state (outbox
+ * depth, identities enrolled) and peer reachability are read when scraped.
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Decision } from './ratchet.js';
+
+/** Outcome label of a ratchet step: the accept rule's decision, in snake case. */
+export type StepOutcomeLabel = 'next' | 'fast_forward' | 'replay' | 'stale' | 'need_certificate' | 'fork';
+
+export function outcomeLabel(d: Decision): StepOutcomeLabel {
+  return d.kind.replace('-', '_') as StepOutcomeLabel;
+}
+
+/** Sources of the values that are read at scrape time; set by the node once its services exist. */
+export interface MetricSources {
+  /** Undelivered alert events per webhook index. */
+  outbox(): Promise<Map<number, number>>;
+  identities(): Promise<number>;
+  /** Reachability of every peer (node id → reachable) from the readiness probe. */
+  peers(): Promise<Map<number, boolean>>;
+}
+
+export class OracleMetrics {
+  readonly registry = new Registry();
+  sources: MetricSources | undefined;
+
+  readonly steps = new Counter({
+    name: 'mpcid_ratchet_steps_total',
+    help: 'Ratchet steps handled by the accept rule, by step kind and outcome',
+    labelNames: ['kind', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly signatureShares = new Counter({
+    name: 'mpcid_signature_shares_total',
+    help: 'FROST signature shares produced by this oracle, by step kind',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly policyRefusals = new Counter({
+    name: 'mpcid_policy_refusals_total',
+    help: 'Accepted steps whose payload this oracle refused to co-sign by policy, by step kind',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly stepDuration = new Histogram({
+    name: 'mpcid_step_duration_seconds',
+    help: 'Time to handle one Step request (authentication, accept rule, sync write, signing)',
+    labelNames: ['kind'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  readonly revocations = new Counter({
+    name: 'mpcid_revocations_total',
+    help: 'Revocations recorded by this oracle since it started, by source (local detection or peer)',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    const self = this;
+    new Gauge({
+      name: 'mpcid_alert_outbox_depth',
+      help: 'Alert events waiting in the outbox for delivery, by webhook index',
+      labelNames: ['webhook'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const counts = await self.sources?.outbox().catch(() => undefined);
+        for (const [w, n] of counts ?? []) this.set({ webhook: String(w) }, n);
+      },
+    });
+    new Gauge({
+      name: 'mpcid_identities_enrolled',
+      help: 'Identities enrolled on this oracle (revoked ones included)',
+      registers: [this.registry],
+      async collect() {
+        const n = await self.sources?.identities().catch(() => undefined);
+        if (n !== undefined) this.set(n);
+      },
+    });
+    new Gauge({
+      name: 'mpcid_peer_up',
+      help: 'Whether a peer oracle answered the last readiness probe (1) or not (0), by peer node id',
+      labelNames: ['peer'] as const,
+      registers: [this.registry],
+      async collect() {
+        const peers = await self.sources?.peers().catch(() => undefined);
+        for (const [id, up] of peers ?? []) this.set({ peer: String(id) }, up ? 1 : 0);
+      },
+    });
+  }
+
+  /** Starts a Step timer; call the result with the step kind once the request is handled. */
+  startStep(): (kind: string) => void {
+    const end = this.stepDuration.startTimer();
+    return (kind) => end({ kind });
+  }
+}
