@@ -482,8 +482,7 @@ export class Cosigner {
       for (const c of chosen) {
         const a = answers.get(c.nodeId)!;
         if (!a.ok) {
-          if (a.err.code === 'UNKNOWN_NONCE') this.#cache.delete(c.nodeId);
-          else this.#fail(c, a.err, failed);
+          this.#fail(c, a.err, failed);
           continue;
         }
         have.set(c.nodeId, a.commit);

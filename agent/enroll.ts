@@ -3,7 +3,6 @@
  * locally, relays the oracles' signed round-1 messages and sealed round-2 shares between them,
  * and writes its state only after all n oracles have confirmed the same key and transcript.
  */
-import { randomBytes } from 'node:crypto';
 import { MpcidError } from '../common/errors.js';
 import { call, fromServiceError } from '../common/grpc.js';
 import { parseJoinToken } from '../common/jointoken.js';
@@ -251,9 +250,4 @@ export async function enroll(opts: EnrollOptions): Promise<AgentState> {
     box.secretKey.wipe();
     closeOracles(clients);
   }
-}
-
-/** A random 16-byte request id. */
-export function requestId(): Uint8Array {
-  return new Uint8Array(randomBytes(16));
 }

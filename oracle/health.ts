@@ -9,7 +9,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation, service as healthService, type ServingStatus } from 'grpc-health-check';
-import { CLIENT_OPTIONS } from '../common/grpc.js';
+import { CLIENT_OPTIONS, call } from '../common/grpc.js';
 import type { OracleContext } from './context.js';
 
 export { healthService };
@@ -27,6 +27,10 @@ export interface HealthCheckClient extends grpc.Client {
     opts: grpc.CallOptions,
     cb: (err: grpc.ServiceError | null, res?: { status: ServingStatus }) => void,
   ): grpc.ClientUnaryCall;
+  Check(
+    req: { service: string },
+    cb: (err: grpc.ServiceError | null, res?: { status: ServingStatus }) => void,
+  ): grpc.ClientUnaryCall;
 }
 
 export function healthClient(address: string): HealthCheckClient {
@@ -38,17 +42,12 @@ export function healthClient(address: string): HealthCheckClient {
 }
 
 /** Health.Check with a deadline; resolves with the serving status. */
-export function checkHealth(
+export async function checkHealth(
   client: HealthCheckClient,
   service: string,
   deadlineMs: number,
 ): Promise<ServingStatus> {
-  return new Promise((resolve, reject) => {
-    client.Check({ service }, new grpc.Metadata(), { deadline: Date.now() + deadlineMs }, (err, res) => {
-      if (err) reject(err);
-      else resolve(res?.status ?? 'UNKNOWN');
-    });
-  });
+  return (await call(client, client.Check, { service }, deadlineMs))?.status ?? 'UNKNOWN';
 }
 
 /** Fully qualified names of the services registered on a server (as grpc-js keys them). */

@@ -17,7 +17,7 @@ import { type Evidence, evidenceDigest, verifyEvidence } from '../crypto/ratchet
 import type { PeerClient, PeerHandlers } from '../proto/gen/mpcid/oracle/v1/Peer.js';
 import type { Revocation, Revocation__Output } from '../proto/gen/mpcid/oracle/v1/Revocation.js';
 import type { AlertHub } from './alerts.js';
-import type { LoadedIdentity, OracleContext } from './context.js';
+import { IDENTITY_ID, type LoadedIdentity, type OracleContext } from './context.js';
 import type { AlertEvent, RevocationRecord } from './store.js';
 
 const PEER_DEADLINE_MS = 3_000;
@@ -248,7 +248,7 @@ export class RevocationService {
       ListRevocations: unary(log, 'ListRevocations', async (req) => {
         const size = Math.min(req.pageSize || PAGE, PAGE);
         const after = req.pageToken;
-        if (after !== '' && !/^[A-Za-z0-9_-]{43}$/.test(after))
+        if (after !== '' && !IDENTITY_ID.test(after))
           throw new MpcidError('MALFORMED_INPUT', 'page_token: malformed');
         const page = await this.#ctx.store.listRevocations(after, size + 1);
         const items = page.slice(0, size);
