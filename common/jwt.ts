@@ -115,6 +115,9 @@ export interface PolicyContext {
   name: string;
   /** The ratchet counter of the step that carries the token. */
   counter: number;
+  /** ES256 tokens are co-signed with the identity's P-256 key (kid: its thumbprint). */
+  alg?: 'EdDSA' | 'ES256';
+  kid?: string;
   policy: TokenPolicy;
   nowSeconds: number;
 }
@@ -136,8 +139,9 @@ export function checkTokenPolicy(bytes: Uint8Array, ctx: PolicyContext): { typ: 
   const { header, claims } = parsed;
   const keys = Object.keys(header).sort().join(',');
   if (keys !== 'alg,kid,typ') deny('header must hold exactly alg, typ and kid');
-  if (header['alg'] !== 'EdDSA') deny('alg must be EdDSA');
-  if (header['kid'] !== ctx.identityId) deny('kid is not this identity');
+  const alg = ctx.alg ?? 'EdDSA';
+  if (header['alg'] !== alg) deny(`alg must be ${alg}`);
+  if (header['kid'] !== (ctx.kid ?? ctx.identityId)) deny('kid is not this identity');
   const typ = header['typ'];
   if (typ !== JWT_TYP && typ !== ATTEST_TYP) deny('unknown typ');
   if (claims['iss'] !== ctx.policy.issuer) deny('iss is not the cluster issuer');

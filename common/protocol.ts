@@ -5,7 +5,13 @@
  */
 import type { AccessStructure } from '../crypto/access.js';
 import { abytes, framed, fromB64u, toB64u } from '../crypto/bytes.js';
-import { checkRound1, type NonceCommitment, type Round1Package } from '../crypto/frost.js';
+import {
+  checkRound1,
+  ED25519,
+  type NonceCommitment,
+  type Round1Package,
+  type Suite,
+} from '../crypto/frost.js';
 import { sha256 } from '../crypto/hash.js';
 import {
   type Commit,
@@ -78,6 +84,7 @@ export function round1FromWire(
   as: AccessStructure,
   m: Round1Package__Output | null | undefined,
   field: string,
+  suite: Suite = ED25519,
 ): Round1Package {
   if (!m) throw new MpcidError('MALFORMED_INPUT', `${field}: missing`);
   return checkRound1(
@@ -88,6 +95,7 @@ export function round1FromWire(
       proofOfKnowledge: new Uint8Array(m.proofOfKnowledge),
     },
     field,
+    suite,
   );
 }
 
@@ -120,6 +128,29 @@ export function signPayloadDigest(
 }
 
 export const HEARTBEAT_DIGEST = payloadDigest('heartbeat');
+
+/** Payload digest of an es256 or jwt-es256 step: the message and the signing oracles. */
+export function ecdsaPayloadDigest(
+  kind: 'es256' | 'jwt-es256',
+  message: Uint8Array,
+  oracles: readonly number[],
+): Uint8Array {
+  return payloadDigest(kind, message, ...oracles);
+}
+
+/** The oracles of a DKLs23 signing set: exactly t distinct node ids, ascending. */
+export function checkEcdsaOracles(as: AccessStructure, oracles: readonly number[]): number[] {
+  const sorted = [...oracles].sort((a, b) => a - b);
+  if (sorted.length !== as.t)
+    throw new MpcidError('BAD_PARTICIPANT', `ecdsa.oracles: expected ${as.t} oracles`);
+  sorted.forEach((o, i) => {
+    if (!Number.isSafeInteger(o) || o < 1 || o > as.n || (i > 0 && sorted[i - 1] === o))
+      throw new MpcidError('BAD_PARTICIPANT', `ecdsa.oracles: ${o} is not a distinct node id in 1..${as.n}`);
+  });
+  if (sorted.some((o, i) => o !== oracles[i]))
+    throw new MpcidError('BAD_PARTICIPANT', 'ecdsa.oracles: must be in ascending order');
+  return sorted;
+}
 
 /** JSON form of a signed step (evidence files, stored state). Byte fields are base64url. */
 export interface StepJSON {
@@ -247,33 +278,59 @@ export function commitToWire(c: Commit) {
 
 /** Evidence file / wire-independent JSON form. */
 export interface EvidenceJSON {
-  type: 'mpcid.fork-evidence.v1';
+  type: 'mpcid.fork-evidence.v1' | 'mpcid.ecdsa-abort-evidence.v1';
   identityId: string;
   digest: string;
   reason: string;
-  steps: [StepJSON, StepJSON];
+  steps: StepJSON[];
+  abort?: { accuser: number; culprit: number; check: string; signature: string };
 }
 
 export function evidenceToJSON(e: Evidence, reason: string): EvidenceJSON {
   return {
-    type: 'mpcid.fork-evidence.v1',
+    type: e.abort ? 'mpcid.ecdsa-abort-evidence.v1' : 'mpcid.fork-evidence.v1',
     identityId: e.identityId,
     digest: toB64u(evidenceDigest(e)),
     reason,
-    steps: [stepToJSON(e.steps[0]), stepToJSON(e.steps[1])],
+    steps: e.steps.map(stepToJSON),
+    ...(e.abort ? { abort: { ...e.abort, signature: toB64u(e.abort.signature) } } : {}),
   };
+}
+
+const CHECK_NAME = /^[a-z0-9-]{1,40}$/;
+
+/** Validates an abort claim's shape (signatures are checked by verifyEvidence). */
+export function abortFromParts(accuser: unknown, culprit: unknown, check: unknown, signature: Uint8Array) {
+  if (
+    typeof accuser !== 'number' ||
+    typeof culprit !== 'number' ||
+    !Number.isSafeInteger(accuser) ||
+    !Number.isSafeInteger(culprit) ||
+    accuser < 0 ||
+    culprit < 0 ||
+    accuser > 255 ||
+    culprit > 255 ||
+    typeof check !== 'string' ||
+    !CHECK_NAME.test(check)
+  )
+    throw new MpcidError('BAD_EVIDENCE', 'abort claim is malformed');
+  return { accuser, culprit, check, signature: abytes(signature, 'abort.signature', 64) };
 }
 
 export function evidenceFromJSON(j: unknown): Evidence {
   const o = (j ?? {}) as Partial<EvidenceJSON>;
-  if (
-    o.type !== 'mpcid.fork-evidence.v1' ||
-    typeof o.identityId !== 'string' ||
-    !Array.isArray(o.steps) ||
-    o.steps.length !== 2
-  ) {
-    throw new MpcidError('BAD_EVIDENCE', 'not an mpcid fork evidence document');
+  if (typeof o.identityId !== 'string' || !Array.isArray(o.steps))
+    throw new MpcidError('BAD_EVIDENCE', 'not an mpcid evidence document');
+  if (o.type === 'mpcid.ecdsa-abort-evidence.v1' && o.steps.length === 1 && o.abort) {
+    const a = o.abort;
+    return {
+      identityId: o.identityId,
+      steps: [stepFromJSON(o.steps[0], 'steps[0]')],
+      abort: abortFromParts(a.accuser, a.culprit, a.check, fromB64u(a.signature, 'abort.signature')),
+    };
   }
+  if (o.type !== 'mpcid.fork-evidence.v1' || o.steps.length !== 2)
+    throw new MpcidError('BAD_EVIDENCE', 'not an mpcid fork evidence document');
   return {
     identityId: o.identityId,
     steps: [stepFromJSON(o.steps[0], 'steps[0]'), stepFromJSON(o.steps[1], 'steps[1]')],

@@ -6,7 +6,8 @@
  * Files follow the protocol steps: DKG rounds 1-3, then commit (RFC 9591 §5.1), signShare
  * (§5.2), verifyShare (§5.4) and aggregate (§5.3).
  */
-import { ed25519_FROST as F } from '@noble/curves/ed25519.js';
+import { ed25519_FROST } from '@noble/curves/ed25519.js';
+import { p256_FROST } from '@noble/curves/nist.js';
 import { MpcidError } from '../common/errors.js';
 import { type AccessStructure, accessStructure, checkSigningSet } from './access.js';
 import { abytes, framed } from './bytes.js';
@@ -19,7 +20,38 @@ import {
   verifyEd25519,
 } from './ed25519.js';
 import { sha256 } from './hash.js';
+import { decodeP256Point, decodeP256Proof, decodeP256Scalar } from './p256.js';
 import { Secret } from './secret.js';
+
+/**
+ * A FROST ciphersuite (RFC 9591 §6): the DKG runs on Ed25519 for EdDSA keys and on P-256 for
+ * the same identity's ES256 key (signed with DKLs23, crypto/ecdsa), over one access structure.
+ */
+export interface Suite {
+  readonly name: 'ed25519' | 'p256';
+  readonly F: typeof ed25519_FROST;
+  decodePoint(bytes: unknown, field: string): Uint8Array;
+  decodeScalar(bytes: unknown, field: string, opts?: { nonZero?: boolean }): Uint8Array;
+  decodeProof(bytes: unknown, field: string): Uint8Array;
+}
+
+/** FROST(Ed25519, SHA-512), RFC 9591 §6.1. */
+export const ED25519: Suite = {
+  name: 'ed25519',
+  F: ed25519_FROST,
+  decodePoint,
+  decodeScalar,
+  decodeProof: decodeSignature,
+};
+/** FROST(P-256, SHA-256), RFC 9591 §6.4. */
+export const P256: Suite = {
+  name: 'p256',
+  F: p256_FROST as typeof ed25519_FROST,
+  decodePoint: decodeP256Point,
+  decodeScalar: decodeP256Scalar,
+  decodeProof: decodeP256Proof,
+};
+const F = ed25519_FROST;
 
 /** Public key material of one identity, identical on every participant. */
 export interface GroupPublic {
@@ -58,7 +90,7 @@ export interface SigningNonces {
   readonly binding: Secret;
 }
 
-const id = (p: number): string => F.Identifier.fromNumber(p);
+const id = (p: number, suite: Suite = ED25519): string => suite.F.Identifier.fromNumber(p);
 const signers = (as: AccessStructure) => ({ min: as.threshold, max: as.total });
 
 function toNoblePublic(g: GroupPublic) {
@@ -78,18 +110,23 @@ function toNobleCommitments(list: readonly NonceCommitment[]) {
 }
 
 /** Validates a decoded round-1 package from the wire against the access structure. */
-export function checkRound1(as: AccessStructure, pkg: Round1Package, field = 'round1'): Round1Package {
+export function checkRound1(
+  as: AccessStructure,
+  pkg: Round1Package,
+  field = 'round1',
+  suite: Suite = ED25519,
+): Round1Package {
   if (!Number.isSafeInteger(pkg.participant) || pkg.participant < 1 || pkg.participant > as.total) {
     throw new MpcidError('BAD_PARTICIPANT', `${field}: participant outside 1..${as.total}`);
   }
   if (!Array.isArray(pkg.commitment) || pkg.commitment.length !== as.threshold) {
     throw new MpcidError('BAD_LENGTH', `${field}: expected ${as.threshold} commitments`);
   }
-  const commitment = pkg.commitment.map((c, i) => decodePoint(c, `${field}.commitment[${i}]`));
+  const commitment = pkg.commitment.map((c, i) => suite.decodePoint(c, `${field}.commitment[${i}]`));
   return {
     participant: pkg.participant,
     commitment,
-    proofOfKnowledge: decodeSignature(pkg.proofOfKnowledge, `${field}.proofOfKnowledge`),
+    proofOfKnowledge: suite.decodeProof(pkg.proofOfKnowledge, `${field}.proofOfKnowledge`),
   };
 }
 
@@ -110,16 +147,18 @@ export function round1Digest(context: Uint8Array, all: readonly Round1Package[])
  */
 export class DkgParticipant {
   readonly as: AccessStructure;
+  readonly suite: Suite;
   readonly round1: Round1Package;
   #state: ReturnType<typeof F.DKG.round1>['secret'];
   #done = false;
 
-  constructor(as: AccessStructure, participant: number) {
+  constructor(as: AccessStructure, participant: number, suite: Suite = ED25519) {
     if (!Number.isSafeInteger(participant) || participant < 1 || participant > as.total) {
       throw new MpcidError('BAD_PARTICIPANT', `participant ${participant} is outside 1..${as.total}`);
     }
     this.as = as;
-    const r = F.DKG.round1(id(participant), signers(as));
+    this.suite = suite;
+    const r = suite.F.DKG.round1(id(participant, suite), signers(as));
     this.#state = r.secret;
     this.round1 = {
       participant,
@@ -138,7 +177,7 @@ export class DkgParticipant {
       );
     }
     return others.map((p) => ({
-      identifier: id(p.participant),
+      identifier: id(p.participant, this.suite),
       commitment: [...p.commitment],
       proofOfKnowledge: p.proofOfKnowledge,
     }));
@@ -151,7 +190,7 @@ export class DkgParticipant {
   round2(all: readonly Round1Package[]): Map<number, Secret> {
     let out: Record<string, { signingShare: Uint8Array }>;
     try {
-      out = F.DKG.round2(this.#state, this.#others(all));
+      out = this.suite.F.DKG.round2(this.#state, this.#others(all));
     } catch (e) {
       if (e instanceof MpcidError) throw e;
       throw new MpcidError('DKG_FAILED', 'a round-1 package failed verification');
@@ -159,7 +198,7 @@ export class DkgParticipant {
     const res = new Map<number, Secret>();
     for (let p = 1; p <= this.as.total; p++) {
       if (p === this.round1.participant) continue;
-      const pkg = out[id(p)];
+      const pkg = out[id(p, this.suite)];
       if (!pkg) throw new MpcidError('DKG_FAILED', `no round-2 share for participant ${p}`);
       res.set(p, new Secret(pkg.signingShare, 'dkg-share'));
     }
@@ -177,26 +216,29 @@ export class DkgParticipant {
     if (this.#done) throw new MpcidError('ENROLLMENT_STATE', 'DKG already finished');
     const others = this.#others(all);
     const r2 = others.map((o) => {
-      const sender = Number(F.utils.Fn.fromBytes(Buffer.from(o.identifier, 'hex')));
+      const sender = Number(this.suite.F.utils.Fn.fromBytes(Buffer.from(o.identifier, 'hex')));
       const s = received.get(sender);
       if (!s) throw new MpcidError('DKG_FAILED', `missing round-2 share from participant ${sender}`);
       return {
         identifier: o.identifier,
-        signingShare: decodeScalar(s.expose(), `round2 share from ${sender}`),
+        signingShare: this.suite.decodeScalar(s.expose(), `round2 share from ${sender}`),
       };
     });
     let key: ReturnType<typeof F.DKG.round3>;
     try {
-      key = F.DKG.round3(this.#state, others, r2);
+      key = this.suite.F.DKG.round3(this.#state, others, r2);
     } catch {
-      throw new MpcidError('DKG_FAILED', `${blameShares(this.as, all, this.round1.participant, received)}`);
+      throw new MpcidError(
+        'DKG_FAILED',
+        `${blameShares(this.as, all, this.round1.participant, received, this.suite)}`,
+      );
     } finally {
       this.#done = true;
-      F.DKG.clean(this.#state);
+      this.suite.F.DKG.clean(this.#state);
     }
     const verifyingShares: Uint8Array[] = [];
     for (let p = 1; p <= this.as.total; p++) {
-      const v = key.public.verifyingShares[id(p)];
+      const v = key.public.verifyingShares[id(p, this.suite)];
       if (!v) throw new MpcidError('DKG_FAILED', `no verifying share for participant ${p}`);
       verifyingShares.push(v);
     }
@@ -217,7 +259,7 @@ export class DkgParticipant {
 
   /** Best-effort erasure of the polynomial if the enrollment is abandoned. */
   abandon(): void {
-    if (!this.#done) F.DKG.clean(this.#state);
+    if (!this.#done) this.suite.F.DKG.clean(this.#state);
     this.#done = true;
   }
 }
@@ -228,6 +270,7 @@ function blameShares(
   all: readonly Round1Package[],
   me: number,
   received: ReadonlyMap<number, Secret>,
+  suite: Suite,
 ): string {
   for (const pkg of all) {
     if (pkg.participant === me) continue;
@@ -235,8 +278,8 @@ function blameShares(
     if (!s) continue;
     try {
       // Evaluate the sender's commitment polynomial at our index and compare with share * G.
-      F.validateSecret(
-        { identifier: id(me), signingShare: s.expose() },
+      suite.F.validateSecret(
+        { identifier: id(me, suite), signingShare: s.expose() },
         { signers: signers(as), commitments: [...pkg.commitment], verifyingShares: {} },
       );
     } catch {
@@ -251,13 +294,14 @@ export function checkGroupPublic(
   as: AccessStructure,
   commitments: readonly unknown[],
   verifyingShares: readonly unknown[],
+  suite: Suite = ED25519,
 ): GroupPublic {
   if (commitments.length !== as.threshold)
     throw new MpcidError('BAD_LENGTH', `expected ${as.threshold} commitments`);
   if (verifyingShares.length !== as.total)
     throw new MpcidError('BAD_LENGTH', `expected ${as.total} verifying shares`);
-  const c = commitments.map((x, i) => decodePoint(x, `commitments[${i}]`));
-  const v = verifyingShares.map((x, i) => decodePoint(x, `verifyingShares[${i}]`));
+  const c = commitments.map((x, i) => suite.decodePoint(x, `commitments[${i}]`));
+  const v = verifyingShares.map((x, i) => suite.decodePoint(x, `verifyingShares[${i}]`));
   return { as, groupPublicKey: c[0]!, commitments: c, verifyingShares: v };
 }
 

@@ -15,7 +15,8 @@ export const HEAD_LEN = 32;
 export const DIGEST_LEN = 32;
 export const REQUEST_ID_LEN = 16;
 /** sign: raw bytes; jwt: a JWS signing input checked against token policy; heartbeat: liveness. */
-export const STEP_KINDS = ['sign', 'jwt', 'heartbeat'] as const;
+/** es256 / jwt-es256: the same, co-signed with threshold ECDSA (DKLs23) on the P-256 key. */
+export const STEP_KINDS = ['sign', 'jwt', 'heartbeat', 'es256', 'jwt-es256'] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
 const D_STEP = 'mpcid/ratchet/step/v1';
@@ -23,6 +24,7 @@ const D_HEAD = 'mpcid/ratchet/head/v1';
 const D_GENESIS = 'mpcid/ratchet/genesis/v1';
 const D_PAYLOAD = 'mpcid/ratchet/payload/v1';
 const D_EVIDENCE = 'mpcid/ratchet/evidence/v1';
+const D_ABORT_EVIDENCE = 'mpcid/ratchet/ecdsa-abort-evidence/v1';
 
 /** One ratchet step, as the agent signs it with its session key. */
 export interface Step {
@@ -183,6 +185,8 @@ export function verifyCertificate(
 }
 
 export type ConflictReason = 'equivocation' | 'broken-chain' | 'time-reversal';
+/** Why an identity was revoked: a second history (ConflictReason) or an aborted ECDSA session. */
+export type RevocationReason = ConflictReason | 'ecdsa-abort';
 
 /**
  * Why two steps of one identity cannot belong to one honest history, or undefined if they can.
@@ -203,24 +207,71 @@ export function conflict(x: Step, y: Step): ConflictReason | undefined {
 }
 
 /** Fork evidence: two steps signed by the identity's session key that conflict. */
-export interface Evidence {
+export interface ForkEvidence {
   readonly identityId: string;
   readonly steps: readonly [SignedStep, SignedStep];
+  readonly abort?: undefined;
+}
+
+/**
+ * A party's signed report that the DKLs23 session opened by an es256 step failed a consistency
+ * check (docs/protocol.md §6.2). accuser 0 is the agent (signed with the session key), any other
+ * accuser an oracle (signed with its node key); culprit names the party whose message failed.
+ */
+export interface AbortClaim {
+  readonly accuser: number;
+  readonly culprit: number;
+  readonly check: string;
+  readonly signature: Uint8Array;
+}
+
+/** Evidence of an aborted threshold-ECDSA session: the session's step and the signed claim. */
+export interface AbortEvidence {
+  readonly identityId: string;
+  readonly steps: readonly [SignedStep];
+  readonly abort: AbortClaim;
+}
+
+export type Evidence = ForkEvidence | AbortEvidence;
+
+/** Fields of an abort claim's signature. */
+export function abortFields(
+  identityId: string,
+  session: Uint8Array,
+  accuser: number,
+  culprit: number,
+  check: string,
+): (Uint8Array | string | number)[] {
+  return [identityId, session, accuser, culprit, check];
 }
 
 /** The evidence's id (alert dedupe key): independent of the order of the two steps. */
 export function evidenceDigest(e: Evidence): Uint8Array {
+  if (e.abort) {
+    const a = e.abort;
+    return sha256(
+      framed(
+        D_ABORT_EVIDENCE,
+        ...abortFields(e.identityId, stepDigest(e.steps[0].step), a.accuser, a.culprit, a.check),
+      ),
+    );
+  }
   const [d1, d2] = e.steps.map((s) => stepDigest(s.step)) as [Uint8Array, Uint8Array];
   const [lo, hi] = Buffer.compare(d1, d2) <= 0 ? [d1, d2] : [d2, d1];
   return sha256(framed(D_EVIDENCE, e.identityId, lo, hi));
 }
 
 /**
- * Checks evidence with the identity's session public key alone: both steps signed by it, both
- * for this identity, and in conflict. Returns the reason; throws BAD_EVIDENCE otherwise.
+ * Checks evidence. Fork evidence needs only the identity's session public key: both steps signed
+ * by it, both for this identity, and in conflict. Abort evidence: the es256 step signed by the
+ * session key and the claim signed by its accuser (the session key, or the accuser's node key in
+ * `nodeKeys`). Returns the reason; throws BAD_EVIDENCE otherwise.
  */
-export function verifyEvidence(sessionPublicKey: Uint8Array, e: Evidence): ConflictReason {
-  const [a, b] = e.steps;
+export function verifyEvidence(
+  sessionPublicKey: Uint8Array,
+  e: Evidence,
+  nodeKeys: ReadonlyMap<number, Uint8Array> = new Map(),
+): RevocationReason {
   try {
     for (const s of e.steps) {
       checkStep(s.step);
@@ -230,6 +281,23 @@ export function verifyEvidence(sessionPublicKey: Uint8Array, e: Evidence): Confl
   } catch {
     throw new MpcidError('BAD_EVIDENCE', 'evidence steps are malformed or not signed by the identity');
   }
+  if (e.abort) {
+    const a = e.abort;
+    const step = e.steps[0].step;
+    const key = a.accuser === 0 ? sessionPublicKey : nodeKeys.get(a.accuser);
+    if (e.steps.length !== 1 || !key || (step.kind !== 'es256' && step.kind !== 'jwt-es256'))
+      throw new MpcidError('BAD_EVIDENCE', 'abort evidence must name an es256 step and a known accuser');
+    verifyStatement(
+      key,
+      a.signature,
+      'abort claim',
+      DOMAINS.ecdsaAbort,
+      abortFields(e.identityId, stepDigest(step), a.accuser, a.culprit, a.check),
+      'BAD_EVIDENCE',
+    );
+    return 'ecdsa-abort';
+  }
+  const [a, b] = e.steps;
   const reason = conflict(a.step, b.step);
   if (!reason) throw new MpcidError('BAD_EVIDENCE', 'evidence steps do not conflict');
   return reason;

@@ -88,3 +88,67 @@ export function openShare(args: {
     key.fill(0);
   }
 }
+
+/**
+ * Pairwise channel of one identity's threshold-ECDSA parties (docs/protocol.md §6.2): the agent
+ * (party 0) and every oracle (party = node id) derive, from the X25519 keys they exchanged during
+ * ES256 setup, one ChaCha20-Poly1305 key per pair. Every DKLs23 message between two parties is
+ * sealed under it, so the agent, which relays oracle-to-oracle messages, can neither read nor
+ * alter them, and an oracle knows a message from party 0 came from the identity's agent.
+ */
+export function channelKey(
+  mySecret: Secret,
+  peerPublic: Uint8Array,
+  context: Uint8Array,
+  a: number,
+  b: number,
+): Secret {
+  const [lo, hi] = a < b ? [a, b] : [b, a];
+  const key = pairKey(mySecret, peerPublic, context, lo, hi);
+  // pairKey's info string names the DKG; re-derive so the channel key is domain-separated.
+  const out = hkdf(sha256, key, context, framed('mpcid/ecdsa/channel/v1', lo, hi), 32);
+  key.fill(0);
+  return new Secret(out, 'channel-key');
+}
+
+function envelopeNonce(purpose: string, session: Uint8Array, round: number, from: number, to: number) {
+  return sha256(framed('mpcid/ecdsa/envelope/v1', purpose, session, round, from, to));
+}
+
+/**
+ * Seals one message from `from` to `to` for round `round` of `session`. The nonce and associated
+ * data are derived from (purpose, session, round, from, to), so a relay cannot replay, reorder or
+ * redirect a message, and each (key, nonce) seals one plaintext.
+ */
+export function sealEnvelope(
+  key: Secret,
+  purpose: string,
+  session: Uint8Array,
+  round: number,
+  from: number,
+  to: number,
+  plaintext: Uint8Array,
+): Uint8Array {
+  const ad = envelopeNonce(purpose, session, round, from, to);
+  return chacha20poly1305(key.expose(), ad.subarray(0, 12), ad).encrypt(plaintext);
+}
+
+/** Opens a sealed envelope; anything but the exact message fails with ECDSA_ABORT naming `from`. */
+export function openEnvelope(
+  key: Secret,
+  purpose: string,
+  session: Uint8Array,
+  round: number,
+  from: number,
+  to: number,
+  sealed: Uint8Array,
+): Uint8Array {
+  const ad = envelopeNonce(purpose, session, round, from, to);
+  try {
+    return chacha20poly1305(key.expose(), ad.subarray(0, 12), ad).decrypt(abytes(sealed, 'envelope'));
+  } catch {
+    throw new MpcidError('ECDSA_ABORT', `message from party ${from} (round ${round}) does not open`, {
+      metadata: { culprit: String(from), check: 'envelope' },
+    });
+  }
+}

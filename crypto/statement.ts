@@ -21,6 +21,9 @@ export const DOMAINS = {
   nonceRequest: 'mpcid/nonce-request/v1',
   signedStep: 'mpcid/ratchet/signed-step/v1',
   commit: 'mpcid/ratchet/commit/v1',
+  ecdsaSetup: 'mpcid/ecdsa/setup-begin/v1',
+  ecdsaEnrolled: 'mpcid/ecdsa/enrolled/v1',
+  ecdsaAbort: 'mpcid/ecdsa/abort/v1',
 } as const;
 export type Domain = (typeof DOMAINS)[keyof typeof DOMAINS];
 

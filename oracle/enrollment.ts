@@ -40,6 +40,7 @@ import type { FinishEnrollmentRequest__Output } from '../proto/gen/mpcid/oracle/
 import type { FinishEnrollmentResponse } from '../proto/gen/mpcid/oracle/v1/FinishEnrollmentResponse.js';
 import type { SealedShare__Output } from '../proto/gen/mpcid/oracle/v1/SealedShare.js';
 import type { OracleContext } from './context.js';
+import type { EcdsaService } from './ecdsa.js';
 import type { IdentityRecord } from './store.js';
 
 interface Pending {
@@ -70,8 +71,11 @@ export class EnrollmentService {
   readonly #ctx: OracleContext;
   readonly #pending = new Map<string, Pending>();
 
-  constructor(ctx: OracleContext) {
+  readonly #ecdsa: EcdsaService;
+
+  constructor(ctx: OracleContext, ecdsa: EcdsaService) {
     this.#ctx = ctx;
+    this.#ecdsa = ecdsa;
   }
 
   handlers(): EnrollmentHandlers {
@@ -80,6 +84,7 @@ export class EnrollmentService {
       BeginEnrollment: unary(log, 'BeginEnrollment', (req) => this.begin(req)),
       ExchangeShares: unary(log, 'ExchangeShares', (req) => this.exchange(req)),
       FinishEnrollment: unary(log, 'FinishEnrollment', (req) => this.finish(req)),
+      EcdsaSetup: unary(log, 'EcdsaSetup', (req) => this.#ecdsa.setup(req)),
     };
   }
 

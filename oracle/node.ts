@@ -12,6 +12,7 @@ import { toB64u } from '../crypto/bytes.js';
 import { AdminService } from './admin.js';
 import { AlertHub } from './alerts.js';
 import { OracleContext } from './context.js';
+import { EcdsaService } from './ecdsa.js';
 import { EnrollmentService } from './enrollment.js';
 import { ReadinessProbe, ServerHealth } from './health.js';
 import { type RunningHttp, startHttp } from './http.js';
@@ -52,8 +53,9 @@ export async function startOracle(
   const revocations = await RevocationService.create(ctx, alerts);
   ctx.revoked = (id) => revocations.check(id);
   const ratchet = new RatchetService(ctx, revocations);
-  const enrollment = new EnrollmentService(ctx);
-  const signer = new SignerService(ctx, ratchet);
+  const ecdsa = new EcdsaService(ctx, revocations);
+  const enrollment = new EnrollmentService(ctx, ecdsa);
+  const signer = new SignerService(ctx, ratchet, ecdsa);
   const admin = new AdminService(ctx, revocations, alerts);
   const dispatcher = new WebhookDispatcher(webhooks, store, alerts, ctx.log);
   const svc = services();
@@ -123,6 +125,7 @@ export async function startOracle(
         await Promise.all([shutdown(server), shutdown(adminServer), http?.close()]);
         enrollment.close();
         signer.close();
+        ecdsa.close();
         revocations.close();
         readiness.close();
         await dispatcher.stop();

@@ -32,7 +32,7 @@ import {
 import type { LoadedIdentity, OracleContext } from './context.js';
 import { outcomeLabel } from './metrics.js';
 import type { RevocationService } from './revocation.js';
-import type { RatchetRecord } from './store.js';
+import type { EnvelopeJSON, RatchetRecord } from './store.js';
 
 export type Decision =
   | { kind: 'replay' }
@@ -70,12 +70,15 @@ export interface StepOutcome {
   signatureShare?: Uint8Array;
   /** Set when this node accepted the step but refuses to co-sign its payload ("CODE: message"). */
   refusal?: string;
+  /** es256 steps: this node's sealed DKLs23 round-1 messages. */
+  envelopes?: EnvelopeJSON[];
 }
 
 /** What co-signing a newly accepted step produced: a share, a refusal, or nothing (not a signer). */
 export interface SignResult {
   share?: Uint8Array;
   refusal?: string;
+  envelopes?: EnvelopeJSON[];
 }
 
 export class RatchetService {
@@ -163,6 +166,7 @@ export class RatchetService {
             },
             ...(r.signatureShare ? { signatureShare: fromB64u(r.signatureShare, 'share', 32) } : {}),
             ...(r.refusal ? { refusal: r.refusal } : {}),
+            ...(r.envelopes ? { envelopes: r.envelopes } : {}),
           };
         }
         case 'stale':
@@ -199,7 +203,7 @@ export class RatchetService {
         case 'fast-forward': {
           const head = headAfter(step);
           const commit = signCommit(this.#ctx.nodeKey, this.#ctx.nodeId, identityId, step.counter, head);
-          const { share, refusal } = sign();
+          const { share, refusal, envelopes } = sign();
           const next: RatchetRecord = {
             identityId,
             counter: step.counter,
@@ -211,6 +215,7 @@ export class RatchetService {
                 commit: commitToJSON(commit),
                 ...(share ? { signatureShare: toB64u(share) } : {}),
                 ...(refusal ? { refusal } : {}),
+                ...(envelopes ? { envelopes } : {}),
               },
             },
           };
@@ -221,7 +226,12 @@ export class RatchetService {
               'fast-forwarded on a certificate',
             );
           }
-          return { commit, ...(share ? { signatureShare: share } : {}), ...(refusal ? { refusal } : {}) };
+          return {
+            commit,
+            ...(share ? { signatureShare: share } : {}),
+            ...(refusal ? { refusal } : {}),
+            ...(envelopes ? { envelopes } : {}),
+          };
         }
       }
     });

@@ -11,8 +11,14 @@ import * as grpc from '@grpc/grpc-js';
 import { MpcidError } from '../common/errors.js';
 import { CLIENT_OPTIONS, call, fromServiceError, services, unary } from '../common/grpc.js';
 import { LOG } from '../common/log.js';
-import { evidenceFromJSON, evidenceToJSON, stepFromWire, stepToWire } from '../common/protocol.js';
-import { toB64u } from '../crypto/bytes.js';
+import {
+  abortFromParts,
+  evidenceFromJSON,
+  evidenceToJSON,
+  stepFromWire,
+  stepToWire,
+} from '../common/protocol.js';
+import { fromB64u, toB64u } from '../crypto/bytes.js';
 import { type Evidence, evidenceDigest, verifyEvidence } from '../crypto/ratchet.js';
 import type { PeerClient, PeerHandlers } from '../proto/gen/mpcid/oracle/v1/Peer.js';
 import type { Revocation, Revocation__Output } from '../proto/gen/mpcid/oracle/v1/Revocation.js';
@@ -27,7 +33,11 @@ const PAGE = 100;
 export function revocationToWire(r: RevocationRecord): Revocation {
   const e = evidenceFromJSON(r.evidence);
   return {
-    evidence: { identityId: e.identityId, steps: e.steps.map(stepToWire) },
+    evidence: {
+      identityId: e.identityId,
+      steps: e.steps.map(stepToWire),
+      abort: e.abort ? { ...e.abort, signature: Buffer.from(e.abort.signature) } : null,
+    },
     digest: Buffer.from(r.digest, 'base64url'),
     reason: r.reason,
     detectedBy: r.detectedBy,
@@ -42,6 +52,8 @@ export class RevocationService {
   readonly #alerts: AlertHub;
   readonly #revoked = new Map<string, RevocationRecord>();
   readonly #peers: { nodeId: number; client: PeerClient }[];
+  /** Node keys of the cluster: they verify oracles' ECDSA abort claims. */
+  readonly #nodeKeys: Map<number, Uint8Array>;
   #seq = 0;
   #chain: Promise<unknown> = Promise.resolve();
   #timer: NodeJS.Timeout | undefined;
@@ -49,6 +61,9 @@ export class RevocationService {
   private constructor(ctx: OracleContext, alerts: AlertHub) {
     this.#ctx = ctx;
     this.#alerts = alerts;
+    this.#nodeKeys = new Map(
+      ctx.config.cluster.oracles.map((o) => [o.id, fromB64u(o.publicKey, 'publicKey', 32)]),
+    );
     const Peer = services().oracle.mpcid.oracle.v1.Peer;
     this.#peers = ctx.config.cluster.oracles
       .filter((o) => o.id !== ctx.nodeId)
@@ -126,7 +141,7 @@ export class RevocationService {
     peers: string[],
     counter: number,
   ): Promise<RevocationRecord> {
-    const reason = verifyEvidence(identity.sessionPublicKey, evidence);
+    const reason = verifyEvidence(identity.sessionPublicKey, evidence, this.#nodeKeys);
     const rec: RevocationRecord = {
       identityId: identity.record.identityId,
       name: identity.record.name,
@@ -167,18 +182,29 @@ export class RevocationService {
     if (!m?.evidence) throw new MpcidError('BAD_EVIDENCE', 'revocation without evidence');
     const identityId = m.evidence.identityId;
     if (this.#revoked.has(identityId)) return false;
-    if (m.evidence.steps.length !== 2) throw new MpcidError('BAD_EVIDENCE', 'evidence must hold two steps');
+    const abort = m.evidence.abort;
+    if (m.evidence.steps.length !== (abort ? 1 : 2))
+      throw new MpcidError(
+        'BAD_EVIDENCE',
+        abort ? 'abort evidence must hold one step' : 'evidence must hold two steps',
+      );
     const identity = await this.#ctx.identity(identityId, { allowRevoked: true });
     let evidence: Evidence;
     try {
-      evidence = {
-        identityId,
-        steps: [stepFromWire(m.evidence.steps[0]), stepFromWire(m.evidence.steps[1])],
-      };
+      evidence = abort
+        ? {
+            identityId,
+            steps: [stepFromWire(m.evidence.steps[0])],
+            abort: abortFromParts(abort.accuser, abort.culprit, abort.check, new Uint8Array(abort.signature)),
+          }
+        : {
+            identityId,
+            steps: [stepFromWire(m.evidence.steps[0]), stepFromWire(m.evidence.steps[1])],
+          };
     } catch {
       throw new MpcidError('BAD_EVIDENCE', 'evidence steps are malformed');
     }
-    const reason = verifyEvidence(identity.sessionPublicKey, evidence);
+    const reason = verifyEvidence(identity.sessionPublicKey, evidence, this.#nodeKeys);
     const digest = toB64u(evidenceDigest(evidence));
     const detectedBy = this.#ctx.config.cluster.oracles.some((o) => o.id === m.detectedBy) ? m.detectedBy : 0;
     const rec: RevocationRecord = {

@@ -17,8 +17,11 @@ import {
   commitFromWire,
   commitmentFromWire,
   commitmentToWire,
+  abortFromParts,
+  checkEcdsaOracles,
   commitToWire,
   DOMAINS,
+  ecdsaPayloadDigest,
   HEARTBEAT_DIGEST,
   nonceRequestFields,
   signPayloadDigest,
@@ -32,7 +35,11 @@ import {
   type SigningNonces,
   signShare,
 } from '../crypto/frost.js';
-import { STEP_KINDS, verifyStep } from '../crypto/ratchet.js';
+import { type StepKind, STEP_KINDS, verifyStep } from '../crypto/ratchet.js';
+import { sha256 } from '../crypto/hash.js';
+import type { EcdsaRoundRequest__Output } from '../proto/gen/mpcid/oracle/v1/EcdsaRoundRequest.js';
+import type { EcdsaRoundResponse } from '../proto/gen/mpcid/oracle/v1/EcdsaRoundResponse.js';
+import type { EcdsaService } from './ecdsa.js';
 import { verifyStatement } from '../crypto/statement.js';
 import type { GetNoncesRequest__Output } from '../proto/gen/mpcid/oracle/v1/GetNoncesRequest.js';
 import type { GetNoncesResponse } from '../proto/gen/mpcid/oracle/v1/GetNoncesResponse.js';
@@ -118,9 +125,12 @@ export class SignerService {
   readonly #nonces: NoncePools;
   readonly #ratchet: RatchetService;
 
-  constructor(ctx: OracleContext, ratchet: RatchetService) {
+  readonly #ecdsa: EcdsaService;
+
+  constructor(ctx: OracleContext, ratchet: RatchetService, ecdsa: EcdsaService) {
     this.#ctx = ctx;
     this.#ratchet = ratchet;
+    this.#ecdsa = ecdsa;
     this.#nonces = new NoncePools(ctx.config.limits.noncesPerIdentity);
   }
 
@@ -138,6 +148,7 @@ export class SignerService {
           done(KNOWN_KINDS.has(kind) ? kind : 'invalid');
         }
       }),
+      EcdsaRound: unary(log, 'EcdsaRound', (req) => this.ecdsaRound(req)),
     };
   }
 
@@ -204,6 +215,26 @@ export class SignerService {
         ctx.metrics.signatureShares.inc({ kind });
         return { share };
       };
+    } else if (kind === 'es256' || kind === 'jwt-es256') {
+      if (!req.ecdsa) throw new MpcidError('MALFORMED_INPUT', `ecdsa: missing for a ${kind} step`);
+      const message = new Uint8Array(req.ecdsa.message);
+      if (message.length > ctx.config.limits.maxSignBytes) {
+        throw new MpcidError('MESSAGE_TOO_LARGE', `message: at most ${ctx.config.limits.maxSignBytes} bytes`);
+      }
+      const oracles = checkEcdsaOracles(id.group.as, req.ecdsa.oracles);
+      if (!equalBytes(ecdsaPayloadDigest(kind, message, oracles), signed.step.payloadDigest)) {
+        throw new MpcidError('MALFORMED_INPUT', 'step.payload_digest does not match the ecdsa payload');
+      }
+      const ecdsa = this.#ecdsa.ecdsaOf(id);
+      sign = () => {
+        const refusal = this.#policyRefusal(id, kind, message, signed.step.counter, ecdsa.kid);
+        if (refusal) {
+          ctx.metrics.policyRefusals.inc({ kind });
+          return { refusal };
+        }
+        if (!oracles.includes(ctx.nodeId)) return {};
+        return { envelopes: this.#ecdsa.open(id, signed, oracles, sha256(message)) };
+      };
     } else if (!equalBytes(signed.step.payloadDigest, HEARTBEAT_DIGEST)) {
       throw new MpcidError('MALFORMED_INPUT', 'step.payload_digest must be the heartbeat digest');
     }
@@ -212,21 +243,38 @@ export class SignerService {
     return {
       commit: commitToWire(out.commit),
       signatureShare: out.signatureShare ? Buffer.from(out.signatureShare) : Buffer.alloc(0),
-      next: kind === 'heartbeat' ? null : commitmentToWire(this.#nonces.fresh(id)),
+      next: kind === 'sign' || kind === 'jwt' ? commitmentToWire(this.#nonces.fresh(id)) : null,
       refusal: out.refusal ?? '',
+      envelopes: (out.envelopes ?? []).map((e) => ({
+        from: e.from,
+        to: e.to,
+        round: e.round,
+        sealed: Buffer.from(e.sealed, 'base64url'),
+      })),
     };
+  }
+
+  /** DKLs23 rounds 2-3, or the agent's report that its side of a session aborted. */
+  async ecdsaRound(req: EcdsaRoundRequest__Output): Promise<EcdsaRoundResponse> {
+    if (!req.abort) return this.#ecdsa.round(req);
+    const id = await this.#ctx.identity(req.identityId);
+    const step = stepFromWire(req.step);
+    const a = abortFromParts(0, req.abort.culprit, req.abort.check, new Uint8Array(req.abort.signature));
+    await this.#ecdsa.reportAbort(id, step, a);
+    throw new MpcidError('IDENTITY_REVOKED', "ECDSA session aborted: identity revoked on the agent's report");
   }
 
   /** Why this node will not co-sign the payload, or undefined if policy allows it. */
   #policyRefusal(
     id: LoadedIdentity,
-    kind: 'sign' | 'jwt',
+    kind: StepKind,
     message: Uint8Array,
     counter: number,
+    es256Kid?: string,
   ): string | undefined {
     const ctx = this.#ctx;
     try {
-      if (kind === 'sign') {
+      if (kind === 'sign' || kind === 'es256') {
         if (looksLikeJws(message)) {
           throw new MpcidError(
             'POLICY_VIOLATION',
@@ -239,6 +287,7 @@ export class SignerService {
         identityId: id.record.identityId,
         name: id.record.name,
         counter,
+        ...(es256Kid ? { alg: 'ES256' as const, kid: es256Kid } : {}),
         policy: {
           issuer: clusterIssuer(ctx.config.cluster),
           maxTtlSeconds: ctx.config.policy.maxTokenTtlSeconds,

@@ -43,6 +43,23 @@ export interface IdentityRecord {
   round1Digest: string;
   enrolledAt: number;
   status: 'active';
+  /** The identity's ES256 key (threshold ECDSA, DKLs23), once ES256 setup has finished. */
+  ecdsa?: EcdsaRecord;
+}
+
+export interface EcdsaRecord {
+  curve: 'P-256';
+  /** Compressed SEC 1 public key, base64url. */
+  publicKey: string;
+  /** RFC 7638 thumbprint of the EC JWK: the JWS kid of ES256 tokens. */
+  kid: string;
+  commitments: string[];
+  verifyingShares: string[];
+  /** SECRET: this node's P-256 Shamir share, base64url. */
+  signingShare: string;
+  /** SECRET: per other party (agent = 0), the channel key and the DKLs23 OT-extension pair state. */
+  pairs: { party: number; channelKey: string; state: string }[];
+  setupDigest: string;
 }
 
 export interface TokenRecord {
@@ -55,6 +72,14 @@ export interface TokenRecord {
   usedAt?: number;
 }
 
+/** A sealed DKLs23 message (ciphertext only: safe to store). */
+export interface EnvelopeJSON {
+  from: number;
+  to: number;
+  round: number;
+  sealed: string;
+}
+
 export interface RatchetRecord {
   identityId: string;
   counter: number;
@@ -64,7 +89,7 @@ export interface RatchetRecord {
   last?: {
     step: StepJSON;
     peer: string;
-    reply: { commit: CommitJSON; signatureShare?: string; refusal?: string };
+    reply: { commit: CommitJSON; signatureShare?: string; refusal?: string; envelopes?: EnvelopeJSON[] };
   };
 }
 
@@ -165,6 +190,11 @@ export class OracleStore {
   /** Identities in id order, starting after `after`. */
   listIdentities(after: string, limit: number): Promise<IdentityRecord[]> {
     return this.#page('identity', after, limit);
+  }
+
+  /** Replaces an identity record (sync write), e.g. to add its ES256 key material. */
+  async putIdentity(rec: IdentityRecord): Promise<void> {
+    await this.#db.put(`identity!${rec.identityId}`, rec, SYNC);
   }
 
   async getToken(tokenId: string): Promise<TokenRecord | undefined> {

@@ -4,8 +4,16 @@ import type { MessageTypeDefinition } from '@grpc/proto-loader';
 import type { BeginEnrollmentRequest as _mpcid_oracle_v1_BeginEnrollmentRequest, BeginEnrollmentRequest__Output as _mpcid_oracle_v1_BeginEnrollmentRequest__Output } from './mpcid/oracle/v1/BeginEnrollmentRequest.js';
 import type { BeginEnrollmentResponse as _mpcid_oracle_v1_BeginEnrollmentResponse, BeginEnrollmentResponse__Output as _mpcid_oracle_v1_BeginEnrollmentResponse__Output } from './mpcid/oracle/v1/BeginEnrollmentResponse.js';
 import type { Commit as _mpcid_oracle_v1_Commit, Commit__Output as _mpcid_oracle_v1_Commit__Output } from './mpcid/oracle/v1/Commit.js';
+import type { EcdsaAbort as _mpcid_oracle_v1_EcdsaAbort, EcdsaAbort__Output as _mpcid_oracle_v1_EcdsaAbort__Output } from './mpcid/oracle/v1/EcdsaAbort.js';
+import type { EcdsaEnrolled as _mpcid_oracle_v1_EcdsaEnrolled, EcdsaEnrolled__Output as _mpcid_oracle_v1_EcdsaEnrolled__Output } from './mpcid/oracle/v1/EcdsaEnrolled.js';
+import type { EcdsaRoundRequest as _mpcid_oracle_v1_EcdsaRoundRequest, EcdsaRoundRequest__Output as _mpcid_oracle_v1_EcdsaRoundRequest__Output } from './mpcid/oracle/v1/EcdsaRoundRequest.js';
+import type { EcdsaRoundResponse as _mpcid_oracle_v1_EcdsaRoundResponse, EcdsaRoundResponse__Output as _mpcid_oracle_v1_EcdsaRoundResponse__Output } from './mpcid/oracle/v1/EcdsaRoundResponse.js';
+import type { EcdsaSetupRequest as _mpcid_oracle_v1_EcdsaSetupRequest, EcdsaSetupRequest__Output as _mpcid_oracle_v1_EcdsaSetupRequest__Output } from './mpcid/oracle/v1/EcdsaSetupRequest.js';
+import type { EcdsaSetupResponse as _mpcid_oracle_v1_EcdsaSetupResponse, EcdsaSetupResponse__Output as _mpcid_oracle_v1_EcdsaSetupResponse__Output } from './mpcid/oracle/v1/EcdsaSetupResponse.js';
+import type { EcdsaSignPayload as _mpcid_oracle_v1_EcdsaSignPayload, EcdsaSignPayload__Output as _mpcid_oracle_v1_EcdsaSignPayload__Output } from './mpcid/oracle/v1/EcdsaSignPayload.js';
 import type { Enrolled as _mpcid_oracle_v1_Enrolled, Enrolled__Output as _mpcid_oracle_v1_Enrolled__Output } from './mpcid/oracle/v1/Enrolled.js';
 import type { EnrollmentClient as _mpcid_oracle_v1_EnrollmentClient, EnrollmentDefinition as _mpcid_oracle_v1_EnrollmentDefinition } from './mpcid/oracle/v1/Enrollment.js';
+import type { Envelope as _mpcid_oracle_v1_Envelope, Envelope__Output as _mpcid_oracle_v1_Envelope__Output } from './mpcid/oracle/v1/Envelope.js';
 import type { Evidence as _mpcid_oracle_v1_Evidence, Evidence__Output as _mpcid_oracle_v1_Evidence__Output } from './mpcid/oracle/v1/Evidence.js';
 import type { ExchangeSharesRequest as _mpcid_oracle_v1_ExchangeSharesRequest, ExchangeSharesRequest__Output as _mpcid_oracle_v1_ExchangeSharesRequest__Output } from './mpcid/oracle/v1/ExchangeSharesRequest.js';
 import type { ExchangeSharesResponse as _mpcid_oracle_v1_ExchangeSharesResponse, ExchangeSharesResponse__Output as _mpcid_oracle_v1_ExchangeSharesResponse__Output } from './mpcid/oracle/v1/ExchangeSharesResponse.js';
@@ -40,8 +48,16 @@ export interface ProtoGrpcType {
         BeginEnrollmentRequest: MessageTypeDefinition<_mpcid_oracle_v1_BeginEnrollmentRequest, _mpcid_oracle_v1_BeginEnrollmentRequest__Output>
         BeginEnrollmentResponse: MessageTypeDefinition<_mpcid_oracle_v1_BeginEnrollmentResponse, _mpcid_oracle_v1_BeginEnrollmentResponse__Output>
         Commit: MessageTypeDefinition<_mpcid_oracle_v1_Commit, _mpcid_oracle_v1_Commit__Output>
+        EcdsaAbort: MessageTypeDefinition<_mpcid_oracle_v1_EcdsaAbort, _mpcid_oracle_v1_EcdsaAbort__Output>
+        EcdsaEnrolled: MessageTypeDefinition<_mpcid_oracle_v1_EcdsaEnrolled, _mpcid_oracle_v1_EcdsaEnrolled__Output>
+        EcdsaRoundRequest: MessageTypeDefinition<_mpcid_oracle_v1_EcdsaRoundRequest, _mpcid_oracle_v1_EcdsaRoundRequest__Output>
+        EcdsaRoundResponse: MessageTypeDefinition<_mpcid_oracle_v1_EcdsaRoundResponse, _mpcid_oracle_v1_EcdsaRoundResponse__Output>
+        EcdsaSetupRequest: MessageTypeDefinition<_mpcid_oracle_v1_EcdsaSetupRequest, _mpcid_oracle_v1_EcdsaSetupRequest__Output>
+        EcdsaSetupResponse: MessageTypeDefinition<_mpcid_oracle_v1_EcdsaSetupResponse, _mpcid_oracle_v1_EcdsaSetupResponse__Output>
+        EcdsaSignPayload: MessageTypeDefinition<_mpcid_oracle_v1_EcdsaSignPayload, _mpcid_oracle_v1_EcdsaSignPayload__Output>
         Enrolled: MessageTypeDefinition<_mpcid_oracle_v1_Enrolled, _mpcid_oracle_v1_Enrolled__Output>
         Enrollment: SubtypeConstructor<typeof grpc.Client, _mpcid_oracle_v1_EnrollmentClient> & { service: _mpcid_oracle_v1_EnrollmentDefinition }
+        Envelope: MessageTypeDefinition<_mpcid_oracle_v1_Envelope, _mpcid_oracle_v1_Envelope__Output>
         Evidence: MessageTypeDefinition<_mpcid_oracle_v1_Evidence, _mpcid_oracle_v1_Evidence__Output>
         ExchangeSharesRequest: MessageTypeDefinition<_mpcid_oracle_v1_ExchangeSharesRequest, _mpcid_oracle_v1_ExchangeSharesRequest__Output>
         ExchangeSharesResponse: MessageTypeDefinition<_mpcid_oracle_v1_ExchangeSharesResponse, _mpcid_oracle_v1_ExchangeSharesResponse__Output>

@@ -2,12 +2,23 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
+import type { EcdsaRoundRequest as _mpcid_oracle_v1_EcdsaRoundRequest, EcdsaRoundRequest__Output as _mpcid_oracle_v1_EcdsaRoundRequest__Output } from '../../../mpcid/oracle/v1/EcdsaRoundRequest.js';
+import type { EcdsaRoundResponse as _mpcid_oracle_v1_EcdsaRoundResponse, EcdsaRoundResponse__Output as _mpcid_oracle_v1_EcdsaRoundResponse__Output } from '../../../mpcid/oracle/v1/EcdsaRoundResponse.js';
 import type { GetNoncesRequest as _mpcid_oracle_v1_GetNoncesRequest, GetNoncesRequest__Output as _mpcid_oracle_v1_GetNoncesRequest__Output } from '../../../mpcid/oracle/v1/GetNoncesRequest.js';
 import type { GetNoncesResponse as _mpcid_oracle_v1_GetNoncesResponse, GetNoncesResponse__Output as _mpcid_oracle_v1_GetNoncesResponse__Output } from '../../../mpcid/oracle/v1/GetNoncesResponse.js';
 import type { StepRequest as _mpcid_oracle_v1_StepRequest, StepRequest__Output as _mpcid_oracle_v1_StepRequest__Output } from '../../../mpcid/oracle/v1/StepRequest.js';
 import type { StepResponse as _mpcid_oracle_v1_StepResponse, StepResponse__Output as _mpcid_oracle_v1_StepResponse__Output } from '../../../mpcid/oracle/v1/StepResponse.js';
 
 export interface SignerClient extends grpc.Client {
+  EcdsaRound(argument: _mpcid_oracle_v1_EcdsaRoundRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_oracle_v1_EcdsaRoundResponse__Output>): grpc.ClientUnaryCall;
+  EcdsaRound(argument: _mpcid_oracle_v1_EcdsaRoundRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_oracle_v1_EcdsaRoundResponse__Output>): grpc.ClientUnaryCall;
+  EcdsaRound(argument: _mpcid_oracle_v1_EcdsaRoundRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_oracle_v1_EcdsaRoundResponse__Output>): grpc.ClientUnaryCall;
+  EcdsaRound(argument: _mpcid_oracle_v1_EcdsaRoundRequest, callback: grpc.requestCallback<_mpcid_oracle_v1_EcdsaRoundResponse__Output>): grpc.ClientUnaryCall;
+  ecdsaRound(argument: _mpcid_oracle_v1_EcdsaRoundRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_oracle_v1_EcdsaRoundResponse__Output>): grpc.ClientUnaryCall;
+  ecdsaRound(argument: _mpcid_oracle_v1_EcdsaRoundRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_oracle_v1_EcdsaRoundResponse__Output>): grpc.ClientUnaryCall;
+  ecdsaRound(argument: _mpcid_oracle_v1_EcdsaRoundRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_oracle_v1_EcdsaRoundResponse__Output>): grpc.ClientUnaryCall;
+  ecdsaRound(argument: _mpcid_oracle_v1_EcdsaRoundRequest, callback: grpc.requestCallback<_mpcid_oracle_v1_EcdsaRoundResponse__Output>): grpc.ClientUnaryCall;
+  
   GetNonces(argument: _mpcid_oracle_v1_GetNoncesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_oracle_v1_GetNoncesResponse__Output>): grpc.ClientUnaryCall;
   GetNonces(argument: _mpcid_oracle_v1_GetNoncesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_oracle_v1_GetNoncesResponse__Output>): grpc.ClientUnaryCall;
   GetNonces(argument: _mpcid_oracle_v1_GetNoncesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_oracle_v1_GetNoncesResponse__Output>): grpc.ClientUnaryCall;
@@ -29,6 +40,8 @@ export interface SignerClient extends grpc.Client {
 }
 
 export interface SignerHandlers extends grpc.UntypedServiceImplementation {
+  EcdsaRound: grpc.handleUnaryCall<_mpcid_oracle_v1_EcdsaRoundRequest__Output, _mpcid_oracle_v1_EcdsaRoundResponse>;
+  
   GetNonces: grpc.handleUnaryCall<_mpcid_oracle_v1_GetNoncesRequest__Output, _mpcid_oracle_v1_GetNoncesResponse>;
   
   Step: grpc.handleUnaryCall<_mpcid_oracle_v1_StepRequest__Output, _mpcid_oracle_v1_StepResponse>;
@@ -36,6 +49,7 @@ export interface SignerHandlers extends grpc.UntypedServiceImplementation {
 }
 
 export interface SignerDefinition extends grpc.ServiceDefinition {
+  EcdsaRound: MethodDefinition<_mpcid_oracle_v1_EcdsaRoundRequest, _mpcid_oracle_v1_EcdsaRoundResponse, _mpcid_oracle_v1_EcdsaRoundRequest__Output, _mpcid_oracle_v1_EcdsaRoundResponse__Output>
   GetNonces: MethodDefinition<_mpcid_oracle_v1_GetNoncesRequest, _mpcid_oracle_v1_GetNoncesResponse, _mpcid_oracle_v1_GetNoncesRequest__Output, _mpcid_oracle_v1_GetNoncesResponse__Output>
   Step: MethodDefinition<_mpcid_oracle_v1_StepRequest, _mpcid_oracle_v1_StepResponse, _mpcid_oracle_v1_StepRequest__Output, _mpcid_oracle_v1_StepResponse__Output>
 }

@@ -2,12 +2,14 @@
 
 import type { Commit as _mpcid_oracle_v1_Commit, Commit__Output as _mpcid_oracle_v1_Commit__Output } from '../../../mpcid/oracle/v1/Commit.js';
 import type { NonceCommitment as _mpcid_oracle_v1_NonceCommitment, NonceCommitment__Output as _mpcid_oracle_v1_NonceCommitment__Output } from '../../../mpcid/oracle/v1/NonceCommitment.js';
+import type { Envelope as _mpcid_oracle_v1_Envelope, Envelope__Output as _mpcid_oracle_v1_Envelope__Output } from '../../../mpcid/oracle/v1/Envelope.js';
 
 export interface StepResponse {
   'commit'?: (_mpcid_oracle_v1_Commit | null);
   'signatureShare'?: (Buffer | Uint8Array | string);
   'next'?: (_mpcid_oracle_v1_NonceCommitment | null);
   'refusal'?: (string);
+  'envelopes'?: (_mpcid_oracle_v1_Envelope)[];
 }
 
 export interface StepResponse__Output {
@@ -15,4 +17,5 @@ export interface StepResponse__Output {
   'signatureShare': (Buffer);
   'next': (_mpcid_oracle_v1_NonceCommitment__Output | null);
   'refusal': (string);
+  'envelopes': (_mpcid_oracle_v1_Envelope__Output)[];
 }

@@ -1,0 +1,74 @@
+/**
+ * ES256 keys on the access structure of ./access.ts (docs/protocol.md §3): the P-256 Shamir
+ * sharing made by the DKG is turned into the additive shares DKLs23 signs with (DKLs23 §3,
+ * Protocol 3.6 step 7: sk_i = lagrange(P, i, 0) · p(i)). The agent's w points collapse into one
+ * additive share; each oracle in the signing set has one. Public shares pk_i = sk_i · G follow
+ * from the public verifying shares, so every party can check them by name.
+ */
+import { p256 } from '@noble/curves/nist.js';
+import { MpcidError } from '../common/errors.js';
+import { type AccessStructure, agentParticipants } from './access.js';
+import type { GroupPublic, KeyShare } from './frost.js';
+import { decodeP256Scalar, P256_ORDER } from './p256.js';
+import { Secret } from './secret.js';
+
+/** The agent's party id in DKLs23 sessions; oracles use their node id. */
+export const AGENT_PARTY = 0;
+
+const Fn = p256.Point.Fn;
+
+/** lagrange(S, x, 0) modulo the P-256 order (RFC 9591 §4.2 derive_interpolating_value). */
+export function lagrangeAt0(xs: readonly number[], x: number): bigint {
+  let num = 1n;
+  let den = 1n;
+  for (const j of xs) {
+    if (j === x) continue;
+    num = Fn.mul(num, BigInt(j));
+    den = Fn.mul(den, Fn.sub(BigInt(j), BigInt(x)));
+  }
+  return Fn.mul(num, Fn.inv(den));
+}
+
+function points(as: AccessStructure, oracles: readonly number[]): number[] {
+  return [...oracles, ...agentParticipants(as)];
+}
+
+function scalarOf(s: Secret): bigint {
+  const b = decodeP256Scalar(s.expose(), 'share');
+  let x = 0n;
+  for (const v of b) x = (x << 8n) | BigInt(v);
+  return x;
+}
+
+function toBytes(x: bigint): Uint8Array {
+  return Fn.toBytes(x);
+}
+
+/** The additive share of a party (the agent: all its shares; an oracle: its one share). */
+export function additiveShare(
+  as: AccessStructure,
+  oracles: readonly number[],
+  shares: readonly KeyShare[],
+): Secret {
+  const xs = points(as, oracles);
+  let sum = 0n;
+  for (const s of shares) {
+    if (!xs.includes(s.participant))
+      throw new MpcidError('BAD_PARTICIPANT', `participant ${s.participant} is not in the signing set`);
+    sum = Fn.add(sum, Fn.mul(lagrangeAt0(xs, s.participant), scalarOf(s.signingShare)));
+  }
+  if (sum === 0n || sum >= P256_ORDER) throw new MpcidError('INTERNAL', 'degenerate additive share');
+  return new Secret(toBytes(sum), 'additive-share');
+}
+
+/** pk_i of every party of the signing set, from the group's verifying shares (compressed SEC 1). */
+export function publicShares(group: GroupPublic, oracles: readonly number[]): Map<number, Uint8Array> {
+  const xs = points(group.as, oracles);
+  const Y = (p: number) => p256.Point.fromBytes(group.verifyingShares[p - 1]!);
+  const out = new Map<number, Uint8Array>();
+  let agent = p256.Point.ZERO;
+  for (const p of agentParticipants(group.as)) agent = agent.add(Y(p).multiply(lagrangeAt0(xs, p)));
+  out.set(AGENT_PARTY, agent.toBytes(true));
+  for (const o of oracles) out.set(o, Y(o).multiply(lagrangeAt0(xs, o)).toBytes(true));
+  return out;
+}

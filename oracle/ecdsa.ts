@@ -1,0 +1,689 @@
+/**
+ * The oracle's side of ES256 (docs/protocol.md §4.2 and §6.2): threshold ECDSA (DKLs23) between
+ * the agent (party 0) and t oracles (party = node id), on the identity's P-256 key.
+ *
+ *   EcdsaSetup   after enrollment: a DKG on P-256 over the same access structure, then DKLs23's
+ *                pairwise OT setup with every other party; stored with the identity (sync write).
+ *   Step         an es256 / jwt-es256 ratchet step opens a session (session id = step digest)
+ *                and returns this oracle's round-1 messages (see signer.ts).
+ *   EcdsaRound   rounds 2 and 3 of the session; round 3 returns this oracle's share to the agent.
+ *
+ * Every message between two parties travels sealed under their channel key (crypto/seal.ts), so
+ * the agent, which relays oracle-to-oracle messages, can neither read nor alter them. A message
+ * that fails any DKLs23 check aborts the session and revokes the identity, with a signed claim
+ * naming the culprit as evidence; a session is never resumed or retried (CVE-2023-33242 class).
+ * Sessions live only in memory: a restart loses them (ECDSA_SESSION_LOST), never reuses them.
+ */
+import { ensure, MpcidError } from '../common/errors.js';
+import { LOG } from '../common/log.js';
+import { oracleRound1Fields, round1FromWire, round1ToWire } from '../common/protocol.js';
+import { agentParticipants } from '../crypto/access.js';
+import { abytes, equalBytes, framed, fromB64u, toB64u, toHex } from '../crypto/bytes.js';
+import { EcdsaSigner, PairSetup, PairState, SETUP_ROUNDS } from '../crypto/ecdsa/index.js';
+import { AGENT_PARTY, additiveShare, publicShares } from '../crypto/es256.js';
+import {
+  checkGroupPublic,
+  DkgParticipant,
+  type GroupPublic,
+  P256,
+  type Round1Package,
+  round1Digest,
+} from '../crypto/frost.js';
+import { sha256 } from '../crypto/hash.js';
+import { decodeP256Point, p256Thumbprint } from '../crypto/p256.js';
+import { abortFields, type SignedStep, stepDigest } from '../crypto/ratchet.js';
+import {
+  BOX_KEY_LEN,
+  type BoxKeyPair,
+  channelKey,
+  generateBoxKey,
+  openEnvelope,
+  openShare,
+  sealEnvelope,
+  sealShare,
+} from '../crypto/seal.js';
+import { Secret } from '../crypto/secret.js';
+import { DOMAINS, signStatement, verifyStatement } from '../crypto/statement.js';
+import type { EcdsaRoundRequest__Output } from '../proto/gen/mpcid/oracle/v1/EcdsaRoundRequest.js';
+import type { EcdsaRoundResponse } from '../proto/gen/mpcid/oracle/v1/EcdsaRoundResponse.js';
+import type { EcdsaSetupRequest__Output } from '../proto/gen/mpcid/oracle/v1/EcdsaSetupRequest.js';
+import type { EcdsaSetupResponse } from '../proto/gen/mpcid/oracle/v1/EcdsaSetupResponse.js';
+import type { Envelope, Envelope__Output } from '../proto/gen/mpcid/oracle/v1/Envelope.js';
+import type { LoadedIdentity, OracleContext } from './context.js';
+import type { RevocationService } from './revocation.js';
+import type { EcdsaRecord, EnvelopeJSON } from './store.js';
+
+export const SETUP_ID_LEN = 16;
+/** RPC rounds of EcdsaSetup: begin, shares + first OT message, then one per OT message. */
+export const ECDSA_SETUP_RPC_ROUNDS = SETUP_ROUNDS + 2;
+const SESSION_TTL_MS = 30_000;
+const MAX_SESSIONS = 10_000;
+
+/** Context of an identity's ES256 setup: binds every message and the channel keys to it. */
+export function ecdsaSetupContext(identityId: string, setupId: Uint8Array, sessionPublicKey: Uint8Array) {
+  return sha256(framed('mpcid/ecdsa/setup-context/v1', identityId, setupId, sessionPublicKey));
+}
+
+/** Fields of the agent's session-signed EcdsaSetup begin. */
+export function ecdsaBeginFields(
+  context: Uint8Array,
+  boxPublicKey: Uint8Array,
+  agentRound1: readonly Round1Package[],
+) {
+  return [
+    context,
+    boxPublicKey,
+    ...agentRound1.flatMap((p) => [p.participant, ...p.commitment, p.proofOfKnowledge]),
+  ];
+}
+
+/** Fields of an oracle's node-signed EcdsaEnrolled confirmation. */
+export function ecdsaEnrolledFields(
+  context: Uint8Array,
+  nodeId: number,
+  identityId: string,
+  publicKey: Uint8Array,
+  digest: Uint8Array,
+) {
+  return [context, nodeId, identityId, publicKey, digest];
+}
+
+export function envelopeToWire(from: number, to: number, round: number, sealed: Uint8Array): Envelope {
+  return { from, to, round, sealed: Buffer.from(sealed) };
+}
+
+/** The identity's decoded ES256 material on this oracle. */
+export interface LoadedEcdsa {
+  readonly group: GroupPublic;
+  readonly publicKey: Uint8Array;
+  readonly kid: string;
+  readonly share: Secret;
+  readonly pairs: ReadonlyMap<number, PairState>;
+  readonly channels: ReadonlyMap<number, Secret>;
+}
+
+export function decodeEcdsa(
+  identityId: string,
+  n: number,
+  t: number,
+  rec: EcdsaRecord,
+  as: GroupPublic['as'],
+): LoadedEcdsa {
+  try {
+    ensure(as.n === n && as.t === t, 'STATE_CORRUPT', 'access structure');
+    const group = checkGroupPublic(
+      as,
+      rec.commitments.map((c, i) => fromB64u(c, `commitments[${i}]`)),
+      rec.verifyingShares.map((v, i) => fromB64u(v, `verifyingShares[${i}]`)),
+      P256,
+    );
+    return {
+      group,
+      publicKey: decodeP256Point(fromB64u(rec.publicKey, 'publicKey'), 'publicKey'),
+      kid: rec.kid,
+      share: new Secret(fromB64u(rec.signingShare, 'share', 32), 'ecdsa-share'),
+      pairs: new Map(rec.pairs.map((p) => [p.party, PairState.fromBytes(fromB64u(p.state, 'pair'))])),
+      channels: new Map(
+        rec.pairs.map((p) => [p.party, new Secret(fromB64u(p.channelKey, 'ck', 32), 'channel-key')]),
+      ),
+    };
+  } catch {
+    throw new MpcidError(
+      'STATE_CORRUPT',
+      `stored ES256 key of identity ${identityId} failed its integrity checks`,
+    );
+  }
+}
+
+interface PendingSetup {
+  setupId: Uint8Array;
+  context: Uint8Array;
+  round: number;
+  agentRound1: Round1Package[];
+  agentBox: Uint8Array;
+  dkg: DkgParticipant;
+  box: BoxKeyPair;
+  responses: Map<number, EcdsaSetupResponse>;
+  all?: Round1Package[];
+  oracleBox?: Map<number, Uint8Array>;
+  agentShares?: Map<number, Secret>;
+  channels?: Map<number, Secret>;
+  pairSetups?: Map<number, PairSetup>;
+  key?: { group: GroupPublic; share: Secret };
+  timer: NodeJS.Timeout;
+}
+
+interface Session {
+  readonly identityId: string;
+  readonly step: SignedStep;
+  readonly session: Uint8Array;
+  readonly parties: number[];
+  readonly signer: EcdsaSigner;
+  round: number;
+  readonly timer: NodeJS.Timeout;
+}
+
+export class EcdsaService {
+  readonly #ctx: OracleContext;
+  readonly #revocations: RevocationService;
+  readonly #setups = new Map<string, PendingSetup>();
+  readonly #sessions = new Map<string, Session>();
+  readonly #loaded = new Map<string, LoadedEcdsa>();
+  readonly #nodeKeys: Map<number, Uint8Array>;
+
+  constructor(ctx: OracleContext, revocations: RevocationService) {
+    this.#ctx = ctx;
+    this.#revocations = revocations;
+    this.#nodeKeys = new Map(
+      ctx.config.cluster.oracles.map((o) => [o.id, fromB64u(o.publicKey, 'publicKey', 32)]),
+    );
+  }
+
+  close(): void {
+    for (const p of this.#setups.values()) this.#dropSetup(p, '');
+    for (const s of this.#sessions.values()) clearTimeout(s.timer);
+    this.#sessions.clear();
+  }
+
+  /** The identity's ES256 material; NO_ES256_KEY if its setup never finished. */
+  ecdsaOf(id: LoadedIdentity): LoadedEcdsa {
+    const cached = this.#loaded.get(id.record.identityId);
+    if (cached) return cached;
+    const rec = id.record.ecdsa;
+    if (!rec) throw new MpcidError('NO_ES256_KEY', 'this identity has no ES256 key');
+    const loaded = decodeEcdsa(id.record.identityId, id.group.as.n, id.group.as.t, rec, id.group.as);
+    this.#loaded.set(id.record.identityId, loaded);
+    return loaded;
+  }
+
+  #dropSetup(p: PendingSetup, identityId: string): void {
+    clearTimeout(p.timer);
+    p.dkg.abandon();
+    p.box.secretKey.wipe();
+    if (identityId) this.#setups.delete(identityId);
+  }
+
+  // ---- Setup (docs/protocol.md §4.2) ----
+
+  async setup(req: EcdsaSetupRequest__Output): Promise<EcdsaSetupResponse> {
+    const ctx = this.#ctx;
+    const id = await ctx.identity(req.identityId);
+    const identityId = id.record.identityId;
+    if (id.record.ecdsa) throw new MpcidError('ENROLLMENT_STATE', 'this identity already has an ES256 key');
+    const setupId = abytes(new Uint8Array(req.setupId), 'setup_id', SETUP_ID_LEN);
+    if (req.round === 1) return this.#begin(id, setupId, req);
+    const p = this.#setups.get(identityId);
+    if (!p || !equalBytes(p.setupId, setupId))
+      throw new MpcidError('UNKNOWN_ENROLLMENT', 'no ES256 setup in progress with this id');
+    const done = p.responses.get(req.round);
+    if (done) return done; // a retry of a round we answered
+    if (req.round !== p.round + 1)
+      throw new MpcidError('ENROLLMENT_STATE', `ES256 setup is at round ${p.round}; got round ${req.round}`);
+    try {
+      const res = req.round === 2 ? this.#exchange(p, req) : await this.#continue(id, p, req);
+      p.round = req.round;
+      p.responses.set(req.round, res);
+      return res;
+    } catch (e) {
+      // A failed setup cannot be resumed; the agent starts again with a new setup id.
+      this.#dropSetup(p, identityId);
+      throw e;
+    }
+  }
+
+  #begin(id: LoadedIdentity, setupId: Uint8Array, req: EcdsaSetupRequest__Output): EcdsaSetupResponse {
+    const ctx = this.#ctx;
+    const identityId = id.record.identityId;
+    const old = this.#setups.get(identityId);
+    if (old && equalBytes(old.setupId, setupId)) return old.responses.get(1)!;
+    const agentBox = abytes(new Uint8Array(req.agentBoxPublicKey), 'agent_box_public_key', BOX_KEY_LEN);
+    const expected = agentParticipants(ctx.as);
+    if (req.agentRound1.length !== expected.length)
+      throw new MpcidError('BAD_LENGTH', `agent_round1: expected ${expected.length} packages`);
+    const agentRound1 = req.agentRound1.map((m, i) => round1FromWire(ctx.as, m, `agent_round1[${i}]`, P256));
+    agentRound1.forEach((p, i) => {
+      ensure(
+        p.participant === expected[i],
+        'BAD_PARTICIPANT',
+        `agent_round1[${i}]: expected participant ${expected[i]}`,
+      );
+    });
+    const context = ecdsaSetupContext(identityId, setupId, id.sessionPublicKey);
+    verifyStatement(
+      id.sessionPublicKey,
+      new Uint8Array(req.sessionSignature),
+      'session_signature',
+      DOMAINS.ecdsaSetup,
+      ecdsaBeginFields(context, agentBox, agentRound1),
+    );
+    if (old) this.#dropSetup(old, identityId);
+    if (this.#setups.size >= ctx.config.limits.maxPendingEnrollments)
+      throw new MpcidError('RATE_LIMITED', 'too many ES256 setups in progress');
+    const dkg = new DkgParticipant(ctx.as, ctx.nodeId, P256);
+    const box = generateBoxKey();
+    const signature = signStatement(
+      ctx.nodeKey,
+      DOMAINS.dkgRound1,
+      ...oracleRound1Fields(context, ctx.nodeId, box.publicKey, dkg.round1),
+    );
+    const res: EcdsaSetupResponse = {
+      round1: {
+        nodeId: ctx.nodeId,
+        package: round1ToWire(dkg.round1),
+        boxPublicKey: Buffer.from(box.publicKey),
+        signature: Buffer.from(signature),
+      },
+    };
+    const p: PendingSetup = {
+      setupId,
+      context,
+      round: 1,
+      agentRound1,
+      agentBox,
+      dkg,
+      box,
+      responses: new Map([[1, res]]),
+      timer: setTimeout(
+        () => this.#dropSetup(p, identityId),
+        ctx.config.limits.enrollmentTimeoutSeconds * 1000,
+      ).unref(),
+    };
+    this.#setups.set(identityId, p);
+    return res;
+  }
+
+  #exchange(p: PendingSetup, req: EcdsaSetupRequest__Output): EcdsaSetupResponse {
+    const ctx = this.#ctx;
+    const { n } = ctx.as;
+    if (req.oracleRound1.length !== n)
+      throw new MpcidError('BAD_LENGTH', `oracle_round1: expected ${n} entries`);
+    const oracleBox = new Map<number, Uint8Array>();
+    const pkgs: Round1Package[] = [];
+    for (const [i, m] of req.oracleRound1.entries()) {
+      const field = `oracle_round1[${i}]`;
+      const key = this.#nodeKeys.get(m.nodeId);
+      if (!key || oracleBox.has(m.nodeId))
+        throw new MpcidError('BAD_PARTICIPANT', `${field}: unknown or repeated node ${m.nodeId}`);
+      const pkg = round1FromWire(ctx.as, m.package, `${field}.package`, P256);
+      ensure(pkg.participant === m.nodeId, 'BAD_PARTICIPANT', `${field}: participant must equal node id`);
+      const box = abytes(new Uint8Array(m.boxPublicKey), `${field}.box_public_key`, BOX_KEY_LEN);
+      verifyStatement(
+        key,
+        new Uint8Array(m.signature),
+        `round-1 of oracle ${m.nodeId}`,
+        DOMAINS.dkgRound1,
+        oracleRound1Fields(p.context, m.nodeId, box, pkg),
+        'DKG_FAILED',
+      );
+      oracleBox.set(m.nodeId, box);
+      pkgs.push(pkg);
+    }
+    ensure(
+      equalBytes(oracleBox.get(ctx.nodeId)!, p.box.publicKey),
+      'DKG_FAILED',
+      'our own round-1 was altered',
+    );
+    const all = [...pkgs, ...p.agentRound1];
+    const agentShares = new Map<number, Secret>();
+    for (const s of req.shares) {
+      if (s.recipient !== ctx.nodeId || s.sender <= n || agentShares.has(s.sender) || s.sender > ctx.as.total)
+        throw new MpcidError(
+          'BAD_PARTICIPANT',
+          `sealed share from ${s.sender} to ${s.recipient} is not expected here`,
+        );
+      agentShares.set(
+        s.sender,
+        openShare({
+          recipientKey: p.box.secretKey,
+          senderPublic: p.agentBox,
+          context: p.context,
+          sender: s.sender,
+          recipient: ctx.nodeId,
+          sealed: new Uint8Array(s.sealed),
+        }),
+      );
+    }
+    ensure(agentShares.size === ctx.as.w, 'BAD_LENGTH', `expected ${ctx.as.w} sealed shares from the agent`);
+    const mine = p.dkg.round2(all);
+    const shares = [...mine].map(([recipient, share]) => ({
+      sender: ctx.nodeId,
+      recipient,
+      sealed: Buffer.from(
+        sealShare({
+          senderKey: p.box.secretKey,
+          recipientPublic: recipient > n ? p.agentBox : oracleBox.get(recipient)!,
+          context: p.context,
+          sender: ctx.nodeId,
+          recipient,
+          share,
+        }),
+      ),
+    }));
+    for (const s of mine.values()) s.wipe();
+    // Channel keys and the OT setup with every other party.
+    const channels = new Map<number, Secret>();
+    const pairSetups = new Map<number, PairSetup>();
+    const peers = [AGENT_PARTY, ...[...oracleBox.keys()].filter((o) => o !== ctx.nodeId)];
+    for (const peer of peers) {
+      const pub = peer === AGENT_PARTY ? p.agentBox : oracleBox.get(peer)!;
+      channels.set(peer, channelKey(p.box.secretKey, pub, p.context, ctx.nodeId, peer));
+      pairSetups.set(peer, new PairSetup({ curve: 'P-256', self: ctx.nodeId, peer, sessionId: p.context }));
+    }
+    p.all = all;
+    p.oracleBox = oracleBox;
+    p.agentShares = agentShares;
+    p.channels = channels;
+    p.pairSetups = pairSetups;
+    return { shares, envelopes: this.#setupMessages(p, 1, new Map()) };
+  }
+
+  /** Own OT setup messages of setup round `round`, given the peers' messages of round - 1. */
+  #setupMessages(p: PendingSetup, round: number, incoming: Map<number, Uint8Array>): Envelope[] {
+    const out: Envelope[] = [];
+    for (const [peer, ps] of p.pairSetups!) {
+      const msg = ps.next(round === 1 ? undefined : incoming.get(peer)!);
+      out.push(
+        envelopeToWire(
+          this.#ctx.nodeId,
+          peer,
+          round,
+          sealEnvelope(p.channels!.get(peer)!, 'setup', p.context, round, this.#ctx.nodeId, peer, msg),
+        ),
+      );
+    }
+    return out;
+  }
+
+  #openAll(
+    envelopes: readonly Envelope__Output[],
+    channels: ReadonlyMap<number, Secret>,
+    purpose: string,
+    session: Uint8Array,
+    round: number,
+  ): Map<number, Uint8Array> {
+    const me = this.#ctx.nodeId;
+    const out = new Map<number, Uint8Array>();
+    // The agent's own message first: it authenticates the request (only the agent and this
+    // oracle hold their channel key), so unauthenticated garbage is refused without an abort.
+    const sorted = [...envelopes].sort((a, b) => a.from - b.from);
+    if (sorted.length !== channels.size)
+      throw new MpcidError('BAD_LENGTH', `expected ${channels.size} messages for round ${round}`);
+    for (const e of sorted) {
+      if (e.to !== me || e.round !== round || !channels.has(e.from) || out.has(e.from))
+        throw new MpcidError(
+          'BAD_PARTICIPANT',
+          `message from ${e.from} to ${e.to} (round ${e.round}) is not expected here`,
+        );
+      const sealed = new Uint8Array(e.sealed);
+      if (e.from === AGENT_PARTY) {
+        try {
+          out.set(e.from, openEnvelope(channels.get(e.from)!, purpose, session, round, e.from, me, sealed));
+        } catch {
+          throw new MpcidError(
+            'SESSION_AUTH_FAILED',
+            'the agent message does not open: not from this identity',
+          );
+        }
+      } else {
+        out.set(e.from, openEnvelope(channels.get(e.from)!, purpose, session, round, e.from, me, sealed));
+      }
+    }
+    return out;
+  }
+
+  async #continue(
+    id: LoadedIdentity,
+    p: PendingSetup,
+    req: EcdsaSetupRequest__Output,
+  ): Promise<EcdsaSetupResponse> {
+    const ctx = this.#ctx;
+    const setupRound = req.round - 2; // the round of the messages we receive
+    const incoming = this.#openAll(req.envelopes, p.channels!, 'setup', p.context, setupRound);
+    if (req.round === 3) {
+      const others = [...p.oracleBox!.keys()].filter((o) => o !== ctx.nodeId);
+      const fromOracles = new Map<number, Secret>();
+      for (const s of req.shares) {
+        if (s.recipient !== ctx.nodeId || !others.includes(s.sender) || fromOracles.has(s.sender))
+          throw new MpcidError(
+            'BAD_PARTICIPANT',
+            `sealed share from ${s.sender} to ${s.recipient} is not expected here`,
+          );
+        fromOracles.set(
+          s.sender,
+          openShare({
+            recipientKey: p.box.secretKey,
+            senderPublic: p.oracleBox!.get(s.sender)!,
+            context: p.context,
+            sender: s.sender,
+            recipient: ctx.nodeId,
+            sealed: new Uint8Array(s.sealed),
+          }),
+        );
+      }
+      ensure(
+        fromOracles.size === others.length,
+        'BAD_LENGTH',
+        `expected ${others.length} sealed shares from oracles`,
+      );
+      const received = new Map([...p.agentShares!, ...fromOracles]);
+      const { share, group } = p.dkg.finish(p.all!, received);
+      for (const s of received.values()) s.wipe();
+      p.key = { group, share: share.signingShare };
+    }
+    if (req.round < ECDSA_SETUP_RPC_ROUNDS) {
+      return { envelopes: this.#setupMessages(p, setupRound + 1, incoming) };
+    }
+    // Last round: finish every pair, store, confirm.
+    const pairs: EcdsaRecord['pairs'] = [];
+    for (const [peer, ps] of p.pairSetups!) {
+      const state = ps.finish(incoming.get(peer)!);
+      pairs.push({
+        party: peer,
+        channelKey: toB64u(p.channels!.get(peer)!.expose()),
+        state: toB64u(state.toBytes().expose()),
+      });
+    }
+    const key = p.key!;
+    const digest = round1Digest(p.context, p.all!);
+    const publicKey = key.group.groupPublicKey;
+    const record = {
+      ...id.record,
+      ecdsa: {
+        curve: 'P-256' as const,
+        publicKey: toB64u(publicKey),
+        kid: p256Thumbprint(publicKey),
+        commitments: key.group.commitments.map(toB64u),
+        verifyingShares: key.group.verifyingShares.map(toB64u),
+        signingShare: toB64u(key.share.expose()),
+        pairs,
+        setupDigest: toB64u(digest),
+      },
+    };
+    await ctx.store.putIdentity(record);
+    ctx.remember({ ...id, record });
+    this.#loaded.delete(id.record.identityId);
+    this.#dropSetup(p, id.record.identityId);
+    ctx.log.info({ [LOG.identity]: id.record.identityId }, 'ES256 key set up');
+    const signature = signStatement(
+      ctx.nodeKey,
+      DOMAINS.ecdsaEnrolled,
+      ...ecdsaEnrolledFields(p.context, ctx.nodeId, id.record.identityId, publicKey, digest),
+    );
+    return {
+      enrolled: {
+        nodeId: ctx.nodeId,
+        identityId: id.record.identityId,
+        publicKey: Buffer.from(publicKey),
+        round1Digest: Buffer.from(digest),
+        signature: Buffer.from(signature),
+      },
+    };
+  }
+
+  // ---- Signing (docs/protocol.md §6.2) ----
+
+  /**
+   * Opens the DKLs23 session of an accepted es256 step in which this node signs, and returns its
+   * round-1 messages. Called by the ratchet with the identity's lock held, once per step.
+   */
+  open(
+    id: LoadedIdentity,
+    signed: SignedStep,
+    oracles: readonly number[],
+    messageHash: Uint8Array,
+  ): EnvelopeJSON[] {
+    const ctx = this.#ctx;
+    const e = this.ecdsaOf(id);
+    const session = stepDigest(signed.step);
+    const key = `${id.record.identityId}:${toHex(session)}`;
+    if (this.#sessions.size >= MAX_SESSIONS) throw new MpcidError('RATE_LIMITED', 'too many ECDSA sessions');
+    const parties = [AGENT_PARTY, ...oracles];
+    const pub = publicShares(e.group, oracles);
+    const signer = new EcdsaSigner({
+      curve: 'P-256',
+      self: ctx.nodeId,
+      parties,
+      sessionId: session,
+      messageHash,
+      additiveShare: additiveShare(e.group.as, oracles, [{ participant: ctx.nodeId, signingShare: e.share }]),
+      publicShares: pub,
+      publicKey: e.publicKey,
+      pairs: new Map(parties.filter((x) => x !== ctx.nodeId).map((x) => [x, e.pairs.get(x)!])),
+    });
+    const out = signer.round1();
+    const s: Session = {
+      identityId: id.record.identityId,
+      step: signed,
+      session,
+      parties,
+      signer,
+      round: 1,
+      timer: setTimeout(() => this.#sessions.delete(key), SESSION_TTL_MS).unref(),
+    };
+    this.#sessions.set(key, s);
+    return [...out].map(([to, msg]) => ({
+      from: ctx.nodeId,
+      to,
+      round: 1,
+      sealed: toB64u(sealEnvelope(e.channels.get(to)!, 'sign', session, 1, ctx.nodeId, to, msg)),
+    }));
+  }
+
+  async round(req: EcdsaRoundRequest__Output): Promise<EcdsaRoundResponse> {
+    const ctx = this.#ctx;
+    const id = await ctx.identity(req.identityId);
+    const session = abytes(new Uint8Array(req.session), 'session', 32);
+    const e = this.ecdsaOf(id);
+    const key = `${id.record.identityId}:${toHex(session)}`;
+    const s = this.#sessions.get(key);
+    if (!s) throw new MpcidError('ECDSA_SESSION_LOST', 'no ECDSA session in progress for this step');
+    if (req.round !== s.round + 1 || req.round > 3)
+      throw new MpcidError('ECDSA_SESSION_LOST', `session is at round ${s.round}; got round ${req.round}`);
+    const channels = new Map(s.parties.filter((x) => x !== ctx.nodeId).map((x) => [x, e.channels.get(x)!]));
+    let incoming: Map<number, Uint8Array>;
+    try {
+      incoming = this.#openAll(req.envelopes, channels, 'sign', session, req.round - 1);
+    } catch (err) {
+      if (err instanceof MpcidError && err.code === 'ECDSA_ABORT') return this.#abort(id, s, key, err);
+      throw err; // unauthenticated or malformed: refused, the session goes on
+    }
+    s.round = req.round;
+    try {
+      if (req.round === 2) {
+        const out = s.signer.round2(incoming);
+        return {
+          envelopes: [...out].map(([to, msg]) =>
+            envelopeToWire(
+              ctx.nodeId,
+              to,
+              2,
+              sealEnvelope(e.channels.get(to)!, 'sign', session, 2, ctx.nodeId, to, msg),
+            ),
+          ),
+        };
+      }
+      const share = s.signer.round3(incoming);
+      clearTimeout(s.timer);
+      this.#sessions.delete(key);
+      ctx.metrics.signatureShares.inc({ kind: s.step.step.kind });
+      return {
+        envelopes: [
+          envelopeToWire(
+            ctx.nodeId,
+            AGENT_PARTY,
+            3,
+            sealEnvelope(e.channels.get(AGENT_PARTY)!, 'sign', session, 3, ctx.nodeId, AGENT_PARTY, share),
+          ),
+        ],
+      };
+    } catch (err) {
+      if (err instanceof MpcidError && err.metadata['culprit'] !== undefined)
+        return this.#abort(id, s, key, err);
+      clearTimeout(s.timer);
+      this.#sessions.delete(key);
+      throw err;
+    }
+  }
+
+  /** A DKLs23 check failed: revoke the identity with our signed claim naming the culprit. */
+  async #abort(id: LoadedIdentity, s: Session, key: string, err: MpcidError): Promise<never> {
+    const ctx = this.#ctx;
+    clearTimeout(s.timer);
+    this.#sessions.delete(key);
+    const culprit = Number(err.metadata['culprit']);
+    const check = /^[a-z0-9-]{1,40}$/.test(err.metadata['check'] ?? '')
+      ? err.metadata['check']!
+      : 'unspecified';
+    ctx.log.error(
+      { [LOG.identity]: id.record.identityId, culprit, check, [LOG.errorMessage]: err.message },
+      'ECDSA session aborted: revoking the identity (an aborted session is never retried)',
+    );
+    const signature = signStatement(
+      ctx.nodeKey,
+      DOMAINS.ecdsaAbort,
+      ...abortFields(
+        id.record.identityId,
+        s.session,
+        ctx.nodeId,
+        Number.isSafeInteger(culprit) ? culprit : 0,
+        check,
+      ),
+    );
+    const rec = await this.#revocations.revokeLocal(
+      id,
+      {
+        identityId: id.record.identityId,
+        steps: [s.step],
+        abort: {
+          accuser: ctx.nodeId,
+          culprit: Number.isSafeInteger(culprit) ? culprit : 0,
+          check,
+          signature,
+        },
+      },
+      [],
+      s.step.step.counter,
+    );
+    throw new MpcidError(
+      'IDENTITY_REVOKED',
+      `ECDSA session aborted (${check}, party ${culprit}): identity revoked (evidence ${rec.digest})`,
+      {
+        metadata: { evidence: JSON.stringify(rec.evidence) },
+      },
+    );
+  }
+
+  /** The agent reports an aborted session (its own signed claim): revoke with it as evidence. */
+  async reportAbort(
+    id: LoadedIdentity,
+    step: SignedStep,
+    claim: { culprit: number; check: string; signature: Uint8Array },
+  ): Promise<void> {
+    await this.#revocations.revokeLocal(
+      id,
+      { identityId: id.record.identityId, steps: [step], abort: { accuser: AGENT_PARTY, ...claim } },
+      [],
+      step.step.counter,
+    );
+  }
+}

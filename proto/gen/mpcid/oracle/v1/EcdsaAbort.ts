@@ -1,0 +1,16 @@
+// Original file: mpcid/oracle/v1/oracle.proto
+
+
+export interface EcdsaAbort {
+  'accuser'?: (number);
+  'culprit'?: (number);
+  'check'?: (string);
+  'signature'?: (Buffer | Uint8Array | string);
+}
+
+export interface EcdsaAbort__Output {
+  'accuser': (number);
+  'culprit': (number);
+  'check': (string);
+  'signature': (Buffer);
+}

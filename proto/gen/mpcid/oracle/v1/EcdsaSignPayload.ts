@@ -1,0 +1,12 @@
+// Original file: mpcid/oracle/v1/oracle.proto
+
+
+export interface EcdsaSignPayload {
+  'message'?: (Buffer | Uint8Array | string);
+  'oracles'?: (number)[];
+}
+
+export interface EcdsaSignPayload__Output {
+  'message': (Buffer);
+  'oracles': (number)[];
+}

@@ -1,0 +1,16 @@
+// Original file: mpcid/oracle/v1/oracle.proto
+
+
+export interface Envelope {
+  'from'?: (number);
+  'to'?: (number);
+  'round'?: (number);
+  'sealed'?: (Buffer | Uint8Array | string);
+}
+
+export interface Envelope__Output {
+  'from': (number);
+  'to': (number);
+  'round': (number);
+  'sealed': (Buffer);
+}
