@@ -54,6 +54,11 @@ export const ERROR_CODES = {
   ENROLLMENT_STATE: 'FAILED_PRECONDITION',
   /** Distributed key generation failed verification (a participant's data is inconsistent). */
   DKG_FAILED: 'FAILED_PRECONDITION',
+  /**
+   * A threshold-ECDSA session failed a consistency check; metadata.culprit names the party whose
+   * message failed; the session is never retried.
+   */
+  ECDSA_ABORT: 'ABORTED',
   /** An oracle returned a signature share that does not verify; the message names the oracle. */
   BAD_SIGNATURE_SHARE: 'INTERNAL',
   /** A threshold-ECDSA session failed a consistency check; metadata.culprit names the party whose message failed; the session is never retried. */

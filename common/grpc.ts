@@ -85,6 +85,7 @@ const STATUS_OF: Record<string, grpc.status> = {
   NOT_FOUND: grpc.status.NOT_FOUND,
   PERMISSION_DENIED: grpc.status.PERMISSION_DENIED,
   FAILED_PRECONDITION: grpc.status.FAILED_PRECONDITION,
+  ABORTED: grpc.status.ABORTED,
   UNAVAILABLE: grpc.status.UNAVAILABLE,
   RESOURCE_EXHAUSTED: grpc.status.RESOURCE_EXHAUSTED,
   DATA_LOSS: grpc.status.DATA_LOSS,

@@ -1,0 +1,326 @@
+/**
+ * Base OT: Verified Simplest OT ("VSOT", Doerner–Kondi–Lee–shelat, "Secure Two-party Threshold
+ * ECDSA from ECDSA Assumptions", eprint 2018/499, Protocol 7), batched: one sender key B = b·G
+ * with a Fiat–Shamir Schnorr proof of knowledge of b, and KAPPA random OTs against it.
+ *
+ *   Setup     S -> R  B, π_DL(b)                       (msg1)
+ *   Choose    R -> S  A_k = a_k·G + ω_k·B               (msg2);  R: ρ_k = H(a_k·B)
+ *   Transfer  S: ρ0_k = H(b·A_k), ρ1_k = H(b·(A_k − B))
+ *   Verify    S -> R  ξ_k = H²(ρ0_k) ⊕ H²(ρ1_k)         (msg3)
+ *             R -> S  ρ'_k = H²(ρ_k) ⊕ ω_k·ξ_k           (msg4);  S checks ρ'_k = H²(ρ0_k)
+ *             S -> R  H(ρ0_k), H(ρ1_k)                   (msg5);  R checks H(ρ_k) = H(ρ^{ω_k}_k) and ξ_k
+ *
+ * Outputs: S gets (ρ0_k, ρ1_k), R gets (ω_k, ρ^{ω_k}_k). In the OT extension the roles swap: the
+ * extension receiver (VOLE receiver, "Bob") is the base-OT sender and the extension sender
+ * ("Alice") is the base-OT receiver whose choice bits are its correlation Δ.
+ *
+ * Every hash is bound to the setup tag, both party ids, the OT index and its purpose. The
+ * Diffie–Hellman values enter the hashes as x-coordinates (node:crypto ECDH, constant time).
+ * A failure of any check aborts the setup (the pair state is never produced), so what a cheating
+ * peer learns from an abort concerns a discarded Δ only.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  abort,
+  baseMul,
+  bytesToBig,
+  type Curve,
+  encodePoint,
+  h256,
+  hashToScalars,
+  mod,
+  normalizeAll,
+  type PartyId,
+  POINT_LEN,
+  type Point,
+  randomScalar,
+  ScalarMul,
+  SCALAR_LEN,
+  scalarBytes,
+  timingSafeEq,
+} from './curve.js';
+import { Secret } from '../secret.js';
+
+/** Number of base OTs per direction (κ, the bit length of Δ). */
+export const KAPPA = 256;
+/** Bytes of one base-OT output. */
+export const SEED_LEN = 32;
+
+/** Byte layouts of the five VSOT flows. */
+export const VSOT_LEN = {
+  msg1: POINT_LEN + POINT_LEN + SCALAR_LEN,
+  msg2: KAPPA * POINT_LEN,
+  msg3: KAPPA * 32,
+  msg4: KAPPA * 32,
+  msg5: KAPPA * 64,
+} as const;
+
+/** Public context of one VSOT batch. */
+export interface VsotContext {
+  readonly curve: Curve;
+  /** Setup tag binding the enrollment session and the pair. */
+  readonly tag: Uint8Array;
+  readonly sender: PartyId;
+  readonly receiver: PartyId;
+}
+
+function ids(x: VsotContext): Uint8Array {
+  return new Uint8Array([x.sender, x.receiver]);
+}
+
+function hashPrefix(x: VsotContext, purpose: string): Uint8Array {
+  return h256('mpcid/dkls23/vsot/v1', purpose, x.curve.name, x.tag, ids(x));
+}
+
+/** ρ = H(prefix, k, x(DH)): the random-OT pad of instance k. */
+function rho(prefix: Uint8Array, k: number, dhX: Uint8Array): Uint8Array {
+  const h = createHash('sha256');
+  h.update(prefix);
+  h.update(u16(k));
+  h.update(dhX);
+  return new Uint8Array(h.digest());
+}
+
+function hOnce(prefix: Uint8Array, k: number, v: Uint8Array): Uint8Array {
+  return rho(prefix, k, v);
+}
+
+function u16(k: number): Uint8Array {
+  return new Uint8Array([k >>> 8, k & 0xff]);
+}
+
+function xor32(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const o = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) o[i] = a[i]! ^ b[i]!;
+  return o;
+}
+
+/** Fiat–Shamir challenge of the sender's Schnorr proof (DKLs18 F_ZK^RDL instantiated in the ROM). */
+function dlogChallenge(x: VsotContext, B: Uint8Array, T: Uint8Array): bigint {
+  return hashToScalars(x.curve, 1, 'mpcid/dkls23/vsot/dlog/v1', x.curve.name, x.tag, ids(x), B, T)[0]!;
+}
+
+function decodeWirePoint(x: VsotContext, culprit: PartyId, b: Uint8Array, check: string): Point {
+  let p: Point;
+  try {
+    if (b.length !== POINT_LEN || b[0] !== 0x04) throw new Error('encoding');
+    p = x.curve.Point.fromBytes(b);
+  } catch {
+    return abort(culprit, check, `${check}: not a valid uncompressed ${x.curve.name} point`, 'MALFORMED_POINT');
+  }
+  if (p.is0()) return abort(culprit, check, `${check}: identity element`, 'MALFORMED_POINT');
+  return p;
+}
+
+/** VSOT sender (the OT-extension receiver's side of the base OTs). */
+export class VsotSender {
+  readonly #x: VsotContext;
+  #b: Secret | undefined;
+  #B: Point | undefined;
+  #Bbytes: Uint8Array | undefined;
+  #rho0: Secret | undefined;
+  #rho1: Secret | undefined;
+  #h2rho0: Uint8Array | undefined;
+
+  constructor(x: VsotContext) {
+    this.#x = x;
+  }
+
+  /** Setup (msg1): B = b·G and a Schnorr proof (T, z) of knowledge of b. */
+  msg1(): Uint8Array {
+    const c = this.#x.curve;
+    const b = randomScalar(c);
+    this.#b = new Secret(scalarBytes(b), 'vsot-b');
+    const B = baseMul(c, b);
+    this.#B = B;
+    this.#Bbytes = encodePoint(B);
+    const k = randomScalar(c);
+    const T = encodePoint(baseMul(c, k));
+    const e = dlogChallenge(this.#x, this.#Bbytes, T);
+    const z = mod(c, k + e * b);
+    const out = new Uint8Array(VSOT_LEN.msg1);
+    out.set(this.#Bbytes, 0);
+    out.set(T, POINT_LEN);
+    out.set(scalarBytes(z), 2 * POINT_LEN);
+    return out;
+  }
+
+  /** Transfer + Verify step 1 (msg3): from the receiver's A_k, the pads ρ0, ρ1 and challenges ξ. */
+  msg3(msg2: Uint8Array): Uint8Array {
+    const x = this.#x;
+    const c = x.curve;
+    const culprit = x.receiver;
+    if (msg2.length !== VSOT_LEN.msg2) abort(culprit, 'ot-choose', 'base-OT choice message has the wrong length', 'BAD_LENGTH');
+    const B = this.#B!;
+    const As: Point[] = [];
+    const diffs: Point[] = [];
+    for (let k = 0; k < KAPPA; k++) {
+      const A = decodeWirePoint(x, culprit, msg2.subarray(k * POINT_LEN, (k + 1) * POINT_LEN), 'ot-choose');
+      const d = A.subtract(B);
+      if (d.is0()) abort(culprit, 'ot-choose', 'base-OT choice point equals the sender key');
+      As.push(A);
+      diffs.push(d);
+    }
+    const norm = normalizeAll(c, diffs);
+    const m = new ScalarMul(c, bytesToBig(this.#b!.expose()));
+    const pRho = hashPrefix(x, 'rho');
+    const pH1 = hashPrefix(x, 'h1');
+    const pH2 = hashPrefix(x, 'h2');
+    const rho0 = new Uint8Array(KAPPA * SEED_LEN);
+    const rho1 = new Uint8Array(KAPPA * SEED_LEN);
+    const h2r0 = new Uint8Array(KAPPA * 32);
+    const out = new Uint8Array(VSOT_LEN.msg3);
+    for (let k = 0; k < KAPPA; k++) {
+      const r0 = rho(pRho, k, m.x(msg2.subarray(k * POINT_LEN, (k + 1) * POINT_LEN)));
+      const r1 = rho(pRho, k, m.x(norm[k]!.toBytes(false)));
+      rho0.set(r0, k * SEED_LEN);
+      rho1.set(r1, k * SEED_LEN);
+      const a = hOnce(pH2, k, hOnce(pH1, k, r0));
+      const b = hOnce(pH2, k, hOnce(pH1, k, r1));
+      h2r0.set(a, k * 32);
+      out.set(xor32(a, b), k * 32);
+    }
+    this.#rho0 = new Secret(rho0, 'vsot-rho0');
+    this.#rho1 = new Secret(rho1, 'vsot-rho1');
+    this.#h2rho0 = h2r0;
+    this.#b!.wipe();
+    return out;
+  }
+
+  /** Verify steps 2-3 (msg5): checks every response ρ'_k = H²(ρ0_k), then opens H(ρ0_k), H(ρ1_k). */
+  msg5(msg4: Uint8Array): Uint8Array {
+    const x = this.#x;
+    const culprit = x.receiver;
+    if (msg4.length !== VSOT_LEN.msg4) abort(culprit, 'ot-response', 'base-OT response has the wrong length', 'BAD_LENGTH');
+    if (!timingSafeEq(msg4, this.#h2rho0!)) abort(culprit, 'ot-response', 'base-OT verification response is wrong');
+    const pH1 = hashPrefix(x, 'h1');
+    const out = new Uint8Array(VSOT_LEN.msg5);
+    const r0 = this.#rho0!.expose();
+    const r1 = this.#rho1!.expose();
+    for (let k = 0; k < KAPPA; k++) {
+      out.set(hOnce(pH1, k, r0.subarray(k * SEED_LEN, (k + 1) * SEED_LEN)), k * 64);
+      out.set(hOnce(pH1, k, r1.subarray(k * SEED_LEN, (k + 1) * SEED_LEN)), k * 64 + 32);
+    }
+    return out;
+  }
+
+  /** Output: (ρ0_k, ρ1_k) for every k, as two KAPPA·SEED_LEN byte strings. */
+  output(): { seeds0: Secret; seeds1: Secret } {
+    return { seeds0: this.#rho0!, seeds1: this.#rho1! };
+  }
+
+  wipe(): void {
+    this.#b?.wipe();
+    this.#rho0?.wipe();
+    this.#rho1?.wipe();
+  }
+}
+
+/** VSOT receiver (the OT-extension sender's side; choice bits = its correlation Δ). */
+export class VsotReceiver {
+  readonly #x: VsotContext;
+  readonly #choice: Secret;
+  #rho: Secret | undefined;
+  #xi: Uint8Array | undefined;
+
+  /** `choice` holds KAPPA bits, bit k = byte k>>3, bit k&7. */
+  constructor(x: VsotContext, choice: Secret) {
+    this.#x = x;
+    this.#choice = choice;
+  }
+
+  #bit(k: number): number {
+    return (this.#choice.expose()[k >>> 3]! >>> (k & 7)) & 1;
+  }
+
+  /** Checks the sender's proof, then Choose (msg2): A_k = a_k·G + ω_k·B and ρ_k = H(a_k·B). */
+  msg2(msg1: Uint8Array): Uint8Array {
+    const x = this.#x;
+    const c = x.curve;
+    const culprit = x.sender;
+    if (msg1.length !== VSOT_LEN.msg1) abort(culprit, 'ot-setup', 'base-OT setup message has the wrong length', 'BAD_LENGTH');
+    const Bbytes = msg1.subarray(0, POINT_LEN);
+    const B = decodeWirePoint(x, culprit, Bbytes, 'ot-setup');
+    const Tbytes = msg1.subarray(POINT_LEN, 2 * POINT_LEN);
+    const T = decodeWirePoint(x, culprit, Tbytes, 'ot-setup');
+    const z = bytesToBig(msg1.subarray(2 * POINT_LEN));
+    if (z >= c.q) abort(culprit, 'ot-setup', 'proof scalar is not reduced', 'MALFORMED_SCALAR');
+    const e = dlogChallenge(x, Bbytes, Tbytes);
+    if (!baseMul(c, z).equals(T.add(B.multiplyUnsafe(e)))) {
+      abort(culprit, 'ot-setup', 'proof of knowledge of the base-OT key does not verify');
+    }
+    const pRho = hashPrefix(x, 'rho');
+    const aG: Point[] = [];
+    const aGB: Point[] = [];
+    const rhoOut = new Uint8Array(KAPPA * SEED_LEN);
+    for (let k = 0; k < KAPPA; k++) {
+      const a = randomScalar(c);
+      const m = new ScalarMul(c, a);
+      const P = c.Point.fromBytes(m.base());
+      aG.push(P);
+      aGB.push(P.add(B));
+      rhoOut.set(rho(pRho, k, m.x(Bbytes)), k * SEED_LEN);
+    }
+    const n0 = normalizeAll(c, aG);
+    const n1 = normalizeAll(c, aGB);
+    const out = new Uint8Array(VSOT_LEN.msg2);
+    for (let k = 0; k < KAPPA; k++) {
+      // Constant-time select of a·G or a·G + B by the choice bit.
+      const p0 = n0[k]!.toBytes(false);
+      const p1 = n1[k]!.toBytes(false);
+      const mask = -this.#bit(k) & 0xff;
+      for (let i = 0; i < POINT_LEN; i++) out[k * POINT_LEN + i] = p0[i]! ^ ((p0[i]! ^ p1[i]!) & mask);
+    }
+    this.#rho = new Secret(rhoOut, 'vsot-rho');
+    return out;
+  }
+
+  /** Verify step 2 (msg4): ρ'_k = H²(ρ_k) ⊕ ω_k·ξ_k. */
+  msg4(msg3: Uint8Array): Uint8Array {
+    const x = this.#x;
+    const culprit = x.sender;
+    if (msg3.length !== VSOT_LEN.msg3) abort(culprit, 'ot-challenge', 'base-OT challenge has the wrong length', 'BAD_LENGTH');
+    this.#xi = msg3.slice();
+    const pH1 = hashPrefix(x, 'h1');
+    const pH2 = hashPrefix(x, 'h2');
+    const r = this.#rho!.expose();
+    const out = new Uint8Array(VSOT_LEN.msg4);
+    for (let k = 0; k < KAPPA; k++) {
+      const h = hOnce(pH2, k, hOnce(pH1, k, r.subarray(k * SEED_LEN, (k + 1) * SEED_LEN)));
+      const mask = -this.#bit(k) & 0xff;
+      for (let i = 0; i < 32; i++) out[k * 32 + i] = h[i]! ^ (msg3[k * 32 + i]! & mask);
+    }
+    return out;
+  }
+
+  /** Verify step 4: the opened H(ρ0_k), H(ρ1_k) match ξ_k and this receiver's H(ρ_k); returns ρ. */
+  finish(msg5: Uint8Array): Secret {
+    const x = this.#x;
+    const culprit = x.sender;
+    if (msg5.length !== VSOT_LEN.msg5) abort(culprit, 'ot-open', 'base-OT opening has the wrong length', 'BAD_LENGTH');
+    const pH1 = hashPrefix(x, 'h1');
+    const pH2 = hashPrefix(x, 'h2');
+    const r = this.#rho!.expose();
+    let bad = 0;
+    for (let k = 0; k < KAPPA; k++) {
+      const o0 = msg5.subarray(k * 64, k * 64 + 32);
+      const o1 = msg5.subarray(k * 64 + 32, k * 64 + 64);
+      const mine = hOnce(pH1, k, r.subarray(k * SEED_LEN, (k + 1) * SEED_LEN));
+      const mask = -this.#bit(k) & 0xff;
+      for (let i = 0; i < 32; i++) bad |= mine[i]! ^ (o0[i]! ^ ((o0[i]! ^ o1[i]!) & mask));
+      const xi = xor32(hOnce(pH2, k, o0), hOnce(pH2, k, o1));
+      for (let i = 0; i < 32; i++) bad |= xi[i]! ^ this.#xi![k * 32 + i]!;
+    }
+    if (bad !== 0) abort(culprit, 'ot-open', 'base-OT opening does not match the challenge or the received pad');
+    return this.#rho!;
+  }
+
+  wipe(): void {
+    this.#rho?.wipe();
+  }
+}
+
+/** KAPPA fresh random choice bits (Δ), as KAPPA/8 bytes. */
+export function randomChoice(): Secret {
+  return new Secret(new Uint8Array(randomBytes(KAPPA / 8)), 'ot-delta');
+}

@@ -1,0 +1,504 @@
+/**
+ * Threshold ECDSA signing: DKLs23 ("Threshold ECDSA in Three Rounds", Doerner–Kondi–Lee–shelat,
+ * eprint 2023/765) Protocol 3.6, three message rounds among the agent and t oracles, every
+ * message addressed to one peer, followed by the combination of the broadcast shares (step 10).
+ *
+ * Each party P_i holds an additive share sk_i of the key (Σ sk_i = sk) and knows every pk_j.
+ * For every ordered pair (i, j) the parties run one random VOLE (./vole.ts) in which P_i is
+ * Alice with input (r_i, sk_i) and P_j is Bob with random input χ_{ij}.
+ *
+ *   Round 1 (i -> j)  r_i, φ_i ← Z_q, R_i = r_i·G; commitment to R_i (step 1-2);
+ *                     Bob's VOLE message for V(j, i) (step 3)
+ *   Round 2 (i -> j)  Alice's VOLE message for V(i, j) with input (r_i, sk_i), giving c_{ij};
+ *                     Γu = c_u·G, Γv = c_v·G; ψ = φ_i − χ_{ji}; pk_i; opening of R_i (steps 4-6)
+ *   Round 3 (i -> *)  open commitments, finish V(j, i) (d_{ji}), check
+ *                       χ_{ji}·R_j − Γu_{ji} = d_u·G   and   χ_{ji}·pk_j − Γv_{ji} = d_v·G,
+ *                     pk_j as expected and Σ pk_j = pk (steps 7-8); R = Σ R_j, r = x(R) mod q,
+ *                       u_i = r_i·(φ_i + Σ ψ_{ij}) + Σ (c_u + d_u),
+ *                       v_i = sk_i·(φ_i + Σ ψ_{ij}) + Σ (c_v + d_v),   w_i = e·φ_i + r·v_i
+ *                     and broadcasts (R, u_i, w_i) (step 9)
+ *   Combine           s = Σ w_i / Σ u_i, low-S, verified against pk (step 10)
+ *
+ * Departure from the paper: the public shares pk_j are fixed and known to every signer (they come
+ * from the DKG), so the zero-sharing re-randomisation of sk_i (Protocol 3.6's use of F_Zero) is
+ * skipped; instead every received pk_j must equal the expected one (the sender is blamed) and
+ * Σ pk_j = pk is checked when the signer is built. Everything is bound to a session tag over
+ * (curve, sessionId, signer set, pk, message hash), and each VOLE additionally to its pair-setup
+ * tag and direction.
+ *
+ * Every failed check throws an MpcidError with metadata {culprit, check}: ECDSA_ABORT for a
+ * consistency failure, BAD_LENGTH / MALFORMED_POINT / MALFORMED_SCALAR / MALFORMED_INPUT for a
+ * malformed message. The caller must never retry an aborted session.
+ */
+import { randomBytes } from 'node:crypto';
+import { p256 } from '@noble/curves/nist.js';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { MpcidError } from '../../common/errors.js';
+import { Secret } from '../secret.js';
+import {
+  abort,
+  baseMul,
+  bytesToBig,
+  type Curve,
+  decodeInputPoint,
+  type EcdsaCurve,
+  encodePoint,
+  getCurve,
+  h256,
+  hashToInt,
+  invert,
+  mod,
+  mulEquals,
+  type PartyId,
+  POINT_LEN,
+  type Point,
+  randomScalar,
+  SCALAR_LEN,
+  scalarBytes,
+  timingSafeEq,
+} from './curve.js';
+import { checkPartyId, checkSessionId, type PairState, pairKeys } from './setup.js';
+import { type BobState, VOLE_ALICE_LEN, VOLE_BOB_LEN, voleAlice, voleBobFinish, voleBobStart } from './vole.js';
+import { BROADCAST, frame, HEADER_LEN, KIND, Reader, unframe } from './wire.js';
+
+const inspect = Symbol.for('nodejs.util.inspect.custom');
+
+const COMMIT_LEN = 32;
+const SALT_LEN = 32;
+const R1_BODY = COMMIT_LEN + VOLE_BOB_LEN;
+const R2_BODY = POINT_LEN + SALT_LEN + POINT_LEN + SCALAR_LEN + 2 * POINT_LEN + VOLE_ALICE_LEN;
+const R3_BODY = POINT_LEN + 2 * SCALAR_LEN;
+/** Bytes of a round-3 broadcast share. */
+export const SHARE_LEN = HEADER_LEN + R3_BODY;
+
+/** Inputs of one signing session (DKLs23 Protocol 3.6). */
+export interface SignerOptions {
+  curve: EcdsaCurve;
+  self: PartyId;
+  /** All signers including self, distinct, in any order. */
+  parties: readonly PartyId[];
+  /** Unique per session (>= 16 bytes); everything is bound to it. */
+  sessionId: Uint8Array;
+  /** The 32-byte hash e of the message, reduced mod q per FIPS 186-5 / SEC1. */
+  messageHash: Uint8Array;
+  /** sk_self, 32-byte big-endian scalar. */
+  additiveShare: Secret;
+  /** pk_j for every party including self (SEC1). */
+  publicShares: ReadonlyMap<PartyId, Uint8Array>;
+  /** pk (SEC1). */
+  publicKey: Uint8Array;
+  /** One pair state per other party. */
+  pairs: ReadonlyMap<PartyId, PairState>;
+}
+
+/** The session tag: binds every message to (curve, sessionId, signer set, pk, message hash). */
+function sessionTag(c: Curve, sessionId: Uint8Array, parties: readonly PartyId[], pk: Point, e: Uint8Array) {
+  return h256('mpcid/dkls23/sign/session/v1', c.name, sessionId, Uint8Array.from(parties), pk.toBytes(true), e);
+}
+
+/** Per-direction VOLE context: session tag, pair-setup tag, Alice, Bob. */
+function voleCtx(tag: Uint8Array, pairTag: Uint8Array, alice: PartyId, bob: PartyId): Uint8Array {
+  return h256('mpcid/dkls23/sign/vole/v1', tag, pairTag, new Uint8Array([alice, bob]));
+}
+
+/** Commitment to R_i (DKLs23 Protocol 3.6 step 2; hash commitment in the ROM). */
+function commitR(tag: Uint8Array, i: PartyId, R: Uint8Array, salt: Uint8Array): Uint8Array {
+  return h256('mpcid/dkls23/sign/commit/v1', tag, i, R, salt);
+}
+
+function checkSortedParties(parties: unknown, self: PartyId): PartyId[] {
+  if (!Array.isArray(parties)) throw new MpcidError('MALFORMED_INPUT', 'parties: expected an array');
+  const ps = parties.map((p, i) => checkPartyId(p, `parties[${i}]`)).sort((a, b) => a - b);
+  for (let i = 1; i < ps.length; i++) {
+    if (ps[i] === ps[i - 1]) throw new MpcidError('BAD_PARTICIPANT', `parties: ${ps[i]} is repeated`);
+  }
+  if (ps.length < 2) throw new MpcidError('BAD_PARTICIPANT', 'parties: at least two signers are needed');
+  if (!ps.includes(self)) throw new MpcidError('BAD_PARTICIPANT', 'parties: must include self');
+  return ps;
+}
+
+function checkMap<V>(m: unknown, field: string, keys: readonly PartyId[]): ReadonlyMap<PartyId, V> {
+  if (!(m instanceof Map)) throw new MpcidError('MALFORMED_INPUT', `${field}: expected a Map`);
+  for (const k of m.keys()) {
+    if (!keys.includes(k)) throw new MpcidError('BAD_PARTICIPANT', `${field}: unexpected party ${String(k)}`);
+  }
+  for (const k of keys) {
+    if (!m.has(k)) throw new MpcidError('BAD_PARTICIPANT', `${field}: missing party ${k}`);
+  }
+  return m as ReadonlyMap<PartyId, V>;
+}
+
+interface Pair {
+  readonly tag: Uint8Array;
+  readonly keys: ReturnType<typeof pairKeys>;
+}
+
+interface Round2In {
+  readonly com: Uint8Array;
+  readonly bobMsg: Uint8Array;
+}
+
+interface Round3In {
+  readonly R: Point;
+  readonly Rbytes: Uint8Array;
+  readonly salt: Uint8Array;
+  readonly pk: Point;
+  readonly psi: bigint;
+  readonly gu: Point;
+  readonly gv: Point;
+  readonly voleMsg: Uint8Array;
+}
+
+/**
+ * One party's side of a DKLs23 Protocol 3.6 signing session. Call round1, round2 and round3 once
+ * each, in order; the round-3 output goes to whoever combines (combineSignature). Secrets are
+ * wiped after round3 and on any error; a failed signer cannot be reused.
+ */
+export class EcdsaSigner {
+  readonly #c: Curve;
+  readonly #self: PartyId;
+  readonly #parties: PartyId[];
+  readonly #peers: PartyId[];
+  readonly #tag: Uint8Array;
+  readonly #e: bigint;
+  readonly #sk: Secret;
+  readonly #pkShares: Map<PartyId, Point>;
+  readonly #pairs: Map<PartyId, Pair>;
+  #stage = 0;
+  // Round-1 state.
+  #r: Secret | undefined;
+  #phi: Secret | undefined;
+  #Rbytes: Uint8Array | undefined;
+  #salt: Uint8Array | undefined;
+  readonly #bob = new Map<PartyId, BobState>();
+  // Round-2 state.
+  readonly #coms = new Map<PartyId, Uint8Array>();
+  readonly #cOut = new Map<PartyId, Secret>();
+
+  /** Validates every input (culprit-free MALFORMED_INPUT / BAD_LENGTH / MALFORMED_* / BAD_PARTICIPANT). */
+  constructor(o: SignerOptions) {
+    if (typeof o !== 'object' || o === null) throw new MpcidError('MALFORMED_INPUT', 'options: expected an object');
+    const c = getCurve(o.curve);
+    this.#c = c;
+    this.#self = checkPartyId(o.self, 'self');
+    this.#parties = checkSortedParties(o.parties, this.#self);
+    this.#peers = this.#parties.filter((p) => p !== this.#self);
+    const sid = checkSessionId(o.sessionId);
+    if (!(o.messageHash instanceof Uint8Array)) throw new MpcidError('MALFORMED_INPUT', 'messageHash: expected bytes');
+    if (o.messageHash.length !== 32) throw new MpcidError('BAD_LENGTH', 'messageHash: expected 32 bytes');
+    this.#e = hashToInt(c, o.messageHash);
+    if (!(o.additiveShare instanceof Secret)) throw new MpcidError('MALFORMED_INPUT', 'additiveShare: expected a Secret');
+    if (o.additiveShare.length !== SCALAR_LEN) throw new MpcidError('BAD_LENGTH', 'additiveShare: expected 32 bytes');
+    const sk = bytesToBig(o.additiveShare.expose());
+    if (sk === 0n || sk >= c.q) throw new MpcidError('MALFORMED_SCALAR', 'additiveShare: not a scalar in [1, q)');
+    const pub = checkMap<Uint8Array>(o.publicShares, 'publicShares', this.#parties);
+    this.#pkShares = new Map();
+    let sum = c.Point.ZERO;
+    for (const p of this.#parties) {
+      const pt = decodeInputPoint(c, pub.get(p), `publicShares[${p}]`);
+      this.#pkShares.set(p, pt);
+      sum = sum.add(pt);
+    }
+    const pk = decodeInputPoint(c, o.publicKey, 'publicKey');
+    if (!sum.equals(pk)) throw new MpcidError('MALFORMED_INPUT', 'publicShares do not sum to publicKey');
+    if (!baseMul(c, sk).equals(this.#pkShares.get(this.#self)!)) {
+      throw new MpcidError('MALFORMED_INPUT', 'additiveShare does not match publicShares[self]');
+    }
+    const pairs = checkMap<PairState>(o.pairs, 'pairs', this.#peers);
+    this.#pairs = new Map();
+    for (const p of this.#peers) {
+      const ps = pairs.get(p)!;
+      if (typeof ps !== 'object' || ps === null || ps.curve !== c.name || ps.self !== this.#self || ps.peer !== p) {
+        throw new MpcidError('MALFORMED_INPUT', `pairs[${p}]: not a ${c.name} pair state for ${this.#self}-${p}`);
+      }
+      this.#pairs.set(p, { tag: ps.tag, keys: pairKeys(ps) });
+    }
+    this.#tag = sessionTag(c, sid, this.#parties, pk, o.messageHash);
+    this.#sk = new Secret(scalarBytes(sk), 'ecdsa-share');
+  }
+
+  #guard<T>(stage: number, f: () => T): T {
+    if (this.#stage !== stage) {
+      throw new MpcidError('INTERNAL', `EcdsaSigner: round ${stage + 1} called out of order or twice`);
+    }
+    this.#stage = -1;
+    try {
+      const out = f();
+      this.#stage = stage + 1;
+      return out;
+    } catch (e) {
+      this.#wipe();
+      throw e;
+    }
+  }
+
+  #wipe(): void {
+    this.#stage = -1;
+    this.#sk.wipe();
+    this.#r?.wipe();
+    this.#phi?.wipe();
+    for (const b of this.#bob.values()) {
+      b.chi.wipe();
+      b.beta.wipe();
+      b.rows.wipe();
+    }
+    for (const s of this.#cOut.values()) s.wipe();
+  }
+
+  #incoming(incoming: unknown): ReadonlyMap<PartyId, unknown> {
+    if (!(incoming instanceof Map)) throw new MpcidError('MALFORMED_INPUT', 'incoming: expected a Map');
+    for (const k of incoming.keys()) {
+      if (!this.#peers.includes(k)) throw new MpcidError('BAD_PARTICIPANT', `incoming: unexpected party ${String(k)}`);
+    }
+    for (const p of this.#peers) {
+      if (!incoming.has(p)) abort(p, 'missing', 'no message from this party', 'MALFORMED_INPUT');
+    }
+    return incoming;
+  }
+
+  #ctx(alice: PartyId, bob: PartyId): Uint8Array {
+    const peer = alice === this.#self ? bob : alice;
+    return voleCtx(this.#tag, this.#pairs.get(peer)!.tag, alice, bob);
+  }
+
+  #send(kind: number, to: PartyId, body: Uint8Array): Uint8Array {
+    const out = frame(this.#c, kind, this.#self, to, this.#tag, body.length);
+    out.set(body, HEADER_LEN);
+    return out;
+  }
+
+  /** Protocol 3.6 round 1 (steps 1-3): commitment to R_i and Bob's VOLE message to each peer. */
+  round1(): Map<PartyId, Uint8Array> {
+    return this.#guard(0, () => {
+      const c = this.#c;
+      const r = randomScalar(c);
+      this.#r = new Secret(scalarBytes(r), 'ecdsa-r');
+      this.#phi = new Secret(scalarBytes(randomScalar(c)), 'ecdsa-phi');
+      this.#Rbytes = encodePoint(baseMul(c, r));
+      this.#salt = new Uint8Array(randomBytes(SALT_LEN));
+      const com = commitR(this.#tag, this.#self, this.#Rbytes, this.#salt);
+      const out = new Map<PartyId, Uint8Array>();
+      for (const j of this.#peers) {
+        const { msg, state } = voleBobStart(c, this.#ctx(j, this.#self), this.#pairs.get(j)!.keys.bob);
+        this.#bob.set(j, state);
+        const body = new Uint8Array(R1_BODY);
+        body.set(com, 0);
+        body.set(msg, COMMIT_LEN);
+        out.set(j, this.#send(KIND.sign1, j, body));
+      }
+      return out;
+    });
+  }
+
+  /**
+   * Protocol 3.6 round 2 (steps 4-6): for each peer, Alice's VOLE message with input (r_i, sk_i),
+   * Γu, Γv, ψ, pk_i and the opening of R_i.
+   */
+  round2(incoming: ReadonlyMap<PartyId, Uint8Array>): Map<PartyId, Uint8Array> {
+    return this.#guard(1, () => {
+      const c = this.#c;
+      const msgs = this.#incoming(incoming);
+      const parsed = new Map<PartyId, Round2In>();
+      for (const j of this.#peers) {
+        const body = unframe(msgs.get(j), { curve: c, kind: KIND.sign1, from: j, to: this.#self, tag: this.#tag, bodyLen: R1_BODY });
+        parsed.set(j, { com: body.slice(0, COMMIT_LEN), bobMsg: body.subarray(COMMIT_LEN) });
+      }
+      const r = bytesToBig(this.#r!.expose());
+      const sk = bytesToBig(this.#sk.expose());
+      const phi = bytesToBig(this.#phi!.expose());
+      const pkSelf = encodePoint(this.#pkShares.get(this.#self)!);
+      const out = new Map<PartyId, Uint8Array>();
+      for (const j of this.#peers) {
+        const { com, bobMsg } = parsed.get(j)!;
+        this.#coms.set(j, com);
+        const { out: cv, msg } = voleAlice(c, this.#ctx(this.#self, j), this.#pairs.get(j)!.keys.alice, [r, sk], bobMsg, j);
+        const cs = new Uint8Array(2 * SCALAR_LEN);
+        cs.set(scalarBytes(cv[0]), 0);
+        cs.set(scalarBytes(cv[1]), SCALAR_LEN);
+        this.#cOut.set(j, new Secret(cs, 'vole-c'));
+        const chi = bytesToBig(this.#bob.get(j)!.chi.expose());
+        const body = new Uint8Array(R2_BODY);
+        let off = 0;
+        const put = (b: Uint8Array) => {
+          body.set(b, off);
+          off += b.length;
+        };
+        put(this.#Rbytes!);
+        put(this.#salt!);
+        put(pkSelf);
+        put(scalarBytes(mod(c, phi - chi)));
+        put(encodePoint(baseMul(c, cv[0])));
+        put(encodePoint(baseMul(c, cv[1])));
+        put(msg);
+        out.set(j, this.#send(KIND.sign2, j, body));
+      }
+      return out;
+    });
+  }
+
+  /**
+   * Protocol 3.6 round 3 (steps 7-9): opens the commitments, finishes the VOLEs, runs every
+   * consistency check and returns this party's broadcast share (R, u_i, w_i).
+   */
+  round3(incoming: ReadonlyMap<PartyId, Uint8Array>): Uint8Array {
+    return this.#guard(2, () => {
+      const c = this.#c;
+      const msgs = this.#incoming(incoming);
+      const parsed = new Map<PartyId, Round3In>();
+      for (const j of this.#peers) {
+        const body = unframe(msgs.get(j), { curve: c, kind: KIND.sign2, from: j, to: this.#self, tag: this.#tag, bodyLen: R2_BODY });
+        const rd = new Reader(c, body, j);
+        const R = rd.point('nonce');
+        const salt = rd.bytes(SALT_LEN);
+        const pk = rd.point('public-share');
+        const psi = rd.scalar('psi');
+        const gu = rd.point('gamma-u');
+        const gv = rd.point('gamma-v');
+        const voleMsg = rd.bytes(VOLE_ALICE_LEN);
+        rd.end();
+        parsed.set(j, { R: R.p, Rbytes: R.bytes, salt, pk: pk.p, psi, gu: gu.p, gv: gv.p, voleMsg });
+      }
+      // Step 7: commitments and public shares.
+      for (const j of this.#peers) {
+        const m = parsed.get(j)!;
+        if (!timingSafeEq(commitR(this.#tag, j, m.Rbytes, m.salt), this.#coms.get(j)!)) {
+          abort(j, 'commitment', 'opening of R_j does not match its round-1 commitment');
+        }
+        if (!m.pk.equals(this.#pkShares.get(j)!)) abort(j, 'public-share', 'pk_j is not the expected public share');
+      }
+      // Step 8: finish V(j, i) as Bob and check Γu, Γv against R_j and pk_j.
+      let sumU = 0n;
+      let sumV = 0n;
+      let psiSum = 0n;
+      let R = c.Point.fromBytes(this.#Rbytes!);
+      for (const j of this.#peers) {
+        const m = parsed.get(j)!;
+        const st = this.#bob.get(j)!;
+        const [du, dv] = voleBobFinish(c, this.#ctx(j, this.#self), st, m.voleMsg, j);
+        const chi = bytesToBig(st.chi.expose());
+        if (!mulEquals(c, chi, m.R, m.gu.add(baseMul(c, du)))) {
+          abort(j, 'gamma-u', 'Γu check failed: the VOLE input is not the r_j of R_j');
+        }
+        if (!mulEquals(c, chi, m.pk, m.gv.add(baseMul(c, dv)))) {
+          abort(j, 'gamma-v', 'Γv check failed: the VOLE input is not the sk_j of pk_j');
+        }
+        const cs = this.#cOut.get(j)!.expose();
+        sumU += du + bytesToBig(cs.subarray(0, SCALAR_LEN));
+        sumV += dv + bytesToBig(cs.subarray(SCALAR_LEN));
+        psiSum += m.psi;
+        R = R.add(m.R);
+      }
+      if (R.is0()) {
+        throw new MpcidError('ECDSA_ABORT', 'the combined nonce R is the identity', {
+          metadata: { check: 'nonce', attributable: 'false' },
+        });
+      }
+      // Step 9: shares of u = r·φ and w = e·φ + r_x·sk·φ.
+      const r = bytesToBig(this.#r!.expose());
+      const sk = bytesToBig(this.#sk.expose());
+      const phi = bytesToBig(this.#phi!.expose());
+      const phiAll = phi + psiSum;
+      const rx = mod(c, R.toAffine().x);
+      const u = mod(c, r * phiAll + sumU);
+      const v = mod(c, sk * phiAll + sumV);
+      const w = mod(c, this.#e * phi + rx * v);
+      const body = new Uint8Array(R3_BODY);
+      body.set(encodePoint(R), 0);
+      body.set(scalarBytes(u), POINT_LEN);
+      body.set(scalarBytes(w), POINT_LEN + SCALAR_LEN);
+      const share = this.#send(KIND.sign3, BROADCAST, body);
+      this.#wipe();
+      this.#stage = 2;
+      return share;
+    });
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { curve: this.#c.name, self: this.#self, parties: this.#parties, secrets: '[REDACTED]' };
+  }
+  toString(): string {
+    return `EcdsaSigner<${this.#c.name} ${this.#self} of [${this.#parties.join(',')}]>[REDACTED]`;
+  }
+  [inspect](): string {
+    return this.toString();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step 10
+
+const ECDSA = { 'P-256': p256, secp256k1 } as const;
+
+function unattributable(check: string, message: string): never {
+  throw new MpcidError('ECDSA_ABORT', `${message} (not attributable to one party)`, {
+    metadata: { check, attributable: 'false' },
+  });
+}
+
+/**
+ * DKLs23 Protocol 3.6 step 10: combines the round-3 shares of ALL signers into (r, s) with
+ * s = Σ w_i / Σ u_i, normalises to low-S and verifies the signature against pk. A malformed share
+ * is blamed on its sender; shares that disagree on the session or on R, and a signature that
+ * does not verify, are not attributable to one party (the error says so: metadata.attributable
+ * = 'false', no culprit). With `sessionId` (and the signer set = the keys of `shares`), shares
+ * bound to another session are blamed on their senders.
+ */
+export function combineSignature(o: {
+  curve: EcdsaCurve;
+  messageHash: Uint8Array;
+  publicKey: Uint8Array;
+  shares: ReadonlyMap<PartyId, Uint8Array>;
+  sessionId?: Uint8Array;
+}): { r: Uint8Array; s: Uint8Array; signature: Uint8Array } {
+  if (typeof o !== 'object' || o === null) throw new MpcidError('MALFORMED_INPUT', 'options: expected an object');
+  const c = getCurve(o.curve);
+  if (!(o.messageHash instanceof Uint8Array)) throw new MpcidError('MALFORMED_INPUT', 'messageHash: expected bytes');
+  if (o.messageHash.length !== 32) throw new MpcidError('BAD_LENGTH', 'messageHash: expected 32 bytes');
+  const pk = decodeInputPoint(c, o.publicKey, 'publicKey');
+  if (!(o.shares instanceof Map)) throw new MpcidError('MALFORMED_INPUT', 'shares: expected a Map');
+  const parties = checkSortedParties([...o.shares.keys()], [...o.shares.keys()][0]!);
+  let tag: Uint8Array;
+  if (o.sessionId !== undefined) {
+    tag = sessionTag(c, checkSessionId(o.sessionId), parties, pk, o.messageHash);
+  } else {
+    const first = o.shares.get(parties[0]!);
+    tag = first instanceof Uint8Array && first.length === SHARE_LEN ? first.slice(5, HEADER_LEN) : new Uint8Array(32);
+    for (const p of parties) {
+      const s = o.shares.get(p);
+      if (s instanceof Uint8Array && s.length === SHARE_LEN && !timingSafeEq(s.subarray(5, HEADER_LEN), tag)) {
+        unattributable('session', 'signature shares belong to different sessions');
+      }
+    }
+  }
+  let R: Point | undefined;
+  let Rbytes: Uint8Array | undefined;
+  let u = 0n;
+  let w = 0n;
+  for (const p of parties) {
+    const body = unframe(o.shares.get(p), { curve: c, kind: KIND.sign3, from: p, to: BROADCAST, tag, bodyLen: R3_BODY });
+    const rd = new Reader(c, body, p);
+    const Ri = rd.point('share');
+    u += rd.scalar('share');
+    w += rd.scalar('share');
+    rd.end();
+    if (!Rbytes) {
+      R = Ri.p;
+      Rbytes = Ri.bytes;
+    } else if (!timingSafeEq(Ri.bytes, Rbytes)) {
+      unattributable('nonce', 'signature shares disagree on the nonce R');
+    }
+  }
+  u = mod(c, u);
+  w = mod(c, w);
+  const r = mod(c, R!.toAffine().x);
+  if (u === 0n || r === 0n) unattributable('signature', 'degenerate signature');
+  let s = mod(c, w * invert(c, u));
+  if (s === 0n) unattributable('signature', 'degenerate signature');
+  if (s > c.q >> 1n) s = c.q - s;
+  const signature = new Uint8Array(64);
+  signature.set(scalarBytes(r), 0);
+  signature.set(scalarBytes(s), 32);
+  const ok = ECDSA[c.name].verify(signature, o.messageHash, pk.toBytes(true), { prehash: false, lowS: true });
+  if (!ok) unattributable('signature', 'the combined signature does not verify');
+  return { r: signature.slice(0, 32), s: signature.slice(32), signature };
+}
