@@ -15,7 +15,14 @@ import { agentParticipants } from '../crypto/access.js';
 import { abytes, equalBytes, fromB64u } from '../crypto/bytes.js';
 import { PairSetup, PairState } from '../crypto/ecdsa/index.js';
 import { AGENT_PARTY } from '../crypto/es256.js';
-import { DkgParticipant, type GroupPublic, type KeyShare, P256, type Round1Package, round1Digest } from '../crypto/frost.js';
+import {
+  DkgParticipant,
+  type GroupPublic,
+  type KeyShare,
+  P256,
+  type Round1Package,
+  round1Digest,
+} from '../crypto/frost.js';
 import { p256Thumbprint } from '../crypto/p256.js';
 import {
   BOX_KEY_LEN,
@@ -55,7 +62,11 @@ export interface Es256Key {
 }
 
 /** Runs ES256 setup with all n oracles (each must answer every round). */
-export async function setupEs256(state: AgentState, clients: readonly OracleClient[], deadlineMs: number): Promise<Es256Key> {
+export async function setupEs256(
+  state: AgentState,
+  clients: readonly OracleClient[],
+  deadlineMs: number,
+): Promise<Es256Key> {
   const as = state.group.as;
   const { n } = as;
   const identityId = state.identityId;
@@ -67,7 +78,12 @@ export async function setupEs256(state: AgentState, clients: readonly OracleClie
   const nodeKey = (id: number) =>
     fromB64u(state.cluster.oracles.find((o) => o.id === id)!.publicKey, 'publicKey', 32);
   const rpc = (c: OracleClient, req: Omit<EcdsaSetupRequest, 'identityId' | 'setupId'>) =>
-    call(c.enrollment, c.enrollment.EcdsaSetup, { identityId, setupId: Buffer.from(setupId), ...req }, deadlineMs);
+    call(
+      c.enrollment,
+      c.enrollment.EcdsaSetup,
+      { identityId, setupId: Buffer.from(setupId), ...req },
+      deadlineMs,
+    );
   const onAll = async (f: (c: OracleClient) => Promise<EcdsaSetupResponse__Output>) => {
     const res = await Promise.all(clients.map(f));
     return new Map(res.map((r, i) => [clients[i]!.nodeId, r]));
@@ -93,9 +109,11 @@ export async function setupEs256(state: AgentState, clients: readonly OracleClie
     const pkgs: Round1Package[] = [];
     for (const c of clients) {
       const r1 = begun.get(c.nodeId)!.round1;
-      if (!r1 || r1.nodeId !== c.nodeId) throw new MpcidError('DKG_FAILED', `oracle ${c.nodeId} answered as another node`);
+      if (!r1 || r1.nodeId !== c.nodeId)
+        throw new MpcidError('DKG_FAILED', `oracle ${c.nodeId} answered as another node`);
       const pkg = round1FromWire(as, r1.package, `ES256 round-1 of oracle ${c.nodeId}`, P256);
-      if (pkg.participant !== c.nodeId) throw new MpcidError('DKG_FAILED', `oracle ${c.nodeId} used another participant`);
+      if (pkg.participant !== c.nodeId)
+        throw new MpcidError('DKG_FAILED', `oracle ${c.nodeId} used another participant`);
       const boxKey = abytes(new Uint8Array(r1.boxPublicKey), `oracle ${c.nodeId} box key`, BOX_KEY_LEN);
       verifyStatement(
         nodeKey(c.nodeId),
@@ -147,7 +165,8 @@ export async function setupEs256(state: AgentState, clients: readonly OracleClie
     const forOracle = new Map<number, SealedShare[]>();
     for (const [from, res] of exchanged) {
       for (const s of res.shares) {
-        if (s.sender !== from) throw new MpcidError('DKG_FAILED', `oracle ${from} sent a share as ${s.sender}`);
+        if (s.sender !== from)
+          throw new MpcidError('DKG_FAILED', `oracle ${from} sent a share as ${s.sender}`);
         if (s.recipient > n) {
           if (!local.has(s.recipient)) local.set(s.recipient, new Map());
           local.get(s.recipient)!.set(
@@ -178,7 +197,10 @@ export async function setupEs256(state: AgentState, clients: readonly OracleClie
         rpc(c, {
           round: k,
           shares: k === 3 ? (forOracle.get(c.nodeId) ?? []) : [],
-          envelopes: [...ours.filter((e) => e.to === c.nodeId), ...inbox.filter((e) => e.to === c.nodeId && e.from !== AGENT_PARTY)],
+          envelopes: [
+            ...ours.filter((e) => e.to === c.nodeId),
+            ...inbox.filter((e) => e.to === c.nodeId && e.from !== AGENT_PARTY),
+          ],
         }),
       );
       const toUs = openForAgent(inbox, channels, context, setupRound);
@@ -205,7 +227,10 @@ export async function setupEs256(state: AgentState, clients: readonly OracleClie
         !equalBytes(new Uint8Array(e.publicKey), group.groupPublicKey) ||
         !equalBytes(new Uint8Array(e.round1Digest), digest)
       )
-        throw new MpcidError('DKG_FAILED', `oracle ${c.nodeId} confirmed a different ES256 key or transcript`);
+        throw new MpcidError(
+          'DKG_FAILED',
+          `oracle ${c.nodeId} confirmed a different ES256 key or transcript`,
+        );
       verifyStatement(
         nodeKey(c.nodeId),
         new Uint8Array(e.signature),
@@ -234,7 +259,10 @@ function collect(res: Map<number, EcdsaSetupResponse__Output>, round: number): E
   for (const [from, r] of res) {
     for (const e of r.envelopes) {
       if (e.from !== from || e.round !== round)
-        throw new MpcidError('DKG_FAILED', `oracle ${from} sent an OT setup message as ${e.from} for round ${e.round}`);
+        throw new MpcidError(
+          'DKG_FAILED',
+          `oracle ${from} sent an OT setup message as ${e.from} for round ${e.round}`,
+        );
       out.push({ from: e.from, to: e.to, round: e.round, sealed: e.sealed });
     }
   }
@@ -253,7 +281,15 @@ function ownMessages(
       AGENT_PARTY,
       o,
       round,
-      sealEnvelope(channels.get(o)!, 'setup', context, round, AGENT_PARTY, o, ps.next(round === 1 ? undefined : incoming.get(o)!)),
+      sealEnvelope(
+        channels.get(o)!,
+        'setup',
+        context,
+        round,
+        AGENT_PARTY,
+        o,
+        ps.next(round === 1 ? undefined : incoming.get(o)!),
+      ),
     ),
   );
 }
@@ -264,9 +300,18 @@ function openForAgent(inbox: Envelope[], channels: Map<number, Secret>, context:
     if (e.to !== AGENT_PARTY) continue;
     out.set(
       e.from!,
-      openEnvelope(channels.get(e.from!)!, 'setup', context, round, e.from!, AGENT_PARTY, new Uint8Array(e.sealed as Uint8Array)),
+      openEnvelope(
+        channels.get(e.from!)!,
+        'setup',
+        context,
+        round,
+        e.from!,
+        AGENT_PARTY,
+        new Uint8Array(e.sealed as Uint8Array),
+      ),
     );
   }
-  if (out.size !== channels.size) throw new MpcidError('DKG_FAILED', `missing OT setup messages for round ${round}`);
+  if (out.size !== channels.size)
+    throw new MpcidError('DKG_FAILED', `missing OT setup messages for round ${round}`);
   return out;
 }

@@ -61,8 +61,6 @@ export const ERROR_CODES = {
   ECDSA_ABORT: 'ABORTED',
   /** An oracle returned a signature share that does not verify; the message names the oracle. */
   BAD_SIGNATURE_SHARE: 'INTERNAL',
-  /** A threshold-ECDSA session failed a consistency check; metadata.culprit names the party whose message failed; the session is never retried. */
-  ECDSA_ABORT: 'ABORTED',
   /** No threshold-ECDSA session is in progress for this step (finished, expired or lost in a restart); a new step starts a new session, the old one is never resumed. */
   ECDSA_SESSION_LOST: 'FAILED_PRECONDITION',
   /** The identity has no ES256 key yet (its ES256 setup did not finish). */

@@ -7,7 +7,14 @@
 import { createPublicKey, randomBytes, verify } from 'node:crypto';
 import { p256 } from '@noble/curves/nist.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { combineSignature, EcdsaSigner, type EcdsaCurve, PairSetup, type PairState, SETUP_ROUNDS } from '../crypto/ecdsa/index.js';
+import {
+  combineSignature,
+  EcdsaSigner,
+  type EcdsaCurve,
+  PairSetup,
+  type PairState,
+  SETUP_ROUNDS,
+} from '../crypto/ecdsa/index.js';
 import { Secret } from '../crypto/secret.js';
 
 const curve = (process.argv[2] ?? 'P-256') as EcdsaCurve;
@@ -58,7 +65,11 @@ const combineMs: number[] = [];
 const bytesPerRound = [0, 0, 0];
 for (let k = 0; k < sigs; k++) {
   const msg = randomBytes(64);
-  const e = new Uint8Array(noble.Point.Fn.BYTES === 32 ? (await import('node:crypto')).createHash('sha256').update(msg).digest() : []);
+  const e = new Uint8Array(
+    noble.Point.Fn.BYTES === 32
+      ? (await import('node:crypto')).createHash('sha256').update(msg).digest()
+      : [],
+  );
   const sessionId = randomBytes(32);
   const t = ids.map(() => 0);
   const timed = <T>(i: number, f: () => T): T => {
@@ -103,14 +114,25 @@ for (let k = 0; k < sigs; k++) {
   const r3 = signers.map((s, i) => timed(i, () => s.round3(in3[i]!)));
   bytesPerRound[2] = r3[0]!.length;
   const t0 = performance.now();
-  const { signature } = combineSignature({ curve, messageHash: e, publicKey: pk, shares: new Map(ids.map((i) => [i, r3[i]!])) });
+  const { signature } = combineSignature({
+    curve,
+    messageHash: e,
+    publicKey: pk,
+    shares: new Map(ids.map((i) => [i, r3[i]!])),
+  });
   combineMs.push(performance.now() - t0);
   if (curve === 'P-256') {
     const key = createPublicKey({
-      key: { kty: 'EC', crv: 'P-256', x: Buffer.from(pk.subarray(1, 33)).toString('base64url'), y: Buffer.from(pk.subarray(33)).toString('base64url') },
+      key: {
+        kty: 'EC',
+        crv: 'P-256',
+        x: Buffer.from(pk.subarray(1, 33)).toString('base64url'),
+        y: Buffer.from(pk.subarray(33)).toString('base64url'),
+      },
       format: 'jwk',
     });
-    if (!verify('sha256', msg, { key, dsaEncoding: 'ieee-p1363' }, signature)) throw new Error('bad signature');
+    if (!verify('sha256', msg, { key, dsaEncoding: 'ieee-p1363' }, signature))
+      throw new Error('bad signature');
   }
   if (k > 2) ids.forEach((i) => perParty[i]!.push(t[i]!));
 }
@@ -124,4 +146,6 @@ console.log(`${curve}, ${n} parties, ${sigs} signatures (first 3 discarded as wa
 console.log(`pair setup per side: ${stats(setupMs)} (first pair includes warm-up)`);
 ids.forEach((i) => console.log(`party ${i} rounds 1-3: ${stats(perParty[i]!)}`));
 console.log(`combineSignature: ${stats(combineMs.slice(3))}`);
-console.log(`message bytes to one peer: round1 ${bytesPerRound[0]}, round2 ${bytesPerRound[1]}, share ${bytesPerRound[2]}`);
+console.log(
+  `message bytes to one peer: round1 ${bytesPerRound[0]}, round2 ${bytesPerRound[1]}, share ${bytesPerRound[2]}`,
+);
