@@ -41,6 +41,7 @@ import type { StepRequest__Output } from '../proto/gen/mpcid/oracle/v1/StepReque
 import type { StepResponse } from '../proto/gen/mpcid/oracle/v1/StepResponse.js';
 import type { LoadedIdentity, OracleContext } from './context.js';
 import type { RatchetService, SignResult } from './ratchet.js';
+import { peerKey, RateLimiter } from './ratelimit.js';
 
 export const REQUEST_ID_LEN = 16;
 const KNOWN_KINDS: ReadonlySet<string> = new Set(STEP_KINDS);
@@ -117,17 +118,19 @@ export class SignerService {
   readonly #ctx: OracleContext;
   readonly #nonces: NoncePools;
   readonly #ratchet: RatchetService;
+  readonly #limits: RateLimiter;
 
   constructor(ctx: OracleContext, ratchet: RatchetService) {
     this.#ctx = ctx;
     this.#ratchet = ratchet;
     this.#nonces = new NoncePools(ctx.config.limits.noncesPerIdentity);
+    this.#limits = new RateLimiter(ctx.config.rateLimits, ctx.metrics);
   }
 
   handlers(): SignerHandlers {
     const log = this.#ctx.log;
     return {
-      GetNonces: unary(log, 'GetNonces', (req) => this.getNonces(req)),
+      GetNonces: unary(log, 'GetNonces', (req, call) => this.getNonces(req, call.getPeer())),
       Step: unary(log, 'Step', async (req, call) => {
         const done = this.#ctx.metrics.startStep();
         try {
@@ -143,10 +146,16 @@ export class SignerService {
 
   close(): void {
     this.#nonces.clear();
+    this.#limits.clear();
   }
 
-  async getNonces(req: GetNoncesRequest__Output): Promise<GetNoncesResponse> {
+  /**
+   * Nonce commitments for an identity. Rate limits: per peer before anything else, per identity
+   * once the session signature verified (forged requests cannot drain an identity's bucket).
+   */
+  async getNonces(req: GetNoncesRequest__Output, peer: string): Promise<GetNoncesResponse> {
     const ctx = this.#ctx;
+    this.#limits.check('GetNonces', 'peer', peerKey(peer));
     const max = ctx.config.limits.noncesPerIdentity;
     ensure(
       Number.isSafeInteger(req.count) && req.count >= 1 && req.count <= max,
@@ -162,6 +171,7 @@ export class SignerService {
       DOMAINS.nonceRequest,
       nonceRequestFields(req.identityId, req.count, requestId),
     );
+    this.#limits.check('GetNonces', 'identity', id.record.identityId);
     const commitments = [];
     for (let i = 0; i < req.count; i++) commitments.push(commitmentToWire(this.#nonces.fresh(id)));
     return { commitments };
@@ -171,12 +181,15 @@ export class SignerService {
    * One ratchet step. Checks, cheapest first: shape, identity (not revoked), session signature,
    * payload (for sign steps: message size, signing set, digest); then the accept rule, which signs
    * with this node's nonce only for a newly accepted step in whose signing set this node is.
+   * Rate limits as for GetNonces: per peer first, per identity once the step's signature verified.
    */
   async step(req: StepRequest__Output, peer: string): Promise<StepResponse> {
     const ctx = this.#ctx;
+    this.#limits.check('Step', 'peer', peerKey(peer));
     const signed = stepFromWire(req.step);
     const id = await ctx.identity(signed.step.identityId);
     verifyStep(id.sessionPublicKey, signed, 'step.signature');
+    this.#limits.check('Step', 'identity', id.record.identityId);
     const kind = signed.step.kind;
     let sign: () => SignResult = () => ({});
     if (kind === 'sign' || kind === 'jwt') {
