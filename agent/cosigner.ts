@@ -12,8 +12,8 @@
  * exponential floor), a few times, before it counts as that oracle failing.
  */
 import { randomBytes } from 'node:crypto';
-import { type ErrorCode, MpcidError } from '../common/errors.js';
 import type * as grpc from '@grpc/grpc-js';
+import { type ErrorCode, MpcidError } from '../common/errors.js';
 import { call, errorInfoOf, fromServiceError } from '../common/grpc.js';
 import { LOG, type Logger } from '../common/log.js';
 import {
@@ -63,7 +63,11 @@ const RATE_LIMIT_BASE_MS = 50;
 const RATE_LIMIT_MAX_MS = 2_000;
 
 /** How long to wait before retry `attempt` (0-based) of a call refused with RATE_LIMITED. */
-export function rateLimitBackoffMs(attempt: number, hint: string | undefined, random = Math.random()): number {
+export function rateLimitBackoffMs(
+  attempt: number,
+  hint: string | undefined,
+  random = Math.random(),
+): number {
   const floor = RATE_LIMIT_BASE_MS * 2 ** attempt;
   const h = Number(hint);
   const wait = Math.min(RATE_LIMIT_MAX_MS, Math.max(floor, Number.isFinite(h) && h > 0 ? h : 0));
@@ -226,7 +230,10 @@ export class Cosigner {
         const info = errorInfoOf(e);
         if (info?.code !== 'RATE_LIMITED' || attempt >= RATE_LIMIT_RETRIES) throw e;
         const wait = rateLimitBackoffMs(attempt, info.metadata['retryAfterMs']);
-        this.#log.info({ [LOG.errorCode]: info.code, attempt: attempt + 1, waitMs: wait }, 'rate limited; retrying');
+        this.#log.info(
+          { [LOG.errorCode]: info.code, attempt: attempt + 1, waitMs: wait },
+          'rate limited; retrying',
+        );
         await new Promise((r) => setTimeout(r, wait));
       }
     }
