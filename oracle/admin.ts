@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type * as grpc from '@grpc/grpc-js';
 import { ensure, MpcidError } from '../common/errors.js';
-import { toServiceError, unary } from '../common/grpc.js';
+import { isUndecodable, toServiceError, unary, undecodableError } from '../common/grpc.js';
 import { IdentityNameSchema, issueJoinToken } from '../common/jointoken.js';
 import { LOG } from '../common/log.js';
 import { toB64u } from '../crypto/bytes.js';
@@ -99,9 +99,11 @@ export class AdminService {
     const cursor = c.request.cursor;
     const refused = this.#closed
       ? new MpcidError('NOT_READY', 'oracle shutting down')
-      : !Number.isSafeInteger(cursor) || cursor < 0
-        ? new MpcidError('MALFORMED_INPUT', 'cursor: out of range')
-        : undefined;
+      : isUndecodable(c.request)
+        ? undecodableError()
+        : !Number.isSafeInteger(cursor) || cursor < 0
+          ? new MpcidError('MALFORMED_INPUT', 'cursor: out of range')
+          : undefined;
     if (refused) {
       c.emit('error', toServiceError(refused, log, 'WatchAlerts'));
       return;

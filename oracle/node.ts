@@ -70,10 +70,14 @@ export async function startOracle(
   server.addService(v1.Enrollment.service, enrollment.handlers());
   server.addService(v1.Signer.service, signer.handlers());
   server.addService(v1.Peer.service, revocations.handlers());
-  const health = new ServerHealth(server, [v1.Enrollment.service, v1.Signer.service, v1.Peer.service]);
+  const health = new ServerHealth(
+    server,
+    [v1.Enrollment.service, v1.Signer.service, v1.Peer.service],
+    ctx.log,
+  );
   const adminServer = new grpc.Server(SERVER_OPTIONS);
   adminServer.addService(svc.admin.mpcid.admin.v1.Admin.service, admin.handlers());
-  const adminHealth = new ServerHealth(adminServer, [svc.admin.mpcid.admin.v1.Admin.service]);
+  const adminHealth = new ServerHealth(adminServer, [svc.admin.mpcid.admin.v1.Admin.service], ctx.log);
 
   let port: number;
   let adminPort: number;
