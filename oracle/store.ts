@@ -296,6 +296,8 @@ export class OracleStore {
   #open(raw: unknown, identityId: string): IdentityRecord {
     const what = `stored identity ${identityId}`;
     const stored = this.#public(raw, identityId);
+    if (IDENTITY_SECRET_FIELDS.some((k) => k in (raw as object)))
+      throw new MpcidError('STATE_CORRUPT', `${what}: a secret field is stored in clear`);
     const sealed = (raw as { sealed?: unknown }).sealed;
     if (typeof sealed !== 'string' || !/^[A-Za-z0-9_-]+$/.test(sealed))
       throw new MpcidError('STATE_CORRUPT', `${what}: no sealed secrets`);
@@ -323,7 +325,10 @@ export class OracleStore {
     return { ...stored, ...secrets } as IdentityRecord;
   }
 
-  /** The public part of a stored identity; STATE_CORRUPT if it is not one, or holds a secret in clear. */
+  /**
+   * The public part of a stored identity (STATE_CORRUPT if it is not a record of this id). Secret
+   * fields are never part of it, even if a damaged record holds one in clear.
+   */
   #public(raw: unknown, identityId: string): IdentityPublic {
     const r = raw as Record<string, unknown> | null;
     if (typeof r !== 'object' || r === null || r['identityId'] !== identityId)
@@ -331,12 +336,8 @@ export class OracleStore {
         'STATE_CORRUPT',
         `stored identity ${identityId}: not an identity record of this id`,
       );
-    if (IDENTITY_SECRET_FIELDS.some((k) => k in r))
-      throw new MpcidError(
-        'STATE_CORRUPT',
-        `stored identity ${identityId}: a secret field is stored in clear`,
-      );
-    const { sealed: _sealed, ...pub } = r;
+    const pub: Record<string, unknown> = {};
+    for (const [k, cls] of Object.entries(IDENTITY_FIELDS)) if (cls === 'public' && k in r) pub[k] = r[k];
     return pub as unknown as IdentityPublic;
   }
 
