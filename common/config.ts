@@ -169,6 +169,17 @@ export const OracleConfigSchema = z
         clockSkewSeconds: z.number().int().min(0).max(600).default(60),
       })
       .default({ maxTokenTtlSeconds: 3600, clockSkewSeconds: 60 }),
+    /**
+     * Key-encryption key sealing the secrets this oracle stores (common/kek.ts): a file with 32
+     * random bytes, mode 0600. Absent: the MPCID_KEK environment variable (base64url).
+     */
+    kek: z.strictObject({ file: z.string().min(1) }).optional(),
+    /** SIGTERM/SIGINT: how long in-flight requests may take to finish before the servers close. */
+    shutdown: z
+      .strictObject({
+        drainTimeoutSeconds: z.number().min(0).max(300).default(10),
+      })
+      .default({ drainTimeoutSeconds: 10 }),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   })
   .superRefine((c, ctx) => {
@@ -192,7 +203,12 @@ export function parseOracleConfig(raw: unknown, baseDir: string): OracleConfig {
   const r = OracleConfigSchema.safeParse(raw);
   if (!r.success) throw new MpcidError('CONFIG_INVALID', `invalid oracle config: ${describeIssues(r.error)}`);
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
-  return { ...r.data, dataDir: abs(r.data.dataDir), nodeKeyFile: abs(r.data.nodeKeyFile) };
+  return {
+    ...r.data,
+    dataDir: abs(r.data.dataDir),
+    nodeKeyFile: abs(r.data.nodeKeyFile),
+    ...(r.data.kek ? { kek: { file: abs(r.data.kek.file) } } : {}),
+  };
 }
 
 export function loadOracleConfig(file: string): OracleConfig {

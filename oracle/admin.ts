@@ -23,12 +23,12 @@ import type { WatchAlertsRequest__Output } from '../proto/gen/mpcid/admin/v1/Wat
 import { type AlertHub, watchAlerts } from './alerts.js';
 import { IDENTITY_ID, type OracleContext } from './context.js';
 import type { RevocationService } from './revocation.js';
-import type { IdentityRecord } from './store.js';
+import type { IdentityPublic } from './store.js';
 
 export const VERSION = '0.1.0';
 const MAX_PAGE = 100;
 
-function identityToWire(r: IdentityRecord, revoked: boolean): Identity {
+function identityToWire(r: IdentityPublic, revoked: boolean): Identity {
   return {
     identityId: r.identityId,
     name: r.name,
@@ -56,7 +56,7 @@ export class AdminService {
     this.#alerts = alerts;
   }
 
-  #toWire(r: IdentityRecord): Identity {
+  #toWire(r: IdentityPublic): Identity {
     return identityToWire(r, !!this.#revocations.get(r.identityId));
   }
 

@@ -148,6 +148,8 @@ export class ServerHealth {
 
 export interface Readiness {
   ready: boolean;
+  /** The node is shutting down (draining): never ready again. */
+  shuttingDown: boolean;
   storeOpen: boolean;
   /** Peers needed besides this node (t - 1). */
   needPeers: number;
@@ -164,6 +166,8 @@ export class ReadinessProbe {
   readonly #peers: { nodeId: number; client: HealthCheckClient }[];
   #last: { at: number; up: Map<number, boolean> } | undefined;
   #inflight: Promise<Map<number, boolean>> | undefined;
+  /** Set when the node begins to shut down: /readyz answers 503 from then on. */
+  shuttingDown = false;
 
   constructor(ctx: OracleContext) {
     this.#ctx = ctx;
@@ -199,6 +203,17 @@ export class ReadinessProbe {
   async check(): Promise<Readiness> {
     const storeOpen = this.#ctx.store.isOpen;
     const needPeers = this.#ctx.as.t - 1;
+    if (this.shuttingDown) {
+      return {
+        ready: false,
+        shuttingDown: true,
+        storeOpen,
+        needPeers,
+        reachable: [],
+        unreachable: [],
+        reason: 'shutting down',
+      };
+    }
     const up = await this.peers();
     const reachable = [...up].filter(([, ok]) => ok).map(([id]) => id);
     const unreachable = [...up].filter(([, ok]) => !ok).map(([id]) => id);
@@ -209,7 +224,14 @@ export class ReadinessProbe {
         `${reachable.length} of the ${needPeers} peers needed for a quorum of ${this.#ctx.as.t} are reachable (unreachable: ${unreachable.join(', ')})`,
       );
     }
-    const r: Readiness = { ready: reasons.length === 0, storeOpen, needPeers, reachable, unreachable };
+    const r: Readiness = {
+      ready: reasons.length === 0,
+      shuttingDown: false,
+      storeOpen,
+      needPeers,
+      reachable,
+      unreachable,
+    };
     if (reasons.length) r.reason = reasons.join('; ');
     return r;
   }
