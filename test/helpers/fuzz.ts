@@ -408,7 +408,7 @@ export function rawStream(
   path: string,
   bytes: Uint8Array,
   deadlineMs: number,
-  quietMs = 250,
+  quietMs = 80,
 ): Promise<Outcome> {
   return new Promise((resolve) => {
     const s = c.makeServerStreamRequest(

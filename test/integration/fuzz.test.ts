@@ -17,7 +17,7 @@
  * honest agent still co-signs (verified with node:crypto).
  *
  * Reproducible: seed MPCID_FUZZ_SEED (default below), cases per RPC and mode MPCID_FUZZ_RUNS
- * (default 40; the Workload API gets a quarter, as each OK there is a real co-signature). The
+ * (default 60; the Workload API gets a quarter, as each OK there is a real co-signature). The
  * figures (cases tried per RPC, outcome distribution) are printed at the end.
  */
 import { createPublicKey, randomBytes, verify } from 'node:crypto';
@@ -80,7 +80,7 @@ import {
 } from '../helpers/hostile.js';
 
 const SEED = Number(process.env['MPCID_FUZZ_SEED'] ?? 20_240_606);
-const RUNS = Number(process.env['MPCID_FUZZ_RUNS'] ?? 40);
+const RUNS = Number(process.env['MPCID_FUZZ_RUNS'] ?? 60);
 const CALL_DEADLINE_MS = 15_000;
 
 type Snapshot = Record<number, [string, unknown][]>;
@@ -528,23 +528,64 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
 
   const runsFor = (rpc: Rpc) => Math.max(4, rpc.target === 'workload' ? Math.ceil(RUNS / 4) : RUNS);
 
-  it('every RPC, random messages and mutations of valid ones: OK only where legitimate, else a stable code', async () => {
-    // Huge repeated fields go a little past the 1 MiB transport limit now and then.
-    const arbOpts = { pools, hugeBytes: 300_000, hugeRepeated: MAX_MESSAGE_BYTES + 64 * 1024 };
-    let i = 0;
-    for (const rpc of rpcs) {
+  it('the table covers every method of every service', () => {
+    expect(rpcs.map((r) => r.name)).toHaveLength(23);
+    for (const svc of [
+      'Enrollment',
+      'Signer',
+      'Peer',
+      'Admin',
+      'Workload',
+      'Health(agent port)',
+      'Health(admin port)',
+    ])
+      expect(
+        rpcs.some((r) => r.name.startsWith(`${svc}/`)),
+        svc,
+      ).toBe(true);
+  });
+
+  // One test per RPC: random messages, then mutations of valid ones, each with its own seed.
+  rpcs.forEach((rpc, i) => {
+    it(`${rpc.name}: OK only where legitimate, else a stable code`, { timeout: 600_000 }, async () => {
+      // Huge repeated fields go a little past the 1 MiB transport limit now and then.
+      const arbOpts = { pools, hugeBytes: 300_000, hugeRepeated: MAX_MESSAGE_BYTES + 64 * 1024 };
       const oracleArb = fc.nat({ max: cluster.oracles.length - 1 });
-      for (const mode of ['random', 'mutated'] as const) {
+      for (const [j, mode] of (['random', 'mutated'] as const).entries()) {
         const cases =
           mode === 'random' ? randomCaseArb(rpc.req, arbOpts) : mutationArb(rpc.req, corpus.get(rpc.name)!);
         await fc.assert(
           fc.asyncProperty(oracleArb, cases, (oracle, c) => run(rpc, oracle, c, mode)),
-          { seed: SEED + i++, numRuns: runsFor(rpc), endOnFailure: process.env['MPCID_FUZZ_SHRINK'] !== '1' },
+          {
+            seed: SEED + 2 * i + j,
+            numRuns: runsFor(rpc),
+            // Shrinking re-runs cases against the live cluster; opt in with MPCID_FUZZ_SHRINK=1.
+            endOnFailure: process.env['MPCID_FUZZ_SHRINK'] !== '1',
+          },
         );
       }
       expect(figures.tried(rpc.name)).toBe(2 * runsFor(rpc));
-    }
-    expect(rpcs.length).toBe(23);
+    });
+  });
+
+  it('regression: a validly signed step ahead with a certificate of 6000 bad commits is refused at once, not verified commit by commit', async () => {
+    // Found while fuzzing Step: only t commits can count, but every commit of a certificate was
+    // checked (an Ed25519 verification each), so one request of ~1 MiB held an oracle's event
+    // loop for seconds. A certificate is now at most n commits (MALFORMED_INPUT beyond), and each
+    // node's commit is verified at most once.
+    const ahead = ratchet.heartbeat({ step: { counter: ratchet.counter + 2 } });
+    const bogus = {
+      nodeId: 1,
+      identityId: hostile.identityId,
+      counter: ratchet.counter + 1,
+      head: Buffer.from(ratchet.head),
+      signature: Buffer.alloc(64, 7),
+    };
+    const request = { ...ahead.request, certificate: Array(6000).fill(bogus) };
+    const started = performance.now();
+    const err = await expectRejected(step(clients[0]!, request), Status.INVALID_ARGUMENT, 'MALFORMED_INPUT');
+    expect(err.details).toContain('certificate');
+    expect(performance.now() - started).toBeLessThan(1500);
   });
 
   it('afterwards: no oracle crashed or logged an error, stored state is unchanged but for legitimate OKs, and the agent still signs', async () => {
