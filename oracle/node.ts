@@ -4,8 +4,8 @@
  *
  * stop() (SIGTERM/SIGINT) is graceful: health NOT_SERVING and /readyz 503 first; new requests are
  * refused (NOT_READY) while those in flight finish, for at most `shutdown.drainTimeoutSeconds`;
- * then the gRPC servers close, the webhook outbox gets one last bounded delivery attempt (what is
- * left stays in the outbox for the next start), the HTTP server closes, and the store is closed.
+ * then the webhook outbox gets one last bounded delivery attempt (what is left stays in the
+ * outbox for the next start), the gRPC and HTTP servers close, and the store is closed.
  */
 import * as grpc from '@grpc/grpc-js';
 import type { OracleConfig } from '../common/config.js';
@@ -161,15 +161,15 @@ export async function startOracle(
             'drain timeout: closing with requests still in flight (their steps are not committed)',
           );
         }
+        // One last bounded delivery attempt; what is left stays in the outbox for the next start.
+        // The servers stay up meanwhile: health checks keep getting NOT_SERVING, /readyz 503.
+        await dispatcher.stop();
         // Nothing unary is left; health watch streams are the only calls that may still be open.
-        await Promise.all([shutdown(server, 500), shutdown(adminServer, 500)]);
+        await Promise.all([shutdown(server, 500), shutdown(adminServer, 500), http?.close()]);
         enrollment.close();
         signer.close();
         revocations.close();
         readiness.close();
-        // One last bounded delivery attempt; what is left stays in the outbox for the next start.
-        await dispatcher.stop();
-        await http?.close();
         await store.close();
         ctx.log.info({ [LOG.durationMs]: Date.now() - t0 }, 'oracle stopped');
       })();
