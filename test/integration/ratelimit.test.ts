@@ -5,7 +5,7 @@
  * peer without charging the identity they name, and the honest agent, refused while the peer's
  * bucket is empty, retries with backoff and signs; refusals are counted in /metrics.
  *
- * Slow suite (tag `slow`): real processes, about 15 s.
+ * Slow suite (tag `slow`): real processes, about 25 s.
  */
 import { createPublicKey, randomBytes, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -25,9 +25,10 @@ import {
   step,
 } from '../helpers/hostile.js';
 
+/** Small buckets; per peer a burst that the first tests stay inside, refilled slowly. */
 const LIMITS = {
-  nonces: { perIdentity: { ratePerSecond: 1, burst: 5 }, perPeer: { ratePerSecond: 20, burst: 60 } },
-  steps: { perIdentity: { ratePerSecond: 1, burst: 5 }, perPeer: { ratePerSecond: 20, burst: 60 } },
+  nonces: { perIdentity: { ratePerSecond: 1, burst: 5 }, perPeer: { ratePerSecond: 2, burst: 60 } },
+  steps: { perIdentity: { ratePerSecond: 1, burst: 5 }, perPeer: { ratePerSecond: 0.5, burst: 60 } },
   maxTrackedKeys: 1000,
 };
 
@@ -137,8 +138,9 @@ describe('rate limits on GetNonces and Step (2-of-3 cluster, real processes)', {
     for (const r of results) {
       expect(r.ok).toBe(0);
       const byCode = codes(r.errors);
-      expect(byCode['RATE_LIMITED/peer']).toBeGreaterThan(0);
-      expect(byCode['SESSION_AUTH_FAILED']).toBeGreaterThanOrEqual(LIMITS.nonces.perPeer.burst - 5);
+      // At most a burst (plus what refills meanwhile) gets through to the signature check.
+      expect(byCode['RATE_LIMITED/peer']).toBeGreaterThanOrEqual(120 - LIMITS.nonces.perPeer.burst - 20);
+      expect(byCode['SESSION_AUTH_FAILED']).toBeGreaterThan(0);
       expect(Object.keys(byCode).sort()).toEqual(['RATE_LIMITED/peer', 'SESSION_AUTH_FAILED']);
     }
     // The same for Steps: a forged step costs the peer, never the identity.
@@ -160,8 +162,9 @@ describe('rate limits on GetNonces and Step (2-of-3 cluster, real processes)', {
   });
 
   it('the flooding identity itself steps on once its bucket refills: refused requests moved nothing', async () => {
-    // Its buckets on oracle 2 were emptied by the Step flood; wait for one token (1/s).
-    await new Promise((r) => setTimeout(r, 1100));
+    // Its buckets on oracle 2 were emptied by the Step flood, and every per-peer bucket by the
+    // forgeries: wait for tokens (1/s per identity, 0.5/s per peer).
+    await new Promise((r) => setTimeout(r, 4200));
     const next = ratchet.heartbeat();
     await ratchet.commit(clients, next);
     await expectRejected(
