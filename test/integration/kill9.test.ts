@@ -247,10 +247,24 @@ describe('kill -9 during 500 steps loses no committed state; the outbox delivers
       undefined,
       30_000,
     );
+    // Every outbox empty (the gauge every oracle exports), so every durable event was delivered.
+    await waitUntil(
+      'empty outboxes',
+      async () => {
+        for (const o of cluster.oracles) {
+          const text = await (await fetch(`http://${o.config.http!.listen}/metrics`)).text();
+          const depth = [...text.matchAll(/^mpcid_alert_outbox_depth(?:\{[^}]*\})? (\d+)/gm)];
+          if (depth.some((m) => m[1] !== '0')) throw new Error(`oracle ${o.id}: outbox not empty`);
+        }
+      },
+      undefined,
+      30_000,
+    );
     await Promise.all([agent.kill('SIGTERM'), clone.kill('SIGTERM')]);
     await Promise.all(cluster.oracles.map((o) => o.kill('SIGTERM')));
 
     // Each oracle's durable event log against what the receiver got from it.
+    const stats = { events: 0 };
     for (const o of cluster.oracles) {
       const db = new Level<string, AlertEvent>(o.config.dataDir, { valueEncoding: 'json' });
       await db.open();
@@ -262,15 +276,17 @@ describe('kill -9 during 500 steps loses no committed state; the outbox delivers
       } finally {
         await db.close();
       }
-      expect(log.length, `events of oracle ${o.id}`).toBe(1);
+      // Usually one event; two oracles of a signing set can catch the fork on their own with
+      // different evidence (two ids), and an oracle may then log both.
+      expect(log.length, `events of oracle ${o.id}`).toBeGreaterThanOrEqual(1);
+      stats.events += log.length;
       const got = received.filter((e) => e.reportingNode === o.id).map((e) => e.id);
       for (const e of log) expect(got, `oracle ${o.id} event ${e.id}`).toContain(e.id);
       expect(outbox, `oracle ${o.id} outbox after delivery`).toEqual([]);
     }
-    expect(new Set(received.map((e) => e.id)).size).toBe(1);
-    expect(received[0]!.identityId).toBe(kid);
+    expect(received.every((e) => e.identityId === kid)).toBe(true);
     console.info(
-      `outbox: ${received.length} deliveries (${new Set(received.map((e) => e.id)).size} distinct id) after oracle ${detecting!.id} was killed right after detection`,
+      `outbox: ${stats.events} durable events on 3 oracles, ${received.length} deliveries (${new Set(received.map((e) => e.id)).size} distinct ids) after oracle ${detecting!.id} was killed right after detection`,
     );
   });
 });
