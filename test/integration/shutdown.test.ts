@@ -3,7 +3,8 @@
  * both oracles, so the agent's step is certainly on the oracle being stopped):
  *
  *  - requests that arrived before SIGTERM finish: the agent's sign step completes with a
- *    certificate and a signature that verifies, and a burst of GetNonces all get their nonces;
+ *    certificate and a signature that verifies; of a burst of 40 GetNonces each either gets its
+ *    16 nonces or is refused whole with NOT_READY;
  *  - while it drains, gRPC health is NOT_SERVING (pushed to an open Health.Watch and answered to
  *    Health.Check), /readyz is 503 "shutting down", and new requests are refused with NOT_READY;
  *  - it exits 0, and its store holds the step it answered (no state lost): restarted, it signs on.
@@ -14,7 +15,8 @@
  * How "in flight at SIGTERM" is made certain: the oracle is frozen (SIGSTOP), the requests are
  * sent (they wait in its socket), SIGTERM is sent (pending), then SIGCONT. The socket became
  * readable before the signal's pipe did, so the oracle reads the requests first; its log line
- * "shutting down" reports how many were in flight, and the test checks that number.
+ * "shutting down" reports how many were in flight (at least the agent's step, which needs a
+ * read and a sync write), and the test checks that number.
  *
  * Slow suite (tag `slow`): about 15 s.
  */
@@ -234,15 +236,21 @@ describe('graceful shutdown (SIGTERM) of an oracle, 2-of-2 cluster', { tags: ['s
     expect(code, 'exit code after SIGTERM').toBe(0);
     const [draining] = await logLines(o2, 'shutting down: NOT_SERVING, draining in-flight requests', from);
     expect(draining, 'the shutdown log line').toBeDefined();
-    expect(draining!['inflight'] as number, 'requests in flight at SIGTERM').toBeGreaterThanOrEqual(2);
+    const inflight = draining!['inflight'] as number;
+    // At least the agent's step (it reached the frozen oracle first, and needs a read and a sync
+    // write); often some of the 40 nonce requests too (those that need one read may also finish
+    // before the signal is handled). Each of those finished (16 nonces) or, if read only after
+    // SIGTERM, was refused with NOT_READY: nothing in between.
+    expect(inflight, 'requests in flight at SIGTERM').toBeGreaterThanOrEqual(1);
     const [finished] = await logLines(o2, 'in-flight requests finished', from);
-    expect(finished?.['drained']).toBe(draining!['inflight']);
+    expect(finished?.['drained']).toBe(inflight);
     // The step in flight at SIGTERM completed: certified by both oracles, signature verifies.
     expect(signed.ok, signed.ok ? '' : String(signed.e)).toBe(true);
     if (signed.ok) expect(nodeVerify(signed.r.signature, msg, pk)).toBe(true);
-    expect(nonces.filter((n) => n === 16).length, JSON.stringify(nonces)).toBe(
-      (draining!['inflight'] as number) - 1,
-    );
+    expect(
+      nonces.every((n) => n === 16 || n === 'error NOT_READY'),
+      JSON.stringify(nonces),
+    ).toBe(true);
     // Health NOT_SERVING pushed to the watcher, and answered to checks while draining.
     expect(watched.slice(0, 2)).toEqual(['SERVING', 'NOT_SERVING']);
     expect(health).toContain('NOT_SERVING');
