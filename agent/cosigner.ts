@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import type * as grpc from '@grpc/grpc-js';
 import { type ErrorCode, MpcidError } from '../common/errors.js';
-import { call, errorInfoOf, fromServiceError } from '../common/grpc.js';
+import { call, errorInfoOf, fromServiceError, type UnaryMethod } from '../common/grpc.js';
 import { LOG, type Logger } from '../common/log.js';
 import {
   commitFromWire,
@@ -74,11 +74,6 @@ export function rateLimitBackoffMs(
   // Jitter, so agents refused together do not come back together.
   return Math.round(wait * (1 + 0.25 * random));
 }
-
-type UnaryMethod<Req, Res> = (
-  req: Req,
-  cb: (err: grpc.ServiceError | null, res?: Res) => void,
-) => grpc.ClientUnaryCall;
 
 type Answer = { ok: true; res: StepResponse__Output; commit: Commit } | { ok: false; err: MpcidError };
 

@@ -100,7 +100,8 @@ const statusRoot = protobuf.loadSync(join(PROTO_DIR, 'google/rpc/status.proto'))
 const StatusType = statusRoot.lookupType('google.rpc.Status');
 const ErrorInfoType = statusRoot.lookupType('google.rpc.ErrorInfo');
 
-const STATUS_OF: Record<string, grpc.status> = {
+/** gRPC status code of each error status class (common/errors.ts). */
+export const STATUS_OF: Record<string, grpc.status> = {
   INVALID_ARGUMENT: grpc.status.INVALID_ARGUMENT,
   NOT_FOUND: grpc.status.NOT_FOUND,
   PERMISSION_DENIED: grpc.status.PERMISSION_DENIED,
@@ -233,7 +234,8 @@ export const CLIENT_OPTIONS: grpc.ChannelOptions = {
  * method, (request, callback), so that is the shape used for inference; `call` invokes the
  * (request, metadata, options, callback) overload at run time.
  */
-type UnaryMethod<Req, Res> = (
+/** A generated client's unary method, as `call` takes it. */
+export type UnaryMethod<Req, Res> = (
   req: Req,
   cb: (err: grpc.ServiceError | null, res?: Res) => void,
 ) => grpc.ClientUnaryCall;

@@ -10,7 +10,14 @@ import * as grpc from '@grpc/grpc-js';
 import fc from 'fast-check';
 import protobuf from 'protobufjs';
 import { ERROR_CODES } from '../../common/errors.js';
-import { errorCodeOf, isUndecodable, MAX_MESSAGE_BYTES, PROTO_DIR, services } from '../../common/grpc.js';
+import {
+  errorCodeOf,
+  isUndecodable,
+  MAX_MESSAGE_BYTES,
+  PROTO_DIR,
+  STATUS_OF,
+  services,
+} from '../../common/grpc.js';
 import { healthService } from '../../oracle/health.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -444,17 +451,6 @@ export function rawStream(
 // Outcomes
 // ---------------------------------------------------------------------------------------------
 
-const STATUS_BY_CLASS: Record<string, grpc.status> = {
-  INVALID_ARGUMENT: grpc.status.INVALID_ARGUMENT,
-  NOT_FOUND: grpc.status.NOT_FOUND,
-  PERMISSION_DENIED: grpc.status.PERMISSION_DENIED,
-  FAILED_PRECONDITION: grpc.status.FAILED_PRECONDITION,
-  UNAVAILABLE: grpc.status.UNAVAILABLE,
-  RESOURCE_EXHAUSTED: grpc.status.RESOURCE_EXHAUSTED,
-  DATA_LOSS: grpc.status.DATA_LOSS,
-  INTERNAL: grpc.status.INTERNAL,
-};
-
 /**
  * The label of a failed call: its stable mpcid code, or `grpc:STATUS` for the two answers that
  * legitimately carry none (grpc-js's transport limit for a message over 1 MiB, and the standard
@@ -463,7 +459,7 @@ const STATUS_BY_CLASS: Record<string, grpc.status> = {
 export function errorLabel(rpc: Rpc, sent: Uint8Array, err: grpc.ServiceError): string {
   const code = errorCodeOf(err);
   if (code) {
-    const want = STATUS_BY_CLASS[ERROR_CODES[code]];
+    const want = STATUS_OF[ERROR_CODES[code]];
     if (err.code !== want)
       throw new Error(
         `${rpc.name}: ${code} travelled as gRPC ${grpc.status[err.code]}, not ${grpc.status[want!]}`,

@@ -15,8 +15,6 @@
  * about 70-110 s on 2 shared cores, depending on load.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { Level } from 'level';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +24,7 @@ import { call, errorCodeOf } from '../../common/grpc.js';
 import type { AlertEvent } from '../../oracle/store.js';
 import { nodeVerify } from '../crypto/helpers.js';
 import { type AgentProc, type OracleProc, TestCluster, waitUntil } from '../helpers/cluster.js';
+import { HookReceiver } from '../helpers/hook.js';
 import {
   agentRatchetFile,
   copyStateDir,
@@ -55,24 +54,12 @@ describe('kill -9 during 500 steps loses no committed state; the outbox delivers
   let stateDir: string;
   let kid: string;
   let pk: Buffer;
-  let hookStatus = 200;
-  const received: AlertEvent[] = [];
-  let hook: Server;
+  const hook = new HookReceiver();
+  const received = hook.received;
   let failed = false;
 
   beforeAll(async () => {
-    hook = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => {
-        body += c.toString('utf8');
-      });
-      req.on('end', () => {
-        if (hookStatus < 300) received.push(JSON.parse(body) as AlertEvent);
-        res.writeHead(hookStatus).end();
-      });
-    });
-    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
+    const url = await hook.listen();
     cluster = await TestCluster.start({
       n: 3,
       t: 2,
@@ -89,8 +76,7 @@ describe('kill -9 during 500 steps loses no committed state; the outbox delivers
   });
   afterAll(async () => {
     await cluster?.stop();
-    hook?.closeAllConnections();
-    await new Promise((r) => hook?.close(r));
+    await hook.close();
     if (cluster && !failed) removeClusterDir(cluster);
     else if (cluster) console.info(`logs kept in ${cluster.dir}`);
   });
@@ -211,7 +197,7 @@ describe('kill -9 during 500 steps loses no committed state; the outbox delivers
   it('a clone detected while the receiver is down and the detecting oracle killed: every alert arrives after restart', {
     timeout: 60_000,
   }, async () => {
-    hookStatus = 503;
+    hook.status = 503;
     const copyDir = join(dirname(stateDir), 'clone');
     copyStateDir(stateDir, copyDir);
     const clone = await cluster.startAgent(copyDir, undefined, { heartbeatMs: 0 });
@@ -237,7 +223,7 @@ describe('kill -9 during 500 steps loses no committed state; the outbox delivers
     await waitStatus(others, kid, 'revoked', 10_000);
     expect(received).toEqual([]);
 
-    hookStatus = 200;
+    hook.status = 200;
     await detecting!.start();
     await waitUntil(
       'an alert from every oracle',

@@ -21,8 +21,6 @@
  * Slow suite (tag `slow`): about 15 s.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type * as grpc from '@grpc/grpc-js';
 import { credentials as grpcCreds } from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -33,6 +31,7 @@ import { call, errorCodeOf } from '../../common/grpc.js';
 import { checkHealth, type HealthCheckClient, HealthClient } from '../../oracle/health.js';
 import { nodeVerify } from '../crypto/helpers.js';
 import { type AgentProc, type OracleProc, TestCluster, waitUntil } from '../helpers/cluster.js';
+import { HookReceiver } from '../helpers/hook.js';
 import { getNonces, noncesRequest } from '../helpers/hostile.js';
 import { ratchetRecords, removeClusterDir, sleep, statusOn } from '../helpers/ratchet.js';
 
@@ -67,9 +66,8 @@ describe('graceful shutdown (SIGTERM) of an oracle, 2-of-2 cluster', { tags: ['s
   let flooderState: ReturnType<typeof readState>;
   let pk: Buffer;
   /** 0: never answer (a hanging receiver); else the status to answer. */
-  let hookStatus = 503;
-  const hookEvents: { id: string; reportingNode: number }[] = [];
-  let hook: Server;
+  const hook = new HookReceiver(503);
+  const hookEvents = hook.received;
   let failed = false;
   let cloned: string;
 
@@ -92,19 +90,7 @@ describe('graceful shutdown (SIGTERM) of an oracle, 2-of-2 cluster', { tags: ['s
   }
 
   beforeAll(async () => {
-    hook = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => {
-        body += c.toString('utf8');
-      });
-      req.on('end', () => {
-        if (hookStatus === 0) return;
-        if (hookStatus < 300) hookEvents.push(JSON.parse(body) as { id: string; reportingNode: number });
-        res.writeHead(hookStatus).end();
-      });
-    });
-    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
+    const url = await hook.listen();
     cluster = await TestCluster.start({
       n: 2,
       t: 2,
@@ -133,8 +119,7 @@ describe('graceful shutdown (SIGTERM) of an oracle, 2-of-2 cluster', { tags: ['s
   afterAll(async () => {
     for (const o of cluster?.oracles ?? []) o.proc?.kill('SIGCONT');
     await cluster?.stop();
-    hook?.closeAllConnections();
-    await new Promise((r) => hook?.close(r));
+    await hook.close();
     if (cluster && !failed) removeClusterDir(cluster);
     else if (cluster) console.info(`logs kept in ${cluster.dir}`);
   });
@@ -187,7 +172,7 @@ describe('graceful shutdown (SIGTERM) of an oracle, 2-of-2 cluster', { tags: ['s
     o2.proc!.kill('SIGTERM');
     await sleep(50);
     const exit = exited(o2);
-    hookStatus = 0; // the last delivery attempt at shutdown hangs (for flushMs)
+    hook.status = 0; // the last delivery attempt at shutdown hangs (for flushMs)
     o2.proc!.kill('SIGCONT');
     await waitUntil('the shutdown log line', async () => {
       if ((await logLines(o2, 'shutting down: NOT_SERVING, draining in-flight requests', from)).length === 0)
@@ -277,7 +262,7 @@ describe('graceful shutdown (SIGTERM) of an oracle, 2-of-2 cluster', { tags: ['s
     expect(nodeVerify((await agent.sign(m2)).signature, m2, pk)).toBe(true);
     expect(await statusOn(o2, readState(stateDir).identityId)).toBe('active');
     // The alert kept in the outbox is delivered after the restart, with the id of the event log.
-    hookStatus = 200;
+    hook.status = 200;
     await waitUntil('alert delivered after restart', async () => {
       if (!hookEvents.some((e) => e.reportingNode === 2)) throw new Error('not yet');
     });
