@@ -7,11 +7,14 @@
  * aggregate and verify before returning. If an oracle fails, the same step is certified through
  * other oracles (they commit without signing) and a new step with a new signing set follows.
  * A bad share names the oracle; fewer than t reachable is QUORUM_UNAVAILABLE naming how many
- * were reachable. Told FORK_DETECTED or IDENTITY_REVOKED, the agent stops for good.
+ * were reachable. Told FORK_DETECTED or IDENTITY_REVOKED, the agent stops for good. An oracle's
+ * RATE_LIMITED is retried on the same oracle with backoff (its retryAfterMs hint, at least an
+ * exponential floor), a few times, before it counts as that oracle failing.
  */
 import { randomBytes } from 'node:crypto';
+import type * as grpc from '@grpc/grpc-js';
 import { type ErrorCode, MpcidError } from '../common/errors.js';
-import { call, fromServiceError } from '../common/grpc.js';
+import { call, errorInfoOf, fromServiceError, type UnaryMethod } from '../common/grpc.js';
 import { LOG, type Logger } from '../common/log.js';
 import {
   commitFromWire,
@@ -54,6 +57,23 @@ const PENALTY_MS = 2_000;
 /** Patient passes over unreachable oracles before a sign gives up with QUORUM_UNAVAILABLE. */
 const PATIENT_PASSES = 2;
 const REVOKED_CODES: ReadonlySet<ErrorCode> = new Set(['FORK_DETECTED', 'IDENTITY_REVOKED']);
+/** Retries of one call refused with RATE_LIMITED, and the backoff between them. */
+const RATE_LIMIT_RETRIES = 5;
+const RATE_LIMIT_BASE_MS = 50;
+const RATE_LIMIT_MAX_MS = 2_000;
+
+/** How long to wait before retry `attempt` (0-based) of a call refused with RATE_LIMITED. */
+export function rateLimitBackoffMs(
+  attempt: number,
+  hint: string | undefined,
+  random = Math.random(),
+): number {
+  const floor = RATE_LIMIT_BASE_MS * 2 ** attempt;
+  const h = Number(hint);
+  const wait = Math.min(RATE_LIMIT_MAX_MS, Math.max(floor, Number.isFinite(h) && h > 0 ? h : 0));
+  // Jitter, so agents refused together do not come back together.
+  return Math.round(wait * (1 + 0.25 * random));
+}
 
 type Answer = { ok: true; res: StepResponse__Output; commit: Commit } | { ok: false; err: MpcidError };
 
@@ -191,6 +211,29 @@ export class Cosigner {
     );
   }
 
+  /** `call` with this agent's deadline; RATE_LIMITED is retried with backoff (see the header). */
+  async #call<Req, Res>(
+    client: grpc.Client,
+    method: UnaryMethod<Req, Res>,
+    req: Req,
+    patient: boolean,
+  ): Promise<Res> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await call(client, method, req, this.#deadlineMs, patient);
+      } catch (e) {
+        const info = errorInfoOf(e);
+        if (info?.code !== 'RATE_LIMITED' || attempt >= RATE_LIMIT_RETRIES) throw e;
+        const wait = rateLimitBackoffMs(attempt, info.metadata['retryAfterMs']);
+        this.#log.info(
+          { [LOG.errorCode]: info.code, attempt: attempt + 1, waitMs: wait },
+          'rate limited; retrying',
+        );
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+  }
+
   /** Fetches nonce commitments from one oracle into the cache. */
   async #fetchNonces(c: OracleClient, patient = false): Promise<void> {
     const rid = new Uint8Array(randomBytes(16));
@@ -200,7 +243,7 @@ export class Cosigner {
       DOMAINS.nonceRequest,
       ...nonceRequestFields(this.#state.identityId, count, rid),
     );
-    const res = await call(
+    const res = await this.#call(
       c.signer,
       c.signer.GetNonces,
       {
@@ -209,7 +252,6 @@ export class Cosigner {
         requestId: Buffer.from(rid),
         sessionSignature: Buffer.from(sig),
       },
-      this.#deadlineMs,
       patient,
     );
     this.#remember(
@@ -267,7 +309,7 @@ export class Cosigner {
     const step = p.signed.step;
     const head = headAfter(step);
     const answers = await Promise.allSettled(
-      targets.map((c) => call(c.signer, c.signer.Step, req, this.#deadlineMs, patient)),
+      targets.map((c) => this.#call(c.signer, c.signer.Step, req, patient)),
     );
     const out = new Map<number, Answer>();
     answers.forEach((a, i) => {

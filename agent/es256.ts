@@ -13,7 +13,7 @@ import { call } from '../common/grpc.js';
 import { oracleRound1Fields, round1FromWire, round1ToWire } from '../common/protocol.js';
 import { agentParticipants } from '../crypto/access.js';
 import { abytes, equalBytes, fromB64u } from '../crypto/bytes.js';
-import { PairSetup, PairState } from '../crypto/ecdsa/index.js';
+import { PairSetup, type PairState } from '../crypto/ecdsa/index.js';
 import { AGENT_PARTY } from '../crypto/es256.js';
 import {
   DkgParticipant,

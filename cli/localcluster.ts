@@ -9,10 +9,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { freePorts, initCluster, oracleDir } from '../common/cluster.js';
+import { freePorts, initCluster, KEK_FILE, oracleDir } from '../common/cluster.js';
 import { loadOracleConfig, type OracleConfig } from '../common/config.js';
 import { MpcidError } from '../common/errors.js';
 import { call } from '../common/grpc.js';
+import { writeKekFile } from '../common/kek.js';
 import type { AdminClient } from '../proto/gen/mpcid/admin/v1/Admin.js';
 import type { WorkloadClient } from '../proto/gen/mpcid/agent/v1/Workload.js';
 import { adminClient, workloadClient } from './clients.js';
@@ -189,6 +190,12 @@ export class LocalCluster {
     const { n } = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as { n: number };
     const oracles = Array.from({ length: n }, (_, i) => {
       const file = join(oracleDir(dir, i + 1), 'config.json');
+      // A cluster dir from before keys at rest: give each oracle a KEK (its store migrates on start).
+      const raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+      if (raw['kek'] === undefined) {
+        writeKekFile(join(oracleDir(dir, i + 1), KEK_FILE));
+        writeFileSync(file, `${JSON.stringify({ ...raw, kek: { file: KEK_FILE } }, null, 2)}\n`);
+      }
       return new OracleProc(i + 1, file, loadOracleConfig(file), join(dir, 'logs', `oracle-${i + 1}.log`));
     });
     return new LocalCluster(dir, oracles);

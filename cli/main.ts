@@ -85,9 +85,16 @@ async function using<C extends { close(): void }, T>(
 
 const optional = (v: string | boolean | undefined): string => (typeof v === 'string' ? v : '');
 
+/** SIGTERM/SIGINT: a graceful stop, then exit 0 (1 if stopping failed). A second signal kills at once. */
 function waitForSignal(stop: () => Promise<void>): void {
   const handler = () => {
-    void stop().then(() => process.exit(0));
+    stop().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        process.stderr.write(`mpcid: INTERNAL: stop failed: ${(e as Error)?.message ?? String(e)}\n`);
+        process.exit(1);
+      },
+    );
   };
   process.once('SIGINT', handler);
   process.once('SIGTERM', handler);

@@ -1,6 +1,6 @@
 /**
- * `mpcid cluster init`: creates node keys and one config file per oracle, all sharing one
- * cluster description. `mpcid dev up` and docker-compose use it, so their configs have the same
+ * `mpcid cluster init`: creates node keys, key-encryption keys (`oracle-N/kek`, 0600) and one
+ * config file per oracle, all sharing one cluster description. `mpcid dev up` and docker-compose use it, so their configs have the same
  * shape as an operator's.
  */
 import { randomBytes } from 'node:crypto';
@@ -9,7 +9,11 @@ import { join } from 'node:path';
 import { toB64u } from '../crypto/bytes.js';
 import { type ClusterConfig, type OracleConfig, OracleConfigSchema, parseOracleConfig } from './config.js';
 import { writeFileDurable } from './fsutil.js';
+import { writeKekFile } from './kek.js';
 import { writeNodeKey } from './keys.js';
+
+/** File name of each oracle's key-encryption key in its directory (`kek.file` in its config). */
+export const KEK_FILE = 'kek';
 
 export interface ClusterInitOptions {
   dir: string;
@@ -41,6 +45,7 @@ export function oracleDir(dir: string, id: number): string {
 export function initCluster(o: ClusterInitOptions): InitializedCluster {
   const ids = Array.from({ length: o.n }, (_, i) => i + 1);
   const keys = ids.map((id) => writeNodeKey(join(oracleDir(o.dir, id), 'node.key')));
+  for (const id of ids) writeKekFile(join(oracleDir(o.dir, id), KEK_FILE));
   const cluster: ClusterConfig = {
     id: o.clusterId ?? `c-${randomBytes(4).toString('hex')}`,
     n: o.n,
@@ -61,6 +66,7 @@ export function initCluster(o: ClusterInitOptions): InitializedCluster {
       ...(o.httpPorts ? { http: { listen: `${o.listenHost ?? o.hosts[i]}:${o.httpPorts[i]}` } } : {}),
       dataDir: 'data',
       nodeKeyFile: 'node.key',
+      kek: { file: KEK_FILE },
       cluster,
     }),
   );

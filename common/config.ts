@@ -75,6 +75,57 @@ export const AlertsSchema = z
   })
   .default({ webhooks: [] });
 
+const BucketSchema = z.strictObject({
+  /** Sustained requests per second; 0 disables this limit. */
+  ratePerSecond: z.number().min(0).max(1_000_000),
+  /** Requests allowed at once after an idle period (the bucket's capacity). */
+  burst: z.number().int().min(1).max(1_000_000),
+});
+
+/**
+ * Defaults leave an honest agent far below every limit: it makes one Step per oracle per
+ * signature and per heartbeat (15 s), and one GetNonces per oracle at most as often, and it
+ * retries RATE_LIMITED with backoff anyway. Per-peer limits are higher: one address may front
+ * many agents (NAT, a node running many workloads).
+ */
+export const RATE_LIMIT_DEFAULTS = {
+  nonces: {
+    perIdentity: { ratePerSecond: 100, burst: 200 },
+    perPeer: { ratePerSecond: 1000, burst: 2000 },
+  },
+  steps: {
+    perIdentity: { ratePerSecond: 100, burst: 200 },
+    perPeer: { ratePerSecond: 1000, burst: 2000 },
+  },
+  /** EcdsaRound: two per signing oracle per ES256 signature (rounds 2 and 3), so twice the steps'. */
+  ecdsaRounds: {
+    perIdentity: { ratePerSecond: 200, burst: 400 },
+    perPeer: { ratePerSecond: 2000, burst: 4000 },
+  },
+  maxTrackedKeys: 50_000,
+};
+
+const LimitPairSchema = (d: (typeof RATE_LIMIT_DEFAULTS)['nonces']) =>
+  z
+    .strictObject({
+      /** Charged after the request's session signature verified (an authenticated identity). */
+      perIdentity: BucketSchema.default(d.perIdentity),
+      /** Charged first, per client network address (without port). */
+      perPeer: BucketSchema.default(d.perPeer),
+    })
+    .default(d);
+
+/** Token-bucket rate limits on GetNonces, Step and EcdsaRound (exceeded: RATE_LIMITED with retryAfterMs). */
+export const RateLimitsSchema = z
+  .strictObject({
+    nonces: LimitPairSchema(RATE_LIMIT_DEFAULTS.nonces),
+    steps: LimitPairSchema(RATE_LIMIT_DEFAULTS.steps),
+    ecdsaRounds: LimitPairSchema(RATE_LIMIT_DEFAULTS.ecdsaRounds),
+    /** Keys (identities, peer addresses) tracked per bucket set; least recently used dropped beyond. */
+    maxTrackedKeys: z.number().int().min(1).max(10_000_000).default(RATE_LIMIT_DEFAULTS.maxTrackedKeys),
+  })
+  .default(RATE_LIMIT_DEFAULTS);
+
 export const OracleConfigSchema = z
   .strictObject({
     nodeId: z.number().int().min(1).max(MAX_ORACLES),
@@ -112,6 +163,7 @@ export const OracleConfigSchema = z
         maxPendingEnrollments: 64,
         enrollmentTimeoutSeconds: 120,
       }),
+    rateLimits: RateLimitsSchema,
     /** Alert sinks besides the log line and the admin WatchAlerts stream. */
     alerts: AlertsSchema,
     /** Relying-party HTTP (OIDC discovery, JWKS, identity status); off when absent. */
@@ -123,6 +175,17 @@ export const OracleConfigSchema = z
         clockSkewSeconds: z.number().int().min(0).max(600).default(60),
       })
       .default({ maxTokenTtlSeconds: 3600, clockSkewSeconds: 60 }),
+    /**
+     * Key-encryption key sealing the secrets this oracle stores (common/kek.ts): a file with 32
+     * random bytes, mode 0600. Absent: the MPCID_KEK environment variable (base64url).
+     */
+    kek: z.strictObject({ file: z.string().min(1) }).optional(),
+    /** SIGTERM/SIGINT: how long in-flight requests may take to finish before the servers close. */
+    shutdown: z
+      .strictObject({
+        drainTimeoutSeconds: z.number().min(0).max(300).default(10),
+      })
+      .default({ drainTimeoutSeconds: 10 }),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   })
   .superRefine((c, ctx) => {
@@ -133,6 +196,7 @@ export const OracleConfigSchema = z
 
 export type OracleConfig = z.infer<typeof OracleConfigSchema>;
 export type ClusterConfig = z.infer<typeof ClusterSchema>;
+export type RateLimitsConfig = z.infer<typeof RateLimitsSchema>;
 export type WebhookConfig = z.infer<typeof WebhookSchema>;
 
 /** Formats zod issues as "field.path: message; ..." */
@@ -145,7 +209,12 @@ export function parseOracleConfig(raw: unknown, baseDir: string): OracleConfig {
   const r = OracleConfigSchema.safeParse(raw);
   if (!r.success) throw new MpcidError('CONFIG_INVALID', `invalid oracle config: ${describeIssues(r.error)}`);
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
-  return { ...r.data, dataDir: abs(r.data.dataDir), nodeKeyFile: abs(r.data.nodeKeyFile) };
+  return {
+    ...r.data,
+    dataDir: abs(r.data.dataDir),
+    nodeKeyFile: abs(r.data.nodeKeyFile),
+    ...(r.data.kek ? { kek: { file: abs(r.data.kek.file) } } : {}),
+  };
 }
 
 export function loadOracleConfig(file: string): OracleConfig {

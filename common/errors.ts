@@ -73,6 +73,11 @@ export const ERROR_CODES = {
   NOT_READY: 'UNAVAILABLE',
   /** Too many requests of this kind are in flight; retry later. */
   RATE_LIMITED: 'RESOURCE_EXHAUSTED',
+  /**
+   * The key-encryption key does not match the one this oracle's data dir was sealed with (its
+   * check value differs); the oracle does not start. A missing or malformed KEK is CONFIG_INVALID.
+   */
+  KEK_MISMATCH: 'FAILED_PRECONDITION',
   /** Persisted state failed its integrity check and was not used. */
   STATE_CORRUPT: 'DATA_LOSS',
   /** A bug or an unexpected failure; details are in the server log only. */

@@ -45,22 +45,42 @@ const loaderOptions: protoLoader.Options = {
 /** Stands in for a request body that is not valid protobuf; `unary` answers it with MALFORMED_INPUT. */
 const UNDECODABLE = Symbol('undecodable request');
 
+/**
+ * Makes every request decoder of a service definition total (in place): grpc-js answers a request
+ * it cannot deserialize with a bare INTERNAL; let it through marked instead, so that the client
+ * gets INVALID_ARGUMENT with a stable code like any other bad input.
+ */
+export function tolerateUndecodable<T extends grpc.ServiceDefinition | protoLoader.ServiceDefinition>(
+  def: T,
+): T {
+  for (const m of Object.values(def) as grpc.MethodDefinition<unknown, unknown>[]) {
+    const decode = m.requestDeserialize;
+    m.requestDeserialize = (buf: Buffer) => {
+      try {
+        return decode(buf);
+      } catch {
+        return { [UNDECODABLE]: true };
+      }
+    };
+  }
+  return def;
+}
+
+/** True for a request body that was not a valid protobuf message (see tolerateUndecodable). */
+export function isUndecodable(req: unknown): boolean {
+  return typeof req === 'object' && req !== null && UNDECODABLE in req;
+}
+
+/** The MALFORMED_INPUT answer to an undecodable request. */
+export function undecodableError(): MpcidError {
+  return new MpcidError('MALFORMED_INPUT', 'request is not a valid protobuf message');
+}
+
 function load<T>(file: string): T {
   const def = protoLoader.loadSync(file, loaderOptions);
-  // grpc-js answers a request it cannot deserialize with a bare INTERNAL; let it through marked
-  // instead, so the client gets INVALID_ARGUMENT with a stable code like any other bad input.
   for (const d of Object.values(def)) {
     if ('format' in d) continue; // message and enum types; the rest are services
-    for (const m of Object.values(d as protoLoader.ServiceDefinition)) {
-      const decode = m.requestDeserialize;
-      m.requestDeserialize = (buf: Buffer) => {
-        try {
-          return decode(buf);
-        } catch {
-          return { [UNDECODABLE]: true };
-        }
-      };
-    }
+    tolerateUndecodable(d as protoLoader.ServiceDefinition);
   }
   return grpc.loadPackageDefinition(def) as unknown as T;
 }
@@ -80,7 +100,8 @@ const statusRoot = protobuf.loadSync(join(PROTO_DIR, 'google/rpc/status.proto'))
 const StatusType = statusRoot.lookupType('google.rpc.Status');
 const ErrorInfoType = statusRoot.lookupType('google.rpc.ErrorInfo');
 
-const STATUS_OF: Record<string, grpc.status> = {
+/** gRPC status code of each error status class (common/errors.ts). */
+export const STATUS_OF: Record<string, grpc.status> = {
   INVALID_ARGUMENT: grpc.status.INVALID_ARGUMENT,
   NOT_FOUND: grpc.status.NOT_FOUND,
   PERMISSION_DENIED: grpc.status.PERMISSION_DENIED,
@@ -178,9 +199,8 @@ export function unary<Req, Res>(
   fn: (req: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>,
 ): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
-    if (typeof call.request === 'object' && call.request !== null && UNDECODABLE in call.request) {
-      const err = new MpcidError('MALFORMED_INPUT', 'request is not a valid protobuf message');
-      callback(toServiceError(err, log, method));
+    if (isUndecodable(call.request)) {
+      callback(toServiceError(undecodableError(), log, method));
       return;
     }
     fn(call.request, call).then(
@@ -215,7 +235,8 @@ export const CLIENT_OPTIONS: grpc.ChannelOptions = {
  * method, (request, callback), so that is the shape used for inference; `call` invokes the
  * (request, metadata, options, callback) overload at run time.
  */
-type UnaryMethod<Req, Res> = (
+/** A generated client's unary method, as `call` takes it. */
+export type UnaryMethod<Req, Res> = (
   req: Req,
   cb: (err: grpc.ServiceError | null, res?: Res) => void,
 ) => grpc.ClientUnaryCall;

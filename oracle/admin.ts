@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type * as grpc from '@grpc/grpc-js';
 import { ensure, MpcidError } from '../common/errors.js';
-import { toServiceError, unary } from '../common/grpc.js';
+import { isUndecodable, toServiceError, unary, undecodableError } from '../common/grpc.js';
 import { IdentityNameSchema, issueJoinToken } from '../common/jointoken.js';
 import { LOG } from '../common/log.js';
 import { toB64u } from '../crypto/bytes.js';
@@ -23,12 +23,12 @@ import type { WatchAlertsRequest__Output } from '../proto/gen/mpcid/admin/v1/Wat
 import { type AlertHub, watchAlerts } from './alerts.js';
 import { IDENTITY_ID, type OracleContext } from './context.js';
 import type { RevocationService } from './revocation.js';
-import type { IdentityRecord } from './store.js';
+import type { IdentityPublic } from './store.js';
 
 export const VERSION = '0.1.0';
 const MAX_PAGE = 100;
 
-function identityToWire(r: IdentityRecord, revoked: boolean): Identity {
+function identityToWire(r: IdentityPublic, revoked: boolean): Identity {
   return {
     identityId: r.identityId,
     name: r.name,
@@ -56,7 +56,7 @@ export class AdminService {
     this.#alerts = alerts;
   }
 
-  #toWire(r: IdentityRecord): Identity {
+  #toWire(r: IdentityPublic): Identity {
     return identityToWire(r, !!this.#revocations.get(r.identityId));
   }
 
@@ -99,9 +99,11 @@ export class AdminService {
     const cursor = c.request.cursor;
     const refused = this.#closed
       ? new MpcidError('NOT_READY', 'oracle shutting down')
-      : !Number.isSafeInteger(cursor) || cursor < 0
-        ? new MpcidError('MALFORMED_INPUT', 'cursor: out of range')
-        : undefined;
+      : isUndecodable(c.request)
+        ? undecodableError()
+        : !Number.isSafeInteger(cursor) || cursor < 0
+          ? new MpcidError('MALFORMED_INPUT', 'cursor: out of range')
+          : undefined;
     if (refused) {
       c.emit('error', toServiceError(refused, log, 'WatchAlerts'));
       return;

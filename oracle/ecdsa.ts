@@ -51,7 +51,7 @@ import type { EcdsaSetupResponse } from '../proto/gen/mpcid/oracle/v1/EcdsaSetup
 import type { Envelope, Envelope__Output } from '../proto/gen/mpcid/oracle/v1/Envelope.js';
 import type { LoadedIdentity, OracleContext } from './context.js';
 import type { RevocationService } from './revocation.js';
-import type { EcdsaRecord, EnvelopeJSON } from './store.js';
+import type { EcdsaRecord, EcdsaSecrets, EnvelopeJSON } from './store.js';
 
 export const SETUP_ID_LEN = 16;
 /** RPC rounds of EcdsaSetup: begin, shares + first OT message, then one per OT message. */
@@ -107,6 +107,7 @@ export function decodeEcdsa(
   n: number,
   t: number,
   rec: EcdsaRecord,
+  secrets: EcdsaSecrets,
   as: GroupPublic['as'],
 ): LoadedEcdsa {
   try {
@@ -121,10 +122,10 @@ export function decodeEcdsa(
       group,
       publicKey: decodeP256Point(fromB64u(rec.publicKey, 'publicKey'), 'publicKey'),
       kid: rec.kid,
-      share: new Secret(fromB64u(rec.signingShare, 'share', 32), 'ecdsa-share'),
-      pairs: new Map(rec.pairs.map((p) => [p.party, PairState.fromBytes(fromB64u(p.state, 'pair'))])),
+      share: new Secret(fromB64u(secrets.signingShare, 'share', 32), 'ecdsa-share'),
+      pairs: new Map(secrets.pairs.map((p) => [p.party, PairState.fromBytes(fromB64u(p.state, 'pair'))])),
       channels: new Map(
-        rec.pairs.map((p) => [p.party, new Secret(fromB64u(p.channelKey, 'ck', 32), 'channel-key')]),
+        secrets.pairs.map((p) => [p.party, new Secret(fromB64u(p.channelKey, 'ck', 32), 'channel-key')]),
       ),
     };
   } catch {
@@ -189,9 +190,14 @@ export class EcdsaService {
   ecdsaOf(id: LoadedIdentity): LoadedEcdsa {
     const cached = this.#loaded.get(id.record.identityId);
     if (cached) return cached;
-    const rec = id.record.ecdsa;
+    const { ecdsa: rec, ecdsaSecrets: secrets } = id.record;
     if (!rec) throw new MpcidError('NO_ES256_KEY', 'this identity has no ES256 key');
-    const loaded = decodeEcdsa(id.record.identityId, id.group.as.n, id.group.as.t, rec, id.group.as);
+    if (!secrets)
+      throw new MpcidError(
+        'STATE_CORRUPT',
+        `stored ES256 key of identity ${id.record.identityId} has no secrets`,
+      );
+    const loaded = decodeEcdsa(id.record.identityId, id.group.as.n, id.group.as.t, rec, secrets, id.group.as);
     this.#loaded.set(id.record.identityId, loaded);
     return loaded;
   }
@@ -474,7 +480,7 @@ export class EcdsaService {
       return { envelopes: this.#setupMessages(p, setupRound + 1, incoming) };
     }
     // Last round: finish every pair, store, confirm.
-    const pairs: EcdsaRecord['pairs'] = [];
+    const pairs: EcdsaSecrets['pairs'] = [];
     for (const [peer, ps] of p.pairSetups!) {
       const state = ps.finish(incoming.get(peer)!);
       pairs.push({
@@ -494,10 +500,9 @@ export class EcdsaService {
         kid: p256Thumbprint(publicKey),
         commitments: key.group.commitments.map(toB64u),
         verifyingShares: key.group.verifyingShares.map(toB64u),
-        signingShare: toB64u(key.share.expose()),
-        pairs,
         setupDigest: toB64u(digest),
       },
+      ecdsaSecrets: { signingShare: toB64u(key.share.expose()), pairs },
     };
     await ctx.store.putIdentity(record);
     ctx.remember({ ...id, record });
@@ -569,7 +574,14 @@ export class EcdsaService {
     }));
   }
 
-  async round(req: EcdsaRoundRequest__Output): Promise<EcdsaRoundResponse> {
+  /**
+   * Rounds 2 and 3 of a session. `authenticated` runs once the agent's own message opened (the
+   * request is from the identity's agent), before the session advances; it may refuse (throw).
+   */
+  async round(
+    req: EcdsaRoundRequest__Output,
+    authenticated: (identityId: string) => void = () => undefined,
+  ): Promise<EcdsaRoundResponse> {
     const ctx = this.#ctx;
     const id = await ctx.identity(req.identityId);
     const session = abytes(new Uint8Array(req.session), 'session', 32);
@@ -587,6 +599,7 @@ export class EcdsaService {
       if (err instanceof MpcidError && err.code === 'ECDSA_ABORT') return this.#abort(id, s, key, err);
       throw err; // unauthenticated or malformed: refused, the session goes on
     }
+    authenticated(id.record.identityId);
     s.round = req.round;
     try {
       if (req.round === 2) {

@@ -8,8 +8,16 @@
  * about a second, and concurrent callers share one probe.
  */
 import * as grpc from '@grpc/grpc-js';
-import { HealthImplementation, service as healthService, type ServingStatus } from 'grpc-health-check';
-import { CLIENT_OPTIONS, call } from '../common/grpc.js';
+import { service as healthService, type ServingStatus } from 'grpc-health-check';
+import {
+  CLIENT_OPTIONS,
+  call,
+  isUndecodable,
+  tolerateUndecodable,
+  toServiceError,
+  undecodableError,
+} from '../common/grpc.js';
+import type { Logger } from '../common/log.js';
 import type { OracleContext } from './context.js';
 
 export { healthService };
@@ -62,24 +70,86 @@ function serviceNames(defs: readonly grpc.ServiceDefinition[]): string[] {
   return [...names];
 }
 
-/** Health service for one gRPC server; starts NOT_SERVING. */
-export class ServerHealth {
-  readonly #impl = new HealthImplementation();
-  readonly #names: string[];
+/** The health service definition with total request decoding (undecodable: MALFORMED_INPUT). */
+const tolerantHealthService = tolerateUndecodable(
+  Object.fromEntries(
+    Object.entries(healthService as unknown as grpc.ServiceDefinition).map(([k, m]) => [k, { ...m }]),
+  ) as grpc.ServiceDefinition,
+);
 
-  constructor(server: grpc.Server, defs: readonly grpc.ServiceDefinition[]) {
-    this.#names = ['', ...serviceNames(defs)];
-    this.set('NOT_SERVING');
-    this.#impl.addToServer(server);
+type Watcher = (status: ServingStatus) => void;
+
+/**
+ * The standard health service for one gRPC server; starts NOT_SERVING. Check answers an unknown
+ * service name with NOT_FOUND, Watch with SERVICE_UNKNOWN (as the protocol says); List lists
+ * this server's names. Served by our own handlers rather than grpc-health-check's, so that an
+ * undecodable request gets MALFORMED_INPUT (not INTERNAL) and a Watch on a random name leaves no
+ * trace once cancelled (the library kept an empty watcher set per name ever watched).
+ */
+export class ServerHealth {
+  readonly #status = new Map<string, ServingStatus>();
+  readonly #watchers = new Map<string, Set<Watcher>>();
+
+  constructor(server: grpc.Server, defs: readonly grpc.ServiceDefinition[], log: Logger) {
+    for (const n of ['', ...serviceNames(defs)]) this.#status.set(n, 'NOT_SERVING');
+    server.addService(tolerantHealthService, {
+      check: (call: grpc.ServerUnaryCall<{ service: string }, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+        if (isUndecodable(call.request)) {
+          cb(toServiceError(undecodableError(), log, 'Health.Check'));
+          return;
+        }
+        const status = this.#status.get(call.request.service);
+        if (status) cb(null, { status });
+        else cb({ code: grpc.status.NOT_FOUND, details: 'unknown service' });
+      },
+      watch: (call: grpc.ServerWritableStream<{ service: string }, unknown>) => {
+        if (isUndecodable(call.request)) {
+          call.emit('error', toServiceError(undecodableError(), log, 'Health.Watch'));
+          return;
+        }
+        const name = call.request.service;
+        const status = this.#status.get(name);
+        call.write({ status: status ?? 'SERVICE_UNKNOWN' });
+        // Only a registered name can change status; an unknown one is answered once and held open.
+        if (!status) return;
+        const w: Watcher = (s) => call.write({ status: s });
+        const set = this.#watchers.get(name) ?? new Set<Watcher>();
+        this.#watchers.set(name, set);
+        set.add(w);
+        const drop = () => {
+          set.delete(w);
+          if (set.size === 0 && this.#watchers.get(name) === set) this.#watchers.delete(name);
+        };
+        call.on('cancelled', drop);
+        call.on('close', drop);
+      },
+      list: (call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+        if (isUndecodable(call.request)) {
+          cb(toServiceError(undecodableError(), log, 'Health.List'));
+          return;
+        }
+        cb(null, { statuses: Object.fromEntries([...this.#status].map(([n, status]) => [n, { status }])) });
+      },
+    });
   }
 
   set(status: ServingStatus): void {
-    for (const n of this.#names) this.#impl.setStatus(n, status);
+    for (const n of this.#status.keys()) {
+      this.#status.set(n, status);
+      for (const w of this.#watchers.get(n) ?? []) w(status);
+    }
+  }
+
+  /** Names with at least one open Watch (tests: cancelled watches leave nothing behind). */
+  get watchedNames(): number {
+    return this.#watchers.size;
   }
 }
 
 export interface Readiness {
   ready: boolean;
+  /** The node is shutting down (draining): never ready again. */
+  shuttingDown: boolean;
   storeOpen: boolean;
   /** Peers needed besides this node (t - 1). */
   needPeers: number;
@@ -96,6 +166,8 @@ export class ReadinessProbe {
   readonly #peers: { nodeId: number; client: HealthCheckClient }[];
   #last: { at: number; up: Map<number, boolean> } | undefined;
   #inflight: Promise<Map<number, boolean>> | undefined;
+  /** Set when the node begins to shut down: /readyz answers 503 from then on. */
+  shuttingDown = false;
 
   constructor(ctx: OracleContext) {
     this.#ctx = ctx;
@@ -131,6 +203,17 @@ export class ReadinessProbe {
   async check(): Promise<Readiness> {
     const storeOpen = this.#ctx.store.isOpen;
     const needPeers = this.#ctx.as.t - 1;
+    if (this.shuttingDown) {
+      return {
+        ready: false,
+        shuttingDown: true,
+        storeOpen,
+        needPeers,
+        reachable: [],
+        unreachable: [],
+        reason: 'shutting down',
+      };
+    }
     const up = await this.peers();
     const reachable = [...up].filter(([, ok]) => ok).map(([id]) => id);
     const unreachable = [...up].filter(([, ok]) => !ok).map(([id]) => id);
@@ -141,7 +224,14 @@ export class ReadinessProbe {
         `${reachable.length} of the ${needPeers} peers needed for a quorum of ${this.#ctx.as.t} are reachable (unreachable: ${unreachable.join(', ')})`,
       );
     }
-    const r: Readiness = { ready: reasons.length === 0, storeOpen, needPeers, reachable, unreachable };
+    const r: Readiness = {
+      ready: reasons.length === 0,
+      shuttingDown: false,
+      storeOpen,
+      needPeers,
+      reachable,
+      unreachable,
+    };
     if (reasons.length) r.reason = reasons.join('; ');
     return r;
   }

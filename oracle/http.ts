@@ -13,7 +13,7 @@ import { ed25519Jwk } from '../crypto/jwk.js';
 import { IDENTITY_ID, type OracleContext } from './context.js';
 import type { ReadinessProbe } from './health.js';
 import type { RevocationService } from './revocation.js';
-import type { IdentityRecord } from './store.js';
+import type { IdentityPublic } from './store.js';
 
 const PAGE = 100;
 const MAX_PAGE = 500;
@@ -23,7 +23,7 @@ export interface RunningHttp {
   close(): Promise<void>;
 }
 
-function jwkOf(r: IdentityRecord) {
+function jwkOf(r: IdentityPublic) {
   return {
     ...ed25519Jwk(fromB64u(r.publicKey, 'publicKey', 32)),
     kid: r.identityId,
@@ -45,7 +45,7 @@ function send(res: ServerResponse, status: number, body: unknown, cache = 'no-ca
 
 export function httpHandler(ctx: OracleContext, revocations: RevocationService, readiness?: ReadinessProbe) {
   const issuer = clusterIssuer(ctx.config.cluster);
-  const active = (r: IdentityRecord) => !revocations.get(r.identityId);
+  const active = (r: IdentityPublic) => !revocations.get(r.identityId);
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -93,7 +93,7 @@ export function httpHandler(ctx: OracleContext, revocations: RevocationService, 
         send(res, 400, { error: 'MALFORMED_INPUT', message: 'identity id: expected an RFC 7638 thumbprint' });
         return;
       }
-      const rec = await ctx.store.getIdentity(id);
+      const rec = await ctx.store.getIdentityPublic(id);
       if (!rec) {
         send(res, 404, { error: 'UNKNOWN_IDENTITY', message: 'no such identity' });
         return;

@@ -63,6 +63,13 @@ export class OracleMetrics {
     registers: [this.registry],
   });
 
+  readonly rateLimited = new Counter({
+    name: 'mpcid_rate_limited_total',
+    help: 'Requests refused with RATE_LIMITED, by RPC (GetNonces, Step) and limit scope (identity, peer)',
+    labelNames: ['rpc', 'scope'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     const self = this;
     new Gauge({

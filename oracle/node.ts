@@ -1,17 +1,24 @@
 /**
- * An oracle node: loads config and node key, opens the store, and serves the Enrollment and
- * Signer services (agent-facing) and the Admin service (operator-facing) over gRPC.
+ * An oracle node: loads config, node key and key-encryption key, opens the store, and serves the
+ * Enrollment and Signer services (agent-facing) and the Admin service (operator-facing) over gRPC.
+ *
+ * stop() (SIGTERM/SIGINT) is graceful: health NOT_SERVING and /readyz 503 first; new requests are
+ * refused (NOT_READY) while those in flight finish, for at most `shutdown.drainTimeoutSeconds`;
+ * then the webhook outbox gets one last bounded delivery attempt (what is left stays in the
+ * outbox for the next start), the gRPC and HTTP servers close, and the store is closed.
  */
 import * as grpc from '@grpc/grpc-js';
 import type { OracleConfig } from '../common/config.js';
 import { MpcidError } from '../common/errors.js';
 import { bind, SERVER_OPTIONS, services, shutdown } from '../common/grpc.js';
+import { loadKek } from '../common/kek.js';
 import { readNodeKey } from '../common/keys.js';
 import { createLogger, LOG, type Logger } from '../common/log.js';
 import { toB64u } from '../crypto/bytes.js';
 import { AdminService } from './admin.js';
 import { AlertHub } from './alerts.js';
 import { OracleContext } from './context.js';
+import { Drain } from './drain.js';
 import { EcdsaService } from './ecdsa.js';
 import { EnrollmentService } from './enrollment.js';
 import { ReadinessProbe, ServerHealth } from './health.js';
@@ -43,12 +50,19 @@ export async function startOracle(
     );
   }
   const webhooks = resolveWebhooks(config.alerts.webhooks);
-  const store = await OracleStore.open(config.dataDir, {
-    clusterId: config.cluster.id,
-    nodeId: config.nodeId,
-    nodePublicKey: me.publicKey,
-  });
+  const kek = loadKek(config);
+  const store = await OracleStore.open(
+    config.dataDir,
+    { clusterId: config.cluster.id, nodeId: config.nodeId, nodePublicKey: me.publicKey },
+    kek,
+  );
   const ctx = new OracleContext(config, seed, publicKey, store, log.child({ [LOG.nodeId]: config.nodeId }));
+  if (store.migration) {
+    ctx.log.warn(
+      { ...store.migration, [LOG.count]: store.migration.identitiesSealed },
+      'store migrated (one way): identity secrets are now sealed under the key-encryption key',
+    );
+  }
   const alerts = new AlertHub(ctx.log, webhooks.length);
   const revocations = await RevocationService.create(ctx, alerts);
   ctx.revoked = (id) => revocations.check(id);
@@ -67,15 +81,21 @@ export async function startOracle(
     peers: () => readiness.peers(),
   };
 
+  const drain = new Drain(ctx.log);
   const server = new grpc.Server(SERVER_OPTIONS);
   const v1 = svc.oracle.mpcid.oracle.v1;
-  server.addService(v1.Enrollment.service, enrollment.handlers());
-  server.addService(v1.Signer.service, signer.handlers());
-  server.addService(v1.Peer.service, revocations.handlers());
-  const health = new ServerHealth(server, [v1.Enrollment.service, v1.Signer.service, v1.Peer.service]);
+  server.addService(v1.Enrollment.service, drain.gate(v1.Enrollment.service, enrollment.handlers()));
+  server.addService(v1.Signer.service, drain.gate(v1.Signer.service, signer.handlers()));
+  server.addService(v1.Peer.service, drain.gate(v1.Peer.service, revocations.handlers()));
+  const health = new ServerHealth(
+    server,
+    [v1.Enrollment.service, v1.Signer.service, v1.Peer.service],
+    ctx.log,
+  );
   const adminServer = new grpc.Server(SERVER_OPTIONS);
-  adminServer.addService(svc.admin.mpcid.admin.v1.Admin.service, admin.handlers());
-  const adminHealth = new ServerHealth(adminServer, [svc.admin.mpcid.admin.v1.Admin.service]);
+  const adminDef = svc.admin.mpcid.admin.v1.Admin.service;
+  adminServer.addService(adminDef, drain.gate(adminDef, admin.handlers()));
+  const adminHealth = new ServerHealth(adminServer, [adminDef], ctx.log);
 
   let port: number;
   let adminPort: number;
@@ -119,18 +139,42 @@ export async function startOracle(
     log: ctx.log,
     stop() {
       stopping ??= (async () => {
+        const t0 = Date.now();
+        const drainMs = config.shutdown.drainTimeoutSeconds * 1000;
+        // Not serving first (health, /readyz), then refuse new requests and let in-flight ones finish.
         health.set('NOT_SERVING');
         adminHealth.set('NOT_SERVING');
+        readiness.shuttingDown = true;
+        drain.start();
+        ctx.log.info(
+          { inflight: drain.inflight, drainTimeoutMs: drainMs },
+          'shutting down: NOT_SERVING, draining in-flight requests',
+        );
         admin.close();
-        await Promise.all([shutdown(server), shutdown(adminServer), http?.close()]);
+        const inflight = drain.inflight;
+        if (await drain.wait(drainMs)) {
+          ctx.log.info(
+            { drained: inflight, [LOG.durationMs]: Date.now() - t0 },
+            'in-flight requests finished',
+          );
+        } else {
+          ctx.log.warn(
+            { inflight: drain.inflight, drainTimeoutMs: drainMs },
+            'drain timeout: closing with requests still in flight (their steps are not committed)',
+          );
+        }
+        // One last bounded delivery attempt; what is left stays in the outbox for the next start.
+        // The servers stay up meanwhile: health checks keep getting NOT_SERVING, /readyz 503.
+        await dispatcher.stop();
+        // Nothing unary is left; health watch streams are the only calls that may still be open.
+        await Promise.all([shutdown(server, 500), shutdown(adminServer, 500), http?.close()]);
         enrollment.close();
         signer.close();
         ecdsa.close();
         revocations.close();
         readiness.close();
-        await dispatcher.stop();
         await store.close();
-        ctx.log.info('oracle stopped');
+        ctx.log.info({ [LOG.durationMs]: Date.now() - t0 }, 'oracle stopped');
       })();
       return stopping;
     },

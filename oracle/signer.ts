@@ -14,11 +14,11 @@ import { unary } from '../common/grpc.js';
 import { checkTokenPolicy, looksLikeJws } from '../common/jwt.js';
 import { LOG } from '../common/log.js';
 import {
+  abortFromParts,
+  checkEcdsaOracles,
   commitFromWire,
   commitmentFromWire,
   commitmentToWire,
-  abortFromParts,
-  checkEcdsaOracles,
   commitToWire,
   DOMAINS,
   ecdsaPayloadDigest,
@@ -35,19 +35,20 @@ import {
   type SigningNonces,
   signShare,
 } from '../crypto/frost.js';
-import { type StepKind, STEP_KINDS, verifyStep } from '../crypto/ratchet.js';
 import { sha256 } from '../crypto/hash.js';
+import { STEP_KINDS, type StepKind, verifyStep } from '../crypto/ratchet.js';
+import { verifyStatement } from '../crypto/statement.js';
 import type { EcdsaRoundRequest__Output } from '../proto/gen/mpcid/oracle/v1/EcdsaRoundRequest.js';
 import type { EcdsaRoundResponse } from '../proto/gen/mpcid/oracle/v1/EcdsaRoundResponse.js';
-import type { EcdsaService } from './ecdsa.js';
-import { verifyStatement } from '../crypto/statement.js';
 import type { GetNoncesRequest__Output } from '../proto/gen/mpcid/oracle/v1/GetNoncesRequest.js';
 import type { GetNoncesResponse } from '../proto/gen/mpcid/oracle/v1/GetNoncesResponse.js';
 import type { SignerHandlers } from '../proto/gen/mpcid/oracle/v1/Signer.js';
 import type { StepRequest__Output } from '../proto/gen/mpcid/oracle/v1/StepRequest.js';
 import type { StepResponse } from '../proto/gen/mpcid/oracle/v1/StepResponse.js';
 import type { LoadedIdentity, OracleContext } from './context.js';
+import type { EcdsaService } from './ecdsa.js';
 import type { RatchetService, SignResult } from './ratchet.js';
+import { peerKey, RateLimiter } from './ratelimit.js';
 
 export const REQUEST_ID_LEN = 16;
 const KNOWN_KINDS: ReadonlySet<string> = new Set(STEP_KINDS);
@@ -124,6 +125,7 @@ export class SignerService {
   readonly #ctx: OracleContext;
   readonly #nonces: NoncePools;
   readonly #ratchet: RatchetService;
+  readonly #limits: RateLimiter;
 
   readonly #ecdsa: EcdsaService;
 
@@ -132,12 +134,13 @@ export class SignerService {
     this.#ratchet = ratchet;
     this.#ecdsa = ecdsa;
     this.#nonces = new NoncePools(ctx.config.limits.noncesPerIdentity);
+    this.#limits = new RateLimiter(ctx.config.rateLimits, ctx.metrics);
   }
 
   handlers(): SignerHandlers {
     const log = this.#ctx.log;
     return {
-      GetNonces: unary(log, 'GetNonces', (req) => this.getNonces(req)),
+      GetNonces: unary(log, 'GetNonces', (req, call) => this.getNonces(req, call.getPeer())),
       Step: unary(log, 'Step', async (req, call) => {
         const done = this.#ctx.metrics.startStep();
         try {
@@ -148,16 +151,22 @@ export class SignerService {
           done(KNOWN_KINDS.has(kind) ? kind : 'invalid');
         }
       }),
-      EcdsaRound: unary(log, 'EcdsaRound', (req) => this.ecdsaRound(req)),
+      EcdsaRound: unary(log, 'EcdsaRound', (req, call) => this.ecdsaRound(req, call.getPeer())),
     };
   }
 
   close(): void {
     this.#nonces.clear();
+    this.#limits.clear();
   }
 
-  async getNonces(req: GetNoncesRequest__Output): Promise<GetNoncesResponse> {
+  /**
+   * Nonce commitments for an identity. Rate limits: per peer before anything else, per identity
+   * once the session signature verified (forged requests cannot drain an identity's bucket).
+   */
+  async getNonces(req: GetNoncesRequest__Output, peer: string): Promise<GetNoncesResponse> {
     const ctx = this.#ctx;
+    this.#limits.check('GetNonces', 'peer', peerKey(peer));
     const max = ctx.config.limits.noncesPerIdentity;
     ensure(
       Number.isSafeInteger(req.count) && req.count >= 1 && req.count <= max,
@@ -173,6 +182,7 @@ export class SignerService {
       DOMAINS.nonceRequest,
       nonceRequestFields(req.identityId, req.count, requestId),
     );
+    this.#limits.check('GetNonces', 'identity', id.record.identityId);
     const commitments = [];
     for (let i = 0; i < req.count; i++) commitments.push(commitmentToWire(this.#nonces.fresh(id)));
     return { commitments };
@@ -182,12 +192,15 @@ export class SignerService {
    * One ratchet step. Checks, cheapest first: shape, identity (not revoked), session signature,
    * payload (for sign steps: message size, signing set, digest); then the accept rule, which signs
    * with this node's nonce only for a newly accepted step in whose signing set this node is.
+   * Rate limits as for GetNonces: per peer first, per identity once the step's signature verified.
    */
   async step(req: StepRequest__Output, peer: string): Promise<StepResponse> {
     const ctx = this.#ctx;
+    this.#limits.check('Step', 'peer', peerKey(peer));
     const signed = stepFromWire(req.step);
     const id = await ctx.identity(signed.step.identityId);
     verifyStep(id.sessionPublicKey, signed, 'step.signature');
+    this.#limits.check('Step', 'identity', id.record.identityId);
     const kind = signed.step.kind;
     let sign: () => SignResult = () => ({});
     if (kind === 'sign' || kind === 'jwt') {
@@ -238,6 +251,7 @@ export class SignerService {
     } else if (!equalBytes(signed.step.payloadDigest, HEARTBEAT_DIGEST)) {
       throw new MpcidError('MALFORMED_INPUT', 'step.payload_digest must be the heartbeat digest');
     }
+    // Checked only for a step ahead, at most one signature verification per node (verifyCertificate).
     const certificate = req.certificate.map(commitFromWire);
     const out = await this.#ratchet.accept(id, signed, certificate, peer, sign);
     return {
@@ -254,9 +268,15 @@ export class SignerService {
     };
   }
 
-  /** DKLs23 rounds 2-3, or the agent's report that its side of a session aborted. */
-  async ecdsaRound(req: EcdsaRoundRequest__Output): Promise<EcdsaRoundResponse> {
-    if (!req.abort) return this.#ecdsa.round(req);
+  /**
+   * DKLs23 rounds 2-3, or the agent's report that its side of a session aborted. Rate limits as
+   * for Step: per peer first; per identity once the agent's own message authenticated the request
+   * (before the session advances, so a refused round can be retried).
+   */
+  async ecdsaRound(req: EcdsaRoundRequest__Output, peer: string): Promise<EcdsaRoundResponse> {
+    this.#limits.check('EcdsaRound', 'peer', peerKey(peer));
+    if (!req.abort)
+      return this.#ecdsa.round(req, (identityId) => this.#limits.check('EcdsaRound', 'identity', identityId));
     const id = await this.#ctx.identity(req.identityId);
     const step = stepFromWire(req.step);
     const a = abortFromParts(0, req.abort.culprit, req.abort.check, new Uint8Array(req.abort.signature));

@@ -3,7 +3,7 @@
  * sync write (fsync) made before the reply is sent. Values are JSON; byte fields are base64url.
  *
  * Keys:  meta                 node and cluster this data dir belongs to
- *        identity!<id>        enrolled identities (includes this node's signing share)
+ *        identity!<id>        enrolled identities (this node's shares sealed under the KEK)
  *        token!<jti>          join tokens issued here or used here
  *        ratchet!<id>         ratchet state: counter, head, last accepted step and its reply
  *        revocation!<id>      revocations with their evidence (permanent)
@@ -14,14 +14,23 @@ import { mkdirSync } from 'node:fs';
 import { Level } from 'level';
 import { MpcidError } from '../common/errors.js';
 import type { CommitJSON, EvidenceJSON, StepJSON } from '../common/protocol.js';
+import { kekCheckValue, openAtRest, sealAtRest } from '../crypto/atrest.js';
+import { equalBytes, framed, fromB64u, toB64u, utf8Bytes } from '../crypto/bytes.js';
+import type { Secret } from '../crypto/secret.js';
 
-export const STORE_SCHEMA = 1;
+/**
+ * 1: identity secrets in clear. 2: identity secrets sealed under the KEK, KEK check value in
+ * meta. A schema-1 store is migrated (one way) the first time it is opened with a KEK.
+ */
+export const STORE_SCHEMA = 2;
 
 export interface MetaRecord {
   schema: number;
   clusterId: string;
   nodeId: number;
   nodePublicKey: string;
+  /** HKDF check value of the KEK (base64url); schema 2 and later. */
+  kekCheck?: string;
 }
 
 export interface IdentityRecord {
@@ -43,23 +52,92 @@ export interface IdentityRecord {
   round1Digest: string;
   enrolledAt: number;
   status: 'active';
-  /** The identity's ES256 key (threshold ECDSA, DKLs23), once ES256 setup has finished. */
+  /**
+   * The identity's ES256 key (threshold ECDSA, DKLs23), once ES256 setup has finished: its public
+   * part here, this node's secrets in `ecdsaSecrets`. Both or neither.
+   */
   ecdsa?: EcdsaRecord;
+  /** SECRET: this node's ES256 share and DKLs23 pair states (with `ecdsa`). */
+  ecdsaSecrets?: EcdsaSecrets;
 }
 
+/** The public part of an identity's ES256 key on one oracle. */
 export interface EcdsaRecord {
   curve: 'P-256';
   /** Compressed SEC 1 public key, base64url. */
   publicKey: string;
   /** RFC 7638 thumbprint of the EC JWK: the JWS kid of ES256 tokens. */
   kid: string;
+  /** The P-256 DKG's VSS commitments and every participant's public verifying share. */
   commitments: string[];
   verifyingShares: string[];
-  /** SECRET: this node's P-256 Shamir share, base64url. */
-  signingShare: string;
-  /** SECRET: per other party (agent = 0), the channel key and the DKLs23 OT-extension pair state. */
-  pairs: { party: number; channelKey: string; state: string }[];
   setupDigest: string;
+}
+
+/** This node's ES256 secrets: sealed under the KEK with the identity's other secrets. */
+export interface EcdsaSecrets {
+  /** This node's P-256 Shamir share, base64url. */
+  signingShare: string;
+  /** Per other party (agent = 0): the channel key and the DKLs23 OT-extension pair state. */
+  pairs: { party: number; channelKey: string; state: string }[];
+}
+
+/**
+ * Every field of IdentityRecord, classified. 'secret' fields are sealed under the KEK before they
+ * are written; the compiler insists that a new field of IdentityRecord is classified here.
+ */
+export const IDENTITY_FIELDS = {
+  identityId: 'public',
+  name: 'public',
+  alg: 'public',
+  publicKey: 'public',
+  n: 'public',
+  t: 'public',
+  participant: 'public',
+  signingShare: 'secret',
+  commitments: 'public',
+  verifyingShares: 'public',
+  sessionPublicKey: 'public',
+  tokenId: 'public',
+  round1Digest: 'public',
+  enrolledAt: 'public',
+  status: 'public',
+  ecdsa: 'public',
+  ecdsaSecrets: 'secret',
+} as const satisfies Record<keyof IdentityRecord, 'public' | 'secret'>;
+
+/**
+ * Fields a record may lack (an identity whose ES256 setup has not finished). Each optional secret
+ * field is present exactly when its public companion is, so which secrets are sealed (and the
+ * AAD that names them) follows from the record's public part.
+ */
+const OPTIONAL_SECRETS = { ecdsaSecrets: 'ecdsa' } as const satisfies Partial<
+  Record<keyof IdentityRecord, keyof IdentityRecord>
+>;
+const OPTIONAL_FIELDS: ReadonlySet<string> = new Set([
+  ...Object.keys(OPTIONAL_SECRETS),
+  ...Object.values(OPTIONAL_SECRETS),
+]);
+
+type Fields = typeof IDENTITY_FIELDS;
+export type IdentitySecretField = {
+  [K in keyof Fields]: Fields[K] extends 'secret' ? K : never;
+}[keyof Fields];
+/** An identity without its secrets: what listings and relying-party lookups need. */
+export type IdentityPublic = Omit<IdentityRecord, IdentitySecretField>;
+/** An identity as stored: public fields and the sealed secrets. */
+type StoredIdentity = IdentityPublic & { sealed: string };
+
+export const IDENTITY_SECRET_FIELDS = (Object.keys(IDENTITY_FIELDS) as (keyof Fields)[]).filter(
+  (k): k is IdentitySecretField => IDENTITY_FIELDS[k] === 'secret',
+);
+
+/** The secret fields sealed in a record with this public part (optional ones only with their companion). */
+function sealedFields(pub: Partial<Record<string, unknown>>): IdentitySecretField[] {
+  return IDENTITY_SECRET_FIELDS.filter((k) => {
+    const companion = (OPTIONAL_SECRETS as Partial<Record<string, string>>)[k];
+    return companion === undefined || pub[companion] !== undefined;
+  });
 }
 
 export interface TokenRecord {
@@ -141,14 +219,43 @@ const outboxPrefix = (webhook: number) => `outbox!${webhook}!`;
 /** Key of the outbox entry of event `seq` for webhook `webhook` (written with commitRevocation's `extra`). */
 export const outboxKey = (webhook: number, seq: number) => `${outboxPrefix(webhook)}${pad(seq)}`;
 
+/** What opening the store did to an older schema (logged by the node). */
+export interface Migration {
+  from: number;
+  to: number;
+  identitiesSealed: number;
+}
+
 export class OracleStore {
   readonly #db: Level<string, unknown>;
-  private constructor(db: Level<string, unknown>) {
+  readonly #kek: Secret;
+  readonly #meta: Omit<MetaRecord, 'schema' | 'kekCheck'>;
+  /** HKDF salt of the at-rest keys: they belong to this node of this cluster. */
+  readonly #context: Uint8Array;
+  /** Set when open() migrated an older store. */
+  migration: Migration | undefined;
+
+  private constructor(
+    db: Level<string, unknown>,
+    kek: Secret,
+    meta: Omit<MetaRecord, 'schema' | 'kekCheck'>,
+  ) {
     this.#db = db;
+    this.#kek = kek;
+    this.#meta = meta;
+    this.#context = framed('mpcid/oracle/store/v1', meta.clusterId, meta.nodeId);
   }
 
-  /** Opens (creating if needed) the store and checks it belongs to this node of this cluster. */
-  static async open(dir: string, meta: Omit<MetaRecord, 'schema'>): Promise<OracleStore> {
+  /**
+   * Opens (creating if needed) the store, checks it belongs to this node of this cluster and that
+   * `kek` is the key its secrets are sealed with (KEK_MISMATCH otherwise). A schema-1 store is
+   * migrated: its identities' secrets are sealed in one sync batch, and old values compacted away.
+   */
+  static async open(
+    dir: string,
+    meta: Omit<MetaRecord, 'schema' | 'kekCheck'>,
+    kek: Secret,
+  ): Promise<OracleStore> {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const db = new Level<string, unknown>(dir, { valueEncoding: 'json' });
     try {
@@ -156,27 +263,165 @@ export class OracleStore {
     } catch (e) {
       throw new MpcidError('CONFIG_INVALID', `cannot open data dir ${dir}: ${(e as Error).message}`);
     }
-    const store = new OracleStore(db);
-    const existing = (await db.get('meta')) as MetaRecord | undefined;
+    const store = new OracleStore(db, kek, meta);
+    try {
+      await store.#checkMeta(dir);
+    } catch (e) {
+      await db.close();
+      throw e;
+    }
+    return store;
+  }
+
+  async #checkMeta(dir: string): Promise<void> {
+    const meta = this.#meta;
+    const check = toB64u(kekCheckValue(this.#kek, this.#context));
+    const existing = (await this.#db.get('meta')) as MetaRecord | undefined;
     if (!existing) {
-      await db.put('meta', { schema: STORE_SCHEMA, ...meta }, SYNC);
-    } else if (
-      existing.schema !== STORE_SCHEMA ||
+      await this.#db.put('meta', { schema: STORE_SCHEMA, ...meta, kekCheck: check }, SYNC);
+      return;
+    }
+    if (
+      (existing.schema !== 1 && existing.schema !== STORE_SCHEMA) ||
       existing.clusterId !== meta.clusterId ||
       existing.nodeId !== meta.nodeId ||
       existing.nodePublicKey !== meta.nodePublicKey
     ) {
-      await db.close();
       throw new MpcidError(
         'CONFIG_INVALID',
         `data dir ${dir} belongs to node ${existing.nodeId} of cluster ${existing.clusterId} (schema ${existing.schema}), not this node`,
       );
     }
-    return store;
+    if (existing.schema === STORE_SCHEMA) {
+      if (
+        typeof existing.kekCheck !== 'string' ||
+        !equalBytes(fromB64u(existing.kekCheck, 'kekCheck'), fromB64u(check, 'kekCheck'))
+      ) {
+        throw new MpcidError(
+          'KEK_MISMATCH',
+          `the key-encryption key is not the one the secrets in ${dir} are sealed with`,
+        );
+      }
+      return;
+    }
+    // Schema 1: seal every identity's secrets and record the KEK, in one sync batch.
+    let batch = this.#db.batch();
+    let sealed = 0;
+    for await (const [k, v] of this.#db.iterator({ gte: 'identity!', lt: 'identity!\xff' })) {
+      const rec = v as IdentityRecord;
+      batch = batch.put(k, this.#seal(rec, k.slice('identity!'.length)));
+      sealed++;
+    }
+    await batch.put('meta', { ...existing, schema: STORE_SCHEMA, kekCheck: check }).write(SYNC);
+    // The clear values are now superseded; compaction drops them from the table files and logs.
+    // (`level` resolves to classic-level on Node, which has compactRange; its types do not say so.)
+    const compactable = this.#db as unknown as { compactRange?: (a: string, b: string) => Promise<void> };
+    await compactable.compactRange?.('identity!', 'identity!\xff').catch(() => undefined);
+    this.migration = { from: existing.schema, to: STORE_SCHEMA, identitiesSealed: sealed };
   }
 
+  /** Additional data of an identity's sealed secrets: where they belong and what they are. */
+  #aad(identityId: string, fields: readonly string[]): Uint8Array {
+    return framed(
+      'mpcid/oracle/store/identity-secrets',
+      STORE_SCHEMA,
+      this.#meta.clusterId,
+      this.#meta.nodeId,
+      identityId,
+      fields.join(','),
+    );
+  }
+
+  /** The stored form of an identity: secret fields replaced by one sealed blob. */
+  #seal(rec: IdentityRecord, identityId: string): StoredIdentity {
+    const out: Record<string, unknown> = {};
+    const secrets: Record<string, unknown> = {};
+    for (const [k, cls] of Object.entries(IDENTITY_FIELDS)) {
+      const v = (rec as unknown as Record<string, unknown>)[k];
+      if (v === undefined) {
+        if (OPTIONAL_FIELDS.has(k)) continue;
+        throw new MpcidError('INTERNAL', `identity record without ${k}`);
+      }
+      if (cls === 'secret') secrets[k] = v;
+      else out[k] = v;
+    }
+    const fields = sealedFields(out);
+    if (Object.keys(secrets).length !== fields.length || !fields.every((k) => k in secrets))
+      throw new MpcidError('INTERNAL', 'identity record: optional secret fields without their public part');
+    const plain = utf8Bytes(JSON.stringify(secrets));
+    try {
+      out['sealed'] = toB64u(sealAtRest(this.#kek, this.#context, this.#aad(identityId, fields), plain));
+    } finally {
+      plain.fill(0);
+    }
+    return out as StoredIdentity;
+  }
+
+  /** Opens a stored identity; STATE_CORRUPT if it is not exactly a sealed record of `identityId`. */
+  #open(raw: unknown, identityId: string): IdentityRecord {
+    const what = `stored identity ${identityId}`;
+    const stored = this.#public(raw, identityId);
+    if (IDENTITY_SECRET_FIELDS.some((k) => k in (raw as object)))
+      throw new MpcidError('STATE_CORRUPT', `${what}: a secret field is stored in clear`);
+    const sealed = (raw as { sealed?: unknown }).sealed;
+    if (typeof sealed !== 'string' || !/^[A-Za-z0-9_-]+$/.test(sealed))
+      throw new MpcidError('STATE_CORRUPT', `${what}: no sealed secrets`);
+    const fields = sealedFields(stored);
+    const plain = openAtRest(
+      this.#kek,
+      this.#context,
+      this.#aad(identityId, fields),
+      fromB64u(sealed, 'sealed'),
+      what,
+    );
+    let secrets: Record<string, unknown>;
+    try {
+      secrets = JSON.parse(Buffer.from(plain.expose()).toString('utf8')) as Record<string, unknown>;
+    } catch {
+      throw new MpcidError('STATE_CORRUPT', `${what}: sealed secrets are not a valid record`);
+    } finally {
+      plain.wipe();
+    }
+    const keys = Object.keys(secrets ?? {});
+    if (
+      keys.length !== fields.length ||
+      !fields.every(
+        (k) =>
+          typeof secrets[k] === 'string' ||
+          Array.isArray(secrets[k]) ||
+          (typeof secrets[k] === 'object' && secrets[k] !== null),
+      )
+    )
+      throw new MpcidError('STATE_CORRUPT', `${what}: sealed secrets do not hold the expected fields`);
+    return { ...stored, ...secrets } as IdentityRecord;
+  }
+
+  /**
+   * The public part of a stored identity (STATE_CORRUPT if it is not a record of this id). Secret
+   * fields are never part of it, even if a damaged record holds one in clear.
+   */
+  #public(raw: unknown, identityId: string): IdentityPublic {
+    const r = raw as Record<string, unknown> | null;
+    if (typeof r !== 'object' || r === null || r['identityId'] !== identityId)
+      throw new MpcidError(
+        'STATE_CORRUPT',
+        `stored identity ${identityId}: not an identity record of this id`,
+      );
+    const pub: Record<string, unknown> = {};
+    for (const [k, cls] of Object.entries(IDENTITY_FIELDS)) if (cls === 'public' && k in r) pub[k] = r[k];
+    return pub as unknown as IdentityPublic;
+  }
+
+  /** An identity with its secrets (opened with the KEK); STATE_CORRUPT if they do not open. */
   async getIdentity(identityId: string): Promise<IdentityRecord | undefined> {
-    return (await this.#db.get(`identity!${identityId}`)) as IdentityRecord | undefined;
+    const raw = await this.#db.get(`identity!${identityId}`);
+    return raw === undefined ? undefined : this.#open(raw, identityId);
+  }
+
+  /** An identity's public fields only (nothing is decrypted). */
+  async getIdentityPublic(identityId: string): Promise<IdentityPublic | undefined> {
+    const raw = await this.#db.get(`identity!${identityId}`);
+    return raw === undefined ? undefined : this.#public(raw, identityId);
   }
 
   /** Values under `prefix!` in key order, starting after key `prefix!after` (from the start if empty). */
@@ -187,14 +432,15 @@ export class OracleStore {
     return out;
   }
 
-  /** Identities in id order, starting after `after`. */
-  listIdentities(after: string, limit: number): Promise<IdentityRecord[]> {
-    return this.#page('identity', after, limit);
+  /** Identities' public fields in id order, starting after `after` (nothing is decrypted). */
+  async listIdentities(after: string, limit: number): Promise<IdentityPublic[]> {
+    const page = await this.#page<IdentityPublic>('identity', after, limit);
+    return page.map((r) => this.#public(r, r.identityId));
   }
 
-  /** Replaces an identity record (sync write), e.g. to add its ES256 key material. */
+  /** Replaces an identity record (sync write, secrets sealed), e.g. to add its ES256 key material. */
   async putIdentity(rec: IdentityRecord): Promise<void> {
-    await this.#db.put(`identity!${rec.identityId}`, rec, SYNC);
+    await this.#db.put(`identity!${rec.identityId}`, this.#seal(rec, rec.identityId), SYNC);
   }
 
   async getToken(tokenId: string): Promise<TokenRecord | undefined> {
@@ -209,7 +455,7 @@ export class OracleStore {
   async commitEnrollment(identity: IdentityRecord, token: TokenRecord): Promise<void> {
     await this.#db
       .batch()
-      .put(`identity!${identity.identityId}`, identity)
+      .put(`identity!${identity.identityId}`, this.#seal(identity, identity.identityId))
       .put(`token!${token.tokenId}`, token)
       .write(SYNC);
   }

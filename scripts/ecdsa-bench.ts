@@ -9,8 +9,8 @@ import { p256 } from '@noble/curves/nist.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import {
   combineSignature,
-  EcdsaSigner,
   type EcdsaCurve,
+  EcdsaSigner,
   PairSetup,
   type PairState,
   SETUP_ROUNDS,
@@ -134,7 +134,7 @@ for (let k = 0; k < sigs; k++) {
     if (!verify('sha256', msg, { key, dsaEncoding: 'ieee-p1363' }, signature))
       throw new Error('bad signature');
   }
-  if (k > 2) ids.forEach((i) => perParty[i]!.push(t[i]!));
+  if (k > 2) for (const i of ids) perParty[i]!.push(t[i]!);
 }
 
 const stats = (xs: number[]) => {
@@ -144,7 +144,7 @@ const stats = (xs: number[]) => {
 };
 console.log(`${curve}, ${n} parties, ${sigs} signatures (first 3 discarded as warm-up)`);
 console.log(`pair setup per side: ${stats(setupMs)} (first pair includes warm-up)`);
-ids.forEach((i) => console.log(`party ${i} rounds 1-3: ${stats(perParty[i]!)}`));
+for (const i of ids) console.log(`party ${i} rounds 1-3: ${stats(perParty[i]!)}`);
 console.log(`combineSignature: ${stats(combineMs.slice(3))}`);
 console.log(
   `message bytes to one peer: round1 ${bytesPerRound[0]}, round2 ${bytesPerRound[1]}, share ${bytesPerRound[2]}`,

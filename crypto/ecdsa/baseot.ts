@@ -20,6 +20,7 @@
  * peer learns from an abort concerns a discarded Δ only.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { Secret } from '../secret.js';
 import {
   abort,
   baseMul,
@@ -34,12 +35,11 @@ import {
   POINT_LEN,
   type Point,
   randomScalar,
-  ScalarMul,
   SCALAR_LEN,
+  ScalarMul,
   scalarBytes,
   timingSafeEq,
 } from './curve.js';
-import { Secret } from '../secret.js';
 
 /** Number of base OTs per direction (κ, the bit length of Δ). */
 export const KAPPA = 256;

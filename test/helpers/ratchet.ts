@@ -16,9 +16,9 @@ import { evidenceFromJSON, HEARTBEAT_DIGEST } from '../../common/protocol.js';
 import { toB64u } from '../../crypto/bytes.js';
 import { generateEd25519 } from '../../crypto/ed25519.js';
 import {
-  type ConflictReason,
   genesisHead,
   headAfter,
+  type RevocationReason,
   type SignedStep,
   type Step,
   type StepKind,
@@ -190,7 +190,7 @@ export function verifyEvidenceOffline(
   evidenceJson: unknown,
   stateDir: string,
   identityId: string,
-): ConflictReason {
+): RevocationReason {
   const state = readState(stateDir);
   expect(state.identityId).toBe(identityId);
   const evidence = evidenceFromJSON(evidenceJson);

@@ -1045,9 +1045,9 @@ describe('bad input to a live 2-of-3 cluster', () => {
           [commit1, signCommit(bogus, 4, hostile.identityId, counter - 1, after1)],
         ],
         [
+          // At most n commits: a longer certificate is refused as MALFORMED_INPUT (fuzz.test.ts).
           'garbage',
           [
-            { nodeId: 0, identityId: '', counter: 0, head: new Uint8Array(0), signature: new Uint8Array(0) },
             {
               nodeId: 2 ** 32 - 1,
               identityId: hostile.identityId,
@@ -1062,7 +1062,7 @@ describe('bad input to a live 2-of-3 cluster', () => {
               head: after1,
               signature: new Uint8Array(randomBytes(64)),
             },
-            { ...commit1, nodeId: 3, signature: new Uint8Array(randomBytes(65)) },
+            { nodeId: 0, identityId: '', counter: 0, head: new Uint8Array(0), signature: new Uint8Array(0) },
           ],
         ],
       ];

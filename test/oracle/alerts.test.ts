@@ -5,6 +5,7 @@
  * test/integration/alerts.test.ts.
  */
 
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +15,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { OracleConfigSchema, WebhookSchema } from '../../common/config.js';
 import { MpcidError } from '../../common/errors.js';
 import { createLogger } from '../../common/log.js';
+import { Secret } from '../../crypto/secret.js';
 import { AlertHub, watchAlerts } from '../../oracle/alerts.js';
 import { type AlertEvent, OracleStore, type RevocationRecord, type StoredEvent } from '../../oracle/store.js';
 import {
@@ -44,11 +46,11 @@ function event(seq: number): AlertEvent {
 }
 
 async function openStore(): Promise<OracleStore> {
-  return OracleStore.open(join(mkdtempSync(join(tmpdir(), 'mpcid-alerts-')), 'data'), {
-    clusterId: 'c',
-    nodeId: 1,
-    nodePublicKey: 'k',
-  });
+  return OracleStore.open(
+    join(mkdtempSync(join(tmpdir(), 'mpcid-alerts-')), 'data'),
+    { clusterId: 'c', nodeId: 1, nodePublicKey: 'k' },
+    new Secret(new Uint8Array(randomBytes(32)), 'kek'),
+  );
 }
 
 /** What revocation.ts does: revocation + event + outbox entries in one batch, then publish. */

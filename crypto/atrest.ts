@@ -1,0 +1,79 @@
+/**
+ * Encryption at rest of the secrets an oracle persists (docs/protocol.md §9): an AEAD under a
+ * key-encryption key (KEK, 32 random bytes the operator keeps outside the data dir).
+ *
+ * The KEK is never used directly: HKDF-SHA256 derives one subkey for sealing and one for the
+ * check value stored beside the data, so a wrong KEK is caught at startup without decrypting
+ * anything. Sealing is XChaCha20-Poly1305 (RFC 8439 with a 192-bit nonce): random nonces are safe
+ * for any number of records under one key. The caller's AAD binds each ciphertext to its place
+ * (record, node, field names, schema), so a ciphertext copied to another record does not open.
+ */
+import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { randomBytes } from '@noble/ciphers/utils.js';
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { MpcidError } from '../common/errors.js';
+import { abytes, concatBytes, framed } from './bytes.js';
+import { sha256 } from './hash.js';
+import { Secret } from './secret.js';
+
+export const KEK_LEN = 32;
+const NONCE_LEN = 24;
+const TAG_LEN = 16;
+
+function subkey(kek: Secret, purpose: string, salt: Uint8Array): Uint8Array {
+  abytes(kek.expose(), 'kek', KEK_LEN);
+  return hkdf(sha256, kek.expose(), salt, framed('mpcid/kek/v1', purpose), 32);
+}
+
+/**
+ * The KEK check value: HKDF(KEK, salt = `context`, "check"), 32 bytes. Reveals nothing about the
+ * KEK (nor about the sealing subkey); equal check values mean the same KEK for the same context.
+ */
+export function kekCheckValue(kek: Secret, context: Uint8Array): Uint8Array {
+  return subkey(kek, 'check', context);
+}
+
+/** Seals `plaintext` under the KEK with `aad`: nonce (24) || ciphertext || tag (16). */
+export function sealAtRest(
+  kek: Secret,
+  context: Uint8Array,
+  aad: Uint8Array,
+  plaintext: Uint8Array,
+): Uint8Array {
+  const key = subkey(kek, 'seal', context);
+  try {
+    const nonce = randomBytes(NONCE_LEN);
+    return concatBytes(nonce, xchacha20poly1305(key, nonce, aad).encrypt(plaintext));
+  } finally {
+    key.fill(0);
+  }
+}
+
+/**
+ * Opens a sealed value; STATE_CORRUPT (naming `what`, never the bytes) if it is truncated, was
+ * altered, was sealed for another place (AAD) or under another KEK. Nothing is returned then.
+ */
+export function openAtRest(
+  kek: Secret,
+  context: Uint8Array,
+  aad: Uint8Array,
+  sealed: Uint8Array,
+  what: string,
+): Secret {
+  if (sealed.length < NONCE_LEN + TAG_LEN)
+    throw new MpcidError('STATE_CORRUPT', `${what}: sealed value is truncated`);
+  const key = subkey(kek, 'seal', context);
+  try {
+    const plain = xchacha20poly1305(key, sealed.subarray(0, NONCE_LEN), aad).decrypt(
+      sealed.subarray(NONCE_LEN),
+    );
+    return new Secret(plain, 'at-rest-plaintext');
+  } catch {
+    throw new MpcidError(
+      'STATE_CORRUPT',
+      `${what}: sealed secrets fail authentication (altered, moved from another record, or sealed under another key)`,
+    );
+  } finally {
+    key.fill(0);
+  }
+}

@@ -1,0 +1,626 @@
+/**
+ * Property-based fuzzing (fast-check) of EVERY RPC of a LIVE 2-of-3 cluster (real oracle
+ * processes, real LevelDB) and of a real agent's Workload API on its Unix socket:
+ *
+ *   random    any protobuf-shaped value of the request type (from the .proto reflection; random
+ *             bytes, strings and numbers, wrong lengths, huge repeated fields up to the transport
+ *             limit, known-good values mixed in to get past early checks), or raw random bytes;
+ *   mutated   valid captured requests, replayed as they are, with bits flipped, truncated, with a
+ *             field (or a nested field) taken from another valid message, merged, spliced.
+ *
+ * Every call must come back OK only where that is legitimate (read-only RPCs; the Workload API;
+ * an exact retry that gets the stored reply: the last ratchet step, an enrollment's begin or
+ * exchange; an already applied revocation), and otherwise as a gRPC status carrying one of the
+ * stable codes (never INTERNAL). No oracle may crash or log an uncaught exception, an unhandled
+ * rejection or an internal error; the stored state (every LevelDB, read with the oracles stopped
+ * before and after) is unchanged but for what the legitimate OK calls wrote; and afterwards the
+ * honest agent still co-signs (verified with node:crypto).
+ *
+ * Reproducible: seed MPCID_FUZZ_SEED (default below), cases per RPC and mode MPCID_FUZZ_RUNS
+ * (default 60; the Workload API gets a quarter, as each OK there is a real co-signature). The
+ * figures (cases tried per RPC, outcome distribution) are printed at the end.
+ */
+import { createPublicKey, randomBytes, verify } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
+import fc from 'fast-check';
+import type protobuf from 'protobufjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeOracles, connectOracles, type OracleClient } from '../../agent/oracles.js';
+import { type AgentState, readState } from '../../agent/state.js';
+import { call, MAX_MESSAGE_BYTES, services } from '../../common/grpc.js';
+import { issueJoinToken, parseJoinToken } from '../../common/jointoken.js';
+import { readNodeKey } from '../../common/keys.js';
+import {
+  beginFields,
+  DOMAINS,
+  enrollmentContext,
+  round1FromWire,
+  round1ToWire,
+  stepFromJSON,
+} from '../../common/protocol.js';
+import { accessStructure, agentParticipants } from '../../crypto/access.js';
+import { toB64u } from '../../crypto/bytes.js';
+import { DkgParticipant } from '../../crypto/frost.js';
+import { verifyStep } from '../../crypto/ratchet.js';
+import { generateBoxKey, sealShare } from '../../crypto/seal.js';
+import type { Secret } from '../../crypto/secret.js';
+import { signStatement } from '../../crypto/statement.js';
+import type { RatchetRecord } from '../../oracle/store.js';
+import type { SealedShare } from '../../proto/gen/mpcid/oracle/v1/SealedShare.js';
+import { startCluster, type TestCluster } from '../helpers/cluster.js';
+import {
+  type Case,
+  encode,
+  errorLabel,
+  Figures,
+  loadRoot,
+  mutationArb,
+  type Outcome,
+  type Pools,
+  type Rpc,
+  randomCaseArb,
+  rawClient,
+  rawStream,
+  rawUnary,
+  rpcTable,
+} from '../helpers/fuzz.js';
+import {
+  begin,
+  cosign,
+  DEADLINE_MS,
+  expectRejected,
+  HostileRatchet,
+  newSessionKey,
+  noncesRequest,
+  randomPoint,
+  readLevel,
+  Status,
+  step,
+} from '../helpers/hostile.js';
+
+const SEED = Number(process.env['MPCID_FUZZ_SEED'] ?? 20_240_606);
+const RUNS = Number(process.env['MPCID_FUZZ_RUNS'] ?? 60);
+const CALL_DEADLINE_MS = 15_000;
+
+type Snapshot = Record<number, [string, unknown][]>;
+
+async function snapshotOracles(cluster: TestCluster): Promise<Snapshot> {
+  await Promise.all(cluster.oracles.map((o) => o.kill('SIGTERM')));
+  const out: Snapshot = {};
+  for (const o of cluster.oracles) {
+    expect(o.proc?.exitCode, `oracle ${o.id} exit code (graceful stop)`).toBe(0);
+    out[o.id] = await readLevel(o.config.dataDir);
+  }
+  await Promise.all(cluster.oracles.map((o) => o.start()));
+  return out;
+}
+
+function nodeVerify(publicKey: Uint8Array, msg: Uint8Array, sig: Uint8Array): boolean {
+  const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: toB64u(publicKey) }, format: 'jwk' });
+  return verify(null, msg, key, sig);
+}
+
+const eqBytes = (a: unknown, b: unknown) =>
+  a instanceof Uint8Array && b instanceof Uint8Array && Buffer.from(a).equals(Buffer.from(b));
+
+/** Order-insensitive form of a decoded message: repeated message fields as sorted encodings. */
+function canonical(t: protobuf.Type, m: Record<string, unknown>): string {
+  const parts: string[] = [];
+  for (const f of t.fieldsArray) {
+    const v = m[f.name];
+    if (f.repeated && f.resolvedType && 'fieldsArray' in f.resolvedType) {
+      const ft = f.resolvedType as protobuf.Type;
+      const items = (v as Record<string, unknown>[]).map((x) => Buffer.from(encode(ft, x)).toString('hex'));
+      parts.push(`${f.name}=[${items.sort().join(',')}]`);
+    } else {
+      parts.push(`${f.name}=${v instanceof Uint8Array ? Buffer.from(v).toString('hex') : JSON.stringify(v)}`);
+    }
+  }
+  return parts.join(';');
+}
+
+/** The agent's side of an enrollment, driven by hand so that each request can be kept (and withheld). */
+async function driveEnrollment(
+  clients: OracleClient[],
+  token: string,
+  upTo: 'begin' | 'exchange' | 'finish',
+) {
+  const { claims } = parseJoinToken(token);
+  const as = accessStructure(claims.cluster.n, claims.cluster.t);
+  const session = newSessionKey();
+  const box = generateBoxKey();
+  const mine = agentParticipants(as).map((p) => new DkgParticipant(as, p));
+  const agentRound1 = mine.map((d) => d.round1);
+  const context = enrollmentContext(claims, session.publicKey);
+  const beginReq = {
+    joinToken: token,
+    sessionPublicKey: Buffer.from(session.publicKey),
+    agentBoxPublicKey: Buffer.from(box.publicKey),
+    agentRound1: agentRound1.map(round1ToWire),
+    sessionSignature: Buffer.from(
+      signStatement(session.key, DOMAINS.enrollBegin, ...beginFields(context, box.publicKey, agentRound1)),
+    ),
+  };
+  const begun = await Promise.all(clients.map((c) => begin(c, beginReq)));
+  const oracleRound1 = begun.map((r) => r.round1!);
+  const all = [...oracleRound1.map((r) => round1FromWire(as, r.package, 'round1')), ...agentRound1];
+  const toOracle = new Map<number, SealedShare[]>();
+  for (const d of mine) {
+    const sender = d.round1.participant;
+    for (const [recipient, share] of d.round2(all)) {
+      if (recipient <= as.n) {
+        const r1 = oracleRound1.find((r) => r.nodeId === recipient)!;
+        const sealed = sealShare({
+          senderKey: box.secretKey,
+          recipientPublic: new Uint8Array(r1.boxPublicKey),
+          context,
+          sender,
+          recipient,
+          share,
+        });
+        toOracle.set(recipient, [
+          ...(toOracle.get(recipient) ?? []),
+          { sender, recipient, sealed: Buffer.from(sealed) },
+        ]);
+      }
+      share.wipe();
+    }
+  }
+  for (const d of mine) d.abandon();
+  box.secretKey.wipe();
+  const exchange = clients.map((c) => ({
+    tokenId: claims.jti,
+    oracleRound1,
+    agentShares: toOracle.get(c.nodeId) ?? [],
+  }));
+  const out = { token, jti: claims.jti, sessionPublicKey: session.publicKey, begin: beginReq, exchange };
+  if (upTo === 'begin') return { ...out, finish: undefined, identityId: undefined };
+  const exchanged = await Promise.all(
+    clients.map((c, i) => call(c.enrollment, c.enrollment.ExchangeShares, exchange[i]!, DEADLINE_MS)),
+  );
+  const forOracle = new Map<number, SealedShare[]>();
+  for (const res of exchanged)
+    for (const s of res.shares)
+      if (s.recipient <= as.n) forOracle.set(s.recipient, [...(forOracle.get(s.recipient) ?? []), s]);
+  const finish = clients.map((c) => ({ tokenId: claims.jti, shares: forOracle.get(c.nodeId) ?? [] }));
+  if (upTo === 'exchange') return { ...out, finish, identityId: undefined };
+  const finished = await Promise.all(
+    clients.map((c, i) => call(c.enrollment, c.enrollment.FinishEnrollment, finish[i]!, DEADLINE_MS)),
+  );
+  return { ...out, finish, identityId: finished[0]!.enrolled!.identityId };
+}
+
+/**
+ * Lines of a process log written after byte `from` that show a crash or a bug: not a JSON log line
+ * (an uncaught exception, an unhandled rejection), or logged at error level or above.
+ */
+function badLogLines(file: string, from: number): string[] {
+  return readFileSync(file)
+    .subarray(from)
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .filter((l) => {
+      try {
+        const j = JSON.parse(l) as { level?: number };
+        return typeof j.level === 'number' && j.level >= 50;
+      } catch {
+        return true;
+      }
+    });
+}
+
+describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-check)', {
+  tags: ['slow'],
+}, () => {
+  const root = loadRoot();
+  const rpcs = rpcTable(root);
+  const figures = new Figures();
+  let cluster: TestCluster;
+  let clients: OracleClient[];
+  let raw: Record<'agent' | 'admin', grpc.Client[]>;
+  let workloadRaw: grpc.Client;
+  let agentState: AgentState;
+  let hostile: AgentState;
+  let ratchet: HostileRatchet;
+  let revoked: AgentState;
+  let nodeKey: Secret;
+  let before: Snapshot;
+  const corpus = new Map<string, Uint8Array[]>();
+  let pools: Pools;
+  /** Enrollments made for the fuzzer: E0 complete before the snapshot; P1 begun, P2 exchanged after it. */
+  let e0: Awaited<ReturnType<typeof driveEnrollment>>;
+  let p1: Awaited<ReturnType<typeof driveEnrollment>>;
+  let p2: Awaited<ReturnType<typeof driveEnrollment>>;
+  const p1Exchanged = new Set<number>();
+  const p2Finished = new Map<number, string>();
+  const createdTokens = new Set<string>();
+  const logFrom = new Map<string, number>();
+  let validNonces: ReturnType<typeof noncesRequest>[];
+  let lastStep: Record<string, unknown>;
+
+  const addCorpus = (name: string, t: protobuf.Type, ...reqs: object[]) =>
+    corpus.set(name, [
+      ...(corpus.get(name) ?? []),
+      ...reqs.map((r) => encode(t, r as Record<string, unknown>)),
+    ]);
+  const type = (name: string) => root.lookupType(name);
+
+  /** A valid join token recorded nowhere (signed with oracle 1's node key), for memory-only enrollments. */
+  function forgedToken(name: string): string {
+    const { claims } = parseJoinToken(e0.token);
+    const now = Date.now();
+    return issueJoinToken(
+      { ...claims, name, jti: toB64u(new Uint8Array(randomBytes(16))), iat: now, exp: now + 600_000 },
+      nodeKey,
+    );
+  }
+
+  beforeAll(async () => {
+    cluster = await startCluster(3, 2);
+    // Everything that legitimately writes stored state happens before the first snapshot.
+    const [a, h, x] = await Promise.all([
+      cluster.enroll('spiffe://test.mpcid/fuzz/agent'),
+      cluster.enroll('spiffe://test.mpcid/fuzz/hostile'),
+      cluster.enroll('spiffe://test.mpcid/fuzz/revoked'),
+    ]);
+    agentState = readState(a.stateDir);
+    hostile = readState(h.stateDir);
+    revoked = readState(x.stateDir);
+    await cluster.startAgent(a.stateDir, undefined, { heartbeatMs: 0 });
+    clients = connectOracles(hostile.cluster);
+    nodeKey = readNodeKey(cluster.oracles[0]!.config.nodeKeyFile).seed;
+    e0 = await driveEnrollment(clients, await cluster.createToken('spiffe://test.mpcid/fuzz/e0'), 'finish');
+
+    // The hostile client's own identity: a heartbeat and a co-signature, every request kept.
+    ratchet = HostileRatchet.load(h.stateDir, hostile);
+    const hb = ratchet.heartbeat();
+    await ratchet.commit(clients, hb);
+    await cosign([clients[0]!, clients[1]!], clients, ratchet, new Uint8Array(randomBytes(64)));
+    const last = ratchet.accepted.at(-1)!;
+    const stepRpc = rpcs.find((r) => r.name === 'Signer/Step')!;
+    const lastReq = stepRpc.decodeReq(encode(stepRpc.req, last.request as Record<string, unknown>));
+    lastStep = lastReq!['step'] as Record<string, unknown>;
+    validNonces = [noncesRequest(hostile, { count: 1 }), noncesRequest(hostile, { count: 4 })];
+    // The throwaway identity, revoked by equivocation (a valid PushRevocation to replay).
+    const rr = HostileRatchet.load(x.stateDir, revoked);
+    const first = rr.heartbeat();
+    rr.checkCommit(1, first.signed, await step(clients[0]!, first.request));
+    const conflicting = rr.heartbeat();
+    await expectRejected(step(clients[0]!, conflicting.request), Status.PERMISSION_DENIED, 'FORK_DETECTED');
+    // As oracle 1 pushes it to its peers: a valid PushRevocation to replay and mutate.
+    const peer = new (services().oracle.mpcid.oracle.v1.Peer)(
+      clients[2]!.address,
+      grpc.credentials.createInsecure(),
+    );
+    let revocation: unknown;
+    for (let i = 0; i < 100 && !revocation; i++) {
+      const res = await call(peer, peer.ListRevocations, { pageToken: '', pageSize: 10 }, DEADLINE_MS);
+      revocation = res.revocations[0];
+      if (!revocation) await new Promise((r) => setTimeout(r, 100));
+    }
+    peer.close();
+    expect(revocation, 'the revocation reached oracle 3').toBeDefined();
+
+    // Valid messages for every RPC (the mutation corpus).
+    const T = (n: string) => type(n);
+    addCorpus('Enrollment/BeginEnrollment', T('mpcid.oracle.v1.BeginEnrollmentRequest'), e0.begin);
+    addCorpus('Enrollment/ExchangeShares', T('mpcid.oracle.v1.ExchangeSharesRequest'), ...e0.exchange);
+    addCorpus('Enrollment/FinishEnrollment', T('mpcid.oracle.v1.FinishEnrollmentRequest'), ...e0.finish!);
+    addCorpus('Signer/GetNonces', T('mpcid.oracle.v1.GetNoncesRequest'), ...validNonces);
+    addCorpus(
+      'Signer/Step',
+      T('mpcid.oracle.v1.StepRequest'),
+      ...ratchet.accepted.map((b) => b.request),
+      first.request,
+      conflicting.request,
+    );
+    addCorpus('Peer/PushRevocation', T('mpcid.oracle.v1.PushRevocationRequest'), { revocation });
+    addCorpus(
+      'Peer/ListRevocations',
+      T('mpcid.oracle.v1.ListRevocationsRequest'),
+      { pageToken: '', pageSize: 1 },
+      { pageToken: revoked.identityId, pageSize: 100 },
+    );
+    for (const label of ['Health(agent port)', 'Health(admin port)']) {
+      addCorpus(`${label}/List`, T('grpc.health.v1.HealthListRequest'), {});
+      for (const m of ['Check', 'Watch'])
+        addCorpus(
+          `${label}/${m}`,
+          T('grpc.health.v1.HealthCheckRequest'),
+          { service: '' },
+          { service: label.includes('agent') ? 'mpcid.oracle.v1.Signer' : 'mpcid.admin.v1.Admin' },
+        );
+    }
+    addCorpus('Admin/CreateJoinToken', T('mpcid.admin.v1.CreateJoinTokenRequest'), {
+      name: 'spiffe://test.mpcid/fuzz/x',
+      ttlSeconds: 60,
+    });
+    addCorpus(
+      'Admin/ListIdentities',
+      T('mpcid.admin.v1.ListIdentitiesRequest'),
+      { pageSize: 2 },
+      {
+        pageToken: hostile.identityId,
+      },
+    );
+    addCorpus(
+      'Admin/GetIdentity',
+      T('mpcid.admin.v1.GetIdentityRequest'),
+      { identityId: hostile.identityId },
+      { identityId: revoked.identityId },
+    );
+    addCorpus('Admin/GetRevocation', T('mpcid.admin.v1.GetIdentityRequest'), {
+      identityId: revoked.identityId,
+    });
+    addCorpus('Admin/GetNodeInfo', T('mpcid.admin.v1.GetNodeInfoRequest'), {});
+    addCorpus('Admin/WatchAlerts', T('mpcid.admin.v1.WatchAlertsRequest'), { cursor: 0 }, { cursor: 1 });
+    addCorpus('Workload/GetIdentity', T('mpcid.agent.v1.GetIdentityRequest'), {});
+    addCorpus('Workload/Sign', T('mpcid.agent.v1.SignRequest'), { message: Buffer.from('hello') });
+    addCorpus('Workload/FetchJWT', T('mpcid.agent.v1.FetchJWTRequest'), {
+      audience: ['https://rp.example'],
+      ttlSeconds: 60,
+      extraClaimsJson: '{"team":"a"}',
+    });
+    addCorpus('Workload/Attest', T('mpcid.agent.v1.AttestRequest'), {
+      nonce: 'nonce-0123456789',
+      claimsJson: '{"image":"sha256:00"}',
+      audience: ['https://rp.example'],
+    });
+    for (const r of rpcs) expect(corpus.get(r.name)?.length, `corpus for ${r.name}`).toBeGreaterThan(0);
+
+    before = await snapshotOracles(cluster);
+    // Only what is logged from here on is scanned (the revocation above logs its alert at error level).
+    for (const p of [...cluster.oracles, ...cluster.agents]) logFrom.set(p.logFile, statSync(p.logFile).size);
+
+    // Memory-only enrollments (tokens recorded nowhere) so that mutated ExchangeShares and
+    // FinishEnrollment reach the DKG checks: P1 begun (its exchange withheld), P2 exchanged (its
+    // finish withheld).
+    p1 = await driveEnrollment(clients, forgedToken('spiffe://test.mpcid/fuzz/p1'), 'begin');
+    p2 = await driveEnrollment(clients, forgedToken('spiffe://test.mpcid/fuzz/p2'), 'exchange');
+    addCorpus('Enrollment/BeginEnrollment', T('mpcid.oracle.v1.BeginEnrollmentRequest'), p1.begin, p2.begin);
+    addCorpus(
+      'Enrollment/ExchangeShares',
+      T('mpcid.oracle.v1.ExchangeSharesRequest'),
+      ...p1.exchange,
+      ...p2.exchange,
+    );
+    addCorpus('Enrollment/FinishEnrollment', T('mpcid.oracle.v1.FinishEnrollmentRequest'), ...p2.finish!);
+
+    const ids = [hostile.identityId, agentState.identityId, revoked.identityId, e0.identityId!];
+    pools = {
+      identityId: ids,
+      pageToken: ['', ...ids],
+      tokenId: [p1.jti, p2.jti, e0.jti],
+      joinToken: [p1.token, e0.token, forgedToken('spiffe://test.mpcid/fuzz/pool')],
+      name: ['spiffe://test.mpcid/fuzz/x', 'a', 'x'.repeat(255), 'x'.repeat(256)],
+      service: ['', 'mpcid.oracle.v1.Signer', 'mpcid.admin.v1.Admin', 'mpcid.oracle.v1.Peer'],
+      kind: ['sign', 'jwt', 'heartbeat'],
+      sessionPublicKey: [hostile.sessionPublicKey, p1.sessionPublicKey, randomPoint()],
+      hiding: [randomPoint()],
+      binding: [randomPoint()],
+      count: [1, 4, 16, 17],
+      nodeId: [1, 2, 3, 4],
+      participant: [1, 2, 3, 4, 5],
+      sender: [1, 2, 3, 4],
+      recipient: [1, 2, 3, 4],
+      counter: ['1', '2', '3', String(ratchet.counter), String(ratchet.counter + 1)],
+      audience: ['https://rp.example'],
+      nonce: ['nonce-0123456789'],
+    };
+    raw = {
+      agent: cluster.oracles.map((o) => rawClient(o.address)),
+      admin: cluster.oracles.map((o) => rawClient(o.config.adminListen)),
+    };
+    workloadRaw = rawClient(`unix:${cluster.agents[0]!.socket}`);
+  });
+
+  afterAll(async () => {
+    console.log(`fuzz figures (seed ${SEED}, runs ${RUNS}; ${figures.total()} cases):\n${figures.table()}`);
+    for (const c of [...(raw?.agent ?? []), ...(raw?.admin ?? [])]) c.close();
+    workloadRaw?.close();
+    if (clients) closeOracles(clients);
+    await cluster?.stop();
+  });
+
+  /** Whether an OK answer is legitimate for this request (and its side effects to expect). */
+  function okAllowed(rpc: Rpc, oracle: number, sent: Uint8Array, res: Buffer[]): string | undefined {
+    const d = rpc.decodeReq(sent);
+    const out = res[0] ? rpc.decodeRes(res[0]) : undefined;
+    switch (rpc.name) {
+      case 'Signer/GetNonces':
+        return validNonces.some(
+          (v) =>
+            d?.['identityId'] === v.identityId &&
+            d?.['count'] === v.count &&
+            eqBytes(d?.['requestId'], v.requestId) &&
+            eqBytes(d?.['sessionSignature'], v.sessionSignature),
+        )
+          ? undefined
+          : 'GetNonces OK without a valid session signature';
+      case 'Signer/Step': {
+        const s = d?.['step'] as Record<string, unknown> | undefined;
+        const same =
+          s &&
+          Object.keys(lastStep).every((k) =>
+            lastStep[k] instanceof Uint8Array
+              ? eqBytes(s[k], lastStep[k])
+              : String(s[k]) === String(lastStep[k]),
+          );
+        if (!same) return 'Step OK for a step other than the last accepted one';
+        const commit = out?.['commit'] as Record<string, unknown> | undefined;
+        return String(commit?.['counter']) === String(lastStep['counter'])
+          ? undefined
+          : 'replay reply differs';
+      }
+      case 'Enrollment/BeginEnrollment':
+        return d?.['joinToken'] === p1.token &&
+          eqBytes(d?.['sessionPublicKey'], p1.sessionPublicKey) &&
+          !p1Exchanged.has(oracle)
+          ? undefined
+          : 'BeginEnrollment OK other than a retry of a pending enrollment';
+      case 'Enrollment/ExchangeShares': {
+        if (d?.['tokenId'] === p2.jti) return undefined; // already exchanged: the stored reply
+        const t = rpc.req;
+        if (
+          d?.['tokenId'] === p1.jti &&
+          (p1Exchanged.has(oracle) ||
+            canonical(t, d) === canonical(t, rpc.decodeReq(encode(t, p1.exchange[oracle]!))!))
+        ) {
+          p1Exchanged.add(oracle);
+          return undefined;
+        }
+        return 'ExchangeShares OK for other than the valid exchange';
+      }
+      case 'Enrollment/FinishEnrollment': {
+        const t = rpc.req;
+        if (
+          d?.['tokenId'] === p2.jti &&
+          (p2Finished.has(oracle) ||
+            canonical(t, d) === canonical(t, rpc.decodeReq(encode(t, p2.finish![oracle]!))!))
+        ) {
+          const enrolled = out?.['enrolled'] as Record<string, unknown> | undefined;
+          p2Finished.set(oracle, String(enrolled?.['identityId']));
+          return undefined;
+        }
+        return 'FinishEnrollment OK for other than the valid finish';
+      }
+      case 'Peer/PushRevocation':
+        return out?.['applied'] === false ? undefined : 'a pushed revocation was applied';
+      case 'Admin/CreateJoinToken':
+        createdTokens.add(String(out?.['tokenId']));
+        return undefined;
+      case 'Workload/Sign': {
+        const sig = out?.['signature'];
+        return sig instanceof Uint8Array &&
+          nodeVerify(agentState.group.groupPublicKey, new Uint8Array(d?.['message'] as Uint8Array), sig)
+          ? undefined
+          : 'Workload Sign returned a signature that does not verify';
+      }
+      default:
+        // Read-only RPCs, health, and the rest of the Workload API (co-signed tokens).
+        return undefined;
+    }
+  }
+
+  async function run(rpc: Rpc, oracle: number, c: Case, mode: 'random' | 'mutated'): Promise<void> {
+    const client = rpc.target === 'workload' ? workloadRaw : raw[rpc.target][oracle]!;
+    const o: Outcome = rpc.stream
+      ? await rawStream(client, rpc.path, c.bytes, CALL_DEADLINE_MS)
+      : await rawUnary(client, rpc.path, c.bytes, CALL_DEADLINE_MS);
+    const where = `${rpc.name} on ${rpc.target === 'workload' ? 'the agent' : `oracle ${oracle + 1}`} (${c.how}, ${c.bytes.length} bytes)`;
+    if (o.ok) {
+      const why = okAllowed(rpc, oracle, c.bytes, o.res);
+      if (why) throw new Error(`${where}: ${why}`);
+      figures.add(rpc.name, mode, 'OK');
+      return;
+    }
+    let label: string;
+    try {
+      label = errorLabel(rpc, c.bytes, o.err);
+    } catch (e) {
+      throw new Error(`${where}: ${(e as Error).message}`);
+    }
+    figures.add(rpc.name, mode, label);
+    for (const p of cluster.oracles) if (!p.running) throw new Error(`${where}: oracle ${p.id} is down`);
+  }
+
+  const runsFor = (rpc: Rpc) => Math.max(4, rpc.target === 'workload' ? Math.ceil(RUNS / 4) : RUNS);
+
+  it('the table covers every method of every service', () => {
+    expect(rpcs.map((r) => r.name)).toHaveLength(23);
+    for (const svc of [
+      'Enrollment',
+      'Signer',
+      'Peer',
+      'Admin',
+      'Workload',
+      'Health(agent port)',
+      'Health(admin port)',
+    ])
+      expect(
+        rpcs.some((r) => r.name.startsWith(`${svc}/`)),
+        svc,
+      ).toBe(true);
+  });
+
+  // One test per RPC: random messages, then mutations of valid ones, each with its own seed.
+  rpcs.forEach((rpc, i) => {
+    it(`${rpc.name}: OK only where legitimate, else a stable code`, { timeout: 600_000 }, async () => {
+      // Huge repeated fields go a little past the 1 MiB transport limit now and then.
+      const arbOpts = { pools, hugeBytes: 300_000, hugeRepeated: MAX_MESSAGE_BYTES + 64 * 1024 };
+      const oracleArb = fc.nat({ max: cluster.oracles.length - 1 });
+      for (const [j, mode] of (['random', 'mutated'] as const).entries()) {
+        const cases =
+          mode === 'random' ? randomCaseArb(rpc.req, arbOpts) : mutationArb(rpc.req, corpus.get(rpc.name)!);
+        await fc.assert(
+          fc.asyncProperty(oracleArb, cases, (oracle, c) => run(rpc, oracle, c, mode)),
+          {
+            seed: SEED + 2 * i + j,
+            numRuns: runsFor(rpc),
+            // Shrinking re-runs cases against the live cluster; opt in with MPCID_FUZZ_SHRINK=1.
+            endOnFailure: process.env['MPCID_FUZZ_SHRINK'] !== '1',
+          },
+        );
+      }
+      expect(figures.tried(rpc.name)).toBe(2 * runsFor(rpc));
+    });
+  });
+
+  it('regression: a validly signed step ahead with a certificate of 6000 bad commits is refused at once (NEED_CERTIFICATE), not verified commit by commit', async () => {
+    // Found while fuzzing Step: only t commits can count, but every commit of a certificate was
+    // checked (an Ed25519 verification each), so one request of ~1 MiB held an oracle's event
+    // loop for seconds. Now each node's commit is verified at most once.
+    const ahead = ratchet.heartbeat({ step: { counter: ratchet.counter + 2 } });
+    const bogus = {
+      nodeId: 1,
+      identityId: hostile.identityId,
+      counter: ratchet.counter + 1,
+      head: Buffer.from(ratchet.head),
+      signature: Buffer.alloc(64, 7),
+    };
+    const request = { ...ahead.request, certificate: Array(6000).fill(bogus) };
+    const started = performance.now();
+    await expectRejected(step(clients[0]!, request), Status.FAILED_PRECONDITION, 'NEED_CERTIFICATE');
+    expect(performance.now() - started).toBeLessThan(1500);
+  });
+
+  it('afterwards: no oracle crashed or logged an error, stored state is unchanged but for legitimate OKs, and the agent still signs', async () => {
+    for (const o of cluster.oracles) expect(o.running, `oracle ${o.id}`).toBe(true);
+    const after = await snapshotOracles(cluster);
+    for (const p of [...cluster.oracles, ...cluster.agents])
+      expect(badLogLines(p.logFile, logFrom.get(p.logFile) ?? 0), p.logFile).toEqual([]);
+
+    // What legitimate OK calls wrote: the real agent's ratchet (Workload API co-signatures), join
+    // tokens from CreateJoinToken, and P2's enrollment where a (reordered) valid finish was sent.
+    const agentKey = `ratchet!${agentState.identityId}`;
+    for (const o of cluster.oracles) {
+      const b = new Map(before[o.id]);
+      const a = new Map(after[o.id]);
+      const allowed = new Set([agentKey]);
+      for (const id of createdTokens) {
+        if (!a.has(`token!${id}`)) continue;
+        expect(b.has(`token!${id}`)).toBe(false);
+        expect(a.get(`token!${id}`)).toMatchObject({ state: 'issued', issuedBy: o.id });
+        allowed.add(`token!${id}`);
+      }
+      const finished = p2Finished.get(o.id - 1);
+      if (finished) for (const k of [`identity!${finished}`, `token!${p2.jti}`]) allowed.add(k);
+      const rest = (m: Map<string, unknown>) => [...m].filter(([k]) => !allowed.has(k));
+      expect(rest(a), `oracle ${o.id}: stored state`).toEqual(rest(b));
+      const rec = a.get(agentKey) as RatchetRecord | undefined;
+      if (rec) {
+        const s = stepFromJSON(rec.last?.step);
+        verifyStep(agentState.sessionPublicKey, s);
+        expect(['sign', 'jwt']).toContain(s.step.kind);
+      }
+    }
+
+    const message = new Uint8Array(randomBytes(200));
+    const res = await cluster.agents[0]!.sign(message);
+    expect(nodeVerify(agentState.group.groupPublicKey, message, new Uint8Array(res.signature))).toBe(true);
+    const { signature } = await cosign([clients[1]!, clients[2]!], clients, ratchet, message);
+    expect(nodeVerify(hostile.group.groupPublicKey, message, signature)).toBe(true);
+  });
+});
