@@ -91,13 +91,13 @@ export interface SignerOptions {
   pairs: ReadonlyMap<PartyId, PairState>;
 }
 
-/** The session tag: binds every message to (curve, sessionId, signer set, pk, message hash). */
-function sessionTag(c: Curve, sessionId: Uint8Array, parties: readonly PartyId[], pk: Point, e: Uint8Array) {
+/** @internal The session tag: binds every message to (curve, sessionId, signer set, pk, message hash). */
+export function sessionTag(c: Curve, sessionId: Uint8Array, parties: readonly PartyId[], pk: Point, e: Uint8Array) {
   return h256('mpcid/dkls23/sign/session/v1', c.name, sessionId, Uint8Array.from(parties), pk.toBytes(true), e);
 }
 
-/** Per-direction VOLE context: session tag, pair-setup tag, Alice, Bob. */
-function voleCtx(tag: Uint8Array, pairTag: Uint8Array, alice: PartyId, bob: PartyId): Uint8Array {
+/** @internal Per-direction VOLE context: session tag, pair-setup tag, Alice, Bob. */
+export function voleCtx(tag: Uint8Array, pairTag: Uint8Array, alice: PartyId, bob: PartyId): Uint8Array {
   return h256('mpcid/dkls23/sign/vole/v1', tag, pairTag, new Uint8Array([alice, bob]));
 }
 
