@@ -101,8 +101,8 @@ export function voleCtx(tag: Uint8Array, pairTag: Uint8Array, alice: PartyId, bo
   return h256('mpcid/dkls23/sign/vole/v1', tag, pairTag, new Uint8Array([alice, bob]));
 }
 
-/** Commitment to R_i (DKLs23 Protocol 3.6 step 2; hash commitment in the ROM). */
-function commitR(tag: Uint8Array, i: PartyId, R: Uint8Array, salt: Uint8Array): Uint8Array {
+/** @internal Commitment to R_i (DKLs23 Protocol 3.6 step 2; hash commitment in the ROM). */
+export function commitR(tag: Uint8Array, i: PartyId, R: Uint8Array, salt: Uint8Array): Uint8Array {
   return h256('mpcid/dkls23/sign/commit/v1', tag, i, R, salt);
 }
 
