@@ -20,6 +20,7 @@
  * peer learns from an abort concerns a discarded Δ only.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { Secret } from '../secret.js';
 import {
   abort,
   baseMul,
@@ -34,12 +35,11 @@ import {
   POINT_LEN,
   type Point,
   randomScalar,
-  ScalarMul,
   SCALAR_LEN,
+  ScalarMul,
   scalarBytes,
   timingSafeEq,
 } from './curve.js';
-import { Secret } from '../secret.js';
 
 /** Number of base OTs per direction (κ, the bit length of Δ). */
 export const KAPPA = 256;
@@ -106,7 +106,12 @@ function decodeWirePoint(x: VsotContext, culprit: PartyId, b: Uint8Array, check:
     if (b.length !== POINT_LEN || b[0] !== 0x04) throw new Error('encoding');
     p = x.curve.Point.fromBytes(b);
   } catch {
-    return abort(culprit, check, `${check}: not a valid uncompressed ${x.curve.name} point`, 'MALFORMED_POINT');
+    return abort(
+      culprit,
+      check,
+      `${check}: not a valid uncompressed ${x.curve.name} point`,
+      'MALFORMED_POINT',
+    );
   }
   if (p.is0()) return abort(culprit, check, `${check}: identity element`, 'MALFORMED_POINT');
   return p;
@@ -151,7 +156,8 @@ export class VsotSender {
     const x = this.#x;
     const c = x.curve;
     const culprit = x.receiver;
-    if (msg2.length !== VSOT_LEN.msg2) abort(culprit, 'ot-choose', 'base-OT choice message has the wrong length', 'BAD_LENGTH');
+    if (msg2.length !== VSOT_LEN.msg2)
+      abort(culprit, 'ot-choose', 'base-OT choice message has the wrong length', 'BAD_LENGTH');
     const B = this.#B!;
     const As: Point[] = [];
     const diffs: Point[] = [];
@@ -198,7 +204,8 @@ export class VsotSender {
   msg5(msg4: Uint8Array): Uint8Array {
     const x = this.#x;
     const culprit = x.receiver;
-    if (msg4.length !== VSOT_LEN.msg4) abort(culprit, 'ot-response', 'base-OT response has the wrong length', 'BAD_LENGTH');
+    if (msg4.length !== VSOT_LEN.msg4)
+      abort(culprit, 'ot-response', 'base-OT response has the wrong length', 'BAD_LENGTH');
     this.#badResponse = !timingSafeEq(msg4, this.#h2rho0!);
     const pH1 = hashPrefix(x, 'h1');
     const out = new Uint8Array(VSOT_LEN.msg5);
@@ -213,7 +220,8 @@ export class VsotSender {
 
   /** Output: (ρ0_k, ρ1_k) for every k, as two KAPPA·SEED_LEN byte strings; aborts on a wrong response. */
   output(): { seeds0: Secret; seeds1: Secret } {
-    if (this.#badResponse !== false) abort(this.#x.receiver, 'ot-response', 'base-OT verification response is wrong');
+    if (this.#badResponse !== false)
+      abort(this.#x.receiver, 'ot-response', 'base-OT verification response is wrong');
     return { seeds0: this.#rho0!, seeds1: this.#rho1! };
   }
 
@@ -246,7 +254,8 @@ export class VsotReceiver {
     const x = this.#x;
     const c = x.curve;
     const culprit = x.sender;
-    if (msg1.length !== VSOT_LEN.msg1) abort(culprit, 'ot-setup', 'base-OT setup message has the wrong length', 'BAD_LENGTH');
+    if (msg1.length !== VSOT_LEN.msg1)
+      abort(culprit, 'ot-setup', 'base-OT setup message has the wrong length', 'BAD_LENGTH');
     const Bbytes = msg1.subarray(0, POINT_LEN);
     const B = decodeWirePoint(x, culprit, Bbytes, 'ot-setup');
     const Tbytes = msg1.subarray(POINT_LEN, 2 * POINT_LEN);
@@ -287,7 +296,8 @@ export class VsotReceiver {
   msg4(msg3: Uint8Array): Uint8Array {
     const x = this.#x;
     const culprit = x.sender;
-    if (msg3.length !== VSOT_LEN.msg3) abort(culprit, 'ot-challenge', 'base-OT challenge has the wrong length', 'BAD_LENGTH');
+    if (msg3.length !== VSOT_LEN.msg3)
+      abort(culprit, 'ot-challenge', 'base-OT challenge has the wrong length', 'BAD_LENGTH');
     this.#xi = msg3.slice();
     const pH1 = hashPrefix(x, 'h1');
     const pH2 = hashPrefix(x, 'h2');
@@ -305,7 +315,8 @@ export class VsotReceiver {
   finish(msg5: Uint8Array): Secret {
     const x = this.#x;
     const culprit = x.sender;
-    if (msg5.length !== VSOT_LEN.msg5) abort(culprit, 'ot-open', 'base-OT opening has the wrong length', 'BAD_LENGTH');
+    if (msg5.length !== VSOT_LEN.msg5)
+      abort(culprit, 'ot-open', 'base-OT opening has the wrong length', 'BAD_LENGTH');
     const pH1 = hashPrefix(x, 'h1');
     const pH2 = hashPrefix(x, 'h2');
     const r = this.#rho!.expose();
@@ -319,7 +330,8 @@ export class VsotReceiver {
       const xi = xor32(hOnce(pH2, k, o0), hOnce(pH2, k, o1));
       for (let i = 0; i < 32; i++) bad |= xi[i]! ^ this.#xi![k * 32 + i]!;
     }
-    if (bad !== 0) abort(culprit, 'ot-open', 'base-OT opening does not match the challenge or the received pad');
+    if (bad !== 0)
+      abort(culprit, 'ot-open', 'base-OT opening does not match the challenge or the received pad');
     return this.#rho!;
   }
 

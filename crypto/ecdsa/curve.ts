@@ -79,7 +79,12 @@ export function abort(
   culprit: PartyId,
   check: string,
   message: string,
-  code: 'ECDSA_ABORT' | 'BAD_LENGTH' | 'MALFORMED_POINT' | 'MALFORMED_SCALAR' | 'MALFORMED_INPUT' = 'ECDSA_ABORT',
+  code:
+    | 'ECDSA_ABORT'
+    | 'BAD_LENGTH'
+    | 'MALFORMED_POINT'
+    | 'MALFORMED_SCALAR'
+    | 'MALFORMED_INPUT' = 'ECDSA_ABORT',
 ): never {
   throw new MpcidError(code, `party ${culprit}: ${message}`, { metadata: blame(culprit, check) });
 }

@@ -15,8 +15,24 @@
  */
 import { MpcidError } from '../../common/errors.js';
 import { Secret } from '../secret.js';
-import { KAPPA, randomChoice, SEED_LEN, VSOT_LEN, type VsotContext, VsotReceiver, VsotSender } from './baseot.js';
-import { type Curve, curveByCode, type EcdsaCurve, getCurve, h256, MAX_PARTY_ID, type PartyId } from './curve.js';
+import {
+  KAPPA,
+  randomChoice,
+  SEED_LEN,
+  VSOT_LEN,
+  type VsotContext,
+  VsotReceiver,
+  VsotSender,
+} from './baseot.js';
+import {
+  type Curve,
+  curveByCode,
+  type EcdsaCurve,
+  getCurve,
+  h256,
+  MAX_PARTY_ID,
+  type PartyId,
+} from './curve.js';
 import { frame, KIND, TAG_LEN, unframe } from './wire.js';
 
 /** Messages each side sends during pair setup (the same for both sides). */
@@ -36,7 +52,8 @@ export function checkPartyId(v: unknown, field: string): PartyId {
 /** Checks a session (or enrollment context) id: bytes, 16..1024 long. */
 export function checkSessionId(v: unknown, field = 'sessionId'): Uint8Array {
   if (!(v instanceof Uint8Array)) throw new MpcidError('MALFORMED_INPUT', `${field}: expected bytes`);
-  if (v.length < 16 || v.length > 1024) throw new MpcidError('BAD_LENGTH', `${field}: expected 16 to 1024 bytes`);
+  if (v.length < 16 || v.length > 1024)
+    throw new MpcidError('BAD_LENGTH', `${field}: expected 16 to 1024 bytes`);
   return v;
 }
 
@@ -185,7 +202,8 @@ export class PairSetup {
   #dead = false;
 
   constructor(opts: { curve: EcdsaCurve; self: PartyId; peer: PartyId; sessionId: Uint8Array }) {
-    if (typeof opts !== 'object' || opts === null) throw new MpcidError('MALFORMED_INPUT', 'options: expected an object');
+    if (typeof opts !== 'object' || opts === null)
+      throw new MpcidError('MALFORMED_INPUT', 'options: expected an object');
     this.#c = getCurve(opts.curve);
     this.#self = checkPartyId(opts.self, 'self');
     this.#peer = checkPartyId(opts.peer, 'peer');
@@ -230,7 +248,8 @@ export class PairSetup {
   /** Round r (1..SETUP_ROUNDS): consumes the peer's message of round r-1 (none for r = 1), returns own message of round r. */
   next(incoming?: Uint8Array): Uint8Array {
     return this.#guard(() => {
-      if (this.#round >= SETUP_ROUNDS) throw new MpcidError('INTERNAL', 'pair setup: next() called too often');
+      if (this.#round >= SETUP_ROUNDS)
+        throw new MpcidError('INTERNAL', 'pair setup: next() called too often');
       const r = ++this.#round;
       let body: Uint8Array;
       if (r === 1) {
@@ -252,7 +271,8 @@ export class PairSetup {
   /** After SETUP_ROUNDS calls to next(), checks the peer's last message and returns the pair state. */
   finish(incoming: Uint8Array): PairState {
     return this.#guard(() => {
-      if (this.#round !== SETUP_ROUNDS) throw new MpcidError('INTERNAL', 'pair setup: finish() before the last round');
+      if (this.#round !== SETUP_ROUNDS)
+        throw new MpcidError('INTERNAL', 'pair setup: finish() before the last round');
       const last = this.#unframe(incoming, SETUP_ROUNDS);
       // The peer's flows first (its openings), then the verdict on its responses (VSOT Verify).
       const rho = this.#receiver.finish(last);

@@ -58,7 +58,14 @@ import {
   timingSafeEq,
 } from './curve.js';
 import { checkPartyId, checkSessionId, type PairState, pairKeys } from './setup.js';
-import { type BobState, VOLE_ALICE_LEN, VOLE_BOB_LEN, voleAlice, voleBobFinish, voleBobStart } from './vole.js';
+import {
+  type BobState,
+  VOLE_ALICE_LEN,
+  VOLE_BOB_LEN,
+  voleAlice,
+  voleBobFinish,
+  voleBobStart,
+} from './vole.js';
 import { BROADCAST, frame, HEADER_LEN, KIND, Reader, unframe } from './wire.js';
 
 const inspect = Symbol.for('nodejs.util.inspect.custom');
@@ -92,8 +99,21 @@ export interface SignerOptions {
 }
 
 /** @internal The session tag: binds every message to (curve, sessionId, signer set, pk, message hash). */
-export function sessionTag(c: Curve, sessionId: Uint8Array, parties: readonly PartyId[], pk: Point, e: Uint8Array) {
-  return h256('mpcid/dkls23/sign/session/v1', c.name, sessionId, Uint8Array.from(parties), pk.toBytes(true), e);
+export function sessionTag(
+  c: Curve,
+  sessionId: Uint8Array,
+  parties: readonly PartyId[],
+  pk: Point,
+  e: Uint8Array,
+) {
+  return h256(
+    'mpcid/dkls23/sign/session/v1',
+    c.name,
+    sessionId,
+    Uint8Array.from(parties),
+    pk.toBytes(true),
+    e,
+  );
 }
 
 /** @internal Per-direction VOLE context: session tag, pair-setup tag, Alice, Bob. */
@@ -177,20 +197,25 @@ export class EcdsaSigner {
 
   /** Validates every input (culprit-free MALFORMED_INPUT / BAD_LENGTH / MALFORMED_* / BAD_PARTICIPANT). */
   constructor(o: SignerOptions) {
-    if (typeof o !== 'object' || o === null) throw new MpcidError('MALFORMED_INPUT', 'options: expected an object');
+    if (typeof o !== 'object' || o === null)
+      throw new MpcidError('MALFORMED_INPUT', 'options: expected an object');
     const c = getCurve(o.curve);
     this.#c = c;
     this.#self = checkPartyId(o.self, 'self');
     this.#parties = checkSortedParties(o.parties, this.#self);
     this.#peers = this.#parties.filter((p) => p !== this.#self);
     const sid = checkSessionId(o.sessionId);
-    if (!(o.messageHash instanceof Uint8Array)) throw new MpcidError('MALFORMED_INPUT', 'messageHash: expected bytes');
+    if (!(o.messageHash instanceof Uint8Array))
+      throw new MpcidError('MALFORMED_INPUT', 'messageHash: expected bytes');
     if (o.messageHash.length !== 32) throw new MpcidError('BAD_LENGTH', 'messageHash: expected 32 bytes');
     this.#e = hashToInt(c, o.messageHash);
-    if (!(o.additiveShare instanceof Secret)) throw new MpcidError('MALFORMED_INPUT', 'additiveShare: expected a Secret');
-    if (o.additiveShare.length !== SCALAR_LEN) throw new MpcidError('BAD_LENGTH', 'additiveShare: expected 32 bytes');
+    if (!(o.additiveShare instanceof Secret))
+      throw new MpcidError('MALFORMED_INPUT', 'additiveShare: expected a Secret');
+    if (o.additiveShare.length !== SCALAR_LEN)
+      throw new MpcidError('BAD_LENGTH', 'additiveShare: expected 32 bytes');
     const sk = bytesToBig(o.additiveShare.expose());
-    if (sk === 0n || sk >= c.q) throw new MpcidError('MALFORMED_SCALAR', 'additiveShare: not a scalar in [1, q)');
+    if (sk === 0n || sk >= c.q)
+      throw new MpcidError('MALFORMED_SCALAR', 'additiveShare: not a scalar in [1, q)');
     const pub = checkMap<Uint8Array>(o.publicShares, 'publicShares', this.#parties);
     this.#pkShares = new Map();
     let sum = c.Point.ZERO;
@@ -208,8 +233,17 @@ export class EcdsaSigner {
     this.#pairs = new Map();
     for (const p of this.#peers) {
       const ps = pairs.get(p)!;
-      if (typeof ps !== 'object' || ps === null || ps.curve !== c.name || ps.self !== this.#self || ps.peer !== p) {
-        throw new MpcidError('MALFORMED_INPUT', `pairs[${p}]: not a ${c.name} pair state for ${this.#self}-${p}`);
+      if (
+        typeof ps !== 'object' ||
+        ps === null ||
+        ps.curve !== c.name ||
+        ps.self !== this.#self ||
+        ps.peer !== p
+      ) {
+        throw new MpcidError(
+          'MALFORMED_INPUT',
+          `pairs[${p}]: not a ${c.name} pair state for ${this.#self}-${p}`,
+        );
       }
       this.#pairs.set(p, { tag: ps.tag, keys: pairKeys(ps) });
     }
@@ -248,7 +282,8 @@ export class EcdsaSigner {
   #incoming(incoming: unknown): ReadonlyMap<PartyId, unknown> {
     if (!(incoming instanceof Map)) throw new MpcidError('MALFORMED_INPUT', 'incoming: expected a Map');
     for (const k of incoming.keys()) {
-      if (!this.#peers.includes(k)) throw new MpcidError('BAD_PARTICIPANT', `incoming: unexpected party ${String(k)}`);
+      if (!this.#peers.includes(k))
+        throw new MpcidError('BAD_PARTICIPANT', `incoming: unexpected party ${String(k)}`);
     }
     for (const p of this.#peers) {
       if (!incoming.has(p)) abort(p, 'missing', 'no message from this party', 'MALFORMED_INPUT');
@@ -300,7 +335,14 @@ export class EcdsaSigner {
       const msgs = this.#incoming(incoming);
       const parsed = new Map<PartyId, Round2In>();
       for (const j of this.#peers) {
-        const body = unframe(msgs.get(j), { curve: c, kind: KIND.sign1, from: j, to: this.#self, tag: this.#tag, bodyLen: R1_BODY });
+        const body = unframe(msgs.get(j), {
+          curve: c,
+          kind: KIND.sign1,
+          from: j,
+          to: this.#self,
+          tag: this.#tag,
+          bodyLen: R1_BODY,
+        });
         parsed.set(j, { com: body.slice(0, COMMIT_LEN), bobMsg: body.subarray(COMMIT_LEN) });
       }
       const r = bytesToBig(this.#r!.expose());
@@ -311,7 +353,14 @@ export class EcdsaSigner {
       for (const j of this.#peers) {
         const { com, bobMsg } = parsed.get(j)!;
         this.#coms.set(j, com);
-        const { out: cv, msg } = voleAlice(c, this.#ctx(this.#self, j), this.#pairs.get(j)!.keys.alice, [r, sk], bobMsg, j);
+        const { out: cv, msg } = voleAlice(
+          c,
+          this.#ctx(this.#self, j),
+          this.#pairs.get(j)!.keys.alice,
+          [r, sk],
+          bobMsg,
+          j,
+        );
         const cs = new Uint8Array(2 * SCALAR_LEN);
         cs.set(scalarBytes(cv[0]), 0);
         cs.set(scalarBytes(cv[1]), SCALAR_LEN);
@@ -346,7 +395,14 @@ export class EcdsaSigner {
       const msgs = this.#incoming(incoming);
       const parsed = new Map<PartyId, Round3In>();
       for (const j of this.#peers) {
-        const body = unframe(msgs.get(j), { curve: c, kind: KIND.sign2, from: j, to: this.#self, tag: this.#tag, bodyLen: R2_BODY });
+        const body = unframe(msgs.get(j), {
+          curve: c,
+          kind: KIND.sign2,
+          from: j,
+          to: this.#self,
+          tag: this.#tag,
+          bodyLen: R2_BODY,
+        });
         const rd = new Reader(c, body, j);
         const R = rd.point('nonce');
         const salt = rd.bytes(SALT_LEN);
@@ -364,7 +420,8 @@ export class EcdsaSigner {
         if (!timingSafeEq(commitR(this.#tag, j, m.Rbytes, m.salt), this.#coms.get(j)!)) {
           abort(j, 'commitment', 'opening of R_j does not match its round-1 commitment');
         }
-        if (!m.pk.equals(this.#pkShares.get(j)!)) abort(j, 'public-share', 'pk_j is not the expected public share');
+        if (!m.pk.equals(this.#pkShares.get(j)!))
+          abort(j, 'public-share', 'pk_j is not the expected public share');
       }
       // Step 8: finish V(j, i) as Bob and check Γu, Γv against R_j and pk_j.
       let sumU = 0n;
@@ -450,9 +507,11 @@ export function combineSignature(o: {
   shares: ReadonlyMap<PartyId, Uint8Array>;
   sessionId?: Uint8Array;
 }): { r: Uint8Array; s: Uint8Array; signature: Uint8Array } {
-  if (typeof o !== 'object' || o === null) throw new MpcidError('MALFORMED_INPUT', 'options: expected an object');
+  if (typeof o !== 'object' || o === null)
+    throw new MpcidError('MALFORMED_INPUT', 'options: expected an object');
   const c = getCurve(o.curve);
-  if (!(o.messageHash instanceof Uint8Array)) throw new MpcidError('MALFORMED_INPUT', 'messageHash: expected bytes');
+  if (!(o.messageHash instanceof Uint8Array))
+    throw new MpcidError('MALFORMED_INPUT', 'messageHash: expected bytes');
   if (o.messageHash.length !== 32) throw new MpcidError('BAD_LENGTH', 'messageHash: expected 32 bytes');
   const pk = decodeInputPoint(c, o.publicKey, 'publicKey');
   if (!(o.shares instanceof Map)) throw new MpcidError('MALFORMED_INPUT', 'shares: expected a Map');
@@ -462,10 +521,17 @@ export function combineSignature(o: {
     tag = sessionTag(c, checkSessionId(o.sessionId), parties, pk, o.messageHash);
   } else {
     const first = o.shares.get(parties[0]!);
-    tag = first instanceof Uint8Array && first.length === SHARE_LEN ? first.slice(5, HEADER_LEN) : new Uint8Array(32);
+    tag =
+      first instanceof Uint8Array && first.length === SHARE_LEN
+        ? first.slice(5, HEADER_LEN)
+        : new Uint8Array(32);
     for (const p of parties) {
       const s = o.shares.get(p);
-      if (s instanceof Uint8Array && s.length === SHARE_LEN && !timingSafeEq(s.subarray(5, HEADER_LEN), tag)) {
+      if (
+        s instanceof Uint8Array &&
+        s.length === SHARE_LEN &&
+        !timingSafeEq(s.subarray(5, HEADER_LEN), tag)
+      ) {
         unattributable('session', 'signature shares belong to different sessions');
       }
     }
@@ -475,7 +541,14 @@ export function combineSignature(o: {
   let u = 0n;
   let w = 0n;
   for (const p of parties) {
-    const body = unframe(o.shares.get(p), { curve: c, kind: KIND.sign3, from: p, to: BROADCAST, tag, bodyLen: R3_BODY });
+    const body = unframe(o.shares.get(p), {
+      curve: c,
+      kind: KIND.sign3,
+      from: p,
+      to: BROADCAST,
+      tag,
+      bodyLen: R3_BODY,
+    });
     const rd = new Reader(c, body, p);
     const Ri = rd.point('share');
     u += rd.scalar('share');

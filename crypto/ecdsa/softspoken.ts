@@ -43,7 +43,14 @@ function prgPrefix(ctx: Uint8Array): Uint8Array {
 }
 
 /** Column k of the PRG expansion of `seed`, XORed into `out` at word `off` (set when `assign`). */
-function prg(prefix: Uint8Array, k: number, seed: Uint8Array, out: Uint32Array, off: number, assign: boolean) {
+function prg(
+  prefix: Uint8Array,
+  k: number,
+  seed: Uint8Array,
+  out: Uint32Array,
+  off: number,
+  assign: boolean,
+) {
   const h = createHash('shake256', { outputLength: COL_BYTES });
   h.update(prefix);
   h.update(new Uint8Array([k >>> 8, k & 0xff]));
@@ -67,7 +74,14 @@ function challenges(ctx: Uint8Array, u: Uint8Array): [GfMul, GfMul] {
 }
 
 /** h(v) for the MP-bit vector at `cols[off..]`, into `out[oOff..oOff+8)`. */
-function checkHash(m: [GfMul, GfMul], cols: Uint32Array, off: number, acc: Uint32Array, out: Uint32Array, oOff: number) {
+function checkHash(
+  m: [GfMul, GfMul],
+  cols: Uint32Array,
+  off: number,
+  acc: Uint32Array,
+  out: Uint32Array,
+  oOff: number,
+) {
   acc.fill(0);
   m[0].mulAcc(cols, off, acc);
   m[1].mulAcc(cols, off + 8, acc);
@@ -80,7 +94,11 @@ function checkHash(m: [GfMul, GfMul], cols: Uint32Array, off: number, acc: Uint3
  * Extension receiver (Bob): `choice` holds the ξ choice bits (XI/32 words). Returns the message
  * for Alice and Bob's rows t_j (j < ξ, KAPPA bits each = 8 words).
  */
-export function oteReceive(ctx: Uint8Array, keys: BobKeys, choice: Uint32Array): { msg: Uint8Array; rows: Uint32Array } {
+export function oteReceive(
+  ctx: Uint8Array,
+  keys: BobKeys,
+  choice: Uint32Array,
+): { msg: Uint8Array; rows: Uint32Array } {
   const x = new Uint32Array(COL_WORDS);
   readWords(randomBytes(4 * COL_WORDS), 0, x, 0, COL_WORDS);
   x.set(choice.subarray(0, XI / 32), 0);
@@ -118,7 +136,8 @@ export function oteSend(
   msg: Uint8Array,
   culprit: PartyId,
 ): { rows: Uint32Array; delta: Uint32Array } {
-  if (msg.length !== OTE_MSG_LEN) abort(culprit, 'ot-extension', 'OT-extension message has the wrong length', 'BAD_LENGTH');
+  if (msg.length !== OTE_MSG_LEN)
+    abort(culprit, 'ot-extension', 'OT-extension message has the wrong length', 'BAD_LENGTH');
   const delta = new Uint32Array(ROW_WORDS);
   readWords(keys.delta, 0, delta, 0, ROW_WORDS);
   const prefix = prgPrefix(ctx);

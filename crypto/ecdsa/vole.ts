@@ -213,14 +213,16 @@ export function voleBobFinish(
 ): [bigint, bigint] {
   const q = c.q;
   const g = gadget(c);
-  if (aliceMsg.length !== VOLE_ALICE_LEN) abort(culprit, 'vole-payload', 'VOLE message has the wrong length', 'BAD_LENGTH');
+  if (aliceMsg.length !== VOLE_ALICE_LEN)
+    abort(culprit, 'vole-payload', 'VOLE message has the wrong length', 'BAD_LENGTH');
   const tauLen = XI * P * SCALAR_LEN;
   const tauBytes = aliceMsg.subarray(0, tauLen);
   const tauHex = Buffer.from(tauBytes.buffer, tauBytes.byteOffset, tauLen).toString('hex');
   const tau: bigint[] = new Array(XI * P);
   for (let n = 0; n < XI * P; n++) {
     const t = BigInt('0x' + tauHex.slice(64 * n, 64 * n + 64));
-    if (t >= q) abort(culprit, 'vole-payload', 'VOLE payload scalar not reduced modulo q', 'MALFORMED_SCALAR');
+    if (t >= q)
+      abort(culprit, 'vole-payload', 'VOLE payload scalar not reduced modulo q', 'MALFORMED_SCALAR');
     tau[n] = t;
   }
   let off = tauLen;
@@ -254,7 +256,8 @@ export function voleBobFinish(
   }
   betaW.fill(0);
   w.fill(0n);
-  if (!timingSafeEq(rDigest(ctx, rHex), rHash)) abort(culprit, 'vole-consistency', 'VOLE consistency check failed');
+  if (!timingSafeEq(rDigest(ctx, rHex), rHash))
+    abort(culprit, 'vole-consistency', 'VOLE consistency check failed');
   const chi = bytesToBig(st.chi.expose());
   return [mod(c, chi * gamma[0]! + acc[0]!), mod(c, chi * gamma[1]! + acc[1]!)];
 }

@@ -72,10 +72,16 @@ export function unframe(msg: unknown, e: Expect): Uint8Array {
   const who = e.from;
   if (!(msg instanceof Uint8Array)) return abort(who, 'length', 'message is not bytes', 'MALFORMED_INPUT');
   if (msg.length !== HEADER_LEN + e.bodyLen) {
-    return abort(who, 'length', `expected a ${HEADER_LEN + e.bodyLen}-byte message, got ${msg.length}`, 'BAD_LENGTH');
+    return abort(
+      who,
+      'length',
+      `expected a ${HEADER_LEN + e.bodyLen}-byte message, got ${msg.length}`,
+      'BAD_LENGTH',
+    );
   }
   if (msg[0] !== WIRE_VERSION) return abort(who, 'version', 'unsupported message version', 'MALFORMED_INPUT');
-  if (msg[1] !== e.kind) return abort(who, 'round', 'message is for another protocol round', 'MALFORMED_INPUT');
+  if (msg[1] !== e.kind)
+    return abort(who, 'round', 'message is for another protocol round', 'MALFORMED_INPUT');
   if (msg[2] !== e.curve.code) return abort(who, 'curve', 'message is for another curve', 'MALFORMED_INPUT');
   if (msg[3] !== e.from || msg[4] !== e.to) {
     return abort(who, 'routing', 'message has the wrong sender or receiver', 'MALFORMED_INPUT');
@@ -105,7 +111,8 @@ export class Reader {
   /** A canonical scalar in [0, q) (32 bytes big-endian). */
   scalar(check: string): bigint {
     const x = bytesToBig(this.bytes(SCALAR_LEN));
-    if (x >= this.curve.q) abort(this.culprit, check, `${check}: scalar not reduced modulo q`, 'MALFORMED_SCALAR');
+    if (x >= this.curve.q)
+      abort(this.culprit, check, `${check}: scalar not reduced modulo q`, 'MALFORMED_SCALAR');
     return x;
   }
 

@@ -34,7 +34,10 @@ export function setupPair(
   opts: { sessionId?: Uint8Array; tamper?: SetupTamper } = {},
 ): { a: PairState; b: PairState } {
   const sessionId = opts.sessionId ?? randomBytes(32);
-  const sides = [new PairSetup({ curve, self: a, peer: b, sessionId }), new PairSetup({ curve, self: b, peer: a, sessionId })];
+  const sides = [
+    new PairSetup({ curve, self: a, peer: b, sessionId }),
+    new PairSetup({ curve, self: b, peer: a, sessionId }),
+  ];
   const ids = [a, b];
   let last: (Uint8Array | undefined)[] = [undefined, undefined];
   for (let r = 1; r <= SETUP_ROUNDS; r++) {
@@ -75,7 +78,13 @@ export function randomKey(curve: EcdsaCurve, ids: readonly PartyId[]): Key {
   const publicShares = new Map(
     ids.map((i, n) => [i, Point.BASE.multiply(shares.get(i)!).toBytes(n % 2 === 0)] as const),
   );
-  return { curve, sk, shares, publicShares, publicKey: Point.BASE.multiply(sk).toBytes(ids.length % 2 === 0) };
+  return {
+    curve,
+    sk,
+    shares,
+    publicShares,
+    publicKey: Point.BASE.multiply(sk).toBytes(ids.length % 2 === 0),
+  };
 }
 
 export function scalar32(x: bigint): Uint8Array {
@@ -153,7 +162,8 @@ export function signOnce(
     messages.set(round, sent);
     inbox = new Map(ids.map((i) => [i, new Map()]));
     for (const [from, out] of sent) {
-      for (const [to, m] of out) inbox.get(to)!.set(from, opts.tamper ? opts.tamper(round, from, to, m, out) : m);
+      for (const [to, m] of out)
+        inbox.get(to)!.set(from, opts.tamper ? opts.tamper(round, from, to, m, out) : m);
     }
   }
   const shares = new Map<PartyId, Uint8Array>();
@@ -178,7 +188,12 @@ export function signOnce(
 }
 
 /** ES256/ECDSA verification independent of the code under test (node:crypto for P-256). */
-export function verifyIndependently(curve: EcdsaCurve, msg: Uint8Array, sig: Uint8Array, publicKey: Uint8Array) {
+export function verifyIndependently(
+  curve: EcdsaCurve,
+  msg: Uint8Array,
+  sig: Uint8Array,
+  publicKey: Uint8Array,
+) {
   if (curve === 'P-256') {
     const P = p256.Point.fromBytes(publicKey).toBytes(false);
     const key = createPublicKey({
@@ -192,7 +207,10 @@ export function verifyIndependently(curve: EcdsaCurve, msg: Uint8Array, sig: Uin
     });
     return verify('sha256', msg, { key, dsaEncoding: 'ieee-p1363' }, sig);
   }
-  return secp256k1.verify(sig, createHash('sha256').update(msg).digest(), publicKey, { prehash: false, lowS: true });
+  return secp256k1.verify(sig, createHash('sha256').update(msg).digest(), publicKey, {
+    prehash: false,
+    lowS: true,
+  });
 }
 
 export function sha256(msg: Uint8Array): Uint8Array {
@@ -203,7 +221,10 @@ export function sha256(msg: Uint8Array): Uint8Array {
 export function expectBlame(e: unknown, culprit: PartyId, check: string, code?: string): void {
   expect(e, 'expected an MpcidError').toBeInstanceOf(MpcidError);
   const err = e as MpcidError;
-  expect({ culprit: err.metadata.culprit, check: err.metadata.check }).toEqual({ culprit: String(culprit), check });
+  expect({ culprit: err.metadata.culprit, check: err.metadata.check }).toEqual({
+    culprit: String(culprit),
+    check,
+  });
   if (code) expect(err.code).toBe(code);
   expect(err.message).toContain(`party ${culprit}`);
 }

@@ -41,7 +41,19 @@ function put(m: Uint8Array, off: number, b: Uint8Array): Uint8Array {
 // Round-1 body: commitment | u (256 x 96) | x~ (32) | t~ (256 x 32)
 const R1 = { com: 0, u: 32, xt: 32 + 24576, tt: 32 + 24576 + 32, end: 32832 };
 // Round-2 body: R | salt | pk | psi | Gu | Gv | tau (416 x 4 x 32) | H(r) | mu (2) | gamma (2)
-const R2 = { R: 0, salt: 65, pk: 97, psi: 162, gu: 194, gv: 259, tau: 324, rh: 53572, mu: 53604, gamma: 53668, end: 53732 };
+const R2 = {
+  R: 0,
+  salt: 65,
+  pk: 97,
+  psi: 162,
+  gu: 194,
+  gv: 259,
+  tau: 324,
+  rh: 53572,
+  mu: 53604,
+  gamma: 53668,
+  end: 53732,
+};
 
 describe('hostile signing peers (P-256, parties 0, 1, 2; party 1 misbehaves towards party 0)', () => {
   const curve = 'P-256';
@@ -97,8 +109,20 @@ describe('hostile signing peers (P-256, parties 0, 1, 2; party 1 misbehaves towa
     ['Γu: not on the curve', 2, (m) => flip(m, H + R2.gu + 60), 'gamma-u', 'MALFORMED_POINT'],
     ['Γv: another valid point', 2, (m) => put(m, H + R2.gv, G2), 'gamma-v', 'ECDSA_ABORT'],
     ['Γv: not on the curve', 2, (m) => flip(m, H + R2.gv + 33), 'gamma-v', 'MALFORMED_POINT'],
-    ['VOLE payload τ: a flipped bit', 2, (m) => flip(m, H + R2.tau + 12345, 0x04), 'vole-consistency', 'ECDSA_ABORT'],
-    ['VOLE payload τ: not reduced', 2, (m) => put(m, H + R2.tau + 32 * 77, FF), 'vole-payload', 'MALFORMED_SCALAR'],
+    [
+      'VOLE payload τ: a flipped bit',
+      2,
+      (m) => flip(m, H + R2.tau + 12345, 0x04),
+      'vole-consistency',
+      'ECDSA_ABORT',
+    ],
+    [
+      'VOLE payload τ: not reduced',
+      2,
+      (m) => put(m, H + R2.tau + 32 * 77, FF),
+      'vole-payload',
+      'MALFORMED_SCALAR',
+    ],
     ['VOLE check hash H(r)', 2, (m) => flip(m, H + R2.rh), 'vole-consistency', 'ECDSA_ABORT'],
     ['VOLE check value μ', 2, (m) => flip(m, H + R2.mu + 31), 'vole-consistency', 'ECDSA_ABORT'],
     ['VOLE μ: not reduced', 2, (m) => put(m, H + R2.mu, FF), 'vole-payload', 'MALFORMED_SCALAR'],
@@ -156,11 +180,21 @@ describe('hostile signing peers (P-256, parties 0, 1, 2; party 1 misbehaves towa
   });
 
   it('a VOLE input r″ ≠ r′ behind R′ (with Γu consistent with r″) is caught by the Γu check', () => {
-    expectBlame(withVoleInput((r, sk) => [(r + 1n) % p256.Point.Fn.ORDER, sk]).errors.get(0), 1, 'gamma-u', 'ECDSA_ABORT');
+    expectBlame(
+      withVoleInput((r, sk) => [(r + 1n) % p256.Point.Fn.ORDER, sk]).errors.get(0),
+      1,
+      'gamma-u',
+      'ECDSA_ABORT',
+    );
   });
 
   it('a VOLE input sk′ ≠ sk_1 behind pk_1 is caught by the Γv check', () => {
-    expectBlame(withVoleInput((r, sk) => [r, (sk + 1n) % p256.Point.Fn.ORDER]).errors.get(0), 1, 'gamma-v', 'ECDSA_ABORT');
+    expectBlame(
+      withVoleInput((r, sk) => [r, (sk + 1n) % p256.Point.Fn.ORDER]).errors.get(0),
+      1,
+      'gamma-v',
+      'ECDSA_ABORT',
+    );
   });
 
   describe('round-3 shares at combination', () => {
@@ -186,7 +220,10 @@ describe('hostile signing peers (P-256, parties 0, 1, 2; party 1 misbehaves towa
 
     it('another session’s tag: blamed when the combiner passes the session id, else not attributable', () => {
       expectBlame(combineWith((m) => flip(m, 9), true).combineError, 1, 'session', 'ECDSA_ABORT');
-      expect(combineWith((m) => flip(m, 9)).combineError?.metadata).toEqual({ check: 'session', attributable: 'false' });
+      expect(combineWith((m) => flip(m, 9)).combineError?.metadata).toEqual({
+        check: 'session',
+        attributable: 'false',
+      });
     });
 
     const unattributable: [string, (m: Uint8Array) => Uint8Array, string][] = [
@@ -205,7 +242,9 @@ describe('hostile signing peers (P-256, parties 0, 1, 2; party 1 misbehaves towa
 describe('hostile pair-setup peers (P-256, party 9 misbehaves towards party 4)', () => {
   const curve = 'P-256';
   const attack = (round: number, f: (m: Uint8Array) => Uint8Array) =>
-    thrown(() => setupPair(curve, 4, 9, { tamper: (r, from, _to, m) => (r === round && from === 9 ? f(m) : m) }));
+    thrown(() =>
+      setupPair(curve, 4, 9, { tamper: (r, from, _to, m) => (r === round && from === 9 ? f(m) : m) }),
+    );
 
   for (let round = 1; round <= 5; round++) {
     it(`round ${round}: header (session tag, round, routing) and length`, () => {
@@ -242,7 +281,13 @@ describe('hostile pair-setup peers (P-256, party 9 misbehaves towards party 4)',
     ['VSOT proof commitment T replaced', 1, (m) => put(m, H + 65, G), 'ot-setup', 'ECDSA_ABORT'],
     ['VSOT proof response z', 1, (m) => flip(m, H + 130 + 31), 'ot-setup', 'ECDSA_ABORT'],
     ['VSOT proof response z not reduced', 1, (m) => put(m, H + 130, FF), 'ot-setup', 'MALFORMED_SCALAR'],
-    ['VSOT choice point A_k not on the curve', 2, (m) => flip(m, H + 65 * 17 + 9), 'ot-choose', 'MALFORMED_POINT'],
+    [
+      'VSOT choice point A_k not on the curve',
+      2,
+      (m) => flip(m, H + 65 * 17 + 9),
+      'ot-choose',
+      'MALFORMED_POINT',
+    ],
     ['VSOT choice point A_k replaced', 2, (m) => put(m, H + 65 * 200, G), 'ot-response', 'ECDSA_ABORT'],
     ['VSOT challenge ξ_k', 3, (m) => flip(m, H + 32 * 100 + 3), 'ot-open', 'ECDSA_ABORT'],
     ['VSOT response ρ′_k', 4, (m) => flip(m, H + 32 * 255 + 31), 'ot-response', 'ECDSA_ABORT'],

@@ -90,8 +90,16 @@ describe('Shamir shares made additive with lagrangeAt0 (PROTOCOL.md §3: agent w
       [3, Fn.mul(lam(3), f(3))],
     ]);
     expect([...shares.values()].reduce((a, b) => Fn.add(a, b), 0n)).toBe(coeffs[0]);
-    const publicShares = new Map([...shares].map(([i, s]) => [i, Point.BASE.multiply(s).toBytes(true)] as const));
-    const key: Key = { curve, sk: coeffs[0]!, shares, publicShares, publicKey: Point.BASE.multiply(coeffs[0]!).toBytes() };
+    const publicShares = new Map(
+      [...shares].map(([i, s]) => [i, Point.BASE.multiply(s).toBytes(true)] as const),
+    );
+    const key: Key = {
+      curve,
+      sk: coeffs[0]!,
+      shares,
+      publicShares,
+      publicKey: Point.BASE.multiply(coeffs[0]!).toBytes(),
+    };
     const msg = randomBytes(77);
     const run = signOnce(key, pairs, sha256(msg));
     expect(verifyIndependently(curve, msg, run.signature!, key.publicKey)).toBe(true);
@@ -156,7 +164,9 @@ describe('sessions', () => {
       [1, 2],
       [0, 1, 2],
     ]) {
-      const sub: Pairs = new Map(set.map((i) => [i, new Map(set.filter((j) => j !== i).map((j) => [j, pairs.get(i)!.get(j)!]))]));
+      const sub: Pairs = new Map(
+        set.map((i) => [i, new Map(set.filter((j) => j !== i).map((j) => [j, pairs.get(i)!.get(j)!]))]),
+      );
       signAndCheck(curve, sub, set);
     }
   });
@@ -192,7 +202,8 @@ describe('no party holds the whole key', () => {
     }
     const skBytes = Buffer.from(skHex, 'hex');
     for (const round of run.messages.values()) {
-      for (const out of round.values()) for (const m of out.values()) expect(Buffer.from(m).indexOf(skBytes)).toBe(-1);
+      for (const out of round.values())
+        for (const m of out.values()) expect(Buffer.from(m).indexOf(skBytes)).toBe(-1);
     }
     for (const s of run.shares.values()) expect(Buffer.from(s).indexOf(skBytes)).toBe(-1);
   });
@@ -249,11 +260,15 @@ describe('PairState', () => {
       return c;
     };
     expect(thrown(() => PairState.fromBytes(enc.subarray(1)))).toMatchObject({ code: 'BAD_LENGTH' });
-    expect(thrown(() => PairState.fromBytes(new Uint8Array([...enc, 0])))).toMatchObject({ code: 'BAD_LENGTH' });
+    expect(thrown(() => PairState.fromBytes(new Uint8Array([...enc, 0])))).toMatchObject({
+      code: 'BAD_LENGTH',
+    });
     expect(thrown(() => PairState.fromBytes(mutate(0, 2)))).toMatchObject({ code: 'MALFORMED_INPUT' });
     expect(thrown(() => PairState.fromBytes(mutate(1, 9)))).toMatchObject({ code: 'MALFORMED_INPUT' });
     expect(thrown(() => PairState.fromBytes(mutate(3, enc[2]!)))).toMatchObject({ code: 'MALFORMED_INPUT' });
-    expect(thrown(() => PairState.fromBytes('x' as unknown as Uint8Array))).toMatchObject({ code: 'MALFORMED_INPUT' });
+    expect(thrown(() => PairState.fromBytes('x' as unknown as Uint8Array))).toMatchObject({
+      code: 'MALFORMED_INPUT',
+    });
   });
 
   it('a restored state for another curve is refused by the signer', () => {
@@ -285,7 +300,11 @@ describe('PairState', () => {
     const setup = new PairSetup({ curve, self: 0, peer: 4, sessionId: randomBytes(16) });
     setup.next();
     for (const o of [st, setup]) {
-      for (const v of [JSON.stringify(o), String(o), inspect(o, { showHidden: true, depth: Number.POSITIVE_INFINITY })]) {
+      for (const v of [
+        JSON.stringify(o),
+        String(o),
+        inspect(o, { showHidden: true, depth: Number.POSITIVE_INFINITY }),
+      ]) {
         expect(v).toContain('REDACTED');
         expect(v).not.toContain(seedsHex);
       }
@@ -353,21 +372,39 @@ describe('input validation and misuse', () => {
   it('a missing or extra incoming message is reported', () => {
     const s = new EcdsaSigner(opts());
     s.round1();
-    expectBlame(thrown(() => s.round2(new Map())), 1, 'missing', 'MALFORMED_INPUT');
+    expectBlame(
+      thrown(() => s.round2(new Map())),
+      1,
+      'missing',
+      'MALFORMED_INPUT',
+    );
     const s2 = new EcdsaSigner(opts());
     s2.round1();
-    expect(thrown(() => s2.round2(new Map([[1, new Uint8Array(0)], [5, new Uint8Array(0)]])))).toMatchObject({
+    expect(
+      thrown(() =>
+        s2.round2(
+          new Map([
+            [1, new Uint8Array(0)],
+            [5, new Uint8Array(0)],
+          ]),
+        ),
+      ),
+    ).toMatchObject({
       code: 'BAD_PARTICIPANT',
     });
   });
 
   it('PairSetup rejects bad options and out-of-order use', () => {
-    expect(thrown(() => new PairSetup({ curve, self: 1, peer: 1, sessionId: randomBytes(16) }))).toMatchObject({
+    expect(
+      thrown(() => new PairSetup({ curve, self: 1, peer: 1, sessionId: randomBytes(16) })),
+    ).toMatchObject({
       code: 'BAD_PARTICIPANT',
     });
-    expect(thrown(() => new PairSetup({ curve, self: 1, peer: 2, sessionId: randomBytes(8) }))).toMatchObject({
-      code: 'BAD_LENGTH',
-    });
+    expect(thrown(() => new PairSetup({ curve, self: 1, peer: 2, sessionId: randomBytes(8) }))).toMatchObject(
+      {
+        code: 'BAD_LENGTH',
+      },
+    );
     const p = new PairSetup({ curve, self: 1, peer: 2, sessionId: randomBytes(16) });
     expect(thrown(() => p.finish(new Uint8Array(0)))).toMatchObject({ code: 'INTERNAL' });
     const p2 = new PairSetup({ curve, self: 1, peer: 2, sessionId: randomBytes(16) });
