@@ -66,7 +66,7 @@ describe.each(CASES)('$curve with parties $ids', ({ curve, ids, n }) => {
 
   it(`signs ${n} random messages under ${n} random keys over the same pairs; node:crypto verifies, low-S`, () => {
     for (let k = 0; k < n; k++) signAndCheck(curve, pairs, ids);
-  });
+  }, 300_000);
 });
 
 describe('Shamir shares made additive with lagrangeAt0 (PROTOCOL.md §3: agent with w points + t oracles)', () => {
