@@ -126,6 +126,7 @@ export class VsotSender {
   #rho0: Secret | undefined;
   #rho1: Secret | undefined;
   #h2rho0: Uint8Array | undefined;
+  #badResponse: boolean | undefined;
 
   constructor(x: VsotContext) {
     this.#x = x;
@@ -193,14 +194,19 @@ export class VsotSender {
     return out;
   }
 
-  /** Verify steps 2-3 (msg5): checks every response ρ'_k = H²(ρ0_k), then opens H(ρ0_k), H(ρ1_k). */
+  /**
+   * Verify steps 2-3 (msg5): checks every response ρ'_k = H²(ρ0_k) and opens H(ρ0_k), H(ρ1_k).
+   * A wrong response is reported by `output()` rather than here, so that the peer still gets the
+   * openings and can itself check this side's challenges: each honest side then blames the
+   * other's flow it can verify. The openings are hashes of the pads, and a failed setup is
+   * discarded on both sides, so opening before aborting reveals nothing usable.
+   */
   msg5(msg4: Uint8Array): Uint8Array {
     const x = this.#x;
     const culprit = x.receiver;
     if (msg4.length !== VSOT_LEN.msg4)
       abort(culprit, 'ot-response', 'base-OT response has the wrong length', 'BAD_LENGTH');
-    if (!timingSafeEq(msg4, this.#h2rho0!))
-      abort(culprit, 'ot-response', 'base-OT verification response is wrong');
+    this.#badResponse = !timingSafeEq(msg4, this.#h2rho0!);
     const pH1 = hashPrefix(x, 'h1');
     const out = new Uint8Array(VSOT_LEN.msg5);
     const r0 = this.#rho0!.expose();
@@ -212,8 +218,10 @@ export class VsotSender {
     return out;
   }
 
-  /** Output: (ρ0_k, ρ1_k) for every k, as two KAPPA·SEED_LEN byte strings. */
+  /** Output: (ρ0_k, ρ1_k) for every k, as two KAPPA·SEED_LEN byte strings; aborts on a wrong response. */
   output(): { seeds0: Secret; seeds1: Secret } {
+    if (this.#badResponse !== false)
+      abort(this.#x.receiver, 'ot-response', 'base-OT verification response is wrong');
     return { seeds0: this.#rho0!, seeds1: this.#rho1! };
   }
 

@@ -274,6 +274,7 @@ export class PairSetup {
       if (this.#round !== SETUP_ROUNDS)
         throw new MpcidError('INTERNAL', 'pair setup: finish() before the last round');
       const last = this.#unframe(incoming, SETUP_ROUNDS);
+      // The peer's flows first (its openings), then the verdict on its responses (VSOT Verify).
       const rho = this.#receiver.finish(last);
       const { seeds0, seeds1 } = this.#sender.output();
       const state = PairState.fromParts({

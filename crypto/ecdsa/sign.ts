@@ -31,8 +31,6 @@
  * malformed message. The caller must never retry an aborted session.
  */
 import { randomBytes } from 'node:crypto';
-import { p256 } from '@noble/curves/nist.js';
-import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { MpcidError } from '../../common/errors.js';
 import { Secret } from '../secret.js';
 import {
@@ -98,8 +96,14 @@ export interface SignerOptions {
   pairs: ReadonlyMap<PartyId, PairState>;
 }
 
-/** The session tag: binds every message to (curve, sessionId, signer set, pk, message hash). */
-function sessionTag(c: Curve, sessionId: Uint8Array, parties: readonly PartyId[], pk: Point, e: Uint8Array) {
+/** @internal The session tag: binds every message to (curve, sessionId, signer set, pk, message hash). */
+export function sessionTag(
+  c: Curve,
+  sessionId: Uint8Array,
+  parties: readonly PartyId[],
+  pk: Point,
+  e: Uint8Array,
+) {
   return h256(
     'mpcid/dkls23/sign/session/v1',
     c.name,
@@ -110,13 +114,13 @@ function sessionTag(c: Curve, sessionId: Uint8Array, parties: readonly PartyId[]
   );
 }
 
-/** Per-direction VOLE context: session tag, pair-setup tag, Alice, Bob. */
-function voleCtx(tag: Uint8Array, pairTag: Uint8Array, alice: PartyId, bob: PartyId): Uint8Array {
+/** @internal Per-direction VOLE context: session tag, pair-setup tag, Alice, Bob. */
+export function voleCtx(tag: Uint8Array, pairTag: Uint8Array, alice: PartyId, bob: PartyId): Uint8Array {
   return h256('mpcid/dkls23/sign/vole/v1', tag, pairTag, new Uint8Array([alice, bob]));
 }
 
-/** Commitment to R_i (DKLs23 Protocol 3.6 step 2; hash commitment in the ROM). */
-function commitR(tag: Uint8Array, i: PartyId, R: Uint8Array, salt: Uint8Array): Uint8Array {
+/** @internal Commitment to R_i (DKLs23 Protocol 3.6 step 2; hash commitment in the ROM). */
+export function commitR(tag: Uint8Array, i: PartyId, R: Uint8Array, salt: Uint8Array): Uint8Array {
   return h256('mpcid/dkls23/sign/commit/v1', tag, i, R, salt);
 }
 
@@ -478,8 +482,6 @@ export class EcdsaSigner {
 // ---------------------------------------------------------------------------------------------
 // Step 10
 
-const ECDSA = { 'P-256': p256, secp256k1 } as const;
-
 function unattributable(check: string, message: string): never {
   throw new MpcidError('ECDSA_ABORT', `${message} (not attributable to one party)`, {
     metadata: { check, attributable: 'false' },
@@ -561,11 +563,21 @@ export function combineSignature(o: {
   if (u === 0n || r === 0n) unattributable('signature', 'degenerate signature');
   let s = mod(c, w * invert(c, u));
   if (s === 0n) unattributable('signature', 'degenerate signature');
-  if (s > c.q >> 1n) s = c.q - s;
+  let nonce = R!;
+  if (s > c.q >> 1n) {
+    s = c.q - s;
+    nonce = nonce.negate();
+  }
+  // FIPS 186-5 §6.4.2 verification: X = e/s·G + r/s·pk must be the nonce point (whose x gave r).
+  // Checked as (r/s)·pk = nonce − (e/s)·G with native scalar multiplication.
+  const sInv = invert(c, s);
+  const u1 = mod(c, hashToInt(c, o.messageHash) * sInv);
+  const u2 = mod(c, r * sInv);
+  if (!mulEquals(c, u2, pk, nonce.subtract(baseMul(c, u1)))) {
+    unattributable('signature', 'the combined signature does not verify');
+  }
   const signature = new Uint8Array(64);
   signature.set(scalarBytes(r), 0);
   signature.set(scalarBytes(s), 32);
-  const ok = ECDSA[c.name].verify(signature, o.messageHash, pk.toBytes(true), { prehash: false, lowS: true });
-  if (!ok) unattributable('signature', 'the combined signature does not verify');
   return { r: signature.slice(0, 32), s: signature.slice(32), signature };
 }

@@ -38,31 +38,37 @@ const ROW_WORDS = KAPPA / 32;
 /** Bob's extension message: u (KAPPA columns), x̃, t̃ (KAPPA hashes). */
 export const OTE_MSG_LEN = KAPPA * COL_BYTES + W / 8 + KAPPA * (W / 8);
 
-function prgPrefix(ctx: Uint8Array): Uint8Array {
-  return framedBytes('mpcid/dkls23/softspoken/prg/v1', ctx);
+/** The PRG G keyed by (ctx): a SHAKE256 state with the domain and context absorbed. */
+function prgBase(ctx: Uint8Array) {
+  return createHash('shake256', { outputLength: COL_BYTES }).update(
+    framedBytes('mpcid/dkls23/softspoken/prg/v1', ctx),
+  );
 }
 
-/** Column k of the PRG expansion of `seed`, XORed into `out` at word `off` (set when `assign`). */
+/** Column k of G(seed), XORed into `out` at word `off` (assigned when `assign`). */
 function prg(
-  prefix: Uint8Array,
+  base: ReturnType<typeof prgBase>,
   k: number,
   seed: Uint8Array,
   out: Uint32Array,
   off: number,
   assign: boolean,
 ) {
-  const h = createHash('shake256', { outputLength: COL_BYTES });
-  h.update(prefix);
-  h.update(new Uint8Array([k >>> 8, k & 0xff]));
-  h.update(seed);
-  const b = h.digest();
+  const input = new Uint8Array(2 + SEED_LEN);
+  input[0] = k >>> 8;
+  input[1] = k & 0xff;
+  input.set(seed, 2);
+  const b = base.copy({ outputLength: COL_BYTES }).update(input).digest();
+  input.fill(0);
   if (assign) {
     readWords(b, 0, out, off, COL_WORDS);
   } else {
-    const tmp = new Uint32Array(COL_WORDS);
-    readWords(b, 0, tmp, 0, COL_WORDS);
-    for (let i = 0; i < COL_WORDS; i++) out[off + i] = out[off + i]! ^ tmp[i]!;
+    for (let i = 0; i < COL_WORDS; i++) {
+      const o = 4 * i;
+      out[off + i] = out[off + i]! ^ (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24));
+    }
   }
+  b.fill(0);
 }
 
 /** Fiat–Shamir challenges χ1, χ2 of the consistency check, from the context and u. */
@@ -102,7 +108,7 @@ export function oteReceive(
   const x = new Uint32Array(COL_WORDS);
   readWords(randomBytes(4 * COL_WORDS), 0, x, 0, COL_WORDS);
   x.set(choice.subarray(0, XI / 32), 0);
-  const prefix = prgPrefix(ctx);
+  const prefix = prgBase(ctx);
   const t = new Uint32Array(KAPPA * COL_WORDS);
   const u = new Uint32Array(KAPPA * COL_WORDS);
   for (let k = 0; k < KAPPA; k++) {
@@ -140,7 +146,7 @@ export function oteSend(
     abort(culprit, 'ot-extension', 'OT-extension message has the wrong length', 'BAD_LENGTH');
   const delta = new Uint32Array(ROW_WORDS);
   readWords(keys.delta, 0, delta, 0, ROW_WORDS);
-  const prefix = prgPrefix(ctx);
+  const prefix = prgBase(ctx);
   const q = new Uint32Array(KAPPA * COL_WORDS);
   readWords(msg, 0, q, 0, KAPPA * COL_WORDS); // u, masked by Δ_k below
   for (let k = 0; k < KAPPA; k++) {

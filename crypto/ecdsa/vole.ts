@@ -18,14 +18,13 @@
  *   7  Alice: γ_ℓ = a_ℓ − ã_ℓ
  *   8  Alice: c_ℓ = <g, z̃_A,·,ℓ>;  Bob: d_ℓ = χ·γ_ℓ + <g, z̃_B,·,ℓ>
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { Secret } from '../secret.js';
 import { bit, readWords, writeWords } from './bits.js';
 import {
   abort,
   bytesToBig,
   type Curve,
-  framedBytes,
   h256,
   hashToScalars,
   mod,
@@ -60,20 +59,28 @@ export function gadget(c: Curve): bigint[] {
   return g;
 }
 
-/** Random-OT pads: H(ctx, j, row) ∈ Z_q^4 for each of `rows` (ξ rows of 32 bytes), flattened. */
-function pads(c: Curve, ctx: Uint8Array, rows: Uint8Array, out: bigint[]): void {
-  const base = createHash('shake256', { outputLength: 48 * P });
-  base.update(framedBytes('mpcid/dkls23/vole/rot/v1', ctx));
-  const j2 = new Uint8Array(2);
+/**
+ * Random-OT pads: H(ctx, j, row) ∈ Z_q^4 for each of `rows` (ξ rows of 32 bytes), flattened,
+ * where H is SHA-512 over (K, j, row, i) for i = 0, 1, 2 (192 bytes) and K = SHA-256 of the
+ * domain and context. Each pad is 48 uniform bytes, left unreduced (< 2^384): it only enters
+ * sums and products that are reduced mod q before anything is encoded, so its value mod q is what
+ * counts (statistical distance < 2^-128).
+ */
+function pads(ctx: Uint8Array, rows: Uint8Array, out: bigint[]): void {
+  const input = new Uint8Array(32 + 2 + 32 + 1);
+  input.set(h256('mpcid/dkls23/vole/rot/v1', ctx), 0);
   for (let j = 0; j < XI; j++) {
-    const h = base.copy({ outputLength: 48 * P });
-    j2[0] = j >>> 8;
-    j2[1] = j & 0xff;
-    h.update(j2);
-    h.update(rows.subarray(32 * j, 32 * j + 32));
-    const hex = h.digest('hex');
-    for (let i = 0; i < P; i++) out[P * j + i] = BigInt('0x' + hex.slice(96 * i, 96 * i + 96)) % c.q;
+    input[32] = j >>> 8;
+    input[33] = j & 0xff;
+    input.set(rows.subarray(32 * j, 32 * j + 32), 34);
+    let hex = '';
+    for (let i = 0; i < 3; i++) {
+      input[66] = i;
+      hex += hash('sha512', input, 'hex');
+    }
+    for (let i = 0; i < P; i++) out[P * j + i] = BigInt('0x' + hex.slice(96 * i, 96 * i + 96));
   }
+  input.fill(0);
 }
 
 function rowBytes(rows: Uint32Array): Uint8Array {
@@ -149,8 +156,8 @@ export function voleAlice(
   const v1: bigint[] = new Array(XI * P);
   const qb = rowBytes(rows);
   const qdb = rowBytes(rowsD);
-  pads(c, ctx, qb, v0);
-  pads(c, ctx, qdb, v1);
+  pads(ctx, qb, v0);
+  pads(ctx, qdb, v1);
   rows.fill(0);
   rowsD.fill(0);
   qb.fill(0);
@@ -238,7 +245,7 @@ export function voleBobFinish(
   const gamma = scalars.slice(L);
   const ch = checkChallenges(c, ctx, st.msgDigest, tauBytes);
   const w: bigint[] = new Array(XI * P);
-  pads(c, ctx, st.rows.expose(), w);
+  pads(ctx, st.rows.expose(), w);
   const betaW = new Uint32Array(XI / 32);
   readWords(st.beta.expose(), 0, betaW, 0, XI / 32);
   const rHex: string[] = new Array(XI * L);
