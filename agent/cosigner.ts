@@ -10,6 +10,11 @@
  * were reachable. Told FORK_DETECTED or IDENTITY_REVOKED, the agent stops for good. An oracle's
  * RATE_LIMITED is retried on the same oracle with backoff (its retryAfterMs hint, at least an
  * exponential floor), a few times, before it counts as that oracle failing.
+ *
+ * ES256 (signEs256, signTokenEs256): the es256 / jwt-es256 step names the message and the t
+ * oracles of the DKLs23 signing set; once it is certified, the session's rounds 2-3 run through
+ * EcdsaRound (agent/es256.ts). An oracle that fails a round is replaced by a fresh step and a
+ * fresh session; an aborted session is reported, revokes the identity and is never retried.
  */
 import { randomBytes } from 'node:crypto';
 import type * as grpc from '@grpc/grpc-js';
@@ -22,23 +27,41 @@ import {
   commitmentToWire,
   commitToWire,
   DOMAINS,
+  ecdsaPayloadDigest,
   evidenceFromJSON,
   HEARTBEAT_DIGEST,
   nonceRequestFields,
   signPayloadDigest,
+  stepFromJSON,
+  stepToJSON,
   stepToWire,
 } from '../common/protocol.js';
 import { equalBytes, fromB64u, toB64u } from '../crypto/bytes.js';
+import { AGENT_PARTY } from '../crypto/es256.js';
 import { aggregate, checkCommitmentList, commit, type NonceCommitment, signShare } from '../crypto/frost.js';
 import {
+  abortFields,
   type Commit,
   evidenceDigest,
   headAfter,
+  type SignedStep,
+  stepDigest,
   verifyCertificate,
   verifyEvidence,
 } from '../crypto/ratchet.js';
 import { signStatement } from '../crypto/statement.js';
+import type { Envelope, Envelope__Output } from '../proto/gen/mpcid/oracle/v1/Envelope.js';
 import type { StepResponse__Output } from '../proto/gen/mpcid/oracle/v1/StepResponse.js';
+import {
+  type AbortRecord,
+  AgentEcdsaSession,
+  abortOf,
+  EcdsaRoundFailed,
+  type Es256Key,
+  readAbort,
+  routeEnvelopes,
+  writeAbort,
+} from './es256.js';
 import type { OracleClient } from './oracles.js';
 import { certified, type Pending, prepareStep, type RatchetState, writeRatchet } from './ratchet.js';
 import type { AgentState } from './state.js';
@@ -57,6 +80,7 @@ const PENALTY_MS = 2_000;
 /** Patient passes over unreachable oracles before a sign gives up with QUORUM_UNAVAILABLE. */
 const PATIENT_PASSES = 2;
 const REVOKED_CODES: ReadonlySet<ErrorCode> = new Set(['FORK_DETECTED', 'IDENTITY_REVOKED']);
+const ABORT_NOTE = 'reported to the oracles; an aborted session is never retried';
 /** Retries of one call refused with RATE_LIMITED, and the backoff between them. */
 const RATE_LIMIT_RETRIES = 5;
 const RATE_LIMIT_BASE_MS = 50;
@@ -77,6 +101,13 @@ export function rateLimitBackoffMs(
 
 type Answer = { ok: true; res: StepResponse__Output; commit: Commit } | { ok: false; err: MpcidError };
 
+/** Where a signing call stands: failed oracles, and whether it waits for reconnecting ones. */
+interface Attempts {
+  failed: Map<number, MpcidError>;
+  patient: boolean;
+  patientPasses: number;
+}
+
 export class Cosigner {
   readonly #state: AgentState;
   readonly #dir: string;
@@ -89,6 +120,7 @@ export class Cosigner {
   readonly #penalty = new Map<number, number>();
   readonly #nodeKeys: Map<number, Uint8Array>;
   #rs: RatchetState;
+  #es256: Es256Key | undefined;
   #chain: Promise<unknown> = Promise.resolve();
   #revoked: MpcidError | undefined;
   #lastStepAt = 0;
@@ -113,6 +145,25 @@ export class Cosigner {
     this.#nodeKeys = new Map(
       state.cluster.oracles.map((o) => [o.id, fromB64u(o.publicKey, 'publicKey', 32)]),
     );
+    this.#es256 = state.es256;
+    const aborted = readAbort(dir);
+    if (aborted) {
+      this.#revoked = new MpcidError(
+        'IDENTITY_REVOKED',
+        aborted === 'unreadable'
+          ? `an ECDSA session aborted (${ABORT_NOTE})`
+          : `an ECDSA session aborted (${aborted.check}, party ${aborted.culprit}; ${ABORT_NOTE})`,
+      );
+    }
+  }
+
+  /** The ES256 key, once ES256 setup has finished (the daemon may finish it after start). */
+  get es256(): Es256Key | undefined {
+    return this.#es256;
+  }
+
+  set es256(key: Es256Key | undefined) {
+    this.#es256 = key;
   }
 
   get #as() {
@@ -130,6 +181,9 @@ export class Cosigner {
 
   /** Starts heartbeats: a step whenever the agent has been idle for the interval. */
   start(): void {
+    const aborted = readAbort(this.#dir);
+    if (aborted && aborted !== 'unreadable') void this.#sendAbort(aborted);
+    if (this.#revoked) return;
     void this.prefetch();
     if (this.#heartbeatMs <= 0) return;
     const tick = () => {
@@ -180,10 +234,11 @@ export class Cosigner {
   #refusal(err: MpcidError, nodeId: number): MpcidError {
     if (!REVOKED_CODES.has(err.code)) return err;
     let digest: string;
+    let reason: string;
     try {
       const evidence = evidenceFromJSON(JSON.parse(err.metadata['evidence'] ?? ''));
       if (evidence.identityId !== this.#state.identityId) throw new Error('identity');
-      verifyEvidence(this.#state.sessionPublicKey, evidence);
+      reason = verifyEvidence(this.#state.sessionPublicKey, evidence, this.#nodeKeys);
       digest = toB64u(evidenceDigest(evidence));
     } catch {
       this.#log.warn(
@@ -201,8 +256,11 @@ export class Cosigner {
           [LOG.peer]: nodeId,
           [LOG.errorCode]: err.code,
           evidence: digest,
+          reason,
         },
-        'IDENTITY REVOKED: a second copy of this agent (clone or rollback) was detected; no longer signing',
+        reason === 'ecdsa-abort'
+          ? 'IDENTITY REVOKED: an ECDSA session aborted (a party sent an inconsistent message); no longer signing'
+          : 'IDENTITY REVOKED: a second copy of this agent (clone or rollback) was detected; no longer signing',
       );
     }
     throw new MpcidError(
@@ -305,6 +363,7 @@ export class Cosigner {
       sign: p.sign
         ? { message: Buffer.from(p.sign.message), commitments: p.sign.list.map(commitmentToWire) }
         : null,
+      ecdsa: p.ecdsa ? { message: Buffer.from(p.ecdsa.message), oracles: p.ecdsa.oracles } : null,
     };
     const step = p.signed.step;
     const head = headAfter(step);
@@ -454,6 +513,73 @@ export class Cosigner {
     return this.#exclusive(() => this.#cosign('jwt', build));
   }
 
+  /** ES256 (threshold ECDSA, DKLs23) over `message`: r || s (low-S), verified against the P-256 key. */
+  signEs256(message: Uint8Array): Promise<Uint8Array> {
+    return this.#exclusive(async () => (await this.#cosignEs256('es256', () => message)).signature);
+  }
+
+  /** An ES256 JWS signing input built for the step's counter, co-signed like signToken. */
+  signTokenEs256(
+    build: (counter: number) => Uint8Array,
+  ): Promise<{ message: Uint8Array; signature: Uint8Array }> {
+    return this.#exclusive(() => this.#cosignEs256('jwt-es256', build));
+  }
+
+  /**
+   * The t oracles of the next attempt, or undefined when none is left. First pass: fail fast on
+   * oracles that are down and use others. If that leaves fewer than t, patient passes wait (up to
+   * the deadline) for unreachable oracles to reconnect, e.g. right after they restarted (a
+   * connection torn down by a peer's crash can fail one call more).
+   */
+  #pick(a: Attempts): OracleClient[] | undefined {
+    const { t } = this.#as;
+    for (;;) {
+      const chosen = this.#order(new Set(a.failed.keys())).slice(0, t);
+      if (chosen.length === t) return chosen;
+      const unreachable = [...a.failed].filter(([, e]) => e.code === 'PEER_UNAVAILABLE');
+      if (a.patientPasses >= PATIENT_PASSES || unreachable.length === 0) return undefined;
+      a.patientPasses++;
+      a.patient = true;
+      for (const [id] of unreachable) a.failed.delete(id);
+    }
+  }
+
+  /**
+   * The answers of the chosen oracles to a signing step: failures are recorded, commits
+   * collected, and the step certified before anything else happens, signature or not (if the
+   * fail-fast pass cannot, a patient one waits for oracles that are (re)connecting). A policy
+   * refusal is the same on every oracle: POLICY_VIOLATION. Returns the oracles that answered.
+   */
+  async #settle(
+    chosen: readonly OracleClient[],
+    answers: Map<number, Answer>,
+    a: Attempts,
+  ): Promise<Map<number, StepResponse__Output>> {
+    const have = new Map<number, Commit>();
+    const ok = new Map<number, StepResponse__Output>();
+    let refusal: string | undefined;
+    for (const c of chosen) {
+      const x = answers.get(c.nodeId)!;
+      if (!x.ok) {
+        this.#fail(c, x.err, a.failed);
+        continue;
+      }
+      have.set(c.nodeId, x.commit);
+      ok.set(c.nodeId, x.res);
+      if (x.res.refusal) refusal ??= `oracle ${c.nodeId}: ${x.res.refusal}`;
+    }
+    try {
+      await this.#certify(have, a.failed, a.patient);
+    } catch (e) {
+      if (a.patient || (e instanceof MpcidError && (REVOKED_CODES.has(e.code) || e.code === 'STALE_STEP')))
+        throw e;
+      a.patient = true;
+      await this.#certify(have, a.failed, true);
+    }
+    if (refusal) throw new MpcidError('POLICY_VIOLATION', refusal.replace(/POLICY_VIOLATION: /, ''));
+    return ok;
+  }
+
   async #cosign(
     kind: 'sign' | 'jwt',
     build: (counter: number) => Uint8Array,
@@ -461,31 +587,19 @@ export class Cosigner {
     this.#checkRevoked();
     await this.#flushPending();
     const { n, t } = this.#as;
-    const failed = new Map<number, MpcidError>();
-    // First pass: fail fast on oracles that are down and use others. If that leaves fewer than
-    // t, patient passes wait (up to the deadline) for unreachable oracles to reconnect, e.g. right
-    // after they restarted (a connection torn down by a peer's crash can fail one call more).
-    let patientPasses = 0;
-    let patient = false;
+    const a: Attempts = { failed: new Map(), patient: false, patientPasses: 0 };
     for (let round = 0; round < 4 * (n + 1); round++) {
-      const chosen = this.#order(new Set(failed.keys())).slice(0, t);
-      if (chosen.length < t) {
-        const unreachable = [...failed].filter(([, e]) => e.code === 'PEER_UNAVAILABLE');
-        if (patientPasses >= PATIENT_PASSES || unreachable.length === 0) break;
-        patientPasses++;
-        patient = true;
-        for (const [id] of unreachable) failed.delete(id);
-        continue;
-      }
+      const chosen = this.#pick(a);
+      if (!chosen) break;
       const missing = chosen.filter((c) => !this.#cache.get(c.nodeId)?.length);
-      const fetched = await Promise.allSettled(missing.map((c) => this.#fetchNonces(c, patient)));
+      const fetched = await Promise.allSettled(missing.map((c) => this.#fetchNonces(c, a.patient)));
       fetched.forEach((r, i) => {
         if (r.status === 'rejected') {
           const err = this.#refusal(
             fromServiceError(r.reason, `oracle ${missing[i]!.nodeId}`),
             missing[i]!.nodeId,
           );
-          this.#fail(missing[i]!, err, failed);
+          this.#fail(missing[i]!, err, a.failed);
         }
       });
       if (fetched.some((r) => r.status === 'rejected')) continue;
@@ -508,7 +622,7 @@ export class Cosigner {
           { message, list },
         ),
       );
-      const sending = this.#send(chosen, this.#rs.pending!, patient);
+      const sending = this.#send(chosen, this.#rs.pending!, a.patient);
       // Our own w shares need only the message and the commitment list: compute them while the
       // oracles compute theirs (other processes, other cores), after the requests are on the wire.
       // They stay in this process unless the round succeeds; signShare wipes the nonces either way.
@@ -517,36 +631,12 @@ export class Cosigner {
         (s, i) =>
           [s.participant, signShare(this.#state.group, s, agentNonces[i]!.nonces, list, message)] as const,
       );
-      const answers = await sending;
+      const answered = await this.#settle(chosen, await sending, a);
       const shares = new Map<number, Uint8Array>();
-      const have = new Map<number, Commit>();
-      let refusal: string | undefined;
-      for (const c of chosen) {
-        const a = answers.get(c.nodeId)!;
-        if (!a.ok) {
-          this.#fail(c, a.err, failed);
-          continue;
-        }
-        have.set(c.nodeId, a.commit);
-        if (a.res.next && a.res.next.participant === c.nodeId)
-          this.#remember(c.nodeId, [commitmentFromWire(a.res.next)]);
-        if (a.res.refusal) refusal ??= `oracle ${c.nodeId}: ${a.res.refusal}`;
-        else if (a.res.signatureShare.length > 0) shares.set(c.nodeId, new Uint8Array(a.res.signatureShare));
-        else this.#cache.delete(c.nodeId); // it had no nonce for us (restarted): refetch
-      }
-      // The step must be certified before anything else happens, signature or not. If the
-      // fail-fast pass cannot, a patient one waits for oracles that are (re)connecting.
-      try {
-        await this.#certify(have, failed, patient);
-      } catch (e) {
-        if (patient || (e instanceof MpcidError && (REVOKED_CODES.has(e.code) || e.code === 'STALE_STEP')))
-          throw e;
-        patient = true;
-        await this.#certify(have, failed, true);
-      }
-      if (refusal) {
-        // Policy is the same on every oracle: another signing set would refuse too.
-        throw new MpcidError('POLICY_VIOLATION', refusal.replace(/POLICY_VIOLATION: /, ''));
+      for (const [id, res] of answered) {
+        if (res.next && res.next.participant === id) this.#remember(id, [commitmentFromWire(res.next)]);
+        if (res.signatureShare.length > 0) shares.set(id, new Uint8Array(res.signatureShare));
+        else this.#cache.delete(id); // it had no nonce for us (restarted): refetch
       }
       if (shares.size < t) continue;
       for (const [participant, share] of own) shares.set(participant, share);
@@ -562,7 +652,7 @@ export class Cosigner {
                 'BAD_SIGNATURE_SHARE',
                 `oracle ${culprit.nodeId} (${culprit.address}) sent an invalid signature share`,
               ),
-              failed,
+              a.failed,
             );
             continue;
           }
@@ -570,7 +660,181 @@ export class Cosigner {
         throw e;
       }
     }
-    throw this.#quorumError(failed);
+    throw this.#quorumError(a.failed);
+  }
+
+  /**
+   * One ES256 signature: an es256 / jwt-es256 step naming the message and t oracles, certified
+   * like any step; the chosen oracles answer it with their DKLs23 round-1 messages, and rounds
+   * 2-3 run through EcdsaRound. An oracle that answers the step without a well-formed session,
+   * or fails a round, is replaced by a fresh step (no check failed, nothing to hide). An aborted
+   * session is reported and revokes the identity: it is never retried.
+   */
+  async #cosignEs256(
+    kind: 'es256' | 'jwt-es256',
+    build: (counter: number) => Uint8Array,
+  ): Promise<{ message: Uint8Array; signature: Uint8Array }> {
+    this.#checkRevoked();
+    const key = this.#es256;
+    if (!key)
+      throw new MpcidError(
+        'NO_ES256_KEY',
+        'this identity has no ES256 key (its ES256 setup has not finished)',
+      );
+    await this.#flushPending();
+    const { n } = this.#as;
+    const a: Attempts = { failed: new Map(), patient: false, patientPasses: 0 };
+    for (let round = 0; round < 4 * (n + 1); round++) {
+      const picked = this.#pick(a);
+      if (!picked) break;
+      const chosen = [...picked].sort((x, y) => x.nodeId - y.nodeId);
+      const oracles = chosen.map((c) => c.nodeId);
+      const message = build(this.#rs.counter + 1);
+      this.#persist(
+        prepareStep(
+          this.#rs,
+          this.#state.identityId,
+          this.#state.sessionKey,
+          kind,
+          ecdsaPayloadDigest(kind, message, oracles),
+          undefined,
+          { message, oracles },
+        ),
+      );
+      const signed = this.#rs.pending!.signed;
+      const session = new AgentEcdsaSession(key, oracles, stepDigest(signed.step), message);
+      const sending = this.#send(chosen, this.#rs.pending!, a.patient);
+      // Our round 1 while the oracles make theirs.
+      await new Promise((r) => setImmediate(r));
+      session.start();
+      const answered = await this.#settle(chosen, await sending, a);
+      // Round-1 messages are checked for shape before anything of them is used: an oracle whose
+      // answer holds no well-formed session failed (nothing was computed on its messages yet).
+      const round1 = new Map<number, Envelope__Output[]>();
+      for (const c of chosen) {
+        const res = answered.get(c.nodeId);
+        if (!res) continue;
+        try {
+          routeEnvelopes(
+            c.nodeId,
+            1,
+            [AGENT_PARTY, ...oracles].filter((p) => p !== c.nodeId),
+            res.envelopes,
+          );
+          round1.set(c.nodeId, res.envelopes);
+        } catch {
+          this.#fail(
+            c,
+            new MpcidError(
+              'ECDSA_SESSION_LOST',
+              `oracle ${c.nodeId} answered the step without a signing session`,
+            ),
+            a.failed,
+          );
+        }
+      }
+      if (round1.size < oracles.length) continue;
+      try {
+        const signature = await session.run(round1, (o, r, envelopes) =>
+          this.#ecdsaRound(o, session.session, r, envelopes),
+        );
+        return { message, signature };
+      } catch (e) {
+        if (e instanceof EcdsaRoundFailed) {
+          this.#fail(chosen.find((c) => c.nodeId === e.oracle)!, e, a.failed);
+          continue;
+        }
+        const abort = abortOf(e);
+        if (abort) await this.#reportAbort(signed, abort, e as MpcidError);
+        throw e;
+      }
+    }
+    throw this.#quorumError(a.failed);
+  }
+
+  /** Rounds 2-3 of a session on one oracle; a revocation backed by evidence stops the agent. */
+  async #ecdsaRound(oracle: number, session: Uint8Array, round: 2 | 3, envelopes: Envelope[]) {
+    const c = this.#clients.find((x) => x.nodeId === oracle)!;
+    try {
+      const res = await this.#call(
+        c.signer,
+        c.signer.EcdsaRound,
+        { identityId: this.#state.identityId, session: Buffer.from(session), round, envelopes },
+        false,
+      );
+      return res.envelopes;
+    } catch (e) {
+      throw this.#refusal(fromServiceError(e, `oracle ${oracle}`), oracle);
+    }
+  }
+
+  /**
+   * Our side of a session aborted: sign the claim (culprit, check) with the session key, write
+   * it to disk, report it to every oracle (each revokes the identity with it as evidence and
+   * tells its peers) and stop for good. Throws ECDSA_ABORT naming the culprit.
+   */
+  async #reportAbort(
+    signed: SignedStep,
+    abort: { culprit: number; check: string },
+    cause: MpcidError,
+  ): Promise<never> {
+    const identityId = this.#state.identityId;
+    const signature = signStatement(
+      this.#state.sessionKey,
+      DOMAINS.ecdsaAbort,
+      ...abortFields(identityId, stepDigest(signed.step), AGENT_PARTY, abort.culprit, abort.check),
+    );
+    const rec = { identityId, step: stepToJSON(signed), ...abort, signature: toB64u(signature) };
+    writeAbort(this.#dir, rec);
+    this.#revoked = new MpcidError(
+      'IDENTITY_REVOKED',
+      `an ECDSA session aborted (${abort.check}, party ${abort.culprit}; ${ABORT_NOTE})`,
+    );
+    if (this.#timer) clearInterval(this.#timer);
+    this.#log.error(
+      {
+        [LOG.identity]: identityId,
+        culprit: abort.culprit,
+        check: abort.check,
+        [LOG.errorCode]: cause.code,
+        [LOG.errorMessage]: cause.message,
+      },
+      'ECDSA session aborted: reporting it; the identity is revoked and never signs again (an aborted session is never retried)',
+    );
+    await this.#sendAbort(rec);
+    throw new MpcidError(
+      'ECDSA_ABORT',
+      `ECDSA session aborted (${abort.check}, party ${abort.culprit}): identity revoked, never retried`,
+      { metadata: { culprit: String(abort.culprit), check: abort.check } },
+    );
+  }
+
+  /** Sends a stored abort claim to every oracle; an oracle acknowledges with IDENTITY_REVOKED. */
+  async #sendAbort(rec: AbortRecord): Promise<void> {
+    const step = stepFromJSON(rec.step, 'abort.step');
+    const req = {
+      identityId: rec.identityId,
+      session: Buffer.from(stepDigest(step.step)),
+      round: 0,
+      envelopes: [],
+      step: stepToWire(step),
+      abort: {
+        accuser: AGENT_PARTY,
+        culprit: rec.culprit,
+        check: rec.check,
+        signature: Buffer.from(rec.signature, 'base64url'),
+      },
+    };
+    const res = await Promise.allSettled(
+      this.#clients.map((c) => call(c.signer, c.signer.EcdsaRound, req, this.#deadlineMs)),
+    );
+    const acks = res.filter(
+      (r) => r.status === 'rejected' && fromServiceError(r.reason, 'abort').code === 'IDENTITY_REVOKED',
+    ).length;
+    this.#log.warn(
+      { [LOG.identity]: rec.identityId, [LOG.count]: acks },
+      `ECDSA abort reported: ${acks} of ${this.#clients.length} oracles hold the revocation`,
+    );
   }
 
   #quorumError(failed: Map<number, MpcidError>): MpcidError {

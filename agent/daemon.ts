@@ -1,9 +1,14 @@
-/** `mpcid agent run`: loads the state dir and serves the Workload API on a Unix socket. */
+/**
+ * `mpcid agent run`: loads the state dir and serves the Workload API on a Unix socket. An
+ * identity whose ES256 setup did not finish at enrollment gets it now, in the background (ES256
+ * requests answer NO_ES256_KEY until it has).
+ */
 import { chmodSync, rmSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { bind, SERVER_OPTIONS, services, shutdown } from '../common/grpc.js';
 import { LOG, type Logger } from '../common/log.js';
 import { Cosigner, type CosignerOptions } from './cosigner.js';
+import { withEs256 } from './enroll.js';
 import { closeOracles, connectOracles } from './oracles.js';
 import { readRatchet } from './ratchet.js';
 import { readState } from './state.js';
@@ -37,6 +42,12 @@ export async function startAgent(
     'agent serving the Workload API',
   );
   cosigner.start();
+  const setup =
+    state.es256 || cosigner.revoked
+      ? Promise.resolve()
+      : withEs256(opts.stateDir, state, clients, 15_000, log).then((s) => {
+          if (s.es256) cosigner.es256 = s.es256;
+        });
   let stopping: Promise<void> | undefined;
   return {
     identityId: state.identityId,
@@ -44,6 +55,7 @@ export async function startAgent(
     stop() {
       stopping ??= (async () => {
         await shutdown(server);
+        await setup;
         await cosigner.stop();
         closeOracles(clients);
         rmSync(opts.socket, { force: true });

@@ -2,6 +2,9 @@
  * The agent's side of enrollment (docs/protocol.md §4). The agent runs its w DKG participants
  * locally, relays the oracles' signed round-1 messages and sealed round-2 shares between them,
  * and writes its state only after all n oracles have confirmed the same key and transcript.
+ * Then it sets up the identity's ES256 key (agent/es256.ts: a P-256 DKG and the DKLs23 pairwise
+ * OT setup with every oracle) and rewrites its state with it. The Ed25519 identity is enrolled
+ * either way: if ES256 setup fails, the agent retries it when it starts (`mpcid agent run`).
  */
 import { MpcidError } from '../common/errors.js';
 import { call, fromServiceError } from '../common/grpc.js';
@@ -26,6 +29,7 @@ import { Secret } from '../crypto/secret.js';
 import { signStatement, verifyStatement } from '../crypto/statement.js';
 import type { OracleRound1__Output } from '../proto/gen/mpcid/oracle/v1/OracleRound1.js';
 import type { SealedShare } from '../proto/gen/mpcid/oracle/v1/SealedShare.js';
+import { setupEs256 } from './es256.js';
 import { closeOracles, connectOracles, type OracleClient } from './oracles.js';
 import { initialRatchet, writeRatchet } from './ratchet.js';
 import { type AgentState, hasState, writeState } from './state.js';
@@ -244,10 +248,42 @@ export async function enroll(opts: EnrollOptions): Promise<AgentState> {
     writeRatchet(opts.stateDir, identityId, initialRatchet(state));
     writeState(opts.stateDir, state);
     log.info({ [LOG.identity]: identityId, [LOG.name]: claims.name }, 'enrolled');
-    return state;
+    return await withEs256(opts.stateDir, state, clients, deadline, log);
   } finally {
     for (const d of mine) d.abandon();
     box.secretKey.wipe();
     closeOracles(clients);
+  }
+}
+
+/**
+ * Runs ES256 setup for an enrolled identity and rewrites its state with the key. On failure the
+ * state is left as it was (EdDSA only) and the error is logged: ES256 is retried later.
+ */
+export async function withEs256(
+  stateDir: string,
+  state: AgentState,
+  clients: readonly OracleClient[],
+  deadlineMs: number,
+  log: Logger,
+): Promise<AgentState> {
+  if (state.es256) return state;
+  const t0 = Date.now();
+  try {
+    const es256 = await setupEs256(state, clients, deadlineMs);
+    const next: AgentState = { ...state, es256 };
+    writeState(stateDir, next);
+    log.info(
+      { [LOG.identity]: state.identityId, kid: es256.kid, [LOG.durationMs]: Date.now() - t0 },
+      'ES256 key set up',
+    );
+    return next;
+  } catch (e) {
+    const err = e instanceof MpcidError ? e : fromServiceError(e, 'ES256 setup');
+    log.warn(
+      { [LOG.identity]: state.identityId, [LOG.errorCode]: err.code, [LOG.errorMessage]: err.message },
+      'ES256 setup failed (the EdDSA identity is enrolled; the agent retries ES256 setup when it starts)',
+    );
+    return state;
   }
 }

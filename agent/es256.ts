@@ -5,16 +5,36 @@
  * party 0, the pairwise OT setup with every oracle, and relays the oracles' sealed messages to
  * each other. All n oracles must confirm the same key and round-1 transcript.
  *
- * Signing: see Cosigner.signEs256 (agent/cosigner.ts), which uses `Es256Key` below.
+ * Signing: an es256 / jwt-es256 ratchet step opens a DKLs23 session (session id = the step's
+ * digest) on each of the t chosen oracles, which answer the step with their round-1 messages
+ * (agent/cosigner.ts makes and certifies the step). `AgentEcdsaSession` then runs the agent's side
+ * (party 0) and relays: round 2 and round 3 go to every chosen oracle (EcdsaRound) with the
+ * messages addressed to it, ours and the other oracles' (sealed under pair channel keys the agent
+ * does not hold); round 3 answers carry each oracle's share, and combineSignature verifies.
+ *
+ * Failures:
+ *   - ECDSA_ABORT (a DKLs23 check failed on our side, a message that does not open, a reply that
+ *     is not routed as the protocol requires, or an oracle's unattributable abort): the session
+ *     is reported (an abort claim signed with the session key) and the identity is revoked; it is
+ *     never retried (CVE-2023-33242 class). The claim is written to disk first, so a restart does
+ *     not sign again either.
+ *   - An oracle failing a round (unreachable, deadline, ECDSA_SESSION_LOST after a restart,
+ *     RATE_LIMITED past its retries): `EcdsaRoundFailed`. No check of ours failed and the oracle
+ *     revokes on any check of its own that fails, so no abort outcome was revealed; the step is
+ *     already certified and a fresh step (a fresh session) with another signing set is safe.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { MpcidError } from '../common/errors.js';
+import { writeFileDurable } from '../common/fsutil.js';
 import { call } from '../common/grpc.js';
+import type { StepJSON } from '../common/protocol.js';
 import { oracleRound1Fields, round1FromWire, round1ToWire } from '../common/protocol.js';
 import { agentParticipants } from '../crypto/access.js';
 import { abytes, equalBytes, fromB64u } from '../crypto/bytes.js';
-import { PairSetup, type PairState } from '../crypto/ecdsa/index.js';
-import { AGENT_PARTY } from '../crypto/es256.js';
+import { combineSignature, EcdsaSigner, PairSetup, type PairState } from '../crypto/ecdsa/index.js';
+import { AGENT_PARTY, additiveShare, NO_CULPRIT, publicShares } from '../crypto/es256.js';
 import {
   DkgParticipant,
   type GroupPublic,
@@ -23,6 +43,7 @@ import {
   type Round1Package,
   round1Digest,
 } from '../crypto/frost.js';
+import { sha256 } from '../crypto/hash.js';
 import { p256Thumbprint } from '../crypto/p256.js';
 import {
   BOX_KEY_LEN,
@@ -45,7 +66,7 @@ import {
 } from '../oracle/ecdsa.js';
 import type { EcdsaSetupRequest } from '../proto/gen/mpcid/oracle/v1/EcdsaSetupRequest.js';
 import type { EcdsaSetupResponse__Output } from '../proto/gen/mpcid/oracle/v1/EcdsaSetupResponse.js';
-import type { Envelope } from '../proto/gen/mpcid/oracle/v1/Envelope.js';
+import type { Envelope, Envelope__Output } from '../proto/gen/mpcid/oracle/v1/Envelope.js';
 import type { OracleRound1__Output } from '../proto/gen/mpcid/oracle/v1/OracleRound1.js';
 import type { SealedShare } from '../proto/gen/mpcid/oracle/v1/SealedShare.js';
 import type { OracleClient } from './oracles.js';
@@ -314,4 +335,290 @@ function openForAgent(inbox: Envelope[], channels: Map<number, Secret>, context:
   if (out.size !== channels.size)
     throw new MpcidError('DKG_FAILED', `missing OT setup messages for round ${round}`);
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signing (docs/protocol.md §6)
+
+/** Largest sealed DKLs23 message the agent relays (the round-2 message is about 11 KiB). */
+const MAX_SEALED = 64 * 1024;
+
+/** An oracle failed a round of a session without any check failing: a fresh session is safe. */
+export class EcdsaRoundFailed extends MpcidError {
+  constructor(
+    readonly oracle: number,
+    cause: MpcidError,
+  ) {
+    super(cause.code, cause.message, { cause, metadata: cause.metadata });
+  }
+}
+
+/** An ECDSA_ABORT naming `culprit` (NO_CULPRIT if none) and a stable check name. */
+export function ecdsaAbort(culprit: number, check: string, message: string): MpcidError {
+  return new MpcidError('ECDSA_ABORT', message, { metadata: { culprit: String(culprit), check } });
+}
+
+/** The (culprit, check) of an error that aborts a session, or undefined if it does not. */
+export function abortOf(e: unknown): { culprit: number; check: string } | undefined {
+  if (!(e instanceof MpcidError)) return undefined;
+  const c = e.metadata['culprit'];
+  if (c === undefined && e.code !== 'ECDSA_ABORT') return undefined;
+  const culprit = Number(c);
+  const check = e.metadata['check'] ?? '';
+  return {
+    culprit: Number.isSafeInteger(culprit) && culprit >= 0 && culprit <= NO_CULPRIT ? culprit : NO_CULPRIT,
+    check: /^[a-z0-9-]{1,40}$/.test(check) ? check : 'unspecified',
+  };
+}
+
+/**
+ * Checks that `envelopes`, sent by oracle `from` in `round`, hold exactly one sealed message for
+ * each of `to`; returns them by recipient. Throws ECDSA_ABORT (culprit `from`, check `routing`).
+ */
+export function routeEnvelopes(
+  from: number,
+  round: number,
+  to: readonly number[],
+  envelopes: readonly Envelope__Output[],
+): Map<number, Envelope__Output> {
+  const out = new Map<number, Envelope__Output>();
+  for (const e of envelopes) {
+    if (
+      e.from !== from ||
+      e.round !== round ||
+      !to.includes(e.to) ||
+      out.has(e.to) ||
+      e.sealed.length === 0 ||
+      e.sealed.length > MAX_SEALED
+    )
+      throw ecdsaAbort(from, 'routing', `oracle ${from}: round-${round} messages are not routed as required`);
+    out.set(e.to, e);
+  }
+  if (out.size !== to.length)
+    throw ecdsaAbort(from, 'routing', `oracle ${from}: round-${round} messages are missing`);
+  return out;
+}
+
+/** Sends one round to one oracle; resolves with its envelopes, rejects with an MpcidError. */
+export type RoundCall = (oracle: number, round: 2 | 3, envelopes: Envelope[]) => Promise<Envelope__Output[]>;
+
+/**
+ * The agent's side (party 0) of one DKLs23 session (DKLs23 Protocol 3.6 with the oracles of the
+ * step's signing set), and the relay of the oracles' sealed messages to each other.
+ */
+export class AgentEcdsaSession {
+  readonly session: Uint8Array;
+  readonly oracles: readonly number[];
+  readonly messageHash: Uint8Array;
+  readonly #key: Es256Key;
+  readonly #signer: EcdsaSigner;
+  readonly #parties: number[];
+  #own1: Map<number, Uint8Array> | undefined;
+
+  /** `session` is the digest of the es256 step; `oracles` its signing set (ascending). */
+  constructor(key: Es256Key, oracles: readonly number[], session: Uint8Array, message: Uint8Array) {
+    this.#key = key;
+    this.session = session;
+    this.oracles = oracles;
+    this.messageHash = sha256(message);
+    this.#parties = [AGENT_PARTY, ...oracles];
+    this.#signer = new EcdsaSigner({
+      curve: 'P-256',
+      self: AGENT_PARTY,
+      parties: this.#parties,
+      sessionId: session,
+      messageHash: this.messageHash,
+      additiveShare: additiveShare(key.group.as, oracles, key.shares),
+      publicShares: publicShares(key.group, oracles),
+      publicKey: key.publicKey,
+      pairs: new Map(oracles.map((o) => [o, key.pairs.get(o)!])),
+    });
+  }
+
+  /** Our round-1 messages (DKLs23 steps 1-3), made while the oracles answer the step. */
+  start(): void {
+    this.#own1 = this.#signer.round1();
+  }
+
+  #seal(round: number, to: number, msg: Uint8Array): Envelope {
+    const sealed = sealEnvelope(
+      this.#key.channels.get(to)!,
+      'sign',
+      this.session,
+      round,
+      AGENT_PARTY,
+      to,
+      msg,
+    );
+    return envelopeToWire(AGENT_PARTY, to, round, sealed);
+  }
+
+  /** Opens the messages of `round` addressed to us; a message that does not open aborts (its sender). */
+  #open(round: number, routed: ReadonlyMap<number, ReadonlyMap<number, Envelope__Output>>) {
+    const out = new Map<number, Uint8Array>();
+    for (const [from, m] of routed) {
+      const e = m.get(AGENT_PARTY)!;
+      out.set(
+        from,
+        openEnvelope(this.#key.channels.get(from)!, 'sign', this.session, round, from, AGENT_PARTY, e.sealed),
+      );
+    }
+    return out;
+  }
+
+  /**
+   * For each oracle: our message of `round` and every other oracle's message of that round
+   * addressed to it; they travel in the EcdsaRound request of round + 1.
+   */
+  #requests(
+    round: number,
+    own: ReadonlyMap<number, Uint8Array>,
+    routed: ReadonlyMap<number, ReadonlyMap<number, Envelope__Output>>,
+  ): Map<number, Envelope[]> {
+    const out = new Map<number, Envelope[]>();
+    for (const o of this.oracles) {
+      const list: Envelope[] = [this.#seal(round, o, own.get(o)!)];
+      for (const [from, m] of routed) if (from !== o) list.push(m.get(o)!);
+      out.set(o, list);
+    }
+    return out;
+  }
+
+  /**
+   * Sends one round to every oracle while `work` (our own computation of that round) runs, and
+   * checks the answers. Precedence: a revocation (the call rejects with it) stops everything; then
+   * our own abort; then an oracle's abort; then a failed oracle (EcdsaRoundFailed).
+   */
+  async #exchange<T>(
+    round: 2 | 3,
+    requests: ReadonlyMap<number, Envelope[]>,
+    call: RoundCall,
+    work: () => T,
+  ): Promise<{ mine: T; answers: Map<number, Envelope__Output[]> }> {
+    const pending = this.oracles.map((o) => call(o, round, requests.get(o)!));
+    // Let the requests go out before our own (synchronous) computation of the round.
+    await new Promise((r) => setImmediate(r));
+    let mine: T | undefined;
+    let own: unknown;
+    try {
+      mine = work();
+    } catch (e) {
+      own = e;
+    }
+    const settled = await Promise.allSettled(pending);
+    const errors = settled.flatMap((r, i) =>
+      r.status === 'rejected' ? [{ oracle: this.oracles[i]!, err: r.reason as unknown }] : [],
+    );
+    const revoked = errors.find(
+      (x) =>
+        x.err instanceof MpcidError && (x.err.code === 'IDENTITY_REVOKED' || x.err.code === 'FORK_DETECTED'),
+    );
+    if (revoked) throw revoked.err;
+    if (own !== undefined) throw own;
+    const aborted = errors.find((x) => abortOf(x.err));
+    if (aborted) {
+      const a = abortOf(aborted.err)!;
+      throw ecdsaAbort(
+        a.culprit,
+        a.check,
+        `oracle ${aborted.oracle} aborted round ${round} (${a.check}) without naming a culprit`,
+      );
+    }
+    const failed = errors[0];
+    if (failed) {
+      const err =
+        failed.err instanceof MpcidError ? failed.err : new MpcidError('INTERNAL', String(failed.err));
+      throw new EcdsaRoundFailed(failed.oracle, err);
+    }
+    const answers = new Map<number, Envelope__Output[]>();
+    settled.forEach((r, i) => {
+      answers.set(this.oracles[i]!, (r as PromiseFulfilledResult<Envelope__Output[]>).value);
+    });
+    return { mine: mine as T, answers };
+  }
+
+  #route(round: number, answers: ReadonlyMap<number, readonly Envelope__Output[]>) {
+    const routed = new Map<number, Map<number, Envelope__Output>>();
+    for (const [o, envs] of answers)
+      routed.set(
+        o,
+        routeEnvelopes(
+          o,
+          round,
+          this.#parties.filter((p) => p !== o),
+          envs,
+        ),
+      );
+    return routed;
+  }
+
+  /**
+   * Runs rounds 2 and 3 and combines. `round1` holds each chosen oracle's round-1 messages (from
+   * its answer to the step). Returns the signature r || s (low-S), verified against the key.
+   */
+  async run(round1: ReadonlyMap<number, readonly Envelope__Output[]>, call: RoundCall): Promise<Uint8Array> {
+    if (!this.#own1) throw new MpcidError('INTERNAL', 'AgentEcdsaSession.run before start');
+    const routed1 = this.#route(1, round1);
+    const in1 = this.#open(1, routed1);
+    const r2 = await this.#exchange(2, this.#requests(1, this.#own1, routed1), call, () =>
+      this.#signer.round2(in1),
+    );
+    const routed2 = this.#route(2, r2.answers);
+    const in2 = this.#open(2, routed2);
+    const r3 = await this.#exchange(3, this.#requests(2, r2.mine, routed2), call, () =>
+      this.#signer.round3(in2),
+    );
+    const shares = new Map<number, Uint8Array>([[AGENT_PARTY, r3.mine]]);
+    for (const [o, envs] of r3.answers) {
+      const e = routeEnvelopes(o, 3, [AGENT_PARTY], envs).get(AGENT_PARTY)!;
+      shares.set(
+        o,
+        openEnvelope(this.#key.channels.get(o)!, 'sign', this.session, 3, o, AGENT_PARTY, e.sealed),
+      );
+    }
+    return combineSignature({
+      curve: 'P-256',
+      messageHash: this.messageHash,
+      publicKey: this.#key.publicKey,
+      shares,
+      sessionId: this.session,
+    }).signature;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Abort claims
+
+export const ABORT_FILE = 'ecdsa-abort.json';
+
+/** An aborted session's claim, as the agent reports it and keeps it on disk. */
+export interface AbortRecord {
+  identityId: string;
+  step: StepJSON;
+  culprit: number;
+  check: string;
+  /** Session-key signature over abortFields(identity, session, 0, culprit, check), base64url. */
+  signature: string;
+}
+
+/** Writes the claim (fsync) before it is reported: after a restart the agent still refuses to sign. */
+export function writeAbort(dir: string, rec: AbortRecord): void {
+  writeFileDurable(join(dir, ABORT_FILE), `${JSON.stringify(rec)}\n`, 0o600);
+}
+
+/**
+ * The stored claim, if a session of this identity aborted. A file that cannot be read as one
+ * still means an abort happened: it is returned as undefined only when absent.
+ */
+export function readAbort(dir: string): AbortRecord | 'unreadable' | undefined {
+  const file = join(dir, ABORT_FILE);
+  if (!existsSync(file)) return undefined;
+  try {
+    const r = JSON.parse(readFileSync(file, 'utf8')) as AbortRecord;
+    if (typeof r.identityId !== 'string' || typeof r.culprit !== 'number' || typeof r.check !== 'string')
+      return 'unreadable';
+    return r;
+  } catch {
+    return 'unreadable';
+  }
 }

@@ -45,9 +45,16 @@ export interface SignPayload {
   list: NonceCommitment[];
 }
 
+/** What an es256 / jwt-es256 step authorises: the message and the DKLs23 signing oracles. */
+export interface EcdsaPayload {
+  message: Uint8Array;
+  oracles: number[];
+}
+
 export interface Pending {
   signed: SignedStep;
   sign?: SignPayload;
+  ecdsa?: EcdsaPayload;
 }
 
 export interface RatchetState {
@@ -79,6 +86,7 @@ const FileSchema = z.strictObject({
           ),
         })
         .optional(),
+      ecdsa: z.strictObject({ message: b64u, oracles: z.array(z.number().int()) }).optional(),
     })
     .optional(),
   checksum: b64u,
@@ -160,8 +168,10 @@ export function readRatchet(dir: string, state: AgentState): RatchetState {
       const signed = stepFromJSON(body.pending.step as StepJSON, 'pending');
       if (signed.step.counter !== body.counter + 1) throw new Error('pending counter');
       const sign = body.pending.sign;
+      const ecdsa = body.pending.ecdsa;
       st.pending = {
         signed,
+        ...(ecdsa ? { ecdsa: { message: fromB64u(ecdsa.message, 'message'), oracles: ecdsa.oracles } } : {}),
         ...(sign
           ? {
               sign: {
@@ -192,6 +202,7 @@ export function prepareStep(
   kind: StepKind,
   payloadDigest: Uint8Array,
   sign?: SignPayload,
+  ecdsa?: EcdsaPayload,
 ): RatchetState {
   if (st.pending) throw new MpcidError('INTERNAL', 'a step is already pending');
   const time = Math.max(Date.now(), st.time + 1);
@@ -204,7 +215,7 @@ export function prepareStep(
     payloadDigest,
     requestId: new Uint8Array(randomBytes(16)),
   });
-  return { ...st, time, pending: { signed, ...(sign ? { sign } : {}) } };
+  return { ...st, time, pending: { signed, ...(sign ? { sign } : {}), ...(ecdsa ? { ecdsa } : {}) } };
 }
 
 /** The certified state after the pending step got its certificate. */

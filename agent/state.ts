@@ -2,6 +2,11 @@
  * The agent's state dir: one file, state.json, mode 0600 in a 0700 dir, written atomically
  * (temp file, fsync, rename, fsync dir) and sealed with a SHA-256 checksum so a truncated or
  * corrupted file is detected and reported (STATE_CORRUPT), never half-used.
+ *
+ * The optional `es256` section holds the identity's ES256 key material once ES256 setup has
+ * finished (docs/protocol.md §4): the P-256 group's public material, the agent's w P-256 shares,
+ * and per oracle the channel key and the DKLs23 OT pair state. Secrets print redacted
+ * (Secret, PairState) and are only ever written here.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,16 +16,30 @@ import { MpcidError } from '../common/errors.js';
 import { writeFileDurable } from '../common/fsutil.js';
 import { accessStructure } from '../crypto/access.js';
 import { fromB64u, toB64u, utf8Bytes } from '../crypto/bytes.js';
+import { PairState } from '../crypto/ecdsa/index.js';
 import { ed25519PublicKey } from '../crypto/ed25519.js';
-import { checkGroupPublic, checkKeyShare, type GroupPublic, type KeyShare } from '../crypto/frost.js';
+import { AGENT_PARTY } from '../crypto/es256.js';
+import { checkGroupPublic, checkKeyShare, type GroupPublic, type KeyShare, P256 } from '../crypto/frost.js';
 import { sha256 } from '../crypto/hash.js';
 import { jwkThumbprint } from '../crypto/jwk.js';
+import { p256Thumbprint } from '../crypto/p256.js';
 import { Secret } from '../crypto/secret.js';
+import type { Es256Key } from './es256.js';
 
 export const STATE_FILE = 'state.json';
 const STATE_VERSION = 1;
 
 const b64u = z.string().regex(/^[A-Za-z0-9_-]*$/);
+const ShareSchema = z.strictObject({ participant: z.number().int(), signingShare: b64u });
+const Es256Schema = z.strictObject({
+  curve: z.literal('P-256'),
+  publicKey: b64u,
+  kid: z.string(),
+  commitments: z.array(b64u),
+  verifyingShares: z.array(b64u),
+  shares: z.array(ShareSchema),
+  pairs: z.array(z.strictObject({ party: z.number().int(), channelKey: b64u, state: b64u })),
+});
 const FileSchema = z.strictObject({
   version: z.literal(STATE_VERSION),
   cluster: ClusterSchema,
@@ -33,8 +52,9 @@ const FileSchema = z.strictObject({
     verifyingShares: z.array(b64u),
     enrolledAt: z.number().int(),
   }),
-  shares: z.array(z.strictObject({ participant: z.number().int(), signingShare: b64u })),
+  shares: z.array(ShareSchema),
   sessionKey: b64u,
+  es256: Es256Schema.optional(),
   checksum: b64u,
 });
 type StateFile = z.infer<typeof FileSchema>;
@@ -49,6 +69,8 @@ export interface AgentState {
   readonly sessionKey: Secret;
   readonly sessionPublicKey: Uint8Array;
   readonly enrolledAt: number;
+  /** The ES256 key, once ES256 setup has finished. */
+  readonly es256?: Es256Key;
 }
 
 function checksum(body: Omit<StateFile, 'checksum'>): string {
@@ -81,6 +103,7 @@ export function writeState(dir: string, s: AgentState): void {
       signingShare: toB64u(k.signingShare.expose()),
     })),
     sessionKey: toB64u(s.sessionKey.expose()),
+    ...(s.es256 ? { es256: es256ToFile(s.es256) } : {}),
   };
   writeFileDurable(
     statePath(dir),
@@ -138,8 +161,65 @@ export function readState(dir: string): AgentState {
       sessionKey,
       sessionPublicKey: ed25519PublicKey(sessionKey.expose()),
       enrolledAt: body.identity.enrolledAt,
+      ...(body.es256 ? { es256: es256FromFile(body.es256, as, body.cluster) } : {}),
     };
   } catch {
     throw corrupt('key material is inconsistent');
   }
+}
+
+function es256ToFile(k: Es256Key): z.infer<typeof Es256Schema> {
+  return {
+    curve: 'P-256',
+    publicKey: toB64u(k.publicKey),
+    kid: k.kid,
+    commitments: k.group.commitments.map(toB64u),
+    verifyingShares: k.group.verifyingShares.map(toB64u),
+    shares: k.shares.map((s) => ({
+      participant: s.participant,
+      signingShare: toB64u(s.signingShare.expose()),
+    })),
+    pairs: [...k.pairs].map(([party, ps]) => ({
+      party,
+      channelKey: toB64u(k.channels.get(party)!.expose()),
+      state: toB64u(ps.toBytes().expose()),
+    })),
+  };
+}
+
+/** Decodes and checks the ES256 section (throws on any inconsistency). */
+function es256FromFile(
+  f: z.infer<typeof Es256Schema>,
+  as: ReturnType<typeof accessStructure>,
+  cluster: ClusterConfig,
+): Es256Key {
+  const group = checkGroupPublic(
+    as,
+    f.commitments.map((c) => fromB64u(c, 'commitment')),
+    f.verifyingShares.map((v) => fromB64u(v, 'verifyingShare')),
+    P256,
+  );
+  const publicKey = fromB64u(f.publicKey, 'publicKey');
+  if (!Buffer.from(publicKey).equals(group.groupPublicKey)) throw new Error('es256 public key');
+  if (p256Thumbprint(publicKey) !== f.kid) throw new Error('es256 kid');
+  const shares = f.shares.map((k) => ({
+    participant: k.participant,
+    signingShare: new Secret(fromB64u(k.signingShare, 'share', 32), 'es256-share'),
+  }));
+  const expected = Array.from({ length: as.w }, (_, i) => as.n + 1 + i);
+  if (shares.length !== as.w || !shares.every((k, i) => k.participant === expected[i]))
+    throw new Error('es256 participants');
+  for (const k of shares) checkKeyShare(group, k, P256);
+  const oracles = cluster.oracles.map((o) => o.id).sort((a, b) => a - b);
+  const parties = f.pairs.map((p) => p.party).sort((a, b) => a - b);
+  if (parties.join() !== oracles.join()) throw new Error('es256 pairs');
+  const pairs = new Map<number, PairState>();
+  const channels = new Map<number, Secret>();
+  for (const p of f.pairs) {
+    const ps = PairState.fromBytes(fromB64u(p.state, 'pair'));
+    if (ps.curve !== 'P-256' || ps.self !== AGENT_PARTY || ps.peer !== p.party) throw new Error('es256 pair');
+    pairs.set(p.party, ps);
+    channels.set(p.party, new Secret(fromB64u(p.channelKey, 'channelKey', 32), 'channel-key'));
+  }
+  return { group, publicKey, kid: f.kid, shares, pairs, channels };
 }

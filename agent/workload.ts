@@ -1,6 +1,7 @@
 /**
  * The agent's Workload API (gRPC on a Unix socket): the workload asks for its identity, for
- * co-signed signatures, JWTs and attestation quotes; it never sees a key share.
+ * co-signed signatures, JWTs and attestation quotes; it never sees a key share. Each takes an
+ * `alg`: EdDSA (FROST, the default) or ES256 (threshold ECDSA on the identity's P-256 key).
  */
 import { randomBytes } from 'node:crypto';
 import { clusterIssuer } from '../common/config.js';
@@ -16,6 +17,7 @@ import {
 } from '../common/jwt.js';
 import type { Logger } from '../common/log.js';
 import { ALG_EDDSA } from '../common/protocol.js';
+import { p256Uncompressed } from '../crypto/p256.js';
 import type { WorkloadHandlers } from '../proto/gen/mpcid/agent/v1/Workload.js';
 import type { Cosigner } from './cosigner.js';
 import type { AgentState } from './state.js';
@@ -51,48 +53,76 @@ function audiences(list: string[], required: boolean): string | string[] | undef
   return aud.length === 1 ? aud[0] : aud;
 }
 
+export type Alg = 'EdDSA' | 'ES256';
+
+/** The request's `alg`: EdDSA when empty; anything but EdDSA or ES256 is MALFORMED_INPUT. */
+export function parseAlg(alg: string): Alg {
+  if (alg === '' || alg === ALG_EDDSA) return 'EdDSA';
+  if (alg === 'ES256') return 'ES256';
+  throw new MpcidError('MALFORMED_INPUT', 'alg: expected EdDSA or ES256');
+}
+
 export function workloadHandlers(state: AgentState, cosigner: Cosigner, log: Logger): WorkloadHandlers {
-  const identity = {
-    name: state.name,
-    kid: state.identityId,
-    alg: ALG_EDDSA,
-    publicKey: Buffer.from(state.group.groupPublicKey),
-    clusterId: state.cluster.id,
-    n: state.cluster.n,
-    t: state.cluster.t,
-  };
   const issuer = clusterIssuer(state.cluster);
+  const publicKey = Buffer.from(state.group.groupPublicKey);
+  /** The ES256 key (it may be set up after the agent started); NO_ES256_KEY until then. */
+  const es256 = () => {
+    const key = cosigner.es256;
+    if (!key)
+      throw new MpcidError(
+        'NO_ES256_KEY',
+        'this identity has no ES256 key (its ES256 setup has not finished)',
+      );
+    return { kid: key.kid, publicKey: Buffer.from(p256Uncompressed(key.publicKey)) };
+  };
 
   /** Builds the claims for the step's counter (`ctr`) at signing time, and co-signs them. */
-  async function token(typ: string, ttlSeconds: number, claims: JwtClaims) {
+  async function token(alg: Alg, typ: string, ttlSeconds: number, claims: JwtClaims) {
     const ttl = ttlSeconds || DEFAULT_TOKEN_TTL_SECONDS;
     const jti = randomBytes(16).toString('base64url');
+    const kid = alg === 'ES256' ? es256().kid : state.identityId;
     let exp = 0;
-    const { message, signature } = await cosigner.signToken((counter) => {
+    const build = (counter: number) => {
       const iat = Math.floor(Date.now() / 1000);
       exp = iat + ttl;
       return signingInput(
-        { alg: ALG_EDDSA, typ, kid: state.identityId },
+        { alg, typ, kid },
         { ...claims, iss: issuer, sub: state.name, iat, exp, jti, ctr: counter },
       );
-    });
-    return { token: compact(message, signature), kid: state.identityId, expiresAt: exp };
+    };
+    const { message, signature } =
+      alg === 'ES256' ? await cosigner.signTokenEs256(build) : await cosigner.signToken(build);
+    return { token: compact(message, signature), kid, expiresAt: exp };
   }
 
   return {
-    GetIdentity: unary(log, 'GetIdentity', async () => identity),
+    GetIdentity: unary(log, 'GetIdentity', async () => {
+      const key = cosigner.es256;
+      return {
+        name: state.name,
+        kid: state.identityId,
+        alg: ALG_EDDSA,
+        publicKey,
+        clusterId: state.cluster.id,
+        n: state.cluster.n,
+        t: state.cluster.t,
+        es256Kid: key?.kid ?? '',
+        es256PublicKey: key ? Buffer.from(p256Uncompressed(key.publicKey)) : Buffer.alloc(0),
+      };
+    }),
     Sign: unary(log, 'Sign', async (req) => {
+      const alg = parseAlg(req.alg);
       const message = new Uint8Array(req.message);
       if (message.length > MAX_WORKLOAD_SIGN_BYTES) {
         throw new MpcidError('MESSAGE_TOO_LARGE', `message: at most ${MAX_WORKLOAD_SIGN_BYTES} bytes`);
       }
+      if (alg === 'ES256') {
+        const key = es256();
+        const signature = await cosigner.signEs256(message);
+        return { alg, kid: key.kid, publicKey: key.publicKey, signature: Buffer.from(signature) };
+      }
       const signature = await cosigner.sign(message);
-      return {
-        alg: ALG_EDDSA,
-        kid: state.identityId,
-        publicKey: identity.publicKey,
-        signature: Buffer.from(signature),
-      };
+      return { alg, kid: state.identityId, publicKey, signature: Buffer.from(signature) };
     }),
     FetchJWT: unary(log, 'FetchJWT', async (req) => {
       const aud = audiences(req.audience, true);
@@ -100,14 +130,18 @@ export function workloadHandlers(state: AgentState, cosigner: Cosigner, log: Log
       const reserved = Object.keys(extra).filter((k) => RESERVED_CLAIMS.has(k));
       if (reserved.length > 0)
         throw new MpcidError('MALFORMED_INPUT', `extra_claims_json: may not set ${reserved.join(', ')}`);
-      return token(JWT_TYP, req.ttlSeconds, { ...extra, aud });
+      return token(parseAlg(req.alg), JWT_TYP, req.ttlSeconds, { ...extra, aud });
     }),
     Attest: unary(log, 'Attest', async (req) => {
       if (req.nonce.length < 8 || req.nonce.length > 512)
         throw new MpcidError('MALFORMED_INPUT', 'nonce: 8-512 characters');
       const aud = audiences(req.audience, false);
       const claims = parseObject(req.claimsJson, 'claims_json');
-      return token(ATTEST_TYP, req.ttlSeconds, { nonce: req.nonce, claims, ...(aud ? { aud } : {}) });
+      return token(parseAlg(req.alg), ATTEST_TYP, req.ttlSeconds, {
+        nonce: req.nonce,
+        claims,
+        ...(aud ? { aud } : {}),
+      });
     }),
   };
 }

@@ -13,6 +13,7 @@ import { loadOracleConfig } from '../common/config.js';
 import { MpcidError } from '../common/errors.js';
 import { call, fromServiceError } from '../common/grpc.js';
 import { createLogger } from '../common/log.js';
+import { p256Uncompressed } from '../crypto/p256.js';
 import { startOracle } from '../oracle/node.js';
 import { verifyToken } from '../verifier/index.js';
 import { getEvidence, sessionKeyFrom, verifyEvidenceDocument, watchAlerts } from './alerts.js';
@@ -28,9 +29,9 @@ const USAGE = `usage:
   mpcid identities list --admin ADDR
   mpcid agent enroll (--token TOKEN | --token-file FILE) --state DIR
   mpcid agent run --state DIR --socket PATH [--heartbeat-ms MS]
-  mpcid sign --socket PATH --in FILE
-  mpcid token fetch --socket PATH --audience AUD[,AUD] [--ttl SECONDS] [--claims JSON]
-  mpcid attest --socket PATH --nonce NONCE [--claims JSON] [--audience AUD]
+  mpcid sign [--alg EdDSA|ES256] --socket PATH --in FILE
+  mpcid token fetch [--alg EdDSA|ES256] --socket PATH --audience AUD[,AUD] [--ttl SECONDS] [--claims JSON]
+  mpcid attest [--alg EdDSA|ES256] --socket PATH --nonce NONCE [--claims JSON] [--audience AUD]
   mpcid verify --token TOKEN|- --oracle URL (--audience AUD | --nonce N --typ mpcid-attestation+jwt)
   mpcid alerts watch --admin ADDR [--cursor N]
   mpcid evidence get --admin ADDR --identity ID
@@ -84,6 +85,14 @@ async function using<C extends { close(): void }, T>(
 }
 
 const optional = (v: string | boolean | undefined): string => (typeof v === 'string' ? v : '');
+
+/** `--alg`: EdDSA (default) or ES256. */
+function alg(v: Record<string, string | boolean | undefined>): 'EdDSA' | 'ES256' {
+  const a = v['alg'];
+  if (a === undefined || a === 'EdDSA') return 'EdDSA';
+  if (a === 'ES256') return 'ES256';
+  throw new UsageError('--alg must be EdDSA or ES256');
+}
 
 /** SIGTERM/SIGINT: a graceful stop, then exit 0 (1 if stopping failed). A second signal kills at once. */
 function waitForSignal(stop: () => Promise<void>): void {
@@ -211,8 +220,16 @@ async function main(argv: string[]): Promise<void> {
         stateDir: resolve(str(values, 'state')),
         log: createLogger('agent'),
       });
+      const es256 = state.es256
+        ? {
+            es256: {
+              kid: state.es256.kid,
+              publicKey: Buffer.from(p256Uncompressed(state.es256.publicKey)).toString('base64url'),
+            },
+          }
+        : {};
       process.stdout.write(
-        `${JSON.stringify({ name: state.name, kid: state.identityId, alg: 'EdDSA', publicKey: Buffer.from(state.group.groupPublicKey).toString('base64url') })}\n`,
+        `${JSON.stringify({ name: state.name, kid: state.identityId, alg: 'EdDSA', publicKey: Buffer.from(state.group.groupPublicKey).toString('base64url'), ...es256 })}\n`,
       );
       return;
     }
@@ -233,12 +250,14 @@ async function main(argv: string[]): Promise<void> {
         audience: 'string',
         ttl: 'string',
         claims: 'string',
+        alg: 'string',
       });
       await using(workloadClient(resolve(str(values, 'socket'))), 'token fetch', async (wl) => {
         const req = {
           audience: str(values, 'audience').split(','),
           ttlSeconds: int(values, 'ttl', 0),
           extraClaimsJson: optional(values['claims']),
+          alg: alg(values),
         };
         process.stdout.write(`${(await call(wl, wl.FetchJWT, req, 30_000)).token}\n`);
       });
@@ -251,6 +270,7 @@ async function main(argv: string[]): Promise<void> {
         claims: 'string',
         audience: 'string',
         ttl: 'string',
+        alg: 'string',
       });
       await using(workloadClient(resolve(str(values, 'socket'))), 'attest', async (wl) => {
         const req = {
@@ -258,6 +278,7 @@ async function main(argv: string[]): Promise<void> {
           claimsJson: optional(values['claims']),
           audience: optional(values['audience']).split(',').filter(Boolean),
           ttlSeconds: int(values, 'ttl', 0),
+          alg: alg(values),
         };
         process.stdout.write(`${(await call(wl, wl.Attest, req, 30_000)).token}\n`);
       });
@@ -288,11 +309,12 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'sign': {
-      const { values } = opts(args, { socket: 'string', in: 'string' });
+      const { values } = opts(args, { socket: 'string', in: 'string', alg: 'string' });
       const input = str(values, 'in');
+      const a = alg(values);
       const message = input === '-' ? readFileSync(0) : readFileSync(input);
       await using(workloadClient(resolve(str(values, 'socket'))), 'sign', async (wl) => {
-        const res = await call(wl, wl.Sign, { message }, 30_000);
+        const res = await call(wl, wl.Sign, { message, alg: a }, 30_000);
         const out = {
           alg: res.alg,
           kid: res.kid,

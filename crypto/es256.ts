@@ -14,6 +14,8 @@ import { Secret } from './secret.js';
 
 /** The agent's party id in DKLs23 sessions; oracles use their node id. */
 export const AGENT_PARTY = 0;
+/** The culprit named by an abort claim when no single party can be blamed (not a party id). */
+export const NO_CULPRIT = 255;
 
 const Fn = p256.Point.Fn;
 

@@ -93,16 +93,16 @@ export interface SigningNonces {
 const id = (p: number, suite: Suite = ED25519): string => suite.F.Identifier.fromNumber(p);
 const signers = (as: AccessStructure) => ({ min: as.threshold, max: as.total });
 
-function toNoblePublic(g: GroupPublic) {
+function toNoblePublic(g: GroupPublic, suite: Suite = ED25519) {
   const verifyingShares: Record<string, Uint8Array> = {};
   g.verifyingShares.forEach((v, i) => {
-    verifyingShares[id(i + 1)] = v;
+    verifyingShares[id(i + 1, suite)] = v;
   });
   return { signers: signers(g.as), commitments: [...g.commitments], verifyingShares };
 }
 
-function toNobleSecret(s: KeyShare) {
-  return { identifier: id(s.participant), signingShare: s.signingShare.expose() };
+function toNobleSecret(s: KeyShare, suite: Suite = ED25519) {
+  return { identifier: id(s.participant, suite), signingShare: s.signingShare.expose() };
 }
 
 function toNobleCommitments(list: readonly NonceCommitment[]) {
@@ -306,11 +306,11 @@ export function checkGroupPublic(
 }
 
 /** Rebuilds an access structure and checks a share against the group's commitments (RFC 9591 App. C.2). */
-export function checkKeyShare(group: GroupPublic, share: KeyShare): void {
+export function checkKeyShare(group: GroupPublic, share: KeyShare, suite: Suite = ED25519): void {
   accessStructure(group.as.n, group.as.t);
-  decodeScalar(share.signingShare.expose(), 'signingShare', { nonZero: true });
+  suite.decodeScalar(share.signingShare.expose(), 'signingShare', { nonZero: true });
   try {
-    F.validateSecret(toNobleSecret(share), toNoblePublic(group));
+    suite.F.validateSecret(toNobleSecret(share, suite), toNoblePublic(group, suite));
   } catch {
     throw new MpcidError(
       'STATE_CORRUPT',

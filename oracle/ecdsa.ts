@@ -20,7 +20,7 @@ import { oracleRound1Fields, round1FromWire, round1ToWire } from '../common/prot
 import { agentParticipants } from '../crypto/access.js';
 import { abytes, equalBytes, framed, fromB64u, toB64u, toHex } from '../crypto/bytes.js';
 import { EcdsaSigner, PairSetup, PairState, SETUP_ROUNDS } from '../crypto/ecdsa/index.js';
-import { AGENT_PARTY, additiveShare, publicShares } from '../crypto/es256.js';
+import { AGENT_PARTY, additiveShare, NO_CULPRIT, publicShares } from '../crypto/es256.js';
 import {
   checkGroupPublic,
   DkgParticipant,
@@ -556,6 +556,10 @@ export class EcdsaService {
       pairs: new Map(parties.filter((x) => x !== ctx.nodeId).map((x) => [x, e.pairs.get(x)!])),
     });
     const out = signer.round1();
+    // A step whose reply was never stored (its write failed) may open again: the first session
+    // sent nothing, and its timer must not end the new one.
+    const old = this.#sessions.get(key);
+    if (old) clearTimeout(old.timer);
     const s: Session = {
       identityId: id.record.identityId,
       step: signed,
@@ -563,7 +567,9 @@ export class EcdsaService {
       parties,
       signer,
       round: 1,
-      timer: setTimeout(() => this.#sessions.delete(key), SESSION_TTL_MS).unref(),
+      timer: setTimeout(() => {
+        if (this.#sessions.get(key) === s) this.#sessions.delete(key);
+      }, SESSION_TTL_MS).unref(),
     };
     this.#sessions.set(key, s);
     return [...out].map(([to, msg]) => ({
@@ -630,7 +636,8 @@ export class EcdsaService {
         ],
       };
     } catch (err) {
-      if (err instanceof MpcidError && err.metadata['culprit'] !== undefined)
+      // Any failed check aborts, attributable or not (e.g. a combined nonce at infinity).
+      if (err instanceof MpcidError && (err.metadata['culprit'] !== undefined || err.code === 'ECDSA_ABORT'))
         return this.#abort(id, s, key, err);
       clearTimeout(s.timer);
       this.#sessions.delete(key);
@@ -643,7 +650,8 @@ export class EcdsaService {
     const ctx = this.#ctx;
     clearTimeout(s.timer);
     this.#sessions.delete(key);
-    const culprit = Number(err.metadata['culprit']);
+    const c = Number(err.metadata['culprit'] ?? NaN);
+    const culprit = Number.isSafeInteger(c) && c >= 0 && c <= NO_CULPRIT ? c : NO_CULPRIT;
     const check = /^[a-z0-9-]{1,40}$/.test(err.metadata['check'] ?? '')
       ? err.metadata['check']!
       : 'unspecified';
@@ -654,13 +662,7 @@ export class EcdsaService {
     const signature = signStatement(
       ctx.nodeKey,
       DOMAINS.ecdsaAbort,
-      ...abortFields(
-        id.record.identityId,
-        s.session,
-        ctx.nodeId,
-        Number.isSafeInteger(culprit) ? culprit : 0,
-        check,
-      ),
+      ...abortFields(id.record.identityId, s.session, ctx.nodeId, culprit, check),
     );
     const rec = await this.#revocations.revokeLocal(
       id,
@@ -669,7 +671,7 @@ export class EcdsaService {
         steps: [s.step],
         abort: {
           accuser: ctx.nodeId,
-          culprit: Number.isSafeInteger(culprit) ? culprit : 0,
+          culprit,
           check,
           signature,
         },

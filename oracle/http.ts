@@ -1,6 +1,8 @@
 /**
  * Relying-party HTTP on every oracle (docs/protocol.md §8): OIDC discovery, JWKS (per identity
- * and for the whole cluster, paged), and identity status. Everything here is public key material
+ * and for the whole cluster, paged), and identity status. An identity publishes its Ed25519 key
+ * (OKP, alg EdDSA, kid = identity id) and, once set up, its P-256 key (EC, alg ES256, kid = the
+ * EC JWK's RFC 7638 thumbprint); either kid finds the identity's JWKS and status. Everything here is public key material
  * and revocation status; no request changes state. Revoked keys leave every JWKS at once.
  * Operations: /healthz (process up), /readyz (store open and a quorum reachable), /metrics
  * (Prometheus text format, this oracle's registry only).
@@ -10,6 +12,7 @@ import { clusterIssuer } from '../common/config.js';
 import { LOG } from '../common/log.js';
 import { fromB64u } from '../crypto/bytes.js';
 import { ed25519Jwk } from '../crypto/jwk.js';
+import { p256Jwk } from '../crypto/p256.js';
 import { IDENTITY_ID, type OracleContext } from './context.js';
 import type { ReadinessProbe } from './health.js';
 import type { RevocationService } from './revocation.js';
@@ -23,13 +26,19 @@ export interface RunningHttp {
   close(): Promise<void>;
 }
 
-function jwkOf(r: IdentityPublic) {
-  return {
-    ...ed25519Jwk(fromB64u(r.publicKey, 'publicKey', 32)),
-    kid: r.identityId,
-    alg: 'EdDSA',
-    use: 'sig',
-  };
+/** The identity's public keys as JWKs: Ed25519 (EdDSA), then P-256 (ES256) if it has one. */
+function jwksOf(r: IdentityPublic) {
+  const keys: Record<string, string>[] = [
+    { ...ed25519Jwk(fromB64u(r.publicKey, 'publicKey', 32)), kid: r.identityId, alg: 'EdDSA', use: 'sig' },
+  ];
+  if (r.ecdsa)
+    keys.push({
+      ...p256Jwk(fromB64u(r.ecdsa.publicKey, 'publicKey')),
+      kid: r.ecdsa.kid,
+      alg: 'ES256',
+      use: 'sig',
+    });
+  return keys;
 }
 
 function send(res: ServerResponse, status: number, body: unknown, cache = 'no-cache'): void {
@@ -61,7 +70,7 @@ export function httpHandler(ctx: OracleContext, revocations: RevocationService, 
         {
           issuer,
           jwks_uri: `${issuer}/.well-known/jwks.json`,
-          id_token_signing_alg_values_supported: ['EdDSA'],
+          id_token_signing_alg_values_supported: ['EdDSA', 'ES256'],
           subject_types_supported: ['public'],
           response_types_supported: ['id_token'],
           claims_supported: ['iss', 'sub', 'aud', 'iat', 'exp', 'jti', 'ctr', 'nonce'],
@@ -81,18 +90,21 @@ export function httpHandler(ctx: OracleContext, revocations: RevocationService, 
       // Page over all identities; revoked ones are skipped, so a page may hold fewer keys.
       const page = await ctx.store.listIdentities(after, limit + 1);
       const items = page.slice(0, limit);
-      const body: { keys: unknown[]; next_page_token?: string } = { keys: items.filter(active).map(jwkOf) };
+      const body: { keys: unknown[]; next_page_token?: string } = {
+        keys: items.filter(active).flatMap(jwksOf),
+      };
       if (page.length > limit) body.next_page_token = items[items.length - 1]!.identityId;
       send(res, 200, body);
       return;
     }
     const m = /^\/v1\/identities\/([^/]+)\/(jwks\.json|status)$/.exec(path);
     if (m) {
-      const id = m[1]!;
-      if (!IDENTITY_ID.test(id)) {
+      const kid = m[1]!;
+      if (!IDENTITY_ID.test(kid)) {
         send(res, 400, { error: 'MALFORMED_INPUT', message: 'identity id: expected an RFC 7638 thumbprint' });
         return;
       }
+      const id = (await ctx.store.identityIdOfKid(kid)) ?? kid;
       const rec = await ctx.store.getIdentityPublic(id);
       if (!rec) {
         send(res, 404, { error: 'UNKNOWN_IDENTITY', message: 'no such identity' });
@@ -100,11 +112,12 @@ export function httpHandler(ctx: OracleContext, revocations: RevocationService, 
       }
       const rev = revocations.get(id);
       if (m[2] === 'jwks.json') {
-        send(res, 200, { keys: rev ? [] : [jwkOf(rec)] });
+        send(res, 200, { keys: rev ? [] : jwksOf(rec) });
         return;
       }
       send(res, 200, {
         identityId: id,
+        ...(rec.ecdsa ? { es256Kid: rec.ecdsa.kid } : {}),
         name: rec.name,
         status: rev ? 'revoked' : 'active',
         ...(rev

@@ -4,6 +4,7 @@
  *
  * Keys:  meta                 node and cluster this data dir belongs to
  *        identity!<id>        enrolled identities (this node's shares sealed under the KEK)
+ *        kid!<kid>            identity id of an ES256 key id (the P-256 key's RFC 7638 thumbprint)
  *        token!<jti>          join tokens issued here or used here
  *        ratchet!<id>         ratchet state: counter, head, last accepted step and its reply
  *        revocation!<id>      revocations with their evidence (permanent)
@@ -438,9 +439,21 @@ export class OracleStore {
     return page.map((r) => this.#public(r, r.identityId));
   }
 
-  /** Replaces an identity record (sync write, secrets sealed), e.g. to add its ES256 key material. */
+  /**
+   * Replaces an identity record (sync write, secrets sealed), e.g. to add its ES256 key material;
+   * its ES256 key id is indexed in the same batch.
+   */
   async putIdentity(rec: IdentityRecord): Promise<void> {
-    await this.#db.put(`identity!${rec.identityId}`, this.#seal(rec, rec.identityId), SYNC);
+    let b = this.#db.batch().put(`identity!${rec.identityId}`, this.#seal(rec, rec.identityId));
+    if (rec.ecdsa) b = b.put(`kid!${rec.ecdsa.kid}`, rec.identityId);
+    await b.write(SYNC);
+  }
+
+  /** The identity a key id names: an identity id itself, or the kid of an identity's ES256 key. */
+  async identityIdOfKid(kid: string): Promise<string | undefined> {
+    if ((await this.#db.get(`identity!${kid}`)) !== undefined) return kid;
+    const id = await this.#db.get(`kid!${kid}`);
+    return typeof id === 'string' ? id : undefined;
   }
 
   async getToken(tokenId: string): Promise<TokenRecord | undefined> {

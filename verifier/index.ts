@@ -8,7 +8,8 @@
  */
 import { createRemoteJWKSet, decodeProtectedHeader, errors, type JWTPayload, jwtVerify } from 'jose';
 
-export const ALGORITHMS = ['EdDSA'];
+/** EdDSA (FROST-signed, kid = identity id) and ES256 (DKLs23-signed, kid = the P-256 key's thumbprint). */
+export const ALGORITHMS = ['EdDSA', 'ES256'];
 const ID = /^[A-Za-z0-9_-]{43}$/;
 
 export interface VerifyOptions {

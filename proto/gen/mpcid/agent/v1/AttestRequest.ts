@@ -6,6 +6,7 @@ export interface AttestRequest {
   'claimsJson'?: (string);
   'audience'?: (string)[];
   'ttlSeconds'?: (number);
+  'alg'?: (string);
 }
 
 export interface AttestRequest__Output {
@@ -13,4 +14,5 @@ export interface AttestRequest__Output {
   'claimsJson': (string);
   'audience': (string)[];
   'ttlSeconds': (number);
+  'alg': (string);
 }

@@ -5,10 +5,12 @@ export interface FetchJWTRequest {
   'audience'?: (string)[];
   'ttlSeconds'?: (number);
   'extraClaimsJson'?: (string);
+  'alg'?: (string);
 }
 
 export interface FetchJWTRequest__Output {
   'audience': (string)[];
   'ttlSeconds': (number);
   'extraClaimsJson': (string);
+  'alg': (string);
 }

@@ -3,8 +3,10 @@
 
 export interface SignRequest {
   'message'?: (Buffer | Uint8Array | string);
+  'alg'?: (string);
 }
 
 export interface SignRequest__Output {
   'message': (Buffer);
+  'alg': (string);
 }

@@ -9,6 +9,8 @@ export interface WorkloadIdentity {
   'clusterId'?: (string);
   'n'?: (number);
   't'?: (number);
+  'es256Kid'?: (string);
+  'es256PublicKey'?: (Buffer | Uint8Array | string);
 }
 
 export interface WorkloadIdentity__Output {
@@ -19,4 +21,6 @@ export interface WorkloadIdentity__Output {
   'clusterId': (string);
   'n': (number);
   't': (number);
+  'es256Kid': (string);
+  'es256PublicKey': (Buffer);
 }
