@@ -34,7 +34,7 @@ import { oracleRound1Fields, round1FromWire, round1ToWire } from '../common/prot
 import { agentParticipants } from '../crypto/access.js';
 import { abytes, equalBytes, fromB64u } from '../crypto/bytes.js';
 import { combineSignature, EcdsaSigner, PairSetup, type PairState } from '../crypto/ecdsa/index.js';
-import { AGENT_PARTY, additiveShare, NO_CULPRIT, publicShares } from '../crypto/es256.js';
+import { AGENT_PARTY, NO_CULPRIT, SigningSets } from '../crypto/es256.js';
 import {
   DkgParticipant,
   type GroupPublic,
@@ -80,6 +80,18 @@ export interface Es256Key {
   readonly shares: readonly KeyShare[];
   readonly pairs: ReadonlyMap<number, PairState>;
   readonly channels: ReadonlyMap<number, Secret>;
+}
+
+const signingSets = new WeakMap<Es256Key, SigningSets>();
+
+/** The agent's inputs for a signing set of `key` (computed once per set). */
+function signingSetOf(key: Es256Key, oracles: readonly number[]) {
+  let s = signingSets.get(key);
+  if (!s) {
+    s = new SigningSets(key.group, key.shares);
+    signingSets.set(key, s);
+  }
+  return s.of(oracles);
 }
 
 /** Runs ES256 setup with all n oracles (each must answer every round). */
@@ -422,14 +434,15 @@ export class AgentEcdsaSession {
     this.oracles = oracles;
     this.messageHash = sha256(message);
     this.#parties = [AGENT_PARTY, ...oracles];
+    const set = signingSetOf(key, oracles);
     this.#signer = new EcdsaSigner({
       curve: 'P-256',
       self: AGENT_PARTY,
       parties: this.#parties,
       sessionId: session,
       messageHash: this.messageHash,
-      additiveShare: additiveShare(key.group.as, oracles, key.shares),
-      publicShares: publicShares(key.group, oracles),
+      additiveShare: set.additiveShare,
+      publicShares: set.publicShares,
       publicKey: key.publicKey,
       pairs: new Map(oracles.map((o) => [o, key.pairs.get(o)!])),
     });

@@ -63,14 +63,62 @@ export function additiveShare(
   return new Secret(toBytes(sum), 'additive-share');
 }
 
-/** pk_i of every party of the signing set, from the group's verifying shares (compressed SEC 1). */
+/**
+ * pk_i of every party of the signing set, from the group's verifying shares (uncompressed SEC 1).
+ * Public points times public coefficients: variable-time multiplication is fine.
+ */
 export function publicShares(group: GroupPublic, oracles: readonly number[]): Map<number, Uint8Array> {
   const xs = points(group.as, oracles);
   const Y = (p: number) => p256.Point.fromBytes(group.verifyingShares[p - 1]!);
   const out = new Map<number, Uint8Array>();
   let agent = p256.Point.ZERO;
-  for (const p of agentParticipants(group.as)) agent = agent.add(Y(p).multiply(lagrangeAt0(xs, p)));
-  out.set(AGENT_PARTY, agent.toBytes(true));
-  for (const o of oracles) out.set(o, Y(o).multiply(lagrangeAt0(xs, o)).toBytes(true));
+  for (const p of agentParticipants(group.as)) agent = agent.add(Y(p).multiplyUnsafe(lagrangeAt0(xs, p)));
+  out.set(AGENT_PARTY, agent.toBytes(false));
+  for (const o of oracles) out.set(o, Y(o).multiplyUnsafe(lagrangeAt0(xs, o)).toBytes(false));
   return out;
+}
+
+/** One party's signing inputs for one signing set. */
+export interface SigningSetKeys {
+  readonly additiveShare: Secret;
+  readonly publicShares: ReadonlyMap<number, Uint8Array>;
+}
+
+/** Signing sets remembered per key (the least recently used is dropped beyond this). */
+const MAX_SIGNING_SETS = 32;
+
+/**
+ * A party's additive share and every party's public share per signing set (its oracles), made
+ * once: a key signs with few distinct sets, and the point arithmetic is most of a session's setup.
+ */
+export class SigningSets {
+  readonly #group: GroupPublic;
+  readonly #shares: readonly KeyShare[];
+  readonly #sets = new Map<string, SigningSetKeys>();
+
+  /** `shares`: this party's Shamir shares (the agent's w, or an oracle's one). */
+  constructor(group: GroupPublic, shares: readonly KeyShare[]) {
+    this.#group = group;
+    this.#shares = shares;
+  }
+
+  of(oracles: readonly number[]): SigningSetKeys {
+    const k = oracles.join(',');
+    let v = this.#sets.get(k);
+    if (v) {
+      this.#sets.delete(k);
+    } else {
+      v = {
+        additiveShare: additiveShare(this.#group.as, oracles, this.#shares),
+        publicShares: publicShares(this.#group, oracles),
+      };
+      while (this.#sets.size >= MAX_SIGNING_SETS) {
+        const oldest = this.#sets.keys().next().value!;
+        this.#sets.get(oldest)!.additiveShare.wipe();
+        this.#sets.delete(oldest);
+      }
+    }
+    this.#sets.set(k, v);
+    return v;
+  }
 }

@@ -20,9 +20,10 @@ import { oracleRound1Fields, round1FromWire, round1ToWire } from '../common/prot
 import { agentParticipants } from '../crypto/access.js';
 import { abytes, equalBytes, framed, fromB64u, toB64u, toHex } from '../crypto/bytes.js';
 import { EcdsaSigner, PairSetup, PairState, SETUP_ROUNDS } from '../crypto/ecdsa/index.js';
-import { AGENT_PARTY, additiveShare, NO_CULPRIT, publicShares } from '../crypto/es256.js';
+import { AGENT_PARTY, NO_CULPRIT, SigningSets } from '../crypto/es256.js';
 import {
   checkGroupPublic,
+  checkKeyShare,
   DkgParticipant,
   type GroupPublic,
   P256,
@@ -100,10 +101,13 @@ export interface LoadedEcdsa {
   readonly share: Secret;
   readonly pairs: ReadonlyMap<number, PairState>;
   readonly channels: ReadonlyMap<number, Secret>;
+  /** This node's additive share and the public shares, per signing set. */
+  readonly sets: SigningSets;
 }
 
 export function decodeEcdsa(
   identityId: string,
+  nodeId: number,
   n: number,
   t: number,
   rec: EcdsaRecord,
@@ -118,11 +122,15 @@ export function decodeEcdsa(
       rec.verifyingShares.map((v, i) => fromB64u(v, `verifyingShares[${i}]`)),
       P256,
     );
+    const share = new Secret(fromB64u(secrets.signingShare, 'share', 32), 'ecdsa-share');
+    // This node's share must be the one the group's verifying share commits to.
+    checkKeyShare(group, { participant: nodeId, signingShare: share }, P256);
     return {
       group,
       publicKey: decodeP256Point(fromB64u(rec.publicKey, 'publicKey'), 'publicKey'),
       kid: rec.kid,
-      share: new Secret(fromB64u(secrets.signingShare, 'share', 32), 'ecdsa-share'),
+      share,
+      sets: new SigningSets(group, [{ participant: nodeId, signingShare: share }]),
       pairs: new Map(secrets.pairs.map((p) => [p.party, PairState.fromBytes(fromB64u(p.state, 'pair'))])),
       channels: new Map(
         secrets.pairs.map((p) => [p.party, new Secret(fromB64u(p.channelKey, 'ck', 32), 'channel-key')]),
@@ -197,7 +205,8 @@ export class EcdsaService {
         'STATE_CORRUPT',
         `stored ES256 key of identity ${id.record.identityId} has no secrets`,
       );
-    const loaded = decodeEcdsa(id.record.identityId, id.group.as.n, id.group.as.t, rec, secrets, id.group.as);
+    const { as } = id.group;
+    const loaded = decodeEcdsa(id.record.identityId, this.#ctx.nodeId, as.n, as.t, rec, secrets, as);
     this.#loaded.set(id.record.identityId, loaded);
     return loaded;
   }
@@ -543,15 +552,15 @@ export class EcdsaService {
     const key = `${id.record.identityId}:${toHex(session)}`;
     if (this.#sessions.size >= MAX_SESSIONS) throw new MpcidError('RATE_LIMITED', 'too many ECDSA sessions');
     const parties = [AGENT_PARTY, ...oracles];
-    const pub = publicShares(e.group, oracles);
+    const set = e.sets.of(oracles);
     const signer = new EcdsaSigner({
       curve: 'P-256',
       self: ctx.nodeId,
       parties,
       sessionId: session,
       messageHash,
-      additiveShare: additiveShare(e.group.as, oracles, [{ participant: ctx.nodeId, signingShare: e.share }]),
-      publicShares: pub,
+      additiveShare: set.additiveShare,
+      publicShares: set.publicShares,
       publicKey: e.publicKey,
       pairs: new Map(parties.filter((x) => x !== ctx.nodeId).map((x) => [x, e.pairs.get(x)!])),
     });
