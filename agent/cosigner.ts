@@ -59,7 +59,6 @@ import {
   EcdsaRoundFailed,
   type Es256Key,
   readAbort,
-  routeEnvelopes,
   writeAbort,
 } from './es256.js';
 import type { OracleClient } from './oracles.js';
@@ -702,7 +701,14 @@ export class Cosigner {
         ),
       );
       const signed = this.#rs.pending!.signed;
-      const session = new AgentEcdsaSession(key, oracles, stepDigest(signed.step), message);
+      const session = new AgentEcdsaSession(
+        this.#state.identityId,
+        this.#nodeKeys,
+        key,
+        oracles,
+        stepDigest(signed.step),
+        message,
+      );
       const sending = this.#send(chosen, this.#rs.pending!, a.patient);
       // Our round 1 while the oracles make theirs.
       await new Promise((r) => setImmediate(r));
@@ -715,12 +721,7 @@ export class Cosigner {
         const res = answered.get(c.nodeId);
         if (!res) continue;
         try {
-          routeEnvelopes(
-            c.nodeId,
-            1,
-            [AGENT_PARTY, ...oracles].filter((p) => p !== c.nodeId),
-            res.envelopes,
-          );
+          session.check(c.nodeId, 1, res.envelopes);
           round1.set(c.nodeId, res.envelopes);
         } catch {
           this.#fail(

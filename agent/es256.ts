@@ -57,6 +57,7 @@ import {
 import type { Secret } from '../crypto/secret.js';
 import { DOMAINS, signStatement, verifyStatement } from '../crypto/statement.js';
 import {
+  checkRelayed,
   ECDSA_SETUP_RPC_ROUNDS,
   ecdsaBeginFields,
   ecdsaEnrolledFields,
@@ -425,10 +426,24 @@ export class AgentEcdsaSession {
   readonly #key: Es256Key;
   readonly #signer: EcdsaSigner;
   readonly #parties: number[];
+  readonly #identityId: string;
+  readonly #nodeKeys: ReadonlyMap<number, Uint8Array>;
   #own1: Map<number, Uint8Array> | undefined;
 
-  /** `session` is the digest of the es256 step; `oracles` its signing set (ascending). */
-  constructor(key: Es256Key, oracles: readonly number[], session: Uint8Array, message: Uint8Array) {
+  /**
+   * `session` is the digest of the es256 step of identity `identityId`; `oracles` its signing set
+   * (ascending); `nodeKeys` the cluster's node keys (they sign oracle-to-oracle messages).
+   */
+  constructor(
+    identityId: string,
+    nodeKeys: ReadonlyMap<number, Uint8Array>,
+    key: Es256Key,
+    oracles: readonly number[],
+    session: Uint8Array,
+    message: Uint8Array,
+  ) {
+    this.#identityId = identityId;
+    this.#nodeKeys = nodeKeys;
     this.#key = key;
     this.session = session;
     this.oracles = oracles;
@@ -550,18 +565,25 @@ export class AgentEcdsaSession {
     return { mine: mine as T, answers };
   }
 
+  /**
+   * Oracle `o`'s messages of `round`, by recipient: exactly one for every other party, those for
+   * other oracles signed by `o` (checked before we relay them). Throws ECDSA_ABORT blaming `o`.
+   */
+  check(o: number, round: number, envelopes: readonly Envelope__Output[]): Map<number, Envelope__Output> {
+    const routed = routeEnvelopes(
+      o,
+      round,
+      this.#parties.filter((p) => p !== o),
+      envelopes,
+    );
+    for (const [to, e] of routed)
+      if (to !== AGENT_PARTY) checkRelayed(this.#nodeKeys, this.#identityId, this.session, e, o, 'signature');
+    return routed;
+  }
+
   #route(round: number, answers: ReadonlyMap<number, readonly Envelope__Output[]>) {
     const routed = new Map<number, Map<number, Envelope__Output>>();
-    for (const [o, envs] of answers)
-      routed.set(
-        o,
-        routeEnvelopes(
-          o,
-          round,
-          this.#parties.filter((p) => p !== o),
-          envs,
-        ),
-      );
+    for (const [o, envs] of answers) routed.set(o, this.check(o, round, envs));
     return routed;
   }
 

@@ -24,6 +24,7 @@ export const DOMAINS = {
   ecdsaSetup: 'mpcid/ecdsa/setup-begin/v1',
   ecdsaEnrolled: 'mpcid/ecdsa/enrolled/v1',
   ecdsaAbort: 'mpcid/ecdsa/abort/v1',
+  ecdsaRelayed: 'mpcid/ecdsa/relayed/v1',
 } as const;
 export type Domain = (typeof DOMAINS)[keyof typeof DOMAINS];
 

@@ -89,8 +89,58 @@ export function ecdsaEnrolledFields(
   return [context, nodeId, identityId, publicKey, digest];
 }
 
-export function envelopeToWire(from: number, to: number, round: number, sealed: Uint8Array): Envelope {
-  return { from, to, round, sealed: Buffer.from(sealed) };
+export function envelopeToWire(
+  from: number,
+  to: number,
+  round: number,
+  sealed: Uint8Array,
+  signature?: Uint8Array,
+): Envelope {
+  return { from, to, round, sealed: Buffer.from(sealed), signature: Buffer.from(signature ?? []) };
+}
+
+/**
+ * Fields of an oracle's node-key signature on a signing message for another oracle, which the
+ * agent relays: a message altered in transit fails it (the relay is to blame), one that carries
+ * a valid signature and still does not open is its sender's.
+ */
+export function relayedFields(
+  identityId: string,
+  session: Uint8Array,
+  round: number,
+  from: number,
+  to: number,
+  sealed: Uint8Array,
+) {
+  return [identityId, session, round, from, to, sha256(sealed)];
+}
+
+/** Checks the sender's signature on a relayed signing message; throws ECDSA_ABORT blaming `blame`. */
+export function checkRelayed(
+  nodeKeys: ReadonlyMap<number, Uint8Array>,
+  identityId: string,
+  session: Uint8Array,
+  e: Envelope__Output,
+  blame: number,
+  check: string,
+): void {
+  const key = nodeKeys.get(e.from);
+  try {
+    if (!key) throw new Error('unknown sender');
+    verifyStatement(
+      key,
+      new Uint8Array(e.signature),
+      'relayed message',
+      DOMAINS.ecdsaRelayed,
+      relayedFields(identityId, session, e.round, e.from, e.to, e.sealed),
+    );
+  } catch {
+    throw new MpcidError(
+      'ECDSA_ABORT',
+      `message from party ${e.from} to party ${e.to} (round ${e.round}) does not carry its sender's signature`,
+      { metadata: { culprit: String(blame), check } },
+    );
+  }
 }
 
 /** The identity's decoded ES256 material on this oracle. */
@@ -409,12 +459,18 @@ export class EcdsaService {
     return out;
   }
 
+  /**
+   * Opens the messages of `round` addressed to us, the agent's first. With `relayedFor` (signing),
+   * each message from another oracle must carry its sender's signature (else the relay, the
+   * agent, altered it: culprit 0) and then open (else its sender is to blame).
+   */
   #openAll(
     envelopes: readonly Envelope__Output[],
     channels: ReadonlyMap<number, Secret>,
     purpose: string,
     session: Uint8Array,
     round: number,
+    relayedFor?: string,
   ): Map<number, Uint8Array> {
     const me = this.#ctx.nodeId;
     const out = new Map<number, Uint8Array>();
@@ -440,6 +496,8 @@ export class EcdsaService {
           );
         }
       } else {
+        if (relayedFor !== undefined)
+          checkRelayed(this.#nodeKeys, relayedFor, session, e, AGENT_PARTY, 'relay');
         out.set(e.from, openEnvelope(channels.get(e.from)!, purpose, session, round, e.from, me, sealed));
       }
     }
@@ -581,12 +639,38 @@ export class EcdsaService {
       }, SESSION_TTL_MS).unref(),
     };
     this.#sessions.set(key, s);
-    return [...out].map(([to, msg]) => ({
-      from: ctx.nodeId,
-      to,
-      round: 1,
-      sealed: toB64u(sealEnvelope(e.channels.get(to)!, 'sign', session, 1, ctx.nodeId, to, msg)),
-    }));
+    return [...out].map(([to, msg]) => {
+      const w = this.#signingEnvelope(id.record.identityId, e, session, 1, to, msg);
+      return {
+        from: ctx.nodeId,
+        to,
+        round: 1,
+        sealed: toB64u(w.sealed as Uint8Array),
+        ...((w.signature as Uint8Array).length > 0 ? { signature: toB64u(w.signature as Uint8Array) } : {}),
+      };
+    });
+  }
+
+  /** One sealed signing message of ours; those for another oracle carry our node-key signature. */
+  #signingEnvelope(
+    identityId: string,
+    e: LoadedEcdsa,
+    session: Uint8Array,
+    round: number,
+    to: number,
+    msg: Uint8Array,
+  ): Envelope {
+    const me = this.#ctx.nodeId;
+    const sealed = sealEnvelope(e.channels.get(to)!, 'sign', session, round, me, to, msg);
+    const signature =
+      to === AGENT_PARTY
+        ? undefined
+        : signStatement(
+            this.#ctx.nodeKey,
+            DOMAINS.ecdsaRelayed,
+            ...relayedFields(identityId, session, round, me, to, sealed),
+          );
+    return envelopeToWire(me, to, round, sealed, signature);
   }
 
   /**
@@ -609,7 +693,7 @@ export class EcdsaService {
     const channels = new Map(s.parties.filter((x) => x !== ctx.nodeId).map((x) => [x, e.channels.get(x)!]));
     let incoming: Map<number, Uint8Array>;
     try {
-      incoming = this.#openAll(req.envelopes, channels, 'sign', session, req.round - 1);
+      incoming = this.#openAll(req.envelopes, channels, 'sign', session, req.round - 1, id.record.identityId);
     } catch (err) {
       if (err instanceof MpcidError && err.code === 'ECDSA_ABORT') return this.#abort(id, s, key, err);
       throw err; // unauthenticated or malformed: refused, the session goes on
@@ -621,12 +705,7 @@ export class EcdsaService {
         const out = s.signer.round2(incoming);
         return {
           envelopes: [...out].map(([to, msg]) =>
-            envelopeToWire(
-              ctx.nodeId,
-              to,
-              2,
-              sealEnvelope(e.channels.get(to)!, 'sign', session, 2, ctx.nodeId, to, msg),
-            ),
+            this.#signingEnvelope(id.record.identityId, e, session, 2, to, msg),
           ),
         };
       }
@@ -635,14 +714,7 @@ export class EcdsaService {
       this.#sessions.delete(key);
       ctx.metrics.signatureShares.inc({ kind: s.step.step.kind });
       return {
-        envelopes: [
-          envelopeToWire(
-            ctx.nodeId,
-            AGENT_PARTY,
-            3,
-            sealEnvelope(e.channels.get(AGENT_PARTY)!, 'sign', session, 3, ctx.nodeId, AGENT_PARTY, share),
-          ),
-        ],
+        envelopes: [this.#signingEnvelope(id.record.identityId, e, session, 3, AGENT_PARTY, share)],
       };
     } catch (err) {
       // Any failed check aborts, attributable or not (e.g. a combined nonce at infinity).

@@ -264,6 +264,7 @@ export class SignerService {
         to: e.to,
         round: e.round,
         sealed: Buffer.from(e.sealed, 'base64url'),
+        signature: Buffer.from(e.signature ?? '', 'base64url'),
       })),
     };
   }

@@ -157,6 +157,8 @@ export interface EnvelopeJSON {
   to: number;
   round: number;
   sealed: string;
+  /** The sender's node-key signature, on messages from one oracle to another. */
+  signature?: string;
 }
 
 export interface RatchetRecord {

@@ -6,6 +6,7 @@ export interface Envelope {
   'to'?: (number);
   'round'?: (number);
   'sealed'?: (Buffer | Uint8Array | string);
+  'signature'?: (Buffer | Uint8Array | string);
 }
 
 export interface Envelope__Output {
@@ -13,4 +14,5 @@ export interface Envelope__Output {
   'to': (number);
   'round': (number);
   'sealed': (Buffer);
+  'signature': (Buffer);
 }
