@@ -468,7 +468,8 @@ export class AgentEcdsaSession {
     this.#own1 = this.#signer.round1();
   }
 
-  #seal(round: number, to: number, msg: Uint8Array): Envelope {
+  /** Seals our message of `round` to oracle `to` (tests override it to send a corrupted message). */
+  protected seal(round: number, to: number, msg: Uint8Array): Envelope {
     const sealed = sealEnvelope(
       this.#key.channels.get(to)!,
       'sign',
@@ -505,7 +506,7 @@ export class AgentEcdsaSession {
   ): Map<number, Envelope[]> {
     const out = new Map<number, Envelope[]>();
     for (const o of this.oracles) {
-      const list: Envelope[] = [this.#seal(round, o, own.get(o)!)];
+      const list: Envelope[] = [this.seal(round, o, own.get(o)!)];
       for (const [from, m] of routed) if (from !== o) list.push(m.get(o)!);
       out.set(o, list);
     }

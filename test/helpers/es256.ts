@@ -1,0 +1,231 @@
+/**
+ * ES256 helpers for integration tests: independent verifiers (node:crypto, the OpenSSL CLI), and
+ * test doubles that speak the real threshold-ECDSA protocol (agent/es256.ts, real RPCs to real
+ * oracles) but corrupt exactly one message: the agent's own round-2 message to one oracle, or an
+ * oracle-to-oracle message the agent relays, or (at the network) an oracle's answer to the agent.
+ */
+import { execFileSync } from 'node:child_process';
+import { createPublicKey, type KeyObject, verify } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type * as grpc from '@grpc/grpc-js';
+import { p256 } from '@noble/curves/nist.js';
+import { AgentEcdsaSession, type RoundCall } from '../../agent/es256.js';
+import type { OracleClient } from '../../agent/oracles.js';
+import type { AgentState } from '../../agent/state.js';
+import { call, fromServiceError } from '../../common/grpc.js';
+import { ecdsaPayloadDigest } from '../../common/protocol.js';
+import { fromB64u } from '../../crypto/bytes.js';
+import { stepDigest } from '../../crypto/ratchet.js';
+import type { Envelope } from '../../proto/gen/mpcid/oracle/v1/Envelope.js';
+import type { SignerClient } from '../../proto/gen/mpcid/oracle/v1/Signer.js';
+import { DEADLINE_MS, HostileRatchet } from './hostile.js';
+
+/** The P-256 group order n. */
+export const P256_N = p256.Point.Fn.ORDER;
+
+/** A SEC 1 (compressed or uncompressed) P-256 public key as a node:crypto KeyObject (via its JWK). */
+export function p256Key(point: Uint8Array): KeyObject {
+  const u = p256.Point.fromBytes(point).toBytes(false);
+  return createPublicKey({
+    key: {
+      kty: 'EC',
+      crv: 'P-256',
+      x: Buffer.from(u.subarray(1, 33)).toString('base64url'),
+      y: Buffer.from(u.subarray(33)).toString('base64url'),
+    },
+    format: 'jwk',
+  });
+}
+
+/** node:crypto's verdict on an ES256 signature r || s over `msg`. */
+export function nodeVerifyEs256(point: Uint8Array, msg: Uint8Array, sig: Uint8Array): boolean {
+  return verify('sha256', msg, { key: p256Key(point), dsaEncoding: 'ieee-p1363' }, sig);
+}
+
+/** DER (X9.62 Ecdsa-Sig-Value) of r || s: what OpenSSL verifies. Written here, not taken from a library. */
+export function derSignature(sig: Uint8Array): Buffer {
+  const int = (b: Uint8Array) => {
+    let i = 0;
+    while (i < b.length - 1 && b[i] === 0) i++;
+    let v = Buffer.from(b.subarray(i));
+    if (v[0]! & 0x80) v = Buffer.concat([Buffer.from([0]), v]);
+    return Buffer.concat([Buffer.from([0x02, v.length]), v]);
+  };
+  const body = Buffer.concat([int(sig.subarray(0, 32)), int(sig.subarray(32, 64))]);
+  return Buffer.concat([Buffer.from([0x30, body.length]), body]);
+}
+
+/** `openssl dgst -sha256 -verify pub.pem -signature sig.der msg`: true iff OpenSSL prints Verified OK. */
+export function opensslVerifyEs256(
+  dir: string,
+  point: Uint8Array,
+  msg: Uint8Array,
+  sig: Uint8Array,
+  tag: string,
+): boolean {
+  const [k, m, s] = ['pub.pem', 'msg.bin', 'sig.der'].map((f) => join(dir, `${tag}-${f}`));
+  writeFileSync(k!, p256Key(point).export({ type: 'spki', format: 'pem' }));
+  writeFileSync(m!, msg);
+  writeFileSync(s!, derSignature(sig));
+  try {
+    const out = execFileSync('openssl', ['dgst', '-sha256', '-verify', k!, '-signature', s!, m!], {
+      stdio: 'pipe',
+    });
+    return out.toString().includes('Verified OK');
+  } catch {
+    return false;
+  }
+}
+
+/** s of r || s as an integer. */
+export function sOf(sig: Uint8Array): bigint {
+  return BigInt(`0x${Buffer.from(sig.subarray(32, 64)).toString('hex')}`);
+}
+
+/** x·G on P-256 for a 32-byte big-endian scalar (reduced mod n; 0 gives undefined). */
+export function p256Times(scalar: Uint8Array): InstanceType<typeof p256.Point> | undefined {
+  const x = BigInt(`0x${Buffer.from(scalar).toString('hex')}`) % P256_N;
+  return x === 0n ? undefined : p256.Point.BASE.multiply(x);
+}
+
+/** Flips one bit of a copy of `b` at byte `at` (negative: from the end). */
+export function flip(b: Uint8Array, at: number): Uint8Array {
+  const out = Uint8Array.from(b);
+  const i = at < 0 ? out.length + at : at;
+  out[i]! ^= 0x01;
+  return out;
+}
+
+/** Which message a test double corrupts. */
+export type Tamper =
+  /** Our own DKLs23 message of `round` to oracle `to`: byte `at` of the plaintext, then sealed as usual. */
+  | { kind: 'own'; round: number; to: number; at: number }
+  /** The sealed message from oracle `from` to oracle `to` that we relay in EcdsaRound `rpcRound`. */
+  | { kind: 'relay'; rpcRound: 2 | 3; from: number; to: number; at: number };
+
+/** The agent's real session, except that it corrupts its own message of one round to one oracle. */
+class TamperingSession extends AgentEcdsaSession {
+  constructor(
+    readonly tamper: Tamper | undefined,
+    ...args: ConstructorParameters<typeof AgentEcdsaSession>
+  ) {
+    super(...args);
+  }
+  protected override seal(round: number, to: number, msg: Uint8Array): Envelope {
+    const t = this.tamper;
+    if (t?.kind === 'own' && t.round === round && t.to === to) return super.seal(round, to, flip(msg, t.at));
+    return super.seal(round, to, msg);
+  }
+}
+
+export interface DoubleResult {
+  signature?: Uint8Array;
+  /** The error the session ended with (an MpcidError: the oracles' codes are kept). */
+  error?: unknown;
+  session: Uint8Array;
+}
+
+/**
+ * A test-double agent for an enrolled state dir whose agent is not running: its own ratchet
+ * record (HostileRatchet), a real es256 step committed by every oracle (the first t sign), and
+ * the real agent session over real EcdsaRound calls, with `tamper` applied.
+ */
+export class Es256Double {
+  readonly ratchet: HostileRatchet;
+  readonly #nodeKeys: Map<number, Uint8Array>;
+  constructor(
+    readonly state: AgentState,
+    stateDir: string,
+    readonly clients: readonly OracleClient[],
+  ) {
+    this.ratchet = HostileRatchet.load(stateDir, state);
+    this.#nodeKeys = new Map(
+      state.cluster.oracles.map((o) => [o.id, fromB64u(o.publicKey, 'publicKey', 32)]),
+    );
+  }
+
+  async sign(message: Uint8Array, tamper?: Tamper): Promise<DoubleResult> {
+    const { state, clients } = this;
+    const oracles = clients.slice(0, state.cluster.t).map((c) => c.nodeId);
+    const signed = this.ratchet.make('es256', ecdsaPayloadDigest('es256', message, oracles));
+    const request = { ...this.ratchet.request(signed), ecdsa: { message: Buffer.from(message), oracles } };
+    const answers = await this.ratchet.commit(clients, { signed, request });
+    const session = stepDigest(signed.step);
+    const s = new TamperingSession(
+      tamper,
+      state.identityId,
+      this.#nodeKeys,
+      state.es256!,
+      oracles,
+      session,
+      message,
+    );
+    s.start();
+    const round1 = new Map(
+      oracles.map((o) => [o, answers[clients.findIndex((c) => c.nodeId === o)]!.envelopes]),
+    );
+    const roundCall: RoundCall = async (o, round, envelopes) => {
+      const c = clients.find((x) => x.nodeId === o)!;
+      const sent =
+        tamper?.kind === 'relay' && tamper.rpcRound === round && tamper.to === o
+          ? envelopes.map((e) =>
+              e.from === tamper.from ? { ...e, sealed: flip(e.sealed as Uint8Array, tamper.at) } : e,
+            )
+          : envelopes;
+      try {
+        const res = await call(
+          c.signer,
+          c.signer.EcdsaRound,
+          { identityId: state.identityId, session: Buffer.from(session), round, envelopes: sent },
+          DEADLINE_MS,
+        );
+        return res.envelopes;
+      } catch (e) {
+        throw fromServiceError(e, `oracle ${o}`);
+      }
+    };
+    try {
+      return { signature: await s.run(round1, roundCall), session };
+    } catch (error) {
+      return { error, session };
+    }
+  }
+}
+
+/**
+ * Oracle clients whose EcdsaRound answers are corrupted on the way to the agent (a network-level
+ * double): byte `at` of the sealed message from oracle `from` to the agent in RPC round `rpcRound`.
+ */
+export function corruptingClients(
+  clients: readonly OracleClient[],
+  t: { rpcRound: 2 | 3; from: number; at: number },
+): OracleClient[] {
+  return clients.map((c) => {
+    if (c.nodeId !== t.from) return c;
+    const real = c.signer;
+    const signer = new Proxy(real, {
+      get(target, prop, receiver) {
+        if (prop !== 'EcdsaRound') return Reflect.get(target, prop, receiver);
+        return (
+          req: { round?: number },
+          md: grpc.Metadata,
+          opts: grpc.CallOptions,
+          cb: (err: grpc.ServiceError | null, res?: { envelopes: { to: number; sealed: Buffer }[] }) => void,
+        ) =>
+          (real.EcdsaRound as unknown as (...a: unknown[]) => grpc.ClientUnaryCall).call(
+            real,
+            req,
+            md,
+            opts,
+            (err: grpc.ServiceError | null, res?: { envelopes: { to: number; sealed: Buffer }[] }) => {
+              if (res && req.round === t.rpcRound)
+                for (const e of res.envelopes) if (e.to === 0) e.sealed = Buffer.from(flip(e.sealed, t.at));
+              cb(err, res);
+            },
+          );
+      },
+    }) as SignerClient;
+    return { ...c, signer };
+  });
+}
