@@ -99,7 +99,10 @@ export async function verifyToken(token: string, opts: VerifyOptions): Promise<V
     if (e instanceof errors.JWSSignatureVerificationFailed)
       return fail('BAD_SIGNATURE', 'signature verification failed');
     if (e instanceof errors.JWKSNoMatchingKey)
-      return fail('UNKNOWN_KID', 'no active key for this kid (unknown or revoked)');
+      return fail(
+        'UNKNOWN_KID',
+        'no active key for this kid and algorithm (unknown, revoked, or another algorithm)',
+      );
     if (e instanceof errors.JOSEAlgNotAllowed) return fail('ALG_NOT_ALLOWED', 'algorithm not allowed');
     if (e instanceof errors.JOSEError) return fail('INVALID', `token rejected (${e.code})`);
     return fail('UNAVAILABLE', `oracle unreachable (${(e as Error).name})`);

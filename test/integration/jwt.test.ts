@@ -138,17 +138,32 @@ describe('OIDC discovery and JWKS', () => {
     const doc = docs[0]!.body;
     expect(doc['issuer']).toBe(issuer);
     expect(doc['jwks_uri']).toBe(`${issuer}/.well-known/jwks.json`);
-    expect(doc['id_token_signing_alg_values_supported']).toEqual(['EdDSA']);
-    const kids = await jwksKids(doc['jwks_uri'] as string);
-    expect(kids.sort()).toEqual([api.kid, billing.kid].sort());
+    expect(doc['id_token_signing_alg_values_supported']).toEqual(['EdDSA', 'ES256']);
+    const { body: jwks } = await getJson(doc['jwks_uri'] as string);
+    const keys = jwks['keys'] as JWK[];
+    // Each identity: its Ed25519 key (kid = identity id) and its P-256 key (ES256, es256.test.ts).
+    expect(
+      keys
+        .filter((k) => k.alg === 'EdDSA')
+        .map((k) => k.kid)
+        .sort(),
+    ).toEqual([api.kid, billing.kid].sort());
+    expect(keys.filter((k) => k.alg === 'ES256')).toHaveLength(2);
     // The status endpoint the document names answers for a real kid.
     const status = await getJson((doc['mpcid_identity_status_endpoint'] as string).replace('{kid}', api.kid));
-    expect(status.body).toEqual({ identityId: api.kid, name: API, status: 'active' });
+    expect(status.body).toEqual({
+      identityId: api.kid,
+      es256Kid: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      name: API,
+      status: 'active',
+    });
   });
 
   it('JWKS entries are Ed25519 public keys with kid, alg and use, and nothing secret', async () => {
     const { body } = await getJson(`${http[2]}/v1/identities/${api.kid}/jwks.json`);
-    const keys = body['keys'] as JWK[];
+    // The identity's P-256 key is the second entry (checked in es256.test.ts).
+    const keys = (body['keys'] as JWK[]).filter((k) => k.kty === 'OKP');
+    expect(body['keys']).toHaveLength(2);
     expect(keys).toHaveLength(1);
     expect(Object.keys(keys[0]!).sort()).toEqual(['alg', 'crv', 'kid', 'kty', 'use', 'x']);
     expect(keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig', kid: api.kid });
@@ -319,10 +334,10 @@ describe('the verifier: library and `mpcid verify`', () => {
       /algorithm HS256 is not allowed/,
     ],
     [
-      'alg ES256 header over the same signature',
+      'alg ES256 header over the same signature (its kid names the Ed25519 key)',
       (t) => `${json({ ...decodeJwtHeader(t), alg: 'ES256' })}.${t.split('.').slice(1).join('.')}`,
-      'ALG_NOT_ALLOWED',
-      /algorithm ES256 is not allowed/,
+      'UNKNOWN_KID',
+      /no active key for this kid and algorithm/,
     ],
     [
       "kid of another identity (billing's)",
