@@ -2,7 +2,8 @@
  * CLI commands for alerts and revocation evidence (docs/protocol.md §7):
  *   mpcid alerts watch --admin ADDR [--cursor N]     one JSON line per alert event
  *   mpcid evidence get --admin ADDR --identity ID    the evidence document of a revoked identity
- *   mpcid evidence verify FILE [--session-key B64U]  offline check of an evidence document
+ *   mpcid evidence verify FILE [--session-key B64U] [--accuser-key B64U]
+ *                                                    offline check of an evidence document
  */
 import * as grpc from '@grpc/grpc-js';
 import { MpcidError } from '../common/errors.js';
@@ -13,9 +14,13 @@ import { type Evidence, evidenceDigest, verifyEvidence } from '../crypto/ratchet
 import type { AlertEventMessage__Output } from '../proto/gen/mpcid/admin/v1/AlertEventMessage.js';
 import { adminClient } from './clients.js';
 
-/** An exported evidence file: the evidence plus the session public key that signed both steps. */
+/**
+ * An exported evidence file: the evidence plus the session public key that signed the steps and,
+ * for an oracle's ECDSA abort claim, that oracle's node public key (`accuserPublicKey`).
+ */
 export interface EvidenceDocument extends EvidenceJSON {
   sessionPublicKey: string;
+  accuserPublicKey?: string;
 }
 
 export interface EvidenceVerdict {
@@ -32,7 +37,11 @@ export interface EvidenceVerdict {
  * by it, for the same identity, and in conflict; the document's own `digest` and `reason`, when
  * present, must be the ones the steps give. Never throws.
  */
-export function verifyEvidenceDocument(doc: unknown, sessionPublicKey: Uint8Array): EvidenceVerdict {
+export function verifyEvidenceDocument(
+  doc: unknown,
+  sessionPublicKey: Uint8Array,
+  accuserPublicKey?: Uint8Array,
+): EvidenceVerdict {
   const o = (doc ?? {}) as Partial<EvidenceDocument>;
   const identityId = typeof o.identityId === 'string' ? o.identityId : null;
   let evidence: Evidence;
@@ -43,7 +52,11 @@ export function verifyEvidenceDocument(doc: unknown, sessionPublicKey: Uint8Arra
   }
   const digest = toB64u(evidenceDigest(evidence));
   try {
-    const reason = verifyEvidence(sessionPublicKey, evidence);
+    const accuser = evidence.abort?.accuser;
+    const nodeKeys = new Map<number, Uint8Array>(
+      accuser !== undefined && accuser !== 0 && accuserPublicKey ? [[accuser, accuserPublicKey]] : [],
+    );
+    const reason = verifyEvidence(sessionPublicKey, evidence, nodeKeys);
     if (o.digest !== undefined && o.digest !== digest)
       return { valid: false, reason: 'BAD_EVIDENCE: digest does not match the steps', digest, identityId };
     if (o.reason !== undefined && o.reason !== reason)
@@ -76,6 +89,9 @@ export async function getEvidence(adminAddress: string, identityId: string): Pro
     return {
       ...(JSON.parse(r.evidenceJson) as EvidenceJSON),
       sessionPublicKey: r.sessionPublicKey.toString('base64url'),
+      ...(r.accuserPublicKey.length > 0
+        ? { accuserPublicKey: r.accuserPublicKey.toString('base64url') }
+        : {}),
     };
   } catch (e) {
     throw fromServiceError(e, 'evidence get');

@@ -35,7 +35,7 @@ const USAGE = `usage:
   mpcid verify --token TOKEN|- --oracle URL (--audience AUD | --nonce N --typ mpcid-attestation+jwt)
   mpcid alerts watch --admin ADDR [--cursor N]
   mpcid evidence get --admin ADDR --identity ID
-  mpcid evidence verify FILE [--session-key B64U]
+  mpcid evidence verify FILE [--session-key B64U] [--accuser-key B64U]
   mpcid dev up [--dir DIR] [--oracles N] [--quorum T]`;
 
 class UsageError extends Error {}
@@ -337,7 +337,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'evidence verify': {
-      const { values, positionals } = opts(args, { 'session-key': 'string' });
+      const { values, positionals } = opts(args, { 'session-key': 'string', 'accuser-key': 'string' });
       if (positionals.length !== 1) throw new UsageError('evidence verify takes one FILE');
       let doc: unknown;
       try {
@@ -349,7 +349,17 @@ async function main(argv: string[]): Promise<void> {
       const key =
         typeof flag === 'string' ? flag : (doc as { sessionPublicKey?: unknown } | null)?.sessionPublicKey;
       if (key === undefined) throw new UsageError('no sessionPublicKey in the file: pass --session-key');
-      const verdict = verifyEvidenceDocument(doc, sessionKeyFrom(key, 'session key'));
+      // An oracle's ECDSA abort claim is signed with its node key: --accuser-key, else the file's.
+      const accuserFlag = values['accuser-key'];
+      const accuser =
+        typeof accuserFlag === 'string'
+          ? accuserFlag
+          : (doc as { accuserPublicKey?: unknown } | null)?.accuserPublicKey;
+      const verdict = verifyEvidenceDocument(
+        doc,
+        sessionKeyFrom(key, 'session key'),
+        accuser === undefined ? undefined : sessionKeyFrom(accuser, 'accuser key'),
+      );
       process.stdout.write(`${JSON.stringify(verdict)}\n`);
       if (!verdict.valid) process.exitCode = 1;
       return;

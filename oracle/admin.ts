@@ -9,7 +9,8 @@ import { ensure, MpcidError } from '../common/errors.js';
 import { isUndecodable, toServiceError, unary, undecodableError } from '../common/grpc.js';
 import { IdentityNameSchema, issueJoinToken } from '../common/jointoken.js';
 import { LOG } from '../common/log.js';
-import { toB64u } from '../crypto/bytes.js';
+import { fromB64u, toB64u } from '../crypto/bytes.js';
+import { p256Uncompressed } from '../crypto/p256.js';
 import type { AdminHandlers } from '../proto/gen/mpcid/admin/v1/Admin.js';
 import type { AlertEventMessage } from '../proto/gen/mpcid/admin/v1/AlertEventMessage.js';
 import type { CreateJoinTokenRequest__Output } from '../proto/gen/mpcid/admin/v1/CreateJoinTokenRequest.js';
@@ -38,6 +39,10 @@ function identityToWire(r: IdentityPublic, revoked: boolean): Identity {
     enrolledAt: r.enrolledAt,
     n: r.n,
     t: r.t,
+    es256Kid: r.ecdsa?.kid ?? '',
+    es256PublicKey: r.ecdsa
+      ? Buffer.from(p256Uncompressed(fromB64u(r.ecdsa.publicKey, 'publicKey')))
+      : Buffer.alloc(0),
   };
 }
 
@@ -90,7 +95,14 @@ export class AdminService {
       peers: r.peers,
       counter: r.counter,
       appliedAt: r.appliedAt,
+      accuserPublicKey: Buffer.from(this.#accuserKey(r.evidence.abort?.accuser)),
     };
+  }
+
+  /** The node key of an oracle that made an abort claim (empty for the agent's claims and forks). */
+  #accuserKey(accuser: number | undefined): Uint8Array {
+    const o = this.#ctx.config.cluster.oracles.find((x) => accuser !== undefined && x.id === accuser);
+    return o ? fromB64u(o.publicKey, 'publicKey', 32) : new Uint8Array();
   }
 
   /** Server-streaming WatchAlerts: stored events after the cursor, then live ones, until cancelled. */

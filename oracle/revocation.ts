@@ -114,10 +114,10 @@ export class RevocationService {
       const seq = this.#seq + 1;
       const event: AlertEvent = {
         id: rec.digest,
-        type: 'identity.clone_detected',
+        type: rec.reason === 'ecdsa-abort' ? 'identity.ecdsa_aborted' : 'identity.clone_detected',
         identityId: rec.identityId,
         name: identity.record.name,
-        kids: [rec.identityId],
+        kids: [rec.identityId, ...(identity.record.ecdsa ? [identity.record.ecdsa.kid] : [])],
         counter: rec.counter,
         reason: rec.reason,
         peers: rec.peers,

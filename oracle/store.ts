@@ -192,7 +192,8 @@ export interface RevocationRecord {
 /** One alert (docs/protocol.md §7); `id` is the evidence digest, the receivers' dedupe key. */
 export interface AlertEvent {
   id: string;
-  type: 'identity.clone_detected';
+  /** A second history of the identity (fork evidence), or an aborted threshold-ECDSA session. */
+  type: 'identity.clone_detected' | 'identity.ecdsa_aborted';
   identityId: string;
   name: string;
   kids: string[];

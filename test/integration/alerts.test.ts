@@ -156,7 +156,8 @@ function expectWellFormed(e: AlertEvent, kid: string, name: string) {
   expect(e.type).toBe('identity.clone_detected');
   expect(e.identityId).toBe(kid);
   expect(e.name).toBe(name);
-  expect(e.kids).toEqual([kid]);
+  // Both key ids of the identity: its Ed25519 key (= the identity id) and its ES256 key.
+  expect(e.kids).toEqual([kid, expect.stringMatching(/^[A-Za-z0-9_-]{43}$/)]);
   expect(e.id).toMatch(/^[A-Za-z0-9_-]{43}$/);
   expect(e.counter).toBeGreaterThanOrEqual(2);
   expect(['equivocation', 'broken-chain', 'time-reversal']).toContain(e.reason);

@@ -8,8 +8,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorCodeOf } from '../../common/grpc.js';
+import { call, errorCodeOf } from '../../common/grpc.js';
 import { type AgentProc, mpcid, startCluster, type TestCluster } from '../helpers/cluster.js';
+import { nodeVerifyEs256 } from '../helpers/es256.js';
 
 function nodeVerify(publicKey: Uint8Array, msg: Uint8Array, sig: Uint8Array): boolean {
   const key = createPublicKey({
@@ -127,7 +128,7 @@ describe.each([
   afterAll(async () => {
     await cluster?.stop();
   });
-  it('enrolls and signs', async () => {
+  it('enrolls and signs (EdDSA and ES256)', async () => {
     cluster = await startCluster(n, t);
     const { stateDir, publicKey } = await cluster.enroll(`spiffe://test.mpcid/cluster-${n}`);
     const agent = await cluster.startAgent(stateDir);
@@ -136,6 +137,10 @@ describe.each([
       const res = await agent.sign(msg);
       expect(res.publicKey.toString('base64url')).toBe(publicKey);
       expect(nodeVerify(res.publicKey, msg, res.signature)).toBe(true);
+      // Threshold ECDSA with t oracles and the agent (es256.test.ts covers it at length).
+      const es = await call(agent.workload, agent.workload.Sign, { message: msg, alg: 'ES256' }, 20_000);
+      expect(es.alg).toBe('ES256');
+      expect(nodeVerifyEs256(es.publicKey, msg, es.signature)).toBe(true);
     }
   });
 });

@@ -115,6 +115,30 @@ async function expectAbortRevocation(
       'ecdsa-abort',
     );
   }
+  // Operators export it and check it offline with the CLI; an edited claim does not verify.
+  const ev = await mpcid([
+    'evidence',
+    'get',
+    '--admin',
+    cluster.oracles[2]!.config.adminListen,
+    '--identity',
+    e.kid,
+  ]);
+  expect(ev.code, ev.stderr).toBe(0);
+  const doc = JSON.parse(ev.stdout) as Record<string, unknown>;
+  expect(doc['accuserPublicKey'] !== undefined).toBe(claim.accuser !== 0);
+  const file = join(work, `evidence-${e.kid}.json`);
+  writeFileSync(file, ev.stdout);
+  const verdict = await mpcid(['evidence', 'verify', file]);
+  expect(verdict.code, verdict.stdout).toBe(0);
+  expect(JSON.parse(verdict.stdout)).toMatchObject({ valid: true, reason: 'ecdsa-abort', identityId: e.kid });
+  const edited = {
+    ...doc,
+    abort: { ...(doc['abort'] as object), culprit: claim.culprit + 1 },
+    digest: undefined,
+  };
+  writeFileSync(file, JSON.stringify(edited));
+  expect((await mpcid(['evidence', 'verify', file])).code).toBe(1);
   // The ES256 key leaves every JWKS; its status (by either kid) says revoked.
   for (const base of http) {
     const { body } = await getJson(`${base}/.well-known/jwks.json`);

@@ -253,6 +253,57 @@ describe('OracleStore: identity secrets sealed at rest', () => {
     await reopened.close();
   });
 
+  it('an ES256 key added later (putIdentity): its share and pair states are sealed, its public part and kid index are not', async () => {
+    const dir = tmp();
+    const kek = newKek();
+    const store = await OracleStore.open(dir, META, kek);
+    const { rec, share } = identity();
+    await store.commitEnrollment(rec, token(rec));
+    const ecShare = new Uint8Array(randomBytes(32));
+    const pairState = new Uint8Array(randomBytes(200));
+    const channelKey = new Uint8Array(randomBytes(32));
+    const kid = b64u(randomBytes(32));
+    const withEs256: IdentityRecord = {
+      ...rec,
+      ecdsa: {
+        curve: 'P-256',
+        publicKey: b64u(randomBytes(33)),
+        kid,
+        commitments: [b64u(randomBytes(33))],
+        verifyingShares: [b64u(randomBytes(33))],
+        setupDigest: b64u(randomBytes(32)),
+      },
+      ecdsaSecrets: {
+        signingShare: b64u(ecShare),
+        pairs: [{ party: 0, channelKey: b64u(channelKey), state: b64u(pairState) }],
+      },
+    };
+    await store.putIdentity(withEs256);
+    expect(await store.getIdentity(rec.identityId)).toEqual(withEs256);
+    const pub = await store.getIdentityPublic(rec.identityId);
+    expect(pub?.ecdsa?.kid).toBe(kid);
+    expect(pub).not.toHaveProperty('ecdsaSecrets');
+    expect(await store.identityIdOfKid(kid)).toBe(rec.identityId);
+    expect(await store.identityIdOfKid(rec.identityId)).toBe(rec.identityId);
+    expect(await store.identityIdOfKid(b64u(randomBytes(32)))).toBeUndefined();
+    // A record with the public part but no secrets (or the reverse) is refused, not half-stored.
+    const { ecdsaSecrets: _s, ...noSecrets } = withEs256;
+    expect(await code(store.putIdentity(noSecrets))).toBe('INTERNAL');
+    await store.close();
+    expect(leaksOf(dir, [share, ecShare, pairState.subarray(0, 32), channelKey])).toEqual([]);
+    await rawDb(dir, async (db) => {
+      const stored = (await db.get(`identity!${rec.identityId}`))!;
+      expect(stored).not.toHaveProperty('ecdsaSecrets');
+      expect(stored['ecdsa']).toEqual(withEs256.ecdsa);
+      // Dropping the public ES256 part changes which secrets the blob must hold: it no longer opens.
+      const { ecdsa: _e, ...stripped } = stored;
+      await db.put(`identity!${rec.identityId}`, stripped);
+    });
+    const reopened = await OracleStore.open(dir, META, kek);
+    expect(await code(reopened.getIdentity(rec.identityId))).toBe('STATE_CORRUPT');
+    await reopened.close();
+  });
+
   it('a schema-1 store (shares in clear) is migrated on first open with a KEK, one way, and compacted', async () => {
     const dir = tmp();
     const ids = [identity(), identity()];

@@ -11,6 +11,8 @@ export interface Identity {
   'enrolledAt'?: (number | string | Long);
   'n'?: (number);
   't'?: (number);
+  'es256Kid'?: (string);
+  'es256PublicKey'?: (Buffer | Uint8Array | string);
 }
 
 export interface Identity__Output {
@@ -22,4 +24,6 @@ export interface Identity__Output {
   'enrolledAt': (number);
   'n': (number);
   't': (number);
+  'es256Kid': (string);
+  'es256PublicKey': (Buffer);
 }

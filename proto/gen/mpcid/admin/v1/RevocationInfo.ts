@@ -14,6 +14,7 @@ export interface RevocationInfo {
   'peers'?: (string)[];
   'counter'?: (number | string | Long);
   'appliedAt'?: (number | string | Long);
+  'accuserPublicKey'?: (Buffer | Uint8Array | string);
 }
 
 export interface RevocationInfo__Output {
@@ -28,4 +29,5 @@ export interface RevocationInfo__Output {
   'peers': (string)[];
   'counter': (number);
   'appliedAt': (number);
+  'accuserPublicKey': (Buffer);
 }
