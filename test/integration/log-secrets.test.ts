@@ -28,9 +28,11 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { ed25519 } from '@noble/curves/ed25519.js';
+import { p256 } from '@noble/curves/nist.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../../common/grpc.js';
 import { ed25519PublicKey } from '../../crypto/ed25519.js';
+import { lagrangeAt0 } from '../../crypto/es256.js';
 import { verifyWebhookSignature } from '../../oracle/webhooks.js';
 import { oracleIdentities, rawDataFiles } from '../helpers/atrest.js';
 import { CLI, mpcid, type OracleProc, TestCluster, waitUntil } from '../helpers/cluster.js';
@@ -131,7 +133,32 @@ interface StateJson {
   identity: { identityId: string; publicKey: string };
   shares: { participant: number; signingShare: string }[];
   sessionKey: string;
+  es256: {
+    publicKey: string;
+    kid: string;
+    shares: { participant: number; signingShare: string }[];
+    pairs: { party: number; channelKey: string; state: string }[];
+  };
   checksum: string;
+}
+
+const P256_N = p256.Point.Fn.ORDER;
+const big = (b: Uint8Array) => BigInt(`0x${Buffer.from(b).toString('hex')}`);
+const p256Bytes = (x: bigint) => Buffer.from(x.toString(16).padStart(64, '0'), 'hex');
+
+/**
+ * The nonce k of an ES256 signature (r, s) over `message` under secret key x: k = s^-1 (e + r x),
+ * or n - k (signatures are normalised to low-S); checked by x(k G) = r.
+ */
+function ecdsaNonce(sig: Uint8Array, message: Uint8Array, x: bigint): Uint8Array {
+  const r = big(sig.subarray(0, 32));
+  const sv = big(sig.subarray(32, 64));
+  const e = big(createHash('sha256').update(message).digest()) % P256_N;
+  const inv = p256.Point.Fn.inv(sv);
+  let k = (inv * ((e + r * x) % P256_N)) % P256_N;
+  if (p256.Point.BASE.multiply(k).toAffine().x % P256_N !== r) k = P256_N - k;
+  expect(p256.Point.BASE.multiply(k).toAffine().x % P256_N, 'x(k*G) = r').toBe(r);
+  return p256Bytes(k);
 }
 
 describe('secrets never reach logs, errors or crash output (2-of-3 cluster, real processes)', {
@@ -146,6 +173,8 @@ describe('secrets never reach logs, errors or crash output (2-of-3 cluster, real
   const tokens: string[] = [];
   /** Messages signed (raw, or a JWS signing input) and their signatures, for the nonce check. */
   const signed: { kid: string; message: Uint8Array; signature: Uint8Array }[] = [];
+  /** ES256 signatures (raw and JWS), for the ECDSA nonce check. */
+  const signedEs256: { kid: string; message: Uint8Array; signature: Uint8Array }[] = [];
   const stateDirs: Record<string, string> = {};
   const kids: Record<string, string> = {};
   let watch: { proc: ChildProcess; stdout: () => string; stderr: () => string } | undefined;
@@ -202,6 +231,17 @@ describe('secrets never reach logs, errors or crash output (2-of-3 cluster, real
       expect(out.kid).toBe(kids[key]);
       signed.push({ kid: out.kid, message: Buffer.from(text), signature: fromB64u(out.signature) });
     }
+    return r;
+  }
+
+  /** `mpcid sign --alg ES256`; keeps the signature for the ECDSA nonce check. */
+  async function signEs256(key: string, socket: string, text: string) {
+    const file = join(cluster.dir, `msg-${randomBytes(4).toString('hex')}.txt`);
+    writeFileSync(file, text);
+    const r = await run(`sign ES256 ${key}`, ['sign', '--alg', 'ES256', '--socket', socket, '--in', file]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { kid: string; signature: string };
+    signedEs256.push({ kid: key, message: Buffer.from(text), signature: fromB64u(out.signature) });
     return r;
   }
 
@@ -289,6 +329,23 @@ describe('secrets never reach logs, errors or crash output (2-of-3 cluster, real
       expect(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')).toContain('MPCID_LOG_LEVEL=debug');
     expect(cluster.oracles.map((o) => o.config.logLevel)).toEqual(['debug', 'debug', 'debug']);
     expect((await sign('a', a.socket, 'hello from a')).code).toBe(0);
+    // ES256 (threshold ECDSA): a raw signature and a token.
+    await signEs256('a', a.socket, 'hello from a, in ES256');
+    const jwtEs = await run('token fetch a ES256', [
+      'token',
+      'fetch',
+      '--alg',
+      'ES256',
+      '--socket',
+      a.socket,
+      '--audience',
+      AUDIENCE,
+    ]);
+    expect(jwtEs.code, jwtEs.stderr).toBe(0);
+    {
+      const [h, p, sg] = jwtEs.stdout.trim().split('.');
+      signedEs256.push({ kid: 'a', message: Buffer.from(`${h}.${p}`), signature: fromB64u(sg!) });
+    }
     const jwt = await run('token fetch a', ['token', 'fetch', '--socket', a.socket, '--audience', AUDIENCE]);
     expect(jwt.code, jwt.stderr).toBe(0);
     keepJws('a', jwt.stdout.trim());
@@ -337,6 +394,7 @@ describe('secrets never reach logs, errors or crash output (2-of-3 cluster, real
     await a.kill('SIGKILL');
     await a.start();
     expect((await sign('a', a.socket, 'after the agent crash')).code).toBe(0);
+    await signEs256('a', a.socket, 'ES256 after the agent crash');
     const quote2 = await run('attest a (restarted)', ['attest', '--socket', a.socket, '--nonce', nonce]);
     expect(quote2.code, quote2.stderr).toBe(0);
     keepJws('a', quote2.stdout.trim());
@@ -530,10 +588,18 @@ describe('secrets never reach logs, errors or crash output (2-of-3 cluster, real
           bytes: fromB64u(s.signingShare),
         });
       secrets.push({ label: `agent ${key} session key seed`, bytes: fromB64u(st.sessionKey) });
+      for (const s of st.es256.shares)
+        secrets.push({ label: `agent ${key} ES256 share ${s.participant}`, bytes: fromB64u(s.signingShare) });
+      for (const p of st.es256.pairs)
+        secrets.push({
+          label: `agent ${key} ES256 channel key with ${p.party}`,
+          bytes: fromB64u(p.channelKey),
+        });
     }
     // Oracles: their signing share of each identity, from LevelDB identity!<id> (processes
     // stopped), sealed there: opened with each oracle's KEK, which is a secret of the run too.
     const oracleShares: Record<string, [number, bigint][]> = { a: [], b: [] };
+    const oracleEcShares: Record<string, [number, bigint][]> = { a: [], b: [] };
     const sessionKeys: Record<string, string> = {};
     for (const o of cluster.oracles) {
       const recs = await oracleIdentities(o);
@@ -545,6 +611,16 @@ describe('secrets never reach logs, errors or crash output (2-of-3 cluster, real
         const share = fromB64u(rec.signingShare);
         secrets.push({ label: `oracle ${o.id} signing share of ${key}`, bytes: share });
         oracleShares[key]!.push([o.id, scalar(share)]);
+        const ecShare = fromB64u(rec.ecdsaSecrets!.signingShare);
+        secrets.push({ label: `oracle ${o.id} ES256 share of ${key}`, bytes: ecShare });
+        oracleEcShares[key]!.push([o.id, big(ecShare)]);
+        // Each pair's key once: the agent's side is above, the other oracle's side is the same key.
+        for (const p of rec.ecdsaSecrets!.pairs)
+          if (p.party > o.id)
+            secrets.push({
+              label: `oracle ${o.id} ES256 channel key with ${p.party} (${key})`,
+              bytes: fromB64u(p.channelKey),
+            });
         sessionKeys[key] = rec.sessionPublicKey;
       }
       const kek = new Uint8Array(readFileSync(o.config.kek!.file));
@@ -567,6 +643,23 @@ describe('secrets never reach logs, errors or crash output (2-of-3 cluster, real
       expect(b64u(G.multiply(s1).toBytes())).toBe(st.identity.publicKey);
       groupSecret[key] = s1;
       secrets.push({ label: `group secret key of ${key} (reconstructed)`, bytes: Fn.toBytes(s1) });
+      // The ES256 key the same way, on P-256: agent + t oracles interpolate to x, x*G = the key.
+      const ecPts: [number, bigint][] = [
+        ...st.es256.shares.map((s) => [s.participant, big(fromB64u(s.signingShare))] as [number, bigint]),
+        ...oracleEcShares[key]!.slice(0, 2),
+      ];
+      const xs = ecPts.map(([p]) => p);
+      const x = ecPts.reduce((acc, [p, y]) => (acc + lagrangeAt0(xs, p) * y) % P256_N, 0n);
+      expect(b64u(p256.Point.BASE.multiply(x).toBytes(true))).toBe(st.es256.publicKey);
+      secrets.push({ label: `ES256 secret key of ${key} (reconstructed)`, bytes: p256Bytes(x) });
+      if (key === 'a') {
+        expect(signedEs256.length).toBeGreaterThanOrEqual(3);
+        for (const [i, sg] of signedEs256.entries())
+          secrets.push({
+            label: `ECDSA nonce k of ES256 signature ${i}`,
+            bytes: ecdsaNonce(sg.signature, sg.message, x),
+          });
+      }
       // The session seed is genuine: it gives the session public key the oracles enrolled.
       expect(b64u(ed25519PublicKey(fromB64u(st.sessionKey)))).toBe(sessionKeys[key]);
     }
