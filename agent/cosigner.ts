@@ -16,8 +16,10 @@
  * EcdsaRound (agent/es256.ts). An oracle that fails a round is replaced by a fresh step and a
  * fresh session; an aborted session is reported, revokes the identity and is never retried.
  */
+
 import { randomBytes } from 'node:crypto';
 import type * as grpc from '@grpc/grpc-js';
+import { clusterNodeKeys } from '../common/config.js';
 import { type ErrorCode, MpcidError } from '../common/errors.js';
 import { call, errorInfoOf, fromServiceError, type UnaryMethod } from '../common/grpc.js';
 import { LOG, type Logger } from '../common/log.js';
@@ -36,7 +38,7 @@ import {
   stepToJSON,
   stepToWire,
 } from '../common/protocol.js';
-import { equalBytes, fromB64u, toB64u } from '../crypto/bytes.js';
+import { equalBytes, toB64u } from '../crypto/bytes.js';
 import { AGENT_PARTY } from '../crypto/es256.js';
 import { aggregate, checkCommitmentList, commit, type NonceCommitment, signShare } from '../crypto/frost.js';
 import {
@@ -141,9 +143,7 @@ export class Cosigner {
     this.#deadlineMs = opts.deadlineMs ?? 3_000;
     this.#prefetch = opts.prefetch ?? 4;
     this.#heartbeatMs = opts.heartbeatMs ?? 15_000;
-    this.#nodeKeys = new Map(
-      state.cluster.oracles.map((o) => [o.id, fromB64u(o.publicKey, 'publicKey', 32)]),
-    );
+    this.#nodeKeys = clusterNodeKeys(state.cluster);
     this.#es256 = state.es256;
     const aborted = readAbort(dir);
     if (aborted) {

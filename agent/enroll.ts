@@ -6,29 +6,21 @@
  * OT setup with every oracle) and rewrites its state with it. The Ed25519 identity is enrolled
  * either way: if ES256 setup fails, the agent retries it when it starts (`mpcid agent run`).
  */
+import { clusterNodeKeys } from '../common/config.js';
 import { MpcidError } from '../common/errors.js';
 import { call, fromServiceError } from '../common/grpc.js';
 import { parseJoinToken } from '../common/jointoken.js';
 import { LOG, type Logger } from '../common/log.js';
-import {
-  beginFields,
-  DOMAINS,
-  enrolledFields,
-  enrollmentContext,
-  oracleRound1Fields,
-  round1FromWire,
-  round1ToWire,
-} from '../common/protocol.js';
+import { beginFields, DOMAINS, enrolledFields, enrollmentContext, round1ToWire } from '../common/protocol.js';
 import { accessStructure, agentParticipants } from '../crypto/access.js';
-import { abytes, equalBytes, fromB64u } from '../crypto/bytes.js';
+import { equalBytes } from '../crypto/bytes.js';
 import { generateEd25519 } from '../crypto/ed25519.js';
-import { DkgParticipant, type Round1Package, round1Digest } from '../crypto/frost.js';
+import { DkgParticipant, round1Digest } from '../crypto/frost.js';
 import { jwkThumbprint } from '../crypto/jwk.js';
-import { BOX_KEY_LEN, generateBoxKey, openShare, sealShare } from '../crypto/seal.js';
+import { generateBoxKey } from '../crypto/seal.js';
 import { Secret } from '../crypto/secret.js';
 import { signStatement, verifyStatement } from '../crypto/statement.js';
-import type { OracleRound1__Output } from '../proto/gen/mpcid/oracle/v1/OracleRound1.js';
-import type { SealedShare } from '../proto/gen/mpcid/oracle/v1/SealedShare.js';
+import { agentRound2, checkOracleRound1, routeOracleShares } from './dkg.js';
 import { setupEs256 } from './es256.js';
 import { closeOracles, connectOracles, type OracleClient } from './oracles.js';
 import { initialRatchet, writeRatchet } from './ratchet.js';
@@ -105,61 +97,21 @@ export async function enroll(opts: EnrollOptions): Promise<AgentState> {
         deadline,
       ),
     );
-    const oracleRound1: OracleRound1__Output[] = [];
-    const oracleBox = new Map<number, Uint8Array>();
-    const oraclePkgs: Round1Package[] = [];
-    begun.forEach((res, i) => {
-      const c = clients[i]!;
-      const r1 = res.round1;
-      if (!r1 || r1.nodeId !== c.nodeId)
-        throw new MpcidError('DKG_FAILED', `oracle ${c.nodeId} answered as another node`);
-      const pkg = round1FromWire(as, r1.package, `round-1 of oracle ${c.nodeId}`);
-      if (pkg.participant !== c.nodeId)
-        throw new MpcidError('DKG_FAILED', `oracle ${c.nodeId} used participant ${pkg.participant}`);
-      const boxKey = abytes(new Uint8Array(r1.boxPublicKey), `oracle ${c.nodeId} box key`, BOX_KEY_LEN);
-      const nodeKey = fromB64u(
-        claims.cluster.oracles.find((o) => o.id === c.nodeId)!.publicKey,
-        'publicKey',
-        32,
-      );
-      verifyStatement(
-        nodeKey,
-        new Uint8Array(r1.signature),
-        `round-1 of oracle ${c.nodeId}`,
-        DOMAINS.dkgRound1,
-        oracleRound1Fields(context, c.nodeId, boxKey, pkg),
-        'DKG_FAILED',
-      );
-      oracleRound1.push(r1);
-      oracleBox.set(c.nodeId, boxKey);
-      oraclePkgs.push(pkg);
-    });
+    const {
+      oracleRound1,
+      oracleBox,
+      pkgs: oraclePkgs,
+    } = checkOracleRound1(
+      as,
+      begun.map((res, i) => [clients[i]!.nodeId, res.round1] as const),
+      clusterNodeKeys(claims.cluster),
+      context,
+      'round-1',
+    );
     const all = [...oraclePkgs, ...agentRound1];
 
     // Round 2: our shares (sealed to each oracle, kept locally between our own participants).
-    const local = new Map<number, Map<number, Secret>>(); // recipient -> sender -> share
-    const toOracle = new Map<number, SealedShare[]>();
-    for (const d of mine) {
-      const sender = d.round1.participant;
-      for (const [recipient, share] of d.round2(all)) {
-        if (recipient > n) {
-          if (!local.has(recipient)) local.set(recipient, new Map());
-          local.get(recipient)!.set(sender, share);
-          continue;
-        }
-        const sealed = sealShare({
-          senderKey: box.secretKey,
-          recipientPublic: oracleBox.get(recipient)!,
-          context,
-          sender,
-          recipient,
-          share,
-        });
-        share.wipe();
-        if (!toOracle.has(recipient)) toOracle.set(recipient, []);
-        toOracle.get(recipient)!.push({ sender, recipient, sealed: Buffer.from(sealed) });
-      }
-    }
+    const { local, toOracle } = agentRound2(mine, all, n, box, oracleBox, context);
     const exchanged = await onAll(clients, 'ExchangeShares', (c) =>
       call(
         c.enrollment,
@@ -169,29 +121,14 @@ export async function enroll(opts: EnrollOptions): Promise<AgentState> {
       ),
     );
     // Route every oracle's sealed shares: to other oracles via FinishEnrollment, to us locally.
-    const forOracle = new Map<number, SealedShare[]>();
-    exchanged.forEach((res, i) => {
-      const from = clients[i]!.nodeId;
-      for (const s of res.shares) {
-        if (s.sender !== from)
-          throw new MpcidError('DKG_FAILED', `oracle ${from} sent a share as participant ${s.sender}`);
-        if (s.recipient > n) {
-          if (!local.has(s.recipient)) local.set(s.recipient, new Map());
-          const share = openShare({
-            recipientKey: box.secretKey,
-            senderPublic: oracleBox.get(from)!,
-            context,
-            sender: from,
-            recipient: s.recipient,
-            sealed: new Uint8Array(s.sealed),
-          });
-          local.get(s.recipient)!.set(from, share);
-        } else {
-          if (!forOracle.has(s.recipient)) forOracle.set(s.recipient, []);
-          forOracle.get(s.recipient)!.push(s);
-        }
-      }
-    });
+    const forOracle = routeOracleShares(
+      exchanged.map((res, i) => [clients[i]!.nodeId, res.shares] as const),
+      n,
+      box,
+      oracleBox,
+      context,
+      local,
+    );
 
     // Round 3: every oracle finishes and confirms; we finish our own participants.
     const finished = await onAll(clients, 'FinishEnrollment', (c) =>
@@ -209,14 +146,11 @@ export async function enroll(opts: EnrollOptions): Promise<AgentState> {
     }
     const identityId = jwkThumbprint(group.groupPublicKey);
     const digest = round1Digest(context, all);
+    const nodeKeys = clusterNodeKeys(claims.cluster);
     finished.forEach((res, i) => {
       const c = clients[i]!;
       const e = res.enrolled;
-      const nodeKey = fromB64u(
-        claims.cluster.oracles.find((o) => o.id === c.nodeId)!.publicKey,
-        'publicKey',
-        32,
-      );
+      const nodeKey = nodeKeys.get(c.nodeId)!;
       if (!e || e.nodeId !== c.nodeId || e.identityId !== identityId)
         throw new MpcidError('DKG_FAILED', `oracle ${c.nodeId} confirmed a different identity`);
       if (

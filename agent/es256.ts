@@ -26,34 +26,20 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { clusterNodeKeys } from '../common/config.js';
 import { MpcidError } from '../common/errors.js';
 import { writeFileDurable } from '../common/fsutil.js';
 import { call } from '../common/grpc.js';
 import type { StepJSON } from '../common/protocol.js';
-import { oracleRound1Fields, round1FromWire, round1ToWire } from '../common/protocol.js';
+import { round1ToWire } from '../common/protocol.js';
 import { agentParticipants } from '../crypto/access.js';
-import { abytes, equalBytes, fromB64u } from '../crypto/bytes.js';
+import { equalBytes } from '../crypto/bytes.js';
 import { combineSignature, EcdsaSigner, PairSetup, type PairState } from '../crypto/ecdsa/index.js';
 import { AGENT_PARTY, NO_CULPRIT, SigningSets } from '../crypto/es256.js';
-import {
-  DkgParticipant,
-  type GroupPublic,
-  type KeyShare,
-  P256,
-  type Round1Package,
-  round1Digest,
-} from '../crypto/frost.js';
+import { DkgParticipant, type GroupPublic, type KeyShare, P256, round1Digest } from '../crypto/frost.js';
 import { sha256 } from '../crypto/hash.js';
 import { p256Thumbprint } from '../crypto/p256.js';
-import {
-  BOX_KEY_LEN,
-  channelKey,
-  generateBoxKey,
-  openEnvelope,
-  openShare,
-  sealEnvelope,
-  sealShare,
-} from '../crypto/seal.js';
+import { channelKey, generateBoxKey, openEnvelope, sealEnvelope } from '../crypto/seal.js';
 import type { Secret } from '../crypto/secret.js';
 import { DOMAINS, signStatement, verifyStatement } from '../crypto/statement.js';
 import {
@@ -68,8 +54,7 @@ import {
 import type { EcdsaSetupRequest } from '../proto/gen/mpcid/oracle/v1/EcdsaSetupRequest.js';
 import type { EcdsaSetupResponse__Output } from '../proto/gen/mpcid/oracle/v1/EcdsaSetupResponse.js';
 import type { Envelope, Envelope__Output } from '../proto/gen/mpcid/oracle/v1/Envelope.js';
-import type { OracleRound1__Output } from '../proto/gen/mpcid/oracle/v1/OracleRound1.js';
-import type { SealedShare } from '../proto/gen/mpcid/oracle/v1/SealedShare.js';
+import { agentRound2, checkOracleRound1, routeOracleShares } from './dkg.js';
 import type { OracleClient } from './oracles.js';
 import type { AgentState } from './state.js';
 
@@ -109,8 +94,7 @@ export async function setupEs256(
   const box = generateBoxKey();
   const mine = agentParticipants(as).map((p) => new DkgParticipant(as, p, P256));
   const agentRound1 = mine.map((d) => d.round1);
-  const nodeKey = (id: number) =>
-    fromB64u(state.cluster.oracles.find((o) => o.id === id)!.publicKey, 'publicKey', 32);
+  const nodeKeys = clusterNodeKeys(state.cluster);
   const rpc = (c: OracleClient, req: Omit<EcdsaSetupRequest, 'identityId' | 'setupId'>) =>
     call(
       c.enrollment,
@@ -138,29 +122,14 @@ export async function setupEs256(
         sessionSignature: Buffer.from(sessionSignature),
       }),
     );
-    const oracleRound1: OracleRound1__Output[] = [];
-    const oracleBox = new Map<number, Uint8Array>();
-    const pkgs: Round1Package[] = [];
-    for (const c of clients) {
-      const r1 = begun.get(c.nodeId)!.round1;
-      if (!r1 || r1.nodeId !== c.nodeId)
-        throw new MpcidError('DKG_FAILED', `oracle ${c.nodeId} answered as another node`);
-      const pkg = round1FromWire(as, r1.package, `ES256 round-1 of oracle ${c.nodeId}`, P256);
-      if (pkg.participant !== c.nodeId)
-        throw new MpcidError('DKG_FAILED', `oracle ${c.nodeId} used another participant`);
-      const boxKey = abytes(new Uint8Array(r1.boxPublicKey), `oracle ${c.nodeId} box key`, BOX_KEY_LEN);
-      verifyStatement(
-        nodeKey(c.nodeId),
-        new Uint8Array(r1.signature),
-        `ES256 round-1 of oracle ${c.nodeId}`,
-        DOMAINS.dkgRound1,
-        oracleRound1Fields(context, c.nodeId, boxKey, pkg),
-        'DKG_FAILED',
-      );
-      oracleRound1.push(r1);
-      oracleBox.set(c.nodeId, boxKey);
-      pkgs.push(pkg);
-    }
+    const { oracleRound1, oracleBox, pkgs } = checkOracleRound1(
+      as,
+      clients.map((c) => [c.nodeId, begun.get(c.nodeId)!.round1] as const),
+      nodeKeys,
+      context,
+      'ES256 round-1',
+      P256,
+    );
     const all = [...pkgs, ...agentRound1];
     const channels = new Map<number, Secret>();
     const pairSetups = new Map<number, PairSetup>();
@@ -170,56 +139,18 @@ export async function setupEs256(
     }
 
     // Round 2: our DKG shares (sealed to each oracle); oracles answer with theirs and OT round 1.
-    const local = new Map<number, Map<number, Secret>>();
-    const toOracle = new Map<number, SealedShare[]>();
-    for (const d of mine) {
-      const sender = d.round1.participant;
-      for (const [recipient, share] of d.round2(all)) {
-        if (recipient > n) {
-          if (!local.has(recipient)) local.set(recipient, new Map());
-          local.get(recipient)!.set(sender, share);
-          continue;
-        }
-        const sealed = sealShare({
-          senderKey: box.secretKey,
-          recipientPublic: oracleBox.get(recipient)!,
-          context,
-          sender,
-          recipient,
-          share,
-        });
-        share.wipe();
-        if (!toOracle.has(recipient)) toOracle.set(recipient, []);
-        toOracle.get(recipient)!.push({ sender, recipient, sealed: Buffer.from(sealed) });
-      }
-    }
+    const { local, toOracle } = agentRound2(mine, all, n, box, oracleBox, context);
     const exchanged = await onAll((c) =>
       rpc(c, { round: 2, oracleRound1, shares: toOracle.get(c.nodeId) ?? [] }),
     );
-    const forOracle = new Map<number, SealedShare[]>();
-    for (const [from, res] of exchanged) {
-      for (const s of res.shares) {
-        if (s.sender !== from)
-          throw new MpcidError('DKG_FAILED', `oracle ${from} sent a share as ${s.sender}`);
-        if (s.recipient > n) {
-          if (!local.has(s.recipient)) local.set(s.recipient, new Map());
-          local.get(s.recipient)!.set(
-            from,
-            openShare({
-              recipientKey: box.secretKey,
-              senderPublic: oracleBox.get(from)!,
-              context,
-              sender: from,
-              recipient: s.recipient,
-              sealed: new Uint8Array(s.sealed),
-            }),
-          );
-        } else {
-          if (!forOracle.has(s.recipient)) forOracle.set(s.recipient, []);
-          forOracle.get(s.recipient)!.push(s);
-        }
-      }
-    }
+    const forOracle = routeOracleShares(
+      [...exchanged].map(([from, res]) => [from, res.shares] as const),
+      n,
+      box,
+      oracleBox,
+      context,
+      local,
+    );
     // OT setup: in RPC round k >= 3 each oracle gets every setup message of round k - 2
     // addressed to it (ours and the other oracles'), and answers with its round k - 1 messages.
     let inbox = collect(exchanged, 1);
@@ -266,7 +197,7 @@ export async function setupEs256(
           `oracle ${c.nodeId} confirmed a different ES256 key or transcript`,
         );
       verifyStatement(
-        nodeKey(c.nodeId),
+        nodeKeys.get(c.nodeId)!,
         new Uint8Array(e.signature),
         `ES256 confirmation of oracle ${c.nodeId}`,
         DOMAINS.ecdsaEnrolled,

@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { clusterNodeKeys } from '../common/config.js';
 import { MpcidError } from '../common/errors.js';
 import { writeFileDurable } from '../common/fsutil.js';
 import {
@@ -160,7 +161,7 @@ export function readRatchet(dir: string, state: AgentState): RatchetState {
     const head = fromB64u(body.head, 'head', 32);
     const certificate = (body.certificate as CommitJSON[]).map(commitFromJSON);
     if (body.counter > 0) {
-      const keys = new Map(state.cluster.oracles.map((o) => [o.id, fromB64u(o.publicKey, 'publicKey', 32)]));
+      const keys = clusterNodeKeys(state.cluster);
       verifyCertificate(keys, state.cluster.t, state.identityId, body.counter, head, certificate);
     }
     const st: RatchetState = { counter: body.counter, head, time: body.time, certificate };

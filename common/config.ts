@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { MAX_ORACLES } from '../crypto/access.js';
+import { fromB64u } from '../crypto/bytes.js';
 import { MpcidError } from './errors.js';
 
 const hostPort = z
@@ -198,6 +199,11 @@ export type OracleConfig = z.infer<typeof OracleConfigSchema>;
 export type ClusterConfig = z.infer<typeof ClusterSchema>;
 export type RateLimitsConfig = z.infer<typeof RateLimitsSchema>;
 export type WebhookConfig = z.infer<typeof WebhookSchema>;
+
+/** The node public keys of a cluster by node id: they verify commits, DKG messages and abort claims. */
+export function clusterNodeKeys(cluster: Pick<ClusterConfig, 'oracles'>): Map<number, Uint8Array> {
+  return new Map(cluster.oracles.map((o) => [o.id, fromB64u(o.publicKey, 'publicKey', 32)]));
+}
 
 /** Formats zod issues as "field.path: message; ..." */
 export function describeIssues(err: z.ZodError): string {

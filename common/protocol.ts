@@ -3,7 +3,7 @@
  * and conversions between wire messages and crypto types. Both sides build every signed byte
  * string here, so they cannot drift apart.
  */
-import type { AccessStructure } from '../crypto/access.js';
+import { type AccessStructure, agentParticipants } from '../crypto/access.js';
 import { abytes, framed, fromB64u, toB64u } from '../crypto/bytes.js';
 import {
   checkRound1,
@@ -22,7 +22,8 @@ import {
   type SignedStep,
   type StepKind,
 } from '../crypto/ratchet.js';
-import { DOMAINS, type Field } from '../crypto/statement.js';
+import type { Secret } from '../crypto/secret.js';
+import { DOMAINS, type Field, signStatement } from '../crypto/statement.js';
 import type { Commit__Output } from '../proto/gen/mpcid/oracle/v1/Commit.js';
 import type { NonceCommitment__Output } from '../proto/gen/mpcid/oracle/v1/NonceCommitment.js';
 import type { Round1Package__Output } from '../proto/gen/mpcid/oracle/v1/Round1Package.js';
@@ -104,6 +105,44 @@ export function round1ToWire(p: Round1Package) {
     participant: p.participant,
     commitment: p.commitment.map((c) => Buffer.from(c)),
     proofOfKnowledge: Buffer.from(p.proofOfKnowledge),
+  };
+}
+
+/** Wire -> crypto: the agent's w round-1 packages, one per agent participant, in order. */
+export function agentRound1FromWire(
+  as: AccessStructure,
+  list: readonly Round1Package__Output[],
+  suite: Suite = ED25519,
+): Round1Package[] {
+  const expected = agentParticipants(as);
+  if (list.length !== expected.length)
+    throw new MpcidError('BAD_LENGTH', `agent_round1: expected ${expected.length} packages`);
+  return list.map((m, i) => {
+    const p = round1FromWire(as, m, `agent_round1[${i}]`, suite);
+    if (p.participant !== expected[i])
+      throw new MpcidError('BAD_PARTICIPANT', `agent_round1[${i}]: expected participant ${expected[i]}`);
+    return p;
+  });
+}
+
+/** An oracle's round-1 answer: its package and box key, signed with its node key over the context. */
+export function signedOracleRound1(
+  nodeKey: Secret,
+  nodeId: number,
+  context: Uint8Array,
+  boxPublicKey: Uint8Array,
+  pkg: Round1Package,
+) {
+  const signature = signStatement(
+    nodeKey,
+    DOMAINS.dkgRound1,
+    ...oracleRound1Fields(context, nodeId, boxPublicKey, pkg),
+  );
+  return {
+    nodeId,
+    package: round1ToWire(pkg),
+    boxPublicKey: Buffer.from(boxPublicKey),
+    signature: Buffer.from(signature),
   };
 }
 

@@ -69,6 +69,32 @@ export function sealShare(args: {
   }
 }
 
+/** Seals `sender`'s round-2 share for each recipient (recipient -> share), and wipes the shares. */
+export function sealShares(
+  shares: ReadonlyMap<number, Secret>,
+  a: {
+    senderKey: Secret;
+    context: Uint8Array;
+    sender: number;
+    recipientPublic: (recipient: number) => Uint8Array;
+  },
+): { sender: number; recipient: number; sealed: Uint8Array }[] {
+  const out = [...shares].map(([recipient, share]) => ({
+    sender: a.sender,
+    recipient,
+    sealed: sealShare({
+      senderKey: a.senderKey,
+      recipientPublic: a.recipientPublic(recipient),
+      context: a.context,
+      sender: a.sender,
+      recipient,
+      share,
+    }),
+  }));
+  for (const s of shares.values()) s.wipe();
+  return out;
+}
+
 /** Opens a sealed share; a tampered, misaddressed or replayed box fails with DKG_FAILED naming the sender. */
 export function openShare(args: {
   recipientKey: Secret;

@@ -14,10 +14,15 @@
  * naming the culprit as evidence; a session is never resumed or retried (CVE-2023-33242 class).
  * Sessions live only in memory: a restart loses them (ECDSA_SESSION_LOST), never reuses them.
  */
+import { clusterNodeKeys } from '../common/config.js';
 import { ensure, MpcidError } from '../common/errors.js';
 import { LOG } from '../common/log.js';
-import { oracleRound1Fields, round1FromWire, round1ToWire } from '../common/protocol.js';
-import { agentParticipants } from '../crypto/access.js';
+import {
+  agentRound1FromWire,
+  oracleRound1Fields,
+  round1FromWire,
+  signedOracleRound1,
+} from '../common/protocol.js';
 import { abytes, equalBytes, framed, fromB64u, toB64u, toHex } from '../crypto/bytes.js';
 import { EcdsaSigner, PairSetup, PairState, SETUP_ROUNDS } from '../crypto/ecdsa/index.js';
 import { AGENT_PARTY, NO_CULPRIT, SigningSets } from '../crypto/es256.js';
@@ -41,7 +46,7 @@ import {
   openEnvelope,
   openShare,
   sealEnvelope,
-  sealShare,
+  sealShares,
 } from '../crypto/seal.js';
 import { Secret } from '../crypto/secret.js';
 import { DOMAINS, signStatement, verifyStatement } from '../crypto/statement.js';
@@ -233,9 +238,7 @@ export class EcdsaService {
   constructor(ctx: OracleContext, revocations: RevocationService) {
     this.#ctx = ctx;
     this.#revocations = revocations;
-    this.#nodeKeys = new Map(
-      ctx.config.cluster.oracles.map((o) => [o.id, fromB64u(o.publicKey, 'publicKey', 32)]),
-    );
+    this.#nodeKeys = clusterNodeKeys(ctx.config.cluster);
   }
 
   close(): void {
@@ -302,17 +305,7 @@ export class EcdsaService {
     const old = this.#setups.get(identityId);
     if (old && equalBytes(old.setupId, setupId)) return old.responses.get(1)!;
     const agentBox = abytes(new Uint8Array(req.agentBoxPublicKey), 'agent_box_public_key', BOX_KEY_LEN);
-    const expected = agentParticipants(ctx.as);
-    if (req.agentRound1.length !== expected.length)
-      throw new MpcidError('BAD_LENGTH', `agent_round1: expected ${expected.length} packages`);
-    const agentRound1 = req.agentRound1.map((m, i) => round1FromWire(ctx.as, m, `agent_round1[${i}]`, P256));
-    agentRound1.forEach((p, i) => {
-      ensure(
-        p.participant === expected[i],
-        'BAD_PARTICIPANT',
-        `agent_round1[${i}]: expected participant ${expected[i]}`,
-      );
-    });
+    const agentRound1 = agentRound1FromWire(ctx.as, req.agentRound1, P256);
     const context = ecdsaSetupContext(identityId, setupId, id.sessionPublicKey);
     verifyStatement(
       id.sessionPublicKey,
@@ -326,18 +319,8 @@ export class EcdsaService {
       throw new MpcidError('RATE_LIMITED', 'too many ES256 setups in progress');
     const dkg = new DkgParticipant(ctx.as, ctx.nodeId, P256);
     const box = generateBoxKey();
-    const signature = signStatement(
-      ctx.nodeKey,
-      DOMAINS.dkgRound1,
-      ...oracleRound1Fields(context, ctx.nodeId, box.publicKey, dkg.round1),
-    );
     const res: EcdsaSetupResponse = {
-      round1: {
-        nodeId: ctx.nodeId,
-        package: round1ToWire(dkg.round1),
-        boxPublicKey: Buffer.from(box.publicKey),
-        signature: Buffer.from(signature),
-      },
+      round1: signedOracleRound1(ctx.nodeKey, ctx.nodeId, context, box.publicKey, dkg.round1),
     };
     const p: PendingSetup = {
       setupId,
@@ -409,22 +392,12 @@ export class EcdsaService {
       );
     }
     ensure(agentShares.size === ctx.as.w, 'BAD_LENGTH', `expected ${ctx.as.w} sealed shares from the agent`);
-    const mine = p.dkg.round2(all);
-    const shares = [...mine].map(([recipient, share]) => ({
+    const shares = sealShares(p.dkg.round2(all), {
+      senderKey: p.box.secretKey,
+      context: p.context,
       sender: ctx.nodeId,
-      recipient,
-      sealed: Buffer.from(
-        sealShare({
-          senderKey: p.box.secretKey,
-          recipientPublic: recipient > n ? p.agentBox : oracleBox.get(recipient)!,
-          context: p.context,
-          sender: ctx.nodeId,
-          recipient,
-          share,
-        }),
-      ),
-    }));
-    for (const s of mine.values()) s.wipe();
+      recipientPublic: (r) => (r > n ? p.agentBox : oracleBox.get(r)!),
+    });
     // Channel keys and the OT setup with every other party.
     const channels = new Map<number, Secret>();
     const pairSetups = new Map<number, PairSetup>();

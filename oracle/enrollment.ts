@@ -15,20 +15,21 @@ import { type JoinTokenClaims, verifyJoinToken } from '../common/jointoken.js';
 import { LOG } from '../common/log.js';
 import {
   ALG_EDDSA,
+  agentRound1FromWire,
   beginFields,
   DOMAINS,
   enrolledFields,
   enrollmentContext,
   oracleRound1Fields,
   round1FromWire,
-  round1ToWire,
+  signedOracleRound1,
 } from '../common/protocol.js';
 import { agentParticipants } from '../crypto/access.js';
 import { abytes, equalBytes, fromB64u, toB64u } from '../crypto/bytes.js';
 import { decodePoint } from '../crypto/ed25519.js';
 import { DkgParticipant, type Round1Package, round1Digest } from '../crypto/frost.js';
 import { jwkThumbprint } from '../crypto/jwk.js';
-import { BOX_KEY_LEN, type BoxKeyPair, generateBoxKey, openShare, sealShare } from '../crypto/seal.js';
+import { BOX_KEY_LEN, type BoxKeyPair, generateBoxKey, openShare, sealShares } from '../crypto/seal.js';
 import type { Secret } from '../crypto/secret.js';
 import { signStatement, verifyStatement } from '../crypto/statement.js';
 import type { BeginEnrollmentRequest__Output } from '../proto/gen/mpcid/oracle/v1/BeginEnrollmentRequest.js';
@@ -121,18 +122,7 @@ export class EnrollmentService {
       'agent_box_public_key',
       BOX_KEY_LEN,
     );
-    const expected = agentParticipants(ctx.as);
-    if (req.agentRound1.length !== expected.length) {
-      throw new MpcidError('BAD_LENGTH', `agent_round1: expected ${expected.length} packages`);
-    }
-    const agentRound1 = req.agentRound1.map((m, i) => round1FromWire(ctx.as, m, `agent_round1[${i}]`));
-    agentRound1.forEach((p, i) => {
-      ensure(
-        p.participant === expected[i],
-        'BAD_PARTICIPANT',
-        `agent_round1[${i}]: expected participant ${expected[i]}`,
-      );
-    });
+    const agentRound1 = agentRound1FromWire(ctx.as, req.agentRound1);
     const context = enrollmentContext(claims, sessionPublicKey);
     verifyStatement(
       sessionPublicKey,
@@ -144,18 +134,8 @@ export class EnrollmentService {
 
     const dkg = new DkgParticipant(ctx.as, ctx.nodeId);
     const box = generateBoxKey();
-    const signature = signStatement(
-      ctx.nodeKey,
-      DOMAINS.dkgRound1,
-      ...oracleRound1Fields(context, ctx.nodeId, box.publicKey, dkg.round1),
-    );
     const begin: BeginEnrollmentResponse = {
-      round1: {
-        nodeId: ctx.nodeId,
-        package: round1ToWire(dkg.round1),
-        boxPublicKey: Buffer.from(box.publicKey),
-        signature: Buffer.from(signature),
-      },
+      round1: signedOracleRound1(ctx.nodeKey, ctx.nodeId, context, box.publicKey, dkg.round1),
     };
     const pending: Pending = {
       claims,
@@ -222,22 +202,12 @@ export class EnrollmentService {
     const agentShares = this.#open(p, req.agentShares, agentParticipants(ctx.as), (s) =>
       s > n ? p.agentBoxPublicKey : undefined,
     );
-    const mine = p.dkg.round2(all);
-    const shares = [...mine].map(([recipient, share]) => ({
+    const shares = sealShares(p.dkg.round2(all), {
+      senderKey: p.box.secretKey,
+      context: p.context,
       sender: ctx.nodeId,
-      recipient,
-      sealed: Buffer.from(
-        sealShare({
-          senderKey: p.box.secretKey,
-          recipientPublic: recipient > n ? p.agentBoxPublicKey : oracleBoxKeys.get(recipient)!,
-          context: p.context,
-          sender: ctx.nodeId,
-          recipient,
-          share,
-        }),
-      ),
-    }));
-    for (const s of mine.values()) s.wipe();
+      recipientPublic: (r) => (r > n ? p.agentBoxPublicKey : oracleBoxKeys.get(r)!),
+    });
     p.exchanged = { all, oracleBoxKeys, agentShares, response: { shares } };
     return p.exchanged.response;
   }

@@ -14,6 +14,7 @@
  *   counter = c-1, not L's predecessor                fork       broken chain
  *   counter < c otherwise                             refuse     STALE_STEP (replay / clock set back)
  */
+import { clusterNodeKeys } from '../common/config.js';
 import { MpcidError } from '../common/errors.js';
 import { LOG } from '../common/log.js';
 import { commitToJSON, stepFromJSON, stepToJSON } from '../common/protocol.js';
@@ -90,9 +91,7 @@ export class RatchetService {
   constructor(ctx: OracleContext, revocations: RevocationService) {
     this.#ctx = ctx;
     this.#revocations = revocations;
-    this.#nodeKeys = new Map(
-      ctx.config.cluster.oracles.map((o) => [o.id, fromB64u(o.publicKey, 'publicKey', 32)]),
-    );
+    this.#nodeKeys = clusterNodeKeys(ctx.config.cluster);
   }
 
   /** Runs `fn` with the identity's lock held: steps of one identity are handled one at a time. */

@@ -7,7 +7,9 @@
  * A node pulls every peer's revocations when it starts and then periodically, so one that was
  * down (or missed a push) catches up.
  */
+
 import * as grpc from '@grpc/grpc-js';
+import { clusterNodeKeys } from '../common/config.js';
 import { MpcidError } from '../common/errors.js';
 import { CLIENT_OPTIONS, call, fromServiceError, services, unary } from '../common/grpc.js';
 import { LOG } from '../common/log.js';
@@ -18,7 +20,7 @@ import {
   stepFromWire,
   stepToWire,
 } from '../common/protocol.js';
-import { fromB64u, toB64u } from '../crypto/bytes.js';
+import { toB64u } from '../crypto/bytes.js';
 import { type Evidence, evidenceDigest, verifyEvidence } from '../crypto/ratchet.js';
 import type { PeerClient, PeerHandlers } from '../proto/gen/mpcid/oracle/v1/Peer.js';
 import type { Revocation, Revocation__Output } from '../proto/gen/mpcid/oracle/v1/Revocation.js';
@@ -61,9 +63,7 @@ export class RevocationService {
   private constructor(ctx: OracleContext, alerts: AlertHub) {
     this.#ctx = ctx;
     this.#alerts = alerts;
-    this.#nodeKeys = new Map(
-      ctx.config.cluster.oracles.map((o) => [o.id, fromB64u(o.publicKey, 'publicKey', 32)]),
-    );
+    this.#nodeKeys = clusterNodeKeys(ctx.config.cluster);
     const Peer = services().oracle.mpcid.oracle.v1.Peer;
     this.#peers = ctx.config.cluster.oracles
       .filter((o) => o.id !== ctx.nodeId)

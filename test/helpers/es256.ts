@@ -4,6 +4,7 @@
  * oracles) but corrupt exactly one message: the agent's own round-2 message to one oracle, or an
  * oracle-to-oracle message the agent relays, or (at the network) an oracle's answer to the agent.
  */
+
 import { execFileSync } from 'node:child_process';
 import { createPublicKey, type KeyObject, verify } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -13,9 +14,9 @@ import { p256 } from '@noble/curves/nist.js';
 import { AgentEcdsaSession, type RoundCall } from '../../agent/es256.js';
 import type { OracleClient } from '../../agent/oracles.js';
 import type { AgentState } from '../../agent/state.js';
+import { clusterNodeKeys } from '../../common/config.js';
 import { call, fromServiceError } from '../../common/grpc.js';
 import { ecdsaPayloadDigest } from '../../common/protocol.js';
-import { fromB64u } from '../../crypto/bytes.js';
 import { stepDigest } from '../../crypto/ratchet.js';
 import type { Envelope } from '../../proto/gen/mpcid/oracle/v1/Envelope.js';
 import type { SignerClient } from '../../proto/gen/mpcid/oracle/v1/Signer.js';
@@ -140,9 +141,7 @@ export class Es256Double {
     readonly clients: readonly OracleClient[],
   ) {
     this.ratchet = HostileRatchet.load(stateDir, state);
-    this.#nodeKeys = new Map(
-      state.cluster.oracles.map((o) => [o.id, fromB64u(o.publicKey, 'publicKey', 32)]),
-    );
+    this.#nodeKeys = clusterNodeKeys(state.cluster);
   }
 
   async sign(message: Uint8Array, tamper?: Tamper): Promise<DoubleResult> {

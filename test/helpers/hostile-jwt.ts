@@ -7,11 +7,13 @@
  * It follows the agent's rules (agent/ratchet.ts): one step at a time, each certified by t
  * commits before the next; so a refused payload must still leave it with a certified step.
  */
+
 import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
 import { closeOracles, connectOracles, type OracleClient } from '../../agent/oracles.js';
 import { certified, prepareStep, type RatchetState, readRatchet } from '../../agent/ratchet.js';
 import { type AgentState, readState } from '../../agent/state.js';
+import { clusterNodeKeys } from '../../common/config.js';
 import { call } from '../../common/grpc.js';
 import type { JwtClaims } from '../../common/jwt.js';
 import {
@@ -23,7 +25,7 @@ import {
   signPayloadDigest,
   stepToWire,
 } from '../../common/protocol.js';
-import { equalBytes, fromB64u } from '../../crypto/bytes.js';
+import { equalBytes } from '../../crypto/bytes.js';
 import { aggregate, checkCommitmentList, commit, signShare } from '../../crypto/frost.js';
 import { type Commit, headAfter, verifyCertificate } from '../../crypto/ratchet.js';
 import { signStatement } from '../../crypto/statement.js';
@@ -89,9 +91,7 @@ export class HostileAgent {
     this.#rs = readRatchet(stateDir, this.state);
     this.clients = connectOracles(this.state.cluster);
     this.issuer = this.state.cluster.issuer ?? `urn:mpcid:cluster:${this.state.cluster.id}`;
-    this.#nodeKeys = new Map(
-      this.state.cluster.oracles.map((o) => [o.id, fromB64u(o.publicKey, 'publicKey', 32)]),
-    );
+    this.#nodeKeys = clusterNodeKeys(this.state.cluster);
   }
 
   get name(): string {

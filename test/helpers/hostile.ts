@@ -5,6 +5,7 @@
  * otherwise valid request, plus fixtures of invalid group elements and a reader for an oracle's
  * LevelDB.
  */
+
 import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { ed25519 } from '@noble/curves/ed25519.js';
@@ -13,6 +14,7 @@ import { expect } from 'vitest';
 import type { OracleClient } from '../../agent/oracles.js';
 import { type RatchetState, readRatchet } from '../../agent/ratchet.js';
 import type { AgentState } from '../../agent/state.js';
+import { clusterNodeKeys } from '../../common/config.js';
 import { type ErrorCode, MpcidError } from '../../common/errors.js';
 import { call, errorCodeOf, MAX_MESSAGE_BYTES, services } from '../../common/grpc.js';
 import { type JoinTokenClaims, parseJoinToken } from '../../common/jointoken.js';
@@ -31,7 +33,7 @@ import {
   stepToWire,
 } from '../../common/protocol.js';
 import { type AccessStructure, accessStructure, agentParticipants } from '../../crypto/access.js';
-import { concatBytes, fromB64u, toB64u } from '../../crypto/bytes.js';
+import { concatBytes, toB64u } from '../../crypto/bytes.js';
 import { generateEd25519 } from '../../crypto/ed25519.js';
 import {
   aggregate,
@@ -405,9 +407,7 @@ export class HostileRatchet {
     this.head = rs.head;
     this.time = rs.time;
     this.certificate = rs.certificate;
-    this.#nodeKeys = new Map(
-      state.cluster.oracles.map((o) => [o.id, fromB64u(o.publicKey, 'publicKey', 32)]),
-    );
+    this.#nodeKeys = clusterNodeKeys(state.cluster);
   }
 
   /** The ratchet of the agent state in `dir` (as enrollment wrote it). */

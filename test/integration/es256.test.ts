@@ -12,6 +12,7 @@
  *
  * Slow suite (tag `slow`).
  */
+
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +25,7 @@ import { ABORT_FILE } from '../../agent/es256.js';
 import { closeOracles, connectOracles } from '../../agent/oracles.js';
 import { readRatchet } from '../../agent/ratchet.js';
 import { readState } from '../../agent/state.js';
+import { clusterNodeKeys } from '../../common/config.js';
 import { MpcidError } from '../../common/errors.js';
 import { call } from '../../common/grpc.js';
 import { createLogger } from '../../common/log.js';
@@ -93,10 +95,7 @@ async function evidenceOn(o: TestCluster['oracles'][number], identityId: string)
   return { reason: r.reason, evidence: JSON.parse(r.evidenceJson) as Record<string, unknown> };
 }
 
-const nodeKeys = () =>
-  new Map(
-    cluster.oracles[0]!.config.cluster.oracles.map((o) => [o.id, fromB64u(o.publicKey, 'publicKey', 32)]),
-  );
+const nodeKeys = () => clusterNodeKeys(cluster.oracles[0]!.config.cluster);
 
 /** Every oracle holds the revocation of `identityId`, with the same abort claim; it verifies offline. */
 async function expectAbortRevocation(
