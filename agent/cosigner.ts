@@ -714,26 +714,10 @@ export class Cosigner {
       await new Promise((r) => setImmediate(r));
       session.start();
       const answered = await this.#settle(chosen, await sending, a);
-      // Round-1 messages are checked for shape before anything of them is used: an oracle whose
-      // answer holds no well-formed session failed (nothing was computed on its messages yet).
+      // Every chosen oracle answered with its round-1 messages (checked by the session, which
+      // counts an oracle with a damaged answer as failed: nothing was computed on it yet).
       const round1 = new Map<number, Envelope__Output[]>();
-      for (const c of chosen) {
-        const res = answered.get(c.nodeId);
-        if (!res) continue;
-        try {
-          session.check(c.nodeId, 1, res.envelopes);
-          round1.set(c.nodeId, res.envelopes);
-        } catch {
-          this.#fail(
-            c,
-            new MpcidError(
-              'ECDSA_SESSION_LOST',
-              `oracle ${c.nodeId} answered the step without a signing session`,
-            ),
-            a.failed,
-          );
-        }
-      }
+      for (const [id, res] of answered) round1.set(id, res.envelopes);
       if (round1.size < oracles.length) continue;
       try {
         const signature = await session.run(round1, (o, r, envelopes) =>

@@ -13,15 +13,18 @@
  * does not hold); round 3 answers carry each oracle's share, and combineSignature verifies.
  *
  * Failures:
- *   - ECDSA_ABORT (a DKLs23 check failed on our side, a message that does not open, a reply that
- *     is not routed as the protocol requires, or an oracle's unattributable abort): the session
- *     is reported (an abort claim signed with the session key) and the identity is revoked; it is
- *     never retried (CVE-2023-33242 class). The claim is written to disk first, so a restart does
- *     not sign again either.
- *   - An oracle failing a round (unreachable, deadline, ECDSA_SESSION_LOST after a restart,
- *     RATE_LIMITED past its retries): `EcdsaRoundFailed`. No check of ours failed and the oracle
- *     revokes on any check of its own that fails, so no abort outcome was revealed; the step is
- *     already certified and a fresh step (a fresh session) with another signing set is safe.
+ *   - ECDSA_ABORT: a DKLs23 check failed on authenticated content (a message that opened under
+ *     the pair's channel key, so it is its sender's), on our side or, without a culprit, in
+ *     combining: the session is reported (an abort claim signed with the session key) and the
+ *     identity is revoked; it is never retried (CVE-2023-33242 class). The claim is written to
+ *     disk first, so a restart does not sign again either.
+ *   - `EcdsaRoundFailed`: an oracle failed a round (unreachable, deadline, ECDSA_SESSION_LOST
+ *     after a restart, RATE_LIMITED past its retries, SESSION_AUTH_FAILED) or its answer was
+ *     damaged (not routed as required, a relayed message without its sender's signature, a
+ *     message to us that does not open: the network can do that too). Nothing of the answer was
+ *     used, no check of ours failed, and an oracle revokes on any check of its own that fails,
+ *     so no abort outcome was revealed: the step is already certified, and a fresh step (a fresh
+ *     session) with another signing set is safe.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -49,6 +52,7 @@ import {
   ecdsaEnrolledFields,
   ecdsaSetupContext,
   envelopeToWire,
+  relayBinding,
   SETUP_ID_LEN,
 } from '../oracle/ecdsa.js';
 import type { EcdsaSetupRequest } from '../proto/gen/mpcid/oracle/v1/EcdsaSetupRequest.js';
@@ -297,9 +301,17 @@ export class EcdsaRoundFailed extends MpcidError {
   }
 }
 
-/** An ECDSA_ABORT naming `culprit` (NO_CULPRIT if none) and a stable check name. */
-export function ecdsaAbort(culprit: number, check: string, message: string): MpcidError {
-  return new MpcidError('ECDSA_ABORT', message, { metadata: { culprit: String(culprit), check } });
+/**
+ * Oracle `o`'s answer did not arrive intact (not routed as required, a relayed message without
+ * its signature, a message to us that does not open). Answers travel unauthenticated, so the
+ * network may have done this as well as the oracle: the oracle counts as failed, and nothing in
+ * it was used, so no check outcome is revealed by starting a fresh session.
+ */
+function damaged(o: number, round: number, what: string): EcdsaRoundFailed {
+  return new EcdsaRoundFailed(
+    o,
+    new MpcidError('BAD_SIGNATURE_SHARE', `oracle ${o}: its round-${round} ES256 messages ${what}`),
+  );
 }
 
 /** The (culprit, check) of an error that aborts a session, or undefined if it does not. */
@@ -317,7 +329,7 @@ export function abortOf(e: unknown): { culprit: number; check: string } | undefi
 
 /**
  * Checks that `envelopes`, sent by oracle `from` in `round`, hold exactly one sealed message for
- * each of `to`; returns them by recipient. Throws ECDSA_ABORT (culprit `from`, check `routing`).
+ * each of `to`; returns them by recipient. Throws EcdsaRoundFailed (see `damaged`).
  */
 export function routeEnvelopes(
   from: number,
@@ -335,11 +347,10 @@ export function routeEnvelopes(
       e.sealed.length === 0 ||
       e.sealed.length > MAX_SEALED
     )
-      throw ecdsaAbort(from, 'routing', `oracle ${from}: round-${round} messages are not routed as required`);
+      throw damaged(from, round, 'are not routed as required');
     out.set(e.to, e);
   }
-  if (out.size !== to.length)
-    throw ecdsaAbort(from, 'routing', `oracle ${from}: round-${round} messages are missing`);
+  if (out.size !== to.length) throw damaged(from, round, 'are missing');
   return out;
 }
 
@@ -399,8 +410,16 @@ export class AgentEcdsaSession {
     this.#own1 = this.#signer.round1();
   }
 
-  /** Seals our message of `round` to oracle `to` (tests override it to send a corrupted message). */
-  protected seal(round: number, to: number, msg: Uint8Array): Envelope {
+  /** An oracle's message as we relay it: unchanged (tests override it to relay an altered one). */
+  protected relay(e: Envelope__Output): Envelope__Output {
+    return e;
+  }
+
+  /**
+   * Seals our message of `round` to oracle `to`, bound to the messages relayed beside it (tests
+   * override it to send a corrupted message).
+   */
+  protected seal(round: number, to: number, msg: Uint8Array, bound: Uint8Array): Envelope {
     const sealed = sealEnvelope(
       this.#key.channels.get(to)!,
       'sign',
@@ -409,20 +428,32 @@ export class AgentEcdsaSession {
       AGENT_PARTY,
       to,
       msg,
+      bound,
     );
     return envelopeToWire(AGENT_PARTY, to, round, sealed);
   }
 
-  /** Opens the messages of `round` addressed to us; a message that does not open aborts (its sender). */
+  /** Opens oracle `from`'s message of `round` to us (EcdsaRoundFailed if it does not open). */
+  #openFrom(from: number, round: number, e: Envelope__Output): Uint8Array {
+    try {
+      return openEnvelope(
+        this.#key.channels.get(from)!,
+        'sign',
+        this.session,
+        round,
+        from,
+        AGENT_PARTY,
+        e.sealed,
+      );
+    } catch {
+      throw damaged(from, round, 'to the agent do not open');
+    }
+  }
+
+  /** Opens the messages of `round` addressed to us. */
   #open(round: number, routed: ReadonlyMap<number, ReadonlyMap<number, Envelope__Output>>) {
     const out = new Map<number, Uint8Array>();
-    for (const [from, m] of routed) {
-      const e = m.get(AGENT_PARTY)!;
-      out.set(
-        from,
-        openEnvelope(this.#key.channels.get(from)!, 'sign', this.session, round, from, AGENT_PARTY, e.sealed),
-      );
-    }
+    for (const [from, m] of routed) out.set(from, this.#openFrom(from, round, m.get(AGENT_PARTY)!));
     return out;
   }
 
@@ -437,17 +468,18 @@ export class AgentEcdsaSession {
   ): Map<number, Envelope[]> {
     const out = new Map<number, Envelope[]>();
     for (const o of this.oracles) {
-      const list: Envelope[] = [this.seal(round, o, own.get(o)!)];
-      for (const [from, m] of routed) if (from !== o) list.push(m.get(o)!);
-      out.set(o, list);
+      const relayed = [...routed].filter(([from]) => from !== o).map(([, m]) => this.relay(m.get(o)!));
+      out.set(o, [this.seal(round, o, own.get(o)!, relayBinding(relayed)), ...relayed]);
     }
     return out;
   }
 
   /**
    * Sends one round to every oracle while `work` (our own computation of that round) runs, and
-   * checks the answers. Precedence: a revocation (the call rejects with it) stops everything; then
-   * our own abort; then an oracle's abort; then a failed oracle (EcdsaRoundFailed).
+   * checks the answers. Precedence: a revocation (the call rejects with it, its evidence checked)
+   * stops everything; then our own abort; then a failed oracle (EcdsaRoundFailed). An oracle's
+   * error is never taken for an abort by itself: an oracle whose check fails revokes the identity
+   * and answers with the evidence; a bare error may come from the network.
    */
   async #exchange<T>(
     round: 2 | 3,
@@ -475,15 +507,6 @@ export class AgentEcdsaSession {
     );
     if (revoked) throw revoked.err;
     if (own !== undefined) throw own;
-    const aborted = errors.find((x) => abortOf(x.err));
-    if (aborted) {
-      const a = abortOf(aborted.err)!;
-      throw ecdsaAbort(
-        a.culprit,
-        a.check,
-        `oracle ${aborted.oracle} aborted round ${round} (${a.check}) without naming a culprit`,
-      );
-    }
     const failed = errors[0];
     if (failed) {
       const err =
@@ -499,7 +522,7 @@ export class AgentEcdsaSession {
 
   /**
    * Oracle `o`'s messages of `round`, by recipient: exactly one for every other party, those for
-   * other oracles signed by `o` (checked before we relay them). Throws ECDSA_ABORT blaming `o`.
+   * other oracles signed by `o` (checked before we relay them). Throws EcdsaRoundFailed.
    */
   check(o: number, round: number, envelopes: readonly Envelope__Output[]): Map<number, Envelope__Output> {
     const routed = routeEnvelopes(
@@ -508,8 +531,14 @@ export class AgentEcdsaSession {
       this.#parties.filter((p) => p !== o),
       envelopes,
     );
-    for (const [to, e] of routed)
-      if (to !== AGENT_PARTY) checkRelayed(this.#nodeKeys, this.#identityId, this.session, e, o, 'signature');
+    for (const [to, e] of routed) {
+      if (to === AGENT_PARTY) continue;
+      try {
+        checkRelayed(this.#nodeKeys, this.#identityId, this.session, e, o, 'signature');
+      } catch {
+        throw damaged(o, round, `to oracle ${to} do not carry its signature`);
+      }
+    }
     return routed;
   }
 
@@ -536,13 +565,8 @@ export class AgentEcdsaSession {
       this.#signer.round3(in2),
     );
     const shares = new Map<number, Uint8Array>([[AGENT_PARTY, r3.mine]]);
-    for (const [o, envs] of r3.answers) {
-      const e = routeEnvelopes(o, 3, [AGENT_PARTY], envs).get(AGENT_PARTY)!;
-      shares.set(
-        o,
-        openEnvelope(this.#key.channels.get(o)!, 'sign', this.session, 3, o, AGENT_PARTY, e.sealed),
-      );
-    }
+    for (const [o, envs] of r3.answers)
+      shares.set(o, this.#openFrom(o, 3, routeEnvelopes(o, 3, [AGENT_PARTY], envs).get(AGENT_PARTY)!));
     return combineSignature({
       curve: 'P-256',
       messageHash: this.messageHash,

@@ -12,7 +12,7 @@ import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { MpcidError } from '../common/errors.js';
-import { abytes, framed } from './bytes.js';
+import { abytes, concatBytes, framed } from './bytes.js';
 import { sha256 } from './hash.js';
 import { Secret } from './secret.js';
 
@@ -144,7 +144,8 @@ function envelopeNonce(purpose: string, session: Uint8Array, round: number, from
 /**
  * Seals one message from `from` to `to` for round `round` of `session`. The nonce and associated
  * data are derived from (purpose, session, round, from, to), so a relay cannot replay, reorder or
- * redirect a message, and each (key, nonce) seals one plaintext.
+ * redirect a message, and each (key, nonce) seals one plaintext. `bound` (optional) is further
+ * associated data the message is bound to (e.g. the digest of what travels with it).
  */
 export function sealEnvelope(
   key: Secret,
@@ -154,9 +155,12 @@ export function sealEnvelope(
   from: number,
   to: number,
   plaintext: Uint8Array,
+  bound?: Uint8Array,
 ): Uint8Array {
   const ad = envelopeNonce(purpose, session, round, from, to);
-  return chacha20poly1305(key.expose(), ad.subarray(0, 12), ad).encrypt(plaintext);
+  return chacha20poly1305(key.expose(), ad.subarray(0, 12), bound ? concatBytes(ad, bound) : ad).encrypt(
+    plaintext,
+  );
 }
 
 /** Opens a sealed envelope; anything but the exact message fails with ECDSA_ABORT naming `from`. */
@@ -168,10 +172,13 @@ export function openEnvelope(
   from: number,
   to: number,
   sealed: Uint8Array,
+  bound?: Uint8Array,
 ): Uint8Array {
   const ad = envelopeNonce(purpose, session, round, from, to);
   try {
-    return chacha20poly1305(key.expose(), ad.subarray(0, 12), ad).decrypt(abytes(sealed, 'envelope'));
+    return chacha20poly1305(key.expose(), ad.subarray(0, 12), bound ? concatBytes(ad, bound) : ad).decrypt(
+      abytes(sealed, 'envelope'),
+    );
   } catch {
     throw new MpcidError('ECDSA_ABORT', `message from party ${from} (round ${round}) does not open`, {
       metadata: { culprit: String(from), check: 'envelope' },

@@ -120,6 +120,24 @@ export function relayedFields(
   return [identityId, session, round, from, to, sha256(sealed)];
 }
 
+/**
+ * What the agent's own signing message in an EcdsaRound request is bound to: the oracle messages
+ * relayed beside it. A request whose relayed messages were altered after the agent sent it (by
+ * anyone but the agent) no longer opens, so it is refused without an abort; only the agent can
+ * relay an altered message under its own authentication, and is then blamed for it.
+ */
+export function relayBinding(
+  relayed: readonly Pick<Envelope__Output, 'from' | 'to' | 'round' | 'sealed' | 'signature'>[],
+) {
+  const sorted = [...relayed].sort((a, b) => a.from - b.from);
+  return sha256(
+    framed(
+      'mpcid/ecdsa/relay-binding/v1',
+      ...sorted.flatMap((e) => [e.from, e.to, e.round, sha256(e.sealed), sha256(e.signature)]),
+    ),
+  );
+}
+
 /** Checks the sender's signature on a relayed signing message; throws ECDSA_ABORT blaming `blame`. */
 export function checkRelayed(
   nodeKeys: ReadonlyMap<number, Uint8Array>,
@@ -452,6 +470,8 @@ export class EcdsaService {
     const sorted = [...envelopes].sort((a, b) => a.from - b.from);
     if (sorted.length !== channels.size)
       throw new MpcidError('BAD_LENGTH', `expected ${channels.size} messages for round ${round}`);
+    const bound =
+      relayedFor === undefined ? undefined : relayBinding(sorted.filter((e) => e.from !== AGENT_PARTY));
     for (const e of sorted) {
       if (e.to !== me || e.round !== round || !channels.has(e.from) || out.has(e.from))
         throw new MpcidError(
@@ -461,11 +481,14 @@ export class EcdsaService {
       const sealed = new Uint8Array(e.sealed);
       if (e.from === AGENT_PARTY) {
         try {
-          out.set(e.from, openEnvelope(channels.get(e.from)!, purpose, session, round, e.from, me, sealed));
+          out.set(
+            e.from,
+            openEnvelope(channels.get(e.from)!, purpose, session, round, e.from, me, sealed, bound),
+          );
         } catch {
           throw new MpcidError(
             'SESSION_AUTH_FAILED',
-            'the agent message does not open: not from this identity',
+            'the agent message does not open: not from this identity, or what it relays was altered',
           );
         }
       } else {

@@ -17,8 +17,11 @@ import type { AgentState } from '../../agent/state.js';
 import { clusterNodeKeys } from '../../common/config.js';
 import { call, fromServiceError } from '../../common/grpc.js';
 import { ecdsaPayloadDigest } from '../../common/protocol.js';
-import { stepDigest } from '../../crypto/ratchet.js';
-import type { Envelope } from '../../proto/gen/mpcid/oracle/v1/Envelope.js';
+import { type SignedStep, stepDigest } from '../../crypto/ratchet.js';
+import { openEnvelope, sealEnvelope } from '../../crypto/seal.js';
+import type { Secret } from '../../crypto/secret.js';
+import type { EcdsaRoundRequest } from '../../proto/gen/mpcid/oracle/v1/EcdsaRoundRequest.js';
+import type { Envelope, Envelope__Output } from '../../proto/gen/mpcid/oracle/v1/Envelope.js';
 import type { SignerClient } from '../../proto/gen/mpcid/oracle/v1/Signer.js';
 import { DEADLINE_MS, HostileRatchet } from './hostile.js';
 
@@ -102,8 +105,18 @@ export function flip(b: Uint8Array, at: number): Uint8Array {
 export type Tamper =
   /** Our own DKLs23 message of `round` to oracle `to`: byte `at` of the plaintext, then sealed as usual. */
   | { kind: 'own'; round: number; to: number; at: number }
-  /** The sealed message from oracle `from` to oracle `to` that we relay in EcdsaRound `rpcRound`. */
-  | { kind: 'relay'; rpcRound: 2 | 3; from: number; to: number; at: number };
+  /**
+   * The sealed message of `round` from oracle `from` to oracle `to`: 'relay' alters it as a
+   * hostile agent would (before binding its own message to it), 'wire' after the agent sent the
+   * request (a network attacker).
+   */
+  | { kind: 'relay' | 'wire'; round: number; from: number; to: number; at: number };
+
+const hits = (
+  t: Tamper | undefined,
+  kind: Tamper['kind'],
+  e: { from?: number; to?: number; round?: number },
+) => t?.kind === kind && t.kind !== 'own' && e.from === t.from && e.to === t.to && e.round === t.round;
 
 /** The agent's real session, except that it corrupts its own message of one round to one oracle. */
 class TamperingSession extends AgentEcdsaSession {
@@ -113,10 +126,15 @@ class TamperingSession extends AgentEcdsaSession {
   ) {
     super(...args);
   }
-  protected override seal(round: number, to: number, msg: Uint8Array): Envelope {
+  protected override relay(e: Envelope__Output): Envelope__Output {
+    if (!hits(this.tamper, 'relay', e)) return e;
+    return { ...e, sealed: Buffer.from(flip(e.sealed, (this.tamper as { at: number }).at)) };
+  }
+  protected override seal(round: number, to: number, msg: Uint8Array, bound: Uint8Array): Envelope {
     const t = this.tamper;
-    if (t?.kind === 'own' && t.round === round && t.to === to) return super.seal(round, to, flip(msg, t.at));
-    return super.seal(round, to, msg);
+    if (t?.kind === 'own' && t.round === round && t.to === to)
+      return super.seal(round, to, flip(msg, t.at), bound);
+    return super.seal(round, to, msg, bound);
   }
 }
 
@@ -135,16 +153,23 @@ export interface DoubleResult {
 export class Es256Double {
   readonly ratchet: HostileRatchet;
   readonly #nodeKeys: Map<number, Uint8Array>;
+  /** `ratchet`: an existing hostile ratchet of this identity (default: loaded from the state dir). */
   constructor(
     readonly state: AgentState,
     stateDir: string,
     readonly clients: readonly OracleClient[],
+    ratchet?: HostileRatchet,
   ) {
-    this.ratchet = HostileRatchet.load(stateDir, state);
+    this.ratchet = ratchet ?? HostileRatchet.load(stateDir, state);
     this.#nodeKeys = clusterNodeKeys(state.cluster);
   }
 
-  async sign(message: Uint8Array, tamper?: Tamper): Promise<DoubleResult> {
+  /** One es256 signature; `record` sees every EcdsaRound request as sent. */
+  async sign(
+    message: Uint8Array,
+    tamper?: Tamper,
+    record?: (req: EcdsaRoundRequest) => void,
+  ): Promise<DoubleResult & { step: SignedStep }> {
     const { state, clients } = this;
     const oracles = clients.slice(0, state.cluster.t).map((c) => c.nodeId);
     const signed = this.ratchet.make('es256', ecdsaPayloadDigest('es256', message, oracles));
@@ -166,60 +191,70 @@ export class Es256Double {
     );
     const roundCall: RoundCall = async (o, round, envelopes) => {
       const c = clients.find((x) => x.nodeId === o)!;
-      const sent =
-        tamper?.kind === 'relay' && tamper.rpcRound === round && tamper.to === o
-          ? envelopes.map((e) =>
-              e.from === tamper.from ? { ...e, sealed: flip(e.sealed as Uint8Array, tamper.at) } : e,
-            )
-          : envelopes;
+      const sent = envelopes.map((e) =>
+        hits(tamper, 'wire', e)
+          ? { ...e, sealed: flip(e.sealed as Uint8Array, (tamper as { at: number }).at) }
+          : e,
+      );
+      const req = { identityId: state.identityId, session: Buffer.from(session), round, envelopes: sent };
+      record?.(req);
       try {
-        const res = await call(
-          c.signer,
-          c.signer.EcdsaRound,
-          { identityId: state.identityId, session: Buffer.from(session), round, envelopes: sent },
-          DEADLINE_MS,
-        );
+        const res = await call(c.signer, c.signer.EcdsaRound, req, DEADLINE_MS);
         return res.envelopes;
       } catch (e) {
         throw fromServiceError(e, `oracle ${o}`);
       }
     };
     try {
-      return { signature: await s.run(round1, roundCall), session };
+      return { signature: await s.run(round1, roundCall), session, step: signed };
     } catch (error) {
-      return { error, session };
+      return { error, session, step: signed };
     }
   }
 }
 
 /**
- * Oracle clients whose EcdsaRound answers are corrupted on the way to the agent (a network-level
- * double): byte `at` of the sealed message from oracle `from` to the agent in RPC round `rpcRound`.
+ * Oracle clients whose EcdsaRound answers from oracle `t.from` in RPC round `t.rpcRound` are
+ * corrupted on their way to the agent: the message to the agent has byte `t.at` flipped, either
+ * in its ciphertext (`wire`: a network attacker) or in its plaintext, opened and sealed again
+ * with the pair's channel key (`oracle`: a hostile oracle, which holds that key, speaking the
+ * real protocol with one inconsistent message). Counts the answers it corrupted.
  */
 export function corruptingClients(
   clients: readonly OracleClient[],
-  t: { rpcRound: 2 | 3; from: number; at: number },
-): OracleClient[] {
-  return clients.map((c) => {
+  t: { mode: 'wire' | 'oracle'; rpcRound: 2 | 3; from: number; at: number; channelKey: Secret },
+): { clients: OracleClient[]; corrupted: () => number } {
+  let corrupted = 0;
+  const alter = (session: Uint8Array, e: { from: number; to: number; round: number; sealed: Buffer }) => {
+    if (t.mode === 'wire') return flip(e.sealed, t.at);
+    const plain = openEnvelope(t.channelKey, 'sign', session, e.round, e.from, 0, e.sealed);
+    return sealEnvelope(t.channelKey, 'sign', session, e.round, e.from, 0, flip(plain, t.at));
+  };
+  const out = clients.map((c) => {
     if (c.nodeId !== t.from) return c;
     const real = c.signer;
+    type Res = { envelopes: { from: number; to: number; round: number; sealed: Buffer }[] };
     const signer = new Proxy(real, {
       get(target, prop, receiver) {
         if (prop !== 'EcdsaRound') return Reflect.get(target, prop, receiver);
         return (
-          req: { round?: number },
+          req: { round?: number; session?: Uint8Array },
           md: grpc.Metadata,
           opts: grpc.CallOptions,
-          cb: (err: grpc.ServiceError | null, res?: { envelopes: { to: number; sealed: Buffer }[] }) => void,
+          cb: (err: grpc.ServiceError | null, res?: Res) => void,
         ) =>
           (real.EcdsaRound as unknown as (...a: unknown[]) => grpc.ClientUnaryCall).call(
             real,
             req,
             md,
             opts,
-            (err: grpc.ServiceError | null, res?: { envelopes: { to: number; sealed: Buffer }[] }) => {
+            (err: grpc.ServiceError | null, res?: Res) => {
               if (res && req.round === t.rpcRound)
-                for (const e of res.envelopes) if (e.to === 0) e.sealed = Buffer.from(flip(e.sealed, t.at));
+                for (const e of res.envelopes)
+                  if (e.to === 0) {
+                    e.sealed = Buffer.from(alter(new Uint8Array(req.session!), e));
+                    corrupted++;
+                  }
               cb(err, res);
             },
           );
@@ -227,4 +262,5 @@ export function corruptingClients(
     }) as SignerClient;
     return { ...c, signer };
   });
+  return { clients: out, corrupted: () => corrupted };
 }

@@ -38,17 +38,23 @@ import {
   round1FromWire,
   round1ToWire,
   stepFromJSON,
+  stepToWire,
 } from '../../common/protocol.js';
 import { accessStructure, agentParticipants } from '../../crypto/access.js';
 import { toB64u } from '../../crypto/bytes.js';
-import { DkgParticipant } from '../../crypto/frost.js';
+import { ed25519PublicKey } from '../../crypto/ed25519.js';
+import { DkgParticipant, P256 } from '../../crypto/frost.js';
 import { verifyStep } from '../../crypto/ratchet.js';
 import { generateBoxKey, sealShare } from '../../crypto/seal.js';
 import type { Secret } from '../../crypto/secret.js';
 import { signStatement } from '../../crypto/statement.js';
+import { ecdsaBeginFields, ecdsaSetupContext, SETUP_ID_LEN } from '../../oracle/ecdsa.js';
 import type { RatchetRecord } from '../../oracle/store.js';
+import type { EcdsaRoundRequest } from '../../proto/gen/mpcid/oracle/v1/EcdsaRoundRequest.js';
+import type { EcdsaSetupRequest } from '../../proto/gen/mpcid/oracle/v1/EcdsaSetupRequest.js';
 import type { SealedShare } from '../../proto/gen/mpcid/oracle/v1/SealedShare.js';
 import { startCluster, type TestCluster } from '../helpers/cluster.js';
+import { Es256Double, nodeVerifyEs256 } from '../helpers/es256.js';
 import {
   type Case,
   encode,
@@ -174,7 +180,14 @@ async function driveEnrollment(
     oracleRound1,
     agentShares: toOracle.get(c.nodeId) ?? [],
   }));
-  const out = { token, jti: claims.jti, sessionPublicKey: session.publicKey, begin: beginReq, exchange };
+  const out = {
+    token,
+    jti: claims.jti,
+    sessionKey: session.key,
+    sessionPublicKey: session.publicKey,
+    begin: beginReq,
+    exchange,
+  };
   if (upTo === 'begin') return { ...out, finish: undefined, identityId: undefined };
   const exchanged = await Promise.all(
     clients.map((c, i) => call(c.enrollment, c.enrollment.ExchangeShares, exchange[i]!, DEADLINE_MS)),
@@ -239,6 +252,30 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
   const logFrom = new Map<string, number>();
   let validNonces: ReturnType<typeof noncesRequest>[];
   let lastStep: Record<string, unknown>;
+  let es256Begins: EcdsaSetupRequest[];
+
+  /** A valid, session-signed ES256 setup begin for an identity (as agent/es256.ts makes it). */
+  function ecdsaBegin(identityId: string, sessionKey: Secret): EcdsaSetupRequest {
+    const as = accessStructure(agentState.cluster.n, agentState.cluster.t);
+    const setupId = new Uint8Array(randomBytes(SETUP_ID_LEN));
+    const box = generateBoxKey();
+    const agentRound1 = agentParticipants(as).map((p) => new DkgParticipant(as, p, P256).round1);
+    const context = ecdsaSetupContext(identityId, setupId, ed25519PublicKey(sessionKey.expose()));
+    return {
+      identityId,
+      round: 1,
+      setupId: Buffer.from(setupId),
+      agentBoxPublicKey: Buffer.from(box.publicKey),
+      agentRound1: agentRound1.map(round1ToWire),
+      sessionSignature: Buffer.from(
+        signStatement(
+          sessionKey,
+          DOMAINS.ecdsaSetup,
+          ...ecdsaBeginFields(context, box.publicKey, agentRound1),
+        ),
+      ),
+    };
+  }
 
   const addCorpus = (name: string, t: protobuf.Type, ...reqs: object[]) =>
     corpus.set(name, [
@@ -277,6 +314,15 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
     ratchet = HostileRatchet.load(h.stateDir, hostile);
     const hb = ratchet.heartbeat();
     await ratchet.commit(clients, hb);
+    // An ES256 signature by the hostile client (every EcdsaRound request kept), then a FROST one.
+    const es256Rounds: EcdsaRoundRequest[] = [];
+    const es = await new Es256Double(hostile, h.stateDir, clients, ratchet).sign(
+      new Uint8Array(randomBytes(48)),
+      undefined,
+      (r) => es256Rounds.push(r),
+    );
+    expect(es.error).toBeUndefined();
+    expect(es256Rounds).toHaveLength(4);
     await cosign([clients[0]!, clients[1]!], clients, ratchet, new Uint8Array(randomBytes(64)));
     const last = ratchet.accepted.at(-1)!;
     const stepRpc = rpcs.find((r) => r.name === 'Signer/Step')!;
@@ -316,6 +362,21 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
       first.request,
       conflicting.request,
     );
+    // EcdsaRound: the rounds of the finished session above (ECDSA_SESSION_LOST now), and an abort
+    // report whose claim is not signed by the identity (BAD_EVIDENCE: nothing forged revokes).
+    addCorpus('Signer/EcdsaRound', T('mpcid.oracle.v1.EcdsaRoundRequest'), ...es256Rounds, {
+      identityId: hostile.identityId,
+      session: Buffer.from(es.session),
+      step: stepToWire(es.step),
+      abort: { accuser: 0, culprit: 1, check: 'commitment', signature: randomBytes(64) },
+    });
+    // EcdsaSetup: a valid begin for E0 (enrolled without an ES256 key: it may begin, in memory
+    // only), and one for the hostile identity, which has its key (ENROLLMENT_STATE).
+    es256Begins = [
+      ecdsaBegin(e0.identityId!, e0.sessionKey),
+      ecdsaBegin(hostile.identityId, hostile.sessionKey),
+    ];
+    addCorpus('Enrollment/EcdsaSetup', T('mpcid.oracle.v1.EcdsaSetupRequest'), ...es256Begins);
     addCorpus('Peer/PushRevocation', T('mpcid.oracle.v1.PushRevocationRequest'), { revocation });
     addCorpus(
       'Peer/ListRevocations',
@@ -396,7 +457,11 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
       joinToken: [p1.token, e0.token, forgedToken('spiffe://test.mpcid/fuzz/pool')],
       name: ['spiffe://test.mpcid/fuzz/x', 'a', 'x'.repeat(255), 'x'.repeat(256)],
       service: ['', 'mpcid.oracle.v1.Signer', 'mpcid.admin.v1.Admin', 'mpcid.oracle.v1.Peer'],
-      kind: ['sign', 'jwt', 'heartbeat'],
+      kind: ['sign', 'jwt', 'heartbeat', 'es256', 'jwt-es256'],
+      alg: ['', 'EdDSA', 'ES256', 'RS256'],
+      round: [0, 1, 2, 3, 4, 9],
+      from: [0, 1, 2, 3, 4],
+      to: [0, 1, 2, 3, 4],
       sessionPublicKey: [hostile.sessionPublicKey, p1.sessionPublicKey, randomPoint()],
       hiding: [randomPoint()],
       binding: [randomPoint()],
@@ -488,15 +553,28 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
       }
       case 'Peer/PushRevocation':
         return out?.['applied'] === false ? undefined : 'a pushed revocation was applied';
+      case 'Signer/EcdsaRound':
+        return 'EcdsaRound OK for a session that is not open';
+      case 'Enrollment/EcdsaSetup':
+        // Only the valid begin for E0 (or a retry of it): the session signature covers every field used.
+        return d?.['round'] === 1 &&
+          d?.['identityId'] === e0.identityId &&
+          eqBytes(d?.['sessionSignature'], es256Begins[0]!.sessionSignature) &&
+          out?.['round1']
+          ? undefined
+          : 'EcdsaSetup OK other than a valid begin';
       case 'Admin/CreateJoinToken':
         createdTokens.add(String(out?.['tokenId']));
         return undefined;
       case 'Workload/Sign': {
         const sig = out?.['signature'];
-        return sig instanceof Uint8Array &&
-          nodeVerify(agentState.group.groupPublicKey, new Uint8Array(d?.['message'] as Uint8Array), sig)
-          ? undefined
-          : 'Workload Sign returned a signature that does not verify';
+        const msg = new Uint8Array(d?.['message'] as Uint8Array);
+        const ok =
+          sig instanceof Uint8Array &&
+          (d?.['alg'] === 'ES256'
+            ? nodeVerifyEs256(agentState.es256!.publicKey, msg, sig)
+            : nodeVerify(agentState.group.groupPublicKey, msg, sig));
+        return ok ? undefined : 'Workload Sign returned a signature that does not verify';
       }
       default:
         // Read-only RPCs, health, and the rest of the Workload API (co-signed tokens).
@@ -529,7 +607,7 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
   const runsFor = (rpc: Rpc) => Math.max(4, rpc.target === 'workload' ? Math.ceil(RUNS / 4) : RUNS);
 
   it('the table covers every method of every service', () => {
-    expect(rpcs.map((r) => r.name)).toHaveLength(23);
+    expect(rpcs.map((r) => r.name)).toHaveLength(25);
     for (const svc of [
       'Enrollment',
       'Signer',
