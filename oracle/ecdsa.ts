@@ -219,6 +219,7 @@ export function decodeEcdsa(
 
 interface PendingSetup {
   setupId: Uint8Array;
+  beginSignature: Uint8Array;
   context: Uint8Array;
   round: number;
   agentRound1: Round1Package[];
@@ -320,18 +321,24 @@ export class EcdsaService {
   #begin(id: LoadedIdentity, setupId: Uint8Array, req: EcdsaSetupRequest__Output): EcdsaSetupResponse {
     const ctx = this.#ctx;
     const identityId = id.record.identityId;
-    const old = this.#setups.get(identityId);
-    if (old && equalBytes(old.setupId, setupId)) return old.responses.get(1)!;
     const agentBox = abytes(new Uint8Array(req.agentBoxPublicKey), 'agent_box_public_key', BOX_KEY_LEN);
     const agentRound1 = agentRound1FromWire(ctx.as, req.agentRound1, P256);
     const context = ecdsaSetupContext(identityId, setupId, id.sessionPublicKey);
+    const signature = new Uint8Array(req.sessionSignature);
     verifyStatement(
       id.sessionPublicKey,
-      new Uint8Array(req.sessionSignature),
+      signature,
       'session_signature',
       DOMAINS.ecdsaSetup,
       ecdsaBeginFields(context, agentBox, agentRound1),
     );
+    // Authenticated first: only the agent's own retry of this begin gets the stored answer.
+    const old = this.#setups.get(identityId);
+    if (old && equalBytes(old.setupId, setupId)) {
+      if (!equalBytes(old.beginSignature, signature))
+        throw new MpcidError('ENROLLMENT_STATE', 'this ES256 setup id was begun with other contents');
+      return old.responses.get(1)!;
+    }
     if (old) this.#dropSetup(old, identityId);
     if (this.#setups.size >= ctx.config.limits.maxPendingEnrollments)
       throw new MpcidError('RATE_LIMITED', 'too many ES256 setups in progress');
@@ -342,6 +349,7 @@ export class EcdsaService {
     };
     const p: PendingSetup = {
       setupId,
+      beginSignature: signature,
       context,
       round: 1,
       agentRound1,
