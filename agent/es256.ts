@@ -288,8 +288,12 @@ function openForAgent(inbox: Envelope[], channels: Map<number, Secret>, context:
 // ---------------------------------------------------------------------------------------------
 // Signing (docs/protocol.md §6)
 
-/** Largest sealed DKLs23 message the agent relays (the round-2 message is about 11 KiB). */
-const MAX_SEALED = 64 * 1024;
+/**
+ * Largest sealed DKLs23 message the agent accepts or relays. On P-256 a round-1 message is about
+ * 33 KB and a round-2 message about 54 KB (the OT-extension and VOLE payloads), so an EcdsaRound
+ * request carries t of them: within the 1 MiB transport limit up to t = 18.
+ */
+const MAX_SEALED = 128 * 1024;
 
 /** An oracle failed a round of a session without any check failing: a fresh session is safe. */
 export class EcdsaRoundFailed extends MpcidError {

@@ -12,6 +12,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { openSync, readFileSync, writeFileSync } from 'node:fs';
 import { ed25519 } from '@noble/curves/ed25519.js';
+import { p256 } from '@noble/curves/nist.js';
 import { Level } from 'level';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { call, errorCodeOf } from '../../common/grpc.js';
@@ -89,9 +90,14 @@ describe('oracle keys at rest (2-of-3 cluster, real processes)', { tags: ['slow'
           r.verifyingShares[o.id - 1],
         );
         secrets.push({ label: `oracle ${o.id} share of ${r.name}`, bytes: share });
+        // Its ES256 share too (P-256, big-endian): share * G is its P-256 verifying share.
+        const ec = new Uint8Array(Buffer.from(r.ecdsaSecrets!.signingShare, 'base64url'));
+        const ecPoint = p256.Point.BASE.multiply(BigInt(`0x${Buffer.from(ec).toString('hex')}`));
+        expect(b64u(ecPoint.toBytes(true))).toBe(r.ecdsa!.verifyingShares[o.id - 1]);
+        secrets.push({ label: `oracle ${o.id} ES256 share of ${r.name}`, bytes: ec });
       }
     }
-    expect(secrets).toHaveLength(6);
+    expect(secrets).toHaveLength(12);
     const files = cluster.oracles.flatMap((o) => rawDataFiles(o.config.dataDir));
     expect(files.length).toBeGreaterThan(6);
     expect(findLeaks(secrets, files)).toEqual([]);
@@ -198,11 +204,11 @@ describe('oracle keys at rest (2-of-3 cluster, real processes)', { tags: ['slow'
       const res = await fetch(`http://${o.config.http!.listen}/healthz`);
       expect(res.status).toBe(200);
       await res.body?.cancel();
-      // Public data is unaffected: the identity's key is still published.
+      // Public data is unaffected: the identities' keys (Ed25519 and P-256 each) are still published.
       const jwks = (await (await fetch(`http://${o.config.http!.listen}/.well-known/jwks.json`)).json()) as {
         keys: unknown[];
       };
-      expect(jwks.keys).toHaveLength(2);
+      expect(jwks.keys).toHaveLength(4);
     }
     const log1 = readFileSync(o1.logFile, 'utf8');
     expect(log1).toMatch(/STATE_CORRUPT/);
