@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Metadata as grpcMetadata } from '@grpc/grpc-js';
 import { p256 } from '@noble/curves/nist.js';
 import { calculateJwkThumbprint, createLocalJWKSet, createRemoteJWKSet, type JWK, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,7 +28,7 @@ import { readRatchet } from '../../agent/ratchet.js';
 import { readState } from '../../agent/state.js';
 import { clusterNodeKeys } from '../../common/config.js';
 import { MpcidError } from '../../common/errors.js';
-import { call } from '../../common/grpc.js';
+import { call, errorCodeOf } from '../../common/grpc.js';
 import { createLogger } from '../../common/log.js';
 import { evidenceFromJSON } from '../../common/protocol.js';
 import { agentParticipants } from '../../crypto/access.js';
@@ -496,6 +497,82 @@ describe('ES256 co-signing (2-of-3 cluster, real processes)', { tags: ['slow'] }
       const cli = await mpcid(['verify', '--token', token, '--oracle', http[2]!, '--audience', AUD]);
       expect(cli.code).toBe(1);
       expect(cli.stdout).toMatch(/^invalid: IDENTITY_REVOKED: /);
+    } finally {
+      closeOracles(clients);
+    }
+  });
+
+  it('an oracle that restarts in the middle of a session has lost it (ECDSA_SESSION_LOST): the agent makes a fresh step with a fresh session, no abort', async () => {
+    const e = ids[2]!;
+    await e.agent!.kill('SIGTERM');
+    const state = readState(e.stateDir);
+    const clients = connectOracles(state.cluster);
+    const seen: string[] = [];
+    let restarted: number | undefined;
+    // Before the first round-3 call reaches its oracle, that oracle is killed and started again.
+    const restarting = clients.map((c) => {
+      const real = c.signer;
+      const signer = new Proxy(real, {
+        get(target, prop, receiver) {
+          if (prop !== 'EcdsaRound') return Reflect.get(target, prop, receiver);
+          return (
+            req: { round?: number },
+            _md: unknown,
+            opts: unknown,
+            cb: (err: unknown, res?: unknown) => void,
+          ) => {
+            const go = () =>
+              (real.EcdsaRound as unknown as (...a: unknown[]) => unknown).call(
+                real,
+                req,
+                new grpcMetadata({ waitForReady: true }),
+                opts,
+                (err: unknown, res?: unknown) => {
+                  seen.push(`${c.nodeId}:${req.round}:${err ? errorCodeOf(err) : 'OK'}`);
+                  cb(err, res);
+                },
+              );
+            if (req.round === 3 && restarted === undefined) {
+              restarted = c.nodeId;
+              const o = cluster.oracles[c.nodeId - 1]!;
+              void o
+                .kill('SIGKILL')
+                .then(() => o.start())
+                .then(go);
+              return;
+            }
+            go();
+          };
+        },
+      }) as typeof real;
+      return { ...c, signer };
+    });
+    try {
+      const before = counterOf(e.stateDir);
+      const cosigner = new Cosigner(
+        state,
+        e.stateDir,
+        readRatchet(e.stateDir, state),
+        restarting,
+        createLogger('test-agent', 'silent'),
+        {
+          heartbeatMs: 0,
+          deadlineMs: 15_000,
+        },
+      );
+      const msg = Buffer.from('across an oracle restart');
+      const sig = await cosigner.signEs256(msg);
+      await cosigner.stop();
+      expect(nodeVerifyEs256(Buffer.from(e.es256.publicKey, 'base64url'), msg, sig)).toBe(true);
+      expect(seen).toContain(`${restarted}:3:ECDSA_SESSION_LOST`);
+      // Two steps: the one whose session was lost (certified all the same) and the fresh one.
+      expect(counterOf(e.stateDir)).toBe(before + 2);
+      expect(existsSync(join(e.stateDir, ABORT_FILE))).toBe(false);
+      expect(await Promise.all(cluster.oracles.map((o) => statusOn(o, e.kid)))).toEqual([
+        'active',
+        'active',
+        'active',
+      ]);
     } finally {
       closeOracles(clients);
     }
