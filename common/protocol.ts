@@ -4,7 +4,7 @@
  * string here, so they cannot drift apart.
  */
 import { type AccessStructure, agentParticipants } from '../crypto/access.js';
-import { abytes, framed, fromB64u, toB64u } from '../crypto/bytes.js';
+import { abytes, equalBytes, framed, fromB64u, toB64u } from '../crypto/bytes.js';
 import {
   checkRound1,
   ED25519,
@@ -22,10 +22,12 @@ import {
   type SignedStep,
   type StepKind,
 } from '../crypto/ratchet.js';
+import { BOX_KEY_LEN } from '../crypto/seal.js';
 import type { Secret } from '../crypto/secret.js';
-import { DOMAINS, type Field, signStatement } from '../crypto/statement.js';
+import { DOMAINS, type Field, signStatement, verifyStatement } from '../crypto/statement.js';
 import type { Commit__Output } from '../proto/gen/mpcid/oracle/v1/Commit.js';
 import type { NonceCommitment__Output } from '../proto/gen/mpcid/oracle/v1/NonceCommitment.js';
+import type { OracleRound1__Output } from '../proto/gen/mpcid/oracle/v1/OracleRound1.js';
 import type { Round1Package__Output } from '../proto/gen/mpcid/oracle/v1/Round1Package.js';
 import type { Step__Output } from '../proto/gen/mpcid/oracle/v1/Step.js';
 import { MpcidError } from './errors.js';
@@ -123,6 +125,52 @@ export function agentRound1FromWire(
       throw new MpcidError('BAD_PARTICIPANT', `agent_round1[${i}]: expected participant ${expected[i]}`);
     return p;
   });
+}
+
+/**
+ * The oracles' signed round-1 messages as the agent relays them to one oracle (`self`): every
+ * node of the cluster once, each checked against its node key (so the agent cannot substitute a
+ * box key), and this node's own entry exactly as it sent it. Returns the box keys and packages.
+ */
+export function relayedOracleRound1(
+  as: AccessStructure,
+  list: readonly OracleRound1__Output[],
+  nodeKeys: ReadonlyMap<number, Uint8Array>,
+  context: Uint8Array,
+  self: { nodeId: number; boxPublicKey: Uint8Array; round1: Round1Package },
+  suite: Suite = ED25519,
+): { oracleBox: Map<number, Uint8Array>; pkgs: Round1Package[] } {
+  if (list.length !== as.n) throw new MpcidError('BAD_LENGTH', `oracle_round1: expected ${as.n} entries`);
+  const oracleBox = new Map<number, Uint8Array>();
+  const pkgs: Round1Package[] = [];
+  for (const [i, m] of list.entries()) {
+    const field = `oracle_round1[${i}]`;
+    const key = nodeKeys.get(m.nodeId);
+    if (!key || oracleBox.has(m.nodeId))
+      throw new MpcidError('BAD_PARTICIPANT', `${field}: unknown or repeated node ${m.nodeId}`);
+    const pkg = round1FromWire(as, m.package, `${field}.package`, suite);
+    if (pkg.participant !== m.nodeId)
+      throw new MpcidError('BAD_PARTICIPANT', `${field}: participant must equal node id`);
+    const box = abytes(new Uint8Array(m.boxPublicKey), `${field}.box_public_key`, BOX_KEY_LEN);
+    verifyStatement(
+      key,
+      new Uint8Array(m.signature),
+      `round-1 of oracle ${m.nodeId}`,
+      DOMAINS.dkgRound1,
+      oracleRound1Fields(context, m.nodeId, box, pkg),
+      'DKG_FAILED',
+    );
+    oracleBox.set(m.nodeId, box);
+    pkgs.push(pkg);
+  }
+  const own = pkgs.find((x) => x.participant === self.nodeId)!;
+  if (
+    !equalBytes(oracleBox.get(self.nodeId)!, self.boxPublicKey) ||
+    !equalBytes(own.proofOfKnowledge, self.round1.proofOfKnowledge) ||
+    !own.commitment.every((c, i) => equalBytes(c, self.round1.commitment[i]!))
+  )
+    throw new MpcidError('DKG_FAILED', 'our own round-1 was altered');
+  return { oracleBox, pkgs };
 }
 
 /** An oracle's round-1 answer: its package and box key, signed with its node key over the context. */

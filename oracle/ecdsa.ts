@@ -17,12 +17,7 @@
 import { clusterNodeKeys } from '../common/config.js';
 import { ensure, MpcidError } from '../common/errors.js';
 import { LOG } from '../common/log.js';
-import {
-  agentRound1FromWire,
-  oracleRound1Fields,
-  round1FromWire,
-  signedOracleRound1,
-} from '../common/protocol.js';
+import { agentRound1FromWire, relayedOracleRound1, signedOracleRound1 } from '../common/protocol.js';
 import { abytes, equalBytes, framed, fromB64u, toB64u, toHex } from '../crypto/bytes.js';
 import { EcdsaSigner, PairSetup, PairState, SETUP_ROUNDS } from '../crypto/ecdsa/index.js';
 import { AGENT_PARTY, NO_CULPRIT, SigningSets } from '../crypto/es256.js';
@@ -369,33 +364,13 @@ export class EcdsaService {
   #exchange(p: PendingSetup, req: EcdsaSetupRequest__Output): EcdsaSetupResponse {
     const ctx = this.#ctx;
     const { n } = ctx.as;
-    if (req.oracleRound1.length !== n)
-      throw new MpcidError('BAD_LENGTH', `oracle_round1: expected ${n} entries`);
-    const oracleBox = new Map<number, Uint8Array>();
-    const pkgs: Round1Package[] = [];
-    for (const [i, m] of req.oracleRound1.entries()) {
-      const field = `oracle_round1[${i}]`;
-      const key = this.#nodeKeys.get(m.nodeId);
-      if (!key || oracleBox.has(m.nodeId))
-        throw new MpcidError('BAD_PARTICIPANT', `${field}: unknown or repeated node ${m.nodeId}`);
-      const pkg = round1FromWire(ctx.as, m.package, `${field}.package`, P256);
-      ensure(pkg.participant === m.nodeId, 'BAD_PARTICIPANT', `${field}: participant must equal node id`);
-      const box = abytes(new Uint8Array(m.boxPublicKey), `${field}.box_public_key`, BOX_KEY_LEN);
-      verifyStatement(
-        key,
-        new Uint8Array(m.signature),
-        `round-1 of oracle ${m.nodeId}`,
-        DOMAINS.dkgRound1,
-        oracleRound1Fields(p.context, m.nodeId, box, pkg),
-        'DKG_FAILED',
-      );
-      oracleBox.set(m.nodeId, box);
-      pkgs.push(pkg);
-    }
-    ensure(
-      equalBytes(oracleBox.get(ctx.nodeId)!, p.box.publicKey),
-      'DKG_FAILED',
-      'our own round-1 was altered',
+    const { oracleBox, pkgs } = relayedOracleRound1(
+      ctx.as,
+      req.oracleRound1,
+      this.#nodeKeys,
+      p.context,
+      { nodeId: ctx.nodeId, boxPublicKey: p.box.publicKey, round1: p.dkg.round1 },
+      P256,
     );
     const all = [...pkgs, ...p.agentRound1];
     const agentShares = new Map<number, Secret>();

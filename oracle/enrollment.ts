@@ -9,6 +9,7 @@
  * The DKG polynomial lives only in memory; a restart abandons enrollments in progress (the token
  * stays unused, so the agent simply starts again). Each step is idempotent for retries.
  */
+import { clusterNodeKeys } from '../common/config.js';
 import { ensure, MpcidError } from '../common/errors.js';
 import { unary } from '../common/grpc.js';
 import { type JoinTokenClaims, verifyJoinToken } from '../common/jointoken.js';
@@ -20,12 +21,11 @@ import {
   DOMAINS,
   enrolledFields,
   enrollmentContext,
-  oracleRound1Fields,
-  round1FromWire,
+  relayedOracleRound1,
   signedOracleRound1,
 } from '../common/protocol.js';
 import { agentParticipants } from '../crypto/access.js';
-import { abytes, equalBytes, fromB64u, toB64u } from '../crypto/bytes.js';
+import { abytes, equalBytes, toB64u } from '../crypto/bytes.js';
 import { decodePoint } from '../crypto/ed25519.js';
 import { DkgParticipant, type Round1Package, round1Digest } from '../crypto/frost.js';
 import { jwkThumbprint } from '../crypto/jwk.js';
@@ -166,37 +166,12 @@ export class EnrollmentService {
     const p = this.#get(req.tokenId);
     if (p.exchanged) return p.exchanged.response;
     const { n } = ctx.as;
-    if (req.oracleRound1.length !== n)
-      throw new MpcidError('BAD_LENGTH', `oracle_round1: expected ${n} entries`);
-    const oracleBoxKeys = new Map<number, Uint8Array>();
-    const oraclePkgs: Round1Package[] = [];
-    for (const [i, m] of req.oracleRound1.entries()) {
-      const field = `oracle_round1[${i}]`;
-      const nodeId = m.nodeId;
-      const peer = ctx.config.cluster.oracles.find((o) => o.id === nodeId);
-      if (!peer || oracleBoxKeys.has(nodeId))
-        throw new MpcidError('BAD_PARTICIPANT', `${field}: unknown or repeated node ${nodeId}`);
-      const pkg = round1FromWire(ctx.as, m.package, `${field}.package`);
-      ensure(pkg.participant === nodeId, 'BAD_PARTICIPANT', `${field}: participant must equal node id`);
-      const boxKey = abytes(new Uint8Array(m.boxPublicKey), `${field}.box_public_key`, BOX_KEY_LEN);
-      verifyStatement(
-        fromB64u(peer.publicKey, 'peer.publicKey', 32),
-        new Uint8Array(m.signature),
-        `round-1 of oracle ${nodeId}`,
-        DOMAINS.dkgRound1,
-        oracleRound1Fields(p.context, nodeId, boxKey, pkg),
-        'DKG_FAILED',
-      );
-      oracleBoxKeys.set(nodeId, boxKey);
-      oraclePkgs.push(pkg);
-    }
-    const own = oraclePkgs.find((x) => x.participant === ctx.nodeId)!;
-    ensure(
-      equalBytes(oracleBoxKeys.get(ctx.nodeId)!, p.box.publicKey) &&
-        equalBytes(own.proofOfKnowledge, p.dkg.round1.proofOfKnowledge) &&
-        own.commitment.every((c, i) => equalBytes(c, p.dkg.round1.commitment[i]!)),
-      'DKG_FAILED',
-      'our own round-1 was altered',
+    const { oracleBox: oracleBoxKeys, pkgs: oraclePkgs } = relayedOracleRound1(
+      ctx.as,
+      req.oracleRound1,
+      clusterNodeKeys(ctx.config.cluster),
+      p.context,
+      { nodeId: ctx.nodeId, boxPublicKey: p.box.publicKey, round1: p.dkg.round1 },
     );
     const all = [...oraclePkgs, ...p.agentRound1];
     const agentShares = this.#open(p, req.agentShares, agentParticipants(ctx.as), (s) =>
