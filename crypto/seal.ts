@@ -116,6 +116,45 @@ export function openShare(args: {
 }
 
 /**
+ * Opens the sealed round-2 shares addressed to `recipient`: exactly one from each of `senders`
+ * (BAD_LENGTH / BAD_PARTICIPANT otherwise), each under its sender's box key.
+ */
+export function openShares(
+  sealed: readonly { sender: number; recipient: number; sealed: Uint8Array }[],
+  a: {
+    recipient: number;
+    recipientKey: Secret;
+    context: Uint8Array;
+    senders: readonly number[];
+    senderPublic: (sender: number) => Uint8Array | undefined;
+  },
+): Map<number, Secret> {
+  if (sealed.length !== a.senders.length)
+    throw new MpcidError('BAD_LENGTH', `expected ${a.senders.length} sealed shares`);
+  const out = new Map<number, Secret>();
+  for (const s of sealed) {
+    const key = a.senders.includes(s.sender) ? a.senderPublic(s.sender) : undefined;
+    if (!key || out.has(s.sender) || s.recipient !== a.recipient)
+      throw new MpcidError(
+        'BAD_PARTICIPANT',
+        `sealed share from ${s.sender} to ${s.recipient} is not expected here`,
+      );
+    out.set(
+      s.sender,
+      openShare({
+        recipientKey: a.recipientKey,
+        senderPublic: key,
+        context: a.context,
+        sender: s.sender,
+        recipient: a.recipient,
+        sealed: new Uint8Array(s.sealed),
+      }),
+    );
+  }
+  return out;
+}
+
+/**
  * Pairwise channel of one identity's threshold-ECDSA parties (docs/protocol.md §6.2): the agent
  * (party 0) and every oracle (party = node id) derive, from the X25519 keys they exchanged during
  * ES256 setup, one ChaCha20-Poly1305 key per pair. Every DKLs23 message between two parties is

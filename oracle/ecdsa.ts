@@ -18,6 +18,7 @@ import { clusterNodeKeys } from '../common/config.js';
 import { ensure, MpcidError } from '../common/errors.js';
 import { LOG } from '../common/log.js';
 import { agentRound1FromWire, relayedOracleRound1, signedOracleRound1 } from '../common/protocol.js';
+import { agentParticipants } from '../crypto/access.js';
 import { abytes, equalBytes, framed, fromB64u, toB64u, toHex } from '../crypto/bytes.js';
 import { EcdsaSigner, PairSetup, PairState, SETUP_ROUNDS } from '../crypto/ecdsa/index.js';
 import { AGENT_PARTY, NO_CULPRIT, SigningSets } from '../crypto/es256.js';
@@ -39,7 +40,7 @@ import {
   channelKey,
   generateBoxKey,
   openEnvelope,
-  openShare,
+  openShares,
   sealEnvelope,
   sealShares,
 } from '../crypto/seal.js';
@@ -373,26 +374,13 @@ export class EcdsaService {
       P256,
     );
     const all = [...pkgs, ...p.agentRound1];
-    const agentShares = new Map<number, Secret>();
-    for (const s of req.shares) {
-      if (s.recipient !== ctx.nodeId || s.sender <= n || agentShares.has(s.sender) || s.sender > ctx.as.total)
-        throw new MpcidError(
-          'BAD_PARTICIPANT',
-          `sealed share from ${s.sender} to ${s.recipient} is not expected here`,
-        );
-      agentShares.set(
-        s.sender,
-        openShare({
-          recipientKey: p.box.secretKey,
-          senderPublic: p.agentBox,
-          context: p.context,
-          sender: s.sender,
-          recipient: ctx.nodeId,
-          sealed: new Uint8Array(s.sealed),
-        }),
-      );
-    }
-    ensure(agentShares.size === ctx.as.w, 'BAD_LENGTH', `expected ${ctx.as.w} sealed shares from the agent`);
+    const agentShares = openShares(req.shares, {
+      recipient: ctx.nodeId,
+      recipientKey: p.box.secretKey,
+      context: p.context,
+      senders: agentParticipants(ctx.as),
+      senderPublic: () => p.agentBox,
+    });
     const shares = sealShares(p.dkg.round2(all), {
       senderKey: p.box.secretKey,
       context: p.context,
@@ -492,31 +480,13 @@ export class EcdsaService {
     const setupRound = req.round - 2; // the round of the messages we receive
     const incoming = this.#openAll(req.envelopes, p.channels!, 'setup', p.context, setupRound);
     if (req.round === 3) {
-      const others = [...p.oracleBox!.keys()].filter((o) => o !== ctx.nodeId);
-      const fromOracles = new Map<number, Secret>();
-      for (const s of req.shares) {
-        if (s.recipient !== ctx.nodeId || !others.includes(s.sender) || fromOracles.has(s.sender))
-          throw new MpcidError(
-            'BAD_PARTICIPANT',
-            `sealed share from ${s.sender} to ${s.recipient} is not expected here`,
-          );
-        fromOracles.set(
-          s.sender,
-          openShare({
-            recipientKey: p.box.secretKey,
-            senderPublic: p.oracleBox!.get(s.sender)!,
-            context: p.context,
-            sender: s.sender,
-            recipient: ctx.nodeId,
-            sealed: new Uint8Array(s.sealed),
-          }),
-        );
-      }
-      ensure(
-        fromOracles.size === others.length,
-        'BAD_LENGTH',
-        `expected ${others.length} sealed shares from oracles`,
-      );
+      const fromOracles = openShares(req.shares, {
+        recipient: ctx.nodeId,
+        recipientKey: p.box.secretKey,
+        context: p.context,
+        senders: [...p.oracleBox!.keys()].filter((o) => o !== ctx.nodeId),
+        senderPublic: (o) => p.oracleBox!.get(o),
+      });
       const received = new Map([...p.agentShares!, ...fromOracles]);
       const { share, group } = p.dkg.finish(p.all!, received);
       for (const s of received.values()) s.wipe();

@@ -29,7 +29,7 @@ import { abytes, equalBytes, toB64u } from '../crypto/bytes.js';
 import { decodePoint } from '../crypto/ed25519.js';
 import { DkgParticipant, type Round1Package, round1Digest } from '../crypto/frost.js';
 import { jwkThumbprint } from '../crypto/jwk.js';
-import { BOX_KEY_LEN, type BoxKeyPair, generateBoxKey, openShare, sealShares } from '../crypto/seal.js';
+import { BOX_KEY_LEN, type BoxKeyPair, generateBoxKey, openShares, sealShares } from '../crypto/seal.js';
 import type { Secret } from '../crypto/secret.js';
 import { signStatement, verifyStatement } from '../crypto/statement.js';
 import type { BeginEnrollmentRequest__Output } from '../proto/gen/mpcid/oracle/v1/BeginEnrollmentRequest.js';
@@ -194,31 +194,13 @@ export class EnrollmentService {
     senders: number[],
     senderKey: (sender: number) => Uint8Array | undefined,
   ): Map<number, Secret> {
-    const ctx = this.#ctx;
-    if (sealed.length !== senders.length)
-      throw new MpcidError('BAD_LENGTH', `expected ${senders.length} sealed shares`);
-    const out = new Map<number, Secret>();
-    for (const s of sealed) {
-      const key = senderKey(s.sender);
-      if (!key || !senders.includes(s.sender) || out.has(s.sender) || s.recipient !== ctx.nodeId) {
-        throw new MpcidError(
-          'BAD_PARTICIPANT',
-          `sealed share from ${s.sender} to ${s.recipient} is not expected here`,
-        );
-      }
-      out.set(
-        s.sender,
-        openShare({
-          recipientKey: p.box.secretKey,
-          senderPublic: key,
-          context: p.context,
-          sender: s.sender,
-          recipient: ctx.nodeId,
-          sealed: new Uint8Array(s.sealed),
-        }),
-      );
-    }
-    return out;
+    return openShares(sealed, {
+      recipient: this.#ctx.nodeId,
+      recipientKey: p.box.secretKey,
+      context: p.context,
+      senders,
+      senderPublic: senderKey,
+    });
   }
 
   async finish(req: FinishEnrollmentRequest__Output): Promise<FinishEnrollmentResponse> {
