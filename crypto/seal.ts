@@ -176,8 +176,18 @@ export function channelKey(
   return new Secret(out, 'channel-key');
 }
 
-function envelopeNonce(purpose: string, session: Uint8Array, round: number, from: number, to: number) {
-  return sha256(framed('mpcid/ecdsa/envelope/v1', purpose, session, round, from, to));
+/** The AEAD of one envelope: nonce and associated data from (purpose, session, round, from, to), plus `bound`. */
+function envelopeCipher(
+  key: Secret,
+  purpose: string,
+  session: Uint8Array,
+  round: number,
+  from: number,
+  to: number,
+  bound?: Uint8Array,
+) {
+  const ad = sha256(framed('mpcid/ecdsa/envelope/v1', purpose, session, round, from, to));
+  return chacha20poly1305(key.expose(), ad.subarray(0, 12), bound ? concatBytes(ad, bound) : ad);
 }
 
 /**
@@ -196,10 +206,7 @@ export function sealEnvelope(
   plaintext: Uint8Array,
   bound?: Uint8Array,
 ): Uint8Array {
-  const ad = envelopeNonce(purpose, session, round, from, to);
-  return chacha20poly1305(key.expose(), ad.subarray(0, 12), bound ? concatBytes(ad, bound) : ad).encrypt(
-    plaintext,
-  );
+  return envelopeCipher(key, purpose, session, round, from, to, bound).encrypt(plaintext);
 }
 
 /** Opens a sealed envelope; anything but the exact message fails with ECDSA_ABORT naming `from`. */
@@ -213,11 +220,8 @@ export function openEnvelope(
   sealed: Uint8Array,
   bound?: Uint8Array,
 ): Uint8Array {
-  const ad = envelopeNonce(purpose, session, round, from, to);
   try {
-    return chacha20poly1305(key.expose(), ad.subarray(0, 12), bound ? concatBytes(ad, bound) : ad).decrypt(
-      abytes(sealed, 'envelope'),
-    );
+    return envelopeCipher(key, purpose, session, round, from, to, bound).decrypt(abytes(sealed, 'envelope'));
   } catch {
     throw new MpcidError('ECDSA_ABORT', `message from party ${from} (round ${round}) does not open`, {
       metadata: { culprit: String(from), check: 'envelope' },
