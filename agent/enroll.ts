@@ -8,7 +8,6 @@ import { MpcidError } from '../common/errors.js';
 import { call, fromServiceError } from '../common/grpc.js';
 import { parseJoinToken } from '../common/jointoken.js';
 import { LOG, type Logger } from '../common/log.js';
-import { copyBundle, type TlsFiles, type TlsMaterial } from '../common/tls.js';
 import {
   beginFields,
   DOMAINS,
@@ -18,6 +17,7 @@ import {
   round1FromWire,
   round1ToWire,
 } from '../common/protocol.js';
+import { copyBundle, type TlsFiles, type TlsMaterial } from '../common/tls.js';
 import { accessStructure, agentParticipants } from '../crypto/access.js';
 import { abytes, equalBytes, fromB64u } from '../crypto/bytes.js';
 import { generateEd25519 } from '../crypto/ed25519.js';

@@ -8,10 +8,10 @@ import * as grpc from '@grpc/grpc-js';
 import { MpcidError } from '../common/errors.js';
 import { call, fromServiceError } from '../common/grpc.js';
 import { type EvidenceJSON, evidenceFromJSON } from '../common/protocol.js';
+import type { TlsMaterial } from '../common/tls.js';
 import { fromB64u, toB64u } from '../crypto/bytes.js';
 import { type Evidence, evidenceDigest, verifyEvidence } from '../crypto/ratchet.js';
 import type { AlertEventMessage__Output } from '../proto/gen/mpcid/admin/v1/AlertEventMessage.js';
-import type { TlsMaterial } from '../common/tls.js';
 import { adminClient } from './clients.js';
 
 /** An exported evidence file: the evidence plus the session public key that signed both steps. */

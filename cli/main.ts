@@ -103,7 +103,12 @@ const optional = (v: string | boolean | undefined): string => (typeof v === 'str
 
 /** A comma-separated list option ([] when absent). */
 function list(v: string | boolean | undefined): string[] {
-  return typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : [];
+  return typeof v === 'string'
+    ? v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [];
 }
 
 /** The TLS choice of a client command (see resolveClientTls). */

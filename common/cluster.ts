@@ -48,10 +48,16 @@ export interface InitializedCluster {
 const WILDCARD = new Set(['0.0.0.0', '::', '[::]', '']);
 
 /** The names a node's certificate covers: its host, its listen host unless a wildcard, and loopback. */
-export function nodeSans(host: string, listenHost: string | undefined, extra: readonly string[] = []): string[] {
+export function nodeSans(
+  host: string,
+  listenHost: string | undefined,
+  extra: readonly string[] = [],
+): string[] {
   const sans = [host, ...(listenHost && !WILDCARD.has(listenHost) ? [listenHost] : []), ...extra];
   sans.push('localhost', '127.0.0.1', '::1');
-  return [...new Set(sans.map((h) => (isIP(h.replace(/^\[(.*)\]$/, '$1')) ? h.replace(/^\[(.*)\]$/, '$1') : h)))];
+  return [
+    ...new Set(sans.map((h) => (isIP(h.replace(/^\[(.*)\]$/, '$1')) ? h.replace(/^\[(.*)\]$/, '$1') : h))),
+  ];
 }
 
 export function oracleDir(dir: string, id: number): string {
@@ -62,7 +68,11 @@ export function initCluster(o: ClusterInitOptions): InitializedCluster {
   const ids = Array.from({ length: o.n }, (_, i) => i + 1);
   const tlsOpts = o.tls === 'insecure' ? undefined : (o.tls ?? {});
   // Check every name before writing anything.
-  if (tlsOpts) ids.forEach((_, i) => checkIssueOptions({ name: 'x', roles: ['oracle'], sans: nodeSans(o.hosts[i]!, o.listenHost, tlsOpts.sans) }));
+  if (tlsOpts) {
+    for (const host of o.hosts) {
+      checkIssueOptions({ name: 'x', roles: ['oracle'], sans: nodeSans(host, o.listenHost, tlsOpts.sans) });
+    }
+  }
   const keys = ids.map((id) => writeNodeKey(join(oracleDir(o.dir, id), 'node.key')));
   const cluster: ClusterConfig = {
     id: o.clusterId ?? `c-${randomBytes(4).toString('hex')}`,

@@ -96,7 +96,11 @@ export const TlsSchema = z
     }
     for (const k of ['ca', 'cert', 'key'] as const) {
       if (t[k] === undefined)
-        ctx.addIssue({ code: 'custom', path: [k], message: 'required (or set insecure: true for plaintext)' });
+        ctx.addIssue({
+          code: 'custom',
+          path: [k],
+          message: 'required (or set insecure: true for plaintext)',
+        });
     }
   });
 

@@ -85,7 +85,11 @@ function dn(attrs: readonly (readonly [string, string])[]): x509.Name {
 }
 
 function ext(id: string, critical: boolean, value: unknown): x509.Extension {
-  return new x509.Extension({ extnID: id, critical, extnValue: new OctetString(AsnConvert.serialize(value)) });
+  return new x509.Extension({
+    extnID: id,
+    critical,
+    extnValue: new OctetString(AsnConvert.serialize(value)),
+  });
 }
 
 function toPem(label: string, der: ArrayBuffer | Uint8Array): string {
@@ -132,7 +136,10 @@ function makeCert(s: CertSpec): string {
     serialNumber: serial.buffer.slice(serial.byteOffset, serial.byteOffset + serial.length),
     signature: alg,
     issuer: s.issuer,
-    validity: new x509.Validity({ notBefore: new Date(now - BACKDATE_MS), notAfter: new Date(now + s.days * DAY_MS) }),
+    validity: new x509.Validity({
+      notBefore: new Date(now - BACKDATE_MS),
+      notAfter: new Date(now + s.days * DAY_MS),
+    }),
     subject: s.subject,
     subjectPublicKeyInfo: s.publicKey,
     extensions: new x509.Extensions([
@@ -145,7 +152,10 @@ function makeCert(s: CertSpec): string {
       ),
     ]),
   });
-  const signature = sign('sha256', Buffer.from(AsnConvert.serialize(tbs)), { key: s.signer, dsaEncoding: 'der' });
+  const signature = sign('sha256', Buffer.from(AsnConvert.serialize(tbs)), {
+    key: s.signer,
+    dsaEncoding: 'der',
+  });
   const cert = new x509.Certificate({
     tbsCertificate: tbs,
     signatureAlgorithm: alg,
@@ -218,9 +228,13 @@ const SAN_DNS = /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-
 function generalName(san: string): x509.GeneralName {
   const ip = san.replace(/^\[(.*)\]$/, '$1');
   if (isIP(ip)) return new x509.GeneralName({ iPAddress: ip });
-  if (/^[a-z][a-z0-9+.-]*:\/\/\S+$/i.test(san)) return new x509.GeneralName({ uniformResourceIdentifier: san });
+  if (/^[a-z][a-z0-9+.-]*:\/\/\S+$/i.test(san))
+    return new x509.GeneralName({ uniformResourceIdentifier: san });
   if (SAN_DNS.test(san) && san.length <= 253) return new x509.GeneralName({ dNSName: san });
-  throw new MpcidError('CONFIG_INVALID', `not a host name, IP address or URI for a SAN: ${JSON.stringify(san)}`);
+  throw new MpcidError(
+    'CONFIG_INVALID',
+    `not a host name, IP address or URI for a SAN: ${JSON.stringify(san)}`,
+  );
 }
 
 /** Checks an issue request without issuing (bad names, roles, SANs are CONFIG_INVALID). */
@@ -242,7 +256,10 @@ export function issueBundle(caDir: string, outDir: string, o: IssueOptions): Tls
   checkIssueOptions(o);
   const ca = readCa(caDir);
   const key = newKey();
-  const caSpki = AsnConvert.parse(ca.cert.publicKey.export({ format: 'der', type: 'spki' }), x509.SubjectPublicKeyInfo);
+  const caSpki = AsnConvert.parse(
+    ca.cert.publicKey.export({ format: 'der', type: 'spki' }),
+    x509.SubjectPublicKeyInfo,
+  );
   const issuer = AsnConvert.parse(ca.cert.raw, x509.Certificate).tbsCertificate.subject;
   const sans = [...new Set(o.sans ?? [])];
   const pem = makeCert({
@@ -273,7 +290,11 @@ export function issueBundle(caDir: string, outDir: string, o: IssueOptions): Tls
 }
 
 export function bundleFiles(dir: string): TlsFiles {
-  return { ca: join(dir, BUNDLE_FILES.ca), cert: join(dir, BUNDLE_FILES.cert), key: join(dir, BUNDLE_FILES.key) };
+  return {
+    ca: join(dir, BUNDLE_FILES.ca),
+    cert: join(dir, BUNDLE_FILES.cert),
+    key: join(dir, BUNDLE_FILES.key),
+  };
 }
 
 /** True when `dir` holds the three files of a TLS bundle. */
@@ -296,7 +317,9 @@ function readOrThrow(file: string, what: string): Buffer {
     return readFileSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'error';
-    const msg = what.endsWith(':') ? `${what} cannot read ${file}: ${code}` : `cannot read ${what} ${file}: ${code}`;
+    const msg = what.endsWith(':')
+      ? `${what} cannot read ${file}: ${code}`
+      : `cannot read ${what} ${file}: ${code}`;
     throw new MpcidError('CONFIG_INVALID', msg);
   }
 }
@@ -377,7 +400,10 @@ export function loadTls(
   const warnings: string[] = [];
   try {
     const mode = statSync(files.key).mode & 0o777;
-    if (mode & 0o077) warnings.push(`${f('key')}: ${files.key} is readable by others (mode ${mode.toString(8)}); chmod 600 it`);
+    if (mode & 0o077)
+      warnings.push(
+        `${f('key')}: ${files.key} is readable by others (mode ${mode.toString(8)}); chmod 600 it`,
+      );
   } catch {
     // already read above; a race here is not worth failing for
   }
@@ -413,7 +439,8 @@ export function channelCredentials(tls: TlsMaterial | null): grpc.ChannelCredent
 export function silenceIpServerNameWarning(): void {
   const emit = process.emitWarning.bind(process) as (...a: unknown[]) => void;
   process.emitWarning = ((warning: unknown, ...rest: unknown[]) => {
-    const code = typeof rest[0] === 'object' && rest[0] !== null ? (rest[0] as { code?: string }).code : rest[1];
+    const code =
+      typeof rest[0] === 'object' && rest[0] !== null ? (rest[0] as { code?: string }).code : rest[1];
     if (code === 'DEP0123') return;
     emit(warning, ...rest);
   }) as typeof process.emitWarning;
@@ -434,7 +461,11 @@ export function serviceOf(path: string): string {
  * the service (ROLE_ACCESS); others get PERMISSION_DENIED with `deny(...)`'s status.
  */
 export function roleInterceptor(
-  deny: (service: string, roles: Role[], who: string) => { code: grpc.status; details: string; metadata?: grpc.Metadata },
+  deny: (
+    service: string,
+    roles: Role[],
+    who: string,
+  ) => { code: grpc.status; details: string; metadata?: grpc.Metadata },
 ): grpc.ServerInterceptor {
   return (method, call) => {
     const service = serviceOf(method.path);
@@ -484,4 +515,3 @@ export function resolveClientTls(
     'no TLS material: pass --tls DIR (a bundle with ca.crt, tls.crt, tls.key from mpcid init or mpcid cert issue) or set MPCID_TLS_DIR; plaintext only with --insecure (or MPCID_INSECURE=1)',
   );
 }
-

@@ -67,7 +67,10 @@ function makeServer(
     for (const m of Object.values(def)) {
       const service = serviceOf((m as { path: string }).path);
       if (!ROLE_ACCESS[service])
-        throw new MpcidError('INTERNAL', `no TLS role is allowed to call ${service} (common/tls.ts ROLE_ACCESS)`);
+        throw new MpcidError(
+          'INTERNAL',
+          `no TLS role is allowed to call ${service} (common/tls.ts ROLE_ACCESS)`,
+        );
     }
   }
   const deny = (service: string, roles: readonly string[], who: string) => {
@@ -76,7 +79,11 @@ function makeServer(
       `${service} needs a client certificate with role ${ROLE_ACCESS[service]?.join(' or ') ?? '(none)'}; ${who} has [${roles.join(', ')}]`,
     );
     const st = toServiceError(err, log, service);
-    return { code: st.code ?? grpc.status.PERMISSION_DENIED, details: st.details ?? err.message, ...(st.metadata ? { metadata: st.metadata } : {}) };
+    return {
+      code: st.code ?? grpc.status.PERMISSION_DENIED,
+      details: st.details ?? err.message,
+      ...(st.metadata ? { metadata: st.metadata } : {}),
+    };
   };
   return new grpc.Server({ ...SERVER_OPTIONS, interceptors: [roleInterceptor(deny)] });
 }

@@ -9,8 +9,16 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as grpc from '@grpc/grpc-js';
-import { bundleFiles, channelCredentials, createCa, issueBundle, loadTls, type TlsMaterial } from '../../common/tls.js';
+import type * as grpc from '@grpc/grpc-js';
+import {
+  bundleFiles,
+  channelCredentials,
+  createCa,
+  issueBundle,
+  loadTls,
+  silenceIpServerNameWarning,
+  type TlsMaterial,
+} from '../../common/tls.js';
 
 export {
   AgentProc,
@@ -35,6 +43,7 @@ if (TEST_TLS) {
   issueBundle(caDir, clientDir, { name: 'test-client', roles: ['admin', 'agent', 'oracle'] });
   testTls = { caDir, clientDir, material: loadTls(bundleFiles(clientDir)).material };
   process.env['MPCID_TLS_DIR'] = clientDir;
+  silenceIpServerNameWarning();
   delete process.env['MPCID_INSECURE'];
 } else {
   process.env['MPCID_INSECURE'] ??= '1';
@@ -52,5 +61,10 @@ export function testCredentials(): grpc.ChannelCredentials {
 
 /** Starts a test cluster of n oracles with quorum t in a fresh temp dir (mTLS with MPCID_TEST_TLS=1). */
 export function startCluster(n: number, t: number): Promise<LocalCluster> {
-  return LocalCluster.start({ n, t, clusterId: 'test', ...(testTls ? { tls: { caDir: testTls.caDir } } : {}) });
+  return LocalCluster.start({
+    n,
+    t,
+    clusterId: 'test',
+    ...(testTls ? { tls: { caDir: testTls.caDir } } : {}),
+  });
 }

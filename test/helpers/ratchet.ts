@@ -149,11 +149,7 @@ export function expectRevokedError(err: unknown): void {
 
 /** A client for an oracle's Peer service (what other oracles call). */
 export function peerClient(address: string): PeerClient {
-  return new (services().oracle.mpcid.oracle.v1.Peer)(
-    address,
-    testCredentials(),
-    CLIENT_OPTIONS,
-  );
+  return new (services().oracle.mpcid.oracle.v1.Peer)(address, testCredentials(), CLIENT_OPTIONS);
 }
 
 /** Reads keys from a STOPPED oracle's LevelDB (the running process holds its lock). */

@@ -66,7 +66,17 @@ describe('a cluster made with mpcid init runs over mTLS', () => {
   let selfSigned: TlsMaterial;
 
   beforeAll(async () => {
-    const init = await mpcid(['init', '--dir', dir, '--oracles', '3', '--quorum', '2', '--cluster-id', 'tls']);
+    const init = await mpcid([
+      'init',
+      '--dir',
+      dir,
+      '--oracles',
+      '3',
+      '--quorum',
+      '2',
+      '--cluster-id',
+      'tls',
+    ]);
     if (init.code !== 0) throw new Error(`mpcid init failed: ${init.stderr}`);
     const issued = await mpcid([
       'cert',
@@ -94,7 +104,13 @@ describe('a cluster made with mpcid init runs over mTLS', () => {
     foreign = loadTls(bundleFiles(join(ROOT, 'foreign'))).material;
     // A self-signed certificate: the other CA's own certificate and key, presented as a client.
     const caPem = readFileSync(join(other, 'ca.crt'));
-    selfSigned = { ca: admin.ca, cert: caPem, key: readFileSync(join(other, 'ca.key')), roles: [], name: 'self' };
+    selfSigned = {
+      ca: admin.ca,
+      cert: caPem,
+      key: readFileSync(join(other, 'ca.key')),
+      roles: [],
+      name: 'self',
+    };
 
     // The same configs an operator runs (`mpcid oracle --config DIR/oracle-N/config.json`).
     cluster = await TestCluster.create({ n: 3, t: 2, dir });
@@ -217,23 +233,26 @@ describe('a cluster made with mpcid init runs over mTLS', () => {
     ['a certificate from another CA', () => creds({ ...foreign, ca: admin.ca })],
   ];
 
-  it.each(refused)('%s is refused on both gRPC ports (UNAVAILABLE), and the oracle keeps running', async (_l, mk) => {
-    const o = cluster.oracles[0]!;
-    for (const address of [o.config.listen, o.config.adminListen]) {
-      const c = adminWith(address, mk());
-      const err = await failure(call(c, c.GetNodeInfo, {}, 3000));
-      expect(err.code, `${address}: ${err.details}`).toBe(grpc.status.UNAVAILABLE);
-      c.close();
-      const h = healthClient(address, mk());
-      const herr = await failure(checkHealth(h, '', 3000));
-      expect(herr.code).toBe(grpc.status.UNAVAILABLE);
-      h.close();
-    }
-    expect(o.running).toBe(true);
-    const ok = adminWith(o.config.adminListen, creds(admin));
-    expect((await call(ok, ok.GetNodeInfo, {}, 3000)).nodeId).toBe(1);
-    ok.close();
-  });
+  it.each(refused)(
+    '%s is refused on both gRPC ports (UNAVAILABLE), and the oracle keeps running',
+    async (_l, mk) => {
+      const o = cluster.oracles[0]!;
+      for (const address of [o.config.listen, o.config.adminListen]) {
+        const c = adminWith(address, mk());
+        const err = await failure(call(c, c.GetNodeInfo, {}, 3000));
+        expect(err.code, `${address}: ${err.details}`).toBe(grpc.status.UNAVAILABLE);
+        c.close();
+        const h = healthClient(address, mk());
+        const herr = await failure(checkHealth(h, '', 3000));
+        expect(herr.code).toBe(grpc.status.UNAVAILABLE);
+        h.close();
+      }
+      expect(o.running).toBe(true);
+      const ok = adminWith(o.config.adminListen, creds(admin));
+      expect((await call(ok, ok.GetNodeInfo, {}, 3000)).nodeId).toBe(1);
+      ok.close();
+    },
+  );
 
   it('a client pinned to the cluster CA refuses a server with a certificate from another CA', async () => {
     // The foreign bundle's certificate names 127.0.0.1, but its CA is not the cluster's.
@@ -241,7 +260,11 @@ describe('a cluster made with mpcid init runs over mTLS', () => {
     const port = await new Promise<number>((res, rej) =>
       fake.bindAsync(
         '127.0.0.1:0',
-        grpc.ServerCredentials.createSsl(foreign.ca, [{ cert_chain: foreign.cert, private_key: foreign.key }], false),
+        grpc.ServerCredentials.createSsl(
+          foreign.ca,
+          [{ cert_chain: foreign.cert, private_key: foreign.key }],
+          false,
+        ),
         (e, p) => (e ? rej(e) : res(p)),
       ),
     );
@@ -258,7 +281,9 @@ describe('a cluster made with mpcid init runs over mTLS', () => {
   it('roles: an agent certificate cannot use the admin API, an operator certificate cannot act as a peer', async () => {
     const o = cluster.oracles[1]!;
     const a = adminWith(o.config.adminListen, creds(agentTls));
-    const err = await failure(call(a, a.CreateJoinToken, { name: 'spiffe://tls.test/stolen', ttlSeconds: 60 }, 3000));
+    const err = await failure(
+      call(a, a.CreateJoinToken, { name: 'spiffe://tls.test/stolen', ttlSeconds: 60 }, 3000),
+    );
     expect(err.code).toBe(grpc.status.PERMISSION_DENIED);
     expect(errorCodeOf(err)).toBe('ROLE_NOT_ALLOWED');
     a.close();
@@ -302,7 +327,9 @@ describe('a cluster made with mpcid init runs over mTLS', () => {
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toContain(kid);
     // The agent's bundle has no admin role.
-    const wrong = await mpcid(['identities', 'list', '--admin', address, '--tls', agentBundle], { env: NO_CHOICE });
+    const wrong = await mpcid(['identities', 'list', '--admin', address, '--tls', agentBundle], {
+      env: NO_CHOICE,
+    });
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain('ROLE_NOT_ALLOWED');
   });
@@ -332,12 +359,36 @@ describe('TLS configuration errors are clear', () => {
     ['a missing field', { ca: 'tls/ca.crt', cert: 'tls/tls.crt' }, /tls\.key: required/],
     ['insecure with files', { insecure: true, ca: 'tls/ca.crt' }, /tls\.ca: not allowed with insecure: true/],
     ['an unknown field', { ca: 'a', cert: 'b', key: 'c', verify: false }, /tls: Unrecognized key/],
-    ['a missing file', { ca: 'tls/ca.crt', cert: 'tls/nope.crt', key: 'tls/tls.key' }, /tls\.cert: cannot read .*nope\.crt: ENOENT/],
-    ['a key that is not PEM', { ca: 'tls/ca.crt', cert: 'tls/tls.crt', key: 'config.json' }, /tls\.key: .* is not a PEM private key/],
-    ['the key of another certificate', { ca: 'tls/ca.crt', cert: 'tls/tls.crt', key: '../admin/tls.key' }, /tls\.key: .* is not the key of/],
-    ['a certificate from another CA', { ca: 'tls/ca.crt', cert: '../foreign/tls.crt', key: '../foreign/tls.key' }, /tls\.cert: .* is not signed by the CA/],
-    ['a CA that is not a CA', { ca: 'tls/tls.crt', cert: 'tls/tls.crt', key: 'tls/tls.key' }, /tls\.ca: .* is not a CA certificate/],
-    ['an agent certificate', { ca: 'tls/ca.crt', cert: '../agent/tls.crt', key: '../agent/tls.key' }, /needs a certificate with role oracle/],
+    [
+      'a missing file',
+      { ca: 'tls/ca.crt', cert: 'tls/nope.crt', key: 'tls/tls.key' },
+      /tls\.cert: cannot read .*nope\.crt: ENOENT/,
+    ],
+    [
+      'a key that is not PEM',
+      { ca: 'tls/ca.crt', cert: 'tls/tls.crt', key: 'config.json' },
+      /tls\.key: .* is not a PEM private key/,
+    ],
+    [
+      'the key of another certificate',
+      { ca: 'tls/ca.crt', cert: 'tls/tls.crt', key: '../admin/tls.key' },
+      /tls\.key: .* is not the key of/,
+    ],
+    [
+      'a certificate from another CA',
+      { ca: 'tls/ca.crt', cert: '../foreign/tls.crt', key: '../foreign/tls.key' },
+      /tls\.cert: .* is not signed by the CA/,
+    ],
+    [
+      'a CA that is not a CA',
+      { ca: 'tls/tls.crt', cert: 'tls/tls.crt', key: 'tls/tls.key' },
+      /tls\.ca: .* is not a CA certificate/,
+    ],
+    [
+      'an agent certificate',
+      { ca: 'tls/ca.crt', cert: '../agent/tls.crt', key: '../agent/tls.key' },
+      /needs a certificate with role oracle/,
+    ],
   ])('config check: %s', async (_l, tls, message) => {
     const r = await check(tls);
     expect(r.code).toBe(1);
@@ -348,19 +399,53 @@ describe('TLS configuration errors are clear', () => {
   });
 
   it('mpcid oracle with a bad TLS file exits 1 with the same error, before listening', async () => {
-    const r = await check({ ca: 'tls/ca.crt', cert: '../foreign/tls.crt', key: '../foreign/tls.key' }, 'oracle');
+    const r = await check(
+      { ca: 'tls/ca.crt', cert: '../foreign/tls.crt', key: '../foreign/tls.key' },
+      'oracle',
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/CONFIG_INVALID: tls\.cert: .* is not signed by the CA/);
   });
 
   it('bad cert issue input is refused without writing', async () => {
-    const a = await mpcid(['cert', 'issue', '--ca', join(dir, 'ca'), '--name', 'x', '--out', join(dir, 'o1'), '--role', 'root']);
+    const a = await mpcid([
+      'cert',
+      'issue',
+      '--ca',
+      join(dir, 'ca'),
+      '--name',
+      'x',
+      '--out',
+      join(dir, 'o1'),
+      '--role',
+      'root',
+    ]);
     expect(a.code).toBe(2);
     expect(a.stderr).toContain('--role');
-    const b = await mpcid(['cert', 'issue', '--ca', join(dir, 'nope'), '--name', 'x', '--out', join(dir, 'o2')]);
+    const b = await mpcid([
+      'cert',
+      'issue',
+      '--ca',
+      join(dir, 'nope'),
+      '--name',
+      'x',
+      '--out',
+      join(dir, 'o2'),
+    ]);
     expect(b.code).toBe(1);
     expect(b.stderr).toMatch(/CONFIG_INVALID: cannot read CA certificate/);
-    const c = await mpcid(['cert', 'issue', '--ca', join(dir, 'ca'), '--name', 'x', '--out', join(dir, 'o3'), '--san', 'bad name']);
+    const c = await mpcid([
+      'cert',
+      'issue',
+      '--ca',
+      join(dir, 'ca'),
+      '--name',
+      'x',
+      '--out',
+      join(dir, 'o3'),
+      '--san',
+      'bad name',
+    ]);
     expect(c.code).toBe(1);
     expect(c.stderr).toContain('CONFIG_INVALID');
   });
@@ -375,9 +460,13 @@ describe('plaintext only when asked for, with a loud warning', () => {
     expect((JSON.parse(readFileSync(file, 'utf8')) as { tls: unknown }).tls).toEqual({ insecure: true });
     const check = await mpcid(['config', 'check', file]);
     expect(check.stdout).toContain('TLS OFF (insecure)');
-    const p = spawn(process.execPath, [join(import.meta.dirname, '../../dist/cli/main.js'), 'oracle', '--config', file], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const p = spawn(
+      process.execPath,
+      [join(import.meta.dirname, '../../dist/cli/main.js'), 'oracle', '--config', file],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     p.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
@@ -386,9 +475,13 @@ describe('plaintext only when asked for, with a loud warning', () => {
       out += d.toString();
     });
     try {
-      await waitUntil('insecure oracle', async () => {
-        if (!out.includes('oracle listening')) throw new Error('not yet');
-      }, p);
+      await waitUntil(
+        'insecure oracle',
+        async () => {
+          if (!out.includes('oracle listening')) throw new Error('not yet');
+        },
+        p,
+      );
       expect(out).toContain('TLS IS OFF (tls.insecure: true)');
       expect(out).toContain('"tls":"insecure"');
     } finally {
