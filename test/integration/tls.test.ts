@@ -12,11 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { workloadClient } from '../../cli/clients.js';
 import { CLIENT_OPTIONS, call, errorCodeOf, services } from '../../common/grpc.js';
 import { bundleFiles, createCa, issueBundle, loadTls, type TlsMaterial } from '../../common/tls.js';
 import { checkHealth, healthClient } from '../../oracle/health.js';
 import { nodeVerify } from '../crypto/helpers.js';
-import { type AgentProc, mpcid, TestCluster, waitUntil } from '../helpers/cluster.js';
+import { type AgentProc, CLI, mpcid, TestCluster, waitUntil } from '../helpers/cluster.js';
 import { copyStateDir, waitStatus } from '../helpers/ratchet.js';
 
 const ROOT = mkdtempSync(join(tmpdir(), 'mpcid-tls-'));
@@ -203,16 +204,28 @@ describe('a cluster made with mpcid init runs over mTLS', () => {
     expect(v.stdout, v.stderr).toMatch(/^valid: sub=spiffe:\/\/tls\.test\/ns\/prod\/sa\/api kid=/);
   });
 
-  it('agent run with the state dir bundle: no --tls flag needed', async () => {
-    const copy = join(ROOT, 'agent-state-run');
-    copyStateDir(stateDir, copy);
-    const out = await mpcid(['agent', 'run', '--state', copy, '--socket', join(ROOT, 'x.sock')], {
+  it('agent run uses the bundle enroll copied into the state dir (no --tls, no --insecure)', async () => {
+    await agent.kill('SIGTERM');
+    const sock = join(ROOT, 'plain-run.sock');
+    const p = spawn(process.execPath, [CLI, 'agent', 'run', '--state', stateDir, '--socket', sock], {
       env: NO_CHOICE,
-      timeoutMs: 1500,
+      stdio: 'ignore',
     });
-    // It ran (killed by the timeout), it did not refuse to start for lack of TLS material.
-    expect(out.stderr).not.toContain('CONFIG_INVALID');
-    expect(out.stderr).toContain('"tls":"mtls"');
+    const wl = workloadClient(sock);
+    try {
+      await waitUntil('agent without TLS flags', () => call(wl, wl.GetIdentity, {}, 1000), p);
+      // The oracles refuse anything but mTLS with an agent certificate, so a signature proves it.
+      const msg = Buffer.from('signed with the state dir bundle');
+      const res = await call(wl, wl.Sign, { message: msg }, 20_000);
+      expect(nodeVerify(res.signature, msg, res.publicKey)).toBe(true);
+    } finally {
+      wl.close();
+      await new Promise((r) => {
+        p.once('exit', r);
+        p.kill('SIGTERM');
+      });
+    }
+    await agent.start();
   });
 
   it('a clone is caught over mTLS: revoked on every oracle (revocations travel between peers over mTLS)', async () => {
