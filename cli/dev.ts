@@ -68,7 +68,7 @@ export async function devUp(opts: DevUpOptions): Promise<void> {
         stateDir,
         oracles: cluster.oracles.map((o) => o.address),
         admin: cluster.oracles[0]!.config.adminListen,
-        ...(cluster.tls ? { tls: cluster.tls.adminDir } : { insecure: true }),
+        ...(cluster.tls ? { tls: cluster.tls.adminDir } : {}),
         http: cluster.oracles.flatMap((o) => (o.config.http ? [`http://${o.config.http.listen}`] : [])),
       })}\n`,
     );
