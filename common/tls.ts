@@ -368,9 +368,10 @@ export interface LoadedTls {
  */
 export function loadTls(
   files: TlsFiles,
-  opts: { field?: string; needRole?: Role; now?: number } = {},
+  opts: { field?: string | ((k: keyof TlsFiles) => string); needRole?: Role; now?: number } = {},
 ): LoadedTls {
-  const f = (k: keyof TlsFiles) => `${opts.field ?? 'tls'}.${k}`;
+  const field = opts.field ?? 'tls';
+  const f = (k: keyof TlsFiles) => (typeof field === 'function' ? field(k) : `${field}.${k}`);
   const now = opts.now ?? Date.now();
   const caPem = readOrThrow(files.ca, `${f('ca')}:`);
   const certPem = readOrThrow(files.cert, `${f('cert')}:`);
@@ -507,7 +508,8 @@ export function resolveClientTls(
   const dir = c.tlsDir ?? c.stateBundle ?? (env['MPCID_TLS_DIR'] || undefined);
   if (dir !== undefined) {
     if (c.insecure) throw new MpcidError('CONFIG_INVALID', '--insecure and a TLS bundle: give one of them');
-    return { tls: loadTls(bundleFiles(dir), { field: `TLS bundle ${dir}` }).material, dir };
+    const field = (k: keyof TlsFiles) => `TLS bundle ${dir} (${BUNDLE_FILES[k]})`;
+    return { tls: loadTls(bundleFiles(dir), { field }).material, dir };
   }
   if (c.insecure || env['MPCID_INSECURE'] === '1') return { tls: null, dir: null };
   throw new MpcidError(
