@@ -3,6 +3,7 @@
  * locally, relays the oracles' signed round-1 messages and sealed round-2 shares between them,
  * and writes its state only after all n oracles have confirmed the same key and transcript.
  */
+import { join } from 'node:path';
 import { MpcidError } from '../common/errors.js';
 import { call, fromServiceError } from '../common/grpc.js';
 import { parseJoinToken } from '../common/jointoken.js';
@@ -16,6 +17,7 @@ import {
   round1FromWire,
   round1ToWire,
 } from '../common/protocol.js';
+import { copyBundle, type TlsFiles, type TlsMaterial } from '../common/tls.js';
 import { accessStructure, agentParticipants } from '../crypto/access.js';
 import { abytes, equalBytes, fromB64u } from '../crypto/bytes.js';
 import { generateEd25519 } from '../crypto/ed25519.js';
@@ -36,6 +38,16 @@ export interface EnrollOptions {
   log: Logger;
   /** Deadline of each call to an oracle. */
   deadlineMs?: number;
+  /**
+   * mTLS to the oracles: the agent's bundle (its certificate, role agent, and the cluster CA),
+   * copied into the state dir's tls/ once enrolled so `agent run` uses it; null for plaintext.
+   */
+  tls: { files: TlsFiles; material: TlsMaterial } | null;
+}
+
+/** Where an enrolled agent keeps its TLS bundle. */
+export function stateTlsDir(stateDir: string): string {
+  return join(stateDir, 'tls');
 }
 
 /** Runs one call on every oracle; every oracle must answer (the DKG needs all n). */
@@ -79,7 +91,7 @@ export async function enroll(opts: EnrollOptions): Promise<AgentState> {
   const mine = agentParticipants(as).map((p) => new DkgParticipant(as, p));
   const agentRound1 = mine.map((d) => d.round1);
   const context = enrollmentContext(claims, session.publicKey);
-  const clients = connectOracles(claims.cluster);
+  const clients = connectOracles(claims.cluster, opts.tls?.material ?? null);
   try {
     // Round 1: present the token and our round-1; collect each oracle's signed round-1.
     const sessionSignature = signStatement(
@@ -240,6 +252,7 @@ export async function enroll(opts: EnrollOptions): Promise<AgentState> {
       sessionPublicKey: session.publicKey,
       enrolledAt: Date.now(),
     };
+    if (opts.tls) copyBundle(opts.tls.files, stateTlsDir(opts.stateDir));
     // The ratchet file first: a state.json without its ratchet.json is reported as corrupt.
     writeRatchet(opts.stateDir, identityId, initialRatchet(state));
     writeState(opts.stateDir, state);

@@ -7,7 +7,6 @@
  * A node pulls every peer's revocations when it starts and then periodically, so one that was
  * down (or missed a push) catches up.
  */
-import * as grpc from '@grpc/grpc-js';
 import { MpcidError } from '../common/errors.js';
 import { CLIENT_OPTIONS, call, fromServiceError, services, unary } from '../common/grpc.js';
 import { LOG } from '../common/log.js';
@@ -54,7 +53,7 @@ export class RevocationService {
       .filter((o) => o.id !== ctx.nodeId)
       .map((o) => ({
         nodeId: o.id,
-        client: new Peer(o.address, grpc.credentials.createInsecure(), CLIENT_OPTIONS),
+        client: new Peer(o.address, ctx.peerCredentials, CLIENT_OPTIONS),
       }));
   }
 

@@ -288,7 +288,7 @@ describe('mpcid config check', () => {
   it('accepts a generated config: exit 0', async () => {
     const r = await mpcid(['config', 'check', file]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^ok: oracle 1 of cluster \S+ \(n=3, t=2\)\n$/);
+    expect(r.stdout).toMatch(/^ok: oracle 1 of cluster \S+ \(n=3, t=2\), mTLS\n$/);
   });
 
   it('rejects an invalid one with exit 1, naming the field', async () => {
