@@ -7,6 +7,8 @@
 import { expect, it } from 'vitest';
 
 process.env['MPCID_TEST_TLS'] = '1';
+// The 20 random clone trials already ran over plaintext; 5 prove the same path over mTLS.
+process.env['MPCID_CLONE_TRIALS'] ??= '5';
 const { startCluster, testClientTls } = await import('../helpers/cluster.js');
 await import('./cosign.test.js');
 await import('./ratchet-clone.test.js');
