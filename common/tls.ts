@@ -498,16 +498,20 @@ export interface ClientTlsChoice {
 
 /**
  * How a command-line client reaches oracles: `--tls DIR`, else the state dir's bundle, else
- * $MPCID_TLS_DIR, else plaintext if `--insecure` or MPCID_INSECURE=1; with none of these it is an
- * error (TLS is the default, plaintext must be asked for).
+ * plaintext if `--insecure`, else $MPCID_TLS_DIR, else plaintext if MPCID_INSECURE=1; with none of
+ * these it is an error (TLS is the default, plaintext must be asked for). `--insecure` with `--tls`
+ * or a state dir's bundle is a contradiction (CONFIG_INVALID); with $MPCID_TLS_DIR it is not: a
+ * flag overrides the environment (e.g. `mpcid dev up`, plaintext, run where MPCID_TLS_DIR is set).
  */
 export function resolveClientTls(
   c: ClientTlsChoice,
   env: NodeJS.ProcessEnv = process.env,
 ): { tls: TlsMaterial | null; dir: string | null } {
-  const dir = c.tlsDir ?? c.stateBundle ?? (env['MPCID_TLS_DIR'] || undefined);
+  const given = c.tlsDir ?? c.stateBundle;
+  if (given !== undefined && c.insecure)
+    throw new MpcidError('CONFIG_INVALID', '--insecure and a TLS bundle: give one of them');
+  const dir = given ?? (c.insecure ? undefined : env['MPCID_TLS_DIR'] || undefined);
   if (dir !== undefined) {
-    if (c.insecure) throw new MpcidError('CONFIG_INVALID', '--insecure and a TLS bundle: give one of them');
     const field = (k: keyof TlsFiles) => `TLS bundle ${dir} (${BUNDLE_FILES[k]})`;
     return { tls: loadTls(bundleFiles(dir), { field }).material, dir };
   }
