@@ -26,7 +26,7 @@ import * as grpc from '@grpc/grpc-js';
 import fc from 'fast-check';
 import type protobuf from 'protobufjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeOracles, connectOracles, type OracleClient } from '../../agent/oracles.js';
+import { closeOracles, type OracleClient } from '../../agent/oracles.js';
 import { type AgentState, readState } from '../../agent/state.js';
 import { call, MAX_MESSAGE_BYTES, services } from '../../common/grpc.js';
 import { issueJoinToken, parseJoinToken } from '../../common/jointoken.js';
@@ -48,7 +48,12 @@ import type { Secret } from '../../crypto/secret.js';
 import { signStatement } from '../../crypto/statement.js';
 import type { RatchetRecord } from '../../oracle/store.js';
 import type { SealedShare } from '../../proto/gen/mpcid/oracle/v1/SealedShare.js';
-import { startCluster, type TestCluster } from '../helpers/cluster.js';
+import {
+  startCluster,
+  type TestCluster,
+  testCredentials,
+  testDoubleCredentials,
+} from '../helpers/cluster.js';
 import {
   type Case,
   encode,
@@ -67,6 +72,7 @@ import {
 } from '../helpers/fuzz.js';
 import {
   begin,
+  connectHostile,
   cosign,
   DEADLINE_MS,
   expectRejected,
@@ -269,7 +275,7 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
     hostile = readState(h.stateDir);
     revoked = readState(x.stateDir);
     await cluster.startAgent(a.stateDir, undefined, { heartbeatMs: 0 });
-    clients = connectOracles(hostile.cluster);
+    clients = connectHostile(hostile.cluster);
     nodeKey = readNodeKey(cluster.oracles[0]!.config.nodeKeyFile).seed;
     e0 = await driveEnrollment(clients, await cluster.createToken('spiffe://test.mpcid/fuzz/e0'), 'finish');
 
@@ -289,10 +295,11 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
     rr.checkCommit(1, first.signed, await step(clients[0]!, first.request));
     const conflicting = rr.heartbeat();
     await expectRejected(step(clients[0]!, conflicting.request), Status.PERMISSION_DENIED, 'FORK_DETECTED');
-    // As oracle 1 pushes it to its peers: a valid PushRevocation to replay and mutate.
+    // As oracle 1 pushes it to its peers: a valid PushRevocation to replay and mutate. Read as a
+    // peer oracle would (over mTLS a certificate with role oracle).
     const peer = new (services().oracle.mpcid.oracle.v1.Peer)(
       clients[2]!.address,
-      grpc.credentials.createInsecure(),
+      testDoubleCredentials('oracle', 'fuzz-peer'),
     );
     let revocation: unknown;
     for (let i = 0; i < 100 && !revocation; i++) {
@@ -410,10 +417,11 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
       nonce: ['nonce-0123456789'],
     };
     raw = {
-      agent: cluster.oracles.map((o) => rawClient(o.address)),
-      admin: cluster.oracles.map((o) => rawClient(o.config.adminListen)),
+      agent: cluster.oracles.map((o) => rawClient(o.address, testCredentials())),
+      admin: cluster.oracles.map((o) => rawClient(o.config.adminListen, testCredentials())),
     };
-    workloadRaw = rawClient(`unix:${cluster.agents[0]!.socket}`);
+    // The Workload API is a local Unix socket: plaintext in every mode.
+    workloadRaw = rawClient(`unix:${cluster.agents[0]!.socket}`, grpc.credentials.createInsecure());
   });
 
   afterAll(async () => {
