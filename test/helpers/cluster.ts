@@ -66,11 +66,6 @@ export function testCredentials(): grpc.ChannelCredentials {
   return channelCredentials(testClientTls());
 }
 
-/** The test CA's directory (ca.crt, ca.key), or null when the suites run plaintext. */
-export function testCaDir(): string | null {
-  return testTls?.caDir ?? null;
-}
-
 /** The kinds of process a test double imitates. */
 export type DoubleRole = 'oracle' | 'agent';
 

@@ -66,7 +66,7 @@ export const { status: Status } = grpc;
 export type StatusCode = grpc.status;
 
 /** The name on the hostile client's certificate (test CA, role agent) when the suites run over mTLS. */
-export const HOSTILE_CERT_NAME = 'spiffe://test.mpcid/hostile-client';
+const HOSTILE_CERT_NAME = 'spiffe://test.mpcid/hostile-client';
 
 /** Channel credentials of the hostile client: over mTLS an agent's (role agent), as it speaks the agent's protocol. */
 export function hostileCredentials(): grpc.ChannelCredentials {
