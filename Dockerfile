@@ -24,7 +24,8 @@ RUN npm run build \
 
 # Mount points for docker-compose's named volumes; a fresh named volume takes the owner of the
 # directory it is mounted on, so the unprivileged `node` user can write them.
-RUN mkdir -p /cluster /agent /run/mpcid && chown node:node /cluster /agent /run/mpcid
+RUN mkdir -p /ca /cluster /client-tls /agent /run/mpcid \
+  && chown node:node /ca /cluster /client-tls /agent /run/mpcid
 USER node
 
 ENTRYPOINT ["node", "/app/dist/cli/main.js"]

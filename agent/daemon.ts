@@ -7,6 +7,7 @@ import { chmodSync, rmSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { bind, SERVER_OPTIONS, services, shutdown } from '../common/grpc.js';
 import { LOG, type Logger } from '../common/log.js';
+import type { TlsMaterial } from '../common/tls.js';
 import { Cosigner, type CosignerOptions } from './cosigner.js';
 import { withEs256 } from './enroll.js';
 import { closeOracles, connectOracles } from './oracles.js';
@@ -21,12 +22,24 @@ export interface RunningAgent {
 }
 
 export async function startAgent(
-  opts: { stateDir: string; socket: string; log: Logger } & CosignerOptions,
+  opts: {
+    stateDir: string;
+    socket: string;
+    log: Logger;
+    /** mTLS to the oracles (the agent's certificate and the cluster CA); null for plaintext. */
+    tls: TlsMaterial | null;
+  } & CosignerOptions,
 ): Promise<RunningAgent> {
   const { log } = opts;
   const state = readState(opts.stateDir);
   const ratchet = readRatchet(opts.stateDir, state);
-  const clients = connectOracles(state.cluster);
+  if (!opts.tls) {
+    log.warn(
+      { tls: 'insecure' },
+      'TLS IS OFF (--insecure): calls to the oracles are plaintext and unauthenticated. Use only for local development.',
+    );
+  }
+  const clients = connectOracles(state.cluster, opts.tls);
   const cosigner = new Cosigner(state, opts.stateDir, ratchet, clients, log, opts);
   const server = new grpc.Server(SERVER_OPTIONS);
   server.addService(
@@ -38,7 +51,12 @@ export async function startAgent(
   // Workloads of the same user or group may use the socket; others may not.
   chmodSync(opts.socket, 0o660);
   log.info(
-    { [LOG.identity]: state.identityId, [LOG.name]: state.name, socket: opts.socket },
+    {
+      [LOG.identity]: state.identityId,
+      [LOG.name]: state.name,
+      socket: opts.socket,
+      tls: opts.tls ? 'mtls' : 'insecure',
+    },
     'agent serving the Workload API',
   );
   cosigner.start();

@@ -6,12 +6,15 @@
  * OT setup with every oracle) and rewrites its state with it. The Ed25519 identity is enrolled
  * either way: if ES256 setup fails, the agent retries it when it starts (`mpcid agent run`).
  */
+
+import { join } from 'node:path';
 import { clusterNodeKeys } from '../common/config.js';
 import { MpcidError } from '../common/errors.js';
 import { call, fromServiceError } from '../common/grpc.js';
 import { parseJoinToken } from '../common/jointoken.js';
 import { LOG, type Logger } from '../common/log.js';
 import { beginFields, DOMAINS, enrolledFields, enrollmentContext, round1ToWire } from '../common/protocol.js';
+import { copyBundle, type TlsFiles, type TlsMaterial } from '../common/tls.js';
 import { accessStructure, agentParticipants } from '../crypto/access.js';
 import { equalBytes } from '../crypto/bytes.js';
 import { generateEd25519 } from '../crypto/ed25519.js';
@@ -32,6 +35,16 @@ export interface EnrollOptions {
   log: Logger;
   /** Deadline of each call to an oracle. */
   deadlineMs?: number;
+  /**
+   * mTLS to the oracles: the agent's bundle (its certificate, role agent, and the cluster CA),
+   * copied into the state dir's tls/ once enrolled so `agent run` uses it; null for plaintext.
+   */
+  tls: { files: TlsFiles; material: TlsMaterial } | null;
+}
+
+/** Where an enrolled agent keeps its TLS bundle. */
+export function stateTlsDir(stateDir: string): string {
+  return join(stateDir, 'tls');
 }
 
 /** Runs one call on every oracle; every oracle must answer (the DKG needs all n). */
@@ -75,7 +88,7 @@ export async function enroll(opts: EnrollOptions): Promise<AgentState> {
   const mine = agentParticipants(as).map((p) => new DkgParticipant(as, p));
   const agentRound1 = mine.map((d) => d.round1);
   const context = enrollmentContext(claims, session.publicKey);
-  const clients = connectOracles(claims.cluster);
+  const clients = connectOracles(claims.cluster, opts.tls?.material ?? null);
   try {
     // Round 1: present the token and our round-1; collect each oracle's signed round-1.
     const sessionSignature = signStatement(
@@ -178,6 +191,7 @@ export async function enroll(opts: EnrollOptions): Promise<AgentState> {
       sessionPublicKey: session.publicKey,
       enrolledAt: Date.now(),
     };
+    if (opts.tls) copyBundle(opts.tls.files, stateTlsDir(opts.stateDir));
     // The ratchet file first: a state.json without its ratchet.json is reported as corrupt.
     writeRatchet(opts.stateDir, identityId, initialRatchet(state));
     writeState(opts.stateDir, state);

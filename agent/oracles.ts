@@ -1,7 +1,7 @@
 /** gRPC clients from the agent to each oracle of its cluster. */
-import * as grpc from '@grpc/grpc-js';
 import type { ClusterConfig } from '../common/config.js';
 import { CLIENT_OPTIONS, services } from '../common/grpc.js';
+import { channelCredentials, type TlsMaterial } from '../common/tls.js';
 import type { EnrollmentClient } from '../proto/gen/mpcid/oracle/v1/Enrollment.js';
 import type { SignerClient } from '../proto/gen/mpcid/oracle/v1/Signer.js';
 
@@ -12,12 +12,16 @@ export interface OracleClient {
   readonly signer: SignerClient;
 }
 
-export function connectOracles(cluster: ClusterConfig): OracleClient[] {
+/**
+ * One channel per oracle: mTLS pinned to the cluster CA with the agent's certificate when `tls`
+ * is given, plaintext when it is null (only with --insecure).
+ */
+export function connectOracles(cluster: ClusterConfig, tls: TlsMaterial | null = null): OracleClient[] {
   const v1 = services().oracle.mpcid.oracle.v1;
+  const creds = channelCredentials(tls);
   return [...cluster.oracles]
     .sort((a, b) => a.id - b.id)
     .map((o) => {
-      const creds = grpc.credentials.createInsecure();
       const enrollment = new v1.Enrollment(o.address, creds, CLIENT_OPTIONS);
       // Share one channel between the two services.
       const signer = new v1.Signer(o.address, creds, {

@@ -9,6 +9,7 @@ import * as grpc from '@grpc/grpc-js';
 import { MpcidError } from '../common/errors.js';
 import { call, fromServiceError } from '../common/grpc.js';
 import { type EvidenceJSON, evidenceFromJSON } from '../common/protocol.js';
+import type { TlsMaterial } from '../common/tls.js';
 import { fromB64u, toB64u } from '../crypto/bytes.js';
 import { type Evidence, evidenceDigest, verifyEvidence } from '../crypto/ratchet.js';
 import type { AlertEventMessage__Output } from '../proto/gen/mpcid/admin/v1/AlertEventMessage.js';
@@ -82,8 +83,12 @@ export function sessionKeyFrom(value: unknown, field: string): Uint8Array {
 }
 
 /** Fetches the evidence document of a revoked identity from one oracle. */
-export async function getEvidence(adminAddress: string, identityId: string): Promise<EvidenceDocument> {
-  const admin = adminClient(adminAddress);
+export async function getEvidence(
+  adminAddress: string,
+  identityId: string,
+  tls: TlsMaterial | null,
+): Promise<EvidenceDocument> {
+  const admin = adminClient(adminAddress, tls);
   try {
     const r = await call(admin, admin.GetRevocation, { identityId }, 10_000);
     return {
@@ -108,10 +113,11 @@ export async function getEvidence(adminAddress: string, identityId: string): Pro
 export async function watchAlerts(
   adminAddress: string,
   cursor: number,
+  tls: TlsMaterial | null,
   out: (line: string) => void = (l) => process.stdout.write(l),
   note: (line: string) => void = (l) => process.stderr.write(l),
 ): Promise<void> {
-  const admin = adminClient(adminAddress);
+  const admin = adminClient(adminAddress, tls);
   let stream: grpc.ClientReadableStream<AlertEventMessage__Output> | undefined;
   let interrupted = false;
   let wakeUp: (() => void) | undefined;

@@ -14,6 +14,8 @@ export interface DevUpOptions {
   n: number;
   t: number;
   log: Logger;
+  /** mTLS between the processes (plaintext by default, for speed). */
+  tls?: boolean;
 }
 
 export const DEV_IDENTITY = 'spiffe://dev.mpcid.local/workload/demo';
@@ -23,6 +25,7 @@ export async function devUp(opts: DevUpOptions): Promise<void> {
     n: opts.n,
     t: opts.t,
     clusterId: 'dev',
+    tls: opts.tls === true,
     ...(opts.dir ? { dir: opts.dir } : {}),
   });
   let stopping = false;
@@ -65,6 +68,7 @@ export async function devUp(opts: DevUpOptions): Promise<void> {
         stateDir,
         oracles: cluster.oracles.map((o) => o.address),
         admin: cluster.oracles[0]!.config.adminListen,
+        ...(cluster.tls ? { tls: cluster.tls.adminDir } : {}),
         http: cluster.oracles.flatMap((o) => (o.config.http ? [`http://${o.config.http.listen}`] : [])),
       })}\n`,
     );

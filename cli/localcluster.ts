@@ -10,10 +10,11 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { freePorts, initCluster, KEK_FILE, oracleDir } from '../common/cluster.js';
-import { loadOracleConfig, type OracleConfig } from '../common/config.js';
+import { loadOracleConfig, type OracleConfig, tlsFiles } from '../common/config.js';
 import { MpcidError } from '../common/errors.js';
 import { call } from '../common/grpc.js';
 import { writeKekFile } from '../common/kek.js';
+import { bundleFiles, isBundle, issueBundle, loadTls, type TlsMaterial } from '../common/tls.js';
 import type { AdminClient } from '../proto/gen/mpcid/admin/v1/Admin.js';
 import type { WorkloadClient } from '../proto/gen/mpcid/agent/v1/Workload.js';
 import { adminClient, workloadClient } from './clients.js';
@@ -27,10 +28,11 @@ export const CLI = fileURLToPath(
 const execFileP = promisify(execFile);
 
 /** Runs the mpcid CLI to completion. Never throws on a non-zero exit: the caller checks `code`. */
-export async function mpcid(args: string[], opts: { timeoutMs?: number } = {}) {
+export async function mpcid(args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}) {
   try {
     const { stdout, stderr } = await execFileP(process.execPath, [CLI, ...args], {
       timeout: opts.timeoutMs ?? 60_000,
+      ...(opts.env ? { env: opts.env } : {}),
     });
     return { code: 0, stdout, stderr };
   } catch (e) {
@@ -95,8 +97,10 @@ export class OracleProc {
     readonly configFile: string,
     readonly config: OracleConfig,
     readonly logFile: string,
+    /** The operator's TLS material (role admin) when the cluster serves mTLS. */
+    adminTls: TlsMaterial | null = null,
   ) {
-    this.admin = adminClient(config.adminListen);
+    this.admin = adminClient(config.adminListen, adminTls);
   }
   get address(): string {
     return this.config.cluster.oracles.find((o) => o.id === this.id)!.address;
@@ -154,6 +158,22 @@ export interface LocalClusterOptions {
   clusterId?: string;
   /** Extra top-level fields (e.g. `alerts`) merged into oracle i's config.json when the cluster is created. */
   oracleConfig?: (nodeId: number) => Record<string, unknown>;
+  /**
+   * mTLS between every process, as `mpcid init` sets it up (CA in DIR/ca, operator bundle in
+   * DIR/admin, plus an agent bundle in DIR/agent-tls); `{caDir}` issues from an existing CA.
+   * Plaintext when absent or false (faster to create). A reused DIR keeps the mode it was made with.
+   */
+  tls?: boolean | { caDir: string };
+}
+
+/** TLS bundles of a cluster that serves mTLS. */
+export interface LocalClusterTls {
+  /** The operator's bundle (role admin). */
+  adminDir: string;
+  /** A bundle for agents (role agent); `enroll` copies it into each state dir. */
+  agentDir: string;
+  caDir: string;
+  admin: TlsMaterial;
 }
 
 export class LocalCluster {
@@ -161,12 +181,25 @@ export class LocalCluster {
   private constructor(
     readonly dir: string,
     readonly oracles: OracleProc[],
+    /** The cluster's TLS bundles; null for a plaintext cluster. */
+    readonly tls: LocalClusterTls | null,
   ) {}
+
+  /** `--tls DIR` (agent bundle) or `--insecure`: how the CLI's agent commands reach this cluster. */
+  get agentTransportArgs(): string[] {
+    return this.tls ? ['--tls', this.tls.agentDir] : ['--insecure'];
+  }
+
+  /** `--tls DIR` (operator bundle) or `--insecure`: how the CLI's admin commands reach this cluster. */
+  get adminTransportArgs(): string[] {
+    return this.tls ? ['--tls', this.tls.adminDir] : ['--insecure'];
+  }
 
   /** Creates (or reuses) keys and configs for n oracles on loopback. Starts nothing. */
   static async create(o: LocalClusterOptions): Promise<LocalCluster> {
     const dir = resolve(o.dir ?? mkdtempSync(join(tmpdir(), 'mpcid-')));
     mkdirSync(join(dir, 'logs'), { recursive: true });
+    const caDir = typeof o.tls === 'object' ? o.tls.caDir : join(dir, 'ca');
     if (!existsSync(join(dir, 'cluster.json'))) {
       const ports = await freePorts(3 * o.n);
       const init = initCluster({
@@ -178,6 +211,7 @@ export class LocalCluster {
         ports: ports.slice(0, o.n),
         adminPorts: ports.slice(o.n, 2 * o.n),
         httpPorts: ports.slice(2 * o.n),
+        tls: o.tls ? { caDir } : 'insecure',
       });
       const extra = o.oracleConfig;
       if (extra) {
@@ -188,7 +222,7 @@ export class LocalCluster {
       }
     }
     const { n } = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as { n: number };
-    const oracles = Array.from({ length: n }, (_, i) => {
+    const configs = Array.from({ length: n }, (_, i) => {
       const file = join(oracleDir(dir, i + 1), 'config.json');
       // A cluster dir from before keys at rest: give each oracle a KEK (its store migrates on start).
       const raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
@@ -196,9 +230,22 @@ export class LocalCluster {
         writeKekFile(join(oracleDir(dir, i + 1), KEK_FILE));
         writeFileSync(file, `${JSON.stringify({ ...raw, kek: { file: KEK_FILE } }, null, 2)}\n`);
       }
-      return new OracleProc(i + 1, file, loadOracleConfig(file), join(dir, 'logs', `oracle-${i + 1}.log`));
+      return { file, config: loadOracleConfig(file) };
     });
-    return new LocalCluster(dir, oracles);
+    let tls: LocalClusterTls | null = null;
+    if (tlsFiles(configs[0]!.config)) {
+      const adminDir = join(dir, 'admin');
+      const agentDir = join(dir, 'agent-tls');
+      if (!isBundle(agentDir)) {
+        issueBundle(caDir, agentDir, { name: 'spiffe://local.mpcid/agent', roles: ['agent'] });
+      }
+      tls = { adminDir, agentDir, caDir, admin: loadTls(bundleFiles(adminDir)).material };
+    }
+    const oracles = configs.map(
+      ({ file, config }, i) =>
+        new OracleProc(i + 1, file, config, join(dir, 'logs', `oracle-${i + 1}.log`), tls?.admin ?? null),
+    );
+    return new LocalCluster(dir, oracles, tls);
   }
 
   /** Creates a cluster and starts every oracle. */
@@ -228,7 +275,7 @@ export class LocalCluster {
   ): Promise<{ stateDir: string; kid: string; publicKey: string }> {
     const dir = stateDir ?? join(mkdtempSync(join(this.dir, 'agent-')), 'state');
     const token = await this.createToken(name);
-    const r = await mpcid(['agent', 'enroll', '--token', token, '--state', dir]);
+    const r = await mpcid(['agent', 'enroll', '--token', token, '--state', dir, ...this.agentTransportArgs]);
     if (r.code !== 0) throw new MpcidError('INTERNAL', `enroll failed: ${r.stderr.trim()}`);
     const out = JSON.parse(r.stdout) as { kid: string; publicKey: string };
     return { stateDir: dir, ...out };
@@ -248,7 +295,10 @@ export class LocalCluster {
       stateDir,
       socket ?? join(this.dir, `agent-${i}.sock`),
       join(this.dir, 'logs', `agent-${i}.log`),
-      opts.heartbeatMs === undefined ? [] : ['--heartbeat-ms', String(opts.heartbeatMs)],
+      [
+        ...(opts.heartbeatMs === undefined ? [] : ['--heartbeat-ms', String(opts.heartbeatMs)]),
+        ...this.agentTransportArgs,
+      ],
     );
     this.agents.push(agent);
     await agent.start();

@@ -7,14 +7,23 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startAgent } from '../agent/daemon.js';
-import { enroll } from '../agent/enroll.js';
+import { enroll, stateTlsDir } from '../agent/enroll.js';
 import { freePorts, initCluster } from '../common/cluster.js';
 import { loadOracleConfig } from '../common/config.js';
 import { MpcidError } from '../common/errors.js';
 import { call, fromServiceError } from '../common/grpc.js';
 import { createLogger } from '../common/log.js';
+import {
+  bundleFiles,
+  isBundle,
+  issueBundle,
+  ROLES,
+  type Role,
+  resolveClientTls,
+  silenceIpServerNameWarning,
+} from '../common/tls.js';
 import { p256Uncompressed } from '../crypto/p256.js';
-import { startOracle } from '../oracle/node.js';
+import { oracleTls, startOracle } from '../oracle/node.js';
 import { verifyToken } from '../verifier/index.js';
 import { getEvidence, sessionKeyFrom, verifyEvidenceDocument, watchAlerts } from './alerts.js';
 import { adminClient, workloadClient } from './clients.js';
@@ -22,21 +31,28 @@ import { devUp } from './dev.js';
 
 const USAGE = `usage:
   mpcid oracle --config FILE
-  mpcid cluster init --dir DIR [--oracles N] [--quorum T] [--host H | --hosts H1,H2,..]
-                     [--listen-host H] [--port P --admin-port Q --http-port R] [--cluster-id ID]
+  mpcid init --dir DIR [--oracles N] [--quorum T] [--host H | --hosts H1,H2,..]
+             [--listen-host H] [--port P --admin-port Q --http-port R] [--cluster-id ID]
+             [--ca-dir DIR] [--san NAME,..] [--days D] [--insecure]      (alias: mpcid cluster init)
+  mpcid cert issue --ca DIR --name NAME --out DIR [--role agent|admin|oracle[,..]] [--san NAME,..] [--days D]
   mpcid config check FILE
-  mpcid token create --admin ADDR --name NAME [--ttl SECONDS]
-  mpcid identities list --admin ADDR
-  mpcid agent enroll (--token TOKEN | --token-file FILE) --state DIR
-  mpcid agent run --state DIR --socket PATH [--heartbeat-ms MS]
+  mpcid token create --admin ADDR --name NAME [--ttl SECONDS]                 [TLS]
+  mpcid identities list --admin ADDR                                          [TLS]
+  mpcid agent enroll (--token TOKEN | --token-file FILE) --state DIR          [TLS]
+  mpcid agent run --state DIR --socket PATH [--heartbeat-ms MS]               [TLS]
   mpcid sign [--alg EdDSA|ES256] --socket PATH --in FILE
   mpcid token fetch [--alg EdDSA|ES256] --socket PATH --audience AUD[,AUD] [--ttl SECONDS] [--claims JSON]
   mpcid attest [--alg EdDSA|ES256] --socket PATH --nonce NONCE [--claims JSON] [--audience AUD]
   mpcid verify --token TOKEN|- --oracle URL (--audience AUD | --nonce N --typ mpcid-attestation+jwt)
-  mpcid alerts watch --admin ADDR [--cursor N]
-  mpcid evidence get --admin ADDR --identity ID
+  mpcid alerts watch --admin ADDR [--cursor N]                                [TLS]
+  mpcid evidence get --admin ADDR --identity ID                               [TLS]
   mpcid evidence verify FILE [--session-key B64U] [--accuser-key B64U]
-  mpcid dev up [--dir DIR] [--oracles N] [--quorum T]`;
+  mpcid dev up [--dir DIR] [--oracles N] [--quorum T] [--tls]
+[TLS]: --tls DIR (a bundle: ca.crt, tls.crt, tls.key) or $MPCID_TLS_DIR; agent run defaults to the
+       bundle enroll copied into its state dir; plaintext only with --insecure (or MPCID_INSECURE=1)`;
+
+/** The --tls / --insecure options of every command that calls an oracle. */
+const TLS_OPTS = { tls: 'string', insecure: 'boolean' } as const;
 
 class UsageError extends Error {}
 
@@ -94,6 +110,27 @@ function alg(v: Record<string, string | boolean | undefined>): 'EdDSA' | 'ES256'
   throw new UsageError('--alg must be EdDSA or ES256');
 }
 
+/** A comma-separated list option ([] when absent). */
+function list(v: string | boolean | undefined): string[] {
+  return typeof v === 'string'
+    ? v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [];
+}
+
+/** The TLS choice of a client command (see resolveClientTls). */
+function clientTls(v: Record<string, string | boolean | undefined>, stateBundle?: string) {
+  const dir = v['tls'];
+  if (dir === '') throw new UsageError('--tls needs a directory');
+  return resolveClientTls({
+    tlsDir: typeof dir === 'string' ? resolve(dir) : undefined,
+    insecure: v['insecure'] === true,
+    stateBundle,
+  });
+}
+
 /** SIGTERM/SIGINT: a graceful stop, then exit 0 (1 if stopping failed). A second signal kills at once. */
 function waitForSignal(stop: () => Promise<void>): void {
   const handler = () => {
@@ -111,7 +148,7 @@ function waitForSignal(stop: () => Promise<void>): void {
 
 async function main(argv: string[]): Promise<void> {
   const [cmd, sub, ...rest] = argv;
-  const single = new Set(['oracle', 'sign', 'attest', 'verify']);
+  const single = new Set(['oracle', 'sign', 'attest', 'verify', 'init']);
   const key = single.has(cmd ?? '') ? cmd : `${cmd} ${sub}`;
   const args = single.has(cmd ?? '') ? argv.slice(1) : rest;
   switch (key) {
@@ -122,8 +159,13 @@ async function main(argv: string[]): Promise<void> {
       waitForSignal(() => oracle.stop());
       return;
     }
+    case 'init':
     case 'cluster init': {
       const { values } = opts(args, {
+        'ca-dir': 'string',
+        san: 'string',
+        days: 'string',
+        insecure: 'boolean',
         dir: 'string',
         oracles: 'string',
         quorum: 'string',
@@ -161,6 +203,9 @@ async function main(argv: string[]): Promise<void> {
         httpPorts = free.slice(2 * n);
       }
       const clusterId = values['cluster-id'];
+      const days = values['days'] === undefined ? undefined : int(values, 'days', 0);
+      if (values['insecure'] === true && (values['ca-dir'] ?? values['san'] ?? days) !== undefined)
+        throw new UsageError('--insecure makes no certificates: drop --ca-dir, --san and --days');
       const r = initCluster({
         dir: resolve(str(values, 'dir')),
         n,
@@ -171,22 +216,60 @@ async function main(argv: string[]): Promise<void> {
         httpPorts,
         ...(typeof values['listen-host'] === 'string' ? { listenHost: values['listen-host'] } : {}),
         ...(typeof clusterId === 'string' ? { clusterId } : {}),
+        tls:
+          values['insecure'] === true
+            ? 'insecure'
+            : {
+                ...(typeof values['ca-dir'] === 'string' ? { caDir: resolve(values['ca-dir']) } : {}),
+                sans: list(values['san']),
+                ...(days === undefined ? {} : { days }),
+              },
       });
-      process.stdout.write(`${JSON.stringify({ cluster: r.cluster.id, configs: r.configFiles })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ cluster: r.cluster.id, configs: r.configFiles, ...(r.tls ? { ca: r.tls.caDir, adminTls: r.tls.adminDir } : { tls: 'insecure' }) })}\n`,
+      );
+      return;
+    }
+    case 'cert issue': {
+      const { values } = opts(args, {
+        ca: 'string',
+        name: 'string',
+        out: 'string',
+        role: 'string',
+        san: 'string',
+        days: 'string',
+      });
+      const roles = values['role'] === undefined ? ['agent'] : list(values['role']);
+      const bad = roles.find((r) => !(ROLES as readonly string[]).includes(r));
+      if (bad !== undefined || roles.length === 0)
+        throw new UsageError(`--role: one or more of ${ROLES.join(', ')}${bad ? ` (not ${bad})` : ''}`);
+      const name = str(values, 'name');
+      // A URI name (an agent's SPIFFE ID) is also its URI SAN.
+      const sans = [...(/^[a-z][a-z0-9+.-]*:\/\//i.test(name) ? [name] : []), ...list(values['san'])];
+      const files = issueBundle(resolve(str(values, 'ca')), resolve(str(values, 'out')), {
+        name,
+        roles: roles as Role[],
+        sans,
+        ...(values['days'] === undefined ? {} : { days: int(values, 'days', 0) }),
+      });
+      process.stdout.write(`${JSON.stringify({ ...files, roles })}\n`);
       return;
     }
     case 'config check': {
       const { positionals } = opts(args, {});
       if (positionals.length !== 1) throw new UsageError('config check takes one FILE');
       const c = loadOracleConfig(positionals[0]!);
+      const tls = oracleTls(c);
       process.stdout.write(
-        `ok: oracle ${c.nodeId} of cluster ${c.cluster.id} (n=${c.cluster.n}, t=${c.cluster.t})\n`,
+        `ok: oracle ${c.nodeId} of cluster ${c.cluster.id} (n=${c.cluster.n}, t=${c.cluster.t}), ${tls ? 'mTLS' : 'TLS OFF (insecure)'}\n`,
       );
       return;
     }
     case 'token create': {
-      const { values } = opts(args, { admin: 'string', name: 'string', ttl: 'string' });
-      await using(adminClient(str(values, 'admin')), 'token create', async (admin) => {
+      const { values } = opts(args, { admin: 'string', name: 'string', ttl: 'string', ...TLS_OPTS });
+      const address = str(values, 'admin');
+      str(values, 'name');
+      await using(adminClient(address, clientTls(values).tls), 'token create', async (admin) => {
         const req = { name: str(values, 'name'), ttlSeconds: int(values, 'ttl', 0) };
         const res = await call(admin, admin.CreateJoinToken, req, 10_000);
         process.stdout.write(`${res.token}\n`);
@@ -194,8 +277,9 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'identities list': {
-      const { values } = opts(args, { admin: 'string' });
-      await using(adminClient(str(values, 'admin')), 'identities list', async (admin) => {
+      const { values } = opts(args, { admin: 'string', ...TLS_OPTS });
+      const address = str(values, 'admin');
+      await using(adminClient(address, clientTls(values).tls), 'identities list', async (admin) => {
         let pageToken = '';
         do {
           const res = await call(admin, admin.ListIdentities, { pageSize: 100, pageToken }, 10_000);
@@ -210,15 +294,30 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'agent enroll': {
-      const { values } = opts(args, { token: 'string', 'token-file': 'string', state: 'string' });
+      const { values } = opts(args, {
+        token: 'string',
+        'token-file': 'string',
+        state: 'string',
+        ...TLS_OPTS,
+      });
       const token =
         typeof values['token-file'] === 'string'
           ? readFileSync(values['token-file'], 'utf8').trim()
           : str(values, 'token');
+      const stateDir = resolve(str(values, 'state'));
+      const log = createLogger('agent');
+      const { tls, dir } = clientTls(values);
+      if (!tls) {
+        log.warn(
+          { tls: 'insecure' },
+          'TLS IS OFF (--insecure): enrolling over plaintext; anyone on the network can read the join token. Use only for local development.',
+        );
+      }
       const state = await enroll({
         token,
-        stateDir: resolve(str(values, 'state')),
-        log: createLogger('agent'),
+        stateDir,
+        log,
+        tls: tls && dir ? { files: bundleFiles(dir), material: tls } : null,
       });
       const es256 = state.es256
         ? {
@@ -234,10 +333,20 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'agent run': {
-      const { values } = opts(args, { state: 'string', socket: 'string', 'heartbeat-ms': 'string' });
+      const { values } = opts(args, {
+        state: 'string',
+        socket: 'string',
+        'heartbeat-ms': 'string',
+        ...TLS_OPTS,
+      });
+      const stateDir = resolve(str(values, 'state'));
+      const socket = str(values, 'socket');
+      const saved = stateTlsDir(stateDir);
+      const { tls } = clientTls(values, isBundle(saved) ? saved : undefined);
       const agent = await startAgent({
-        stateDir: resolve(str(values, 'state')),
-        socket: resolve(str(values, 'socket')),
+        stateDir,
+        tls,
+        socket: resolve(socket),
         heartbeatMs: int(values, 'heartbeat-ms', 15_000),
         log: createLogger('agent'),
       });
@@ -326,13 +435,17 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'alerts watch': {
-      const { values } = opts(args, { admin: 'string', cursor: 'string' });
-      await watchAlerts(str(values, 'admin'), int(values, 'cursor', 0));
+      const { values } = opts(args, { admin: 'string', cursor: 'string', ...TLS_OPTS });
+      const address = str(values, 'admin');
+      const cursor = int(values, 'cursor', 0);
+      await watchAlerts(address, cursor, clientTls(values).tls);
       return;
     }
     case 'evidence get': {
-      const { values } = opts(args, { admin: 'string', identity: 'string' });
-      const doc = await getEvidence(str(values, 'admin'), str(values, 'identity'));
+      const { values } = opts(args, { admin: 'string', identity: 'string', ...TLS_OPTS });
+      const address = str(values, 'admin');
+      const identity = str(values, 'identity');
+      const doc = await getEvidence(address, identity, clientTls(values).tls);
       process.stdout.write(`${JSON.stringify(doc)}\n`);
       return;
     }
@@ -365,9 +478,10 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'dev up': {
-      const { values } = opts(args, { dir: 'string', oracles: 'string', quorum: 'string' });
+      const { values } = opts(args, { dir: 'string', oracles: 'string', quorum: 'string', tls: 'boolean' });
       const n = int(values, 'oracles', 3);
       await devUp({
+        tls: values['tls'] === true,
         ...(typeof values['dir'] === 'string' ? { dir: values['dir'] } : {}),
         n,
         t: int(values, 'quorum', Math.floor(n / 2) + 1),
@@ -382,6 +496,7 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+silenceIpServerNameWarning();
 main(process.argv.slice(2)).catch((e: unknown) => {
   if (e instanceof UsageError) {
     process.stderr.write(`mpcid: ${e.message}\n${USAGE}\n`);

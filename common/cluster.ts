@@ -1,16 +1,19 @@
 /**
- * `mpcid cluster init`: creates node keys, key-encryption keys (`oracle-N/kek`, 0600) and one
- * config file per oracle, all sharing one cluster description. `mpcid dev up` and docker-compose use it, so their configs have the same
- * shape as an operator's.
+ * `mpcid init` (alias `mpcid cluster init`): creates node keys, key-encryption keys (`oracle-N/kek`, 0600), the cluster CA with one
+ * certificate per oracle and an operator (admin) bundle, and one config file per oracle, all
+ * sharing one cluster description. `mpcid dev up` and docker-compose use it, so their configs
+ * have the same shape as an operator's.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
+import { existsSync } from 'node:fs';
+import { createServer, isIP } from 'node:net';
 import { join } from 'node:path';
 import { toB64u } from '../crypto/bytes.js';
 import { type ClusterConfig, type OracleConfig, OracleConfigSchema, parseOracleConfig } from './config.js';
 import { writeFileDurable } from './fsutil.js';
 import { writeKekFile } from './kek.js';
 import { writeNodeKey } from './keys.js';
+import { BUNDLE_FILES, CA_FILES, checkIssueOptions, createCa, issueBundle } from './tls.js';
 
 /** File name of each oracle's key-encryption key in its directory (`kek.file` in its config). */
 export const KEK_FILE = 'kek';
@@ -30,12 +33,35 @@ export interface ClusterInitOptions {
   adminPorts: number[];
   /** Relying-party HTTP port of oracle i (index i-1); no HTTP when absent. */
   httpPorts?: number[];
+  /**
+   * mTLS (the default): a CA in `caDir` (default DIR/ca; reused if it already holds ca.crt and
+   * ca.key), a certificate per oracle in DIR/oracle-N/tls with `sans` added to each node's own
+   * names, and an operator bundle (role admin) in DIR/admin. 'insecure' writes plaintext configs.
+   */
+  tls?: { caDir?: string; sans?: string[]; days?: number } | 'insecure';
 }
 
 export interface InitializedCluster {
   cluster: ClusterConfig;
   configFiles: string[];
   configs: OracleConfig[];
+  /** The CA directory and the operator's TLS bundle; absent for a plaintext cluster. */
+  tls?: { caDir: string; adminDir: string };
+}
+
+const WILDCARD = new Set(['0.0.0.0', '::', '[::]', '']);
+
+/** The names a node's certificate covers: its host, its listen host unless a wildcard, and loopback. */
+export function nodeSans(
+  host: string,
+  listenHost: string | undefined,
+  extra: readonly string[] = [],
+): string[] {
+  const sans = [host, ...(listenHost && !WILDCARD.has(listenHost) ? [listenHost] : []), ...extra];
+  sans.push('localhost', '127.0.0.1', '::1');
+  return [
+    ...new Set(sans.map((h) => (isIP(h.replace(/^\[(.*)\]$/, '$1')) ? h.replace(/^\[(.*)\]$/, '$1') : h))),
+  ];
 }
 
 export function oracleDir(dir: string, id: number): string {
@@ -44,6 +70,13 @@ export function oracleDir(dir: string, id: number): string {
 
 export function initCluster(o: ClusterInitOptions): InitializedCluster {
   const ids = Array.from({ length: o.n }, (_, i) => i + 1);
+  const tlsOpts = o.tls === 'insecure' ? undefined : (o.tls ?? {});
+  // Check every name before writing anything.
+  if (tlsOpts) {
+    for (const host of o.hosts) {
+      checkIssueOptions({ name: 'x', roles: ['oracle'], sans: nodeSans(host, o.listenHost, tlsOpts.sans) });
+    }
+  }
   const keys = ids.map((id) => writeNodeKey(join(oracleDir(o.dir, id), 'node.key')));
   for (const id of ids) writeKekFile(join(oracleDir(o.dir, id), KEK_FILE));
   const cluster: ClusterConfig = {
@@ -58,6 +91,30 @@ export function initCluster(o: ClusterInitOptions): InitializedCluster {
     // Tokens name oracle 1's HTTP endpoint as issuer; every oracle serves the same discovery and keys.
     ...(o.httpPorts ? { issuer: `http://${o.hosts[0]}:${o.httpPorts[0]}` } : {}),
   };
+  let tls: InitializedCluster['tls'];
+  if (tlsOpts) {
+    const caDir = tlsOpts.caDir ?? join(o.dir, 'ca');
+    if (!(existsSync(join(caDir, CA_FILES.cert)) && existsSync(join(caDir, CA_FILES.key))))
+      createCa(caDir, cluster.id, tlsOpts.days === undefined ? undefined : Math.max(tlsOpts.days, 3650));
+    ids.forEach((id, i) => {
+      issueBundle(caDir, join(oracleDir(o.dir, id), 'tls'), {
+        name: `oracle-${id}`,
+        roles: ['oracle'],
+        sans: nodeSans(o.hosts[i]!, o.listenHost, tlsOpts.sans),
+        ...(tlsOpts.days === undefined ? {} : { days: tlsOpts.days }),
+      });
+    });
+    const adminDir = join(o.dir, 'admin');
+    issueBundle(caDir, adminDir, {
+      name: 'admin',
+      roles: ['admin'],
+      ...(tlsOpts.days === undefined ? {} : { days: tlsOpts.days }),
+    });
+    tls = { caDir, adminDir };
+  }
+  const tlsSection = tls
+    ? { ca: `tls/${BUNDLE_FILES.ca}`, cert: `tls/${BUNDLE_FILES.cert}`, key: `tls/${BUNDLE_FILES.key}` }
+    : { insecure: true };
   const raw = ids.map((id, i) =>
     OracleConfigSchema.parse({
       nodeId: id,
@@ -68,6 +125,7 @@ export function initCluster(o: ClusterInitOptions): InitializedCluster {
       nodeKeyFile: 'node.key',
       kek: { file: KEK_FILE },
       cluster,
+      tls: tlsSection,
     }),
   );
   const configFiles = ids.map((id, i) => {
@@ -76,7 +134,12 @@ export function initCluster(o: ClusterInitOptions): InitializedCluster {
     return file;
   });
   writeFileDurable(join(o.dir, 'cluster.json'), `${JSON.stringify(cluster, null, 2)}\n`, 0o644);
-  return { cluster, configFiles, configs: raw.map((c, i) => parseOracleConfig(c, oracleDir(o.dir, i + 1))) };
+  return {
+    cluster,
+    configFiles,
+    configs: raw.map((c, i) => parseOracleConfig(c, oracleDir(o.dir, i + 1))),
+    ...(tls ? { tls } : {}),
+  };
 }
 
 /** Asks the OS for `count` free TCP ports on `host` (they are released before use). */

@@ -127,6 +127,35 @@ export const RateLimitsSchema = z
   })
   .default(RATE_LIMIT_DEFAULTS);
 
+/**
+ * gRPC transport security. mTLS by default: `ca` (the cluster CA certificate), `cert` and `key`
+ * (this node's certificate, role oracle, and its key), PEM files, relative to the config file.
+ * Plaintext only with `{insecure: true}` (development), which the oracle warns about loudly.
+ */
+export const TlsSchema = z
+  .strictObject({
+    ca: z.string().min(1).optional(),
+    cert: z.string().min(1).optional(),
+    key: z.string().min(1).optional(),
+    insecure: z.boolean().optional(),
+  })
+  .superRefine((t, ctx) => {
+    const files = (['ca', 'cert', 'key'] as const).filter((k) => t[k] !== undefined);
+    if (t.insecure === true) {
+      for (const k of files)
+        ctx.addIssue({ code: 'custom', path: [k], message: 'not allowed with insecure: true' });
+      return;
+    }
+    for (const k of ['ca', 'cert', 'key'] as const) {
+      if (t[k] === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: [k],
+          message: 'required (or set insecure: true for plaintext)',
+        });
+    }
+  });
+
 export const OracleConfigSchema = z
   .strictObject({
     nodeId: z.number().int().min(1).max(MAX_ORACLES),
@@ -137,6 +166,11 @@ export const OracleConfigSchema = z
     dataDir: z.string().min(1),
     nodeKeyFile: z.string().min(1),
     cluster: ClusterSchema,
+    /**
+     * mTLS files for both gRPC servers and for calls to peers; `{insecure: true}` for plaintext.
+     * Optional in the schema (objects built in code), required in config files (parseOracleConfig).
+     */
+    tls: TlsSchema.optional(),
     tokens: z
       .strictObject({
         defaultTtlSeconds: z.number().int().min(1).default(600),
@@ -196,6 +230,14 @@ export const OracleConfigSchema = z
   });
 
 export type OracleConfig = z.infer<typeof OracleConfigSchema>;
+export type TlsConfig = z.infer<typeof TlsSchema>;
+
+/** The TLS files of a validated config, or null when it asks for plaintext. */
+export function tlsFiles(c: OracleConfig): { ca: string; cert: string; key: string } | null {
+  const t = c.tls;
+  if (!t || t.insecure === true || !t.ca || !t.cert || !t.key) return null;
+  return { ca: t.ca, cert: t.cert, key: t.key };
+}
 export type ClusterConfig = z.infer<typeof ClusterSchema>;
 export type RateLimitsConfig = z.infer<typeof RateLimitsSchema>;
 export type WebhookConfig = z.infer<typeof WebhookSchema>;
@@ -214,12 +256,22 @@ export function describeIssues(err: z.ZodError): string {
 export function parseOracleConfig(raw: unknown, baseDir: string): OracleConfig {
   const r = OracleConfigSchema.safeParse(raw);
   if (!r.success) throw new MpcidError('CONFIG_INVALID', `invalid oracle config: ${describeIssues(r.error)}`);
+  if (r.data.tls === undefined) {
+    throw new MpcidError(
+      'CONFIG_INVALID',
+      'invalid oracle config: tls: required: {ca, cert, key} files (mpcid init writes them) or {insecure: true} for plaintext',
+    );
+  }
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+  const tls = r.data.tls;
   return {
     ...r.data,
     dataDir: abs(r.data.dataDir),
     nodeKeyFile: abs(r.data.nodeKeyFile),
     ...(r.data.kek ? { kek: { file: abs(r.data.kek.file) } } : {}),
+    ...(tls?.insecure !== true && tls?.ca && tls.cert && tls.key
+      ? { tls: { ca: abs(tls.ca), cert: abs(tls.cert), key: abs(tls.key) } }
+      : {}),
   };
 }
 

@@ -48,6 +48,8 @@ export const ERROR_CODES = {
   BAD_CERTIFICATE: 'INVALID_ARGUMENT',
   /** Fork evidence does not verify. */
   BAD_EVIDENCE: 'INVALID_ARGUMENT',
+  /** mTLS: the client certificate's role (OU) may not call this service (e.g. an agent certificate on the admin API). */
+  ROLE_NOT_ALLOWED: 'PERMISSION_DENIED',
   /** The oracles refuse to co-sign this payload: it breaks the token policy (or is a token in disguise). */
   POLICY_VIOLATION: 'PERMISSION_DENIED',
   /** An enrollment message arrived out of order. */

@@ -2,6 +2,7 @@
  * What every oracle service shares: config, access structure, node key, store, logger, and a
  * cache of decoded identities (points validated once when first loaded).
  */
+import * as grpc from '@grpc/grpc-js';
 import type { OracleConfig } from '../common/config.js';
 import { MpcidError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
@@ -33,6 +34,8 @@ export class OracleContext {
   /** This node's Prometheus metrics (its own registry). */
   readonly metrics = new OracleMetrics();
   readonly #identities = new Map<string, LoadedIdentity>();
+  /** Credentials for calls to peers: mTLS with this node's certificate (set at start), else plaintext. */
+  peerCredentials: grpc.ChannelCredentials = grpc.credentials.createInsecure();
   /** Set once the revocation service is up: answers whether an identity is revoked. */
   revoked: (identityId: string) => void = () => undefined;
 

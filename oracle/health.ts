@@ -41,12 +41,11 @@ export interface HealthCheckClient extends grpc.Client {
   ): grpc.ClientUnaryCall;
 }
 
-export function healthClient(address: string): HealthCheckClient {
-  return new HealthClient(
-    address,
-    grpc.credentials.createInsecure(),
-    CLIENT_OPTIONS,
-  ) as unknown as HealthCheckClient;
+export function healthClient(
+  address: string,
+  creds: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
+): HealthCheckClient {
+  return new HealthClient(address, creds, CLIENT_OPTIONS) as unknown as HealthCheckClient;
 }
 
 /** Health.Check with a deadline; resolves with the serving status. */
@@ -173,7 +172,7 @@ export class ReadinessProbe {
     this.#ctx = ctx;
     this.#peers = ctx.config.cluster.oracles
       .filter((o) => o.id !== ctx.nodeId)
-      .map((o) => ({ nodeId: o.id, client: healthClient(o.address) }));
+      .map((o) => ({ nodeId: o.id, client: healthClient(o.address, ctx.peerCredentials) }));
   }
 
   /** Reachability of every peer: a fresh probe at most once per CACHE_MS. */

@@ -8,12 +8,21 @@
  * outbox for the next start), the gRPC and HTTP servers close, and the store is closed.
  */
 import * as grpc from '@grpc/grpc-js';
-import type { OracleConfig } from '../common/config.js';
+import { type OracleConfig, tlsFiles } from '../common/config.js';
 import { MpcidError } from '../common/errors.js';
-import { bind, SERVER_OPTIONS, services, shutdown } from '../common/grpc.js';
+import { bind, SERVER_OPTIONS, services, shutdown, toServiceError } from '../common/grpc.js';
 import { loadKek } from '../common/kek.js';
 import { readNodeKey } from '../common/keys.js';
 import { createLogger, LOG, type Logger } from '../common/log.js';
+import {
+  channelCredentials,
+  loadTls,
+  ROLE_ACCESS,
+  roleInterceptor,
+  serverCredentials,
+  serviceOf,
+  type TlsMaterial,
+} from '../common/tls.js';
 import { toB64u } from '../crypto/bytes.js';
 import { AdminService } from './admin.js';
 import { AlertHub } from './alerts.js';
@@ -21,7 +30,7 @@ import { OracleContext } from './context.js';
 import { Drain } from './drain.js';
 import { EcdsaService } from './ecdsa.js';
 import { EnrollmentService } from './enrollment.js';
-import { ReadinessProbe, ServerHealth } from './health.js';
+import { healthService, ReadinessProbe, ServerHealth } from './health.js';
 import { type RunningHttp, startHttp } from './http.js';
 import { RatchetService } from './ratchet.js';
 import { RevocationService } from './revocation.js';
@@ -37,10 +46,62 @@ export interface RunningOracle {
   stop(): Promise<void>;
 }
 
+/**
+ * The node's TLS material from its config (files checked: readable, key matches certificate,
+ * certificate from the CA with role oracle, in date), or null for plaintext, which is logged loudly.
+ */
+export function oracleTls(config: OracleConfig, log?: Logger): TlsMaterial | null {
+  const files = tlsFiles(config);
+  if (!files) {
+    log?.warn(
+      { tls: 'insecure' },
+      'TLS IS OFF (tls.insecure: true): gRPC to and between oracles is plaintext and unauthenticated; anyone on the network can read join tokens and call the admin API. Use only for local development.',
+    );
+    return null;
+  }
+  const { material, warnings } = loadTls(files, { field: 'tls', needRole: 'oracle' });
+  for (const w of warnings) log?.warn(w);
+  return material;
+}
+
+/** A gRPC server; with mTLS, calls are admitted by the client certificate's role (ROLE_ACCESS). */
+function makeServer(
+  tls: TlsMaterial | null,
+  log: Logger,
+  defs: readonly grpc.ServiceDefinition[],
+): grpc.Server {
+  if (!tls) return new grpc.Server(SERVER_OPTIONS);
+  for (const def of [...defs, healthService as unknown as grpc.ServiceDefinition]) {
+    for (const m of Object.values(def)) {
+      const service = serviceOf((m as { path: string }).path);
+      if (!ROLE_ACCESS[service])
+        throw new MpcidError(
+          'INTERNAL',
+          `no TLS role is allowed to call ${service} (common/tls.ts ROLE_ACCESS)`,
+        );
+    }
+  }
+  const deny = (service: string, roles: readonly string[], who: string) => {
+    const err = new MpcidError(
+      'ROLE_NOT_ALLOWED',
+      `${service} needs a client certificate with role ${ROLE_ACCESS[service]?.join(' or ') ?? '(none)'}; ${who} has [${roles.join(', ')}]`,
+    );
+    const st = toServiceError(err, log, service);
+    return {
+      code: st.code ?? grpc.status.PERMISSION_DENIED,
+      details: st.details ?? err.message,
+      ...(st.metadata ? { metadata: st.metadata } : {}),
+    };
+  };
+  return new grpc.Server({ ...SERVER_OPTIONS, interceptors: [roleInterceptor(deny)] });
+}
+
 export async function startOracle(
   config: OracleConfig,
   log = createLogger(`oracle-${config.nodeId}`, config.logLevel),
 ): Promise<RunningOracle> {
+  const nodeLog = log.child({ [LOG.nodeId]: config.nodeId });
+  const tls = oracleTls(config, nodeLog);
   const { seed, publicKey } = readNodeKey(config.nodeKeyFile);
   const me = config.cluster.oracles.find((o) => o.id === config.nodeId)!;
   if (me.publicKey !== toB64u(publicKey)) {
@@ -56,7 +117,8 @@ export async function startOracle(
     { clusterId: config.cluster.id, nodeId: config.nodeId, nodePublicKey: me.publicKey },
     kek,
   );
-  const ctx = new OracleContext(config, seed, publicKey, store, log.child({ [LOG.nodeId]: config.nodeId }));
+  const ctx = new OracleContext(config, seed, publicKey, store, nodeLog);
+  ctx.peerCredentials = channelCredentials(tls);
   if (store.migration) {
     ctx.log.warn(
       { ...store.migration, [LOG.count]: store.migration.identitiesSealed },
@@ -82,8 +144,9 @@ export async function startOracle(
   };
 
   const drain = new Drain(ctx.log);
-  const server = new grpc.Server(SERVER_OPTIONS);
   const v1 = svc.oracle.mpcid.oracle.v1;
+  const adminDef = svc.admin.mpcid.admin.v1.Admin.service;
+  const server = makeServer(tls, ctx.log, [v1.Enrollment.service, v1.Signer.service, v1.Peer.service]);
   server.addService(v1.Enrollment.service, drain.gate(v1.Enrollment.service, enrollment.handlers()));
   server.addService(v1.Signer.service, drain.gate(v1.Signer.service, signer.handlers()));
   server.addService(v1.Peer.service, drain.gate(v1.Peer.service, revocations.handlers()));
@@ -92,8 +155,7 @@ export async function startOracle(
     [v1.Enrollment.service, v1.Signer.service, v1.Peer.service],
     ctx.log,
   );
-  const adminServer = new grpc.Server(SERVER_OPTIONS);
-  const adminDef = svc.admin.mpcid.admin.v1.Admin.service;
+  const adminServer = makeServer(tls, ctx.log, [adminDef]);
   adminServer.addService(adminDef, drain.gate(adminDef, admin.handlers()));
   const adminHealth = new ServerHealth(adminServer, [adminDef], ctx.log);
 
@@ -101,8 +163,8 @@ export async function startOracle(
   let adminPort: number;
   let http: RunningHttp | undefined;
   try {
-    port = await bind(server, config.listen);
-    adminPort = await bind(adminServer, config.adminListen);
+    port = await bind(server, config.listen, serverCredentials(tls));
+    adminPort = await bind(adminServer, config.adminListen, serverCredentials(tls));
     if (config.http) http = await startHttp(ctx, revocations, config.http.listen, readiness);
     await dispatcher.start();
   } catch (e) {
@@ -123,6 +185,7 @@ export async function startOracle(
       n: ctx.as.n,
       t: ctx.as.t,
       webhooks: webhooks.length,
+      tls: tls ? 'mtls' : 'insecure',
     },
     'oracle listening',
   );

@@ -8,7 +8,6 @@
  * down (or missed a push) catches up.
  */
 
-import * as grpc from '@grpc/grpc-js';
 import { clusterNodeKeys } from '../common/config.js';
 import { MpcidError } from '../common/errors.js';
 import { CLIENT_OPTIONS, call, fromServiceError, services, unary } from '../common/grpc.js';
@@ -69,7 +68,7 @@ export class RevocationService {
       .filter((o) => o.id !== ctx.nodeId)
       .map((o) => ({
         nodeId: o.id,
-        client: new Peer(o.address, grpc.credentials.createInsecure(), CLIENT_OPTIONS),
+        client: new Peer(o.address, ctx.peerCredentials, CLIENT_OPTIONS),
       }));
   }
 

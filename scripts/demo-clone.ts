@@ -92,8 +92,12 @@ async function signRefused(agent: AgentProc, text: string, who: string): Promise
 }
 
 /** `mpcid alerts watch` as a subprocess; calls `onEvent` with each JSON line it prints. */
-function watchAlerts(admin: string, onEvent: (e: Record<string, unknown>) => void): ChildProcess {
-  const p = spawn(process.execPath, [CLI, 'alerts', 'watch', '--admin', admin], {
+function watchAlerts(
+  admin: string,
+  transport: string[],
+  onEvent: (e: Record<string, unknown>) => void,
+): ChildProcess {
+  const p = spawn(process.execPath, [CLI, 'alerts', 'watch', '--admin', admin, ...transport], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   createInterface({ input: p.stdout! }).on('line', (line) => {
@@ -219,7 +223,7 @@ async function main(dirArg: string | undefined): Promise<string> {
   const alertArrived = new Promise<void>((res) => {
     alertSeen = res;
   });
-  running.watcher = watchAlerts(admin1, (e) => {
+  running.watcher = watchAlerts(admin1, cluster.adminTransportArgs, (e) => {
     if (!kid || e['identityId'] !== kid || alertEvent) return; // earlier demos' identities
     alertEvent = e;
     say(
@@ -354,7 +358,15 @@ async function main(dirArg: string | undefined): Promise<string> {
   // 11. Evidence: exported from an oracle that did not detect the fork itself, checked offline.
   const fromIndex = revocations.findIndex((r, i) => r.detectedBy !== i + 1);
   const from = cluster.oracles[Math.max(0, fromIndex)]!;
-  const get = await mpcid(['evidence', 'get', '--admin', from.config.adminListen, '--identity', kid]);
+  const get = await mpcid([
+    'evidence',
+    'get',
+    '--admin',
+    from.config.adminListen,
+    '--identity',
+    kid,
+    ...cluster.adminTransportArgs,
+  ]);
   check(get.code === 0, `mpcid evidence get failed: ${get.stderr.trim()}`);
   const evidenceFile = join(runDir, 'evidence.json');
   writeFileSync(evidenceFile, get.stdout);

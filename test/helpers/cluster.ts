@@ -1,4 +1,32 @@
-/** Test harness: the same local cluster of real processes that `mpcid dev up` runs. */
+/**
+ * Test harness: the same local cluster of real processes that `mpcid dev up` runs.
+ *
+ * Transport: plaintext by default (fast). With MPCID_TEST_TLS=1 every cluster from startCluster
+ * serves mTLS from one CA made for this test process, and MPCID_TLS_DIR points the CLI (and the
+ * clients below) at a bundle from that CA with every role, so suites run unchanged over mTLS.
+ * Without it, MPCID_INSECURE=1 lets the CLI's client commands talk plaintext to test clusters.
+ *
+ * Test doubles that stand in for an oracle or an agent (a lying oracle, a hostile agent speaking
+ * the protocol itself) get their own certificate from the test CA with that one role
+ * (testDoubleTls): over mTLS they are admitted exactly as far as the process they imitate.
+ * Suites start every cluster with startCluster, never LocalCluster directly, so none of them
+ * stays plaintext by accident under MPCID_TEST_TLS=1.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type * as grpc from '@grpc/grpc-js';
+import {
+  bundleFiles,
+  channelCredentials,
+  createCa,
+  issueBundle,
+  loadTls,
+  serverCredentials,
+  silenceIpServerNameWarning,
+  type TlsMaterial,
+} from '../../common/tls.js';
+
 export {
   AgentProc,
   CLI,
@@ -8,9 +36,85 @@ export {
   waitUntil,
 } from '../../cli/localcluster.js';
 
-import { LocalCluster } from '../../cli/localcluster.js';
+import { LocalCluster, type LocalClusterOptions } from '../../cli/localcluster.js';
 
-/** Starts a test cluster of n oracles with quorum t in a fresh temp dir. */
-export function startCluster(n: number, t: number): Promise<LocalCluster> {
-  return LocalCluster.start({ n, t, clusterId: 'test' });
+/** True when the suites run over mTLS (MPCID_TEST_TLS=1). */
+export const TEST_TLS = process.env['MPCID_TEST_TLS'] === '1';
+
+let testTls: { dir: string; caDir: string; clientDir: string; material: TlsMaterial } | undefined;
+if (TEST_TLS) {
+  const dir = mkdtempSync(join(tmpdir(), 'mpcid-test-ca-'));
+  const caDir = join(dir, 'ca');
+  createCa(caDir, 'test');
+  const clientDir = join(dir, 'client');
+  issueBundle(caDir, clientDir, { name: 'test-client', roles: ['admin', 'agent', 'oracle'] });
+  testTls = { dir, caDir, clientDir, material: loadTls(bundleFiles(clientDir)).material };
+  process.env['MPCID_TLS_DIR'] = clientDir;
+  silenceIpServerNameWarning();
+  delete process.env['MPCID_INSECURE'];
+} else {
+  process.env['MPCID_INSECURE'] ??= '1';
+}
+
+/** The test process's client TLS material (every role), or null when the suites run plaintext. */
+export function testClientTls(): TlsMaterial | null {
+  return testTls?.material ?? null;
+}
+
+/** Channel credentials for test clients that talk to oracles directly (raw gRPC). */
+export function testCredentials(): grpc.ChannelCredentials {
+  return channelCredentials(testClientTls());
+}
+
+/** The kinds of process a test double imitates. */
+export type DoubleRole = 'oracle' | 'agent';
+
+const doubles = new Map<string, TlsMaterial>();
+
+/**
+ * TLS material from the test CA for a test double that imitates a `role` process: role oracle with
+ * the loopback SANs `mpcid init` gives an oracle (so an agent dialing the address it serves on
+ * accepts it), or role agent; null when the suites run plaintext. One certificate per role and name.
+ */
+export function testDoubleTls(role: DoubleRole, name: string): TlsMaterial | null {
+  if (!testTls) return null;
+  const key = `${role}/${name}`;
+  let m = doubles.get(key);
+  if (!m) {
+    const dir = join(testTls.dir, 'doubles', `${role}-${doubles.size}`);
+    issueBundle(testTls.caDir, dir, {
+      name,
+      roles: [role],
+      sans: role === 'oracle' ? ['localhost', '127.0.0.1', '::1'] : [],
+    });
+    m = loadTls(bundleFiles(dir), { needRole: role }).material;
+    doubles.set(key, m);
+  }
+  return m;
+}
+
+/** Channel credentials of a test double that dials oracles as a `role` process would. */
+export function testDoubleCredentials(role: DoubleRole, name: string): grpc.ChannelCredentials {
+  return channelCredentials(testDoubleTls(role, name));
+}
+
+/** Server credentials of a test double that serves in place of an oracle (mTLS, client certificate required). */
+export function testOracleServerCredentials(name: string): grpc.ServerCredentials {
+  return serverCredentials(testDoubleTls('oracle', name));
+}
+
+export type TestClusterOptions = Omit<LocalClusterOptions, 'n' | 't' | 'tls' | 'dir'>;
+
+/**
+ * Starts a test cluster of n oracles with quorum t in a fresh temp dir (mTLS with MPCID_TEST_TLS=1);
+ * `opts` adds e.g. per-oracle config (`oracleConfig`). The cluster id is `test` unless given.
+ */
+export function startCluster(n: number, t: number, opts: TestClusterOptions = {}): Promise<LocalCluster> {
+  return LocalCluster.start({
+    clusterId: 'test',
+    ...opts,
+    n,
+    t,
+    ...(testTls ? { tls: { caDir: testTls.caDir } } : {}),
+  });
 }

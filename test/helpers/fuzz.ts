@@ -379,9 +379,13 @@ const toBuf = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLengt
 
 export type Outcome = { ok: true; res: Buffer[] } | { ok: false; err: grpc.ServiceError };
 
-/** A client that sends any bytes to any method (no client-side size limit). */
-export function rawClient(address: string): grpc.Client {
-  return new grpc.Client(address, grpc.credentials.createInsecure(), {
+/**
+ * A client that sends any bytes to any method (no client-side size limit). `creds`: the test
+ * client's for oracle ports (testCredentials: every role, mTLS under MPCID_TEST_TLS=1), plaintext
+ * for the Workload API's Unix socket.
+ */
+export function rawClient(address: string, creds: grpc.ChannelCredentials): grpc.Client {
+  return new grpc.Client(address, creds, {
     'grpc.max_send_message_length': -1,
     'grpc.max_receive_message_length': -1,
   });

@@ -29,6 +29,7 @@ import { equalBytes } from '../../crypto/bytes.js';
 import { aggregate, checkCommitmentList, commit, signShare } from '../../crypto/frost.js';
 import { type Commit, headAfter, verifyCertificate } from '../../crypto/ratchet.js';
 import { signStatement } from '../../crypto/statement.js';
+import { testDoubleTls } from './cluster.js';
 
 const DEADLINE_MS = 10_000;
 
@@ -89,7 +90,8 @@ export class HostileAgent {
   constructor(stateDir: string) {
     this.state = readState(stateDir);
     this.#rs = readRatchet(stateDir, this.state);
-    this.clients = connectOracles(this.state.cluster);
+    // Over mTLS it dials as an agent would: a certificate of the test CA with role agent.
+    this.clients = connectOracles(this.state.cluster, testDoubleTls('agent', this.state.name));
     this.issuer = this.state.cluster.issuer ?? `urn:mpcid:cluster:${this.state.cluster.id}`;
     this.#nodeKeys = clusterNodeKeys(this.state.cluster);
   }

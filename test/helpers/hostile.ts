@@ -11,9 +11,10 @@ import * as grpc from '@grpc/grpc-js';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { Level } from 'level';
 import { expect } from 'vitest';
-import type { OracleClient } from '../../agent/oracles.js';
+import { connectOracles, type OracleClient } from '../../agent/oracles.js';
 import { type RatchetState, readRatchet } from '../../agent/ratchet.js';
 import type { AgentState } from '../../agent/state.js';
+import type { ClusterConfig } from '../../common/config.js';
 import { clusterNodeKeys } from '../../common/config.js';
 import { type ErrorCode, MpcidError } from '../../common/errors.js';
 import { call, errorCodeOf, MAX_MESSAGE_BYTES, services } from '../../common/grpc.js';
@@ -60,10 +61,24 @@ import type { GetNoncesRequest } from '../../proto/gen/mpcid/oracle/v1/GetNonces
 import type { SignerClient } from '../../proto/gen/mpcid/oracle/v1/Signer.js';
 import type { StepRequest } from '../../proto/gen/mpcid/oracle/v1/StepRequest.js';
 import type { StepResponse__Output } from '../../proto/gen/mpcid/oracle/v1/StepResponse.js';
+import { testDoubleCredentials, testDoubleTls } from './cluster.js';
 
 export const DEADLINE_MS = 10_000;
 export const { status: Status } = grpc;
 export type StatusCode = grpc.status;
+
+/** The name on the hostile client's certificate (test CA, role agent) when the suites run over mTLS. */
+const HOSTILE_CERT_NAME = 'spiffe://test.mpcid/hostile-client';
+
+/** Channel credentials of the hostile client: over mTLS an agent's (role agent), as it speaks the agent's protocol. */
+export function hostileCredentials(): grpc.ChannelCredentials {
+  return testDoubleCredentials('agent', HOSTILE_CERT_NAME);
+}
+
+/** Channels to every oracle of `cluster` as the hostile client (see hostileCredentials). */
+export function connectHostile(cluster: ClusterConfig): OracleClient[] {
+  return connectOracles(cluster, testDoubleTls('agent', HOSTILE_CERT_NAME));
+}
 
 // ---------------------------------------------------------------------------------------------
 // Expected failures
@@ -556,10 +571,10 @@ export async function cosign(
   return { signature: complete(state, message, built.sign!.list, agent.nonces, shares), built, answers };
 }
 
-/** A Signer client without the 1 MiB send limit, to put oversized messages on the wire. */
+/** A Signer client (the hostile client's credentials) without the 1 MiB send limit, to put oversized messages on the wire. */
 export function unlimitedSigner(address: string): SignerClient {
   const v1 = services().oracle.mpcid.oracle.v1;
-  return new v1.Signer(address, grpc.credentials.createInsecure(), {
+  return new v1.Signer(address, hostileCredentials(), {
     'grpc.max_send_message_length': -1,
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
   });

@@ -28,7 +28,7 @@ import {
 import { Secret } from '../../crypto/secret.js';
 import type { RatchetRecord, RevocationRecord } from '../../oracle/store.js';
 import type { PeerClient } from '../../proto/gen/mpcid/oracle/v1/Peer.js';
-import type { OracleProc, TestCluster } from './cluster.js';
+import { type OracleProc, type TestCluster, testCredentials } from './cluster.js';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -149,11 +149,7 @@ export function expectRevokedError(err: unknown): void {
 
 /** A client for an oracle's Peer service (what other oracles call). */
 export function peerClient(address: string): PeerClient {
-  return new (services().oracle.mpcid.oracle.v1.Peer)(
-    address,
-    grpc.credentials.createInsecure(),
-    CLIENT_OPTIONS,
-  );
+  return new (services().oracle.mpcid.oracle.v1.Peer)(address, testCredentials(), CLIENT_OPTIONS);
 }
 
 /** Reads keys from a STOPPED oracle's LevelDB (the running process holds its lock). */

@@ -15,7 +15,14 @@ import { call, errorCodeOf } from '../../common/grpc.js';
 import type { AlertEvent } from '../../oracle/store.js';
 import { verifyWebhookSignature } from '../../oracle/webhooks.js';
 import type { AdminClient } from '../../proto/gen/mpcid/admin/v1/Admin.js';
-import { CLI, mpcid, type OracleProc, TestCluster, waitUntil } from '../helpers/cluster.js';
+import {
+  CLI,
+  mpcid,
+  type OracleProc,
+  startCluster,
+  type TestCluster,
+  waitUntil,
+} from '../helpers/cluster.js';
 
 const SECRET = `whsec-${randomBytes(16).toString('hex')}`;
 const SECRET_ENV = 'MPCID_TEST_ALERTS_WEBHOOK_SECRET';
@@ -179,7 +186,7 @@ describe('alerts from a 2-of-3 cluster', () => {
   beforeAll(async () => {
     process.env[SECRET_ENV] = SECRET;
     const url = await rx.listen();
-    cluster = await TestCluster.start({ n: 3, t: 2, clusterId: 'test', oracleConfig: webhookConfig(url) });
+    cluster = await startCluster(3, 2, { oracleConfig: webhookConfig(url) });
     // Watchers opened before anything happens: what they get is live.
     liveWatch = openWatch(cluster.oracles[0]!.admin, 0);
     liveCli = cliWatch(cluster.oracles[1]!);
@@ -365,7 +372,7 @@ describe('the webhook outbox is durable', () => {
   beforeAll(async () => {
     process.env[SECRET_ENV] = SECRET;
     const url = await rx.listen();
-    cluster = await TestCluster.start({ n: 3, t: 2, clusterId: 'test', oracleConfig: webhookConfig(url) });
+    cluster = await startCluster(3, 2, { oracleConfig: webhookConfig(url) });
   });
   afterAll(async () => {
     await cluster?.stop();

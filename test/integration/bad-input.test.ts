@@ -16,7 +16,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFile
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { closeOracles, connectOracles, type OracleClient } from '../../agent/oracles.js';
+import { closeOracles, type OracleClient } from '../../agent/oracles.js';
 import { readRatchet } from '../../agent/ratchet.js';
 import { type AgentState, readState, STATE_FILE } from '../../agent/state.js';
 import { call, errorCodeOf, MAX_MESSAGE_BYTES } from '../../common/grpc.js';
@@ -38,7 +38,14 @@ import type { RatchetRecord } from '../../oracle/store.js';
 import type { CreateJoinTokenResponse__Output } from '../../proto/gen/mpcid/admin/v1/CreateJoinTokenResponse.js';
 import type { BeginEnrollmentResponse__Output } from '../../proto/gen/mpcid/oracle/v1/BeginEnrollmentResponse.js';
 import type { StepRequest } from '../../proto/gen/mpcid/oracle/v1/StepRequest.js';
-import { type AgentProc, mpcid, startCluster, type TestCluster, waitUntil } from '../helpers/cluster.js';
+import {
+  type AgentProc,
+  mpcid,
+  startCluster,
+  type TestCluster,
+  testCredentials,
+  waitUntil,
+} from '../helpers/cluster.js';
 import {
   agentCommitments,
   type BeginParts,
@@ -48,6 +55,7 @@ import {
   beginParts,
   beginRequest,
   complete,
+  connectHostile,
   cosign,
   DEADLINE_MS,
   expectMpcidError,
@@ -147,7 +155,7 @@ describe('bad input to a live 2-of-3 cluster', () => {
     // No heartbeats: the real agent's ratchet moves only when a case makes it sign (the Workload
     // API case), so its stored record can be checked against its ratchet.json at the end.
     agent = await cluster.startAgent(stateDir, undefined, { heartbeatMs: 0 });
-    clients = connectOracles(state.cluster);
+    clients = connectHostile(state.cluster);
     nodeKey = readNodeKey(cluster.oracles[0]!.config.nodeKeyFile).seed;
     // The hostile client's own identity and the throwaway one, enrolled with the CLI.
     const [h, x] = await Promise.all([cluster.enroll(HOSTILE_NAME), cluster.enroll(REVOKED_NAME)]);
@@ -1201,8 +1209,9 @@ describe('bad input to a live 2-of-3 cluster', () => {
       // Field 1 (a string or bytes in every request) whose length prefix is a varint of 11 bytes.
       ['an over-long length prefix', Buffer.from([0x0a, ...Array(10).fill(0x80), 0x01])],
     ];
-    const raw = (address: string, path: string, bytes: Buffer) => {
-      const client = new grpc.Client(address, grpc.credentials.createInsecure());
+    /** Oracle ports: the test client's credentials (every role; mTLS under MPCID_TEST_TLS=1). */
+    const raw = (address: string, path: string, bytes: Buffer, creds = testCredentials()) => {
+      const client = new grpc.Client(address, creds);
       return new Promise<unknown>((resolve, reject) => {
         client.makeUnaryRequest(
           path,
@@ -1246,7 +1255,13 @@ describe('bad input to a live 2-of-3 cluster', () => {
         ]),
       );
       await expectRejected(
-        raw(`unix://${agent.socket}`, '/mpcid.agent.v1.Workload/Sign', bytes),
+        // The Workload API is a local Unix socket: plaintext in every mode.
+        raw(
+          `unix://${agent.socket}`,
+          '/mpcid.agent.v1.Workload/Sign',
+          bytes,
+          grpc.credentials.createInsecure(),
+        ),
         Status.INVALID_ARGUMENT,
         'MALFORMED_INPUT',
       );

@@ -107,6 +107,13 @@ function verifyEd25519(publicKey: Buffer, msg: Buffer, sig: Buffer): boolean {
   return verify(null, msg, key, sig);
 }
 
+/**
+ * `mpcid dev up` is plaintext by design (`--tls` is opt-in), also under MPCID_TEST_TLS=1: the admin
+ * commands below say `--insecure` explicitly, which overrides the MPCID_TLS_DIR that mTLS test runs
+ * set (and dev up itself passes --insecure to its agent's enroll and run under that same environment).
+ */
+const DEV_PLAINTEXT = ['--insecure'];
+
 describe('mpcid dev up', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mpcid-devup-'));
   const msgFile = join(dir, 'message.txt');
@@ -190,14 +197,22 @@ describe('mpcid dev up', () => {
 
     first = await signWith(info.socket);
 
-    const tok = await mpcid(['token', 'create', '--admin', info.admin, '--name', 'spiffe://cli.test/tok']);
+    const tok = await mpcid([
+      'token',
+      'create',
+      '--admin',
+      info.admin,
+      '--name',
+      'spiffe://cli.test/tok',
+      ...DEV_PLAINTEXT,
+    ]);
     expect(tok.code, tok.stderr).toBe(0);
     expect(tok.stdout.endsWith('\n')).toBe(true);
     const lines = tok.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]!.startsWith('mpcid-jt1.')).toBe(true);
 
-    const ids = await mpcid(['identities', 'list', '--admin', info.admin]);
+    const ids = await mpcid(['identities', 'list', '--admin', info.admin, ...DEV_PLAINTEXT]);
     expect(ids.code, ids.stderr).toBe(0);
     const idLines = ids.stdout.trim().split('\n');
     expect(idLines).toHaveLength(1);
@@ -215,7 +230,7 @@ describe('mpcid dev up', () => {
     const run = await up();
     const again = await signWith(run.dev.info.socket);
     expect(again).toEqual(first);
-    const ids = await mpcid(['identities', 'list', '--admin', run.dev.info.admin]);
+    const ids = await mpcid(['identities', 'list', '--admin', run.dev.info.admin, ...DEV_PLAINTEXT]);
     expect(ids.code, ids.stderr).toBe(0);
     expect(ids.stdout.trim().split('\n')).toHaveLength(1);
     await interrupt(run);
@@ -288,7 +303,7 @@ describe('mpcid config check', () => {
   it('accepts a generated config: exit 0', async () => {
     const r = await mpcid(['config', 'check', file]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^ok: oracle 1 of cluster \S+ \(n=3, t=2\)\n$/);
+    expect(r.stdout).toMatch(/^ok: oracle 1 of cluster \S+ \(n=3, t=2\), mTLS\n$/);
   });
 
   it('rejects an invalid one with exit 1, naming the field', async () => {

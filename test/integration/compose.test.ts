@@ -1,9 +1,12 @@
 /**
  * docker-compose.yml and the Dockerfile cannot run here (no Docker engine), so this suite checks
- * they agree with each other and with the CLI: it runs the `cluster init` arguments taken from
- * the compose file with the built CLI, validates every generated config with the real schema, and
- * checks the addresses, ports, paths and volumes every service relies on.
+ * they agree with each other and with the CLI: it runs the `mpcid init` and `mpcid cert issue`
+ * arguments taken from the compose file with the built CLI, validates every generated config with
+ * the real schema and its TLS files with the oracle's own checks (and OpenSSL), and checks the
+ * addresses, ports, paths, volumes and health checks every service relies on.
  */
+import { execFileSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
@@ -16,6 +19,7 @@ import {
   type OracleConfig,
   OracleConfigSchema,
 } from '../../common/config.js';
+import { bundleFiles, loadTls } from '../../common/tls.js';
 import { mpcid } from '../helpers/cluster.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -74,6 +78,16 @@ function mpcidArgs(sh: string, sub: string): string[] {
     .filter(Boolean)
     .map((a) => a.replace(/^(["'])(.*)\1$/, '$2'));
 }
+/** The arguments of every `mpcid SUBCOMMAND ...` in a shell script. */
+function allMpcidArgs(sh: string, sub: string): string[][] {
+  return [...sh.matchAll(new RegExp(`\\bmpcid ${sub}\\b([^\\n;&|)]*)`, 'g'))].map((m) =>
+    m[1]!
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((a) => a.replace(/^(["'])(.*)\1$/, '$2')),
+  );
+}
 function flag(args: string[], name: string): string {
   const i = args.indexOf(`--${name}`);
   if (i < 0 || i + 1 >= args.length) throw new Error(`--${name} missing in: ${args.join(' ')}`);
@@ -89,9 +103,20 @@ function hostPort(addr: string): { host: string; port: number } {
 }
 
 describe('docker-compose.yml', () => {
-  const initArgs = mpcidArgs(script('init'), 'cluster init');
+  const initArgs = mpcidArgs(script('init'), 'init');
   const clusterDir = flag(initArgs, 'dir');
+  const caDir = flag(initArgs, 'ca-dir');
+  const issues = allMpcidArgs(script('init'), 'cert issue');
   let tmp: string;
+  /** Stand-ins for the `ca` and `client-tls` volumes. */
+  let tmpCa: string;
+  let tmpClients: string;
+  /** Volume path (e.g. /client-tls/agent) -> its stand-in on this machine. */
+  function local(p: string): string {
+    if (p === caDir || p.startsWith(`${caDir}/`)) return join(tmpCa, posix.relative(caDir, p));
+    if (p.startsWith('/client-tls/')) return join(tmpClients, posix.relative('/client-tls', p));
+    return inTmp(p);
+  }
   /** Oracle service name -> its generated config, loaded from the temp dir standing in for /cluster. */
   const configs = new Map<string, OracleConfig>();
   /** Oracle service name -> the raw JSON file (before path resolution and defaults). */
@@ -105,10 +130,20 @@ describe('docker-compose.yml', () => {
 
   beforeAll(async () => {
     tmp = mkdtempSync(join(tmpdir(), 'mpcid-compose-'));
+    tmpCa = mkdtempSync(join(tmpdir(), 'mpcid-compose-ca-'));
+    tmpClients = mkdtempSync(join(tmpdir(), 'mpcid-compose-clients-'));
     const args = [...initArgs];
     args[args.indexOf('--dir') + 1] = tmp;
-    const r = await mpcid(['cluster', 'init', ...args]);
-    if (r.code !== 0) throw new Error(`mpcid cluster init ${args.join(' ')} failed: ${r.stderr}`);
+    args[args.indexOf('--ca-dir') + 1] = tmpCa;
+    const r = await mpcid(['init', ...args]);
+    if (r.code !== 0) throw new Error(`mpcid init ${args.join(' ')} failed: ${r.stderr}`);
+    for (const issue of issues) {
+      const a = [...issue];
+      a[a.indexOf('--ca') + 1] = local(flag(issue, 'ca'));
+      a[a.indexOf('--out') + 1] = local(flag(issue, 'out'));
+      const c = await mpcid(['cert', 'issue', ...a]);
+      if (c.code !== 0) throw new Error(`mpcid cert issue ${a.join(' ')} failed: ${c.stderr}`);
+    }
     for (const name of oracleServices) {
       const file = inTmp(flag(argv(services[name]!.command), 'config'));
       rawConfigs.set(name, JSON.parse(readFileSync(file, 'utf8')));
@@ -116,13 +151,54 @@ describe('docker-compose.yml', () => {
     }
   });
   afterAll(() => {
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
+    for (const d of [tmp, tmpCa, tmpClients]) if (d) rmSync(d, { recursive: true, force: true });
   });
 
   it('has the services init, oracle-1..3 and agent, and declares its volumes', () => {
     expect(Object.keys(services).sort()).toEqual(['agent', 'init', 'oracle-1', 'oracle-2', 'oracle-3']);
-    expect(Object.keys(compose.volumes ?? {}).sort()).toEqual(['agent-socket', 'agent-state', 'cluster']);
+    expect(Object.keys(compose.volumes ?? {}).sort()).toEqual([
+      'agent-socket',
+      'agent-state',
+      'ca',
+      'client-tls',
+      'cluster',
+    ]);
   });
+
+  it('init makes the cluster CA in the ca volume, which only init mounts (no oracle holds the CA key)', () => {
+    expect(initArgs).not.toContain('--insecure');
+    expect(mounts('init').get(caDir)).toBe('ca');
+    for (const s of Object.keys(services).filter((s) => s !== 'init')) {
+      expect([...mounts(s).values()], s).not.toContain('ca');
+    }
+    expect(new X509Certificate(readFileSync(join(tmpCa, 'ca.crt'))).ca).toBe(true);
+    // Client bundles go to client-tls, only if they are not there yet.
+    expect(mounts('init').get('/client-tls')).toBe('client-tls');
+    for (const issue of issues) {
+      expect(flag(issue, 'ca')).toBe(caDir);
+      expect(script('init')).toContain(`[ ! -f ${flag(issue, 'out')}/tls.crt ]`);
+    }
+  });
+
+  it.each(oracleServices)(
+    '%s serves mTLS with a certificate from the cluster CA that names its service',
+    (name) => {
+      const c = configs.get(name)!;
+      const raw = rawConfigs.get(name) as { tls?: Record<string, unknown> };
+      expect(raw.tls).toEqual({ ca: 'tls/ca.crt', cert: 'tls/tls.crt', key: 'tls/tls.key' });
+      // The files are in this oracle's directory of the cluster volume, and pass the oracle's own checks.
+      expect(c.tls?.cert).toBe(join(tmp, name, 'tls', 'tls.crt'));
+      const t = loadTls({ ca: c.tls!.ca!, cert: c.tls!.cert!, key: c.tls!.key! }, { needRole: 'oracle' });
+      expect(t.warnings).toEqual([]);
+      const cert = new X509Certificate(readFileSync(c.tls!.cert!));
+      expect(cert.subjectAltName).toContain(`DNS:${name}`);
+      expect(cert.subjectAltName).toContain('IP Address:127.0.0.1');
+      const out = execFileSync('openssl', ['verify', '-CAfile', join(tmpCa, 'ca.crt'), c.tls!.cert!], {
+        encoding: 'utf8',
+      });
+      expect(out).toContain(': OK');
+    },
+  );
 
   it('init writes the cluster into the cluster volume, only if it is not there yet', () => {
     expect(clusterDir).toBe('/cluster');
@@ -207,7 +283,9 @@ describe('docker-compose.yml', () => {
     try {
       const args = [...initArgs];
       args[args.indexOf('--dir') + 1] = dir;
+      args[args.indexOf('--ca-dir') + 1] = join(dir, 'ca');
       args.splice(args.indexOf('--http-port'), 2);
+      // `cluster init`, the old name of `init`, still works.
       const r = await mpcid(['cluster', 'init', ...args]);
       expect(r.code, r.stderr).toBe(0);
       const c = loadOracleConfig(join(dir, 'oracle-1', 'config.json'));
@@ -219,11 +297,19 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it("each oracle's healthcheck probes its own admin port", () => {
+  it("each oracle's healthcheck asks its own /readyz (store open, quorum of peers over mTLS)", () => {
     for (const [name, c] of configs) {
       const test = text(services[name]!.healthcheck?.test);
-      if (!test) continue;
-      expect(test).toContain(`127.0.0.1:${hostPort(c.adminListen).port}`);
+      expect(test, name).toContain(`http://127.0.0.1:${hostPort(c.http!.listen).port}/readyz`);
+      // `node` is in the image; a non-2xx answer or no answer is unhealthy.
+      expect(argv(services[name]!.healthcheck?.test).slice(0, 2)).toEqual(['CMD', 'node']);
+      expect(test).toContain('r.ok ? 0 : 1');
+    }
+  });
+
+  it('metrics: every oracle exposes its HTTP port, where /metrics is served', () => {
+    for (const [name, c] of configs) {
+      expect((services[name]!.expose ?? []).map(String)).toContain(String(hostPort(c.http!.listen).port));
     }
   });
 
@@ -237,6 +323,16 @@ describe('docker-compose.yml', () => {
     expect(`${admin.host}:${admin.port}`).toBe(`${admin.host}:${hostPort(adminListen).port}`);
     expect(admin.port).not.toBe(hostPort(configs.get(admin.host)!.listen).port);
     expect(flag(mpcidArgs(sh, 'token create'), 'name')).toBe('spiffe://compose.mpcid.local/workload/demo');
+
+    // mTLS: the operator bundle (role admin) for the token, the agent bundle (role agent) to enroll;
+    // init issues both into client-tls, which the agent mounts read-only.
+    expect(services['agent']!.volumes).toContain('client-tls:/client-tls:ro');
+    const operator = flag(mpcidArgs(sh, 'token create'), 'tls');
+    const agentTls = flag(mpcidArgs(sh, 'agent enroll'), 'tls');
+    expect(loadTls(bundleFiles(local(operator))).material.roles).toEqual(['admin']);
+    expect(loadTls(bundleFiles(local(agentTls))).material.roles).toEqual(['agent']);
+    expect(readFileSync(join(local(agentTls), 'ca.crt'))).toEqual(readFileSync(join(tmpCa, 'ca.crt')));
+    expect(sh).not.toContain('--insecure');
 
     // Enroll into the state dir the guard checks, then run from it on the shared socket.
     const enrollState = flag(mpcidArgs(sh, 'agent enroll'), 'state');

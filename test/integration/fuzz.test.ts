@@ -26,7 +26,7 @@ import * as grpc from '@grpc/grpc-js';
 import fc from 'fast-check';
 import type protobuf from 'protobufjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeOracles, connectOracles, type OracleClient } from '../../agent/oracles.js';
+import { closeOracles, type OracleClient } from '../../agent/oracles.js';
 import { type AgentState, readState } from '../../agent/state.js';
 import { call, MAX_MESSAGE_BYTES, services } from '../../common/grpc.js';
 import { issueJoinToken, parseJoinToken } from '../../common/jointoken.js';
@@ -53,7 +53,12 @@ import type { RatchetRecord } from '../../oracle/store.js';
 import type { EcdsaRoundRequest } from '../../proto/gen/mpcid/oracle/v1/EcdsaRoundRequest.js';
 import type { EcdsaSetupRequest } from '../../proto/gen/mpcid/oracle/v1/EcdsaSetupRequest.js';
 import type { SealedShare } from '../../proto/gen/mpcid/oracle/v1/SealedShare.js';
-import { startCluster, type TestCluster } from '../helpers/cluster.js';
+import {
+  startCluster,
+  type TestCluster,
+  testCredentials,
+  testDoubleCredentials,
+} from '../helpers/cluster.js';
 import { Es256Double, nodeVerifyEs256 } from '../helpers/es256.js';
 import {
   type Case,
@@ -73,6 +78,7 @@ import {
 } from '../helpers/fuzz.js';
 import {
   begin,
+  connectHostile,
   cosign,
   DEADLINE_MS,
   expectRejected,
@@ -306,7 +312,7 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
     hostile = readState(h.stateDir);
     revoked = readState(x.stateDir);
     await cluster.startAgent(a.stateDir, undefined, { heartbeatMs: 0 });
-    clients = connectOracles(hostile.cluster);
+    clients = connectHostile(hostile.cluster);
     nodeKey = readNodeKey(cluster.oracles[0]!.config.nodeKeyFile).seed;
     e0 = await driveEnrollment(clients, await cluster.createToken('spiffe://test.mpcid/fuzz/e0'), 'finish');
 
@@ -335,10 +341,11 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
     rr.checkCommit(1, first.signed, await step(clients[0]!, first.request));
     const conflicting = rr.heartbeat();
     await expectRejected(step(clients[0]!, conflicting.request), Status.PERMISSION_DENIED, 'FORK_DETECTED');
-    // As oracle 1 pushes it to its peers: a valid PushRevocation to replay and mutate.
+    // As oracle 1 pushes it to its peers: a valid PushRevocation to replay and mutate. Read as a
+    // peer oracle would (over mTLS a certificate with role oracle).
     const peer = new (services().oracle.mpcid.oracle.v1.Peer)(
       clients[2]!.address,
-      grpc.credentials.createInsecure(),
+      testDoubleCredentials('oracle', 'fuzz-peer'),
     );
     let revocation: unknown;
     for (let i = 0; i < 100 && !revocation; i++) {
@@ -475,10 +482,11 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
       nonce: ['nonce-0123456789'],
     };
     raw = {
-      agent: cluster.oracles.map((o) => rawClient(o.address)),
-      admin: cluster.oracles.map((o) => rawClient(o.config.adminListen)),
+      agent: cluster.oracles.map((o) => rawClient(o.address, testCredentials())),
+      admin: cluster.oracles.map((o) => rawClient(o.config.adminListen, testCredentials())),
     };
-    workloadRaw = rawClient(`unix:${cluster.agents[0]!.socket}`);
+    // The Workload API is a local Unix socket: plaintext in every mode.
+    workloadRaw = rawClient(`unix:${cluster.agents[0]!.socket}`, grpc.credentials.createInsecure());
   });
 
   afterAll(async () => {

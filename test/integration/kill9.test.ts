@@ -23,7 +23,13 @@ import { readState } from '../../agent/state.js';
 import { call, errorCodeOf } from '../../common/grpc.js';
 import type { AlertEvent } from '../../oracle/store.js';
 import { nodeVerify } from '../crypto/helpers.js';
-import { type AgentProc, type OracleProc, TestCluster, waitUntil } from '../helpers/cluster.js';
+import {
+  type AgentProc,
+  type OracleProc,
+  startCluster,
+  type TestCluster,
+  waitUntil,
+} from '../helpers/cluster.js';
 import { HookReceiver } from '../helpers/hook.js';
 import {
   agentRatchetFile,
@@ -60,10 +66,7 @@ describe('kill -9 during 500 steps loses no committed state; the outbox delivers
 
   beforeAll(async () => {
     const url = await hook.listen();
-    cluster = await TestCluster.start({
-      n: 3,
-      t: 2,
-      clusterId: 'test',
+    cluster = await startCluster(3, 2, {
       oracleConfig: () => ({ alerts: { webhooks: [{ url, secret: SECRET, timeoutMs: 1000 }] } }),
     });
     ({ stateDir, kid } = await cluster.enroll('spiffe://test.mpcid/kill9'));

@@ -35,7 +35,15 @@ import { ed25519PublicKey } from '../../crypto/ed25519.js';
 import { lagrangeAt0 } from '../../crypto/es256.js';
 import { verifyWebhookSignature } from '../../oracle/webhooks.js';
 import { oracleIdentities, rawDataFiles } from '../helpers/atrest.js';
-import { CLI, mpcid, type OracleProc, TestCluster, waitUntil } from '../helpers/cluster.js';
+import {
+  CLI,
+  mpcid,
+  type OracleProc,
+  startCluster,
+  type TestCluster,
+  testClientTls,
+  waitUntil,
+} from '../helpers/cluster.js';
 import { type Finding, findLeaks, type Haystack, type SecretItem } from '../helpers/leaks.js';
 import { removeClusterDir } from '../helpers/ratchet.js';
 
@@ -265,10 +273,7 @@ describe('secrets never reach logs, errors or crash output (2-of-3 cluster, real
     process.env['MPCID_LOG_LEVEL'] = 'debug';
     process.env[SECRET_ENV] = WEBHOOK_SECRET;
     const url = await rx.listen();
-    cluster = await TestCluster.start({
-      n: 3,
-      t: 2,
-      clusterId: 'test',
+    cluster = await startCluster(3, 2, {
       oracleConfig: () => ({
         logLevel: 'debug',
         alerts: { webhooks: [{ url, secretEnv: SECRET_ENV, timeoutMs: 2000 }] },
@@ -681,6 +686,25 @@ describe('secrets never reach logs, errors or crash output (2-of-3 cluster, real
         o.config.cluster.oracles.find((x) => x.id === o.id)!.publicKey,
       );
       secrets.push({ label: `oracle ${o.id} node key seed`, bytes: fromB64u(d) });
+    }
+    // Over mTLS (MPCID_TEST_TLS=1): the private scalar of every TLS key of the run (each oracle's,
+    // the operator's and agent bundles', the test client's the CLI used, and the CA's).
+    if (cluster.tls) {
+      const pems: [string, Buffer][] = [
+        ...cluster.oracles.map((o): [string, Buffer] => [
+          `oracle ${o.id} TLS key`,
+          readFileSync(o.config.tls!.key!),
+        ]),
+        ['operator TLS key', cluster.tls.admin.key],
+        ['agent bundle TLS key', readFileSync(join(cluster.tls.agentDir, 'tls.key'))],
+        ['test client TLS key', testClientTls()!.key],
+        ['cluster CA key', readFileSync(join(cluster.tls.caDir, 'ca.key'))],
+      ];
+      for (const [label, pem] of pems) {
+        const jwk = createPrivateKey(pem).export({ format: 'jwk' });
+        expect(jwk.crv, label).toBe('P-256');
+        secrets.push({ label, bytes: fromB64u(jwk.d!) });
+      }
     }
     // Join tokens: the whole string, its payload part and its signature.
     expect(tokens).toHaveLength(3);

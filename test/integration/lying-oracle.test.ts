@@ -19,7 +19,12 @@ import { generateEd25519 } from '../../crypto/ed25519.js';
 import { signStep } from '../../crypto/ratchet.js';
 import { Secret } from '../../crypto/secret.js';
 import { nodeVerify } from '../crypto/helpers.js';
-import { type AgentProc, startCluster, type TestCluster } from '../helpers/cluster.js';
+import {
+  type AgentProc,
+  startCluster,
+  type TestCluster,
+  testOracleServerCredentials,
+} from '../helpers/cluster.js';
 
 describe('a lying oracle', { tags: ['slow'] }, () => {
   let cluster: TestCluster;
@@ -77,7 +82,9 @@ describe('a lying oracle', { tags: ['slow'] }, () => {
       GetNonces: lie('GetNonces'),
       Step: lie('Step'),
     });
-    await bind(liar, o3.address);
+    // Over mTLS the liar serves as an oracle would: a certificate of the cluster's CA with role
+    // oracle and oracle 3's loopback address as a SAN, so the agent connects to it.
+    await bind(liar, o3.address, testOracleServerCredentials('oracle-3 (liar)'));
 
     for (let i = 0; i < 12; i++) {
       const msg = randomBytes(40);

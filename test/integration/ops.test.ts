@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkHealth, healthClient } from '../../oracle/health.js';
-import { startCluster, type TestCluster, waitUntil } from '../helpers/cluster.js';
+import { startCluster, type TestCluster, testCredentials, waitUntil } from '../helpers/cluster.js';
 import { copyStateDir, removeClusterDir } from '../helpers/ratchet.js';
 
 const SERVICES = {
@@ -92,7 +92,7 @@ describe('operations: health, readiness, metrics (2-of-3 cluster, real processes
         [o.address, SERVICES.agent],
         [o.config.adminListen, SERVICES.admin],
       ] as const) {
-        const client = healthClient(address);
+        const client = healthClient(address, testCredentials());
         try {
           for (const name of names) expect(await checkHealth(client, name, 3_000)).toBe('SERVING');
           await expect(checkHealth(client, 'no.such.Service', 3_000)).rejects.toMatchObject({ code: 5 });

@@ -10,12 +10,13 @@
 import { createPublicKey, randomBytes, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeOracles, connectOracles, type OracleClient } from '../../agent/oracles.js';
+import { closeOracles, type OracleClient } from '../../agent/oracles.js';
 import { type AgentState, readState } from '../../agent/state.js';
-import { type AgentProc, LocalCluster } from '../../cli/localcluster.js';
 import { errorInfoOf } from '../../common/grpc.js';
 import { toB64u } from '../../crypto/bytes.js';
+import { type AgentProc, startCluster, type TestCluster } from '../helpers/cluster.js';
 import {
+  connectHostile,
   expectRejected,
   getNonces,
   HostileRatchet,
@@ -55,7 +56,7 @@ function codes(errors: Error[]) {
 }
 
 describe('rate limits on GetNonces and Step (2-of-3 cluster, real processes)', { tags: ['slow'] }, () => {
-  let cluster: LocalCluster;
+  let cluster: TestCluster;
   let agent: AgentProc;
   let agentState: AgentState;
   let hostile: AgentState;
@@ -76,12 +77,7 @@ describe('rate limits on GetNonces and Step (2-of-3 cluster, real processes)', {
   }
 
   beforeAll(async () => {
-    cluster = await LocalCluster.start({
-      n: 3,
-      t: 2,
-      clusterId: 'test',
-      oracleConfig: () => ({ rateLimits: LIMITS }),
-    });
+    cluster = await startCluster(3, 2, { oracleConfig: () => ({ rateLimits: LIMITS }) });
     const [a, h] = await Promise.all([
       cluster.enroll('spiffe://test.mpcid/rl/agent'),
       cluster.enroll('spiffe://test.mpcid/rl/hostile'),
@@ -89,7 +85,7 @@ describe('rate limits on GetNonces and Step (2-of-3 cluster, real processes)', {
     agentState = readState(a.stateDir);
     hostile = readState(h.stateDir);
     agent = await cluster.startAgent(a.stateDir, undefined, { heartbeatMs: 0 });
-    clients = connectOracles(hostile.cluster);
+    clients = connectHostile(hostile.cluster);
     ratchet = HostileRatchet.load(h.stateDir, hostile);
     await ratchet.commit(clients, ratchet.heartbeat());
     await agentSigns();

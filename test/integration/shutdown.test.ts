@@ -22,17 +22,22 @@
  */
 import { randomBytes } from 'node:crypto';
 import type * as grpc from '@grpc/grpc-js';
-import { credentials as grpcCreds } from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectOracles } from '../../agent/oracles.js';
 import { readRatchet } from '../../agent/ratchet.js';
 import { readState } from '../../agent/state.js';
 import { call, errorCodeOf } from '../../common/grpc.js';
 import { checkHealth, type HealthCheckClient, HealthClient } from '../../oracle/health.js';
 import { nodeVerify } from '../crypto/helpers.js';
-import { type AgentProc, type OracleProc, TestCluster, waitUntil } from '../helpers/cluster.js';
+import {
+  type AgentProc,
+  type OracleProc,
+  startCluster,
+  type TestCluster,
+  testCredentials,
+  waitUntil,
+} from '../helpers/cluster.js';
 import { HookReceiver } from '../helpers/hook.js';
-import { getNonces, noncesRequest } from '../helpers/hostile.js';
+import { connectHostile, getNonces, noncesRequest } from '../helpers/hostile.js';
 import { ratchetRecords, removeClusterDir, sleep, statusOn } from '../helpers/ratchet.js';
 
 const HOOK_SECRET = `whsec-${randomBytes(16).toString('hex')}`;
@@ -91,10 +96,7 @@ describe('graceful shutdown (SIGTERM) of an oracle, 2-of-2 cluster', { tags: ['s
 
   beforeAll(async () => {
     const url = await hook.listen();
-    cluster = await TestCluster.start({
-      n: 2,
-      t: 2,
-      clusterId: 'test',
+    cluster = await startCluster(2, 2, {
       oracleConfig: () => ({
         alerts: { webhooks: [{ url, secret: HOOK_SECRET, timeoutMs: 500 }] },
         shutdown: { drainTimeoutSeconds: 20 },
@@ -128,10 +130,7 @@ describe('graceful shutdown (SIGTERM) of an oracle, 2-of-2 cluster', { tags: ['s
     const o2 = cluster.oracles[1]!;
     const from = await logSize(o2);
     // A Health.Watch stream opened before: the oracle pushes every status change to it.
-    const watcher = new HealthClient(
-      o2.address,
-      (await import('@grpc/grpc-js')).credentials.createInsecure(),
-    );
+    const watcher = new HealthClient(o2.address, testCredentials());
     const watched: string[] = [];
     const stream = (
       watcher as unknown as { Watch(req: { service: string }): grpc.ClientReadableStream<{ status: string }> }
@@ -144,10 +143,10 @@ describe('graceful shutdown (SIGTERM) of an oracle, 2-of-2 cluster', { tags: ['s
 
     // Every client connected before the freeze (a request sent on a new connection would wait
     // for the handshake until after SIGCONT).
-    const [c2] = connectOracles(o2.config.cluster).filter((c) => c.nodeId === 2);
+    const [c2] = connectHostile(o2.config.cluster).filter((c) => c.nodeId === 2);
     const unknown = noncesRequest(flooderState, { identityId: randomBytes(32).toString('base64url') });
     expect(errorCodeOf(await getNonces(c2!, unknown).catch((e: unknown) => e))).toBe('UNKNOWN_IDENTITY');
-    const probe = new HealthClient(o2.address, grpcCreds.createInsecure(), {
+    const probe = new HealthClient(o2.address, testCredentials(), {
       'grpc.use_local_subchannel_pool': 1,
     }) as unknown as HealthCheckClient;
     expect(await checkHealth(probe, '', 2000)).toBe('SERVING');

@@ -51,7 +51,7 @@ describe('ServerHealth', () => {
   });
 
   it('an undecodable request: INVALID_ARGUMENT / MALFORMED_INPUT on Check, Watch and List', async () => {
-    const c = rawClient(address);
+    const c = rawClient(address, grpc.credentials.createInsecure());
     // An unknown field 5, length-delimited, 53 bytes running past the end (what the fuzzer sent).
     const garbage = Uint8Array.from([0x2a, 0x35]);
     for (const o of [
@@ -68,7 +68,7 @@ describe('ServerHealth', () => {
   });
 
   it('Watches on 300 random names, cancelled, leave nothing tracked; a registered one sees changes', async () => {
-    const c = rawClient(address);
+    const c = rawClient(address, grpc.credentials.createInsecure());
     for (let i = 0; i < 300; i++) {
       const name = Buffer.from(`random-${i}-${Math.random()}`);
       const req = Buffer.concat([Buffer.from([0x0a, name.length]), name]);
