@@ -286,7 +286,7 @@ function openForAgent(inbox: Envelope[], channels: Map<number, Secret>, context:
 }
 
 // ---------------------------------------------------------------------------------------------
-// Signing (docs/protocol.md §6)
+// Signing (docs/protocol.md §6.2)
 
 /**
  * Largest sealed DKLs23 message the agent accepts or relays. On P-256 a round-1 message is about
@@ -409,7 +409,7 @@ export class AgentEcdsaSession {
     });
   }
 
-  /** Our round-1 messages (DKLs23 steps 1-3), made while the oracles answer the step. */
+  /** Our round-1 messages (DKLs23 Protocol 3.6 steps 4-6), made while the oracles answer the step. */
   start(): void {
     this.#own1 = this.#signer.round1();
   }

@@ -7,17 +7,20 @@
  * For every ordered pair (i, j) the parties run one random VOLE (./vole.ts) in which P_i is
  * Alice with input (r_i, sk_i) and P_j is Bob with random input χ_{ij}.
  *
- *   Round 1 (i -> j)  r_i, φ_i ← Z_q, R_i = r_i·G; commitment to R_i (step 1-2);
- *                     Bob's VOLE message for V(j, i) (step 3)
+ *   Round 1 (i -> j)  r_i, φ_i ← Z_q, R_i = r_i·G; commitment to R_i;
+ *                     Bob's VOLE message for V(j, i) (steps 4-6)
  *   Round 2 (i -> j)  Alice's VOLE message for V(i, j) with input (r_i, sk_i), giving c_{ij};
- *                     Γu = c_u·G, Γv = c_v·G; ψ = φ_i − χ_{ji}; pk_i; opening of R_i (steps 4-6)
+ *                     Γu = c_u·G, Γv = c_v·G; ψ = φ_i − χ_{ji}; pk_i; opening of R_i (step 7)
  *   Round 3 (i -> *)  open commitments, finish V(j, i) (d_{ji}), check
  *                       χ_{ji}·R_j − Γu_{ji} = d_u·G   and   χ_{ji}·pk_j − Γv_{ji} = d_v·G,
- *                     pk_j as expected and Σ pk_j = pk (steps 7-8); R = Σ R_j, r = x(R) mod q,
+ *                     pk_j as expected and Σ pk_j = pk (step 8); R = Σ R_j, r = x(R) mod q,
  *                       u_i = r_i·(φ_i + Σ ψ_{ij}) + Σ (c_u + d_u),
  *                       v_i = sk_i·(φ_i + Σ ψ_{ij}) + Σ (c_v + d_v),   w_i = e·φ_i + r·v_i
  *                     and broadcasts (R, u_i, w_i) (step 9)
  *   Combine           s = Σ w_i / Σ u_i, low-S, verified against pk (step 10)
+ *
+ * Step numbers are Protocol 3.6's (steps 4-6 round 1, step 7 round 2, steps 8-9 round 3, step 10
+ * the output), as in docs/ecdsa.md.
  *
  * Departure from the paper: the public shares pk_j are fixed and known to every signer (they come
  * from the DKG), so the zero-sharing re-randomisation of sk_i (Protocol 3.6's use of F_Zero) is
@@ -119,7 +122,7 @@ export function voleCtx(tag: Uint8Array, pairTag: Uint8Array, alice: PartyId, bo
   return h256('mpcid/dkls23/sign/vole/v1', tag, pairTag, new Uint8Array([alice, bob]));
 }
 
-/** @internal Commitment to R_i (DKLs23 Protocol 3.6 step 2; hash commitment in the ROM). */
+/** @internal Commitment to R_i (DKLs23 Protocol 3.6 step 6; hash commitment in the ROM). */
 export function commitR(tag: Uint8Array, i: PartyId, R: Uint8Array, salt: Uint8Array): Uint8Array {
   return h256('mpcid/dkls23/sign/commit/v1', tag, i, R, salt);
 }
@@ -300,7 +303,7 @@ export class EcdsaSigner {
     return out;
   }
 
-  /** Protocol 3.6 round 1 (steps 1-3): commitment to R_i and Bob's VOLE message to each peer. */
+  /** Protocol 3.6 round 1 (steps 4-6): commitment to R_i and Bob's VOLE message to each peer. */
   round1(): Map<PartyId, Uint8Array> {
     return this.#guard(0, () => {
       const c = this.#c;
@@ -324,7 +327,7 @@ export class EcdsaSigner {
   }
 
   /**
-   * Protocol 3.6 round 2 (steps 4-6): for each peer, Alice's VOLE message with input (r_i, sk_i),
+   * Protocol 3.6 round 2 (step 7): for each peer, Alice's VOLE message with input (r_i, sk_i),
    * Γu, Γv, ψ, pk_i and the opening of R_i.
    */
   round2(incoming: ReadonlyMap<PartyId, Uint8Array>): Map<PartyId, Uint8Array> {
@@ -384,7 +387,7 @@ export class EcdsaSigner {
   }
 
   /**
-   * Protocol 3.6 round 3 (steps 7-9): opens the commitments, finishes the VOLEs, runs every
+   * Protocol 3.6 round 3 (steps 8-9): opens the commitments, finishes the VOLEs, runs every
    * consistency check and returns this party's broadcast share (R, u_i, w_i).
    */
   round3(incoming: ReadonlyMap<PartyId, Uint8Array>): Uint8Array {
@@ -412,7 +415,7 @@ export class EcdsaSigner {
         rd.end();
         parsed.set(j, { R: R.p, Rbytes: R.bytes, salt, pk: pk.p, psi, gu: gu.p, gv: gv.p, voleMsg });
       }
-      // Step 7: commitments and public shares.
+      // Step 8: commitments and public shares.
       for (const j of this.#peers) {
         const m = parsed.get(j)!;
         if (!timingSafeEq(commitR(this.#tag, j, m.Rbytes, m.salt), this.#coms.get(j)!)) {
