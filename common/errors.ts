@@ -26,7 +26,7 @@ export const ERROR_CODES = {
   UNKNOWN_IDENTITY: 'NOT_FOUND',
   /** The nonce commitment is not one this oracle handed out, or it was already used. */
   UNKNOWN_NONCE: 'NOT_FOUND',
-  /** No enrollment is in progress for this join token. */
+  /** No enrollment (or ES256 setup) is in progress for this join token or setup id. */
   UNKNOWN_ENROLLMENT: 'NOT_FOUND',
   /** The join token is not one this cluster issued. */
   TOKEN_INVALID: 'PERMISSION_DENIED',
@@ -34,9 +34,9 @@ export const ERROR_CODES = {
   TOKEN_EXPIRED: 'PERMISSION_DENIED',
   /** The join token was already used (or is being used by another enrollment). */
   TOKEN_USED: 'PERMISSION_DENIED',
-  /** A request claiming to come from an identity's agent is not signed by its session key. */
+  /** A request claiming to come from an identity's agent is not signed by its session key (or, on EcdsaRound, its relayed messages are not the ones it signed). */
   SESSION_AUTH_FAILED: 'PERMISSION_DENIED',
-  /** The identity was revoked (a cloned or rolled-back agent was detected); permanent. */
+  /** The identity was revoked (a cloned or rolled-back agent was detected, or an ES256 session aborted); permanent. */
   IDENTITY_REVOKED: 'PERMISSION_DENIED',
   /** This request revealed a second history of the identity: it is now revoked. */
   FORK_DETECTED: 'PERMISSION_DENIED',
@@ -46,13 +46,13 @@ export const ERROR_CODES = {
   NEED_CERTIFICATE: 'FAILED_PRECONDITION',
   /** A ratchet certificate does not hold t valid commits. */
   BAD_CERTIFICATE: 'INVALID_ARGUMENT',
-  /** Fork evidence does not verify. */
+  /** Revocation evidence (fork evidence or an ES256 abort claim) does not verify. */
   BAD_EVIDENCE: 'INVALID_ARGUMENT',
   /** mTLS: the client certificate's role (OU) may not call this service (e.g. an agent certificate on the admin API). */
   ROLE_NOT_ALLOWED: 'PERMISSION_DENIED',
   /** The oracles refuse to co-sign this payload: it breaks the token policy (or is a token in disguise). */
   POLICY_VIOLATION: 'PERMISSION_DENIED',
-  /** An enrollment message arrived out of order. */
+  /** An enrollment or ES256 setup message arrived out of order, or the identity already has what it asks for. */
   ENROLLMENT_STATE: 'FAILED_PRECONDITION',
   /** Distributed key generation failed verification (a participant's data is inconsistent). */
   DKG_FAILED: 'FAILED_PRECONDITION',
@@ -71,7 +71,7 @@ export const ERROR_CODES = {
   QUORUM_UNAVAILABLE: 'UNAVAILABLE',
   /** A peer could not be reached or did not answer in time. */
   PEER_UNAVAILABLE: 'UNAVAILABLE',
-  /** The agent is not ready to serve (state not loaded). */
+  /** Not ready to serve: an agent whose state is not loaded, or an oracle that is shutting down. */
   NOT_READY: 'UNAVAILABLE',
   /** Too many requests of this kind are in flight; retry later. */
   RATE_LIMITED: 'RESOURCE_EXHAUSTED',
