@@ -283,12 +283,13 @@ export class LocalCluster {
 
   /**
    * Starts `mpcid agent run` for a state dir and waits until its Workload API answers.
-   * `heartbeatMs` is passed as `--heartbeat-ms` (0 disables heartbeats); absent, the CLI default.
+   * `heartbeatMs` is passed as `--heartbeat-ms` (0 disables heartbeats) and `deadlineMs` as
+   * `--deadline-ms`; absent, the CLI defaults.
    */
   async startAgent(
     stateDir: string,
     socket?: string,
-    opts: { heartbeatMs?: number } = {},
+    opts: { heartbeatMs?: number; deadlineMs?: number } = {},
   ): Promise<AgentProc> {
     const i = this.agents.length;
     const agent = new AgentProc(
@@ -297,6 +298,7 @@ export class LocalCluster {
       join(this.dir, 'logs', `agent-${i}.log`),
       [
         ...(opts.heartbeatMs === undefined ? [] : ['--heartbeat-ms', String(opts.heartbeatMs)]),
+        ...(opts.deadlineMs === undefined ? [] : ['--deadline-ms', String(opts.deadlineMs)]),
         ...this.agentTransportArgs,
       ],
     );

@@ -39,7 +39,7 @@ const USAGE = `usage:
   mpcid token create --admin ADDR --name NAME [--ttl SECONDS]                 [TLS]
   mpcid identities list --admin ADDR                                          [TLS]
   mpcid agent enroll (--token TOKEN | --token-file FILE) --state DIR          [TLS]
-  mpcid agent run --state DIR --socket PATH [--heartbeat-ms MS]               [TLS]
+  mpcid agent run --state DIR --socket PATH [--heartbeat-ms MS] [--deadline-ms MS]  [TLS]
   mpcid sign [--alg EdDSA|ES256] --socket PATH --in FILE
   mpcid token fetch [--alg EdDSA|ES256] --socket PATH --audience AUD[,AUD] [--ttl SECONDS] [--claims JSON]
   mpcid attest [--alg EdDSA|ES256] --socket PATH --nonce NONCE [--claims JSON] [--audience AUD]
@@ -337,9 +337,12 @@ async function main(argv: string[]): Promise<void> {
         state: 'string',
         socket: 'string',
         'heartbeat-ms': 'string',
+        'deadline-ms': 'string',
         ...TLS_OPTS,
       });
       const stateDir = resolve(str(values, 'state'));
+      const deadlineMs = int(values, 'deadline-ms', 3_000);
+      if (deadlineMs < 100) throw new UsageError('--deadline-ms must be at least 100');
       const socket = str(values, 'socket');
       const saved = stateTlsDir(stateDir);
       const { tls } = clientTls(values, isBundle(saved) ? saved : undefined);
@@ -348,6 +351,7 @@ async function main(argv: string[]): Promise<void> {
         tls,
         socket: resolve(socket),
         heartbeatMs: int(values, 'heartbeat-ms', 15_000),
+        deadlineMs,
         log: createLogger('agent'),
       });
       waitForSignal(() => agent.stop());

@@ -9,6 +9,8 @@
  * again, and every oracle of the cluster sends its own copy): receivers dedupe by the event id.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { WebhookConfig } from '../common/config.js';
 import { MpcidError } from '../common/errors.js';
 import { LOG, type Logger } from '../common/log.js';
@@ -202,36 +204,79 @@ class DeliveryLoop {
     const timestamp = String(Math.floor(Date.now() / 1000));
     const started = Date.now();
     const fields = { seq: entry.seq, eventId: entry.event.id, attempt };
+    const headers = {
+      'content-type': 'application/json',
+      'user-agent': 'mpcid-oracle',
+      [EVENT_ID_HEADER]: entry.event.id,
+      [TIMESTAMP_HEADER]: timestamp,
+      [SIGNATURE_HEADER]: webhookSignature(hook.secret, timestamp, body),
+    };
     try {
-      const res = await fetch(hook.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'mpcid-oracle',
-          [EVENT_ID_HEADER]: entry.event.id,
-          [TIMESTAMP_HEADER]: timestamp,
-          [SIGNATURE_HEADER]: webhookSignature(hook.secret, timestamp, body),
-        },
-        body,
-        // A redirect would send the signed event somewhere else: it counts as a failure.
-        redirect: 'manual',
-        signal: AbortSignal.any([AbortSignal.timeout(hook.timeoutMs), this.#stop.signal]),
-      });
-      await res.body?.cancel().catch(() => undefined);
-      if (res.status >= 200 && res.status < 300) {
+      const status = await postOnce(hook.url, headers, body, hook.timeoutMs, this.#stop.signal);
+      if (status >= 200 && status < 300) {
         this.#log.info({ ...fields, [LOG.durationMs]: Date.now() - started }, 'alert delivered to webhook');
         return true;
       }
-      this.#log.warn({ ...fields, status: res.status }, 'webhook refused the alert; will retry');
+      this.#log.warn({ ...fields, status }, 'webhook refused the alert; will retry');
     } catch (err) {
-      const e = err as Error & { cause?: { code?: string; message?: string } };
+      const e = err as Error & { code?: string };
       this.#log.warn(
-        { ...fields, [LOG.errorMessage]: e.cause?.code ?? e.cause?.message ?? e.message },
+        { ...fields, [LOG.errorMessage]: e.code ?? e.message },
         'webhook unreachable; will retry',
       );
     }
     return false;
   }
+}
+
+/**
+ * POSTs `body` and resolves with the response status (the response body is discarded). Redirects
+ * are not followed: a 3xx would send the signed event elsewhere, and counts as a failure.
+ *
+ * Built on node:http(s) rather than fetch: the attempt's deadline and the stop signal destroy the
+ * request through a timer and a listener this function holds. With fetch, an AbortSignal given to
+ * an in-flight request can lose its link to the request after a garbage collection
+ * (nodejs/node#55428), and a receiver that never answers then holds the delivery loop forever.
+ */
+function postOnce(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  timeoutMs: number,
+  stop: AbortSignal,
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    if (stop.aborted) {
+      reject(new Error('stopping'));
+      return;
+    }
+    const u = new URL(url);
+    const payload = Buffer.from(body, 'utf8');
+    const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, {
+      method: 'POST',
+      headers: { ...headers, 'content-length': String(payload.length) },
+    });
+    let settled = false;
+    const finish = (err: Error | undefined, status = 0) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      stop.removeEventListener('abort', onStop);
+      if (err) reject(err);
+      else resolve(status);
+    };
+    const timer = setTimeout(() => req.destroy(new Error(`timeout after ${timeoutMs} ms`)), timeoutMs);
+    const onStop = () => req.destroy(new Error('stopping'));
+    stop.addEventListener('abort', onStop, { once: true });
+    // `on`, not `once`: a late second error must find a listener rather than crash the process.
+    req.on('error', (e) => finish(e));
+    req.once('response', (res) => {
+      res.on('error', () => undefined);
+      res.resume(); // the body is not needed; draining it frees the socket
+      finish(undefined, res.statusCode ?? 0);
+    });
+    req.end(payload);
+  });
 }
 
 /** Runs one delivery loop per configured webhook. */

@@ -223,9 +223,9 @@ export function copyStateDir(from: string, to: string): void {
   }
 }
 
-/** Deletes a stopped cluster's temp dir (keys, data, logs). */
+/** Deletes a stopped cluster's temp dir (keys, data, logs); MPCID_KEEP_LOGS=1 keeps it for a look. */
 export function removeClusterDir(cluster: TestCluster): void {
-  rmSync(cluster.dir, { recursive: true, force: true });
+  if (!process.env['MPCID_KEEP_LOGS']) rmSync(cluster.dir, { recursive: true, force: true });
 }
 
 export type { TestCluster };

@@ -111,7 +111,9 @@ describe('graceful shutdown (SIGTERM) of an oracle, 2-of-2 cluster', { tags: ['s
     cloned = await clone();
     await cluster.oracles[1]!.kill('SIGTERM');
     await cluster.oracles[1]!.start();
-    agent = await cluster.startAgent(stateDir, undefined, { heartbeatMs: 0 });
+    // A patient per-call deadline: the step waits in the frozen, then draining oracle, which on a
+    // loaded machine can take longer than the default 3 s.
+    agent = await cluster.startAgent(stateDir, undefined, { heartbeatMs: 0, deadlineMs: 20_000 });
     pk = (await agent.sign(Buffer.from('warm-up'))).publicKey;
     await agent.sign(Buffer.from('warm-up 2'));
   });

@@ -11,6 +11,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OracleConfigSchema, WebhookSchema } from '../../common/config.js';
 import { MpcidError } from '../../common/errors.js';
@@ -227,6 +229,49 @@ describe('webhook delivery', () => {
     expect(Date.now() - t0).toBeLessThan(1500);
     expect((await store.outbox(0, 10)).length).toBe(1);
     expect((await store.outbox(1, 10)).length).toBe(1);
+  });
+
+  it('a receiver that hangs, then answers: each attempt ends at its timeout even under GC, and the next one delivers', async () => {
+    // Regression: fetch's AbortSignal could be unlinked from the in-flight request by a garbage
+    // collection (nodejs/node#55428); a hanging receiver then held the loop forever.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const store = await openStore();
+    const hub = new AlertHub(log, 1);
+    cleanups.push(() => store.close());
+    let answer = false;
+    const got: string[] = [];
+    const srv = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => {
+        body += c.toString('utf8');
+      });
+      req.on('end', () => {
+        if (!answer) return; // hangs
+        got.push(body);
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    cleanups.push(() => {
+      srv.closeAllConnections();
+      return new Promise((r) => srv.close(() => r()));
+    });
+    const url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}/`;
+    const d = new WebhookDispatcher([{ ...hook(url), timeoutMs: 200 }], store, hub, log, {
+      initialBackoffMs: 50,
+      maxBackoffMs: 100,
+    });
+    const pressure = setInterval(gc, 10);
+    cleanups.push(() => clearInterval(pressure));
+    await d.start();
+    cleanups.push(() => d.stop());
+    await commit(store, hub, 1);
+    await new Promise((r) => setTimeout(r, 1000)); // several hanging attempts, with GCs between
+    answer = true;
+    await until(() => got.length === 1);
+    expect(JSON.parse(got[0]!).id).toBe('evidence-1');
+    await until(async () => (await store.outbox(0, 10)).length === 0);
   });
 });
 
