@@ -65,7 +65,7 @@ import {
 } from './es256.js';
 import type { OracleClient } from './oracles.js';
 import { certified, type Pending, prepareStep, type RatchetState, writeRatchet } from './ratchet.js';
-import type { AgentState } from './state.js';
+import { type AgentState, noEs256Key } from './state.js';
 
 export interface CosignerOptions {
   /** Deadline of each call to an oracle. */
@@ -675,11 +675,7 @@ export class Cosigner {
   ): Promise<{ message: Uint8Array; signature: Uint8Array }> {
     this.#checkRevoked();
     const key = this.#es256;
-    if (!key)
-      throw new MpcidError(
-        'NO_ES256_KEY',
-        'this identity has no ES256 key (its ES256 setup has not finished)',
-      );
+    if (!key) throw noEs256Key(this.#state);
     await this.#flushPending();
     const { n } = this.#as;
     const a: Attempts = { failed: new Map(), patient: false, patientPasses: 0 };

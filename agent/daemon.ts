@@ -61,7 +61,7 @@ export async function startAgent(
   );
   cosigner.start();
   const setup =
-    state.es256 || cosigner.revoked
+    state.es256 || cosigner.revoked || !state.algs.includes('ES256')
       ? Promise.resolve()
       : withEs256(opts.stateDir, state, clients, 15_000, log).then((s) => {
           if (s.es256) cosigner.es256 = s.es256;

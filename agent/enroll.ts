@@ -5,6 +5,7 @@
  * Then it sets up the identity's ES256 key (agent/es256.ts: a P-256 DKG and the DKLs23 pairwise
  * OT setup with every oracle) and rewrites its state with it. The Ed25519 identity is enrolled
  * either way: if ES256 setup fails, the agent retries it when it starts (`mpcid agent run`).
+ * An identity enrolled with `algs` [EdDSA] skips ES256 setup for good.
  */
 
 import { join } from 'node:path';
@@ -27,7 +28,7 @@ import { agentRound2, checkOracleRound1, routeOracleShares } from './dkg.js';
 import { setupEs256 } from './es256.js';
 import { closeOracles, connectOracles, type OracleClient } from './oracles.js';
 import { initialRatchet, writeRatchet } from './ratchet.js';
-import { type AgentState, hasState, writeState } from './state.js';
+import { type AgentState, ALGS, type Alg, hasState, writeState } from './state.js';
 
 export interface EnrollOptions {
   token: string;
@@ -40,6 +41,8 @@ export interface EnrollOptions {
    * copied into the state dir's tls/ once enrolled so `agent run` uses it; null for plaintext.
    */
   tls: { files: TlsFiles; material: TlsMaterial } | null;
+  /** The algorithms to enroll for (default both); ES256 setup is skipped unless listed. */
+  algs?: readonly Alg[];
 }
 
 /** Where an enrolled agent keeps its TLS bundle. */
@@ -190,6 +193,7 @@ export async function enroll(opts: EnrollOptions): Promise<AgentState> {
       sessionKey,
       sessionPublicKey: session.publicKey,
       enrolledAt: Date.now(),
+      algs: opts.algs ?? ALGS,
     };
     if (opts.tls) copyBundle(opts.tls.files, stateTlsDir(opts.stateDir));
     // The ratchet file first: a state.json without its ratchet.json is reported as corrupt.
@@ -215,7 +219,7 @@ export async function withEs256(
   deadlineMs: number,
   log: Logger,
 ): Promise<AgentState> {
-  if (state.es256) return state;
+  if (state.es256 || !state.algs.includes('ES256')) return state;
   const t0 = Date.now();
   try {
     const es256 = await setupEs256(state, clients, deadlineMs);

@@ -27,6 +27,10 @@ import { Secret } from '../crypto/secret.js';
 import type { Es256Key } from './es256.js';
 
 export const STATE_FILE = 'state.json';
+
+/** The signature algorithms an identity can be enrolled for; EdDSA always (it is the identity). */
+export const ALGS = ['EdDSA', 'ES256'] as const;
+export type Alg = (typeof ALGS)[number];
 const STATE_VERSION = 1;
 
 const b64u = z.string().regex(/^[A-Za-z0-9_-]*$/);
@@ -55,6 +59,8 @@ const FileSchema = z.strictObject({
   shares: z.array(ShareSchema),
   sessionKey: b64u,
   es256: Es256Schema.optional(),
+  /** Absent: both algorithms (files written before the choice existed, and the default). */
+  algs: z.array(z.enum(ALGS)).optional(),
   checksum: b64u,
 });
 type StateFile = z.infer<typeof FileSchema>;
@@ -69,8 +75,20 @@ export interface AgentState {
   readonly sessionKey: Secret;
   readonly sessionPublicKey: Uint8Array;
   readonly enrolledAt: number;
+  /** What the identity was enrolled for (`agent enroll --algs`); ES256 setup runs only if listed. */
+  readonly algs: readonly Alg[];
   /** The ES256 key, once ES256 setup has finished. */
   readonly es256?: Es256Key;
+}
+
+/** NO_ES256_KEY for an ES256 request of identity `s`, saying why it has no key. */
+export function noEs256Key(s: Pick<AgentState, 'algs'>): MpcidError {
+  return new MpcidError(
+    'NO_ES256_KEY',
+    s.algs.includes('ES256')
+      ? 'this identity has no ES256 key (its ES256 setup has not finished)'
+      : 'this identity was enrolled without ES256 (agent enroll --algs EdDSA)',
+  );
 }
 
 function checksum(body: Omit<StateFile, 'checksum'>): string {
@@ -104,6 +122,7 @@ export function writeState(dir: string, s: AgentState): void {
     })),
     sessionKey: toB64u(s.sessionKey.expose()),
     ...(s.es256 ? { es256: es256ToFile(s.es256) } : {}),
+    ...(s.algs.includes('ES256') ? {} : { algs: [...s.algs] }),
   };
   writeFileDurable(
     statePath(dir),
@@ -152,6 +171,8 @@ export function readState(dir: string): AgentState {
       throw new Error('participants');
     for (const k of shares) checkKeyShare(group, k);
     const sessionKey = new Secret(fromB64u(body.sessionKey, 'sessionKey', 32), 'session-key');
+    const algs = body.algs ?? [...ALGS];
+    if (!algs.includes('EdDSA') || (body.es256 && !algs.includes('ES256'))) throw new Error('algs');
     return {
       cluster: body.cluster,
       name: body.identity.name,
@@ -161,6 +182,7 @@ export function readState(dir: string): AgentState {
       sessionKey,
       sessionPublicKey: ed25519PublicKey(sessionKey.expose()),
       enrolledAt: body.identity.enrolledAt,
+      algs,
       ...(body.es256 ? { es256: es256FromFile(body.es256, as, body.cluster) } : {}),
     };
   } catch {

@@ -20,7 +20,7 @@ import { ALG_EDDSA } from '../common/protocol.js';
 import { p256Uncompressed } from '../crypto/p256.js';
 import type { WorkloadHandlers } from '../proto/gen/mpcid/agent/v1/Workload.js';
 import type { Cosigner } from './cosigner.js';
-import type { AgentState } from './state.js';
+import { type AgentState, type Alg, noEs256Key } from './state.js';
 
 /** Largest message the Workload API signs (the oracles enforce their own limit too). */
 export const MAX_WORKLOAD_SIGN_BYTES = 64 * 1024;
@@ -53,8 +53,6 @@ function audiences(list: string[], required: boolean): string | string[] | undef
   return aud.length === 1 ? aud[0] : aud;
 }
 
-export type Alg = 'EdDSA' | 'ES256';
-
 /** The request's `alg`: EdDSA when empty; anything but EdDSA or ES256 is MALFORMED_INPUT. */
 export function parseAlg(alg: string): Alg {
   if (alg === '' || alg === ALG_EDDSA) return 'EdDSA';
@@ -68,11 +66,7 @@ export function workloadHandlers(state: AgentState, cosigner: Cosigner, log: Log
   /** The ES256 key (it may be set up after the agent started); NO_ES256_KEY until then. */
   const es256 = () => {
     const key = cosigner.es256;
-    if (!key)
-      throw new MpcidError(
-        'NO_ES256_KEY',
-        'this identity has no ES256 key (its ES256 setup has not finished)',
-      );
+    if (!key) throw noEs256Key(state);
     return { kid: key.kid, publicKey: Buffer.from(p256Uncompressed(key.publicKey)) };
   };
 

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import type { Alg } from '../agent/state.js';
 import { freePorts, initCluster, KEK_FILE, oracleDir } from '../common/cluster.js';
 import { loadOracleConfig, type OracleConfig, tlsFiles } from '../common/config.js';
 import { MpcidError } from '../common/errors.js';
@@ -164,6 +165,8 @@ export interface LocalClusterOptions {
    * Plaintext when absent or false (faster to create). A reused DIR keeps the mode it was made with.
    */
   tls?: boolean | { caDir: string };
+  /** `agent enroll --algs` for every `enroll`; absent, the CLI default (EdDSA and ES256). */
+  algs?: readonly Alg[];
 }
 
 /** TLS bundles of a cluster that serves mTLS. */
@@ -178,12 +181,16 @@ export interface LocalClusterTls {
 
 export class LocalCluster {
   readonly agents: AgentProc[] = [];
+  readonly #algs: readonly Alg[] | undefined;
   private constructor(
     readonly dir: string,
     readonly oracles: OracleProc[],
     /** The cluster's TLS bundles; null for a plaintext cluster. */
     readonly tls: LocalClusterTls | null,
-  ) {}
+    algs: readonly Alg[] | undefined,
+  ) {
+    this.#algs = algs;
+  }
 
   /** `--tls DIR` (agent bundle) or `--insecure`: how the CLI's agent commands reach this cluster. */
   get agentTransportArgs(): string[] {
@@ -245,7 +252,7 @@ export class LocalCluster {
       ({ file, config }, i) =>
         new OracleProc(i + 1, file, config, join(dir, 'logs', `oracle-${i + 1}.log`), tls?.admin ?? null),
     );
-    return new LocalCluster(dir, oracles, tls);
+    return new LocalCluster(dir, oracles, tls, o.algs);
   }
 
   /** Creates a cluster and starts every oracle. */
@@ -275,7 +282,17 @@ export class LocalCluster {
   ): Promise<{ stateDir: string; kid: string; publicKey: string }> {
     const dir = stateDir ?? join(mkdtempSync(join(this.dir, 'agent-')), 'state');
     const token = await this.createToken(name);
-    const r = await mpcid(['agent', 'enroll', '--token', token, '--state', dir, ...this.agentTransportArgs]);
+    const algs = this.#algs ? ['--algs', this.#algs.join(',')] : [];
+    const r = await mpcid([
+      'agent',
+      'enroll',
+      '--token',
+      token,
+      '--state',
+      dir,
+      ...algs,
+      ...this.agentTransportArgs,
+    ]);
     if (r.code !== 0) throw new MpcidError('INTERNAL', `enroll failed: ${r.stderr.trim()}`);
     const out = JSON.parse(r.stdout) as { kid: string; publicKey: string };
     return { stateDir: dir, ...out };

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startAgent } from '../agent/daemon.js';
 import { enroll, stateTlsDir } from '../agent/enroll.js';
+import { ALGS, type Alg } from '../agent/state.js';
 import { freePorts, initCluster } from '../common/cluster.js';
 import { loadOracleConfig } from '../common/config.js';
 import { MpcidError } from '../common/errors.js';
@@ -38,7 +39,7 @@ const USAGE = `usage:
   mpcid config check FILE
   mpcid token create --admin ADDR --name NAME [--ttl SECONDS]                 [TLS]
   mpcid identities list --admin ADDR                                          [TLS]
-  mpcid agent enroll (--token TOKEN | --token-file FILE) --state DIR          [TLS]
+  mpcid agent enroll (--token TOKEN | --token-file FILE) --state DIR [--algs EdDSA[,ES256]]  [TLS]
   mpcid agent run --state DIR --socket PATH [--heartbeat-ms MS] [--deadline-ms MS]  [TLS]
   mpcid sign [--alg EdDSA|ES256] --socket PATH --in FILE
   mpcid token fetch [--alg EdDSA|ES256] --socket PATH --audience AUD[,AUD] [--ttl SECONDS] [--claims JSON]
@@ -83,6 +84,15 @@ function int(v: Record<string, string | boolean | undefined>, k: string, dflt: n
   if (typeof x !== 'string' || !Number.isSafeInteger(n) || n < 0)
     throw new UsageError(`--${k} must be a non-negative integer`);
   return n;
+}
+
+/** `--algs`: a comma-separated subset of EdDSA,ES256 that includes EdDSA; absent, both. */
+function enrollAlgs(v: string | boolean | undefined): Alg[] {
+  if (v === undefined) return [...ALGS];
+  const list = typeof v === 'string' ? [...new Set(v.split(',').map((a) => a.trim()))] : [];
+  if (!list.every((a): a is Alg => (ALGS as readonly string[]).includes(a)) || !list.includes('EdDSA'))
+    throw new UsageError('--algs must be EdDSA or EdDSA,ES256 (EdDSA is the identity key)');
+  return ALGS.filter((a) => list.includes(a));
 }
 
 /** Runs `fn` with a client, maps a failed call to MpcidError (keeping the server's code), closes it. */
@@ -298,8 +308,10 @@ async function main(argv: string[]): Promise<void> {
         token: 'string',
         'token-file': 'string',
         state: 'string',
+        algs: 'string',
         ...TLS_OPTS,
       });
+      const algs = enrollAlgs(values['algs']);
       const token =
         typeof values['token-file'] === 'string'
           ? readFileSync(values['token-file'], 'utf8').trim()
@@ -318,6 +330,7 @@ async function main(argv: string[]): Promise<void> {
         stateDir,
         log,
         tls: tls && dir ? { files: bundleFiles(dir), material: tls } : null,
+        algs,
       });
       const es256 = state.es256
         ? {

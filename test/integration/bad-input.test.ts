@@ -40,6 +40,7 @@ import type { BeginEnrollmentResponse__Output } from '../../proto/gen/mpcid/orac
 import type { StepRequest } from '../../proto/gen/mpcid/oracle/v1/StepRequest.js';
 import {
   type AgentProc,
+  EDDSA_ONLY,
   mpcid,
   startCluster,
   type TestCluster,
@@ -134,7 +135,7 @@ describe('bad input to a live 2-of-3 cluster', () => {
   let forkError: Awaited<ReturnType<typeof expectRejected>>;
 
   beforeAll(async () => {
-    cluster = await startCluster(3, 2);
+    cluster = await startCluster(3, 2, EDDSA_ONLY);
     maxSignBytes = cluster.oracles[0]!.config.limits.maxSignBytes;
     // Everything that legitimately changes stored state happens before the first snapshot:
     // issuing tokens, and one real enrollment (what cluster.enroll does, keeping the token).

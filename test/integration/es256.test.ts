@@ -38,6 +38,7 @@ import { lagrangeAt0 } from '../../crypto/es256.js';
 import { verifyEvidence } from '../../crypto/ratchet.js';
 import type { IdentityRecord } from '../../oracle/store.js';
 import { verifyToken } from '../../verifier/index.js';
+import { nodeVerify } from '../crypto/helpers.js';
 import { oracleIdentities } from '../helpers/atrest.js';
 import { type AgentProc, mpcid, startCluster, type TestCluster } from '../helpers/cluster.js';
 import {
@@ -335,6 +336,68 @@ describe('ES256 co-signing (2-of-3 cluster, real processes)', { tags: ['slow'] }
     const bad = await mpcid(['sign', '--alg', 'RS256', '--socket', e.agent!.socket, '--in', file]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--alg must be EdDSA or ES256/);
+  });
+
+  it('`agent enroll --algs EdDSA`: no ES256 setup, at enrollment or when the agent starts; ES256 requests say why', async () => {
+    const dir = join(mkdtempSync(join(work, 'eddsa-only-')), 'state');
+    for (const algs of ['ES256', 'EdDSA,RS256', '']) {
+      const token = await cluster.createToken('spiffe://test.mpcid/ns/es256/sa/bad-algs');
+      const r = await mpcid([
+        'agent',
+        'enroll',
+        '--token',
+        token,
+        '--state',
+        dir,
+        '--algs',
+        algs,
+        ...cluster.agentTransportArgs,
+      ]);
+      expect(r.code, algs).toBe(2);
+      expect(r.stderr).toMatch(/--algs must be EdDSA or EdDSA,ES256/);
+      expect(existsSync(join(dir, 'state.json'))).toBe(false);
+    }
+    const token = await cluster.createToken('spiffe://test.mpcid/ns/es256/sa/eddsa-only');
+    const r = await mpcid([
+      'agent',
+      'enroll',
+      '--token',
+      token,
+      '--state',
+      dir,
+      '--algs',
+      'EdDSA',
+      ...cluster.agentTransportArgs,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(Object.keys(out).sort()).toEqual(['alg', 'kid', 'name', 'publicKey']);
+    expect(readState(dir).algs).toEqual(['EdDSA']);
+    const agent = await cluster.startAgent(dir, undefined, { heartbeatMs: 0 });
+    const msg = Buffer.from('EdDSA only');
+    expect(
+      nodeVerify(
+        (await agent.sign(msg)).signature,
+        msg,
+        Buffer.from(out['publicKey'] as string, 'base64url'),
+      ),
+    ).toBe(true);
+    const es = await call(agent.workload, agent.workload.Sign, { message: msg, alg: 'ES256' }, 5_000).catch(
+      (e: unknown) => e,
+    );
+    expect(errorCodeOf(es)).toBe('NO_ES256_KEY');
+    expect(String((es as Error).message)).toMatch(/enrolled without ES256 \(agent enroll --algs EdDSA\)/);
+    // Neither enrollment nor the agent's start ran ES256 setup: no oracle holds a P-256 key for it,
+    // and the state file is as enrolled.
+    for (const o of cluster.oracles) {
+      const list = await call(o.admin, o.admin.ListIdentities, { pageSize: 100, pageToken: '' }, 5_000);
+      const rec = list.identities.find((i) => i.identityId === out['kid']);
+      expect(rec, `oracle ${o.id}`).toBeDefined();
+      expect(rec!.es256Kid).toBe('');
+    }
+    expect(readState(dir).es256).toBeUndefined();
+    expect(readFileSync(agent.logFile, 'utf8')).not.toMatch(/ES256 (key set up|setup failed)/);
+    await agent.kill('SIGTERM');
   });
 
   it('the agent corrupts its own round-2 message to one oracle: that oracle aborts, the identity is revoked everywhere naming the agent, nothing signs again', async () => {

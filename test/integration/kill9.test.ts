@@ -25,6 +25,7 @@ import type { AlertEvent } from '../../oracle/store.js';
 import { nodeVerify } from '../crypto/helpers.js';
 import {
   type AgentProc,
+  EDDSA_ONLY,
   type OracleProc,
   startCluster,
   type TestCluster,
@@ -67,6 +68,7 @@ describe('kill -9 during 500 steps loses no committed state; the outbox delivers
   beforeAll(async () => {
     const url = await hook.listen();
     cluster = await startCluster(3, 2, {
+      ...EDDSA_ONLY,
       oracleConfig: () => ({ alerts: { webhooks: [{ url, secret: SECRET, timeoutMs: 1000 }] } }),
     });
     ({ stateDir, kid } = await cluster.enroll('spiffe://test.mpcid/kill9'));

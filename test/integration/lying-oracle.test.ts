@@ -21,6 +21,7 @@ import { Secret } from '../../crypto/secret.js';
 import { nodeVerify } from '../crypto/helpers.js';
 import {
   type AgentProc,
+  EDDSA_ONLY,
   startCluster,
   type TestCluster,
   testOracleServerCredentials,
@@ -34,7 +35,7 @@ describe('a lying oracle', { tags: ['slow'] }, () => {
   let lies = 0;
 
   beforeAll(async () => {
-    cluster = await startCluster(3, 2);
+    cluster = await startCluster(3, 2, EDDSA_ONLY);
     const enrolled = await cluster.enroll('spiffe://test.mpcid/lying-oracle');
     kid = enrolled.kid;
     agent = await cluster.startAgent(enrolled.stateDir, undefined, { heartbeatMs: 0 });

@@ -9,7 +9,13 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkHealth, healthClient } from '../../oracle/health.js';
-import { startCluster, type TestCluster, testCredentials, waitUntil } from '../helpers/cluster.js';
+import {
+  EDDSA_ONLY,
+  startCluster,
+  type TestCluster,
+  testCredentials,
+  waitUntil,
+} from '../helpers/cluster.js';
 import { copyStateDir, removeClusterDir } from '../helpers/ratchet.js';
 
 const SERVICES = {
@@ -78,7 +84,7 @@ describe('operations: health, readiness, metrics (2-of-3 cluster, real processes
   };
 
   beforeAll(async () => {
-    cluster = await startCluster(3, 2);
+    cluster = await startCluster(3, 2, EDDSA_ONLY);
     http = cluster.oracles.map((o) => `http://${o.config.http!.listen}`);
   });
   afterAll(async () => {

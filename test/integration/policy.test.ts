@@ -13,7 +13,7 @@ import * as grpc from '@grpc/grpc-js';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, errorCodeOf } from '../../common/grpc.js';
-import { type AgentProc, mpcid, startCluster, type TestCluster } from '../helpers/cluster.js';
+import { type AgentProc, EDDSA_ONLY, mpcid, startCluster, type TestCluster } from '../helpers/cluster.js';
 import { encodeInput, HostileAgent, type StepResult, validToken } from '../helpers/hostile-jwt.js';
 
 const HOSTILE = 'spiffe://test.mpcid/ns/policy/sa/hostile';
@@ -28,7 +28,7 @@ let victim: { kid: string; agent: AgentProc };
 let httpBase: string;
 
 beforeAll(async () => {
-  cluster = await startCluster(3, 2);
+  cluster = await startCluster(3, 2, EDDSA_ONLY);
   const [hostile, v] = await Promise.all([cluster.enroll(HOSTILE), cluster.enroll(VICTIM)]);
   h = new HostileAgent(hostile.stateDir);
   victim = { kid: v.kid, agent: await cluster.startAgent(v.stateDir, undefined, { heartbeatMs: 0 }) };

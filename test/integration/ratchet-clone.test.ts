@@ -18,7 +18,7 @@ import { toB64u } from '../../crypto/bytes.js';
 import { type SignedStep, signStep, verifyEvidence } from '../../crypto/ratchet.js';
 import type { PeerClient } from '../../proto/gen/mpcid/oracle/v1/Peer.js';
 import { nodeVerify } from '../crypto/helpers.js';
-import { type AgentProc, mpcid, startCluster, type TestCluster } from '../helpers/cluster.js';
+import { type AgentProc, EDDSA_ONLY, mpcid, startCluster, type TestCluster } from '../helpers/cluster.js';
 import {
   agentRatchetFile,
   copyStateDir,
@@ -77,7 +77,7 @@ describe('clone and rollback detection (2-of-3 cluster, real processes)', { tags
   let failed = false;
 
   beforeAll(async () => {
-    cluster = await startCluster(3, 2);
+    cluster = await startCluster(3, 2, EDDSA_ONLY);
     peers = cluster.oracles.map((o) => peerClient(o.address));
   });
   afterEach((ctx) => {

@@ -12,7 +12,13 @@ import { readRatchet } from '../../agent/ratchet.js';
 import { readState } from '../../agent/state.js';
 import { errorCodeOf } from '../../common/grpc.js';
 import { nodeVerify } from '../crypto/helpers.js';
-import { type AgentProc, type OracleProc, startCluster, type TestCluster } from '../helpers/cluster.js';
+import {
+  type AgentProc,
+  EDDSA_ONLY,
+  type OracleProc,
+  startCluster,
+  type TestCluster,
+} from '../helpers/cluster.js';
 import {
   agentRatchetFile,
   randInt,
@@ -37,7 +43,7 @@ describe('crash safety: kill -9, restarts and lost replies never revoke an hones
   let failed = false;
 
   beforeAll(async () => {
-    cluster = await startCluster(3, 2);
+    cluster = await startCluster(3, 2, EDDSA_ONLY);
     ({ stateDir, kid } = await cluster.enroll('spiffe://test.mpcid/crash'));
     agent = await cluster.startAgent(stateDir, undefined, { heartbeatMs: 0 });
     pk = (await agent.sign(Buffer.from('warm-up'))).publicKey;

@@ -13,7 +13,13 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { readRatchet } from '../../agent/ratchet.js';
 import { readState } from '../../agent/state.js';
 import { nodeVerify } from '../crypto/helpers.js';
-import { type AgentProc, type OracleProc, startCluster, type TestCluster } from '../helpers/cluster.js';
+import {
+  type AgentProc,
+  EDDSA_ONLY,
+  type OracleProc,
+  startCluster,
+  type TestCluster,
+} from '../helpers/cluster.js';
 import {
   agentRatchetFile,
   copyStateDir,
@@ -68,7 +74,7 @@ describe('lagging oracles (2-of-3 cluster, real processes)', { tags: ['slow'] },
   let failed = false;
 
   beforeAll(async () => {
-    cluster = await startCluster(3, 2);
+    cluster = await startCluster(3, 2, EDDSA_ONLY);
   });
   beforeEach(async () => {
     await Promise.all(cluster.oracles.filter((o) => !o.running).map((o) => o.start()));

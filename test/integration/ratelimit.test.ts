@@ -14,7 +14,7 @@ import { closeOracles, type OracleClient } from '../../agent/oracles.js';
 import { type AgentState, readState } from '../../agent/state.js';
 import { errorInfoOf } from '../../common/grpc.js';
 import { toB64u } from '../../crypto/bytes.js';
-import { type AgentProc, startCluster, type TestCluster } from '../helpers/cluster.js';
+import { type AgentProc, EDDSA_ONLY, startCluster, type TestCluster } from '../helpers/cluster.js';
 import {
   connectHostile,
   expectRejected,
@@ -77,7 +77,7 @@ describe('rate limits on GetNonces and Step (2-of-3 cluster, real processes)', {
   }
 
   beforeAll(async () => {
-    cluster = await startCluster(3, 2, { oracleConfig: () => ({ rateLimits: LIMITS }) });
+    cluster = await startCluster(3, 2, { ...EDDSA_ONLY, oracleConfig: () => ({ rateLimits: LIMITS }) });
     const [a, h] = await Promise.all([
       cluster.enroll('spiffe://test.mpcid/rl/agent'),
       cluster.enroll('spiffe://test.mpcid/rl/hostile'),

@@ -30,6 +30,7 @@ import { checkHealth, type HealthCheckClient, HealthClient } from '../../oracle/
 import { nodeVerify } from '../crypto/helpers.js';
 import {
   type AgentProc,
+  EDDSA_ONLY,
   type OracleProc,
   startCluster,
   type TestCluster,
@@ -97,6 +98,7 @@ describe('graceful shutdown (SIGTERM) of an oracle, 2-of-2 cluster', { tags: ['s
   beforeAll(async () => {
     const url = await hook.listen();
     cluster = await startCluster(2, 2, {
+      ...EDDSA_ONLY,
       oracleConfig: () => ({
         alerts: { webhooks: [{ url, secret: HOOK_SECRET, timeoutMs: 500 }] },
         shutdown: { drainTimeoutSeconds: 20 },
