@@ -27,6 +27,7 @@ import {
   WebhookDispatcher,
   webhookSignature,
 } from '../../oracle/webhooks.js';
+import { HookReceiver } from '../helpers/hook.js';
 
 const log = createLogger('test', 'silent');
 const SECRET = 'a-test-secret-of-32-characters!!';
@@ -239,25 +240,9 @@ describe('webhook delivery', () => {
     const store = await openStore();
     const hub = new AlertHub(log, 1);
     cleanups.push(() => store.close());
-    let answer = false;
-    const got: string[] = [];
-    const srv = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => {
-        body += c.toString('utf8');
-      });
-      req.on('end', () => {
-        if (!answer) return; // hangs
-        got.push(body);
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-    cleanups.push(() => {
-      srv.closeAllConnections();
-      return new Promise((r) => srv.close(() => r()));
-    });
-    const url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}/`;
+    const slow = new HookReceiver(0); // hangs until told to answer
+    const url = await slow.listen();
+    cleanups.push(() => slow.close());
     const d = new WebhookDispatcher([{ ...hook(url), timeoutMs: 200 }], store, hub, log, {
       initialBackoffMs: 50,
       maxBackoffMs: 100,
@@ -268,9 +253,9 @@ describe('webhook delivery', () => {
     cleanups.push(() => d.stop());
     await commit(store, hub, 1);
     await new Promise((r) => setTimeout(r, 1000)); // several hanging attempts, with GCs between
-    answer = true;
-    await until(() => got.length === 1);
-    expect(JSON.parse(got[0]!).id).toBe('evidence-1');
+    slow.status = 204;
+    await until(() => slow.received.length === 1);
+    expect(slow.received[0]!.id).toBe('evidence-1');
     await until(async () => (await store.outbox(0, 10)).length === 0);
   });
 });
