@@ -47,6 +47,7 @@ import {
   evidenceDigest,
   headAfter,
   type SignedStep,
+  type StepKind,
   stepDigest,
   verifyCertificate,
   verifyEvidence,
@@ -64,7 +65,15 @@ import {
   writeAbort,
 } from './es256.js';
 import type { OracleClient } from './oracles.js';
-import { certified, type Pending, prepareStep, type RatchetState, writeRatchet } from './ratchet.js';
+import {
+  certified,
+  type EcdsaPayload,
+  type Pending,
+  prepareStep,
+  type RatchetState,
+  type SignPayload,
+  writeRatchet,
+} from './ratchet.js';
 import { type AgentState, noEs256Key } from './state.js';
 
 export interface CosignerOptions {
@@ -217,6 +226,23 @@ export class Cosigner {
   #persist(next: RatchetState): void {
     writeRatchet(this.#dir, this.#state.identityId, next);
     this.#rs = next;
+  }
+
+  /**
+   * Makes the step after `from` (default: the current state), signed with the session key, and
+   * writes it ahead: it is on disk as the pending step before anything is sent. Returns it.
+   */
+  #stepAhead(
+    kind: StepKind,
+    payloadDigest: Uint8Array,
+    payload: { sign?: SignPayload; ecdsa?: EcdsaPayload } = {},
+    from: RatchetState = this.#rs,
+  ): Pending {
+    const { identityId, sessionKey } = this.#state;
+    this.#persist(
+      prepareStep(from, identityId, sessionKey, kind, payloadDigest, payload.sign, payload.ecdsa),
+    );
+    return this.#rs.pending!;
   }
 
   #checkRevoked(): void {
@@ -451,17 +477,9 @@ export class Cosigner {
       { [LOG.identity]: this.#state.identityId, counter: certifiedState.counter + 1 },
       'a quorum of oracles is ahead of this agent: another copy of this identity is stepping (clone or rollback)',
     );
-    this.#persist(
-      prepareStep(
-        certifiedState,
-        this.#state.identityId,
-        this.#state.sessionKey,
-        'heartbeat',
-        HEARTBEAT_DIGEST,
-      ),
-    );
+    const step = this.#stepAhead('heartbeat', HEARTBEAT_DIGEST, {}, certifiedState);
     // FORK_DETECTED / IDENTITY_REVOKED from any oracle stops this agent for good (in #send).
-    await this.#send(this.#clients, this.#rs.pending!, true);
+    await this.#send(this.#clients, step, true);
     throw new MpcidError(
       'STALE_STEP',
       'this copy of the agent is behind the cluster: another copy of this identity is stepping',
@@ -485,11 +503,9 @@ export class Cosigner {
     return this.#exclusive(async () => {
       this.#checkRevoked();
       await this.#flushPending();
-      this.#persist(
-        prepareStep(this.#rs, this.#state.identityId, this.#state.sessionKey, 'heartbeat', HEARTBEAT_DIGEST),
-      );
+      const step = this.#stepAhead('heartbeat', HEARTBEAT_DIGEST);
       const failed = new Map<number, MpcidError>();
-      const answers = await this.#send(this.#clients, this.#rs.pending!, false);
+      const answers = await this.#send(this.#clients, step, false);
       const have = new Map<number, Commit>();
       for (const [id, a] of answers) {
         if (a.ok) have.set(id, a.commit);
@@ -610,18 +626,8 @@ export class Cosigner {
         ...agentNonces.map((x) => x.commitment),
       ]);
       const message = build(this.#rs.counter + 1);
-      // Write-ahead: the step is on disk before it is sent.
-      this.#persist(
-        prepareStep(
-          this.#rs,
-          this.#state.identityId,
-          this.#state.sessionKey,
-          kind,
-          signPayloadDigest(kind, message, list),
-          { message, list },
-        ),
-      );
-      const sending = this.#send(chosen, this.#rs.pending!, a.patient);
+      const step = this.#stepAhead(kind, signPayloadDigest(kind, message, list), { sign: { message, list } });
+      const sending = this.#send(chosen, step, a.patient);
       // Our own w shares need only the message and the commitment list: compute them while the
       // oracles compute theirs (other processes, other cores), after the requests are on the wire.
       // They stay in this process unless the round succeeds; signShare wipes the nonces either way.
@@ -685,18 +691,10 @@ export class Cosigner {
       const chosen = [...picked].sort((x, y) => x.nodeId - y.nodeId);
       const oracles = chosen.map((c) => c.nodeId);
       const message = build(this.#rs.counter + 1);
-      this.#persist(
-        prepareStep(
-          this.#rs,
-          this.#state.identityId,
-          this.#state.sessionKey,
-          kind,
-          ecdsaPayloadDigest(kind, message, oracles),
-          undefined,
-          { message, oracles },
-        ),
-      );
-      const signed = this.#rs.pending!.signed;
+      const step = this.#stepAhead(kind, ecdsaPayloadDigest(kind, message, oracles), {
+        ecdsa: { message, oracles },
+      });
+      const { signed } = step;
       const session = new AgentEcdsaSession(
         this.#state.identityId,
         this.#nodeKeys,
@@ -705,7 +703,7 @@ export class Cosigner {
         stepDigest(signed.step),
         message,
       );
-      const sending = this.#send(chosen, this.#rs.pending!, a.patient);
+      const sending = this.#send(chosen, step, a.patient);
       // Our round 1 while the oracles make theirs.
       await new Promise((r) => setImmediate(r));
       session.start();
