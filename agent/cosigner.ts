@@ -41,6 +41,7 @@ import {
 import { equalBytes, toB64u } from '../crypto/bytes.js';
 import { AGENT_PARTY } from '../crypto/es256.js';
 import { aggregate, checkCommitmentList, commit, type NonceCommitment, signShare } from '../crypto/frost.js';
+import { sha256 } from '../crypto/hash.js';
 import {
   abortFields,
   type Commit,
@@ -263,7 +264,7 @@ export class Cosigner {
     try {
       const evidence = evidenceFromJSON(JSON.parse(err.metadata['evidence'] ?? ''));
       if (evidence.identityId !== this.#state.identityId) throw new Error('identity');
-      reason = verifyEvidence(this.#state.sessionPublicKey, evidence, this.#nodeKeys);
+      reason = verifyEvidence(this.#state.sessionPublicKey, evidence, this.#nodeKeys, this.#as);
       digest = toB64u(evidenceDigest(evidence));
     } catch {
       this.#log.warn(
@@ -724,7 +725,13 @@ export class Cosigner {
           continue;
         }
         const abort = abortOf(e);
-        if (abort) await this.#reportAbort(signed, abort, e as MpcidError);
+        if (abort)
+          await this.#reportAbort(
+            signed,
+            { messageDigest: sha256(message), oracles },
+            abort,
+            e as MpcidError,
+          );
         throw e;
       }
     }
@@ -754,6 +761,7 @@ export class Cosigner {
    */
   async #reportAbort(
     signed: SignedStep,
+    facts: { messageDigest: Uint8Array; oracles: readonly number[] },
     abort: { culprit: number; check: string },
     cause: MpcidError,
   ): Promise<never> {
@@ -763,7 +771,14 @@ export class Cosigner {
       DOMAINS.ecdsaAbort,
       ...abortFields(identityId, stepDigest(signed.step), AGENT_PARTY, abort.culprit, abort.check),
     );
-    const rec = { identityId, step: stepToJSON(signed), ...abort, signature: toB64u(signature) };
+    const rec = {
+      identityId,
+      step: stepToJSON(signed),
+      ...abort,
+      signature: toB64u(signature),
+      messageDigest: toB64u(facts.messageDigest),
+      oracles: [...facts.oracles],
+    };
     writeAbort(this.#dir, rec);
     this.#revoked = new MpcidError(
       'IDENTITY_REVOKED',
@@ -802,6 +817,8 @@ export class Cosigner {
         culprit: rec.culprit,
         check: rec.check,
         signature: Buffer.from(rec.signature, 'base64url'),
+        messageDigest: Buffer.from(rec.messageDigest, 'base64url'),
+        oracles: rec.oracles,
       },
     };
     const res = await Promise.allSettled(

@@ -594,6 +594,9 @@ export interface AbortRecord {
   check: string;
   /** Session-key signature over abortFields(identity, session, 0, culprit, check), base64url. */
   signature: string;
+  /** The session's public facts for the evidence: SHA-256 of the message (base64url), oracles. */
+  messageDigest: string;
+  oracles: number[];
 }
 
 /** Writes the claim (fsync) before it is reported: after a restart the agent still refuses to sign. */
@@ -610,7 +613,13 @@ export function readAbort(dir: string): AbortRecord | 'unreadable' | undefined {
   if (!existsSync(file)) return undefined;
   try {
     const r = JSON.parse(readFileSync(file, 'utf8')) as AbortRecord;
-    if (typeof r.identityId !== 'string' || typeof r.culprit !== 'number' || typeof r.check !== 'string')
+    if (
+      typeof r.identityId !== 'string' ||
+      typeof r.culprit !== 'number' ||
+      typeof r.check !== 'string' ||
+      typeof r.messageDigest !== 'string' ||
+      !Array.isArray(r.oracles)
+    )
       return 'unreadable';
     return r;
   } catch {

@@ -36,7 +36,12 @@ export interface EvidenceVerdict {
 /**
  * Checks an evidence document offline with the identity's session public key: both steps signed
  * by it, for the same identity, and in conflict; the document's own `digest` and `reason`, when
- * present, must be the ones the steps give. Never throws.
+ * present, must be the ones the steps give. For abort evidence: the es256 step signed by the
+ * session key, its payload digest matching the document's `messageDigest` and `oracles`, the
+ * oracles distinct ascending ids >= 1, the accuser the agent or one of them (with its claim
+ * signature), the culprit the agent, one of them or 255 and not the accuser. Offline the
+ * cluster's n and t are unknown, so the size of the signing set and ids above n are not checked
+ * (oracles do check them). Never throws.
  */
 export function verifyEvidenceDocument(
   doc: unknown,

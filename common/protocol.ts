@@ -3,7 +3,7 @@
  * and conversions between wire messages and crypto types. Both sides build every signed byte
  * string here, so they cannot drift apart.
  */
-import { type AccessStructure, agentParticipants } from '../crypto/access.js';
+import { type AccessStructure, agentParticipants, MAX_ORACLES } from '../crypto/access.js';
 import { abytes, equalBytes, framed, fromB64u, toB64u } from '../crypto/bytes.js';
 import {
   checkRound1,
@@ -17,6 +17,7 @@ import {
   type Commit,
   checkStep,
   type Evidence,
+  es256PayloadDigest,
   evidenceDigest,
   payloadDigest,
   type SignedStep,
@@ -216,13 +217,16 @@ export function signPayloadDigest(
 
 export const HEARTBEAT_DIGEST = payloadDigest('heartbeat');
 
-/** Payload digest of an es256 or jwt-es256 step: the message and the signing oracles. */
+/**
+ * Payload digest of an es256 or jwt-es256 step: H(kind, H(message), signing oracles), so abort
+ * evidence can carry H(message) and the oracles instead of the message (es256PayloadDigest).
+ */
 export function ecdsaPayloadDigest(
   kind: 'es256' | 'jwt-es256',
   message: Uint8Array,
   oracles: readonly number[],
 ): Uint8Array {
-  return payloadDigest(kind, message, ...oracles);
+  return es256PayloadDigest(kind, sha256(message), oracles);
 }
 
 /** The oracles of a DKLs23 signing set: exactly t distinct node ids, ascending. */
@@ -371,6 +375,9 @@ export interface EvidenceJSON {
   reason: string;
   steps: StepJSON[];
   abort?: { accuser: number; culprit: number; check: string; signature: string };
+  /** Abort evidence: SHA-256 of the session's message (base64url) and its signing oracles. */
+  messageDigest?: string;
+  oracles?: number[];
 }
 
 export function evidenceToJSON(e: Evidence, reason: string): EvidenceJSON {
@@ -380,7 +387,13 @@ export function evidenceToJSON(e: Evidence, reason: string): EvidenceJSON {
     digest: toB64u(evidenceDigest(e)),
     reason,
     steps: e.steps.map(stepToJSON),
-    ...(e.abort ? { abort: { ...e.abort, signature: toB64u(e.abort.signature) } } : {}),
+    ...(e.abort
+      ? {
+          abort: { ...e.abort, signature: toB64u(e.abort.signature) },
+          messageDigest: toB64u(e.messageDigest),
+          oracles: [...e.oracles],
+        }
+      : {}),
   };
 }
 
@@ -404,6 +417,23 @@ export function abortFromParts(accuser: unknown, culprit: unknown, check: unknow
   return { accuser, culprit, check, signature: abytes(signature, 'abort.signature', 64) };
 }
 
+/**
+ * Validates the shape of an aborted session's public facts: a 32-byte message digest and a list
+ * of at most MAX_ORACLES integers (membership and order are checked by verifyEvidence).
+ */
+export function abortSessionFromParts(
+  messageDigest: Uint8Array,
+  oracles: unknown,
+): { messageDigest: Uint8Array; oracles: number[] } {
+  if (
+    !Array.isArray(oracles) ||
+    oracles.length > MAX_ORACLES ||
+    !oracles.every((o) => typeof o === 'number' && Number.isSafeInteger(o))
+  )
+    throw new MpcidError('BAD_EVIDENCE', 'abort evidence: malformed oracles');
+  return { messageDigest: abytes(messageDigest, 'messageDigest', 32), oracles: [...(oracles as number[])] };
+}
+
 export function evidenceFromJSON(j: unknown): Evidence {
   const o = (j ?? {}) as Partial<EvidenceJSON>;
   if (typeof o.identityId !== 'string' || !Array.isArray(o.steps))
@@ -414,6 +444,7 @@ export function evidenceFromJSON(j: unknown): Evidence {
       identityId: o.identityId,
       steps: [stepFromJSON(o.steps[0], 'steps[0]')],
       abort: abortFromParts(a.accuser, a.culprit, a.check, fromB64u(a.signature, 'abort.signature')),
+      ...abortSessionFromParts(fromB64u(o.messageDigest, 'messageDigest'), o.oracles),
     };
   }
   if (o.type !== 'mpcid.fork-evidence.v1' || o.steps.length !== 2)

@@ -6,7 +6,9 @@
  * all persistence live in oracle/ratchet.ts; the agent's write-ahead log in agent/ratchet.ts.
  */
 import { MpcidError } from '../common/errors.js';
+import { MAX_ORACLES } from './access.js';
 import { abytes, equalBytes, framed, u64be } from './bytes.js';
+import { AGENT_PARTY, NO_CULPRIT } from './es256.js';
 import { sha256 } from './hash.js';
 import type { Secret } from './secret.js';
 import { DOMAINS, signStatement, verifyStatement } from './statement.js';
@@ -24,7 +26,7 @@ const D_HEAD = 'mpcid/ratchet/head/v1';
 const D_GENESIS = 'mpcid/ratchet/genesis/v1';
 const D_PAYLOAD = 'mpcid/ratchet/payload/v1';
 const D_EVIDENCE = 'mpcid/ratchet/evidence/v1';
-const D_ABORT_EVIDENCE = 'mpcid/ratchet/ecdsa-abort-evidence/v1';
+const D_ABORT_EVIDENCE = 'mpcid/ratchet/ecdsa-abort-evidence/v2';
 
 /** One ratchet step, as the agent signs it with its session key. */
 export interface Step {
@@ -95,6 +97,18 @@ export function genesisHead(
 /** Digest binding everything an oracle co-signs in a sign step. */
 export function payloadDigest(kind: StepKind, ...fields: (Uint8Array | string | number)[]): Uint8Array {
   return sha256(framed(D_PAYLOAD, kind, ...fields));
+}
+
+/**
+ * Payload digest of an es256 or jwt-es256 step: H(kind, H(message), oracles). The message enters
+ * only through its digest, so abort evidence can show the signing set without the message.
+ */
+export function es256PayloadDigest(
+  kind: 'es256' | 'jwt-es256',
+  messageDigest: Uint8Array,
+  oracles: readonly number[],
+): Uint8Array {
+  return payloadDigest(kind, messageDigest, ...oracles);
 }
 
 /** Validates the shape of a step from the wire. */
@@ -229,11 +243,18 @@ export interface AbortClaim {
   readonly signature: Uint8Array;
 }
 
-/** Evidence of an aborted threshold-ECDSA session: the session's step and the signed claim. */
+/**
+ * Evidence of an aborted threshold-ECDSA session: the session's step, the signed claim, and the
+ * session's public facts that the step's payload digest commits to (es256PayloadDigest).
+ */
 export interface AbortEvidence {
   readonly identityId: string;
   readonly steps: readonly [SignedStep];
   readonly abort: AbortClaim;
+  /** SHA-256 of the message the session signed. */
+  readonly messageDigest: Uint8Array;
+  /** The session's signing oracles: t distinct node ids, ascending. */
+  readonly oracles: readonly number[];
 }
 
 export type Evidence = ForkEvidence | AbortEvidence;
@@ -257,6 +278,8 @@ export function evidenceDigest(e: Evidence): Uint8Array {
       framed(
         D_ABORT_EVIDENCE,
         ...abortFields(e.identityId, stepDigest(e.steps[0].step), a.accuser, a.culprit, a.check),
+        e.messageDigest,
+        ...e.oracles,
       ),
     );
   }
@@ -265,16 +288,28 @@ export function evidenceDigest(e: Evidence): Uint8Array {
   return sha256(framed(D_EVIDENCE, e.identityId, lo, hi));
 }
 
+/** The oracle count n and quorum t of the identity's cluster (crypto/access.ts AccessStructure). */
+export interface SigningSetBounds {
+  readonly n: number;
+  readonly t: number;
+}
+
 /**
  * Checks evidence. Fork evidence needs only the identity's session public key: both steps signed
  * by it, both for this identity, and in conflict. Abort evidence: the es256 step signed by the
- * session key and the claim signed by its accuser (the session key, or the accuser's node key in
- * `nodeKeys`). Returns the reason; throws BAD_EVIDENCE otherwise.
+ * session key; its payload digest equal to es256PayloadDigest(kind, messageDigest, oracles); the
+ * oracles distinct and ascending; the accuser the agent (0) or one of the oracles, and the claim
+ * signed by it (the session key, or the accuser's node key in `nodeKeys`); the culprit the agent,
+ * one of the oracles or 255 (unattributable), and not the accuser. With `bounds` the oracles
+ * must also be exactly t ids in 1..n; without it (an offline check that does not know the
+ * cluster) they must be ids in 1..MAX_ORACLES, so a set of the wrong size passes. Returns the
+ * reason; throws BAD_EVIDENCE otherwise.
  */
 export function verifyEvidence(
   sessionPublicKey: Uint8Array,
   e: Evidence,
   nodeKeys: ReadonlyMap<number, Uint8Array> = new Map(),
+  bounds?: SigningSetBounds,
 ): RevocationReason {
   try {
     for (const s of e.steps) {
@@ -288,9 +323,10 @@ export function verifyEvidence(
   if (e.abort) {
     const a = e.abort;
     const step = e.steps[0].step;
-    const key = a.accuser === 0 ? sessionPublicKey : nodeKeys.get(a.accuser);
+    const key = a.accuser === AGENT_PARTY ? sessionPublicKey : nodeKeys.get(a.accuser);
     if (e.steps.length !== 1 || !key || (step.kind !== 'es256' && step.kind !== 'jwt-es256'))
       throw new MpcidError('BAD_EVIDENCE', 'abort evidence must name an es256 step and a known accuser');
+    checkAbortScope(step.kind, step.payloadDigest, e, bounds);
     verifyStatement(
       key,
       a.signature,
@@ -305,4 +341,39 @@ export function verifyEvidence(
   const reason = conflict(a.step, b.step);
   if (!reason) throw new MpcidError('BAD_EVIDENCE', 'evidence steps do not conflict');
   return reason;
+}
+
+/**
+ * The abort claim is about the session the step opened: the evidence's session facts match the
+ * step's payload digest, and accuser and culprit are parties of that session. BAD_EVIDENCE if not.
+ */
+function checkAbortScope(
+  kind: 'es256' | 'jwt-es256',
+  stepPayloadDigest: Uint8Array,
+  e: AbortEvidence,
+  bounds: SigningSetBounds | undefined,
+): void {
+  const bad = (what: string) => new MpcidError('BAD_EVIDENCE', `abort evidence: ${what}`);
+  const { oracles, messageDigest } = e;
+  const max = bounds ? bounds.n : MAX_ORACLES;
+  if (
+    !Array.isArray(oracles) ||
+    oracles.length < 1 ||
+    (bounds && oracles.length !== bounds.t) ||
+    !oracles.every(
+      (o, i) => Number.isSafeInteger(o) && o >= 1 && o <= max && (i === 0 || o > (oracles[i - 1] as number)),
+    )
+  )
+    throw bad('malformed signing set');
+  if (!(messageDigest instanceof Uint8Array) || messageDigest.length !== DIGEST_LEN)
+    throw bad('malformed message digest');
+  if (!equalBytes(es256PayloadDigest(kind, messageDigest, oracles), stepPayloadDigest))
+    throw bad('session does not match the step');
+  const { accuser, culprit } = e.abort;
+  if (accuser !== AGENT_PARTY && !oracles.includes(accuser)) throw bad('accuser not in the session');
+  if (
+    culprit === accuser ||
+    (culprit !== AGENT_PARTY && culprit !== NO_CULPRIT && !oracles.includes(culprit))
+  )
+    throw bad('culprit not in the session');
 }

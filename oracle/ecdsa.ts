@@ -236,6 +236,9 @@ interface Session {
   readonly identityId: string;
   readonly step: SignedStep;
   readonly session: Uint8Array;
+  /** SHA-256 of the message and the signing oracles: the public facts of abort evidence. */
+  readonly messageHash: Uint8Array;
+  readonly oracles: readonly number[];
   readonly parties: number[];
   readonly signer: EcdsaSigner;
   round: number;
@@ -580,6 +583,8 @@ export class EcdsaService {
       identityId: id.record.identityId,
       step: signed,
       session,
+      messageHash,
+      oracles: [...oracles],
       parties,
       signer,
       round: 1,
@@ -705,6 +710,8 @@ export class EcdsaService {
           check,
           signature,
         },
+        messageDigest: s.messageHash,
+        oracles: s.oracles,
       },
       [],
       s.step.step.counter,
@@ -723,10 +730,16 @@ export class EcdsaService {
     id: LoadedIdentity,
     step: SignedStep,
     claim: { culprit: number; check: string; signature: Uint8Array },
+    sessionFacts: { messageDigest: Uint8Array; oracles: readonly number[] },
   ): Promise<void> {
     await this.#revocations.revokeLocal(
       id,
-      { identityId: id.record.identityId, steps: [step], abort: { accuser: AGENT_PARTY, ...claim } },
+      {
+        identityId: id.record.identityId,
+        steps: [step],
+        abort: { accuser: AGENT_PARTY, ...claim },
+        ...sessionFacts,
+      },
       [],
       step.step.counter,
     );

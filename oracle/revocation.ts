@@ -14,6 +14,7 @@ import { CLIENT_OPTIONS, call, fromServiceError, services, unary } from '../comm
 import { LOG } from '../common/log.js';
 import {
   abortFromParts,
+  abortSessionFromParts,
   evidenceFromJSON,
   evidenceToJSON,
   stepFromWire,
@@ -37,7 +38,14 @@ export function revocationToWire(r: RevocationRecord): Revocation {
     evidence: {
       identityId: e.identityId,
       steps: e.steps.map(stepToWire),
-      abort: e.abort ? { ...e.abort, signature: Buffer.from(e.abort.signature) } : null,
+      abort: e.abort
+        ? {
+            ...e.abort,
+            signature: Buffer.from(e.abort.signature),
+            messageDigest: Buffer.from(e.messageDigest),
+            oracles: [...e.oracles],
+          }
+        : null,
     },
     digest: Buffer.from(r.digest, 'base64url'),
     reason: r.reason,
@@ -140,7 +148,7 @@ export class RevocationService {
     peers: string[],
     counter: number,
   ): Promise<RevocationRecord> {
-    const reason = verifyEvidence(identity.sessionPublicKey, evidence, this.#nodeKeys);
+    const reason = verifyEvidence(identity.sessionPublicKey, evidence, this.#nodeKeys, identity.group.as);
     const rec: RevocationRecord = {
       identityId: identity.record.identityId,
       name: identity.record.name,
@@ -195,6 +203,7 @@ export class RevocationService {
             identityId,
             steps: [stepFromWire(m.evidence.steps[0])],
             abort: abortFromParts(abort.accuser, abort.culprit, abort.check, new Uint8Array(abort.signature)),
+            ...abortSessionFromParts(new Uint8Array(abort.messageDigest), abort.oracles),
           }
         : {
             identityId,
@@ -203,7 +212,7 @@ export class RevocationService {
     } catch {
       throw new MpcidError('BAD_EVIDENCE', 'evidence steps are malformed');
     }
-    const reason = verifyEvidence(identity.sessionPublicKey, evidence, this.#nodeKeys);
+    const reason = verifyEvidence(identity.sessionPublicKey, evidence, this.#nodeKeys, identity.group.as);
     const digest = toB64u(evidenceDigest(evidence));
     const detectedBy = this.#ctx.config.cluster.oracles.some((o) => o.id === m.detectedBy) ? m.detectedBy : 0;
     const rec: RevocationRecord = {

@@ -15,6 +15,7 @@ import { checkTokenPolicy, looksLikeJws } from '../common/jwt.js';
 import { LOG } from '../common/log.js';
 import {
   abortFromParts,
+  abortSessionFromParts,
   checkEcdsaOracles,
   commitFromWire,
   commitmentFromWire,
@@ -281,7 +282,8 @@ export class SignerService {
     const id = await this.#ctx.identity(req.identityId);
     const step = stepFromWire(req.step);
     const a = abortFromParts(0, req.abort.culprit, req.abort.check, new Uint8Array(req.abort.signature));
-    await this.#ecdsa.reportAbort(id, step, a);
+    const facts = abortSessionFromParts(new Uint8Array(req.abort.messageDigest), req.abort.oracles);
+    await this.#ecdsa.reportAbort(id, step, a, facts);
     throw new MpcidError('IDENTITY_REVOKED', "ECDSA session aborted: identity revoked on the agent's report");
   }
 

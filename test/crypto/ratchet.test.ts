@@ -7,10 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { HEARTBEAT_DIGEST } from '../../common/protocol.js';
 import { framed, u64be } from '../../crypto/bytes.js';
 import {
+  type AbortEvidence,
+  abortFields,
   type Commit,
   checkStep,
   conflict,
   type Evidence,
+  es256PayloadDigest,
   evidenceDigest,
   genesisHead,
   headAfter,
@@ -26,7 +29,7 @@ import {
   verifyEvidence,
   verifyStep,
 } from '../../crypto/ratchet.js';
-import { DOMAINS } from '../../crypto/statement.js';
+import { DOMAINS, signStatement } from '../../crypto/statement.js';
 import { fakeIdentityId, genesisFor, honestChain, keyPair, makeStep } from '../helpers/ratchet.js';
 import { expectMpcidError, nodeVerify } from './helpers.js';
 
@@ -372,5 +375,125 @@ describe('fork evidence', () => {
     expect(eq(evidenceDigest(ev(steps[2]!, clone, fakeIdentityId())), d1)).toBe(false);
     // Only the steps (not their signatures) are hashed: re-signing (Ed25519 is deterministic) keeps it.
     expect(eq(evidenceDigest(ev(signStep(session.key, steps[2]!.step), clone)), d1)).toBe(true);
+  });
+});
+
+describe('ECDSA abort evidence: accuser and culprit must be parties of the session', () => {
+  // n = 3, t = 2; the session's signing oracles are 1 and 3. Oracle 2 is a cluster node outside it.
+  const bounds = { n: 3, t: 2 };
+  const nodes = new Map([1, 2, 3].map((id) => [id, keyPair(`node-${id}`)]));
+  const nodeKeys = new Map([...nodes].map(([id, k]) => [id, k.publicKey]));
+  const message = new Uint8Array(randomBytes(40));
+  const md = sha(message);
+  const oracles = [1, 3];
+  const stepFor = (o: number[], digest = md) =>
+    signStep(
+      session.key,
+      makeStep(ID, { counter: 5, kind: 'es256', payloadDigest: es256PayloadDigest('es256', digest, o) }),
+    );
+  const step = stepFor(oracles);
+  /** A claim about `s` correctly signed by its accuser (the session key for the agent). */
+  const ev = (
+    accuser: number,
+    culprit: number,
+    facts: { messageDigest?: Uint8Array; oracles?: number[] } = {},
+    s: SignedStep = step,
+  ): AbortEvidence => {
+    const key = accuser === 0 ? session.key : nodes.get(accuser)!.key;
+    const check = 'commitment';
+    const signature = signStatement(
+      key,
+      DOMAINS.ecdsaAbort,
+      ...abortFields(ID, stepDigest(s.step), accuser, culprit, check),
+    );
+    return {
+      identityId: ID,
+      steps: [s],
+      abort: { accuser, culprit, check, signature },
+      messageDigest: facts.messageDigest ?? md,
+      oracles: facts.oracles ?? oracles,
+    };
+  };
+  /** `offline`: without the cluster's n and t, as `mpcid evidence verify` checks. */
+  const verify = (e: AbortEvidence, offline = false) =>
+    verifyEvidence(session.publicKey, e, nodeKeys, offline ? undefined : bounds);
+
+  it('the payload digest is H(kind, H(message), oracles)', () => {
+    expect(eq(es256PayloadDigest('es256', md, oracles), payloadDigest('es256', md, 1, 3))).toBe(true);
+    expect(eq(es256PayloadDigest('jwt-es256', md, oracles), es256PayloadDigest('es256', md, oracles))).toBe(
+      false,
+    );
+  });
+
+  it('accepts claims between parties of the session, with and without the cluster bounds', () => {
+    for (const b of [false, true]) {
+      expect(verify(ev(0, 1), b)).toBe('ecdsa-abort'); // the agent accuses an oracle of the set
+      expect(verify(ev(3, 0), b)).toBe('ecdsa-abort'); // an oracle of the set accuses the agent
+      expect(verify(ev(1, 3), b)).toBe('ecdsa-abort'); // one oracle of the set accuses the other
+      expect(verify(ev(0, 255), b)).toBe('ecdsa-abort'); // the agent: unattributable combine failure
+      expect(verify(ev(3, 255), b)).toBe('ecdsa-abort'); // an oracle: unattributable nonce check
+    }
+  });
+
+  it('rejects an accuser outside the signing set, even with a valid node-key signature', () => {
+    expectMpcidError(() => verify(ev(2, 1)), 'BAD_EVIDENCE', /accuser not in the session/);
+    expectMpcidError(() => verify(ev(2, 0), true), 'BAD_EVIDENCE', /accuser not in the session/);
+  });
+
+  it('rejects a culprit equal to the accuser', () => {
+    expectMpcidError(() => verify(ev(1, 1)), 'BAD_EVIDENCE', /culprit not in the session/);
+    expectMpcidError(() => verify(ev(0, 0)), 'BAD_EVIDENCE', /culprit not in the session/);
+  });
+
+  it('rejects a culprit outside the session', () => {
+    expectMpcidError(() => verify(ev(0, 2)), 'BAD_EVIDENCE', /culprit not in the session/);
+    expectMpcidError(() => verify(ev(1, 2), true), 'BAD_EVIDENCE', /culprit not in the session/);
+    expectMpcidError(() => verify(ev(3, 254)), 'BAD_EVIDENCE', /culprit not in the session/);
+  });
+
+  it('rejects session facts that the step does not commit to', () => {
+    const flipped = Uint8Array.from(md);
+    flipped[0]! ^= 1;
+    expectMpcidError(() => verify(ev(0, 1, { messageDigest: flipped })), 'BAD_EVIDENCE', /does not match/);
+    // Oracle 2 claims the set was [1, 2] or [2, 3] to make itself a party: the step says otherwise.
+    expectMpcidError(() => verify(ev(2, 1, { oracles: [1, 2] })), 'BAD_EVIDENCE', /does not match/);
+    expectMpcidError(() => verify(ev(2, 3, { oracles: [2, 3] }), true), 'BAD_EVIDENCE', /does not match/);
+    // Dropping an oracle of the set (offline, where t is unknown) does not match either.
+    expectMpcidError(() => verify(ev(0, 1, { oracles: [1] }), true), 'BAD_EVIDENCE', /does not match/);
+  });
+
+  it('rejects a malformed signing set, even one the step commits to', () => {
+    const cases: [number[], boolean][] = [
+      [[3, 1], false], // not ascending
+      [[3, 1], true],
+      [[1, 1], true], // not distinct
+      [[0, 1], true], // the agent is not an oracle
+      [[], true],
+      [[1, 2, 3], false], // not t oracles
+      [[1, 4], false], // above n
+    ];
+    for (const [o, b] of cases) {
+      const s = stepFor(o);
+      expectMpcidError(
+        () => verify(ev(0, 255, { oracles: o }, s), b),
+        'BAD_EVIDENCE',
+        /malformed signing set/,
+      );
+    }
+    // Offline (no bounds) a set of another size or with ids above n cannot be told apart.
+    expect(verify(ev(0, 4, { oracles: [1, 4] }, stepFor([1, 4])), true)).toBe('ecdsa-abort');
+    expectMpcidError(
+      () => verify(ev(0, 1, { messageDigest: md.slice(1) }), true),
+      'BAD_EVIDENCE',
+      /malformed message digest/,
+    );
+  });
+
+  it('the evidence digest covers the session facts', () => {
+    const d = evidenceDigest(ev(0, 1));
+    expect(eq(evidenceDigest(ev(0, 1)), d)).toBe(true);
+    expect(eq(evidenceDigest(ev(0, 1, { messageDigest: new Uint8Array(32) })), d)).toBe(false);
+    expect(eq(evidenceDigest(ev(0, 1, { oracles: [1, 2] })), d)).toBe(false);
+    expect(eq(evidenceDigest(ev(0, 3)), d)).toBe(false);
   });
 });

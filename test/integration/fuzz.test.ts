@@ -20,7 +20,7 @@
  * (default 60; the Workload API gets a quarter, as each OK there is a real co-signature). The
  * figures (cases tried per RPC, outcome distribution) are printed at the end.
  */
-import { createPublicKey, randomBytes, verify } from 'node:crypto';
+import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import fc from 'fast-check';
@@ -322,10 +322,9 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
     await ratchet.commit(clients, hb);
     // An ES256 signature by the hostile client (every EcdsaRound request kept), then a FROST one.
     const es256Rounds: EcdsaRoundRequest[] = [];
-    const es = await new Es256Double(hostile, h.stateDir, clients, ratchet).sign(
-      new Uint8Array(randomBytes(48)),
-      undefined,
-      (r) => es256Rounds.push(r),
+    const esMessage = new Uint8Array(randomBytes(48));
+    const es = await new Es256Double(hostile, h.stateDir, clients, ratchet).sign(esMessage, undefined, (r) =>
+      es256Rounds.push(r),
     );
     expect(es.error).toBeUndefined();
     expect(es256Rounds).toHaveLength(4);
@@ -375,7 +374,15 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
       identityId: hostile.identityId,
       session: Buffer.from(es.session),
       step: stepToWire(es.step),
-      abort: { accuser: 0, culprit: 1, check: 'commitment', signature: randomBytes(64) },
+      abort: {
+        accuser: 0,
+        culprit: 1,
+        check: 'commitment',
+        signature: randomBytes(64),
+        // The session's true facts, so the claim passes the scope check and fails on its signature.
+        messageDigest: createHash('sha256').update(esMessage).digest(),
+        oracles: clients.slice(0, hostile.cluster.t).map((c) => c.nodeId),
+      },
     });
     // EcdsaSetup: a valid begin for E0 (enrolled without an ES256 key: it may begin, in memory
     // only), and one for the hostile identity, which has its key (ENROLLMENT_STATE).

@@ -6,6 +6,8 @@ export interface EcdsaAbort {
   'culprit'?: (number);
   'check'?: (string);
   'signature'?: (Buffer | Uint8Array | string);
+  'messageDigest'?: (Buffer | Uint8Array | string);
+  'oracles'?: (number)[];
 }
 
 export interface EcdsaAbort__Output {
@@ -13,4 +15,6 @@ export interface EcdsaAbort__Output {
   'culprit': (number);
   'check': (string);
   'signature': (Buffer);
+  'messageDigest': (Buffer);
+  'oracles': (number)[];
 }
