@@ -340,35 +340,18 @@ describe('ES256 co-signing (2-of-3 cluster, real processes)', { tags: ['slow'] }
 
   it('`agent enroll --algs EdDSA`: no ES256 setup, at enrollment or when the agent starts; ES256 requests say why', async () => {
     const dir = join(mkdtempSync(join(work, 'eddsa-only-')), 'state');
+    const enrollWith = async (name: string, algs: string) => {
+      const token = await cluster.createToken(`spiffe://test.mpcid/ns/es256/sa/${name}`);
+      const args = ['--token', token, '--state', dir, '--algs', algs, ...cluster.agentTransportArgs];
+      return mpcid(['agent', 'enroll', ...args]);
+    };
     for (const algs of ['ES256', 'EdDSA,RS256', '']) {
-      const token = await cluster.createToken('spiffe://test.mpcid/ns/es256/sa/bad-algs');
-      const r = await mpcid([
-        'agent',
-        'enroll',
-        '--token',
-        token,
-        '--state',
-        dir,
-        '--algs',
-        algs,
-        ...cluster.agentTransportArgs,
-      ]);
+      const r = await enrollWith('bad-algs', algs);
       expect(r.code, algs).toBe(2);
       expect(r.stderr).toMatch(/--algs must be EdDSA or EdDSA,ES256/);
       expect(existsSync(join(dir, 'state.json'))).toBe(false);
     }
-    const token = await cluster.createToken('spiffe://test.mpcid/ns/es256/sa/eddsa-only');
-    const r = await mpcid([
-      'agent',
-      'enroll',
-      '--token',
-      token,
-      '--state',
-      dir,
-      '--algs',
-      'EdDSA',
-      ...cluster.agentTransportArgs,
-    ]);
+    const r = await enrollWith('eddsa-only', 'EdDSA');
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as Record<string, unknown>;
     expect(Object.keys(out).sort()).toEqual(['alg', 'kid', 'name', 'publicKey']);
