@@ -57,10 +57,26 @@ const TLS_OPTS = { tls: 'string', insecure: 'boolean' } as const;
 
 class UsageError extends Error {}
 
+/**
+ * `--name VALUE` → `--name=VALUE` for every string option, so a value may start with a dash:
+ * base64url identity ids, keys and nonces do one time in 64 (getopt's rule: an option that takes
+ * an argument takes the next word).
+ */
+function joinValues(args: readonly string[], spec: Record<string, 'string' | 'boolean'>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const name = a.startsWith('--') && !a.includes('=') ? a.slice(2) : undefined;
+    if (name !== undefined && spec[name] === 'string' && i + 1 < args.length) out.push(`${a}=${args[++i]}`);
+    else out.push(a);
+  }
+  return out;
+}
+
 function opts(args: string[], spec: Record<string, 'string' | 'boolean'>) {
   try {
     const { values, positionals } = parseArgs({
-      args,
+      args: joinValues(args, spec),
       options: Object.fromEntries(Object.entries(spec).map(([k, type]) => [k, { type }])),
       allowPositionals: true,
       strict: true,

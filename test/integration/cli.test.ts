@@ -264,6 +264,20 @@ describe('exit statuses', () => {
     expect(b.stderr).toContain('usage:');
   });
 
+  it('an option value may start with a dash (a base64url identity id does, one time in 64)', async () => {
+    const id = '-U50jm3WnnJTRqxItGMAHjNR3MGeqXHfcc-vrImlF8E';
+    for (const args of [
+      ['evidence', 'get', '--admin', '127.0.0.1:1', '--identity', id],
+      ['token', 'create', '--admin', '127.0.0.1:1', '--name', '-leading-dash'],
+    ]) {
+      const r = await mpcid(args);
+      // Parsed: it got as far as calling the (absent) oracle.
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).not.toContain('usage:');
+      expect(r.stderr).toMatch(/^mpcid: [A-Z_]+: /);
+    }
+  });
+
   it('token create with nothing listening: exit 1, one error line on stderr', async () => {
     const r = await mpcid(['token', 'create', '--admin', '127.0.0.1:1', '--name', 'x']);
     expect(r.code).toBe(1);
