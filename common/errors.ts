@@ -52,7 +52,10 @@ export const ERROR_CODES = {
   ROLE_NOT_ALLOWED: 'PERMISSION_DENIED',
   /** The oracles refuse to co-sign this payload: it breaks the token policy (or is a token in disguise). */
   POLICY_VIOLATION: 'PERMISSION_DENIED',
-  /** An enrollment or ES256 setup message arrived out of order, or the identity already has what it asks for. */
+  /**
+   * An enrollment or ES256 setup message arrived out of order, a retry came with other contents,
+   * or the identity already has what it asks for.
+   */
   ENROLLMENT_STATE: 'FAILED_PRECONDITION',
   /** Distributed key generation failed verification (a participant's data is inconsistent). */
   DKG_FAILED: 'FAILED_PRECONDITION',

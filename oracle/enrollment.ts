@@ -50,6 +50,8 @@ interface Pending {
   sessionPublicKey: Uint8Array;
   agentBoxPublicKey: Uint8Array;
   agentRound1: Round1Package[];
+  /** The agent's signature over the begin request: a retry must resend it unchanged. */
+  sessionSignature: Uint8Array;
   dkg: DkgParticipant;
   box: BoxKeyPair;
   begin: BeginEnrollmentResponse;
@@ -108,9 +110,19 @@ export class EnrollmentService {
     const existing = this.#pending.get(claims.jti);
     if (existing) {
       // A retry from the same agent gets the same answer; anyone else is refused.
-      if (equalBytes(existing.sessionPublicKey, sessionPublicKey) && !existing.exchanged)
-        return existing.begin;
-      throw new MpcidError('TOKEN_USED', 'join token is already being used');
+      if (!equalBytes(existing.sessionPublicKey, sessionPublicKey) || existing.exchanged)
+        throw new MpcidError('TOKEN_USED', 'join token is already being used');
+      // A retry resends the same bytes (the session signature is deterministic); other contents
+      // under this session key are refused rather than answered for what was begun.
+      const same =
+        equalBytes(existing.agentBoxPublicKey, new Uint8Array(req.agentBoxPublicKey)) &&
+        equalBytes(existing.sessionSignature, new Uint8Array(req.sessionSignature)) &&
+        equalBytes(
+          round1Digest(existing.context, existing.agentRound1),
+          round1Digest(existing.context, agentRound1FromWire(ctx.as, req.agentRound1)),
+        );
+      if (!same) throw new MpcidError('ENROLLMENT_STATE', 'this enrollment was begun with other contents');
+      return existing.begin;
     }
     const used = await ctx.store.getToken(claims.jti);
     if (used?.state === 'used') throw new MpcidError('TOKEN_USED', 'join token was already used');
@@ -124,9 +136,10 @@ export class EnrollmentService {
     );
     const agentRound1 = agentRound1FromWire(ctx.as, req.agentRound1);
     const context = enrollmentContext(claims, sessionPublicKey);
+    const sessionSignature = new Uint8Array(req.sessionSignature);
     verifyStatement(
       sessionPublicKey,
-      new Uint8Array(req.sessionSignature),
+      sessionSignature,
       'session_signature',
       DOMAINS.enrollBegin,
       beginFields(context, agentBoxPublicKey, agentRound1),
@@ -143,6 +156,7 @@ export class EnrollmentService {
       sessionPublicKey,
       agentBoxPublicKey,
       agentRound1,
+      sessionSignature,
       dkg,
       box,
       begin,

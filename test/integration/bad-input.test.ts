@@ -369,6 +369,17 @@ describe('bad input to a live 2-of-3 cluster', () => {
       // A's retry still gets the same answer: B did not disturb A's enrollment.
       const retry = await Promise.all(clients.map((c) => begin(c, beginRequest(agentA))));
       expect(retry).toEqual(begunA);
+      // The same session key with other contents (each validly signed) is not answered with what
+      // was begun: ENROLLMENT_STATE; the begun enrollment is untouched.
+      const other = beginParts(pendingToken, agentA.session);
+      for (const req of [
+        beginRequest(agentA, { box: other.box }),
+        beginRequest(agentA, { round1: other.round1 }),
+      ])
+        await Promise.all(
+          clients.map((c) => expectRejected(begin(c, req), Status.FAILED_PRECONDITION, 'ENROLLMENT_STATE')),
+        );
+      expect(await Promise.all(clients.map((c) => begin(c, beginRequest(agentA))))).toEqual(begunA);
     });
 
     it.each([
