@@ -84,6 +84,22 @@ export function peerKey(peer: string): string {
   return m ? m[1]! : peer;
 }
 
+/** What peerKeyOf reads of a server call (grpc-js ServerUnaryCall has both). */
+export interface CallPeer {
+  getPeer(): string;
+  getAuthContext(): { sslPeerCertificate?: { fingerprint256?: string } } | undefined;
+}
+
+/**
+ * The per-peer rate-limit key of a call. Under mTLS it is the client certificate (its SHA-256
+ * fingerprint): one bucket per certificate, from whatever address it connects, and agents behind
+ * one NAT address do not share a bucket. Without TLS it is the network address (peerKey).
+ */
+export function peerKeyOf(call: CallPeer): string {
+  const fp = call.getAuthContext()?.sslPeerCertificate?.fingerprint256;
+  return fp ? `cert:${fp}` : peerKey(call.getPeer());
+}
+
 export class RateLimiter {
   readonly #buckets: Record<LimitedRpc, Record<LimitScope, TokenBuckets>>;
   readonly #metrics: OracleMetrics | undefined;

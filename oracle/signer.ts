@@ -49,7 +49,7 @@ import type { StepResponse } from '../proto/gen/mpcid/oracle/v1/StepResponse.js'
 import type { LoadedIdentity, OracleContext } from './context.js';
 import type { EcdsaService } from './ecdsa.js';
 import type { RatchetService, SignResult } from './ratchet.js';
-import { peerKey, RateLimiter } from './ratelimit.js';
+import { peerKey, peerKeyOf, RateLimiter } from './ratelimit.js';
 
 export const REQUEST_ID_LEN = 16;
 const KNOWN_KINDS: ReadonlySet<string> = new Set(STEP_KINDS);
@@ -141,18 +141,18 @@ export class SignerService {
   handlers(): SignerHandlers {
     const log = this.#ctx.log;
     return {
-      GetNonces: unary(log, 'GetNonces', (req, call) => this.getNonces(req, call.getPeer())),
+      GetNonces: unary(log, 'GetNonces', (req, call) => this.getNonces(req, peerKeyOf(call))),
       Step: unary(log, 'Step', async (req, call) => {
         const done = this.#ctx.metrics.startStep();
         try {
-          return await this.step(req, call.getPeer());
+          return await this.step(req, call.getPeer(), peerKeyOf(call));
         } finally {
           // Label only known kinds: the wire value is attacker-chosen (label cardinality).
           const kind = req.step?.kind ?? '';
           done(KNOWN_KINDS.has(kind) ? kind : 'invalid');
         }
       }),
-      EcdsaRound: unary(log, 'EcdsaRound', (req, call) => this.ecdsaRound(req, call.getPeer())),
+      EcdsaRound: unary(log, 'EcdsaRound', (req, call) => this.ecdsaRound(req, peerKeyOf(call))),
     };
   }
 
@@ -165,9 +165,9 @@ export class SignerService {
    * Nonce commitments for an identity. Rate limits: per peer before anything else, per identity
    * once the session signature verified (forged requests cannot drain an identity's bucket).
    */
-  async getNonces(req: GetNoncesRequest__Output, peer: string): Promise<GetNoncesResponse> {
+  async getNonces(req: GetNoncesRequest__Output, limitKey: string): Promise<GetNoncesResponse> {
     const ctx = this.#ctx;
-    this.#limits.check('GetNonces', 'peer', peerKey(peer));
+    this.#limits.check('GetNonces', 'peer', limitKey);
     const max = ctx.config.limits.noncesPerIdentity;
     ensure(
       Number.isSafeInteger(req.count) && req.count >= 1 && req.count <= max,
@@ -195,9 +195,9 @@ export class SignerService {
    * with this node's nonce only for a newly accepted step in whose signing set this node is.
    * Rate limits as for GetNonces: per peer first, per identity once the step's signature verified.
    */
-  async step(req: StepRequest__Output, peer: string): Promise<StepResponse> {
+  async step(req: StepRequest__Output, peer: string, limitKey = peerKey(peer)): Promise<StepResponse> {
     const ctx = this.#ctx;
-    this.#limits.check('Step', 'peer', peerKey(peer));
+    this.#limits.check('Step', 'peer', limitKey);
     const signed = stepFromWire(req.step);
     const id = await ctx.identity(signed.step.identityId);
     verifyStep(id.sessionPublicKey, signed, 'step.signature');
@@ -275,8 +275,8 @@ export class SignerService {
    * for Step: per peer first; per identity once the agent's own message authenticated the request
    * (before the session advances, so a refused round can be retried).
    */
-  async ecdsaRound(req: EcdsaRoundRequest__Output, peer: string): Promise<EcdsaRoundResponse> {
-    this.#limits.check('EcdsaRound', 'peer', peerKey(peer));
+  async ecdsaRound(req: EcdsaRoundRequest__Output, limitKey: string): Promise<EcdsaRoundResponse> {
+    this.#limits.check('EcdsaRound', 'peer', limitKey);
     if (!req.abort)
       return this.#ecdsa.round(req, (identityId) => this.#limits.check('EcdsaRound', 'identity', identityId));
     const id = await this.#ctx.identity(req.identityId);

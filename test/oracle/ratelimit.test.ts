@@ -8,7 +8,7 @@ import { rateLimitBackoffMs } from '../../agent/cosigner.js';
 import { RATE_LIMIT_DEFAULTS, RateLimitsSchema } from '../../common/config.js';
 import { MpcidError } from '../../common/errors.js';
 import { OracleMetrics } from '../../oracle/metrics.js';
-import { peerKey, RateLimiter, TokenBuckets } from '../../oracle/ratelimit.js';
+import { peerKey, peerKeyOf, RateLimiter, TokenBuckets } from '../../oracle/ratelimit.js';
 
 function clock() {
   let t = 1_000;
@@ -97,6 +97,18 @@ describe('RateLimiter', () => {
 });
 
 describe('peer keys and config', () => {
+  it('peerKeyOf: the client certificate under mTLS, else the address without its port', () => {
+    const call = (peer: string, fingerprint256?: string) => ({
+      getPeer: () => peer,
+      getAuthContext: () => (fingerprint256 ? { sslPeerCertificate: { fingerprint256 } } : {}),
+    });
+    const fp = 'AB:CD:EF';
+    expect(peerKeyOf(call('127.0.0.1:5123', fp))).toBe(`cert:${fp}`);
+    expect(peerKeyOf(call('10.0.0.9:4000', fp))).toBe(`cert:${fp}`);
+    expect(peerKeyOf(call('127.0.0.1:5123'))).toBe('127.0.0.1');
+    expect(peerKeyOf(call('127.0.0.1:5124', 'AB:CD:00'))).not.toBe(peerKeyOf(call('127.0.0.1:5123', fp)));
+  });
+
   it('peerKey drops the port', () => {
     expect(peerKey('127.0.0.1:5123')).toBe('127.0.0.1');
     expect(peerKey('[::1]:5123')).toBe('[::1]');
