@@ -49,7 +49,7 @@ import type { StepResponse } from '../proto/gen/mpcid/oracle/v1/StepResponse.js'
 import type { LoadedIdentity, OracleContext } from './context.js';
 import type { EcdsaService } from './ecdsa.js';
 import type { RatchetService, SignResult } from './ratchet.js';
-import { peerKey, peerKeyOf, RateLimiter } from './ratelimit.js';
+import { peerKeyOf, RateLimiter } from './ratelimit.js';
 
 export const REQUEST_ID_LEN = 16;
 const KNOWN_KINDS: ReadonlySet<string> = new Set(STEP_KINDS);
@@ -195,7 +195,7 @@ export class SignerService {
    * with this node's nonce only for a newly accepted step in whose signing set this node is.
    * Rate limits as for GetNonces: per peer first, per identity once the step's signature verified.
    */
-  async step(req: StepRequest__Output, peer: string, limitKey = peerKey(peer)): Promise<StepResponse> {
+  async step(req: StepRequest__Output, peer: string, limitKey: string): Promise<StepResponse> {
     const ctx = this.#ctx;
     this.#limits.check('Step', 'peer', limitKey);
     const signed = stepFromWire(req.step);

@@ -421,44 +421,15 @@ describe('TLS configuration errors are clear', () => {
   });
 
   it('bad cert issue input is refused without writing', async () => {
-    const a = await mpcid([
-      'cert',
-      'issue',
-      '--ca',
-      join(dir, 'ca'),
-      '--name',
-      'x',
-      '--out',
-      join(dir, 'o1'),
-      '--role',
-      'root',
-    ]);
+    const issue = (ca: string, out: string, ...more: string[]) =>
+      mpcid(['cert', 'issue', '--ca', join(dir, ca), '--name', 'x', '--out', join(dir, out), ...more]);
+    const a = await issue('ca', 'o1', '--role', 'root');
     expect(a.code).toBe(2);
     expect(a.stderr).toContain('--role');
-    const b = await mpcid([
-      'cert',
-      'issue',
-      '--ca',
-      join(dir, 'nope'),
-      '--name',
-      'x',
-      '--out',
-      join(dir, 'o2'),
-    ]);
+    const b = await issue('nope', 'o2');
     expect(b.code).toBe(1);
     expect(b.stderr).toMatch(/CONFIG_INVALID: cannot read CA certificate/);
-    const c = await mpcid([
-      'cert',
-      'issue',
-      '--ca',
-      join(dir, 'ca'),
-      '--name',
-      'x',
-      '--out',
-      join(dir, 'o3'),
-      '--san',
-      'bad name',
-    ]);
+    const c = await issue('ca', 'o3', '--san', 'bad name');
     expect(c.code).toBe(1);
     expect(c.stderr).toContain('CONFIG_INVALID');
   });
