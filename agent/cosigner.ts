@@ -34,6 +34,7 @@ import {
   HEARTBEAT_DIGEST,
   nonceRequestFields,
   signPayloadDigest,
+  staleProofFromMetadata,
   stepFromJSON,
   stepToJSON,
   stepToWire,
@@ -136,6 +137,12 @@ export class Cosigner {
   #revoked: MpcidError | undefined;
   #lastStepAt = 0;
   #timer: NodeJS.Timeout | undefined;
+  /**
+   * Oracles that proved, with a node-signed commit in their STALE_STEP answer, that they hold a
+   * step at or past the pending step's counter that is not the pending step: a step this agent
+   * never made. Cleared whenever a new step is made.
+   */
+  readonly #ahead = new Set<number>();
 
   constructor(
     state: AgentState,
@@ -238,12 +245,34 @@ export class Cosigner {
     payloadDigest: Uint8Array,
     payload: { sign?: SignPayload; ecdsa?: EcdsaPayload } = {},
     from: RatchetState = this.#rs,
+    exposing = false,
   ): Pending {
     const { identityId, sessionKey } = this.#state;
     this.#persist(
-      prepareStep(from, identityId, sessionKey, kind, payloadDigest, payload.sign, payload.ecdsa),
+      prepareStep(from, identityId, sessionKey, kind, payloadDigest, payload.sign, payload.ecdsa, exposing),
     );
+    this.#ahead.clear();
     return this.#rs.pending!;
+  }
+
+  /**
+   * Whether a STALE_STEP answer from `nodeId` to `step` proves that the oracle holds a step this
+   * agent never made: a commit signed by that node's key to a counter past the step's, or to
+   * the step's counter with another head. Forged or unsigned answers prove nothing.
+   */
+  #provesAhead(err: MpcidError, nodeId: number, step: SignedStep['step']): boolean {
+    const commit = staleProofFromMetadata(err.metadata, nodeId, this.#state.identityId);
+    const key = this.#nodeKeys.get(nodeId);
+    if (!commit || !key || commit.counter < step.counter) return false;
+    if (commit.counter === step.counter && equalBytes(commit.head, headAfter(step))) return false;
+    try {
+      verifyCertificate(new Map([[nodeId, key]]), 1, commit.identityId, commit.counter, commit.head, [
+        commit,
+      ]);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   #checkRevoked(): void {
@@ -400,10 +429,9 @@ export class Cosigner {
     answers.forEach((a, i) => {
       const c = targets[i]!;
       if (a.status === 'rejected') {
-        out.set(c.nodeId, {
-          ok: false,
-          err: this.#refusal(fromServiceError(a.reason, `oracle ${c.nodeId}`), c.nodeId),
-        });
+        const err = this.#refusal(fromServiceError(a.reason, `oracle ${c.nodeId}`), c.nodeId);
+        if (err.code === 'STALE_STEP' && this.#provesAhead(err, c.nodeId, step)) this.#ahead.add(c.nodeId);
+        out.set(c.nodeId, { ok: false, err });
         return;
       }
       const commit = a.value.commit ? commitFromWire(a.value.commit) : undefined;
@@ -457,8 +485,7 @@ export class Cosigner {
       }
     }
     if (have.size < t) {
-      if ([...failed.values()].filter((e) => e.code === 'STALE_STEP').length >= t)
-        await this.#exposeSecondHistory();
+      if (this.#ahead.size >= t) await this.#exposeSecondHistory();
       throw this.#quorumError(failed);
     }
     this.#persist(certified(this.#rs, [...have.values()].slice(0, Math.max(t, have.size))));
@@ -466,24 +493,32 @@ export class Cosigner {
   }
 
   /**
-   * A quorum holds a later step than our pending one. An honest agent can never see this (it
-   * makes no step c+2 before c+1 is certified, and quorums intersect), so another copy of this
-   * agent is stepping: this one is a clone, or a rolled-back copy. Step again in the open, with
-   * the current time, so the oracles see both histories and revoke the identity with evidence,
-   * instead of this copy being refused as stale forever without an alert.
+   * t oracles proved (node-signed commits) that they hold steps this agent never made, at or past
+   * its pending counter. An honest agent can never see this (it makes no step c+2 before c+1 is
+   * certified, and quorums intersect), so another copy of this agent is stepping: this one is a
+   * clone or a rolled-back copy, or the other one is. Make an exposing step (docs/protocol.md §5):
+   * at the pending counter, with EXPOSING_TIME, which every oracle past that counter takes as
+   * evidence whatever the clocks said, so the identity is revoked and the security team alerted
+   * instead of this copy being refused as stale forever. It replaces the pending step on disk, so
+   * a crash before it is sent sends it after the restart.
    */
   async #exposeSecondHistory(): Promise<never> {
-    const { pending: _superseded, ...certifiedState } = this.#rs;
+    const { pending: superseded, ...certifiedState } = this.#rs;
+    const proven = [...this.#ahead].sort((x, y) => x - y);
     this.#log.error(
-      { [LOG.identity]: this.#state.identityId, counter: certifiedState.counter + 1 },
-      'a quorum of oracles is ahead of this agent: another copy of this identity is stepping (clone or rollback)',
+      {
+        [LOG.identity]: this.#state.identityId,
+        counter: superseded?.signed.step.counter ?? certifiedState.counter + 1,
+        oracles: proven,
+      },
+      'a quorum of oracles proved it holds steps this agent never made: another copy of this identity is stepping (clone or rollback); exposing it',
     );
-    const step = this.#stepAhead('heartbeat', HEARTBEAT_DIGEST, {}, certifiedState);
+    const step = this.#stepAhead('heartbeat', HEARTBEAT_DIGEST, {}, certifiedState, true);
     // FORK_DETECTED / IDENTITY_REVOKED from any oracle stops this agent for good (in #send).
     await this.#send(this.#clients, step, true);
     throw new MpcidError(
       'STALE_STEP',
-      'this copy of the agent is behind the cluster: another copy of this identity is stepping',
+      `this copy of the agent is behind the cluster (oracles ${proven.join(', ')} hold steps it never made): another copy of this identity is stepping; the exposing step is pending and is resent until the oracles take it`,
     );
   }
 

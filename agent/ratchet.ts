@@ -29,6 +29,7 @@ import type { NonceCommitment } from '../crypto/frost.js';
 import { sha256 } from '../crypto/hash.js';
 import {
   type Commit,
+  EXPOSING_TIME,
   genesisHead,
   headAfter,
   type SignedStep,
@@ -195,7 +196,11 @@ export function readRatchet(dir: string, state: AgentState): RatchetState {
   }
 }
 
-/** Makes the next step (time = max(now, last + 1)) and returns the state with it pending. */
+/**
+ * Makes the next step (time = max(now, last + 1)) and returns the state with it pending. An
+ * exposing step (`exposing`, docs/protocol.md §5) carries EXPOSING_TIME instead; after one, the
+ * agent never steps again (no later time exists).
+ */
 export function prepareStep(
   st: RatchetState,
   identityId: string,
@@ -204,9 +209,15 @@ export function prepareStep(
   payloadDigest: Uint8Array,
   sign?: SignPayload,
   ecdsa?: EcdsaPayload,
+  exposing = false,
 ): RatchetState {
   if (st.pending) throw new MpcidError('INTERNAL', 'a step is already pending');
-  const time = Math.max(Date.now(), st.time + 1);
+  if (st.time >= EXPOSING_TIME)
+    throw new MpcidError(
+      'IDENTITY_REVOKED',
+      'this agent exposed a second history of its identity (a copy of it is stepping); it never steps again',
+    );
+  const time = exposing ? EXPOSING_TIME : Math.max(Date.now(), st.time + 1);
   const signed = signStep(sessionKey, {
     identityId,
     counter: st.counter + 1,

@@ -85,9 +85,12 @@ async function killProc(p: ChildProcess | undefined, signal: NodeJS.Signals, gra
   });
 }
 
-function spawnCli(args: string[], logFile: string): ChildProcess {
+function spawnCli(args: string[], logFile: string, env?: NodeJS.ProcessEnv): ChildProcess {
   const fd = openSync(logFile, 'a');
-  return spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', fd, fd] });
+  return spawn(process.execPath, [CLI, ...args], {
+    stdio: ['ignore', fd, fd],
+    ...(env ? { env: { ...process.env, ...env } } : {}),
+  });
 }
 
 export class OracleProc {
@@ -129,6 +132,8 @@ export class AgentProc {
     readonly logFile: string,
     /** Extra `mpcid agent run` flags, e.g. ['--heartbeat-ms', '300']. */
     readonly extraArgs: readonly string[] = [],
+    /** Extra environment of the agent process (e.g. libfaketime's, for a copy whose clock is off). */
+    readonly env?: NodeJS.ProcessEnv,
   ) {
     this.workload = workloadClient(socket);
   }
@@ -139,6 +144,7 @@ export class AgentProc {
     const p = spawnCli(
       ['agent', 'run', '--state', this.stateDir, '--socket', this.socket, ...this.extraArgs],
       this.logFile,
+      this.env,
     );
     this.proc = p;
     await waitUntil('agent', () => call(this.workload, this.workload.GetIdentity, {}, 1000), p);
@@ -301,12 +307,12 @@ export class LocalCluster {
   /**
    * Starts `mpcid agent run` for a state dir and waits until its Workload API answers.
    * `heartbeatMs` is passed as `--heartbeat-ms` (0 disables heartbeats) and `deadlineMs` as
-   * `--deadline-ms`; absent, the CLI defaults.
+   * `--deadline-ms`; absent, the CLI defaults. `env` is added to the agent's environment.
    */
   async startAgent(
     stateDir: string,
     socket?: string,
-    opts: { heartbeatMs?: number; deadlineMs?: number } = {},
+    opts: { heartbeatMs?: number; deadlineMs?: number; env?: NodeJS.ProcessEnv } = {},
   ): Promise<AgentProc> {
     const i = this.agents.length;
     const agent = new AgentProc(
@@ -318,6 +324,7 @@ export class LocalCluster {
         ...(opts.deadlineMs === undefined ? [] : ['--deadline-ms', String(opts.deadlineMs)]),
         ...this.agentTransportArgs,
       ],
+      opts.env,
     );
     this.agents.push(agent);
     await agent.start();

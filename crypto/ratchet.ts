@@ -16,6 +16,15 @@ import { DOMAINS, signStatement, verifyStatement } from './statement.js';
 export const HEAD_LEN = 32;
 export const DIGEST_LEN = 32;
 export const REQUEST_ID_LEN = 16;
+/**
+ * The time of an exposing step (docs/protocol.md §5, "A copy behind the cluster"): the largest
+ * time a step can carry. An honest history holds no step after one with this time (times strictly
+ * increase), so an exposing step at counter k conflicts (`conflict()`, time reversal) with every
+ * step of any history at a counter above k, and with every other step at k, whatever the clocks
+ * said when either was signed. An agent signs one only after t oracles proved, with node-signed
+ * commits, that the cluster holds a step it never made.
+ */
+export const EXPOSING_TIME = Number.MAX_SAFE_INTEGER;
 /** sign: raw bytes; jwt: a JWS signing input checked against token policy; heartbeat: liveness. */
 /** es256 / jwt-es256: the same, co-signed with threshold ECDSA (DKLs23) on the P-256 key. */
 export const STEP_KINDS = ['sign', 'jwt', 'heartbeat', 'es256', 'jwt-es256'] as const;

@@ -70,9 +70,11 @@ export class AdminService {
     return {
       CreateJoinToken: unary(log, 'CreateJoinToken', (req) => this.createJoinToken(req)),
       ListIdentities: unary(log, 'ListIdentities', (req) => this.listIdentities(req)),
-      GetIdentity: unary(log, 'GetIdentity', async (req) =>
-        this.#toWire((await this.#ctx.identity(req.identityId, { allowRevoked: true })).record),
-      ),
+      GetIdentity: unary(log, 'GetIdentity', async (req) => {
+        const { record } = await this.#ctx.identity(req.identityId, { allowRevoked: true });
+        const ratchet = await this.#ctx.store.getRatchet(record.identityId);
+        return { ...this.#toWire(record), counter: ratchet?.counter ?? 0 };
+      }),
       GetNodeInfo: unary(log, 'GetNodeInfo', async () => this.nodeInfo()),
       GetRevocation: unary(log, 'GetRevocation', (req) => this.getRevocation(req.identityId)),
       WatchAlerts: (c) => this.watchAlerts(c),

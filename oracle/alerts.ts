@@ -6,7 +6,35 @@
  * and the webhook delivery loops, which it wakes).
  */
 import { LOG, type Logger } from '../common/log.js';
-import { type OracleStore, type OutboxEntry, outboxKey, type StoredEvent } from './store.js';
+import type { EvidenceJSON } from '../common/protocol.js';
+import { EXPOSING_TIME } from '../crypto/ratchet.js';
+import {
+  type AlertHistory,
+  type OracleStore,
+  type OutboxEntry,
+  outboxKey,
+  type StoredEvent,
+} from './store.js';
+
+/**
+ * The two histories of a fork, for the alert: the evidence's first step is the one the detecting
+ * node had accepted, the second the one that contradicts it; `peers` are their senders in the
+ * same order. Undefined for abort evidence.
+ */
+export function historiesOf(evidence: EvidenceJSON, peers: readonly string[]): AlertHistory[] | undefined {
+  if (evidence.abort || evidence.steps.length !== 2) return undefined;
+  return evidence.steps.map((s, i) => {
+    const exposing = s.time >= EXPOSING_TIME;
+    return {
+      role: i === 0 ? 'accepted' : 'conflicting',
+      peer: peers[i] ?? 'unknown',
+      counter: s.counter,
+      kind: s.kind,
+      time: exposing || !Number.isFinite(new Date(s.time).getTime()) ? null : new Date(s.time).toISOString(),
+      exposing,
+    };
+  });
+}
 
 export class AlertHub {
   readonly #log: Logger;

@@ -5,19 +5,24 @@
  *
  *   stored: counter c, head h_c, last accepted step L
  *   same bytes as L                                  retry      replay L's stored reply
- *   counter = c+1, prevHead = h_c                     next       accept
+ *   counter = c+1, prevHead = h_c, time > L.time      next       accept
+ *   counter = c+1, prevHead = h_c, time <= L.time     fork       time reversal
  *   counter = c+1, prevHead != h_c (L known)          fork       broken chain
- *   counter > c+1, valid certificate for counter-1    lagging    fast-forward, accept
+ *   counter > c+1, valid certificate for counter-1    lagging    fast-forward, accept (fork if time <= L.time)
  *   counter > c+1, no valid certificate               refuse     NEED_CERTIFICATE
  *   counter = c, other bytes than L                   fork       equivocation
- *   counter < c, time > L.time                        fork       signed after L yet behind it
+ *   counter < c, time >= L.time                       fork       signed after L yet behind it (an exposing step)
  *   counter = c-1, not L's predecessor                fork       broken chain
- *   counter < c otherwise                             refuse     STALE_STEP (replay / clock set back)
+ *   counter < c otherwise                             refuse     STALE_STEP, with this node's commit to (c, h_c)
+ *
+ * A STALE_STEP answer carries this oracle's signed commit to its current state, so an agent that
+ * is behind can prove to itself that the cluster holds a step it never made before it exposes
+ * itself (docs/protocol.md §5, "A copy behind the cluster").
  */
 import { clusterNodeKeys } from '../common/config.js';
 import { MpcidError } from '../common/errors.js';
 import { LOG } from '../common/log.js';
-import { commitToJSON, stepFromJSON, stepToJSON } from '../common/protocol.js';
+import { commitToJSON, staleProofMetadata, stepFromJSON, stepToJSON } from '../common/protocol.js';
 import { equalBytes, fromB64u, toB64u } from '../crypto/bytes.js';
 import {
   type Commit,
@@ -52,17 +57,22 @@ export interface RatchetView {
 /** The rule table. `certified()` checks the request's certificate for (step.counter - 1, step.prevHead). */
 export function decide(st: RatchetView, step: Step, certified: () => boolean): Decision {
   const c = st.counter;
-  if (st.last && equalBytes(stepDigest(st.last), stepDigest(step))) return { kind: 'replay' };
+  const last = st.last;
+  if (last && equalBytes(stepDigest(last), stepDigest(step))) return { kind: 'replay' };
+  // A step ahead of L that an honest history cannot follow L with (its time is not after L's):
+  // evidence, even though the chain (or the certificate) says it could come next.
+  const ahead = (kind: 'next' | 'fast-forward'): Decision =>
+    last && conflict(last, step) ? { kind: 'fork' } : { kind };
   if (step.counter === c + 1) {
-    if (equalBytes(step.prevHead, st.head)) return { kind: 'next' };
-    return st.last ? { kind: 'fork' } : { kind: 'stale' };
+    if (equalBytes(step.prevHead, st.head)) return ahead('next');
+    return last ? { kind: 'fork' } : { kind: 'stale' };
   }
-  if (step.counter > c + 1) return certified() ? { kind: 'fast-forward' } : { kind: 'need-certificate' };
-  if (!st.last) return { kind: 'stale' };
+  if (step.counter > c + 1) return certified() ? ahead('fast-forward') : { kind: 'need-certificate' };
+  if (!last) return { kind: 'stale' };
   if (step.counter === c) return { kind: 'fork' };
   // Behind L: a fork whenever the pair is evidence (signed after L, or at c-1 but not L's
   // predecessor); otherwise an old step seen again.
-  return conflict(st.last, step) ? { kind: 'fork' } : { kind: 'stale' };
+  return conflict(last, step) ? { kind: 'fork' } : { kind: 'stale' };
 }
 
 export interface StepOutcome {
@@ -171,11 +181,14 @@ export class RatchetService {
         case 'stale':
           this.#ctx.log.warn(
             { [LOG.identity]: identityId, counter: step.counter, stored: view.counter, [LOG.peer]: peer },
-            'stale ratchet step refused (a replay, or an agent clock set back)',
+            'stale ratchet step refused (a replay, or a copy of the agent behind the cluster)',
           );
           throw new MpcidError(
             'STALE_STEP',
             `step ${step.counter} is behind this oracle (at ${view.counter})`,
+            {
+              metadata: rec.last ? staleProofMetadata(rec.last.reply.commit) : {},
+            },
           );
         case 'need-certificate':
           throw new MpcidError(

@@ -24,7 +24,7 @@ import { toB64u } from '../crypto/bytes.js';
 import { type Evidence, evidenceDigest, verifyEvidence } from '../crypto/ratchet.js';
 import type { PeerClient, PeerHandlers } from '../proto/gen/mpcid/oracle/v1/Peer.js';
 import type { Revocation, Revocation__Output } from '../proto/gen/mpcid/oracle/v1/Revocation.js';
-import type { AlertHub } from './alerts.js';
+import { type AlertHub, historiesOf } from './alerts.js';
 import { IDENTITY_ID, type LoadedIdentity, type OracleContext } from './context.js';
 import type { AlertEvent, RevocationRecord } from './store.js';
 
@@ -119,6 +119,7 @@ export class RevocationService {
     return this.#serial(async () => {
       if (this.#revoked.has(rec.identityId)) return false;
       const seq = this.#seq + 1;
+      const histories = historiesOf(rec.evidence, rec.peers);
       const event: AlertEvent = {
         id: rec.digest,
         type: rec.reason === 'ecdsa-abort' ? 'identity.ecdsa_aborted' : 'identity.clone_detected',
@@ -128,6 +129,7 @@ export class RevocationService {
         counter: rec.counter,
         reason: rec.reason,
         peers: rec.peers,
+        ...(histories ? { histories } : {}),
         detectingNode: rec.detectedBy,
         reportingNode: this.#ctx.nodeId,
         time: new Date(rec.detectedAt).toISOString(),

@@ -200,9 +200,27 @@ export interface AlertEvent {
   counter: number;
   reason: string;
   peers: string[];
+  /**
+   * Fork alerts: the two histories, from the evidence's two steps: the one the detecting node had
+   * accepted (`accepted`) and the one that contradicts it (`conflicting`), each with the network
+   * peer that sent its step. `exposing` marks an exposing step (docs/protocol.md §5): its sender
+   * holds the copy that was behind the cluster. Absent for ES256 aborts.
+   */
+  histories?: AlertHistory[];
   detectingNode: number;
   reportingNode: number;
   time: string;
+}
+
+/** One side of a fork, as an alert describes it. */
+export interface AlertHistory {
+  role: 'accepted' | 'conflicting';
+  peer: string;
+  counter: number;
+  kind: string;
+  /** The step's time as the agent stamped it (ISO 8601), or null for an exposing step. */
+  time: string | null;
+  exposing: boolean;
 }
 
 export interface StoredEvent {

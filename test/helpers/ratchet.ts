@@ -5,7 +5,7 @@
  * evidence offline with nothing but the session public key from the agent's state dir.
  */
 import { randomBytes } from 'node:crypto';
-import { cpSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { Level } from 'level';
@@ -129,6 +129,45 @@ export async function waitStatus(
       throw new Error(`after ${timeoutMs} ms the oracles report [${seen.join(', ')}], expected ${status}`);
     await sleep(pollMs);
   }
+}
+
+/** One oracle's ratchet counter for the identity (Admin GetIdentity). */
+export async function counterOn(o: OracleProc, identityId: string): Promise<number> {
+  return Number((await call(o.admin, o.admin.GetIdentity, { identityId }, 2_000)).counter);
+}
+
+/** Polls until every oracle's counter for the identity is at least `min`; throws after `timeoutMs`. */
+export async function waitCounters(
+  oracles: readonly OracleProc[],
+  identityId: string,
+  min: number,
+  timeoutMs: number,
+): Promise<number[]> {
+  const t0 = Date.now();
+  for (;;) {
+    const seen = await Promise.all(oracles.map((o) => counterOn(o, identityId).catch(() => -1)));
+    if (seen.every((c) => c >= min)) return seen;
+    if (Date.now() - t0 > timeoutMs)
+      throw new Error(`after ${timeoutMs} ms the oracles are at [${seen.join(', ')}], expected >= ${min}`);
+    await sleep(50);
+  }
+}
+
+const LIBFAKETIME = [
+  '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1',
+  '/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1',
+  '/usr/lib/faketime/libfaketime.so.1',
+];
+
+/**
+ * The environment that runs a process with its clock shifted by `offset` (libfaketime syntax,
+ * e.g. '+1d', '-1d'): every clock the process reads, wall and monotonic, moves by the offset, as
+ * on a VM whose clock is wrong. Needs Debian's `faketime` package (.ci/run installs it).
+ */
+export function shiftedClockEnv(offset: string): NodeJS.ProcessEnv {
+  const lib = LIBFAKETIME.find((p) => existsSync(p));
+  if (!lib) throw new Error('libfaketime not found: install the Debian package `faketime` (.ci/run does)');
+  return { LD_PRELOAD: lib, FAKETIME: offset };
 }
 
 /** Awaits a Workload API call and returns the error it failed with (fails the test if it succeeded). */

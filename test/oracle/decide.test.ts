@@ -12,6 +12,7 @@ import {
   type Commit,
   conflict,
   type Evidence,
+  EXPOSING_TIME,
   genesisHead,
   headAfter,
   type SignedStep,
@@ -111,6 +112,49 @@ describe('decide(): the rule table', () => {
     });
     expect(decide(v, sameTime, yes)).toEqual({ kind: 'fork' });
     expect(conflict(L, sameTime)).toBe('equivocation');
+  });
+
+  it('counter = c+1 extending h_c but not after L in time: a fork (time reversal), never next', () => {
+    for (const time of [L.time, L.time - 1, 0]) {
+      const step = makeStep(ID, { counter: c + 1, prevHead: chain.heads[c]!, time, kind: 'sign' });
+      expect(decide(v, step, no)).toEqual({ kind: 'fork' });
+      expect(conflict(L, step)).toBe(time === L.time ? 'equivocation' : 'time-reversal');
+    }
+  });
+
+  it('a certified step ahead but not after L in time: a fork, not a fast-forward', () => {
+    const step = makeStep(ID, {
+      counter: c + 3,
+      prevHead: new Uint8Array(randomBytes(32)),
+      time: L.time - 1,
+    });
+    expect(decide(v, step, yes)).toEqual({ kind: 'fork' });
+    expect(decide(v, step, no)).toEqual({ kind: 'need-certificate' });
+  });
+
+  it('an exposing step (EXPOSING_TIME) at any counter below c: a fork, whatever L.time is', () => {
+    // The stale copy's step at its own counter k <= c, from its own head: every oracle past k
+    // holds a step of another history there or later, and none is after the end of time.
+    for (const far of [L.time, Number.MAX_SAFE_INTEGER - 1]) {
+      const hist = honestChain(ID, session, 6, { prevHead: G, time0: far - 1000 });
+      const view = viewAt(hist, 6);
+      for (let k = 1; k <= 6; k++) {
+        const x = makeStep(ID, { counter: k, prevHead: hist.heads[k - 1]!, time: EXPOSING_TIME });
+        expect(decide(view, x, yes), `k=${k}`).toEqual({ kind: 'fork' });
+        expect(conflict(view.last!, x), `k=${k}`).toBe(
+          k === 6 ? 'equivocation' : k === 5 ? 'broken-chain' : 'time-reversal',
+        );
+      }
+    }
+  });
+
+  it('an exposing step reaching a lagging oracle is taken, and the other history then forks there', () => {
+    const lagging = viewAt(chain, 2);
+    const x = makeStep(ID, { counter: 3, prevHead: chain.heads[2]!, time: EXPOSING_TIME });
+    expect(decide(lagging, x, no)).toEqual({ kind: 'next' });
+    const after: RatchetView = { counter: 3, head: headAfter(x), last: x };
+    // The other history's later steps, even certified ones, all conflict with it.
+    for (const step of [s[2]!, s[3]!, s[7]!]) expect(decide(after, step, yes)).toEqual({ kind: 'fork' });
   });
 
   it('counter = c-1 with a clock set back but not the step L extends: a fork (broken chain)', () => {

@@ -13,6 +13,7 @@ export interface Identity {
   't'?: (number);
   'es256Kid'?: (string);
   'es256PublicKey'?: (Buffer | Uint8Array | string);
+  'counter'?: (number | string | Long);
 }
 
 export interface Identity__Output {
@@ -26,4 +27,5 @@ export interface Identity__Output {
   't': (number);
   'es256Kid': (string);
   'es256PublicKey': (Buffer);
+  'counter': (number);
 }
