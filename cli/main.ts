@@ -24,6 +24,7 @@ import {
   silenceIpServerNameWarning,
 } from '../common/tls.js';
 import { p256Uncompressed } from '../crypto/p256.js';
+import { httpsOptions } from '../oracle/http.js';
 import { oracleTls, startOracle } from '../oracle/node.js';
 import { verifyToken } from '../verifier/index.js';
 import { getEvidence, sessionKeyFrom, verifyEvidenceDocument, watchAlerts } from './alerts.js';
@@ -301,8 +302,9 @@ async function main(argv: string[]): Promise<void> {
       if (positionals.length !== 1) throw new UsageError('config check takes one FILE');
       const c = loadOracleConfig(positionals[0]!);
       const tls = oracleTls(c);
+      if (c.http?.tls) httpsOptions(c.http.tls);
       process.stdout.write(
-        `ok: oracle ${c.nodeId} of cluster ${c.cluster.id} (n=${c.cluster.n}, t=${c.cluster.t}), ${tls ? 'mTLS' : 'TLS OFF (insecure)'}\n`,
+        `ok: oracle ${c.nodeId} of cluster ${c.cluster.id} (n=${c.cluster.n}, t=${c.cluster.t}), ${tls ? 'mTLS' : 'TLS OFF (insecure)'}${c.http?.tls ? ', relying-party HTTPS' : ''}\n`,
       );
       return;
     }

@@ -217,7 +217,7 @@ export function httpHandler(ctx: OracleContext, revocations: RevocationService, 
 }
 
 /** The certificate and key of `http.tls`, read now; an unreadable or unusable file is CONFIG_INVALID. */
-function httpsOptions(tls: { cert: string; key: string }): { cert: Buffer; key: Buffer } {
+export function httpsOptions(tls: { cert: string; key: string }): { cert: Buffer; key: Buffer } {
   const read = (field: 'cert' | 'key') => {
     try {
       return readFileSync(tls[field]);

@@ -196,6 +196,9 @@ export async function verifyToken(token: string, opts: VerifyOptions): Promise<V
     }
     if (base.protocol !== 'https:' && base.protocol !== 'http:')
       return fail('BAD_OPTIONS', `oracle ${u}: not an http(s) URL`);
+    // Reasons name oracles by URL: a URL with credentials would put them in every log line.
+    if (base.username !== '' || base.password !== '')
+      return fail('BAD_OPTIONS', 'an oracle URL carries credentials (user:password@); oracles need none');
     if (base.protocol === 'http:' && opts.allowInsecureHttp !== true)
       return fail(
         'INSECURE_TRANSPORT',

@@ -17,7 +17,7 @@
  * each forged token is validly signed by the key the fake serves: only the verifier's quorum and
  * thumbprint checks stop it. Trusting the fake alone (explicitly) accepts it, so the tests can fail.
  *
- * Slow suite (tag `slow`): real processes, about 25 s.
+ * Slow suite (tag `slow`): real processes, about 35 s.
  */
 import {
   createPublicKey,
@@ -26,7 +26,7 @@ import {
   randomBytes,
   verify,
 } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest, createServer as httpsServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -300,6 +300,45 @@ describe('the quorum verifier against real HTTPS oracles and lying fakes', { tag
     // The same fake with the true name agrees, and the token passes with it in the set.
     fakeServes(victim.kid, status, jwks);
     expect(await verifyToken(token, opts([FAKE, ...rp]))).toMatchObject({ ok: true });
+  });
+
+  it('`mpcid init --http-tls` writes http.tls with each oracle’s own certificate; config check loads it; bad files are CONFIG_INVALID', async () => {
+    const dir = join(work, 'init');
+    const init = await mpcid(['init', '--dir', dir, '--http-tls']);
+    expect(init.code, init.stderr).toBe(0);
+    const file = join(dir, 'oracle-1', 'config.json');
+    const raw = JSON.parse(readFileSync(file, 'utf8'));
+    expect(raw.http.tls).toEqual({ cert: 'tls/tls.crt', key: 'tls/tls.key' });
+    expect(raw.cluster.issuer).toMatch(/^https:\/\//);
+    const check = await mpcid(['config', 'check', file]);
+    expect(check).toMatchObject({ code: 0, stdout: expect.stringMatching(/, relying-party HTTPS\n$/) });
+    writeFileSync(
+      file,
+      JSON.stringify({ ...raw, http: { ...raw.http, tls: { ...raw.http.tls, key: 'nope.key' } } }),
+    );
+    const missing = await mpcid(['config', 'check', file]);
+    expect(missing).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(
+        /^mpcid: CONFIG_INVALID: http\.tls\.key: cannot read .*nope\.key \(ENOENT\)/,
+      ),
+    });
+    // A key that is not the certificate's.
+    writeFileSync(
+      file,
+      JSON.stringify({
+        ...raw,
+        http: { ...raw.http, tls: { cert: 'tls/tls.crt', key: certOf('stray').key } },
+      }),
+    );
+    const pair = await mpcid(['config', 'check', file]);
+    expect(pair).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(
+        /CONFIG_INVALID: http\.tls: the certificate and key are not a usable PEM pair/,
+      ),
+    });
+    expect((await mpcid(['init', '--dir', join(work, 'init2'), '--http-tls', '--insecure'])).code).toBe(2);
   });
 
   it('a fake hiding a revocation is outvoted: one oracle reporting revoked is enough', async () => {

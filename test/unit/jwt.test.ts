@@ -529,6 +529,9 @@ describe('verifyToken against a fake oracle', () => {
     expect(await verifyToken(t, { ...ONE, oracle: 'ftp://127.0.0.1/', audience: AUD })).toMatchObject({
       code: 'BAD_OPTIONS',
     });
+    const creds = await verifyToken(t, { ...ONE, oracle: 'http://rp:hunter2@127.0.0.1/', audience: AUD });
+    expect(creds).toMatchObject({ code: 'BAD_OPTIONS' });
+    expect(JSON.stringify(creds)).not.toContain('hunter2');
   });
 
   it('KID_NOT_THUMBPRINT when the key is served under a kid that is not its thumbprint', async () => {
