@@ -173,6 +173,11 @@ export interface LocalClusterOptions {
   tls?: boolean | { caDir: string };
   /** `agent enroll --algs` for every `enroll`; absent, the CLI default (EdDSA and ES256). */
   algs?: readonly Alg[];
+  /**
+   * HTTPS on the relying-party port: oracle i's `http.tls` (certificate and key files); the
+   * cluster's issuer becomes https://. Plain http when absent.
+   */
+  httpTls?: (nodeId: number) => { cert: string; key: string };
 }
 
 /** TLS bundles of a cluster that serves mTLS. */
@@ -227,10 +232,19 @@ export class LocalCluster {
         tls: o.tls ? { caDir } : 'insecure',
       });
       const extra = o.oracleConfig;
-      if (extra) {
+      const httpTls = o.httpTls;
+      if (extra || httpTls) {
         init.configFiles.forEach((file, i) => {
-          const raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-          writeFileSync(file, `${JSON.stringify({ ...raw, ...extra(i + 1) }, null, 2)}\n`);
+          let raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+          if (httpTls) {
+            const cluster = raw['cluster'] as { issuer?: string };
+            raw = {
+              ...raw,
+              http: { ...(raw['http'] as object), tls: httpTls(i + 1) },
+              cluster: { ...cluster, issuer: cluster.issuer?.replace(/^http:/, 'https:') },
+            };
+          }
+          writeFileSync(file, `${JSON.stringify({ ...raw, ...extra?.(i + 1) }, null, 2)}\n`);
         });
       }
     }

@@ -24,6 +24,7 @@ import {
   silenceIpServerNameWarning,
 } from '../common/tls.js';
 import { p256Uncompressed } from '../crypto/p256.js';
+import { httpsOptions } from '../oracle/http.js';
 import { oracleTls, startOracle } from '../oracle/node.js';
 import { verifyToken } from '../verifier/index.js';
 import { getEvidence, sessionKeyFrom, verifyEvidenceDocument, watchAlerts } from './alerts.js';
@@ -34,7 +35,7 @@ const USAGE = `usage:
   mpcid oracle --config FILE
   mpcid init --dir DIR [--oracles N] [--quorum T] [--host H | --hosts H1,H2,..]
              [--listen-host H] [--port P --admin-port Q --http-port R] [--cluster-id ID]
-             [--ca-dir DIR] [--san NAME,..] [--days D] [--insecure]      (alias: mpcid cluster init)
+             [--ca-dir DIR] [--san NAME,..] [--days D] [--insecure | --http-tls]  (alias: mpcid cluster init)
   mpcid cert issue --ca DIR --name NAME --out DIR [--role agent|admin|oracle[,..]] [--san NAME,..] [--days D]
   mpcid config check FILE
   mpcid token create --admin ADDR --name NAME [--ttl SECONDS]                 [TLS]
@@ -44,7 +45,8 @@ const USAGE = `usage:
   mpcid sign [--alg EdDSA|ES256] --socket PATH --in FILE
   mpcid token fetch [--alg EdDSA|ES256] --socket PATH --audience AUD[,AUD] [--ttl SECONDS] [--claims JSON]
   mpcid attest [--alg EdDSA|ES256] --socket PATH --nonce NONCE [--claims JSON] [--audience AUD]
-  mpcid verify --token TOKEN|- --oracle URL (--audience AUD | --nonce N --typ mpcid-attestation+jwt)
+  mpcid verify --token TOKEN|- --oracle URL [--oracle URL ..] [--quorum T] [--ca FILE]
+               [--insecure-http] [--allow-single-oracle] (--audience AUD | --nonce N --typ mpcid-attestation+jwt)
   mpcid alerts watch --admin ADDR [--cursor N]                                [TLS]
   mpcid evidence get --admin ADDR --identity ID                               [TLS]
   mpcid evidence verify FILE [--session-key B64U] [--accuser-key B64U]
@@ -62,38 +64,48 @@ class UsageError extends Error {}
  * base64url identity ids, keys and nonces do one time in 64 (getopt's rule: an option that takes
  * an argument takes the next word).
  */
-function joinValues(args: readonly string[], spec: Record<string, 'string' | 'boolean'>): string[] {
+type OptType = 'string' | 'strings' | 'boolean';
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+function joinValues(args: readonly string[], spec: Record<string, OptType>): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const name = a.startsWith('--') && !a.includes('=') ? a.slice(2) : undefined;
-    if (name !== undefined && spec[name] === 'string' && i + 1 < args.length) out.push(`${a}=${args[++i]}`);
+    if (name !== undefined && spec[name] !== undefined && spec[name] !== 'boolean' && i + 1 < args.length)
+      out.push(`${a}=${args[++i]}`);
     else out.push(a);
   }
   return out;
 }
 
-function opts(args: string[], spec: Record<string, 'string' | 'boolean'>) {
+/** Parses `args` by `spec`; a `strings` option may repeat (its value is a string[]). */
+function opts(args: string[], spec: Record<string, OptType>) {
   try {
     const { values, positionals } = parseArgs({
       args: joinValues(args, spec),
-      options: Object.fromEntries(Object.entries(spec).map(([k, type]) => [k, { type }])),
+      options: Object.fromEntries(
+        Object.entries(spec).map(([k, type]) => [
+          k,
+          type === 'strings' ? { type: 'string' as const, multiple: true } : { type },
+        ]),
+      ),
       allowPositionals: true,
       strict: true,
     });
-    return { values: values as Record<string, string | boolean | undefined>, positionals };
+    return { values: values as Values, positionals };
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
 }
 
-function str(v: Record<string, string | boolean | undefined>, k: string): string {
+function str(v: Values, k: string): string {
   const x = v[k];
   if (typeof x !== 'string' || x === '') throw new UsageError(`--${k} is required`);
   return x;
 }
 
-function int(v: Record<string, string | boolean | undefined>, k: string, dflt: number): number {
+function int(v: Values, k: string, dflt: number): number {
   const x = v[k];
   if (x === undefined) return dflt;
   const n = Number(x);
@@ -103,7 +115,7 @@ function int(v: Record<string, string | boolean | undefined>, k: string, dflt: n
 }
 
 /** `--algs`: a comma-separated subset of EdDSA,ES256 that includes EdDSA; absent, both. */
-function enrollAlgs(v: string | boolean | undefined): Alg[] {
+function enrollAlgs(v: Values[string]): Alg[] {
   if (v === undefined) return [...ALGS];
   const list = typeof v === 'string' ? [...new Set(v.split(',').map((a) => a.trim()))] : [];
   if (!list.every((a): a is Alg => (ALGS as readonly string[]).includes(a)) || !list.includes('EdDSA'))
@@ -126,10 +138,10 @@ async function using<C extends { close(): void }, T>(
   }
 }
 
-const optional = (v: string | boolean | undefined): string => (typeof v === 'string' ? v : '');
+const optional = (v: Values[string]): string => (typeof v === 'string' ? v : '');
 
 /** `--alg`: EdDSA (default) or ES256. */
-function alg(v: Record<string, string | boolean | undefined>): 'EdDSA' | 'ES256' {
+function alg(v: Values): 'EdDSA' | 'ES256' {
   const a = v['alg'];
   if (a === undefined || a === 'EdDSA') return 'EdDSA';
   if (a === 'ES256') return 'ES256';
@@ -137,7 +149,7 @@ function alg(v: Record<string, string | boolean | undefined>): 'EdDSA' | 'ES256'
 }
 
 /** A comma-separated list option ([] when absent). */
-function list(v: string | boolean | undefined): string[] {
+function list(v: Values[string]): string[] {
   return typeof v === 'string'
     ? v
         .split(',')
@@ -147,7 +159,7 @@ function list(v: string | boolean | undefined): string[] {
 }
 
 /** The TLS choice of a client command (see resolveClientTls). */
-function clientTls(v: Record<string, string | boolean | undefined>, stateBundle?: string) {
+function clientTls(v: Values, stateBundle?: string) {
   const dir = v['tls'];
   if (dir === '') throw new UsageError('--tls needs a directory');
   return resolveClientTls({
@@ -202,6 +214,7 @@ async function main(argv: string[]): Promise<void> {
         'admin-port': 'string',
         'http-port': 'string',
         'cluster-id': 'string',
+        'http-tls': 'boolean',
       });
       const n = int(values, 'oracles', 3);
       const t = int(values, 'quorum', Math.floor(n / 2) + 1);
@@ -232,6 +245,8 @@ async function main(argv: string[]): Promise<void> {
       const days = values['days'] === undefined ? undefined : int(values, 'days', 0);
       if (values['insecure'] === true && (values['ca-dir'] ?? values['san'] ?? days) !== undefined)
         throw new UsageError('--insecure makes no certificates: drop --ca-dir, --san and --days');
+      if (values['insecure'] === true && values['http-tls'] === true)
+        throw new UsageError('--http-tls serves HTTPS with the oracles’ certificates: drop --insecure');
       const r = initCluster({
         dir: resolve(str(values, 'dir')),
         n,
@@ -242,6 +257,7 @@ async function main(argv: string[]): Promise<void> {
         httpPorts,
         ...(typeof values['listen-host'] === 'string' ? { listenHost: values['listen-host'] } : {}),
         ...(typeof clusterId === 'string' ? { clusterId } : {}),
+        httpTls: values['http-tls'] === true,
         tls:
           values['insecure'] === true
             ? 'insecure'
@@ -286,8 +302,9 @@ async function main(argv: string[]): Promise<void> {
       if (positionals.length !== 1) throw new UsageError('config check takes one FILE');
       const c = loadOracleConfig(positionals[0]!);
       const tls = oracleTls(c);
+      if (c.http?.tls) httpsOptions(c.http.tls);
       process.stdout.write(
-        `ok: oracle ${c.nodeId} of cluster ${c.cluster.id} (n=${c.cluster.n}, t=${c.cluster.t}), ${tls ? 'mTLS' : 'TLS OFF (insecure)'}\n`,
+        `ok: oracle ${c.nodeId} of cluster ${c.cluster.id} (n=${c.cluster.n}, t=${c.cluster.t}), ${tls ? 'mTLS' : 'TLS OFF (insecure)'}${c.http?.tls ? ', relying-party HTTPS' : ''}\n`,
       );
       return;
     }
@@ -430,14 +447,35 @@ async function main(argv: string[]): Promise<void> {
       const { values } = opts(args, {
         token: 'string',
         audience: 'string',
-        oracle: 'string',
+        oracle: 'strings',
+        quorum: 'string',
+        ca: 'string',
+        'insecure-http': 'boolean',
+        'allow-single-oracle': 'boolean',
         nonce: 'string',
         typ: 'string',
       });
       const tokenArg = str(values, 'token');
+      const oracles = ((values['oracle'] as string[] | undefined) ?? []).flatMap((o) => list(o));
+      if (oracles.length === 0)
+        throw new UsageError('--oracle is required (once per oracle, or a comma list)');
+      let ca: Buffer | undefined;
+      if (typeof values['ca'] === 'string') {
+        try {
+          ca = readFileSync(values['ca']);
+        } catch (e) {
+          throw new UsageError(
+            `--ca: cannot read ${values['ca']} (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
+          );
+        }
+      }
       const token = tokenArg === '-' ? readFileSync(0, 'utf8').trim() : tokenArg;
       const r = await verifyToken(token, {
-        oracle: str(values, 'oracle'),
+        oracles,
+        ...(values['quorum'] === undefined ? {} : { quorum: int(values, 'quorum', 0) }),
+        ...(ca ? { ca } : {}),
+        allowInsecureHttp: values['insecure-http'] === true,
+        allowSingleOracle: values['allow-single-oracle'] === true,
         ...(typeof values['audience'] === 'string' ? { audience: values['audience'] } : {}),
         ...(typeof values['nonce'] === 'string' ? { nonce: values['nonce'] } : {}),
         ...(typeof values['typ'] === 'string' ? { typ: values['typ'] } : {}),

@@ -10,6 +10,7 @@ import { createServer, isIP } from 'node:net';
 import { join } from 'node:path';
 import { toB64u } from '../crypto/bytes.js';
 import { type ClusterConfig, type OracleConfig, OracleConfigSchema, parseOracleConfig } from './config.js';
+import { MpcidError } from './errors.js';
 import { writeFileDurable } from './fsutil.js';
 import { writeKekFile } from './kek.js';
 import { writeNodeKey } from './keys.js';
@@ -39,6 +40,11 @@ export interface ClusterInitOptions {
    * names, and an operator bundle (role admin) in DIR/admin. 'insecure' writes plaintext configs.
    */
   tls?: { caDir?: string; sans?: string[]; days?: number } | 'insecure';
+  /**
+   * HTTPS on the relying-party port with each oracle's own certificate (DIR/oracle-N/tls; needs
+   * TLS): relying parties verify with `--ca` the cluster CA. The issuer becomes https://.
+   */
+  httpTls?: boolean;
 }
 
 export interface InitializedCluster {
@@ -71,6 +77,11 @@ export function oracleDir(dir: string, id: number): string {
 export function initCluster(o: ClusterInitOptions): InitializedCluster {
   const ids = Array.from({ length: o.n }, (_, i) => i + 1);
   const tlsOpts = o.tls === 'insecure' ? undefined : (o.tls ?? {});
+  if (o.httpTls && (!tlsOpts || !o.httpPorts))
+    throw new MpcidError(
+      'CONFIG_INVALID',
+      'HTTPS on the relying-party port needs TLS certificates and HTTP ports',
+    );
   // Check every name before writing anything.
   if (tlsOpts) {
     for (const host of o.hosts) {
@@ -89,7 +100,7 @@ export function initCluster(o: ClusterInitOptions): InitializedCluster {
       publicKey: toB64u(keys[i]!),
     })),
     // Tokens name oracle 1's HTTP endpoint as issuer; every oracle serves the same discovery and keys.
-    ...(o.httpPorts ? { issuer: `http://${o.hosts[0]}:${o.httpPorts[0]}` } : {}),
+    ...(o.httpPorts ? { issuer: `${o.httpTls ? 'https' : 'http'}://${o.hosts[0]}:${o.httpPorts[0]}` } : {}),
   };
   let tls: InitializedCluster['tls'];
   if (tlsOpts) {
@@ -120,7 +131,16 @@ export function initCluster(o: ClusterInitOptions): InitializedCluster {
       nodeId: id,
       listen: `${o.listenHost ?? o.hosts[i]}:${o.ports[i]}`,
       adminListen: `${o.listenHost ?? o.hosts[i]}:${o.adminPorts[i]}`,
-      ...(o.httpPorts ? { http: { listen: `${o.listenHost ?? o.hosts[i]}:${o.httpPorts[i]}` } } : {}),
+      ...(o.httpPorts
+        ? {
+            http: {
+              listen: `${o.listenHost ?? o.hosts[i]}:${o.httpPorts[i]}`,
+              ...(o.httpTls
+                ? { tls: { cert: `tls/${BUNDLE_FILES.cert}`, key: `tls/${BUNDLE_FILES.key}` } }
+                : {}),
+            },
+          }
+        : {}),
       dataDir: 'data',
       nodeKeyFile: 'node.key',
       kek: { file: KEK_FILE },

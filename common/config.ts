@@ -201,8 +201,16 @@ export const OracleConfigSchema = z
     rateLimits: RateLimitsSchema,
     /** Alert sinks besides the log line and the admin WatchAlerts stream. */
     alerts: AlertsSchema,
-    /** Relying-party HTTP (OIDC discovery, JWKS, identity status); off when absent. */
-    http: z.strictObject({ listen: hostPort }).optional(),
+    /**
+     * Relying-party HTTP (OIDC discovery, JWKS, identity status); off when absent. With `tls`
+     * (PEM certificate chain and key files, relative to the config file) it serves HTTPS only.
+     */
+    http: z
+      .strictObject({
+        listen: hostPort,
+        tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
+      })
+      .optional(),
     /** What oracles agree to co-sign as tokens. */
     policy: z
       .strictObject({
@@ -269,6 +277,9 @@ export function parseOracleConfig(raw: unknown, baseDir: string): OracleConfig {
     dataDir: abs(r.data.dataDir),
     nodeKeyFile: abs(r.data.nodeKeyFile),
     ...(r.data.kek ? { kek: { file: abs(r.data.kek.file) } } : {}),
+    ...(r.data.http?.tls
+      ? { http: { ...r.data.http, tls: { cert: abs(r.data.http.tls.cert), key: abs(r.data.http.tls.key) } } }
+      : {}),
     ...(tls?.insecure !== true && tls?.ca && tls.cert && tls.key
       ? { tls: { ca: abs(tls.ca), cert: abs(tls.cert), key: abs(tls.key) } }
       : {}),

@@ -85,11 +85,61 @@ export const ERROR_CODES = {
   KEK_MISMATCH: 'FAILED_PRECONDITION',
   /** Persisted state failed its integrity check and was not used. */
   STATE_CORRUPT: 'DATA_LOSS',
+  /** HTTP (relying-party port): no such resource. */
+  NOT_FOUND: 'NOT_FOUND',
+  /** HTTP (relying-party port): a method other than GET and HEAD. */
+  METHOD_NOT_ALLOWED: 'INVALID_ARGUMENT',
   /** A bug or an unexpected failure; details are in the server log only. */
   INTERNAL: 'INTERNAL',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
+
+/**
+ * The reasons the relying-party verifier (`mpcid/verifier`, `mpcid verify`) gives for refusing a
+ * token (docs/protocol.md §8). A verification result, not an MpcidError: the verifier never
+ * throws. Stable like ERROR_CODES.
+ */
+export const VERIFY_CODES = {
+  /** Not a compact JWS. */
+  MALFORMED: 'not a compact JWS',
+  /** An algorithm other than EdDSA and ES256 (e.g. none, HS256). */
+  ALG_NOT_ALLOWED: 'algorithm not allowed',
+  /** The kid is missing or not 43 base64url characters. */
+  BAD_KID: 'kid missing or malformed',
+  /** The oracles do not know the kid, or its key is of another algorithm. */
+  UNKNOWN_KID: 'unknown key',
+  /** An answering oracle reports the identity revoked (any one is enough). */
+  IDENTITY_REVOKED: 'identity revoked',
+  /** An oracle served a key whose kid is not its RFC 7638 JWK thumbprint; the reason names it. */
+  KID_NOT_THUMBPRINT: 'kid is not the key thumbprint',
+  /** Answering oracles disagree on the key, the registered name, the identity id or the issuer; the reason names them. */
+  ORACLES_DISAGREE: 'oracles disagree',
+  /** Enough oracles answered, but fewer than the quorum vouch for the key (the others do not know it). */
+  QUORUM_NOT_REACHED: 'fewer than the quorum vouch for the key',
+  /** Fewer than the quorum of oracles answered (unreachable, TLS failure, bad answer). */
+  UNAVAILABLE: 'oracles unavailable',
+  /** The signature does not verify with the agreed key. */
+  BAD_SIGNATURE: 'bad signature',
+  /** The token's exp is past. */
+  EXPIRED: 'expired',
+  /** iss, aud, typ or a required claim is wrong or missing. */
+  CLAIM_INVALID: 'claim invalid',
+  /** An attestation's nonce is not the expected one. */
+  NONCE_MISMATCH: 'nonce mismatch',
+  /** The token's sub is not the name registered for its key. */
+  SUB_MISMATCH: 'sub mismatch',
+  /** Any other token defect jose reports. */
+  INVALID: 'invalid token',
+  /** The options are unusable (no audience for a JWT, not a URL, quorum out of range, an oracle twice). */
+  BAD_OPTIONS: 'bad options',
+  /** One oracle would be trusted alone (one URL, or quorum 1) without allowSingleOracle / --allow-single-oracle. */
+  SINGLE_ORACLE: 'one oracle would be trusted alone',
+  /** An http:// oracle URL without allowInsecureHttp / --insecure-http. */
+  INSECURE_TRANSPORT: 'plain http not allowed',
+} as const;
+
+export type VerifyCode = keyof typeof VERIFY_CODES;
 export type StatusClass = (typeof ERROR_CODES)[ErrorCode];
 
 /** The error every mpcid module throws for an expected failure. */

@@ -6,9 +6,17 @@
  * and revocation status; no request changes state. Revoked keys leave every JWKS at once.
  * Operations: /healthz (process up), /readyz (store open and a quorum reachable), /metrics
  * (Prometheus text format, this oracle's registry only).
+ *
+ * Every query parameter is checked: a route takes only the ones listed in QUERY, each at most
+ * once and well-formed; anything else is a 400 with a stable code (MALFORMED_INPUT) and nothing
+ * in the log. With `http.tls` the port serves HTTPS only.
  */
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { createSecureContext } from 'node:tls';
 import { clusterIssuer } from '../common/config.js';
+import { type ErrorCode, MpcidError } from '../common/errors.js';
 import { LOG } from '../common/log.js';
 import { fromB64u } from '../crypto/bytes.js';
 import { ed25519Jwk } from '../crypto/jwk.js';
@@ -20,6 +28,30 @@ import type { IdentityPublic } from './store.js';
 
 const PAGE = 100;
 const MAX_PAGE = 500;
+/** The query parameters each path takes; every other path takes none. */
+const QUERY: Readonly<Record<string, readonly string[]>> = {
+  '/.well-known/jwks.json': ['limit', 'page_token'],
+};
+const LIMIT = /^[1-9][0-9]{0,3}$/;
+
+/** A query parameter's name or value as it may appear in an error message: quoted, at most 40 characters. */
+const quote = (s: string) => JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s);
+
+/** The validated query of `path`: only known parameters, each once. Throws MALFORMED_INPUT. */
+function queryOf(path: string, params: URLSearchParams): Map<string, string> {
+  const allowed = QUERY[path] ?? [];
+  const out = new Map<string, string>();
+  for (const [k, v] of params) {
+    if (!allowed.includes(k))
+      throw new MpcidError(
+        'MALFORMED_INPUT',
+        `unknown query parameter ${quote(k)}${allowed.length ? ` (expected ${allowed.join(', ')})` : ' (this path takes none)'}`,
+      );
+    if (out.has(k)) throw new MpcidError('MALFORMED_INPUT', `query parameter ${k} given more than once`);
+    out.set(k, v);
+  }
+  return out;
+}
 
 export interface RunningHttp {
   readonly port: number;
@@ -41,6 +73,11 @@ function jwksOf(r: IdentityPublic) {
   return keys;
 }
 
+/** An error answer: `{error: CODE, message}`, the code from the one table (common/errors.ts). */
+function sendError(res: ServerResponse, status: number, code: ErrorCode, message: string): void {
+  send(res, status, { error: code, message });
+}
+
 function send(res: ServerResponse, status: number, body: unknown, cache = 'no-cache'): void {
   const data = JSON.stringify(body);
   res.writeHead(status, {
@@ -58,11 +95,16 @@ export function httpHandler(ctx: OracleContext, revocations: RevocationService, 
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      send(res, 405, { error: 'METHOD_NOT_ALLOWED', message: 'GET only' });
+      sendError(res, 405, 'METHOD_NOT_ALLOWED', 'GET only');
       return;
     }
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    // The request target is a path (origin-form); anything else (absolute-form, `*`) is refused.
+    const target = req.url ?? '/';
+    if (!target.startsWith('/') || !URL.canParse(`http://localhost${target}`))
+      throw new MpcidError('MALFORMED_INPUT', 'request target: expected a path');
+    const url = new URL(`http://localhost${target}`);
     const path = url.pathname;
+    const query = queryOf(path, url.searchParams);
     if (path === '/.well-known/openid-configuration') {
       send(
         res,
@@ -81,12 +123,16 @@ export function httpHandler(ctx: OracleContext, revocations: RevocationService, 
       return;
     }
     if (path === '/.well-known/jwks.json') {
-      const after = url.searchParams.get('page_token') ?? '';
-      const limit = Math.min(Number(url.searchParams.get('limit') ?? PAGE) || PAGE, MAX_PAGE);
-      if (after !== '' && !IDENTITY_ID.test(after)) {
-        send(res, 400, { error: 'MALFORMED_INPUT', message: 'page_token: malformed' });
-        return;
-      }
+      const after = query.get('page_token') ?? '';
+      const limitArg = query.get('limit');
+      const limit = limitArg === undefined ? PAGE : LIMIT.test(limitArg) ? Number(limitArg) : 0;
+      if (limit < 1 || limit > MAX_PAGE)
+        throw new MpcidError('MALFORMED_INPUT', `limit: expected an integer from 1 to ${MAX_PAGE}`);
+      if (after !== '' && !IDENTITY_ID.test(after))
+        throw new MpcidError(
+          'MALFORMED_INPUT',
+          'page_token: expected a next_page_token from an earlier page',
+        );
       // Page over all identities; revoked ones are skipped, so a page may hold fewer keys.
       const page = await ctx.store.listIdentities(after, limit + 1);
       const items = page.slice(0, limit);
@@ -101,13 +147,15 @@ export function httpHandler(ctx: OracleContext, revocations: RevocationService, 
     if (m) {
       const kid = m[1]!;
       if (!IDENTITY_ID.test(kid)) {
-        send(res, 400, { error: 'MALFORMED_INPUT', message: 'identity id: expected an RFC 7638 thumbprint' });
-        return;
+        throw new MpcidError(
+          'MALFORMED_INPUT',
+          'kid: expected an RFC 7638 thumbprint (43 base64url characters)',
+        );
       }
       const id = (await ctx.store.identityIdOfKid(kid)) ?? kid;
       const rec = await ctx.store.getIdentityPublic(id);
       if (!rec) {
-        send(res, 404, { error: 'UNKNOWN_IDENTITY', message: 'no such identity' });
+        sendError(res, 404, 'UNKNOWN_IDENTITY', 'no such identity');
         return;
       }
       const rev = revocations.get(id);
@@ -151,16 +199,42 @@ export function httpHandler(ctx: OracleContext, revocations: RevocationService, 
       res.end(data);
       return;
     }
-    send(res, 404, { error: 'NOT_FOUND', message: 'no such resource' });
+    sendError(res, 404, 'NOT_FOUND', 'no such resource');
   }
 
   return (req: IncomingMessage, res: ServerResponse) => {
     route(req, res).catch((err: unknown) => {
-      ctx.log.error({ [LOG.err]: err, path: req.url }, 'http handler failed');
-      if (!res.headersSent) send(res, 500, { error: 'INTERNAL', message: 'internal error' });
+      // Bad input is the client's: a 400 with its code, nothing logged.
+      if (err instanceof MpcidError && err.status === 'INVALID_ARGUMENT' && !res.headersSent) {
+        sendError(res, 400, err.code, err.message);
+        return;
+      }
+      ctx.log.error({ [LOG.err]: err, path: req.url?.slice(0, 200) }, 'http handler failed');
+      if (!res.headersSent) sendError(res, 500, 'INTERNAL', 'internal error');
       else res.destroy();
     });
   };
+}
+
+/** The certificate and key of `http.tls`, read now; an unreadable or unusable file is CONFIG_INVALID. */
+export function httpsOptions(tls: { cert: string; key: string }): { cert: Buffer; key: Buffer } {
+  const read = (field: 'cert' | 'key') => {
+    try {
+      return readFileSync(tls[field]);
+    } catch (e) {
+      throw new MpcidError(
+        'CONFIG_INVALID',
+        `http.tls.${field}: cannot read ${tls[field]} (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
+    }
+  };
+  const out = { cert: read('cert'), key: read('key') };
+  try {
+    createSecureContext(out);
+  } catch {
+    throw new MpcidError('CONFIG_INVALID', 'http.tls: the certificate and key are not a usable PEM pair');
+  }
+  return out;
 }
 
 export function startHttp(
@@ -172,7 +246,9 @@ export function startHttp(
   const i = listen.lastIndexOf(':');
   const host = listen.slice(0, i).replace(/^\[|\]$/g, '');
   const port = Number(listen.slice(i + 1));
-  const server: Server = createServer(httpHandler(ctx, revocations, readiness));
+  const handler = httpHandler(ctx, revocations, readiness);
+  const tls = ctx.config.http?.tls;
+  const server: Server = tls ? createHttpsServer(httpsOptions(tls), handler) : createServer(handler);
   server.headersTimeout = 10_000;
   server.requestTimeout = 10_000;
   return new Promise((resolve, reject) => {

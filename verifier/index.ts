@@ -1,20 +1,54 @@
 /**
  * The relying party's verifier (docs/protocol.md §8): checks a co-signed token with `jose`
- * against the keys an oracle publishes, then checks the identity is not revoked and that the
- * token's `sub` is the name registered for its key. Library entry point: `mpcid/verifier`.
+ * against keys that a quorum of the cluster's oracles vouch for, then checks that no answering
+ * oracle reports the identity revoked and that the token's `sub` is the name registered for its
+ * key. Library entry point: `mpcid/verifier`.
  *
- * A relying party needs none of this to check signatures (any JOSE library does, against the
- * JWKS); this adds the revocation status and the sub-to-key binding.
+ * No single oracle is trusted: the key, the registered name and the issuer must come, identical,
+ * from `quorum` oracles; every kid served must be the RFC 7638 thumbprint of its key; one oracle
+ * saying "revoked" is enough to refuse. Transport is HTTPS (an optional CA for the oracles'
+ * certificates); plain http only when explicitly allowed.
  */
-import { createRemoteJWKSet, decodeProtectedHeader, errors, type JWTPayload, jwtVerify } from 'jose';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import {
+  calculateJwkThumbprint,
+  createLocalJWKSet,
+  decodeProtectedHeader,
+  errors,
+  type JWK,
+  type JWTPayload,
+  jwtVerify,
+} from 'jose';
+import type { VerifyCode } from '../common/errors.js';
+
+export type { VerifyCode } from '../common/errors.js';
 
 /** EdDSA (FROST-signed, kid = identity id) and ES256 (DKLs23-signed, kid = the P-256 key's thumbprint). */
 export const ALGORITHMS = ['EdDSA', 'ES256'];
 const ID = /^[A-Za-z0-9_-]{43}$/;
+/** Largest answer read from an oracle: a per-identity JWKS or status is a few hundred bytes. */
+const MAX_BODY = 256 * 1024;
 
 export interface VerifyOptions {
-  /** Base URL of any oracle's HTTP endpoint, e.g. http://127.0.0.1:8080 */
-  oracle: string;
+  /**
+   * Base URLs of the cluster's oracles' relying-party endpoints, e.g. https://oracle-1:8443.
+   * Each is asked; the same URL twice is refused (BAD_OPTIONS).
+   */
+  oracles?: readonly string[];
+  /** One oracle URL (the old option); joins `oracles`. Alone it needs `allowSingleOracle`. */
+  oracle?: string;
+  /**
+   * How many oracles must answer and vouch for the same key (give the cluster's t). Default: a
+   * majority of the oracles given. Below 2 needs `allowSingleOracle`.
+   */
+  quorum?: number;
+  /** Trust one oracle alone (a quorum of 1): one malicious oracle can then forge keys. */
+  allowSingleOracle?: boolean;
+  /** Allow http:// oracle URLs: anyone on the path can then serve keys and hide revocations. */
+  allowInsecureHttp?: boolean;
+  /** PEM CA certificate(s) the oracles' HTTPS certificates must chain to (default: the system's). */
+  ca?: string | Buffer;
   /** Expected audience (JWT) — required for typ JWT. */
   audience?: string | string[];
   /** Expected nonce (attestations). */
@@ -27,30 +61,164 @@ export interface VerifyOptions {
 }
 
 export type VerifyResult =
-  | { ok: true; kid: string; claims: JWTPayload; header: Record<string, unknown> }
-  | { ok: false; code: string; reason: string };
+  | { ok: true; kid: string; claims: JWTPayload; header: Record<string, unknown>; vouchedBy: string[] }
+  | { ok: false; code: VerifyCode; reason: string };
 
-const fail = (code: string, reason: string): VerifyResult => ({ ok: false, code, reason });
+const fail = (code: VerifyCode, reason: string): VerifyResult => ({ ok: false, code, reason });
 
-async function getJson(
-  url: URL,
-  timeoutMs: number,
-): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
-  const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-  return { status: res.status, body };
+type Body = Record<string, unknown>;
+
+/** GET url → {status, JSON object body}; no redirects, bounded size and time. Throws on transport errors. */
+function getJson(url: URL, timeoutMs: number, ca?: string | Buffer): Promise<{ status: number; body: Body }> {
+  return new Promise((resolve, reject) => {
+    const https = url.protocol === 'https:';
+    const opts = {
+      method: 'GET',
+      headers: { accept: 'application/json' },
+      signal: AbortSignal.timeout(timeoutMs),
+      ...(https && ca !== undefined ? { ca } : {}),
+    };
+    const req = (https ? httpsRequest : httpRequest)(url, opts, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > MAX_BODY) {
+          req.destroy(new Error('answer too large'));
+          return;
+        }
+        chunks.push(c);
+      });
+      res.on('error', reject);
+      res.on('end', () => {
+        let body: Body = {};
+        try {
+          const v: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          if (v !== null && typeof v === 'object' && !Array.isArray(v)) body = v as Body;
+        } catch {
+          // not JSON: an empty body; the caller judges by status and fields
+        }
+        resolve({ status: res.statusCode ?? 0, body });
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
+
+/** What one oracle says about a kid. */
+type Answer =
+  | { oracle: string; kind: 'down'; why: string }
+  | { oracle: string; kind: 'unknown' }
+  | { oracle: string; kind: 'revoked'; evidence: string }
+  | { oracle: string; kind: 'bad-kid'; kid: string }
+  | { oracle: string; kind: 'active'; issuer: string; identityId: string; name: string; key: JWK };
+
+/** Why a request to an oracle failed, short and without secrets (error names and codes only). */
+function transportWhy(e: unknown): string {
+  const err = e as { name?: string; code?: string; message?: string };
+  if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return 'timed out';
+  if (typeof err?.code === 'string') return err.code;
+  return err?.message === 'answer too large' ? 'answer too large' : (err?.name ?? 'error');
+}
+
+/** The members of a JWK that identify the key (RFC 7638 §3.2) plus alg: what oracles must agree on. */
+function keyIdentity(k: JWK): string {
+  return JSON.stringify([k.kty, k.crv, k.x, k.y, k.alg]);
+}
+
+async function ask(base: URL, kid: string, timeoutMs: number, ca?: string | Buffer): Promise<Answer> {
+  const oracle = base.href;
+  const at = (p: string) => new URL(p, base);
+  let discovery: { status: number; body: Body };
+  let status: { status: number; body: Body };
+  let jwks: { status: number; body: Body };
+  try {
+    [discovery, status, jwks] = await Promise.all([
+      getJson(at('.well-known/openid-configuration'), timeoutMs, ca),
+      getJson(at(`v1/identities/${kid}/status`), timeoutMs, ca),
+      getJson(at(`v1/identities/${kid}/jwks.json`), timeoutMs, ca),
+    ]);
+  } catch (e) {
+    return { oracle, kind: 'down', why: transportWhy(e) };
+  }
+  const issuer = discovery.body['issuer'];
+  if (discovery.status !== 200 || typeof issuer !== 'string')
+    return { oracle, kind: 'down', why: 'no discovery document' };
+  if (status.status === 404) return { oracle, kind: 'unknown' };
+  const s = status.body;
+  if (status.status === 200 && s['status'] === 'revoked')
+    return { oracle, kind: 'revoked', evidence: String(s['evidenceDigest']) };
+  if (status.status !== 200 || s['status'] !== 'active') return { oracle, kind: 'down', why: 'no status' };
+  const { identityId, name } = s;
+  const keys = jwks.body['keys'];
+  if (
+    typeof identityId !== 'string' ||
+    typeof name !== 'string' ||
+    jwks.status !== 200 ||
+    !Array.isArray(keys)
+  )
+    return { oracle, kind: 'down', why: 'malformed status or JWKS' };
+  // Every key served must sit under its own thumbprint, whether or not this token uses it.
+  let key: JWK | undefined;
+  for (const k of keys as JWK[]) {
+    if (k === null || typeof k !== 'object' || typeof k.kid !== 'string')
+      return { oracle, kind: 'down', why: 'malformed JWKS' };
+    let thumb: string;
+    try {
+      thumb = await calculateJwkThumbprint(k, 'sha256');
+    } catch {
+      return { oracle, kind: 'bad-kid', kid: k.kid };
+    }
+    if (thumb !== k.kid) return { oracle, kind: 'bad-kid', kid: k.kid };
+    if (k.kid === kid) key = k;
+  }
+  // Active but no key under the kid: revoked between the two requests, or a confused oracle.
+  if (!key) return { oracle, kind: 'down', why: 'active, but no key under the kid' };
+  return { oracle, kind: 'active', issuer, identityId, name, key };
+}
+
+const names = (as: readonly Answer[]) => as.map((a) => a.oracle).join(', ');
 
 /** Verifies a compact JWS token; never throws (network failures are `ok: false` too). */
 export async function verifyToken(token: string, opts: VerifyOptions): Promise<VerifyResult> {
   const timeoutMs = opts.timeoutMs ?? 5000;
   const typ = opts.typ ?? 'JWT';
-  let base: URL;
-  try {
-    base = new URL(opts.oracle);
-  } catch {
-    return fail('BAD_OPTIONS', 'oracle: not a URL');
+  const given = [...(opts.oracles ?? []), ...(opts.oracle === undefined ? [] : [opts.oracle])];
+  if (given.length === 0) return fail('BAD_OPTIONS', 'no oracle given');
+  const bases: URL[] = [];
+  for (const u of given) {
+    let base: URL;
+    try {
+      base = new URL(u);
+    } catch {
+      return fail('BAD_OPTIONS', `oracle ${u}: not a URL`);
+    }
+    if (base.protocol !== 'https:' && base.protocol !== 'http:')
+      return fail('BAD_OPTIONS', `oracle ${u}: not an http(s) URL`);
+    // Reasons name oracles by URL: a URL with credentials would put them in every log line.
+    if (base.username !== '' || base.password !== '')
+      return fail('BAD_OPTIONS', 'an oracle URL carries credentials (user:password@); oracles need none');
+    if (base.protocol === 'http:' && opts.allowInsecureHttp !== true)
+      return fail(
+        'INSECURE_TRANSPORT',
+        `oracle ${base.href}: plain http lets anyone on the path serve keys; use https (or allow insecure http)`,
+      );
+    if (!base.pathname.endsWith('/')) base.pathname += '/';
+    base.search = '';
+    base.hash = '';
+    if (bases.some((b) => b.href === base.href))
+      return fail('BAD_OPTIONS', `oracle ${base.href} is given twice (it would count twice)`);
+    bases.push(base);
   }
+  const quorum = opts.quorum ?? Math.floor(bases.length / 2) + 1;
+  if (!Number.isSafeInteger(quorum) || quorum < 1 || quorum > bases.length)
+    return fail('BAD_OPTIONS', `quorum must be 1..${bases.length} (the number of oracles given)`);
+  if (quorum < 2 && opts.allowSingleOracle !== true)
+    return fail(
+      'SINGLE_ORACLE',
+      'one oracle would be trusted alone: give the cluster’s oracles and its quorum t (or allow a single oracle)',
+    );
   if (typ === 'JWT' && !opts.audience) return fail('BAD_OPTIONS', 'an audience is required');
   let header: Record<string, unknown>;
   try {
@@ -63,25 +231,57 @@ export async function verifyToken(token: string, opts: VerifyOptions): Promise<V
   }
   const kid = header['kid'];
   if (typeof kid !== 'string' || !ID.test(kid)) return fail('BAD_KID', 'kid is missing or malformed');
+
+  // Every oracle is asked (a revocation any one of them holds must not be missed).
+  const answers = await Promise.all(bases.map((b) => ask(b, kid, timeoutMs, opts.ca)));
+  const of = <K extends Answer['kind']>(k: K) =>
+    answers.filter((a): a is Extract<Answer, { kind: K }> => a.kind === k);
+  const revoked = of('revoked');
+  if (revoked.length > 0)
+    return fail(
+      'IDENTITY_REVOKED',
+      `identity revoked (evidence ${revoked[0]!.evidence}; reported by ${names(revoked)})`,
+    );
+  const badKid = of('bad-kid');
+  if (badKid.length > 0)
+    return fail(
+      'KID_NOT_THUMBPRINT',
+      `oracle ${names(badKid)} serves a key whose kid is not its RFC 7638 thumbprint`,
+    );
+  const active = of('active');
+  // Agreement: one key under the kid, one registered name, one identity, one issuer.
+  const groups = new Map<string, typeof active>();
+  for (const a of active) {
+    const g = JSON.stringify([keyIdentity(a.key), a.name, a.identityId, a.issuer]);
+    groups.set(g, [...(groups.get(g) ?? []), a]);
+  }
+  if (groups.size > 1) {
+    const sorted = [...groups.values()].sort((x, y) => y.length - x.length);
+    const minority = sorted[0]!.length > sorted[1]!.length ? sorted.slice(1).flat() : active;
+    return fail(
+      'ORACLES_DISAGREE',
+      `oracle ${names(minority)} disagrees with the others on the key, name, identity or issuer of this kid`,
+    );
+  }
+  const unknown = of('unknown');
+  const down = of('down');
+  const why = down.map((d) => `${d.oracle}: ${d.why}`).join('; ');
+  if (active.length + unknown.length < quorum)
+    return fail(
+      'UNAVAILABLE',
+      `only ${active.length + unknown.length} of the ${quorum} oracles needed answered (${why})`,
+    );
+  if (active.length === 0) return fail('UNKNOWN_KID', 'the cluster does not know this key');
+  if (active.length < quorum)
+    return fail(
+      'QUORUM_NOT_REACHED',
+      `only ${active.length} of the ${quorum} oracles needed vouch for this key (${names(unknown)} do not know it)`,
+    );
+  const agreed = active[0]!;
   try {
-    const discovery = await getJson(new URL('/.well-known/openid-configuration', base), timeoutMs);
-    const issuer = discovery.body['issuer'];
-    if (discovery.status !== 200 || typeof issuer !== 'string')
-      return fail('UNAVAILABLE', 'oracle discovery document unavailable');
-    // Status first: a revoked key has already left the JWKS, and "no such key" would hide why.
-    const status = await getJson(new URL(`/v1/identities/${kid}/status`, base), timeoutMs);
-    if (status.status === 404) return fail('UNKNOWN_KID', 'the cluster does not know this key');
-    if (status.status === 200 && status.body['status'] === 'revoked') {
-      return fail('IDENTITY_REVOKED', `identity revoked (evidence ${String(status.body['evidenceDigest'])})`);
-    }
-    if (status.status !== 200 || status.body['status'] !== 'active')
-      return fail('UNAVAILABLE', 'identity status unavailable');
-    const jwks = createRemoteJWKSet(new URL(`/v1/identities/${kid}/jwks.json`, base), {
-      timeoutDuration: timeoutMs,
-    });
-    const { payload, protectedHeader } = await jwtVerify(token, jwks, {
+    const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet({ keys: [agreed.key] }), {
       algorithms: ALGORITHMS,
-      issuer,
+      issuer: agreed.issuer,
       typ,
       requiredClaims: ['iat', 'exp', 'sub', 'jti'],
       clockTolerance: opts.clockToleranceSeconds ?? 30,
@@ -89,9 +289,15 @@ export async function verifyToken(token: string, opts: VerifyOptions): Promise<V
     });
     if (opts.nonce !== undefined && payload['nonce'] !== opts.nonce)
       return fail('NONCE_MISMATCH', 'nonce does not match');
-    if (payload.sub !== status.body['name'])
+    if (payload.sub !== agreed.name)
       return fail('SUB_MISMATCH', "sub is not the name registered for the token's key");
-    return { ok: true, kid, claims: payload, header: protectedHeader as Record<string, unknown> };
+    return {
+      ok: true,
+      kid,
+      claims: payload,
+      header: protectedHeader as Record<string, unknown>,
+      vouchedBy: active.map((a) => a.oracle),
+    };
   } catch (e) {
     if (e instanceof errors.JWTExpired) return fail('EXPIRED', 'token has expired');
     if (e instanceof errors.JWTClaimValidationFailed)
@@ -105,6 +311,6 @@ export async function verifyToken(token: string, opts: VerifyOptions): Promise<V
       );
     if (e instanceof errors.JOSEAlgNotAllowed) return fail('ALG_NOT_ALLOWED', 'algorithm not allowed');
     if (e instanceof errors.JOSEError) return fail('INVALID', `token rejected (${e.code})`);
-    return fail('UNAVAILABLE', `oracle unreachable (${(e as Error).name})`);
+    return fail('INVALID', `token rejected (${(e as Error).name})`);
   }
 }

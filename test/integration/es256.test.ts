@@ -287,18 +287,31 @@ describe('ES256 co-signing (2-of-3 cluster, real processes)', { tags: ['slow'] }
 
     const token = (await call(wl, wl.FetchJWT, { audience: [AUD], ttlSeconds: 60, alg: 'ES256' }, 20_000))
       .token;
-    expect(await verifyToken(token, { oracle: http[0]!, audience: AUD })).toMatchObject({
-      ok: true,
-      kid: e.es256.kid,
-      claims: { sub: e.name },
-    });
-    const cli = await mpcid(['verify', '--token', token, '--oracle', http[2]!, '--audience', AUD]);
+    expect(await verifyToken(token, { oracles: http, allowInsecureHttp: true, audience: AUD })).toMatchObject(
+      {
+        ok: true,
+        kid: e.es256.kid,
+        claims: { sub: e.name },
+      },
+    );
+    const cli = await mpcid([
+      'verify',
+      '--token',
+      token,
+      '--oracle',
+      http.join(','),
+      '--insecure-http',
+      '--audience',
+      AUD,
+    ]);
     expect(cli.code).toBe(0);
     expect(cli.stdout).toMatch(new RegExp(`^valid: sub=${e.name} kid=${e.es256.kid} exp=\\d+\\n$`));
     // An EdDSA kid on an ES256 header (or the reverse) finds no key.
     const [, p, s] = token.split('.') as [string, string, string];
     const swapped = `${b64u(Buffer.from(JSON.stringify({ alg: 'ES256', typ: 'JWT', kid: e.kid })))}.${p}.${s}`;
-    expect(await verifyToken(swapped, { oracle: http[0]!, audience: AUD })).toMatchObject({ ok: false });
+    expect(
+      await verifyToken(swapped, { oracles: http, allowInsecureHttp: true, audience: AUD }),
+    ).toMatchObject({ ok: false });
     // `mpcid token fetch --alg ES256` prints a token the library accepts.
     const fetched = await mpcid([
       'token',
@@ -311,7 +324,10 @@ describe('ES256 co-signing (2-of-3 cluster, real processes)', { tags: ['slow'] }
       AUD,
     ]);
     expect(fetched.code).toBe(0);
-    expect((await verifyToken(fetched.stdout.trim(), { oracle: http[1]!, audience: AUD })).ok).toBe(true);
+    expect(
+      (await verifyToken(fetched.stdout.trim(), { oracles: http, allowInsecureHttp: true, audience: AUD }))
+        .ok,
+    ).toBe(true);
   });
 
   it('`mpcid sign --alg ES256` prints exactly {alg, kid, publicKey, signature}; EdDSA output is unchanged', async () => {
@@ -483,7 +499,9 @@ describe('ES256 co-signing (2-of-3 cluster, real processes)', { tags: ['slow'] }
         ),
       );
       const token = `${Buffer.from(message).toString()}.${b64u(signature)}`;
-      expect((await verifyToken(token, { oracle: http[0]!, audience: AUD })).ok).toBe(true);
+      expect((await verifyToken(token, { oracles: http, allowInsecureHttp: true, audience: AUD })).ok).toBe(
+        true,
+      );
       await good.stop();
       const channelKey = state.es256!.channels.get(1)!;
 
@@ -536,11 +554,22 @@ describe('ES256 co-signing (2-of-3 cluster, real processes)', { tags: ['slow'] }
         code: 'IDENTITY_REVOKED',
       });
       // The earlier token: the library and the CLI refuse it as revoked.
-      expect(await verifyToken(token, { oracle: http[1]!, audience: AUD })).toMatchObject({
+      expect(
+        await verifyToken(token, { oracles: http, allowInsecureHttp: true, audience: AUD }),
+      ).toMatchObject({
         ok: false,
         code: 'IDENTITY_REVOKED',
       });
-      const cli = await mpcid(['verify', '--token', token, '--oracle', http[2]!, '--audience', AUD]);
+      const cli = await mpcid([
+        'verify',
+        '--token',
+        token,
+        '--oracle',
+        http.join(','),
+        '--insecure-http',
+        '--audience',
+        AUD,
+      ]);
       expect(cli.code).toBe(1);
       expect(cli.stdout).toMatch(/^invalid: IDENTITY_REVOKED: /);
     } finally {

@@ -107,9 +107,30 @@ function opensslVerify(jwk: JWK, token: string, tag: string): boolean {
   }
 }
 
-/** `mpcid verify` against oracle `i`; returns exit code and stdout. */
+/**
+ * The verifier's options for this plaintext test cluster: every oracle, a quorum of 2 (the
+ * default majority of 3), plain http allowed. HTTPS and lying oracles: verifier-quorum.test.ts.
+ */
+const RP = {
+  get oracles() {
+    return http;
+  },
+  allowInsecureHttp: true,
+};
+/** `oracle` and the next one: a quorum of two in which `oracle` takes part. */
+const pairWith = (oracle: string) => [oracle, http[(http.indexOf(oracle) + 1) % http.length]!];
+
+/** `mpcid verify` against the quorum with oracle `i` first (repeated --oracle); returns exit code and stdout. */
 async function cliVerify(token: string, extra: string[] = ['--audience', AUD], i = 0) {
-  const r = await mpcid(['verify', '--token', token, '--oracle', http[i]!, ...extra]);
+  const urls = [...http.slice(i), ...http.slice(0, i)];
+  const r = await mpcid([
+    'verify',
+    '--token',
+    token,
+    ...urls.flatMap((u) => ['--oracle', u]),
+    '--insecure-http',
+    ...extra,
+  ]);
   return { code: r.code, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -246,7 +267,7 @@ describe('the verifier: library and `mpcid verify`', () => {
   it('accepts a real token on every oracle; the CLI prints one "valid" line', async () => {
     const token = await fetchJwt(api.agent);
     for (const oracle of http) {
-      const r = await verifyToken(token, { oracle, audience: AUD });
+      const r = await verifyToken(token, { ...RP, oracles: pairWith(oracle), audience: AUD });
       expect(r).toMatchObject({ ok: true, kid: api.kid, claims: { sub: API, iss: issuer } });
     }
     const cli = await cliVerify(token);
@@ -264,7 +285,10 @@ describe('the verifier: library and `mpcid verify`', () => {
     writeFileSync(file, f.stdout);
     const v = execFileSync(
       'sh',
-      ['-c', `node "$CLI" verify --token - --oracle ${http[1]} --audience ${AUD} < "${file}"`],
+      [
+        '-c',
+        `node "$CLI" verify --token - --oracle ${http.join(',')} --insecure-http --audience ${AUD} < "${file}"`,
+      ],
       { env: { ...process.env, CLI } },
     ).toString();
     expect(v).toMatch(/^valid: sub=/);
@@ -280,7 +304,7 @@ describe('the verifier: library and `mpcid verify`', () => {
     const bad = await cliVerify(token, ['--nonce', 'another-nonce', '--typ', ATTEST]);
     expect(bad).toMatchObject({ code: 1, stdout: 'invalid: NONCE_MISMATCH: nonce does not match\n' });
     // A quote is not a JWT: presented as one it fails the typ check.
-    expect(await verifyToken(token, { oracle: http[0]!, audience: AUD })).toMatchObject({
+    expect(await verifyToken(token, { ...RP, audience: AUD })).toMatchObject({
       ok: false,
       code: 'CLAIM_INVALID',
     });
@@ -360,10 +384,10 @@ describe('the verifier: library and `mpcid verify`', () => {
     publicX ??= ((await getJson(`${http[0]}/v1/identities/${api.kid}/jwks.json`)).body['keys'] as JWK[])[0]!
       .x!;
     const genuine = await fetchJwt(api.agent);
-    expect((await verifyToken(genuine, { oracle: http[0]!, audience: AUD })).ok).toBe(true);
+    expect((await verifyToken(genuine, { ...RP, audience: AUD })).ok).toBe(true);
     const forged = forge(genuine);
     expect(forged).not.toBe(genuine);
-    const r = await verifyToken(forged, { oracle: http[1]!, audience: AUD });
+    const r = await verifyToken(forged, { ...RP, audience: AUD });
     expect(r).toMatchObject({ ok: false, code });
     expect(r.ok ? '' : r.reason).toMatch(reason);
     const cli = await cliVerify(forged, ['--audience', AUD], 2);
@@ -375,7 +399,7 @@ describe('the verifier: library and `mpcid verify`', () => {
 
   it('rejects a token for another audience (CLAIM_INVALID aud)', async () => {
     const token = await fetchJwt(api.agent, { aud: ['https://someone-else.example'] });
-    const r = await verifyToken(token, { oracle: http[0]!, audience: AUD });
+    const r = await verifyToken(token, { ...RP, audience: AUD });
     expect(r).toEqual({ ok: false, code: 'CLAIM_INVALID', reason: 'claim aud is invalid (check_failed)' });
     const cli = await cliVerify(token);
     expect(cli).toMatchObject({
@@ -383,9 +407,7 @@ describe('the verifier: library and `mpcid verify`', () => {
       stdout: 'invalid: CLAIM_INVALID: claim aud is invalid (check_failed)\n',
     });
     // The right audience is accepted (the check can pass).
-    expect(
-      (await verifyToken(token, { oracle: http[0]!, audience: 'https://someone-else.example' })).ok,
-    ).toBe(true);
+    expect((await verifyToken(token, { ...RP, audience: 'https://someone-else.example' })).ok).toBe(true);
   });
 
   it('rejects an expired token (ttl 1 s, clock tolerance 0): EXPIRED', async () => {
@@ -393,12 +415,10 @@ describe('the verifier: library and `mpcid verify`', () => {
     const { exp, iat } = decodeJwt(token);
     expect(exp! - iat!).toBe(1);
     await new Promise((r) => setTimeout(r, Math.max(0, exp! * 1000 - Date.now()) + 50));
-    const r = await verifyToken(token, { oracle: http[0]!, audience: AUD, clockToleranceSeconds: 0 });
+    const r = await verifyToken(token, { ...RP, audience: AUD, clockToleranceSeconds: 0 });
     expect(r).toEqual({ ok: false, code: 'EXPIRED', reason: 'token has expired' });
     // Expiry is the only fault: with 30 s of tolerance the same token passes.
-    expect(
-      (await verifyToken(token, { oracle: http[0]!, audience: AUD, clockToleranceSeconds: 30 })).ok,
-    ).toBe(true);
+    expect((await verifyToken(token, { ...RP, audience: AUD, clockToleranceSeconds: 30 })).ok).toBe(true);
     await expect(
       jwtVerify(token, createRemoteJWKSet(new URL(`${http[0]}/.well-known/jwks.json`)), { audience: AUD }),
     ).rejects.toThrow(/"exp" claim timestamp check failed/);
@@ -428,7 +448,7 @@ describe('after a clone is detected', () => {
   });
 
   it('every oracle reports the identity revoked within 1 s of the second copy signing', async () => {
-    expect((await verifyToken(before, { oracle: http[0]!, audience: AUD })).ok).toBe(true);
+    expect((await verifyToken(before, { ...RP, audience: AUD })).ok).toBe(true);
     for (const base of http) expect(await jwksKids(`${base}/.well-known/jwks.json`)).toContain(kid);
     await original.sign(Buffer.from('the original signs'));
 
@@ -463,17 +483,19 @@ describe('after a clone is detected', () => {
 
   it('its tokens are rejected by the library (IDENTITY_REVOKED) and `mpcid verify` (exit 1, one line)', async () => {
     for (const oracle of http) {
-      const r = await verifyToken(before, { oracle, audience: AUD });
+      const r = await verifyToken(before, { ...RP, oracles: pairWith(oracle), audience: AUD });
       expect(r).toMatchObject({ ok: false, code: 'IDENTITY_REVOKED' });
-      expect(r.ok ? '' : r.reason).toMatch(/^identity revoked \(evidence [A-Za-z0-9_-]{43}\)$/);
+      expect(r.ok ? '' : r.reason).toMatch(
+        /^identity revoked \(evidence [A-Za-z0-9_-]{43}; reported by http:\/\/[^)]+\)$/,
+      );
     }
     const cli = await cliVerify(before, ['--audience', AUD], 1);
     expect(cli.code).toBe(1);
     expect(cli.stdout).toMatch(
-      /^invalid: IDENTITY_REVOKED: identity revoked \(evidence [A-Za-z0-9_-]{43}\)\n$/,
+      /^invalid: IDENTITY_REVOKED: identity revoked \(evidence [A-Za-z0-9_-]{43}; reported by http:\/\/[^)]+\)\n$/,
     );
     // Other identities are untouched.
-    expect((await verifyToken(await fetchJwt(api.agent), { oracle: http[1]!, audience: AUD })).ok).toBe(true);
+    expect((await verifyToken(await fetchJwt(api.agent), { ...RP, audience: AUD })).ok).toBe(true);
   });
 
   it('its key is gone from every JWKS (cluster and per identity), so jose alone rejects its tokens', async () => {

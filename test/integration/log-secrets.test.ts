@@ -361,6 +361,8 @@ describe('secrets never reach logs, errors or crash output (2-of-3 cluster, real
       jwt.stdout.trim(),
       '--oracle',
       http2,
+      '--insecure-http',
+      '--allow-single-oracle',
       '--audience',
       AUDIENCE,
     ]);

@@ -8,7 +8,7 @@
 import { generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { compactVerify, exportJWK, flattenedVerify, jwtVerify, SignJWT } from 'jose';
+import { calculateJwkThumbprint, compactVerify, exportJWK, flattenedVerify, jwtVerify, SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MpcidError } from '../../common/errors.js';
 import {
@@ -322,15 +322,19 @@ describe('checkTokenPolicy', () => {
  * a JWKS with a real Ed25519 key generated here, and a status document we control.
  */
 describe('verifyToken against a fake oracle', () => {
-  const KID = randomBytes(32).toString('base64url');
+  /** The key's RFC 7638 thumbprint, as a real oracle serves it. */
+  let KID: string;
   const NAME = 'spiffe://example.org/ns/prod/sa/api';
   const AUD = 'https://rp.example';
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   let server: Server;
   let base: string;
-  let fake: { status: number; doc: Record<string, unknown>; keys: boolean; discovery: boolean };
+  let fake: { status: number; doc: Record<string, unknown>; keys: boolean; discovery: boolean; kid?: string };
+  /** The verifier's options for this one plaintext fake: trusted alone, explicitly. */
+  const ONE = { allowSingleOracle: true, allowInsecureHttp: true } as const;
 
   beforeAll(async () => {
+    KID = await calculateJwkThumbprint(await exportJWK(publicKey));
     const jwk = { ...(await exportJWK(publicKey)), kid: KID, alg: 'EdDSA', use: 'sig' };
     server = createServer((req, res) => {
       const send = (status: number, body: unknown) => {
@@ -338,7 +342,8 @@ describe('verifyToken against a fake oracle', () => {
       };
       if (req.url === '/.well-known/openid-configuration' && fake.discovery)
         return send(200, { issuer: base });
-      if (req.url === `/v1/identities/${KID}/jwks.json`) return send(200, { keys: fake.keys ? [jwk] : [] });
+      if (req.url === `/v1/identities/${KID}/jwks.json`)
+        return send(200, { keys: fake.keys ? [{ ...jwk, kid: fake.kid ?? KID }] : [] });
       if (req.url === `/v1/identities/${KID}/status`) return send(fake.status, fake.doc);
       return send(404, { error: 'NOT_FOUND' });
     });
@@ -371,13 +376,13 @@ describe('verifyToken against a fake oracle', () => {
   }
 
   it('accepts a token whose sub is the name registered for its key', async () => {
-    const r = await verifyToken(await token(), { oracle: base, audience: AUD });
+    const r = await verifyToken(await token(), { ...ONE, oracle: base, audience: AUD });
     expect(r).toMatchObject({ ok: true, kid: KID, claims: { sub: NAME } });
   });
 
   it('SUB_MISMATCH when the status names another identity for the key', async () => {
     fake.doc = { ...fake.doc, name: 'spiffe://example.org/ns/prod/sa/other' };
-    expect(await verifyToken(await token(), { oracle: base, audience: AUD })).toEqual({
+    expect(await verifyToken(await token(), { ...ONE, oracle: base, audience: AUD })).toEqual({
       ok: false,
       code: 'SUB_MISMATCH',
       reason: "sub is not the name registered for the token's key",
@@ -386,7 +391,7 @@ describe('verifyToken against a fake oracle', () => {
 
   it('SUB_MISMATCH when the token names another sub than the registered one', async () => {
     const t = await token({ sub: 'spiffe://example.org/ns/prod/sa/other' });
-    expect(await verifyToken(t, { oracle: base, audience: AUD })).toMatchObject({
+    expect(await verifyToken(t, { ...ONE, oracle: base, audience: AUD })).toMatchObject({
       ok: false,
       code: 'SUB_MISMATCH',
     });
@@ -397,36 +402,41 @@ describe('verifyToken against a fake oracle', () => {
     fake.doc = { ...fake.doc, status: 'revoked', evidenceDigest: digest };
     for (const keys of [true, false]) {
       fake.keys = keys;
-      expect(await verifyToken(await token(), { oracle: base, audience: AUD })).toEqual({
+      expect(await verifyToken(await token(), { ...ONE, oracle: base, audience: AUD })).toEqual({
         ok: false,
         code: 'IDENTITY_REVOKED',
-        reason: `identity revoked (evidence ${digest})`,
+        reason: `identity revoked (evidence ${digest}; reported by ${base}/)`,
       });
     }
   });
 
   it('UNKNOWN_KID when the oracle does not know the key; UNAVAILABLE when status or discovery fail', async () => {
     fake.status = 404;
-    expect(await verifyToken(await token(), { oracle: base, audience: AUD })).toMatchObject({
+    expect(await verifyToken(await token(), { ...ONE, oracle: base, audience: AUD })).toMatchObject({
       code: 'UNKNOWN_KID',
     });
     fake.status = 500;
-    expect(await verifyToken(await token(), { oracle: base, audience: AUD })).toMatchObject({
+    expect(await verifyToken(await token(), { ...ONE, oracle: base, audience: AUD })).toMatchObject({
       code: 'UNAVAILABLE',
     });
     fake.status = 200;
     fake.doc = { ...fake.doc, status: 'weird' };
-    expect(await verifyToken(await token(), { oracle: base, audience: AUD })).toMatchObject({
+    expect(await verifyToken(await token(), { ...ONE, oracle: base, audience: AUD })).toMatchObject({
       code: 'UNAVAILABLE',
     });
     fake.discovery = false;
-    expect(await verifyToken(await token(), { oracle: base, audience: AUD })).toMatchObject({
+    expect(await verifyToken(await token(), { ...ONE, oracle: base, audience: AUD })).toMatchObject({
       code: 'UNAVAILABLE',
-      reason: 'oracle discovery document unavailable',
+      reason: `only 0 of the 1 oracles needed answered (${base}/: no discovery document)`,
     });
     // Nothing listens on port 1.
     expect(
-      await verifyToken(await token(), { oracle: 'http://127.0.0.1:1', audience: AUD, timeoutMs: 2000 }),
+      await verifyToken(await token(), {
+        ...ONE,
+        oracle: 'http://127.0.0.1:1',
+        audience: AUD,
+        timeoutMs: 2000,
+      }),
     ).toMatchObject({
       ok: false,
       code: 'UNAVAILABLE',
@@ -435,12 +445,12 @@ describe('verifyToken against a fake oracle', () => {
 
   it('BAD_SIGNATURE for a token signed by another key under this kid', async () => {
     const other = generateKeyPairSync('ed25519').privateKey;
-    expect(await verifyToken(await token({}, { key: other }), { oracle: base, audience: AUD })).toMatchObject(
-      {
-        ok: false,
-        code: 'BAD_SIGNATURE',
-      },
-    );
+    expect(
+      await verifyToken(await token({}, { key: other }), { ...ONE, oracle: base, audience: AUD }),
+    ).toMatchObject({
+      ok: false,
+      code: 'BAD_SIGNATURE',
+    });
   });
 
   it('CLAIM_INVALID for an iss other than the discovery issuer', async () => {
@@ -451,7 +461,7 @@ describe('verifyToken against a fake oracle', () => {
       .setIssuedAt()
       .setExpirationTime('5m')
       .sign(privateKey);
-    expect(await verifyToken(t, { oracle: base, audience: AUD })).toEqual({
+    expect(await verifyToken(t, { ...ONE, oracle: base, audience: AUD })).toEqual({
       ok: false,
       code: 'CLAIM_INVALID',
       reason: 'claim iss is invalid (check_failed)',
@@ -460,10 +470,14 @@ describe('verifyToken against a fake oracle', () => {
 
   it('NONCE_MISMATCH for a quote with another nonce; accepted with its own', async () => {
     const t = await token({ aud: undefined, nonce: 'nonce-12345' }, { typ: ATTEST_TYP });
-    expect(await verifyToken(t, { oracle: base, typ: ATTEST_TYP, nonce: 'nonce-12345' })).toMatchObject({
+    expect(
+      await verifyToken(t, { ...ONE, oracle: base, typ: ATTEST_TYP, nonce: 'nonce-12345' }),
+    ).toMatchObject({
       ok: true,
     });
-    expect(await verifyToken(t, { oracle: base, typ: ATTEST_TYP, nonce: 'nonce-99999' })).toMatchObject({
+    expect(
+      await verifyToken(t, { ...ONE, oracle: base, typ: ATTEST_TYP, nonce: 'nonce-99999' }),
+    ).toMatchObject({
       ok: false,
       code: 'NONCE_MISMATCH',
     });
@@ -471,12 +485,61 @@ describe('verifyToken against a fake oracle', () => {
 
   it('BAD_OPTIONS, MALFORMED and BAD_KID before any request', async () => {
     const t = await token();
-    expect(await verifyToken(t, { oracle: base })).toMatchObject({ code: 'BAD_OPTIONS' });
-    expect(await verifyToken(t, { oracle: 'not a url', audience: AUD })).toMatchObject({
+    expect(await verifyToken(t, { ...ONE, oracle: base })).toMatchObject({ code: 'BAD_OPTIONS' });
+    expect(await verifyToken(t, { ...ONE, oracle: 'not a url', audience: AUD })).toMatchObject({
       code: 'BAD_OPTIONS',
     });
-    expect(await verifyToken('a.b', { oracle: base, audience: AUD })).toMatchObject({ code: 'MALFORMED' });
+    expect(await verifyToken('a.b', { ...ONE, oracle: base, audience: AUD })).toMatchObject({
+      code: 'MALFORMED',
+    });
     const noKid = await token({}, { kid: 'short' });
-    expect(await verifyToken(noKid, { oracle: base, audience: AUD })).toMatchObject({ code: 'BAD_KID' });
+    expect(await verifyToken(noKid, { ...ONE, oracle: base, audience: AUD })).toMatchObject({
+      code: 'BAD_KID',
+    });
+  });
+
+  it('one oracle alone, quorum 1, http:// and an oracle given twice are refused unless allowed', async () => {
+    const t = await token();
+    expect(await verifyToken(t, { oracle: base, audience: AUD, allowInsecureHttp: true })).toMatchObject({
+      ok: false,
+      code: 'SINGLE_ORACLE',
+    });
+    expect(await verifyToken(t, { oracle: base, audience: AUD, allowSingleOracle: true })).toMatchObject({
+      ok: false,
+      code: 'INSECURE_TRANSPORT',
+    });
+    // Quorum 1 of two oracles is one oracle trusted alone too.
+    const two = [base, 'http://127.0.0.1:1'];
+    expect(
+      await verifyToken(t, { oracles: two, quorum: 1, audience: AUD, allowInsecureHttp: true }),
+    ).toMatchObject({ ok: false, code: 'SINGLE_ORACLE' });
+    expect(
+      await verifyToken(t, { ...ONE, oracles: two, quorum: 1, audience: AUD, timeoutMs: 2000 }),
+    ).toMatchObject({
+      ok: true,
+    });
+    for (const quorum of [0, 3, 1.5])
+      expect(await verifyToken(t, { ...ONE, oracles: two, quorum, audience: AUD })).toMatchObject({
+        code: 'BAD_OPTIONS',
+      });
+    // The same oracle twice (also spelled with a trailing slash) does not make a quorum of two.
+    expect(
+      await verifyToken(t, { oracles: [base, `${base}/`], audience: AUD, allowInsecureHttp: true }),
+    ).toMatchObject({ ok: false, code: 'BAD_OPTIONS', reason: expect.stringMatching(/given twice/) });
+    expect(await verifyToken(t, { ...ONE, oracle: 'ftp://127.0.0.1/', audience: AUD })).toMatchObject({
+      code: 'BAD_OPTIONS',
+    });
+    const creds = await verifyToken(t, { ...ONE, oracle: 'http://rp:hunter2@127.0.0.1/', audience: AUD });
+    expect(creds).toMatchObject({ code: 'BAD_OPTIONS' });
+    expect(JSON.stringify(creds)).not.toContain('hunter2');
+  });
+
+  it('KID_NOT_THUMBPRINT when the key is served under a kid that is not its thumbprint', async () => {
+    fake.kid = randomBytes(32).toString('base64url');
+    expect(await verifyToken(await token(), { ...ONE, oracle: base, audience: AUD })).toEqual({
+      ok: false,
+      code: 'KID_NOT_THUMBPRINT',
+      reason: `oracle ${base}/ serves a key whose kid is not its RFC 7638 thumbprint`,
+    });
   });
 });
