@@ -40,7 +40,7 @@ export const ERROR_CODES = {
   IDENTITY_REVOKED: 'PERMISSION_DENIED',
   /** This request revealed a second history of the identity: it is now revoked. */
   FORK_DETECTED: 'PERMISSION_DENIED',
-  /** A ratchet step that is older than what this oracle has accepted (a replay, or a clock set back). */
+  /** A ratchet step that is older than what this oracle has accepted (a replay, or a copy behind the cluster); metadata counter/head/signature: the oracle's signed commit to its current state. */
   STALE_STEP: 'FAILED_PRECONDITION',
   /** The step is ahead of this oracle and came without a valid certificate for its predecessor. */
   NEED_CERTIFICATE: 'FAILED_PRECONDITION',
