@@ -132,6 +132,16 @@ export function writeRatchet(dir: string, identityId: string, st: RatchetState):
                   },
                 }
               : {}),
+            // An es256 / jwt-es256 step is resent with its message and signing set, or every
+            // oracle refuses it (MALFORMED_INPUT) and the agent can never step again.
+            ...(st.pending.ecdsa
+              ? {
+                  ecdsa: {
+                    message: toB64u(st.pending.ecdsa.message),
+                    oracles: [...st.pending.ecdsa.oracles],
+                  },
+                }
+              : {}),
           },
         }
       : {}),

@@ -233,10 +233,15 @@ export function verifyEvidenceOffline(
   return verifyEvidence(state.sessionPublicKey, evidence);
 }
 
+/** The parts of an agent's raw ratchet.json the crash tests look at. */
+export interface AgentRatchetFile {
+  counter: number;
+  /** The step written ahead and not yet certified, if any: its counter and kind ('sign', 'es256', ...). */
+  pending?: { step: { counter: number; kind: string }; sign?: unknown; ecdsa?: unknown };
+}
+
 /** The raw ratchet.json of an agent state dir (undefined if unreadable at this instant). */
-export function agentRatchetFile(
-  stateDir: string,
-): { counter: number; pending?: { step: { counter: number } } } | undefined {
+export function agentRatchetFile(stateDir: string): AgentRatchetFile | undefined {
   try {
     return JSON.parse(readFileSync(join(stateDir, 'ratchet.json'), 'utf8'));
   } catch {

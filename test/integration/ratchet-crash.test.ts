@@ -4,21 +4,21 @@
  * kill -9 at random points (also with a step in flight and on disk), SIGSTOP/SIGCONT to push an
  * oracle past the agent's deadline; every signature returned verifies with node:crypto.
  *
- * Slow suite (tag `slow`): about a minute.
+ * The steps are of every kind: EdDSA and ES256 signatures, EdDSA and ES256 tokens (a full
+ * enrollment), and heartbeats while idle; kills with a step written ahead go through the
+ * signing kinds in turn. Kills at precise points of each kind are in ratchet-crash-kinds.test.ts.
+ *
+ * Slow suite (tag `slow`): ES256 signatures and agent restarts dominate; 2.5-3.5 min on 2 cores
+ * shared with other suites (load 4-5).
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readRatchet } from '../../agent/ratchet.js';
 import { readState } from '../../agent/state.js';
-import { errorCodeOf } from '../../common/grpc.js';
+import { call, errorCodeOf } from '../../common/grpc.js';
 import { nodeVerify } from '../crypto/helpers.js';
-import {
-  type AgentProc,
-  EDDSA_ONLY,
-  type OracleProc,
-  startCluster,
-  type TestCluster,
-} from '../helpers/cluster.js';
+import { type AgentProc, type OracleProc, startCluster, type TestCluster } from '../helpers/cluster.js';
+import { nodeVerifyEs256 } from '../helpers/es256.js';
 import {
   agentRatchetFile,
   randInt,
@@ -30,6 +30,10 @@ import {
 } from '../helpers/ratchet.js';
 
 const SIGNS = 200;
+/** What the loop signs: EdDSA and ES256 signatures and tokens (jwt and jwt-es256 steps). */
+const KINDS = ['sign', 'es256', 'jwt', 'jwt-es256'] as const;
+type SignKind = (typeof KINDS)[number];
+const AUD = 'https://rp.example/crash';
 
 describe('crash safety: kill -9, restarts and lost replies never revoke an honest agent', {
   tags: ['slow'],
@@ -39,14 +43,17 @@ describe('crash safety: kill -9, restarts and lost replies never revoke an hones
   let kid: string;
   let stateDir: string;
   let pk: Buffer;
+  let p256: Buffer;
 
   let failed = false;
 
   beforeAll(async () => {
-    cluster = await startCluster(3, 2, EDDSA_ONLY);
+    cluster = await startCluster(3, 2);
     ({ stateDir, kid } = await cluster.enroll('spiffe://test.mpcid/crash'));
     agent = await cluster.startAgent(stateDir, undefined, { heartbeatMs: 0 });
     pk = (await agent.sign(Buffer.from('warm-up'))).publicKey;
+    p256 = (await call(agent.workload, agent.workload.GetIdentity, {}, 5_000)).es256PublicKey;
+    expect(p256, 'a full enrollment sets up ES256').toHaveLength(65);
   });
   afterEach((ctx) => {
     if (ctx.task.result?.state === 'fail') failed = true;
@@ -58,12 +65,31 @@ describe('crash safety: kill -9, restarts and lost replies never revoke an hones
     else if (cluster) console.info(`logs kept in ${cluster.dir}/logs`);
   });
 
-  /** Signs and checks the signature with node:crypto; returns the error if the call failed. */
-  async function sign(): Promise<unknown> {
-    const msg = randomBytes(randInt(0, 300));
+  /**
+   * Signs (or fetches a token) with a step of `kind`, a random signing kind by default, and checks
+   * the signature with node:crypto; returns the error if the call failed.
+   */
+  async function sign(kind: SignKind = KINDS[randInt(0, KINDS.length - 1)]!): Promise<unknown> {
+    const wl = agent.workload;
+    const es = kind === 'es256' || kind === 'jwt-es256';
+    const alg = es ? 'ES256' : 'EdDSA';
+    const verifies = (m: Uint8Array, sig: Uint8Array) =>
+      es ? nodeVerifyEs256(p256, m, sig) : nodeVerify(sig, m, pk);
     try {
-      const res = await agent.sign(msg, 30_000);
-      expect(nodeVerify(res.signature, msg, pk), 'a returned signature verifies').toBe(true);
+      if (kind === 'sign' || kind === 'es256') {
+        const msg = randomBytes(randInt(0, 300));
+        const res = await call(wl, wl.Sign, { message: msg, alg }, 30_000);
+        expect(verifies(msg, res.signature), `a returned ${kind} signature verifies`).toBe(true);
+      } else {
+        const req = { audience: [AUD], ttlSeconds: 60, extraClaimsJson: '', alg };
+        const [h, p, sig] = (await call(wl, wl.FetchJWT, req, 30_000)).token.split('.') as [
+          string,
+          string,
+          string,
+        ];
+        const m = Buffer.from(`${h}.${p}`);
+        expect(verifies(m, Buffer.from(sig, 'base64url')), `a returned ${kind} token verifies`).toBe(true);
+      }
       return undefined;
     } catch (e) {
       return e;
@@ -90,7 +116,7 @@ describe('crash safety: kill -9, restarts and lost replies never revoke an hones
     // passes, no quorum certifies it, and the sign fails with the step still pending on disk.
     await o3.kill();
     o2.proc!.kill('SIGSTOP');
-    const err = await sign();
+    const err = await sign('sign');
     expect(errorCodeOf(err), String(err)).toBe('QUORUM_UNAVAILABLE');
     const pending = agentRatchetFile(stateDir)?.pending;
     expect(pending, 'the uncertified step stays pending on disk').toBeDefined();
@@ -123,6 +149,8 @@ describe('crash safety: kill -9, restarts and lost replies never revoke an hones
       oracleKillsWithPending: 0,
       stops: 0,
       failedWhileAgentKilled: 0,
+      /** Agent kills by the kind of the step pending on its disk then ('none': nothing pending). */
+      agentKillsByPendingKind: {} as Record<string, number>,
     };
     // Heartbeats on (every 500 ms idle), so kills also hit heartbeat steps in flight.
     await agent.kill('SIGTERM');
@@ -139,13 +167,14 @@ describe('crash safety: kill -9, restarts and lost replies never revoke an hones
         schedule.set(i, e);
       }
     };
-    place('agent-random', 5);
-    place('agent-pending', 5);
+    place('agent-random', 6);
+    place('agent-pending', 6);
     place('oracle-random', 5);
     place('oracle-pending', 5);
     place('freeze', 3);
     let down: OracleProc | undefined;
     let downFor = 0;
+    let pendingKills = 0;
 
     // Stops at the first unexpected failure (e.g. a revocation: nothing would sign after it).
     for (let i = 0; stats.signs < SIGNS && unexpected.length === 0 && i < 3 * SIGNS; i++) {
@@ -155,18 +184,22 @@ describe('crash safety: kill -9, restarts and lost replies never revoke an hones
         down = undefined;
       }
       if (event === 'agent-random' || event === 'agent-pending') {
-        // kill -9 the agent with a sign in flight: at a random moment, or exactly while its step
-        // is written ahead on disk; restart it; its pending step is resent.
-        const inFlight = sign();
+        // kill -9 the agent with a sign in flight: at a random moment (an ES256 signature takes a
+        // few EcdsaRound calls after its step), or exactly while its step is written ahead on
+        // disk, of each signing kind in turn; restart it; its pending step is resent.
+        const inFlight = event === 'agent-pending' ? sign(KINDS[pendingKills++ % KINDS.length]) : sign();
         if (event === 'agent-pending') await untilPending(inFlight);
-        else await sleep(randInt(0, 40));
+        else await sleep(randInt(0, 150));
         await agent.kill('SIGKILL');
         const e = await inFlight;
         if (e) stats.failedWhileAgentKilled++;
         else stats.signs++;
         if (e && errorCodeOf(e) === 'IDENTITY_REVOKED') unexpected.push(`revoked: ${String(e)}`);
         stats.agentKills++;
-        if (agentRatchetFile(stateDir)?.pending) stats.agentKillsWithPending++;
+        const pendingKind = agentRatchetFile(stateDir)?.pending?.step.kind;
+        if (pendingKind) stats.agentKillsWithPending++;
+        const by = stats.agentKillsByPendingKind;
+        by[pendingKind ?? 'none'] = (by[pendingKind ?? 'none'] ?? 0) + 1;
         await agent.start();
       } else if (event === 'oracle-random' || event === 'oracle-pending') {
         // kill -9 one oracle with a sign in flight (maybe right when the step is on the agent's
@@ -197,7 +230,8 @@ describe('crash safety: kill -9, restarts and lost replies never revoke an hones
         await thaw;
         stats.stops++;
       } else {
-        const e = await sign();
+        // Between crashes, mostly cheap EdDSA signatures; crash events sign any kind alike.
+        const e = await sign(Math.random() < 0.6 ? 'sign' : undefined);
         if (e) unexpected.push(`sign failed: ${String(e)}`);
         else stats.signs++;
       }
@@ -205,8 +239,11 @@ describe('crash safety: kill -9, restarts and lost replies never revoke an hones
     if (down) await down.start();
     console.info(`crash loop: ${JSON.stringify(stats)}`);
     expect(unexpected).toEqual([]);
-    // Kills of the agent left a step in flight on its disk (resent after the restart).
+    // Kills of the agent left a step in flight on its disk (resent after the restart), also an
+    // ES256 one (the agent used to resend it without its ECDSA part and never sign again).
     expect(stats.agentKillsWithPending).toBeGreaterThan(0);
+    const by = stats.agentKillsByPendingKind;
+    expect((by['es256'] ?? 0) + (by['jwt-es256'] ?? 0), JSON.stringify(by)).toBeGreaterThan(0);
 
     // Never revoked, still signing, and every oracle's state is a prefix of the agent's history.
     await waitStatus(cluster.oracles, kid, 'active', 1_000);
