@@ -34,9 +34,16 @@ const REQUIRED: readonly (keyof SodiumEd25519)[] = [
   'crypto_scalarmult_ed25519_base_noclamp',
 ];
 
-function loadSodium(): { sodium?: SodiumEd25519; error?: string } {
+/**
+ * Loads sodium-native through `req` (Node's require by default) and checks that it has every
+ * function mpcid uses; on any failure returns the reason instead of throwing.
+ */
+export function loadSodium(req: (id: string) => unknown = createRequire(import.meta.url)): {
+  sodium?: SodiumEd25519;
+  error?: string;
+} {
   try {
-    const mod = createRequire(import.meta.url)('sodium-native') as Partial<SodiumEd25519>;
+    const mod = req('sodium-native') as Partial<SodiumEd25519>;
     for (const name of REQUIRED) {
       if (typeof mod[name] !== 'function') return { error: `sodium-native lacks ${name}` };
     }
