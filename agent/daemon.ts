@@ -8,6 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import { bind, SERVER_OPTIONS, services, shutdown } from '../common/grpc.js';
 import { LOG, type Logger } from '../common/log.js';
 import type { TlsMaterial } from '../common/tls.js';
+import { cryptoBackend } from '../crypto/ed25519-native.js';
 import { Cosigner, type CosignerOptions } from './cosigner.js';
 import { withEs256 } from './enroll.js';
 import { closeOracles, connectOracles } from './oracles.js';
@@ -37,6 +38,13 @@ export async function startAgent(
     log.warn(
       { tls: 'insecure' },
       'TLS IS OFF (--insecure): calls to the oracles are plaintext and unauthenticated. Use only for local development.',
+    );
+  }
+  const backend = cryptoBackend();
+  if (backend.name !== 'sodium') {
+    log.warn(
+      { backend: backend.name, reason: backend.loadError },
+      'sodium-native did not load: FROST signing uses @noble/curves (correct, ~40x slower)',
     );
   }
   const clients = connectOracles(state.cluster, opts.tls);

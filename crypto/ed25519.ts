@@ -4,10 +4,22 @@
  * Every point that enters from the network goes through `decodePoint`: canonical 32-byte
  * encoding, on the curve, not the identity and in the prime-order subgroup (RFC 9591 §3.1
  * DeserializeElement). Scalars go through `decodeScalar`: 32 bytes little-endian, < L.
+ *
+ * The check runs on libsodium when sodium-native is loaded (./ed25519-native.ts) and on
+ * @noble/curves otherwise; both accept exactly the same set (test/crypto/frost-native.test.ts) and
+ * a rejection is always explained by the noble rule, so error codes and messages do not depend on
+ * the backend. A point validated once is remembered (by array and contents) and not re-checked.
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { MpcidError } from '../common/errors.js';
 import { abytes, equalBytes } from './bytes.js';
+import {
+  type BackendName,
+  cryptoBackend,
+  isValidPointNative,
+  knownValidPoint,
+  rememberValidPoint,
+} from './ed25519-native.js';
 
 export const POINT_LEN = 32;
 export const SCALAR_LEN = 32;
@@ -16,8 +28,26 @@ export const SIGNATURE_LEN = 64;
 const Point = ed25519.Point;
 const L = Point.Fn.ORDER;
 
-/** RFC 9591 §3.1 DeserializeElement for FROST(Ed25519, SHA-512): returns the bytes if valid. */
-export function decodePoint(bytes: unknown, field: string): Uint8Array {
+/**
+ * RFC 9591 §3.1 DeserializeElement for FROST(Ed25519, SHA-512): returns the bytes if valid.
+ * `backend` defaults to the process's active one (cryptoBackend()).
+ */
+export function decodePoint(bytes: unknown, field: string, backend?: BackendName): Uint8Array {
+  const b = abytes(bytes, field, POINT_LEN);
+  if (knownValidPoint(b)) return b;
+  if ((backend ?? cryptoBackend().name) === 'sodium') {
+    if (isValidPointNative(b)) return b;
+    decodePointNoble(b, field);
+    // Unreachable unless the two libraries disagree: fail closed.
+    throw new MpcidError('MALFORMED_POINT', `${field}: rejected by libsodium`);
+  }
+  decodePointNoble(b, field);
+  rememberValidPoint(b);
+  return b;
+}
+
+/** RFC 9591 §3.1 DeserializeElement by @noble/curves (the reference rule), without the cache. */
+export function decodePointNoble(bytes: unknown, field: string): Uint8Array {
   const b = abytes(bytes, field, POINT_LEN);
   let p: InstanceType<typeof Point>;
   try {

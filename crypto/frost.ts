@@ -5,6 +5,11 @@
  *
  * Files follow the protocol steps: DKG rounds 1-3, then commit (RFC 9591 §5.1), signShare
  * (§5.2), verifyShare (§5.4) and aggregate (§5.3).
+ *
+ * Signing (§5) has two backends with identical outputs: libsodium (./frost-native.ts, the
+ * default when sodium-native loads) and noble (this file, the reference and the fallback). Each
+ * signing function takes an optional explicit backend; without one the process's active backend
+ * (cryptoBackend() in ./ed25519-native.ts) is used. The DKG always runs on noble.
  */
 import { ed25519_FROST } from '@noble/curves/ed25519.js';
 import { p256_FROST } from '@noble/curves/nist.js';
@@ -19,6 +24,14 @@ import {
   SIGNATURE_LEN,
   verifyEd25519,
 } from './ed25519.js';
+import { type BackendName, cryptoBackend } from './ed25519-native.js';
+import {
+  aggregateNative,
+  commitNative,
+  type Rng,
+  signShareNative,
+  verifyShareNative,
+} from './frost-native.js';
 import { sha256 } from './hash.js';
 import { decodeP256Point, decodeP256Proof, decodeP256Scalar } from './p256.js';
 import { Secret } from './secret.js';
@@ -319,19 +332,6 @@ export function checkKeyShare(group: GroupPublic, share: KeyShare, suite: Suite 
   }
 }
 
-/** RFC 9591 §5.1 commit(): fresh hiding and binding nonces and their commitments. */
-export function commit(share: KeyShare): { nonces: SigningNonces; commitment: NonceCommitment } {
-  const r = F.commit(toNobleSecret(share));
-  return {
-    nonces: { hiding: new Secret(r.nonces.hiding, 'nonce'), binding: new Secret(r.nonces.binding, 'nonce') },
-    commitment: {
-      participant: share.participant,
-      hiding: r.commitments.hiding,
-      binding: r.commitments.binding,
-    },
-  };
-}
-
 /** Validates a commitment list from the wire: a signing set (agent + t oracles), valid points. */
 export function checkCommitmentList(
   as: AccessStructure,
@@ -350,6 +350,145 @@ export function checkCommitmentList(
     .sort((a, b) => a.participant - b.participant);
 }
 
+/**
+ * A FROST(Ed25519, SHA-512) signing backend (RFC 9591 §5). Both implementations give
+ * byte-identical results and reject the same inputs; only their speed differs.
+ */
+export interface FrostBackend {
+  readonly name: BackendName;
+  /** RFC 9591 §5.1 commit(); `rng` supplies the 32-byte nonce randomness (hiding, then binding). */
+  commit(share: KeyShare, rng?: Rng): { nonces: SigningNonces; commitment: NonceCommitment };
+  /** RFC 9591 §5.2 sign(); does not wipe the nonces. */
+  signShare(
+    group: GroupPublic,
+    share: KeyShare,
+    nonces: SigningNonces,
+    list: readonly NonceCommitment[],
+    message: Uint8Array,
+  ): Uint8Array;
+  /** RFC 9591 §5.4 verify_signature_share(); false on any invalid input. */
+  verifyShare(
+    group: GroupPublic,
+    list: readonly NonceCommitment[],
+    message: Uint8Array,
+    participant: number,
+    sigShare: Uint8Array,
+  ): boolean;
+  /** RFC 9591 §5.3 aggregate() plus the checks described at `aggregate` below. */
+  aggregate(
+    group: GroupPublic,
+    list: readonly NonceCommitment[],
+    message: Uint8Array,
+    shares: ReadonlyMap<number, Uint8Array>,
+  ): Uint8Array;
+}
+
+/** The reference backend: @noble/curves' ed25519_FROST. */
+export const NOBLE_FROST: FrostBackend = Object.freeze({
+  name: 'noble' as const,
+  commit(share: KeyShare, rng?: Rng) {
+    const r = F.commit(toNobleSecret(share), rng ? (n?: number) => Uint8Array.from(rng(n ?? 32)) : undefined);
+    return {
+      nonces: {
+        hiding: new Secret(r.nonces.hiding, 'nonce'),
+        binding: new Secret(r.nonces.binding, 'nonce'),
+      },
+      commitment: {
+        participant: share.participant,
+        hiding: r.commitments.hiding,
+        binding: r.commitments.binding,
+      },
+    };
+  },
+  signShare(
+    group: GroupPublic,
+    share: KeyShare,
+    nonces: SigningNonces,
+    list: readonly NonceCommitment[],
+    message: Uint8Array,
+  ) {
+    // noble zeroes the copies it is given, not our Secrets: crypto/frost.ts's wrapper wipes those.
+    return F.signShare(
+      toNobleSecret(share),
+      toNoblePublic(group),
+      { hiding: nonces.hiding.expose().slice(), binding: nonces.binding.expose().slice() },
+      toNobleCommitments(list),
+      message,
+    );
+  },
+  verifyShare(
+    group: GroupPublic,
+    list: readonly NonceCommitment[],
+    message: Uint8Array,
+    participant: number,
+    sigShare: Uint8Array,
+  ) {
+    try {
+      decodeScalar(sigShare, 'signatureShare');
+      return F.verifyShare(
+        toNoblePublic(group),
+        toNobleCommitments(list),
+        message,
+        id(participant),
+        sigShare,
+      );
+    } catch {
+      return false;
+    }
+  },
+  aggregate(
+    group: GroupPublic,
+    list: readonly NonceCommitment[],
+    message: Uint8Array,
+    shares: ReadonlyMap<number, Uint8Array>,
+  ) {
+    const rec: Record<string, Uint8Array> = {};
+    for (const c of list) {
+      const s = shares.get(c.participant);
+      if (!s) throw new MpcidError('BAD_PARTICIPANT', `no signature share from participant ${c.participant}`);
+      rec[id(c.participant)] = s;
+    }
+    let sig: Uint8Array | undefined;
+    try {
+      sig = F.aggregate(toNoblePublic(group), toNobleCommitments(list), message, rec);
+    } catch {
+      sig = undefined;
+    }
+    if (sig && sig.length === SIGNATURE_LEN && verifyEd25519(sig, message, group.groupPublicKey)) return sig;
+    for (const c of list) {
+      if (!this.verifyShare(group, list, message, c.participant, shares.get(c.participant)!)) {
+        throw new MpcidError(
+          'BAD_SIGNATURE_SHARE',
+          `participant ${c.participant} sent an invalid signature share`,
+        );
+      }
+    }
+    throw new MpcidError('INTERNAL', 'aggregate signature does not verify although every share does');
+  },
+});
+
+/** The native backend: libsodium group operations and node:crypto SHA-512 (./frost-native.ts). */
+export const SODIUM_FROST: FrostBackend = Object.freeze({
+  name: 'sodium' as const,
+  commit: commitNative,
+  signShare: signShareNative,
+  verifyShare: verifyShareNative,
+  aggregate: aggregateNative,
+});
+
+/** The signing backend in use: sodium if it loaded (and was not pinned to noble), else noble. */
+export function frostBackend(): FrostBackend {
+  return cryptoBackend().name === 'sodium' ? SODIUM_FROST : NOBLE_FROST;
+}
+
+/** RFC 9591 §5.1 commit(): fresh hiding and binding nonces and their commitments. */
+export function commit(
+  share: KeyShare,
+  backend: FrostBackend = frostBackend(),
+): { nonces: SigningNonces; commitment: NonceCommitment } {
+  return backend.commit(share);
+}
+
 /** RFC 9591 §5.2 sign(): this participant's signature share. Wipes the nonces. */
 export function signShare(
   group: GroupPublic,
@@ -357,16 +496,11 @@ export function signShare(
   nonces: SigningNonces,
   list: readonly NonceCommitment[],
   message: Uint8Array,
+  backend: FrostBackend = frostBackend(),
 ): Uint8Array {
   abytes(message, 'message');
   try {
-    return F.signShare(
-      toNobleSecret(share),
-      toNoblePublic(group),
-      { hiding: nonces.hiding.expose(), binding: nonces.binding.expose() },
-      toNobleCommitments(list),
-      message,
-    );
+    return backend.signShare(group, share, nonces, list, message);
   } finally {
     nonces.hiding.wipe();
     nonces.binding.wipe();
@@ -380,13 +514,9 @@ export function verifyShare(
   message: Uint8Array,
   participant: number,
   sigShare: Uint8Array,
+  backend: FrostBackend = frostBackend(),
 ): boolean {
-  try {
-    decodeScalar(sigShare, 'signatureShare');
-    return F.verifyShare(toNoblePublic(group), toNobleCommitments(list), message, id(participant), sigShare);
-  } catch {
-    return false;
-  }
+  return backend.verifyShare(group, list, message, participant, sigShare);
 }
 
 /**
@@ -399,29 +529,9 @@ export function aggregate(
   list: readonly NonceCommitment[],
   message: Uint8Array,
   shares: ReadonlyMap<number, Uint8Array>,
+  backend: FrostBackend = frostBackend(),
 ): Uint8Array {
-  const rec: Record<string, Uint8Array> = {};
-  for (const c of list) {
-    const s = shares.get(c.participant);
-    if (!s) throw new MpcidError('BAD_PARTICIPANT', `no signature share from participant ${c.participant}`);
-    rec[id(c.participant)] = s;
-  }
-  let sig: Uint8Array | undefined;
-  try {
-    sig = F.aggregate(toNoblePublic(group), toNobleCommitments(list), message, rec);
-  } catch {
-    sig = undefined;
-  }
-  if (sig && sig.length === SIGNATURE_LEN && verifyEd25519(sig, message, group.groupPublicKey)) return sig;
-  for (const c of list) {
-    if (!verifyShare(group, list, message, c.participant, shares.get(c.participant)!)) {
-      throw new MpcidError(
-        'BAD_SIGNATURE_SHARE',
-        `participant ${c.participant} sent an invalid signature share`,
-      );
-    }
-  }
-  throw new MpcidError('INTERNAL', 'aggregate signature does not verify although every share does');
+  return backend.aggregate(group, list, message, shares);
 }
 
 export { POINT_LEN };

@@ -5,6 +5,7 @@
  * depth, identities enrolled) and peer reachability are read when scraped.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { cryptoBackend } from '../crypto/ed25519-native.js';
 import type { Decision } from './ratchet.js';
 
 /** Outcome label of a ratchet step: the accept rule's decision, in snake case. */
@@ -81,6 +82,16 @@ export class OracleMetrics {
         this.reset();
         const counts = await self.sources?.outbox().catch(() => undefined);
         for (const [w, n] of counts ?? []) this.set({ webhook: String(w) }, n);
+      },
+    });
+    new Gauge({
+      name: 'mpcid_crypto_backend',
+      help: 'Ed25519 backend of FROST signing and point checks: 1 for the active one (sodium = libsodium, noble = @noble/curves fallback)',
+      labelNames: ['backend'] as const,
+      registers: [this.registry],
+      collect() {
+        const active = cryptoBackend().name;
+        for (const backend of ['sodium', 'noble'] as const) this.set({ backend }, backend === active ? 1 : 0);
       },
     });
     new Gauge({

@@ -24,6 +24,7 @@ import {
   type TlsMaterial,
 } from '../common/tls.js';
 import { toB64u } from '../crypto/bytes.js';
+import { cryptoBackend } from '../crypto/ed25519-native.js';
 import { AdminService } from './admin.js';
 import { AlertHub } from './alerts.js';
 import { OracleContext } from './context.js';
@@ -123,6 +124,13 @@ export async function startOracle(
     ctx.log.warn(
       { ...store.migration, [LOG.count]: store.migration.identitiesSealed },
       'store migrated (one way): identity secrets are now sealed under the key-encryption key',
+    );
+  }
+  const backend = cryptoBackend();
+  if (backend.name !== 'sodium') {
+    ctx.log.warn(
+      { backend: backend.name, reason: backend.loadError },
+      'sodium-native did not load: FROST signing uses @noble/curves (correct, ~40x slower)',
     );
   }
   const alerts = new AlertHub(ctx.log, webhooks.length);

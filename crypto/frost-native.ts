@@ -1,0 +1,339 @@
+/**
+ * FROST(Ed25519, SHA-512) signing (RFC 9591 §5: commit, sign, aggregate, verify_signature_share)
+ * over libsodium (./ed25519-native.ts) and node:crypto's SHA-512. The DKG stays on noble
+ * (crypto/frost.ts); this module is the hot path of every co-signature.
+ *
+ * It reproduces @noble/curves' `ed25519_FROST` byte for byte (test/crypto/frost-native.test.ts)
+ * and keeps every check of the noble path:
+ * - every point is a canonical prime-order non-identity encoding (§3.1), checked once per array
+ *   (points from checkGroupPublic / checkCommitmentList are not checked again) and again by
+ *   libsodium inside every variable-base multiplication;
+ * - every scalar from outside is canonical (< L); identifiers are distinct and non-zero;
+ * - a signer's own commitment in the list must match its nonces, and used (zeroed) nonces fail;
+ * - binding factors per §4.4 over the sorted list, the group commitment (§4.5) and the challenge
+ *   (§4.6) are computed once per call;
+ * - aggregate checks the final signature once and verifies single shares (§5.4) only when it
+ *   fails, naming the first participant whose share is invalid.
+ *
+ * Scalar arithmetic on secrets uses bigint, as noble does (same timing posture as before).
+ */
+import { randomBytes } from 'node:crypto';
+import { MpcidError } from '../common/errors.js';
+import { abytes, concatBytes, equalBytes, utf8Bytes } from './bytes.js';
+import {
+  baseMul,
+  hashToScalar,
+  invL,
+  isValidPointNative,
+  L,
+  modL,
+  pointAdd,
+  pointMul,
+  rememberValidPoint,
+  scalarFromBig,
+  scalarToBig,
+  sha512Native,
+} from './ed25519-native.js';
+import type { GroupPublic, KeyShare, NonceCommitment, SigningNonces } from './frost.js';
+import { Secret } from './secret.js';
+
+/** RFC 9591 §6.1 contextString. */
+const CONTEXT = 'FROST-ED25519-SHA512-v1';
+const H1_PREFIX = utf8Bytes(`${CONTEXT}rho`);
+const H3_PREFIX = utf8Bytes(`${CONTEXT}nonce`);
+const H4_PREFIX = utf8Bytes(`${CONTEXT}msg`);
+const H5_PREFIX = utf8Bytes(`${CONTEXT}com`);
+
+/** A source of random bytes (node:crypto by default; fixed bytes in tests). */
+export type Rng = (len: number) => Uint8Array;
+const defaultRng: Rng = (len) => new Uint8Array(randomBytes(len));
+
+// ---------------------------------------------------------------------------------------------
+// Boundary assertions
+// ---------------------------------------------------------------------------------------------
+
+/** RFC 9591 §3.1 DeserializeElement (libsodium), remembered per array. */
+function apoint(b: unknown, field: string): Uint8Array {
+  const p = abytes(b, field, 32);
+  if (!isValidPointNative(p)) throw new MpcidError('MALFORMED_POINT', `${field}: not a valid group element`);
+  return p;
+}
+
+/** RFC 9591 §6.5 DeserializeScalar: canonical (< L); returns the integer. */
+function ascalar(b: unknown, field: string): bigint {
+  const x = scalarToBig(abytes(b, field, 32));
+  if (x >= L) throw new MpcidError('MALFORMED_SCALAR', `${field}: scalar not reduced modulo the group order`);
+  return x;
+}
+
+/** A participant index used as a FROST identifier: a positive safe integer. */
+function aid(p: unknown, field: string): number {
+  if (typeof p !== 'number' || !Number.isSafeInteger(p) || p < 1) {
+    throw new MpcidError('BAD_PARTICIPANT', `${field}: identifier must be a positive integer`);
+  }
+  return p;
+}
+
+/** RFC 9591 §6.5 SerializeScalar of identifier p. */
+const idBytes = (p: number): Uint8Array => scalarFromBig(BigInt(p));
+
+// ---------------------------------------------------------------------------------------------
+// Per-call signing context (RFC 9591 §4.2-4.6)
+// ---------------------------------------------------------------------------------------------
+
+/** Everything a signing call derives from (group, commitment list, message), computed once. */
+interface Session {
+  /** The FROST group public key, commitments[0] (noble's choice; it equals groupPublicKey). */
+  readonly gpk: Uint8Array;
+  /** Commitments sorted by participant. */
+  readonly list: readonly NonceCommitment[];
+  /** RFC 9591 §4.4 binding factor of each participant. */
+  readonly rho: ReadonlyMap<number, bigint>;
+  /** RFC 9591 §4.5 group commitment R. */
+  readonly R: Uint8Array;
+  /** RFC 9591 §4.6 challenge c = H2(R || PK || msg), over `gpk`. */
+  readonly c: bigint;
+}
+
+/** RFC 8032 / RFC 9591 §6.1 H2: SHA-512 of R || A || msg, reduced mod L. */
+function challenge(R: Uint8Array, pk: Uint8Array, msg: Uint8Array): bigint {
+  return scalarToBig(hashToScalar(R, pk, msg));
+}
+
+/** ScalarMult(P, k) for any k mod L; k = 0 gives undefined (the identity, no encoding needed). */
+function mulOrIdentity(k: bigint, p: Uint8Array): Uint8Array | undefined {
+  return k === 0n ? undefined : pointMul(scalarFromBig(k), p);
+}
+
+function addMaybe(a: Uint8Array | undefined, b: Uint8Array | undefined): Uint8Array | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  return pointAdd(a, b);
+}
+
+/**
+ * RFC 9591 §4.3-4.6: validates the list and the group key, then computes the binding factors
+ * (§4.4 compute_binding_factors), the group commitment (§4.5) and the challenge (§4.6), once.
+ */
+function prepare(group: GroupPublic, list: readonly NonceCommitment[], message: Uint8Array): Session {
+  abytes(message, 'message');
+  const { threshold, total } = group.as;
+  // noble's validateSigners (frost-rs compatible: MIN_PARTICIPANTS >= 2).
+  if (!(threshold >= 2 && total >= threshold)) {
+    throw new MpcidError('MALFORMED_INPUT', `bad signer bounds min=${threshold} max=${total}`);
+  }
+  if (!Array.isArray(list)) throw new MpcidError('MALFORMED_INPUT', 'commitment list: expected an array');
+  const gpk = apoint(group.commitments[0], 'commitments[0]');
+  const sorted = list
+    .map((c, i) => ({
+      participant: aid(c.participant, `commitments[${i}].participant`),
+      hiding: apoint(c.hiding, `commitments[${i}].hiding`),
+      binding: apoint(c.binding, `commitments[${i}].binding`),
+    }))
+    .sort((a, b) => a.participant - b.participant);
+  for (let i = 1; i < sorted.length; i++) {
+    if (sorted[i]!.participant === sorted[i - 1]!.participant) {
+      throw new MpcidError('BAD_PARTICIPANT', `participant ${sorted[i]!.participant} appears twice`);
+    }
+  }
+  // §4.3 encode_group_commitment_list, §4.4 compute_binding_factors.
+  const encoded: Uint8Array[] = [];
+  for (const c of sorted) encoded.push(idBytes(c.participant), c.hiding, c.binding);
+  const prefix = concatBytes(gpk, sha512Native(H4_PREFIX, message), sha512Native(H5_PREFIX, ...encoded));
+  const rho = new Map<number, bigint>();
+  for (const c of sorted) {
+    rho.set(c.participant, scalarToBig(hashToScalar(H1_PREFIX, prefix, idBytes(c.participant))));
+  }
+  // §4.5 compute_group_commitment: sum of hiding_i + rho_i * binding_i.
+  let R: Uint8Array | undefined;
+  for (const c of sorted) {
+    R = addMaybe(addMaybe(R, c.hiding), mulOrIdentity(rho.get(c.participant)!, c.binding));
+  }
+  // SerializeElement fails on the identity (§3.1); negligible for honest lists, fatal otherwise.
+  if (!R || isIdentity(R)) throw new MpcidError('MALFORMED_POINT', 'group commitment is the identity');
+  return { gpk, list: sorted, rho, R, c: challenge(R, gpk, message) };
+}
+
+/** RFC 9591 §5.2/§5.3: MIN_PARTICIPANTS <= NUM_PARTICIPANTS <= MAX_PARTICIPANTS (not §5.4, as in noble). */
+function checkCount(group: GroupPublic, list: readonly NonceCommitment[]): void {
+  const { threshold, total } = group.as;
+  if (list.length < threshold || list.length > total) {
+    throw new MpcidError('BAD_PARTICIPANT', `commitment list must hold ${threshold}..${total} entries`);
+  }
+}
+
+const IDENTITY = scalarFromBig(1n);
+const isIdentity = (p: Uint8Array): boolean => equalBytes(p, IDENTITY);
+
+/** RFC 9591 §4.2 derive_interpolating_value for x_i = participant over the session's set. */
+function lagrange(s: Session, participant: number): bigint {
+  let num = 1n;
+  let den = 1n;
+  let found = false;
+  for (const c of s.list) {
+    if (c.participant === participant) {
+      found = true;
+      continue;
+    }
+    const x = BigInt(c.participant);
+    num = modL(num * x);
+    den = modL(den * (x - BigInt(participant)));
+  }
+  if (!found) throw new MpcidError('BAD_PARTICIPANT', `participant ${participant} is not in the signing set`);
+  return modL(num * invL(den));
+}
+
+/** [z]B == R + [k]A for prime-order R and A (cofactored and cofactorless checks agree there). */
+function schnorrHolds(z: bigint, R: Uint8Array, k: bigint, A: Uint8Array): boolean {
+  try {
+    const left = z === 0n ? undefined : baseMul(scalarFromBig(z));
+    const right = addMaybe(R, mulOrIdentity(k, A));
+    if (!left || !right) return left === right;
+    return equalBytes(left, right);
+  } catch (e) {
+    if (e instanceof MpcidError) return false;
+    throw e;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// RFC 9591 §5
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * RFC 9591 §5.1 commit() with §4.1 nonce_generate(): nonce = H3(random_bytes(32) ||
+ * SerializeScalar(sk)), hiding first, then binding, as noble draws them; commitments are
+ * ScalarBaseMult of the nonces.
+ */
+export function commitNative(
+  share: KeyShare,
+  rng: Rng = defaultRng,
+): { nonces: SigningNonces; commitment: NonceCommitment } {
+  const sk = abytes(share.signingShare.expose(), 'signingShare', 32);
+  ascalar(sk, 'signingShare');
+  const nonce = (): Uint8Array => {
+    const random = abytes(rng(32), 'rng output', 32);
+    return hashToScalar(H3_PREFIX, random, sk);
+  };
+  const hiding = nonce();
+  const binding = nonce();
+  const commitment = { participant: share.participant, hiding: baseMul(hiding), binding: baseMul(binding) };
+  // [k]B for 0 < k < L is a prime-order non-identity point: no need to check it again.
+  rememberValidPoint(commitment.hiding);
+  rememberValidPoint(commitment.binding);
+  return {
+    nonces: { hiding: new Secret(hiding, 'nonce'), binding: new Secret(binding, 'nonce') },
+    commitment,
+  };
+}
+
+/**
+ * RFC 9591 §5.2 sign(): z_i = d_i + e_i * rho_i + lambda_i * s_i * c. Checks that the list holds
+ * this signer's commitment to exactly these nonces. Does not wipe the nonces (crypto/frost.ts does).
+ */
+export function signShareNative(
+  group: GroupPublic,
+  share: KeyShare,
+  nonces: SigningNonces,
+  list: readonly NonceCommitment[],
+  message: Uint8Array,
+): Uint8Array {
+  const me = aid(share.participant, 'share.participant');
+  const sk = ascalar(share.signingShare.expose(), 'signingShare');
+  const d = ascalar(nonces.hiding.expose(), 'nonces.hiding');
+  const e = ascalar(nonces.binding.expose(), 'nonces.binding');
+  if (d === 0n || e === 0n) throw new MpcidError('INTERNAL', 'signing nonces already used');
+  const s = prepare(group, list, message);
+  checkCount(group, list);
+  const mine = s.list.find((c) => c.participant === me);
+  if (!mine) throw new MpcidError('BAD_PARTICIPANT', `no commitment of signer ${me} in the list`);
+  if (
+    !equalBytes(baseMul(nonces.hiding.expose()), mine.hiding) ||
+    !equalBytes(baseMul(nonces.binding.expose()), mine.binding)
+  ) {
+    throw new MpcidError('INTERNAL', `commitment of signer ${me} does not match its nonces`);
+  }
+  const z = modL(d + e * s.rho.get(me)! + lagrange(s, me) * sk * s.c);
+  return scalarFromBig(z);
+}
+
+/** RFC 9591 §5.4 verify_signature_share() within a prepared session. */
+function verifyShareIn(s: Session, group: GroupPublic, participant: number, sigShare: unknown): boolean {
+  try {
+    const z = ascalar(sigShare, 'signatureShare');
+    const comm = s.list.find((c) => c.participant === participant);
+    if (!comm) return false;
+    const pk = apoint(group.verifyingShares[participant - 1], `verifyingShares[${participant - 1}]`);
+    // commShare = hiding + rho * binding; check [z]B == commShare + [c * lambda] PK.
+    const commShare = addMaybe(comm.hiding, mulOrIdentity(s.rho.get(participant)!, comm.binding))!;
+    return schnorrHolds(z, commShare, modL(s.c * lagrange(s, participant)), pk);
+  } catch (e) {
+    if (e instanceof MpcidError) return false;
+    throw e;
+  }
+}
+
+/** RFC 9591 §5.4 verify_signature_share(): false on any invalid input. */
+export function verifyShareNative(
+  group: GroupPublic,
+  list: readonly NonceCommitment[],
+  message: Uint8Array,
+  participant: number,
+  sigShare: Uint8Array,
+): boolean {
+  let s: Session;
+  try {
+    aid(participant, 'participant');
+    s = prepare(group, list, message);
+  } catch (e) {
+    if (e instanceof MpcidError) return false;
+    throw e;
+  }
+  return verifyShareIn(s, group, participant, sigShare);
+}
+
+/**
+ * RFC 9591 §5.3 aggregate(): R || sum(z_i). The signature is checked once, as RFC 8032 would
+ * ([z]B == R + [H2(R || A || msg)]A) against `groupPublicKey`; only if that fails is every share
+ * checked (§5.4), in list order, and the first invalid one named (BAD_SIGNATURE_SHARE). If every
+ * share verifies the public material is inconsistent (INTERNAL).
+ */
+export function aggregateNative(
+  group: GroupPublic,
+  list: readonly NonceCommitment[],
+  message: Uint8Array,
+  shares: ReadonlyMap<number, Uint8Array>,
+): Uint8Array {
+  for (const c of list) {
+    if (!shares.get(c.participant)) {
+      throw new MpcidError('BAD_PARTICIPANT', `no signature share from participant ${c.participant}`);
+    }
+  }
+  let s: Session | undefined;
+  try {
+    s = prepare(group, list, message);
+    checkCount(group, list);
+    let z = 0n;
+    for (const c of s.list) {
+      if (!group.verifyingShares[c.participant - 1]) {
+        throw new MpcidError('BAD_PARTICIPANT', `participant ${c.participant} has no verifying share`);
+      }
+    }
+    for (const c of s.list) z += ascalar(shares.get(c.participant), 'signatureShare');
+    z = modL(z);
+    const pk = apoint(group.groupPublicKey, 'groupPublicKey');
+    const k = equalBytes(pk, s.gpk) ? s.c : challenge(s.R, pk, message);
+    if (schnorrHolds(z, s.R, k, pk)) return concatBytes(s.R, scalarFromBig(z));
+  } catch (e) {
+    if (!(e instanceof MpcidError)) throw e;
+  }
+  for (const c of list) {
+    if (!s || !verifyShareIn(s, group, c.participant, shares.get(c.participant))) {
+      throw new MpcidError(
+        'BAD_SIGNATURE_SHARE',
+        `participant ${c.participant} sent an invalid signature share`,
+      );
+    }
+  }
+  throw new MpcidError('INTERNAL', 'aggregate signature does not verify although every share does');
+}
