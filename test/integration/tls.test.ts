@@ -196,8 +196,8 @@ describe('a cluster made with mpcid init runs over mTLS', () => {
       'verify',
       '--token',
       jwt.token,
-      '--oracle',
-      `http://${cluster.oracles[1]!.config.http!.listen}`,
+      ...cluster.oracles.flatMap((o) => ['--oracle', `http://${o.config.http!.listen}`]),
+      '--insecure-http',
       '--audience',
       'https://rp.tls',
     ]);
