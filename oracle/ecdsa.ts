@@ -628,9 +628,8 @@ export class EcdsaService {
       timer: setTimeout(() => this.#dropSession(key, s), SESSION_TTL_MS).unref(),
     };
     this.#sessions.set(key, s);
-    let mine = this.#byIdentity.get(s.identityId);
-    if (!mine) this.#byIdentity.set(s.identityId, (mine = new Set()));
-    mine.add(key);
+    const mine = this.#byIdentity.get(s.identityId) ?? new Set<string>();
+    this.#byIdentity.set(s.identityId, mine.add(key));
     return [...out].map(([to, msg]) => {
       const w = this.#signingEnvelope(id.record.identityId, e, session, 1, to, msg);
       return {
