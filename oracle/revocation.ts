@@ -6,6 +6,12 @@
  * session key it stored at enrollment before applying it, so forged evidence changes nothing.
  * A node pulls every peer's revocations when it starts and then periodically, so one that was
  * down (or missed a push) catches up.
+ *
+ * Forensic fields (who detected it, when, from which network peers) are not evidence: the
+ * detecting node signs them with its node key (its report), and a receiver records them as that
+ * node's claim if the signature verifies, else as unverified (detectedBy 0, no peers). A record
+ * says whether it was found here ('local', 'observed') or received ('peer'); a local detection is
+ * never replaced by a peer's record, and replaces a peer's record that got here first.
  */
 
 import { clusterNodeKeys } from '../common/config.js';
@@ -20,7 +26,8 @@ import {
   stepFromWire,
   stepToWire,
 } from '../common/protocol.js';
-import { toB64u } from '../crypto/bytes.js';
+import { framed, fromB64u, toB64u, u64be } from '../crypto/bytes.js';
+import { signEd25519, verifyEd25519 } from '../crypto/ed25519.js';
 import { type Evidence, evidenceDigest, verifyEvidence } from '../crypto/ratchet.js';
 import type { PeerClient, PeerHandlers } from '../proto/gen/mpcid/oracle/v1/Peer.js';
 import type { Revocation, Revocation__Output } from '../proto/gen/mpcid/oracle/v1/Revocation.js';
@@ -31,6 +38,42 @@ import type { AlertEvent, RevocationRecord } from './store.js';
 const PEER_DEADLINE_MS = 3_000;
 const PULL_INTERVAL_MS = 10_000;
 const PAGE = 100;
+/** At most this many network peers, of at most MAX_PEER_LEN characters each, in a report. */
+const MAX_PEERS = 2;
+const MAX_PEER_LEN = 200;
+
+/** Domain of a detecting node's signed report (only oracles sign and check it). */
+export const REPORT_DOMAIN = 'mpcid/revocation/report/v1';
+
+/** The forensic fields a detecting node signs. */
+export interface Report {
+  identityId: string;
+  /** Evidence digest, base64url. */
+  digest: string;
+  detectedBy: number;
+  detectedAt: number;
+  peers: readonly string[];
+  counter: number;
+}
+
+/** The bytes of a report its detecting node signs with its node key. */
+export function reportBytes(r: Report): Uint8Array {
+  return framed(
+    REPORT_DOMAIN,
+    r.identityId,
+    fromB64u(r.digest, 'digest', 32),
+    r.detectedBy,
+    u64be(r.detectedAt),
+    u64be(r.counter),
+    r.peers.length,
+    ...r.peers,
+  );
+}
+
+/** The highest counter among the evidence's steps (what the revocation is at, from the evidence alone). */
+function evidenceCounter(e: Evidence): number {
+  return Math.max(...e.steps.map((s) => s.step.counter));
+}
 
 export function revocationToWire(r: RevocationRecord): Revocation {
   const e = evidenceFromJSON(r.evidence);
@@ -53,6 +96,7 @@ export function revocationToWire(r: RevocationRecord): Revocation {
     detectedAt: r.detectedAt,
     peers: r.peers,
     counter: r.counter,
+    reportSignature: Buffer.from(r.reportSignature ?? '', 'base64url'),
   };
 }
 
@@ -115,9 +159,35 @@ export class RevocationService {
     return next;
   }
 
+  /** Whether `r` was found by this node (records from before `origin` existed: detectedBy). */
+  #isLocal(r: RevocationRecord): boolean {
+    return (r.origin ?? (r.detectedBy === this.#ctx.nodeId ? 'local' : 'peer')) === 'local';
+  }
+
+  /**
+   * Stores a revocation with its alert event, unless this node already holds one for the identity.
+   * Exception: a local detection replaces a peer's record that got here first (both nodes found
+   * the fork at about the same time), so this node's own observation is never lost. The record is
+   * rewritten without a second event: this node has alerted on the revocation once already.
+   */
   async #record(rec: RevocationRecord, identity: LoadedIdentity): Promise<boolean> {
     return this.#serial(async () => {
-      if (this.#revoked.has(rec.identityId)) return false;
+      const have = this.#revoked.get(rec.identityId);
+      if (have && (this.#isLocal(have) || !this.#isLocal(rec))) return false;
+      if (have) {
+        await this.#ctx.store.putRevocation(rec);
+        this.#revoked.set(rec.identityId, rec);
+        this.#ctx.log.warn(
+          {
+            [LOG.identity]: rec.identityId,
+            from: have.receivedFrom,
+            digest: rec.digest,
+            peers: rec.peers,
+          },
+          "a local detection replaces a peer's revocation record (alerted once already, when the peer's arrived)",
+        );
+        return true;
+      }
       const seq = this.#seq + 1;
       const event: AlertEvent = {
         id: rec.digest,
@@ -131,11 +201,12 @@ export class RevocationService {
         detectingNode: rec.detectedBy,
         reportingNode: this.#ctx.nodeId,
         time: new Date(rec.detectedAt).toISOString(),
+        forensics: rec.forensics ?? (this.#isLocal(rec) ? 'observed' : 'claimed'),
       };
       await this.#ctx.store.commitRevocation(rec, event, seq, this.#alerts.durableEntries({ seq, event }));
       this.#seq = seq;
       this.#revoked.set(rec.identityId, rec);
-      this.#ctx.metrics.revocations.inc({ source: rec.detectedBy === this.#ctx.nodeId ? 'local' : 'peer' });
+      this.#ctx.metrics.revocations.inc({ source: this.#isLocal(rec) ? 'local' : 'peer' });
       this.#alerts.published({ seq, event });
       return true;
     });
@@ -149,17 +220,25 @@ export class RevocationService {
     counter: number,
   ): Promise<RevocationRecord> {
     const reason = verifyEvidence(identity.sessionPublicKey, evidence, this.#nodeKeys, identity.group.as);
-    const rec: RevocationRecord = {
+    const now = Date.now();
+    const report: Report = {
       identityId: identity.record.identityId,
+      digest: toB64u(evidenceDigest(evidence)),
+      detectedBy: this.#ctx.nodeId,
+      detectedAt: now,
+      peers: peers.slice(0, MAX_PEERS).map((p) => p.slice(0, MAX_PEER_LEN)),
+      counter,
+    };
+    const rec: RevocationRecord = {
+      ...report,
+      peers: [...report.peers],
       name: identity.record.name,
       evidence: evidenceToJSON(evidence, reason),
-      digest: toB64u(evidenceDigest(evidence)),
       reason,
-      detectedBy: this.#ctx.nodeId,
-      detectedAt: Date.now(),
-      peers,
-      counter,
-      appliedAt: Date.now(),
+      appliedAt: now,
+      origin: 'local',
+      forensics: 'observed',
+      reportSignature: toB64u(signEd25519(reportBytes(report), this.#ctx.nodeKey.expose())),
     };
     await this.#record(rec, identity);
     const stored = this.#revoked.get(rec.identityId)!;
@@ -212,25 +291,83 @@ export class RevocationService {
     } catch {
       throw new MpcidError('BAD_EVIDENCE', 'evidence steps are malformed');
     }
+    // The evidence decides; what the sender says about the detection is only a claim.
     const reason = verifyEvidence(identity.sessionPublicKey, evidence, this.#nodeKeys, identity.group.as);
     const digest = toB64u(evidenceDigest(evidence));
-    const detectedBy = this.#ctx.config.cluster.oracles.some((o) => o.id === m.detectedBy) ? m.detectedBy : 0;
+    const now = Date.now();
+    const report = this.#signedReport(identityId, digest, m);
     const rec: RevocationRecord = {
       identityId,
       name: identity.record.name,
       evidence: evidenceToJSON(evidence, reason),
       digest,
       reason,
-      detectedBy,
-      detectedAt: Number.isSafeInteger(m.detectedAt) && m.detectedAt > 0 ? m.detectedAt : Date.now(),
-      peers: m.peers.slice(0, 2).map((p) => String(p).slice(0, 200)),
-      counter: Number.isSafeInteger(m.counter) ? m.counter : 0,
-      appliedAt: Date.now(),
+      appliedAt: now,
+      origin: 'peer',
+      receivedFrom: from.slice(0, MAX_PEER_LEN),
+      ...(report
+        ? {
+            detectedBy: report.detectedBy,
+            detectedAt: report.detectedAt,
+            peers: [...report.peers],
+            counter: report.counter,
+            forensics: 'claimed' as const,
+            reportSignature: toB64u(new Uint8Array(m.reportSignature)),
+          }
+        : {
+            detectedBy: 0,
+            detectedAt: now,
+            peers: [],
+            counter: evidenceCounter(evidence),
+            forensics: 'unverified' as const,
+            unverifiedClaim: {
+              detectedBy: Number.isSafeInteger(m.detectedBy) ? m.detectedBy : 0,
+              detectedAt: Number.isSafeInteger(m.detectedAt) ? m.detectedAt : 0,
+              peers: m.peers.slice(0, MAX_PEERS).map((p) => String(p).slice(0, MAX_PEER_LEN)),
+            },
+          }),
     };
     const applied = await this.#record(rec, identity);
     if (applied)
-      this.#ctx.log.warn({ [LOG.identity]: identityId, from, digest }, 'revocation applied from a peer');
+      this.#ctx.log.warn(
+        {
+          [LOG.identity]: identityId,
+          from,
+          digest,
+          forensics: rec.forensics,
+          ...(report ? { detectedBy: report.detectedBy } : {}),
+        },
+        report
+          ? 'revocation applied from a peer (its forensic fields are the detecting node’s signed claim)'
+          : 'revocation applied from a peer on its evidence; its forensic fields carry no valid report signature and are not used',
+      );
     return applied;
+  }
+
+  /** The sender's forensic fields, if they are a report signed by the node they name; else undefined. */
+  #signedReport(identityId: string, digest: string, m: Revocation__Output): Report | undefined {
+    const key = this.#nodeKeys.get(m.detectedBy);
+    const sig = new Uint8Array(m.reportSignature);
+    if (
+      !key ||
+      sig.length !== 64 ||
+      !Number.isSafeInteger(m.detectedAt) ||
+      m.detectedAt <= 0 ||
+      !Number.isSafeInteger(m.counter) ||
+      m.counter < 0 ||
+      m.peers.length > MAX_PEERS ||
+      m.peers.some((p) => typeof p !== 'string' || p.length > MAX_PEER_LEN)
+    )
+      return undefined;
+    const report: Report = {
+      identityId,
+      digest,
+      detectedBy: m.detectedBy,
+      detectedAt: m.detectedAt,
+      peers: m.peers,
+      counter: m.counter,
+    };
+    return verifyEd25519(sig, reportBytes(report), key) ? report : undefined;
   }
 
   /** Pulls every peer's revocations (at start and periodically). */
@@ -247,7 +384,7 @@ export class RevocationService {
           );
           for (const r of res.revocations) {
             try {
-              await this.apply(r, `peer ${p.nodeId}`);
+              await this.apply(r, `node ${p.nodeId}`);
             } catch (e) {
               const code = e instanceof MpcidError ? e.code : 'INTERNAL';
               if (code !== 'UNKNOWN_IDENTITY')

@@ -181,13 +181,33 @@ export interface RevocationRecord {
   /** Evidence digest, base64url: the alert id. */
   digest: string;
   reason: string;
+  /** The node that detected it (0: unknown, the claim did not verify). */
   detectedBy: number;
   detectedAt: number;
   peers: string[];
   counter: number;
   /** When this node applied it. */
   appliedAt: number;
+  /**
+   * 'local': this node found it itself; 'peer': received from a peer (docs/protocol.md §7).
+   * Absent in records stored before the field existed: local iff detectedBy is this node.
+   */
+  origin?: 'local' | 'peer';
+  /**
+   * What detectedBy, detectedAt and peers are worth: 'observed' (this node's own observation),
+   * 'claimed' (the detecting node's word, signed with its node key: attributable, not proof), or
+   * 'unverified' (no valid signed report: detectedBy 0, peers empty, detectedAt = appliedAt).
+   */
+  forensics?: Forensics;
+  /** The detecting node's node-key signature over the report (reportFields), base64url. */
+  reportSignature?: string;
+  /** origin 'peer': where it came from ("node 2" when pulled, the caller's address when pushed). */
+  receivedFrom?: string;
+  /** forensics 'unverified': what the sender claimed, kept for the record only (never alerted). */
+  unverifiedClaim?: { detectedBy: number; detectedAt: number; peers: string[] };
 }
+
+export type Forensics = 'observed' | 'claimed' | 'unverified';
 
 /** One alert (docs/protocol.md §7); `id` is the evidence digest, the receivers' dedupe key. */
 export interface AlertEvent {
@@ -200,9 +220,12 @@ export interface AlertEvent {
   counter: number;
   reason: string;
   peers: string[];
+  /** 0 when `forensics` is 'unverified'. */
   detectingNode: number;
   reportingNode: number;
   time: string;
+  /** How far detectingNode, peers and time are known (RevocationRecord.forensics); absent in old events. */
+  forensics?: Forensics;
 }
 
 export interface StoredEvent {
@@ -523,6 +546,11 @@ export class OracleStore {
     let b = this.#db.batch().put(`revocation!${rec.identityId}`, rec).put(seqKey(seq), event);
     for (const [k, v] of extra) b = b.put(k, v);
     await b.write(SYNC);
+  }
+
+  /** Rewrites a revocation this node already holds and alerted on (sync write, no new event). */
+  async putRevocation(rec: RevocationRecord): Promise<void> {
+    await this.#db.put(`revocation!${rec.identityId}`, rec, SYNC);
   }
 
   /** The oldest `limit` undelivered events of one webhook, in seq order. */

@@ -11,6 +11,7 @@ export interface Revocation {
   'detectedAt'?: (number | string | Long);
   'peers'?: (string)[];
   'counter'?: (number | string | Long);
+  'reportSignature'?: (Buffer | Uint8Array | string);
 }
 
 export interface Revocation__Output {
@@ -21,4 +22,5 @@ export interface Revocation__Output {
   'detectedAt': (number);
   'peers': (string)[];
   'counter': (number);
+  'reportSignature': (Buffer);
 }
