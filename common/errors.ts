@@ -38,6 +38,13 @@ export const ERROR_CODES = {
   SESSION_AUTH_FAILED: 'PERMISSION_DENIED',
   /** The identity was revoked (a cloned or rolled-back agent was detected, or an ES256 session aborted); permanent. */
   IDENTITY_REVOKED: 'PERMISSION_DENIED',
+  /**
+   * An oracle of one of the identity's ES256 sessions accuses a party of an aborted session: the
+   * identity signs nothing until the accusation is corroborated (then IDENTITY_REVOKED); no
+   * command lifts a suspension yet. metadata: evidence (the accusation), accuser, accused (the party it blames;
+   * not `culprit`, which marks an abort).
+   */
+  IDENTITY_SUSPENDED: 'PERMISSION_DENIED',
   /** This request revealed a second history of the identity: it is now revoked. */
   FORK_DETECTED: 'PERMISSION_DENIED',
   /** A ratchet step that is older than what this oracle has accepted (a replay, or a clock set back). */

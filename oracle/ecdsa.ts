@@ -715,7 +715,11 @@ export class EcdsaService {
     }
   }
 
-  /** A DKLs23 check failed: revoke the identity with our signed claim naming the culprit. */
+  /**
+   * A DKLs23 check failed: accuse the culprit with our signed claim. Our word alone suspends the
+   * identity everywhere (held by the reachable peers before we answer); with another oracle's
+   * accusation it revokes it (docs/ecdsa.md §5).
+   */
   async #abort(id: LoadedIdentity, s: Session, key: string, err: MpcidError): Promise<never> {
     const ctx = this.#ctx;
     this.#dropSession(key, s);
@@ -726,7 +730,7 @@ export class EcdsaService {
       : 'unspecified';
     ctx.log.error(
       { [LOG.identity]: id.record.identityId, culprit, check, [LOG.errorMessage]: err.message },
-      'ECDSA session aborted: revoking the identity (an aborted session is never retried)',
+      'ECDSA session aborted: accusing the culprit; the identity is suspended (an aborted session is never retried)',
     );
     const signature = signStatement(
       ctx.nodeKey,
@@ -750,6 +754,18 @@ export class EcdsaService {
       [],
       s.step.step.counter,
     );
+    if (rec.status === 'suspended')
+      throw new MpcidError(
+        'IDENTITY_SUSPENDED',
+        `ECDSA session aborted (${check}, party ${culprit}): identity suspended on this oracle's accusation (evidence ${rec.digest})`,
+        {
+          metadata: {
+            evidence: JSON.stringify(rec.evidence),
+            accuser: String(ctx.nodeId),
+            accused: String(culprit),
+          },
+        },
+      );
     throw new MpcidError(
       'IDENTITY_REVOKED',
       `ECDSA session aborted (${check}, party ${culprit}): identity revoked (evidence ${rec.digest})`,
@@ -759,13 +775,17 @@ export class EcdsaService {
     );
   }
 
-  /** The agent reports an aborted session (its own signed claim): revoke with it as evidence. */
+  /**
+   * The agent reports an aborted session (its own signed claim): revoke with it as evidence, also
+   * when the identity is suspended (the agent's claim corroborates an accusation).
+   */
   async reportAbort(
     id: LoadedIdentity,
     step: SignedStep,
     claim: { culprit: number; check: string; signature: Uint8Array },
     sessionFacts: { messageDigest: Uint8Array; oracles: readonly number[] },
   ): Promise<void> {
+    this.#revocations.checkRevoked(id.record.identityId);
     await this.#revocations.revokeLocal(
       id,
       {

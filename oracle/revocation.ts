@@ -12,6 +12,11 @@
  * node's claim if the signature verifies, else as unverified (detectedBy 0, no peers). A record
  * says whether it was found here ('local', 'observed') or received ('peer'); a local detection is
  * never replaced by a peer's record, and replaces a peer's record that got here first.
+ *
+ * Accusations (docs/ecdsa.md §5): abort evidence whose claim an oracle signed is one node's word.
+ * Alone it only suspends the identity (IDENTITY_SUSPENDED: nothing signs, alert
+ * identity.suspended); accusations by ACCUSERS_TO_REVOKE distinct oracles, or the agent's own
+ * signed abort claim, revoke it. Suspensions travel between nodes like revocations.
  */
 
 import { clusterNodeKeys } from '../common/config.js';
@@ -28,7 +33,10 @@ import {
 } from '../common/protocol.js';
 import { framed, fromB64u, toB64u, u64be } from '../crypto/bytes.js';
 import { signEd25519, verifyEd25519 } from '../crypto/ed25519.js';
+import { AGENT_PARTY } from '../crypto/es256.js';
+import { sha256 } from '../crypto/hash.js';
 import { type Evidence, evidenceDigest, verifyEvidence } from '../crypto/ratchet.js';
+import type { Evidence__Output } from '../proto/gen/mpcid/oracle/v1/Evidence.js';
 import type { PeerClient, PeerHandlers } from '../proto/gen/mpcid/oracle/v1/Peer.js';
 import type { Revocation, Revocation__Output } from '../proto/gen/mpcid/oracle/v1/Revocation.js';
 import type { AlertHub } from './alerts.js';
@@ -70,26 +78,71 @@ export function reportBytes(r: Report): Uint8Array {
   );
 }
 
+/** Distinct oracles whose accusations together revoke an identity (one alone only suspends it). */
+export const ACCUSERS_TO_REVOKE = 2;
+
+/** An oracle's accusation: ES256 abort evidence whose claim an oracle signed (not the agent). */
+export function isAccusation(e: Evidence): boolean {
+  return e.abort !== undefined && e.abort.accuser !== AGENT_PARTY;
+}
+
+/** The alert id of a revocation by accusations: over their evidence digests, in order. */
+function accusationsDigest(digests: readonly string[]): string {
+  return toB64u(
+    sha256(
+      framed('mpcid/revocation/accusations/v1', ...[...digests].sort().map((d) => fromB64u(d, 'digest'))),
+    ),
+  );
+}
+
+function evidenceToWire(j: RevocationRecord['evidence']) {
+  const e = evidenceFromJSON(j);
+  return {
+    identityId: e.identityId,
+    steps: e.steps.map(stepToWire),
+    abort: e.abort
+      ? {
+          ...e.abort,
+          signature: Buffer.from(e.abort.signature),
+          messageDigest: Buffer.from(e.messageDigest),
+          oracles: [...e.oracles],
+        }
+      : null,
+  };
+}
+
+/** Wire evidence of `identityId` -> Evidence, shape checked (signatures: verifyEvidence). */
+function evidenceFromWire(m: Evidence__Output, identityId: string): Evidence {
+  const abort = m.abort;
+  if (m.identityId !== identityId) throw new MpcidError('BAD_EVIDENCE', 'evidence of another identity');
+  if (m.steps.length !== (abort ? 1 : 2))
+    throw new MpcidError(
+      'BAD_EVIDENCE',
+      abort ? 'abort evidence must hold one step' : 'evidence must hold two steps',
+    );
+  try {
+    return abort
+      ? {
+          identityId,
+          steps: [stepFromWire(m.steps[0])],
+          abort: abortFromParts(abort.accuser, abort.culprit, abort.check, new Uint8Array(abort.signature)),
+          ...abortSessionFromParts(new Uint8Array(abort.messageDigest), abort.oracles),
+        }
+      : { identityId, steps: [stepFromWire(m.steps[0]), stepFromWire(m.steps[1])] };
+  } catch {
+    throw new MpcidError('BAD_EVIDENCE', 'evidence steps are malformed');
+  }
+}
+
 /** The highest counter among the evidence's steps (what the revocation is at, from the evidence alone). */
 function evidenceCounter(e: Evidence): number {
   return Math.max(...e.steps.map((s) => s.step.counter));
 }
 
 export function revocationToWire(r: RevocationRecord): Revocation {
-  const e = evidenceFromJSON(r.evidence);
   return {
-    evidence: {
-      identityId: e.identityId,
-      steps: e.steps.map(stepToWire),
-      abort: e.abort
-        ? {
-            ...e.abort,
-            signature: Buffer.from(e.abort.signature),
-            messageDigest: Buffer.from(e.messageDigest),
-            oracles: [...e.oracles],
-          }
-        : null,
-    },
+    evidence: evidenceToWire(r.evidence),
+    accusations: (r.accusations ?? []).map(evidenceToWire),
     digest: Buffer.from(r.digest, 'base64url'),
     reason: r.reason,
     detectedBy: r.detectedBy,
@@ -104,6 +157,8 @@ export class RevocationService {
   readonly #ctx: OracleContext;
   readonly #alerts: AlertHub;
   readonly #revoked = new Map<string, RevocationRecord>();
+  /** Identities suspended on an oracle's accusation (status 'suspended'), not revoked. */
+  readonly #suspended = new Map<string, RevocationRecord>();
   readonly #peers: { nodeId: number; client: PeerClient }[];
   /** Node keys of the cluster: they verify oracles' ECDSA abort claims. */
   readonly #nodeKeys: Map<number, Uint8Array>;
@@ -129,7 +184,7 @@ export class RevocationService {
     let after = '';
     for (;;) {
       const page = await ctx.store.listRevocations(after, PAGE);
-      for (const r of page) s.#revoked.set(r.identityId, r);
+      for (const r of page) (r.status === 'suspended' ? s.#suspended : s.#revoked).set(r.identityId, r);
       if (page.length < PAGE) break;
       after = page[page.length - 1]!.identityId;
     }
@@ -137,12 +192,38 @@ export class RevocationService {
     return s;
   }
 
+  /** The identity's revocation (a suspension is not one: see suspension()). */
   get(identityId: string): RevocationRecord | undefined {
     return this.#revoked.get(identityId);
   }
 
-  /** Throws IDENTITY_REVOKED if the identity is revoked. */
+  /** The identity's suspension on an uncorroborated accusation, if any. */
+  suspension(identityId: string): RevocationRecord | undefined {
+    return this.#suspended.get(identityId);
+  }
+
+  /** Throws IDENTITY_REVOKED if the identity is revoked, IDENTITY_SUSPENDED if it is suspended. */
   check(identityId: string): void {
+    this.checkRevoked(identityId);
+    const s = this.#suspended.get(identityId);
+    if (s) {
+      const a = s.evidence.abort!;
+      throw new MpcidError(
+        'IDENTITY_SUSPENDED',
+        `identity suspended: oracle ${a.accuser} accuses party ${a.culprit} of an aborted ES256 session (${a.check}); it signs nothing until the accusation is corroborated (then it is revoked)`,
+        {
+          metadata: {
+            evidence: JSON.stringify(s.evidence),
+            accuser: String(a.accuser),
+            accused: String(a.culprit),
+          },
+        },
+      );
+    }
+  }
+
+  /** Throws IDENTITY_REVOKED if the identity is revoked (a suspension passes). */
+  checkRevoked(identityId: string): void {
     const r = this.#revoked.get(identityId);
     if (r) {
       // The evidence travels with the refusal, so an agent believes it only if it verifies.
@@ -188,27 +269,88 @@ export class RevocationService {
         );
         return true;
       }
-      const seq = this.#seq + 1;
-      const event: AlertEvent = {
-        id: rec.digest,
-        type: rec.reason === 'ecdsa-abort' ? 'identity.ecdsa_aborted' : 'identity.clone_detected',
-        identityId: rec.identityId,
-        name: identity.record.name,
-        kids: [rec.identityId, ...(identity.record.ecdsa ? [identity.record.ecdsa.kid] : [])],
-        counter: rec.counter,
-        reason: rec.reason,
-        peers: rec.peers,
-        detectingNode: rec.detectedBy,
-        reportingNode: this.#ctx.nodeId,
-        time: new Date(rec.detectedAt).toISOString(),
-        forensics: rec.forensics ?? (this.#isLocal(rec) ? 'observed' : 'claimed'),
-      };
-      await this.#ctx.store.commitRevocation(rec, event, seq, this.#alerts.durableEntries({ seq, event }));
-      this.#seq = seq;
+      await this.#commit(
+        rec,
+        identity,
+        rec.reason === 'ecdsa-abort' ? 'identity.ecdsa_aborted' : 'identity.clone_detected',
+      );
+      this.#suspended.delete(rec.identityId);
       this.#revoked.set(rec.identityId, rec);
       this.#ctx.metrics.revocations.inc({ source: this.#isLocal(rec) ? 'local' : 'peer' });
-      this.#alerts.published({ seq, event });
       return true;
+    });
+  }
+
+  /** Stores `rec` (revocation or suspension) with its alert event in one sync batch, and publishes it. */
+  async #commit(rec: RevocationRecord, identity: LoadedIdentity, type: AlertEvent['type']): Promise<void> {
+    const seq = this.#seq + 1;
+    const event: AlertEvent = {
+      id: rec.digest,
+      type,
+      identityId: rec.identityId,
+      name: identity.record.name,
+      kids: [rec.identityId, ...(identity.record.ecdsa ? [identity.record.ecdsa.kid] : [])],
+      counter: rec.counter,
+      reason: rec.reason,
+      peers: rec.peers,
+      detectingNode: rec.detectedBy,
+      reportingNode: this.#ctx.nodeId,
+      time: new Date(rec.detectedAt).toISOString(),
+      forensics: rec.forensics ?? (this.#isLocal(rec) ? 'observed' : 'claimed'),
+    };
+    await this.#ctx.store.commitRevocation(rec, event, seq, this.#alerts.durableEntries({ seq, event }));
+    this.#seq = seq;
+    this.#alerts.published({ seq, event });
+  }
+
+  /**
+   * Records a verified accusation: suspends the identity, or revokes it once accusations by
+   * ACCUSERS_TO_REVOKE distinct oracles are held (the revocation keeps the first record's fields,
+   * lists the others in `accusations`, and its id is over all their digests). The same accuser
+   * again corroborates nothing. Returns the record now held and whether anything changed.
+   */
+  async #accused(
+    rec: RevocationRecord,
+    identity: LoadedIdentity,
+  ): Promise<{ held: RevocationRecord; changed: boolean }> {
+    return this.#serial(async () => {
+      const id = rec.identityId;
+      const revoked = this.#revoked.get(id);
+      if (revoked) return { held: revoked, changed: false };
+      const have = this.#suspended.get(id);
+      if (!have) {
+        const next: RevocationRecord = { ...rec, status: 'suspended', accusations: [] };
+        await this.#commit(next, identity, 'identity.suspended');
+        this.#suspended.set(id, next);
+        return { held: next, changed: true };
+      }
+      const held = [have.evidence, ...(have.accusations ?? [])];
+      if (held.some((e) => e.abort?.accuser === rec.evidence.abort?.accuser))
+        return { held: have, changed: false };
+      const all = [...held, rec.evidence];
+      const accusations = all.slice(1);
+      if (new Set(all.map((e) => e.abort?.accuser)).size < ACCUSERS_TO_REVOKE) {
+        const next = { ...have, accusations };
+        await this.#ctx.store.putRevocation(next);
+        this.#suspended.set(id, next);
+        return { held: next, changed: true };
+      }
+      const next: RevocationRecord = {
+        ...have,
+        status: 'revoked',
+        accusations,
+        digest: accusationsDigest(all.map((e) => e.digest)),
+        appliedAt: Date.now(),
+      };
+      await this.#commit(next, identity, 'identity.ecdsa_aborted');
+      this.#suspended.delete(id);
+      this.#revoked.set(id, next);
+      this.#ctx.metrics.revocations.inc({ source: this.#isLocal(rec) ? 'local' : 'peer' });
+      this.#ctx.log.warn(
+        { [LOG.identity]: id, accusers: all.map((e) => e.abort?.accuser), digest: next.digest },
+        'accusations by distinct oracles corroborate each other: identity revoked',
+      );
+      return { held: next, changed: true };
     });
   }
 
@@ -240,6 +382,12 @@ export class RevocationService {
       forensics: 'observed',
       reportSignature: toB64u(signEd25519(reportBytes(report), this.#ctx.nodeKey.expose())),
     };
+    if (isAccusation(evidence)) {
+      // Peers hold the suspension before the agent hears of it, so its next step is refused.
+      const { held } = await this.#accused(rec, identity);
+      await this.#pushAll(held);
+      return held;
+    }
     await this.#record(rec, identity);
     const stored = this.#revoked.get(rec.identityId)!;
     void this.#pushAll(stored);
@@ -268,31 +416,18 @@ export class RevocationService {
     if (!m?.evidence) throw new MpcidError('BAD_EVIDENCE', 'revocation without evidence');
     const identityId = m.evidence.identityId;
     if (this.#revoked.has(identityId)) return false;
-    const abort = m.evidence.abort;
-    if (m.evidence.steps.length !== (abort ? 1 : 2))
-      throw new MpcidError(
-        'BAD_EVIDENCE',
-        abort ? 'abort evidence must hold one step' : 'evidence must hold two steps',
-      );
+    const evidence = evidenceFromWire(m.evidence, identityId);
+    if (m.accusations.length > this.#nodeKeys.size)
+      throw new MpcidError('BAD_EVIDENCE', `at most ${this.#nodeKeys.size} accusations`);
     const identity = await this.#ctx.identity(identityId, { allowRevoked: true });
-    let evidence: Evidence;
-    try {
-      evidence = abort
-        ? {
-            identityId,
-            steps: [stepFromWire(m.evidence.steps[0])],
-            abort: abortFromParts(abort.accuser, abort.culprit, abort.check, new Uint8Array(abort.signature)),
-            ...abortSessionFromParts(new Uint8Array(abort.messageDigest), abort.oracles),
-          }
-        : {
-            identityId,
-            steps: [stepFromWire(m.evidence.steps[0]), stepFromWire(m.evidence.steps[1])],
-          };
-    } catch {
-      throw new MpcidError('BAD_EVIDENCE', 'evidence steps are malformed');
-    }
     // The evidence decides; what the sender says about the detection is only a claim.
     const reason = verifyEvidence(identity.sessionPublicKey, evidence, this.#nodeKeys, identity.group.as);
+    const more = m.accusations.map((a) => {
+      const e = evidenceFromWire(a, identityId);
+      verifyEvidence(identity.sessionPublicKey, e, this.#nodeKeys, identity.group.as);
+      if (!isAccusation(e)) throw new MpcidError('BAD_EVIDENCE', 'accusations: not an oracle accusation');
+      return e;
+    });
     const digest = toB64u(evidenceDigest(evidence));
     const now = Date.now();
     const report = this.#signedReport(identityId, digest, m);
@@ -327,7 +462,20 @@ export class RevocationService {
             },
           }),
     };
-    const applied = await this.#record(rec, identity);
+    let applied: boolean;
+    if (isAccusation(evidence)) {
+      applied = (await this.#accused(rec, identity)).changed;
+      for (const e of more) {
+        const extra: RevocationRecord = {
+          ...rec,
+          evidence: evidenceToJSON(e, reason),
+          digest: toB64u(evidenceDigest(e)),
+        };
+        applied = (await this.#accused(extra, identity)).changed || applied;
+      }
+    } else {
+      applied = await this.#record(rec, identity);
+    }
     if (applied)
       this.#ctx.log.warn(
         {

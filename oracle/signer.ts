@@ -361,7 +361,9 @@ export class SignerService {
     this.#limits.check('EcdsaRound', 'peer', limitKey);
     if (!req.abort)
       return this.#ecdsa.round(req, (identityId) => this.#limits.check('EcdsaRound', 'identity', identityId));
-    const id = await this.#ctx.identity(req.identityId);
+    // A suspended identity's agent may still report its own abort (it revokes); reportAbort
+    // refuses a revoked identity with its evidence, as every other request is refused.
+    const id = await this.#ctx.identity(req.identityId, { allowRevoked: true });
     const step = stepFromWire(req.step);
     const a = abortFromParts(0, req.abort.culprit, req.abort.check, new Uint8Array(req.abort.signature));
     const facts = abortSessionFromParts(new Uint8Array(req.abort.messageDigest), req.abort.oracles);

@@ -205,6 +205,14 @@ export interface RevocationRecord {
   receivedFrom?: string;
   /** forensics 'unverified': what the sender claimed, kept for the record only (never alerted). */
   unverifiedClaim?: { detectedBy: number; detectedAt: number; peers: string[] };
+  /**
+   * 'suspended': `evidence` is an oracle's accusation (an ES256 abort claim signed by an oracle)
+   * not yet corroborated; the identity signs nothing, but is not revoked (docs/ecdsa.md §5).
+   * Absent: revoked.
+   */
+  status?: 'revoked' | 'suspended';
+  /** Oracle accusations besides `evidence`, by other accusers (what corroborates, or will). */
+  accusations?: EvidenceJSON[];
 }
 
 export type Forensics = 'observed' | 'claimed' | 'unverified';
@@ -212,8 +220,11 @@ export type Forensics = 'observed' | 'claimed' | 'unverified';
 /** One alert (docs/protocol.md §7); `id` is the evidence digest, the receivers' dedupe key. */
 export interface AlertEvent {
   id: string;
-  /** A second history of the identity (fork evidence), or an aborted threshold-ECDSA session. */
-  type: 'identity.clone_detected' | 'identity.ecdsa_aborted';
+  /**
+   * A second history of the identity (fork evidence), an aborted threshold-ECDSA session (the
+   * agent's own claim, or corroborated accusations), or one oracle's accusation (suspended).
+   */
+  type: 'identity.clone_detected' | 'identity.ecdsa_aborted' | 'identity.suspended';
   identityId: string;
   name: string;
   kids: string[];

@@ -12,6 +12,7 @@ export interface Revocation {
   'peers'?: (string)[];
   'counter'?: (number | string | Long);
   'reportSignature'?: (Buffer | Uint8Array | string);
+  'accusations'?: (_mpcid_oracle_v1_Evidence)[];
 }
 
 export interface Revocation__Output {
@@ -23,4 +24,5 @@ export interface Revocation__Output {
   'peers': (string)[];
   'counter': (number);
   'reportSignature': (Buffer);
+  'accusations': (_mpcid_oracle_v1_Evidence__Output)[];
 }
