@@ -51,9 +51,9 @@ export const ERROR_CODES = {
   STALE_STEP: 'FAILED_PRECONDITION',
   /**
    * A GetNonces request this oracle has already answered (same request id at a counter it still
-   * accepts), made for another oracle, or made at a ratchet counter below this oracle's counter - 1:
-   * a captured request sent again. metadata: counter (the request's), oracleCounter (this
-   * oracle's), nodeId (the oracle it was made for). Nothing was done.
+   * accepts), or one made for another oracle: a captured request sent again. metadata: counter
+   * (the request's), oracleCounter (this oracle's), nodeId (the oracle it was made for). Nothing
+   * was done.
    */
   REPLAYED_REQUEST: 'FAILED_PRECONDITION',
   /** The step is ahead of this oracle and came without a valid certificate for its predecessor. */

@@ -212,10 +212,11 @@ export class SignerService {
   /**
    * Nonce commitments for an identity. Rate limits: per peer before anything else, per identity
    * once the session signature verified (forged requests cannot drain an identity's bucket).
-   * Replays (docs/protocol.md §6.1) are refused after the signature and before the per-identity
-   * bucket, so a replayed request neither mints nonces nor drains the identity's budget: the
-   * signed `counter` (the agent's certified ratchet counter) must be at least this oracle's
-   * counter - 1, and the request id must not have been seen at a counter still accepted.
+   * Replays (docs/protocol.md §6.1) are handled after the signature and before the per-identity
+   * bucket, so a replayed request neither fills the pool nor drains the identity's budget: one
+   * whose signed `counter` (the agent's certified ratchet counter) is below this oracle's
+   * counter - 1 gets decoy commitments; a request id already served at a counter still accepted,
+   * or a request for another oracle, is refused (REPLAYED_REQUEST).
    */
   async getNonces(req: GetNoncesRequest__Output, limitKey: string): Promise<GetNoncesResponse> {
     const ctx = this.#ctx;
@@ -259,8 +260,24 @@ export class SignerService {
       });
     };
     if (req.nodeId !== ctx.nodeId) throw replayed(`made for oracle ${req.nodeId}, not this one`);
-    if (req.counter < floor)
-      throw replayed(`at counter ${req.counter}, behind this oracle (at ${oracleCounter})`);
+    if (req.counter < floor) {
+      // Behind us: an old request replayed, or a copy of the agent that is behind the cluster (a
+      // clone, a rollback). Decoys: real commitments whose nonces are wiped at once. They touch no
+      // pool, spend no identity budget and can never be signed with, yet let a copy that is
+      // behind make its step, which exposes it (a refusal would hide it: docs/protocol.md §6.1).
+      ctx.log.warn(
+        { [LOG.identity]: identityId, counter: req.counter, stored: oracleCounter },
+        'GetNonces behind this oracle: answered with decoy commitments (a replay, or a copy of the agent that is behind)',
+      );
+      const decoys = [];
+      for (let i = 0; i < req.count; i++) {
+        const { nonces, commitment } = commit(id.share);
+        nonces.hiding.wipe();
+        nonces.binding.wipe();
+        decoys.push(commitmentToWire(commitment));
+      }
+      return { commitments: decoys };
+    }
     const rid = toHex(requestId);
     if (this.#seen.has(identityId, rid, floor)) throw replayed('request id already answered');
     // Recorded only once the request is served: a RATE_LIMITED request may be resent as it is.

@@ -1,7 +1,7 @@
 /**
  * GetNonces replays (docs/protocol.md §6.1) against a live 2-of-3 cluster: a captured request
- * sent again, sent to another oracle, or delivered after the agent has stepped on is refused
- * with REPLAYED_REQUEST (nothing minted, no pool evicted), without any clock; the real agent,
+ * sent again or sent to another oracle is refused with REPLAYED_REQUEST, one delivered after the
+ * agent has stepped on gets decoys (no pool evicted), without any clock; the real agent,
  * whose requests carry its certified counter, is never refused and keeps signing, also across
  * a restart. An oracle one step ahead of the agent's certified counter (the agent crashed before
  * certifying) still serves it.
@@ -18,13 +18,17 @@ import { errorInfoOf } from '../../common/grpc.js';
 import { nodeVerify } from '../crypto/helpers.js';
 import { type AgentProc, EDDSA_ONLY, startCluster, type TestCluster } from '../helpers/cluster.js';
 import {
+  agentCommitments,
+  byParticipant,
+  complete,
   connectHostile,
   expectRejected,
+  fetchNonce,
   getNonces,
   HostileRatchet,
   noncesRequest,
   Status,
-  step,
+  sharesOf,
 } from '../helpers/hostile.js';
 
 describe('GetNonces replays (2-of-3 cluster, real processes)', { tags: ['slow'] }, () => {
@@ -83,26 +87,34 @@ describe('GetNonces replays (2-of-3 cluster, real processes)', { tags: ['slow'] 
     await agentSigns();
   });
 
-  it("a request delivered after the agent stepped on is refused on its counter alone; one behind the oracle's counter is served", async () => {
-    const c2 = clients[1]!;
-    // Captured before delivery (never reached the oracle): counter 0.
-    const late = noncesRequest(hostile, 2, { counter: ratchet.counter });
+  it("a request delivered after the agent stepped on gets decoys: the identity's pool is untouched, and one behind the oracle's counter is served", async () => {
+    const [c1, c2] = [clients[0]!, clients[1]!];
+    const max = cluster.oracles[0]!.config.limits.noncesPerIdentity;
+    // Captured before delivery (it never reached the oracles): counter 0, a whole pool's worth.
+    const late = [1, 2].map((id) => noncesRequest(hostile, id, { count: max, counter: ratchet.counter }));
     await ratchet.commit(clients, ratchet.heartbeat());
     await ratchet.commit(clients, ratchet.heartbeat());
     expect(ratchet.counter).toBe(2);
-    const err = await replayed(getNonces(c2, late));
-    expect(errorInfoOf(err)!.metadata).toMatchObject({ counter: '0', oracleCounter: '2', nodeId: '2' });
-    // The same request at counter 1 (an agent whose step 2 reached this oracle but was never
-    // certified: a crash before the commits came back) and at counter 2 are served.
-    for (const counter of [1, 2]) {
+    // The agent's nonces, fetched now; then the late requests arrive. Served from the pool they
+    // would evict these nonces (a full pool's worth); as decoys they touch nothing.
+    const real = [await fetchNonce(c1, hostile, 2), await fetchNonce(c2, hostile, 2)];
+    for (const [k, c] of [c1, c2].entries())
+      expect((await getNonces(c, late[k]!)).commitments).toHaveLength(max);
+    const agent = agentCommitments(hostile);
+    const message = new Uint8Array(randomBytes(32));
+    const built = ratchet.sign(message, byParticipant([...real, ...agent.commitments]));
+    const answers = await ratchet.commit(clients, built);
+    const shares = sharesOf(clients, answers);
+    expect([...shares.keys()].sort()).toEqual([1, 2]);
+    complete(hostile, message, built.sign!.list, agent.nonces, shares); // aggregates and verifies
+    // Counter 2 (an agent whose step 3 reached this oracle but was never certified: a crash
+    // before the commits came back) and 3 are served from the pool.
+    for (const counter of [2, 3]) {
       const res = await getNonces(c2, noncesRequest(hostile, 2, { counter }));
       expect(res.commitments).toHaveLength(1);
     }
-    // Step 3 reaches oracle 2 only: its counter is 3, and counter 1 is behind now.
-    const s3 = ratchet.heartbeat();
-    ratchet.checkCommit(2, s3.signed, await step(c2, s3.request));
-    await replayed(getNonces(c2, noncesRequest(hostile, 2, { counter: 1 })));
-    expect((await getNonces(c2, noncesRequest(hostile, 2, { counter: 2 }))).commitments).toHaveLength(1);
+    const log = readFileSync(cluster.oracles[1]!.logFile, 'utf8');
+    expect(log).toContain('GetNonces behind this oracle: answered with decoy commitments');
   });
 
   it('the real agent is never refused, also after a restart (its first requests carry its certified counter)', async () => {
