@@ -351,10 +351,11 @@ export class Cosigner {
   async #fetchNonces(c: OracleClient, patient = false): Promise<void> {
     const rid = new Uint8Array(randomBytes(16));
     const count = this.#prefetch;
+    const counter = this.#rs.counter; // certified: oracles refuse requests behind them (replays)
     const sig = signStatement(
       this.#state.sessionKey,
       DOMAINS.nonceRequest,
-      ...nonceRequestFields(this.#state.identityId, count, rid),
+      ...nonceRequestFields(this.#state.identityId, count, rid, counter, c.nodeId),
     );
     const res = await this.#call(
       c.signer,
@@ -364,6 +365,8 @@ export class Cosigner {
         count,
         requestId: Buffer.from(rid),
         sessionSignature: Buffer.from(sig),
+        counter,
+        nodeId: c.nodeId,
       },
       patient,
     );

@@ -191,12 +191,21 @@ export const OracleConfigSchema = z
         /** Pending enrollments kept at once. */
         maxPendingEnrollments: z.number().int().min(1).default(64),
         enrollmentTimeoutSeconds: z.number().int().min(1).default(120),
+        /** ES256 signing sessions in progress at once on this oracle (in memory; 30 s each at most). */
+        maxEcdsaSessions: z.number().int().min(1).default(10_000),
+        /**
+         * ES256 sessions in progress per identity; a new one beyond this ends the identity's oldest
+         * (an honest agent runs one session at a time and never resumes an older one).
+         */
+        ecdsaSessionsPerIdentity: z.number().int().min(1).default(4),
       })
       .default({
         maxSignBytes: 64 * 1024,
         noncesPerIdentity: 16,
         maxPendingEnrollments: 64,
         enrollmentTimeoutSeconds: 120,
+        maxEcdsaSessions: 10_000,
+        ecdsaSessionsPerIdentity: 4,
       }),
     rateLimits: RateLimitsSchema,
     /** Alert sinks besides the log line and the admin WatchAlerts stream. */

@@ -38,10 +38,24 @@ export const ERROR_CODES = {
   SESSION_AUTH_FAILED: 'PERMISSION_DENIED',
   /** The identity was revoked (a cloned or rolled-back agent was detected, or an ES256 session aborted); permanent. */
   IDENTITY_REVOKED: 'PERMISSION_DENIED',
+  /**
+   * An oracle of one of the identity's ES256 sessions accuses a party of an aborted session: the
+   * identity signs nothing until the accusation is corroborated (then IDENTITY_REVOKED); no
+   * command lifts a suspension yet. metadata: evidence (the accusation), accuser, accused (the party it blames;
+   * not `culprit`, which marks an abort).
+   */
+  IDENTITY_SUSPENDED: 'PERMISSION_DENIED',
   /** This request revealed a second history of the identity: it is now revoked. */
   FORK_DETECTED: 'PERMISSION_DENIED',
   /** A ratchet step that is older than what this oracle has accepted (a replay, or a copy behind the cluster); metadata counter/head/signature: the oracle's signed commit to its current state. */
   STALE_STEP: 'FAILED_PRECONDITION',
+  /**
+   * A GetNonces request this oracle has already answered (same request id at a counter it still
+   * accepts), or one made for another oracle: a captured request sent again. metadata: counter
+   * (the request's), oracleCounter (this oracle's), nodeId (the oracle it was made for). Nothing
+   * was done.
+   */
+  REPLAYED_REQUEST: 'FAILED_PRECONDITION',
   /** The step is ahead of this oracle and came without a valid certificate for its predecessor. */
   NEED_CERTIFICATE: 'FAILED_PRECONDITION',
   /** A ratchet certificate does not hold t valid commits. */

@@ -4,7 +4,7 @@
  * string here, so they cannot drift apart.
  */
 import { type AccessStructure, agentParticipants, MAX_ORACLES } from '../crypto/access.js';
-import { abytes, equalBytes, framed, fromB64u, toB64u } from '../crypto/bytes.js';
+import { abytes, equalBytes, framed, fromB64u, toB64u, u64be } from '../crypto/bytes.js';
 import {
   checkRound1,
   ED25519,
@@ -76,9 +76,19 @@ export function enrolledFields(
   return [context, nodeId, identityId, groupPublicKey, round1Digest];
 }
 
-/** Fields of the agent's session-signed GetNonces request. */
-export function nonceRequestFields(identityId: string, count: number, requestId: Uint8Array): Field[] {
-  return [identityId, count, requestId];
+/**
+ * Fields of the agent's session-signed GetNonces request to oracle `nodeId`; `counter` is the
+ * agent's certified ratchet counter, so a captured request is refused by other oracles, and by
+ * this one once it has answered it or moved on (docs/protocol.md §6.1).
+ */
+export function nonceRequestFields(
+  identityId: string,
+  count: number,
+  requestId: Uint8Array,
+  counter: number,
+  nodeId: number,
+): Field[] {
+  return [identityId, count, requestId, u64be(counter), nodeId];
 }
 
 export { DOMAINS };

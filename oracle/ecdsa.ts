@@ -13,6 +13,9 @@
  * that fails any DKLs23 check aborts the session and revokes the identity, with a signed claim
  * naming the culprit as evidence; a session is never resumed or retried (CVE-2023-33242 class).
  * Sessions live only in memory: a restart loses them (ECDSA_SESSION_LOST), never reuses them.
+ * At most `limits.maxEcdsaSessions` are in progress at once (beyond: RATE_LIMITED), and at most
+ * `limits.ecdsaSessionsPerIdentity` per identity: a new session beyond that ends the identity's
+ * oldest, so identities that never finish their sessions cannot fill the table for the others.
  */
 import { clusterNodeKeys } from '../common/config.js';
 import { ensure, MpcidError } from '../common/errors.js';
@@ -59,7 +62,6 @@ export const SETUP_ID_LEN = 16;
 /** RPC rounds of EcdsaSetup: begin, shares + first OT message, then one per OT message. */
 export const ECDSA_SETUP_RPC_ROUNDS = SETUP_ROUNDS + 2;
 const SESSION_TTL_MS = 30_000;
-const MAX_SESSIONS = 10_000;
 
 /** Context of an identity's ES256 setup: binds every message and the channel keys to it. */
 export function ecdsaSetupContext(identityId: string, setupId: Uint8Array, sessionPublicKey: Uint8Array) {
@@ -250,6 +252,8 @@ export class EcdsaService {
   readonly #revocations: RevocationService;
   readonly #setups = new Map<string, PendingSetup>();
   readonly #sessions = new Map<string, Session>();
+  /** Keys of each identity's sessions in #sessions, oldest first. */
+  readonly #byIdentity = new Map<string, Set<string>>();
   readonly #loaded = new Map<string, LoadedEcdsa>();
   readonly #nodeKeys: Map<number, Uint8Array>;
 
@@ -263,6 +267,40 @@ export class EcdsaService {
     for (const p of this.#setups.values()) this.#dropSetup(p, '');
     for (const s of this.#sessions.values()) clearTimeout(s.timer);
     this.#sessions.clear();
+    this.#byIdentity.clear();
+  }
+
+  /** Ends session `key` (if it is still `s`, when given): never resumed. */
+  #dropSession(key: string, s?: Session): void {
+    const cur = this.#sessions.get(key);
+    if (!cur || (s && cur !== s)) return;
+    clearTimeout(cur.timer);
+    this.#sessions.delete(key);
+    const mine = this.#byIdentity.get(cur.identityId);
+    mine?.delete(key);
+    if (mine?.size === 0) this.#byIdentity.delete(cur.identityId);
+  }
+
+  /**
+   * Room for a new session of `identityId` (other than `key`): ends the identity's oldest
+   * sessions beyond its cap, then refuses with RATE_LIMITED if the table is still full.
+   */
+  #makeRoom(identityId: string, key: string): void {
+    const { maxEcdsaSessions, ecdsaSessionsPerIdentity } = this.#ctx.config.limits;
+    if (this.#sessions.has(key)) return;
+    const mine = this.#byIdentity.get(identityId);
+    while (mine && mine.size >= ecdsaSessionsPerIdentity) {
+      const oldest = mine.values().next().value!;
+      this.#dropSession(oldest);
+      this.#ctx.log.info(
+        { [LOG.identity]: identityId, [LOG.count]: ecdsaSessionsPerIdentity },
+        'ES256 session ended: the identity opened more sessions than its cap (the oldest ends)',
+      );
+    }
+    if (this.#sessions.size >= maxEcdsaSessions)
+      throw new MpcidError('RATE_LIMITED', 'too many ECDSA sessions in progress on this oracle', {
+        metadata: { scope: 'oracle', rpc: 'Step' },
+      });
   }
 
   /** The identity's ES256 material; NO_ES256_KEY if its setup never finished. */
@@ -560,7 +598,7 @@ export class EcdsaService {
     const e = this.ecdsaOf(id);
     const session = stepDigest(signed.step);
     const key = `${id.record.identityId}:${toHex(session)}`;
-    if (this.#sessions.size >= MAX_SESSIONS) throw new MpcidError('RATE_LIMITED', 'too many ECDSA sessions');
+    this.#makeRoom(id.record.identityId, key);
     const parties = [AGENT_PARTY, ...oracles];
     const set = e.sets.of(oracles);
     const signer = new EcdsaSigner({
@@ -577,8 +615,7 @@ export class EcdsaService {
     const out = signer.round1();
     // A step whose reply was never stored (its write failed) may open again: the first session
     // sent nothing, and its timer must not end the new one.
-    const old = this.#sessions.get(key);
-    if (old) clearTimeout(old.timer);
+    this.#dropSession(key);
     const s: Session = {
       identityId: id.record.identityId,
       step: signed,
@@ -588,11 +625,11 @@ export class EcdsaService {
       parties,
       signer,
       round: 1,
-      timer: setTimeout(() => {
-        if (this.#sessions.get(key) === s) this.#sessions.delete(key);
-      }, SESSION_TTL_MS).unref(),
+      timer: setTimeout(() => this.#dropSession(key, s), SESSION_TTL_MS).unref(),
     };
     this.#sessions.set(key, s);
+    const mine = this.#byIdentity.get(s.identityId) ?? new Set<string>();
+    this.#byIdentity.set(s.identityId, mine.add(key));
     return [...out].map(([to, msg]) => {
       const w = this.#signingEnvelope(id.record.identityId, e, session, 1, to, msg);
       return {
@@ -664,8 +701,7 @@ export class EcdsaService {
         };
       }
       const share = s.signer.round3(incoming);
-      clearTimeout(s.timer);
-      this.#sessions.delete(key);
+      this.#dropSession(key, s);
       ctx.metrics.signatureShares.inc({ kind: s.step.step.kind });
       return {
         envelopes: [this.#signingEnvelope(id.record.identityId, e, session, 3, AGENT_PARTY, share)],
@@ -674,17 +710,19 @@ export class EcdsaService {
       // Any failed check aborts, attributable or not (e.g. a combined nonce at infinity).
       if (err instanceof MpcidError && (err.metadata['culprit'] !== undefined || err.code === 'ECDSA_ABORT'))
         return this.#abort(id, s, key, err);
-      clearTimeout(s.timer);
-      this.#sessions.delete(key);
+      this.#dropSession(key, s);
       throw err;
     }
   }
 
-  /** A DKLs23 check failed: revoke the identity with our signed claim naming the culprit. */
+  /**
+   * A DKLs23 check failed: accuse the culprit with our signed claim. Our word alone suspends the
+   * identity everywhere (held by the reachable peers before we answer); with another oracle's
+   * accusation it revokes it (docs/ecdsa.md §5).
+   */
   async #abort(id: LoadedIdentity, s: Session, key: string, err: MpcidError): Promise<never> {
     const ctx = this.#ctx;
-    clearTimeout(s.timer);
-    this.#sessions.delete(key);
+    this.#dropSession(key, s);
     const c = Number(err.metadata['culprit'] ?? NaN);
     const culprit = Number.isSafeInteger(c) && c >= 0 && c <= NO_CULPRIT ? c : NO_CULPRIT;
     const check = /^[a-z0-9-]{1,40}$/.test(err.metadata['check'] ?? '')
@@ -692,7 +730,7 @@ export class EcdsaService {
       : 'unspecified';
     ctx.log.error(
       { [LOG.identity]: id.record.identityId, culprit, check, [LOG.errorMessage]: err.message },
-      'ECDSA session aborted: revoking the identity (an aborted session is never retried)',
+      'ECDSA session aborted: accusing the culprit; the identity is suspended (an aborted session is never retried)',
     );
     const signature = signStatement(
       ctx.nodeKey,
@@ -716,6 +754,18 @@ export class EcdsaService {
       [],
       s.step.step.counter,
     );
+    if (rec.status === 'suspended')
+      throw new MpcidError(
+        'IDENTITY_SUSPENDED',
+        `ECDSA session aborted (${check}, party ${culprit}): identity suspended on this oracle's accusation (evidence ${rec.digest})`,
+        {
+          metadata: {
+            evidence: JSON.stringify(rec.evidence),
+            accuser: String(ctx.nodeId),
+            accused: String(culprit),
+          },
+        },
+      );
     throw new MpcidError(
       'IDENTITY_REVOKED',
       `ECDSA session aborted (${check}, party ${culprit}): identity revoked (evidence ${rec.digest})`,
@@ -725,13 +775,17 @@ export class EcdsaService {
     );
   }
 
-  /** The agent reports an aborted session (its own signed claim): revoke with it as evidence. */
+  /**
+   * The agent reports an aborted session (its own signed claim): revoke with it as evidence, also
+   * when the identity is suspended (the agent's claim corroborates an accusation).
+   */
   async reportAbort(
     id: LoadedIdentity,
     step: SignedStep,
     claim: { culprit: number; check: string; signature: Uint8Array },
     sessionFacts: { messageDigest: Uint8Array; oracles: readonly number[] },
   ): Promise<void> {
+    this.#revocations.checkRevoked(id.record.identityId);
     await this.#revocations.revokeLocal(
       id,
       {

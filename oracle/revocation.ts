@@ -6,6 +6,17 @@
  * session key it stored at enrollment before applying it, so forged evidence changes nothing.
  * A node pulls every peer's revocations when it starts and then periodically, so one that was
  * down (or missed a push) catches up.
+ *
+ * Forensic fields (who detected it, when, from which network peers) are not evidence: the
+ * detecting node signs them with its node key (its report), and a receiver records them as that
+ * node's claim if the signature verifies, else as unverified (detectedBy 0, no peers). A record
+ * says whether it was found here ('local', 'observed') or received ('peer'); a local detection is
+ * never replaced by a peer's record, and replaces a peer's record that got here first.
+ *
+ * Accusations (docs/ecdsa.md §5): abort evidence whose claim an oracle signed is one node's word.
+ * Alone it only suspends the identity (IDENTITY_SUSPENDED: nothing signs, alert
+ * identity.suspended); accusations by ACCUSERS_TO_REVOKE distinct oracles, or the agent's own
+ * signed abort claim, revoke it. Suspensions travel between nodes like revocations.
  */
 
 import { clusterNodeKeys } from '../common/config.js';
@@ -20,8 +31,12 @@ import {
   stepFromWire,
   stepToWire,
 } from '../common/protocol.js';
-import { toB64u } from '../crypto/bytes.js';
+import { framed, fromB64u, toB64u, u64be } from '../crypto/bytes.js';
+import { signEd25519, verifyEd25519 } from '../crypto/ed25519.js';
+import { AGENT_PARTY } from '../crypto/es256.js';
+import { sha256 } from '../crypto/hash.js';
 import { type Evidence, evidenceDigest, verifyEvidence } from '../crypto/ratchet.js';
+import type { Evidence__Output } from '../proto/gen/mpcid/oracle/v1/Evidence.js';
 import type { PeerClient, PeerHandlers } from '../proto/gen/mpcid/oracle/v1/Peer.js';
 import type { Revocation, Revocation__Output } from '../proto/gen/mpcid/oracle/v1/Revocation.js';
 import { type AlertHub, historiesOf } from './alerts.js';
@@ -31,28 +46,110 @@ import type { AlertEvent, RevocationRecord } from './store.js';
 const PEER_DEADLINE_MS = 3_000;
 const PULL_INTERVAL_MS = 10_000;
 const PAGE = 100;
+/** At most this many network peers, of at most MAX_PEER_LEN characters each, in a report. */
+const MAX_PEERS = 2;
+const MAX_PEER_LEN = 200;
+
+/** Domain of a detecting node's signed report (only oracles sign and check it). */
+export const REPORT_DOMAIN = 'mpcid/revocation/report/v1';
+
+/** The forensic fields a detecting node signs. */
+export interface Report {
+  identityId: string;
+  /** Evidence digest, base64url. */
+  digest: string;
+  detectedBy: number;
+  detectedAt: number;
+  peers: readonly string[];
+  counter: number;
+}
+
+/** The bytes of a report its detecting node signs with its node key. */
+export function reportBytes(r: Report): Uint8Array {
+  return framed(
+    REPORT_DOMAIN,
+    r.identityId,
+    fromB64u(r.digest, 'digest', 32),
+    r.detectedBy,
+    u64be(r.detectedAt),
+    u64be(r.counter),
+    r.peers.length,
+    ...r.peers,
+  );
+}
+
+/** Distinct oracles whose accusations together revoke an identity (one alone only suspends it). */
+export const ACCUSERS_TO_REVOKE = 2;
+
+/** An oracle's accusation: ES256 abort evidence whose claim an oracle signed (not the agent). */
+export function isAccusation(e: Evidence): boolean {
+  return e.abort !== undefined && e.abort.accuser !== AGENT_PARTY;
+}
+
+/** The alert id of a revocation by accusations: over their evidence digests, in order. */
+function accusationsDigest(digests: readonly string[]): string {
+  return toB64u(
+    sha256(
+      framed('mpcid/revocation/accusations/v1', ...[...digests].sort().map((d) => fromB64u(d, 'digest'))),
+    ),
+  );
+}
+
+function evidenceToWire(j: RevocationRecord['evidence']) {
+  const e = evidenceFromJSON(j);
+  return {
+    identityId: e.identityId,
+    steps: e.steps.map(stepToWire),
+    abort: e.abort
+      ? {
+          ...e.abort,
+          signature: Buffer.from(e.abort.signature),
+          messageDigest: Buffer.from(e.messageDigest),
+          oracles: [...e.oracles],
+        }
+      : null,
+  };
+}
+
+/** Wire evidence of `identityId` -> Evidence, shape checked (signatures: verifyEvidence). */
+function evidenceFromWire(m: Evidence__Output, identityId: string): Evidence {
+  const abort = m.abort;
+  if (m.identityId !== identityId) throw new MpcidError('BAD_EVIDENCE', 'evidence of another identity');
+  if (m.steps.length !== (abort ? 1 : 2))
+    throw new MpcidError(
+      'BAD_EVIDENCE',
+      abort ? 'abort evidence must hold one step' : 'evidence must hold two steps',
+    );
+  try {
+    return abort
+      ? {
+          identityId,
+          steps: [stepFromWire(m.steps[0])],
+          abort: abortFromParts(abort.accuser, abort.culprit, abort.check, new Uint8Array(abort.signature)),
+          ...abortSessionFromParts(new Uint8Array(abort.messageDigest), abort.oracles),
+        }
+      : { identityId, steps: [stepFromWire(m.steps[0]), stepFromWire(m.steps[1])] };
+  } catch {
+    throw new MpcidError('BAD_EVIDENCE', 'evidence steps are malformed');
+  }
+}
+
+/** The highest counter among the evidence's steps (what the revocation is at, from the evidence alone). */
+function evidenceCounter(e: Evidence): number {
+  return Math.max(...e.steps.map((s) => s.step.counter));
+}
 
 export function revocationToWire(r: RevocationRecord): Revocation {
-  const e = evidenceFromJSON(r.evidence);
   return {
-    evidence: {
-      identityId: e.identityId,
-      steps: e.steps.map(stepToWire),
-      abort: e.abort
-        ? {
-            ...e.abort,
-            signature: Buffer.from(e.abort.signature),
-            messageDigest: Buffer.from(e.messageDigest),
-            oracles: [...e.oracles],
-          }
-        : null,
-    },
+    evidence: evidenceToWire(r.evidence),
+    accusations: (r.accusations ?? []).map(evidenceToWire),
     digest: Buffer.from(r.digest, 'base64url'),
     reason: r.reason,
     detectedBy: r.detectedBy,
     detectedAt: r.detectedAt,
     peers: r.peers,
     counter: r.counter,
+    reportSignature: Buffer.from(r.reportSignature ?? '', 'base64url'),
   };
 }
 
@@ -60,6 +157,8 @@ export class RevocationService {
   readonly #ctx: OracleContext;
   readonly #alerts: AlertHub;
   readonly #revoked = new Map<string, RevocationRecord>();
+  /** Identities suspended on an oracle's accusation (status 'suspended'), not revoked. */
+  readonly #suspended = new Map<string, RevocationRecord>();
   readonly #peers: { nodeId: number; client: PeerClient }[];
   /** Node keys of the cluster: they verify oracles' ECDSA abort claims. */
   readonly #nodeKeys: Map<number, Uint8Array>;
@@ -85,7 +184,7 @@ export class RevocationService {
     let after = '';
     for (;;) {
       const page = await ctx.store.listRevocations(after, PAGE);
-      for (const r of page) s.#revoked.set(r.identityId, r);
+      for (const r of page) (r.status === 'suspended' ? s.#suspended : s.#revoked).set(r.identityId, r);
       if (page.length < PAGE) break;
       after = page[page.length - 1]!.identityId;
     }
@@ -93,12 +192,38 @@ export class RevocationService {
     return s;
   }
 
+  /** The identity's revocation (a suspension is not one: see suspension()). */
   get(identityId: string): RevocationRecord | undefined {
     return this.#revoked.get(identityId);
   }
 
-  /** Throws IDENTITY_REVOKED if the identity is revoked. */
+  /** The identity's suspension on an uncorroborated accusation, if any. */
+  suspension(identityId: string): RevocationRecord | undefined {
+    return this.#suspended.get(identityId);
+  }
+
+  /** Throws IDENTITY_REVOKED if the identity is revoked, IDENTITY_SUSPENDED if it is suspended. */
   check(identityId: string): void {
+    this.checkRevoked(identityId);
+    const s = this.#suspended.get(identityId);
+    if (s) {
+      const a = s.evidence.abort!;
+      throw new MpcidError(
+        'IDENTITY_SUSPENDED',
+        `identity suspended: oracle ${a.accuser} accuses party ${a.culprit} of an aborted ES256 session (${a.check}); it signs nothing until the accusation is corroborated (then it is revoked)`,
+        {
+          metadata: {
+            evidence: JSON.stringify(s.evidence),
+            accuser: String(a.accuser),
+            accused: String(a.culprit),
+          },
+        },
+      );
+    }
+  }
+
+  /** Throws IDENTITY_REVOKED if the identity is revoked (a suspension passes). */
+  checkRevoked(identityId: string): void {
     const r = this.#revoked.get(identityId);
     if (r) {
       // The evidence travels with the refusal, so an agent believes it only if it verifies.
@@ -115,31 +240,119 @@ export class RevocationService {
     return next;
   }
 
+  /** Whether `r` was found by this node (records from before `origin` existed: detectedBy). */
+  #isLocal(r: RevocationRecord): boolean {
+    return (r.origin ?? (r.detectedBy === this.#ctx.nodeId ? 'local' : 'peer')) === 'local';
+  }
+
+  /**
+   * Stores a revocation with its alert event, unless this node already holds one for the identity.
+   * Exception: a local detection replaces a peer's record that got here first (both nodes found
+   * the fork at about the same time), so this node's own observation is never lost. The record is
+   * rewritten without a second event: this node has alerted on the revocation once already.
+   */
   async #record(rec: RevocationRecord, identity: LoadedIdentity): Promise<boolean> {
     return this.#serial(async () => {
-      if (this.#revoked.has(rec.identityId)) return false;
-      const seq = this.#seq + 1;
-      const histories = historiesOf(rec.evidence, rec.peers);
-      const event: AlertEvent = {
-        id: rec.digest,
-        type: rec.reason === 'ecdsa-abort' ? 'identity.ecdsa_aborted' : 'identity.clone_detected',
-        identityId: rec.identityId,
-        name: identity.record.name,
-        kids: [rec.identityId, ...(identity.record.ecdsa ? [identity.record.ecdsa.kid] : [])],
-        counter: rec.counter,
-        reason: rec.reason,
-        peers: rec.peers,
-        ...(histories ? { histories } : {}),
-        detectingNode: rec.detectedBy,
-        reportingNode: this.#ctx.nodeId,
-        time: new Date(rec.detectedAt).toISOString(),
-      };
-      await this.#ctx.store.commitRevocation(rec, event, seq, this.#alerts.durableEntries({ seq, event }));
-      this.#seq = seq;
+      const have = this.#revoked.get(rec.identityId);
+      if (have && (this.#isLocal(have) || !this.#isLocal(rec))) return false;
+      if (have) {
+        await this.#ctx.store.putRevocation(rec);
+        this.#revoked.set(rec.identityId, rec);
+        this.#ctx.log.warn(
+          {
+            [LOG.identity]: rec.identityId,
+            from: have.receivedFrom,
+            digest: rec.digest,
+            peers: rec.peers,
+          },
+          "a local detection replaces a peer's revocation record (alerted once already, when the peer's arrived)",
+        );
+        return true;
+      }
+      await this.#commit(
+        rec,
+        identity,
+        rec.reason === 'ecdsa-abort' ? 'identity.ecdsa_aborted' : 'identity.clone_detected',
+      );
+      this.#suspended.delete(rec.identityId);
       this.#revoked.set(rec.identityId, rec);
-      this.#ctx.metrics.revocations.inc({ source: rec.detectedBy === this.#ctx.nodeId ? 'local' : 'peer' });
-      this.#alerts.published({ seq, event });
+      this.#ctx.metrics.revocations.inc({ source: this.#isLocal(rec) ? 'local' : 'peer' });
       return true;
+    });
+  }
+
+  /** Stores `rec` (revocation or suspension) with its alert event in one sync batch, and publishes it. */
+  async #commit(rec: RevocationRecord, identity: LoadedIdentity, type: AlertEvent['type']): Promise<void> {
+    const seq = this.#seq + 1;
+    const histories = historiesOf(rec.evidence, rec.peers);
+    const event: AlertEvent = {
+      id: rec.digest,
+      type,
+      identityId: rec.identityId,
+      name: identity.record.name,
+      kids: [rec.identityId, ...(identity.record.ecdsa ? [identity.record.ecdsa.kid] : [])],
+      counter: rec.counter,
+      reason: rec.reason,
+      peers: rec.peers,
+      ...(histories ? { histories } : {}),
+      detectingNode: rec.detectedBy,
+      reportingNode: this.#ctx.nodeId,
+      time: new Date(rec.detectedAt).toISOString(),
+      forensics: rec.forensics ?? (this.#isLocal(rec) ? 'observed' : 'claimed'),
+    };
+    await this.#ctx.store.commitRevocation(rec, event, seq, this.#alerts.durableEntries({ seq, event }));
+    this.#seq = seq;
+    this.#alerts.published({ seq, event });
+  }
+
+  /**
+   * Records a verified accusation: suspends the identity, or revokes it once accusations by
+   * ACCUSERS_TO_REVOKE distinct oracles are held (the revocation keeps the first record's fields,
+   * lists the others in `accusations`, and its id is over all their digests). The same accuser
+   * again corroborates nothing. Returns the record now held and whether anything changed.
+   */
+  async #accused(
+    rec: RevocationRecord,
+    identity: LoadedIdentity,
+  ): Promise<{ held: RevocationRecord; changed: boolean }> {
+    return this.#serial(async () => {
+      const id = rec.identityId;
+      const revoked = this.#revoked.get(id);
+      if (revoked) return { held: revoked, changed: false };
+      const have = this.#suspended.get(id);
+      if (!have) {
+        const next: RevocationRecord = { ...rec, status: 'suspended', accusations: [] };
+        await this.#commit(next, identity, 'identity.suspended');
+        this.#suspended.set(id, next);
+        return { held: next, changed: true };
+      }
+      const held = [have.evidence, ...(have.accusations ?? [])];
+      if (held.some((e) => e.abort?.accuser === rec.evidence.abort?.accuser))
+        return { held: have, changed: false };
+      const all = [...held, rec.evidence];
+      const accusations = all.slice(1);
+      if (new Set(all.map((e) => e.abort?.accuser)).size < ACCUSERS_TO_REVOKE) {
+        const next = { ...have, accusations };
+        await this.#ctx.store.putRevocation(next);
+        this.#suspended.set(id, next);
+        return { held: next, changed: true };
+      }
+      const next: RevocationRecord = {
+        ...have,
+        status: 'revoked',
+        accusations,
+        digest: accusationsDigest(all.map((e) => e.digest)),
+        appliedAt: Date.now(),
+      };
+      await this.#commit(next, identity, 'identity.ecdsa_aborted');
+      this.#suspended.delete(id);
+      this.#revoked.set(id, next);
+      this.#ctx.metrics.revocations.inc({ source: this.#isLocal(rec) ? 'local' : 'peer' });
+      this.#ctx.log.warn(
+        { [LOG.identity]: id, accusers: all.map((e) => e.abort?.accuser), digest: next.digest },
+        'accusations by distinct oracles corroborate each other: identity revoked',
+      );
+      return { held: next, changed: true };
     });
   }
 
@@ -151,18 +364,32 @@ export class RevocationService {
     counter: number,
   ): Promise<RevocationRecord> {
     const reason = verifyEvidence(identity.sessionPublicKey, evidence, this.#nodeKeys, identity.group.as);
-    const rec: RevocationRecord = {
+    const now = Date.now();
+    const report: Report = {
       identityId: identity.record.identityId,
+      digest: toB64u(evidenceDigest(evidence)),
+      detectedBy: this.#ctx.nodeId,
+      detectedAt: now,
+      peers: peers.slice(0, MAX_PEERS).map((p) => p.slice(0, MAX_PEER_LEN)),
+      counter,
+    };
+    const rec: RevocationRecord = {
+      ...report,
+      peers: [...report.peers],
       name: identity.record.name,
       evidence: evidenceToJSON(evidence, reason),
-      digest: toB64u(evidenceDigest(evidence)),
       reason,
-      detectedBy: this.#ctx.nodeId,
-      detectedAt: Date.now(),
-      peers,
-      counter,
-      appliedAt: Date.now(),
+      appliedAt: now,
+      origin: 'local',
+      forensics: 'observed',
+      reportSignature: toB64u(signEd25519(reportBytes(report), this.#ctx.nodeKey.expose())),
     };
+    if (isAccusation(evidence)) {
+      // Peers hold the suspension before the agent hears of it, so its next step is refused.
+      const { held } = await this.#accused(rec, identity);
+      await this.#pushAll(held);
+      return held;
+    }
     await this.#record(rec, identity);
     const stored = this.#revoked.get(rec.identityId)!;
     void this.#pushAll(stored);
@@ -191,48 +418,106 @@ export class RevocationService {
     if (!m?.evidence) throw new MpcidError('BAD_EVIDENCE', 'revocation without evidence');
     const identityId = m.evidence.identityId;
     if (this.#revoked.has(identityId)) return false;
-    const abort = m.evidence.abort;
-    if (m.evidence.steps.length !== (abort ? 1 : 2))
-      throw new MpcidError(
-        'BAD_EVIDENCE',
-        abort ? 'abort evidence must hold one step' : 'evidence must hold two steps',
-      );
+    const evidence = evidenceFromWire(m.evidence, identityId);
+    if (m.accusations.length > this.#nodeKeys.size)
+      throw new MpcidError('BAD_EVIDENCE', `at most ${this.#nodeKeys.size} accusations`);
     const identity = await this.#ctx.identity(identityId, { allowRevoked: true });
-    let evidence: Evidence;
-    try {
-      evidence = abort
-        ? {
-            identityId,
-            steps: [stepFromWire(m.evidence.steps[0])],
-            abort: abortFromParts(abort.accuser, abort.culprit, abort.check, new Uint8Array(abort.signature)),
-            ...abortSessionFromParts(new Uint8Array(abort.messageDigest), abort.oracles),
-          }
-        : {
-            identityId,
-            steps: [stepFromWire(m.evidence.steps[0]), stepFromWire(m.evidence.steps[1])],
-          };
-    } catch {
-      throw new MpcidError('BAD_EVIDENCE', 'evidence steps are malformed');
-    }
+    // The evidence decides; what the sender says about the detection is only a claim.
     const reason = verifyEvidence(identity.sessionPublicKey, evidence, this.#nodeKeys, identity.group.as);
+    const more = m.accusations.map((a) => {
+      const e = evidenceFromWire(a, identityId);
+      verifyEvidence(identity.sessionPublicKey, e, this.#nodeKeys, identity.group.as);
+      if (!isAccusation(e)) throw new MpcidError('BAD_EVIDENCE', 'accusations: not an oracle accusation');
+      return e;
+    });
     const digest = toB64u(evidenceDigest(evidence));
-    const detectedBy = this.#ctx.config.cluster.oracles.some((o) => o.id === m.detectedBy) ? m.detectedBy : 0;
+    const now = Date.now();
+    const report = this.#signedReport(identityId, digest, m);
     const rec: RevocationRecord = {
       identityId,
       name: identity.record.name,
       evidence: evidenceToJSON(evidence, reason),
       digest,
       reason,
-      detectedBy,
-      detectedAt: Number.isSafeInteger(m.detectedAt) && m.detectedAt > 0 ? m.detectedAt : Date.now(),
-      peers: m.peers.slice(0, 2).map((p) => String(p).slice(0, 200)),
-      counter: Number.isSafeInteger(m.counter) ? m.counter : 0,
-      appliedAt: Date.now(),
+      appliedAt: now,
+      origin: 'peer',
+      receivedFrom: from.slice(0, MAX_PEER_LEN),
+      ...(report
+        ? {
+            detectedBy: report.detectedBy,
+            detectedAt: report.detectedAt,
+            peers: [...report.peers],
+            counter: report.counter,
+            forensics: 'claimed' as const,
+            reportSignature: toB64u(new Uint8Array(m.reportSignature)),
+          }
+        : {
+            detectedBy: 0,
+            detectedAt: now,
+            peers: [],
+            counter: evidenceCounter(evidence),
+            forensics: 'unverified' as const,
+            unverifiedClaim: {
+              detectedBy: Number.isSafeInteger(m.detectedBy) ? m.detectedBy : 0,
+              detectedAt: Number.isSafeInteger(m.detectedAt) ? m.detectedAt : 0,
+              peers: m.peers.slice(0, MAX_PEERS).map((p) => String(p).slice(0, MAX_PEER_LEN)),
+            },
+          }),
     };
-    const applied = await this.#record(rec, identity);
+    let applied: boolean;
+    if (isAccusation(evidence)) {
+      applied = (await this.#accused(rec, identity)).changed;
+      for (const e of more) {
+        const extra: RevocationRecord = {
+          ...rec,
+          evidence: evidenceToJSON(e, reason),
+          digest: toB64u(evidenceDigest(e)),
+        };
+        applied = (await this.#accused(extra, identity)).changed || applied;
+      }
+    } else {
+      applied = await this.#record(rec, identity);
+    }
     if (applied)
-      this.#ctx.log.warn({ [LOG.identity]: identityId, from, digest }, 'revocation applied from a peer');
+      this.#ctx.log.warn(
+        {
+          [LOG.identity]: identityId,
+          from,
+          digest,
+          forensics: rec.forensics,
+          ...(report ? { detectedBy: report.detectedBy } : {}),
+        },
+        report
+          ? 'revocation applied from a peer (its forensic fields are the detecting node’s signed claim)'
+          : 'revocation applied from a peer on its evidence; its forensic fields carry no valid report signature and are not used',
+      );
     return applied;
+  }
+
+  /** The sender's forensic fields, if they are a report signed by the node they name; else undefined. */
+  #signedReport(identityId: string, digest: string, m: Revocation__Output): Report | undefined {
+    const key = this.#nodeKeys.get(m.detectedBy);
+    const sig = new Uint8Array(m.reportSignature);
+    if (
+      !key ||
+      sig.length !== 64 ||
+      !Number.isSafeInteger(m.detectedAt) ||
+      m.detectedAt <= 0 ||
+      !Number.isSafeInteger(m.counter) ||
+      m.counter < 0 ||
+      m.peers.length > MAX_PEERS ||
+      m.peers.some((p) => typeof p !== 'string' || p.length > MAX_PEER_LEN)
+    )
+      return undefined;
+    const report: Report = {
+      identityId,
+      digest,
+      detectedBy: m.detectedBy,
+      detectedAt: m.detectedAt,
+      peers: m.peers,
+      counter: m.counter,
+    };
+    return verifyEd25519(sig, reportBytes(report), key) ? report : undefined;
   }
 
   /** Pulls every peer's revocations (at start and periodically). */
@@ -249,7 +534,7 @@ export class RevocationService {
           );
           for (const r of res.revocations) {
             try {
-              await this.apply(r, `peer ${p.nodeId}`);
+              await this.apply(r, `node ${p.nodeId}`);
             } catch (e) {
               const code = e instanceof MpcidError ? e.code : 'INTERNAL';
               if (code !== 'UNKNOWN_IDENTITY')

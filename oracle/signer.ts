@@ -122,9 +122,56 @@ class NoncePools {
   }
 }
 
+/** GetNonces request ids remembered per identity (at counters this oracle still accepts). */
+export const SEEN_REQUESTS_PER_IDENTITY = 32;
+
+/**
+ * GetNonces request ids seen per identity, with the agent counter each was signed at (docs/
+ * protocol.md §6.1). Only ids at counters >= the floor (this oracle's counter - 1) are kept: a
+ * request below the floor is refused on its counter alone. Bounded: at most
+ * SEEN_REQUESTS_PER_IDENTITY ids per identity (the oldest is forgotten first) and MAX_POOLS
+ * identities (the least recently used is forgotten first).
+ */
+export class SeenRequests {
+  readonly #ids = new Map<string, Map<string, number>>();
+  readonly #perIdentity: number;
+  readonly #maxIdentities: number;
+  constructor(perIdentity = SEEN_REQUESTS_PER_IDENTITY, maxIdentities = MAX_POOLS) {
+    this.#perIdentity = perIdentity;
+    this.#maxIdentities = maxIdentities;
+  }
+
+  /** Whether `requestId` was seen; forgets the identity's ids below `floor` first. */
+  has(identityId: string, requestId: string, floor: number): boolean {
+    const seen = this.#ids.get(identityId);
+    if (!seen) return false;
+    for (const [id, c] of seen) if (c < floor) seen.delete(id);
+    return seen.has(requestId);
+  }
+
+  /** Records `requestId` at `counter` (the oldest id is forgotten when the identity's set is full). */
+  add(identityId: string, requestId: string, counter: number): void {
+    let seen = this.#ids.get(identityId);
+    if (seen) {
+      this.#ids.delete(identityId);
+    } else {
+      seen = new Map();
+      if (this.#ids.size >= this.#maxIdentities) this.#ids.delete(this.#ids.keys().next().value!);
+    }
+    this.#ids.set(identityId, seen);
+    while (seen.size >= this.#perIdentity) seen.delete(seen.keys().next().value!);
+    seen.set(requestId, counter);
+  }
+
+  clear(): void {
+    this.#ids.clear();
+  }
+}
+
 export class SignerService {
   readonly #ctx: OracleContext;
   readonly #nonces: NoncePools;
+  readonly #seen = new SeenRequests();
   readonly #ratchet: RatchetService;
   readonly #limits: RateLimiter;
 
@@ -158,12 +205,18 @@ export class SignerService {
 
   close(): void {
     this.#nonces.clear();
+    this.#seen.clear();
     this.#limits.clear();
   }
 
   /**
    * Nonce commitments for an identity. Rate limits: per peer before anything else, per identity
    * once the session signature verified (forged requests cannot drain an identity's bucket).
+   * Replays (docs/protocol.md §6.1) are handled after the signature and before the per-identity
+   * bucket, so a replayed request neither fills the pool nor drains the identity's budget: one
+   * whose signed `counter` (the agent's certified ratchet counter) is below this oracle's
+   * counter - 1 gets decoy commitments; a request id already served at a counter still accepted,
+   * or a request for another oracle, is refused (REPLAYED_REQUEST).
    */
   async getNonces(req: GetNoncesRequest__Output, limitKey: string): Promise<GetNoncesResponse> {
     const ctx = this.#ctx;
@@ -175,15 +228,61 @@ export class SignerService {
       `count: expected 1..${max}`,
     );
     const requestId = abytes(new Uint8Array(req.requestId), 'request_id', REQUEST_ID_LEN);
+    ensure(
+      Number.isSafeInteger(req.counter) && req.counter >= 0,
+      'MALFORMED_INPUT',
+      'counter: expected a non-negative safe integer',
+    );
     const id = await ctx.identity(req.identityId);
+    const identityId = id.record.identityId;
     verifyStatement(
       id.sessionPublicKey,
       new Uint8Array(req.sessionSignature),
       'session_signature',
       DOMAINS.nonceRequest,
-      nonceRequestFields(req.identityId, req.count, requestId),
+      nonceRequestFields(req.identityId, req.count, requestId, req.counter, req.nodeId),
     );
-    this.#limits.check('GetNonces', 'identity', id.record.identityId);
+    // An honest agent's certified counter is never below ours - 1: we accept only steps it made,
+    // and it makes step c+2 only once c+1 is certified (its counter never goes back).
+    const oracleCounter = (await ctx.store.getRatchet(identityId))?.counter ?? 0;
+    const floor = Math.max(0, oracleCounter - 1);
+    const replayed = (why: string) => {
+      ctx.log.warn(
+        { [LOG.identity]: identityId, counter: req.counter, stored: oracleCounter },
+        `GetNonces replay refused (${why})`,
+      );
+      return new MpcidError('REPLAYED_REQUEST', `GetNonces ${why}`, {
+        metadata: {
+          counter: String(req.counter),
+          oracleCounter: String(oracleCounter),
+          nodeId: String(req.nodeId),
+        },
+      });
+    };
+    if (req.nodeId !== ctx.nodeId) throw replayed(`made for oracle ${req.nodeId}, not this one`);
+    if (req.counter < floor) {
+      // Behind us: an old request replayed, or a copy of the agent that is behind the cluster (a
+      // clone, a rollback). Decoys: real commitments whose nonces are wiped at once. They touch no
+      // pool, spend no identity budget and can never be signed with, yet let a copy that is
+      // behind make its step, which exposes it (a refusal would hide it: docs/protocol.md §6.1).
+      ctx.log.warn(
+        { [LOG.identity]: identityId, counter: req.counter, stored: oracleCounter },
+        'GetNonces behind this oracle: answered with decoy commitments (a replay, or a copy of the agent that is behind)',
+      );
+      const decoys = [];
+      for (let i = 0; i < req.count; i++) {
+        const { nonces, commitment } = commit(id.share);
+        nonces.hiding.wipe();
+        nonces.binding.wipe();
+        decoys.push(commitmentToWire(commitment));
+      }
+      return { commitments: decoys };
+    }
+    const rid = toHex(requestId);
+    if (this.#seen.has(identityId, rid, floor)) throw replayed('request id already answered');
+    // Recorded only once the request is served: a RATE_LIMITED request may be resent as it is.
+    this.#limits.check('GetNonces', 'identity', identityId);
+    this.#seen.add(identityId, rid, req.counter);
     const commitments = [];
     for (let i = 0; i < req.count; i++) commitments.push(commitmentToWire(this.#nonces.fresh(id)));
     return { commitments };
@@ -279,7 +378,9 @@ export class SignerService {
     this.#limits.check('EcdsaRound', 'peer', limitKey);
     if (!req.abort)
       return this.#ecdsa.round(req, (identityId) => this.#limits.check('EcdsaRound', 'identity', identityId));
-    const id = await this.#ctx.identity(req.identityId);
+    // A suspended identity's agent may still report its own abort (it revokes); reportAbort
+    // refuses a revoked identity with its evidence, as every other request is refused.
+    const id = await this.#ctx.identity(req.identityId, { allowRevoked: true });
     const step = stepFromWire(req.step);
     const a = abortFromParts(0, req.abort.culprit, req.abort.check, new Uint8Array(req.abort.signature));
     const facts = abortSessionFromParts(new Uint8Array(req.abort.messageDigest), req.abort.oracles);

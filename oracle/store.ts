@@ -181,19 +181,50 @@ export interface RevocationRecord {
   /** Evidence digest, base64url: the alert id. */
   digest: string;
   reason: string;
+  /** The node that detected it (0: unknown, the claim did not verify). */
   detectedBy: number;
   detectedAt: number;
   peers: string[];
   counter: number;
   /** When this node applied it. */
   appliedAt: number;
+  /**
+   * 'local': this node found it itself; 'peer': received from a peer (docs/protocol.md §7).
+   * Absent in records stored before the field existed: local iff detectedBy is this node.
+   */
+  origin?: 'local' | 'peer';
+  /**
+   * What detectedBy, detectedAt and peers are worth: 'observed' (this node's own observation),
+   * 'claimed' (the detecting node's word, signed with its node key: attributable, not proof), or
+   * 'unverified' (no valid signed report: detectedBy 0, peers empty, detectedAt = appliedAt).
+   */
+  forensics?: Forensics;
+  /** The detecting node's node-key signature over the report (reportFields), base64url. */
+  reportSignature?: string;
+  /** origin 'peer': where it came from ("node 2" when pulled, the caller's address when pushed). */
+  receivedFrom?: string;
+  /** forensics 'unverified': what the sender claimed, kept for the record only (never alerted). */
+  unverifiedClaim?: { detectedBy: number; detectedAt: number; peers: string[] };
+  /**
+   * 'suspended': `evidence` is an oracle's accusation (an ES256 abort claim signed by an oracle)
+   * not yet corroborated; the identity signs nothing, but is not revoked (docs/ecdsa.md §5).
+   * Absent: revoked.
+   */
+  status?: 'revoked' | 'suspended';
+  /** Oracle accusations besides `evidence`, by other accusers (what corroborates, or will). */
+  accusations?: EvidenceJSON[];
 }
+
+export type Forensics = 'observed' | 'claimed' | 'unverified';
 
 /** One alert (docs/protocol.md §7); `id` is the evidence digest, the receivers' dedupe key. */
 export interface AlertEvent {
   id: string;
-  /** A second history of the identity (fork evidence), or an aborted threshold-ECDSA session. */
-  type: 'identity.clone_detected' | 'identity.ecdsa_aborted';
+  /**
+   * A second history of the identity (fork evidence), an aborted threshold-ECDSA session (the
+   * agent's own claim, or corroborated accusations), or one oracle's accusation (suspended).
+   */
+  type: 'identity.clone_detected' | 'identity.ecdsa_aborted' | 'identity.suspended';
   identityId: string;
   name: string;
   kids: string[];
@@ -207,9 +238,12 @@ export interface AlertEvent {
    * holds the copy that was behind the cluster. Absent for ES256 aborts.
    */
   histories?: AlertHistory[];
+  /** 0 when `forensics` is 'unverified'. */
   detectingNode: number;
   reportingNode: number;
   time: string;
+  /** How far detectingNode, peers and time are known (RevocationRecord.forensics); absent in old events. */
+  forensics?: Forensics;
 }
 
 /** One side of a fork, as an alert describes it. */
@@ -541,6 +575,11 @@ export class OracleStore {
     let b = this.#db.batch().put(`revocation!${rec.identityId}`, rec).put(seqKey(seq), event);
     for (const [k, v] of extra) b = b.put(k, v);
     await b.write(SYNC);
+  }
+
+  /** Rewrites a revocation this node already holds and alerted on (sync write, no new event). */
+  async putRevocation(rec: RevocationRecord): Promise<void> {
+    await this.#db.put(`revocation!${rec.identityId}`, rec, SYNC);
   }
 
   /** The oldest `limit` undelivered events of one webhook, in seq order. */

@@ -112,7 +112,7 @@ export class HostileAgent {
     const sig = signStatement(
       this.state.sessionKey,
       DOMAINS.nonceRequest,
-      ...nonceRequestFields(this.state.identityId, 1, rid),
+      ...nonceRequestFields(this.state.identityId, 1, rid, this.#rs.counter, c.nodeId),
     );
     const res = await call(
       c.signer,
@@ -122,6 +122,8 @@ export class HostileAgent {
         count: 1,
         requestId: Buffer.from(rid),
         sessionSignature: Buffer.from(sig),
+        counter: this.#rs.counter,
+        nodeId: c.nodeId,
       },
       DEADLINE_MS,
       true,

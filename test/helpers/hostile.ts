@@ -321,29 +321,43 @@ export interface NoncesOverrides {
   /** Sign over this count instead of the one sent. */
   signedCount?: number;
   signature?: Uint8Array;
+  /** The agent's certified ratchet counter the request is signed at (default 0). */
+  counter?: number;
 }
 
-export function noncesRequest(state: AgentState, o: NoncesOverrides = {}): GetNoncesRequest {
+/** A GetNonces request for oracle `nodeId`; overrides change one thing, the signature covers what is sent. */
+export function noncesRequest(state: AgentState, nodeId: number, o: NoncesOverrides = {}): GetNoncesRequest {
   const identityId = o.identityId ?? state.identityId;
   const count = o.count ?? 1;
   const rid = o.requestId ?? requestId();
+  const counter = o.counter ?? 0;
   const signature =
     o.signature ??
     signStatement(
       o.signWith ?? state.sessionKey,
       DOMAINS.nonceRequest,
-      ...nonceRequestFields(identityId, o.signedCount ?? count, rid),
+      ...nonceRequestFields(identityId, o.signedCount ?? count, rid, counter, nodeId),
     );
-  return { identityId, count, requestId: Buffer.from(rid), sessionSignature: Buffer.from(signature) };
+  return {
+    identityId,
+    count,
+    requestId: Buffer.from(rid),
+    sessionSignature: Buffer.from(signature),
+    counter,
+    nodeId,
+  };
 }
 
 export function getNonces(c: OracleClient, req: GetNoncesRequest) {
   return call(c.signer, c.signer.GetNonces, req, DEADLINE_MS, true);
 }
 
-/** One fresh nonce commitment from oracle `c`, fetched with the real session key. */
-export async function fetchNonce(c: OracleClient, state: AgentState): Promise<NonceCommitment> {
-  const res = await getNonces(c, noncesRequest(state, { count: 1 }));
+/**
+ * One fresh nonce commitment from oracle `c`, fetched with the real session key at the agent's
+ * certified ratchet `counter` (oracles refuse a counter below theirs - 1 as a replay).
+ */
+export async function fetchNonce(c: OracleClient, state: AgentState, counter = 0): Promise<NonceCommitment> {
+  const res = await getNonces(c, noncesRequest(state, c.nodeId, { count: 1, counter }));
   expect(res.commitments.length).toBe(1);
   const nc = commitmentFromWire(res.commitments[0]!);
   expect(nc.participant).toBe(c.nodeId);
@@ -562,7 +576,7 @@ export async function cosign(
   message: Uint8Array,
 ): Promise<{ signature: Uint8Array; built: Built; answers: StepResponse__Output[] }> {
   const state = ratchet.state;
-  const oracle = await Promise.all(quorum.map((c) => fetchNonce(c, state)));
+  const oracle = await Promise.all(quorum.map((c) => fetchNonce(c, state, ratchet.counter)));
   const agent = agentCommitments(state);
   const built = ratchet.sign(message, byParticipant([...oracle, ...agent.commitments]));
   const answers = await ratchet.commit(all, built);

@@ -720,7 +720,7 @@ describe('bad input to a live 2-of-3 cluster', () => {
       await Promise.all(
         clients.flatMap((c) => [
           expectRejected(
-            getNonces(c, noncesRequest(hostile, { identityId })),
+            getNonces(c, noncesRequest(hostile, c.nodeId, { identityId })),
             Status.NOT_FOUND,
             'UNKNOWN_IDENTITY',
           ),
@@ -748,7 +748,7 @@ describe('bad input to a live 2-of-3 cluster', () => {
     ])('a malformed identity id (%s): INVALID_ARGUMENT / MALFORMED_INPUT', async (_label, identityId) => {
       const c = clients[0]!;
       await expectRejected(
-        getNonces(c, noncesRequest(hostile, { identityId })),
+        getNonces(c, noncesRequest(hostile, c.nodeId, { identityId })),
         Status.INVALID_ARGUMENT,
         'MALFORMED_INPUT',
       );
@@ -768,7 +768,7 @@ describe('bad input to a live 2-of-3 cluster', () => {
       const c = clients[1]!;
       const rid = new Uint8Array(randomBytes(len));
       await expectRejected(
-        getNonces(c, noncesRequest(hostile, { requestId: rid })),
+        getNonces(c, noncesRequest(hostile, c.nodeId, { requestId: rid })),
         Status.INVALID_ARGUMENT,
         'BAD_LENGTH',
       );
@@ -788,7 +788,7 @@ describe('bad input to a live 2-of-3 cluster', () => {
       const max = cluster.oracles[0]!.config.limits.noncesPerIdentity;
       for (const count of [0, max + 1, 2 ** 32 - 1]) {
         await expectRejected(
-          getNonces(clients[2]!, noncesRequest(hostile, { count })),
+          getNonces(clients[2]!, noncesRequest(hostile, clients[2]!.nodeId, { count })),
           Status.INVALID_ARGUMENT,
           'MALFORMED_INPUT',
         );
@@ -798,12 +798,12 @@ describe('bad input to a live 2-of-3 cluster', () => {
     it('GetNonces signed with another key or over other fields: PERMISSION_DENIED / SESSION_AUTH_FAILED', async () => {
       for (const c of clients) {
         await expectRejected(
-          getNonces(c, noncesRequest(hostile, { signWith: newSessionKey().key })),
+          getNonces(c, noncesRequest(hostile, c.nodeId, { signWith: newSessionKey().key })),
           Status.PERMISSION_DENIED,
           'SESSION_AUTH_FAILED',
         );
         await expectRejected(
-          getNonces(c, noncesRequest(hostile, { count: 2, signedCount: 1 })),
+          getNonces(c, noncesRequest(hostile, c.nodeId, { count: 2, signedCount: 1 })),
           Status.PERMISSION_DENIED,
           'SESSION_AUTH_FAILED',
         );
@@ -872,7 +872,10 @@ describe('bad input to a live 2-of-3 cluster', () => {
     it('a step not signed by the session key is refused, changes no state and burns no nonce', async () => {
       const [c1, c2] = [clients[0]!, clients[1]!];
       const message = new Uint8Array(randomBytes(100));
-      const oracle = await Promise.all([fetchNonce(c1, hostile), fetchNonce(c2, hostile)]);
+      const oracle = await Promise.all([
+        fetchNonce(c1, hostile, ratchet.counter),
+        fetchNonce(c2, hostile, ratchet.counter),
+      ]);
       const agentNonces = agentCommitments(hostile);
       const list = [...oracle, ...agentNonces.commitments];
       const auth = [Status.PERMISSION_DENIED, 'SESSION_AUTH_FAILED'] as const;
@@ -999,7 +1002,10 @@ describe('bad input to a live 2-of-3 cluster', () => {
       const [c1, c2] = [clients[0]!, clients[1]!];
       const message = new Uint8Array(randomBytes(100));
       // Real commitments of oracles 1 and 2, kept for the end.
-      const real = await Promise.all([fetchNonce(c1, hostile), fetchNonce(c2, hostile)]);
+      const real = await Promise.all([
+        fetchNonce(c1, hostile, ratchet.counter),
+        fetchNonce(c2, hostile, ratchet.counter),
+      ]);
       const committedWithoutShares = async (built: Built) => {
         const res = await ratchet.commit(clients, built);
         expect(res.map((a) => a.signatureShare.length)).toEqual([0, 0, 0]);
@@ -1041,7 +1047,10 @@ describe('bad input to a live 2-of-3 cluster', () => {
       const [c1, c2, c3] = [clients[0]!, clients[1]!, clients[2]!];
       // Every step two ahead is a sign step naming real commitments of oracles 2 and 3.
       const message = new Uint8Array(randomBytes(100));
-      const real = await Promise.all([fetchNonce(c2, hostile), fetchNonce(c3, hostile)]);
+      const real = await Promise.all([
+        fetchNonce(c2, hostile, ratchet.counter),
+        fetchNonce(c3, hostile, ratchet.counter),
+      ]);
       const agentNonces = agentCommitments(hostile);
       const list = [...real, ...agentNonces.commitments];
       // Oracle 1 alone accepts the next step; oracles 2 and 3 stay one behind.
@@ -1173,7 +1182,9 @@ describe('bad input to a live 2-of-3 cluster', () => {
       await expectStepRefused(revokedRatchet.heartbeat().request, ...denied);
       await expectStepRefused(revokedRatchet.sign(new Uint8Array(8), list).request, ...denied);
       await expectStepRefused(revokedRatchet.accepted[0]!.request, ...denied);
-      await Promise.all(clients.map((c) => expectRejected(getNonces(c, noncesRequest(revoked)), ...denied)));
+      await Promise.all(
+        clients.map((c) => expectRejected(getNonces(c, noncesRequest(revoked, c.nodeId)), ...denied)),
+      );
     });
 
     it('a message larger than limits.maxSignBytes: INVALID_ARGUMENT / MESSAGE_TOO_LARGE', async () => {
@@ -1210,7 +1221,7 @@ describe('bad input to a live 2-of-3 cluster', () => {
         big.close();
       }
       // The oracle still serves a normal request on a fresh connection.
-      await fetchNonce(clients[0]!, hostile);
+      await fetchNonce(clients[0]!, hostile, ratchet.counter);
     });
   });
 

@@ -28,7 +28,7 @@ import { readRatchet } from '../../agent/ratchet.js';
 import { readState } from '../../agent/state.js';
 import { clusterNodeKeys } from '../../common/config.js';
 import { MpcidError } from '../../common/errors.js';
-import { call, errorCodeOf } from '../../common/grpc.js';
+import { call, errorCodeOf, errorInfoOf } from '../../common/grpc.js';
 import { createLogger } from '../../common/log.js';
 import { evidenceFromJSON } from '../../common/protocol.js';
 import { agentParticipants } from '../../crypto/access.js';
@@ -51,7 +51,7 @@ import {
   p256Times,
   sOf,
 } from '../helpers/es256.js';
-import { expectRevokedError, failure, statusOn, waitStatus } from '../helpers/ratchet.js';
+import { failure, statusOn, waitStatus } from '../helpers/ratchet.js';
 
 const IDS = 4;
 const MESSAGES = 50;
@@ -98,6 +98,43 @@ async function evidenceOn(o: TestCluster['oracles'][number], identityId: string)
 }
 
 const nodeKeys = () => clusterNodeKeys(cluster.oracles[0]!.config.cluster);
+
+/**
+ * Every oracle holds a suspension of `e` on one oracle's accusation (docs/ecdsa.md §5): the
+ * identity is refused IDENTITY_SUSPENDED with the claim, which verifies, and is not revoked.
+ */
+async function expectSuspension(
+  e: Enrolled,
+  claim: { accuser: number; culprit: number; check: string },
+): Promise<void> {
+  const state = readState(e.stateDir);
+  for (const o of cluster.oracles) {
+    expect(await statusOn(o, e.kid), `oracle ${o.id}`).toBe('active');
+    const err = await failure(call(o.admin, o.admin.GetRevocation, { identityId: e.kid }, 5_000));
+    expect(errorCodeOf(err)).toBe('UNKNOWN_IDENTITY');
+  }
+  const clients = connectOracles(state.cluster);
+  try {
+    for (const c of clients) {
+      const err = await failure(
+        call(
+          c.signer,
+          c.signer.EcdsaRound,
+          { identityId: e.kid, session: Buffer.alloc(32), round: 2 },
+          5_000,
+        ),
+      );
+      expect(errorCodeOf(err), `oracle ${c.nodeId}`).toBe('IDENTITY_SUSPENDED');
+      const meta = errorInfoOf(err)!.metadata;
+      expect(meta).toMatchObject({ accuser: String(claim.accuser), accused: String(claim.culprit) });
+      const ev = evidenceFromJSON(JSON.parse(meta['evidence']!));
+      expect(ev.abort).toMatchObject(claim);
+      expect(verifyEvidence(state.sessionPublicKey, ev, nodeKeys())).toBe('ecdsa-abort');
+    }
+  } finally {
+    closeOracles(clients);
+  }
+}
 
 /** Every oracle holds the revocation of `identityId`, with the same abort claim; it verifies offline. */
 async function expectAbortRevocation(
@@ -401,7 +438,7 @@ describe('ES256 co-signing (2-of-3 cluster, real processes)', { tags: ['slow'] }
     await agent.kill('SIGTERM');
   });
 
-  it('the agent corrupts its own round-2 message to one oracle: that oracle aborts, the identity is revoked everywhere naming the agent, nothing signs again', async () => {
+  it('the agent corrupts its own round-2 message to one oracle: that oracle aborts and accuses the agent, the identity is suspended everywhere (one accusation does not revoke), nothing signs', async () => {
     const e = await enroll('spiffe://test.mpcid/ns/es256/sa/hostile-agent');
     const state = readState(e.stateDir);
     const clients = connectOracles(state.cluster);
@@ -422,18 +459,21 @@ describe('ES256 co-signing (2-of-3 cluster, real processes)', { tags: ['slow'] }
         at: HEADER_LEN + 65 + 1,
       });
       expect(r.signature).toBeUndefined();
-      expect((r.error as MpcidError).code).toBe('IDENTITY_REVOKED');
-      await expectAbortRevocation(e, { accuser: victim, culprit: 0, check: 'commitment' });
+      expect((r.error as MpcidError).code).toBe('IDENTITY_SUSPENDED');
+      await expectSuspension(e, { accuser: victim, culprit: 0, check: 'commitment' });
     } finally {
       closeOracles(clients);
     }
-    // The real agent on this state dir: every request is refused with the revocation.
+    // The real agent on this state dir: every request is refused with the suspension.
     const agent = await cluster.startAgent(e.stateDir, undefined, { heartbeatMs: 0 });
-    expectRevokedError(await failure(signEs256(agent, Buffer.from('after the abort'))));
-    expectRevokedError(await failure(agent.sign(Buffer.from('EdDSA after the abort'))));
+    for (const err of [
+      await failure(signEs256(agent, Buffer.from('after the abort'))),
+      await failure(agent.sign(Buffer.from('EdDSA after the abort'))),
+    ])
+      expect(errorCodeOf(err), String(err)).toBe('IDENTITY_SUSPENDED');
   });
 
-  it('an altered oracle-to-oracle message: on the wire it is refused without blame; relayed so by the agent, the recipient names the relay', async () => {
+  it('an altered oracle-to-oracle message: on the wire it is refused without blame; relayed so by the agent, the recipient accuses the relay (suspended)', async () => {
     const e = await enroll('spiffe://test.mpcid/ns/es256/sa/hostile-relay');
     const state = readState(e.stateDir);
     const clients = connectOracles(state.cluster);
@@ -465,8 +505,8 @@ describe('ES256 co-signing (2-of-3 cluster, real processes)', { tags: ['slow'] }
         at: 100,
       });
       expect(r.signature).toBeUndefined();
-      expect((r.error as MpcidError).code).toBe('IDENTITY_REVOKED');
-      await expectAbortRevocation(e, { accuser: 2, culprit: 0, check: 'relay' });
+      expect((r.error as MpcidError).code).toBe('IDENTITY_SUSPENDED');
+      await expectSuspension(e, { accuser: 2, culprit: 0, check: 'relay' });
     } finally {
       closeOracles(clients);
     }

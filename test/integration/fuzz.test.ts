@@ -333,7 +333,10 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
     const stepRpc = rpcs.find((r) => r.name === 'Signer/Step')!;
     const lastReq = stepRpc.decodeReq(encode(stepRpc.req, last.request as Record<string, unknown>));
     lastStep = lastReq!['step'] as Record<string, unknown>;
-    validNonces = [noncesRequest(hostile, { count: 1 }), noncesRequest(hostile, { count: 4 })];
+    validNonces = [
+      noncesRequest(hostile, 1, { count: 1, counter: ratchet.counter }),
+      noncesRequest(hostile, 2, { count: 4, counter: ratchet.counter }),
+    ];
     // The throwaway identity, revoked by equivocation (a valid PushRevocation to replay).
     const rr = HostileRatchet.load(x.stateDir, revoked);
     const first = rr.heartbeat();

@@ -13,6 +13,7 @@ import { createPublicKey, randomBytes, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeOracles, type OracleClient } from '../../agent/oracles.js';
+import { readRatchet } from '../../agent/ratchet.js';
 import { type AgentState, readState } from '../../agent/state.js';
 import { errorInfoOf } from '../../common/grpc.js';
 import { toB64u } from '../../crypto/bytes.js';
@@ -61,6 +62,7 @@ describe('rate limits on GetNonces and Step (2-of-3 cluster, real processes)', {
   let cluster: TestCluster;
   let agent: AgentProc;
   let agentState: AgentState;
+  let agentDir: string;
   let hostile: AgentState;
   let ratchet: HostileRatchet;
   let clients: OracleClient[];
@@ -85,6 +87,7 @@ describe('rate limits on GetNonces and Step (2-of-3 cluster, real processes)', {
       cluster.enroll('spiffe://test.mpcid/rl/hostile'),
     ]);
     agentState = readState(a.stateDir);
+    agentDir = a.stateDir;
     hostile = readState(h.stateDir);
     agent = await cluster.startAgent(a.stateDir, undefined, { heartbeatMs: 0 });
     clients = connectHostile(hostile.cluster);
@@ -100,7 +103,9 @@ describe('rate limits on GetNonces and Step (2-of-3 cluster, real processes)', {
 
   it('a flood of authenticated GetNonces from one identity: RATE_LIMITED per identity with a retry hint; another identity still signs', async () => {
     const c = clients[0]!;
-    const { ok, errors } = await flood(20, () => getNonces(c, noncesRequest(hostile, { count: 1 })));
+    const { ok, errors } = await flood(20, () =>
+      getNonces(c, noncesRequest(hostile, c.nodeId, { count: 1 })),
+    );
     expect(ok).toBeGreaterThanOrEqual(5);
     expect(ok).toBeLessThan(20);
     expect(codes(errors)).toEqual({ 'RATE_LIMITED/identity': 20 - ok });
@@ -114,7 +119,7 @@ describe('rate limits on GetNonces and Step (2-of-3 cluster, real processes)', {
     await agentSigns();
     // After the hint, the identity may ask again.
     await new Promise((r) => setTimeout(r, hint + 50));
-    expect((await getNonces(c, noncesRequest(hostile, { count: 1 }))).commitments).toHaveLength(1);
+    expect((await getNonces(c, noncesRequest(hostile, c.nodeId, { count: 1 }))).commitments).toHaveLength(1);
     expect(await metric(0, 'rpc="GetNonces",scope="identity"')).toBe(20 - ok);
   });
 
@@ -131,8 +136,9 @@ describe('rate limits on GetNonces and Step (2-of-3 cluster, real processes)', {
 
   it('a flood of forged requests from one peer: RATE_LIMITED per peer, the named identity is not charged, and the honest agent retries and signs', async () => {
     // Forged GetNonces naming the honest agent's identity, signed with a key of the attacker's.
-    const forged = () => noncesRequest(agentState, { signWith: newSessionKey().key });
-    const results = await Promise.all(clients.map((c) => flood(120, () => getNonces(c, forged()))));
+    const forged = (c: OracleClient) =>
+      noncesRequest(agentState, c.nodeId, { signWith: newSessionKey().key });
+    const results = await Promise.all(clients.map((c) => flood(120, () => getNonces(c, forged(c)))));
     for (const r of results) {
       expect(r.ok).toBe(0);
       const byCode = codes(r.errors);
@@ -154,7 +160,8 @@ describe('rate limits on GetNonces and Step (2-of-3 cluster, real processes)', {
     // certificate was never charged: it signs without being refused.
     await agentSigns();
     // Its identity's own buckets were never charged by the forgeries: a burst of its own requests passes.
-    for (const c of clients) await getNonces(c, noncesRequest(agentState, { count: 1 }));
+    const counter = readRatchet(agentDir, agentState).counter;
+    for (const c of clients) await getNonces(c, noncesRequest(agentState, c.nodeId, { count: 1, counter }));
     const log = readFileSync(agent.logFile, 'utf8');
     if (TEST_TLS) expect(log).not.toContain('rate limited; retrying');
     else expect(log).toContain('rate limited; retrying');

@@ -148,7 +148,7 @@ describe('graceful shutdown (SIGTERM) of an oracle, 2-of-2 cluster', { tags: ['s
     // Every client connected before the freeze (a request sent on a new connection would wait
     // for the handshake until after SIGCONT).
     const [c2] = connectHostile(o2.config.cluster).filter((c) => c.nodeId === 2);
-    const unknown = noncesRequest(flooderState, { identityId: randomBytes(32).toString('base64url') });
+    const unknown = noncesRequest(flooderState, 2, { identityId: randomBytes(32).toString('base64url') });
     expect(errorCodeOf(await getNonces(c2!, unknown).catch((e: unknown) => e))).toBe('UNKNOWN_IDENTITY');
     const probe = new HealthClient(o2.address, testCredentials(), {
       'grpc.use_local_subchannel_pool': 1,
@@ -166,7 +166,7 @@ describe('graceful shutdown (SIGTERM) of an oracle, 2-of-2 cluster', { tags: ['s
     await sleep(300); // the agent's step waits in the frozen oracle's socket
     const FLOOD = 40;
     const flood = Array.from({ length: FLOOD }, () =>
-      getNonces(c2!, noncesRequest(flooderState, { count: 16 })).then(
+      getNonces(c2!, noncesRequest(flooderState, c2!.nodeId, { count: 16 })).then(
         (r) => r.commitments.length,
         (e: unknown) => `error ${errorCodeOf(e) ?? String(e)}`,
       ),

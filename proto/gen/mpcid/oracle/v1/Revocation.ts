@@ -11,6 +11,8 @@ export interface Revocation {
   'detectedAt'?: (number | string | Long);
   'peers'?: (string)[];
   'counter'?: (number | string | Long);
+  'reportSignature'?: (Buffer | Uint8Array | string);
+  'accusations'?: (_mpcid_oracle_v1_Evidence)[];
 }
 
 export interface Revocation__Output {
@@ -21,4 +23,6 @@ export interface Revocation__Output {
   'detectedAt': (number);
   'peers': (string)[];
   'counter': (number);
+  'reportSignature': (Buffer);
+  'accusations': (_mpcid_oracle_v1_Evidence__Output)[];
 }
