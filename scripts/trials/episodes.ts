@@ -124,6 +124,8 @@ async function diskEpisode(c: Ctx, kind: 'enospc' | 'readonly', hold: number): P
   const o = w.oracles[DISK_ORACLE - 1]!;
   const dir = o.config.dataDir;
   const mounted = 'mount' in w.tmpfs;
+  if (kind === 'readonly' && w.diskOracleUid === 0)
+    return 'not run: chmod does not stop root (no uid to run oracle 3 as)';
   if (kind === 'enospc' && !mounted) return `not run: ${'missing' in w.tmpfs ? w.tmpfs.missing : ''}`;
   w.expectExitOf(o);
   let what: string;
@@ -132,10 +134,20 @@ async function diskEpisode(c: Ctx, kind: 'enospc' | 'readonly', hold: number): P
     await sleep(hold);
     clearDisk(dir);
   } else {
-    setReadOnly(dir, true, mounted);
-    what = `data dir read-only (${mounted ? 'remount ro' : 'chmod'}) for ${hold} ms`;
+    setReadOnly(dir, true);
+    what = `data dir read-only (chmod, oracle runs as uid ${w.diskOracleUid}) for ${hold} ms`;
     await sleep(hold);
-    setReadOnly(dir, false, mounted);
+    // Files LevelDB holds open stay writable; a restart on the read-only dir is the real test.
+    if (c.rng.chance(0.5)) {
+      await w.killOracle(o);
+      const started = await w.startOracle(o, { mayExit: true }).then(
+        () => 'started',
+        () => 'refused to start',
+      );
+      what += `; restarted on it: ${started}`;
+      if (started === 'started') await w.killOracle(o);
+    }
+    setReadOnly(dir, false);
   }
   await sleep(500);
   if (o.running) {
@@ -184,7 +196,7 @@ async function storeEpisode(c: Ctx, o: OracleProc): Promise<string> {
   // The restored store is what it was at the kill: nothing lost.
   await sleep(200);
   proxy.setFault(PASS);
-  return `${damage}: ${outcome}; backup restored`;
+  return `${damage} → ${outcome}; backup restored`;
 }
 
 /** One agent fault, held and undone. */
@@ -250,7 +262,7 @@ async function stateEpisode(c: Ctx, h: Honest): Promise<string> {
   }
   restoreDir(backup, h.stateDir);
   await restart(c, h);
-  return `${damage}: ${outcome}; backup restored`;
+  return `${damage} → ${outcome}; backup restored`;
 }
 
 async function restart(c: Ctx, h: Honest): Promise<void> {

@@ -4,7 +4,6 @@
  * restores of a stopped process's dir, and a ratchet.json edited with its checksum recomputed
  * (the checksum is a plain SHA-256 of the JSON body: anyone who can write the file can forge it).
  */
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   chmodSync,
@@ -49,12 +48,12 @@ export function clearDisk(dir: string): void {
   for (const f of readdirSync(dir)) if (f.startsWith('.ballast-')) rmSync(join(dir, f), { force: true });
 }
 
-/** Makes `dir` read-only (or writable again): remount if it is a mount point, else chmod. */
-export function setReadOnly(dir: string, ro: boolean, isMount: boolean): void {
-  if (isMount) {
-    execFileSync('mount', ['-o', `remount,${ro ? 'ro' : 'rw'}`, dir], { stdio: 'pipe' });
-    return;
-  }
+/**
+ * Makes `dir` and its files read-only for their owner (or writable again) with chmod. A remount
+ * read-only is refused while LevelDB holds files open for writing (EBUSY), and chmod does not
+ * stop root: the disk oracle runs as an unprivileged uid for this.
+ */
+export function setReadOnly(dir: string, ro: boolean): void {
   for (const f of [dir, ...readdirSync(dir).map((x) => join(dir, x))]) {
     const dirEntry = statSync(f).isDirectory();
     chmodSync(f, ro ? (dirEntry ? 0o500 : 0o400) : dirEntry ? 0o700 : 0o600);

@@ -9,6 +9,8 @@ import { type AgentRatchet, oracleCounters, readAgentRatchet } from './procs.js'
 export type StepKind = 'sign-eddsa' | 'sign-es256' | 'jwt-eddsa' | 'jwt-es256' | 'cli-token-eddsa';
 
 export interface Episode {
+  /** When it began (ISO), to find it in the logs. */
+  at: string;
   target: string;
   kind: string;
   ms: number;

@@ -77,7 +77,7 @@ async function main(): Promise<number> {
   const w = await World.start(a.seed);
   const environment = [
     `agent clocks: ${w.faketimeLib ? `libfaketime ${w.faketimeLib} (checked: moves node's clock)` : 'missing' in w.faketime ? w.faketime.missing : ''}`,
-    `oracle 3 disk: ${'mount' in w.tmpfs ? `tmpfs 64 MiB at its data dir (ENOSPC, remount ro)` : w.tmpfs.missing}`,
+    `oracle 3 disk: ${'mount' in w.tmpfs ? 'tmpfs 64 MiB at its data dir (ENOSPC)' : w.tmpfs.missing}; runs as uid ${w.diskOracleUid} (read-only: chmod)`,
   ];
   for (const e of environment) say(`  ${e}`);
   say(`  cluster dir ${w.cluster.dir}`);
@@ -88,7 +88,7 @@ async function main(): Promise<number> {
   let failed = true;
   try {
     if (a.only === undefined || a.only === 'soak') {
-      const count = a.steps >= 500 ? 4 : 2;
+      const count = a.steps >= 500 ? 6 : a.steps >= 200 ? 4 : 2;
       honest.push(...(await enrollHonest(w, count)));
       say(`  ${count} honest agents enrolled (EdDSA + ES256); soak begins`);
       await soak(w, honest, ledger, tokens, {
@@ -99,6 +99,8 @@ async function main(): Promise<number> {
         log: say,
       });
       unable = await canSignAgain(honest, ledger, tokens, a.seed);
+      // Done with them: their heartbeats would only load the cores the thieves need.
+      for (const h of honest) await h.agent.kill('SIGTERM');
       say(`  soak done: ${ledger.okTotal} steps, ${ledger.episodes.length} fault episodes`);
     }
     if (a.only !== 'soak') {

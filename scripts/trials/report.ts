@@ -67,7 +67,7 @@ export function rows(info: RunInfo, ledger: Ledger, a: Audit, thiefCount: number
   const outcomes = (prefix: string) =>
     ledger.episodes
       .filter((e) => e.kind === prefix)
-      .map((e) => e.outcome.replace(/^.*: /, ''))
+      .map((e) => (e.outcome.split(' → ')[1] ?? e.outcome).replace(/; backup restored$/, ''))
       .reduce((m, o) => m.set(o, (m.get(o) ?? 0) + 1), new Map<string, number>());
   const fmt = (m: Map<string, number>) =>
     m.size === 0 ? 'none' : [...m.entries()].map(([k, v]) => `${k} ×${v}`).join('; ');

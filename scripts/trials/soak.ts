@@ -6,6 +6,7 @@
  * during a fault are counted (by error code) but are not failures: faults may fail calls. What
  * must hold is checked after every kill and at the end (ledger.ts, audit.ts).
  */
+import { readFileSync } from 'node:fs';
 import { mpcid } from '../../cli/localcluster.js';
 import { call, errorCodeOf } from '../../common/grpc.js';
 import {
@@ -126,14 +127,20 @@ export async function soak(
   const oracleFaults = async () => {
     const c = ctx('oracle-faults');
     while (!stop) {
-      await sleep(c.rng.int(200, 1200));
+      await sleep(c.rng.int(500, 2500));
       if (stop) break;
       const kind = c.rng.weighted(ORACLE_FAULTS) as OracleFault;
       const target = c.rng.pick(w.oracles);
       const t = Date.now();
       try {
         const outcome = await oracleEpisode(c, kind, target);
-        ledger.episodes.push({ target: `oracle ${target.id}`, kind, ms: Date.now() - t, outcome });
+        ledger.episodes.push({
+          at: new Date(t).toISOString(),
+          target: `oracle ${target.id}`,
+          kind,
+          ms: Date.now() - t,
+          outcome,
+        });
       } catch (e) {
         ledger.fail('soak', o.seed, `oracle episode ${kind} on ${target.id} failed: ${(e as Error).message}`);
       }
@@ -143,14 +150,20 @@ export async function soak(
   const agentFaults = async () => {
     const c = ctx('agent-faults');
     while (!stop) {
-      await sleep(c.rng.int(500, 2000));
+      await sleep(c.rng.int(1500, 4000));
       if (stop) break;
       const kind = c.rng.weighted(AGENT_FAULTS) as AgentFault;
       const h = c.rng.pick(honest);
       const t = Date.now();
       try {
         const outcome = await agentEpisode(c, kind, h);
-        ledger.episodes.push({ target: h.label, kind: `agent ${kind}`, ms: Date.now() - t, outcome });
+        ledger.episodes.push({
+          at: new Date(t).toISOString(),
+          target: h.label,
+          kind: `agent ${kind}`,
+          ms: Date.now() - t,
+          outcome,
+        });
       } catch (e) {
         ledger.fail('soak', o.seed, `agent episode ${kind} on ${h.label} failed: ${(e as Error).message}`);
       }
@@ -177,6 +190,15 @@ export async function soak(
  * After the faults: every honest agent must make every kind of step again (a fresh start if its
  * process is gone). One that cannot within `withinMs` is left unable to sign.
  */
+/** The kernel's state letter of a process (R, S, T stopped, Z, ...), to tell a hang from a freeze. */
+function processState(pid: number | undefined): string {
+  try {
+    return `state ${readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] ?? '?'}`;
+  } catch {
+    return 'gone';
+  }
+}
+
 export async function canSignAgain(
   honest: readonly Honest[],
   ledger: Ledger,
@@ -210,6 +232,7 @@ export async function canSignAgain(
         }
       }
       if (last) {
+        last += `; process ${processState(h.agent.proc?.pid)}`;
         unable.push({ label: h.label, why: `${kind}: ${last}` });
         ledger.fail('soak', seed, `${h.label} unable to ${kind} after the faults: ${last}`);
         break;

@@ -64,7 +64,9 @@ export async function thiefTrial(
   if (needsClock && !w.faketimeLib)
     return { ...base, note: `not run: ${'missing' in w.faketime ? w.faketime.missing : ''}` };
   const { stateDir, kid } = await w.enroll(`spiffe://trials.mpcid/thief/${kind}/${seed}`, 'EdDSA');
-  const a = w.agent(stateDir, `original-${kind}-${seed}`, { heartbeatMs: 1000 });
+  // The original steps only when it signs (heartbeats off), as an agent idle between requests
+  // whose heartbeat interval is longer than the thief's run of steps.
+  const a = w.agent(stateDir, `original-${kind}-${seed}`, { heartbeatMs: 0 });
   const copyDir = `${stateDir}-copy`;
   let b: TrialAgent | undefined;
   try {
@@ -75,14 +77,18 @@ export async function thiefTrial(
       for (let i = rng.int(3, 6); i > 0; i--) await sign(a, `original after the snapshot ${i}`);
     if (kind === 'edited-ratchet') editRatchetTime(copyDir, DAY_MS);
     b = w.agent(copyDir, `thief-${kind}-${seed}`, { heartbeatMs: 1000, clock: CLOCK[kind] });
-    const t0 = Date.now();
     let started = true;
     await b.start().catch(() => {
       started = false;
     });
+    // Detection time runs from the moment the thief serves (its start can take seconds under load).
+    const t0 = Date.now();
     let detectMs: number | undefined;
     let revokedOn = 0;
     const seen: string[] = [];
+    // The attack of issue 11: the thief runs alone first (signs, heartbeats every second) until
+    // the oracles are a few counters past the original; then both copies act.
+    for (let i = rng.int(3, 5); i > 0 && b.running; i--) seen.push(`B:${await sign(b, 'alone')}`);
     while (Date.now() - t0 < windowMs) {
       const order = rng.chance(0.5) ? [b, a] : [a, b];
       for (const x of order) if (x.running) seen.push(`${x === a ? 'A' : 'B'}:${await sign(x, 'act')}`);

@@ -8,17 +8,17 @@
  * the real addresses), the trial rewrites that list to the proxies' addresses with the agent's
  * own writeState (checksum included), the way an operator would move oracles behind a proxy.
  *
- * Disk faults need a file system of their own: as root, oracle 3's data dir is a 64 MiB tmpfs
- * (filled to ENOSPC, remounted read-only). Without root there is no tmpfs, and chmod does not stop
- * root anyway, so the trial falls back to chmod for read-only and skips ENOSPC (reported).
+ * Disk faults need a file system of their own: as root, oracle 3's data dir is a 64 MiB tmpfs,
+ * filled to ENOSPC with ballast files. Read-only is chmod, and root ignores file modes, so as root
+ * oracle 3 runs as uid 65534 (nobody). Without root there is no tmpfs: ENOSPC is skipped (reported).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { readState, writeState } from '../../agent/state.js';
-import { LocalCluster, mpcid, type OracleProc } from '../../cli/localcluster.js';
+import { CLI, LocalCluster, mpcid, OracleProc, waitUntil } from '../../cli/localcluster.js';
 import { call } from '../../common/grpc.js';
 import { HookReceiver } from '../../test/helpers/hook.js';
 import { faketimeCheck, TrialAgent } from './procs.js';
@@ -28,6 +28,34 @@ export const N = 3;
 export const T = 2;
 /** The oracle whose data dir is a tmpfs (disk faults). */
 export const DISK_ORACLE = 3;
+/** nobody: the disk oracle runs as this uid when the trial is root, so chmod read-only binds it. */
+const UNPRIVILEGED = 65534;
+
+/**
+ * An oracle process run as an unprivileged uid (its own dir chowned to it before each start), so
+ * that a data dir made read-only with chmod is read-only for it: root ignores file modes.
+ */
+class UidOracle extends OracleProc {
+  constructor(
+    base: OracleProc,
+    readonly uid: number,
+  ) {
+    super(base.id, base.configFile, base.config, base.logFile, null);
+    base.admin.close();
+  }
+  override async start(): Promise<void> {
+    execFileSync('chown', ['-R', `${this.uid}:${this.uid}`, dirname(this.configFile)]);
+    const fd = openSync(this.logFile, 'a');
+    const p = spawn(process.execPath, [CLI, 'oracle', '--config', this.configFile], {
+      stdio: ['ignore', fd, fd],
+      uid: this.uid,
+      gid: this.uid,
+    });
+    closeSync(fd);
+    this.proc = p;
+    await waitUntil(`oracle ${this.id}`, () => call(this.admin, this.admin.GetNodeInfo, {}, 1000), p);
+  }
+}
 
 export interface OracleExit {
   oracle: number;
@@ -52,6 +80,8 @@ export class World {
     /** The tmpfs mount of DISK_ORACLE's data dir, or why there is none. */
     readonly tmpfs: { mount: string } | { missing: string },
     readonly faketime: { lib: string } | { missing: string },
+    /** The uid the disk oracle runs as (0: root, so a chmod read-only dir does not bind it). */
+    readonly diskOracleUid: number,
   ) {}
 
   static async start(seed: number): Promise<World> {
@@ -69,10 +99,17 @@ export class World {
       }),
     });
     const tmpfs = mountTmpfs(cluster.oracles[DISK_ORACLE - 1]!.config.dataDir);
+    let diskOracleUid = process.getuid?.() ?? 0;
+    if (diskOracleUid === 0) {
+      // The unprivileged oracle must reach its own dir inside the (0700) cluster dir.
+      chmodSync(dir, 0o711);
+      cluster.oracles[DISK_ORACLE - 1] = new UidOracle(cluster.oracles[DISK_ORACLE - 1]!, UNPRIVILEGED);
+      diskOracleUid = UNPRIVILEGED;
+    }
     const faketime = faketimeCheck(dir);
     const proxies: FaultProxy[] = [];
     for (const o of cluster.oracles) proxies.push(await FaultProxy.start(o.address, seed + o.id));
-    const w = new World(cluster, proxies, hook, webhookSecret, tmpfs, faketime);
+    const w = new World(cluster, proxies, hook, webhookSecret, tmpfs, faketime, diskOracleUid);
     await Promise.all(cluster.oracles.map((o) => w.startOracle(o)));
     return w;
   }
