@@ -24,6 +24,23 @@ import { World } from './world.js';
 
 const say = (l: string) => process.stdout.write(`${l}\n`);
 
+/** The world to tear down on SIGINT/SIGTERM (processes, proxies, the tmpfs mount). */
+let current: World | undefined;
+for (const [sig, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
+  process.once(sig, () => {
+    say(`${sig}: stopping the trial cluster`);
+    const w = current;
+    void (w ? w.stop().catch(() => undefined) : Promise.resolve()).finally(() => {
+      w?.release();
+      if (w) say(`logs kept in ${w.cluster.dir}`);
+      process.exit(code);
+    });
+  });
+}
+
 function args() {
   const { values } = parseArgs({
     options: {
@@ -75,6 +92,7 @@ async function main(): Promise<number> {
   const startedAt = new Date().toISOString();
   say(`mpcid trials: seed ${a.seed}, scale ${a.scale}, ${a.steps} steps, ${a.thieves} thieves per kind`);
   const w = await World.start(a.seed);
+  current = w;
   const environment = [
     `agent clocks: ${w.faketimeLib ? `libfaketime ${w.faketimeLib} (checked: moves node's clock)` : 'missing' in w.faketime ? w.faketime.missing : ''}`,
     `oracle 3 disk: ${'mount' in w.tmpfs ? 'tmpfs 64 MiB at its data dir (ENOSPC)' : w.tmpfs.missing}; runs as uid ${w.diskOracleUid} (read-only: chmod)`,
@@ -95,7 +113,7 @@ async function main(): Promise<number> {
         seed: a.seed,
         steps: a.steps,
         agents: count,
-        maxMs: 12 * 60_000,
+        maxMs: Math.max(3, 10 * a.scale) * 60_000,
         log: say,
       });
       unable = await canSignAgain(honest, ledger, tokens, a.seed);
