@@ -81,14 +81,16 @@ export async function thiefTrial(
     await b.start().catch(() => {
       started = false;
     });
-    // Detection time runs from the moment the thief serves (its start can take seconds under load).
-    const t0 = Date.now();
     let detectMs: number | undefined;
     let revokedOn = 0;
     const seen: string[] = [];
     // The attack of issue 11: the thief runs alone first (signs, heartbeats every second) until
     // the oracles are a few counters past the original; then both copies act.
     for (let i = rng.int(3, 5); i > 0 && b.running; i--) seen.push(`B:${await sign(b, 'alone')}`);
+    // Detection time (and the window) runs from the moment both copies act: the promise is that
+    // a copy is caught the first time both act, and the thief's run alone can take seconds under
+    // load (a window started before it once ended before the original acted at all).
+    const t0 = Date.now();
     while (Date.now() - t0 < windowMs) {
       const order = rng.chance(0.5) ? [b, a] : [a, b];
       for (const x of order) if (x.running) seen.push(`${x === a ? 'A' : 'B'}:${await sign(x, 'act')}`);
