@@ -218,6 +218,9 @@ export class ReadinessProbe {
     const unreachable = [...up].filter(([, ok]) => !ok).map(([id]) => id);
     const reasons: string[] = [];
     if (!storeOpen) reasons.push('store is not open');
+    const failed = this.#ctx.store.writeFailure;
+    if (failed)
+      reasons.push(`a store write failed (${failed}); the store takes no more writes until a restart`);
     if (reachable.length < needPeers) {
       reasons.push(
         `${reachable.length} of the ${needPeers} peers needed for a quorum of ${this.#ctx.as.t} are reachable (unreachable: ${unreachable.join(', ')})`,

@@ -119,6 +119,12 @@ export async function startOracle(
     kek,
   );
   const ctx = new OracleContext(config, seed, publicKey, store, nodeLog);
+  store.onWriteFailure = (err) => {
+    ctx.log.error(
+      { [LOG.errorCode]: (err as { code?: string }).code, [LOG.errorMessage]: (err as Error).message },
+      'STORE WRITE FAILED: this oracle refuses every write (steps, enrollments, revocations) until it is restarted; agents use the other oracles',
+    );
+  };
   ctx.peerCredentials = channelCredentials(tls);
   if (store.migration) {
     ctx.log.warn(

@@ -290,6 +290,8 @@ export class OracleStore {
   readonly #context: Uint8Array;
   /** Set when open() migrated an older store. */
   migration: Migration | undefined;
+  #writeFailure: string | undefined;
+  #onWriteFailure: ((err: unknown) => void) | undefined;
 
   private constructor(
     db: Level<string, unknown>,
@@ -499,9 +501,11 @@ export class OracleStore {
    * its ES256 key id is indexed in the same batch.
    */
   async putIdentity(rec: IdentityRecord): Promise<void> {
-    let b = this.#db.batch().put(`identity!${rec.identityId}`, this.#seal(rec, rec.identityId));
-    if (rec.ecdsa) b = b.put(`kid!${rec.ecdsa.kid}`, rec.identityId);
-    await b.write(SYNC);
+    await this.#write(() => {
+      let b = this.#db.batch().put(`identity!${rec.identityId}`, this.#seal(rec, rec.identityId));
+      if (rec.ecdsa) b = b.put(`kid!${rec.ecdsa.kid}`, rec.identityId);
+      return b.write(SYNC);
+    });
   }
 
   /** The identity a key id names: an identity id itself, or the kid of an identity's ES256 key. */
@@ -516,16 +520,18 @@ export class OracleStore {
   }
 
   async putToken(rec: TokenRecord): Promise<void> {
-    await this.#db.put(`token!${rec.tokenId}`, rec, SYNC);
+    await this.#write(() => this.#db.put(`token!${rec.tokenId}`, rec, SYNC));
   }
 
   /** Atomically stores a new identity and marks its join token used. */
   async commitEnrollment(identity: IdentityRecord, token: TokenRecord): Promise<void> {
-    await this.#db
-      .batch()
-      .put(`identity!${identity.identityId}`, this.#seal(identity, identity.identityId))
-      .put(`token!${token.tokenId}`, token)
-      .write(SYNC);
+    await this.#write(() =>
+      this.#db
+        .batch()
+        .put(`identity!${identity.identityId}`, this.#seal(identity, identity.identityId))
+        .put(`token!${token.tokenId}`, token)
+        .write(SYNC),
+    );
   }
 
   async getRatchet(identityId: string): Promise<RatchetRecord | undefined> {
@@ -533,7 +539,7 @@ export class OracleStore {
   }
 
   async putRatchet(rec: RatchetRecord): Promise<void> {
-    await this.#db.put(`ratchet!${rec.identityId}`, rec, SYNC);
+    await this.#write(() => this.#db.put(`ratchet!${rec.identityId}`, rec, SYNC));
   }
 
   async getRevocation(identityId: string): Promise<RevocationRecord | undefined> {
@@ -572,14 +578,16 @@ export class OracleStore {
     seq: number,
     extra: [string, unknown][] = [],
   ): Promise<void> {
-    let b = this.#db.batch().put(`revocation!${rec.identityId}`, rec).put(seqKey(seq), event);
-    for (const [k, v] of extra) b = b.put(k, v);
-    await b.write(SYNC);
+    await this.#write(() => {
+      let b = this.#db.batch().put(`revocation!${rec.identityId}`, rec).put(seqKey(seq), event);
+      for (const [k, v] of extra) b = b.put(k, v);
+      return b.write(SYNC);
+    });
   }
 
   /** Rewrites a revocation this node already holds and alerted on (sync write, no new event). */
   async putRevocation(rec: RevocationRecord): Promise<void> {
-    await this.#db.put(`revocation!${rec.identityId}`, rec, SYNC);
+    await this.#write(() => this.#db.put(`revocation!${rec.identityId}`, rec, SYNC));
   }
 
   /** The oldest `limit` undelivered events of one webhook, in seq order. */
@@ -602,7 +610,45 @@ export class OracleStore {
 
   /** Removes a delivered entry (sync: a delivered alert is not sent again after a restart). */
   async deleteOutbox(webhook: number, seq: number): Promise<void> {
-    await this.#db.del(outboxKey(webhook, seq), SYNC);
+    await this.#write(() => this.#db.del(outboxKey(webhook, seq), SYNC));
+  }
+
+  /**
+   * Runs one write. Fail-stop: after any write error (a full disk, an I/O error) this store
+   * refuses every later write with NOT_READY until the process restarts. LevelDB may have left a
+   * torn record in its log; writes acknowledged after it could be dropped when the log is
+   * replayed, so a commit this node signed afterwards could be lost (found by `npm run trials`:
+   * 50-65 signed counters lost after an ENOSPC episode and a SIGKILL). A restart replays the log
+   * up to the last intact record, which holds every write that was acknowledged.
+   */
+  async #write<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#writeFailure) throw this.#writeRefusal();
+    try {
+      return await fn();
+    } catch (e) {
+      if (this.#db.status === 'open' && !this.#writeFailure) {
+        this.#writeFailure = (e as { code?: string }).code ?? 'WRITE_FAILED';
+        this.#onWriteFailure?.(e);
+      }
+      throw e;
+    }
+  }
+
+  #writeRefusal(): MpcidError {
+    return new MpcidError(
+      'NOT_READY',
+      `this oracle's store refused writes after a write failed (${this.#writeFailure}); restart the oracle`,
+    );
+  }
+
+  /** Set once a write failed: the store takes no more writes (see #write). */
+  get writeFailure(): string | undefined {
+    return this.#writeFailure;
+  }
+
+  /** Called once, with the error, when the first write fails. */
+  set onWriteFailure(fn: ((err: unknown) => void) | undefined) {
+    this.#onWriteFailure = fn;
   }
 
   /** Whether the database is open (false once closing). */
