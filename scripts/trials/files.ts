@@ -119,19 +119,3 @@ export function editRatchetTime(stateDir: string, deltaMs: number): void {
   const checksum = createHash('sha256').update(JSON.stringify(body)).digest('base64url');
   writeFileSync(file, `${JSON.stringify({ ...body, checksum }, null, 2)}\n`, { mode: 0o600 });
 }
-
-/**
- * Copies a running agent's state dir as a VM snapshot would: every file as it is now, without the
- * agent's temp files (renamed away at any moment); a file that vanishes mid-copy is retried.
- */
-export function copyLiveDir(from: string, to: string): void {
-  for (let attempt = 0; ; attempt++) {
-    rmSync(to, { recursive: true, force: true });
-    try {
-      cpSync(from, to, { recursive: true, filter: (src) => !/\/\.[0-9a-f]+\.tmp$/.test(src) });
-      return;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 20) throw e;
-    }
-  }
-}

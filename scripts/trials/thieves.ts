@@ -15,8 +15,9 @@
  * Both copies must then be refused. Each trial follows from its seed.
  */
 import { call } from '../../common/grpc.js';
+import { copyStateDir } from '../../test/helpers/statedir.js';
 import { sleep } from './episodes.js';
-import { copyLiveDir, editRatchetTime } from './files.js';
+import { editRatchetTime } from './files.js';
 import type { ThiefResult } from './ledger.js';
 import { Prng } from './prng.js';
 import type { TrialAgent } from './procs.js';
@@ -72,7 +73,7 @@ export async function thiefTrial(
   try {
     await a.start();
     for (let i = rng.int(1, 3); i > 0; i--) await sign(a, `original before the copy ${i}`);
-    copyLiveDir(stateDir, copyDir);
+    copyStateDir(stateDir, copyDir);
     if (kind.startsWith('old-snapshot'))
       for (let i = rng.int(3, 6); i > 0; i--) await sign(a, `original after the snapshot ${i}`);
     if (kind === 'edited-ratchet') editRatchetTime(copyDir, DAY_MS);

@@ -5,7 +5,7 @@
  * evidence offline with nothing but the session public key from the agent's state dir.
  */
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { Level } from 'level';
@@ -249,23 +249,7 @@ export function agentRatchetFile(stateDir: string): AgentRatchetFile | undefined
   }
 }
 
-/**
- * Copies a state dir the way a VM snapshot or disk image would (every file, as it is now). The
- * agent may be writing meanwhile: its temp files (renamed away at any moment) are skipped, as a
- * snapshot taken just before their rename would hold only the previous file; a file that
- * vanishes mid-copy is retried.
- */
-export function copyStateDir(from: string, to: string): void {
-  for (let attempt = 0; ; attempt++) {
-    rmSync(to, { recursive: true, force: true });
-    try {
-      cpSync(from, to, { recursive: true, filter: (src) => !/\/\.[0-9a-f]+\.tmp$/.test(src) });
-      return;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 20) throw e;
-    }
-  }
-}
+export { copyStateDir } from './statedir.js';
 
 /** Deletes a stopped cluster's temp dir (keys, data, logs); MPCID_KEEP_LOGS=1 keeps it for a look. */
 export function removeClusterDir(cluster: TestCluster): void {
