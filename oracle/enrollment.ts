@@ -126,7 +126,7 @@ export class EnrollmentService {
     }
     const used = await ctx.store.getToken(claims.jti);
     if (used?.state === 'used') throw new MpcidError('TOKEN_USED', 'join token was already used');
-    if (this.#pending.size >= ctx.config.limits.maxPendingEnrollments) {
+    if (this.#inProgress() >= ctx.config.limits.maxPendingEnrollments) {
       throw new MpcidError('RATE_LIMITED', 'too many enrollments in progress');
     }
     const agentBoxPublicKey = abytes(
@@ -166,6 +166,18 @@ export class EnrollmentService {
     this.#pending.set(claims.jti, pending);
     ctx.log.info({ [LOG.tokenId]: claims.jti, [LOG.name]: claims.name }, 'enrollment started');
     return begin;
+  }
+
+  /**
+   * Enrollments begun and not yet finished. A finished one stays in #pending until its timeout
+   * only to answer the agent's retries, holding no secret, so it does not count against the cap:
+   * counting it refused every enrollment past the 64th in one timeout window, however quickly
+   * each finished.
+   */
+  #inProgress(): number {
+    let count = 0;
+    for (const p of this.#pending.values()) if (!p.finished) count++;
+    return count;
   }
 
   #get(tokenId: unknown): Pending {
@@ -269,6 +281,9 @@ export class EnrollmentService {
         DOMAINS.enrolled,
         ...enrolledFields(p.context, ctx.nodeId, identityId, group.groupPublicKey, digest),
       );
+      // Only retries are answered from here on; nothing secret is needed for them.
+      p.dkg.abandon();
+      p.box.secretKey.wipe();
       p.finished = {
         enrolled: {
           nodeId: ctx.nodeId,
