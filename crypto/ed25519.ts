@@ -10,6 +10,15 @@
  * a rejection is always explained by the noble rule, so error codes and messages do not depend on
  * the backend. A point validated once is remembered (by array and contents) and not re-checked.
  */
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  type KeyObject,
+  sign as nodeSign,
+  verify as nodeVerify,
+  randomBytes,
+} from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { MpcidError } from '../common/errors.js';
 import { abytes, equalBytes } from './bytes.js';
@@ -85,26 +94,122 @@ export function decodeSignature(bytes: unknown, field: string): Uint8Array {
   return b;
 }
 
-/** RFC 8032 §5.1.7 verification (strict, cofactorless as in node:crypto / OpenSSL). */
-export function verifyEd25519(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+// ---------------------------------------------------------------------------------------------
+// Single-key Ed25519 (RFC 8032): statements, steps, commits, evidence. node:crypto (OpenSSL).
+// ---------------------------------------------------------------------------------------------
+
+/** DER prefixes of an Ed25519 PKCS#8 private key (RFC 8410 §7) and SPKI public key (§4). */
+const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+/** L in 32 little-endian bytes, for the S < L check. */
+const L_LE = (() => {
+  const out = new Uint8Array(32);
+  let x = L;
+  for (let i = 0; i < 32; i++) {
+    out[i] = Number(x & 0xffn);
+    x >>= 8n;
+  }
+  return out;
+})();
+
+/** True if the 32 little-endian bytes are an integer < L (RFC 8032 §5.1.7 step 1, S in [0, L)). */
+export function isCanonicalScalar(s: Uint8Array): boolean {
+  if (s.length !== 32) return false;
+  for (let i = 31; i >= 0; i--) {
+    if (s[i]! !== L_LE[i]!) return s[i]! < L_LE[i]!;
+  }
+  return false; // s = L
+}
+
+/** Public keys seen: key bytes (latin1) -> KeyObject, or null when the key fails the rule. */
+const MAX_CACHED_KEYS = 10_000;
+const publicKeys = new Map<string, KeyObject | null>();
+
+/**
+ * The verification rule's check of A, and the key's node:crypto KeyObject: made once per key and
+ * cached (bounded, oldest first out). A must be a canonical encoding of a point of the
+ * prime-order subgroup other than the identity (decodePoint, RFC 9591 §3.1): so no small-order
+ * and no mixed-torsion key is ever accepted. null if it is not.
+ */
+function verifyingKey(publicKey: Uint8Array): KeyObject | null {
+  const id = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('latin1');
+  const hit = publicKeys.get(id);
+  if (hit !== undefined) return hit;
+  let key: KeyObject | null;
   try {
-    return ed25519.verify(signature, message, publicKey, { zip215: false });
+    decodePoint(publicKey.slice(), 'publicKey');
+    key = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
+  } catch {
+    key = null;
+  }
+  if (publicKeys.size >= MAX_CACHED_KEYS) publicKeys.delete(publicKeys.keys().next().value!);
+  publicKeys.set(id, key);
+  return key;
+}
+
+/**
+ * Ed25519 verification, one rule on every node (docs/protocol.md §6.1, "One Ed25519 verification
+ * rule"): strict RFC 8032 §5.1.7, cofactorless. A signature (R || S) of M under A is valid iff
+ *   1. the signature is 64 bytes and A 32 bytes;
+ *   2. S < L (canonical; S + L aliases are refused);
+ *   3. A is a canonical encoding of a prime-order-subgroup point, not the identity (so neither
+ *      small-order nor mixed-torsion);
+ *   4. R's bytes equal the encoding of [S]B - [k]A, k = SHA-512(R || A || M) mod L.
+ * Checks 1-3 run here, before OpenSSL (node:crypto) does 4. Because A and B are torsion-free,
+ * [S]B - [k]A is too, so 4 implies R is canonical and torsion-free; hence the cofactored
+ * equation ([8][S]B = [8]R + [8][k]A) and the cofactorless one agree on every input that passes
+ * 1-3, and libsodium, OpenSSL and @noble/curves give one answer (test/crypto/ed25519-rule.test.ts
+ * checks this against noble over random and adversarial inputs). Never throws.
+ */
+export function verifyEd25519(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+  if (!(signature instanceof Uint8Array) || signature.length !== SIGNATURE_LEN) return false;
+  if (!(publicKey instanceof Uint8Array) || publicKey.length !== POINT_LEN) return false;
+  if (!(message instanceof Uint8Array)) return false;
+  if (!isCanonicalScalar(signature.subarray(32))) return false;
+  const key = verifyingKey(publicKey);
+  if (!key) return false;
+  try {
+    return nodeVerify(null, message, key, signature);
   } catch {
     return false;
   }
 }
 
-/** RFC 8032 §5.1.6 signing with a 32-byte seed. */
+/**
+ * Private KeyObjects, made once per seed array. The fingerprint (SHA-256 of the seed) makes a
+ * wiped or rewritten array build a new key instead of signing with the old one.
+ */
+const signingKeys = new WeakMap<Uint8Array, { key: KeyObject; fingerprint: Buffer }>();
+
+function seedFingerprint(seed: Uint8Array): Buffer {
+  return createHash('sha256').update(seed).digest();
+}
+
+function signingKey(seed: Uint8Array): KeyObject {
+  abytes(seed, 'seed', 32);
+  const fp = seedFingerprint(seed);
+  const hit = signingKeys.get(seed);
+  if (hit && hit.fingerprint.equals(fp)) return hit.key;
+  const der = Buffer.concat([PKCS8_PREFIX, seed]);
+  const key = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+  der.fill(0);
+  signingKeys.set(seed, { key, fingerprint: fp });
+  return key;
+}
+
+/** RFC 8032 §5.1.6 signing with a 32-byte seed (node:crypto; deterministic, same bytes as noble). */
 export function signEd25519(message: Uint8Array, seed: Uint8Array): Uint8Array {
-  return ed25519.sign(message, seed);
+  return new Uint8Array(nodeSign(null, message, signingKey(seed)));
 }
 
 /** Generates an Ed25519 key pair (RFC 8032 §5.1.5). */
 export function generateEd25519(): { seed: Uint8Array; publicKey: Uint8Array } {
-  const seed = ed25519.utils.randomSecretKey();
-  return { seed, publicKey: ed25519.getPublicKey(seed) };
+  const seed = new Uint8Array(randomBytes(32));
+  return { seed, publicKey: ed25519PublicKey(seed) };
 }
 
+/** The public key A of a 32-byte seed (RFC 8032 §5.1.5). */
 export function ed25519PublicKey(seed: Uint8Array): Uint8Array {
-  return ed25519.getPublicKey(abytes(seed, 'seed', 32));
+  const jwk = createPublicKey(signingKey(abytes(seed, 'seed', 32))).export({ format: 'jwk' });
+  return new Uint8Array(Buffer.from(jwk.x!, 'base64url'));
 }

@@ -28,7 +28,9 @@
  *               LevelDB read, decide(), commit signature, sync LevelDB put), summed and set
  *               against the co-sign p50 of the same run. A component sum, not an A/B of the system
  *
- * MPCID_BENCH_SCALE (default 1) multiplies every count, e.g. 0.2 for a quick run. Prints a table
+ * MPCID_BENCH_SCALE (default 1) multiplies every count, e.g. 0.2 for a quick run.
+ * MPCID_BENCH_ONLY=eddsa runs only the baselines and EdDSA co-signing (c=1, c=8) on an identity
+ * enrolled with the Ed25519 key alone (for profiling the EdDSA path). Prints a table
  * to stdout (progress goes to stderr) and writes bench-results/bench-<timestamp>.json and
  * bench-results/latest.json.
  */
@@ -100,6 +102,11 @@ function parseScale(raw: string | undefined): number {
 }
 
 const SCALE = parseScale(process.env['MPCID_BENCH_SCALE']);
+/** MPCID_BENCH_ONLY=eddsa: baselines and EdDSA co-signing only (see the header). */
+const ONLY = process.env['MPCID_BENCH_ONLY'] ?? '';
+if (ONLY !== '' && ONLY !== 'eddsa')
+  throw new Error(`MPCID_BENCH_ONLY must be 'eddsa' or unset, got '${ONLY}'`);
+const EDDSA_ONLY = ONLY === 'eddsa';
 /** Measured operations (warm-up excluded); baselines are split over two passes. */
 const COUNTS = {
   nodeSign: scaled(4000, SCALE, 100),
@@ -673,9 +680,15 @@ async function main(): Promise<void> {
     n: N,
     t: T,
     clusterId: 'bench',
+    ...(EDDSA_ONLY ? { algs: ['EdDSA'] as const } : {}),
     oracleConfig: () => ({ alerts: { webhooks: [{ url: hooks.url, secret: hookSecret, timeoutMs: 2000 }] } }),
   });
   cluster = c;
+
+  if (EDDSA_ONLY) {
+    await eddsaOnly(c, nodeKey, p256Key, nobleKey, startedAt, loadavgStart);
+    return;
+  }
 
   mark('enrolling the bench identity');
   const cold = await enrollTimed(c, 'spiffe://bench.mpcid/ns/bench/sa/signer');
@@ -1048,6 +1061,104 @@ async function main(): Promise<void> {
     '',
   ];
   process.stdout.write(out.join('\n'));
+}
+
+/**
+ * MPCID_BENCH_ONLY=eddsa: baselines (two passes) around EdDSA co-signing c=1 and c=8 on an
+ * EdDSA-only identity; prints the ratios and writes bench-results/eddsa-<timestamp>.json.
+ */
+async function eddsaOnly(
+  c: LocalCluster,
+  nodeKey: KeyObject,
+  p256Key: KeyObject,
+  nobleKey: Uint8Array,
+  startedAt: Date,
+  loadavgStart: number[],
+): Promise<void> {
+  progress('enrolling the bench identity (EdDSA only)');
+  const { stateDir } = await c.enroll('spiffe://bench.mpcid/ns/bench/sa/signer');
+  const agent = await c.startAgent(stateDir);
+  const identity = await call(agent.workload, agent.workload.GetIdentity, {}, RPC_DEADLINE_MS);
+  const groupPublicKey = Buffer.from(identity.publicKey);
+  progress('baselines, pass 1 of 2');
+  const pass1 = await baselinePass(0, nodeKey, p256Key, nobleKey, c);
+  const signer = new Signer(agent);
+  progress(`co-sign c=1: ${WARMUP.cosignC1} warm-up + ${COUNTS.cosignC1}`);
+  const c1 = await measureSeq(
+    COUNTS.cosignC1,
+    WARMUP.cosignC1,
+    signer.prepare(WARMUP.cosignC1 + COUNTS.cosignC1),
+  );
+  let verified = signer.verifyAll(groupPublicKey);
+  progress(`co-sign c=${CONCURRENCY}: ${WARMUP.cosignC8} warm-up + ${COUNTS.cosignC8}`);
+  const c8 = await measureConcurrent(
+    COUNTS.cosignC8,
+    WARMUP.cosignC8,
+    CONCURRENCY,
+    signer.prepare(WARMUP.cosignC8 + COUNTS.cosignC8),
+  );
+  verified += signer.verifyAll(groupPublicKey);
+  progress('baselines, pass 2 of 2');
+  const pass2 = await baselinePass(1, nodeKey, p256Key, nobleKey, c);
+  cluster = undefined;
+  await c.stop();
+  rmSync(c.dir, { recursive: true, force: true });
+  const pooled = (k: keyof Baselines) => {
+    const m = merge([pass1[k], pass2[k]]);
+    return summarize(m.latenciesMs, m.wallMs);
+  };
+  const rtt = pooled('grpcRoundTrip');
+  const nodeSignS = pooled('nodeSign');
+  const cs1 = summarize(c1.latenciesMs, c1.wallMs, 1);
+  const cs8 = summarize(c8.latenciesMs, c8.wallMs, CONCURRENCY);
+  const x = (r: number) => `${r >= 100 ? r.toFixed(0) : r.toFixed(1)}x`;
+  const rows: Row[] = [
+    { name: 'node:crypto Ed25519 sign', s: nodeSignS, vs: 'baseline' },
+    { name: 'gRPC round trip (GetNodeInfo)', s: rtt, vs: 'baseline' },
+    { name: 'co-sign c=1 (Workload Sign)', s: cs1, vs: `${x(cs1.p50Ms / rtt.p50Ms)} gRPC RTT (p50)` },
+    {
+      name: `co-sign c=${CONCURRENCY} (Workload Sign)`,
+      s: cs8,
+      vs: `${x(cs8.p50Ms / rtt.p50Ms)} gRPC RTT (p50); ${x(cs8.opsPerSec / cs1.opsPerSec)} c=1 ops/s`,
+    },
+  ];
+  const report = {
+    schema: 1,
+    only: 'eddsa',
+    startedAt: startedAt.toISOString(),
+    git: { commit: gitCommit() },
+    loadavgStart,
+    loadavgEnd: os.loadavg(),
+    scale: SCALE,
+    results: {
+      nodeSign: roundSummary(nodeSignS),
+      grpcRoundTrip: roundSummary(rtt),
+      cosignC1: roundSummary(cs1),
+      cosignC8: roundSummary(cs8),
+    },
+    ratios: {
+      cosignC1P50_over_grpcRoundTripP50: round(cs1.p50Ms / rtt.p50Ms, 3),
+      cosignC8P50_over_grpcRoundTripP50: round(cs8.p50Ms / rtt.p50Ms, 3),
+      cosignC8OpsPerSec_over_cosignC1OpsPerSec: round(cs8.opsPerSec / cs1.opsPerSec, 3),
+    },
+    verifiedSignatures: verified,
+  };
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const file = join(RESULTS_DIR, `eddsa-${report.startedAt.replaceAll(':', '-')}.json`);
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(
+    [
+      '',
+      `mpcid bench (EdDSA only) — loadavg ${loadavgStart.map((l) => l.toFixed(2)).join(' ')} -> ` +
+        `${report.loadavgEnd.map((l) => l.toFixed(2)).join(' ')}; ${verified} co-signatures verified with node:crypto`,
+      '',
+      table(rows),
+      '',
+      `EdDSA co-sign c=1: p50 ${cs1.p50Ms.toFixed(2)} ms = ${x(cs1.p50Ms / rtt.p50Ms)} gRPC RTT (${rtt.p50Ms.toFixed(3)} ms)`,
+      `wrote ${file}`,
+      '',
+    ].join('\n'),
+  );
 }
 
 /** Stops the cluster if it is still up (idempotent: the variable is cleared first). */
