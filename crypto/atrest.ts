@@ -10,10 +10,9 @@
  */
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { randomBytes } from '@noble/ciphers/utils.js';
-import { hkdf } from '@noble/hashes/hkdf.js';
 import { MpcidError } from '../common/errors.js';
 import { abytes, concatBytes, framed } from './bytes.js';
-import { sha256 } from './hash.js';
+import { hkdfSha256 } from './hash.js';
 import { Secret } from './secret.js';
 
 export const KEK_LEN = 32;
@@ -22,7 +21,7 @@ const TAG_LEN = 16;
 
 function subkey(kek: Secret, purpose: string, salt: Uint8Array): Uint8Array {
   abytes(kek.expose(), 'kek', KEK_LEN);
-  return hkdf(sha256, kek.expose(), salt, framed('mpcid/kek/v1', purpose), 32);
+  return hkdfSha256(kek.expose(), salt, framed('mpcid/kek/v1', purpose), 32);
 }
 
 /**

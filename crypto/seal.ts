@@ -8,17 +8,41 @@
  * context and bound to (s, r) in the info string, so each key seals exactly one message and a
  * relay can neither read, redirect nor replay a share into another enrollment.
  */
-import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { x25519 } from '@noble/curves/ed25519.js';
-import { hkdf } from '@noble/hashes/hkdf.js';
 import { MpcidError } from '../common/errors.js';
 import { abytes, concatBytes, framed } from './bytes.js';
-import { sha256 } from './hash.js';
+import { hkdfSha256, sha256 } from './hash.js';
 import { Secret } from './secret.js';
 
 export const BOX_KEY_LEN = 32;
 const TAG_LEN = 16;
 const ZERO_NONCE = new Uint8Array(12);
+
+/**
+ * ChaCha20-Poly1305 (RFC 8439) on node:crypto: ciphertext || 16-byte tag, as @noble/ciphers'
+ * chacha20poly1305 produces it (byte-identical, test/crypto/node-primitives.test.ts).
+ * `decrypt` throws on any authentication failure.
+ */
+function aead(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array) {
+  return {
+    encrypt(plaintext: Uint8Array): Uint8Array {
+      const c = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG_LEN });
+      c.setAAD(aad, { plaintextLength: plaintext.length });
+      const out = Buffer.concat([c.update(plaintext), c.final(), c.getAuthTag()]);
+      return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    },
+    decrypt(sealed: Uint8Array): Uint8Array {
+      if (sealed.length < TAG_LEN) throw new Error('sealed message too short');
+      const n = sealed.length - TAG_LEN;
+      const d = createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG_LEN });
+      d.setAuthTag(sealed.subarray(n));
+      d.setAAD(aad, { plaintextLength: n });
+      const out = Buffer.concat([d.update(sealed.subarray(0, n)), d.final()]);
+      return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    },
+  };
+}
 
 export interface BoxKeyPair {
   readonly secretKey: Secret;
@@ -47,7 +71,7 @@ function pairKey(
   if (shared.every((b) => b === 0))
     throw new MpcidError('MALFORMED_POINT', 'boxPublicKey: low-order X25519 key');
   const info = framed('mpcid/dkg/round2-seal/v1', sender, recipient);
-  const key = hkdf(sha256, shared, context, info, 32);
+  const key = hkdfSha256(shared, context, info, 32);
   shared.fill(0);
   return key;
 }
@@ -63,7 +87,7 @@ export function sealShare(args: {
 }): Uint8Array {
   const key = pairKey(args.senderKey, args.recipientPublic, args.context, args.sender, args.recipient);
   try {
-    return chacha20poly1305(key, ZERO_NONCE, args.context).encrypt(args.share.expose());
+    return aead(key, ZERO_NONCE, args.context).encrypt(args.share.expose());
   } finally {
     key.fill(0);
   }
@@ -107,7 +131,7 @@ export function openShare(args: {
   abytes(args.sealed, 'sealedShare', 32 + TAG_LEN);
   const key = pairKey(args.recipientKey, args.senderPublic, args.context, args.sender, args.recipient);
   try {
-    return new Secret(chacha20poly1305(key, ZERO_NONCE, args.context).decrypt(args.sealed), 'dkg-share');
+    return new Secret(aead(key, ZERO_NONCE, args.context).decrypt(args.sealed), 'dkg-share');
   } catch {
     throw new MpcidError('DKG_FAILED', `sealed round-2 share from participant ${args.sender} does not open`);
   } finally {
@@ -171,7 +195,7 @@ export function channelKey(
   const [lo, hi] = a < b ? [a, b] : [b, a];
   const key = pairKey(mySecret, peerPublic, context, lo, hi);
   // pairKey's info string names the DKG; re-derive so the channel key is domain-separated.
-  const out = hkdf(sha256, key, context, framed('mpcid/ecdsa/channel/v1', lo, hi), 32);
+  const out = hkdfSha256(key, context, framed('mpcid/ecdsa/channel/v1', lo, hi), 32);
   key.fill(0);
   return new Secret(out, 'channel-key');
 }
@@ -187,7 +211,7 @@ function envelopeCipher(
   bound?: Uint8Array,
 ) {
   const ad = sha256(framed('mpcid/ecdsa/envelope/v1', purpose, session, round, from, to));
-  return chacha20poly1305(key.expose(), ad.subarray(0, 12), bound ? concatBytes(ad, bound) : ad);
+  return aead(key.expose(), ad.subarray(0, 12), bound ? concatBytes(ad, bound) : ad);
 }
 
 /**
