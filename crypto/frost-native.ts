@@ -12,14 +12,16 @@
  * - a signer's own commitment in the list must match its nonces, and used (zeroed) nonces fail;
  * - binding factors per §4.4 over the sorted list, the group commitment (§4.5) and the challenge
  *   (§4.6) are computed once per call;
- * - aggregate checks the final signature once and verifies single shares (§5.4) only when it
- *   fails, naming the first participant whose share is invalid.
+ * - aggregate checks the final signature once (the cluster's Ed25519 rule, crypto/ed25519.ts)
+ *   and verifies single shares (§5.4) only when it fails, naming the first invalid one;
+ * - sessionNative: one party's shares and aggregate share one prepared session per step.
  *
  * Scalar arithmetic on secrets uses bigint, as noble does (same timing posture as before).
  */
 import { randomBytes } from 'node:crypto';
 import { MpcidError } from '../common/errors.js';
 import { abytes, concatBytes, equalBytes, utf8Bytes } from './bytes.js';
+import { verifyEd25519 } from './ed25519.js';
 import {
   baseMul,
   hashToScalar,
@@ -238,12 +240,23 @@ export function signShareNative(
   list: readonly NonceCommitment[],
   message: Uint8Array,
 ): Uint8Array {
+  return signShareWith(() => prepare(group, list, message), group, share, nonces, list);
+}
+
+/** signShareNative over a session computed by `session()` (once per party per step). */
+function signShareWith(
+  session: () => Session,
+  group: GroupPublic,
+  share: KeyShare,
+  nonces: SigningNonces,
+  list: readonly NonceCommitment[],
+): Uint8Array {
   const me = aid(share.participant, 'share.participant');
   const sk = ascalar(share.signingShare.expose(), 'signingShare');
   const d = ascalar(nonces.hiding.expose(), 'nonces.hiding');
   const e = ascalar(nonces.binding.expose(), 'nonces.binding');
   if (d === 0n || e === 0n) throw new MpcidError('INTERNAL', 'signing nonces already used');
-  const s = prepare(group, list, message);
+  const s = session();
   checkCount(group, list);
   const mine = s.list.find((c) => c.participant === me);
   if (!mine) throw new MpcidError('BAD_PARTICIPANT', `no commitment of signer ${me} in the list`);
@@ -255,6 +268,31 @@ export function signShareNative(
   }
   const z = modL(d + e * s.rho.get(me)! + lagrange(s, me) * sk * s.c);
   return scalarFromBig(z);
+}
+
+/**
+ * One party's signing of one message with one commitment list (RFC 9591 §5.2-5.3): the list and
+ * group key are validated, and the binding factors, group commitment and challenge computed, once
+ * (on first use), for all of this party's shares and its aggregate. Each call checks and fails
+ * exactly as the per-call functions do.
+ */
+export function sessionNative(
+  group: GroupPublic,
+  list: readonly NonceCommitment[],
+  message: Uint8Array,
+): {
+  signShare(share: KeyShare, nonces: SigningNonces): Uint8Array;
+  aggregate(shares: ReadonlyMap<number, Uint8Array>): Uint8Array;
+} {
+  let prepared: Session | undefined;
+  const session = (): Session => {
+    prepared ??= prepare(group, list, message);
+    return prepared;
+  };
+  return {
+    signShare: (share, nonces) => signShareWith(session, group, share, nonces, list),
+    aggregate: (shares) => aggregateWith(session, group, list, message, shares),
+  };
 }
 
 /** RFC 9591 §5.4 verify_signature_share() within a prepared session. */
@@ -304,6 +342,17 @@ export function aggregateNative(
   message: Uint8Array,
   shares: ReadonlyMap<number, Uint8Array>,
 ): Uint8Array {
+  return aggregateWith(() => prepare(group, list, message), group, list, message, shares);
+}
+
+/** aggregateNative over a session computed by `session()`. */
+function aggregateWith(
+  session: () => Session,
+  group: GroupPublic,
+  list: readonly NonceCommitment[],
+  message: Uint8Array,
+  shares: ReadonlyMap<number, Uint8Array>,
+): Uint8Array {
   for (const c of list) {
     if (!shares.get(c.participant)) {
       throw new MpcidError('BAD_PARTICIPANT', `no signature share from participant ${c.participant}`);
@@ -311,7 +360,7 @@ export function aggregateNative(
   }
   let s: Session | undefined;
   try {
-    s = prepare(group, list, message);
+    s = session();
     checkCount(group, list);
     let z = 0n;
     for (const c of s.list) {
@@ -322,8 +371,10 @@ export function aggregateNative(
     for (const c of s.list) z += ascalar(shares.get(c.participant), 'signatureShare');
     z = modL(z);
     const pk = apoint(group.groupPublicKey, 'groupPublicKey');
-    const k = equalBytes(pk, s.gpk) ? s.c : challenge(s.R, pk, message);
-    if (schnorrHolds(z, s.R, k, pk)) return concatBytes(s.R, scalarFromBig(z));
+    // The one check of the final signature: the cluster's Ed25519 rule (node:crypto behind our
+    // pre-checks, crypto/ed25519.ts), as every relying party will check it.
+    const sig = concatBytes(s.R, scalarFromBig(z));
+    if (verifyEd25519(sig, message, pk)) return sig;
   } catch (e) {
     if (!(e instanceof MpcidError)) throw e;
   }

@@ -29,6 +29,7 @@ import {
   aggregateNative,
   commitNative,
   type Rng,
+  sessionNative,
   signShareNative,
   verifyShareNative,
 } from './frost-native.js';
@@ -381,6 +382,15 @@ export interface FrostBackend {
     message: Uint8Array,
     shares: ReadonlyMap<number, Uint8Array>,
   ): Uint8Array;
+  /** signShare and aggregate for one (group, list, message), sharing what they derive (optional). */
+  session?(
+    group: GroupPublic,
+    list: readonly NonceCommitment[],
+    message: Uint8Array,
+  ): {
+    signShare(share: KeyShare, nonces: SigningNonces): Uint8Array;
+    aggregate(shares: ReadonlyMap<number, Uint8Array>): Uint8Array;
+  };
 }
 
 /** The reference backend: @noble/curves' ed25519_FROST. */
@@ -474,6 +484,7 @@ export const SODIUM_FROST: FrostBackend = Object.freeze({
   signShare: signShareNative,
   verifyShare: verifyShareNative,
   aggregate: aggregateNative,
+  session: sessionNative,
 });
 
 /** The signing backend in use: sodium if it loaded (and was not pinned to noble), else noble. */
@@ -532,6 +543,43 @@ export function aggregate(
   backend: FrostBackend = frostBackend(),
 ): Uint8Array {
   return backend.aggregate(group, list, message, shares);
+}
+
+/** One party's part of one signature: its shares (each wipes its nonces) and the aggregate. */
+export interface SigningSession {
+  signShare(share: KeyShare, nonces: SigningNonces): Uint8Array;
+  aggregate(shares: ReadonlyMap<number, Uint8Array>): Uint8Array;
+}
+
+/**
+ * signShare and aggregate (RFC 9591 §5.2-5.3) for one group, commitment list and message, as one
+ * party (the agent, with its w shares) makes them in one step: on the native backend the list and
+ * keys are validated, and the binding factors (§4.4), group commitment (§4.5) and challenge
+ * (§4.6) computed, once for all of them. Same results and errors as the per-call functions.
+ */
+export function signingSession(
+  group: GroupPublic,
+  list: readonly NonceCommitment[],
+  message: Uint8Array,
+  backend: FrostBackend = frostBackend(),
+): SigningSession {
+  abytes(message, 'message');
+  const s = backend.session?.(group, list, message) ?? {
+    signShare: (share: KeyShare, nonces: SigningNonces) =>
+      backend.signShare(group, share, nonces, list, message),
+    aggregate: (shares: ReadonlyMap<number, Uint8Array>) => backend.aggregate(group, list, message, shares),
+  };
+  return {
+    signShare(share, nonces) {
+      try {
+        return s.signShare(share, nonces);
+      } finally {
+        nonces.hiding.wipe();
+        nonces.binding.wipe();
+      }
+    },
+    aggregate: (shares) => s.aggregate(shares),
+  };
 }
 
 export { POINT_LEN };
