@@ -41,7 +41,7 @@ import {
 } from '../common/protocol.js';
 import { equalBytes, toB64u } from '../crypto/bytes.js';
 import { AGENT_PARTY } from '../crypto/es256.js';
-import { aggregate, checkCommitmentList, commit, type NonceCommitment, signShare } from '../crypto/frost.js';
+import { checkCommitmentList, commit, type NonceCommitment, signingSession } from '../crypto/frost.js';
 import { sha256 } from '../crypto/hash.js';
 import {
   abortFields,
@@ -74,6 +74,7 @@ import {
   prepareStep,
   type RatchetState,
   type SignPayload,
+  writeCertifiedHint,
   writeRatchet,
 } from './ratchet.js';
 import { type AgentState, noEs256Key } from './state.js';
@@ -132,6 +133,8 @@ export class Cosigner {
   readonly #penalty = new Map<number, number>();
   readonly #nodeKeys: Map<number, Uint8Array>;
   #rs: RatchetState;
+  /** What ratchet.json holds (the certified state may be ahead of it: #certified). */
+  #onDisk: RatchetState;
   #es256: Es256Key | undefined;
   #chain: Promise<unknown> = Promise.resolve();
   #revoked: MpcidError | undefined;
@@ -155,6 +158,7 @@ export class Cosigner {
     this.#state = state;
     this.#dir = dir;
     this.#rs = ratchet;
+    this.#onDisk = ratchet;
     this.#clients = clients;
     this.#log = log;
     this.#deadlineMs = opts.deadlineMs ?? 3_000;
@@ -222,6 +226,18 @@ export class Cosigner {
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     await this.#chain.catch(() => undefined);
+    // A graceful stop leaves ratchet.json itself certified (the hint would do, see #certified).
+    if (this.#rs !== this.#onDisk && !this.#rs.pending) {
+      try {
+        writeRatchet(this.#dir, this.#state.identityId, this.#rs);
+        this.#onDisk = this.#rs;
+      } catch (e) {
+        this.#log.warn(
+          { [LOG.errorMessage]: e instanceof Error ? e.message : String(e) },
+          'could not write the certified ratchet state at stop; the pending step is resent at the next start',
+        );
+      }
+    }
   }
 
   /** Steps are made one at a time. */
@@ -231,9 +247,20 @@ export class Cosigner {
     return run;
   }
 
+  /** The write-ahead log: ratchet.json, durably, with `next` (which holds a pending step). */
   #persist(next: RatchetState): void {
     writeRatchet(this.#dir, this.#state.identityId, next);
     this.#rs = next;
+    this.#onDisk = next;
+  }
+
+  /**
+   * The pending step is certified: the new state rides the next step's durable write; until
+   * then ratchet.certified.json (no fsync) saves a resend after a restart (agent/ratchet.ts).
+   */
+  #certified(next: RatchetState): void {
+    this.#rs = next;
+    writeCertifiedHint(this.#dir, this.#state.identityId, next);
   }
 
   /**
@@ -491,7 +518,7 @@ export class Cosigner {
       if (this.#ahead.size >= t) await this.#exposeSecondHistory();
       throw this.#quorumError(failed);
     }
-    this.#persist(certified(this.#rs, [...have.values()].slice(0, Math.max(t, have.size))));
+    this.#certified(certified(this.#rs, [...have.values()].slice(0, Math.max(t, have.size))));
     this.#lastStepAt = Date.now();
   }
 
@@ -671,9 +698,9 @@ export class Cosigner {
       // oracles compute theirs (other processes, other cores), after the requests are on the wire.
       // They stay in this process unless the round succeeds; signShare wipes the nonces either way.
       await new Promise((r) => setImmediate(r));
+      const session = signingSession(this.#state.group, list, message);
       const own = this.#state.shares.map(
-        (s, i) =>
-          [s.participant, signShare(this.#state.group, s, agentNonces[i]!.nonces, list, message)] as const,
+        (s, i) => [s.participant, session.signShare(s, agentNonces[i]!.nonces)] as const,
       );
       const answered = await this.#settle(chosen, await sending, a);
       const shares = new Map<number, Uint8Array>();
@@ -685,7 +712,7 @@ export class Cosigner {
       if (shares.size < t) continue;
       for (const [participant, share] of own) shares.set(participant, share);
       try {
-        return { message, signature: aggregate(this.#state.group, list, message, shares) };
+        return { message, signature: session.aggregate(shares) };
       } catch (e) {
         if (e instanceof MpcidError && e.code === 'BAD_SIGNATURE_SHARE') {
           const culprit = chosen.find((c) => e.message.includes(`participant ${c.nodeId} `));

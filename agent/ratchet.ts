@@ -6,10 +6,18 @@
  * Rules: a step is on disk before it is sent; the same bytes are resent until t oracles have
  * committed to it; no step c+2 is made before step c+1 is certified. A missing or corrupt file
  * is an error, never a silent reset (a reset would look exactly like a rollback).
+ *
+ * One durable write per step: ratchet.json is written (and fsynced) only when a step is made,
+ * with the certified state the step extends; the certificate of the step itself rides the next
+ * step's write. Once a step is certified the agent also writes ratchet.certified.json (the hint:
+ * the certified state, checksummed, no fsync, no rename). readRatchet folds the hint into the
+ * pending step it certifies when its t commits verify for exactly that step; a missing, torn,
+ * stale or forged hint is ignored and the pending step is resent, which the oracles answer as a
+ * replay (same bytes). So losing the hint costs one round trip after a restart, never safety.
  */
 
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { clusterNodeKeys } from '../common/config.js';
@@ -24,7 +32,7 @@ import {
   stepFromJSON,
   stepToJSON,
 } from '../common/protocol.js';
-import { fromB64u, toB64u, utf8Bytes } from '../crypto/bytes.js';
+import { equalBytes, fromB64u, toB64u, utf8Bytes } from '../crypto/bytes.js';
 import type { NonceCommitment } from '../crypto/frost.js';
 import { sha256 } from '../crypto/hash.js';
 import {
@@ -40,6 +48,8 @@ import {
 import type { AgentState } from './state.js';
 
 export const RATCHET_FILE = 'ratchet.json';
+/** The certified-state hint (see the header): best effort, checked before use. */
+export const CERTIFIED_FILE = 'ratchet.certified.json';
 
 /** What a sign step authorises; kept with a pending step so the same request can be resent. */
 export interface SignPayload {
@@ -108,7 +118,8 @@ export function initialRatchet(state: AgentState): RatchetState {
   };
 }
 
-export function writeRatchet(dir: string, identityId: string, st: RatchetState): void {
+/** The file's text for a state (checksummed JSON, one line). */
+function ratchetText(identityId: string, st: RatchetState): string {
   const body: Omit<RatchetFile, 'checksum'> = {
     version: 1,
     identityId,
@@ -146,11 +157,56 @@ export function writeRatchet(dir: string, identityId: string, st: RatchetState):
         }
       : {}),
   };
-  writeFileDurable(
-    join(dir, RATCHET_FILE),
-    `${JSON.stringify({ ...body, checksum: checksum(body) })}\n`,
-    0o600,
-  );
+  return `${JSON.stringify({ ...body, checksum: checksum(body) })}\n`;
+}
+
+/** ratchet.json, durably (temp file, fsync, rename, fsync of the dir): the write-ahead log. */
+export function writeRatchet(dir: string, identityId: string, st: RatchetState): void {
+  writeFileDurable(join(dir, RATCHET_FILE), ratchetText(identityId, st), 0o600);
+}
+
+/**
+ * The certified-state hint for a state with no pending step: overwritten in place, not fsynced
+ * (see the header). Best effort: a failure to write it only costs a resend after a restart.
+ */
+export function writeCertifiedHint(dir: string, identityId: string, st: RatchetState): void {
+  if (st.pending) throw new MpcidError('INTERNAL', 'the certified hint holds no pending step');
+  try {
+    writeFileSync(join(dir, CERTIFIED_FILE), ratchetText(identityId, st), { mode: 0o600 });
+  } catch {
+    // best effort: ratchet.json (durable) still holds the step pending, which is resent
+  }
+}
+
+/**
+ * The hint's certified state if it certifies exactly `st`'s pending step (same identity, counter
+ * and head after the step, t valid commits, same clock); undefined otherwise.
+ */
+function foldHint(dir: string, state: AgentState, st: RatchetState): RatchetState | undefined {
+  const pending = st.pending;
+  if (!pending) return undefined;
+  try {
+    const p = FileSchema.safeParse(JSON.parse(readFileSync(join(dir, CERTIFIED_FILE), 'utf8')));
+    if (!p.success) return undefined;
+    const { checksum: sum, ...body } = p.data;
+    if (checksum(body) !== sum || body.pending || body.identityId !== state.identityId) return undefined;
+    const step = pending.signed.step;
+    const head = fromB64u(body.head, 'head', 32);
+    if (body.counter !== step.counter || body.time !== st.time || !equalBytes(head, headAfter(step)))
+      return undefined;
+    const certificate = (body.certificate as CommitJSON[]).map(commitFromJSON);
+    verifyCertificate(
+      clusterNodeKeys(state.cluster),
+      state.cluster.t,
+      state.identityId,
+      step.counter,
+      head,
+      certificate,
+    );
+    return { counter: step.counter, head, time: st.time, certificate };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Reads and checks ratchet.json; the certificate is verified against the cluster's node keys. */
@@ -168,6 +224,7 @@ export function readRatchet(dir: string, state: AgentState): RatchetState {
   const { checksum: sum, ...body } = p.data;
   if (checksum(body) !== sum) throw corrupt('checksum mismatch');
   if (body.identityId !== state.identityId) throw corrupt('belongs to another identity');
+  let st: RatchetState;
   try {
     const head = fromB64u(body.head, 'head', 32);
     const certificate = (body.certificate as CommitJSON[]).map(commitFromJSON);
@@ -175,7 +232,7 @@ export function readRatchet(dir: string, state: AgentState): RatchetState {
       const keys = clusterNodeKeys(state.cluster);
       verifyCertificate(keys, state.cluster.t, state.identityId, body.counter, head, certificate);
     }
-    const st: RatchetState = { counter: body.counter, head, time: body.time, certificate };
+    st = { counter: body.counter, head, time: body.time, certificate };
     if (body.pending) {
       const signed = stepFromJSON(body.pending.step as StepJSON, 'pending');
       if (signed.step.counter !== body.counter + 1) throw new Error('pending counter');
@@ -200,10 +257,10 @@ export function readRatchet(dir: string, state: AgentState): RatchetState {
           : {}),
       };
     }
-    return st;
   } catch {
     throw corrupt('inconsistent ratchet state');
   }
+  return foldHint(dir, state, st) ?? st;
 }
 
 /**

@@ -5,7 +5,7 @@
  * digest: that is what an oracle checks on the resend). Real keys throughout: a FROST DKG for the
  * identity, Ed25519 node keys that sign the certificate of the state the step follows.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,7 @@ import {
   type RatchetState,
   readRatchet,
   type SignPayload,
+  writeCertifiedHint,
   writeRatchet,
 } from '../../agent/ratchet.js';
 import type { AgentState } from '../../agent/state.js';
@@ -166,4 +167,87 @@ describe('writeRatchet / readRatchet round-trip a pending step of every kind', (
       });
     }
   }
+});
+
+describe('one durable write per step: the certified state rides the next step (ratchet.certified.json)', () => {
+  const id = identity();
+  const { state, nodes } = id;
+  const CERT = 'ratchet.certified.json';
+
+  /** A pending heartbeat after `base` and its certified state (commits of nodes `by`). */
+  function stepAndCertify(base: RatchetState, by = [1, 2]) {
+    const pending = prepareStep(base, state.identityId, state.sessionKey, 'heartbeat', HEARTBEAT_DIGEST);
+    const step = pending.pending!.signed.step;
+    const head = certified(pending, []).head;
+    const commits = by.map((n) =>
+      signCommit(new Secret(nodes[n - 1]!.seed, 'node-key'), n, state.identityId, step.counter, head),
+    );
+    return { pending, done: certified(pending, commits) };
+  }
+
+  it('the hint certifies the pending step: readRatchet folds it (no resend needed)', () => {
+    const dir = tempDir();
+    const { pending, done } = stepAndCertify(certifiedState(id, 2));
+    writeRatchet(dir, state.identityId, pending);
+    expect(readRatchet(dir, state)).toEqual(pending);
+    writeCertifiedHint(dir, state.identityId, done);
+    expect(readRatchet(dir, state)).toEqual(done);
+    // ratchet.json itself is unchanged: the hint is the only write after certification.
+    expect(JSON.parse(readFileSync(join(dir, 'ratchet.json'), 'utf8')).pending).toBeDefined();
+    // The next step's one durable write carries the certified state; the old hint no longer applies.
+    const next = stepAndCertify(done);
+    writeRatchet(dir, state.identityId, next.pending);
+    expect(readRatchet(dir, state)).toEqual(next.pending);
+    expect(readRatchet(dir, state).counter).toBe(done.counter);
+    expect(readRatchet(dir, state).certificate).toEqual(done.certificate);
+    expect(readdirSync(dir).sort()).toEqual([CERT, 'ratchet.json']);
+  });
+
+  it('a missing, torn, edited, stale or forged hint is ignored: the pending step stays, never STATE_CORRUPT', () => {
+    const dir = tempDir();
+    const base = certifiedState(id, 1);
+    const { pending, done } = stepAndCertify(base);
+    writeRatchet(dir, state.identityId, pending);
+    writeCertifiedHint(dir, state.identityId, done);
+    const good = readFileSync(join(dir, CERT), 'utf8');
+    const cases: [string, string][] = [
+      ['torn', good.slice(0, good.length >> 1)],
+      ['empty', ''],
+      ['not JSON', 'garbage'],
+      ['edited counter', good.replace(`"counter":${done.counter}`, `"counter":${done.counter + 1}`)],
+    ];
+    // Stale: the certified state before the pending step (what a previous step left behind).
+    writeCertifiedHint(dir, state.identityId, base);
+    cases.push(['stale', readFileSync(join(dir, CERT), 'utf8')]);
+    // Forged: the right step, but only one valid commit (the other signed by a stranger's key).
+    const stranger = generateEd25519();
+    const step = pending.pending!.signed.step;
+    const forged = certified(pending, [
+      done.certificate[0]!,
+      signCommit(new Secret(stranger.seed, 'x'), 3, state.identityId, step.counter, done.head),
+    ]);
+    writeCertifiedHint(dir, state.identityId, forged);
+    cases.push(['forged certificate', readFileSync(join(dir, CERT), 'utf8')]);
+    // Another clock: the hint must be the state the pending step made.
+    writeCertifiedHint(dir, state.identityId, { ...done, time: done.time + 1 });
+    cases.push(['other time', readFileSync(join(dir, CERT), 'utf8')]);
+    for (const [what, text] of cases) {
+      writeFileSync(join(dir, CERT), text);
+      expect(readRatchet(dir, state), what).toEqual(pending);
+    }
+    rmSync(join(dir, CERT));
+    expect(readRatchet(dir, state)).toEqual(pending);
+    writeFileSync(join(dir, CERT), good);
+    expect(readRatchet(dir, state)).toEqual(done);
+  });
+
+  it('a hint never stands in for ratchet.json: without it the state dir is STATE_CORRUPT', () => {
+    const dir = tempDir();
+    const { pending, done } = stepAndCertify(certifiedState(id, 1));
+    writeRatchet(dir, state.identityId, pending);
+    writeCertifiedHint(dir, state.identityId, done);
+    rmSync(join(dir, 'ratchet.json'));
+    expect(() => readRatchet(dir, state)).toThrow(/STATE_CORRUPT|missing/);
+    expect(() => writeCertifiedHint(dir, state.identityId, pending)).toThrow(/pending/);
+  });
 });
