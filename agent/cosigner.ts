@@ -68,13 +68,13 @@ import {
 } from './es256.js';
 import type { OracleClient } from './oracles.js';
 import {
+  CertifiedHint,
   certified,
   type EcdsaPayload,
   type Pending,
   prepareStep,
   type RatchetState,
   type SignPayload,
-  writeCertifiedHint,
   writeRatchet,
 } from './ratchet.js';
 import { type AgentState, noEs256Key } from './state.js';
@@ -133,6 +133,7 @@ export class Cosigner {
   readonly #penalty = new Map<number, number>();
   readonly #nodeKeys: Map<number, Uint8Array>;
   #rs: RatchetState;
+  readonly #hint: CertifiedHint;
   /** What ratchet.json holds (the certified state may be ahead of it: #certified). */
   #onDisk: RatchetState;
   #es256: Es256Key | undefined;
@@ -159,6 +160,7 @@ export class Cosigner {
     this.#dir = dir;
     this.#rs = ratchet;
     this.#onDisk = ratchet;
+    this.#hint = new CertifiedHint(dir, state.identityId);
     this.#clients = clients;
     this.#log = log;
     this.#deadlineMs = opts.deadlineMs ?? 3_000;
@@ -238,6 +240,7 @@ export class Cosigner {
         );
       }
     }
+    this.#hint.close();
   }
 
   /** Steps are made one at a time. */
@@ -260,7 +263,7 @@ export class Cosigner {
    */
   #certified(next: RatchetState): void {
     this.#rs = next;
-    writeCertifiedHint(this.#dir, this.#state.identityId, next);
+    this.#hint.write(next);
   }
 
   /**

@@ -17,7 +17,7 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { clusterNodeKeys } from '../common/config.js';
@@ -170,11 +170,51 @@ export function writeRatchet(dir: string, identityId: string, st: RatchetState):
  * (see the header). Best effort: a failure to write it only costs a resend after a restart.
  */
 export function writeCertifiedHint(dir: string, identityId: string, st: RatchetState): void {
-  if (st.pending) throw new MpcidError('INTERNAL', 'the certified hint holds no pending step');
-  try {
-    writeFileSync(join(dir, CERTIFIED_FILE), ratchetText(identityId, st), { mode: 0o600 });
-  } catch {
-    // best effort: ratchet.json (durable) still holds the step pending, which is resent
+  const h = new CertifiedHint(dir, identityId);
+  h.write(st);
+  h.close();
+}
+
+/**
+ * The hint file of one agent, kept open: each write is one positional write of the whole file
+ * (the text padded with spaces to a multiple of 4 KiB, never shorter than before, so no old byte
+ * survives), with no open, truncate, rename or fsync on the step's path. A write torn by a power
+ * failure fails its checksum and is ignored.
+ */
+export class CertifiedHint {
+  #fd: number | undefined;
+  #size = 0;
+  constructor(
+    readonly dir: string,
+    readonly identityId: string,
+  ) {}
+
+  write(st: RatchetState): void {
+    if (st.pending) throw new MpcidError('INTERNAL', 'the certified hint holds no pending step');
+    try {
+      const text = ratchetText(this.identityId, st);
+      const len = Buffer.byteLength(text);
+      this.#fd ??= openSync(join(this.dir, CERTIFIED_FILE), 'w', 0o600);
+      const size = Math.max(this.#size, Math.ceil((len + 1) / 4096) * 4096);
+      const buf = Buffer.alloc(size, 0x20);
+      buf.write(text);
+      writeSync(this.#fd, buf, 0, size, 0);
+      this.#size = size;
+    } catch {
+      // best effort: ratchet.json (durable) still holds the step pending, which is resent
+      this.close();
+    }
+  }
+
+  close(): void {
+    if (this.#fd === undefined) return;
+    try {
+      closeSync(this.#fd);
+    } catch {
+      // nothing to do
+    }
+    this.#fd = undefined;
+    this.#size = 0;
   }
 }
 

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  CertifiedHint,
   certified,
   type EcdsaPayload,
   initialRatchet,
@@ -210,8 +211,13 @@ describe('one durable write per step: the certified state rides the next step (r
     writeRatchet(dir, state.identityId, pending);
     writeCertifiedHint(dir, state.identityId, done);
     const good = readFileSync(join(dir, CERT), 'utf8');
+    const text = good.trimEnd(); // the file is padded with spaces to 4 KiB blocks
     const cases: [string, string][] = [
-      ['torn', good.slice(0, good.length >> 1)],
+      ['torn', text.slice(0, text.length >> 1)],
+      [
+        'torn, new head on old tail',
+        text.slice(0, 100) + good.slice(100).replace(/"head":"[^"]+"/, '"head":"AAAA"'),
+      ],
       ['empty', ''],
       ['not JSON', 'garbage'],
       ['edited counter', good.replace(`"counter":${done.counter}`, `"counter":${done.counter + 1}`)],
@@ -239,6 +245,24 @@ describe('one durable write per step: the certified state rides the next step (r
     expect(readRatchet(dir, state)).toEqual(pending);
     writeFileSync(join(dir, CERT), good);
     expect(readRatchet(dir, state)).toEqual(done);
+  });
+
+  it('the open hint file is rewritten in place, padded, and a shorter state leaves no old byte behind', () => {
+    const dir = tempDir();
+    const { pending, done } = stepAndCertify(certifiedState(id, 1), [1, 2, 3]);
+    writeRatchet(dir, state.identityId, pending);
+    const hint = new CertifiedHint(dir, state.identityId);
+    hint.write(done);
+    expect(readRatchet(dir, state)).toEqual(done);
+    const shorter = { ...done, certificate: done.certificate.slice(0, 2) };
+    hint.write(shorter);
+    expect(readRatchet(dir, state)).toEqual(shorter);
+    const size = readFileSync(join(dir, CERT)).length;
+    expect(size % 4096).toBe(0);
+    hint.close();
+    hint.write(done); // reopens
+    expect(readRatchet(dir, state)).toEqual(done);
+    hint.close();
   });
 
   it('a hint never stands in for ratchet.json: without it the state dir is STATE_CORRUPT', () => {
