@@ -29,6 +29,7 @@ import {
   stepFromWire,
 } from '../common/protocol.js';
 import { abytes, concatBytes, equalBytes, toHex } from '../crypto/bytes.js';
+import { rememberValidPoint } from '../crypto/ed25519-native.js';
 import {
   checkCommitmentList,
   commit,
@@ -105,6 +106,11 @@ class NoncePools {
     }
     pool.set(NoncePools.key(commitment), nonces);
     return commitment;
+  }
+
+  /** Whether this node handed out this commitment and it is unused (nothing is removed). */
+  has(identityId: string, c: NonceCommitment): boolean {
+    return this.#pools.get(identityId)?.has(NoncePools.key(c)) ?? false;
   }
 
   /** Removes and returns the nonces for a commitment, if this node handed it out and it is unused. */
@@ -309,7 +315,16 @@ export class SignerService {
       if (message.length > ctx.config.limits.maxSignBytes) {
         throw new MpcidError('MESSAGE_TOO_LARGE', `message: at most ${ctx.config.limits.maxSignBytes} bytes`);
       }
-      const list = checkCommitmentList(id.group.as, req.sign.commitments.map(commitmentFromWire));
+      const wire = req.sign.commitments.map(commitmentFromWire);
+      // Our own commitment, if it is one we handed out, is [k]B of our nonces: a valid point that
+      // needs no second check (the others are each checked once, in checkCommitmentList).
+      for (const c of wire) {
+        if (c.participant === ctx.nodeId && this.#nonces.has(id.record.identityId, c)) {
+          rememberValidPoint(c.hiding);
+          rememberValidPoint(c.binding);
+        }
+      }
+      const list = checkCommitmentList(id.group.as, wire);
       if (!equalBytes(signPayloadDigest(kind, message, list), signed.step.payloadDigest)) {
         throw new MpcidError('MALFORMED_INPUT', 'step.payload_digest does not match the sign payload');
       }
