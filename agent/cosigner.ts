@@ -40,6 +40,7 @@ import {
   stepToWire,
 } from '../common/protocol.js';
 import { equalBytes, toB64u } from '../crypto/bytes.js';
+import { decodePoint } from '../crypto/ed25519.js';
 import { AGENT_PARTY } from '../crypto/es256.js';
 import { checkCommitmentList, commit, type NonceCommitment, signingSession } from '../crypto/frost.js';
 import { sha256 } from '../crypto/hash.js';
@@ -410,6 +411,20 @@ export class Cosigner {
     const list = this.#cache.get(nodeId) ?? [];
     list.push(...commitments);
     this.#cache.set(nodeId, list);
+    // Check them now, off the signing path: decodePoint remembers a valid array, so the
+    // checkCommitmentList of the step that uses it does not check it again. An invalid one is
+    // left as it is and refused there, as before.
+    setImmediate(() => {
+      for (const c of commitments) {
+        for (const p of [c.hiding, c.binding]) {
+          try {
+            decodePoint(p, 'commitment');
+          } catch {
+            // refused when used
+          }
+        }
+      }
+    });
   }
 
   /** Warms the nonce cache of every oracle (best effort). */
