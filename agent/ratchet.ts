@@ -249,6 +249,37 @@ function foldHint(dir: string, state: AgentState, st: RatchetState): RatchetStat
   }
 }
 
+/**
+ * For tools and tests that look at a state dir from outside: ratchet.json's JSON as it is now,
+ * or, when ratchet.certified.json is intact and names the state right after ratchet.json's
+ * pending step (its counter and clock), the hint's JSON, as readRatchet would fold it (without
+ * checking signatures: use readRatchet for that). undefined if ratchet.json is unreadable now.
+ */
+export function ratchetFileView(dir: string): unknown {
+  let raw: { pending?: { step?: { counter?: unknown } }; time?: unknown };
+  try {
+    raw = JSON.parse(readFileSync(join(dir, RATCHET_FILE), 'utf8'));
+  } catch {
+    return undefined;
+  }
+  if (!raw?.pending) return raw;
+  try {
+    const p = FileSchema.safeParse(JSON.parse(readFileSync(join(dir, CERTIFIED_FILE), 'utf8')));
+    if (!p.success) return raw;
+    const { checksum: sum, ...body } = p.data;
+    if (
+      checksum(body) === sum &&
+      !body.pending &&
+      body.counter === raw.pending.step?.counter &&
+      body.time === raw.time
+    )
+      return p.data;
+  } catch {
+    // no hint, or caught mid-write
+  }
+  return raw;
+}
+
 /** Reads and checks ratchet.json; the certificate is verified against the cluster's node keys. */
 export function readRatchet(dir: string, state: AgentState): RatchetState {
   const file = join(dir, RATCHET_FILE);

@@ -189,7 +189,7 @@ function signingKey(seed: Uint8Array): KeyObject {
   abytes(seed, 'seed', 32);
   const fp = seedFingerprint(seed);
   const hit = signingKeys.get(seed);
-  if (hit && hit.fingerprint.equals(fp)) return hit.key;
+  if (hit?.fingerprint.equals(fp)) return hit.key;
   const der = Buffer.concat([PKCS8_PREFIX, seed]);
   const key = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
   der.fill(0);

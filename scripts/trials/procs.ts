@@ -8,9 +8,10 @@
  * run on it and would stall on a backward jump. `faketimeCheck` proves it works with node.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Level } from 'level';
+import { ratchetFileView } from '../../agent/ratchet.js';
 import { AgentProc, CLI, type OracleProc, waitUntil } from '../../cli/localcluster.js';
 import { call } from '../../common/grpc.js';
 import type { RatchetRecord } from '../../oracle/store.js';
@@ -126,10 +127,11 @@ export interface AgentRatchet {
   pending?: number;
 }
 
-/** The agent's ratchet.json as it is on disk now (undefined if missing or unreadable). */
+/** The agent's ratchet state as it is on disk now (undefined if missing or unreadable). */
 export function readAgentRatchet(stateDir: string): AgentRatchet | undefined {
   try {
-    const f = JSON.parse(readFileSync(join(stateDir, 'ratchet.json'), 'utf8')) as {
+    // ratchet.json, or the certified hint that follows its pending step (agent/ratchet.ts).
+    const f = ratchetFileView(stateDir) as {
       counter: number;
       certificate: { nodeId: number; counter: number }[];
       pending?: { step: { counter: number } };

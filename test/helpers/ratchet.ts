@@ -5,18 +5,16 @@
  * evidence offline with nothing but the session public key from the agent's state dir.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { Level } from 'level';
 import { expect } from 'vitest';
-import { CERTIFIED_FILE, RATCHET_FILE } from '../../agent/ratchet.js';
+import { ratchetFileView } from '../../agent/ratchet.js';
 import { readState } from '../../agent/state.js';
 import { CLIENT_OPTIONS, call, errorCodeOf, services } from '../../common/grpc.js';
 import { evidenceFromJSON, HEARTBEAT_DIGEST } from '../../common/protocol.js';
-import { toB64u, utf8Bytes } from '../../crypto/bytes.js';
+import { toB64u } from '../../crypto/bytes.js';
 import { generateEd25519 } from '../../crypto/ed25519.js';
-import { sha256 } from '../../crypto/hash.js';
 import {
   genesisHead,
   headAfter,
@@ -249,31 +247,7 @@ export interface AgentRatchetFile {
  * folds it. A hint caught mid-write does not parse and is ignored, as the agent ignores it.
  */
 export function agentRatchetFile(stateDir: string): AgentRatchetFile | undefined {
-  let raw: AgentRatchetFile & { time: number };
-  try {
-    raw = JSON.parse(readFileSync(join(stateDir, RATCHET_FILE), 'utf8'));
-  } catch {
-    return undefined;
-  }
-  if (!raw.pending) return raw;
-  try {
-    const hint = JSON.parse(readFileSync(join(stateDir, CERTIFIED_FILE), 'utf8')) as AgentRatchetFile & {
-      time: number;
-      checksum: string;
-    };
-    const { checksum, ...body } = hint;
-    const sum = Buffer.from(sha256(utf8Bytes(JSON.stringify(body)))).toString('base64url');
-    if (
-      sum === checksum &&
-      !hint.pending &&
-      hint.counter === raw.pending.step.counter &&
-      hint.time === raw.time
-    )
-      return hint;
-  } catch {
-    // no hint, or caught mid-write
-  }
-  return raw;
+  return ratchetFileView(stateDir) as AgentRatchetFile | undefined;
 }
 
 export { copyStateDir } from './statedir.js';

@@ -16,6 +16,7 @@ import {
   initialRatchet,
   prepareStep,
   type RatchetState,
+  ratchetFileView,
   readRatchet,
   type SignPayload,
   writeCertifiedHint,
@@ -193,6 +194,10 @@ describe('one durable write per step: the certified state rides the next step (r
     expect(readRatchet(dir, state)).toEqual(pending);
     writeCertifiedHint(dir, state.identityId, done);
     expect(readRatchet(dir, state)).toEqual(done);
+    // What tools see from outside (ratchetFileView): the same folded state, as JSON.
+    const view = ratchetFileView(dir) as { counter: number; pending?: unknown };
+    expect(view.counter).toBe(done.counter);
+    expect(view.pending).toBeUndefined();
     // ratchet.json itself is unchanged: the hint is the only write after certification.
     expect(JSON.parse(readFileSync(join(dir, 'ratchet.json'), 'utf8')).pending).toBeDefined();
     // The next step's one durable write carries the certified state; the old hint no longer applies.
@@ -240,6 +245,8 @@ describe('one durable write per step: the certified state rides the next step (r
     for (const [what, text] of cases) {
       writeFileSync(join(dir, CERT), text);
       expect(readRatchet(dir, state), what).toEqual(pending);
+      if (what !== 'forged certificate')
+        expect((ratchetFileView(dir) as { pending?: unknown }).pending, what).toBeDefined();
     }
     rmSync(join(dir, CERT));
     expect(readRatchet(dir, state)).toEqual(pending);
