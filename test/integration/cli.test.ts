@@ -255,6 +255,35 @@ describe('exit statuses', { tags: ['slow'] }, () => {
     expect(r.stderr).toContain('usage:');
   });
 
+  it('mpcid --help (and -h, help): exit 0, every command on stdout', async () => {
+    for (const flag of ['--help', '-h', 'help']) {
+      const r = await mpcid([flag]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toBe('');
+      for (const cmd of [
+        'mpcid oracle',
+        'mpcid init',
+        'mpcid token create',
+        'mpcid agent run',
+        'mpcid verify',
+      ])
+        expect(r.stdout).toContain(cmd);
+      expect(r.stdout).toContain('[TLS]: --tls DIR');
+    }
+  });
+
+  it('mpcid CMD --help: exit 0, that command only, aliases named', async () => {
+    const r = await mpcid(['token', 'create', '--help']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^mpcid token create: /);
+    expect(r.stdout).toContain('--admin ADDR --name NAME');
+    expect(r.stdout).not.toContain('mpcid agent run');
+    const init = await mpcid(['cluster', 'init', '-h']);
+    expect(init.code).toBe(0);
+    expect(init.stdout).toMatch(/^mpcid init: /);
+    expect(init.stdout).toContain('also: mpcid cluster init');
+  });
+
   it('a missing required flag or an unknown flag: exit 2', async () => {
     const a = await mpcid(['token', 'create', '--name', 'x']);
     expect(a.code).toBe(2);
