@@ -19,6 +19,8 @@ export function outcomeLabel(d: Decision): StepOutcomeLabel {
 export interface MetricSources {
   /** Undelivered alert events per webhook index. */
   outbox(): Promise<Map<number, number>>;
+  /** Dead letters (events refused past the dead-letter bound) per webhook index. */
+  deadLetters(): Promise<Map<number, number>>;
   identities(): Promise<number>;
   /** Reachability of every peer (node id → reachable) from the readiness probe. */
   peers(): Promise<Map<number, boolean>>;
@@ -81,6 +83,17 @@ export class OracleMetrics {
       async collect() {
         this.reset();
         const counts = await self.sources?.outbox().catch(() => undefined);
+        for (const [w, n] of counts ?? []) this.set({ webhook: String(w) }, n);
+      },
+    });
+    new Gauge({
+      name: 'mpcid_alert_dead_letters',
+      help: 'Alert events a webhook refused past the dead-letter bound (kept, listed by mpcid alerts dead), by webhook index',
+      labelNames: ['webhook'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const counts = await self.sources?.deadLetters().catch(() => undefined);
         for (const [w, n] of counts ?? []) this.set({ webhook: String(w) }, n);
       },
     });

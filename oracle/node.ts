@@ -147,12 +147,16 @@ export async function startOracle(
   const enrollment = new EnrollmentService(ctx, ecdsa);
   const signer = new SignerService(ctx, ratchet, ecdsa);
   const admin = new AdminService(ctx, revocations, alerts);
-  const dispatcher = new WebhookDispatcher(webhooks, store, alerts, ctx.log);
+  const dispatcher = new WebhookDispatcher(webhooks, store, alerts, ctx.log, {
+    deadLetter: config.alerts.deadLetter,
+    origin: { clusterId: config.cluster.id, nodeId: config.nodeId },
+  });
   const svc = services();
 
   const readiness = new ReadinessProbe(ctx);
   ctx.metrics.sources = {
     outbox: () => store.outboxWebhooks(),
+    deadLetters: () => store.deadLetterCounts(),
     identities: () => store.countIdentities(),
     peers: () => readiness.peers(),
   };

@@ -1,4 +1,7 @@
-/** A plain webhook receiver for tests that count deliveries (alerts.test.ts checks signatures itself). */
+/**
+ * A plain webhook receiver for tests that count deliveries: it keeps each CloudEvent's `data` (the
+ * alert) and checks no signature (alerts.test.ts and webhooks.test.ts verify with standardwebhooks).
+ */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AlertEvent } from '../../oracle/store.js';
@@ -19,7 +22,7 @@ export class HookReceiver {
       });
       req.on('end', () => {
         if (this.status === 0) return;
-        if (this.status < 300) this.received.push(JSON.parse(body) as AlertEvent);
+        if (this.status < 300) this.received.push((JSON.parse(body) as { data: AlertEvent }).data);
         res.writeHead(this.status).end();
       });
     });
