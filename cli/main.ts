@@ -27,7 +27,14 @@ import { p256Uncompressed } from '../crypto/p256.js';
 import { httpsOptions } from '../oracle/http.js';
 import { oracleTls, startOracle } from '../oracle/node.js';
 import { verifyToken } from '../verifier/index.js';
-import { getEvidence, sessionKeyFrom, verifyEvidenceDocument, watchAlerts } from './alerts.js';
+import {
+  consoleLogin,
+  getEvidence,
+  listDeadLetters,
+  sessionKeyFrom,
+  verifyEvidenceDocument,
+  watchAlerts,
+} from './alerts.js';
 import { adminClient, workloadClient } from './clients.js';
 import { devUp } from './dev.js';
 
@@ -48,6 +55,8 @@ const USAGE = `usage:
   mpcid verify --token TOKEN|- --oracle URL [--oracle URL ..] [--quorum T] [--ca FILE]
                [--insecure-http] [--allow-single-oracle] (--audience AUD | --nonce N --typ mpcid-attestation+jwt)
   mpcid alerts watch --admin ADDR [--cursor N]                                [TLS]
+  mpcid alerts dead --admin ADDR                                              [TLS]
+  mpcid console login --admin ADDR [--base URL]                               [TLS]
   mpcid evidence get --admin ADDR --identity ID                               [TLS]
   mpcid evidence verify FILE [--session-key B64U] [--accuser-key B64U]
   mpcid dev up [--dir DIR] [--oracles N] [--quorum T] [--tls]
@@ -510,6 +519,26 @@ async function main(argv: string[]): Promise<void> {
       const address = str(values, 'admin');
       const cursor = int(values, 'cursor', 0);
       await watchAlerts(address, cursor, clientTls(values).tls);
+      return;
+    }
+    case 'alerts dead': {
+      const { values } = opts(args, { admin: 'string', ...TLS_OPTS });
+      const address = str(values, 'admin');
+      await listDeadLetters(address, clientTls(values).tls);
+      return;
+    }
+    case 'console login': {
+      const { values } = opts(args, { admin: 'string', base: 'string', ...TLS_OPTS });
+      const address = str(values, 'admin');
+      const base = values['base'];
+      if (base !== undefined && (typeof base !== 'string' || !/^https?:\/\/[^/?#]+\/?$/.test(base)))
+        throw new UsageError('--base must be an http(s) origin, e.g. https://oracle-1:8080');
+      const r = await consoleLogin(
+        address,
+        clientTls(values).tls,
+        typeof base === 'string' ? base : undefined,
+      );
+      process.stdout.write(`${JSON.stringify(r)}\n`);
       return;
     }
     case 'evidence get': {
