@@ -8,7 +8,7 @@
  *
  * Slow suite (tag `slow`): about 30 s.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import puppeteer, { type Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +28,8 @@ describe('console in a real browser (2-of-3 cluster, headless Chromium)', { tags
   let stateDir: string;
   let original: AgentProc;
   let failed = false;
+  /** Login tokens and session ids of this run: secrets that no log may hold. */
+  const secrets: string[] = [];
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM))
@@ -60,6 +62,7 @@ describe('console in a real browser (2-of-3 cluster, headless Chromium)', { tags
     const { url, expiresAt } = JSON.parse(r.stdout) as { url: string; expiresAt: string };
     expect(url.startsWith(`${base}/console/login?token=`)).toBe(true);
     expect(Date.parse(expiresAt) - Date.now()).toBeGreaterThan(60_000);
+    secrets.push(new URL(url).searchParams.get('token')!);
     return url;
   };
 
@@ -95,6 +98,9 @@ describe('console in a real browser (2-of-3 cluster, headless Chromium)', { tags
       const res = await page.goto(url);
       expect(res?.status()).toBe(200);
       expect(new URL(page.url()).pathname).toBe('/console');
+      const session = (await page.cookies()).find((c) => c.name === 'mpcid_console');
+      expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/console' });
+      secrets.push(session!.value);
       const row = `tr[data-identity="${kid}"]`;
       expect(await page.$eval(`${row} .name`, (e) => e.textContent)).toBe(NAME);
       expect(await page.$eval(`${row} .status`, (e) => e.textContent)).toBe('active');
@@ -154,5 +160,15 @@ describe('console in a real browser (2-of-3 cluster, headless Chromium)', { tags
       failed = true;
       throw e;
     }
+  });
+
+  it('no login token or session id reaches a log', () => {
+    expect(secrets).toHaveLength(2);
+    const logs = join(cluster.dir, 'logs');
+    const files = readdirSync(logs);
+    expect(files.length).toBeGreaterThan(3);
+    const all = files.map((f) => readFileSync(join(logs, f), 'utf8')).join('\n');
+    expect(all).toContain('console login link created'); // the logs are the oracles' and they were read
+    for (const s of secrets) expect(all).not.toContain(s);
   });
 });
