@@ -101,6 +101,11 @@ export const ERROR_CODES = {
   STATE_CORRUPT: 'DATA_LOSS',
   /** HTTP (relying-party port): no such resource. */
   NOT_FOUND: 'NOT_FOUND',
+  /**
+   * Admin CreateConsoleLogin: this oracle's console takes no login links (no `http`, or
+   * `console.access` is `loopback` or `off`).
+   */
+  CONSOLE_NO_LOGIN: 'FAILED_PRECONDITION',
   /** HTTP (relying-party port): a method other than GET and HEAD. */
   METHOD_NOT_ALLOWED: 'INVALID_ARGUMENT',
   /** A bug or an unexpected failure; details are in the server log only. */

@@ -120,12 +120,12 @@ export class AdminService {
   createConsoleLogin(): CreateConsoleLoginResponse {
     const http = this.#ctx.config.http;
     const auth = this.#consoleAuth;
-    if (!http || !auth || auth.config.access === 'off')
-      throw new MpcidError('NOT_FOUND', 'this oracle serves no console (no http, or console.access off)');
-    if (auth.config.access === 'loopback')
+    if (!http || !auth || auth.config.access !== 'login')
       throw new MpcidError(
-        'MALFORMED_INPUT',
-        'console.access is loopback on this oracle: open /console from the oracle host, no login needed',
+        'CONSOLE_NO_LOGIN',
+        !http || !auth || auth.config.access === 'off'
+          ? 'this oracle serves no console (no http, or console.access is off)'
+          : 'console.access is loopback on this oracle: open /console from the oracle host, no login needed',
       );
     const { token, expiresAt } = auth.createLogin();
     this.#ctx.log.info({ expiresAt }, 'console login link created');

@@ -21,7 +21,13 @@ import { MpcidError } from '../../common/errors.js';
 import { createLogger } from '../../common/log.js';
 import { Secret } from '../../crypto/secret.js';
 import { AlertHub, watchAlerts } from '../../oracle/alerts.js';
-import { type AlertEvent, OracleStore, type RevocationRecord, type StoredEvent } from '../../oracle/store.js';
+import {
+  type AlertEvent,
+  OracleStore,
+  outboxKey,
+  type RevocationRecord,
+  type StoredEvent,
+} from '../../oracle/store.js';
 import { resolveWebhooks, type Webhook, WebhookDispatcher } from '../../oracle/webhooks.js';
 import { HookReceiver } from '../helpers/hook.js';
 
@@ -264,6 +270,80 @@ describe('webhook delivery', () => {
     await until(() => slow.received.length === 1);
     expect(slow.received[0]!.id).toBe('evidence-1');
     await until(async () => (await store.outbox(0, 10)).length === 0);
+  });
+});
+
+describe('dead letters', () => {
+  it('an event refused past maxAttempts moves to the dead letters and the next one is delivered', async () => {
+    const store = await openStore();
+    const rx = await receiver([500, 500, 500]); // refuses evidence-1 three times, then accepts all
+    const hub = new AlertHub(log, 1);
+    const d = new WebhookDispatcher([hook(rx.url)], store, hub, log, {
+      initialBackoffMs: 10,
+      maxBackoffMs: 20,
+      deadLetter: { maxAttempts: 3, maxAgeSeconds: 3600 },
+    });
+    cleanups.push(
+      () => store.close(),
+      () => new Promise((r) => rx.server.close(() => r())),
+      () => d.stop(),
+    );
+    await d.start();
+    await commit(store, hub, 1);
+    await commit(store, hub, 2);
+    await until(() => rx.got.length === 4);
+    expect(rx.got.map((g) => g.headers['webhook-id'])).toEqual([
+      'evidence-1',
+      'evidence-1',
+      'evidence-1',
+      'evidence-2',
+    ]);
+    await until(async () => (await store.outbox(0, 10)).length === 0);
+    const dead = await store.deadLetters(10);
+    expect(dead).toEqual([
+      {
+        webhook: 0,
+        seq: 1,
+        event: event(1),
+        attempts: 3,
+        queuedAt: expect.any(Number),
+        deadAt: expect.any(Number),
+        bound: 'attempts',
+        lastError: 'HTTP 500',
+      },
+    ]);
+    expect(await store.deadLetterCounts()).toEqual(new Map([[0, 1]]));
+  });
+
+  it('an event queued longer than maxAgeSeconds moves to the dead letters after its next refusal', async () => {
+    const store = await openStore();
+    cleanups.push(() => store.close());
+    // Queued two hours ago (as after an outage across restarts, whose attempt counts are lost).
+    const old: StoredEvent = { seq: 1, event: event(1) };
+    await store.commitRevocation({ identityId: old.event.identityId } as RevocationRecord, old.event, 1, [
+      [outboxKey(0, 1), { seq: 1, event: old.event, queuedAt: Date.now() - 7_200_000 }],
+    ]);
+    const rx = await receiver([503]);
+    cleanups.push(() => new Promise((r) => rx.server.close(() => r())));
+    const hub = new AlertHub(log, 1);
+    const d = new WebhookDispatcher([hook(rx.url)], store, hub, log, {
+      deadLetter: { maxAttempts: 1000, maxAgeSeconds: 3600 },
+    });
+    cleanups.push(() => d.stop());
+    await d.start();
+    await until(async () => (await store.deadLetters(10)).length === 1);
+    expect(rx.got).toHaveLength(1);
+    expect((await store.deadLetters(10))[0]).toMatchObject({
+      seq: 1,
+      bound: 'age',
+      attempts: 1,
+      lastError: 'HTTP 503',
+    });
+    // The receiver is fine again: later events flow.
+    await commit(store, hub, 2);
+    await until(() => rx.got.length === 2);
+    expect(rx.got[1]!.headers['webhook-id']).toBe('evidence-2');
+    expect(rx.got[1]!.valid).toBe(true);
   });
 });
 
