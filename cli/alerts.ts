@@ -95,8 +95,7 @@ export async function getEvidence(
   identityId: string,
   tls: TlsMaterial | null,
 ): Promise<EvidenceDocument> {
-  const admin = adminClient(adminAddress, tls);
-  try {
+  return withAdmin(adminAddress, tls, 'evidence get', async (admin) => {
     const r = await call(admin, admin.GetRevocation, { identityId }, 10_000);
     return {
       ...(JSON.parse(r.evidenceJson) as EvidenceJSON),
@@ -105,8 +104,21 @@ export async function getEvidence(
         ? { accuserPublicKey: r.accuserPublicKey.toString('base64url') }
         : {}),
     };
+  });
+}
+
+/** Runs one admin call on a fresh client: a failed call becomes an MpcidError with the server's code. */
+async function withAdmin<T>(
+  adminAddress: string,
+  tls: TlsMaterial | null,
+  what: string,
+  fn: (admin: ReturnType<typeof adminClient>) => Promise<T>,
+): Promise<T> {
+  const admin = adminClient(adminAddress, tls);
+  try {
+    return await fn(admin);
   } catch (e) {
-    throw fromServiceError(e, 'evidence get');
+    throw fromServiceError(e, what);
   } finally {
     admin.close();
   }
@@ -177,8 +189,7 @@ export async function listDeadLetters(
   tls: TlsMaterial | null,
   out: (line: string) => void = (l) => process.stdout.write(l),
 ): Promise<number> {
-  const admin = adminClient(adminAddress, tls);
-  try {
+  return withAdmin(adminAddress, tls, 'alerts dead', async (admin) => {
     const r = await call(admin, admin.ListDeadLetters, { limit: 10_000 }, 10_000);
     for (const d of r.deadLetters)
       out(
@@ -196,11 +207,7 @@ export async function listDeadLetters(
         })}\n`,
       );
     return r.deadLetters.length;
-  } catch (e) {
-    throw fromServiceError(e, 'alerts dead');
-  } finally {
-    admin.close();
-  }
+  });
 }
 
 /**
@@ -213,8 +220,7 @@ export async function consoleLogin(
   tls: TlsMaterial | null,
   base?: string,
 ): Promise<{ url: string; expiresAt: string }> {
-  const admin = adminClient(adminAddress, tls);
-  try {
+  return withAdmin(adminAddress, tls, 'console login', async (admin) => {
     const r = await call(admin, admin.CreateConsoleLogin, {}, 10_000);
     let origin = base?.replace(/\/+$/, '');
     if (!origin) {
@@ -225,9 +231,5 @@ export async function consoleLogin(
       origin = `${r.https ? 'https' : 'http'}://${host}:${r.httpListen.slice(i + 1)}`;
     }
     return { url: `${origin}${r.path}`, expiresAt: new Date(r.expiresAt).toISOString() };
-  } catch (e) {
-    throw fromServiceError(e, 'console login');
-  } finally {
-    admin.close();
-  }
+  });
 }

@@ -75,28 +75,32 @@ export class OracleMetrics {
 
   constructor() {
     const self = this;
-    new Gauge({
-      name: 'mpcid_alert_outbox_depth',
-      help: 'Alert events waiting in the outbox for delivery, by webhook index',
-      labelNames: ['webhook'] as const,
-      registers: [this.registry],
-      async collect() {
-        this.reset();
-        const counts = await self.sources?.outbox().catch(() => undefined);
-        for (const [w, n] of counts ?? []) this.set({ webhook: String(w) }, n);
-      },
-    });
-    new Gauge({
-      name: 'mpcid_alert_dead_letters',
-      help: 'Alert events a webhook refused past the dead-letter bound (kept, listed by mpcid alerts dead), by webhook index',
-      labelNames: ['webhook'] as const,
-      registers: [this.registry],
-      async collect() {
-        this.reset();
-        const counts = await self.sources?.deadLetters().catch(() => undefined);
-        for (const [w, n] of counts ?? []) this.set({ webhook: String(w) }, n);
-      },
-    });
+    const perWebhook = (
+      name: string,
+      help: string,
+      source: (s: MetricSources) => Promise<Map<number, number>>,
+    ) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['webhook'] as const,
+        registers: [this.registry],
+        async collect() {
+          this.reset();
+          const counts = self.sources ? await source(self.sources).catch(() => undefined) : undefined;
+          for (const [w, n] of counts ?? []) this.set({ webhook: String(w) }, n);
+        },
+      });
+    perWebhook(
+      'mpcid_alert_outbox_depth',
+      'Alert events waiting in the outbox for delivery, by webhook index',
+      (s) => s.outbox(),
+    );
+    perWebhook(
+      'mpcid_alert_dead_letters',
+      'Alert events a webhook refused past the dead-letter bound (kept, listed by mpcid alerts dead), by webhook index',
+      (s) => s.deadLetters(),
+    );
     new Gauge({
       name: 'mpcid_crypto_backend',
       help: 'Ed25519 backend of FROST signing and point checks: 1 for the active one (sodium = libsodium, noble = @noble/curves fallback)',

@@ -618,9 +618,14 @@ export class OracleStore {
   }
 
   /** Webhook indexes that have undelivered events (to find entries of webhooks no longer configured). */
-  async outboxWebhooks(): Promise<Map<number, number>> {
+  outboxWebhooks(): Promise<Map<number, number>> {
+    return this.#countByWebhook('outbox');
+  }
+
+  /** Keys `<space>!<w>!<seq>` counted per webhook index w (a key-only scan). */
+  async #countByWebhook(space: 'outbox' | 'dead'): Promise<Map<number, number>> {
     const counts = new Map<number, number>();
-    for await (const k of this.#db.keys({ gte: 'outbox!', lt: 'outbox!\xff' })) {
+    for await (const k of this.#db.keys({ gte: `${space}!`, lt: `${space}!\xff` })) {
       const w = Number(k.split('!')[1]);
       counts.set(w, (counts.get(w) ?? 0) + 1);
     }
@@ -648,13 +653,8 @@ export class OracleStore {
   }
 
   /** Dead letters per webhook index (a key-only scan, for /metrics and the console). */
-  async deadLetterCounts(): Promise<Map<number, number>> {
-    const counts = new Map<number, number>();
-    for await (const k of this.#db.keys({ gte: 'dead!', lt: 'dead!\xff' })) {
-      const w = Number(k.split('!')[1]);
-      counts.set(w, (counts.get(w) ?? 0) + 1);
-    }
-    return counts;
+  deadLetterCounts(): Promise<Map<number, number>> {
+    return this.#countByWebhook('dead');
   }
 
   /**
