@@ -63,7 +63,11 @@ export const CONSOLE_JS = `'use strict';
   var revs = document.getElementById('revocations');
   var es = new EventSource('/console/events?after=' + encodeURIComponent(main.getAttribute('data-after') || '0'));
   es.onopen = function () { live.textContent = 'live'; live.className = 'live on'; };
-  es.onerror = function () { live.textContent = 'reconnecting…'; live.className = 'live off'; };
+  es.onerror = function () {
+    // CLOSED: the server refused the stream (the session ended); else the browser reconnects.
+    live.textContent = es.readyState === 2 ? 'disconnected: reload to sign in again' : 'reconnecting…';
+    live.className = 'live off';
+  };
   function el(tag, text, cls) {
     var e = document.createElement(tag);
     if (text !== undefined) e.textContent = text;

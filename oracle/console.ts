@@ -222,12 +222,17 @@ export class ConsoleRoutes {
     if (!SEQ.test(from))
       throw new MpcidError('MALFORMED_INPUT', 'after / Last-Event-ID: expected an event seq');
     if (this.#streams >= MAX_STREAMS) throw new MpcidError('RATE_LIMITED', 'too many console event streams');
-    this.#streams++;
-    res.writeHead(200, {
+    const headers = {
       ...SECURITY_HEADERS,
       'content-type': 'text/event-stream; charset=utf-8',
       'x-accel-buffering': 'no',
-    });
+    };
+    if (req.method === 'HEAD') {
+      res.writeHead(200, headers).end();
+      return;
+    }
+    this.#streams++;
+    res.writeHead(200, headers);
     res.write('retry: 2000\n: mpcid alerts\n\n');
     const watch = watchAlerts(this.#d.ctx.store, this.#d.alerts, Number(from), {
       write: (e) =>

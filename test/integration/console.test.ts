@@ -4,7 +4,9 @@
  * login page and nothing else; a link from `mpcid console login` logs in once; the page shows
  * the identity; a copy of the agent's state dir run beside the original is caught, and the
  * revocation arrives in the open page live (server-sent events, no reload); the evidence page
- * draws the two histories forking. Screenshots go to test-artifacts/console/ (gitignored).
+ * draws the two histories forking. Screenshots go to test-artifacts/console/ (gitignored). An
+ * oracle with `console.access: loopback` serves it to loopback peers without a login, one with
+ * `off` serves none, and neither makes login links.
  *
  * Slow suite (tag `slow`): about 30 s.
  */
@@ -37,7 +39,12 @@ describe('console in a real browser (2-of-3 cluster, headless Chromium)', { tags
         `${CHROMIUM} not found: apt-get install -y chromium (.ci/run does), or set MPCID_CHROMIUM`,
       );
     mkdirSync(ARTIFACTS, { recursive: true });
-    cluster = await startCluster(3, 2, EDDSA_ONLY);
+    // Oracle 1: login links (the default); oracle 2: loopback only, no login; oracle 3: no console.
+    const access = ['login', 'loopback', 'off'];
+    cluster = await startCluster(3, 2, {
+      ...EDDSA_ONLY,
+      oracleConfig: (n) => (n === 1 ? {} : { console: { access: access[n - 1] } }),
+    });
     base = `http://${cluster.oracles[0]!.config.http!.listen}`;
     ({ stateDir, kid } = await cluster.enroll(NAME));
     original = await cluster.startAgent(stateDir, undefined, { heartbeatMs: 0 });
@@ -170,5 +177,19 @@ describe('console in a real browser (2-of-3 cluster, headless Chromium)', { tags
     const all = files.map((f) => readFileSync(join(logs, f), 'utf8')).join('\n');
     expect(all).toContain('console login link created'); // the logs are the oracles' and they were read
     for (const s of secrets) expect(all).not.toContain(s);
+  });
+
+  it('loopback access needs no login from a loopback peer; off serves no console; neither makes links', async () => {
+    const [, loop, off] = cluster.oracles;
+    const page = await (await browser.createBrowserContext()).newPage();
+    expect((await page.goto(`http://${loop!.config.http!.listen}/console`))?.status()).toBe(200);
+    expect(await page.$eval(`tr[data-identity="${kid}"] .name`, (e) => e.textContent)).toBe(NAME);
+    expect((await page.goto(`http://${off!.config.http!.listen}/console`))?.status()).toBe(404);
+    for (const o of [loop!, off!]) {
+      const r = await mpcid(['console', 'login', '--admin', o.config.adminListen]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^mpcid: CONSOLE_NO_LOGIN: /);
+      expect(r.stdout).toBe('');
+    }
   });
 });
