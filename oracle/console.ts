@@ -124,8 +124,9 @@ export class ConsoleRoutes {
     if (path === '/console/login') {
       if (auth.config.access === 'loopback' && auth.allowed(req))
         return html(res, 303, '', { location: '/console' });
-      const session =
-        auth.config.access === 'login' ? auth.redeem(query(url, ['token']).get('token') ?? null) : undefined;
+      const token = query(url, ['token']).get('token') ?? null;
+      // Only a GET redeems (a HEAD, e.g. a link checker's, must not use up the one-time link).
+      const session = auth.config.access === 'login' && req.method === 'GET' ? auth.redeem(token) : undefined;
       if (!session) return html(res, 401, loginPage(ttl, 'That login link is invalid, used or expired.'));
       this.#d.ctx.log.info('console login');
       const secure = !!this.#d.ctx.config.http?.tls;
@@ -143,7 +144,7 @@ export class ConsoleRoutes {
     const m = /^\/console\/revocations\/([^/]+)$/.exec(path);
     if (m) {
       query(url, []);
-      const id = decodeURIComponent(m[1]!);
+      const id = m[1]!; // an identity id is base64url: nothing to decode
       if (!IDENTITY_ID.test(id)) throw new MpcidError('MALFORMED_INPUT', 'expected an identity id');
       const r = await this.#d.ctx.store.getRevocation(id);
       if (!r) throw new MpcidError('NOT_FOUND', 'this identity is not revoked');

@@ -100,6 +100,8 @@ describe('console in a real browser (2-of-3 cluster, headless Chromium)', { tags
   it('logs in with a link, sees the identity, sees a clone revoked live, and opens the evidence picture', async () => {
     try {
       const url = await login();
+      // A HEAD (a link checker) does not use the link up.
+      expect((await fetch(url, { method: 'HEAD', redirect: 'manual' })).status).toBe(401);
       const page = await browser.newPage();
       await page.setViewport({ width: 1200, height: 860 });
       const res = await page.goto(url);
