@@ -157,6 +157,23 @@ export interface Readiness {
   reason?: string;
 }
 
+/** What /healthz answers: whether this process can still do its work without a restart. */
+export interface Liveness {
+  live: boolean;
+  reason?: string;
+}
+
+/**
+ * Liveness (/healthz): the process is up and its store still takes writes. After a failed write
+ * the store refuses every write until a restart (fail-stop), so the process is no longer live:
+ * an orchestrator's liveness probe restarts it, which is the one way it recovers.
+ */
+export function liveness(store: { writeFailure: string | undefined }): Liveness {
+  const failed = store.writeFailure;
+  if (!failed) return { live: true };
+  return { live: false, reason: `a store write failed (${failed}); restart this oracle` };
+}
+
 const PROBE_DEADLINE_MS = 1_000;
 const CACHE_MS = 1_000;
 

@@ -4,7 +4,7 @@
  * (OKP, alg EdDSA, kid = identity id) and, once set up, its P-256 key (EC, alg ES256, kid = the
  * EC JWK's RFC 7638 thumbprint); either kid finds the identity's JWKS and status. Everything here is public key material
  * and revocation status; no request changes state. Revoked keys leave every JWKS at once.
- * Operations: /healthz (process up), /readyz (store open and a quorum reachable), /metrics
+ * Operations: /healthz (process up and its store still takes writes), /readyz (store open and a quorum reachable), /metrics
  * (Prometheus text format, this oracle's registry only).
  *
  * Every query parameter is checked: a route takes only the ones listed in QUERY, each at most
@@ -24,7 +24,7 @@ import { ed25519Jwk } from '../crypto/jwk.js';
 import { p256Jwk } from '../crypto/p256.js';
 import type { ConsoleRoutes } from './console.js';
 import { IDENTITY_ID, type OracleContext } from './context.js';
-import type { ReadinessProbe } from './health.js';
+import { liveness, type ReadinessProbe } from './health.js';
 import type { RevocationService } from './revocation.js';
 import type { IdentityPublic } from './store.js';
 
@@ -197,7 +197,8 @@ export function httpHandler(
       return;
     }
     if (path === '/healthz') {
-      send(res, 200, { status: 'ok' });
+      const l = liveness(ctx.store);
+      send(res, l.live ? 200 : 503, l.live ? { status: 'ok' } : { status: 'failed', reason: l.reason });
       return;
     }
     if (path === '/readyz' && readiness) {

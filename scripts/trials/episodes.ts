@@ -151,8 +151,19 @@ async function diskEpisode(c: Ctx, kind: 'enospc' | 'readonly', hold: number): P
   }
   await sleep(500);
   if (o.running) {
-    w.unexpectExitOf(o);
-    return `${what}; kept running`;
+    // An orchestrator's liveness probe: a store that refused a write is fail-stopped until a restart.
+    const live = await fetch(`http://${o.config.http!.listen}/healthz`, {
+      signal: AbortSignal.timeout(5_000),
+    })
+      .then((r) => r.status === 200)
+      .catch(() => true); // no answer is not a liveness failure here: it restarts nothing
+    if (live) {
+      w.unexpectExitOf(o);
+      return `${what}; kept running`;
+    }
+    await w.killOracle(o);
+    await w.startOracle(o);
+    return `${what}; store fail-stopped (/healthz 503), restarted`;
   }
   const exit = w.oracleExits.filter((e) => e.oracle === o.id).pop();
   await w.startOracle(o);

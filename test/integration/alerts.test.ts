@@ -166,7 +166,7 @@ function expectWellFormed(e: AlertEvent, kid: string, name: string) {
   expect(Number.isNaN(Date.parse(e.time))).toBe(false);
 }
 
-describe('alerts from a 2-of-3 cluster', () => {
+describe('alerts from a 2-of-3 cluster', { tags: ['slow'] }, () => {
   let cluster: TestCluster;
   const rx = new Receiver();
   let first: { kid: string; id: string };
@@ -356,7 +356,7 @@ describe('alerts from a 2-of-3 cluster', () => {
   });
 });
 
-describe('the webhook outbox is durable', () => {
+describe('the webhook outbox is durable', { tags: ['slow'] }, () => {
   let cluster: TestCluster;
   const rx = new Receiver();
 

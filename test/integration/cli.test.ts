@@ -114,7 +114,7 @@ function verifyEd25519(publicKey: Buffer, msg: Buffer, sig: Buffer): boolean {
  */
 const DEV_PLAINTEXT = ['--insecure'];
 
-describe('mpcid dev up', () => {
+describe('mpcid dev up', { tags: ['slow'] }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'mpcid-devup-'));
   const msgFile = join(dir, 'message.txt');
   const started: { dev: DevUp; kids: number[] }[] = [];
@@ -237,7 +237,7 @@ describe('mpcid dev up', () => {
   });
 });
 
-describe('exit statuses', () => {
+describe('exit statuses', { tags: ['slow'] }, () => {
   it('no command: exit 2, usage on stderr, nothing on stdout', async () => {
     const r = await mpcid([]);
     expect(r.code).toBe(2);
@@ -289,7 +289,7 @@ describe('exit statuses', () => {
   });
 });
 
-describe('mpcid config check', () => {
+describe('mpcid config check', { tags: ['slow'] }, () => {
   let dir: string;
   let file: string;
   let raw: Record<string, unknown> & { cluster: Record<string, unknown> };

@@ -2,8 +2,8 @@
  * Fail-stop on a failed store write (oracle/store.ts #write): a real LevelDB on a real full disk
  * (a 2 MiB tmpfs filled with a ballast file). Once a write fails, the store takes no more writes
  * (NOT_READY) even after space returns, the failure handler runs once, and a reopened store holds
- * every write that was acknowledged. `npm run trials` found acknowledged commits lost after an
- * ENOSPC episode when the oracle went on writing.
+ * every write that was acknowledged; liveness (/healthz) fails until the restart. `npm run trials`
+ * found acknowledged commits lost after an ENOSPC episode when the oracle went on writing.
  *
  * Needs root to mount the tmpfs; elsewhere the test says so and is skipped.
  */
@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MpcidError } from '../../common/errors.js';
 import { Secret } from '../../crypto/secret.js';
+import { liveness } from '../../oracle/health.js';
 import { OracleStore, type RatchetRecord } from '../../oracle/store.js';
 
 const META = { clusterId: 'c', nodeId: 2, nodePublicKey: 'k' };
@@ -84,6 +85,8 @@ describe('store fail-stop on a full disk (real LevelDB on a tmpfs)', () => {
       expect((e as MpcidError).code).toBe('NOT_READY');
     }
     expect(failures).toHaveLength(1);
+    // /healthz (liveness) fails from here on, so an orchestrator restarts the process.
+    expect(liveness(store)).toMatchObject({ live: false, reason: expect.stringContaining('restart') });
     await store.close();
 
     // A restart replays the log: every acknowledged write is there.
@@ -92,6 +95,7 @@ describe('store fail-stop on a full disk (real LevelDB on a tmpfs)', () => {
     // And the restarted store takes writes again.
     await again.putRatchet(record(200_000));
     expect(again.writeFailure).toBeUndefined();
+    expect(liveness(again)).toEqual({ live: true });
     await again.close();
   });
 });
