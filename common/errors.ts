@@ -184,6 +184,11 @@ export const ERROR_CODES = {
     status: 'NOT_FOUND',
     meaning: 'HTTP (relying-party port): no such resource.',
   },
+  CONSOLE_NO_LOGIN: {
+    status: 'FAILED_PRECONDITION',
+    meaning:
+      "Admin `CreateConsoleLogin`: this oracle's console takes no login links (no `http`, or `console.access` is `loopback` or `off`).",
+  },
   METHOD_NOT_ALLOWED: {
     status: 'INVALID_ARGUMENT',
     meaning: 'HTTP (relying-party port): a method other than GET and HEAD.',

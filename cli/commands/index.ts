@@ -3,10 +3,12 @@
 import type { Command } from '../command.js';
 import { agentEnroll } from './agent-enroll.js';
 import { agentRun } from './agent-run.js';
+import { alertsDead } from './alerts-dead.js';
 import { alertsWatch } from './alerts-watch.js';
 import { attest } from './attest.js';
 import { certIssue } from './cert-issue.js';
 import { configCheck } from './config-check.js';
+import { consoleLoginCommand } from './console-login.js';
 import { devUpCommand } from './dev-up.js';
 import { evidenceGet } from './evidence-get.js';
 import { evidenceVerify } from './evidence-verify.js';
@@ -32,6 +34,8 @@ export const COMMANDS: readonly Command[] = [
   verify,
   sign,
   alertsWatch,
+  alertsDead,
+  consoleLoginCommand,
   evidenceGet,
   evidenceVerify,
   devUpCommand,
