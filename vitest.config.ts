@@ -19,7 +19,7 @@ export default defineConfig({
         test: {
           ...common,
           name: 'in-process',
-          include: ['test/{crypto,unit,oracle}/**/*.test.ts'],
+          include: ['test/{crypto,unit,oracle,common,agent}/**/*.test.ts'],
           fileParallelism: false,
         },
       },

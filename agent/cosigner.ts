@@ -23,6 +23,7 @@ import { clusterNodeKeys } from '../common/config.js';
 import { type ErrorCode, MpcidError } from '../common/errors.js';
 import { call, errorInfoOf, fromServiceError, type UnaryMethod } from '../common/grpc.js';
 import { LOG, type Logger } from '../common/log.js';
+import { Mutex } from '../common/mutex.js';
 import {
   commitFromWire,
   commitmentFromWire,
@@ -133,7 +134,7 @@ export class Cosigner {
   readonly #nodeKeys: Map<number, Uint8Array>;
   #rs: RatchetState;
   #es256: Es256Key | undefined;
-  #chain: Promise<unknown> = Promise.resolve();
+  readonly #chain = new Mutex();
   #revoked: MpcidError | undefined;
   #lastStepAt = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -221,14 +222,12 @@ export class Cosigner {
 
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
-    await this.#chain.catch(() => undefined);
+    await this.#chain.idle();
   }
 
   /** Steps are made one at a time. */
   #exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#chain.then(fn, fn);
-    this.#chain = run.catch(() => undefined);
-    return run;
+    return this.#chain.run(fn);
   }
 
   #persist(next: RatchetState): void {
