@@ -24,13 +24,14 @@ export default defineConfig({
         },
       },
       {
-        // Suites that start real oracle and agent processes: one file at a time, since a cluster
-        // of four processes already fills the two shared cores.
+        // Suites that start real oracle and agent processes: two files at a time. Much of their
+        // time is waiting (deadlines, restarts, retries, kills), and every suite passed with
+        // eight such processes and four other suites sharing the two cores.
         test: {
           ...common,
           name: 'processes',
           include: ['test/integration/**/*.test.ts'],
-          fileParallelism: false,
+          maxWorkers: 2,
         },
       },
     ],
