@@ -1,14 +1,39 @@
 import { defineConfig } from 'vitest/config';
 
+/** Shared by both projects. */
+const common = {
+  testTimeout: 60_000,
+  hookTimeout: 120_000,
+  // Suites that run real processes for tens of seconds; skip them with --tags-filter='!slow'.
+  tags: [{ name: 'slow', description: 'real-process suites that take tens of seconds' }],
+};
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    // Runs once for the whole run (builds dist/ for the suites that start the real binary).
     globalSetup: ['test/helpers/global-setup.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
-    // Integration suites start real processes; two cores are shared, so files run one at a time.
-    fileParallelism: false,
-    // Suites that run real processes for tens of seconds; skip them with --tags-filter='!slow'.
-    tags: [{ name: 'slow', description: 'real-process suites that take tens of seconds' }],
+    projects: [
+      {
+        // In-process suites (crypto, units, oracle parts on a real LevelDB): one worker, running
+        // beside the process suites, so the two cores are both busy.
+        test: {
+          ...common,
+          name: 'in-process',
+          include: ['test/{crypto,unit,oracle,common,agent}/**/*.test.ts'],
+          fileParallelism: false,
+        },
+      },
+      {
+        // Suites that start real oracle and agent processes: two files at a time. Much of their
+        // time is waiting (deadlines, restarts, retries, kills), and every suite passed with
+        // eight such processes and four other suites sharing the two cores.
+        test: {
+          ...common,
+          name: 'processes',
+          include: ['test/integration/**/*.test.ts'],
+          maxWorkers: 2,
+        },
+      },
+    ],
   },
 });

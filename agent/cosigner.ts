@@ -23,6 +23,7 @@ import { clusterNodeKeys } from '../common/config.js';
 import { type ErrorCode, MpcidError } from '../common/errors.js';
 import { call, errorInfoOf, fromServiceError, type UnaryMethod } from '../common/grpc.js';
 import { LOG, type Logger } from '../common/log.js';
+import { Mutex } from '../common/mutex.js';
 import {
   commitFromWire,
   commitmentFromWire,
@@ -138,7 +139,7 @@ export class Cosigner {
   /** What ratchet.json holds (the certified state may be ahead of it: #certified). */
   #onDisk: RatchetState;
   #es256: Es256Key | undefined;
-  #chain: Promise<unknown> = Promise.resolve();
+  readonly #chain = new Mutex();
   #revoked: MpcidError | undefined;
   #lastStepAt = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -228,7 +229,7 @@ export class Cosigner {
 
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
-    await this.#chain.catch(() => undefined);
+    await this.#chain.idle();
     // A graceful stop leaves ratchet.json itself certified (the hint would do, see #certified).
     if (this.#rs !== this.#onDisk && !this.#rs.pending) {
       try {
@@ -246,9 +247,7 @@ export class Cosigner {
 
   /** Steps are made one at a time. */
   #exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#chain.then(fn, fn);
-    this.#chain = run.catch(() => undefined);
-    return run;
+    return this.#chain.run(fn);
   }
 
   /** The write-ahead log: ratchet.json, durably, with `next` (which holds a pending step). */

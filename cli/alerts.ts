@@ -1,6 +1,8 @@
 /**
  * CLI commands for alerts and revocation evidence (docs/protocol.md §7):
  *   mpcid alerts watch --admin ADDR [--cursor N]     one JSON line per alert event
+ *   mpcid alerts dead --admin ADDR                   one JSON line per dead letter
+ *   mpcid console login --admin ADDR [--base URL]    a one-time console login link
  *   mpcid evidence get --admin ADDR --identity ID    the evidence document of a revoked identity
  *   mpcid evidence verify FILE [--session-key B64U] [--accuser-key B64U]
  *                                                    offline check of an evidence document
@@ -93,8 +95,7 @@ export async function getEvidence(
   identityId: string,
   tls: TlsMaterial | null,
 ): Promise<EvidenceDocument> {
-  const admin = adminClient(adminAddress, tls);
-  try {
+  return withAdmin(adminAddress, tls, 'evidence get', async (admin) => {
     const r = await call(admin, admin.GetRevocation, { identityId }, 10_000);
     return {
       ...(JSON.parse(r.evidenceJson) as EvidenceJSON),
@@ -103,8 +104,21 @@ export async function getEvidence(
         ? { accuserPublicKey: r.accuserPublicKey.toString('base64url') }
         : {}),
     };
+  });
+}
+
+/** Runs one admin call on a fresh client: a failed call becomes an MpcidError with the server's code. */
+async function withAdmin<T>(
+  adminAddress: string,
+  tls: TlsMaterial | null,
+  what: string,
+  fn: (admin: ReturnType<typeof adminClient>) => Promise<T>,
+): Promise<T> {
+  const admin = adminClient(adminAddress, tls);
+  try {
+    return await fn(admin);
   } catch (e) {
-    throw fromServiceError(e, 'evidence get');
+    throw fromServiceError(e, what);
   } finally {
     admin.close();
   }
@@ -167,4 +181,55 @@ export async function watchAlerts(
     process.off('SIGTERM', onSignal);
     admin.close();
   }
+}
+
+/** The dead letters of one oracle: events its webhooks refused past the dead-letter bound. */
+export async function listDeadLetters(
+  adminAddress: string,
+  tls: TlsMaterial | null,
+  out: (line: string) => void = (l) => process.stdout.write(l),
+): Promise<number> {
+  return withAdmin(adminAddress, tls, 'alerts dead', async (admin) => {
+    const r = await call(admin, admin.ListDeadLetters, { limit: 10_000 }, 10_000);
+    for (const d of r.deadLetters)
+      out(
+        `${JSON.stringify({
+          webhook: d.webhook,
+          sink: d.sink,
+          seq: d.seq,
+          eventId: d.eventId,
+          attempts: d.attempts,
+          bound: d.bound,
+          lastError: d.lastError,
+          queuedAt: new Date(d.queuedAt).toISOString(),
+          deadAt: new Date(d.deadAt).toISOString(),
+          event: JSON.parse(d.json) as unknown,
+        })}\n`,
+      );
+    return r.deadLetters.length;
+  });
+}
+
+/**
+ * A one-time console login link from one oracle (SECRET until used): `base` (the URL the
+ * operator's browser reaches the oracle's HTTP port at) + the path; without `base`, the oracle's
+ * http.listen, with the admin address's host when it listens on every address.
+ */
+export async function consoleLogin(
+  adminAddress: string,
+  tls: TlsMaterial | null,
+  base?: string,
+): Promise<{ url: string; expiresAt: string }> {
+  return withAdmin(adminAddress, tls, 'console login', async (admin) => {
+    const r = await call(admin, admin.CreateConsoleLogin, {}, 10_000);
+    let origin = base?.replace(/\/+$/, '');
+    if (!origin) {
+      const i = r.httpListen.lastIndexOf(':');
+      let host = r.httpListen.slice(0, i);
+      if (host === '0.0.0.0' || host === '[::]' || host === '::')
+        host = adminAddress.slice(0, adminAddress.lastIndexOf(':'));
+      origin = `${r.https ? 'https' : 'http'}://${host}:${r.httpListen.slice(i + 1)}`;
+    }
+    return { url: `${origin}${r.path}`, expiresAt: new Date(r.expiresAt).toISOString() };
+  });
 }

@@ -48,33 +48,114 @@ export const ClusterSchema = z
     }
   });
 
-/** One alert webhook (docs/protocol.md §7): events are POSTed as JSON, signed with HMAC-SHA256. */
-export const WebhookSchema = z
+const httpUrl = z
+  .string()
+  .refine((s) => URL.canParse(s) && /^https?:$/.test(new URL(s).protocol), 'expected an http(s) URL');
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name');
+/** Per-attempt timeout of one delivery (the deadline of each outbound POST). */
+const timeoutMs = z.number().int().min(100).max(120_000).default(5000);
+
+/**
+ * A Standard Webhooks secret: `whsec_` and the base64 of 24 to 64 random bytes
+ * (`whsec_$(openssl rand -base64 32)`). The message never repeats the value.
+ */
+export const WhsecSchema = z.string().refine((s) => {
+  const m = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(s);
+  const n = m ? Buffer.from(m[1]!, 'base64').length : 0;
+  return n >= 24 && n <= 64;
+}, 'expected whsec_ followed by the base64 of 24 to 64 random bytes (whsec_$(openssl rand -base64 32))');
+
+const exactlyOne = (a: string, b: string) => (w: Record<string, unknown>) =>
+  (w[a] === undefined) !== (w[b] === undefined);
+
+/**
+ * A Standard Webhooks endpoint (docs/protocol.md §7): a CloudEvents 1.0 structured event, signed
+ * `webhook-signature: v1,<base64 HMAC-SHA256(secret, id.timestamp.body)>`.
+ */
+export const StandardWebhookSchema = z
   .strictObject({
-    /** http(s) URL the oracle POSTs every alert event to. */
-    url: z
-      .string()
-      .refine((s) => URL.canParse(s) && /^https?:$/.test(new URL(s).protocol), 'expected an http(s) URL'),
-    /** SECRET: the HMAC-SHA256 key (never logged). Give this or `secretEnv`. */
-    secret: z.string().min(16, 'at least 16 characters').optional(),
+    kind: z.literal('standard'),
+    url: httpUrl,
+    /** SECRET (never logged), `whsec_…`. Give this or `secretEnv`. */
+    secret: WhsecSchema.optional(),
     /** Name of an environment variable holding the secret (read when the oracle starts). */
-    secretEnv: z
-      .string()
-      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name')
-      .optional(),
-    /** Per-attempt timeout of one delivery. */
-    timeoutMs: z.number().int().min(100).max(120_000).default(5000),
+    secretEnv: envName.optional(),
+    timeoutMs,
   })
-  .refine((w) => (w.secret === undefined) !== (w.secretEnv === undefined), {
+  .refine(exactlyOne('secret', 'secretEnv'), {
     message: 'give exactly one of secret and secretEnv',
     path: ['secret'],
   });
 
+/** PagerDuty Events API v2: one `trigger` per alert, deduplicated by the event id. */
+export const PagerDutySchema = z
+  .strictObject({
+    kind: z.literal('pagerduty'),
+    url: httpUrl.default('https://events.pagerduty.com/v2/enqueue'),
+    /** SECRET (never logged): the integration's routing key. Give this or `routingKeyEnv`. */
+    routingKey: z.string().min(1).max(128).optional(),
+    routingKeyEnv: envName.optional(),
+    timeoutMs,
+  })
+  .refine(exactlyOne('routingKey', 'routingKeyEnv'), {
+    message: 'give exactly one of routingKey and routingKeyEnv',
+    path: ['routingKey'],
+  });
+
+/** A Slack incoming webhook: a readable text message. Its URL is the secret (never logged). */
+export const SlackSchema = z
+  .strictObject({
+    kind: z.literal('slack'),
+    url: httpUrl.optional(),
+    /** Name of an environment variable holding the webhook URL. Give this or `url`. */
+    urlEnv: envName.optional(),
+    timeoutMs,
+  })
+  .refine(exactlyOne('url', 'urlEnv'), { message: 'give exactly one of url and urlEnv', path: ['url'] });
+
+/** One alert sink; `kind` defaults to `standard`. */
+export const WebhookSchema = z.preprocess(
+  (v) => (v && typeof v === 'object' && !('kind' in v) ? { kind: 'standard', ...v } : v),
+  z.discriminatedUnion('kind', [StandardWebhookSchema, PagerDutySchema, SlackSchema]),
+);
+
+/**
+ * When an undeliverable event leaves a webhook's queue for its dead-letter list: after
+ * `maxAttempts` refused attempts or once it has waited `maxAgeSeconds`, whichever comes first.
+ */
+export const DeadLetterSchema = z
+  .strictObject({
+    maxAttempts: z.number().int().min(1).max(10_000).default(20),
+    maxAgeSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(30 * 86_400)
+      .default(86_400),
+  })
+  .default({ maxAttempts: 20, maxAgeSeconds: 86_400 });
+
 export const AlertsSchema = z
   .strictObject({
     webhooks: z.array(WebhookSchema).max(16).default([]),
+    deadLetter: DeadLetterSchema,
   })
-  .default({ webhooks: [] });
+  .default({ webhooks: [], deadLetter: { maxAttempts: 20, maxAgeSeconds: 86_400 } });
+
+/**
+ * The console at /console on the relying-party port (oracle/console.ts). Never open by default:
+ * `login` needs a short-lived link from `mpcid console login` (role admin); `loopback` serves it
+ * without a login, to clients connecting from a loopback address only; `off` serves nothing.
+ */
+export const ConsoleSchema = z
+  .strictObject({
+    access: z.enum(['login', 'loopback', 'off']).default('login'),
+    /** How long a login link stays valid (it works once). */
+    loginTtlSeconds: z.number().int().min(10).max(3600).default(300),
+    /** How long a session lasts after logging in. */
+    sessionTtlSeconds: z.number().int().min(60).max(86_400).default(3600),
+  })
+  .default({ access: 'login', loginTtlSeconds: 300, sessionTtlSeconds: 3600 });
 
 const BucketSchema = z.strictObject({
   /** Sustained requests per second; 0 disables this limit. */
@@ -210,6 +291,8 @@ export const OracleConfigSchema = z
     rateLimits: RateLimitsSchema,
     /** Alert sinks besides the log line and the admin WatchAlerts stream. */
     alerts: AlertsSchema,
+    /** The console (/console on the `http` port). */
+    console: ConsoleSchema,
     /**
      * Relying-party HTTP (OIDC discovery, JWKS, identity status); off when absent. With `tls`
      * (PEM certificate chain and key files, relative to the config file) it serves HTTPS only.
@@ -258,6 +341,8 @@ export function tlsFiles(c: OracleConfig): { ca: string; cert: string; key: stri
 export type ClusterConfig = z.infer<typeof ClusterSchema>;
 export type RateLimitsConfig = z.infer<typeof RateLimitsSchema>;
 export type WebhookConfig = z.infer<typeof WebhookSchema>;
+export type DeadLetterConfig = z.infer<typeof DeadLetterSchema>;
+export type ConsoleConfig = z.infer<typeof ConsoleSchema>;
 
 /** The node public keys of a cluster by node id: they verify commits, DKG messages and abort claims. */
 export function clusterNodeKeys(cluster: Pick<ClusterConfig, 'oracles'>): Map<number, Uint8Array> {

@@ -1,5 +1,6 @@
 /**
- * Admin service: join tokens, identity inventory, revocations and the alert stream. It listens
+ * Admin service: join tokens, identity inventory, revocations, the alert stream, dead letters
+ * and console login links. It listens
  * on its own address, which operators keep on loopback or a private network (mTLS arrives with
  * the hardening work).
  */
@@ -13,15 +14,19 @@ import { fromB64u, toB64u } from '../crypto/bytes.js';
 import { p256Uncompressed } from '../crypto/p256.js';
 import type { AdminHandlers } from '../proto/gen/mpcid/admin/v1/Admin.js';
 import type { AlertEventMessage } from '../proto/gen/mpcid/admin/v1/AlertEventMessage.js';
+import type { CreateConsoleLoginResponse } from '../proto/gen/mpcid/admin/v1/CreateConsoleLoginResponse.js';
 import type { CreateJoinTokenRequest__Output } from '../proto/gen/mpcid/admin/v1/CreateJoinTokenRequest.js';
 import type { CreateJoinTokenResponse } from '../proto/gen/mpcid/admin/v1/CreateJoinTokenResponse.js';
 import type { Identity } from '../proto/gen/mpcid/admin/v1/Identity.js';
+import type { ListDeadLettersRequest__Output } from '../proto/gen/mpcid/admin/v1/ListDeadLettersRequest.js';
+import type { ListDeadLettersResponse } from '../proto/gen/mpcid/admin/v1/ListDeadLettersResponse.js';
 import type { ListIdentitiesRequest__Output } from '../proto/gen/mpcid/admin/v1/ListIdentitiesRequest.js';
 import type { ListIdentitiesResponse } from '../proto/gen/mpcid/admin/v1/ListIdentitiesResponse.js';
 import type { NodeInfo } from '../proto/gen/mpcid/admin/v1/NodeInfo.js';
 import type { RevocationInfo } from '../proto/gen/mpcid/admin/v1/RevocationInfo.js';
 import type { WatchAlertsRequest__Output } from '../proto/gen/mpcid/admin/v1/WatchAlertsRequest.js';
 import { type AlertHub, watchAlerts } from './alerts.js';
+import type { ConsoleAuth } from './console-auth.js';
 import { IDENTITY_ID, type OracleContext } from './context.js';
 import type { RevocationService } from './revocation.js';
 import type { IdentityPublic } from './store.js';
@@ -54,11 +59,20 @@ export class AdminService {
   readonly #alerts: AlertHub;
   /** Open WatchAlerts streams, ended when the node stops (a graceful shutdown waits for calls). */
   readonly #watchers = new Set<WatchCall>();
+  readonly #consoleAuth: ConsoleAuth | undefined;
+  readonly #sinks: readonly string[];
   #closed = false;
-  constructor(ctx: OracleContext, revocations: RevocationService, alerts: AlertHub) {
+  constructor(
+    ctx: OracleContext,
+    revocations: RevocationService,
+    alerts: AlertHub,
+    extras: { consoleAuth?: ConsoleAuth; sinks?: readonly string[] } = {},
+  ) {
     this.#ctx = ctx;
     this.#revocations = revocations;
     this.#alerts = alerts;
+    this.#consoleAuth = extras.consoleAuth;
+    this.#sinks = extras.sinks ?? [];
   }
 
   #toWire(r: IdentityPublic): Identity {
@@ -78,6 +92,48 @@ export class AdminService {
       GetNodeInfo: unary(log, 'GetNodeInfo', async () => this.nodeInfo()),
       GetRevocation: unary(log, 'GetRevocation', (req) => this.getRevocation(req.identityId)),
       WatchAlerts: (c) => this.watchAlerts(c),
+      ListDeadLetters: unary(log, 'ListDeadLetters', (req) => this.listDeadLetters(req)),
+      CreateConsoleLogin: unary(log, 'CreateConsoleLogin', async () => this.createConsoleLogin()),
+    };
+  }
+
+  async listDeadLetters(req: ListDeadLettersRequest__Output): Promise<ListDeadLettersResponse> {
+    const limit = Math.min(req.limit || 1000, 10_000);
+    const dead = await this.#ctx.store.deadLetters(limit);
+    return {
+      deadLetters: dead.map((d) => ({
+        webhook: d.webhook,
+        sink: this.#sinks[d.webhook] ?? 'unconfigured',
+        seq: d.seq,
+        eventId: d.event.id,
+        json: JSON.stringify(d.event),
+        attempts: d.attempts,
+        queuedAt: d.queuedAt,
+        deadAt: d.deadAt,
+        bound: d.bound,
+        lastError: d.lastError,
+      })),
+    };
+  }
+
+  /** A one-time console login link (the token is a secret: it is returned, never logged). */
+  createConsoleLogin(): CreateConsoleLoginResponse {
+    const http = this.#ctx.config.http;
+    const auth = this.#consoleAuth;
+    if (!http || !auth || auth.config.access !== 'login')
+      throw new MpcidError(
+        'CONSOLE_NO_LOGIN',
+        !http || !auth || auth.config.access === 'off'
+          ? 'this oracle serves no console (no http, or console.access is off)'
+          : 'console.access is loopback on this oracle: open /console from the oracle host, no login needed',
+      );
+    const { token, expiresAt } = auth.createLogin();
+    this.#ctx.log.info({ expiresAt }, 'console login link created');
+    return {
+      path: `/console/login?token=${token}`,
+      expiresAt,
+      httpListen: http.listen,
+      https: !!http.tls,
     };
   }
 

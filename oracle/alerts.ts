@@ -53,7 +53,7 @@ export class AlertHub {
   durableEntries(e: StoredEvent): [string, OutboxEntry][] {
     return Array.from({ length: this.#webhooks }, (_, w) => [
       outboxKey(w, e.seq),
-      { seq: e.seq, event: e.event },
+      { seq: e.seq, event: e.event, queuedAt: Date.now() },
     ]);
   }
 

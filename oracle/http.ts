@@ -9,7 +9,8 @@
  *
  * Every query parameter is checked: a route takes only the ones listed in QUERY, each at most
  * once and well-formed; anything else is a 400 with a stable code (MALFORMED_INPUT) and nothing
- * in the log. With `http.tls` the port serves HTTPS only.
+ * in the log. With `http.tls` the port serves HTTPS only. Paths under /console are the console
+ * (oracle/console.ts), which has its own access control and is never open by default.
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -21,6 +22,7 @@ import { LOG } from '../common/log.js';
 import { fromB64u } from '../crypto/bytes.js';
 import { ed25519Jwk } from '../crypto/jwk.js';
 import { p256Jwk } from '../crypto/p256.js';
+import type { ConsoleRoutes } from './console.js';
 import { IDENTITY_ID, type OracleContext } from './context.js';
 import { liveness, type ReadinessProbe } from './health.js';
 import type { RevocationService } from './revocation.js';
@@ -89,7 +91,19 @@ function send(res: ServerResponse, status: number, body: unknown, cache = 'no-ca
   res.end(data);
 }
 
-export function httpHandler(ctx: OracleContext, revocations: RevocationService, readiness?: ReadinessProbe) {
+/** HTTP status of an MpcidError that is the client's doing (answered, not logged). */
+const CLIENT_STATUS: Partial<Record<string, number>> = {
+  INVALID_ARGUMENT: 400,
+  NOT_FOUND: 404,
+  RESOURCE_EXHAUSTED: 429,
+};
+
+export function httpHandler(
+  ctx: OracleContext,
+  revocations: RevocationService,
+  readiness?: ReadinessProbe,
+  consoleRoutes?: ConsoleRoutes,
+) {
   const issuer = clusterIssuer(ctx.config.cluster);
   const active = (r: IdentityPublic) => !revocations.get(r.identityId);
 
@@ -104,6 +118,10 @@ export function httpHandler(ctx: OracleContext, revocations: RevocationService, 
       throw new MpcidError('MALFORMED_INPUT', 'request target: expected a path');
     const url = new URL(`http://localhost${target}`);
     const path = url.pathname;
+    if (consoleRoutes && (path === '/console' || path.startsWith('/console/'))) {
+      await consoleRoutes.handle(req, res, url);
+      return;
+    }
     const query = queryOf(path, url.searchParams);
     if (path === '/.well-known/openid-configuration') {
       send(
@@ -205,12 +223,14 @@ export function httpHandler(ctx: OracleContext, revocations: RevocationService, 
 
   return (req: IncomingMessage, res: ServerResponse) => {
     route(req, res).catch((err: unknown) => {
-      // Bad input is the client's: a 400 with its code, nothing logged.
-      if (err instanceof MpcidError && err.status === 'INVALID_ARGUMENT' && !res.headersSent) {
-        sendError(res, 400, err.code, err.message);
+      // Bad input is the client's: a 400 (404, 429) with its code, nothing logged.
+      const status = err instanceof MpcidError ? CLIENT_STATUS[err.status] : undefined;
+      if (err instanceof MpcidError && status && !res.headersSent) {
+        sendError(res, status, err.code, err.message);
         return;
       }
-      ctx.log.error({ [LOG.err]: err, path: req.url?.slice(0, 200) }, 'http handler failed');
+      // The path without its query: a console login link's token must not reach the log.
+      ctx.log.error({ [LOG.err]: err, path: req.url?.split('?')[0]?.slice(0, 200) }, 'http handler failed');
       if (!res.headersSent) sendError(res, 500, 'INTERNAL', 'internal error');
       else res.destroy();
     });
@@ -243,11 +263,12 @@ export function startHttp(
   revocations: RevocationService,
   listen: string,
   readiness?: ReadinessProbe,
+  consoleRoutes?: ConsoleRoutes,
 ): Promise<RunningHttp> {
   const i = listen.lastIndexOf(':');
   const host = listen.slice(0, i).replace(/^\[|\]$/g, '');
   const port = Number(listen.slice(i + 1));
-  const handler = httpHandler(ctx, revocations, readiness);
+  const handler = httpHandler(ctx, revocations, readiness, consoleRoutes);
   const tls = ctx.config.http?.tls;
   const server: Server = tls ? createHttpsServer(httpsOptions(tls), handler) : createServer(handler);
   server.headersTimeout = 10_000;

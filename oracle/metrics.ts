@@ -19,6 +19,8 @@ export function outcomeLabel(d: Decision): StepOutcomeLabel {
 export interface MetricSources {
   /** Undelivered alert events per webhook index. */
   outbox(): Promise<Map<number, number>>;
+  /** Dead letters (events refused past the dead-letter bound) per webhook index. */
+  deadLetters(): Promise<Map<number, number>>;
   identities(): Promise<number>;
   /** Reachability of every peer (node id → reachable) from the readiness probe. */
   peers(): Promise<Map<number, boolean>>;
@@ -73,17 +75,32 @@ export class OracleMetrics {
 
   constructor() {
     const self = this;
-    new Gauge({
-      name: 'mpcid_alert_outbox_depth',
-      help: 'Alert events waiting in the outbox for delivery, by webhook index',
-      labelNames: ['webhook'] as const,
-      registers: [this.registry],
-      async collect() {
-        this.reset();
-        const counts = await self.sources?.outbox().catch(() => undefined);
-        for (const [w, n] of counts ?? []) this.set({ webhook: String(w) }, n);
-      },
-    });
+    const perWebhook = (
+      name: string,
+      help: string,
+      source: (s: MetricSources) => Promise<Map<number, number>>,
+    ) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['webhook'] as const,
+        registers: [this.registry],
+        async collect() {
+          this.reset();
+          const counts = self.sources ? await source(self.sources).catch(() => undefined) : undefined;
+          for (const [w, n] of counts ?? []) this.set({ webhook: String(w) }, n);
+        },
+      });
+    perWebhook(
+      'mpcid_alert_outbox_depth',
+      'Alert events waiting in the outbox for delivery, by webhook index',
+      (s) => s.outbox(),
+    );
+    perWebhook(
+      'mpcid_alert_dead_letters',
+      'Alert events a webhook refused past the dead-letter bound (kept, listed by mpcid alerts dead), by webhook index',
+      (s) => s.deadLetters(),
+    );
     new Gauge({
       name: 'mpcid_crypto_backend',
       help: 'Ed25519 backend of FROST signing and point checks: 1 for the active one (sodium = libsodium, noble = @noble/curves fallback)',

@@ -27,6 +27,8 @@ import { toB64u } from '../crypto/bytes.js';
 import { cryptoBackend } from '../crypto/ed25519-native.js';
 import { AdminService } from './admin.js';
 import { AlertHub } from './alerts.js';
+import { ConsoleRoutes } from './console.js';
+import { ConsoleAuth } from './console-auth.js';
 import { OracleContext } from './context.js';
 import { Drain } from './drain.js';
 import { EcdsaService } from './ecdsa.js';
@@ -146,13 +148,19 @@ export async function startOracle(
   const ecdsa = new EcdsaService(ctx, revocations);
   const enrollment = new EnrollmentService(ctx, ecdsa);
   const signer = new SignerService(ctx, ratchet, ecdsa);
-  const admin = new AdminService(ctx, revocations, alerts);
-  const dispatcher = new WebhookDispatcher(webhooks, store, alerts, ctx.log);
+  const consoleAuth = new ConsoleAuth(config.console);
+  const sinks = webhooks.map((w) => w.kind);
+  const admin = new AdminService(ctx, revocations, alerts, { consoleAuth, sinks });
+  const dispatcher = new WebhookDispatcher(webhooks, store, alerts, ctx.log, {
+    deadLetter: config.alerts.deadLetter,
+    origin: { clusterId: config.cluster.id, nodeId: config.nodeId },
+  });
   const svc = services();
 
   const readiness = new ReadinessProbe(ctx);
   ctx.metrics.sources = {
     outbox: () => store.outboxWebhooks(),
+    deadLetters: () => store.deadLetterCounts(),
     identities: () => store.countIdentities(),
     peers: () => readiness.peers(),
   };
@@ -179,7 +187,17 @@ export async function startOracle(
   try {
     port = await bind(server, config.listen, serverCredentials(tls));
     adminPort = await bind(adminServer, config.adminListen, serverCredentials(tls));
-    if (config.http) http = await startHttp(ctx, revocations, config.http.listen, readiness);
+    if (config.http) {
+      const consoleRoutes = new ConsoleRoutes({
+        ctx,
+        revocations,
+        alerts,
+        auth: consoleAuth,
+        readiness,
+        sinks,
+      });
+      http = await startHttp(ctx, revocations, config.http.listen, readiness, consoleRoutes);
+    }
     await dispatcher.start();
   } catch (e) {
     server.forceShutdown();

@@ -19,9 +19,11 @@
  * is behind can prove to itself that the cluster holds a step it never made before it exposes
  * itself (docs/protocol.md §5, "A copy behind the cluster").
  */
+
 import { clusterNodeKeys } from '../common/config.js';
 import { MpcidError } from '../common/errors.js';
 import { LOG } from '../common/log.js';
+import { KeyedMutex } from '../common/mutex.js';
 import { commitToJSON, staleProofMetadata, stepFromJSON, stepToJSON } from '../common/protocol.js';
 import { equalBytes, fromB64u, toB64u } from '../crypto/bytes.js';
 import {
@@ -95,7 +97,7 @@ export interface SignResult {
 export class RatchetService {
   readonly #ctx: OracleContext;
   readonly #revocations: RevocationService;
-  readonly #locks = new Map<string, Promise<unknown>>();
+  readonly #locks = new KeyedMutex();
   readonly #nodeKeys: Map<number, Uint8Array>;
 
   constructor(ctx: OracleContext, revocations: RevocationService) {
@@ -105,16 +107,8 @@ export class RatchetService {
   }
 
   /** Runs `fn` with the identity's lock held: steps of one identity are handled one at a time. */
-  async #locked<T>(identityId: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.#locks.get(identityId) ?? Promise.resolve();
-    const run = prev.then(fn, fn);
-    const tail = run.catch(() => undefined);
-    this.#locks.set(identityId, tail);
-    try {
-      return await run;
-    } finally {
-      if (this.#locks.get(identityId) === tail) this.#locks.delete(identityId);
-    }
+  #locked<T>(identityId: string, fn: () => Promise<T>): Promise<T> {
+    return this.#locks.run(identityId, fn);
   }
 
   async #load(id: LoadedIdentity): Promise<{ rec: RatchetRecord; view: RatchetView }> {

@@ -23,6 +23,7 @@ import { clusterNodeKeys } from '../common/config.js';
 import { MpcidError } from '../common/errors.js';
 import { CLIENT_OPTIONS, call, fromServiceError, services, unary } from '../common/grpc.js';
 import { LOG } from '../common/log.js';
+import { Mutex } from '../common/mutex.js';
 import {
   abortFromParts,
   abortSessionFromParts,
@@ -163,7 +164,7 @@ export class RevocationService {
   /** Node keys of the cluster: they verify oracles' ECDSA abort claims. */
   readonly #nodeKeys: Map<number, Uint8Array>;
   #seq = 0;
-  #chain: Promise<unknown> = Promise.resolve();
+  readonly #chain = new Mutex();
   #timer: NodeJS.Timeout | undefined;
 
   private constructor(ctx: OracleContext, alerts: AlertHub) {
@@ -235,9 +236,7 @@ export class RevocationService {
 
   /** Serialises every revocation write on this node (they are rare; order keeps seq simple). */
   #serial<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.#chain.then(fn, fn);
-    this.#chain = next.catch(() => undefined);
-    return next;
+    return this.#chain.run(fn);
   }
 
   /** Whether `r` was found by this node (records from before `origin` existed: detectedBy). */

@@ -10,6 +10,7 @@
  *        revocation!<id>      revocations with their evidence (permanent)
  *        event!<seq>          the durable alert event log (seq: 16 decimal digits)
  *        outbox!<w>!<seq>     alert events not yet delivered to webhook w (index in alerts.webhooks)
+ *        dead!<w>!<seq>       dead letters: events webhook w refused past the alerts.deadLetter bound
  */
 import { mkdirSync } from 'node:fs';
 import { Level } from 'level';
@@ -266,6 +267,23 @@ export interface StoredEvent {
 export interface OutboxEntry {
   seq: number;
   event: AlertEvent;
+  /** When the entry was written (ms); absent in entries written before the field existed. */
+  queuedAt?: number;
+}
+
+/** An event one webhook refused past the dead-letter bound (kept; `mpcid alerts dead` lists it). */
+export interface DeadLetter {
+  webhook: number;
+  seq: number;
+  event: AlertEvent;
+  /** Refused attempts since the oracle started (attempt counts are not persisted). */
+  attempts: number;
+  queuedAt: number;
+  deadAt: number;
+  /** Which bound it passed. */
+  bound: 'attempts' | 'age';
+  /** The last refusal: an HTTP status or a connection error code (never a response body). */
+  lastError: string;
 }
 
 const SYNC = { sync: true } as const;
@@ -274,6 +292,7 @@ const seqKey = (seq: number) => `event!${pad(seq)}`;
 const outboxPrefix = (webhook: number) => `outbox!${webhook}!`;
 /** Key of the outbox entry of event `seq` for webhook `webhook` (written with commitRevocation's `extra`). */
 export const outboxKey = (webhook: number, seq: number) => `${outboxPrefix(webhook)}${pad(seq)}`;
+const deadKey = (webhook: number, seq: number) => `dead!${webhook}!${pad(seq)}`;
 
 /** What opening the store did to an older schema (logged by the node). */
 export interface Migration {
@@ -599,9 +618,14 @@ export class OracleStore {
   }
 
   /** Webhook indexes that have undelivered events (to find entries of webhooks no longer configured). */
-  async outboxWebhooks(): Promise<Map<number, number>> {
+  outboxWebhooks(): Promise<Map<number, number>> {
+    return this.#countByWebhook('outbox');
+  }
+
+  /** Keys `<space>!<w>!<seq>` counted per webhook index w (a key-only scan). */
+  async #countByWebhook(space: 'outbox' | 'dead'): Promise<Map<number, number>> {
     const counts = new Map<number, number>();
-    for await (const k of this.#db.keys({ gte: 'outbox!', lt: 'outbox!\xff' })) {
+    for await (const k of this.#db.keys({ gte: `${space}!`, lt: `${space}!\xff` })) {
       const w = Number(k.split('!')[1]);
       counts.set(w, (counts.get(w) ?? 0) + 1);
     }
@@ -611,6 +635,26 @@ export class OracleStore {
   /** Removes a delivered entry (sync: a delivered alert is not sent again after a restart). */
   async deleteOutbox(webhook: number, seq: number): Promise<void> {
     await this.#write(() => this.#db.del(outboxKey(webhook, seq), SYNC));
+  }
+
+  /** Moves an outbox entry to the dead-letter list (one sync batch: it is never in both, nor lost). */
+  async deadLetter(d: DeadLetter): Promise<void> {
+    await this.#write(() =>
+      this.#db.batch().del(outboxKey(d.webhook, d.seq)).put(deadKey(d.webhook, d.seq), d).write(SYNC),
+    );
+  }
+
+  /** Dead letters of every webhook, by webhook then seq. */
+  async deadLetters(limit: number): Promise<DeadLetter[]> {
+    const out: DeadLetter[] = [];
+    for await (const v of this.#db.values({ gte: 'dead!', lt: 'dead!\xff', limit }))
+      out.push(v as DeadLetter);
+    return out;
+  }
+
+  /** Dead letters per webhook index (a key-only scan, for /metrics and the console). */
+  deadLetterCounts(): Promise<Map<number, number>> {
+    return this.#countByWebhook('dead');
   }
 
   /**

@@ -1,73 +1,25 @@
 /**
- * Alert webhooks (docs/protocol.md §7, Webhooks). Each configured webhook has a durable outbox in the
- * oracle's LevelDB: an entry per event is written in the same sync batch as the revocation and
- * its event (AlertHub.durableEntries), so an alert survives a crash at any point. One delivery
- * loop per webhook POSTs the oldest entry, signed with HMAC-SHA256, and deletes it on a 2xx;
- * anything else is retried with exponential backoff and jitter, for as long as it takes.
+ * Alert webhooks (docs/protocol.md §7, Webhooks). Each configured sink (a Standard Webhooks
+ * endpoint, PagerDuty Events v2 or a Slack incoming webhook; oracle/sinks.ts formats them) has a
+ * durable outbox in the oracle's LevelDB: an entry per event is written in the same sync batch as
+ * the revocation and its event (AlertHub.durableEntries), so an alert survives a crash at any
+ * point. One delivery loop per sink POSTs the oldest entry and deletes it on a 2xx; anything else
+ * is retried with exponential backoff and jitter until the entry passes the dead-letter bound
+ * (`alerts.deadLetter`: attempts or age), when it moves to the dead-letter list in one sync batch
+ * (kept, logged, counted in /metrics, listed by `mpcid alerts dead`) and the next entry goes out.
  *
  * Delivery is at least once (a crash between the receiver's 2xx and the delete sends the event
  * again, and every oracle of the cluster sends its own copy): receivers dedupe by the event id.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { WebhookConfig } from '../common/config.js';
-import { MpcidError } from '../common/errors.js';
+import type { DeadLetterConfig } from '../common/config.js';
 import { LOG, type Logger } from '../common/log.js';
 import type { AlertHub } from './alerts.js';
+import { type AlertOrigin, deliveryFor, sinkLabel, type Webhook } from './sinks.js';
 import type { OracleStore, OutboxEntry } from './store.js';
 
-export const SIGNATURE_HEADER = 'x-mpcid-signature';
-export const TIMESTAMP_HEADER = 'x-mpcid-timestamp';
-export const EVENT_ID_HEADER = 'x-mpcid-event-id';
-/** How far a receiver should let the timestamp drift from its clock (seconds). */
-export const DEFAULT_TOLERANCE_SECONDS = 300;
-
-/** A webhook with its secret resolved. */
-export interface Webhook {
-  readonly index: number;
-  readonly url: string;
-  /** SECRET: the HMAC key. */
-  readonly secret: string;
-  readonly timeoutMs: number;
-}
-
-/** Resolves `secretEnv` references; CONFIG_INVALID if a named variable is unset or empty. */
-export function resolveWebhooks(configs: readonly WebhookConfig[], env = process.env): Webhook[] {
-  return configs.map((c, index) => {
-    const secret = c.secret ?? (c.secretEnv ? env[c.secretEnv] : undefined);
-    if (!secret)
-      throw new MpcidError(
-        'CONFIG_INVALID',
-        `alerts.webhooks.${index}: environment variable ${c.secretEnv} is not set`,
-      );
-    return { index, url: c.url, secret, timeoutMs: c.timeoutMs };
-  });
-}
-
-/** `sha256=<hex HMAC-SHA256(secret, timestamp + "." + body)>`. */
-export function webhookSignature(secret: string, timestamp: string | number, body: string): string {
-  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
-}
-
-/**
- * What a receiver checks: the signature over (timestamp, raw body) with the shared secret, and a
- * timestamp within `toleranceSeconds` of its clock (so a captured request cannot be replayed later).
- */
-export function verifyWebhookSignature(
-  secret: string,
-  headers: { timestamp: string | undefined; signature: string | undefined },
-  body: string,
-  nowSeconds = Date.now() / 1000,
-  toleranceSeconds = DEFAULT_TOLERANCE_SECONDS,
-): boolean {
-  const { timestamp, signature } = headers;
-  if (!timestamp || !/^\d{1,12}$/.test(timestamp) || !signature) return false;
-  if (Math.abs(nowSeconds - Number(timestamp)) > toleranceSeconds) return false;
-  const want = Buffer.from(webhookSignature(secret, timestamp, body));
-  const got = Buffer.from(signature);
-  return want.length === got.length && timingSafeEqual(want, got);
-}
+export { resolveWebhooks, type Webhook } from './sinks.js';
 
 export interface WebhookOptions {
   /** First retry delay; doubles per failed attempt up to `maxBackoffMs` (each with jitter). */
@@ -77,6 +29,10 @@ export interface WebhookOptions {
   flushMs?: number;
   /** Safety poll of an empty outbox (new events also wake the loop at once). */
   pollMs?: number;
+  /** When a refused event leaves the queue for the dead-letter list (alerts.deadLetter). */
+  deadLetter?: DeadLetterConfig;
+  /** The sending oracle: the CloudEvents source. */
+  origin?: AlertOrigin;
 }
 
 const DEFAULTS: Required<WebhookOptions> = {
@@ -84,13 +40,9 @@ const DEFAULTS: Required<WebhookOptions> = {
   maxBackoffMs: 30_000,
   flushMs: 1_000,
   pollMs: 30_000,
+  deadLetter: { maxAttempts: 20, maxAgeSeconds: 86_400 },
+  origin: { clusterId: 'mpcid', nodeId: 0 },
 };
-
-/** The URL without credentials, query or fragment: what logs may show. */
-function safeUrl(url: string): string {
-  const u = new URL(url);
-  return `${u.origin}${u.pathname}`;
-}
 
 class DeliveryLoop {
   readonly #hook: Webhook;
@@ -109,7 +61,7 @@ class DeliveryLoop {
   constructor(hook: Webhook, store: OracleStore, log: Logger, opts: Required<WebhookOptions>) {
     this.#hook = hook;
     this.#store = store;
-    this.#log = log.child({ webhook: hook.index, url: safeUrl(hook.url) });
+    this.#log = log.child({ webhook: hook.index, sink: hook.kind, url: sinkLabel(hook) });
     this.#opts = opts;
   }
 
@@ -161,6 +113,8 @@ class DeliveryLoop {
 
   async #run(): Promise<void> {
     let attempt = 0;
+    /** The head entry's seq and when this loop first tried it (for entries without queuedAt). */
+    let head = { seq: -1, firstTriedAt: 0 };
     for (;;) {
       if (this.#stopping && Date.now() >= this.#flushUntil) return;
       let entry: OutboxEntry | undefined;
@@ -178,7 +132,12 @@ class DeliveryLoop {
         if (!this.#pending) await this.#sleep(this.#opts.pollMs, true);
         continue;
       }
-      if (await this.#deliver(entry, attempt + 1)) {
+      if (entry.seq !== head.seq) {
+        head = { seq: entry.seq, firstTriedAt: Date.now() };
+        attempt = 0;
+      }
+      const refusal = await this.#deliver(entry, attempt + 1);
+      if (refusal === undefined) {
         attempt = 0;
         try {
           await this.#store.deleteOutbox(this.#hook.index, entry.seq);
@@ -193,39 +152,77 @@ class DeliveryLoop {
       attempt++;
       // That was the final attempt: the entry stays in the outbox for the next start.
       if (this.#stopping) return;
+      if (await this.#deadLetterIfDue(entry, attempt, entry.queuedAt ?? head.firstTriedAt, refusal)) continue;
       await this.#sleep(this.#backoff(attempt));
     }
   }
 
-  /** One POST; true on a 2xx. Never throws. */
-  async #deliver(entry: OutboxEntry, attempt: number): Promise<boolean> {
+  /**
+   * Past the bound (attempts, or age since it was queued), the entry moves to the dead-letter
+   * list and the loop goes on with the next one. True if it moved.
+   */
+  async #deadLetterIfDue(entry: OutboxEntry, attempts: number, queuedAt: number, lastError: string) {
+    const { maxAttempts, maxAgeSeconds } = this.#opts.deadLetter;
+    const now = Date.now();
+    const bound =
+      attempts >= maxAttempts ? 'attempts' : now - queuedAt >= maxAgeSeconds * 1000 ? 'age' : undefined;
+    if (!bound) return false;
+    try {
+      await this.#store.deadLetter({
+        webhook: this.#hook.index,
+        seq: entry.seq,
+        event: entry.event,
+        attempts,
+        queuedAt,
+        deadAt: now,
+        bound,
+        lastError,
+      });
+    } catch (err) {
+      this.#log.error({ [LOG.err]: err, seq: entry.seq }, 'cannot move a refused alert to the dead letters');
+      return false;
+    }
+    this.#log.error(
+      { seq: entry.seq, eventId: entry.event.id, attempts, bound, lastError, queuedAt },
+      `DEAD LETTER: the webhook refused alert ${entry.event.id} past the dead-letter bound (${bound}); it is kept in the dead letters (mpcid alerts dead) and later alerts go on`,
+    );
+    return true;
+  }
+
+  /** One POST; undefined on a 2xx, else why it failed (a status or an error code). Never throws. */
+  async #deliver(entry: OutboxEntry, attempt: number): Promise<string | undefined> {
     const hook = this.#hook;
-    const body = JSON.stringify(entry.event);
-    const timestamp = String(Math.floor(Date.now() / 1000));
     const started = Date.now();
     const fields = { seq: entry.seq, eventId: entry.event.id, attempt };
-    const headers = {
-      'content-type': 'application/json',
-      'user-agent': 'mpcid-oracle',
-      [EVENT_ID_HEADER]: entry.event.id,
-      [TIMESTAMP_HEADER]: timestamp,
-      [SIGNATURE_HEADER]: webhookSignature(hook.secret, timestamp, body),
-    };
+    let req: { headers: Record<string, string>; body: string };
     try {
-      const status = await postOnce(hook.url, headers, body, hook.timeoutMs, this.#stop.signal);
+      req = deliveryFor(hook, entry.event, this.#opts.origin, new Date(started));
+    } catch (err) {
+      this.#log.error({ ...fields, [LOG.errorMessage]: (err as Error).message }, 'cannot format the alert');
+      return 'FORMAT';
+    }
+    try {
+      const status = await postOnce(
+        hook.url,
+        { ...req.headers, 'user-agent': 'mpcid-oracle' },
+        req.body,
+        hook.timeoutMs,
+        this.#stop.signal,
+      );
       if (status >= 200 && status < 300) {
         this.#log.info({ ...fields, [LOG.durationMs]: Date.now() - started }, 'alert delivered to webhook');
-        return true;
+        return undefined;
       }
       this.#log.warn({ ...fields, status }, 'webhook refused the alert; will retry');
+      return `HTTP ${status}`;
     } catch (err) {
       const e = err as Error & { code?: string };
       this.#log.warn(
         { ...fields, [LOG.errorMessage]: e.code ?? e.message },
         'webhook unreachable; will retry',
       );
+      return e.code ?? e.message;
     }
-    return false;
   }
 }
 

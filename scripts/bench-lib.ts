@@ -4,9 +4,10 @@
  * stays a plain measuring kit, and the receiver checks the webhook contract of docs/protocol.md §7
  * (headers, HMAC-SHA256 over timestamp + "." + raw body) independently of the oracle's own code.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { HTTP } from 'cloudevents';
+import { Webhook } from 'standardwebhooks';
 
 export interface Summary {
   /** Measured operations (warm-up excluded). */
@@ -178,24 +179,26 @@ export function table(rows: readonly Row[]): string {
 
 // ---- Alert webhooks (docs/protocol.md §7) ----
 
-export const WEBHOOK_SIGNATURE_HEADER = 'x-mpcid-signature';
-export const WEBHOOK_TIMESTAMP_HEADER = 'x-mpcid-timestamp';
-export const WEBHOOK_EVENT_ID_HEADER = 'x-mpcid-event-id';
-const WEBHOOK_TOLERANCE_SECONDS = 300;
-
 /** One accepted delivery: signature, timestamp and event id all checked. */
 export interface WebhookDelivery {
   /** performance.now() when the whole body had arrived. */
   at: number;
   eventId: string;
+  /** The alert: the CloudEvent's `data`. */
   event: Record<string, unknown>;
 }
 
+/** A fresh Standard Webhooks secret: `whsec_` and the base64 of 32 random bytes. */
+export function newWebhookSecret(): string {
+  return `whsec_${Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64')}`;
+}
+
 /**
- * A local HTTP endpoint for the oracles' alert webhooks. It accepts (204) only a POST to its path
- * whose `x-mpcid-signature` is `sha256=<hex HMAC-SHA256(secret, timestamp + "." + raw body)>`
- * (constant-time compare), whose timestamp is within 300 s, and whose `x-mpcid-event-id` is the
- * body's `id`; anything else is refused (401/400/404) and counted in `rejected`.
+ * A local HTTP endpoint for the oracles' alert webhooks, as a receiver would write one with the
+ * `standardwebhooks` and `cloudevents` libraries alone. It accepts (204) only a POST to its path
+ * whose Standard Webhooks signature verifies (the library also refuses a timestamp more than
+ * 300 s away), whose body `cloudevents` parses as a CloudEvent, and whose `webhook-id` is the
+ * event's id; anything else is refused (401/400/404) and counted in `rejected`.
  */
 export class WebhookReceiver {
   readonly deliveries: WebhookDelivery[] = [];
@@ -240,27 +243,23 @@ export class WebhookReceiver {
         const v = req.headers[h];
         return typeof v === 'string' ? v : undefined;
       };
-      const timestamp = header(WEBHOOK_TIMESTAMP_HEADER) ?? '';
-      const signature = header(WEBHOOK_SIGNATURE_HEADER) ?? '';
-      const want = Buffer.from(
-        `sha256=${createHmac('sha256', this.secret).update(`${timestamp}.${body}`).digest('hex')}`,
-      );
-      const got = Buffer.from(signature);
-      if (want.length !== got.length || !timingSafeEqual(want, got)) return refuse(401, 'bad signature');
-      if (
-        !/^\d{1,12}$/.test(timestamp) ||
-        Math.abs(Date.now() / 1000 - Number(timestamp)) > WEBHOOK_TOLERANCE_SECONDS
-      )
-        return refuse(401, `timestamp ${timestamp} out of tolerance`);
-      let event: Record<string, unknown>;
       try {
-        event = JSON.parse(body) as Record<string, unknown>;
-      } catch {
-        return refuse(400, 'body is not JSON');
+        new Webhook(this.secret).verify(body, req.headers as Record<string, string>);
+      } catch (e) {
+        return refuse(401, `standardwebhooks: ${(e as Error).message}`);
       }
-      const eventId = header(WEBHOOK_EVENT_ID_HEADER);
-      if (typeof event['id'] !== 'string' || event['id'] !== eventId)
-        return refuse(400, 'x-mpcid-event-id does not match the body id');
+      let event: Record<string, unknown>;
+      let eventId: string;
+      try {
+        const ce = HTTP.toEvent({ headers: req.headers, body });
+        if (Array.isArray(ce)) throw new Error('a batch');
+        event = ce.data as Record<string, unknown>;
+        eventId = ce.id;
+      } catch (e) {
+        return refuse(400, `cloudevents: ${(e as Error).message}`);
+      }
+      if (header('webhook-id') !== eventId || event['id'] !== eventId)
+        return refuse(400, 'webhook-id does not match the event id');
       res.writeHead(204).end();
       const d: WebhookDelivery = { at, eventId, event };
       this.deliveries.push(d);

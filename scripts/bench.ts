@@ -74,6 +74,7 @@ import {
   measureSeq,
   measureSync,
   merge,
+  newWebhookSecret,
   type Row,
   type Samples,
   type Summary,
@@ -676,7 +677,7 @@ async function main(): Promise<void> {
   }
 
   // Every oracle POSTs its alerts to this receiver (HMAC-checked), for the detection trials.
-  const hookSecret = randomBytes(24).toString('base64url');
+  const hookSecret = newWebhookSecret();
   const hooks = await WebhookReceiver.start(hookSecret);
   receiver = hooks;
 

@@ -4,7 +4,7 @@
  * the same shape as `mpcid dev up`:
  *
  *   enroll an identity and start its agent A; sign and verify with node:crypto; watch alerts
- *   (`mpcid alerts watch` and a local HMAC-checking webhook receiver); copy A's state dir the way
+ *   (`mpcid alerts watch` and a local Standard Webhooks receiver); copy A's state dir the way
  *   an attacker copies a VM disk and start the copy as agent B; A signs, B signs; the alert
  *   arrives; both copies are refused (IDENTITY_REVOKED) and every oracle reports the identity
  *   revoked; the evidence is exported with `mpcid evidence get` and checked offline with
@@ -17,7 +17,7 @@
  * was not detected), 2 on a usage error. Everything started is stopped before exiting.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createPublicKey, verify as nodeVerify, randomBytes } from 'node:crypto';
+import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -26,7 +26,7 @@ import { parseArgs } from 'node:util';
 import { readState } from '../agent/state.js';
 import { type AgentProc, CLI, LocalCluster, mpcid } from '../cli/localcluster.js';
 import { call, errorCodeOf } from '../common/grpc.js';
-import { sleep, WebhookReceiver } from './bench-lib.js';
+import { newWebhookSecret, sleep, WebhookReceiver } from './bench-lib.js';
 
 const N = 3;
 const T = 2;
@@ -160,7 +160,7 @@ async function main(dirArg: string | undefined): Promise<string> {
 
   // Alert webhook: a fresh cluster gets one pointing at a local receiver; the secret goes to the
   // oracles through the environment (secretEnv), never into their config files.
-  const secret = randomBytes(24).toString('base64url');
+  const secret = newWebhookSecret();
   process.env[HOOK_SECRET_ENV] = secret;
   const dir = dirArg ? resolve(dirArg) : undefined;
   const fresh = !dir || !existsSync(join(dir, 'cluster.json'));
@@ -186,9 +186,9 @@ async function main(dirArg: string | undefined): Promise<string> {
   running.cluster = cluster;
   if (!hooks) {
     // A reused dir: listen where its oracles already send (if a previous demo configured them).
-    const hook = cluster.oracles[0]!.config.alerts.webhooks.find(
-      (w) => w.secretEnv === HOOK_SECRET_ENV && new URL(w.url).pathname === HOOK_PATH,
-    );
+    const hook = cluster.oracles[0]!.config.alerts.webhooks.flatMap((w) =>
+      w.kind === 'standard' ? [w] : [],
+    ).find((w) => w.secretEnv === HOOK_SECRET_ENV && new URL(w.url).pathname === HOOK_PATH);
     if (hook) {
       try {
         hooks = await WebhookReceiver.start(secret, {
@@ -210,7 +210,7 @@ async function main(dirArg: string | undefined): Promise<string> {
   detail(`oracles ${cluster.oracles.map((o) => o.address).join(', ')}`);
   detail(
     hooks
-      ? `alert webhook -> ${hooks.url} (HMAC-SHA256, secret from $${HOOK_SECRET_ENV})`
+      ? `alert webhook -> ${hooks.url} (Standard Webhooks + CloudEvents, secret from $${HOOK_SECRET_ENV})`
       : 'no demo webhook in this reused dir (only alerts watch)',
   );
 
@@ -317,7 +317,7 @@ async function main(dirArg: string | undefined): Promise<string> {
     check(ids.size === 1 && ids.has(String(alertEvent!['id'])), 'webhook events carry another id');
     const last = Math.max(...ds.map((d) => d.at)) - cloneStepAt;
     detail(
-      `webhook: ${N}/${N} oracles POSTed it (HMAC-SHA256 and timestamp checked, one event id), the last +${last.toFixed(0)} ms`,
+      `webhook: ${N}/${N} oracles POSTed it (Standard Webhooks signature and timestamp checked, a CloudEvent, one event id), the last +${last.toFixed(0)} ms`,
     );
   }
 

@@ -3,11 +3,16 @@ import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
 import type { AdminClient as _mpcid_admin_v1_AdminClient, AdminDefinition as _mpcid_admin_v1_AdminDefinition } from './mpcid/admin/v1/Admin.js';
 import type { AlertEventMessage as _mpcid_admin_v1_AlertEventMessage, AlertEventMessage__Output as _mpcid_admin_v1_AlertEventMessage__Output } from './mpcid/admin/v1/AlertEventMessage.js';
+import type { CreateConsoleLoginRequest as _mpcid_admin_v1_CreateConsoleLoginRequest, CreateConsoleLoginRequest__Output as _mpcid_admin_v1_CreateConsoleLoginRequest__Output } from './mpcid/admin/v1/CreateConsoleLoginRequest.js';
+import type { CreateConsoleLoginResponse as _mpcid_admin_v1_CreateConsoleLoginResponse, CreateConsoleLoginResponse__Output as _mpcid_admin_v1_CreateConsoleLoginResponse__Output } from './mpcid/admin/v1/CreateConsoleLoginResponse.js';
 import type { CreateJoinTokenRequest as _mpcid_admin_v1_CreateJoinTokenRequest, CreateJoinTokenRequest__Output as _mpcid_admin_v1_CreateJoinTokenRequest__Output } from './mpcid/admin/v1/CreateJoinTokenRequest.js';
 import type { CreateJoinTokenResponse as _mpcid_admin_v1_CreateJoinTokenResponse, CreateJoinTokenResponse__Output as _mpcid_admin_v1_CreateJoinTokenResponse__Output } from './mpcid/admin/v1/CreateJoinTokenResponse.js';
+import type { DeadLetter as _mpcid_admin_v1_DeadLetter, DeadLetter__Output as _mpcid_admin_v1_DeadLetter__Output } from './mpcid/admin/v1/DeadLetter.js';
 import type { GetIdentityRequest as _mpcid_admin_v1_GetIdentityRequest, GetIdentityRequest__Output as _mpcid_admin_v1_GetIdentityRequest__Output } from './mpcid/admin/v1/GetIdentityRequest.js';
 import type { GetNodeInfoRequest as _mpcid_admin_v1_GetNodeInfoRequest, GetNodeInfoRequest__Output as _mpcid_admin_v1_GetNodeInfoRequest__Output } from './mpcid/admin/v1/GetNodeInfoRequest.js';
 import type { Identity as _mpcid_admin_v1_Identity, Identity__Output as _mpcid_admin_v1_Identity__Output } from './mpcid/admin/v1/Identity.js';
+import type { ListDeadLettersRequest as _mpcid_admin_v1_ListDeadLettersRequest, ListDeadLettersRequest__Output as _mpcid_admin_v1_ListDeadLettersRequest__Output } from './mpcid/admin/v1/ListDeadLettersRequest.js';
+import type { ListDeadLettersResponse as _mpcid_admin_v1_ListDeadLettersResponse, ListDeadLettersResponse__Output as _mpcid_admin_v1_ListDeadLettersResponse__Output } from './mpcid/admin/v1/ListDeadLettersResponse.js';
 import type { ListIdentitiesRequest as _mpcid_admin_v1_ListIdentitiesRequest, ListIdentitiesRequest__Output as _mpcid_admin_v1_ListIdentitiesRequest__Output } from './mpcid/admin/v1/ListIdentitiesRequest.js';
 import type { ListIdentitiesResponse as _mpcid_admin_v1_ListIdentitiesResponse, ListIdentitiesResponse__Output as _mpcid_admin_v1_ListIdentitiesResponse__Output } from './mpcid/admin/v1/ListIdentitiesResponse.js';
 import type { NodeInfo as _mpcid_admin_v1_NodeInfo, NodeInfo__Output as _mpcid_admin_v1_NodeInfo__Output } from './mpcid/admin/v1/NodeInfo.js';
@@ -24,11 +29,16 @@ export interface ProtoGrpcType {
       v1: {
         Admin: SubtypeConstructor<typeof grpc.Client, _mpcid_admin_v1_AdminClient> & { service: _mpcid_admin_v1_AdminDefinition }
         AlertEventMessage: MessageTypeDefinition<_mpcid_admin_v1_AlertEventMessage, _mpcid_admin_v1_AlertEventMessage__Output>
+        CreateConsoleLoginRequest: MessageTypeDefinition<_mpcid_admin_v1_CreateConsoleLoginRequest, _mpcid_admin_v1_CreateConsoleLoginRequest__Output>
+        CreateConsoleLoginResponse: MessageTypeDefinition<_mpcid_admin_v1_CreateConsoleLoginResponse, _mpcid_admin_v1_CreateConsoleLoginResponse__Output>
         CreateJoinTokenRequest: MessageTypeDefinition<_mpcid_admin_v1_CreateJoinTokenRequest, _mpcid_admin_v1_CreateJoinTokenRequest__Output>
         CreateJoinTokenResponse: MessageTypeDefinition<_mpcid_admin_v1_CreateJoinTokenResponse, _mpcid_admin_v1_CreateJoinTokenResponse__Output>
+        DeadLetter: MessageTypeDefinition<_mpcid_admin_v1_DeadLetter, _mpcid_admin_v1_DeadLetter__Output>
         GetIdentityRequest: MessageTypeDefinition<_mpcid_admin_v1_GetIdentityRequest, _mpcid_admin_v1_GetIdentityRequest__Output>
         GetNodeInfoRequest: MessageTypeDefinition<_mpcid_admin_v1_GetNodeInfoRequest, _mpcid_admin_v1_GetNodeInfoRequest__Output>
         Identity: MessageTypeDefinition<_mpcid_admin_v1_Identity, _mpcid_admin_v1_Identity__Output>
+        ListDeadLettersRequest: MessageTypeDefinition<_mpcid_admin_v1_ListDeadLettersRequest, _mpcid_admin_v1_ListDeadLettersRequest__Output>
+        ListDeadLettersResponse: MessageTypeDefinition<_mpcid_admin_v1_ListDeadLettersResponse, _mpcid_admin_v1_ListDeadLettersResponse__Output>
         ListIdentitiesRequest: MessageTypeDefinition<_mpcid_admin_v1_ListIdentitiesRequest, _mpcid_admin_v1_ListIdentitiesRequest__Output>
         ListIdentitiesResponse: MessageTypeDefinition<_mpcid_admin_v1_ListIdentitiesResponse, _mpcid_admin_v1_ListIdentitiesResponse__Output>
         NodeInfo: MessageTypeDefinition<_mpcid_admin_v1_NodeInfo, _mpcid_admin_v1_NodeInfo__Output>

@@ -87,7 +87,7 @@ export class World {
   static async start(seed: number): Promise<World> {
     const hook = new HookReceiver();
     const url = await hook.listen();
-    const webhookSecret = `whsec-${randomBytes(24).toString('base64url')}`;
+    const webhookSecret = `whsec_${randomBytes(32).toString('base64')}`;
     const dir = mkdtempSync(join(tmpdir(), 'mpcid-trials-'));
     const cluster = await LocalCluster.create({
       n: N,

@@ -463,7 +463,7 @@ export function rawStream(
 export function errorLabel(rpc: Rpc, sent: Uint8Array, err: grpc.ServiceError): string {
   const code = errorCodeOf(err);
   if (code) {
-    const want = STATUS_OF[ERROR_CODES[code]];
+    const want = STATUS_OF[ERROR_CODES[code].status];
     if (err.code !== want)
       throw new Error(
         `${rpc.name}: ${code} travelled as gRPC ${grpc.status[err.code]}, not ${grpc.status[want!]}`,

@@ -1,6 +1,12 @@
-/** A plain webhook receiver for tests that count deliveries (alerts.test.ts checks signatures itself). */
-import { createServer, type Server } from 'node:http';
+/**
+ * A plain webhook receiver for tests that count deliveries: it keeps each CloudEvent's `data` (the
+ * alert) and checks no signature (alerts.test.ts and webhooks.test.ts verify with standardwebhooks).
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type CloudEventV1, HTTP } from 'cloudevents';
+import { Webhook as StandardWebhook } from 'standardwebhooks';
 import type { AlertEvent } from '../../oracle/store.js';
 
 export class HookReceiver {
@@ -19,7 +25,7 @@ export class HookReceiver {
       });
       req.on('end', () => {
         if (this.status === 0) return;
-        if (this.status < 300) this.received.push(JSON.parse(body) as AlertEvent);
+        if (this.status < 300) this.received.push((JSON.parse(body) as { data: AlertEvent }).data);
         res.writeHead(this.status).end();
       });
     });
@@ -35,4 +41,27 @@ export class HookReceiver {
     this.#server.closeAllConnections();
     return new Promise((r) => this.#server.close(() => r()));
   }
+}
+
+/** A fresh Standard Webhooks secret: `whsec_` and the base64 of 32 random bytes. */
+export function whsecSecret(): string {
+  return `whsec_${randomBytes(32).toString('base64')}`;
+}
+
+/**
+ * What a receiver does with only the `standardwebhooks` and `cloudevents` libraries: verify the
+ * signature (and the timestamp's 5-minute tolerance), parse the body as a CloudEvent, and check
+ * that `webhook-id` is the event id. Returns the alert (the event's data); throws if any fails.
+ */
+export function verifyDelivery(
+  secret: string,
+  headers: IncomingHttpHeaders,
+  body: string,
+): { alert: AlertEvent; event: CloudEventV1<AlertEvent> } {
+  new StandardWebhook(secret).verify(body, headers as Record<string, string>);
+  const event = HTTP.toEvent<AlertEvent>({ headers, body });
+  if (Array.isArray(event)) throw new Error('a batch of CloudEvents');
+  if (headers['webhook-id'] !== event.id || event.data?.id !== event.id)
+    throw new Error('webhook-id is not the event id');
+  return { alert: event.data, event };
 }

@@ -13,7 +13,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, errorCodeOf } from '../../common/grpc.js';
 import type { AlertEvent } from '../../oracle/store.js';
-import { verifyWebhookSignature } from '../../oracle/webhooks.js';
 import type { AdminClient } from '../../proto/gen/mpcid/admin/v1/Admin.js';
 import {
   CLI,
@@ -23,8 +22,9 @@ import {
   type TestCluster,
   waitUntil,
 } from '../helpers/cluster.js';
+import { verifyDelivery, whsecSecret } from '../helpers/hook.js';
 
-const SECRET = `whsec-${randomBytes(16).toString('hex')}`;
+const SECRET = whsecSecret();
 const SECRET_ENV = 'MPCID_TEST_ALERTS_WEBHOOK_SECRET';
 
 type Alert = AlertEvent & { seq: number };
@@ -47,24 +47,15 @@ class Receiver {
         body += c.toString('utf8');
       });
       req.on('end', () => {
-        const ok =
-          req.method === 'POST' &&
-          req.headers['content-type'] === 'application/json' &&
-          verifyWebhookSignature(
-            SECRET,
-            {
-              timestamp: req.headers['x-mpcid-timestamp'] as string | undefined,
-              signature: req.headers['x-mpcid-signature'] as string | undefined,
-            },
-            body,
-          );
-        if (!ok) {
+        let event: AlertEvent;
+        try {
+          if (req.method !== 'POST') throw new Error(req.method);
+          event = verifyDelivery(SECRET, req.headers, body).alert;
+        } catch {
           this.rejected.push(body);
           res.writeHead(401).end();
           return;
         }
-        const event = JSON.parse(body) as AlertEvent;
-        expect(req.headers['x-mpcid-event-id']).toBe(event.id);
         this.deliveries.push({ event, status: this.status });
         res.writeHead(this.status).end();
       });
@@ -175,7 +166,7 @@ function expectWellFormed(e: AlertEvent, kid: string, name: string) {
   expect(Number.isNaN(Date.parse(e.time))).toBe(false);
 }
 
-describe('alerts from a 2-of-3 cluster', () => {
+describe('alerts from a 2-of-3 cluster', { tags: ['slow'] }, () => {
   let cluster: TestCluster;
   const rx = new Receiver();
   let first: { kid: string; id: string };
@@ -365,7 +356,7 @@ describe('alerts from a 2-of-3 cluster', () => {
   });
 });
 
-describe('the webhook outbox is durable', () => {
+describe('the webhook outbox is durable', { tags: ['slow'] }, () => {
   let cluster: TestCluster;
   const rx = new Receiver();
 

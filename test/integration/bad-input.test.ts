@@ -110,7 +110,7 @@ async function snapshotOracles(cluster: TestCluster): Promise<Snapshot> {
   return out;
 }
 
-describe('bad input to a live 2-of-3 cluster', () => {
+describe('bad input to a live 2-of-3 cluster', { tags: ['slow'] }, () => {
   let cluster: TestCluster;
   let agent: AgentProc;
   let stateDir: string;

@@ -114,7 +114,7 @@ function verifyEd25519(publicKey: Buffer, msg: Buffer, sig: Buffer): boolean {
  */
 const DEV_PLAINTEXT = ['--insecure'];
 
-describe('mpcid dev up', () => {
+describe('mpcid dev up', { tags: ['slow'] }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'mpcid-devup-'));
   const msgFile = join(dir, 'message.txt');
   const started: { dev: DevUp; kids: number[] }[] = [];
@@ -237,7 +237,7 @@ describe('mpcid dev up', () => {
   });
 });
 
-describe('exit statuses', () => {
+describe('exit statuses', { tags: ['slow'] }, () => {
   it('no command: exit 2, usage on stderr, nothing on stdout', async () => {
     const r = await mpcid([]);
     expect(r.code).toBe(2);
@@ -253,6 +253,35 @@ describe('exit statuses', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^mpcid: unknown command: bogus\n/);
     expect(r.stderr).toContain('usage:');
+  });
+
+  it('mpcid --help (and -h, help): exit 0, every command on stdout', async () => {
+    for (const flag of ['--help', '-h', 'help']) {
+      const r = await mpcid([flag]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toBe('');
+      for (const cmd of [
+        'mpcid oracle',
+        'mpcid init',
+        'mpcid token create',
+        'mpcid agent run',
+        'mpcid verify',
+      ])
+        expect(r.stdout).toContain(cmd);
+      expect(r.stdout).toContain('[TLS]: --tls DIR');
+    }
+  });
+
+  it('mpcid CMD --help: exit 0, that command only, aliases named', async () => {
+    const r = await mpcid(['token', 'create', '--help']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^mpcid token create: /);
+    expect(r.stdout).toContain('--admin ADDR --name NAME');
+    expect(r.stdout).not.toContain('mpcid agent run');
+    const init = await mpcid(['cluster', 'init', '-h']);
+    expect(init.code).toBe(0);
+    expect(init.stdout).toMatch(/^mpcid init: /);
+    expect(init.stdout).toContain('also: mpcid cluster init');
   });
 
   it('a missing required flag or an unknown flag: exit 2', async () => {
@@ -289,7 +318,7 @@ describe('exit statuses', () => {
   });
 });
 
-describe('mpcid config check', () => {
+describe('mpcid config check', { tags: ['slow'] }, () => {
   let dir: string;
   let file: string;
   let raw: Record<string, unknown> & { cluster: Record<string, unknown> };

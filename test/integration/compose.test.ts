@@ -102,7 +102,7 @@ function hostPort(addr: string): { host: string; port: number } {
   return { host: addr.slice(0, i), port: Number(addr.slice(i + 1)) };
 }
 
-describe('docker-compose.yml', () => {
+describe('docker-compose.yml', { tags: ['slow'] }, () => {
   const initArgs = mpcidArgs(script('init'), 'init');
   const clusterDir = flag(initArgs, 'dir');
   const caDir = flag(initArgs, 'ca-dir');
@@ -357,7 +357,7 @@ describe('docker-compose.yml', () => {
   });
 });
 
-describe('Dockerfile', () => {
+describe('Dockerfile', { tags: ['slow'] }, () => {
   const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
 
   it('builds on node:20-slim with npm ci and npm run build, and runs the CLI', () => {

@@ -45,7 +45,7 @@ function opensslVerify(publicKey: Uint8Array, msg: Uint8Array, sig: Uint8Array, 
   }
 }
 
-describe('co-signing with a 2-of-3 oracle cluster', () => {
+describe('co-signing with a 2-of-3 oracle cluster', { tags: ['slow'] }, () => {
   let cluster: TestCluster;
   let agent: AgentProc;
   let publicKey: Buffer;
@@ -123,7 +123,7 @@ describe('co-signing with a 2-of-3 oracle cluster', () => {
 describe.each([
   [1, 1],
   [5, 3],
-])('co-signing with a %i-oracle cluster, quorum %i', (n, t) => {
+])('co-signing with a %i-oracle cluster, quorum %i', { tags: ['slow'] }, (n, t) => {
   let cluster: TestCluster;
   afterAll(async () => {
     await cluster?.stop();

@@ -146,7 +146,7 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-describe('OIDC discovery and JWKS', () => {
+describe('OIDC discovery and JWKS', { tags: ['slow'] }, () => {
   it('every oracle serves the same discovery document; its issuer is the tokens’ iss and its jwks_uri works', async () => {
     expect(issuer).toBe(http[0]);
     const token = await fetchJwt(api.agent);
@@ -195,7 +195,7 @@ describe('OIDC discovery and JWKS', () => {
   });
 });
 
-describe('tokens verify with verifiers we did not write', () => {
+describe('tokens verify with verifiers we did not write', { tags: ['slow'] }, () => {
   it('jose jwtVerify + createRemoteJWKSet, against the cluster JWKS and the per-identity JWKS of every oracle', async () => {
     const token = await fetchJwt(api.agent, { aud: [AUD, 'https://other.example'], ttl: 90 });
     for (const base of http) {
@@ -263,7 +263,7 @@ describe('tokens verify with verifiers we did not write', () => {
   });
 });
 
-describe('the verifier: library and `mpcid verify`', () => {
+describe('the verifier: library and `mpcid verify`', { tags: ['slow'] }, () => {
   it('accepts a real token on every oracle; the CLI prints one "valid" line', async () => {
     const token = await fetchJwt(api.agent);
     for (const oracle of http) {
@@ -431,7 +431,7 @@ describe('the verifier: library and `mpcid verify`', () => {
   });
 });
 
-describe('after a clone is detected', () => {
+describe('after a clone is detected', { tags: ['slow'] }, () => {
   let kid: string;
   let original: AgentProc;
   let copy: AgentProc;

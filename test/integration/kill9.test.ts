@@ -31,7 +31,7 @@ import {
   type TestCluster,
   waitUntil,
 } from '../helpers/cluster.js';
-import { HookReceiver } from '../helpers/hook.js';
+import { HookReceiver, whsecSecret } from '../helpers/hook.js';
 import {
   agentRatchetFile,
   copyStateDir,
@@ -44,7 +44,7 @@ import {
 const STEPS = 500;
 /** Steps between two kills. */
 const KILL_EVERY = 35;
-const SECRET = `whsec-${randomBytes(16).toString('hex')}`;
+const SECRET = whsecSecret();
 
 interface RatchetFile {
   counter: number;

@@ -30,6 +30,7 @@ const METRICS = [
   'mpcid_step_duration_seconds',
   'mpcid_revocations_total',
   'mpcid_alert_outbox_depth',
+  'mpcid_alert_dead_letters',
   'mpcid_identities_enrolled',
   'mpcid_peer_up',
 ];

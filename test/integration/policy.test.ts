@@ -75,7 +75,7 @@ function paddedSegment(header: Record<string, unknown>): string {
   return std.replaceAll('+', '-').replaceAll('/', '_');
 }
 
-describe('a hostile agent speaking the Step RPC with its own identity', () => {
+describe('a hostile agent speaking the Step RPC with its own identity', { tags: ['slow'] }, () => {
   it('a valid token gets a share from each signer, and jose verifies the result', async () => {
     const r = await h.step('jwt', (ctr) => encodeInput(validToken(h, ctr)));
     await expectCosigned(r);
@@ -246,7 +246,7 @@ describe('a hostile agent speaking the Step RPC with its own identity', () => {
   });
 });
 
-describe('through a real agent', () => {
+describe('through a real agent', { tags: ['slow'] }, () => {
   const reserved = ['iss', 'sub', 'aud', 'iat', 'exp', 'nbf', 'jti', 'ctr', 'nonce', 'claims'];
 
   it.each(reserved)('FetchJWT with the reserved extra claim %s is INVALID_ARGUMENT', async (claim) => {

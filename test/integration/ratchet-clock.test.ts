@@ -34,7 +34,7 @@ import {
   type TestCluster,
   testOracleServerCredentials,
 } from '../helpers/cluster.js';
-import { HookReceiver } from '../helpers/hook.js';
+import { HookReceiver, whsecSecret } from '../helpers/hook.js';
 import {
   copyStateDir,
   counterOn,
@@ -67,7 +67,7 @@ describe('clone detection against any clock (2-of-3 cluster, real processes)', {
     const url = await hook.listen();
     cluster = await startCluster(3, 2, {
       ...EDDSA_ONLY,
-      oracleConfig: () => ({ alerts: { webhooks: [{ url, secret: 'clock-test-secret-0123456789' }] } }),
+      oracleConfig: () => ({ alerts: { webhooks: [{ url, secret: whsecSecret() }] } }),
     });
   });
   afterAll(async () => {

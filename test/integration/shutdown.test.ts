@@ -37,11 +37,11 @@ import {
   testCredentials,
   waitUntil,
 } from '../helpers/cluster.js';
-import { HookReceiver } from '../helpers/hook.js';
+import { HookReceiver, whsecSecret } from '../helpers/hook.js';
 import { connectHostile, getNonces, noncesRequest } from '../helpers/hostile.js';
 import { ratchetRecords, removeClusterDir, sleep, statusOn } from '../helpers/ratchet.js';
 
-const HOOK_SECRET = `whsec-${randomBytes(16).toString('hex')}`;
+const HOOK_SECRET = whsecSecret();
 
 /** Log lines (pino JSON) of an oracle's log file with message `msg`, from byte `from` on. */
 async function logLines(o: OracleProc, msg: string, from: number): Promise<Record<string, unknown>[]> {

@@ -13,7 +13,7 @@ const { startCluster, testClientTls } = await import('../helpers/cluster.js');
 await import('./cosign.test.js');
 await import('./ratchet-clone.test.js');
 
-it('these suites really ran over mTLS', async () => {
+it('these suites really ran over mTLS', { tags: ['slow'] }, async () => {
   expect(testClientTls()?.roles).toEqual(['oracle', 'agent', 'admin']);
   const c = await startCluster(3, 2);
   try {

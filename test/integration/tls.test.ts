@@ -53,7 +53,7 @@ async function failure(p: Promise<unknown>): Promise<grpc.ServiceError> {
   throw new Error('the call succeeded');
 }
 
-describe('a cluster made with mpcid init runs over mTLS', () => {
+describe('a cluster made with mpcid init runs over mTLS', { tags: ['slow'] }, () => {
   const dir = join(ROOT, 'cluster');
   const agentBundle = join(ROOT, 'agent-bundle');
   let cluster: TestCluster;
@@ -348,7 +348,7 @@ describe('a cluster made with mpcid init runs over mTLS', () => {
   });
 });
 
-describe('TLS configuration errors are clear', () => {
+describe('TLS configuration errors are clear', { tags: ['slow'] }, () => {
   const dir = join(ROOT, 'errors');
   let raw: Record<string, unknown>;
   beforeAll(async () => {
@@ -435,7 +435,7 @@ describe('TLS configuration errors are clear', () => {
   });
 });
 
-describe('plaintext only when asked for, with a loud warning', () => {
+describe('plaintext only when asked for, with a loud warning', { tags: ['slow'] }, () => {
   it('init --insecure writes tls.insecure, and the oracle warns when it starts', async () => {
     const dir = join(ROOT, 'insecure');
     const r = await mpcid(['init', '--dir', dir, '--oracles', '1', '--quorum', '1', '--insecure']);

@@ -5,7 +5,7 @@
  * test/integration/alerts.test.ts.
  */
 
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,24 +13,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { HTTP } from 'cloudevents';
+import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OracleConfigSchema, WebhookSchema } from '../../common/config.js';
 import { MpcidError } from '../../common/errors.js';
 import { createLogger } from '../../common/log.js';
 import { Secret } from '../../crypto/secret.js';
 import { AlertHub, watchAlerts } from '../../oracle/alerts.js';
-import { type AlertEvent, OracleStore, type RevocationRecord, type StoredEvent } from '../../oracle/store.js';
 import {
-  resolveWebhooks,
-  verifyWebhookSignature,
-  type Webhook,
-  WebhookDispatcher,
-  webhookSignature,
-} from '../../oracle/webhooks.js';
+  type AlertEvent,
+  OracleStore,
+  outboxKey,
+  type RevocationRecord,
+  type StoredEvent,
+} from '../../oracle/store.js';
+import { resolveWebhooks, type Webhook, WebhookDispatcher } from '../../oracle/webhooks.js';
 import { HookReceiver } from '../helpers/hook.js';
 
 const log = createLogger('test', 'silent');
-const SECRET = 'a-test-secret-of-32-characters!!';
+const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 
 function event(seq: number): AlertEvent {
   return {
@@ -83,14 +85,12 @@ async function receiver(statuses: number[] = []): Promise<{ server: Server; url:
       body += c.toString('utf8');
     });
     req.on('end', () => {
-      const valid = verifyWebhookSignature(
-        SECRET,
-        {
-          timestamp: req.headers['x-mpcid-timestamp'] as string | undefined,
-          signature: req.headers['x-mpcid-signature'] as string | undefined,
-        },
-        body,
-      );
+      let valid = true;
+      try {
+        new StandardWebhook(SECRET).verify(body, req.headers as Record<string, string>);
+      } catch {
+        valid = false;
+      }
       got.push({ headers: req.headers, body, valid });
       res.writeHead(statuses.shift() ?? 200).end();
     });
@@ -114,11 +114,11 @@ afterEach(async () => {
 });
 
 function hook(url: string, index = 0): Webhook {
-  return { index, url, secret: SECRET, timeoutMs: 2000 };
+  return { index, kind: 'standard', url, secret: SECRET, timeoutMs: 2000 };
 }
 
 describe('webhook delivery', () => {
-  it('POSTs the event signed with HMAC-SHA256 and deletes it from the outbox on 2xx', async () => {
+  it('POSTs a CloudEvent signed per Standard Webhooks and deletes it from the outbox on 2xx', async () => {
     const store = await openStore();
     const rx = await receiver();
     const hub = new AlertHub(log, 1);
@@ -133,18 +133,31 @@ describe('webhook delivery', () => {
     await until(() => rx.got.length === 1);
     const [r] = rx.got;
     expect(r!.valid).toBe(true);
-    expect(r!.headers['content-type']).toBe('application/json');
-    expect(r!.headers['x-mpcid-event-id']).toBe('evidence-1');
-    expect(JSON.parse(r!.body)).toEqual(event(1));
-    const ts = r!.headers['x-mpcid-timestamp'] as string;
+    expect(r!.headers['content-type']).toMatch(/^application\/cloudevents\+json/);
+    expect(r!.headers['webhook-id']).toBe('evidence-1');
+    const ce = HTTP.toEvent({ headers: r!.headers, body: r!.body });
+    expect(ce).toMatchObject({
+      specversion: '1.0',
+      id: 'evidence-1',
+      type: 'dev.mpcid.identity.clone_detected',
+    });
+    expect((ce as { data: unknown }).data).toEqual(event(1));
+    const ts = r!.headers['webhook-timestamp'] as string;
     expect(Math.abs(Number(ts) - Date.now() / 1000)).toBeLessThan(5);
-    expect(r!.headers['x-mpcid-signature']).toBe(webhookSignature(SECRET, ts, r!.body));
+    // The signature is v1, base64 HMAC-SHA256 over id.timestamp.body with the whsec key bytes.
+    const key = Buffer.from(SECRET.slice('whsec_'.length), 'base64');
+    const mac = createHmac('sha256', key).update(`evidence-1.${ts}.${r!.body}`).digest('base64');
+    expect(r!.headers['webhook-signature']).toBe(`v1,${mac}`);
     await until(async () => (await store.outbox(0, 10)).length === 0);
-    // The receiver's check fails on a changed body, another secret, or an old timestamp.
-    const h = { timestamp: ts, signature: r!.headers['x-mpcid-signature'] as string };
-    expect(verifyWebhookSignature(SECRET, h, `${r!.body} `)).toBe(false);
-    expect(verifyWebhookSignature(`${SECRET}x`, h, r!.body)).toBe(false);
-    expect(verifyWebhookSignature(SECRET, h, r!.body, Number(ts) + 301)).toBe(false);
+    // The library refuses a changed body, another secret, another id, or an old timestamp.
+    const h = r!.headers as Record<string, string>;
+    const other = `whsec_${randomBytes(32).toString('base64')}`;
+    expect(() => new StandardWebhook(SECRET).verify(`${r!.body} `, h)).toThrow();
+    expect(() => new StandardWebhook(other).verify(r!.body, h)).toThrow();
+    expect(() => new StandardWebhook(SECRET).verify(r!.body, { ...h, 'webhook-id': 'evidence-2' })).toThrow();
+    expect(() =>
+      new StandardWebhook(SECRET).verify(r!.body, { ...h, 'webhook-timestamp': String(Number(ts) - 301) }),
+    ).toThrow();
   });
 
   it('retries refusals with backoff, in order, and keeps each webhook separate', async () => {
@@ -166,7 +179,7 @@ describe('webhook delivery', () => {
     await commit(store, hub, 1);
     await commit(store, hub, 2);
     await until(() => good.got.length === 2 && bad.got.length === 5);
-    expect(bad.got.map((g) => g.headers['x-mpcid-event-id'])).toEqual([
+    expect(bad.got.map((g) => g.headers['webhook-id'])).toEqual([
       'evidence-1',
       'evidence-1',
       'evidence-1',
@@ -204,7 +217,7 @@ describe('webhook delivery', () => {
     cleanups.push(() => d2.stop());
     await d2.start();
     await until(() => ok.got.length === 1);
-    expect(JSON.parse(ok.got[0]!.body).id).toBe('evidence-1');
+    expect(JSON.parse(ok.got[0]!.body).data.id).toBe('evidence-1');
     await until(async () => (await store.outbox(0, 10)).length === 0);
   });
 
@@ -260,6 +273,80 @@ describe('webhook delivery', () => {
   });
 });
 
+describe('dead letters', () => {
+  it('an event refused past maxAttempts moves to the dead letters and the next one is delivered', async () => {
+    const store = await openStore();
+    const rx = await receiver([500, 500, 500]); // refuses evidence-1 three times, then accepts all
+    const hub = new AlertHub(log, 1);
+    const d = new WebhookDispatcher([hook(rx.url)], store, hub, log, {
+      initialBackoffMs: 10,
+      maxBackoffMs: 20,
+      deadLetter: { maxAttempts: 3, maxAgeSeconds: 3600 },
+    });
+    cleanups.push(
+      () => store.close(),
+      () => new Promise((r) => rx.server.close(() => r())),
+      () => d.stop(),
+    );
+    await d.start();
+    await commit(store, hub, 1);
+    await commit(store, hub, 2);
+    await until(() => rx.got.length === 4);
+    expect(rx.got.map((g) => g.headers['webhook-id'])).toEqual([
+      'evidence-1',
+      'evidence-1',
+      'evidence-1',
+      'evidence-2',
+    ]);
+    await until(async () => (await store.outbox(0, 10)).length === 0);
+    const dead = await store.deadLetters(10);
+    expect(dead).toEqual([
+      {
+        webhook: 0,
+        seq: 1,
+        event: event(1),
+        attempts: 3,
+        queuedAt: expect.any(Number),
+        deadAt: expect.any(Number),
+        bound: 'attempts',
+        lastError: 'HTTP 500',
+      },
+    ]);
+    expect(await store.deadLetterCounts()).toEqual(new Map([[0, 1]]));
+  });
+
+  it('an event queued longer than maxAgeSeconds moves to the dead letters after its next refusal', async () => {
+    const store = await openStore();
+    cleanups.push(() => store.close());
+    // Queued two hours ago (as after an outage across restarts, whose attempt counts are lost).
+    const old: StoredEvent = { seq: 1, event: event(1) };
+    await store.commitRevocation({ identityId: old.event.identityId } as RevocationRecord, old.event, 1, [
+      [outboxKey(0, 1), { seq: 1, event: old.event, queuedAt: Date.now() - 7_200_000 }],
+    ]);
+    const rx = await receiver([503]);
+    cleanups.push(() => new Promise((r) => rx.server.close(() => r())));
+    const hub = new AlertHub(log, 1);
+    const d = new WebhookDispatcher([hook(rx.url)], store, hub, log, {
+      deadLetter: { maxAttempts: 1000, maxAgeSeconds: 3600 },
+    });
+    cleanups.push(() => d.stop());
+    await d.start();
+    await until(async () => (await store.deadLetters(10)).length === 1);
+    expect(rx.got).toHaveLength(1);
+    expect((await store.deadLetters(10))[0]).toMatchObject({
+      seq: 1,
+      bound: 'age',
+      attempts: 1,
+      lastError: 'HTTP 503',
+    });
+    // The receiver is fine again: later events flow.
+    await commit(store, hub, 2);
+    await until(() => rx.got.length === 2);
+    expect(rx.got[1]!.headers['webhook-id']).toBe('evidence-2');
+    expect(rx.got[1]!.valid).toBe(true);
+  });
+});
+
 describe('watchAlerts', () => {
   it('sends the backlog after the cursor, then live events, without gap or duplicate', async () => {
     const log2: StoredEvent[] = Array.from({ length: 250 }, (_, i) => ({ seq: i + 1, event: event(i + 1) }));
@@ -308,12 +395,20 @@ describe('alerts config', () => {
   };
 
   it('defaults to no webhooks and a 5 s timeout', () => {
-    expect(OracleConfigSchema.parse(base).alerts).toEqual({ webhooks: [] });
+    expect(OracleConfigSchema.parse(base).alerts).toEqual({
+      webhooks: [],
+      deadLetter: { maxAttempts: 20, maxAgeSeconds: 86_400 },
+    });
     const c = OracleConfigSchema.parse({
       ...base,
       alerts: { webhooks: [{ url: 'https://x/h', secretEnv: 'S' }] },
     });
-    expect(c.alerts.webhooks[0]).toEqual({ url: 'https://x/h', secretEnv: 'S', timeoutMs: 5000 });
+    expect(c.alerts.webhooks[0]).toEqual({
+      kind: 'standard',
+      url: 'https://x/h',
+      secretEnv: 'S',
+      timeoutMs: 5000,
+    });
   });
 
   it('needs exactly one of secret and secretEnv, and an http(s) URL', () => {
@@ -324,11 +419,22 @@ describe('alerts config', () => {
     expect(WebhookSchema.safeParse({ url: 'ftp://x/h', secret: SECRET }).success).toBe(false);
     expect(WebhookSchema.safeParse({ url: 'https://x/h', secret: 'short' }).success).toBe(false);
     expect(WebhookSchema.safeParse({ url: 'https://x/h', secret: SECRET, extra: 1 }).success).toBe(false);
+    // Standard Webhooks secrets: whsec_ and the base64 of 24 to 64 bytes; the error never quotes it.
+    const plain = WebhookSchema.safeParse({ url: 'https://x/h', secret: 'a-plain-secret-of-32-characters!' });
+    expect(plain.success).toBe(false);
+    expect(JSON.stringify(plain.error)).not.toContain('a-plain-secret');
+    const short = `whsec_${randomBytes(16).toString('base64')}`;
+    expect(WebhookSchema.safeParse({ url: 'https://x/h', secret: short }).success).toBe(false);
+    expect(WebhookSchema.safeParse({ url: 'https://x/h', secret: SECRET }).success).toBe(true);
   });
 
   it('reads secretEnv from the environment at start', () => {
     const hooks = WebhookSchema.array().parse([{ url: 'https://x/h', secretEnv: 'MPCID_TEST_HOOK' }]);
-    expect(resolveWebhooks(hooks, { MPCID_TEST_HOOK: SECRET })[0]!.secret).toBe(SECRET);
+    expect(resolveWebhooks(hooks, { MPCID_TEST_HOOK: SECRET })[0]).toMatchObject({ secret: SECRET });
     expect(() => resolveWebhooks(hooks, {})).toThrow(MpcidError);
+    // A secret from the environment gets the same check, and the error does not quote it.
+    expect(() => resolveWebhooks(hooks, { MPCID_TEST_HOOK: 'not-a-whsec-secret-at-all' })).toThrow(
+      /whsec_ followed by/,
+    );
   });
 });

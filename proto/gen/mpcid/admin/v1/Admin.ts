@@ -3,11 +3,15 @@
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { AlertEventMessage as _mpcid_admin_v1_AlertEventMessage, AlertEventMessage__Output as _mpcid_admin_v1_AlertEventMessage__Output } from '../../../mpcid/admin/v1/AlertEventMessage.js';
+import type { CreateConsoleLoginRequest as _mpcid_admin_v1_CreateConsoleLoginRequest, CreateConsoleLoginRequest__Output as _mpcid_admin_v1_CreateConsoleLoginRequest__Output } from '../../../mpcid/admin/v1/CreateConsoleLoginRequest.js';
+import type { CreateConsoleLoginResponse as _mpcid_admin_v1_CreateConsoleLoginResponse, CreateConsoleLoginResponse__Output as _mpcid_admin_v1_CreateConsoleLoginResponse__Output } from '../../../mpcid/admin/v1/CreateConsoleLoginResponse.js';
 import type { CreateJoinTokenRequest as _mpcid_admin_v1_CreateJoinTokenRequest, CreateJoinTokenRequest__Output as _mpcid_admin_v1_CreateJoinTokenRequest__Output } from '../../../mpcid/admin/v1/CreateJoinTokenRequest.js';
 import type { CreateJoinTokenResponse as _mpcid_admin_v1_CreateJoinTokenResponse, CreateJoinTokenResponse__Output as _mpcid_admin_v1_CreateJoinTokenResponse__Output } from '../../../mpcid/admin/v1/CreateJoinTokenResponse.js';
 import type { GetIdentityRequest as _mpcid_admin_v1_GetIdentityRequest, GetIdentityRequest__Output as _mpcid_admin_v1_GetIdentityRequest__Output } from '../../../mpcid/admin/v1/GetIdentityRequest.js';
 import type { GetNodeInfoRequest as _mpcid_admin_v1_GetNodeInfoRequest, GetNodeInfoRequest__Output as _mpcid_admin_v1_GetNodeInfoRequest__Output } from '../../../mpcid/admin/v1/GetNodeInfoRequest.js';
 import type { Identity as _mpcid_admin_v1_Identity, Identity__Output as _mpcid_admin_v1_Identity__Output } from '../../../mpcid/admin/v1/Identity.js';
+import type { ListDeadLettersRequest as _mpcid_admin_v1_ListDeadLettersRequest, ListDeadLettersRequest__Output as _mpcid_admin_v1_ListDeadLettersRequest__Output } from '../../../mpcid/admin/v1/ListDeadLettersRequest.js';
+import type { ListDeadLettersResponse as _mpcid_admin_v1_ListDeadLettersResponse, ListDeadLettersResponse__Output as _mpcid_admin_v1_ListDeadLettersResponse__Output } from '../../../mpcid/admin/v1/ListDeadLettersResponse.js';
 import type { ListIdentitiesRequest as _mpcid_admin_v1_ListIdentitiesRequest, ListIdentitiesRequest__Output as _mpcid_admin_v1_ListIdentitiesRequest__Output } from '../../../mpcid/admin/v1/ListIdentitiesRequest.js';
 import type { ListIdentitiesResponse as _mpcid_admin_v1_ListIdentitiesResponse, ListIdentitiesResponse__Output as _mpcid_admin_v1_ListIdentitiesResponse__Output } from '../../../mpcid/admin/v1/ListIdentitiesResponse.js';
 import type { NodeInfo as _mpcid_admin_v1_NodeInfo, NodeInfo__Output as _mpcid_admin_v1_NodeInfo__Output } from '../../../mpcid/admin/v1/NodeInfo.js';
@@ -15,6 +19,15 @@ import type { RevocationInfo as _mpcid_admin_v1_RevocationInfo, RevocationInfo__
 import type { WatchAlertsRequest as _mpcid_admin_v1_WatchAlertsRequest, WatchAlertsRequest__Output as _mpcid_admin_v1_WatchAlertsRequest__Output } from '../../../mpcid/admin/v1/WatchAlertsRequest.js';
 
 export interface AdminClient extends grpc.Client {
+  CreateConsoleLogin(argument: _mpcid_admin_v1_CreateConsoleLoginRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_admin_v1_CreateConsoleLoginResponse__Output>): grpc.ClientUnaryCall;
+  CreateConsoleLogin(argument: _mpcid_admin_v1_CreateConsoleLoginRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_admin_v1_CreateConsoleLoginResponse__Output>): grpc.ClientUnaryCall;
+  CreateConsoleLogin(argument: _mpcid_admin_v1_CreateConsoleLoginRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_admin_v1_CreateConsoleLoginResponse__Output>): grpc.ClientUnaryCall;
+  CreateConsoleLogin(argument: _mpcid_admin_v1_CreateConsoleLoginRequest, callback: grpc.requestCallback<_mpcid_admin_v1_CreateConsoleLoginResponse__Output>): grpc.ClientUnaryCall;
+  createConsoleLogin(argument: _mpcid_admin_v1_CreateConsoleLoginRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_admin_v1_CreateConsoleLoginResponse__Output>): grpc.ClientUnaryCall;
+  createConsoleLogin(argument: _mpcid_admin_v1_CreateConsoleLoginRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_admin_v1_CreateConsoleLoginResponse__Output>): grpc.ClientUnaryCall;
+  createConsoleLogin(argument: _mpcid_admin_v1_CreateConsoleLoginRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_admin_v1_CreateConsoleLoginResponse__Output>): grpc.ClientUnaryCall;
+  createConsoleLogin(argument: _mpcid_admin_v1_CreateConsoleLoginRequest, callback: grpc.requestCallback<_mpcid_admin_v1_CreateConsoleLoginResponse__Output>): grpc.ClientUnaryCall;
+  
   CreateJoinToken(argument: _mpcid_admin_v1_CreateJoinTokenRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_admin_v1_CreateJoinTokenResponse__Output>): grpc.ClientUnaryCall;
   CreateJoinToken(argument: _mpcid_admin_v1_CreateJoinTokenRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_admin_v1_CreateJoinTokenResponse__Output>): grpc.ClientUnaryCall;
   CreateJoinToken(argument: _mpcid_admin_v1_CreateJoinTokenRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_admin_v1_CreateJoinTokenResponse__Output>): grpc.ClientUnaryCall;
@@ -51,6 +64,15 @@ export interface AdminClient extends grpc.Client {
   getRevocation(argument: _mpcid_admin_v1_GetIdentityRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_admin_v1_RevocationInfo__Output>): grpc.ClientUnaryCall;
   getRevocation(argument: _mpcid_admin_v1_GetIdentityRequest, callback: grpc.requestCallback<_mpcid_admin_v1_RevocationInfo__Output>): grpc.ClientUnaryCall;
   
+  ListDeadLetters(argument: _mpcid_admin_v1_ListDeadLettersRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_admin_v1_ListDeadLettersResponse__Output>): grpc.ClientUnaryCall;
+  ListDeadLetters(argument: _mpcid_admin_v1_ListDeadLettersRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_admin_v1_ListDeadLettersResponse__Output>): grpc.ClientUnaryCall;
+  ListDeadLetters(argument: _mpcid_admin_v1_ListDeadLettersRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_admin_v1_ListDeadLettersResponse__Output>): grpc.ClientUnaryCall;
+  ListDeadLetters(argument: _mpcid_admin_v1_ListDeadLettersRequest, callback: grpc.requestCallback<_mpcid_admin_v1_ListDeadLettersResponse__Output>): grpc.ClientUnaryCall;
+  listDeadLetters(argument: _mpcid_admin_v1_ListDeadLettersRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_admin_v1_ListDeadLettersResponse__Output>): grpc.ClientUnaryCall;
+  listDeadLetters(argument: _mpcid_admin_v1_ListDeadLettersRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_admin_v1_ListDeadLettersResponse__Output>): grpc.ClientUnaryCall;
+  listDeadLetters(argument: _mpcid_admin_v1_ListDeadLettersRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_admin_v1_ListDeadLettersResponse__Output>): grpc.ClientUnaryCall;
+  listDeadLetters(argument: _mpcid_admin_v1_ListDeadLettersRequest, callback: grpc.requestCallback<_mpcid_admin_v1_ListDeadLettersResponse__Output>): grpc.ClientUnaryCall;
+  
   ListIdentities(argument: _mpcid_admin_v1_ListIdentitiesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_admin_v1_ListIdentitiesResponse__Output>): grpc.ClientUnaryCall;
   ListIdentities(argument: _mpcid_admin_v1_ListIdentitiesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_admin_v1_ListIdentitiesResponse__Output>): grpc.ClientUnaryCall;
   ListIdentities(argument: _mpcid_admin_v1_ListIdentitiesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_admin_v1_ListIdentitiesResponse__Output>): grpc.ClientUnaryCall;
@@ -68,6 +90,8 @@ export interface AdminClient extends grpc.Client {
 }
 
 export interface AdminHandlers extends grpc.UntypedServiceImplementation {
+  CreateConsoleLogin: grpc.handleUnaryCall<_mpcid_admin_v1_CreateConsoleLoginRequest__Output, _mpcid_admin_v1_CreateConsoleLoginResponse>;
+  
   CreateJoinToken: grpc.handleUnaryCall<_mpcid_admin_v1_CreateJoinTokenRequest__Output, _mpcid_admin_v1_CreateJoinTokenResponse>;
   
   GetIdentity: grpc.handleUnaryCall<_mpcid_admin_v1_GetIdentityRequest__Output, _mpcid_admin_v1_Identity>;
@@ -76,6 +100,8 @@ export interface AdminHandlers extends grpc.UntypedServiceImplementation {
   
   GetRevocation: grpc.handleUnaryCall<_mpcid_admin_v1_GetIdentityRequest__Output, _mpcid_admin_v1_RevocationInfo>;
   
+  ListDeadLetters: grpc.handleUnaryCall<_mpcid_admin_v1_ListDeadLettersRequest__Output, _mpcid_admin_v1_ListDeadLettersResponse>;
+  
   ListIdentities: grpc.handleUnaryCall<_mpcid_admin_v1_ListIdentitiesRequest__Output, _mpcid_admin_v1_ListIdentitiesResponse>;
   
   WatchAlerts: grpc.handleServerStreamingCall<_mpcid_admin_v1_WatchAlertsRequest__Output, _mpcid_admin_v1_AlertEventMessage>;
@@ -83,10 +109,12 @@ export interface AdminHandlers extends grpc.UntypedServiceImplementation {
 }
 
 export interface AdminDefinition extends grpc.ServiceDefinition {
+  CreateConsoleLogin: MethodDefinition<_mpcid_admin_v1_CreateConsoleLoginRequest, _mpcid_admin_v1_CreateConsoleLoginResponse, _mpcid_admin_v1_CreateConsoleLoginRequest__Output, _mpcid_admin_v1_CreateConsoleLoginResponse__Output>
   CreateJoinToken: MethodDefinition<_mpcid_admin_v1_CreateJoinTokenRequest, _mpcid_admin_v1_CreateJoinTokenResponse, _mpcid_admin_v1_CreateJoinTokenRequest__Output, _mpcid_admin_v1_CreateJoinTokenResponse__Output>
   GetIdentity: MethodDefinition<_mpcid_admin_v1_GetIdentityRequest, _mpcid_admin_v1_Identity, _mpcid_admin_v1_GetIdentityRequest__Output, _mpcid_admin_v1_Identity__Output>
   GetNodeInfo: MethodDefinition<_mpcid_admin_v1_GetNodeInfoRequest, _mpcid_admin_v1_NodeInfo, _mpcid_admin_v1_GetNodeInfoRequest__Output, _mpcid_admin_v1_NodeInfo__Output>
   GetRevocation: MethodDefinition<_mpcid_admin_v1_GetIdentityRequest, _mpcid_admin_v1_RevocationInfo, _mpcid_admin_v1_GetIdentityRequest__Output, _mpcid_admin_v1_RevocationInfo__Output>
+  ListDeadLetters: MethodDefinition<_mpcid_admin_v1_ListDeadLettersRequest, _mpcid_admin_v1_ListDeadLettersResponse, _mpcid_admin_v1_ListDeadLettersRequest__Output, _mpcid_admin_v1_ListDeadLettersResponse__Output>
   ListIdentities: MethodDefinition<_mpcid_admin_v1_ListIdentitiesRequest, _mpcid_admin_v1_ListIdentitiesResponse, _mpcid_admin_v1_ListIdentitiesRequest__Output, _mpcid_admin_v1_ListIdentitiesResponse__Output>
   WatchAlerts: MethodDefinition<_mpcid_admin_v1_WatchAlertsRequest, _mpcid_admin_v1_AlertEventMessage, _mpcid_admin_v1_WatchAlertsRequest__Output, _mpcid_admin_v1_AlertEventMessage__Output>
 }

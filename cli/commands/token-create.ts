@@ -1,0 +1,22 @@
+/** `mpcid token create`: create a join token for a new identity (admin API). */
+
+import { call } from '../../common/grpc.js';
+import { clientTls, int, opts, str, TLS_OPTS, using } from '../args.js';
+import { adminClient } from '../clients.js';
+import type { Command } from '../command.js';
+
+export const tokenCreate: Command = {
+  names: ['token create'],
+  summary: 'create a join token for a new identity (admin API)',
+  usage: `mpcid token create --admin ADDR --name NAME [--ttl SECONDS]                 [TLS]`,
+  async run(args) {
+    const { values } = opts(args, { admin: 'string', name: 'string', ttl: 'string', ...TLS_OPTS });
+    const address = str(values, 'admin');
+    str(values, 'name');
+    await using(adminClient(address, clientTls(values).tls), 'token create', async (admin) => {
+      const req = { name: str(values, 'name'), ttlSeconds: int(values, 'ttl', 0) };
+      const res = await call(admin, admin.CreateJoinToken, req, 10_000);
+      process.stdout.write(`${res.token}\n`);
+    });
+  },
+};

@@ -1,0 +1,31 @@
+/** `mpcid token fetch`: fetch a co-signed JWT from the agent. */
+
+import { resolve } from 'node:path';
+import { call } from '../../common/grpc.js';
+import { alg, int, optional, opts, str, using } from '../args.js';
+import { workloadClient } from '../clients.js';
+import type { Command } from '../command.js';
+
+export const tokenFetch: Command = {
+  names: ['token fetch'],
+  summary: 'fetch a co-signed JWT from the agent',
+  usage: `mpcid token fetch [--alg EdDSA|ES256] --socket PATH --audience AUD[,AUD] [--ttl SECONDS] [--claims JSON]`,
+  async run(args) {
+    const { values } = opts(args, {
+      socket: 'string',
+      audience: 'string',
+      ttl: 'string',
+      claims: 'string',
+      alg: 'string',
+    });
+    await using(workloadClient(resolve(str(values, 'socket'))), 'token fetch', async (wl) => {
+      const req = {
+        audience: str(values, 'audience').split(','),
+        ttlSeconds: int(values, 'ttl', 0),
+        extraClaimsJson: optional(values['claims']),
+        alg: alg(values),
+      };
+      process.stdout.write(`${(await call(wl, wl.FetchJWT, req, 30_000)).token}\n`);
+    });
+  },
+};
