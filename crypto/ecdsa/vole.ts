@@ -60,25 +60,40 @@ export function gadget(c: Curve): bigint[] {
 }
 
 /**
- * Random-OT pads: H(ctx, j, row) ∈ Z_q^4 for each of `rows` (ξ rows of 32 bytes), flattened,
- * where H is SHA-512 over (K, j, row, i) for i = 0, 1, 2 (192 bytes) and K = SHA-256 of the
- * domain and context. Each pad is 48 uniform bytes, left unreduced (< 2^384): it only enters
- * sums and products that are reduced mod q before anything is encoded, so its value mod q is what
- * counts (statistical distance < 2^-128).
+ * Random-OT pads: H(ctx, j, row) ∈ Z_q^4 for each of `rows` (ξ rows of 32 bytes), flattened.
+ * H is the random oracle SHA-512 over (K, j, row, i), K = SHA-256 of the domain and context,
+ * i = 0, 1 giving 128 bytes = four 32-byte candidates; a candidate >= q is replaced by the next
+ * block (i = 2, 3, ...), so every pad is exactly uniform in [0, q) (rejection sampling; on P-256 a
+ * candidate is rejected with probability < 2^-32, on secp256k1 < 2^-127). Two one-shot native
+ * SHA-512 calls per row (each input is one 128-byte compression block).
  */
-function pads(ctx: Uint8Array, rows: Uint8Array, out: bigint[]): void {
+function pads(q: bigint, ctx: Uint8Array, rows: Uint8Array, out: bigint[]): void {
   const input = new Uint8Array(32 + 2 + 32 + 1);
-  input.set(h256('mpcid/dkls23/vole/rot/v1', ctx), 0);
+  input.set(h256('mpcid/dkls23/vole/rot/v2', ctx), 0);
   for (let j = 0; j < XI; j++) {
     input[32] = j >>> 8;
     input[33] = j & 0xff;
     input.set(rows.subarray(32 * j, 32 * j + 32), 34);
-    let hex = '';
-    for (let i = 0; i < 3; i++) {
-      input[66] = i;
-      hex += hash('sha512', input, 'hex');
+    input[66] = 0;
+    const hex = hash('sha512', input, 'hex');
+    input[66] = 1;
+    const hex2 = hash('sha512', input, 'hex');
+    out[P * j] = BigInt('0x' + hex.slice(0, 64));
+    out[P * j + 1] = BigInt('0x' + hex.slice(64));
+    out[P * j + 2] = BigInt('0x' + hex2.slice(0, 64));
+    out[P * j + 3] = BigInt('0x' + hex2.slice(64));
+    let next = 2;
+    let spare: string[] = [];
+    for (let i = 0; i < P; i++) {
+      while (out[P * j + i]! >= q) {
+        if (spare.length === 0) {
+          input[66] = next++;
+          const h = hash('sha512', input, 'hex');
+          spare = [h.slice(64), h.slice(0, 64)];
+        }
+        out[P * j + i] = BigInt('0x' + spare.pop()!);
+      }
     }
-    for (let i = 0; i < P; i++) out[P * j + i] = BigInt('0x' + hex.slice(96 * i, 96 * i + 96));
   }
   input.fill(0);
 }
@@ -156,8 +171,8 @@ export function voleAlice(
   const v1: bigint[] = new Array(XI * P);
   const qb = rowBytes(rows);
   const qdb = rowBytes(rowsD);
-  pads(ctx, qb, v0);
-  pads(ctx, qdb, v1);
+  pads(q, ctx, qb, v0);
+  pads(q, ctx, qdb, v1);
   rows.fill(0);
   rowsD.fill(0);
   qb.fill(0);
@@ -167,8 +182,10 @@ export function voleAlice(
   // Step 3: τ_j = v0_j − v1_j + α.
   const tauHex: string[] = new Array(XI * P);
   for (let n = 0; n < XI * P; n++) {
-    let t = (v0[n]! - v1[n]! + alpha[n % P]!) % q;
+    // v0, v1, α in [0, q): t in (−q, 2q).
+    let t = v0[n]! - v1[n]! + alpha[n % P]!;
     if (t < 0n) t += q;
+    else if (t >= q) t -= q;
     tauHex[n] = scalarHex(t);
   }
   const tau = new Uint8Array(Buffer.from(tauHex.join(''), 'hex'));
@@ -245,7 +262,7 @@ export function voleBobFinish(
   const gamma = scalars.slice(L);
   const ch = checkChallenges(c, ctx, st.msgDigest, tauBytes);
   const w: bigint[] = new Array(XI * P);
-  pads(ctx, st.rows.expose(), w);
+  pads(q, ctx, st.rows.expose(), w);
   const betaW = new Uint32Array(XI / 32);
   readWords(st.beta.expose(), 0, betaW, 0, XI / 32);
   const rHex: string[] = new Array(XI * L);
