@@ -16,15 +16,16 @@
  *           Bob sends x̃ = h(x), t̃_k = h(t_k);  Alice checks h(q_k) = t̃_k ⊕ Δ_k·x̃ for every k.
  *   Output  rows: Bob t_j, Alice q_j (= t_j ⊕ x_j·Δ), j < ξ, hashed by the caller (./vole.ts).
  *
- * G(seed) is SHA-512 (a random oracle) over (K, k, seed, block), K = SHA-256 of the domain and the
- * per-session, per-direction context `ctx` (which binds the signing session id), so a session never
- * reuses a correlation of another session.
+ * G(seed) is the XChaCha20 keystream under the seed with a 24-byte nonce hashed from the
+ * per-session, per-direction context `ctx` (which binds the signing session id): a PRF of the
+ * uniformly random seed, so a session never reuses a correlation of another session.
  */
-import { hash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { KAPPA, SEED_LEN } from './baseot.js';
 import { GfMul, gfReduce, readWords, transpose, writeWords } from './bits.js';
 import { abort, h256, type PartyId, shake } from './curve.js';
 import type { AliceKeys, BobKeys } from './setup.js';
+import { xchachaWords } from './xchacha.js';
 
 /** ξ = κ + 2λ_s = 256 + 2·80: OT instances (gadget length) per VOLE (DKLs19 Protocol 1). */
 export const XI = 416;
@@ -39,38 +40,33 @@ const ROW_WORDS = KAPPA / 32;
 /** Bob's extension message: u (KAPPA columns), x̃, t̃ (KAPPA hashes). */
 export const OTE_MSG_LEN = KAPPA * COL_BYTES + W / 8 + KAPPA * (W / 8);
 
-/**
- * The prefix of the PRG G for (ctx): K = SHA-256 of the domain and context, then room for the
- * column index k, the seed and a block counter.
- */
-function prgBase(ctx: Uint8Array): Uint8Array {
-  const input = new Uint8Array(32 + 2 + SEED_LEN + 1);
-  input.set(h256('mpcid/dkls23/softspoken/prg/v2', ctx), 0);
-  return input;
+/** The PRG G's per-session state for (ctx): its 24-byte XChaCha20 nonce and scratch space. */
+interface Prg {
+  readonly nonce: Uint8Array;
+  readonly state: Uint32Array;
+  readonly tmp: Uint32Array;
+}
+
+function prgBase(ctx: Uint8Array): Prg {
+  return {
+    nonce: h256('mpcid/dkls23/softspoken/prg/v3', ctx).subarray(0, 24),
+    state: new Uint32Array(16),
+    tmp: new Uint32Array(16),
+  };
+}
+
+function prgWipe(p: Prg): void {
+  p.state.fill(0);
+  p.tmp.fill(0);
 }
 
 /**
- * Column k of G(seed) = the first COL_BYTES of SHA-512(K, k, seed, 0) ‖ SHA-512(K, k, seed, 1)
- * (two one-shot native calls of one compression block each), XORed into `out` at word `off`
- * (assigned when `assign`). `base` (from prgBase) is scratch space and is wiped by the caller.
+ * Column k of G(seed) = the first COL_BYTES of XChaCha20(seed, N), N = SHA-256(label, ctx)[0..24]
+ * (a PRF of the uniformly random seed on a per-session nonce), as little-endian words at `out[off..]`
+ * (XORed in unless `assign`). The column index needs no input: every column has its own seed.
  */
-function prg(base: Uint8Array, k: number, seed: Uint8Array, out: Uint32Array, off: number, assign: boolean) {
-  base[32] = k >>> 8;
-  base[33] = k & 0xff;
-  base.set(seed, 34);
-  base[34 + SEED_LEN] = 0;
-  const b0 = hash('sha512', base, 'buffer');
-  base[34 + SEED_LEN] = 1;
-  const b1 = hash('sha512', base, 'buffer');
-  const half = 64 / 4;
-  for (let i = 0; i < COL_WORDS; i++) {
-    const b = i < half ? b0 : b1;
-    const o = 4 * (i < half ? i : i - half);
-    const w = (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
-    out[off + i] = assign ? w : (out[off + i]! ^ w) >>> 0;
-  }
-  b0.fill(0);
-  b1.fill(0);
+function prg(p: Prg, _k: number, seed: Uint8Array, out: Uint32Array, off: number, assign: boolean) {
+  xchachaWords(seed, 0, p.nonce, out, off, COL_WORDS, !assign, p.state, p.tmp);
 }
 
 /** Fiat–Shamir challenges χ1, χ2 of the consistency check, from the context and u. */
@@ -119,7 +115,7 @@ export function oteReceive(
     prg(prefix, k, keys.seeds1.subarray(k * SEED_LEN, (k + 1) * SEED_LEN), u, off, true);
     for (let i = 0; i < COL_WORDS; i++) u[off + i] = u[off + i]! ^ t[off + i]! ^ x[i]!;
   }
-  prefix.fill(0);
+  prgWipe(prefix);
   const msg = new Uint8Array(OTE_MSG_LEN);
   writeWords(u, 0, msg, 0, KAPPA * COL_WORDS);
   const ubytes = msg.subarray(0, KAPPA * COL_BYTES);
@@ -158,7 +154,7 @@ export function oteSend(
     for (let i = 0; i < COL_WORDS; i++) q[off + i] = q[off + i]! & mask;
     prg(prefix, k, keys.seeds.subarray(k * SEED_LEN, (k + 1) * SEED_LEN), q, off, false);
   }
-  prefix.fill(0);
+  prgWipe(prefix);
   const m = challenges(ctx, msg.subarray(0, KAPPA * COL_BYTES));
   const recv = new Uint32Array((KAPPA + 1) * 8);
   readWords(msg, KAPPA * COL_BYTES, recv, 0, (KAPPA + 1) * 8);
