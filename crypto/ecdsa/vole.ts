@@ -32,7 +32,6 @@ import {
   randomScalar,
   SCALAR_LEN,
   scalarBytes,
-  scalarHex,
   timingSafeEq,
 } from './curve.js';
 import type { AliceKeys, BobKeys } from './setup.js';
@@ -48,6 +47,13 @@ export const VOLE_BOB_LEN = OTE_MSG_LEN;
 export const VOLE_ALICE_LEN = XI * P * SCALAR_LEN + 32 + 2 * L * SCALAR_LEN;
 
 const gadgets = new Map<string, bigint[]>();
+const MASK256 = (1n << 256n) - 1n;
+
+/** hex(r0) ‖ hex(r1) of two scalars in [0, 2^256), 64 digits each, with one conversion. */
+function hexPair(r0: bigint, r1: bigint): string {
+  const h = ((r0 << 256n) | r1).toString(16);
+  return h.length === 128 ? h : h.padStart(128, '0');
+}
 
 /** The public gadget vector g ∈ Z_q^ξ (uniform, from a fixed hash; DKLs19 §3 "public gadget"). */
 export function gadget(c: Curve): bigint[] {
@@ -74,24 +80,25 @@ function pads(q: bigint, ctx: Uint8Array, rows: Uint8Array, out: bigint[]): void
     input[32] = j >>> 8;
     input[33] = j & 0xff;
     input.set(rows.subarray(32 * j, 32 * j + 32), 34);
+    // Each 64-byte block is parsed as one 512-bit integer and split (one BigInt parse, not two).
     input[66] = 0;
-    const hex = hash('sha512', input, 'hex');
+    const x = BigInt('0x' + hash('sha512', input, 'hex'));
     input[66] = 1;
-    const hex2 = hash('sha512', input, 'hex');
-    out[P * j] = BigInt('0x' + hex.slice(0, 64));
-    out[P * j + 1] = BigInt('0x' + hex.slice(64));
-    out[P * j + 2] = BigInt('0x' + hex2.slice(0, 64));
-    out[P * j + 3] = BigInt('0x' + hex2.slice(64));
+    const y = BigInt('0x' + hash('sha512', input, 'hex'));
+    out[P * j] = x >> 256n;
+    out[P * j + 1] = x & MASK256;
+    out[P * j + 2] = y >> 256n;
+    out[P * j + 3] = y & MASK256;
     let next = 2;
-    let spare: string[] = [];
+    const spare: bigint[] = [];
     for (let i = 0; i < P; i++) {
       while (out[P * j + i]! >= q) {
         if (spare.length === 0) {
           input[66] = next++;
-          const h = hash('sha512', input, 'hex');
-          spare = [h.slice(64), h.slice(0, 64)];
+          const z = BigInt('0x' + hash('sha512', input, 'hex'));
+          spare.push(z & MASK256, z >> 256n);
         }
-        out[P * j + i] = BigInt('0x' + spare.pop()!);
+        out[P * j + i] = spare.pop()!;
       }
     }
   }
@@ -180,30 +187,34 @@ export function voleAlice(
   // Step 2: pads and check values.
   const alpha = [randomScalar(c), randomScalar(c), randomScalar(c), randomScalar(c)];
   // Step 3: τ_j = v0_j − v1_j + α.
-  const tauHex: string[] = new Array(XI * P);
-  for (let n = 0; n < XI * P; n++) {
+  const tauHex: string[] = new Array((XI * P) / 2);
+  const tauAt = (n: number) => {
     // v0, v1, α in [0, q): t in (−q, 2q).
     let t = v0[n]! - v1[n]! + alpha[n % P]!;
     if (t < 0n) t += q;
     else if (t >= q) t -= q;
-    tauHex[n] = scalarHex(t);
-  }
+    return t;
+  };
+  for (let n = 0; n < XI * P; n += 2) tauHex[n / 2] = hexPair(tauAt(n), tauAt(n + 1));
   const tau = new Uint8Array(Buffer.from(tauHex.join(''), 'hex'));
   // Step 4.
   const ch = checkChallenges(c, ctx, msgDigest(ctx, bobMsg), tau);
   // Step 5: r (hashed) and μ.
-  const rHex: string[] = new Array(XI * L);
-  const acc = [0n, 0n];
+  const rHex: string[] = new Array(XI);
+  let acc0 = 0n;
+  let acc1 = 0n;
   for (let j = 0; j < XI; j++) {
-    for (let l = 0; l < L; l++) {
-      const zt = v0[P * j + l]!;
-      const zh = v0[P * j + L + l]!;
-      let r = -(ch[l]! * zt + ch[L + l]! * zh) % q;
-      if (r < 0n) r += q;
-      rHex[L * j + l] = scalarHex(r);
-      acc[l] = acc[l]! + g[j]! * zt;
-    }
+    const zt0 = v0[P * j]!;
+    const zt1 = v0[P * j + 1]!;
+    let r0 = -(ch[0]! * zt0 + ch[2]! * v0[P * j + 2]!) % q;
+    if (r0 < 0n) r0 += q;
+    let r1 = -(ch[1]! * zt1 + ch[3]! * v0[P * j + 3]!) % q;
+    if (r1 < 0n) r1 += q;
+    rHex[j] = hexPair(r0, r1);
+    acc0 += g[j]! * zt0;
+    acc1 += g[j]! * zt1;
   }
+  const acc = [acc0, acc1];
   const rHash = rDigest(ctx, rHex);
   const msg = new Uint8Array(VOLE_ALICE_LEN);
   msg.set(tau, 0);
@@ -243,11 +254,15 @@ export function voleBobFinish(
   const tauBytes = aliceMsg.subarray(0, tauLen);
   const tauHex = Buffer.from(tauBytes.buffer, tauBytes.byteOffset, tauLen).toString('hex');
   const tau: bigint[] = new Array(XI * P);
-  for (let n = 0; n < XI * P; n++) {
-    const t = BigInt('0x' + tauHex.slice(64 * n, 64 * n + 64));
-    if (t >= q)
+  for (let n = 0; n < XI * P; n += 2) {
+    // Two scalars per parse: one 512-bit integer, split.
+    const x = BigInt('0x' + tauHex.slice(64 * n, 64 * n + 128));
+    const hi = x >> 256n;
+    const lo = x & MASK256;
+    if (hi >= q || lo >= q)
       abort(culprit, 'vole-payload', 'VOLE payload scalar not reduced modulo q', 'MALFORMED_SCALAR');
-    tau[n] = t;
+    tau[n] = hi;
+    tau[n + 1] = lo;
   }
   let off = tauLen;
   const rHash = aliceMsg.subarray(off, off + 32);
@@ -265,19 +280,25 @@ export function voleBobFinish(
   pads(q, ctx, st.rows.expose(), w);
   const betaW = new Uint32Array(XI / 32);
   readWords(st.beta.expose(), 0, betaW, 0, XI / 32);
-  const rHex: string[] = new Array(XI * L);
-  const acc = [0n, 0n];
+  const rHex: string[] = new Array(XI);
+  let acc0 = 0n;
+  let acc1 = 0n;
   for (let j = 0; j < XI; j++) {
     const b = BigInt(bit(betaW, j));
-    for (let l = 0; l < L; l++) {
-      const zt = w[P * j + l]! + b * tau[P * j + l]!;
-      const zh = w[P * j + L + l]! + b * tau[P * j + L + l]!;
-      let r = (b * mu[l]! - ch[l]! * zt - ch[L + l]! * zh) % q;
-      if (r < 0n) r += q;
-      rHex[L * j + l] = scalarHex(r);
-      acc[l] = acc[l]! + g[j]! * zt;
-    }
+    const o = P * j;
+    const zt0 = w[o]! + b * tau[o]!;
+    const zt1 = w[o + 1]! + b * tau[o + 1]!;
+    const zh0 = w[o + 2]! + b * tau[o + 2]!;
+    const zh1 = w[o + 3]! + b * tau[o + 3]!;
+    let r0 = (b * mu[0]! - ch[0]! * zt0 - ch[2]! * zh0) % q;
+    if (r0 < 0n) r0 += q;
+    let r1 = (b * mu[1]! - ch[1]! * zt1 - ch[3]! * zh1) % q;
+    if (r1 < 0n) r1 += q;
+    rHex[j] = hexPair(r0, r1);
+    acc0 += g[j]! * zt0;
+    acc1 += g[j]! * zt1;
   }
+  const acc = [acc0, acc1];
   betaW.fill(0);
   w.fill(0n);
   if (!timingSafeEq(rDigest(ctx, rHex), rHash))
