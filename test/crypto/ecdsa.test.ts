@@ -275,27 +275,27 @@ describe('PairState', () => {
     });
   });
 
+  /** Party 0's signer of a fresh key for [0, 4] over the pair state `ps`. */
+  function signerWith(ps: PairState): EcdsaSigner {
+    const key = randomKey(curve, [0, 4]);
+    return new EcdsaSigner({
+      curve,
+      self: 0,
+      parties: [0, 4],
+      sessionId: randomBytes(16),
+      messageHash: sha256(randomBytes(3)),
+      additiveShare: new Secret(scalar32(key.shares.get(0)!)),
+      publicShares: key.publicShares,
+      publicKey: key.publicKey,
+      pairs: new Map([[4, ps]]),
+    });
+  }
+
   it('a restored state for another curve is refused by the signer', () => {
     const enc = pairs.get(0)!.get(4)!.toBytes().expose().slice();
     enc[1] = 2; // secp256k1
     const wrong = PairState.fromBytes(enc);
-    const key = randomKey(curve, [0, 4]);
-    expect(
-      thrown(
-        () =>
-          new EcdsaSigner({
-            curve,
-            self: 0,
-            parties: [0, 4],
-            sessionId: randomBytes(16),
-            messageHash: sha256(randomBytes(3)),
-            additiveShare: new Secret(scalar32(key.shares.get(0)!)),
-            publicShares: key.publicShares,
-            publicKey: key.publicKey,
-            pairs: new Map([[4, wrong]]),
-          }),
-      ),
-    ).toMatchObject({ code: 'MALFORMED_INPUT' });
+    expect(thrown(() => signerWith(wrong))).toMatchObject({ code: 'MALFORMED_INPUT' });
   });
 
   it('both sides of a pair derive the same zero-sharing seed; the zero shares of a set sum to 0', () => {
@@ -325,21 +325,7 @@ describe('PairState', () => {
     const old = PairState.fromBytes(v1);
     expect(old.zeroSharing).toBe(false);
     expect(pairs.get(0)!.get(4)!.zeroSharing).toBe(true);
-    const key = randomKey(curve, [0, 4]);
-    const e = thrown(
-      () =>
-        new EcdsaSigner({
-          curve,
-          self: 0,
-          parties: [0, 4],
-          sessionId: randomBytes(16),
-          messageHash: sha256(randomBytes(3)),
-          additiveShare: new Secret(scalar32(key.shares.get(0)!)),
-          publicShares: key.publicShares,
-          publicKey: key.publicKey,
-          pairs: new Map([[4, old]]),
-        }),
-    ) as MpcidError;
+    const e = thrown(() => signerWith(old)) as MpcidError;
     expect(e.code).toBe('NO_ES256_KEY');
     expect(e.message).toContain('before zero-sharing');
   });
