@@ -63,6 +63,7 @@ import {
   type AbortRecord,
   AgentEcdsaSession,
   abortOf,
+  checkZeroSharing,
   EcdsaRoundFailed,
   type Es256Key,
   readAbort,
@@ -765,6 +766,7 @@ export class Cosigner {
     this.#checkRevoked();
     const key = this.#es256;
     if (!key) throw noEs256Key(this.#state);
+    checkZeroSharing(key);
     await this.#flushPending();
     const { n } = this.#as;
     const a: Attempts = { failed: new Map(), patient: false, patientPasses: 0 };

@@ -30,11 +30,18 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { clusterNodeKeys } from '../common/config.js';
+import {
+  checkRelayed,
+  ECDSA_SETUP_RPC_ROUNDS,
+  ecdsaSetupContext,
+  envelopeToWire,
+  relayBinding,
+  SETUP_ID_LEN,
+} from '../common/ecdsa-wire.js';
 import { MpcidError } from '../common/errors.js';
 import { writeFileDurable } from '../common/fsutil.js';
 import { call } from '../common/grpc.js';
-import type { StepJSON } from '../common/protocol.js';
-import { round1ToWire } from '../common/protocol.js';
+import { beginFields, enrolledFields, round1ToWire, type StepJSON } from '../common/protocol.js';
 import { agentParticipants } from '../crypto/access.js';
 import { equalBytes } from '../crypto/bytes.js';
 import { combineSignature, EcdsaSigner, PairSetup, type PairState } from '../crypto/ecdsa/index.js';
@@ -45,16 +52,6 @@ import { p256Thumbprint } from '../crypto/p256.js';
 import { channelKey, generateBoxKey, openEnvelope, sealEnvelope } from '../crypto/seal.js';
 import type { Secret } from '../crypto/secret.js';
 import { DOMAINS, signStatement, verifyStatement } from '../crypto/statement.js';
-import {
-  checkRelayed,
-  ECDSA_SETUP_RPC_ROUNDS,
-  ecdsaBeginFields,
-  ecdsaEnrolledFields,
-  ecdsaSetupContext,
-  envelopeToWire,
-  relayBinding,
-  SETUP_ID_LEN,
-} from '../oracle/ecdsa.js';
 import type { EcdsaSetupRequest } from '../proto/gen/mpcid/oracle/v1/EcdsaSetupRequest.js';
 import type { EcdsaSetupResponse__Output } from '../proto/gen/mpcid/oracle/v1/EcdsaSetupResponse.js';
 import type { Envelope, Envelope__Output } from '../proto/gen/mpcid/oracle/v1/Envelope.js';
@@ -73,6 +70,21 @@ export interface Es256Key {
 }
 
 const signingSets = new WeakMap<Es256Key, SigningSets>();
+
+/**
+ * NO_ES256_KEY if `key` was set up before zero-sharing (version-1 pair states, without the
+ * pairwise seeds of DKLs23 F_Zero): it cannot sign, and is refused before any step is made.
+ * There is no migration (docs/ecdsa.md §2): the workload enrolls again.
+ */
+export function checkZeroSharing(key: Es256Key): void {
+  for (const [o, ps] of key.pairs) {
+    if (!ps.zeroSharing)
+      throw new MpcidError(
+        'NO_ES256_KEY',
+        `this identity's ES256 key was set up before zero-sharing (pair state with oracle ${o} is version 1) and cannot sign; enroll the workload again (docs/ecdsa.md §2)`,
+      );
+  }
+}
 
 /** The agent's inputs for a signing set of `key` (computed once per set). */
 function signingSetOf(key: Es256Key, oracles: readonly number[]) {
@@ -116,7 +128,7 @@ export async function setupEs256(
     const sessionSignature = signStatement(
       state.sessionKey,
       DOMAINS.ecdsaSetup,
-      ...ecdsaBeginFields(context, box.publicKey, agentRound1),
+      ...beginFields(context, box.publicKey, agentRound1),
     );
     const begun = await onAll((c) =>
       rpc(c, {
@@ -205,7 +217,7 @@ export async function setupEs256(
         new Uint8Array(e.signature),
         `ES256 confirmation of oracle ${c.nodeId}`,
         DOMAINS.ecdsaEnrolled,
-        ecdsaEnrolledFields(context, c.nodeId, identityId, group.groupPublicKey, digest),
+        enrolledFields(context, c.nodeId, identityId, group.groupPublicKey, digest),
         'DKG_FAILED',
       );
     }
@@ -291,7 +303,8 @@ function openForAgent(inbox: Envelope[], channels: Map<number, Secret>, context:
 /**
  * Largest sealed DKLs23 message the agent accepts or relays. On P-256 a round-1 message is about
  * 33 KB and a round-2 message about 54 KB (the OT-extension and VOLE payloads), so an EcdsaRound
- * request carries t of them: within the 1 MiB transport limit up to t = 18.
+ * request carries t of them: within the 1 MiB transport limit up to t = 18 (ES256_MAX_T; the
+ * config refuses larger quorums).
  */
 const MAX_SEALED = 128 * 1024;
 

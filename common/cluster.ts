@@ -9,7 +9,13 @@ import { existsSync } from 'node:fs';
 import { createServer, isIP } from 'node:net';
 import { join } from 'node:path';
 import { toB64u } from '../crypto/bytes.js';
-import { type ClusterConfig, type OracleConfig, OracleConfigSchema, parseOracleConfig } from './config.js';
+import {
+  type ClusterConfig,
+  es256QuorumProblem,
+  type OracleConfig,
+  OracleConfigSchema,
+  parseOracleConfig,
+} from './config.js';
 import { MpcidError } from './errors.js';
 import { writeFileDurable } from './fsutil.js';
 import { writeKekFile } from './kek.js';
@@ -76,6 +82,9 @@ export function oracleDir(dir: string, id: number): string {
 
 export function initCluster(o: ClusterInitOptions): InitializedCluster {
   const ids = Array.from({ length: o.n }, (_, i) => i + 1);
+  // Before anything is written (the schema checks it again below).
+  const es256 = es256QuorumProblem(o.t);
+  if (es256) throw new MpcidError('CONFIG_INVALID', `invalid cluster: ${es256}`);
   const tlsOpts = o.tls === 'insecure' ? undefined : (o.tls ?? {});
   if (o.httpTls && (!tlsOpts || !o.httpPorts))
     throw new MpcidError(

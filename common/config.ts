@@ -7,7 +7,9 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { MAX_ORACLES } from '../crypto/access.js';
 import { fromB64u } from '../crypto/bytes.js';
+import { ES256_MAX_T, es256LargestMessageBytes } from './ecdsa-wire.js';
 import { MpcidError } from './errors.js';
+import { MAX_MESSAGE_BYTES } from './grpc.js';
 
 const hostPort = z
   .string()
@@ -39,6 +41,10 @@ export const ClusterSchema = z
   .superRefine((c, ctx) => {
     if (2 * c.t <= c.n || c.t > c.n)
       ctx.addIssue({ code: 'custom', path: ['t'], message: 'need n/2 < t <= n' });
+    else {
+      const es256 = es256QuorumProblem(c.t);
+      if (es256) ctx.addIssue({ code: 'custom', path: ['t'], message: es256 });
+    }
     if (c.oracles.length !== c.n) {
       ctx.addIssue({ code: 'custom', path: ['oracles'], message: `expected ${c.n} oracles` });
     }
@@ -47,6 +53,16 @@ export const ClusterSchema = z
       ctx.addIssue({ code: 'custom', path: ['oracles'], message: 'oracle ids must be 1..n, each once' });
     }
   });
+
+/**
+ * Why a quorum t is too large for ES256, or undefined if it fits: an ES256 signing round to one
+ * oracle carries t sealed round-2 messages (docs/ecdsa.md §6), and gRPC refuses any message over
+ * MAX_MESSAGE_BYTES, so such a cluster would fail every ES256 signature at the transport.
+ */
+export function es256QuorumProblem(t: number): string | undefined {
+  if (t <= ES256_MAX_T) return undefined;
+  return `t = ${t} is too large for ES256: a signing round carries t round-2 messages, about ${es256LargestMessageBytes(t)} bytes, over the ${MAX_MESSAGE_BYTES}-byte transport limit; ES256 needs t <= ${ES256_MAX_T}`;
+}
 
 const httpUrl = z
   .string()

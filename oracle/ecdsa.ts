@@ -18,12 +18,27 @@
  * oldest, so identities that never finish their sessions cannot fill the table for the others.
  */
 import { clusterNodeKeys } from '../common/config.js';
+import {
+  checkRelayed,
+  ECDSA_SETUP_RPC_ROUNDS,
+  ecdsaSetupContext,
+  envelopeToWire,
+  relayBinding,
+  relayedFields,
+  SETUP_ID_LEN,
+} from '../common/ecdsa-wire.js';
 import { ensure, MpcidError } from '../common/errors.js';
 import { LOG } from '../common/log.js';
-import { agentRound1FromWire, relayedOracleRound1, signedOracleRound1 } from '../common/protocol.js';
+import {
+  agentRound1FromWire,
+  beginFields,
+  enrolledFields,
+  relayedOracleRound1,
+  signedOracleRound1,
+} from '../common/protocol.js';
 import { agentParticipants } from '../crypto/access.js';
-import { abytes, equalBytes, framed, fromB64u, toB64u, toHex } from '../crypto/bytes.js';
-import { EcdsaSigner, PairSetup, PairState, SETUP_ROUNDS } from '../crypto/ecdsa/index.js';
+import { abytes, equalBytes, fromB64u, toB64u, toHex } from '../crypto/bytes.js';
+import { EcdsaSigner, PairSetup, PairState } from '../crypto/ecdsa/index.js';
 import { AGENT_PARTY, NO_CULPRIT, SigningSets } from '../crypto/es256.js';
 import {
   checkGroupPublic,
@@ -34,7 +49,6 @@ import {
   type Round1Package,
   round1Digest,
 } from '../crypto/frost.js';
-import { sha256 } from '../crypto/hash.js';
 import { decodeP256Point, p256Thumbprint } from '../crypto/p256.js';
 import { abortFields, type SignedStep, stepDigest } from '../crypto/ratchet.js';
 import {
@@ -58,111 +72,7 @@ import type { LoadedIdentity, OracleContext } from './context.js';
 import type { RevocationService } from './revocation.js';
 import type { EcdsaRecord, EcdsaSecrets, EnvelopeJSON } from './store.js';
 
-export const SETUP_ID_LEN = 16;
-/** RPC rounds of EcdsaSetup: begin, shares + first OT message, then one per OT message. */
-export const ECDSA_SETUP_RPC_ROUNDS = SETUP_ROUNDS + 2;
 const SESSION_TTL_MS = 30_000;
-
-/** Context of an identity's ES256 setup: binds every message and the channel keys to it. */
-export function ecdsaSetupContext(identityId: string, setupId: Uint8Array, sessionPublicKey: Uint8Array) {
-  return sha256(framed('mpcid/ecdsa/setup-context/v1', identityId, setupId, sessionPublicKey));
-}
-
-/** Fields of the agent's session-signed EcdsaSetup begin. */
-export function ecdsaBeginFields(
-  context: Uint8Array,
-  boxPublicKey: Uint8Array,
-  agentRound1: readonly Round1Package[],
-) {
-  return [
-    context,
-    boxPublicKey,
-    ...agentRound1.flatMap((p) => [p.participant, ...p.commitment, p.proofOfKnowledge]),
-  ];
-}
-
-/** Fields of an oracle's node-signed EcdsaEnrolled confirmation. */
-export function ecdsaEnrolledFields(
-  context: Uint8Array,
-  nodeId: number,
-  identityId: string,
-  publicKey: Uint8Array,
-  digest: Uint8Array,
-) {
-  return [context, nodeId, identityId, publicKey, digest];
-}
-
-export function envelopeToWire(
-  from: number,
-  to: number,
-  round: number,
-  sealed: Uint8Array,
-  signature?: Uint8Array,
-): Envelope {
-  return { from, to, round, sealed: Buffer.from(sealed), signature: Buffer.from(signature ?? []) };
-}
-
-/**
- * Fields of an oracle's node-key signature on a signing message for another oracle, which the
- * agent relays: a message altered in transit fails it (the relay is to blame), one that carries
- * a valid signature and still does not open is its sender's.
- */
-export function relayedFields(
-  identityId: string,
-  session: Uint8Array,
-  round: number,
-  from: number,
-  to: number,
-  sealed: Uint8Array,
-) {
-  return [identityId, session, round, from, to, sha256(sealed)];
-}
-
-/**
- * What the agent's own signing message in an EcdsaRound request is bound to: the oracle messages
- * relayed beside it. A request whose relayed messages were altered after the agent sent it (by
- * anyone but the agent) no longer opens, so it is refused without an abort; only the agent can
- * relay an altered message under its own authentication, and is then blamed for it.
- */
-export function relayBinding(
-  relayed: readonly Pick<Envelope__Output, 'from' | 'to' | 'round' | 'sealed' | 'signature'>[],
-) {
-  const sorted = [...relayed].sort((a, b) => a.from - b.from);
-  return sha256(
-    framed(
-      'mpcid/ecdsa/relay-binding/v1',
-      ...sorted.flatMap((e) => [e.from, e.to, e.round, sha256(e.sealed), sha256(e.signature)]),
-    ),
-  );
-}
-
-/** Checks the sender's signature on a relayed signing message; throws ECDSA_ABORT blaming `blame`. */
-export function checkRelayed(
-  nodeKeys: ReadonlyMap<number, Uint8Array>,
-  identityId: string,
-  session: Uint8Array,
-  e: Envelope__Output,
-  blame: number,
-  check: string,
-): void {
-  const key = nodeKeys.get(e.from);
-  try {
-    if (!key) throw new Error('unknown sender');
-    verifyStatement(
-      key,
-      new Uint8Array(e.signature),
-      'relayed message',
-      DOMAINS.ecdsaRelayed,
-      relayedFields(identityId, session, e.round, e.from, e.to, e.sealed),
-    );
-  } catch {
-    throw new MpcidError(
-      'ECDSA_ABORT',
-      `message from party ${e.from} to party ${e.to} (round ${e.round}) does not carry its sender's signature`,
-      { metadata: { culprit: String(blame), check } },
-    );
-  }
-}
 
 /** The identity's decoded ES256 material on this oracle. */
 export interface LoadedEcdsa {
@@ -367,7 +277,7 @@ export class EcdsaService {
       signature,
       'session_signature',
       DOMAINS.ecdsaSetup,
-      ecdsaBeginFields(context, agentBox, agentRound1),
+      beginFields(context, agentBox, agentRound1),
     );
     // Authenticated first: only the agent's own retry of this begin gets the stored answer.
     const old = this.#setups.get(identityId);
@@ -569,7 +479,7 @@ export class EcdsaService {
     const signature = signStatement(
       ctx.nodeKey,
       DOMAINS.ecdsaEnrolled,
-      ...ecdsaEnrolledFields(p.context, ctx.nodeId, id.record.identityId, publicKey, digest),
+      ...enrolledFields(p.context, ctx.nodeId, id.record.identityId, publicKey, digest),
     );
     return {
       enrolled: {

@@ -151,6 +151,17 @@ export class VsotSender {
     return out;
   }
 
+  /**
+   * x(b·B′) for the peer's (validated) VSOT sender key B′: in a pair setup both sides are VSOT
+   * senders (one per direction), so this Diffie–Hellman value b·b′·G is a secret the two share.
+   * Available until msg3 (which wipes b).
+   */
+  sharedX(peerB: Uint8Array): Uint8Array {
+    const b = this.#b;
+    if (!b) throw new Error('VSOT sender key is not made yet');
+    return new Uint8Array(new ScalarMul(this.#x.curve, bytesToBig(b.expose())).x(peerB));
+  }
+
   /** Transfer + Verify step 1 (msg3): from the receiver's A_k, the pads ρ0, ρ1 and challenges ξ. */
   msg3(msg2: Uint8Array): Uint8Array {
     const x = this.#x;

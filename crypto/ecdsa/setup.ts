@@ -32,6 +32,7 @@ import {
   h256,
   MAX_PARTY_ID,
   type PartyId,
+  POINT_LEN,
 } from './curve.js';
 import { frame, KIND, TAG_LEN, unframe } from './wire.js';
 
@@ -65,15 +66,24 @@ function setupTag(c: Curve, sessionId: Uint8Array, a: PartyId, b: PartyId): Uint
 // ---------------------------------------------------------------------------------------------
 // PairState
 
-const STATE_VERSION = 1;
+/**
+ * Version 2 adds the pair's zero-sharing seed (DKLs23 Protocol 3.6 step 7, F_Zero). Version 1
+ * states (set up before zero-sharing) still decode, so that the rest of a stored identity loads,
+ * but cannot sign: `EcdsaSigner` refuses them (NO_ES256_KEY), see docs/ecdsa.md §2.
+ */
+const STATE_VERSION = 2;
 const SEEDS_LEN = KAPPA * SEED_LEN;
-/** version, curve, self, peer | tag | Δ | Alice seeds ρ^{Δ_k}_k | Bob seeds ρ0_k | Bob seeds ρ1_k */
-const STATE_LEN = 4 + TAG_LEN + KAPPA / 8 + 3 * SEEDS_LEN;
+/** Bytes of the pair's zero-sharing seed. */
+export const ZERO_SEED_LEN = 32;
+/** version, curve, self, peer | tag | Δ | Alice seeds ρ^{Δ_k}_k | Bob seeds ρ0_k | Bob seeds ρ1_k | zero seed (v2) */
+const STATE_LEN_V1 = 4 + TAG_LEN + KAPPA / 8 + 3 * SEEDS_LEN;
+const STATE_LEN = STATE_LEN_V1 + ZERO_SEED_LEN;
 const OFF_TAG = 4;
 const OFF_DELTA = OFF_TAG + TAG_LEN;
 const OFF_ALICE = OFF_DELTA + KAPPA / 8;
 const OFF_BOB0 = OFF_ALICE + SEEDS_LEN;
 const OFF_BOB1 = OFF_BOB0 + SEEDS_LEN;
+const OFF_ZERO = OFF_BOB1 + SEEDS_LEN;
 
 /** The secret key material of one direction, as the OT extension consumes it. */
 export interface AliceKeys {
@@ -99,6 +109,8 @@ export class PairState {
   readonly peer: PartyId;
   /** Public setup tag (identical on both sides of the pair). */
   readonly tag: Uint8Array;
+  /** Whether the state holds a zero-sharing seed (version 2); version 1 states cannot sign. */
+  readonly zeroSharing: boolean;
 
   private constructor(data: Secret) {
     const b = data.expose();
@@ -108,6 +120,7 @@ export class PairState {
     this.self = b[2]!;
     this.peer = b[3]!;
     this.tag = b.slice(OFF_TAG, OFF_TAG + TAG_LEN);
+    this.zeroSharing = b[0] === STATE_VERSION;
     SECRETS.set(this, data);
   }
 
@@ -121,6 +134,7 @@ export class PairState {
     aliceSeeds: Uint8Array;
     bobSeeds0: Uint8Array;
     bobSeeds1: Uint8Array;
+    zeroSeed: Uint8Array;
   }): PairState {
     const b = new Uint8Array(STATE_LEN);
     b[0] = STATE_VERSION;
@@ -132,10 +146,11 @@ export class PairState {
     b.set(p.aliceSeeds, OFF_ALICE);
     b.set(p.bobSeeds0, OFF_BOB0);
     b.set(p.bobSeeds1, OFF_BOB1);
+    b.set(p.zeroSeed, OFF_ZERO);
     return new PairState(new Secret(b, 'pair-state'));
   }
 
-  /** Versioned, fixed-length encoding (a copy): version, curve, self, peer, tag, Δ, seeds. */
+  /** Versioned, fixed-length encoding (a copy): version, curve, self, peer, tag, Δ, seeds, zero seed. */
   toBytes(): Secret {
     return new Secret(SECRETS.get(this)!.expose().slice(), 'pair-state');
   }
@@ -144,10 +159,12 @@ export class PairState {
   static fromBytes(b: Uint8Array | Secret): PairState {
     const raw = b instanceof Secret ? b.expose() : b;
     if (!(raw instanceof Uint8Array)) throw new MpcidError('MALFORMED_INPUT', 'pair state: expected bytes');
-    if (raw.length !== STATE_LEN) {
-      throw new MpcidError('BAD_LENGTH', `pair state: expected ${STATE_LEN} bytes, got ${raw.length}`);
+    if (raw[0] !== STATE_VERSION && raw[0] !== 1)
+      throw new MpcidError('MALFORMED_INPUT', 'pair state: unsupported version');
+    const len = raw[0] === STATE_VERSION ? STATE_LEN : STATE_LEN_V1;
+    if (raw.length !== len) {
+      throw new MpcidError('BAD_LENGTH', `pair state: expected ${len} bytes, got ${raw.length}`);
     }
-    if (raw[0] !== STATE_VERSION) throw new MpcidError('MALFORMED_INPUT', 'pair state: unsupported version');
     if (!curveByCode(raw[1]!)) throw new MpcidError('MALFORMED_INPUT', 'pair state: unknown curve');
     const self = raw[2]!;
     const peer = raw[3]!;
@@ -173,12 +190,16 @@ export class PairState {
   }
 }
 
-/** @internal Key material of `p` for its self -> peer (Alice) and peer -> self (Bob) directions. */
-export function pairKeys(p: PairState): { alice: AliceKeys; bob: BobKeys } {
+/**
+ * @internal Key material of `p` for its self -> peer (Alice) and peer -> self (Bob) directions,
+ * and the pair's zero-sharing seed (undefined in a version-1 state).
+ */
+export function pairKeys(p: PairState): { alice: AliceKeys; bob: BobKeys; zero: Uint8Array | undefined } {
   const b = SECRETS.get(p)!.expose();
   return {
     alice: { delta: b.subarray(OFF_DELTA, OFF_ALICE), seeds: b.subarray(OFF_ALICE, OFF_BOB0) },
-    bob: { seeds0: b.subarray(OFF_BOB0, OFF_BOB1), seeds1: b.subarray(OFF_BOB1, STATE_LEN) },
+    bob: { seeds0: b.subarray(OFF_BOB0, OFF_BOB1), seeds1: b.subarray(OFF_BOB1, OFF_ZERO) },
+    zero: p.zeroSharing ? b.subarray(OFF_ZERO, STATE_LEN) : undefined,
   };
 }
 
@@ -198,6 +219,7 @@ export class PairSetup {
   readonly #sender: VsotSender;
   readonly #receiver: VsotReceiver;
   readonly #delta: Secret;
+  #zeroSeed: Secret | undefined;
   #round = 0;
   #dead = false;
 
@@ -232,6 +254,7 @@ export class PairSetup {
     this.#sender.wipe();
     this.#receiver.wipe();
     this.#delta.wipe();
+    this.#zeroSeed?.wipe();
   }
 
   #unframe(incoming: unknown, round: number): Uint8Array {
@@ -257,8 +280,17 @@ export class PairSetup {
         body = this.#sender.msg1();
       } else {
         const prev = this.#unframe(incoming, r - 1);
-        if (r === 2) body = this.#receiver.msg2(prev);
-        else if (r === 3) body = this.#sender.msg3(prev);
+        if (r === 2) {
+          body = this.#receiver.msg2(prev);
+          // The peer's VSOT key B′ (validated, with its proof, by msg2) against ours: both
+          // sides get b·b′·G, the pair's zero-sharing seed (F_Zero, docs/ecdsa.md §3).
+          const dh = this.#sender.sharedX(prev.subarray(0, POINT_LEN));
+          this.#zeroSeed = new Secret(
+            h256('mpcid/dkls23/zero-seed/v1', this.#c.name, this.#tag, dh),
+            'zero-seed',
+          );
+          dh.fill(0);
+        } else if (r === 3) body = this.#sender.msg3(prev);
         else if (r === 4) body = this.#receiver.msg4(prev);
         else body = this.#sender.msg5(prev);
       }
@@ -286,6 +318,7 @@ export class PairSetup {
         aliceSeeds: rho.expose(),
         bobSeeds0: seeds0.expose(),
         bobSeeds1: seeds1.expose(),
+        zeroSeed: this.#zeroSeed!.expose(),
       });
       this.#wipe();
       return state;

@@ -3,7 +3,9 @@
  * eprint 2023/765) Protocol 3.6, three message rounds among the agent and t oracles, every
  * message addressed to one peer, followed by the combination of the broadcast shares (step 10).
  *
- * Each party P_i holds an additive share sk_i of the key (Σ sk_i = sk) and knows every pk_j.
+ * Each party P_i holds an additive share sk_i of the key (Σ sk_i = sk) and knows every pk_j. Per
+ * session it re-randomises it with a zero share (step 7, F_Zero): sk_i += ζ_i, Σ ζ_i = 0, from the
+ * pairwise seeds of the pair setup, so the shares and pk_i = sk_i·G differ in every session.
  * For every ordered pair (i, j) the parties run one random VOLE (./vole.ts) in which P_i is
  * Alice with input (r_i, sk_i) and P_j is Bob with random input χ_{ij}.
  *
@@ -13,7 +15,7 @@
  *                     Γu = c_u·G, Γv = c_v·G; ψ = φ_i − χ_{ji}; pk_i; opening of R_i (step 7)
  *   Round 3 (i -> *)  open commitments, finish V(j, i) (d_{ji}), check
  *                       χ_{ji}·R_j − Γu_{ji} = d_u·G   and   χ_{ji}·pk_j − Γv_{ji} = d_v·G,
- *                     pk_j as expected and Σ pk_j = pk (step 8); R = Σ R_j, r = x(R) mod q,
+ *                     and Σ pk_j = pk (step 8); R = Σ R_j, r = x(R) mod q,
  *                       u_i = r_i·(φ_i + Σ ψ_{ij}) + Σ (c_u + d_u),
  *                       v_i = sk_i·(φ_i + Σ ψ_{ij}) + Σ (c_v + d_v),   w_i = e·φ_i + r·v_i
  *                     and broadcasts (R, u_i, w_i) (step 9)
@@ -22,12 +24,11 @@
  * Step numbers are Protocol 3.6's (steps 4-6 round 1, step 7 round 2, steps 8-9 round 3, step 10
  * the output), as in docs/ecdsa.md.
  *
- * Departure from the paper: the public shares pk_j are fixed and known to every signer (they come
- * from the DKG), so the zero-sharing re-randomisation of sk_i (Protocol 3.6's use of F_Zero) is
- * skipped; instead every received pk_j must equal the expected one (the sender is blamed) and
- * Σ pk_j = pk is checked when the signer is built. Everything is bound to a session tag over
- * (curve, sessionId, signer set, pk, message hash), and each VOLE additionally to its pair-setup
- * tag and direction.
+ * The public shares pk_j are re-randomised by F_Zero, so they are checked as the paper does: by
+ * the Γv check (each binds its sender's VOLE input) and Σ pk_j = pk. When the sum fails, a sender
+ * whose pk_j also fails its Γv check is blamed ('public-share'); otherwise nobody can be.
+ * Everything is bound to a session tag over (curve, sessionId, signer set, pk, message hash), and
+ * each VOLE additionally to its pair-setup tag and direction.
  *
  * Every failed check throws an MpcidError with metadata {culprit, check}: ECDSA_ABORT for a
  * consistency failure, BAD_LENGTH / MALFORMED_POINT / MALFORMED_SCALAR / MALFORMED_INPUT for a
@@ -47,6 +48,7 @@ import {
   getCurve,
   h256,
   hashToInt,
+  hashToScalars,
   invert,
   mod,
   mulEquals,
@@ -78,6 +80,9 @@ const R2_BODY = POINT_LEN + SALT_LEN + POINT_LEN + SCALAR_LEN + 2 * POINT_LEN + 
 const R3_BODY = POINT_LEN + 2 * SCALAR_LEN;
 /** Bytes of a round-3 broadcast share. */
 export const SHARE_LEN = HEADER_LEN + R3_BODY;
+/** Bytes of a round-1 and of a round-2 message to one peer (framed, before sealing). */
+export const ROUND1_LEN = HEADER_LEN + R1_BODY;
+export const ROUND2_LEN = HEADER_LEN + R2_BODY;
 
 /** Inputs of one signing session (DKLs23 Protocol 3.6). */
 export interface SignerOptions {
@@ -125,6 +130,27 @@ export function voleCtx(tag: Uint8Array, pairTag: Uint8Array, alice: PartyId, bo
 /** @internal Commitment to R_i (DKLs23 Protocol 3.6 step 6; hash commitment in the ROM). */
 export function commitR(tag: Uint8Array, i: PartyId, R: Uint8Array, salt: Uint8Array): Uint8Array {
   return h256('mpcid/dkls23/sign/commit/v1', tag, i, R, salt);
+}
+
+/**
+ * @internal This party's zero share for a session (DKLs23 F_Zero, Protocol 3.6 step 7): with a
+ * seed s_{ij} shared by every pair, ζ_i = Σ_{j ≠ i} ±PRF(s_{ij}, tag), + when i < j and − when
+ * i > j, so Σ_i ζ_i = 0 over the signing set. PRF = SHAKE256 (48 bytes reduced mod q), keyed by
+ * the seed and bound to the session tag (which names the signing set), so every session and
+ * every set gets fresh, independent shares.
+ */
+export function zeroShare(
+  c: Curve,
+  self: PartyId,
+  tag: Uint8Array,
+  seeds: ReadonlyMap<PartyId, Uint8Array>,
+): bigint {
+  let z = 0n;
+  for (const [j, seed] of seeds) {
+    const v = hashToScalars(c, 1, 'mpcid/dkls23/sign/zero-share/v1', seed, tag)[0]!;
+    z += self < j ? v : -v;
+  }
+  return mod(c, z);
 }
 
 function checkSortedParties(parties: unknown, self: PartyId): PartyId[] {
@@ -184,6 +210,9 @@ export class EcdsaSigner {
   readonly #e: bigint;
   readonly #sk: Secret;
   readonly #pkShares: Map<PartyId, Point>;
+  readonly #pk: Point;
+  /** pk_i = (sk_i + ζ_i)·G, this session's re-randomised public share (sent in round 2). */
+  readonly #pkSelf: Uint8Array;
   readonly #pairs: Map<PartyId, Pair>;
   #stage = 0;
   // Round-1 state.
@@ -232,6 +261,7 @@ export class EcdsaSigner {
     }
     const pairs = checkMap<PairState>(o.pairs, 'pairs', this.#peers);
     this.#pairs = new Map();
+    const zeroSeeds = new Map<PartyId, Uint8Array>();
     for (const p of this.#peers) {
       const ps = pairs.get(p)!;
       if (
@@ -246,10 +276,22 @@ export class EcdsaSigner {
           `pairs[${p}]: not a ${c.name} pair state for ${this.#self}-${p}`,
         );
       }
-      this.#pairs.set(p, { tag: ps.tag, keys: pairKeys(ps) });
+      const keys = pairKeys(ps);
+      if (!keys.zero)
+        throw new MpcidError(
+          'NO_ES256_KEY',
+          `pairs[${p}]: this ES256 key was set up before zero-sharing (pair state v1) and cannot sign; enroll the workload again (docs/ecdsa.md §2)`,
+        );
+      zeroSeeds.set(p, keys.zero);
+      this.#pairs.set(p, { tag: ps.tag, keys });
     }
+    this.#pk = pk;
     this.#tag = sessionTag(c, sid, this.#parties, pk, o.messageHash);
-    this.#sk = new Secret(scalarBytes(sk), 'ecdsa-share');
+    // Step 7: sk_i + ζ_i, re-randomised per session; Σ over the set is still sk.
+    const skz = mod(c, sk + zeroShare(c, this.#self, this.#tag, zeroSeeds));
+    if (skz === 0n) throw new MpcidError('INTERNAL', 'degenerate re-randomised share');
+    this.#sk = new Secret(scalarBytes(skz), 'ecdsa-share');
+    this.#pkSelf = encodePoint(baseMul(c, skz));
   }
 
   #guard<T>(stage: number, f: () => T): T {
@@ -349,7 +391,7 @@ export class EcdsaSigner {
       const r = bytesToBig(this.#r!.expose());
       const sk = bytesToBig(this.#sk.expose());
       const phi = bytesToBig(this.#phi!.expose());
-      const pkSelf = encodePoint(this.#pkShares.get(this.#self)!);
+      const pkSelf = this.#pkSelf;
       const out = new Map<PartyId, Uint8Array>();
       for (const j of this.#peers) {
         const { com, bobMsg } = parsed.get(j)!;
@@ -415,25 +457,46 @@ export class EcdsaSigner {
         rd.end();
         parsed.set(j, { R: R.p, Rbytes: R.bytes, salt, pk: pk.p, psi, gu: gu.p, gv: gv.p, voleMsg });
       }
-      // Step 8: commitments and public shares.
+      // Step 8: commitments.
       for (const j of this.#peers) {
         const m = parsed.get(j)!;
         if (!timingSafeEq(commitR(this.#tag, j, m.Rbytes, m.salt), this.#coms.get(j)!)) {
           abort(j, 'commitment', 'opening of R_j does not match its round-1 commitment');
         }
-        if (!m.pk.equals(this.#pkShares.get(j)!))
-          abort(j, 'public-share', 'pk_j is not the expected public share');
       }
-      // Step 8: finish V(j, i) as Bob and check Γu, Γv against R_j and pk_j.
+      // Step 8: finish V(j, i) as Bob; check Γu, Γv against R_j and pk_j (re-randomised by
+      // F_Zero, so known only from its sender), and Σ pk_j = pk.
+      const finished = new Map<PartyId, [bigint, bigint]>();
+      const finish = (j: PartyId) => {
+        let d = finished.get(j);
+        if (!d) {
+          d = voleBobFinish(c, this.#ctx(j, this.#self), this.#bob.get(j)!, parsed.get(j)!.voleMsg, j);
+          finished.set(j, d);
+        }
+        return d;
+      };
+      const chiOf = (j: PartyId) => bytesToBig(this.#bob.get(j)!.chi.expose());
+      let pkSum = c.Point.fromBytes(this.#pkSelf);
+      for (const j of this.#peers) pkSum = pkSum.add(parsed.get(j)!.pk);
+      if (!pkSum.equals(this.#pk)) {
+        // Somebody's pk_j is wrong. Blame a sender whose pk_j is not behind its VOLE input.
+        for (const j of this.#peers) {
+          const m = parsed.get(j)!;
+          if (!mulEquals(c, chiOf(j), m.pk, m.gv.add(baseMul(c, finish(j)[1]))))
+            abort(j, 'public-share', 'pk_j is not the public share behind its VOLE input, and Σ pk_j ≠ pk');
+        }
+        throw new MpcidError('ECDSA_ABORT', 'the public shares do not sum to the public key', {
+          metadata: { check: 'public-share', attributable: 'false' },
+        });
+      }
       let sumU = 0n;
       let sumV = 0n;
       let psiSum = 0n;
       let R = c.Point.fromBytes(this.#Rbytes!);
       for (const j of this.#peers) {
         const m = parsed.get(j)!;
-        const st = this.#bob.get(j)!;
-        const [du, dv] = voleBobFinish(c, this.#ctx(j, this.#self), st, m.voleMsg, j);
-        const chi = bytesToBig(st.chi.expose());
+        const [du, dv] = finish(j);
+        const chi = chiOf(j);
         if (!mulEquals(c, chi, m.R, m.gu.add(baseMul(c, du)))) {
           abort(j, 'gamma-u', 'Γu check failed: the VOLE input is not the r_j of R_j');
         }

@@ -16,14 +16,16 @@
  *           Bob sends x̃ = h(x), t̃_k = h(t_k);  Alice checks h(q_k) = t̃_k ⊕ Δ_k·x̃ for every k.
  *   Output  rows: Bob t_j, Alice q_j (= t_j ⊕ x_j·Δ), j < ξ, hashed by the caller (./vole.ts).
  *
- * G is SHAKE256 keyed by the seed and the per-session, per-direction context `ctx` (which binds
- * the signing session id), so a session never reuses a correlation of another session.
+ * G(seed) is the XChaCha20 keystream under the seed with a 24-byte nonce hashed from the
+ * per-session, per-direction context `ctx` (which binds the signing session id): a PRF of the
+ * uniformly random seed, so a session never reuses a correlation of another session.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { KAPPA, SEED_LEN } from './baseot.js';
 import { GfMul, gfReduce, readWords, transpose, writeWords } from './bits.js';
-import { abort, framedBytes, type PartyId, shake } from './curve.js';
+import { abort, h256, type PartyId, shake } from './curve.js';
 import type { AliceKeys, BobKeys } from './setup.js';
+import { xchachaWords } from './xchacha.js';
 
 /** ξ = κ + 2λ_s = 256 + 2·80: OT instances (gadget length) per VOLE (DKLs19 Protocol 1). */
 export const XI = 416;
@@ -38,37 +40,33 @@ const ROW_WORDS = KAPPA / 32;
 /** Bob's extension message: u (KAPPA columns), x̃, t̃ (KAPPA hashes). */
 export const OTE_MSG_LEN = KAPPA * COL_BYTES + W / 8 + KAPPA * (W / 8);
 
-/** The PRG G keyed by (ctx): a SHAKE256 state with the domain and context absorbed. */
-function prgBase(ctx: Uint8Array) {
-  return createHash('shake256', { outputLength: COL_BYTES }).update(
-    framedBytes('mpcid/dkls23/softspoken/prg/v1', ctx),
-  );
+/** The PRG G's per-session state for (ctx): its 24-byte XChaCha20 nonce and scratch space. */
+interface Prg {
+  readonly nonce: Uint8Array;
+  readonly state: Uint32Array;
+  readonly tmp: Uint32Array;
 }
 
-/** Column k of G(seed), XORed into `out` at word `off` (assigned when `assign`). */
-function prg(
-  base: ReturnType<typeof prgBase>,
-  k: number,
-  seed: Uint8Array,
-  out: Uint32Array,
-  off: number,
-  assign: boolean,
-) {
-  const input = new Uint8Array(2 + SEED_LEN);
-  input[0] = k >>> 8;
-  input[1] = k & 0xff;
-  input.set(seed, 2);
-  const b = base.copy({ outputLength: COL_BYTES }).update(input).digest();
-  input.fill(0);
-  if (assign) {
-    readWords(b, 0, out, off, COL_WORDS);
-  } else {
-    for (let i = 0; i < COL_WORDS; i++) {
-      const o = 4 * i;
-      out[off + i] = out[off + i]! ^ (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24));
-    }
-  }
-  b.fill(0);
+function prgBase(ctx: Uint8Array): Prg {
+  return {
+    nonce: h256('mpcid/dkls23/softspoken/prg/v3', ctx).subarray(0, 24),
+    state: new Uint32Array(16),
+    tmp: new Uint32Array(16),
+  };
+}
+
+function prgWipe(p: Prg): void {
+  p.state.fill(0);
+  p.tmp.fill(0);
+}
+
+/**
+ * Column k of G(seed) = the first COL_BYTES of XChaCha20(seed, N), N = SHA-256(label, ctx)[0..24]
+ * (a PRF of the uniformly random seed on a per-session nonce), as little-endian words at `out[off..]`
+ * (XORed in unless `assign`). The column index needs no input: every column has its own seed.
+ */
+function prg(p: Prg, _k: number, seed: Uint8Array, out: Uint32Array, off: number, assign: boolean) {
+  xchachaWords(seed, 0, p.nonce, out, off, COL_WORDS, !assign, p.state, p.tmp);
 }
 
 /** Fiat–Shamir challenges χ1, χ2 of the consistency check, from the context and u. */
@@ -117,6 +115,7 @@ export function oteReceive(
     prg(prefix, k, keys.seeds1.subarray(k * SEED_LEN, (k + 1) * SEED_LEN), u, off, true);
     for (let i = 0; i < COL_WORDS; i++) u[off + i] = u[off + i]! ^ t[off + i]! ^ x[i]!;
   }
+  prgWipe(prefix);
   const msg = new Uint8Array(OTE_MSG_LEN);
   writeWords(u, 0, msg, 0, KAPPA * COL_WORDS);
   const ubytes = msg.subarray(0, KAPPA * COL_BYTES);
@@ -155,6 +154,7 @@ export function oteSend(
     for (let i = 0; i < COL_WORDS; i++) q[off + i] = q[off + i]! & mask;
     prg(prefix, k, keys.seeds.subarray(k * SEED_LEN, (k + 1) * SEED_LEN), q, off, false);
   }
+  prgWipe(prefix);
   const m = challenges(ctx, msg.subarray(0, KAPPA * COL_BYTES));
   const recv = new Uint32Array((KAPPA + 1) * 8);
   readWords(msg, KAPPA * COL_BYTES, recv, 0, (KAPPA + 1) * 8);

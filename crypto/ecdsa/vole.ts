@@ -32,7 +32,6 @@ import {
   randomScalar,
   SCALAR_LEN,
   scalarBytes,
-  scalarHex,
   timingSafeEq,
 } from './curve.js';
 import type { AliceKeys, BobKeys } from './setup.js';
@@ -48,6 +47,13 @@ export const VOLE_BOB_LEN = OTE_MSG_LEN;
 export const VOLE_ALICE_LEN = XI * P * SCALAR_LEN + 32 + 2 * L * SCALAR_LEN;
 
 const gadgets = new Map<string, bigint[]>();
+const MASK256 = (1n << 256n) - 1n;
+
+/** hex(r0) ‖ hex(r1) of two scalars in [0, 2^256), 64 digits each, with one conversion. */
+function hexPair(r0: bigint, r1: bigint): string {
+  const h = ((r0 << 256n) | r1).toString(16);
+  return h.length === 128 ? h : h.padStart(128, '0');
+}
 
 /** The public gadget vector g ∈ Z_q^ξ (uniform, from a fixed hash; DKLs19 §3 "public gadget"). */
 export function gadget(c: Curve): bigint[] {
@@ -60,25 +66,41 @@ export function gadget(c: Curve): bigint[] {
 }
 
 /**
- * Random-OT pads: H(ctx, j, row) ∈ Z_q^4 for each of `rows` (ξ rows of 32 bytes), flattened,
- * where H is SHA-512 over (K, j, row, i) for i = 0, 1, 2 (192 bytes) and K = SHA-256 of the
- * domain and context. Each pad is 48 uniform bytes, left unreduced (< 2^384): it only enters
- * sums and products that are reduced mod q before anything is encoded, so its value mod q is what
- * counts (statistical distance < 2^-128).
+ * Random-OT pads: H(ctx, j, row) ∈ Z_q^4 for each of `rows` (ξ rows of 32 bytes), flattened.
+ * H is the random oracle SHA-512 over (K, j, row, i), K = SHA-256 of the domain and context,
+ * i = 0, 1 giving 128 bytes = four 32-byte candidates; a candidate >= q is replaced by the next
+ * block (i = 2, 3, ...), so every pad is exactly uniform in [0, q) (rejection sampling; on P-256 a
+ * candidate is rejected with probability < 2^-32, on secp256k1 < 2^-127). Two one-shot native
+ * SHA-512 calls per row (each input is one 128-byte compression block).
  */
-function pads(ctx: Uint8Array, rows: Uint8Array, out: bigint[]): void {
+function pads(q: bigint, ctx: Uint8Array, rows: Uint8Array, out: bigint[]): void {
   const input = new Uint8Array(32 + 2 + 32 + 1);
-  input.set(h256('mpcid/dkls23/vole/rot/v1', ctx), 0);
+  input.set(h256('mpcid/dkls23/vole/rot/v2', ctx), 0);
   for (let j = 0; j < XI; j++) {
     input[32] = j >>> 8;
     input[33] = j & 0xff;
     input.set(rows.subarray(32 * j, 32 * j + 32), 34);
-    let hex = '';
-    for (let i = 0; i < 3; i++) {
-      input[66] = i;
-      hex += hash('sha512', input, 'hex');
+    // Each 64-byte block is parsed as one 512-bit integer and split (one BigInt parse, not two).
+    input[66] = 0;
+    const x = BigInt('0x' + hash('sha512', input, 'hex'));
+    input[66] = 1;
+    const y = BigInt('0x' + hash('sha512', input, 'hex'));
+    out[P * j] = x >> 256n;
+    out[P * j + 1] = x & MASK256;
+    out[P * j + 2] = y >> 256n;
+    out[P * j + 3] = y & MASK256;
+    let next = 2;
+    const spare: bigint[] = [];
+    for (let i = 0; i < P; i++) {
+      while (out[P * j + i]! >= q) {
+        if (spare.length === 0) {
+          input[66] = next++;
+          const z = BigInt('0x' + hash('sha512', input, 'hex'));
+          spare.push(z & MASK256, z >> 256n);
+        }
+        out[P * j + i] = spare.pop()!;
+      }
     }
-    for (let i = 0; i < P; i++) out[P * j + i] = BigInt('0x' + hex.slice(96 * i, 96 * i + 96));
   }
   input.fill(0);
 }
@@ -156,8 +178,8 @@ export function voleAlice(
   const v1: bigint[] = new Array(XI * P);
   const qb = rowBytes(rows);
   const qdb = rowBytes(rowsD);
-  pads(ctx, qb, v0);
-  pads(ctx, qdb, v1);
+  pads(q, ctx, qb, v0);
+  pads(q, ctx, qdb, v1);
   rows.fill(0);
   rowsD.fill(0);
   qb.fill(0);
@@ -165,28 +187,34 @@ export function voleAlice(
   // Step 2: pads and check values.
   const alpha = [randomScalar(c), randomScalar(c), randomScalar(c), randomScalar(c)];
   // Step 3: τ_j = v0_j − v1_j + α.
-  const tauHex: string[] = new Array(XI * P);
-  for (let n = 0; n < XI * P; n++) {
-    let t = (v0[n]! - v1[n]! + alpha[n % P]!) % q;
+  const tauHex: string[] = new Array((XI * P) / 2);
+  const tauAt = (n: number) => {
+    // v0, v1, α in [0, q): t in (−q, 2q).
+    let t = v0[n]! - v1[n]! + alpha[n % P]!;
     if (t < 0n) t += q;
-    tauHex[n] = scalarHex(t);
-  }
+    else if (t >= q) t -= q;
+    return t;
+  };
+  for (let n = 0; n < XI * P; n += 2) tauHex[n / 2] = hexPair(tauAt(n), tauAt(n + 1));
   const tau = new Uint8Array(Buffer.from(tauHex.join(''), 'hex'));
   // Step 4.
   const ch = checkChallenges(c, ctx, msgDigest(ctx, bobMsg), tau);
   // Step 5: r (hashed) and μ.
-  const rHex: string[] = new Array(XI * L);
-  const acc = [0n, 0n];
+  const rHex: string[] = new Array(XI);
+  let acc0 = 0n;
+  let acc1 = 0n;
   for (let j = 0; j < XI; j++) {
-    for (let l = 0; l < L; l++) {
-      const zt = v0[P * j + l]!;
-      const zh = v0[P * j + L + l]!;
-      let r = -(ch[l]! * zt + ch[L + l]! * zh) % q;
-      if (r < 0n) r += q;
-      rHex[L * j + l] = scalarHex(r);
-      acc[l] = acc[l]! + g[j]! * zt;
-    }
+    const zt0 = v0[P * j]!;
+    const zt1 = v0[P * j + 1]!;
+    let r0 = -(ch[0]! * zt0 + ch[2]! * v0[P * j + 2]!) % q;
+    if (r0 < 0n) r0 += q;
+    let r1 = -(ch[1]! * zt1 + ch[3]! * v0[P * j + 3]!) % q;
+    if (r1 < 0n) r1 += q;
+    rHex[j] = hexPair(r0, r1);
+    acc0 += g[j]! * zt0;
+    acc1 += g[j]! * zt1;
   }
+  const acc = [acc0, acc1];
   const rHash = rDigest(ctx, rHex);
   const msg = new Uint8Array(VOLE_ALICE_LEN);
   msg.set(tau, 0);
@@ -226,11 +254,15 @@ export function voleBobFinish(
   const tauBytes = aliceMsg.subarray(0, tauLen);
   const tauHex = Buffer.from(tauBytes.buffer, tauBytes.byteOffset, tauLen).toString('hex');
   const tau: bigint[] = new Array(XI * P);
-  for (let n = 0; n < XI * P; n++) {
-    const t = BigInt('0x' + tauHex.slice(64 * n, 64 * n + 64));
-    if (t >= q)
+  for (let n = 0; n < XI * P; n += 2) {
+    // Two scalars per parse: one 512-bit integer, split.
+    const x = BigInt('0x' + tauHex.slice(64 * n, 64 * n + 128));
+    const hi = x >> 256n;
+    const lo = x & MASK256;
+    if (hi >= q || lo >= q)
       abort(culprit, 'vole-payload', 'VOLE payload scalar not reduced modulo q', 'MALFORMED_SCALAR');
-    tau[n] = t;
+    tau[n] = hi;
+    tau[n + 1] = lo;
   }
   let off = tauLen;
   const rHash = aliceMsg.subarray(off, off + 32);
@@ -245,22 +277,28 @@ export function voleBobFinish(
   const gamma = scalars.slice(L);
   const ch = checkChallenges(c, ctx, st.msgDigest, tauBytes);
   const w: bigint[] = new Array(XI * P);
-  pads(ctx, st.rows.expose(), w);
+  pads(q, ctx, st.rows.expose(), w);
   const betaW = new Uint32Array(XI / 32);
   readWords(st.beta.expose(), 0, betaW, 0, XI / 32);
-  const rHex: string[] = new Array(XI * L);
-  const acc = [0n, 0n];
+  const rHex: string[] = new Array(XI);
+  let acc0 = 0n;
+  let acc1 = 0n;
   for (let j = 0; j < XI; j++) {
     const b = BigInt(bit(betaW, j));
-    for (let l = 0; l < L; l++) {
-      const zt = w[P * j + l]! + b * tau[P * j + l]!;
-      const zh = w[P * j + L + l]! + b * tau[P * j + L + l]!;
-      let r = (b * mu[l]! - ch[l]! * zt - ch[L + l]! * zh) % q;
-      if (r < 0n) r += q;
-      rHex[L * j + l] = scalarHex(r);
-      acc[l] = acc[l]! + g[j]! * zt;
-    }
+    const o = P * j;
+    const zt0 = w[o]! + b * tau[o]!;
+    const zt1 = w[o + 1]! + b * tau[o + 1]!;
+    const zh0 = w[o + 2]! + b * tau[o + 2]!;
+    const zh1 = w[o + 3]! + b * tau[o + 3]!;
+    let r0 = (b * mu[0]! - ch[0]! * zt0 - ch[2]! * zh0) % q;
+    if (r0 < 0n) r0 += q;
+    let r1 = (b * mu[1]! - ch[1]! * zt1 - ch[3]! * zh1) % q;
+    if (r1 < 0n) r1 += q;
+    rHex[j] = hexPair(r0, r1);
+    acc0 += g[j]! * zt0;
+    acc1 += g[j]! * zt1;
   }
+  const acc = [acc0, acc1];
   betaW.fill(0);
   w.fill(0n);
   if (!timingSafeEq(rDigest(ctx, rHex), rHash))

@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { MpcidError } from '../../common/errors.js';
 import { getCurve } from '../../crypto/ecdsa/curve.js';
 import { pairKeys } from '../../crypto/ecdsa/setup.js';
-import { commitR, sessionTag, voleCtx } from '../../crypto/ecdsa/sign.js';
+import { commitR, sessionTag, voleCtx, zeroShare } from '../../crypto/ecdsa/sign.js';
 import { voleAlice } from '../../crypto/ecdsa/vole.js';
 import {
   expectBlame,
@@ -144,8 +144,8 @@ describe('hostile signing peers (P-256, parties 0, 1, 2; party 1 misbehaves towa
 
   /**
    * Party 1 commits to a nonce R′ = r′·G of the test's choosing (so the test knows r′), then runs
-   * the VOLE towards party 0 with input `input(r′, sk_1)` and sends the matching Γu, Γv: DKLs23
-   * step 8 must catch any input other than (r′, sk_1).
+   * the VOLE towards party 0 with input `input(r′, sk_1)` (sk_1 re-randomised by its zero share)
+   * and sends the matching Γu, Γv: DKLs23 step 8 must catch any input other than (r′, sk_1).
    */
   function withVoleInput(input: (r: bigint, sk: bigint) => [bigint, bigint]) {
     const c = getCurve(curve);
@@ -165,7 +165,10 @@ describe('hostile signing peers (P-256, parties 0, 1, 2; party 1 misbehaves towa
         if (!(round === 2 && from === 1 && to === 0)) return m;
         const st = pairs.get(1)!.get(0)!;
         const ctx = voleCtx(tag, st.tag, 1, 0);
-        const { out, msg } = voleAlice(c, ctx, pairKeys(st).alice, input(r, key.shares.get(1)!), bobMsg!, 0);
+        // Party 1's share for this session: sk_1 + ζ_1 (F_Zero, from its pairs with 0 and 2).
+        const zero = new Map([0, 2].map((p) => [p, pairKeys(pairs.get(1)!.get(p)!).zero!] as const));
+        const sk1 = (key.shares.get(1)! + zeroShare(c, 1, tag, zero)) % Fn.ORDER;
+        const { out, msg } = voleAlice(c, ctx, pairKeys(st).alice, input(r, sk1), bobMsg!, 0);
         let x = put(m, H + R2.R, R);
         x = put(x, H + R2.salt, salt);
         x = put(x, H + R2.tau, msg);

@@ -1,10 +1,11 @@
 /**
  * Building blocks of threshold ECDSA checked against simple references: GF(2^256) multiplication
  * (bit-serial carry-less product), bit-matrix transposition, the SoftSpokenOT correlation
- * q_j = t_j ⊕ x_j·Δ, the random VOLE c + d = χ·a (DKLs23 Functionality 3.5), and the native
- * x-only scalar-multiplication check used by the Γ checks.
+ * q_j = t_j ⊕ x_j·Δ, the random VOLE c + d = χ·a (DKLs23 Functionality 3.5), the native
+ * x-only scalar-multiplication check used by the Γ checks, and the PRG's XChaCha20 keystream.
  */
 import { randomBytes } from 'node:crypto';
+import { xchacha20 } from '@noble/ciphers/chacha.js';
 import { describe, expect, it } from 'vitest';
 import { KAPPA } from '../../crypto/ecdsa/baseot.js';
 import { GfMul, gfReduce, readWords, transpose } from '../../crypto/ecdsa/bits.js';
@@ -12,6 +13,7 @@ import { getCurve, mulEquals, randomScalar } from '../../crypto/ecdsa/curve.js';
 import { pairKeys } from '../../crypto/ecdsa/setup.js';
 import { oteReceive, oteSend, XI } from '../../crypto/ecdsa/softspoken.js';
 import { voleAlice, voleBobFinish, voleBobStart } from '../../crypto/ecdsa/vole.js';
+import { xchachaWords } from '../../crypto/ecdsa/xchacha.js';
 import { expectBlame, flip, setupPair, thrown } from './ecdsa-helpers.js';
 
 const POLY = (1n << 256n) | (1n << 10n) | (1n << 5n) | (1n << 2n) | 1n;
@@ -134,4 +136,29 @@ describe('mulEquals (native x-only check of k·P = T)', () => {
       expect(mulEquals(c, 0n, minusG, c.Point.ZERO)).toBe(true);
     });
   }
+});
+
+describe('XChaCha20 keystream of the SoftSpokenOT PRG', () => {
+  it('matches @noble/ciphers xchacha20 (assigned and XORed), for any length up to 3 blocks', () => {
+    const state = new Uint32Array(16);
+    const tmp = new Uint32Array(16);
+    for (let i = 0; i < 200; i++) {
+      const key = new Uint8Array(randomBytes(32 + (i % 5)));
+      const kOff = i % 5;
+      const nonce = new Uint8Array(randomBytes(24));
+      const n = 1 + (i % 48);
+      const ref = xchacha20(key.subarray(kOff, kOff + 32), nonce, new Uint8Array(4 * n));
+      const refWords = new Uint32Array(n);
+      readWords(ref, 0, refWords, 0, n);
+      const out = new Uint32Array(n + 2);
+      xchachaWords(key, kOff, nonce, out, 1, n, false, state, tmp);
+      expect([...out.subarray(1, n + 1)]).toEqual([...refWords]);
+      expect(out[0]).toBe(0);
+      expect(out[n + 1]).toBe(0);
+      const mask = new Uint32Array(randomBytes(4 * n).buffer.slice(0));
+      const x = mask.slice();
+      xchachaWords(key, kOff, nonce, x, 0, n, true, state, tmp);
+      for (let w = 0; w < n; w++) expect(x[w]).toBe((mask[w]! ^ refWords[w]!) >>> 0);
+    }
+  });
 });

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MpcidError } from '../../common/errors.js';
+import { getCurve } from '../../crypto/ecdsa/curve.js';
 import {
   combineSignature,
   type EcdsaCurve,
@@ -18,6 +19,8 @@ import {
   PairState,
   type PartyId,
 } from '../../crypto/ecdsa/index.js';
+import { pairKeys } from '../../crypto/ecdsa/setup.js';
+import { zeroShare } from '../../crypto/ecdsa/sign.js';
 import { Secret } from '../../crypto/secret.js';
 import {
   expectBlame,
@@ -263,7 +266,8 @@ describe('PairState', () => {
     expect(thrown(() => PairState.fromBytes(new Uint8Array([...enc, 0])))).toMatchObject({
       code: 'BAD_LENGTH',
     });
-    expect(thrown(() => PairState.fromBytes(mutate(0, 2)))).toMatchObject({ code: 'MALFORMED_INPUT' });
+    // Version 2 is current (zero-sharing seed), 1 the earlier layout: 0x7f is no version.
+    expect(thrown(() => PairState.fromBytes(mutate(0, 0x7f)))).toMatchObject({ code: 'MALFORMED_INPUT' });
     expect(thrown(() => PairState.fromBytes(mutate(1, 9)))).toMatchObject({ code: 'MALFORMED_INPUT' });
     expect(thrown(() => PairState.fromBytes(mutate(3, enc[2]!)))).toMatchObject({ code: 'MALFORMED_INPUT' });
     expect(thrown(() => PairState.fromBytes('x' as unknown as Uint8Array))).toMatchObject({
@@ -271,27 +275,59 @@ describe('PairState', () => {
     });
   });
 
+  /** Party 0's signer of a fresh key for [0, 4] over the pair state `ps`. */
+  function signerWith(ps: PairState): EcdsaSigner {
+    const key = randomKey(curve, [0, 4]);
+    return new EcdsaSigner({
+      curve,
+      self: 0,
+      parties: [0, 4],
+      sessionId: randomBytes(16),
+      messageHash: sha256(randomBytes(3)),
+      additiveShare: new Secret(scalar32(key.shares.get(0)!)),
+      publicShares: key.publicShares,
+      publicKey: key.publicKey,
+      pairs: new Map([[4, ps]]),
+    });
+  }
+
   it('a restored state for another curve is refused by the signer', () => {
     const enc = pairs.get(0)!.get(4)!.toBytes().expose().slice();
     enc[1] = 2; // secp256k1
     const wrong = PairState.fromBytes(enc);
-    const key = randomKey(curve, [0, 4]);
-    expect(
-      thrown(
-        () =>
-          new EcdsaSigner({
-            curve,
-            self: 0,
-            parties: [0, 4],
-            sessionId: randomBytes(16),
-            messageHash: sha256(randomBytes(3)),
-            additiveShare: new Secret(scalar32(key.shares.get(0)!)),
-            publicShares: key.publicShares,
-            publicKey: key.publicKey,
-            pairs: new Map([[4, wrong]]),
-          }),
-      ),
-    ).toMatchObject({ code: 'MALFORMED_INPUT' });
+    expect(thrown(() => signerWith(wrong))).toMatchObject({ code: 'MALFORMED_INPUT' });
+  });
+
+  it('both sides of a pair derive the same zero-sharing seed; the zero shares of a set sum to 0', () => {
+    const a = pairKeys(pairs.get(0)!.get(4)!).zero!;
+    const b = pairKeys(pairs.get(4)!.get(0)!).zero!;
+    expect(a.length).toBe(32);
+    expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
+    const c = getCurve(curve);
+    const tag = new Uint8Array(randomBytes(32));
+    const set = [...pairs.keys()];
+    let sum = 0n;
+    for (const i of set) {
+      const seeds = new Map(
+        set.filter((j) => j !== i).map((j) => [j, pairKeys(pairs.get(i)!.get(j)!).zero!]),
+      );
+      const z = zeroShare(c, i, tag, seeds);
+      expect(z).not.toBe(0n);
+      sum += z;
+    }
+    expect(sum % c.q).toBe(0n);
+  });
+
+  it('a version-1 state (set up before zero-sharing) decodes but cannot sign: NO_ES256_KEY', () => {
+    const enc = pairs.get(0)!.get(4)!.toBytes().expose();
+    const v1 = enc.slice(0, enc.length - 32);
+    v1[0] = 1;
+    const old = PairState.fromBytes(v1);
+    expect(old.zeroSharing).toBe(false);
+    expect(pairs.get(0)!.get(4)!.zeroSharing).toBe(true);
+    const e = thrown(() => signerWith(old)) as MpcidError;
+    expect(e.code).toBe('NO_ES256_KEY');
+    expect(e.message).toContain('before zero-sharing');
   });
 
   it('redacts itself and PairSetup in JSON, String and inspect', () => {

@@ -28,6 +28,7 @@ import type protobuf from 'protobufjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeOracles, type OracleClient } from '../../agent/oracles.js';
 import { type AgentState, readState } from '../../agent/state.js';
+import { ecdsaSetupContext, SETUP_ID_LEN } from '../../common/ecdsa-wire.js';
 import { call, MAX_MESSAGE_BYTES, services } from '../../common/grpc.js';
 import { issueJoinToken, parseJoinToken } from '../../common/jointoken.js';
 import { readNodeKey } from '../../common/keys.js';
@@ -48,7 +49,6 @@ import { verifyStep } from '../../crypto/ratchet.js';
 import { generateBoxKey, sealShare } from '../../crypto/seal.js';
 import type { Secret } from '../../crypto/secret.js';
 import { signStatement } from '../../crypto/statement.js';
-import { ecdsaBeginFields, ecdsaSetupContext, SETUP_ID_LEN } from '../../oracle/ecdsa.js';
 import type { RatchetRecord } from '../../oracle/store.js';
 import type { EcdsaRoundRequest } from '../../proto/gen/mpcid/oracle/v1/EcdsaRoundRequest.js';
 import type { EcdsaSetupRequest } from '../../proto/gen/mpcid/oracle/v1/EcdsaSetupRequest.js';
@@ -274,11 +274,7 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
       agentBoxPublicKey: Buffer.from(box.publicKey),
       agentRound1: agentRound1.map(round1ToWire),
       sessionSignature: Buffer.from(
-        signStatement(
-          sessionKey,
-          DOMAINS.ecdsaSetup,
-          ...ecdsaBeginFields(context, box.publicKey, agentRound1),
-        ),
+        signStatement(sessionKey, DOMAINS.ecdsaSetup, ...beginFields(context, box.publicKey, agentRound1)),
       ),
     };
   }
