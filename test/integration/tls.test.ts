@@ -191,7 +191,12 @@ describe('a cluster made with mpcid init runs over mTLS', { tags: ['slow'] }, ()
     expect(res.kid).toBe(kid);
     expect(nodeVerify(res.signature, msg, res.publicKey)).toBe(true);
 
-    const jwt = await call(agent.workload, agent.workload.FetchJWT, { audience: ['https://rp.tls'] }, 20_000);
+    const jwt = await call(
+      agent.workload,
+      agent.workload.FetchJWT,
+      { audience: ['https://rp.tls'], alg: 'EdDSA' },
+      20_000,
+    );
     const v = await mpcid([
       'verify',
       '--token',
