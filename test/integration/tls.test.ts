@@ -201,8 +201,10 @@ describe('a cluster made with mpcid init runs over mTLS', { tags: ['slow'] }, ()
       'verify',
       '--token',
       jwt.token,
-      ...cluster.oracles.flatMap((o) => ['--oracle', `http://${o.config.http!.listen}`]),
-      '--insecure-http',
+      // `mpcid init` serves HTTPS on the relying-party port by default, with the cluster CA.
+      ...cluster.oracles.flatMap((o) => ['--oracle', `https://${o.config.http!.listen}`]),
+      '--ca',
+      join(dir, 'ca', 'ca.crt'),
       '--audience',
       'https://rp.tls',
     ]);
