@@ -5,6 +5,10 @@
  * public key, so fewer than t lying oracles can neither add a key nor keep a revoked one (a
  * revoked identity leaves every honest oracle's answer as soon as it holds the revocation).
  * Subscribers (open FetchJWTBundles streams) get the whole bundle again whenever it changes.
+ *
+ * Polling costs each oracle a scan of its identity records, so the agent polls only while a
+ * stream is open (every refreshMs); otherwise a bundle older than refreshMs is refreshed when
+ * ValidateJWTSVID needs it.
  */
 import { MpcidError } from '../common/errors.js';
 import { call, fromServiceError } from '../common/grpc.js';
@@ -44,6 +48,8 @@ export class BundleWatcher {
   readonly #log: Logger;
   readonly #subscribers = new Set<(b: JwtBundle) => void>();
   #current: JwtBundle | undefined;
+  #fetchedAt = 0;
+  #stopped = false;
   #inflight: Promise<JwtBundle> | undefined;
   #timer: NodeJS.Timeout | undefined;
 
@@ -67,31 +73,44 @@ export class BundleWatcher {
     return trustDomainId(this.#trustDomain);
   }
 
-  start(): void {
-    const tick = () => {
+  /** Polls every refreshMs while at least one subscriber is there. */
+  #schedule(): void {
+    if (this.#timer || this.#stopped || this.#subscribers.size === 0) return;
+    this.#timer = setInterval(() => {
+      if (this.#subscribers.size === 0) {
+        clearInterval(this.#timer);
+        this.#timer = undefined;
+        return;
+      }
       this.refresh().then(
         () => undefined,
         (e: unknown) => this.#log.warn({ err: (e as Error).message }, 'JWT bundle refresh failed'),
       );
-    };
-    tick();
-    this.#timer = setInterval(tick, this.#refreshMs);
+    }, this.#refreshMs);
     this.#timer.unref();
   }
 
   stop(): void {
+    this.#stopped = true;
     clearInterval(this.#timer);
+    this.#timer = undefined;
     this.#subscribers.clear();
   }
 
-  /** The bundle held, or (before the first refresh succeeded) a fresh one; QUORUM_UNAVAILABLE if none can be had. */
+  /**
+   * The bundle held if it is at most refreshMs old, else a fresh one; QUORUM_UNAVAILABLE if fewer
+   * than t oracles answer (an older bundle is not used: it may still hold a revoked key).
+   */
   current(): Promise<JwtBundle> {
-    return this.#current ? Promise.resolve(this.#current) : this.refresh();
+    if (this.#current && Date.now() - this.#fetchedAt <= this.#refreshMs)
+      return Promise.resolve(this.#current);
+    return this.refresh();
   }
 
   /** Calls `fn` with every new bundle until the returned function is called. */
   subscribe(fn: (b: JwtBundle) => void): () => void {
     this.#subscribers.add(fn);
+    this.#schedule();
     return () => this.#subscribers.delete(fn);
   }
 
@@ -146,6 +165,7 @@ export class BundleWatcher {
         // Not a P-256 point: with an honest quorum, t oracles never agree on one.
       }
     }
+    this.#fetchedAt = Date.now();
     const jwks = { keys };
     const bundle: JwtBundle = { trustDomainId: td, jwks, json: JSON.stringify(jwks) };
     if (bundle.json !== this.#current?.json) {

@@ -90,7 +90,6 @@ export async function startAgent(
     'agent serving the Workload API',
   );
   cosigner.start();
-  bundles?.start();
   const setup =
     state.es256 || cosigner.revoked || !state.algs.includes('ES256')
       ? Promise.resolve()
