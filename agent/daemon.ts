@@ -7,14 +7,17 @@ import { chmodSync, rmSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { bind, SERVER_OPTIONS, services, shutdown } from '../common/grpc.js';
 import { LOG, type Logger } from '../common/log.js';
+import { trustDomainOf } from '../common/spiffe.js';
 import type { TlsMaterial } from '../common/tls.js';
 import { cryptoBackend } from '../crypto/ed25519-native.js';
+import { BundleWatcher, DEFAULT_BUNDLE_REFRESH_MS } from './bundle.js';
 import { Cosigner, type CosignerOptions } from './cosigner.js';
 import { withEs256 } from './enroll.js';
 import { closeOracles, connectOracles } from './oracles.js';
 import { readRatchet } from './ratchet.js';
+import { spiffeHandlers } from './spiffe.js';
 import { readState } from './state.js';
-import { workloadHandlers } from './workload.js';
+import { tokenMaker, workloadHandlers } from './workload.js';
 
 export interface RunningAgent {
   readonly identityId: string;
@@ -29,6 +32,8 @@ export async function startAgent(
     log: Logger;
     /** mTLS to the oracles (the agent's certificate and the cluster CA); null for plaintext. */
     tls: TlsMaterial | null;
+    /** How often the SPIFFE JWT bundle is polled from the oracles (ms). */
+    bundleRefreshMs?: number;
   } & CosignerOptions,
 ): Promise<RunningAgent> {
   const { log } = opts;
@@ -53,6 +58,23 @@ export async function startAgent(
   server.addService(
     services().workload.mpcid.agent.v1.Workload.service,
     workloadHandlers(state, cosigner, log),
+  );
+  // The SPIFFE Workload API on the same socket (agent/spiffe.ts).
+  const trustDomain = trustDomainOf(state.name);
+  const bundles = trustDomain
+    ? new BundleWatcher({
+        clients,
+        t: state.cluster.t,
+        trustDomain,
+        refreshMs: opts.bundleRefreshMs ?? DEFAULT_BUNDLE_REFRESH_MS,
+        deadlineMs: opts.deadlineMs ?? 3_000,
+        log,
+      })
+    : undefined;
+  const streams = new Set<grpc.ServerWritableStream<unknown, unknown>>();
+  server.addService(
+    services().spiffe.SpiffeWorkloadAPI.service,
+    spiffeHandlers({ state, cosigner, token: tokenMaker(state, cosigner), bundles, log, streams }),
   );
   rmSync(opts.socket, { force: true });
   await bind(server, `unix://${opts.socket}`);
@@ -80,6 +102,11 @@ export async function startAgent(
     socket: opts.socket,
     stop() {
       stopping ??= (async () => {
+        bundles?.stop();
+        // Open FetchJWTBundles streams end UNAVAILABLE; SPIFFE clients reconnect (Workload API §4.2).
+        for (const s of streams)
+          s.emit('error', { code: grpc.status.UNAVAILABLE, details: 'NOT_READY: agent stopping' });
+        streams.clear();
         await shutdown(server);
         await setup;
         await cosigner.stop();

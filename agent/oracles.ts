@@ -2,6 +2,7 @@
 import type { ClusterConfig } from '../common/config.js';
 import { CLIENT_OPTIONS, services } from '../common/grpc.js';
 import { channelCredentials, type TlsMaterial } from '../common/tls.js';
+import type { BundleClient } from '../proto/gen/mpcid/oracle/v1/Bundle.js';
 import type { EnrollmentClient } from '../proto/gen/mpcid/oracle/v1/Enrollment.js';
 import type { SignerClient } from '../proto/gen/mpcid/oracle/v1/Signer.js';
 
@@ -10,6 +11,8 @@ export interface OracleClient {
   readonly address: string;
   readonly enrollment: EnrollmentClient;
   readonly signer: SignerClient;
+  /** The JWT bundle service (SPIFFE trust domain keys), on the same channel. */
+  readonly bundle: BundleClient;
 }
 
 /**
@@ -28,13 +31,18 @@ export function connectOracles(cluster: ClusterConfig, tls: TlsMaterial | null =
         ...CLIENT_OPTIONS,
         channelOverride: enrollment.getChannel(),
       });
-      return { nodeId: o.id, address: o.address, enrollment, signer };
+      const bundle = new v1.Bundle(o.address, creds, {
+        ...CLIENT_OPTIONS,
+        channelOverride: enrollment.getChannel(),
+      });
+      return { nodeId: o.id, address: o.address, enrollment, signer, bundle };
     });
 }
 
 export function closeOracles(clients: readonly OracleClient[]): void {
   for (const c of clients) {
     c.signer.close();
+    c.bundle.close();
     c.enrollment.close();
   }
 }

@@ -1,7 +1,9 @@
 /**
  * The agent's Workload API (gRPC on a Unix socket): the workload asks for its identity, for
  * co-signed signatures, JWTs and attestation quotes; it never sees a key share. Each takes an
- * `alg`: EdDSA (FROST, the default) or ES256 (threshold ECDSA on the identity's P-256 key).
+ * `alg`: EdDSA (FROST) or ES256 (threshold ECDSA on the identity's P-256 key); the default is
+ * ES256 for FetchJWT (what JWT-SVID verifiers and cloud STS accept), EdDSA for Sign and Attest.
+ * The SPIFFE Workload API beside it is agent/spiffe.ts.
  */
 import { randomBytes } from 'node:crypto';
 import { clusterIssuer } from '../common/config.js';
@@ -42,7 +44,7 @@ function parseObject(json: string, field: string): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
-function audiences(list: string[], required: boolean): string | string[] | undefined {
+export function audiences(list: string[], required: boolean): string | string[] | undefined {
   const aud = list.filter((a) => a !== '');
   if (aud.length === 0) {
     if (required) throw new MpcidError('MALFORMED_INPUT', 'audience: at least one is required');
@@ -53,28 +55,39 @@ function audiences(list: string[], required: boolean): string | string[] | undef
   return aud.length === 1 ? aud[0] : aud;
 }
 
-/** The request's `alg`: EdDSA when empty; anything but EdDSA or ES256 is MALFORMED_INPUT. */
-export function parseAlg(alg: string): Alg {
-  if (alg === '' || alg === ALG_EDDSA) return 'EdDSA';
+/** The request's `alg`: `dflt` when empty (EdDSA unless given); anything but EdDSA or ES256 is MALFORMED_INPUT. */
+export function parseAlg(alg: string, dflt: Alg = 'EdDSA'): Alg {
+  if (alg === '') return dflt;
+  if (alg === ALG_EDDSA) return 'EdDSA';
   if (alg === 'ES256') return 'ES256';
   throw new MpcidError('MALFORMED_INPUT', 'alg: expected EdDSA or ES256');
 }
 
-export function workloadHandlers(state: AgentState, cosigner: Cosigner, log: Logger): WorkloadHandlers {
-  const issuer = clusterIssuer(state.cluster);
-  const publicKey = Buffer.from(state.group.groupPublicKey);
-  /** The ES256 key (it may be set up after the agent started); NO_ES256_KEY until then. */
-  const es256 = () => {
-    const key = cosigner.es256;
-    if (!key) throw noEs256Key(state);
-    return { kid: key.kid, publicKey: Buffer.from(p256Uncompressed(key.publicKey)) };
-  };
+/** The token the Workload API co-signs: `alg`, `typ`, lifetime (0: the default) and claims. */
+export type TokenMaker = (
+  alg: Alg,
+  typ: string,
+  ttlSeconds: number,
+  claims: JwtClaims,
+) => Promise<{ token: string; kid: string; expiresAt: number }>;
 
-  /** Builds the claims for the step's counter (`ctr`) at signing time, and co-signs them. */
-  async function token(alg: Alg, typ: string, ttlSeconds: number, claims: JwtClaims) {
+/** The ES256 key (it may be set up after the agent started); NO_ES256_KEY until then. */
+function es256Of(state: AgentState, cosigner: Cosigner) {
+  const key = cosigner.es256;
+  if (!key) throw noEs256Key(state);
+  return { kid: key.kid, publicKey: Buffer.from(p256Uncompressed(key.publicKey)) };
+}
+
+/**
+ * Builds the claims for the step's counter (`ctr`) at signing time, and co-signs them: header
+ * {alg, typ, kid}, claims {...claims, iss, sub: the registered name, iat, exp, jti, ctr}.
+ */
+export function tokenMaker(state: AgentState, cosigner: Cosigner): TokenMaker {
+  const issuer = clusterIssuer(state.cluster);
+  return async (alg, typ, ttlSeconds, claims) => {
     const ttl = ttlSeconds || DEFAULT_TOKEN_TTL_SECONDS;
     const jti = randomBytes(16).toString('base64url');
-    const kid = alg === 'ES256' ? es256().kid : state.identityId;
+    const kid = alg === 'ES256' ? es256Of(state, cosigner).kid : state.identityId;
     let exp = 0;
     const build = (counter: number) => {
       const iat = Math.floor(Date.now() / 1000);
@@ -87,7 +100,13 @@ export function workloadHandlers(state: AgentState, cosigner: Cosigner, log: Log
     const { message, signature } =
       alg === 'ES256' ? await cosigner.signTokenEs256(build) : await cosigner.signToken(build);
     return { token: compact(message, signature), kid, expiresAt: exp };
-  }
+  };
+}
+
+export function workloadHandlers(state: AgentState, cosigner: Cosigner, log: Logger): WorkloadHandlers {
+  const publicKey = Buffer.from(state.group.groupPublicKey);
+  const es256 = () => es256Of(state, cosigner);
+  const token = tokenMaker(state, cosigner);
 
   return {
     GetIdentity: unary(log, 'GetIdentity', async () => {
@@ -124,7 +143,8 @@ export function workloadHandlers(state: AgentState, cosigner: Cosigner, log: Log
       const reserved = Object.keys(extra).filter((k) => RESERVED_CLAIMS.has(k));
       if (reserved.length > 0)
         throw new MpcidError('MALFORMED_INPUT', `extra_claims_json: may not set ${reserved.join(', ')}`);
-      return token(parseAlg(req.alg), JWT_TYP, req.ttlSeconds, { ...extra, aud });
+      // ES256 by default: the algorithm every JWT-SVID verifier and cloud STS accepts.
+      return token(parseAlg(req.alg, 'ES256'), JWT_TYP, req.ttlSeconds, { ...extra, aud });
     }),
     Attest: unary(log, 'Attest', async (req) => {
       if (req.nonce.length < 8 || req.nonce.length > 512)

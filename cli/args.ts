@@ -97,9 +97,10 @@ export async function using<C extends { close(): void }, T>(
 export const optional = (v: Values[string]): string => (typeof v === 'string' ? v : '');
 
 /** `--alg`: EdDSA (default) or ES256. */
-export function alg(v: Values): 'EdDSA' | 'ES256' {
+export function alg(v: Values, dflt: 'EdDSA' | 'ES256' = 'EdDSA'): 'EdDSA' | 'ES256' {
   const a = v['alg'];
-  if (a === undefined || a === 'EdDSA') return 'EdDSA';
+  if (a === undefined) return dflt;
+  if (a === 'EdDSA') return 'EdDSA';
   if (a === 'ES256') return 'ES256';
   throw new UsageError('--alg must be EdDSA or ES256');
 }

@@ -326,7 +326,7 @@ export class LocalCluster {
   async startAgent(
     stateDir: string,
     socket?: string,
-    opts: { heartbeatMs?: number; deadlineMs?: number; env?: NodeJS.ProcessEnv } = {},
+    opts: { heartbeatMs?: number; deadlineMs?: number; env?: NodeJS.ProcessEnv; extraArgs?: string[] } = {},
   ): Promise<AgentProc> {
     const i = this.agents.length;
     const agent = new AgentProc(
@@ -336,6 +336,7 @@ export class LocalCluster {
       [
         ...(opts.heartbeatMs === undefined ? [] : ['--heartbeat-ms', String(opts.heartbeatMs)]),
         ...(opts.deadlineMs === undefined ? [] : ['--deadline-ms', String(opts.deadlineMs)]),
+        ...(opts.extraArgs ?? []),
         ...this.agentTransportArgs,
       ],
       opts.env,

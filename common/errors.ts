@@ -16,7 +16,8 @@ export type StatusClass =
   | 'INTERNAL'
   | 'UNAVAILABLE'
   | 'RESOURCE_EXHAUSTED'
-  | 'DATA_LOSS';
+  | 'DATA_LOSS'
+  | 'UNIMPLEMENTED';
 
 /**
  * Every code mpcid can report: the gRPC status class it maps to and what it means. The one error
@@ -192,6 +193,30 @@ export const ERROR_CODES = {
   METHOD_NOT_ALLOWED: {
     status: 'INVALID_ARGUMENT',
     meaning: 'HTTP (relying-party port): a method other than GET and HEAD.',
+  },
+  SPIFFE_HEADER_MISSING: {
+    status: 'INVALID_ARGUMENT',
+    meaning:
+      'SPIFFE Workload API: the request lacks the metadata `workload.spiffe.io: true` (SPIFFE Workload Endpoint §3, an SSRF guard).',
+  },
+  NOT_SPIFFE_ID: {
+    status: 'PERMISSION_DENIED',
+    meaning:
+      "SPIFFE Workload API: the caller has no such SPIFFE identity (the agent's registered name is not a SPIFFE ID, or another SPIFFE ID was asked for).",
+  },
+  UNKNOWN_TRUST_DOMAIN: {
+    status: 'NOT_FOUND',
+    meaning:
+      'JWT bundle: no identity of this cluster is in the trust domain asked for (oracle `Bundle.GetJwtBundle`), or no bundle is held for the trust domain of a JWT-SVID (`ValidateJWTSVID`).',
+  },
+  SVID_INVALID: {
+    status: 'INVALID_ARGUMENT',
+    meaning:
+      '`ValidateJWTSVID`: the JWT-SVID does not validate (malformed, not ES256, bad signature, unknown kid, expired, audience or sub wrong); the message says which.',
+  },
+  NOT_IMPLEMENTED: {
+    status: 'UNIMPLEMENTED',
+    meaning: 'SPIFFE Workload API: the X.509-SVID profile (FetchX509SVID, FetchX509Bundles) is not served.',
   },
   INTERNAL: {
     status: 'INTERNAL',

@@ -12,6 +12,7 @@ import protobuf from 'protobufjs';
 import type { ProtoGrpcType as AdminProto } from '../proto/gen/admin.js';
 import type { ProtoGrpcType as OracleProto } from '../proto/gen/oracle.js';
 import type { ProtoGrpcType as WorkloadProto } from '../proto/gen/workload.js';
+import type { ProtoGrpcType as SpiffeProto } from '../proto/gen/workloadapi.js';
 import { type ErrorCode, isErrorCode, MpcidError } from './errors.js';
 import { LOG, type Logger } from './log.js';
 
@@ -85,13 +86,17 @@ function load<T>(file: string): T {
   return grpc.loadPackageDefinition(def) as unknown as T;
 }
 
-let protos: { oracle: OracleProto; admin: AdminProto; workload: WorkloadProto } | undefined;
+let protos:
+  | { oracle: OracleProto; admin: AdminProto; workload: WorkloadProto; spiffe: SpiffeProto }
+  | undefined;
 /** The loaded service definitions (loaded once). */
 export function services() {
   protos ??= {
     oracle: load<OracleProto>('mpcid/oracle/v1/oracle.proto'),
     admin: load<AdminProto>('mpcid/admin/v1/admin.proto'),
     workload: load<WorkloadProto>('mpcid/agent/v1/workload.proto'),
+    // The SPIFFE Workload API: the standard's proto, no package (service SpiffeWorkloadAPI).
+    spiffe: load<SpiffeProto>('spiffe/workloadapi.proto'),
   };
   return protos;
 }
@@ -111,6 +116,7 @@ export const STATUS_OF: Record<string, grpc.status> = {
   RESOURCE_EXHAUSTED: grpc.status.RESOURCE_EXHAUSTED,
   DATA_LOSS: grpc.status.DATA_LOSS,
   INTERNAL: grpc.status.INTERNAL,
+  UNIMPLEMENTED: grpc.status.UNIMPLEMENTED,
 };
 
 /**

@@ -44,6 +44,7 @@ export const ROLE_ACCESS: Readonly<Record<string, readonly Role[]>> = {
   'mpcid.oracle.v1.Enrollment': ['agent'],
   'mpcid.oracle.v1.Signer': ['agent'],
   'mpcid.oracle.v1.Peer': ['oracle'],
+  'mpcid.oracle.v1.Bundle': ['agent'],
   'mpcid.admin.v1.Admin': ['admin'],
   'grpc.health.v1.Health': ROLES,
 };

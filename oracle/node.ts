@@ -27,6 +27,7 @@ import { toB64u } from '../crypto/bytes.js';
 import { cryptoBackend } from '../crypto/ed25519-native.js';
 import { AdminService } from './admin.js';
 import { AlertHub } from './alerts.js';
+import { bundleHandlers } from './bundle.js';
 import { ConsoleRoutes } from './console.js';
 import { ConsoleAuth } from './console-auth.js';
 import { OracleContext } from './context.js';
@@ -168,15 +169,13 @@ export async function startOracle(
   const drain = new Drain(ctx.log);
   const v1 = svc.oracle.mpcid.oracle.v1;
   const adminDef = svc.admin.mpcid.admin.v1.Admin.service;
-  const server = makeServer(tls, ctx.log, [v1.Enrollment.service, v1.Signer.service, v1.Peer.service]);
+  const agentPort = [v1.Enrollment.service, v1.Signer.service, v1.Peer.service, v1.Bundle.service];
+  const server = makeServer(tls, ctx.log, agentPort);
   server.addService(v1.Enrollment.service, drain.gate(v1.Enrollment.service, enrollment.handlers()));
   server.addService(v1.Signer.service, drain.gate(v1.Signer.service, signer.handlers()));
   server.addService(v1.Peer.service, drain.gate(v1.Peer.service, revocations.handlers()));
-  const health = new ServerHealth(
-    server,
-    [v1.Enrollment.service, v1.Signer.service, v1.Peer.service],
-    ctx.log,
-  );
+  server.addService(v1.Bundle.service, drain.gate(v1.Bundle.service, bundleHandlers(ctx, revocations)));
+  const health = new ServerHealth(server, agentPort, ctx.log);
   const adminServer = makeServer(tls, ctx.log, [adminDef]);
   adminServer.addService(adminDef, drain.gate(adminDef, admin.handlers()));
   const adminHealth = new ServerHealth(adminServer, [adminDef], ctx.log);

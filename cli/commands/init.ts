@@ -1,4 +1,9 @@
-/** `mpcid cluster init`: make a cluster: configs, node keys and (unless --insecure) a CA and certificates. */
+/**
+ * `mpcid init` (alias `mpcid cluster init`): make a cluster: configs, node keys and (unless
+ * --insecure) a CA and certificates. The relying-party port serves HTTPS with each oracle's
+ * certificate by default (the issuer is https://); plain HTTP only with --http-plain, or with
+ * --insecure (which makes no certificates).
+ */
 
 import { resolve } from 'node:path';
 import { freePorts, initCluster } from '../../common/cluster.js';
@@ -10,7 +15,9 @@ export const init: Command = {
   summary: 'make a cluster: configs, node keys and (unless --insecure) a CA and certificates',
   usage: `mpcid init --dir DIR [--oracles N] [--quorum T] [--host H | --hosts H1,H2,..]
            [--listen-host H] [--port P --admin-port Q --http-port R] [--cluster-id ID]
-           [--ca-dir DIR] [--san NAME,..] [--days D] [--insecure | --http-tls]  (alias: mpcid cluster init)`,
+           [--ca-dir DIR] [--san NAME,..] [--days D] [--insecure | --http-plain]  (alias: mpcid cluster init)
+  The relying-party port serves HTTPS (the oracle's certificate from the cluster CA) unless
+  --http-plain or --insecure; --http-tls (the old opt-in) is accepted and is the default.`,
   async run(args) {
     const { values } = opts(args, {
       'ca-dir': 'string',
@@ -28,6 +35,7 @@ export const init: Command = {
       'http-port': 'string',
       'cluster-id': 'string',
       'http-tls': 'boolean',
+      'http-plain': 'boolean',
     });
     const n = int(values, 'oracles', 3);
     const t = int(values, 'quorum', Math.floor(n / 2) + 1);
@@ -60,6 +68,10 @@ export const init: Command = {
       throw new UsageError('--insecure makes no certificates: drop --ca-dir, --san and --days');
     if (values['insecure'] === true && values['http-tls'] === true)
       throw new UsageError('--http-tls serves HTTPS with the oracles’ certificates: drop --insecure');
+    if (values['http-plain'] === true && values['http-tls'] === true)
+      throw new UsageError('--http-plain and --http-tls contradict each other: give one');
+    // HTTPS by default: AWS, GCP and Apache's modules refuse a plain-HTTP issuer or JWKS.
+    const httpTls = values['insecure'] !== true && values['http-plain'] !== true;
     const r = initCluster({
       dir: resolve(str(values, 'dir')),
       n,
@@ -70,7 +82,7 @@ export const init: Command = {
       httpPorts,
       ...(typeof values['listen-host'] === 'string' ? { listenHost: values['listen-host'] } : {}),
       ...(typeof clusterId === 'string' ? { clusterId } : {}),
-      httpTls: values['http-tls'] === true,
+      httpTls,
       tls:
         values['insecure'] === true
           ? 'insecure'

@@ -1,4 +1,4 @@
-/** `mpcid token fetch`: fetch a co-signed JWT from the agent. */
+/** `mpcid token fetch`: fetch a co-signed JWT from the agent (ES256 unless --alg EdDSA). */
 
 import { resolve } from 'node:path';
 import { call } from '../../common/grpc.js';
@@ -9,7 +9,7 @@ import type { Command } from '../command.js';
 export const tokenFetch: Command = {
   names: ['token fetch'],
   summary: 'fetch a co-signed JWT from the agent',
-  usage: `mpcid token fetch [--alg EdDSA|ES256] --socket PATH --audience AUD[,AUD] [--ttl SECONDS] [--claims JSON]`,
+  usage: `mpcid token fetch [--alg ES256|EdDSA] --socket PATH --audience AUD[,AUD] [--ttl SECONDS] [--claims JSON]`,
   async run(args) {
     const { values } = opts(args, {
       socket: 'string',
@@ -23,7 +23,7 @@ export const tokenFetch: Command = {
         audience: str(values, 'audience').split(','),
         ttlSeconds: int(values, 'ttl', 0),
         extraClaimsJson: optional(values['claims']),
-        alg: alg(values),
+        alg: alg(values, 'ES256'),
       };
       process.stdout.write(`${(await call(wl, wl.FetchJWT, req, 30_000)).token}\n`);
     });

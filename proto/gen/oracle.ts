@@ -3,6 +3,7 @@ import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
 import type { BeginEnrollmentRequest as _mpcid_oracle_v1_BeginEnrollmentRequest, BeginEnrollmentRequest__Output as _mpcid_oracle_v1_BeginEnrollmentRequest__Output } from './mpcid/oracle/v1/BeginEnrollmentRequest.js';
 import type { BeginEnrollmentResponse as _mpcid_oracle_v1_BeginEnrollmentResponse, BeginEnrollmentResponse__Output as _mpcid_oracle_v1_BeginEnrollmentResponse__Output } from './mpcid/oracle/v1/BeginEnrollmentResponse.js';
+import type { BundleClient as _mpcid_oracle_v1_BundleClient, BundleDefinition as _mpcid_oracle_v1_BundleDefinition } from './mpcid/oracle/v1/Bundle.js';
 import type { Commit as _mpcid_oracle_v1_Commit, Commit__Output as _mpcid_oracle_v1_Commit__Output } from './mpcid/oracle/v1/Commit.js';
 import type { EcdsaAbort as _mpcid_oracle_v1_EcdsaAbort, EcdsaAbort__Output as _mpcid_oracle_v1_EcdsaAbort__Output } from './mpcid/oracle/v1/EcdsaAbort.js';
 import type { EcdsaEnrolled as _mpcid_oracle_v1_EcdsaEnrolled, EcdsaEnrolled__Output as _mpcid_oracle_v1_EcdsaEnrolled__Output } from './mpcid/oracle/v1/EcdsaEnrolled.js';
@@ -19,8 +20,11 @@ import type { ExchangeSharesRequest as _mpcid_oracle_v1_ExchangeSharesRequest, E
 import type { ExchangeSharesResponse as _mpcid_oracle_v1_ExchangeSharesResponse, ExchangeSharesResponse__Output as _mpcid_oracle_v1_ExchangeSharesResponse__Output } from './mpcid/oracle/v1/ExchangeSharesResponse.js';
 import type { FinishEnrollmentRequest as _mpcid_oracle_v1_FinishEnrollmentRequest, FinishEnrollmentRequest__Output as _mpcid_oracle_v1_FinishEnrollmentRequest__Output } from './mpcid/oracle/v1/FinishEnrollmentRequest.js';
 import type { FinishEnrollmentResponse as _mpcid_oracle_v1_FinishEnrollmentResponse, FinishEnrollmentResponse__Output as _mpcid_oracle_v1_FinishEnrollmentResponse__Output } from './mpcid/oracle/v1/FinishEnrollmentResponse.js';
+import type { GetJwtBundleRequest as _mpcid_oracle_v1_GetJwtBundleRequest, GetJwtBundleRequest__Output as _mpcid_oracle_v1_GetJwtBundleRequest__Output } from './mpcid/oracle/v1/GetJwtBundleRequest.js';
+import type { GetJwtBundleResponse as _mpcid_oracle_v1_GetJwtBundleResponse, GetJwtBundleResponse__Output as _mpcid_oracle_v1_GetJwtBundleResponse__Output } from './mpcid/oracle/v1/GetJwtBundleResponse.js';
 import type { GetNoncesRequest as _mpcid_oracle_v1_GetNoncesRequest, GetNoncesRequest__Output as _mpcid_oracle_v1_GetNoncesRequest__Output } from './mpcid/oracle/v1/GetNoncesRequest.js';
 import type { GetNoncesResponse as _mpcid_oracle_v1_GetNoncesResponse, GetNoncesResponse__Output as _mpcid_oracle_v1_GetNoncesResponse__Output } from './mpcid/oracle/v1/GetNoncesResponse.js';
+import type { JwtBundleKey as _mpcid_oracle_v1_JwtBundleKey, JwtBundleKey__Output as _mpcid_oracle_v1_JwtBundleKey__Output } from './mpcid/oracle/v1/JwtBundleKey.js';
 import type { ListRevocationsRequest as _mpcid_oracle_v1_ListRevocationsRequest, ListRevocationsRequest__Output as _mpcid_oracle_v1_ListRevocationsRequest__Output } from './mpcid/oracle/v1/ListRevocationsRequest.js';
 import type { ListRevocationsResponse as _mpcid_oracle_v1_ListRevocationsResponse, ListRevocationsResponse__Output as _mpcid_oracle_v1_ListRevocationsResponse__Output } from './mpcid/oracle/v1/ListRevocationsResponse.js';
 import type { NonceCommitment as _mpcid_oracle_v1_NonceCommitment, NonceCommitment__Output as _mpcid_oracle_v1_NonceCommitment__Output } from './mpcid/oracle/v1/NonceCommitment.js';
@@ -47,6 +51,7 @@ export interface ProtoGrpcType {
       v1: {
         BeginEnrollmentRequest: MessageTypeDefinition<_mpcid_oracle_v1_BeginEnrollmentRequest, _mpcid_oracle_v1_BeginEnrollmentRequest__Output>
         BeginEnrollmentResponse: MessageTypeDefinition<_mpcid_oracle_v1_BeginEnrollmentResponse, _mpcid_oracle_v1_BeginEnrollmentResponse__Output>
+        Bundle: SubtypeConstructor<typeof grpc.Client, _mpcid_oracle_v1_BundleClient> & { service: _mpcid_oracle_v1_BundleDefinition }
         Commit: MessageTypeDefinition<_mpcid_oracle_v1_Commit, _mpcid_oracle_v1_Commit__Output>
         EcdsaAbort: MessageTypeDefinition<_mpcid_oracle_v1_EcdsaAbort, _mpcid_oracle_v1_EcdsaAbort__Output>
         EcdsaEnrolled: MessageTypeDefinition<_mpcid_oracle_v1_EcdsaEnrolled, _mpcid_oracle_v1_EcdsaEnrolled__Output>
@@ -63,8 +68,11 @@ export interface ProtoGrpcType {
         ExchangeSharesResponse: MessageTypeDefinition<_mpcid_oracle_v1_ExchangeSharesResponse, _mpcid_oracle_v1_ExchangeSharesResponse__Output>
         FinishEnrollmentRequest: MessageTypeDefinition<_mpcid_oracle_v1_FinishEnrollmentRequest, _mpcid_oracle_v1_FinishEnrollmentRequest__Output>
         FinishEnrollmentResponse: MessageTypeDefinition<_mpcid_oracle_v1_FinishEnrollmentResponse, _mpcid_oracle_v1_FinishEnrollmentResponse__Output>
+        GetJwtBundleRequest: MessageTypeDefinition<_mpcid_oracle_v1_GetJwtBundleRequest, _mpcid_oracle_v1_GetJwtBundleRequest__Output>
+        GetJwtBundleResponse: MessageTypeDefinition<_mpcid_oracle_v1_GetJwtBundleResponse, _mpcid_oracle_v1_GetJwtBundleResponse__Output>
         GetNoncesRequest: MessageTypeDefinition<_mpcid_oracle_v1_GetNoncesRequest, _mpcid_oracle_v1_GetNoncesRequest__Output>
         GetNoncesResponse: MessageTypeDefinition<_mpcid_oracle_v1_GetNoncesResponse, _mpcid_oracle_v1_GetNoncesResponse__Output>
+        JwtBundleKey: MessageTypeDefinition<_mpcid_oracle_v1_JwtBundleKey, _mpcid_oracle_v1_JwtBundleKey__Output>
         ListRevocationsRequest: MessageTypeDefinition<_mpcid_oracle_v1_ListRevocationsRequest, _mpcid_oracle_v1_ListRevocationsRequest__Output>
         ListRevocationsResponse: MessageTypeDefinition<_mpcid_oracle_v1_ListRevocationsResponse, _mpcid_oracle_v1_ListRevocationsResponse__Output>
         NonceCommitment: MessageTypeDefinition<_mpcid_oracle_v1_NonceCommitment, _mpcid_oracle_v1_NonceCommitment__Output>

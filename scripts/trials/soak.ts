@@ -58,9 +58,12 @@ export async function step(h: Honest, kind: StepKind, tokens: string[], deadline
       return;
     }
     case 'cli-token-eddsa': {
-      const r = await mpcid(['token', 'fetch', '--socket', h.agent.socket, '--audience', AUDIENCE], {
-        timeoutMs: deadlineMs,
-      });
+      const r = await mpcid(
+        ['token', 'fetch', '--alg', 'EdDSA', '--socket', h.agent.socket, '--audience', AUDIENCE],
+        {
+          timeoutMs: deadlineMs,
+        },
+      );
       if (r.code !== 0) throw new Error(r.stderr.trim().split('\n').pop() ?? `exit ${r.code}`);
       tokens.push(r.stdout.trim());
       return;

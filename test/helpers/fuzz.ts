@@ -73,6 +73,7 @@ function serverDefinitions(): Record<string, grpc.ServiceDefinition> {
     'mpcid.oracle.v1.Enrollment': v.oracle.mpcid.oracle.v1.Enrollment.service,
     'mpcid.oracle.v1.Signer': v.oracle.mpcid.oracle.v1.Signer.service,
     'mpcid.oracle.v1.Peer': v.oracle.mpcid.oracle.v1.Peer.service,
+    'mpcid.oracle.v1.Bundle': v.oracle.mpcid.oracle.v1.Bundle.service,
     'mpcid.admin.v1.Admin': v.admin.mpcid.admin.v1.Admin.service,
     'mpcid.agent.v1.Workload': v.workload.mpcid.agent.v1.Workload.service,
     'grpc.health.v1.Health': healthService as unknown as grpc.ServiceDefinition,
@@ -114,6 +115,7 @@ export function rpcTable(root: protobuf.Root): Rpc[] {
   add('mpcid.oracle.v1.Enrollment', 'agent');
   add('mpcid.oracle.v1.Signer', 'agent');
   add('mpcid.oracle.v1.Peer', 'agent');
+  add('mpcid.oracle.v1.Bundle', 'agent');
   add('grpc.health.v1.Health', 'agent', 'Health(agent port)');
   add('mpcid.admin.v1.Admin', 'admin');
   add('grpc.health.v1.Health', 'admin', 'Health(admin port)');

@@ -346,7 +346,8 @@ describe('mpcid config check', { tags: ['slow'] }, () => {
   it('accepts a generated config: exit 0', async () => {
     const r = await mpcid(['config', 'check', file]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^ok: oracle 1 of cluster \S+ \(n=3, t=2\), mTLS\n$/);
+    // `mpcid init` serves the relying-party port over HTTPS by default.
+    expect(r.stdout).toMatch(/^ok: oracle 1 of cluster \S+ \(n=3, t=2\), mTLS, relying-party HTTPS\n$/);
   });
 
   it('rejects an invalid one with exit 1, naming the field', async () => {

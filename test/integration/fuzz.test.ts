@@ -430,6 +430,9 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
     });
     addCorpus('Admin/GetNodeInfo', T('mpcid.admin.v1.GetNodeInfoRequest'), {});
     addCorpus('Admin/WatchAlerts', T('mpcid.admin.v1.WatchAlertsRequest'), { cursor: 0 }, { cursor: 1 });
+    addCorpus('Bundle/GetJwtBundle', T('mpcid.oracle.v1.GetJwtBundleRequest'), {
+      trustDomain: 'spiffe://test.mpcid',
+    });
     addCorpus('Workload/GetIdentity', T('mpcid.agent.v1.GetIdentityRequest'), {});
     addCorpus('Workload/Sign', T('mpcid.agent.v1.SignRequest'), { message: Buffer.from('hello') });
     addCorpus('Workload/FetchJWT', T('mpcid.agent.v1.FetchJWTRequest'), {
@@ -470,6 +473,7 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
       joinToken: [p1.token, e0.token, forgedToken('spiffe://test.mpcid/fuzz/pool')],
       name: ['spiffe://test.mpcid/fuzz/x', 'a', 'x'.repeat(255), 'x'.repeat(256)],
       service: ['', 'mpcid.oracle.v1.Signer', 'mpcid.admin.v1.Admin', 'mpcid.oracle.v1.Peer'],
+      trustDomain: ['spiffe://test.mpcid', 'test.mpcid', 'spiffe://nowhere.example', 'spiffe://Bad'],
       kind: ['sign', 'jwt', 'heartbeat', 'es256', 'jwt-es256'],
       alg: ['', 'EdDSA', 'ES256', 'RS256'],
       round: [0, 1, 2, 3, 4, 9],
@@ -621,11 +625,12 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
   const runsFor = (rpc: Rpc) => Math.max(4, rpc.target === 'workload' ? Math.ceil(RUNS / 4) : RUNS);
 
   it('the table covers every method of every service', () => {
-    expect(rpcs.map((r) => r.name)).toHaveLength(25);
+    expect(rpcs.map((r) => r.name)).toHaveLength(28);
     for (const svc of [
       'Enrollment',
       'Signer',
       'Peer',
+      'Bundle',
       'Admin',
       'Workload',
       'Health(agent port)',

@@ -40,7 +40,7 @@ async function fetchJwt(agent: AgentProc, opts: { aud?: string[]; ttl?: number }
   const res = await call(
     wl,
     wl.FetchJWT,
-    { audience: opts.aud ?? [AUD], ttlSeconds: opts.ttl ?? 120, extraClaimsJson: '' },
+    { audience: opts.aud ?? [AUD], ttlSeconds: opts.ttl ?? 120, extraClaimsJson: '', alg: 'EdDSA' },
     20_000,
   );
   expect(res.kid).toBe(decodeJwtHeader(res.token)['kid']);
@@ -276,7 +276,18 @@ describe('the verifier: library and `mpcid verify`', { tags: ['slow'] }, () => {
   });
 
   it('`mpcid token fetch` prints a token that `mpcid verify` accepts, also from stdin', async () => {
-    const f = await mpcid(['token', 'fetch', '--socket', api.agent.socket, '--audience', AUD, '--ttl', '60']);
+    const f = await mpcid([
+      'token',
+      'fetch',
+      '--alg',
+      'EdDSA',
+      '--socket',
+      api.agent.socket,
+      '--audience',
+      AUD,
+      '--ttl',
+      '60',
+    ]);
     expect(f.code, f.stderr).toBe(0);
     const token = f.stdout.trim();
     expect(f.stdout).toBe(`${token}\n`);

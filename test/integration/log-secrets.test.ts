@@ -349,7 +349,16 @@ describe('secrets never reach logs, errors or crash output (2-of-3 cluster, real
       const [h, p, sg] = jwtEs.stdout.trim().split('.');
       signedEs256.push({ kid: 'a', message: Buffer.from(`${h}.${p}`), signature: fromB64u(sg!) });
     }
-    const jwt = await run('token fetch a', ['token', 'fetch', '--socket', a.socket, '--audience', AUDIENCE]);
+    const jwt = await run('token fetch a', [
+      'token',
+      'fetch',
+      '--alg',
+      'EdDSA',
+      '--socket',
+      a.socket,
+      '--audience',
+      AUDIENCE,
+    ]);
     expect(jwt.code, jwt.stderr).toBe(0);
     keepJws('a', jwt.stdout.trim());
     const http2 = `http://${o2.config.http!.listen}`;
@@ -387,6 +396,8 @@ describe('secrets never reach logs, errors or crash output (2-of-3 cluster, real
     const jwt2 = await run('token fetch a (oracle 2 down)', [
       'token',
       'fetch',
+      '--alg',
+      'EdDSA',
       '--socket',
       a.socket,
       '--audience',

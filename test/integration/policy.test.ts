@@ -271,7 +271,12 @@ describe('through a real agent', { tags: ['slow'] }, () => {
     const res = await call(
       wl,
       wl.FetchJWT,
-      { audience: ['https://rp.example'], ttlSeconds: 60, extraClaimsJson: '{"team":"payments"}' },
+      {
+        audience: ['https://rp.example'],
+        ttlSeconds: 60,
+        extraClaimsJson: '{"team":"payments"}',
+        alg: 'EdDSA',
+      },
       20_000,
     );
     const jwks = createRemoteJWKSet(new URL('/.well-known/jwks.json', httpBase));
@@ -301,7 +306,7 @@ describe('through a real agent', { tags: ['slow'] }, () => {
     const { token } = await call(
       wl,
       wl.FetchJWT,
-      { audience: ['https://rp.example'], ttlSeconds: 60 },
+      { audience: ['https://rp.example'], ttlSeconds: 60, alg: 'EdDSA' },
       20_000,
     );
     const input = token.split('.').slice(0, 2).join('.');

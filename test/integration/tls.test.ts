@@ -191,13 +191,20 @@ describe('a cluster made with mpcid init runs over mTLS', { tags: ['slow'] }, ()
     expect(res.kid).toBe(kid);
     expect(nodeVerify(res.signature, msg, res.publicKey)).toBe(true);
 
-    const jwt = await call(agent.workload, agent.workload.FetchJWT, { audience: ['https://rp.tls'] }, 20_000);
+    const jwt = await call(
+      agent.workload,
+      agent.workload.FetchJWT,
+      { audience: ['https://rp.tls'], alg: 'EdDSA' },
+      20_000,
+    );
     const v = await mpcid([
       'verify',
       '--token',
       jwt.token,
-      ...cluster.oracles.flatMap((o) => ['--oracle', `http://${o.config.http!.listen}`]),
-      '--insecure-http',
+      // `mpcid init` serves HTTPS on the relying-party port by default, with the cluster CA.
+      ...cluster.oracles.flatMap((o) => ['--oracle', `https://${o.config.http!.listen}`]),
+      '--ca',
+      join(dir, 'ca', 'ca.crt'),
       '--audience',
       'https://rp.tls',
     ]);

@@ -1,0 +1,8 @@
+// Original file: spiffe/workloadapi.proto
+
+
+export interface X509BundlesRequest {
+}
+
+export interface X509BundlesRequest__Output {
+}
