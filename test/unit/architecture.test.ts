@@ -22,8 +22,6 @@ const IO_MODULES =
  * Remove an entry when its break is fixed (a test fails until you do).
  */
 const KNOWN: Record<string, string> = {
-  'agent -> oracle':
-    'agent/es256.ts takes ES256 protocol helpers from oracle/ecdsa.ts (they move to common/ with the ES256 speed work)',
   'crypto -> common':
     'crypto/ throws common/errors MpcidError (issue 13 item 2: crypto gets its own error type, mapped in common/)',
 };
