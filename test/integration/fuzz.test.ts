@@ -430,6 +430,9 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
     });
     addCorpus('Admin/GetNodeInfo', T('mpcid.admin.v1.GetNodeInfoRequest'), {});
     addCorpus('Admin/WatchAlerts', T('mpcid.admin.v1.WatchAlertsRequest'), { cursor: 0 }, { cursor: 1 });
+    addCorpus('Admin/ListDeadLetters', T('mpcid.admin.v1.ListDeadLettersRequest'), { limit: 10 }, {});
+    // Any admin may make a one-time console login link: an OK answer to any input is legitimate.
+    addCorpus('Admin/CreateConsoleLogin', T('mpcid.admin.v1.CreateConsoleLoginRequest'), {});
     addCorpus('Bundle/GetJwtBundle', T('mpcid.oracle.v1.GetJwtBundleRequest'), {
       trustDomain: 'spiffe://test.mpcid',
     });
