@@ -17,9 +17,6 @@ import { createLogger } from '../../common/log.js';
 
 export interface AgentWorkerInput {
   stateDirs: string[];
-  /** performance.timeOrigin-based wall clock (ms, Date.now()) when timing starts and ends. */
-  startAt: number;
-  endAt: number;
   /** Untimed signatures per identity before startAt (connections, nonce caches, JIT). */
   warmup: number;
   deadlineMs: number;
@@ -34,9 +31,18 @@ export interface AgentWorkerOutput {
   errors: string[];
 }
 
+/**
+ * The window, sent by the main thread once every thread has warmed up (each posts 'warm'):
+ * wall-clock times (Date.now()) when timing starts and ends.
+ */
+export interface AgentWindow {
+  startAt: number;
+  endAt: number;
+}
+
 const MSG_BYTES = 32;
 
-async function run(input: AgentWorkerInput): Promise<AgentWorkerOutput> {
+async function run(input: AgentWorkerInput, window: () => Promise<AgentWindow>): Promise<AgentWorkerOutput> {
   const log = createLogger('bench-agent', 'error');
   const agents = input.stateDirs.map((dir) => {
     const state = readState(dir);
@@ -58,19 +64,20 @@ async function run(input: AgentWorkerInput): Promise<AgentWorkerOutput> {
       for (let i = 0; i < input.warmup; i++) await a.cosigner.sign(randomBytes(MSG_BYTES));
     }),
   );
-  const wait = input.startAt - Date.now();
+  const { startAt, endAt } = await window();
+  const wait = startAt - Date.now();
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   await Promise.all(
     agents.map(async (a) => {
       for (;;) {
         const msg = randomBytes(MSG_BYTES);
-        if (Date.now() >= input.endAt) return;
+        if (Date.now() >= endAt) return;
         const t0 = performance.now();
         try {
           const sig = await a.cosigner.sign(msg);
           const ms = performance.now() - t0;
           a.results.push({ msg, sig });
-          if (Date.now() <= input.endAt) out.latenciesMs.push(ms);
+          if (Date.now() <= endAt) out.latenciesMs.push(ms);
           else out.late++;
         } catch (e) {
           out.errors.push((e as Error).message);
@@ -93,7 +100,12 @@ async function run(input: AgentWorkerInput): Promise<AgentWorkerOutput> {
 
 if (parentPort) {
   const port = parentPort;
-  run(workerData as AgentWorkerInput).then(
+  const window = () =>
+    new Promise<AgentWindow>((res) => {
+      port.once('message', (m: AgentWindow) => res(m));
+      port.postMessage('warm');
+    });
+  run(workerData as AgentWorkerInput, window).then(
     (r) => port.postMessage(r),
     (e: unknown) => port.postMessage({ fatal: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
   );

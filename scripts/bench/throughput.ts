@@ -16,7 +16,7 @@ import { Worker } from 'node:worker_threads';
 import { LocalCluster } from '../../cli/localcluster.js';
 import { call } from '../../common/grpc.js';
 import { measureSeq, type Summary, summarize } from '../bench-lib.js';
-import type { AgentWorkerInput, AgentWorkerOutput } from './agent-worker.js';
+import type { AgentWindow, AgentWorkerInput, AgentWorkerOutput } from './agent-worker.js';
 
 export interface ThroughputOptions {
   identities: number;
@@ -92,17 +92,24 @@ async function stepHistogram(url: string): Promise<{ sum: number; count: number 
   return { sum, count };
 }
 
-function runWorker(input: AgentWorkerInput): Promise<AgentWorkerOutput> {
+/** Starts an agent thread; `warm` resolves once its identities have warmed up. */
+function startWorker(input: AgentWorkerInput) {
   const file = new URL(`./agent-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
-  return new Promise((resolve, reject) => {
-    const w = new Worker(file, { workerData: input });
-    w.once('message', (m: AgentWorkerOutput | { fatal: string }) => {
+  const w = new Worker(file, { workerData: input });
+  let warmed: () => void = () => undefined;
+  const warm = new Promise<void>((res) => {
+    warmed = res;
+  });
+  const done = new Promise<AgentWorkerOutput>((resolve, reject) => {
+    w.on('message', (m: 'warm' | AgentWorkerOutput | { fatal: string }) => {
+      if (m === 'warm') return warmed();
       if ('fatal' in m) reject(new Error(`agent thread: ${m.fatal}`));
       else resolve(m);
       void w.terminate();
     });
     w.once('error', reject);
   });
+  return { warm, done, go: (window: AgentWindow) => w.postMessage(window) };
 }
 
 async function phase(
@@ -117,46 +124,31 @@ async function phase(
   stateDirs.forEach((d, i) => {
     groups[i % groups.length]!.push(d);
   });
-  // Warm-up and connections take a while with many identities; start the window after them.
-  const startAt = Date.now() + 3_000 + 150 * stateDirs.length;
+  const workers = groups.map((g) => startWorker({ stateDirs: g, warmup, deadlineMs: 10_000 }));
+  // The window starts once every identity has warmed up (connections, nonce caches, JIT).
+  await Promise.race([Promise.all(workers.map((w) => w.warm)), Promise.all(workers.map((w) => w.done))]);
+  const startAt = Date.now() + 300;
   const endAt = startAt + durationMs;
+  for (const w of workers) w.go({ startAt, endAt });
   const sample = async () => ({
     oracles: c.oracles.map((o) => procCpuMs(o.proc!.pid!)),
     self: selfCpuMs(),
     at: performance.now(),
     steps: await Promise.all(httpUrls.map(stepHistogram)),
   });
-  let before: Awaited<ReturnType<typeof sample>> | undefined;
-  let after: Awaited<ReturnType<typeof sample>> | undefined;
-  const t1 = setTimeout(
-    () =>
-      void sample().then((s) => {
-        before = s;
-      }),
-    startAt - Date.now(),
-  );
-  const t2 = setTimeout(
-    () =>
-      void sample().then((s) => {
-        after = s;
-      }),
-    endAt - Date.now(),
-  );
-  let outs: AgentWorkerOutput[];
-  try {
-    outs = await Promise.all(
-      groups.map((g) => runWorker({ stateDirs: g, startAt, endAt, warmup, deadlineMs: 10_000 })),
-    );
-  } finally {
-    clearTimeout(t1);
-    clearTimeout(t2);
-  }
-  if (!before || !after) throw new Error('throughput: the timed window did not start (warm-up too slow?)');
+  // Sampled at the window's edges, whatever the agents are doing then.
+  const at = (t: number) =>
+    new Promise<Awaited<ReturnType<typeof sample>>>((res, rej) => {
+      setTimeout(() => sample().then(res, rej), Math.max(0, t - Date.now()));
+    });
+  const edges = Promise.all([at(startAt), at(endAt)]);
+  const outs = await Promise.all(workers.map((w) => w.done));
+  const [before, after] = await edges;
   const latencies = outs.flatMap((o) => o.latenciesMs);
   const signatures = latencies.length;
   const windowMs = after.at - before.at;
   const per = (ms: number) => (signatures > 0 ? ms / signatures : Number.NaN);
-  const oracleCpu = c.oracles.map((_, i) => after!.oracles[i]! - before!.oracles[i]!);
+  const oracleCpu = c.oracles.map((_, i) => after.oracles[i]! - before.oracles[i]!);
   const agentCpu = after.self - before.self;
   const byNode = (xs: number[]) => Object.fromEntries(c.oracles.map((o, i) => [String(o.id), xs[i]!]));
   return {
@@ -174,7 +166,7 @@ async function phase(
     cores: { oracles: byNode(oracleCpu.map((x) => x / windowMs)), agents: agentCpu / windowMs },
     oracleStepMeanMs: byNode(
       after.steps.map((s, i) => {
-        const b = before!.steps[i]!;
+        const b = before.steps[i]!;
         return s.count > b.count ? ((s.sum - b.sum) * 1000) / (s.count - b.count) : Number.NaN;
       }),
     ),
