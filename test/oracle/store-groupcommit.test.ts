@@ -6,15 +6,16 @@
  * it and fail-stops the store (NOT_READY for everything after it); a value that cannot be encoded
  * fails its caller alone.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MpcidError } from '../../common/errors.js';
 import { Secret } from '../../crypto/secret.js';
 import { OracleStore, type RatchetRecord } from '../../oracle/store.js';
+import { smallDisk } from '../helpers/tmpfs.js';
 
 const META = { clusterId: 'c', nodeId: 1, nodePublicKey: 'k' };
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -152,27 +153,13 @@ await Promise.all(Array.from({ length: 32 }, async (_, i) => {
   });
 });
 
-function tryMount(dir: string): boolean {
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', dir], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 describe('store group commit: a failed batch (real LevelDB on a full tmpfs)', () => {
-  const mnt = mkdtempSync(join(tmpdir(), 'mpcid-groupcommit-full-'));
-  const mounted = tryMount(mnt);
-  afterAll(() => {
-    if (mounted) execFileSync('umount', ['-l', mnt], { stdio: 'ignore' });
-    rmSync(mnt, { recursive: true, force: true });
-  });
+  const disk = smallDisk('mpcid-groupcommit-full-');
+  afterAll(() => disk.cleanup());
 
   it('fails every caller in it, fail-stops, and loses nothing acknowledged', async (ctx) => {
-    if (!mounted) ctx.skip();
-    const dir = join(mnt, 'data');
-    mkdirSync(dir);
+    if (!disk.mounted) ctx.skip();
+    const dir = disk.dataDir();
     const kek = new Secret(new Uint8Array(randomBytes(32)), 'kek');
     const store = await OracleStore.open(dir, META, kek);
     const failures: unknown[] = [];
@@ -180,12 +167,7 @@ describe('store group commit: a failed batch (real LevelDB on a full tmpfs)', ()
     const acked = Array.from({ length: 20 }, (_, i) => rec(`a-${i}`, i + 1));
     await Promise.all(acked.map((r) => store.putRatchet(r)));
 
-    const ballast = join(mnt, 'ballast');
-    try {
-      writeFileSync(ballast, Buffer.alloc(4 * 1024 * 1024));
-    } catch {
-      // ENOSPC: the ballast took what was left
-    }
+    const ballast = disk.fill();
     // One tick: one batch of 50 writes (~100 KB) on a full disk. Then 10 more, queued behind it.
     const batch = Array.from({ length: 50 }, (_, i) => settle(store.putRatchet(rec(`b-${i}`, 1, 2000))));
     await Promise.resolve();
