@@ -4,9 +4,12 @@
  * fresh store data dir on it, and a ballast file that fills what is left.
  */
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Secret } from '../../crypto/secret.js';
+import { OracleStore } from '../../oracle/store.js';
 
 export interface SmallDisk {
   readonly mnt: string;
@@ -49,4 +52,17 @@ export function smallDisk(prefix: string, size = '2m'): SmallDisk {
       rmSync(mnt, { recursive: true, force: true });
     },
   };
+}
+
+/** A store opened on the small disk (a fresh data dir, a fresh KEK) that records write failures. */
+export async function storeOnDisk(
+  disk: SmallDisk,
+  meta: { clusterId: string; nodeId: number; nodePublicKey: string },
+) {
+  const dir = disk.dataDir();
+  const kek = new Secret(new Uint8Array(randomBytes(32)), 'kek');
+  const store = await OracleStore.open(dir, meta, kek);
+  const failures: unknown[] = [];
+  store.onWriteFailure = (e) => failures.push(e);
+  return { dir, kek, store, failures };
 }

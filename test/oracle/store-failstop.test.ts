@@ -2,10 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MpcidError } from '../../common/errors.js';
-import { Secret } from '../../crypto/secret.js';
 import { liveness } from '../../oracle/health.js';
 import { OracleStore, type RatchetRecord } from '../../oracle/store.js';
-import { smallDisk } from '../helpers/tmpfs.js';
+import { smallDisk, storeOnDisk } from '../helpers/tmpfs.js';
 
 const META = { clusterId: 'c', nodeId: 2, nodePublicKey: 'k' };
 
@@ -21,11 +20,7 @@ describe('store fail-stop on a full disk (real LevelDB on a tmpfs)', () => {
 
   it('after the first failed write every write is refused, and nothing acknowledged is lost', async (ctx) => {
     if (!disk.mounted) ctx.skip();
-    const dir = disk.dataDir();
-    const kek = new Secret(new Uint8Array(randomBytes(32)), 'kek');
-    const store = await OracleStore.open(dir, META, kek);
-    const failures: unknown[] = [];
-    store.onWriteFailure = (e) => failures.push(e);
+    const { dir, kek, store, failures } = await storeOnDisk(disk, META);
 
     // Fill the disk, then write until LevelDB reports the failure.
     const ballast = disk.fill();

@@ -15,7 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MpcidError } from '../../common/errors.js';
 import { Secret } from '../../crypto/secret.js';
 import { OracleStore, type RatchetRecord } from '../../oracle/store.js';
-import { smallDisk } from '../helpers/tmpfs.js';
+import { smallDisk, storeOnDisk } from '../helpers/tmpfs.js';
 
 const META = { clusterId: 'c', nodeId: 1, nodePublicKey: 'k' };
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -159,11 +159,7 @@ describe('store group commit: a failed batch (real LevelDB on a full tmpfs)', ()
 
   it('fails every caller in it, fail-stops, and loses nothing acknowledged', async (ctx) => {
     if (!disk.mounted) ctx.skip();
-    const dir = disk.dataDir();
-    const kek = new Secret(new Uint8Array(randomBytes(32)), 'kek');
-    const store = await OracleStore.open(dir, META, kek);
-    const failures: unknown[] = [];
-    store.onWriteFailure = (e) => failures.push(e);
+    const { dir, kek, store, failures } = await storeOnDisk(disk, META);
     const acked = Array.from({ length: 20 }, (_, i) => rec(`a-${i}`, i + 1));
     await Promise.all(acked.map((r) => store.putRatchet(r)));
 
