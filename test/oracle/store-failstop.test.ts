@@ -1,33 +1,12 @@
-/**
- * Fail-stop on a failed store write (oracle/store.ts #write): a real LevelDB on a real full disk
- * (a 2 MiB tmpfs filled with a ballast file). Once a write fails, the store takes no more writes
- * (NOT_READY) even after space returns, the failure handler runs once, and a reopened store holds
- * every write that was acknowledged; liveness (/healthz) fails until the restart. `npm run trials`
- * found acknowledged commits lost after an ENOSPC episode when the oracle went on writing.
- *
- * Needs root to mount the tmpfs; elsewhere the test says so and is skipped.
- */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MpcidError } from '../../common/errors.js';
-import { Secret } from '../../crypto/secret.js';
 import { liveness } from '../../oracle/health.js';
 import { OracleStore, type RatchetRecord } from '../../oracle/store.js';
+import { smallDisk, storeOnDisk } from '../helpers/tmpfs.js';
 
 const META = { clusterId: 'c', nodeId: 2, nodePublicKey: 'k' };
-
-function tryMount(dir: string): boolean {
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', dir], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const record = (i: number): RatchetRecord => ({
   identityId: `id-${i}`,
@@ -36,29 +15,15 @@ const record = (i: number): RatchetRecord => ({
 });
 
 describe('store fail-stop on a full disk (real LevelDB on a tmpfs)', () => {
-  const mnt = mkdtempSync(join(tmpdir(), 'mpcid-failstop-'));
-  const mounted = tryMount(mnt);
-  afterAll(() => {
-    if (mounted) execFileSync('umount', ['-l', mnt], { stdio: 'ignore' });
-    rmSync(mnt, { recursive: true, force: true });
-  });
+  const disk = smallDisk('mpcid-failstop-');
+  afterAll(() => disk.cleanup());
 
   it('after the first failed write every write is refused, and nothing acknowledged is lost', async (ctx) => {
-    if (!mounted) ctx.skip();
-    const dir = join(mnt, 'data');
-    mkdirSync(dir);
-    const kek = new Secret(new Uint8Array(randomBytes(32)), 'kek');
-    const store = await OracleStore.open(dir, META, kek);
-    const failures: unknown[] = [];
-    store.onWriteFailure = (e) => failures.push(e);
+    if (!disk.mounted) ctx.skip();
+    const { dir, kek, store, failures } = await storeOnDisk(disk, META);
 
     // Fill the disk, then write until LevelDB reports the failure.
-    const ballast = join(mnt, 'ballast');
-    try {
-      writeFileSync(ballast, Buffer.alloc(4 * 1024 * 1024));
-    } catch {
-      // ENOSPC: the ballast took what was left
-    }
+    const ballast = disk.fill();
     const acked: RatchetRecord[] = [];
     let failedAt = -1;
     for (let i = 0; i < 20_000 && failedAt < 0; i++) {
