@@ -4,7 +4,7 @@
  * sharing one cluster description. `mpcid dev up` and docker-compose use it, so their configs
  * have the same shape as an operator's.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createServer, isIP } from 'node:net';
 import { join } from 'node:path';
@@ -171,20 +171,34 @@ export function initCluster(o: ClusterInitOptions): InitializedCluster {
   };
 }
 
-/** Asks the OS for `count` free TCP ports on `host` (they are released before use). */
+/**
+ * Linux's default ephemeral range is 32768-60999: the kernel hands those ports to outgoing
+ * connections, so a port picked there and released can be taken by any client socket (gRPC, HTTP)
+ * before the oracle binds it. Ports for listeners are picked below it.
+ */
+const LISTEN_PORTS = { lo: 20_000, hi: 32_000 } as const;
+
+/** Whether `port` can be bound on `host` now (the probe is closed again before returning). */
+function canListen(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, host, () => s.close(() => resolve(true)));
+  });
+}
+
+/**
+ * `count` distinct TCP ports on `host` that are free now, chosen at random below the ephemeral
+ * range (LISTEN_PORTS), so only another listener can take one before it is bound. They are
+ * released before use.
+ */
 export async function freePorts(count: number, host = '127.0.0.1'): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-          const s = createServer();
-          s.once('error', reject);
-          s.listen(0, host, () => resolve(s));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  const ports: number[] = [];
+  for (let tries = 0; ports.length < count; tries++) {
+    if (tries > 100 * count)
+      throw new Error(`no ${count} free ports on ${host} in ${LISTEN_PORTS.lo}-${LISTEN_PORTS.hi}`);
+    const port = LISTEN_PORTS.lo + randomInt(LISTEN_PORTS.hi - LISTEN_PORTS.lo);
+    if (!ports.includes(port) && (await canListen(port, host))) ports.push(port);
+  }
   return ports;
 }
