@@ -124,3 +124,12 @@ export function startCluster(n: number, t: number, opts: TestClusterOptions = {}
     ...(testTls ? { tls: { caDir: testTls.caDir } } : {}),
   });
 }
+
+/**
+ * An HTTPS server certificate for 127.0.0.1 and localhost from the test CA in `caDir`, issued
+ * into `dir` (for `httpTls` of startCluster, or a test double serving HTTPS). Returns its files.
+ */
+export function httpsCertFiles(caDir: string, dir: string, name: string): { cert: string; key: string } {
+  issueBundle(caDir, dir, { name, roles: ['oracle'], sans: ['127.0.0.1', 'localhost'] });
+  return { cert: join(dir, 'tls.crt'), key: join(dir, 'tls.key') };
+}

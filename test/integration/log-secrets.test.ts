@@ -349,16 +349,9 @@ describe('secrets never reach logs, errors or crash output (2-of-3 cluster, real
       const [h, p, sg] = jwtEs.stdout.trim().split('.');
       signedEs256.push({ kid: 'a', message: Buffer.from(`${h}.${p}`), signature: fromB64u(sg!) });
     }
-    const jwt = await run('token fetch a', [
-      'token',
-      'fetch',
-      '--alg',
-      'EdDSA',
-      '--socket',
-      a.socket,
-      '--audience',
-      AUDIENCE,
-    ]);
+    const fetchEdDsa = (what: string) =>
+      run(what, ['token', 'fetch', '--alg', 'EdDSA', '--socket', a.socket, '--audience', AUDIENCE]);
+    const jwt = await fetchEdDsa('token fetch a');
     expect(jwt.code, jwt.stderr).toBe(0);
     keepJws('a', jwt.stdout.trim());
     const http2 = `http://${o2.config.http!.listen}`;
@@ -393,16 +386,7 @@ describe('secrets never reach logs, errors or crash output (2-of-3 cluster, real
     // kill -9 an oracle: A keeps working with the other two; restart it.
     await o2.kill('SIGKILL');
     expect((await sign('a', a.socket, 'oracle 2 is down')).code).toBe(0);
-    const jwt2 = await run('token fetch a (oracle 2 down)', [
-      'token',
-      'fetch',
-      '--alg',
-      'EdDSA',
-      '--socket',
-      a.socket,
-      '--audience',
-      AUDIENCE,
-    ]);
+    const jwt2 = await fetchEdDsa('token fetch a (oracle 2 down)');
     expect(jwt2.code, jwt2.stderr).toBe(0);
     keepJws('a', jwt2.stdout.trim());
     await o2.start();

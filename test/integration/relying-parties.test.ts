@@ -30,8 +30,14 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePorts } from '../../common/cluster.js';
 import { call } from '../../common/grpc.js';
-import { createCa, issueBundle } from '../../common/tls.js';
-import { type AgentProc, startCluster, type TestCluster, waitUntil } from '../helpers/cluster.js';
+import { createCa } from '../../common/tls.js';
+import {
+  type AgentProc,
+  httpsCertFiles,
+  startCluster,
+  type TestCluster,
+  waitUntil,
+} from '../helpers/cluster.js';
 
 const SUB = 'spiffe://test.mpcid/ns/prod/sa/rp';
 const AUD = 'https://rp.example/apache';
@@ -44,11 +50,8 @@ chmodSync(work, 0o755);
 const caDir = join(work, 'ca');
 createCa(caDir, 'rp');
 
-function certOf(name: string): { cert: string; key: string } {
-  const dir = join(work, name);
-  issueBundle(caDir, dir, { name, roles: ['oracle'], sans: ['127.0.0.1', 'localhost'] });
-  return { cert: join(dir, 'tls.crt'), key: join(dir, 'tls.key') };
-}
+/** An HTTPS certificate for 127.0.0.1 from the test CA. */
+const certOf = (name: string) => httpsCertFiles(caDir, join(work, name), name);
 
 let cluster: TestCluster;
 let agent: AgentProc;

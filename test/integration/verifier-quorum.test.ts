@@ -34,9 +34,9 @@ import { join } from 'node:path';
 import { calculateJwkThumbprint, createLocalJWKSet, exportJWK, type JWK, jwtVerify, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../../common/grpc.js';
-import { createCa, issueBundle } from '../../common/tls.js';
+import { createCa } from '../../common/tls.js';
 import { type VerifyOptions, verifyToken } from '../../verifier/index.js';
-import { type AgentProc, mpcid, startCluster, type TestCluster } from '../helpers/cluster.js';
+import { type AgentProc, httpsCertFiles, mpcid, startCluster, type TestCluster } from '../helpers/cluster.js';
 
 const VICTIM = 'spiffe://test.mpcid/ns/prod/sa/victim';
 const DOOMED = 'spiffe://test.mpcid/ns/prod/sa/doomed';
@@ -51,11 +51,7 @@ const otherCaDir = join(work, 'other-ca');
 createCa(otherCaDir, 'other');
 
 /** An HTTPS certificate for 127.0.0.1 from the test CA. */
-function certOf(name: string): { cert: string; key: string } {
-  const dir = join(work, name);
-  issueBundle(caDir, dir, { name, roles: ['oracle'], sans: ['127.0.0.1', 'localhost'] });
-  return { cert: join(dir, 'tls.crt'), key: join(dir, 'tls.key') };
-}
+const certOf = (name: string) => httpsCertFiles(caDir, join(work, name), name);
 
 /** GET over HTTPS trusting only the test CA (node:https, not the verifier's client). */
 function getJson(url: string, ca: Buffer = CA): Promise<{ status: number; body: Record<string, unknown> }> {
