@@ -7,9 +7,24 @@
  * committed to it; no step c+2 is made before step c+1 is certified. A missing or corrupt file
  * is an error, never a silent reset (a reset would look exactly like a rollback).
  *
- * One durable write per step: ratchet.json is written (and fsynced) only when a step is made,
+ * One durable write per step: ratchet.json is written (one fdatasync) only when a step is made,
  * with the certified state the step extends; the certificate of the step itself rides the next
- * step's write. Once a step is certified the agent also writes ratchet.certified.json (the hint:
+ * step's write.
+ *
+ * The file is a preallocated write-ahead file of two fixed slots: its size is 2S (S a multiple of
+ * 4 KiB), slot i is bytes [iS, (i+1)S), each holding one checksummed state (the JSON below, with a
+ * sequence number `seq`) padded with spaces, or only spaces. A write puts the new state, seq + 1,
+ * in place into the slot that does not hold the newest state, fdatasyncs (the blocks are already
+ * allocated and the size does not change, so no journal commit), and then blanks the other slot
+ * (not synced). At rest one slot is blank, so the whole file is one JSON document. A reader takes
+ * the whole file if it parses as JSON, else the valid slot with the highest seq: a write torn by a
+ * crash fails its checksum and leaves the previous state in the other slot; a blank lost to a
+ * crash leaves two valid slots, and the higher seq wins. A state too big for its slot, a missing
+ * file and a file in the old form (one JSON document of any size, no seq) are written the old way
+ * (temp file, fsync, rename, directory fsync) in the slotted form: that is the migration, done on
+ * the first write. Bit rot in the newest slot after a crash that kept the older slot would fall
+ * back one step; the oracles then hold a step the agent does not, which ends in an exposing step
+ * (the identity is revoked: it fails closed). Once a step is certified the agent also writes ratchet.certified.json (the hint:
  * the certified state, checksummed, no fsync, no rename). readRatchet folds the hint into the
  * pending step it certifies when its t commits verify for exactly that step; a missing, torn,
  * stale or forged hint is ignored and the pending step is resent, which the oracles answer as a
@@ -17,7 +32,7 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, fstatSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { clusterNodeKeys } from '../common/config.js';
@@ -82,6 +97,8 @@ export interface RatchetState {
 const b64u = z.string().regex(/^[A-Za-z0-9_-]*$/);
 const FileSchema = z.strictObject({
   version: z.literal(1),
+  /** The write's sequence number in ratchet.json's two slots (absent in the old single-state form). */
+  seq: z.number().int().min(0).optional(),
   identityId: z.string(),
   counter: z.number().int().min(0),
   head: b64u,
@@ -118,10 +135,11 @@ export function initialRatchet(state: AgentState): RatchetState {
   };
 }
 
-/** The file's text for a state (checksummed JSON, one line). */
-function ratchetText(identityId: string, st: RatchetState): string {
+/** The file's text for a state (checksummed JSON, one line); `seq` for a slot of ratchet.json. */
+function ratchetText(identityId: string, st: RatchetState, seq?: number): string {
   const body: Omit<RatchetFile, 'checksum'> = {
     version: 1,
+    ...(seq === undefined ? {} : { seq }),
     identityId,
     counter: st.counter,
     head: toB64u(st.head),
@@ -160,9 +178,143 @@ function ratchetText(identityId: string, st: RatchetState): string {
   return `${JSON.stringify({ ...body, checksum: checksum(body) })}\n`;
 }
 
-/** ratchet.json, durably (temp file, fsync, rename, fsync of the dir): the write-ahead log. */
+/** Slots of ratchet.json are multiples of this (see the header). */
+const SLOT_ALIGN = 4096;
+
+/** A slot's bytes: `text` padded with spaces to `size`, ending in a newline. */
+function slotBytes(text: string, size: number): Buffer {
+  const buf = Buffer.alloc(size, 0x20);
+  buf.write(text);
+  buf[size - 1] = 0x0a;
+  return buf;
+}
+
+/** The checked body of one state's JSON text, or undefined if it does not parse or check. */
+function checkedBody(text: string): Omit<RatchetFile, 'checksum'> | undefined {
+  try {
+    const p = FileSchema.safeParse(JSON.parse(text));
+    if (!p.success) return undefined;
+    const { checksum: sum, ...body } = p.data;
+    return checksum(body) === sum ? body : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Each slot's text, if `buf` has the two-slot size (2S, S a multiple of SLOT_ALIGN). */
+function slotTexts(buf: Buffer): [string, string] | undefined {
+  if (buf.length < 2 * SLOT_ALIGN || buf.length % (2 * SLOT_ALIGN) !== 0) return undefined;
+  const half = buf.length / 2;
+  return [buf.subarray(0, half).toString('utf8'), buf.subarray(half).toString('utf8')];
+}
+
+/**
+ * The newest checked state in a two-slot file: its slot, seq and raw JSON; undefined if `buf`
+ * is not two slots or neither slot checks.
+ */
+function newestSlot(buf: Buffer): { slot: 0 | 1; seq: number; raw: unknown } | undefined {
+  const texts = slotTexts(buf);
+  if (!texts) return undefined;
+  let best: { slot: 0 | 1; seq: number; raw: unknown } | undefined;
+  for (const slot of [0, 1] as const) {
+    const body = checkedBody(texts[slot]);
+    if (body && (!best || (body.seq ?? 0) > best.seq))
+      best = { slot, seq: body.seq ?? 0, raw: JSON.parse(texts[slot]) };
+  }
+  return best;
+}
+
+/** ratchet.json's current state as raw JSON: the whole file if it is one document, else the newest slot. */
+function fileJSON(buf: Buffer): unknown {
+  try {
+    return JSON.parse(buf.toString('utf8'));
+  } catch {
+    const best = newestSlot(buf);
+    if (!best) throw new Error('not JSON');
+    return best.raw;
+  }
+}
+
+/**
+ * The slot this process last wrote in each file, with its bytes: when the file still holds
+ * exactly those bytes there, that slot is the newest without parsing and checking both slots
+ * again on every step (anything else, e.g. another writer, falls back to newestSlot).
+ */
+const lastWrites = new Map<string, { slot: 0 | 1; seq: number; bytes: Buffer }>();
+const LAST_WRITES = 256;
+
+function rememberWrite(file: string, slot: 0 | 1, seq: number, bytes: Buffer): void {
+  lastWrites.delete(file);
+  lastWrites.set(file, { slot, seq, bytes });
+  if (lastWrites.size > LAST_WRITES) lastWrites.delete(lastWrites.keys().next().value!);
+}
+
+function lastWriteIn(file: string, buf: Buffer): { slot: 0 | 1; seq: number } | undefined {
+  const w = lastWrites.get(file);
+  if (!w || buf.length !== 2 * w.bytes.length) return undefined;
+  const at = w.slot * w.bytes.length;
+  return buf.subarray(at, at + w.bytes.length).equals(w.bytes) ? w : undefined;
+}
+
+function readWhole(fd: number): Buffer {
+  const size = fstatSync(fd).size;
+  const buf = Buffer.alloc(size);
+  for (let at = 0; at < size; ) {
+    const n = readSync(fd, buf, at, size - at, at);
+    if (n === 0) return buf.subarray(0, at);
+    at += n;
+  }
+  return buf;
+}
+
+/**
+ * ratchet.json, durably: the write-ahead log (see the header). In place into the slot that does
+ * not hold the newest state, one fdatasync, then the other slot blanked; a fresh file, the old
+ * single-state form or a state too big for its slot goes through temp file, fsync, rename and
+ * directory fsync into the two-slot form.
+ */
 export function writeRatchet(dir: string, identityId: string, st: RatchetState): void {
-  writeFileDurable(join(dir, RATCHET_FILE), ratchetText(identityId, st), 0o600);
+  const file = join(dir, RATCHET_FILE);
+  let seq = 1;
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r+');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  if (fd !== undefined) {
+    try {
+      const buf = readWhole(fd);
+      const newest = lastWriteIn(file, buf) ?? newestSlot(buf);
+      if (newest) {
+        seq = newest.seq + 1;
+        const text = ratchetText(identityId, st, seq);
+        const size = buf.length / 2;
+        if (Buffer.byteLength(text) < size) {
+          const other = newest.slot === 0 ? 1 : 0;
+          const bytes = slotBytes(text, size);
+          writeSync(fd, bytes, 0, size, other * size);
+          fdatasyncSync(fd);
+          rememberWrite(file, other, seq, bytes);
+          try {
+            // Not synced: a lost blank leaves two valid slots, and the higher seq wins.
+            writeSync(fd, slotBytes('', size), 0, size, newest.slot * size);
+          } catch {
+            // the new state is durable already
+          }
+          return;
+        }
+      } else {
+        const body = checkedBody(buf.toString('utf8'));
+        if (body) seq = (body.seq ?? 0) + 1;
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+  const text = ratchetText(identityId, st, seq);
+  const size = Math.ceil((Buffer.byteLength(text) + 1) / SLOT_ALIGN) * SLOT_ALIGN;
+  writeFileDurable(file, Buffer.concat([slotBytes(text, size), slotBytes('', size)]), 0o600);
 }
 
 /**
@@ -258,7 +410,7 @@ function foldHint(dir: string, state: AgentState, st: RatchetState): RatchetStat
 export function ratchetFileView(dir: string): unknown {
   let raw: { pending?: { step?: { counter?: unknown } }; time?: unknown };
   try {
-    raw = JSON.parse(readFileSync(join(dir, RATCHET_FILE), 'utf8'));
+    raw = fileJSON(readFileSync(join(dir, RATCHET_FILE))) as typeof raw;
   } catch {
     return undefined;
   }
@@ -286,7 +438,7 @@ export function readRatchet(dir: string, state: AgentState): RatchetState {
   const corrupt = (why: string) => new MpcidError('STATE_CORRUPT', `${file}: ${why}; refusing to use it`);
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
+    raw = fileJSON(readFileSync(file));
   } catch (e) {
     throw corrupt((e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'unreadable or not JSON');
   }

@@ -87,7 +87,11 @@ async function killProc(p: ChildProcess | undefined, signal: NodeJS.Signals, gra
 
 function spawnCli(args: string[], logFile: string, env?: NodeJS.ProcessEnv): ChildProcess {
   const fd = openSync(logFile, 'a');
-  return spawn(process.execPath, [CLI, ...args], {
+  // MPCID_CPU_PROF_DIR: every spawned process writes a V8 CPU profile there (for profiling the
+  // benchmarks; NODE_OPTIONS refuses --cpu-prof).
+  const prof = process.env['MPCID_CPU_PROF_DIR'];
+  const node = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
+  return spawn(process.execPath, [...node, CLI, ...args], {
     stdio: ['ignore', fd, fd],
     ...(env ? { env: { ...process.env, ...env } } : {}),
   });

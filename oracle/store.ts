@@ -291,6 +291,9 @@ const SYNC = { sync: true } as const;
 const ENCODED_SYNC = { sync: true, valueEncoding: 'utf8' } as const;
 /** Callers' writes in one sync batch at most (a bound on one batch's size and latency). */
 const MAX_GROUP_WRITES = 1024;
+/** Ratchet records kept in memory (about 2 KB each), least recently used evicted first. */
+const RATCHET_CACHE = 16_384;
+
 /** A write of one key: a value to put, or DELETE. */
 const DELETE: unique symbol = Symbol('delete');
 type WriteOp = readonly [key: string, value: unknown];
@@ -337,6 +340,13 @@ export class OracleStore {
   #flushing: Promise<void> | undefined;
   #syncBatches = 0;
   #syncedWrites = 0;
+  /**
+   * Write-through cache of ratchet records (see getRatchet), least recently used first. Every
+   * `ratchet!` write goes through putRatchet, and this process is the database's only writer.
+   */
+  readonly #ratchets = new Map<string, RatchetRecord>();
+  /** putRatchet calls that completed: a read that overlapped one is not cached (it may be older). */
+  #ratchetPuts = 0;
 
   private constructor(
     db: Level<string, unknown>,
@@ -574,12 +584,42 @@ export class OracleStore {
     ]);
   }
 
+  /**
+   * An identity's ratchet record: from the write-through cache when it holds it (the hot path
+   * reads it on every step and every GetNonces), else from LevelDB. The record is shared with the
+   * cache: callers must not change it.
+   */
   async getRatchet(identityId: string): Promise<RatchetRecord | undefined> {
-    return (await this.#db.get(`ratchet!${identityId}`)) as RatchetRecord | undefined;
+    const hit = this.#ratchets.get(identityId);
+    if (hit) {
+      this.#ratchets.delete(identityId);
+      this.#ratchets.set(identityId, hit);
+      return hit;
+    }
+    const puts = this.#ratchetPuts;
+    const rec = (await this.#db.get(`ratchet!${identityId}`)) as RatchetRecord | undefined;
+    if (rec && puts === this.#ratchetPuts && !this.#ratchets.has(identityId)) this.#cacheRatchet(rec);
+    return rec;
   }
 
+  /** Writes a ratchet record (sync, group commit); the cache holds it once it is durable. */
   async putRatchet(rec: RatchetRecord): Promise<void> {
-    await this.#write([[`ratchet!${rec.identityId}`, rec]]);
+    try {
+      await this.#write([[`ratchet!${rec.identityId}`, rec]]);
+    } catch (e) {
+      // Not known to be durable, nor known not to be: the next read goes to LevelDB.
+      this.#ratchets.delete(rec.identityId);
+      this.#ratchetPuts++;
+      throw e;
+    }
+    this.#ratchetPuts++;
+    this.#ratchets.delete(rec.identityId);
+    this.#cacheRatchet(rec);
+  }
+
+  #cacheRatchet(rec: RatchetRecord): void {
+    this.#ratchets.set(rec.identityId, rec);
+    if (this.#ratchets.size > RATCHET_CACHE) this.#ratchets.delete(this.#ratchets.keys().next().value!);
   }
 
   async getRevocation(identityId: string): Promise<RevocationRecord | undefined> {

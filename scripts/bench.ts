@@ -30,7 +30,7 @@
  *               OracleStore (time box MPCID_BENCH_STORE_SECONDS, default 600): step latency (read +
  *               decide + sync put) at 1k vs N, bytes per identity, RSS (scripts/bench/store.ts)
  *   ratchet     the ratchet's cost per signature, in-process: each component a sign step adds to
- *               plain FROST co-signing (agent: step + session signature, one fsynced ratchet.json
+ *               plain FROST co-signing (agent: step + session signature, one fdatasynced ratchet.json
  *               write and the certified hint, t commit verifications; oracle: step verification,
  *               LevelDB read, decide(), commit signature, sync LevelDB put), summed and set
  *               against the co-sign p50 of the same run. A component sum, not an A/B of the system
@@ -472,7 +472,7 @@ interface Component {
  * What a sign step adds to plain FROST co-signing, piece by piece, with the real functions on the
  * bench identity's real state (session key, shares, signing set of t oracles + the agent):
  *   agent   the step (payload digest, session Ed25519 signature); ratchet.json written with the
- *           step pending (the one durable write: temp file, fsync, rename, fsync of the dir),
+ *           step pending (the one durable write: in place into a slot of the preallocated file, one fdatasync),
  *           then the certified hint (ratchet.certified.json, no fsync);
  *           the t commits checked (one Ed25519 verification each, plus the head)
  *   oracle  (each of the t, in parallel) session signature and payload digest checked; the
@@ -551,7 +551,7 @@ async function ratchetComponents(stateDir: string, workDir: string): Promise<Com
     add(
       'agentWritePending',
       'agent',
-      'agent: ratchet.json pending (fsync)',
+      'agent: ratchet.json pending (in place, fdatasync)',
       measureSync(count, warmup, (i) => writeRatchet(agentDir, identityId, pending[at(i)]!)),
     );
     // As the agent keeps it: one open file, rewritten in place (agent/ratchet.ts CertifiedHint).
@@ -732,25 +732,7 @@ async function main(): Promise<void> {
   mark('baselines, pass 1 of 2');
   const pass1 = await baselinePass(0, nodeKey, p256Key, nobleKey, c);
 
-  const signer = new Signer(agent);
-  let verified = 0;
-
-  mark(`co-sign c=1: ${WARMUP.cosignC1} warm-up + ${COUNTS.cosignC1}`);
-  const cosignC1 = await measureSeq(
-    COUNTS.cosignC1,
-    WARMUP.cosignC1,
-    signer.prepare(WARMUP.cosignC1 + COUNTS.cosignC1),
-  );
-  verified += signer.verifyAll(groupPublicKey);
-
-  mark(`co-sign c=${CONCURRENCY}: ${WARMUP.cosignC8} warm-up + ${COUNTS.cosignC8}`);
-  const cosignC8 = await measureConcurrent(
-    COUNTS.cosignC8,
-    WARMUP.cosignC8,
-    CONCURRENCY,
-    signer.prepare(WARMUP.cosignC8 + COUNTS.cosignC8),
-  );
-  verified += signer.verifyAll(groupPublicKey);
+  const { c1: cosignC1, c8: cosignC8, verified } = await eddsaCosign(agent, groupPublicKey, mark);
 
   // ES256 steps are serialised per identity like every step, so only c=1 is measured.
   mark(`ES256 co-sign c=1: ${WARMUP.es256CosignC1} warm-up + ${COUNTS.es256CosignC1}`);
@@ -1124,6 +1106,35 @@ async function main(): Promise<void> {
 }
 
 /**
+ * EdDSA co-signing through the agent's Workload API, c=1 then c=8, each signature verified with
+ * node:crypto afterwards (untimed): the one measurement of both the full run and
+ * MPCID_BENCH_ONLY=eddsa.
+ */
+async function eddsaCosign(
+  agent: AgentProc,
+  groupPublicKey: Buffer,
+  say: (phase: string) => void,
+): Promise<{ c1: Samples; c8: Samples; verified: number }> {
+  const signer = new Signer(agent);
+  say(`co-sign c=1: ${WARMUP.cosignC1} warm-up + ${COUNTS.cosignC1}`);
+  const c1 = await measureSeq(
+    COUNTS.cosignC1,
+    WARMUP.cosignC1,
+    signer.prepare(WARMUP.cosignC1 + COUNTS.cosignC1),
+  );
+  let verified = signer.verifyAll(groupPublicKey);
+  say(`co-sign c=${CONCURRENCY}: ${WARMUP.cosignC8} warm-up + ${COUNTS.cosignC8}`);
+  const c8 = await measureConcurrent(
+    COUNTS.cosignC8,
+    WARMUP.cosignC8,
+    CONCURRENCY,
+    signer.prepare(WARMUP.cosignC8 + COUNTS.cosignC8),
+  );
+  verified += signer.verifyAll(groupPublicKey);
+  return { c1, c8, verified };
+}
+
+/**
  * MPCID_BENCH_ONLY=eddsa: baselines (two passes) around EdDSA co-signing c=1 and c=8 on an
  * EdDSA-only identity; prints the ratios and writes bench-results/eddsa-<timestamp>.json.
  */
@@ -1142,22 +1153,7 @@ async function eddsaOnly(
   const groupPublicKey = Buffer.from(identity.publicKey);
   progress('baselines, pass 1 of 2');
   const pass1 = await baselinePass(0, nodeKey, p256Key, nobleKey, c);
-  const signer = new Signer(agent);
-  progress(`co-sign c=1: ${WARMUP.cosignC1} warm-up + ${COUNTS.cosignC1}`);
-  const c1 = await measureSeq(
-    COUNTS.cosignC1,
-    WARMUP.cosignC1,
-    signer.prepare(WARMUP.cosignC1 + COUNTS.cosignC1),
-  );
-  let verified = signer.verifyAll(groupPublicKey);
-  progress(`co-sign c=${CONCURRENCY}: ${WARMUP.cosignC8} warm-up + ${COUNTS.cosignC8}`);
-  const c8 = await measureConcurrent(
-    COUNTS.cosignC8,
-    WARMUP.cosignC8,
-    CONCURRENCY,
-    signer.prepare(WARMUP.cosignC8 + COUNTS.cosignC8),
-  );
-  verified += signer.verifyAll(groupPublicKey);
+  const { c1, c8, verified } = await eddsaCosign(agent, groupPublicKey, progress);
   progress('baselines, pass 2 of 2');
   const pass2 = await baselinePass(1, nodeKey, p256Key, nobleKey, c);
   cluster = undefined;

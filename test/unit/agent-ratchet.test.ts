@@ -5,7 +5,9 @@
  * digest: that is what an oracle checks on the resend). Real keys throughout: a FROST DKG for the
  * identity, Ed25519 node keys that sign the certificate of the state the step follows.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -280,5 +282,137 @@ describe('one durable write per step: the certified state rides the next step (r
     rmSync(join(dir, 'ratchet.json'));
     expect(() => readRatchet(dir, state)).toThrow(/STATE_CORRUPT|missing/);
     expect(() => writeCertifiedHint(dir, state.identityId, pending)).toThrow(/pending/);
+  });
+});
+
+describe('ratchet.json is two checksummed slots written in place (one fdatasync per write)', () => {
+  const id = identity();
+  const { state, nodes } = id;
+  const FILE = 'ratchet.json';
+
+  function pendingAfter(base: RatchetState) {
+    return prepareStep(base, state.identityId, state.sessionKey, 'heartbeat', HEARTBEAT_DIGEST);
+  }
+  function certify(pending: RatchetState): RatchetState {
+    const step = pending.pending!.signed.step;
+    const head = certified(pending, []).head;
+    const commits = [1, 2].map((n) =>
+      signCommit(new Secret(nodes[n - 1]!.seed, 'node-key'), n, state.identityId, step.counter, head),
+    );
+    return certified(pending, commits);
+  }
+  const slots = (dir: string) => {
+    const buf = readFileSync(join(dir, FILE));
+    const half = buf.length / 2;
+    return [buf.subarray(0, half).toString('utf8'), buf.subarray(half).toString('utf8')] as const;
+  };
+
+  it('writes alternate slots in place: same inode and size, one slot blank at rest, the file one JSON document', () => {
+    const dir = tempDir();
+    let st = certifiedState(id, 1);
+    writeRatchet(dir, state.identityId, st);
+    const first = statSync(join(dir, FILE));
+    expect(first.size % 8192).toBe(0);
+    const used: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      st = pendingAfter(st);
+      writeRatchet(dir, state.identityId, st);
+      const now = statSync(join(dir, FILE));
+      expect(now.ino).toBe(first.ino);
+      expect(now.size).toBe(first.size);
+      const [a, b] = slots(dir);
+      expect([a, b].filter((t) => t.trim() === '')).toHaveLength(1);
+      used.push(a.trim() === '' ? 1 : 0);
+      expect(JSON.parse(readFileSync(join(dir, FILE), 'utf8')).pending).toBeDefined();
+      expect(readRatchet(dir, state)).toEqual(st);
+      st = certify(st);
+    }
+    expect(used).toEqual([1, 0, 1, 0]);
+    expect(readdirSync(dir)).toEqual([FILE]);
+  });
+
+  it('a torn slot leaves the previous state; two valid slots (a blank lost to a crash): the higher seq wins', () => {
+    const dir = tempDir();
+    const base = certifiedState(id, 2);
+    const older = pendingAfter(base);
+    writeRatchet(dir, state.identityId, older);
+    const before = readFileSync(join(dir, FILE));
+    const newer = pendingAfter(certify(older));
+    writeRatchet(dir, state.identityId, newer);
+    const after = readFileSync(join(dir, FILE));
+    const half = after.length / 2;
+    const newSlot = after.subarray(0, half).toString().trim() === '' ? 1 : 0;
+    // A crash that lost the blank: both slots hold their state.
+    const both = Buffer.from(after);
+    before.copy(both, (1 - newSlot) * half, (1 - newSlot) * half, (2 - newSlot) * half);
+    writeFileSync(join(dir, FILE), both);
+    expect(readRatchet(dir, state)).toEqual(newer);
+    expect((ratchetFileView(dir) as { pending: { step: { counter: number } } }).pending.step.counter).toBe(
+      newer.pending!.signed.step.counter,
+    );
+    // A crash mid-write of the newer slot: its first half written, the rest still blank.
+    const torn = Buffer.from(both);
+    const text = after
+      .subarray(newSlot * half, (newSlot + 1) * half)
+      .toString()
+      .trimEnd();
+    torn.fill(0x20, newSlot * half, (newSlot + 1) * half);
+    torn.write(text.slice(0, text.length >> 1), newSlot * half);
+    writeFileSync(join(dir, FILE), torn);
+    expect(readRatchet(dir, state)).toEqual(older);
+    // The same with a bit flipped instead: the checksum catches it.
+    const flipped = Buffer.from(both);
+    const at = newSlot * half + text.indexOf('"time":') + 8;
+    flipped[at] = flipped[at]! === 0x31 ? 0x32 : 0x31;
+    writeFileSync(join(dir, FILE), flipped);
+    expect(readRatchet(dir, state)).toEqual(older);
+    // The next write goes over the older slot and keeps the newest one.
+    writeFileSync(join(dir, FILE), both);
+    const next = pendingAfter(certify(newer));
+    writeRatchet(dir, state.identityId, next);
+    expect(readRatchet(dir, state)).toEqual(next);
+    // Both slots broken: STATE_CORRUPT, never a reset.
+    writeFileSync(join(dir, FILE), Buffer.alloc(after.length, 0x78));
+    expect(() => readRatchet(dir, state)).toThrow(/STATE_CORRUPT|not JSON/);
+  });
+
+  it('migrates the old single-state ratchet.json on the first write, and grows slots for a big pending step', () => {
+    const dir = tempDir();
+    const base = certifiedState(id, 1);
+    // The old form: one checksummed JSON document, no seq, any size (as before the slots).
+    writeRatchet(dir, state.identityId, base);
+    const body = JSON.parse(readFileSync(join(dir, FILE), 'utf8'));
+    const { checksum: _c, seq: _s, ...rest } = body;
+    const sum = createHash('sha256').update(JSON.stringify(rest)).digest('base64url');
+    writeFileSync(join(dir, FILE), `${JSON.stringify({ ...rest, checksum: sum })}\n`);
+    expect(readRatchet(dir, state)).toEqual(base);
+    const pending = pendingAfter(base);
+    writeRatchet(dir, state.identityId, pending);
+    expect(statSync(join(dir, FILE)).size % 8192).toBe(0);
+    expect(readRatchet(dir, state)).toEqual(pending);
+    // A sign step whose message does not fit a 4 KiB slot: rewritten durably with bigger slots.
+    const message = new Uint8Array(10_000).fill(7);
+    const list = checkCommitmentList(
+      id.dkg.as,
+      commitAll(id.dkg.shares, [1, 2, ...agentParticipants(id.dkg.as)]).list,
+    );
+    const big = prepareStep(
+      certify(pending),
+      state.identityId,
+      state.sessionKey,
+      'sign',
+      signPayloadDigest('sign', message, list),
+      { message, list },
+    );
+    writeRatchet(dir, state.identityId, big);
+    const size = statSync(join(dir, FILE)).size;
+    expect(size).toBeGreaterThan(2 * 10_000);
+    expect(size % 8192).toBe(0);
+    expect(readRatchet(dir, state)).toEqual(big);
+    const after = pendingAfter(certify(big));
+    writeRatchet(dir, state.identityId, after);
+    expect(statSync(join(dir, FILE)).size).toBe(size);
+    expect(readRatchet(dir, state)).toEqual(after);
+    expect(readdirSync(dir)).toEqual([FILE]);
   });
 });
