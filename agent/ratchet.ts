@@ -1,6 +1,6 @@
 /**
  * The agent's side of the ratchet (docs/protocol.md §5): a write-ahead log of one file,
- * ratchet.json (0600, atomic, checksummed, fsynced), holding the certified state (c, h_c, its
+ * ratchet.json (0600, two checksummed slots written in place, fdatasynced), holding the certified state (c, h_c, its
  * certificate, the monotonic clock) and at most one pending step.
  *
  * Rules: a step is on disk before it is sent; the same bytes are resent until t oracles have

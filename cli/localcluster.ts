@@ -28,10 +28,19 @@ export const CLI = fileURLToPath(
 );
 const execFileP = promisify(execFile);
 
+/**
+ * Node's own flags for every CLI process started here: with MPCID_CPU_PROF_DIR set, each writes a
+ * V8 CPU profile there (for profiling the benchmarks; NODE_OPTIONS refuses --cpu-prof).
+ */
+function nodeArgs(): string[] {
+  const prof = process.env['MPCID_CPU_PROF_DIR'];
+  return prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
+}
+
 /** Runs the mpcid CLI to completion. Never throws on a non-zero exit: the caller checks `code`. */
 export async function mpcid(args: string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}) {
   try {
-    const { stdout, stderr } = await execFileP(process.execPath, [CLI, ...args], {
+    const { stdout, stderr } = await execFileP(process.execPath, [...nodeArgs(), CLI, ...args], {
       timeout: opts.timeoutMs ?? 60_000,
       ...(opts.env ? { env: opts.env } : {}),
     });
@@ -87,11 +96,7 @@ async function killProc(p: ChildProcess | undefined, signal: NodeJS.Signals, gra
 
 function spawnCli(args: string[], logFile: string, env?: NodeJS.ProcessEnv): ChildProcess {
   const fd = openSync(logFile, 'a');
-  // MPCID_CPU_PROF_DIR: every spawned process writes a V8 CPU profile there (for profiling the
-  // benchmarks; NODE_OPTIONS refuses --cpu-prof).
-  const prof = process.env['MPCID_CPU_PROF_DIR'];
-  const node = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
-  return spawn(process.execPath, [...node, CLI, ...args], {
+  return spawn(process.execPath, [...nodeArgs(), CLI, ...args], {
     stdio: ['ignore', fd, fd],
     ...(env ? { env: { ...process.env, ...env } } : {}),
   });

@@ -42,9 +42,8 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 export function u32be(n: number): Uint8Array {
-  const out = new Uint8Array(4);
-  new DataView(out.buffer).setUint32(0, n >>> 0, false);
-  return out;
+  const x = n >>> 0;
+  return new Uint8Array([x >>> 24, (x >>> 16) & 0xff, (x >>> 8) & 0xff, x & 0xff]);
 }
 
 const utf8 = new TextEncoder();

@@ -175,16 +175,16 @@ export const L = 2n ** 252n + 27742317777372353535851937790883648493n;
 
 /** Little-endian bytes to bigint. */
 export function scalarToBig(b: Uint8Array): bigint {
-  let hex = '';
-  for (let i = b.length - 1; i >= 0; i--) hex += b[i]!.toString(16).padStart(2, '0');
-  return hex.length === 0 ? 0n : BigInt(`0x${hex}`);
+  if (b.length === 0) return 0n;
+  // Big-endian hex of the bytes (one native hex encoding of a reversed copy).
+  return BigInt(`0x${Buffer.from(b).reverse().toString('hex')}`);
 }
 
 /** bigint in [0, 2^256) to 32 little-endian bytes. */
 export function scalarFromBig(x: bigint): Uint8Array {
+  const be = Buffer.from(x.toString(16).padStart(64, '0'), 'hex');
   const out = new Uint8Array(32);
-  const hex = x.toString(16).padStart(64, '0');
-  for (let i = 0; i < 32; i++) out[i] = Number.parseInt(hex.slice(62 - 2 * i, 64 - 2 * i), 16);
+  for (let i = 0; i < 32; i++) out[i] = be[31 - i]!;
   return out;
 }
 

@@ -9,7 +9,10 @@
  *   (points from checkGroupPublic / checkCommitmentList are not checked again) and again by
  *   libsodium inside every variable-base multiplication;
  * - every scalar from outside is canonical (< L); identifiers are distinct and non-zero;
- * - a signer's own commitment in the list must match its nonces, and used (zeroed) nonces fail;
+ * - a signer's own commitment in the list must match its nonces (the point commitNative made for
+ *   them, else [nonce]B), and used (zeroed) nonces fail; a signer's own term of the group
+ *   commitment is [rho * e]B, the same point as rho * binding without a variable-base
+ *   multiplication;
  * - binding factors per §4.4 over the sorted list, the group commitment (§4.5) and the challenge
  *   (§4.6) are computed once per call;
  * - aggregate checks the final signature once (the cluster's Ed25519 rule, crypto/ed25519.ts)
@@ -102,6 +105,25 @@ function challenge(R: Uint8Array, pk: Uint8Array, msg: Uint8Array): bigint {
   return scalarToBig(hashToScalar(R, pk, msg));
 }
 
+/**
+ * The commitment point each nonce was made for by commitNative ([k]B, public), so that a signer's
+ * own commitment is checked, and its own term of the group commitment computed, without a
+ * variable-base multiplication or two more base multiplications per step. Nonce bytes change only
+ * when they are wiped, and wiped (zero) nonces are refused before this is consulted.
+ */
+const committedTo = new WeakMap<Secret, Uint8Array>();
+
+/** Whether `nonce` is the nonce of commitment point `point` ([nonce]B == point). */
+function commitsTo(nonce: Secret, point: Uint8Array): boolean {
+  return equalBytes(committedTo.get(nonce) ?? baseMul(nonce.expose()), point);
+}
+
+/** A signer's own binding nonce: its term rho * binding of §4.5 is [rho * e]B (no variable-base multiplication). */
+interface OwnBinding {
+  participant: number;
+  nonce: Secret;
+}
+
 /** ScalarMult(P, k) for any k mod L; k = 0 gives undefined (the identity, no encoding needed). */
 function mulOrIdentity(k: bigint, p: Uint8Array): Uint8Array | undefined {
   return k === 0n ? undefined : pointMul(scalarFromBig(k), p);
@@ -117,7 +139,12 @@ function addMaybe(a: Uint8Array | undefined, b: Uint8Array | undefined): Uint8Ar
  * RFC 9591 §4.3-4.6: validates the list and the group key, then computes the binding factors
  * (§4.4 compute_binding_factors), the group commitment (§4.5) and the challenge (§4.6), once.
  */
-function prepare(group: GroupPublic, list: readonly NonceCommitment[], message: Uint8Array): Session {
+function prepare(
+  group: GroupPublic,
+  list: readonly NonceCommitment[],
+  message: Uint8Array,
+  own?: OwnBinding,
+): Session {
   abytes(message, 'message');
   const { threshold, total } = group.as;
   // noble's validateSigners (frost-rs compatible: MIN_PARTICIPANTS >= 2).
@@ -146,10 +173,19 @@ function prepare(group: GroupPublic, list: readonly NonceCommitment[], message: 
   for (const c of sorted) {
     rho.set(c.participant, scalarToBig(hashToScalar(H1_PREFIX, prefix, idBytes(c.participant))));
   }
-  // §4.5 compute_group_commitment: sum of hiding_i + rho_i * binding_i.
+  // §4.5 compute_group_commitment: sum of hiding_i + rho_i * binding_i. The signer's own term,
+  // when its binding point is [e]B of its own nonce e, is the same point computed as [rho * e]B.
   let R: Uint8Array | undefined;
   for (const c of sorted) {
-    R = addMaybe(addMaybe(R, c.hiding), mulOrIdentity(rho.get(c.participant)!, c.binding));
+    const r = rho.get(c.participant)!;
+    let term: Uint8Array | undefined;
+    if (own && own.participant === c.participant && commitsTo(own.nonce, c.binding)) {
+      const k = modL(r * scalarToBig(own.nonce.expose()));
+      term = k === 0n ? undefined : baseMul(scalarFromBig(k));
+    } else {
+      term = mulOrIdentity(r, c.binding);
+    }
+    R = addMaybe(addMaybe(R, c.hiding), term);
   }
   // SerializeElement fails on the identity (§3.1); negligible for honest lists, fatal otherwise.
   if (!R || isIdentity(R)) throw new MpcidError('MALFORMED_POINT', 'group commitment is the identity');
@@ -223,10 +259,10 @@ export function commitNative(
   // [k]B for 0 < k < L is a prime-order non-identity point: no need to check it again.
   rememberValidPoint(commitment.hiding);
   rememberValidPoint(commitment.binding);
-  return {
-    nonces: { hiding: new Secret(hiding, 'nonce'), binding: new Secret(binding, 'nonce') },
-    commitment,
-  };
+  const nonces = { hiding: new Secret(hiding, 'nonce'), binding: new Secret(binding, 'nonce') };
+  committedTo.set(nonces.hiding, commitment.hiding);
+  committedTo.set(nonces.binding, commitment.binding);
+  return { nonces, commitment };
 }
 
 /**
@@ -240,12 +276,12 @@ export function signShareNative(
   list: readonly NonceCommitment[],
   message: Uint8Array,
 ): Uint8Array {
-  return signShareWith(() => prepare(group, list, message), group, share, nonces, list);
+  return signShareWith((own) => prepare(group, list, message, own), group, share, nonces, list);
 }
 
 /** signShareNative over a session computed by `session()` (once per party per step). */
 function signShareWith(
-  session: () => Session,
+  session: (own?: OwnBinding) => Session,
   group: GroupPublic,
   share: KeyShare,
   nonces: SigningNonces,
@@ -256,14 +292,11 @@ function signShareWith(
   const d = ascalar(nonces.hiding.expose(), 'nonces.hiding');
   const e = ascalar(nonces.binding.expose(), 'nonces.binding');
   if (d === 0n || e === 0n) throw new MpcidError('INTERNAL', 'signing nonces already used');
-  const s = session();
+  const s = session({ participant: me, nonce: nonces.binding });
   checkCount(group, list);
   const mine = s.list.find((c) => c.participant === me);
   if (!mine) throw new MpcidError('BAD_PARTICIPANT', `no commitment of signer ${me} in the list`);
-  if (
-    !equalBytes(baseMul(nonces.hiding.expose()), mine.hiding) ||
-    !equalBytes(baseMul(nonces.binding.expose()), mine.binding)
-  ) {
+  if (!commitsTo(nonces.hiding, mine.hiding) || !commitsTo(nonces.binding, mine.binding)) {
     throw new MpcidError('INTERNAL', `commitment of signer ${me} does not match its nonces`);
   }
   const z = modL(d + e * s.rho.get(me)! + lagrange(s, me) * sk * s.c);
@@ -285,8 +318,8 @@ export function sessionNative(
   aggregate(shares: ReadonlyMap<number, Uint8Array>): Uint8Array;
 } {
   let prepared: Session | undefined;
-  const session = (): Session => {
-    prepared ??= prepare(group, list, message);
+  const session = (own?: OwnBinding): Session => {
+    prepared ??= prepare(group, list, message, own);
     return prepared;
   };
   return {

@@ -622,3 +622,46 @@ describe('backend selection', () => {
     expect(b[0]).toBe(saved);
   });
 });
+
+describe("a signer's own nonces from the native commit (the point they were committed to is remembered)", () => {
+  it('sign exactly as noble signs with copies of them, per call and per session; another commitment in their place is refused', () => {
+    for (let k = 0; k < 12; k++) {
+      const { group, shares } = dealer(2 + (k % 2), 3 + (k % 2));
+      const signers = Array.from({ length: group.as.threshold }, (_, i) => i + 1);
+      const message = rand(1 + randInt(100));
+      const made = signers.map((p) => SODIUM_FROST.commit(keyShare(p, shares[p - 1]!)));
+      const list = made.map((m) => m.commitment);
+      const sess = signingSession(group, list, message, SODIUM_FROST);
+      const sigShares = new Map<number, Uint8Array>();
+      for (const [i, p] of signers.entries()) {
+        const own = made[i]!.nonces;
+        const n = signShare(group, keyShare(p, shares[p - 1]!), copyNonces(own), list, message, NOBLE_FROST);
+        // Even sessions through one signing session per party, odd ones per call (each wipes the nonces).
+        const s =
+          k % 2 === 0
+            ? sess.signShare(keyShare(p, shares[p - 1]!), own)
+            : signShare(group, keyShare(p, shares[p - 1]!), own, list, message, SODIUM_FROST);
+        expect(toHex(s), `session ${k} signer ${p}`).toBe(toHex(n));
+        sigShares.set(p, s);
+      }
+      const sig = aggregate(group, list, message, sigShares, SODIUM_FROST);
+      expect(toHex(sig)).toBe(toHex(aggregate(group, list, message, sigShares, NOBLE_FROST)));
+      expect(nodeVerify(sig, message, group.groupPublicKey)).toBe(true);
+      // Signer 1's binding commitment swapped for a fresh valid point: refused on both backends.
+      const other = SODIUM_FROST.commit(keyShare(1, shares[0]!)).commitment;
+      const fresh = SODIUM_FROST.commit(keyShare(1, shares[0]!));
+      const swapped = list.map((c) =>
+        c.participant === 1 ? { participant: 1, hiding: fresh.commitment.hiding, binding: other.binding } : c,
+      );
+      const own = fresh.nonces;
+      const oS = outcome(() =>
+        signShare(group, keyShare(1, shares[0]!), own, swapped, message, SODIUM_FROST),
+      );
+      const oN = outcome(() =>
+        signShare(group, keyShare(1, shares[0]!), copyNonces(own), swapped, message, NOBLE_FROST),
+      );
+      expect(threw(oS)).toBe(true);
+      expect(threw(oN)).toBe(true);
+    }
+  });
+});
