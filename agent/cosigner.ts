@@ -20,7 +20,8 @@
 import { randomBytes } from 'node:crypto';
 import type * as grpc from '@grpc/grpc-js';
 import { clusterNodeKeys } from '../common/config.js';
-import { type ErrorCode, MpcidError } from '../common/errors.js';
+import { abortOf } from '../common/ecdsa-wire.js';
+import { asMpcidError, codeOf, culpritsOf, type ErrorCode, MpcidError } from '../common/errors.js';
 import { call, errorInfoOf, fromServiceError, type UnaryMethod } from '../common/grpc.js';
 import { LOG, type Logger } from '../common/log.js';
 import { Mutex } from '../common/mutex.js';
@@ -62,7 +63,6 @@ import type { StepResponse__Output } from '../proto/gen/mpcid/oracle/v1/StepResp
 import {
   type AbortRecord,
   AgentEcdsaSession,
-  abortOf,
   checkZeroSharing,
   EcdsaRoundFailed,
   type Es256Key,
@@ -215,7 +215,7 @@ export class Cosigner {
       if (this.#revoked) return;
       if (Date.now() - this.#lastStepAt >= this.#heartbeatMs) {
         this.heartbeat().catch((e: unknown) => {
-          const err = e instanceof MpcidError ? e : new MpcidError('INTERNAL', String(e));
+          const err = asMpcidError(e) ?? new MpcidError('INTERNAL', String(e));
           if (!REVOKED_CODES.has(err.code))
             this.#log.warn(
               { [LOG.errorCode]: err.code, [LOG.errorMessage]: err.message },
@@ -670,8 +670,8 @@ export class Cosigner {
     try {
       await this.#certify(have, a.failed, a.patient);
     } catch (e) {
-      if (a.patient || (e instanceof MpcidError && (REVOKED_CODES.has(e.code) || e.code === 'STALE_STEP')))
-        throw e;
+      const code = codeOf(e);
+      if (a.patient || (code !== undefined && (REVOKED_CODES.has(code) || code === 'STALE_STEP'))) throw e;
       a.patient = true;
       await this.#certify(have, a.failed, true);
     }
@@ -732,8 +732,9 @@ export class Cosigner {
       try {
         return { message, signature: session.aggregate(shares) };
       } catch (e) {
-        if (e instanceof MpcidError && e.code === 'BAD_SIGNATURE_SHARE') {
-          const culprit = chosen.find((c) => e.message.includes(`participant ${c.nodeId} `));
+        if (codeOf(e) === 'BAD_SIGNATURE_SHARE') {
+          const culprits = culpritsOf(e);
+          const culprit = chosen.find((c) => culprits.includes(c.nodeId));
           if (culprit) {
             this.#fail(
               culprit,
@@ -814,7 +815,7 @@ export class Cosigner {
             signed,
             { messageDigest: sha256(message), oracles },
             abort,
-            e as MpcidError,
+            asMpcidError(e)!,
           );
         throw e;
       }

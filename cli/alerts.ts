@@ -8,7 +8,7 @@
  *                                                    offline check of an evidence document
  */
 import * as grpc from '@grpc/grpc-js';
-import { MpcidError } from '../common/errors.js';
+import { asMpcidError } from '../common/errors.js';
 import { call, fromServiceError } from '../common/grpc.js';
 import { type EvidenceJSON, evidenceFromJSON } from '../common/protocol.js';
 import type { TlsMaterial } from '../common/tls.js';
@@ -81,7 +81,8 @@ export function verifyEvidenceDocument(
 }
 
 function describe(e: unknown): string {
-  return e instanceof MpcidError ? `${e.code}: ${e.message}` : `BAD_EVIDENCE: ${(e as Error)?.message ?? e}`;
+  const known = asMpcidError(e);
+  return known ? `${known.code}: ${known.message}` : `BAD_EVIDENCE: ${(e as Error)?.message ?? e}`;
 }
 
 /** Decodes a base64url Ed25519 public key given on the command line or in a document. */

@@ -10,8 +10,8 @@
  */
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { randomBytes } from '@noble/ciphers/utils.js';
-import { MpcidError } from '../common/errors.js';
 import { abytes, concatBytes, framed } from './bytes.js';
+import { CryptoError } from './errors.js';
 import { hkdfSha256 } from './hash.js';
 import { Secret } from './secret.js';
 
@@ -60,7 +60,7 @@ export function openAtRest(
   what: string,
 ): Secret {
   if (sealed.length < NONCE_LEN + TAG_LEN)
-    throw new MpcidError('STATE_CORRUPT', `${what}: sealed value is truncated`);
+    throw new CryptoError('STATE_CORRUPT', `${what}: sealed value is truncated`);
   const key = subkey(kek, 'seal', context);
   try {
     const plain = xchacha20poly1305(key, sealed.subarray(0, NONCE_LEN), aad).decrypt(
@@ -68,7 +68,7 @@ export function openAtRest(
     );
     return new Secret(plain, 'at-rest-plaintext');
   } catch {
-    throw new MpcidError(
+    throw new CryptoError(
       'STATE_CORRUPT',
       `${what}: sealed secrets fail authentication (altered, moved from another record, or sealed under another key)`,
     );

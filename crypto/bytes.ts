@@ -1,14 +1,14 @@
 /**
  * Byte helpers and boundary assertions shared by every crypto module.
- * Pure: no I/O, no logging. Every failure is an MpcidError with a stable code.
+ * Pure: no I/O, no logging. Every failure is an CryptoError with a stable code.
  */
-import { MpcidError } from '../common/errors.js';
+import { CryptoError } from './errors.js';
 
 /** Asserts `value` is a Uint8Array (optionally of exactly `len` bytes); `field` names it in errors. */
 export function abytes(value: unknown, field: string, len?: number): Uint8Array {
-  if (!(value instanceof Uint8Array)) throw new MpcidError('MALFORMED_INPUT', `${field}: expected bytes`);
+  if (!(value instanceof Uint8Array)) throw new CryptoError('MALFORMED_INPUT', `${field}: expected bytes`);
   if (len !== undefined && value.length !== len) {
-    throw new MpcidError('BAD_LENGTH', `${field}: expected ${len} bytes, got ${value.length}`);
+    throw new CryptoError('BAD_LENGTH', `${field}: expected ${len} bytes, got ${value.length}`);
   }
   return value;
 }
@@ -16,7 +16,7 @@ export function abytes(value: unknown, field: string, len?: number): Uint8Array 
 /** Asserts `value` is an integer in [min, max]. */
 export function aint(value: unknown, field: string, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new MpcidError('MALFORMED_INPUT', `${field}: expected an integer in [${min}, ${max}]`);
+    throw new CryptoError('MALFORMED_INPUT', `${field}: expected an integer in [${min}, ${max}]`);
   }
   return value;
 }
@@ -74,10 +74,10 @@ export function toB64u(bytes: Uint8Array): string {
 /** Strict base64url decoding: rejects characters outside the alphabet and non-canonical padding bits. */
 export function fromB64u(s: unknown, field: string, len?: number): Uint8Array {
   if (typeof s !== 'string' || !/^[A-Za-z0-9_-]*$/.test(s)) {
-    throw new MpcidError('MALFORMED_INPUT', `${field}: expected base64url`);
+    throw new CryptoError('MALFORMED_INPUT', `${field}: expected base64url`);
   }
   const bytes = new Uint8Array(Buffer.from(s, 'base64url'));
-  if (toB64u(bytes) !== s) throw new MpcidError('MALFORMED_INPUT', `${field}: non-canonical base64url`);
+  if (toB64u(bytes) !== s) throw new CryptoError('MALFORMED_INPUT', `${field}: non-canonical base64url`);
   return abytes(bytes, field, len);
 }
 
@@ -87,7 +87,7 @@ export function toHex(bytes: Uint8Array): string {
 
 export function fromHex(s: unknown, field: string, len?: number): Uint8Array {
   if (typeof s !== 'string' || s.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(s)) {
-    throw new MpcidError('MALFORMED_INPUT', `${field}: expected hex`);
+    throw new CryptoError('MALFORMED_INPUT', `${field}: expected hex`);
   }
   return abytes(new Uint8Array(Buffer.from(s, 'hex')), field, len);
 }
@@ -95,7 +95,7 @@ export function fromHex(s: unknown, field: string, len?: number): Uint8Array {
 /** 8-byte big-endian encoding of a non-negative safe integer (counters, millisecond times). */
 export function u64be(n: number): Uint8Array {
   if (!Number.isSafeInteger(n) || n < 0)
-    throw new MpcidError('MALFORMED_INPUT', 'expected a non-negative safe integer');
+    throw new CryptoError('MALFORMED_INPUT', 'expected a non-negative safe integer');
   const out = new Uint8Array(8);
   new DataView(out.buffer).setBigUint64(0, BigInt(n), false);
   return out;

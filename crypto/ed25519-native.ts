@@ -8,12 +8,12 @@
  *
  * Every libsodium call that can fail is checked: sodium-native throws on a non-zero return code
  * (e.g. `crypto_scalarmult_ed25519_noclamp` on a zero scalar, an identity result, or a point
- * outside the prime-order subgroup) and the helpers here turn that into an MpcidError.
+ * outside the prime-order subgroup) and the helpers here turn that into an CryptoError.
  */
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { MpcidError } from '../common/errors.js';
 import { equalBytes } from './bytes.js';
+import { CryptoError } from './errors.js';
 
 /** The libsodium functions mpcid uses (sodium-native 5.x); each throws on a non-zero return code. */
 export interface SodiumEd25519 {
@@ -81,7 +81,7 @@ export function cryptoBackend(): { name: BackendName; nativeAvailable: boolean; 
  */
 export function setCryptoBackend(name: BackendName): BackendName {
   if (name === 'sodium' && !sodium) {
-    throw new MpcidError('INTERNAL', `sodium-native is not available: ${loaded.error ?? 'not loaded'}`);
+    throw new CryptoError('INTERNAL', `sodium-native is not available: ${loaded.error ?? 'not loaded'}`);
   }
   active = name;
   return active;
@@ -89,7 +89,7 @@ export function setCryptoBackend(name: BackendName): BackendName {
 
 /** The loaded libsodium, or an INTERNAL error (callers check `sodium` before choosing this path). */
 export function needSodium(): SodiumEd25519 {
-  if (!sodium) throw new MpcidError('INTERNAL', 'sodium-native is not available');
+  if (!sodium) throw new CryptoError('INTERNAL', 'sodium-native is not available');
   return sodium;
 }
 
@@ -138,7 +138,7 @@ function call(what: string, f: () => void): void {
   try {
     f();
   } catch {
-    throw new MpcidError('MALFORMED_POINT', `${what}: libsodium refused (invalid point or identity result)`);
+    throw new CryptoError('MALFORMED_POINT', `${what}: libsodium refused (invalid point or identity result)`);
   }
 }
 
@@ -198,7 +198,7 @@ export function modL(x: bigint): bigint {
 export function invL(x: bigint): bigint {
   let [a, b] = [modL(x), L];
   let [u, v] = [1n, 0n];
-  if (a === 0n) throw new MpcidError('INTERNAL', 'inverse of zero');
+  if (a === 0n) throw new CryptoError('INTERNAL', 'inverse of zero');
   while (a !== 0n) {
     const q = b / a;
     [a, b] = [b - q * a, a];

@@ -20,7 +20,6 @@ import {
   randomBytes,
 } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { MpcidError } from '../common/errors.js';
 import { abytes, equalBytes } from './bytes.js';
 import {
   type BackendName,
@@ -29,6 +28,7 @@ import {
   knownValidPoint,
   rememberValidPoint,
 } from './ed25519-native.js';
+import { CryptoError } from './errors.js';
 
 export const POINT_LEN = 32;
 export const SCALAR_LEN = 32;
@@ -48,7 +48,7 @@ export function decodePoint(bytes: unknown, field: string, backend?: BackendName
     if (isValidPointNative(b)) return b;
     decodePointNoble(b, field);
     // Unreachable unless the two libraries disagree: fail closed.
-    throw new MpcidError('MALFORMED_POINT', `${field}: rejected by libsodium`);
+    throw new CryptoError('MALFORMED_POINT', `${field}: rejected by libsodium`);
   }
   decodePointNoble(b, field);
   rememberValidPoint(b);
@@ -62,13 +62,13 @@ export function decodePointNoble(bytes: unknown, field: string): Uint8Array {
   try {
     p = Point.fromBytes(b, false);
   } catch {
-    throw new MpcidError('MALFORMED_POINT', `${field}: not a valid curve point`);
+    throw new CryptoError('MALFORMED_POINT', `${field}: not a valid curve point`);
   }
   if (!equalBytes(p.toBytes(), b))
-    throw new MpcidError('MALFORMED_POINT', `${field}: non-canonical encoding`);
-  if (p.is0()) throw new MpcidError('MALFORMED_POINT', `${field}: identity element`);
+    throw new CryptoError('MALFORMED_POINT', `${field}: non-canonical encoding`);
+  if (p.is0()) throw new CryptoError('MALFORMED_POINT', `${field}: identity element`);
   if (!p.isTorsionFree())
-    throw new MpcidError('MALFORMED_POINT', `${field}: not in the prime-order subgroup`);
+    throw new CryptoError('MALFORMED_POINT', `${field}: not in the prime-order subgroup`);
   return b;
 }
 
@@ -82,8 +82,9 @@ function leToBigint(b: Uint8Array): bigint {
 export function decodeScalar(bytes: unknown, field: string, opts: { nonZero?: boolean } = {}): Uint8Array {
   const b = abytes(bytes, field, SCALAR_LEN);
   const x = leToBigint(b);
-  if (x >= L) throw new MpcidError('MALFORMED_SCALAR', `${field}: scalar not reduced modulo the group order`);
-  if (opts.nonZero && x === 0n) throw new MpcidError('MALFORMED_SCALAR', `${field}: zero scalar`);
+  if (x >= L)
+    throw new CryptoError('MALFORMED_SCALAR', `${field}: scalar not reduced modulo the group order`);
+  if (opts.nonZero && x === 0n) throw new CryptoError('MALFORMED_SCALAR', `${field}: zero scalar`);
   return b;
 }
 

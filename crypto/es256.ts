@@ -6,8 +6,8 @@
  * from the public verifying shares, so every party can check them by name.
  */
 import { p256 } from '@noble/curves/nist.js';
-import { MpcidError } from '../common/errors.js';
 import { type AccessStructure, agentParticipants } from './access.js';
+import { CryptoError } from './errors.js';
 import type { GroupPublic, KeyShare } from './frost.js';
 import { decodeP256Scalar, P256_ORDER } from './p256.js';
 import { Secret } from './secret.js';
@@ -56,10 +56,10 @@ export function additiveShare(
   let sum = 0n;
   for (const s of shares) {
     if (!xs.includes(s.participant))
-      throw new MpcidError('BAD_PARTICIPANT', `participant ${s.participant} is not in the signing set`);
+      throw new CryptoError('BAD_PARTICIPANT', `participant ${s.participant} is not in the signing set`);
     sum = Fn.add(sum, Fn.mul(lagrangeAt0(xs, s.participant), scalarOf(s.signingShare)));
   }
-  if (sum === 0n || sum >= P256_ORDER) throw new MpcidError('INTERNAL', 'degenerate additive share');
+  if (sum === 0n || sum >= P256_ORDER) throw new CryptoError('INTERNAL', 'degenerate additive share');
   return new Secret(toBytes(sum), 'additive-share');
 }
 

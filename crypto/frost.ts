@@ -13,7 +13,6 @@
  */
 import { ed25519_FROST } from '@noble/curves/ed25519.js';
 import { p256_FROST } from '@noble/curves/nist.js';
-import { MpcidError } from '../common/errors.js';
 import { type AccessStructure, accessStructure, checkSigningSet } from './access.js';
 import { abytes, framed } from './bytes.js';
 import {
@@ -25,6 +24,7 @@ import {
   verifyEd25519,
 } from './ed25519.js';
 import { type BackendName, cryptoBackend } from './ed25519-native.js';
+import { CryptoError } from './errors.js';
 import {
   aggregateNative,
   commitNative,
@@ -131,10 +131,10 @@ export function checkRound1(
   suite: Suite = ED25519,
 ): Round1Package {
   if (!Number.isSafeInteger(pkg.participant) || pkg.participant < 1 || pkg.participant > as.total) {
-    throw new MpcidError('BAD_PARTICIPANT', `${field}: participant outside 1..${as.total}`);
+    throw new CryptoError('BAD_PARTICIPANT', `${field}: participant outside 1..${as.total}`);
   }
   if (!Array.isArray(pkg.commitment) || pkg.commitment.length !== as.threshold) {
-    throw new MpcidError('BAD_LENGTH', `${field}: expected ${as.threshold} commitments`);
+    throw new CryptoError('BAD_LENGTH', `${field}: expected ${as.threshold} commitments`);
   }
   const commitment = pkg.commitment.map((c, i) => suite.decodePoint(c, `${field}.commitment[${i}]`));
   return {
@@ -168,7 +168,7 @@ export class DkgParticipant {
 
   constructor(as: AccessStructure, participant: number, suite: Suite = ED25519) {
     if (!Number.isSafeInteger(participant) || participant < 1 || participant > as.total) {
-      throw new MpcidError('BAD_PARTICIPANT', `participant ${participant} is outside 1..${as.total}`);
+      throw new CryptoError('BAD_PARTICIPANT', `participant ${participant} is outside 1..${as.total}`);
     }
     this.as = as;
     this.suite = suite;
@@ -185,7 +185,7 @@ export class DkgParticipant {
     const others = all.filter((p) => p.participant !== this.round1.participant);
     const seen = new Set(others.map((p) => p.participant));
     if (others.length !== this.as.total - 1 || seen.size !== others.length) {
-      throw new MpcidError(
+      throw new CryptoError(
         'DKG_FAILED',
         `round-1 set must hold each of the ${this.as.total} participants once`,
       );
@@ -206,14 +206,14 @@ export class DkgParticipant {
     try {
       out = this.suite.F.DKG.round2(this.#state, this.#others(all));
     } catch (e) {
-      if (e instanceof MpcidError) throw e;
-      throw new MpcidError('DKG_FAILED', 'a round-1 package failed verification');
+      if (e instanceof CryptoError) throw e;
+      throw new CryptoError('DKG_FAILED', 'a round-1 package failed verification');
     }
     const res = new Map<number, Secret>();
     for (let p = 1; p <= this.as.total; p++) {
       if (p === this.round1.participant) continue;
       const pkg = out[id(p, this.suite)];
-      if (!pkg) throw new MpcidError('DKG_FAILED', `no round-2 share for participant ${p}`);
+      if (!pkg) throw new CryptoError('DKG_FAILED', `no round-2 share for participant ${p}`);
       res.set(p, new Secret(pkg.signingShare, 'dkg-share'));
     }
     return res;
@@ -227,12 +227,15 @@ export class DkgParticipant {
     all: readonly Round1Package[],
     received: ReadonlyMap<number, Secret>,
   ): { share: KeyShare; group: GroupPublic } {
-    if (this.#done) throw new MpcidError('ENROLLMENT_STATE', 'DKG already finished');
+    if (this.#done) throw new CryptoError('ENROLLMENT_STATE', 'DKG already finished');
     const others = this.#others(all);
     const r2 = others.map((o) => {
       const sender = Number(this.suite.F.utils.Fn.fromBytes(Buffer.from(o.identifier, 'hex')));
       const s = received.get(sender);
-      if (!s) throw new MpcidError('DKG_FAILED', `missing round-2 share from participant ${sender}`);
+      if (!s)
+        throw new CryptoError('DKG_FAILED', `missing round-2 share from participant ${sender}`, {
+          culprits: [sender],
+        });
       return {
         identifier: o.identifier,
         signingShare: this.suite.decodeScalar(s.expose(), `round2 share from ${sender}`),
@@ -242,9 +245,13 @@ export class DkgParticipant {
     try {
       key = this.suite.F.DKG.round3(this.#state, others, r2);
     } catch {
-      throw new MpcidError(
+      const culprit = blameShares(this.as, all, this.round1.participant, received, this.suite);
+      throw new CryptoError(
         'DKG_FAILED',
-        `${blameShares(this.as, all, this.round1.participant, received, this.suite)}`,
+        culprit === undefined
+          ? 'round-2 shares are inconsistent with the round-1 commitments'
+          : `round-2 share from participant ${culprit} does not match its commitment`,
+        { culprits: culprit === undefined ? [] : [culprit] },
       );
     } finally {
       this.#done = true;
@@ -253,7 +260,7 @@ export class DkgParticipant {
     const verifyingShares: Uint8Array[] = [];
     for (let p = 1; p <= this.as.total; p++) {
       const v = key.public.verifyingShares[id(p, this.suite)];
-      if (!v) throw new MpcidError('DKG_FAILED', `no verifying share for participant ${p}`);
+      if (!v) throw new CryptoError('DKG_FAILED', `no verifying share for participant ${p}`);
       verifyingShares.push(v);
     }
     const group: GroupPublic = {
@@ -278,14 +285,17 @@ export class DkgParticipant {
   }
 }
 
-/** Finds which sender's round-2 share does not match its commitment (RFC 9591 App. C.2 vss_verify). */
+/**
+ * Finds which sender's round-2 share does not match its commitment (RFC 9591 App. C.2
+ * vss_verify); undefined when every share matches.
+ */
 function blameShares(
   as: AccessStructure,
   all: readonly Round1Package[],
   me: number,
   received: ReadonlyMap<number, Secret>,
   suite: Suite,
-): string {
+): number | undefined {
   for (const pkg of all) {
     if (pkg.participant === me) continue;
     const s = received.get(pkg.participant);
@@ -297,10 +307,10 @@ function blameShares(
         { signers: signers(as), commitments: [...pkg.commitment], verifyingShares: {} },
       );
     } catch {
-      return `round-2 share from participant ${pkg.participant} does not match its commitment`;
+      return pkg.participant;
     }
   }
-  return 'round-2 shares are inconsistent with the round-1 commitments';
+  return undefined;
 }
 
 /** Decodes a group's public material from the wire/storage, checking every point. */
@@ -311,9 +321,9 @@ export function checkGroupPublic(
   suite: Suite = ED25519,
 ): GroupPublic {
   if (commitments.length !== as.threshold)
-    throw new MpcidError('BAD_LENGTH', `expected ${as.threshold} commitments`);
+    throw new CryptoError('BAD_LENGTH', `expected ${as.threshold} commitments`);
   if (verifyingShares.length !== as.total)
-    throw new MpcidError('BAD_LENGTH', `expected ${as.total} verifying shares`);
+    throw new CryptoError('BAD_LENGTH', `expected ${as.total} verifying shares`);
   const c = commitments.map((x, i) => suite.decodePoint(x, `commitments[${i}]`));
   const v = verifyingShares.map((x, i) => suite.decodePoint(x, `verifyingShares[${i}]`));
   return { as, groupPublicKey: c[0]!, commitments: c, verifyingShares: v };
@@ -326,7 +336,7 @@ export function checkKeyShare(group: GroupPublic, share: KeyShare, suite: Suite 
   try {
     suite.F.validateSecret(toNobleSecret(share, suite), toNoblePublic(group, suite));
   } catch {
-    throw new MpcidError(
+    throw new CryptoError(
       'STATE_CORRUPT',
       `signing share of participant ${share.participant} does not match the group`,
     );
@@ -455,7 +465,10 @@ export const NOBLE_FROST: FrostBackend = Object.freeze({
     const rec: Record<string, Uint8Array> = {};
     for (const c of list) {
       const s = shares.get(c.participant);
-      if (!s) throw new MpcidError('BAD_PARTICIPANT', `no signature share from participant ${c.participant}`);
+      if (!s)
+        throw new CryptoError('BAD_PARTICIPANT', `no signature share from participant ${c.participant}`, {
+          culprits: [c.participant],
+        });
       rec[id(c.participant)] = s;
     }
     let sig: Uint8Array | undefined;
@@ -467,13 +480,14 @@ export const NOBLE_FROST: FrostBackend = Object.freeze({
     if (sig && sig.length === SIGNATURE_LEN && verifyEd25519(sig, message, group.groupPublicKey)) return sig;
     for (const c of list) {
       if (!this.verifyShare(group, list, message, c.participant, shares.get(c.participant)!)) {
-        throw new MpcidError(
+        throw new CryptoError(
           'BAD_SIGNATURE_SHARE',
           `participant ${c.participant} sent an invalid signature share`,
+          { culprits: [c.participant] },
         );
       }
     }
-    throw new MpcidError('INTERNAL', 'aggregate signature does not verify although every share does');
+    throw new CryptoError('INTERNAL', 'aggregate signature does not verify although every share does');
   },
 });
 

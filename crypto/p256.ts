@@ -6,8 +6,8 @@
  * identity (P-256 has cofactor 1). Scalars through `decodeP256Scalar`: 32 bytes big-endian, < n.
  */
 import { p256 } from '@noble/curves/nist.js';
-import { MpcidError } from '../common/errors.js';
 import { abytes, toB64u, utf8Bytes } from './bytes.js';
+import { CryptoError } from './errors.js';
 import { sha256 } from './hash.js';
 
 export const P256_POINT_LEN = 33;
@@ -26,7 +26,7 @@ export function decodeP256Point(bytes: unknown, field: string): Uint8Array {
     p.assertValidity();
     if (p.is0()) throw new Error('identity');
   } catch {
-    throw new MpcidError('MALFORMED_POINT', `${field}: not a valid P-256 point`);
+    throw new CryptoError('MALFORMED_POINT', `${field}: not a valid P-256 point`);
   }
   return b;
 }
@@ -45,8 +45,8 @@ export function decodeP256Scalar(
   const b = abytes(bytes, field, P256_SCALAR_LEN);
   let x = 0n;
   for (const v of b) x = (x << 8n) | BigInt(v);
-  if (x >= P256_ORDER) throw new MpcidError('MALFORMED_SCALAR', `${field}: scalar not reduced modulo n`);
-  if (opts.nonZero && x === 0n) throw new MpcidError('MALFORMED_SCALAR', `${field}: zero scalar`);
+  if (x >= P256_ORDER) throw new CryptoError('MALFORMED_SCALAR', `${field}: scalar not reduced modulo n`);
+  if (opts.nonZero && x === 0n) throw new CryptoError('MALFORMED_SCALAR', `${field}: zero scalar`);
   return b;
 }
 

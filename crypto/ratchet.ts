@@ -5,9 +5,10 @@
  * Pure: encodings, hashes, signatures and the conflict rule only. The oracle's accept rule and
  * all persistence live in oracle/ratchet.ts; the agent's write-ahead log in agent/ratchet.ts.
  */
-import { MpcidError } from '../common/errors.js';
+
 import { MAX_ORACLES } from './access.js';
 import { abytes, equalBytes, framed, u64be } from './bytes.js';
+import { CryptoError } from './errors.js';
 import { AGENT_PARTY, NO_CULPRIT } from './es256.js';
 import { sha256 } from './hash.js';
 import type { Secret } from './secret.js';
@@ -123,11 +124,11 @@ export function es256PayloadDigest(
 /** Validates the shape of a step from the wire. */
 export function checkStep(s: Step, field = 'step'): Step {
   if (!Number.isSafeInteger(s.counter) || s.counter < 1)
-    throw new MpcidError('MALFORMED_INPUT', `${field}.counter: must be >= 1`);
+    throw new CryptoError('MALFORMED_INPUT', `${field}.counter: must be >= 1`);
   if (!Number.isSafeInteger(s.time) || s.time < 0)
-    throw new MpcidError('MALFORMED_INPUT', `${field}.time: malformed`);
+    throw new CryptoError('MALFORMED_INPUT', `${field}.time: malformed`);
   if (!(STEP_KINDS as readonly string[]).includes(s.kind))
-    throw new MpcidError('MALFORMED_INPUT', `${field}.kind: unknown`);
+    throw new CryptoError('MALFORMED_INPUT', `${field}.kind: unknown`);
   abytes(s.prevHead, `${field}.prev_head`, HEAD_LEN);
   abytes(s.payloadDigest, `${field}.payload_digest`, DIGEST_LEN);
   abytes(s.requestId, `${field}.request_id`, REQUEST_ID_LEN);
@@ -204,7 +205,7 @@ export function verifyCertificate(
     }
   }
   if (good.size < t) {
-    throw new MpcidError(
+    throw new CryptoError(
       'BAD_CERTIFICATE',
       `certificate for counter ${counter} has ${good.size} valid commits, needs ${t}`,
     );
@@ -327,14 +328,14 @@ export function verifyEvidence(
       verifyStep(sessionPublicKey, s);
     }
   } catch {
-    throw new MpcidError('BAD_EVIDENCE', 'evidence steps are malformed or not signed by the identity');
+    throw new CryptoError('BAD_EVIDENCE', 'evidence steps are malformed or not signed by the identity');
   }
   if (e.abort) {
     const a = e.abort;
     const step = e.steps[0].step;
     const key = a.accuser === AGENT_PARTY ? sessionPublicKey : nodeKeys.get(a.accuser);
     if (e.steps.length !== 1 || !key || (step.kind !== 'es256' && step.kind !== 'jwt-es256'))
-      throw new MpcidError('BAD_EVIDENCE', 'abort evidence must name an es256 step and a known accuser');
+      throw new CryptoError('BAD_EVIDENCE', 'abort evidence must name an es256 step and a known accuser');
     checkAbortScope(step.kind, step.payloadDigest, e, bounds);
     verifyStatement(
       key,
@@ -348,7 +349,7 @@ export function verifyEvidence(
   }
   const [a, b] = e.steps;
   const reason = conflict(a.step, b.step);
-  if (!reason) throw new MpcidError('BAD_EVIDENCE', 'evidence steps do not conflict');
+  if (!reason) throw new CryptoError('BAD_EVIDENCE', 'evidence steps do not conflict');
   return reason;
 }
 
@@ -362,7 +363,7 @@ function checkAbortScope(
   e: AbortEvidence,
   bounds: SigningSetBounds | undefined,
 ): void {
-  const bad = (what: string) => new MpcidError('BAD_EVIDENCE', `abort evidence: ${what}`);
+  const bad = (what: string) => new CryptoError('BAD_EVIDENCE', `abort evidence: ${what}`);
   const { oracles, messageDigest } = e;
   const max = bounds ? bounds.n : MAX_ORACLES;
   if (

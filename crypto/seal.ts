@@ -10,8 +10,8 @@
  */
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { x25519 } from '@noble/curves/ed25519.js';
-import { MpcidError } from '../common/errors.js';
 import { abytes, concatBytes, framed } from './bytes.js';
+import { CryptoError } from './errors.js';
 import { hkdfSha256, sha256 } from './hash.js';
 import { Secret } from './secret.js';
 
@@ -66,10 +66,10 @@ function pairKey(
   try {
     shared = x25519.getSharedSecret(mySecret.expose(), peerPublic);
   } catch {
-    throw new MpcidError('MALFORMED_POINT', 'boxPublicKey: invalid X25519 public key');
+    throw new CryptoError('MALFORMED_POINT', 'boxPublicKey: invalid X25519 public key');
   }
   if (shared.every((b) => b === 0))
-    throw new MpcidError('MALFORMED_POINT', 'boxPublicKey: low-order X25519 key');
+    throw new CryptoError('MALFORMED_POINT', 'boxPublicKey: low-order X25519 key');
   const info = framed('mpcid/dkg/round2-seal/v1', sender, recipient);
   const key = hkdfSha256(shared, context, info, 32);
   shared.fill(0);
@@ -133,7 +133,13 @@ export function openShare(args: {
   try {
     return new Secret(aead(key, ZERO_NONCE, args.context).decrypt(args.sealed), 'dkg-share');
   } catch {
-    throw new MpcidError('DKG_FAILED', `sealed round-2 share from participant ${args.sender} does not open`);
+    throw new CryptoError(
+      'DKG_FAILED',
+      `sealed round-2 share from participant ${args.sender} does not open`,
+      {
+        culprits: [args.sender],
+      },
+    );
   } finally {
     key.fill(0);
   }
@@ -154,14 +160,15 @@ export function openShares(
   },
 ): Map<number, Secret> {
   if (sealed.length !== a.senders.length)
-    throw new MpcidError('BAD_LENGTH', `expected ${a.senders.length} sealed shares`);
+    throw new CryptoError('BAD_LENGTH', `expected ${a.senders.length} sealed shares`);
   const out = new Map<number, Secret>();
   for (const s of sealed) {
     const key = a.senders.includes(s.sender) ? a.senderPublic(s.sender) : undefined;
     if (!key || out.has(s.sender) || s.recipient !== a.recipient)
-      throw new MpcidError(
+      throw new CryptoError(
         'BAD_PARTICIPANT',
         `sealed share from ${s.sender} to ${s.recipient} is not expected here`,
+        { culprits: [s.sender] },
       );
     out.set(
       s.sender,
@@ -247,8 +254,9 @@ export function openEnvelope(
   try {
     return envelopeCipher(key, purpose, session, round, from, to, bound).decrypt(abytes(sealed, 'envelope'));
   } catch {
-    throw new MpcidError('ECDSA_ABORT', `message from party ${from} (round ${round}) does not open`, {
-      metadata: { culprit: String(from), check: 'envelope' },
+    throw new CryptoError('ECDSA_ABORT', `message from party ${from} (round ${round}) does not open`, {
+      culprits: [from],
+      check: 'envelope',
     });
   }
 }

@@ -3,9 +3,10 @@
  * sign their DKG messages and enrollment confirmations, agent session keys sign their requests.
  * A statement is `framed(domain, ...fields)`, so no signature can be replayed in another role.
  */
-import { type ErrorCode, MpcidError } from '../common/errors.js';
+
 import { framed } from './bytes.js';
 import { decodeSignature, signEd25519, verifyEd25519 } from './ed25519.js';
+import { CryptoError, type StatementFailureCode } from './errors.js';
 import type { Secret } from './secret.js';
 
 export type Field = Uint8Array | string | number;
@@ -39,10 +40,10 @@ export function verifyStatement(
   what: string,
   domain: Domain,
   fields: Field[],
-  code: ErrorCode = 'SESSION_AUTH_FAILED',
+  code: StatementFailureCode = 'SESSION_AUTH_FAILED',
 ): void {
   const sig = decodeSignature(signature, `${what}.signature`);
   if (!verifyEd25519(sig, framed(domain, ...fields), publicKey)) {
-    throw new MpcidError(code, `${what}: signature does not verify`);
+    throw new CryptoError(code, `${what}: signature does not verify`);
   }
 }

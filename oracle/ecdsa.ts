@@ -19,6 +19,7 @@
  */
 import { clusterNodeKeys } from '../common/config.js';
 import {
+  abortOf,
   checkRelayed,
   ECDSA_SETUP_RPC_ROUNDS,
   ecdsaSetupContext,
@@ -27,7 +28,7 @@ import {
   relayedFields,
   SETUP_ID_LEN,
 } from '../common/ecdsa-wire.js';
-import { ensure, MpcidError } from '../common/errors.js';
+import { codeOf, ensure, MpcidError } from '../common/errors.js';
 import { LOG } from '../common/log.js';
 import {
   agentRound1FromWire,
@@ -596,7 +597,7 @@ export class EcdsaService {
     try {
       incoming = this.#openAll(req.envelopes, channels, 'sign', session, req.round - 1, id.record.identityId);
     } catch (err) {
-      if (err instanceof MpcidError && err.code === 'ECDSA_ABORT') return this.#abort(id, s, key, err);
+      if (codeOf(err) === 'ECDSA_ABORT') return this.#abort(id, s, key, err);
       throw err; // unauthenticated or malformed: refused, the session goes on
     }
     authenticated(id.record.identityId);
@@ -618,8 +619,7 @@ export class EcdsaService {
       };
     } catch (err) {
       // Any failed check aborts, attributable or not (e.g. a combined nonce at infinity).
-      if (err instanceof MpcidError && (err.metadata['culprit'] !== undefined || err.code === 'ECDSA_ABORT'))
-        return this.#abort(id, s, key, err);
+      if (abortOf(err)) return this.#abort(id, s, key, err);
       this.#dropSession(key, s);
       throw err;
     }
@@ -630,16 +630,12 @@ export class EcdsaService {
    * identity everywhere (held by the reachable peers before we answer); with another oracle's
    * accusation it revokes it (docs/ecdsa.md §5).
    */
-  async #abort(id: LoadedIdentity, s: Session, key: string, err: MpcidError): Promise<never> {
+  async #abort(id: LoadedIdentity, s: Session, key: string, err: unknown): Promise<never> {
     const ctx = this.#ctx;
     this.#dropSession(key, s);
-    const c = Number(err.metadata['culprit'] ?? NaN);
-    const culprit = Number.isSafeInteger(c) && c >= 0 && c <= NO_CULPRIT ? c : NO_CULPRIT;
-    const check = /^[a-z0-9-]{1,40}$/.test(err.metadata['check'] ?? '')
-      ? err.metadata['check']!
-      : 'unspecified';
+    const { culprit, check } = abortOf(err) ?? { culprit: NO_CULPRIT, check: 'unspecified' };
     ctx.log.error(
-      { [LOG.identity]: id.record.identityId, culprit, check, [LOG.errorMessage]: err.message },
+      { [LOG.identity]: id.record.identityId, culprit, check, [LOG.errorMessage]: (err as Error).message },
       'ECDSA session aborted: accusing the culprit; the identity is suspended (an aborted session is never retried)',
     );
     const signature = signStatement(

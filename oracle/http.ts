@@ -17,7 +17,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer } from 'node:https';
 import { createSecureContext } from 'node:tls';
 import { clusterIssuer } from '../common/config.js';
-import { type ErrorCode, MpcidError } from '../common/errors.js';
+import { asMpcidError, type ErrorCode, MpcidError } from '../common/errors.js';
 import { LOG } from '../common/log.js';
 import { fromB64u } from '../crypto/bytes.js';
 import { ed25519Jwk } from '../crypto/jwk.js';
@@ -224,9 +224,10 @@ export function httpHandler(
   return (req: IncomingMessage, res: ServerResponse) => {
     route(req, res).catch((err: unknown) => {
       // Bad input is the client's: a 400 (404, 429) with its code, nothing logged.
-      const status = err instanceof MpcidError ? CLIENT_STATUS[err.status] : undefined;
-      if (err instanceof MpcidError && status && !res.headersSent) {
-        sendError(res, status, err.code, err.message);
+      const known = asMpcidError(err);
+      const status = known ? CLIENT_STATUS[known.status] : undefined;
+      if (known && status && !res.headersSent) {
+        sendError(res, status, known.code, known.message);
         return;
       }
       // The path without its query: a console login link's token must not reach the log.

@@ -20,7 +20,7 @@
  */
 
 import { clusterNodeKeys } from '../common/config.js';
-import { MpcidError } from '../common/errors.js';
+import { codeOf, MpcidError } from '../common/errors.js';
 import { CLIENT_OPTIONS, call, fromServiceError, services, unary } from '../common/grpc.js';
 import { LOG } from '../common/log.js';
 import { Mutex } from '../common/mutex.js';
@@ -535,7 +535,7 @@ export class RevocationService {
             try {
               await this.apply(r, `node ${p.nodeId}`);
             } catch (e) {
-              const code = e instanceof MpcidError ? e.code : 'INTERNAL';
+              const code = codeOf(e) ?? 'INTERNAL';
               if (code !== 'UNKNOWN_IDENTITY')
                 this.#ctx.log.warn(
                   { [LOG.peer]: p.nodeId, [LOG.errorCode]: code },

@@ -9,7 +9,7 @@
  */
 
 import { clusterIssuer } from '../common/config.js';
-import { ensure, MpcidError } from '../common/errors.js';
+import { asMpcidError, ensure, MpcidError } from '../common/errors.js';
 import { unary } from '../common/grpc.js';
 import { checkTokenPolicy, looksLikeJws } from '../common/jwt.js';
 import { LOG } from '../common/log.js';
@@ -435,8 +435,9 @@ export class SignerService {
         nowSeconds: Math.floor(Date.now() / 1000),
       });
       return undefined;
-    } catch (e) {
-      if (!(e instanceof MpcidError)) throw e;
+    } catch (err) {
+      const e = asMpcidError(err);
+      if (!e) throw err;
       ctx.log.warn(
         { [LOG.identity]: id.record.identityId, [LOG.errorCode]: e.code, [LOG.errorMessage]: e.message },
         'co-signing refused by policy',

@@ -1,7 +1,7 @@
 /**
  * Group and field plumbing for threshold ECDSA (DKLs23, eprint 2023/765) on P-256 and secp256k1:
  * curve parameters, strict scalar/point codecs, native (node:crypto) scalar multiplication,
- * hashing helpers and the `MpcidError` shapes every ECDSA module throws.
+ * hashing helpers and the `CryptoError` shapes every ECDSA module throws.
  *
  * Pure computation only: node:crypto is used for SHA-2/SHAKE and for constant-time elliptic-curve
  * scalar multiplication (ECDH), never for I/O. Group arithmetic on public values is @noble/curves.
@@ -11,8 +11,8 @@ import { normalizeZ } from '@noble/curves/abstract/curve.js';
 import type { WeierstrassPoint, WeierstrassPointCons } from '@noble/curves/abstract/weierstrass.js';
 import { p256 } from '@noble/curves/nist.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { MpcidError } from '../../common/errors.js';
 import { concatBytes, u32be, utf8Bytes } from '../bytes.js';
+import { CryptoError } from '../errors.js';
 
 /** The two curves threshold ECDSA supports (ES256 uses P-256). */
 export type EcdsaCurve = 'P-256' | 'secp256k1';
@@ -53,7 +53,7 @@ const CURVES: Record<EcdsaCurve, Curve> = {
 /** Looks up a supported curve; anything else is MALFORMED_INPUT. */
 export function getCurve(name: unknown): Curve {
   if (name !== 'P-256' && name !== 'secp256k1') {
-    throw new MpcidError('MALFORMED_INPUT', 'curve: expected P-256 or secp256k1');
+    throw new CryptoError('MALFORMED_INPUT', 'curve: expected P-256 or secp256k1');
   }
   return CURVES[name];
 }
@@ -66,13 +66,8 @@ export function curveByCode(code: number): Curve | undefined {
 // ---------------------------------------------------------------------------------------------
 // Errors
 
-/** Metadata of an attributable failure: the party whose message failed and a stable check name. */
-export function blame(culprit: PartyId, check: string): Record<string, string> {
-  return { culprit: String(culprit), check };
-}
-
 /**
- * Throws the error for a failed check on `culprit`'s message. `code` is ECDSA_ABORT for a
+ * Throws the error for a failed check on `culprit`'s message (details: culprits [culprit], check). `code` is ECDSA_ABORT for a
  * consistency failure, or the specific malformed-encoding code. Messages never carry secrets.
  */
 export function abort(
@@ -86,7 +81,7 @@ export function abort(
     | 'MALFORMED_SCALAR'
     | 'MALFORMED_INPUT' = 'ECDSA_ABORT',
 ): never {
-  throw new MpcidError(code, `party ${culprit}: ${message}`, { metadata: blame(culprit, check) });
+  throw new CryptoError(code, `party ${culprit}: ${message}`, { culprits: [culprit], check });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -139,7 +134,7 @@ export function hashToInt(c: Curve, h: Uint8Array): bigint {
 
 /** SEC1 uncompressed encoding (65 bytes) of a non-identity point. */
 export function encodePoint(p: Point): Uint8Array {
-  if (p.is0()) throw new MpcidError('INTERNAL', 'cannot encode the identity point');
+  if (p.is0()) throw new CryptoError('INTERNAL', 'cannot encode the identity point');
   return p.toBytes(false);
 }
 
@@ -148,17 +143,17 @@ export function encodePoint(p: Point): Uint8Array {
  * identity. `field` names it in errors (culprit-free: these are the caller's own inputs).
  */
 export function decodeInputPoint(c: Curve, bytes: unknown, field: string): Point {
-  if (!(bytes instanceof Uint8Array)) throw new MpcidError('MALFORMED_INPUT', `${field}: expected bytes`);
+  if (!(bytes instanceof Uint8Array)) throw new CryptoError('MALFORMED_INPUT', `${field}: expected bytes`);
   if (bytes.length !== 33 && bytes.length !== 65) {
-    throw new MpcidError('BAD_LENGTH', `${field}: expected a 33- or 65-byte SEC1 point`);
+    throw new CryptoError('BAD_LENGTH', `${field}: expected a 33- or 65-byte SEC1 point`);
   }
   let p: Point;
   try {
     p = c.Point.fromBytes(bytes);
   } catch {
-    throw new MpcidError('MALFORMED_POINT', `${field}: not a valid ${c.name} point`);
+    throw new CryptoError('MALFORMED_POINT', `${field}: not a valid ${c.name} point`);
   }
-  if (p.is0()) throw new MpcidError('MALFORMED_POINT', `${field}: identity element`);
+  if (p.is0()) throw new CryptoError('MALFORMED_POINT', `${field}: identity element`);
   return p;
 }
 
@@ -294,16 +289,16 @@ export function timingSafeEq(a: Uint8Array, b: Uint8Array): boolean {
  */
 export function lagrangeAt0(curve: EcdsaCurve, xs: number[], x: number): bigint {
   const c = getCurve(curve);
-  if (!Array.isArray(xs) || xs.length === 0) throw new MpcidError('MALFORMED_INPUT', 'xs: expected points');
+  if (!Array.isArray(xs) || xs.length === 0) throw new CryptoError('MALFORMED_INPUT', 'xs: expected points');
   const seen = new Set<number>();
   for (const v of xs) {
     if (!Number.isSafeInteger(v) || v <= 0) {
-      throw new MpcidError('BAD_PARTICIPANT', 'xs: evaluation points must be positive integers');
+      throw new CryptoError('BAD_PARTICIPANT', 'xs: evaluation points must be positive integers');
     }
-    if (seen.has(v)) throw new MpcidError('BAD_PARTICIPANT', `xs: repeated evaluation point ${v}`);
+    if (seen.has(v)) throw new CryptoError('BAD_PARTICIPANT', `xs: repeated evaluation point ${v}`);
     seen.add(v);
   }
-  if (!seen.has(x)) throw new MpcidError('BAD_PARTICIPANT', `x = ${x} is not one of xs`);
+  if (!seen.has(x)) throw new CryptoError('BAD_PARTICIPANT', `x = ${x} is not one of xs`);
   let num = 1n;
   let den = 1n;
   for (const m of xs) {

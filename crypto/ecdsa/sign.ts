@@ -30,12 +30,12 @@
  * Everything is bound to a session tag over (curve, sessionId, signer set, pk, message hash), and
  * each VOLE additionally to its pair-setup tag and direction.
  *
- * Every failed check throws an MpcidError with metadata {culprit, check}: ECDSA_ABORT for a
+ * Every failed check throws a CryptoError with details {culprits: [culprit], check}: ECDSA_ABORT for a
  * consistency failure, BAD_LENGTH / MALFORMED_POINT / MALFORMED_SCALAR / MALFORMED_INPUT for a
  * malformed message. The caller must never retry an aborted session.
  */
 import { randomBytes } from 'node:crypto';
-import { MpcidError } from '../../common/errors.js';
+import { CryptoError } from '../errors.js';
 import { Secret } from '../secret.js';
 import {
   abort,
@@ -154,23 +154,24 @@ export function zeroShare(
 }
 
 function checkSortedParties(parties: unknown, self: PartyId): PartyId[] {
-  if (!Array.isArray(parties)) throw new MpcidError('MALFORMED_INPUT', 'parties: expected an array');
+  if (!Array.isArray(parties)) throw new CryptoError('MALFORMED_INPUT', 'parties: expected an array');
   const ps = parties.map((p, i) => checkPartyId(p, `parties[${i}]`)).sort((a, b) => a - b);
   for (let i = 1; i < ps.length; i++) {
-    if (ps[i] === ps[i - 1]) throw new MpcidError('BAD_PARTICIPANT', `parties: ${ps[i]} is repeated`);
+    if (ps[i] === ps[i - 1]) throw new CryptoError('BAD_PARTICIPANT', `parties: ${ps[i]} is repeated`);
   }
-  if (ps.length < 2) throw new MpcidError('BAD_PARTICIPANT', 'parties: at least two signers are needed');
-  if (!ps.includes(self)) throw new MpcidError('BAD_PARTICIPANT', 'parties: must include self');
+  if (ps.length < 2) throw new CryptoError('BAD_PARTICIPANT', 'parties: at least two signers are needed');
+  if (!ps.includes(self)) throw new CryptoError('BAD_PARTICIPANT', 'parties: must include self');
   return ps;
 }
 
 function checkMap<V>(m: unknown, field: string, keys: readonly PartyId[]): ReadonlyMap<PartyId, V> {
-  if (!(m instanceof Map)) throw new MpcidError('MALFORMED_INPUT', `${field}: expected a Map`);
+  if (!(m instanceof Map)) throw new CryptoError('MALFORMED_INPUT', `${field}: expected a Map`);
   for (const k of m.keys()) {
-    if (!keys.includes(k)) throw new MpcidError('BAD_PARTICIPANT', `${field}: unexpected party ${String(k)}`);
+    if (!keys.includes(k))
+      throw new CryptoError('BAD_PARTICIPANT', `${field}: unexpected party ${String(k)}`);
   }
   for (const k of keys) {
-    if (!m.has(k)) throw new MpcidError('BAD_PARTICIPANT', `${field}: missing party ${k}`);
+    if (!m.has(k)) throw new CryptoError('BAD_PARTICIPANT', `${field}: missing party ${k}`);
   }
   return m as ReadonlyMap<PartyId, V>;
 }
@@ -228,7 +229,7 @@ export class EcdsaSigner {
   /** Validates every input (culprit-free MALFORMED_INPUT / BAD_LENGTH / MALFORMED_* / BAD_PARTICIPANT). */
   constructor(o: SignerOptions) {
     if (typeof o !== 'object' || o === null)
-      throw new MpcidError('MALFORMED_INPUT', 'options: expected an object');
+      throw new CryptoError('MALFORMED_INPUT', 'options: expected an object');
     const c = getCurve(o.curve);
     this.#c = c;
     this.#self = checkPartyId(o.self, 'self');
@@ -236,16 +237,16 @@ export class EcdsaSigner {
     this.#peers = this.#parties.filter((p) => p !== this.#self);
     const sid = checkSessionId(o.sessionId);
     if (!(o.messageHash instanceof Uint8Array))
-      throw new MpcidError('MALFORMED_INPUT', 'messageHash: expected bytes');
-    if (o.messageHash.length !== 32) throw new MpcidError('BAD_LENGTH', 'messageHash: expected 32 bytes');
+      throw new CryptoError('MALFORMED_INPUT', 'messageHash: expected bytes');
+    if (o.messageHash.length !== 32) throw new CryptoError('BAD_LENGTH', 'messageHash: expected 32 bytes');
     this.#e = hashToInt(c, o.messageHash);
     if (!(o.additiveShare instanceof Secret))
-      throw new MpcidError('MALFORMED_INPUT', 'additiveShare: expected a Secret');
+      throw new CryptoError('MALFORMED_INPUT', 'additiveShare: expected a Secret');
     if (o.additiveShare.length !== SCALAR_LEN)
-      throw new MpcidError('BAD_LENGTH', 'additiveShare: expected 32 bytes');
+      throw new CryptoError('BAD_LENGTH', 'additiveShare: expected 32 bytes');
     const sk = bytesToBig(o.additiveShare.expose());
     if (sk === 0n || sk >= c.q)
-      throw new MpcidError('MALFORMED_SCALAR', 'additiveShare: not a scalar in [1, q)');
+      throw new CryptoError('MALFORMED_SCALAR', 'additiveShare: not a scalar in [1, q)');
     const pub = checkMap<Uint8Array>(o.publicShares, 'publicShares', this.#parties);
     this.#pkShares = new Map();
     let sum = c.Point.ZERO;
@@ -255,9 +256,9 @@ export class EcdsaSigner {
       sum = sum.add(pt);
     }
     const pk = decodeInputPoint(c, o.publicKey, 'publicKey');
-    if (!sum.equals(pk)) throw new MpcidError('MALFORMED_INPUT', 'publicShares do not sum to publicKey');
+    if (!sum.equals(pk)) throw new CryptoError('MALFORMED_INPUT', 'publicShares do not sum to publicKey');
     if (!baseMul(c, sk).equals(this.#pkShares.get(this.#self)!)) {
-      throw new MpcidError('MALFORMED_INPUT', 'additiveShare does not match publicShares[self]');
+      throw new CryptoError('MALFORMED_INPUT', 'additiveShare does not match publicShares[self]');
     }
     const pairs = checkMap<PairState>(o.pairs, 'pairs', this.#peers);
     this.#pairs = new Map();
@@ -271,14 +272,14 @@ export class EcdsaSigner {
         ps.self !== this.#self ||
         ps.peer !== p
       ) {
-        throw new MpcidError(
+        throw new CryptoError(
           'MALFORMED_INPUT',
           `pairs[${p}]: not a ${c.name} pair state for ${this.#self}-${p}`,
         );
       }
       const keys = pairKeys(ps);
       if (!keys.zero)
-        throw new MpcidError(
+        throw new CryptoError(
           'NO_ES256_KEY',
           `pairs[${p}]: this ES256 key was set up before zero-sharing (pair state v1) and cannot sign; enroll the workload again (docs/ecdsa.md §2)`,
         );
@@ -289,14 +290,14 @@ export class EcdsaSigner {
     this.#tag = sessionTag(c, sid, this.#parties, pk, o.messageHash);
     // Step 7: sk_i + ζ_i, re-randomised per session; Σ over the set is still sk.
     const skz = mod(c, sk + zeroShare(c, this.#self, this.#tag, zeroSeeds));
-    if (skz === 0n) throw new MpcidError('INTERNAL', 'degenerate re-randomised share');
+    if (skz === 0n) throw new CryptoError('INTERNAL', 'degenerate re-randomised share');
     this.#sk = new Secret(scalarBytes(skz), 'ecdsa-share');
     this.#pkSelf = encodePoint(baseMul(c, skz));
   }
 
   #guard<T>(stage: number, f: () => T): T {
     if (this.#stage !== stage) {
-      throw new MpcidError('INTERNAL', `EcdsaSigner: round ${stage + 1} called out of order or twice`);
+      throw new CryptoError('INTERNAL', `EcdsaSigner: round ${stage + 1} called out of order or twice`);
     }
     this.#stage = -1;
     try {
@@ -323,10 +324,10 @@ export class EcdsaSigner {
   }
 
   #incoming(incoming: unknown): ReadonlyMap<PartyId, unknown> {
-    if (!(incoming instanceof Map)) throw new MpcidError('MALFORMED_INPUT', 'incoming: expected a Map');
+    if (!(incoming instanceof Map)) throw new CryptoError('MALFORMED_INPUT', 'incoming: expected a Map');
     for (const k of incoming.keys()) {
       if (!this.#peers.includes(k))
-        throw new MpcidError('BAD_PARTICIPANT', `incoming: unexpected party ${String(k)}`);
+        throw new CryptoError('BAD_PARTICIPANT', `incoming: unexpected party ${String(k)}`);
     }
     for (const p of this.#peers) {
       if (!incoming.has(p)) abort(p, 'missing', 'no message from this party', 'MALFORMED_INPUT');
@@ -485,8 +486,8 @@ export class EcdsaSigner {
           if (!mulEquals(c, chiOf(j), m.pk, m.gv.add(baseMul(c, finish(j)[1]))))
             abort(j, 'public-share', 'pk_j is not the public share behind its VOLE input, and Σ pk_j ≠ pk');
         }
-        throw new MpcidError('ECDSA_ABORT', 'the public shares do not sum to the public key', {
-          metadata: { check: 'public-share', attributable: 'false' },
+        throw new CryptoError('ECDSA_ABORT', 'the public shares do not sum to the public key', {
+          check: 'public-share',
         });
       }
       let sumU = 0n;
@@ -510,8 +511,8 @@ export class EcdsaSigner {
         R = R.add(m.R);
       }
       if (R.is0()) {
-        throw new MpcidError('ECDSA_ABORT', 'the combined nonce R is the identity', {
-          metadata: { check: 'nonce', attributable: 'false' },
+        throw new CryptoError('ECDSA_ABORT', 'the combined nonce R is the identity', {
+          check: 'nonce',
         });
       }
       // Step 9: shares of u = r·φ and w = e·φ + r_x·sk·φ.
@@ -549,8 +550,8 @@ export class EcdsaSigner {
 // Step 10
 
 function unattributable(check: string, message: string): never {
-  throw new MpcidError('ECDSA_ABORT', `${message} (not attributable to one party)`, {
-    metadata: { check, attributable: 'false' },
+  throw new CryptoError('ECDSA_ABORT', `${message} (not attributable to one party)`, {
+    check,
   });
 }
 
@@ -558,8 +559,8 @@ function unattributable(check: string, message: string): never {
  * DKLs23 Protocol 3.6 step 10: combines the round-3 shares of ALL signers into (r, s) with
  * s = Σ w_i / Σ u_i, normalises to low-S and verifies the signature against pk. A malformed share
  * is blamed on its sender; shares that disagree on the session or on R, and a signature that
- * does not verify, are not attributable to one party (the error says so: metadata.attributable
- * = 'false', no culprit). With `sessionId` (and the signer set = the keys of `shares`), shares
+ * does not verify, are not attributable to one party (the error says so: details.culprits is
+ * empty). With `sessionId` (and the signer set = the keys of `shares`), shares
  * bound to another session are blamed on their senders.
  */
 export function combineSignature(o: {
@@ -570,13 +571,13 @@ export function combineSignature(o: {
   sessionId?: Uint8Array;
 }): { r: Uint8Array; s: Uint8Array; signature: Uint8Array } {
   if (typeof o !== 'object' || o === null)
-    throw new MpcidError('MALFORMED_INPUT', 'options: expected an object');
+    throw new CryptoError('MALFORMED_INPUT', 'options: expected an object');
   const c = getCurve(o.curve);
   if (!(o.messageHash instanceof Uint8Array))
-    throw new MpcidError('MALFORMED_INPUT', 'messageHash: expected bytes');
-  if (o.messageHash.length !== 32) throw new MpcidError('BAD_LENGTH', 'messageHash: expected 32 bytes');
+    throw new CryptoError('MALFORMED_INPUT', 'messageHash: expected bytes');
+  if (o.messageHash.length !== 32) throw new CryptoError('BAD_LENGTH', 'messageHash: expected 32 bytes');
   const pk = decodeInputPoint(c, o.publicKey, 'publicKey');
-  if (!(o.shares instanceof Map)) throw new MpcidError('MALFORMED_INPUT', 'shares: expected a Map');
+  if (!(o.shares instanceof Map)) throw new CryptoError('MALFORMED_INPUT', 'shares: expected a Map');
   const parties = checkSortedParties([...o.shares.keys()], [...o.shares.keys()][0]!);
   let tag: Uint8Array;
   if (o.sessionId !== undefined) {
