@@ -11,6 +11,7 @@
  */
 import { hash } from 'node:crypto';
 import { framed } from '../crypto/bytes.js';
+import { HASH_DOMAINS } from '../crypto/domains.js';
 import { ROUND2_LEN, SETUP_ROUNDS } from '../crypto/ecdsa/index.js';
 import { CryptoError } from '../crypto/errors.js';
 import { NO_CULPRIT } from '../crypto/es256.js';
@@ -48,7 +49,7 @@ function sha256(b: Uint8Array): Uint8Array {
 
 /** Context of an identity's ES256 setup: binds every message and the channel keys to it. */
 export function ecdsaSetupContext(identityId: string, setupId: Uint8Array, sessionPublicKey: Uint8Array) {
-  return sha256(framed('mpcid/ecdsa/setup-context/v1', identityId, setupId, sessionPublicKey));
+  return sha256(framed(HASH_DOMAINS.ecdsaSetupContext, identityId, setupId, sessionPublicKey));
 }
 
 /** An envelope as it goes on the wire (no signature: an empty one). */
@@ -90,7 +91,7 @@ export function relayBinding(
   const sorted = [...relayed].sort((a, b) => a.from - b.from);
   return sha256(
     framed(
-      'mpcid/ecdsa/relay-binding/v1',
+      HASH_DOMAINS.ecdsaRelayBinding,
       ...sorted.flatMap((e) => [e.from, e.to, e.round, sha256(e.sealed), sha256(e.signature)]),
     ),
   );

@@ -11,6 +11,7 @@
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { randomBytes } from '@noble/ciphers/utils.js';
 import { abytes, concatBytes, framed } from './bytes.js';
+import { HASH_DOMAINS } from './domains.js';
 import { CryptoError } from './errors.js';
 import { hkdfSha256 } from './hash.js';
 import { Secret } from './secret.js';
@@ -21,7 +22,7 @@ const TAG_LEN = 16;
 
 function subkey(kek: Secret, purpose: string, salt: Uint8Array): Uint8Array {
   abytes(kek.expose(), 'kek', KEK_LEN);
-  return hkdfSha256(kek.expose(), salt, framed('mpcid/kek/v1', purpose), 32);
+  return hkdfSha256(kek.expose(), salt, framed(HASH_DOMAINS.kek, purpose), 32);
 }
 
 /**

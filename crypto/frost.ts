@@ -15,6 +15,7 @@ import { ed25519_FROST } from '@noble/curves/ed25519.js';
 import { p256_FROST } from '@noble/curves/nist.js';
 import { type AccessStructure, accessStructure, checkSigningSet } from './access.js';
 import { abytes, framed } from './bytes.js';
+import { HASH_DOMAINS } from './domains.js';
 import {
   decodePoint,
   decodeScalar,
@@ -152,7 +153,7 @@ export function round1Digest(context: Uint8Array, all: readonly Round1Package[])
   const sorted = [...all].sort((a, b) => a.participant - b.participant);
   const fields: (Uint8Array | number)[] = [context];
   for (const p of sorted) fields.push(p.participant, ...p.commitment, p.proofOfKnowledge);
-  return sha256(framed('mpcid/dkg/round1-set/v1', ...fields));
+  return sha256(framed(HASH_DOMAINS.dkgRound1Set, ...fields));
 }
 
 /**

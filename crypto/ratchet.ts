@@ -8,6 +8,7 @@
 
 import { MAX_ORACLES } from './access.js';
 import { abytes, equalBytes, framed, u64be } from './bytes.js';
+import { HASH_DOMAINS } from './domains.js';
 import { CryptoError } from './errors.js';
 import { AGENT_PARTY, NO_CULPRIT } from './es256.js';
 import { sha256 } from './hash.js';
@@ -30,13 +31,6 @@ export const EXPOSING_TIME = Number.MAX_SAFE_INTEGER;
 /** es256 / jwt-es256: the same, co-signed with threshold ECDSA (DKLs23) on the P-256 key. */
 export const STEP_KINDS = ['sign', 'jwt', 'heartbeat', 'es256', 'jwt-es256'] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
-
-const D_STEP = 'mpcid/ratchet/step/v1';
-const D_HEAD = 'mpcid/ratchet/head/v1';
-const D_GENESIS = 'mpcid/ratchet/genesis/v1';
-const D_PAYLOAD = 'mpcid/ratchet/payload/v1';
-const D_EVIDENCE = 'mpcid/ratchet/evidence/v1';
-const D_ABORT_EVIDENCE = 'mpcid/ratchet/ecdsa-abort-evidence/v2';
 
 /** One ratchet step, as the agent signs it with its session key. */
 export interface Step {
@@ -71,7 +65,7 @@ export interface Commit {
 /** Canonical bytes of a step (what the session key signs). */
 export function stepBytes(s: Step): Uint8Array {
   return framed(
-    D_STEP,
+    HASH_DOMAINS.ratchetStep,
     s.identityId,
     u64be(s.counter),
     s.prevHead,
@@ -88,7 +82,7 @@ export function stepDigest(s: Step): Uint8Array {
 
 /** h_{c+1} = H(domain, h_c, digest(step)). */
 export function nextHead(prevHead: Uint8Array, digest: Uint8Array): Uint8Array {
-  return sha256(framed(D_HEAD, prevHead, digest));
+  return sha256(framed(HASH_DOMAINS.ratchetHead, prevHead, digest));
 }
 
 export function headAfter(s: Step): Uint8Array {
@@ -101,12 +95,12 @@ export function genesisHead(
   groupPublicKey: Uint8Array,
   sessionPublicKey: Uint8Array,
 ): Uint8Array {
-  return sha256(framed(D_GENESIS, identityId, groupPublicKey, sessionPublicKey));
+  return sha256(framed(HASH_DOMAINS.ratchetGenesis, identityId, groupPublicKey, sessionPublicKey));
 }
 
 /** Digest binding everything an oracle co-signs in a sign step. */
 export function payloadDigest(kind: StepKind, ...fields: (Uint8Array | string | number)[]): Uint8Array {
-  return sha256(framed(D_PAYLOAD, kind, ...fields));
+  return sha256(framed(HASH_DOMAINS.ratchetPayload, kind, ...fields));
 }
 
 /**
@@ -286,7 +280,7 @@ export function evidenceDigest(e: Evidence): Uint8Array {
     const a = e.abort;
     return sha256(
       framed(
-        D_ABORT_EVIDENCE,
+        HASH_DOMAINS.ratchetAbortEvidence,
         ...abortFields(e.identityId, stepDigest(e.steps[0].step), a.accuser, a.culprit, a.check),
         e.messageDigest,
         ...e.oracles,
@@ -295,7 +289,7 @@ export function evidenceDigest(e: Evidence): Uint8Array {
   }
   const [d1, d2] = e.steps.map((s) => stepDigest(s.step)) as [Uint8Array, Uint8Array];
   const [lo, hi] = Buffer.compare(d1, d2) <= 0 ? [d1, d2] : [d2, d1];
-  return sha256(framed(D_EVIDENCE, e.identityId, lo, hi));
+  return sha256(framed(HASH_DOMAINS.ratchetEvidence, e.identityId, lo, hi));
 }
 
 /** The oracle count n and quorum t of the identity's cluster (crypto/access.ts AccessStructure). */

@@ -11,6 +11,7 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { abytes, concatBytes, framed } from './bytes.js';
+import { HASH_DOMAINS } from './domains.js';
 import { CryptoError } from './errors.js';
 import { hkdfSha256, sha256 } from './hash.js';
 import { Secret } from './secret.js';
@@ -70,7 +71,7 @@ function pairKey(
   }
   if (shared.every((b) => b === 0))
     throw new CryptoError('MALFORMED_POINT', 'boxPublicKey: low-order X25519 key');
-  const info = framed('mpcid/dkg/round2-seal/v1', sender, recipient);
+  const info = framed(HASH_DOMAINS.dkgRound2Seal, sender, recipient);
   const key = hkdfSha256(shared, context, info, 32);
   shared.fill(0);
   return key;
@@ -202,7 +203,7 @@ export function channelKey(
   const [lo, hi] = a < b ? [a, b] : [b, a];
   const key = pairKey(mySecret, peerPublic, context, lo, hi);
   // pairKey's info string names the DKG; re-derive so the channel key is domain-separated.
-  const out = hkdfSha256(key, context, framed('mpcid/ecdsa/channel/v1', lo, hi), 32);
+  const out = hkdfSha256(key, context, framed(HASH_DOMAINS.ecdsaChannel, lo, hi), 32);
   key.fill(0);
   return new Secret(out, 'channel-key');
 }
@@ -217,7 +218,7 @@ function envelopeCipher(
   to: number,
   bound?: Uint8Array,
 ) {
-  const ad = sha256(framed('mpcid/ecdsa/envelope/v1', purpose, session, round, from, to));
+  const ad = sha256(framed(HASH_DOMAINS.ecdsaEnvelope, purpose, session, round, from, to));
   return aead(key.expose(), ad.subarray(0, 12), bound ? concatBytes(ad, bound) : ad);
 }
 

@@ -33,6 +33,7 @@ import {
   stepToWire,
 } from '../common/protocol.js';
 import { framed, fromB64u, toB64u, u64be } from '../crypto/bytes.js';
+import { HASH_DOMAINS, STATEMENT_DOMAINS } from '../crypto/domains.js';
 import { signEd25519, verifyEd25519 } from '../crypto/ed25519.js';
 import { AGENT_PARTY } from '../crypto/es256.js';
 import { sha256 } from '../crypto/hash.js';
@@ -51,9 +52,6 @@ const PAGE = 100;
 const MAX_PEERS = 2;
 const MAX_PEER_LEN = 200;
 
-/** Domain of a detecting node's signed report (only oracles sign and check it). */
-export const REPORT_DOMAIN = 'mpcid/revocation/report/v1';
-
 /** The forensic fields a detecting node signs. */
 export interface Report {
   identityId: string;
@@ -68,7 +66,7 @@ export interface Report {
 /** The bytes of a report its detecting node signs with its node key. */
 export function reportBytes(r: Report): Uint8Array {
   return framed(
-    REPORT_DOMAIN,
+    STATEMENT_DOMAINS.revocationReport,
     r.identityId,
     fromB64u(r.digest, 'digest', 32),
     r.detectedBy,
@@ -91,7 +89,7 @@ export function isAccusation(e: Evidence): boolean {
 function accusationsDigest(digests: readonly string[]): string {
   return toB64u(
     sha256(
-      framed('mpcid/revocation/accusations/v1', ...[...digests].sort().map((d) => fromB64u(d, 'digest'))),
+      framed(HASH_DOMAINS.revocationAccusations, ...[...digests].sort().map((d) => fromB64u(d, 'digest'))),
     ),
   );
 }

@@ -18,6 +18,7 @@ import { MpcidError } from '../common/errors.js';
 import type { CommitJSON, EvidenceJSON, StepJSON } from '../common/protocol.js';
 import { kekCheckValue, openAtRest, sealAtRest } from '../crypto/atrest.js';
 import { equalBytes, framed, fromB64u, toB64u, utf8Bytes } from '../crypto/bytes.js';
+import { HASH_DOMAINS } from '../crypto/domains.js';
 import type { Secret } from '../crypto/secret.js';
 
 /**
@@ -346,7 +347,7 @@ export class OracleStore {
     this.#db = db;
     this.#kek = kek;
     this.#meta = meta;
-    this.#context = framed('mpcid/oracle/store/v1', meta.clusterId, meta.nodeId);
+    this.#context = framed(HASH_DOMAINS.oracleStore, meta.clusterId, meta.nodeId);
   }
 
   /**
@@ -426,7 +427,7 @@ export class OracleStore {
   /** Additional data of an identity's sealed secrets: where they belong and what they are. */
   #aad(identityId: string, fields: readonly string[]): Uint8Array {
     return framed(
-      'mpcid/oracle/store/identity-secrets',
+      HASH_DOMAINS.oracleStoreIdentitySecrets,
       STORE_SCHEMA,
       this.#meta.clusterId,
       this.#meta.nodeId,

@@ -20,6 +20,7 @@
  * peer learns from an abort concerns a discarded Δ only.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { HASH_DOMAINS } from '../domains.js';
 import { Secret } from '../secret.js';
 import {
   abort,
@@ -69,7 +70,7 @@ function ids(x: VsotContext): Uint8Array {
 }
 
 function hashPrefix(x: VsotContext, purpose: string): Uint8Array {
-  return h256('mpcid/dkls23/vsot/v1', purpose, x.curve.name, x.tag, ids(x));
+  return h256(HASH_DOMAINS.dklsVsot, purpose, x.curve.name, x.tag, ids(x));
 }
 
 /** ρ = H(prefix, k, x(DH)): the random-OT pad of instance k. */
@@ -97,7 +98,7 @@ function xor32(a: Uint8Array, b: Uint8Array): Uint8Array {
 
 /** Fiat–Shamir challenge of the sender's Schnorr proof (DKLs18 F_ZK^RDL instantiated in the ROM). */
 function dlogChallenge(x: VsotContext, B: Uint8Array, T: Uint8Array): bigint {
-  return hashToScalars(x.curve, 1, 'mpcid/dkls23/vsot/dlog/v1', x.curve.name, x.tag, ids(x), B, T)[0]!;
+  return hashToScalars(x.curve, 1, HASH_DOMAINS.dklsVsotDlog, x.curve.name, x.tag, ids(x), B, T)[0]!;
 }
 
 function decodeWirePoint(x: VsotContext, culprit: PartyId, b: Uint8Array, check: string): Point {

@@ -13,6 +13,8 @@
  * `PairState` holds long-term secret seeds that every signing session expands with its own
  * session id (./softspoken.ts), so no correlation is ever reused across sessions.
  */
+
+import { HASH_DOMAINS } from '../domains.js';
 import { CryptoError } from '../errors.js';
 import { Secret } from '../secret.js';
 import {
@@ -60,7 +62,7 @@ export function checkSessionId(v: unknown, field = 'sessionId'): Uint8Array {
 
 /** The setup tag: binds the enrollment context, the curve and the unordered pair. */
 function setupTag(c: Curve, sessionId: Uint8Array, a: PartyId, b: PartyId): Uint8Array {
-  return h256('mpcid/dkls23/pair-setup/v1', c.name, sessionId, Math.min(a, b), Math.max(a, b));
+  return h256(HASH_DOMAINS.dklsPairSetup, c.name, sessionId, Math.min(a, b), Math.max(a, b));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -286,7 +288,7 @@ export class PairSetup {
           // sides get b·b′·G, the pair's zero-sharing seed (F_Zero, docs/ecdsa.md §3).
           const dh = this.#sender.sharedX(prev.subarray(0, POINT_LEN));
           this.#zeroSeed = new Secret(
-            h256('mpcid/dkls23/zero-seed/v1', this.#c.name, this.#tag, dh),
+            h256(HASH_DOMAINS.dklsZeroSeed, this.#c.name, this.#tag, dh),
             'zero-seed',
           );
           dh.fill(0);

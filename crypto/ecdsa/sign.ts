@@ -35,6 +35,7 @@
  * malformed message. The caller must never retry an aborted session.
  */
 import { randomBytes } from 'node:crypto';
+import { HASH_DOMAINS } from '../domains.js';
 import { CryptoError } from '../errors.js';
 import { Secret } from '../secret.js';
 import {
@@ -112,24 +113,17 @@ export function sessionTag(
   pk: Point,
   e: Uint8Array,
 ) {
-  return h256(
-    'mpcid/dkls23/sign/session/v1',
-    c.name,
-    sessionId,
-    Uint8Array.from(parties),
-    pk.toBytes(true),
-    e,
-  );
+  return h256(HASH_DOMAINS.dklsSignSession, c.name, sessionId, Uint8Array.from(parties), pk.toBytes(true), e);
 }
 
 /** @internal Per-direction VOLE context: session tag, pair-setup tag, Alice, Bob. */
 export function voleCtx(tag: Uint8Array, pairTag: Uint8Array, alice: PartyId, bob: PartyId): Uint8Array {
-  return h256('mpcid/dkls23/sign/vole/v1', tag, pairTag, new Uint8Array([alice, bob]));
+  return h256(HASH_DOMAINS.dklsSignVole, tag, pairTag, new Uint8Array([alice, bob]));
 }
 
 /** @internal Commitment to R_i (DKLs23 Protocol 3.6 step 6; hash commitment in the ROM). */
 export function commitR(tag: Uint8Array, i: PartyId, R: Uint8Array, salt: Uint8Array): Uint8Array {
-  return h256('mpcid/dkls23/sign/commit/v1', tag, i, R, salt);
+  return h256(HASH_DOMAINS.dklsSignCommit, tag, i, R, salt);
 }
 
 /**
@@ -147,7 +141,7 @@ export function zeroShare(
 ): bigint {
   let z = 0n;
   for (const [j, seed] of seeds) {
-    const v = hashToScalars(c, 1, 'mpcid/dkls23/sign/zero-share/v1', seed, tag)[0]!;
+    const v = hashToScalars(c, 1, HASH_DOMAINS.dklsSignZeroShare, seed, tag)[0]!;
     z += self < j ? v : -v;
   }
   return mod(c, z);
