@@ -7,6 +7,7 @@
  */
 import { p256 } from '@noble/curves/nist.js';
 import { type AccessStructure, agentParticipants } from './access.js';
+import { lagrangeAt0 } from './ecdsa/curve.js';
 import { CryptoError } from './errors.js';
 import type { GroupPublic, KeyShare } from './frost.js';
 import { decodeP256Scalar, P256_ORDER } from './p256.js';
@@ -18,18 +19,6 @@ export const AGENT_PARTY = 0;
 export const NO_CULPRIT = 255;
 
 const Fn = p256.Point.Fn;
-
-/** lagrange(S, x, 0) modulo the P-256 order (RFC 9591 §4.2 derive_interpolating_value). */
-export function lagrangeAt0(xs: readonly number[], x: number): bigint {
-  let num = 1n;
-  let den = 1n;
-  for (const j of xs) {
-    if (j === x) continue;
-    num = Fn.mul(num, BigInt(j));
-    den = Fn.mul(den, Fn.sub(BigInt(j), BigInt(x)));
-  }
-  return Fn.mul(num, Fn.inv(den));
-}
 
 function points(as: AccessStructure, oracles: readonly number[]): number[] {
   return [...oracles, ...agentParticipants(as)];
@@ -57,7 +46,7 @@ export function additiveShare(
   for (const s of shares) {
     if (!xs.includes(s.participant))
       throw new CryptoError('BAD_PARTICIPANT', `participant ${s.participant} is not in the signing set`);
-    sum = Fn.add(sum, Fn.mul(lagrangeAt0(xs, s.participant), scalarOf(s.signingShare)));
+    sum = Fn.add(sum, Fn.mul(lagrangeAt0('P-256', xs, s.participant), scalarOf(s.signingShare)));
   }
   if (sum === 0n || sum >= P256_ORDER) throw new CryptoError('INTERNAL', 'degenerate additive share');
   return new Secret(toBytes(sum), 'additive-share');
@@ -72,9 +61,16 @@ export function publicShares(group: GroupPublic, oracles: readonly number[]): Ma
   const Y = (p: number) => p256.Point.fromBytes(group.verifyingShares[p - 1]!);
   const out = new Map<number, Uint8Array>();
   let agent = p256.Point.ZERO;
-  for (const p of agentParticipants(group.as)) agent = agent.add(Y(p).multiplyUnsafe(lagrangeAt0(xs, p)));
+  for (const p of agentParticipants(group.as))
+    agent = agent.add(Y(p).multiplyUnsafe(lagrangeAt0('P-256', xs, p)));
   out.set(AGENT_PARTY, agent.toBytes(false));
-  for (const o of oracles) out.set(o, Y(o).multiplyUnsafe(lagrangeAt0(xs, o)).toBytes(false));
+  for (const o of oracles)
+    out.set(
+      o,
+      Y(o)
+        .multiplyUnsafe(lagrangeAt0('P-256', xs, o))
+        .toBytes(false),
+    );
   return out;
 }
 

@@ -20,6 +20,7 @@
  * peer learns from an abort concerns a discarded Δ only.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { equalBytes } from '../bytes.js';
 import { HASH_DOMAINS } from '../domains.js';
 import { Secret } from '../secret.js';
 import {
@@ -39,7 +40,6 @@ import {
   SCALAR_LEN,
   ScalarMul,
   scalarBytes,
-  timingSafeEq,
 } from './curve.js';
 
 /** Number of base OTs per direction (κ, the bit length of Δ). */
@@ -218,7 +218,7 @@ export class VsotSender {
     const culprit = x.receiver;
     if (msg4.length !== VSOT_LEN.msg4)
       abort(culprit, 'ot-response', 'base-OT response has the wrong length', 'BAD_LENGTH');
-    this.#badResponse = !timingSafeEq(msg4, this.#h2rho0!);
+    this.#badResponse = !equalBytes(msg4, this.#h2rho0!);
     const pH1 = hashPrefix(x, 'h1');
     const out = new Uint8Array(VSOT_LEN.msg5);
     const r0 = this.#rho0!.expose();

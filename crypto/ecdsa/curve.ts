@@ -11,7 +11,7 @@ import { normalizeZ } from '@noble/curves/abstract/curve.js';
 import type { WeierstrassPoint, WeierstrassPointCons } from '@noble/curves/abstract/weierstrass.js';
 import { p256 } from '@noble/curves/nist.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { concatBytes, u32be, utf8Bytes } from '../bytes.js';
+import { concatBytes, equalBytes, u32be, utf8Bytes } from '../bytes.js';
 import { CryptoError } from '../errors.js';
 
 /** The two curves threshold ECDSA supports (ES256 uses P-256). */
@@ -222,8 +222,8 @@ export function mulEquals(c: Curve, k: bigint, p: Point, t: Point): boolean {
   const t2 = t.add(kG);
   if (t2.is0()) return false;
   const [pa, pga, ta, t2a] = normalizeAll(c, [p, pg, t, t2]) as [Point, Point, Point, Point];
-  const ok1 = timingSafeEq(m.x(pa.toBytes(false)), xOf(ta));
-  const ok2 = timingSafeEq(m.x(pga.toBytes(false)), xOf(t2a));
+  const ok1 = equalBytes(m.x(pa.toBytes(false)), xOf(ta));
+  const ok2 = equalBytes(m.x(pga.toBytes(false)), xOf(t2a));
   return ok1 && ok2;
 }
 
@@ -271,14 +271,6 @@ export function hashToScalars(
   return out;
 }
 
-/** Constant-time equality of two byte strings (length is public). */
-export function timingSafeEq(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
-  return d === 0;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Shamir -> additive
 
@@ -287,7 +279,7 @@ export function timingSafeEq(a: Uint8Array, b: Uint8Array): boolean {
  * in [1, q)): λ_x = Π_{m ≠ x} m / (m − x) mod q. The caller turns its Shamir shares into the
  * additive share sk_i = Σ λ_x·share_x that DKLs23 Protocol 3.6 consumes.
  */
-export function lagrangeAt0(curve: EcdsaCurve, xs: number[], x: number): bigint {
+export function lagrangeAt0(curve: EcdsaCurve, xs: readonly number[], x: number): bigint {
   const c = getCurve(curve);
   if (!Array.isArray(xs) || xs.length === 0) throw new CryptoError('MALFORMED_INPUT', 'xs: expected points');
   const seen = new Set<number>();

@@ -35,6 +35,7 @@
  * malformed message. The caller must never retry an aborted session.
  */
 import { randomBytes } from 'node:crypto';
+import { equalBytes } from '../bytes.js';
 import { HASH_DOMAINS } from '../domains.js';
 import { CryptoError } from '../errors.js';
 import { Secret } from '../secret.js';
@@ -59,7 +60,6 @@ import {
   randomScalar,
   SCALAR_LEN,
   scalarBytes,
-  timingSafeEq,
 } from './curve.js';
 import { checkPartyId, checkSessionId, type PairState, pairKeys } from './setup.js';
 import {
@@ -455,7 +455,7 @@ export class EcdsaSigner {
       // Step 8: commitments.
       for (const j of this.#peers) {
         const m = parsed.get(j)!;
-        if (!timingSafeEq(commitR(this.#tag, j, m.Rbytes, m.salt), this.#coms.get(j)!)) {
+        if (!equalBytes(commitR(this.#tag, j, m.Rbytes, m.salt), this.#coms.get(j)!)) {
           abort(j, 'commitment', 'opening of R_j does not match its round-1 commitment');
         }
       }
@@ -584,11 +584,7 @@ export function combineSignature(o: {
         : new Uint8Array(32);
     for (const p of parties) {
       const s = o.shares.get(p);
-      if (
-        s instanceof Uint8Array &&
-        s.length === SHARE_LEN &&
-        !timingSafeEq(s.subarray(5, HEADER_LEN), tag)
-      ) {
+      if (s instanceof Uint8Array && s.length === SHARE_LEN && !equalBytes(s.subarray(5, HEADER_LEN), tag)) {
         unattributable('session', 'signature shares belong to different sessions');
       }
     }
@@ -614,7 +610,7 @@ export function combineSignature(o: {
     if (!Rbytes) {
       R = Ri.p;
       Rbytes = Ri.bytes;
-    } else if (!timingSafeEq(Ri.bytes, Rbytes)) {
+    } else if (!equalBytes(Ri.bytes, Rbytes)) {
       unattributable('nonce', 'signature shares disagree on the nonce R');
     }
   }

@@ -19,6 +19,7 @@
  *   8  Alice: c_ℓ = <g, z̃_A,·,ℓ>;  Bob: d_ℓ = χ·γ_ℓ + <g, z̃_B,·,ℓ>
  */
 import { hash, randomBytes } from 'node:crypto';
+import { equalBytes } from '../bytes.js';
 import { HASH_DOMAINS } from '../domains.js';
 import { Secret } from '../secret.js';
 import { bit, readWords, writeWords } from './bits.js';
@@ -33,7 +34,6 @@ import {
   randomScalar,
   SCALAR_LEN,
   scalarBytes,
-  timingSafeEq,
 } from './curve.js';
 import type { AliceKeys, BobKeys } from './setup.js';
 import { OTE_MSG_LEN, oteReceive, oteSend, XI } from './softspoken.js';
@@ -302,7 +302,7 @@ export function voleBobFinish(
   const acc = [acc0, acc1];
   betaW.fill(0);
   w.fill(0n);
-  if (!timingSafeEq(rDigest(ctx, rHex), rHash))
+  if (!equalBytes(rDigest(ctx, rHex), rHash))
     abort(culprit, 'vole-consistency', 'VOLE consistency check failed');
   const chi = bytesToBig(st.chi.expose());
   return [mod(c, chi * gamma[0]! + acc[0]!), mod(c, chi * gamma[1]! + acc[1]!)];

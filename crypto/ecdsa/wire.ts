@@ -11,16 +11,9 @@
  *   byte 4       receiver party id (BROADCAST for the round-3 share)
  *   bytes 5..36  tag (SHA-256 binding the session/setup id and its public parameters)
  */
-import {
-  abort,
-  bytesToBig,
-  type Curve,
-  type PartyId,
-  POINT_LEN,
-  type Point,
-  SCALAR_LEN,
-  timingSafeEq,
-} from './curve.js';
+
+import { equalBytes } from '../bytes.js';
+import { abort, bytesToBig, type Curve, type PartyId, POINT_LEN, type Point, SCALAR_LEN } from './curve.js';
 
 export const WIRE_VERSION = 1;
 export const HEADER_LEN = 37;
@@ -86,7 +79,7 @@ export function unframe(msg: unknown, e: Expect): Uint8Array {
   if (msg[3] !== e.from || msg[4] !== e.to) {
     return abort(who, 'routing', 'message has the wrong sender or receiver', 'MALFORMED_INPUT');
   }
-  if (!timingSafeEq(msg.subarray(5, HEADER_LEN), e.tag)) {
+  if (!equalBytes(msg.subarray(5, HEADER_LEN), e.tag)) {
     return abort(who, 'session', 'message belongs to another session', 'ECDSA_ABORT');
   }
   return msg.subarray(HEADER_LEN);
