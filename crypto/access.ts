@@ -28,7 +28,10 @@ export interface AccessStructure {
   readonly total: number;
 }
 
-/** Builds and validates the access structure for n oracles with quorum t. */
+/**
+ * Builds and validates the access structure for n oracles with quorum t.
+ * May throw CryptoError: MALFORMED_INPUT.
+ */
 export function accessStructure(n: number, t: number): AccessStructure {
   if (!Number.isSafeInteger(n) || n < 1 || n > MAX_ORACLES) {
     throw new CryptoError('MALFORMED_INPUT', `oracle count n must be an integer in [1, ${MAX_ORACLES}]`);
@@ -61,6 +64,7 @@ export function isAgentParticipant(as: AccessStructure, p: number): boolean {
 /**
  * Checks that `participants` is a valid signing set: every agent point plus exactly t distinct
  * oracles. Returns the oracle indices in ascending order.
+ * May throw CryptoError: BAD_PARTICIPANT.
  */
 export function checkSigningSet(as: AccessStructure, participants: readonly number[]): number[] {
   const seen = new Set<number>();

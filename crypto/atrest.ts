@@ -28,12 +28,16 @@ function subkey(kek: Secret, purpose: string, salt: Uint8Array): Uint8Array {
 /**
  * The KEK check value: HKDF(KEK, salt = `context`, "check"), 32 bytes. Reveals nothing about the
  * KEK (nor about the sealing subkey); equal check values mean the same KEK for the same context.
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT.
  */
 export function kekCheckValue(kek: Secret, context: Uint8Array): Uint8Array {
   return subkey(kek, 'check', context);
 }
 
-/** Seals `plaintext` under the KEK with `aad`: nonce (24) || ciphertext || tag (16). */
+/**
+ * Seals `plaintext` under the KEK with `aad`: nonce (24) || ciphertext || tag (16).
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT.
+ */
 export function sealAtRest(
   kek: Secret,
   context: Uint8Array,
@@ -52,6 +56,7 @@ export function sealAtRest(
 /**
  * Opens a sealed value; STATE_CORRUPT (naming `what`, never the bytes) if it is truncated, was
  * altered, was sealed for another place (AAD) or under another KEK. Nothing is returned then.
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT, STATE_CORRUPT.
  */
 export function openAtRest(
   kek: Secret,

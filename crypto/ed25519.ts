@@ -40,6 +40,7 @@ const L = Point.Fn.ORDER;
 /**
  * RFC 9591 §3.1 DeserializeElement for FROST(Ed25519, SHA-512): returns the bytes if valid.
  * `backend` defaults to the process's active one (cryptoBackend()).
+ * May throw CryptoError: BAD_LENGTH, INTERNAL, MALFORMED_INPUT, MALFORMED_POINT.
  */
 export function decodePoint(bytes: unknown, field: string, backend?: BackendName): Uint8Array {
   const b = abytes(bytes, field, POINT_LEN);
@@ -55,7 +56,10 @@ export function decodePoint(bytes: unknown, field: string, backend?: BackendName
   return b;
 }
 
-/** RFC 9591 §3.1 DeserializeElement by @noble/curves (the reference rule), without the cache. */
+/**
+ * RFC 9591 §3.1 DeserializeElement by @noble/curves (the reference rule), without the cache.
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT, MALFORMED_POINT.
+ */
 export function decodePointNoble(bytes: unknown, field: string): Uint8Array {
   const b = abytes(bytes, field, POINT_LEN);
   let p: InstanceType<typeof Point>;
@@ -78,7 +82,10 @@ function leToBigint(b: Uint8Array): bigint {
   return x;
 }
 
-/** RFC 9591 §6.5 DeserializeScalar: 32 bytes little-endian, canonical (< L). */
+/**
+ * RFC 9591 §6.5 DeserializeScalar: 32 bytes little-endian, canonical (< L).
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT, MALFORMED_SCALAR.
+ */
 export function decodeScalar(bytes: unknown, field: string, opts: { nonZero?: boolean } = {}): Uint8Array {
   const b = abytes(bytes, field, SCALAR_LEN);
   const x = leToBigint(b);
@@ -88,7 +95,10 @@ export function decodeScalar(bytes: unknown, field: string, opts: { nonZero?: bo
   return b;
 }
 
-/** An Ed25519 signature (R || S, RFC 8032 §5.1.6): R a canonical point encoding, S < L. */
+/**
+ * An Ed25519 signature (R || S, RFC 8032 §5.1.6): R a canonical point encoding, S < L.
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT, MALFORMED_SCALAR.
+ */
 export function decodeSignature(bytes: unknown, field: string): Uint8Array {
   const b = abytes(bytes, field, SIGNATURE_LEN);
   decodeScalar(b.subarray(32), `${field}.S`);
@@ -161,6 +171,7 @@ function verifyingKey(publicKey: Uint8Array): KeyObject | null {
  * equation ([8][S]B = [8]R + [8][k]A) and the cofactorless one agree on every input that passes
  * 1-3, and libsodium, OpenSSL and @noble/curves give one answer (test/crypto/ed25519-rule.test.ts
  * checks this against noble over random and adversarial inputs). Never throws.
+ * May throw CryptoError: BAD_LENGTH, INTERNAL, MALFORMED_INPUT, MALFORMED_POINT.
  */
 export function verifyEd25519(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
   if (!(signature instanceof Uint8Array) || signature.length !== SIGNATURE_LEN) return false;
@@ -198,18 +209,27 @@ function signingKey(seed: Uint8Array): KeyObject {
   return key;
 }
 
-/** RFC 8032 §5.1.6 signing with a 32-byte seed (node:crypto; deterministic, same bytes as noble). */
+/**
+ * RFC 8032 §5.1.6 signing with a 32-byte seed (node:crypto; deterministic, same bytes as noble).
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT.
+ */
 export function signEd25519(message: Uint8Array, seed: Uint8Array): Uint8Array {
   return new Uint8Array(nodeSign(null, message, signingKey(seed)));
 }
 
-/** Generates an Ed25519 key pair (RFC 8032 §5.1.5). */
+/**
+ * Generates an Ed25519 key pair (RFC 8032 §5.1.5).
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT.
+ */
 export function generateEd25519(): { seed: Uint8Array; publicKey: Uint8Array } {
   const seed = new Uint8Array(randomBytes(32));
   return { seed, publicKey: ed25519PublicKey(seed) };
 }
 
-/** The public key A of a 32-byte seed (RFC 8032 §5.1.5). */
+/**
+ * The public key A of a 32-byte seed (RFC 8032 §5.1.5).
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT.
+ */
 export function ed25519PublicKey(seed: Uint8Array): Uint8Array {
   const jwk = createPublicKey(signingKey(abytes(seed, 'seed', 32))).export({ format: 'jwk' });
   return new Uint8Array(Buffer.from(jwk.x!, 'base64url'));

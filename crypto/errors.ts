@@ -9,6 +9,11 @@
  * indices, or ECDSA party ids), the way ZcashFoundation/frost's errors expose `culprits()`: callers
  * read the culprit from there, never from the message. Messages are for humans, may change, and
  * never carry secret material (shares, nonces, keys, plaintexts).
+ *
+ * What each export throws: every crypto/ export that can throw a CryptoError says so in a
+ * "May throw CryptoError:" line of its doc, listing the codes it or a crypto/ function it calls
+ * can raise (bad input, or INTERNAL for a broken invariant or missing native module); an export
+ * without such a line raises none. Only CryptoError is thrown for bad input: never MpcidError.
  */
 
 /** Every code crypto/ raises, with what it means. Closed: adding one means adding its mapping in common/errors.ts. */

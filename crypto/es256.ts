@@ -35,7 +35,10 @@ function toBytes(x: bigint): Uint8Array {
   return Fn.toBytes(x);
 }
 
-/** The additive share of a party (the agent: all its shares; an oracle: its one share). */
+/**
+ * The additive share of a party (the agent: all its shares; an oracle: its one share).
+ * May throw CryptoError: BAD_LENGTH, BAD_PARTICIPANT, INTERNAL, MALFORMED_INPUT, MALFORMED_SCALAR.
+ */
 export function additiveShare(
   as: AccessStructure,
   oracles: readonly number[],
@@ -55,6 +58,7 @@ export function additiveShare(
 /**
  * pk_i of every party of the signing set, from the group's verifying shares (uncompressed SEC 1).
  * Public points times public coefficients: variable-time multiplication is fine.
+ * May throw CryptoError: BAD_PARTICIPANT, MALFORMED_INPUT.
  */
 export function publicShares(group: GroupPublic, oracles: readonly number[]): Map<number, Uint8Array> {
   const xs = points(group.as, oracles);
@@ -86,6 +90,7 @@ const MAX_SIGNING_SETS = 32;
 /**
  * A party's additive share and every party's public share per signing set (its oracles), made
  * once: a key signs with few distinct sets, and the point arithmetic is most of a session's setup.
+ * May throw CryptoError: BAD_LENGTH, BAD_PARTICIPANT, INTERNAL, MALFORMED_INPUT, MALFORMED_SCALAR.
  */
 export class SigningSets {
   readonly #group: GroupPublic;

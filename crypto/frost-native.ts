@@ -208,6 +208,7 @@ function schnorrHolds(z: bigint, R: Uint8Array, k: bigint, A: Uint8Array): boole
  * RFC 9591 §5.1 commit() with §4.1 nonce_generate(): nonce = H3(random_bytes(32) ||
  * SerializeScalar(sk)), hiding first, then binding, as noble draws them; commitments are
  * ScalarBaseMult of the nonces.
+ * May throw CryptoError: BAD_LENGTH, INTERNAL, MALFORMED_INPUT, MALFORMED_POINT, MALFORMED_SCALAR.
  */
 export function commitNative(
   share: KeyShare,
@@ -234,6 +235,7 @@ export function commitNative(
 /**
  * RFC 9591 §5.2 sign(): z_i = d_i + e_i * rho_i + lambda_i * s_i * c. Checks that the list holds
  * this signer's commitment to exactly these nonces. Does not wipe the nonces (crypto/frost.ts does).
+ * May throw CryptoError: BAD_LENGTH, BAD_PARTICIPANT, INTERNAL, MALFORMED_INPUT, MALFORMED_POINT, MALFORMED_SCALAR.
  */
 export function signShareNative(
   group: GroupPublic,
@@ -277,6 +279,7 @@ function signShareWith(
  * group key are validated, and the binding factors, group commitment and challenge computed, once
  * (on first use), for all of this party's shares and its aggregate. Each call checks and fails
  * exactly as the per-call functions do.
+ * May throw CryptoError: BAD_LENGTH, BAD_PARTICIPANT, BAD_SIGNATURE_SHARE, INTERNAL, MALFORMED_INPUT, MALFORMED_POINT, MALFORMED_SCALAR.
  */
 export function sessionNative(
   group: GroupPublic,
@@ -313,7 +316,10 @@ function verifyShareIn(s: Session, group: GroupPublic, participant: number, sigS
   }
 }
 
-/** RFC 9591 §5.4 verify_signature_share(): false on any invalid input. */
+/**
+ * RFC 9591 §5.4 verify_signature_share(): false on any invalid input.
+ * May throw CryptoError: BAD_LENGTH, BAD_PARTICIPANT, INTERNAL, MALFORMED_INPUT, MALFORMED_POINT, MALFORMED_SCALAR.
+ */
 export function verifyShareNative(
   group: GroupPublic,
   list: readonly NonceCommitment[],
@@ -337,6 +343,7 @@ export function verifyShareNative(
  * ([z]B == R + [H2(R || A || msg)]A) against `groupPublicKey`; only if that fails is every share
  * checked (§5.4), in list order, and the first invalid one named (BAD_SIGNATURE_SHARE). If every
  * share verifies the public material is inconsistent (INTERNAL).
+ * May throw CryptoError: BAD_LENGTH, BAD_PARTICIPANT, BAD_SIGNATURE_SHARE, INTERNAL, MALFORMED_INPUT, MALFORMED_POINT, MALFORMED_SCALAR.
  */
 export function aggregateNative(
   group: GroupPublic,

@@ -124,7 +124,10 @@ function toNobleCommitments(list: readonly NonceCommitment[]) {
   return list.map((c) => ({ identifier: id(c.participant), hiding: c.hiding, binding: c.binding }));
 }
 
-/** Validates a decoded round-1 package from the wire against the access structure. */
+/**
+ * Validates a decoded round-1 package from the wire against the access structure.
+ * May throw CryptoError: BAD_LENGTH, BAD_PARTICIPANT, INTERNAL, MALFORMED_INPUT, MALFORMED_POINT.
+ */
 export function checkRound1(
   as: AccessStructure,
   pkg: Round1Package,
@@ -159,6 +162,7 @@ export function round1Digest(context: Uint8Array, all: readonly Round1Package[])
 /**
  * One participant's side of the DKG (Pedersen DKG with proofs of knowledge, as in frost-rs and
  * noble's `DKG`). The polynomial lives only in memory and is wiped after `finish`.
+ * May throw CryptoError: BAD_LENGTH, BAD_PARTICIPANT, DKG_FAILED, ENROLLMENT_STATE, MALFORMED_INPUT, MALFORMED_SCALAR.
  */
 export class DkgParticipant {
   readonly as: AccessStructure;
@@ -314,7 +318,10 @@ function blameShares(
   return undefined;
 }
 
-/** Decodes a group's public material from the wire/storage, checking every point. */
+/**
+ * Decodes a group's public material from the wire/storage, checking every point.
+ * May throw CryptoError: BAD_LENGTH, INTERNAL, MALFORMED_INPUT, MALFORMED_POINT.
+ */
 export function checkGroupPublic(
   as: AccessStructure,
   commitments: readonly unknown[],
@@ -330,7 +337,10 @@ export function checkGroupPublic(
   return { as, groupPublicKey: c[0]!, commitments: c, verifyingShares: v };
 }
 
-/** Rebuilds an access structure and checks a share against the group's commitments (RFC 9591 App. C.2). */
+/**
+ * Rebuilds an access structure and checks a share against the group's commitments (RFC 9591 App. C.2).
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT, MALFORMED_SCALAR, STATE_CORRUPT.
+ */
 export function checkKeyShare(group: GroupPublic, share: KeyShare, suite: Suite = ED25519): void {
   accessStructure(group.as.n, group.as.t);
   suite.decodeScalar(share.signingShare.expose(), 'signingShare', { nonZero: true });
@@ -344,7 +354,10 @@ export function checkKeyShare(group: GroupPublic, share: KeyShare, suite: Suite 
   }
 }
 
-/** Validates a commitment list from the wire: a signing set (agent + t oracles), valid points. */
+/**
+ * Validates a commitment list from the wire: a signing set (agent + t oracles), valid points.
+ * May throw CryptoError: BAD_LENGTH, BAD_PARTICIPANT, INTERNAL, MALFORMED_INPUT, MALFORMED_POINT.
+ */
 export function checkCommitmentList(
   as: AccessStructure,
   list: readonly NonceCommitment[],
@@ -404,7 +417,10 @@ export interface FrostBackend {
   };
 }
 
-/** The reference backend: @noble/curves' ed25519_FROST. */
+/**
+ * The reference backend: @noble/curves' ed25519_FROST.
+ * May throw CryptoError: BAD_LENGTH, BAD_PARTICIPANT, BAD_SIGNATURE_SHARE, INTERNAL, MALFORMED_INPUT, MALFORMED_POINT, MALFORMED_SCALAR.
+ */
 export const NOBLE_FROST: FrostBackend = Object.freeze({
   name: 'noble' as const,
   commit(share: KeyShare, rng?: Rng) {
@@ -515,7 +531,10 @@ export function commit(
   return backend.commit(share);
 }
 
-/** RFC 9591 §5.2 sign(): this participant's signature share. Wipes the nonces. */
+/**
+ * RFC 9591 §5.2 sign(): this participant's signature share. Wipes the nonces.
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT.
+ */
 export function signShare(
   group: GroupPublic,
   share: KeyShare,
@@ -571,6 +590,7 @@ export interface SigningSession {
  * party (the agent, with its w shares) makes them in one step: on the native backend the list and
  * keys are validated, and the binding factors (§4.4), group commitment (§4.5) and challenge
  * (§4.6) computed, once for all of them. Same results and errors as the per-call functions.
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT.
  */
 export function signingSession(
   group: GroupPublic,

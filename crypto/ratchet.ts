@@ -62,7 +62,10 @@ export interface Commit {
   readonly signature: Uint8Array;
 }
 
-/** Canonical bytes of a step (what the session key signs). */
+/**
+ * Canonical bytes of a step (what the session key signs).
+ * May throw CryptoError: MALFORMED_INPUT.
+ */
 export function stepBytes(s: Step): Uint8Array {
   return framed(
     HASH_DOMAINS.ratchetStep,
@@ -76,6 +79,9 @@ export function stepBytes(s: Step): Uint8Array {
   );
 }
 
+/**
+ * May throw CryptoError: MALFORMED_INPUT.
+ */
 export function stepDigest(s: Step): Uint8Array {
   return sha256(stepBytes(s));
 }
@@ -85,6 +91,9 @@ export function nextHead(prevHead: Uint8Array, digest: Uint8Array): Uint8Array {
   return sha256(framed(HASH_DOMAINS.ratchetHead, prevHead, digest));
 }
 
+/**
+ * May throw CryptoError: MALFORMED_INPUT.
+ */
 export function headAfter(s: Step): Uint8Array {
   return nextHead(s.prevHead, stepDigest(s));
 }
@@ -115,7 +124,10 @@ export function es256PayloadDigest(
   return payloadDigest(kind, messageDigest, ...oracles);
 }
 
-/** Validates the shape of a step from the wire. */
+/**
+ * Validates the shape of a step from the wire.
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT.
+ */
 export function checkStep(s: Step, field = 'step'): Step {
   if (!Number.isSafeInteger(s.counter) || s.counter < 1)
     throw new CryptoError('MALFORMED_INPUT', `${field}.counter: must be >= 1`);
@@ -129,11 +141,17 @@ export function checkStep(s: Step, field = 'step'): Step {
   return s;
 }
 
+/**
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT.
+ */
 export function signStep(sessionKey: Secret, step: Step): SignedStep {
   return { step, signature: signStatement(sessionKey, DOMAINS.signedStep, stepBytes(step)) };
 }
 
-/** Throws SESSION_AUTH_FAILED unless the step is signed by `sessionPublicKey`. */
+/**
+ * Throws SESSION_AUTH_FAILED unless the step is signed by `sessionPublicKey`.
+ * May throw CryptoError: BAD_LENGTH, INTERNAL, MALFORMED_INPUT, MALFORMED_POINT, MALFORMED_SCALAR.
+ */
 export function verifyStep(sessionPublicKey: Uint8Array, s: SignedStep, what = 'step'): void {
   verifyStatement(sessionPublicKey, s.signature, what, DOMAINS.signedStep, [stepBytes(s.step)]);
 }
@@ -142,6 +160,9 @@ function commitFields(identityId: string, counter: number, head: Uint8Array, nod
   return [identityId, u64be(counter), head, nodeId];
 }
 
+/**
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT.
+ */
 export function signCommit(
   nodeKey: Secret,
   nodeId: number,
@@ -161,6 +182,7 @@ export function signCommit(
 /**
  * A certificate for (identity, counter, head): commits from at least t distinct cluster nodes,
  * each verifying under that node's key. Throws BAD_CERTIFICATE otherwise.
+ * May throw CryptoError: BAD_CERTIFICATE, BAD_LENGTH, INTERNAL, MALFORMED_INPUT, MALFORMED_POINT, MALFORMED_SCALAR.
  */
 export function verifyCertificate(
   nodeKeys: ReadonlyMap<number, Uint8Array>,
@@ -215,6 +237,7 @@ export type RevocationReason = ConflictReason | 'ecdsa-abort';
  * An honest agent signs exactly one step per counter (retries resend the same bytes), chains each
  * step to the previous one, and stamps strictly increasing times; each rule below breaks one of
  * these facts.
+ * May throw CryptoError: MALFORMED_INPUT.
  */
 export function conflict(x: Step, y: Step): ConflictReason | undefined {
   if (x.identityId !== y.identityId) return undefined;
@@ -274,7 +297,10 @@ export function abortFields(
   return [identityId, session, accuser, culprit, check];
 }
 
-/** The evidence's id (alert dedupe key): independent of the order of the two steps. */
+/**
+ * The evidence's id (alert dedupe key): independent of the order of the two steps.
+ * May throw CryptoError: MALFORMED_INPUT.
+ */
 export function evidenceDigest(e: Evidence): Uint8Array {
   if (e.abort) {
     const a = e.abort;
@@ -308,6 +334,7 @@ export interface SigningSetBounds {
  * must also be exactly t ids in 1..n; without it (an offline check that does not know the
  * cluster) they must be ids in 1..MAX_ORACLES, so a set of the wrong size passes. Returns the
  * reason; throws BAD_EVIDENCE otherwise.
+ * May throw CryptoError: BAD_EVIDENCE, BAD_LENGTH, INTERNAL, MALFORMED_INPUT, MALFORMED_POINT, MALFORMED_SCALAR.
  */
 export function verifyEvidence(
   sessionPublicKey: Uint8Array,

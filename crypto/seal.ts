@@ -50,6 +50,9 @@ export interface BoxKeyPair {
   readonly publicKey: Uint8Array;
 }
 
+/**
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT.
+ */
 export function generateBoxKey(): BoxKeyPair {
   const sk = x25519.utils.randomSecretKey();
   return { secretKey: new Secret(sk, 'box-key'), publicKey: x25519.getPublicKey(sk) };
@@ -77,7 +80,10 @@ function pairKey(
   return key;
 }
 
-/** Seals a round-2 share from `sender` to `recipient`. */
+/**
+ * Seals a round-2 share from `sender` to `recipient`.
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT, MALFORMED_POINT.
+ */
 export function sealShare(args: {
   senderKey: Secret;
   recipientPublic: Uint8Array;
@@ -94,7 +100,10 @@ export function sealShare(args: {
   }
 }
 
-/** Seals `sender`'s round-2 share for each recipient (recipient -> share), and wipes the shares. */
+/**
+ * Seals `sender`'s round-2 share for each recipient (recipient -> share), and wipes the shares.
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT, MALFORMED_POINT.
+ */
 export function sealShares(
   shares: ReadonlyMap<number, Secret>,
   a: {
@@ -120,7 +129,10 @@ export function sealShares(
   return out;
 }
 
-/** Opens a sealed share; a tampered, misaddressed or replayed box fails with DKG_FAILED naming the sender. */
+/**
+ * Opens a sealed share; a tampered, misaddressed or replayed box fails with DKG_FAILED naming the sender.
+ * May throw CryptoError: BAD_LENGTH, DKG_FAILED, MALFORMED_INPUT, MALFORMED_POINT.
+ */
 export function openShare(args: {
   recipientKey: Secret;
   senderPublic: Uint8Array;
@@ -149,6 +161,7 @@ export function openShare(args: {
 /**
  * Opens the sealed round-2 shares addressed to `recipient`: exactly one from each of `senders`
  * (BAD_LENGTH / BAD_PARTICIPANT otherwise), each under its sender's box key.
+ * May throw CryptoError: BAD_LENGTH, BAD_PARTICIPANT, DKG_FAILED, MALFORMED_INPUT, MALFORMED_POINT.
  */
 export function openShares(
   sealed: readonly { sender: number; recipient: number; sealed: Uint8Array }[],
@@ -192,6 +205,7 @@ export function openShares(
  * ES256 setup, one ChaCha20-Poly1305 key per pair. Every DKLs23 message between two parties is
  * sealed under it, so the agent, which relays oracle-to-oracle messages, can neither read nor
  * alter them, and an oracle knows a message from party 0 came from the identity's agent.
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT, MALFORMED_POINT.
  */
 export function channelKey(
   mySecret: Secret,
@@ -241,7 +255,10 @@ export function sealEnvelope(
   return envelopeCipher(key, purpose, session, round, from, to, bound).encrypt(plaintext);
 }
 
-/** Opens a sealed envelope; anything but the exact message fails with ECDSA_ABORT naming `from`. */
+/**
+ * Opens a sealed envelope; anything but the exact message fails with ECDSA_ABORT naming `from`.
+ * May throw CryptoError: BAD_LENGTH, ECDSA_ABORT, MALFORMED_INPUT.
+ */
 export function openEnvelope(
   key: Secret,
   purpose: string,

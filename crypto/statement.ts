@@ -16,11 +16,17 @@ export type Field = Uint8Array | string | number;
 export const DOMAINS = STATEMENT_DOMAINS;
 export type Domain = StatementDomain;
 
+/**
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT.
+ */
 export function signStatement(key: Secret, domain: Domain, ...fields: Field[]): Uint8Array {
   return signEd25519(framed(domain, ...fields), key.expose());
 }
 
-/** Verifies a statement; throws `code` (default SESSION_AUTH_FAILED) with a terse message if it fails. */
+/**
+ * Verifies a statement; throws `code` (default SESSION_AUTH_FAILED) with a terse message if it fails.
+ * May throw CryptoError: `code` when the signature does not verify; BAD_LENGTH, INTERNAL, MALFORMED_INPUT, MALFORMED_POINT, MALFORMED_SCALAR for a malformed key or signature.
+ */
 export function verifyStatement(
   publicKey: Uint8Array,
   signature: unknown,

@@ -118,7 +118,10 @@ function decodeWirePoint(x: VsotContext, culprit: PartyId, b: Uint8Array, check:
   return p;
 }
 
-/** VSOT sender (the OT-extension receiver's side of the base OTs). */
+/**
+ * VSOT sender (the OT-extension receiver's side of the base OTs).
+ * May throw CryptoError: BAD_LENGTH, ECDSA_ABORT, INTERNAL, MALFORMED_INPUT, MALFORMED_POINT, MALFORMED_SCALAR.
+ */
 export class VsotSender {
   readonly #x: VsotContext;
   #b: Secret | undefined;
@@ -244,7 +247,10 @@ export class VsotSender {
   }
 }
 
-/** VSOT receiver (the OT-extension sender's side; choice bits = its correlation Δ). */
+/**
+ * VSOT receiver (the OT-extension sender's side; choice bits = its correlation Δ).
+ * May throw CryptoError: BAD_LENGTH, ECDSA_ABORT, INTERNAL, MALFORMED_INPUT, MALFORMED_POINT, MALFORMED_SCALAR.
+ */
 export class VsotReceiver {
   readonly #x: VsotContext;
   readonly #choice: Secret;
@@ -352,7 +358,10 @@ export class VsotReceiver {
   }
 }
 
-/** KAPPA fresh random choice bits (Δ), as KAPPA/8 bytes. */
+/**
+ * KAPPA fresh random choice bits (Δ), as KAPPA/8 bytes.
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT.
+ */
 export function randomChoice(): Secret {
   return new Secret(new Uint8Array(randomBytes(KAPPA / 8)), 'ot-delta');
 }

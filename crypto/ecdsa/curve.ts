@@ -50,7 +50,10 @@ const CURVES: Record<EcdsaCurve, Curve> = {
   },
 };
 
-/** Looks up a supported curve; anything else is MALFORMED_INPUT. */
+/**
+ * Looks up a supported curve; anything else is MALFORMED_INPUT.
+ * May throw CryptoError: MALFORMED_INPUT.
+ */
 export function getCurve(name: unknown): Curve {
   if (name !== 'P-256' && name !== 'secp256k1') {
     throw new CryptoError('MALFORMED_INPUT', 'curve: expected P-256 or secp256k1');
@@ -69,6 +72,7 @@ export function curveByCode(code: number): Curve | undefined {
 /**
  * Throws the error for a failed check on `culprit`'s message (details: culprits [culprit], check). `code` is ECDSA_ABORT for a
  * consistency failure, or the specific malformed-encoding code. Messages never carry secrets.
+ * May throw CryptoError: BAD_LENGTH, ECDSA_ABORT, MALFORMED_INPUT, MALFORMED_POINT, MALFORMED_SCALAR.
  */
 export function abort(
   culprit: PartyId,
@@ -132,7 +136,10 @@ export function hashToInt(c: Curve, h: Uint8Array): bigint {
 // ---------------------------------------------------------------------------------------------
 // Points
 
-/** SEC1 uncompressed encoding (65 bytes) of a non-identity point. */
+/**
+ * SEC1 uncompressed encoding (65 bytes) of a non-identity point.
+ * May throw CryptoError: INTERNAL.
+ */
 export function encodePoint(p: Point): Uint8Array {
   if (p.is0()) throw new CryptoError('INTERNAL', 'cannot encode the identity point');
   return p.toBytes(false);
@@ -141,6 +148,7 @@ export function encodePoint(p: Point): Uint8Array {
 /**
  * Decodes a caller-supplied SEC1 point (compressed or uncompressed): on the curve and not the
  * identity. `field` names it in errors (culprit-free: these are the caller's own inputs).
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT, MALFORMED_POINT.
  */
 export function decodeInputPoint(c: Curve, bytes: unknown, field: string): Point {
   if (!(bytes instanceof Uint8Array)) throw new CryptoError('MALFORMED_INPUT', `${field}: expected bytes`);
@@ -278,6 +286,7 @@ export function hashToScalars(
  * Lagrange coefficient at 0 of evaluation point `x` within the set `xs` (all distinct, non-zero,
  * in [1, q)): λ_x = Π_{m ≠ x} m / (m − x) mod q. The caller turns its Shamir shares into the
  * additive share sk_i = Σ λ_x·share_x that DKLs23 Protocol 3.6 consumes.
+ * May throw CryptoError: BAD_PARTICIPANT, MALFORMED_INPUT.
  */
 export function lagrangeAt0(curve: EcdsaCurve, xs: readonly number[], x: number): bigint {
   const c = getCurve(curve);

@@ -44,7 +44,10 @@ export const SETUP_ROUNDS = 5;
 const BODY_LEN = [0, VSOT_LEN.msg1, VSOT_LEN.msg2, VSOT_LEN.msg3, VSOT_LEN.msg4, VSOT_LEN.msg5];
 const inspect = Symbol.for('nodejs.util.inspect.custom');
 
-/** Checks a party id (0 = agent, oracles 1..MAX_PARTY_ID). */
+/**
+ * Checks a party id (0 = agent, oracles 1..MAX_PARTY_ID).
+ * May throw CryptoError: BAD_PARTICIPANT.
+ */
 export function checkPartyId(v: unknown, field: string): PartyId {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > MAX_PARTY_ID) {
     throw new CryptoError('BAD_PARTICIPANT', `${field}: expected a party id in [0, ${MAX_PARTY_ID}]`);
@@ -52,7 +55,10 @@ export function checkPartyId(v: unknown, field: string): PartyId {
   return v;
 }
 
-/** Checks a session (or enrollment context) id: bytes, 16..1024 long. */
+/**
+ * Checks a session (or enrollment context) id: bytes, 16..1024 long.
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT.
+ */
 export function checkSessionId(v: unknown, field = 'sessionId'): Uint8Array {
   if (!(v instanceof Uint8Array)) throw new CryptoError('MALFORMED_INPUT', `${field}: expected bytes`);
   if (v.length < 16 || v.length > 1024)
@@ -104,6 +110,7 @@ const SECRETS = new WeakMap<PairState, Secret>();
 /**
  * Long-term secret pairwise OT-extension seeds for both directions (the output of PairSetup).
  * Serialise with `toBytes()` (store it encrypted); every printing path redacts.
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT.
  */
 export class PairState {
   readonly curve: EcdsaCurve;
@@ -212,6 +219,7 @@ export function pairKeys(p: PairState): { alice: AliceKeys; bob: BobKeys; zero: 
  * One side of the pairwise setup for the unordered pair {self, peer}. Symmetric and round-based:
  * call `next()` SETUP_ROUNDS times (the first with no input, then each time with the peer's
  * previous message) and finally `finish()` with the peer's last message.
+ * May throw CryptoError: BAD_LENGTH, BAD_PARTICIPANT, ECDSA_ABORT, INTERNAL, MALFORMED_INPUT, MALFORMED_POINT, MALFORMED_SCALAR.
  */
 export class PairSetup {
   readonly #c: Curve;

@@ -195,6 +195,7 @@ interface Round3In {
  * One party's side of a DKLs23 Protocol 3.6 signing session. Call round1, round2 and round3 once
  * each, in order; the round-3 output goes to whoever combines (combineSignature). Secrets are
  * wiped after round3 and on any error; a failed signer cannot be reused.
+ * May throw CryptoError: BAD_LENGTH, BAD_PARTICIPANT, ECDSA_ABORT, INTERNAL, MALFORMED_INPUT, MALFORMED_POINT, MALFORMED_SCALAR.
  */
 export class EcdsaSigner {
   readonly #c: Curve;
@@ -556,6 +557,7 @@ function unattributable(check: string, message: string): never {
  * does not verify, are not attributable to one party (the error says so: details.culprits is
  * empty). With `sessionId` (and the signer set = the keys of `shares`), shares
  * bound to another session are blamed on their senders.
+ * May throw CryptoError: BAD_LENGTH, BAD_PARTICIPANT, ECDSA_ABORT, INTERNAL, MALFORMED_INPUT, MALFORMED_POINT, MALFORMED_SCALAR.
  */
 export function combineSignature(o: {
   curve: EcdsaCurve;

@@ -135,6 +135,7 @@ export function oteReceive(
 /**
  * Extension sender (Alice): expands her seeds, checks Bob's message (blaming `culprit`) and
  * returns the rows q_j (j < ξ) and Δ as 8 words.
+ * May throw CryptoError: BAD_LENGTH, ECDSA_ABORT, MALFORMED_INPUT, MALFORMED_POINT, MALFORMED_SCALAR.
  */
 export function oteSend(
   ctx: Uint8Array,

@@ -137,7 +137,10 @@ function msgDigest(ctx: Uint8Array, msg: Uint8Array): Uint8Array {
   return h256(HASH_DOMAINS.dklsVoleBobMsg, ctx, msg);
 }
 
-/** Step 1 + Bob's side of the OT extension: returns Bob's message and state. */
+/**
+ * Step 1 + Bob's side of the OT extension: returns Bob's message and state.
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT.
+ */
 export function voleBobStart(c: Curve, ctx: Uint8Array, keys: BobKeys): { msg: Uint8Array; state: BobState } {
   const g = gadget(c);
   const betaBytes = new Uint8Array(randomBytes(XI / 8));
@@ -161,7 +164,10 @@ export function voleBobStart(c: Curve, ctx: Uint8Array, keys: BobKeys): { msg: U
   };
 }
 
-/** Steps 2-8 for Alice: input a = (a_0, a_1); returns her outputs c and her message to Bob. */
+/**
+ * Steps 2-8 for Alice: input a = (a_0, a_1); returns her outputs c and her message to Bob.
+ * May throw CryptoError: BAD_LENGTH, ECDSA_ABORT, MALFORMED_INPUT, MALFORMED_POINT, MALFORMED_SCALAR.
+ */
 export function voleAlice(
   c: Curve,
   ctx: Uint8Array,
@@ -239,7 +245,10 @@ export function voleAlice(
   return { out, msg };
 }
 
-/** Steps 3 (Bob's side), 6 and 8 for Bob: checks Alice's message (blaming `culprit`), returns d. */
+/**
+ * Steps 3 (Bob's side), 6 and 8 for Bob: checks Alice's message (blaming `culprit`), returns d.
+ * May throw CryptoError: BAD_LENGTH, ECDSA_ABORT, MALFORMED_INPUT, MALFORMED_POINT, MALFORMED_SCALAR.
+ */
 export function voleBobFinish(
   c: Curve,
   ctx: Uint8Array,

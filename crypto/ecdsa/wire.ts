@@ -60,6 +60,7 @@ export function frame(
 /**
  * Checks an incoming message's header against `e` and returns its body. Every mismatch names
  * the expected sender `e.from` as culprit (the message is its, or was substituted in its place).
+ * May throw CryptoError: BAD_LENGTH, ECDSA_ABORT, MALFORMED_INPUT, MALFORMED_POINT, MALFORMED_SCALAR.
  */
 export function unframe(msg: unknown, e: Expect): Uint8Array {
   const who = e.from;
@@ -85,7 +86,10 @@ export function unframe(msg: unknown, e: Expect): Uint8Array {
   return msg.subarray(HEADER_LEN);
 }
 
-/** Sequential strict reader of a message body; every failure blames `culprit`. */
+/**
+ * Sequential strict reader of a message body; every failure blames `culprit`.
+ * May throw CryptoError: BAD_LENGTH, ECDSA_ABORT, MALFORMED_INPUT, MALFORMED_POINT, MALFORMED_SCALAR.
+ */
 export class Reader {
   #off = 0;
   constructor(
