@@ -19,7 +19,7 @@
  *                       u_i = r_i·(φ_i + Σ ψ_{ij}) + Σ (c_u + d_u),
  *                       v_i = sk_i·(φ_i + Σ ψ_{ij}) + Σ (c_v + d_v),   w_i = e·φ_i + r·v_i
  *                     and broadcasts (R, u_i, w_i) (step 9)
- *   Combine           s = Σ w_i / Σ u_i, low-S, verified against pk (step 10)
+ *   Combine           s = Σ w_i / Σ u_i, low-S, verified against pk (step 10, ./combine.ts)
  *
  * Step numbers are Protocol 3.6's (steps 4-6 round 1, step 7 round 2, steps 8-9 round 3, step 10
  * the output), as in docs/ecdsa.md.
@@ -33,6 +33,11 @@
  * Every failed check throws a CryptoError with details {culprits: [culprit], check}: ECDSA_ABORT for a
  * consistency failure, BAD_LENGTH / MALFORMED_POINT / MALFORMED_SCALAR / MALFORMED_INPUT for a
  * malformed message. The caller must never retry an aborted session.
+ *
+ * One concern, though past ~500 lines: one signer's side of rounds 1-3 (steps 4-9), the
+ * EcdsaSigner state machine and the tags and zero shares it derives; its rounds share the
+ * signer's secret state, so they stay together. Step 10, combining the broadcast shares, is
+ * ./combine.ts.
  */
 import { randomBytes } from 'node:crypto';
 import { equalBytes } from '../bytes.js';
@@ -51,7 +56,6 @@ import {
   h256,
   hashToInt,
   hashToScalars,
-  invert,
   mod,
   mulEquals,
   type PartyId,
@@ -78,7 +82,8 @@ const COMMIT_LEN = 32;
 const SALT_LEN = 32;
 const R1_BODY = COMMIT_LEN + VOLE_BOB_LEN;
 const R2_BODY = POINT_LEN + SALT_LEN + POINT_LEN + SCALAR_LEN + 2 * POINT_LEN + VOLE_ALICE_LEN;
-const R3_BODY = POINT_LEN + 2 * SCALAR_LEN;
+/** Body of a round-3 (broadcast) share: R, u_i, w_i. */
+export const R3_BODY = POINT_LEN + 2 * SCALAR_LEN;
 /** Bytes of a round-3 broadcast share. */
 export const SHARE_LEN = HEADER_LEN + R3_BODY;
 /** Bytes of a round-1 and of a round-2 message to one peer (framed, before sealing). */
@@ -147,7 +152,11 @@ export function zeroShare(
   return mod(c, z);
 }
 
-function checkSortedParties(parties: unknown, self: PartyId): PartyId[] {
+/**
+ * The signer set, sorted; each a valid party id, none repeated, at least two, `self` among them.
+ * May throw CryptoError: BAD_PARTICIPANT, MALFORMED_INPUT.
+ */
+export function checkSortedParties(parties: unknown, self: PartyId): PartyId[] {
   if (!Array.isArray(parties)) throw new CryptoError('MALFORMED_INPUT', 'parties: expected an array');
   const ps = parties.map((p, i) => checkPartyId(p, `parties[${i}]`)).sort((a, b) => a - b);
   for (let i = 1; i < ps.length; i++) {
@@ -539,104 +548,4 @@ export class EcdsaSigner {
   [inspect](): string {
     return this.toString();
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Step 10
-
-function unattributable(check: string, message: string): never {
-  throw new CryptoError('ECDSA_ABORT', `${message} (not attributable to one party)`, {
-    check,
-  });
-}
-
-/**
- * DKLs23 Protocol 3.6 step 10: combines the round-3 shares of ALL signers into (r, s) with
- * s = Σ w_i / Σ u_i, normalises to low-S and verifies the signature against pk. A malformed share
- * is blamed on its sender; shares that disagree on the session or on R, and a signature that
- * does not verify, are not attributable to one party (the error says so: details.culprits is
- * empty). With `sessionId` (and the signer set = the keys of `shares`), shares
- * bound to another session are blamed on their senders.
- * May throw CryptoError: BAD_LENGTH, BAD_PARTICIPANT, ECDSA_ABORT, INTERNAL, MALFORMED_INPUT, MALFORMED_POINT, MALFORMED_SCALAR.
- */
-export function combineSignature(o: {
-  curve: EcdsaCurve;
-  messageHash: Uint8Array;
-  publicKey: Uint8Array;
-  shares: ReadonlyMap<PartyId, Uint8Array>;
-  sessionId?: Uint8Array;
-}): { r: Uint8Array; s: Uint8Array; signature: Uint8Array } {
-  if (typeof o !== 'object' || o === null)
-    throw new CryptoError('MALFORMED_INPUT', 'options: expected an object');
-  const c = getCurve(o.curve);
-  if (!(o.messageHash instanceof Uint8Array))
-    throw new CryptoError('MALFORMED_INPUT', 'messageHash: expected bytes');
-  if (o.messageHash.length !== 32) throw new CryptoError('BAD_LENGTH', 'messageHash: expected 32 bytes');
-  const pk = decodeInputPoint(c, o.publicKey, 'publicKey');
-  if (!(o.shares instanceof Map)) throw new CryptoError('MALFORMED_INPUT', 'shares: expected a Map');
-  const parties = checkSortedParties([...o.shares.keys()], [...o.shares.keys()][0]!);
-  let tag: Uint8Array;
-  if (o.sessionId !== undefined) {
-    tag = sessionTag(c, checkSessionId(o.sessionId), parties, pk, o.messageHash);
-  } else {
-    const first = o.shares.get(parties[0]!);
-    tag =
-      first instanceof Uint8Array && first.length === SHARE_LEN
-        ? first.slice(5, HEADER_LEN)
-        : new Uint8Array(32);
-    for (const p of parties) {
-      const s = o.shares.get(p);
-      if (s instanceof Uint8Array && s.length === SHARE_LEN && !equalBytes(s.subarray(5, HEADER_LEN), tag)) {
-        unattributable('session', 'signature shares belong to different sessions');
-      }
-    }
-  }
-  let R: Point | undefined;
-  let Rbytes: Uint8Array | undefined;
-  let u = 0n;
-  let w = 0n;
-  for (const p of parties) {
-    const body = unframe(o.shares.get(p), {
-      curve: c,
-      kind: KIND.sign3,
-      from: p,
-      to: BROADCAST,
-      tag,
-      bodyLen: R3_BODY,
-    });
-    const rd = new Reader(c, body, p);
-    const Ri = rd.point('share');
-    u += rd.scalar('share');
-    w += rd.scalar('share');
-    rd.end();
-    if (!Rbytes) {
-      R = Ri.p;
-      Rbytes = Ri.bytes;
-    } else if (!equalBytes(Ri.bytes, Rbytes)) {
-      unattributable('nonce', 'signature shares disagree on the nonce R');
-    }
-  }
-  u = mod(c, u);
-  w = mod(c, w);
-  const r = mod(c, R!.toAffine().x);
-  if (u === 0n || r === 0n) unattributable('signature', 'degenerate signature');
-  let s = mod(c, w * invert(c, u));
-  if (s === 0n) unattributable('signature', 'degenerate signature');
-  let nonce = R!;
-  if (s > c.q >> 1n) {
-    s = c.q - s;
-    nonce = nonce.negate();
-  }
-  // FIPS 186-5 §6.4.2 verification: X = e/s·G + r/s·pk must be the nonce point (whose x gave r).
-  // Checked as (r/s)·pk = nonce − (e/s)·G with native scalar multiplication.
-  const sInv = invert(c, s);
-  const u1 = mod(c, hashToInt(c, o.messageHash) * sInv);
-  const u2 = mod(c, r * sInv);
-  if (!mulEquals(c, u2, pk, nonce.subtract(baseMul(c, u1)))) {
-    unattributable('signature', 'the combined signature does not verify');
-  }
-  const signature = new Uint8Array(64);
-  signature.set(scalarBytes(r), 0);
-  signature.set(scalarBytes(s), 32);
-  return { r: signature.slice(0, 32), s: signature.slice(32), signature };
 }
