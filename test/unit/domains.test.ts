@@ -4,24 +4,13 @@
  * data, vectors and the wire were made with. Each check also runs on a deliberate violation.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HASH_DOMAINS, STATEMENT_DOMAINS } from '../../crypto/domains.js';
+import { ROOT, SOURCE, sources } from '../helpers/sources.js';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const SOURCE = ['agent', 'oracle', 'common', 'crypto', 'cli', 'verifier', 'scripts'];
 const REGISTRY = 'crypto/domains.ts';
-
-function sources(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...sources(p));
-    else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) out.push(p);
-  }
-  return out;
-}
 
 /** The `mpcid/...` string literals in `text` (comments stripped; proto file paths are not domains). */
 function domainLiterals(text: string): string[] {
