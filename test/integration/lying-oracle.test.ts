@@ -32,6 +32,7 @@ import {
   type TestCluster,
   testOracleServerCredentials,
 } from '../helpers/cluster.js';
+import { interceptAnswers } from '../helpers/intercept.js';
 
 describe('a lying oracle', { tags: ['slow'] }, () => {
   let cluster: TestCluster;
@@ -79,36 +80,17 @@ describe('a lying oracle', { tags: ['slow'] }, () => {
     // comes back is altered (one bit), all else intact, and its oracle is noted.
     let lies = 0;
     const liars: number[] = [];
-    const lying = clients.map((c) => {
-      const real = c.signer;
-      const signer = new Proxy(real, {
-        get(target, prop, receiver) {
-          if (prop !== 'Step') return Reflect.get(target, prop, receiver);
-          return (
-            req: unknown,
-            md: grpc.Metadata,
-            opts: grpc.CallOptions,
-            cb: (err: grpc.ServiceError | null, res?: { signatureShare: Buffer }) => void,
-          ) =>
-            (real.Step as unknown as (...a: unknown[]) => grpc.ClientUnaryCall).call(
-              real,
-              req,
-              md,
-              opts,
-              (err: grpc.ServiceError | null, res?: { signatureShare: Buffer }) => {
-                if (res && res.signatureShare.length > 0 && lies > 0) {
-                  lies--;
-                  res.signatureShare = Buffer.from(res.signatureShare);
-                  res.signatureShare[0]! ^= 1;
-                  liars.push(c.nodeId);
-                }
-                cb(err, res);
-              },
-            );
-        },
-      }) as typeof real;
-      return { ...c, signer };
-    });
+    const lying = interceptAnswers<unknown, { signatureShare: Buffer }>(
+      clients,
+      'Step',
+      (nodeId, _req, res) => {
+        if (res.signatureShare.length === 0 || lies === 0) return;
+        lies--;
+        res.signatureShare = Buffer.from(res.signatureShare);
+        res.signatureShare[0]! ^= 1;
+        liars.push(nodeId);
+      },
+    );
     const cosigner = new Cosigner(
       state,
       enrolled.stateDir,
