@@ -25,6 +25,8 @@ export const DOMAINS = {
   ecdsaEnrolled: 'mpcid/ecdsa/enrolled/v1',
   ecdsaAbort: 'mpcid/ecdsa/abort/v1',
   ecdsaRelayed: 'mpcid/ecdsa/relayed/v1',
+  /** An operator's signed revocation (ECDSA P-256 with its certificate key: common/operator-revocation.ts). */
+  operatorRevocation: 'mpcid/operator-revocation/v1',
 } as const;
 export type Domain = (typeof DOMAINS)[keyof typeof DOMAINS];
 
