@@ -30,6 +30,7 @@ import { CLIENT_OPTIONS, call, fromServiceError, services, unary } from '../comm
 import { LOG } from '../common/log.js';
 import { Mutex } from '../common/mutex.js';
 import {
+  checkOperatorStatement,
   isOperatorRevocation,
   OPERATOR_REVOCATION_TYPE,
   type OperatorRevocationJSON,
@@ -498,6 +499,7 @@ export class RevocationService {
     if (!Number.isSafeInteger(req.issuedAt) || Math.abs(req.issuedAt - Date.now()) > OPERATOR_CLOCK_SKEW_MS)
       throw new MpcidError('MALFORMED_INPUT', "issued_at: not within 5 minutes of this oracle's clock");
     const identity = await this.#ctx.identity(req.identityId, { allowRevoked: true });
+    checkOperatorStatement({ ...req, clusterId: this.#ctx.config.cluster.id });
     const evidence = verifyOperatorRevocation(operatorDocument(this.#ctx.config.cluster.id, req), ca, {
       clusterId: this.#ctx.config.cluster.id,
       identityId: identity.record.identityId,
@@ -571,38 +573,12 @@ export class RevocationService {
       return e;
     });
     const digest = toB64u(evidenceDigest(evidence));
-    const now = Date.now();
-    const report = this.#signedReport(identityId, digest, m);
+    const { report, fields } = this.#peerFields(identityId, digest, m, from, evidenceCounter(evidence));
     const rec: RevocationRecord = {
-      identityId,
+      ...fields,
       name: identity.record.name,
       evidence: evidenceToJSON(evidence, reason),
-      digest,
       reason,
-      appliedAt: now,
-      origin: 'peer',
-      receivedFrom: from.slice(0, MAX_PEER_LEN),
-      ...(report
-        ? {
-            detectedBy: report.detectedBy,
-            detectedAt: report.detectedAt,
-            peers: [...report.peers],
-            counter: report.counter,
-            forensics: 'claimed' as const,
-            reportSignature: toB64u(new Uint8Array(m.reportSignature)),
-          }
-        : {
-            detectedBy: 0,
-            detectedAt: now,
-            peers: [],
-            counter: evidenceCounter(evidence),
-            forensics: 'unverified' as const,
-            unverifiedClaim: {
-              detectedBy: Number.isSafeInteger(m.detectedBy) ? m.detectedBy : 0,
-              detectedAt: Number.isSafeInteger(m.detectedAt) ? m.detectedAt : 0,
-              peers: m.peers.slice(0, MAX_PEERS).map((p) => String(p).slice(0, MAX_PEER_LEN)),
-            },
-          }),
     };
     let applied: boolean;
     if (isAccusation(evidence)) {
@@ -653,16 +629,36 @@ export class RevocationService {
       clusterId: this.#ctx.config.cluster.id,
       identityId,
     });
-    const now = Date.now();
-    const report = this.#signedReport(identityId, evidence.digest, m);
+    const counter = (await this.#ctx.store.getRatchet(identityId))?.counter ?? 0;
+    const { fields } = this.#peerFields(identityId, evidence.digest, m, from, counter);
     const rec: RevocationRecord = {
-      identityId,
+      ...fields,
       name: identity.record.name,
       evidence,
-      digest: evidence.digest,
       reason: evidence.reason,
+    };
+    const applied = await this.#record(rec, identity);
+    if (applied)
+      this.#ctx.log.warn(
+        { [LOG.identity]: identityId, from, digest: evidence.digest, operator: evidence.operator },
+        "an operator's revocation applied from a peer",
+      );
+    return applied;
+  }
+
+  /**
+   * The fields of a revocation received from a peer: the detecting node's signed report as its
+   * claim, or, without a valid one, unverified fields (`counter`: what this node knows) with what
+   * was claimed kept aside.
+   */
+  #peerFields(identityId: string, digest: string, m: Revocation__Output, from: string, counter: number) {
+    const now = Date.now();
+    const report = this.#signedReport(identityId, digest, m);
+    const fields = {
+      identityId,
+      digest,
       appliedAt: now,
-      origin: 'peer',
+      origin: 'peer' as const,
       receivedFrom: from.slice(0, MAX_PEER_LEN),
       ...(report
         ? {
@@ -677,17 +673,16 @@ export class RevocationService {
             detectedBy: 0,
             detectedAt: now,
             peers: [],
-            counter: (await this.#ctx.store.getRatchet(identityId))?.counter ?? 0,
+            counter,
             forensics: 'unverified' as const,
+            unverifiedClaim: {
+              detectedBy: Number.isSafeInteger(m.detectedBy) ? m.detectedBy : 0,
+              detectedAt: Number.isSafeInteger(m.detectedAt) ? m.detectedAt : 0,
+              peers: m.peers.slice(0, MAX_PEERS).map((p) => String(p).slice(0, MAX_PEER_LEN)),
+            },
           }),
     };
-    const applied = await this.#record(rec, identity);
-    if (applied)
-      this.#ctx.log.warn(
-        { [LOG.identity]: identityId, from, digest: evidence.digest, operator: evidence.operator },
-        "an operator's revocation applied from a peer",
-      );
-    return applied;
+    return { report, fields };
   }
 
   /** The sender's forensic fields, if they are a report signed by the node they name; else undefined. */

@@ -11,7 +11,7 @@ import { call, errorCodeOf } from '../../common/grpc.js';
 import type { AlertEvent } from '../../oracle/store.js';
 import { EDDSA_ONLY, mpcid, type OracleProc, startCluster, type TestCluster } from '../helpers/cluster.js';
 import { encodeInput, HostileAgent, validToken } from '../helpers/hostile-jwt.js';
-import { copyStateDir, failure, sleep, waitCounters, waitStatus } from '../helpers/ratchet.js';
+import { copyStateDir, failure, sleep, storedAlerts, waitCounters, waitStatus } from '../helpers/ratchet.js';
 
 const NAME = 'spiffe://test.mpcid/ns/audit/sa/hostile';
 const CLONED = 'spiffe://test.mpcid/ns/audit/sa/cloned';
@@ -185,18 +185,13 @@ describe('the audit trail', { tags: ['slow'] }, () => {
     await failure(clone.sign(new Uint8Array([3])));
     await waitStatus(cluster.oracles, kid, 'revoked', 10_000);
     const got = new Map<number, AlertEvent[]>();
-    for (const o of cluster.oracles) {
-      const events: AlertEvent[] = [];
-      const stream = o.admin.WatchAlerts({ cursor: 0 });
-      stream.on('data', (m: { json: string }) => events.push(JSON.parse(m.json) as AlertEvent));
-      stream.on('error', () => undefined);
-      await sleep(300);
-      stream.cancel();
+    for (const o of cluster.oracles)
       got.set(
         o.id,
-        events.filter((e) => e.identityId === kid && e.type === 'identity.clone_detected'),
+        (await storedAlerts(o, 300)).filter(
+          (e) => e.identityId === kid && e.type === 'identity.clone_detected',
+        ),
       );
-    }
     // A node that found the fork itself held the accepted step and the one the conflicting step
     // follows: its alert links both to its audit log, and those entries are in `mpcid audit`.
     const observed = [...got].filter(([, es]) => es.some((e) => e.forensics === 'observed'));

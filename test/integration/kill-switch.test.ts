@@ -23,10 +23,8 @@ import {
   signOperatorRevocation,
 } from '../../common/operator-revocation.js';
 import { bundleFiles, issueBundle, loadTls } from '../../common/tls.js';
-import type { AlertEvent } from '../../oracle/store.js';
-import type { AdminClient } from '../../proto/gen/mpcid/admin/v1/Admin.js';
 import { type AgentProc, EDDSA_ONLY, mpcid, startTlsCluster, type TestCluster } from '../helpers/cluster.js';
-import { expectRevokedError, failure, sleep, statusOn, waitStatus } from '../helpers/ratchet.js';
+import { expectRevokedError, failure, statusOn, storedAlerts, waitStatus } from '../helpers/ratchet.js';
 
 const NAME = 'spiffe://test.mpcid/ns/ops/sa/kill';
 const OTHER = 'spiffe://test.mpcid/ns/ops/sa/later';
@@ -42,17 +40,6 @@ const PULL_BOUND_MS = 20_000;
 let cluster: TestCluster;
 let victim: { kid: string; stateDir: string; agent: AgentProc };
 let agentOnly: string;
-
-/** Every stored alert event of one oracle (WatchAlerts from cursor 0, read until it goes quiet). */
-async function storedAlerts(admin: AdminClient): Promise<AlertEvent[]> {
-  const got: AlertEvent[] = [];
-  const stream = admin.WatchAlerts({ cursor: 0 });
-  stream.on('data', (m: { json: string }) => got.push(JSON.parse(m.json) as AlertEvent));
-  stream.on('error', () => undefined);
-  await sleep(500);
-  stream.cancel();
-  return got;
-}
 
 async function revoke(identity: string, tlsDir: string, reason = REASON) {
   return mpcid([
@@ -198,7 +185,7 @@ describe('mpcid identity revoke (the kill switch)', { tags: ['slow'] }, () => {
       `kill switch: identity revoke returned after ${returnedMs} ms (${(returnedMs / baselineMs).toFixed(2)}x \`identities list\`, ${baselineMs} ms, same run); every oracle reported revoked ${heldMs} ms after it returned (bound ${BOUND_MS} ms)`,
     );
     for (const o of cluster.oracles) {
-      const events = (await storedAlerts(o.admin)).filter((e) => e.identityId === victim.kid);
+      const events = (await storedAlerts(o)).filter((e) => e.identityId === victim.kid);
       expect(events, `oracle ${o.id}`).toHaveLength(1);
       const e = events[0]!;
       expect(e.type).toBe('identity.revoked');
@@ -289,7 +276,7 @@ describe('mpcid identity revoke (the kill switch)', { tags: ['slow'] }, () => {
     await waitStatus(cluster.oracles.slice(0, 2), later.kid, 'revoked', BOUND_MS);
     await down.start();
     await waitStatus([down], later.kid, 'revoked', PULL_BOUND_MS);
-    const events = (await storedAlerts(down.admin)).filter((e) => e.identityId === later.kid);
+    const events = (await storedAlerts(down)).filter((e) => e.identityId === later.kid);
     expect(events.map((e) => [e.type, e.reason])).toEqual([['identity.revoked', 'rotated out']]);
   });
 
