@@ -267,6 +267,44 @@ describe('mpcid identity revoke (the kill switch)', { tags: ['slow'] }, () => {
     }
   });
 
+  it('measured in process: RevokeIdentity until every oracle reports it, against a GetIdentity round trip', async () => {
+    const third = await cluster.enroll('spiffe://test.mpcid/ns/ops/sa/measured');
+    const admin = cluster.oracles[0]!.admin;
+    const rtts: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const t = performance.now();
+      await call(admin, admin.GetIdentity, { identityId: third.kid }, 5_000);
+      rtts.push(performance.now() - t);
+    }
+    const baseline = rtts.sort((a, b) => a - b)[3]!;
+    const m = cluster.tls!.admin;
+    const t0 = performance.now();
+    const doc = signOperatorRevocation(
+      { clusterId: 'test', identityId: third.kid, issuedAt: Date.now(), reason: 'measured' },
+      m.cert,
+      m.key,
+    );
+    const res = await call(
+      admin,
+      admin.RevokeIdentity,
+      {
+        identityId: third.kid,
+        reason: doc.reason,
+        issuedAt: doc.issuedAt,
+        certificate: Buffer.from(doc.certificate, 'base64url'),
+        signature: Buffer.from(doc.signature, 'base64url'),
+      },
+      10_000,
+    );
+    const answered = performance.now() - t0;
+    expect(res.applied).toBe(true);
+    await waitStatus(cluster.oracles, third.kid, 'revoked', BOUND_MS, 2);
+    const everywhere = performance.now() - t0;
+    console.log(
+      `kill switch, in process: RevokeIdentity answered in ${answered.toFixed(1)} ms, every oracle reported revoked at ${everywhere.toFixed(1)} ms = ${(everywhere / baseline).toFixed(1)}x a GetIdentity round trip (median ${baseline.toFixed(1)} ms, same run)`,
+    );
+  });
+
   it('an oracle that was down pulls the revocation when it starts', async () => {
     const later = await cluster.enroll(OTHER);
     const down = cluster.oracles[2]!;
