@@ -9,7 +9,14 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, errorCodeOf } from '../../common/grpc.js';
 import type { AlertEvent } from '../../oracle/store.js';
-import { EDDSA_ONLY, mpcid, type OracleProc, startCluster, type TestCluster } from '../helpers/cluster.js';
+import {
+  EDDSA_ONLY,
+  mpcid,
+  type OracleProc,
+  startCluster,
+  TEST_TLS,
+  type TestCluster,
+} from '../helpers/cluster.js';
 import { encodeInput, HostileAgent, validToken } from '../helpers/hostile-jwt.js';
 import { copyStateDir, failure, sleep, storedAlerts, waitCounters, waitStatus } from '../helpers/ratchet.js';
 
@@ -104,7 +111,8 @@ describe('the audit trail', { tags: ['slow'] }, () => {
       ).toEqual(made);
       for (const l of lines) {
         expect(l.identityId).toBe(h.kid);
-        expect(l.client.length).toBeGreaterThan(0);
+        // Under mTLS the client certificate's SHA-256 fingerprint, else the address.
+        expect(l.client).toMatch(TEST_TLS ? /^cert:([0-9A-F]{2}:){31}[0-9A-F]{2}$/ : /127\.0\.0\.1/);
         expect(Date.parse(l.time)).toBeGreaterThan(Date.now() - 120_000);
       }
       expect(lines.filter((l) => l.kind === 'jwt').map((l) => [l.typ, l.aud])).toEqual([
