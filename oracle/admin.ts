@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type * as grpc from '@grpc/grpc-js';
 import { ensure, MpcidError } from '../common/errors.js';
 import { isUndecodable, toServiceError, unary, undecodableError } from '../common/grpc.js';
-import { IdentityNameSchema, issueJoinToken } from '../common/jointoken.js';
+import { IdentityNameSchema, issueJoinToken, MAX_TOKEN_LENGTH } from '../common/jointoken.js';
 import { parseRequiredClaims } from '../common/jwt.js';
 import { LOG } from '../common/log.js';
 import { fromB64u, toB64u } from '../crypto/bytes.js';
@@ -254,6 +254,12 @@ export class AdminService {
         ? undefined
         : parseRequiredClaims(req.requiredClaimsJson, 'required_claims_json');
     const token = issueJoinToken(require ? { ...claims, require } : claims, ctx.nodeKey);
+    // An agent parses at most MAX_TOKEN_LENGTH characters: refuse to issue a token it would refuse.
+    ensure(
+      token.length <= MAX_TOKEN_LENGTH,
+      'MALFORMED_INPUT',
+      `required_claims_json: the join token would exceed ${MAX_TOKEN_LENGTH} characters`,
+    );
     await ctx.store.putToken({
       tokenId: claims.jti,
       name: claims.name,

@@ -196,7 +196,19 @@ describe('claims bound at enrollment', { tags: ['slow'] }, () => {
   });
 
   it('bad --require input gets MALFORMED_INPUT from the CLI and from the admin API', async () => {
-    for (const bad of ['{"sub":"x"}', '[1]', '{}', 'not json', '{"image":{"nested":1}}', '{"image":""}']) {
+    // 16 claims of 512 characters: valid claims, but a join token longer than an agent parses.
+    const tooBig = JSON.stringify(
+      Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`claim${i}`, 'v'.repeat(512)])),
+    );
+    for (const bad of [
+      '{"sub":"x"}',
+      '[1]',
+      '{}',
+      'not json',
+      '{"image":{"nested":1}}',
+      '{"image":""}',
+      tooBig,
+    ]) {
       const r = await mpcid([
         'token',
         'create',
