@@ -25,6 +25,7 @@ import { asMpcidError, codeOf, culpritsOf, type ErrorCode, MpcidError } from '..
 import { call, errorInfoOf, fromServiceError, type UnaryMethod } from '../common/grpc.js';
 import { LOG, type Logger } from '../common/log.js';
 import { Mutex } from '../common/mutex.js';
+import { isOperatorRevocation, verifyOperatorRevocation } from '../common/operator-revocation.js';
 import {
   commitFromWire,
   commitmentFromWire,
@@ -89,6 +90,8 @@ export interface CosignerOptions {
   prefetch?: number;
   /** Idle time after which the agent makes a heartbeat step; 0 disables heartbeats. */
   heartbeatMs?: number;
+  /** The cluster CA (PEM, mTLS): it checks an operator's signed revocation (kill switch). */
+  clusterCa?: Buffer | undefined;
 }
 
 /** After a failure, an oracle is tried last for this long. */
@@ -135,6 +138,7 @@ export class Cosigner {
   readonly #cache = new Map<number, NonceCommitment[]>();
   readonly #penalty = new Map<number, number>();
   readonly #nodeKeys: Map<number, Uint8Array>;
+  readonly #clusterCa: Buffer | undefined;
   #rs: RatchetState;
   readonly #hint: CertifiedHint;
   /** What ratchet.json holds (the certified state may be ahead of it: #certified). */
@@ -170,6 +174,7 @@ export class Cosigner {
     this.#prefetch = opts.prefetch ?? 4;
     this.#heartbeatMs = opts.heartbeatMs ?? 15_000;
     this.#nodeKeys = clusterNodeKeys(state.cluster);
+    this.#clusterCa = opts.clusterCa;
     this.#es256 = state.es256;
     const aborted = readAbort(dir);
     if (aborted) {
@@ -322,10 +327,19 @@ export class Cosigner {
     let digest: string;
     let reason: string;
     try {
-      const evidence = evidenceFromJSON(JSON.parse(err.metadata['evidence'] ?? ''));
-      if (evidence.identityId !== this.#state.identityId) throw new Error('identity');
-      reason = verifyEvidence(this.#state.sessionPublicKey, evidence, this.#nodeKeys, this.#as);
-      digest = toB64u(evidenceDigest(evidence));
+      const doc: unknown = JSON.parse(err.metadata['evidence'] ?? '');
+      if (isOperatorRevocation(doc)) {
+        // The kill switch: an operator's revocation, signed with a certificate of the cluster CA.
+        if (!this.#clusterCa) throw new Error('no cluster CA');
+        const { identityId, cluster } = this.#state;
+        digest = verifyOperatorRevocation(doc, this.#clusterCa, { clusterId: cluster.id, identityId }).digest;
+        reason = 'operator';
+      } else {
+        const evidence = evidenceFromJSON(doc);
+        if (evidence.identityId !== this.#state.identityId) throw new Error('identity');
+        reason = verifyEvidence(this.#state.sessionPublicKey, evidence, this.#nodeKeys, this.#as);
+        digest = toB64u(evidenceDigest(evidence));
+      }
     } catch {
       this.#log.warn(
         { [LOG.peer]: nodeId, [LOG.errorCode]: err.code },
@@ -344,9 +358,11 @@ export class Cosigner {
           evidence: digest,
           reason,
         },
-        reason === 'ecdsa-abort'
-          ? 'IDENTITY REVOKED: an ECDSA session aborted (a party sent an inconsistent message); no longer signing'
-          : 'IDENTITY REVOKED: a second copy of this agent (clone or rollback) was detected; no longer signing',
+        reason === 'operator'
+          ? 'IDENTITY REVOKED by an operator (kill switch); no longer signing'
+          : reason === 'ecdsa-abort'
+            ? 'IDENTITY REVOKED: an ECDSA session aborted (a party sent an inconsistent message); no longer signing'
+            : 'IDENTITY REVOKED: a second copy of this agent (clone or rollback) was detected; no longer signing',
       );
     }
     throw new MpcidError(

@@ -53,7 +53,10 @@ export async function startAgent(
     );
   }
   const clients = connectOracles(state.cluster, opts.tls);
-  const cosigner = new Cosigner(state, opts.stateDir, ratchet, clients, log, opts);
+  const cosigner = new Cosigner(state, opts.stateDir, ratchet, clients, log, {
+    ...opts,
+    clusterCa: opts.tls?.ca,
+  });
   const server = new grpc.Server(SERVER_OPTIONS);
   server.addService(
     services().workload.mpcid.agent.v1.Workload.service,

@@ -193,6 +193,7 @@ export async function enroll(opts: EnrollOptions): Promise<AgentState> {
       sessionKey,
       sessionPublicKey: session.publicKey,
       enrolledAt: Date.now(),
+      ...(claims.require ? { requiredClaims: claims.require } : {}),
       algs: opts.algs ?? ALGS,
     };
     if (opts.tls) copyBundle(opts.tls.files, stateTlsDir(opts.stateDir));

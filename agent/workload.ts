@@ -94,7 +94,9 @@ export function tokenMaker(state: AgentState, cosigner: Cosigner): TokenMaker {
       exp = iat + ttl;
       return signingInput(
         { alg, typ, kid },
-        { ...claims, iss: issuer, sub: state.name, iat, exp, jti, ctr: counter },
+        // Claims bound at enrollment come first: a workload's own claim of that name overrides
+        // them here, and the oracles then refuse the token (CLAIM_MISMATCH).
+        { ...state.requiredClaims, ...claims, iss: issuer, sub: state.name, iat, exp, jti, ctr: counter },
       );
     };
     const { message, signature } =

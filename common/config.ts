@@ -327,6 +327,23 @@ export const OracleConfigSchema = z
       })
       .default({ maxTokenTtlSeconds: 3600, clockSkewSeconds: 60 }),
     /**
+     * The audit log of accepted steps (oracle/audit.ts): entries older than `retentionSeconds` are
+     * dropped, checked every `pruneIntervalSeconds`; at most `maxEntriesPerIdentity` are kept per
+     * identity (the oldest go first).
+     */
+    audit: z
+      .strictObject({
+        retentionSeconds: z
+          .number()
+          .int()
+          .min(1)
+          .max(10 * 366 * 86_400)
+          .default(90 * 86_400),
+        pruneIntervalSeconds: z.number().int().min(1).max(86_400).default(3600),
+        maxEntriesPerIdentity: z.number().int().min(1).max(10_000_000).default(100_000),
+      })
+      .default({ retentionSeconds: 90 * 86_400, pruneIntervalSeconds: 3600, maxEntriesPerIdentity: 100_000 }),
+    /**
      * Key-encryption key sealing the secrets this oracle stores (common/kek.ts): a file with 32
      * random bytes, mode 0600. Absent: the MPCID_KEK environment variable (base64url).
      */
@@ -359,6 +376,7 @@ export type RateLimitsConfig = z.infer<typeof RateLimitsSchema>;
 export type WebhookConfig = z.infer<typeof WebhookSchema>;
 export type DeadLetterConfig = z.infer<typeof DeadLetterSchema>;
 export type ConsoleConfig = z.infer<typeof ConsoleSchema>;
+export type AuditConfig = OracleConfig['audit'];
 
 /** The node public keys of a cluster by node id: they verify commits, DKG messages and abort claims. */
 export function clusterNodeKeys(cluster: Pick<ClusterConfig, 'oracles'>): Map<number, Uint8Array> {

@@ -89,7 +89,7 @@ export const ERROR_CODES = {
   IDENTITY_REVOKED: {
     status: 'PERMISSION_DENIED',
     meaning:
-      'The identity was revoked (a cloned or rolled-back agent was detected, or an ES256 session aborted); permanent. The evidence travels in ErrorInfo metadata.',
+      'The identity was revoked (a cloned or rolled-back agent was detected, an ES256 session aborted, or an operator revoked it with `mpcid identity revoke`); permanent. The evidence travels in ErrorInfo metadata.',
   },
   IDENTITY_SUSPENDED: {
     status: 'PERMISSION_DENIED',
@@ -120,7 +120,8 @@ export const ERROR_CODES = {
   },
   BAD_EVIDENCE: {
     status: 'INVALID_ARGUMENT',
-    meaning: 'Revocation evidence (fork evidence or an ES256 abort claim) does not verify.',
+    meaning:
+      "Revocation evidence (fork evidence, an ES256 abort claim, or an operator's signed revocation: signature, certificate not issued by the cluster CA or not valid then, another cluster) does not verify.",
   },
   ROLE_NOT_ALLOWED: {
     status: 'PERMISSION_DENIED',
@@ -131,6 +132,16 @@ export const ERROR_CODES = {
     status: 'PERMISSION_DENIED',
     meaning:
       'The oracles refuse to co-sign this payload: it breaks the token policy (or is a token in disguise).',
+  },
+  CLAIM_MISMATCH: {
+    status: 'PERMISSION_DENIED',
+    meaning:
+      'The oracles refuse to co-sign this token or quote: a claim contradicts (or lacks) one the join token bound to the identity at enrollment (`token create --require`). The step still counts.',
+  },
+  NO_CLUSTER_CA: {
+    status: 'FAILED_PRECONDITION',
+    meaning:
+      "This oracle serves without mTLS, so it holds no cluster CA to check an operator's signed revocation with (`identity revoke` needs a cluster made with TLS).",
   },
   ENROLLMENT_STATE: {
     status: 'FAILED_PRECONDITION',

@@ -448,6 +448,16 @@ export function silenceIpServerNameWarning(): void {
   }) as typeof process.emitWarning;
 }
 
+/** The roles (OU attributes) of a certificate. */
+export function certificateRoles(cert: X509Certificate): Role[] {
+  return rolesIn(subjectField(cert.subject, 'OU'));
+}
+
+/** A certificate's CN ('' if none). */
+export function certificateName(cert: X509Certificate): string {
+  return subjectField(cert.subject, 'CN')[0] ?? '';
+}
+
 /** The roles of a verified client certificate as grpc-js reports it. */
 export function peerRoles(cert: PeerCertificate | undefined): Role[] {
   return rolesIn(cert?.subject?.OU);

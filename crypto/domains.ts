@@ -42,6 +42,8 @@ export const STATEMENT_DOMAINS = {
   ecdsaRelayed: 'mpcid/ecdsa/relayed/v1',
   /** A detecting oracle's revocation report, signed by its node key (oracle/revocation.ts reportBytes). */
   revocationReport: 'mpcid/revocation/report/v1',
+  /** An operator's signed revocation, ECDSA P-256 with its certificate key (common/operator-revocation.ts). */
+  operatorRevocation: 'mpcid/operator-revocation/v1',
 } as const;
 
 /** One of the statement domains: what signStatement and verifyStatement take. */

@@ -27,6 +27,7 @@ import { toB64u } from '../crypto/bytes.js';
 import { cryptoBackend } from '../crypto/ed25519-native.js';
 import { AdminService } from './admin.js';
 import { AlertHub } from './alerts.js';
+import { AuditService } from './audit.js';
 import { bundleHandlers } from './bundle.js';
 import { ConsoleRoutes } from './console.js';
 import { ConsoleAuth } from './console-auth.js';
@@ -129,6 +130,7 @@ export async function startOracle(
     );
   };
   ctx.peerCredentials = channelCredentials(tls);
+  ctx.clusterCa = tls?.ca ?? null;
   if (store.migration) {
     ctx.log.warn(
       { ...store.migration, [LOG.count]: store.migration.identitiesSealed },
@@ -151,7 +153,8 @@ export async function startOracle(
   const signer = new SignerService(ctx, ratchet, ecdsa);
   const consoleAuth = new ConsoleAuth(config.console);
   const sinks = webhooks.map((w) => w.kind);
-  const admin = new AdminService(ctx, revocations, alerts, { consoleAuth, sinks });
+  const audit = new AuditService(ctx);
+  const admin = new AdminService(ctx, revocations, alerts, { consoleAuth, sinks, audit });
   const dispatcher = new WebhookDispatcher(webhooks, store, alerts, ctx.log, {
     deadLetter: config.alerts.deadLetter,
     origin: { clusterId: config.cluster.id, nodeId: config.nodeId },
@@ -222,6 +225,7 @@ export async function startOracle(
   );
   // Catch up on revocations made while this node was down, then keep pulling periodically.
   revocations.start();
+  audit.start();
   health.set('SERVING');
   adminHealth.set('SERVING');
 
@@ -267,6 +271,7 @@ export async function startOracle(
         ecdsa.close();
         revocations.close();
         readiness.close();
+        await audit.close();
         await store.close();
         ctx.log.info({ [LOG.durationMs]: Date.now() - t0 }, 'oracle stopped');
       })();

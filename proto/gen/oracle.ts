@@ -28,6 +28,7 @@ import type { JwtBundleKey as _mpcid_oracle_v1_JwtBundleKey, JwtBundleKey__Outpu
 import type { ListRevocationsRequest as _mpcid_oracle_v1_ListRevocationsRequest, ListRevocationsRequest__Output as _mpcid_oracle_v1_ListRevocationsRequest__Output } from './mpcid/oracle/v1/ListRevocationsRequest.js';
 import type { ListRevocationsResponse as _mpcid_oracle_v1_ListRevocationsResponse, ListRevocationsResponse__Output as _mpcid_oracle_v1_ListRevocationsResponse__Output } from './mpcid/oracle/v1/ListRevocationsResponse.js';
 import type { NonceCommitment as _mpcid_oracle_v1_NonceCommitment, NonceCommitment__Output as _mpcid_oracle_v1_NonceCommitment__Output } from './mpcid/oracle/v1/NonceCommitment.js';
+import type { OperatorRevocation as _mpcid_oracle_v1_OperatorRevocation, OperatorRevocation__Output as _mpcid_oracle_v1_OperatorRevocation__Output } from './mpcid/oracle/v1/OperatorRevocation.js';
 import type { OracleRound1 as _mpcid_oracle_v1_OracleRound1, OracleRound1__Output as _mpcid_oracle_v1_OracleRound1__Output } from './mpcid/oracle/v1/OracleRound1.js';
 import type { PeerClient as _mpcid_oracle_v1_PeerClient, PeerDefinition as _mpcid_oracle_v1_PeerDefinition } from './mpcid/oracle/v1/Peer.js';
 import type { PushRevocationRequest as _mpcid_oracle_v1_PushRevocationRequest, PushRevocationRequest__Output as _mpcid_oracle_v1_PushRevocationRequest__Output } from './mpcid/oracle/v1/PushRevocationRequest.js';
@@ -76,6 +77,7 @@ export interface ProtoGrpcType {
         ListRevocationsRequest: MessageTypeDefinition<_mpcid_oracle_v1_ListRevocationsRequest, _mpcid_oracle_v1_ListRevocationsRequest__Output>
         ListRevocationsResponse: MessageTypeDefinition<_mpcid_oracle_v1_ListRevocationsResponse, _mpcid_oracle_v1_ListRevocationsResponse__Output>
         NonceCommitment: MessageTypeDefinition<_mpcid_oracle_v1_NonceCommitment, _mpcid_oracle_v1_NonceCommitment__Output>
+        OperatorRevocation: MessageTypeDefinition<_mpcid_oracle_v1_OperatorRevocation, _mpcid_oracle_v1_OperatorRevocation__Output>
         OracleRound1: MessageTypeDefinition<_mpcid_oracle_v1_OracleRound1, _mpcid_oracle_v1_OracleRound1__Output>
         Peer: SubtypeConstructor<typeof grpc.Client, _mpcid_oracle_v1_PeerClient> & { service: _mpcid_oracle_v1_PeerDefinition }
         PushRevocationRequest: MessageTypeDefinition<_mpcid_oracle_v1_PushRevocationRequest, _mpcid_oracle_v1_PushRevocationRequest__Output>
