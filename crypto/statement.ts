@@ -25,6 +25,9 @@ export const DOMAINS = {
   ecdsaEnrolled: 'mpcid/ecdsa/enrolled/v1',
   ecdsaAbort: 'mpcid/ecdsa/abort/v1',
   ecdsaRelayed: 'mpcid/ecdsa/relayed/v1',
+  issuerSetup: 'mpcid/issuer/setup-begin/v1',
+  issuerKey: 'mpcid/issuer/key-confirmed/v1',
+  issuerRound: 'mpcid/issuer/round-request/v1',
 } as const;
 export type Domain = (typeof DOMAINS)[keyof typeof DOMAINS];
 

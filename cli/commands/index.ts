@@ -14,6 +14,7 @@ import { evidenceGet } from './evidence-get.js';
 import { evidenceVerify } from './evidence-verify.js';
 import { identitiesList } from './identities-list.js';
 import { init } from './init.js';
+import { issuerRotate } from './issuer-rotate.js';
 import { oracle } from './oracle.js';
 import { sign } from './sign.js';
 import { tokenCreate } from './token-create.js';
@@ -27,6 +28,7 @@ export const COMMANDS: readonly Command[] = [
   configCheck,
   tokenCreate,
   identitiesList,
+  issuerRotate,
   agentEnroll,
   agentRun,
   tokenFetch,

@@ -11,12 +11,16 @@ import type { DeadLetter as _mpcid_admin_v1_DeadLetter, DeadLetter__Output as _m
 import type { GetIdentityRequest as _mpcid_admin_v1_GetIdentityRequest, GetIdentityRequest__Output as _mpcid_admin_v1_GetIdentityRequest__Output } from './mpcid/admin/v1/GetIdentityRequest.js';
 import type { GetNodeInfoRequest as _mpcid_admin_v1_GetNodeInfoRequest, GetNodeInfoRequest__Output as _mpcid_admin_v1_GetNodeInfoRequest__Output } from './mpcid/admin/v1/GetNodeInfoRequest.js';
 import type { Identity as _mpcid_admin_v1_Identity, Identity__Output as _mpcid_admin_v1_Identity__Output } from './mpcid/admin/v1/Identity.js';
+import type { IssuerAdminClient as _mpcid_admin_v1_IssuerAdminClient, IssuerAdminDefinition as _mpcid_admin_v1_IssuerAdminDefinition } from './mpcid/admin/v1/IssuerAdmin.js';
+import type { IssuerKeyInfo as _mpcid_admin_v1_IssuerKeyInfo, IssuerKeyInfo__Output as _mpcid_admin_v1_IssuerKeyInfo__Output } from './mpcid/admin/v1/IssuerKeyInfo.js';
 import type { ListDeadLettersRequest as _mpcid_admin_v1_ListDeadLettersRequest, ListDeadLettersRequest__Output as _mpcid_admin_v1_ListDeadLettersRequest__Output } from './mpcid/admin/v1/ListDeadLettersRequest.js';
 import type { ListDeadLettersResponse as _mpcid_admin_v1_ListDeadLettersResponse, ListDeadLettersResponse__Output as _mpcid_admin_v1_ListDeadLettersResponse__Output } from './mpcid/admin/v1/ListDeadLettersResponse.js';
 import type { ListIdentitiesRequest as _mpcid_admin_v1_ListIdentitiesRequest, ListIdentitiesRequest__Output as _mpcid_admin_v1_ListIdentitiesRequest__Output } from './mpcid/admin/v1/ListIdentitiesRequest.js';
 import type { ListIdentitiesResponse as _mpcid_admin_v1_ListIdentitiesResponse, ListIdentitiesResponse__Output as _mpcid_admin_v1_ListIdentitiesResponse__Output } from './mpcid/admin/v1/ListIdentitiesResponse.js';
 import type { NodeInfo as _mpcid_admin_v1_NodeInfo, NodeInfo__Output as _mpcid_admin_v1_NodeInfo__Output } from './mpcid/admin/v1/NodeInfo.js';
 import type { RevocationInfo as _mpcid_admin_v1_RevocationInfo, RevocationInfo__Output as _mpcid_admin_v1_RevocationInfo__Output } from './mpcid/admin/v1/RevocationInfo.js';
+import type { RotateIssuerRequest as _mpcid_admin_v1_RotateIssuerRequest, RotateIssuerRequest__Output as _mpcid_admin_v1_RotateIssuerRequest__Output } from './mpcid/admin/v1/RotateIssuerRequest.js';
+import type { RotateIssuerResponse as _mpcid_admin_v1_RotateIssuerResponse, RotateIssuerResponse__Output as _mpcid_admin_v1_RotateIssuerResponse__Output } from './mpcid/admin/v1/RotateIssuerResponse.js';
 import type { WatchAlertsRequest as _mpcid_admin_v1_WatchAlertsRequest, WatchAlertsRequest__Output as _mpcid_admin_v1_WatchAlertsRequest__Output } from './mpcid/admin/v1/WatchAlertsRequest.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
@@ -37,12 +41,16 @@ export interface ProtoGrpcType {
         GetIdentityRequest: MessageTypeDefinition<_mpcid_admin_v1_GetIdentityRequest, _mpcid_admin_v1_GetIdentityRequest__Output>
         GetNodeInfoRequest: MessageTypeDefinition<_mpcid_admin_v1_GetNodeInfoRequest, _mpcid_admin_v1_GetNodeInfoRequest__Output>
         Identity: MessageTypeDefinition<_mpcid_admin_v1_Identity, _mpcid_admin_v1_Identity__Output>
+        IssuerAdmin: SubtypeConstructor<typeof grpc.Client, _mpcid_admin_v1_IssuerAdminClient> & { service: _mpcid_admin_v1_IssuerAdminDefinition }
+        IssuerKeyInfo: MessageTypeDefinition<_mpcid_admin_v1_IssuerKeyInfo, _mpcid_admin_v1_IssuerKeyInfo__Output>
         ListDeadLettersRequest: MessageTypeDefinition<_mpcid_admin_v1_ListDeadLettersRequest, _mpcid_admin_v1_ListDeadLettersRequest__Output>
         ListDeadLettersResponse: MessageTypeDefinition<_mpcid_admin_v1_ListDeadLettersResponse, _mpcid_admin_v1_ListDeadLettersResponse__Output>
         ListIdentitiesRequest: MessageTypeDefinition<_mpcid_admin_v1_ListIdentitiesRequest, _mpcid_admin_v1_ListIdentitiesRequest__Output>
         ListIdentitiesResponse: MessageTypeDefinition<_mpcid_admin_v1_ListIdentitiesResponse, _mpcid_admin_v1_ListIdentitiesResponse__Output>
         NodeInfo: MessageTypeDefinition<_mpcid_admin_v1_NodeInfo, _mpcid_admin_v1_NodeInfo__Output>
         RevocationInfo: MessageTypeDefinition<_mpcid_admin_v1_RevocationInfo, _mpcid_admin_v1_RevocationInfo__Output>
+        RotateIssuerRequest: MessageTypeDefinition<_mpcid_admin_v1_RotateIssuerRequest, _mpcid_admin_v1_RotateIssuerRequest__Output>
+        RotateIssuerResponse: MessageTypeDefinition<_mpcid_admin_v1_RotateIssuerResponse, _mpcid_admin_v1_RotateIssuerResponse__Output>
         WatchAlertsRequest: MessageTypeDefinition<_mpcid_admin_v1_WatchAlertsRequest, _mpcid_admin_v1_WatchAlertsRequest__Output>
       }
     }
