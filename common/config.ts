@@ -60,6 +60,9 @@ export const ClusterSchema = z
       const es256 = es256QuorumProblem(c.t);
       if (es256) ctx.addIssue({ code: 'custom', path: ['t'], message: es256 });
     }
+    // A DKLs23 session needs two signers: the issuer key (oracles only) needs a quorum of two.
+    if (c.federation && c.t < 2)
+      ctx.addIssue({ code: 'custom', path: ['federation'], message: 'the federation issuer needs t >= 2' });
     if (c.oracles.length !== c.n) {
       ctx.addIssue({ code: 'custom', path: ['oracles'], message: `expected ${c.n} oracles` });
     }
