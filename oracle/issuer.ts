@@ -38,6 +38,7 @@ import type { LoadedIdentity, OracleContext } from './context.js';
 import { decodeEcdsa, type LoadedEcdsa } from './ecdsa.js';
 import { issuerAccessStructure } from './issuer-setup.js';
 import type { SignResult } from './ratchet.js';
+import { peerKeyOf, RateLimiter } from './ratelimit.js';
 import type { EnvelopeJSON, IssuerKeyRecord } from './store.js';
 
 const SESSION_TTL_MS = 30_000;
@@ -68,10 +69,13 @@ export class IssuerService {
   readonly #nodeKeys: Map<number, Uint8Array>;
   #keys: LoadedKey[] = [];
   readonly #sessions = new Map<string, Session>();
+  /** IssuerRound's own buckets, sized as EcdsaRound's (`rateLimits.ecdsaRounds`). */
+  readonly #limits: RateLimiter;
 
   constructor(ctx: OracleContext) {
     this.#ctx = ctx;
     this.#nodeKeys = clusterNodeKeys(ctx.config.cluster);
+    this.#limits = new RateLimiter(ctx.config.rateLimits, ctx.metrics);
   }
 
   /** Loads the stored key set (at start, and after a rotation). */
@@ -97,13 +101,14 @@ export class IssuerService {
   close(): void {
     for (const s of this.#sessions.values()) clearTimeout(s.timer);
     this.#sessions.clear();
+    this.#limits.clear();
   }
 
   handlers(): IssuerHandlers {
     const log = this.#ctx.log;
     return {
       GetIssuerKeys: unary(log, 'GetIssuerKeys', async () => ({ keys: this.keysToWire() })),
-      IssuerRound: unary(log, 'IssuerRound', (req) => this.round(req)),
+      IssuerRound: unary(log, 'IssuerRound', (req, call) => this.round(req, peerKeyOf(call))),
     };
   }
 
@@ -317,9 +322,13 @@ export class IssuerService {
     return { from: me, to, round, sealed, signature };
   }
 
-  /** Rounds 2 and 3 of an issuer session, relayed by the identity's agent. */
-  async round(req: IssuerRoundRequest__Output): Promise<IssuerRoundResponse> {
+  /**
+   * Rounds 2 and 3 of an issuer session, relayed by the identity's agent. Rate limits as for
+   * EcdsaRound: per peer first, per identity once the session signature verified.
+   */
+  async round(req: IssuerRoundRequest__Output, limitKey = ''): Promise<IssuerRoundResponse> {
     const ctx = this.#ctx;
+    this.#limits.check('EcdsaRound', 'peer', limitKey);
     const id = await ctx.identity(req.identityId);
     const identityId = id.record.identityId;
     const session = abytes(new Uint8Array(req.session), 'session', 32);
@@ -330,6 +339,7 @@ export class IssuerService {
       DOMAINS.issuerRound,
       issuerRoundFields(identityId, session, req.round, req.envelopes),
     );
+    this.#limits.check('EcdsaRound', 'identity', identityId);
     const k = `${identityId}:${toHex(session)}`;
     const s = this.#sessions.get(k);
     if (!s) throw new MpcidError('ECDSA_SESSION_LOST', 'no issuer session in progress for this step');
