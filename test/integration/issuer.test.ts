@@ -277,13 +277,14 @@ describe('federation issuer (2-of-3 cluster, real processes)', { tags: ['slow'] 
     console.info(
       `enrollment figures: ${IDENTITIES - 2} EdDSA-only enrollments ${ENROLL_PARALLEL} at a time took ${(rest / one).toFixed(1)}x one enrollment alone (${(rest / (IDENTITIES - 2) / one).toFixed(2)}x per identity)`,
     );
-    const list = await call(
-      cluster.admin,
-      cluster.admin.ListIdentities,
-      { pageSize: 500, pageToken: '' },
-      10_000,
-    );
-    expect(list.identities.length).toBeGreaterThanOrEqual(IDENTITIES);
+    let enrolled = 0;
+    let pageToken = '';
+    do {
+      const page = await call(cluster.admin, cluster.admin.ListIdentities, { pageSize: 100, pageToken }, 10_000);
+      enrolled += page.identities.length;
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    expect(enrolled).toBeGreaterThanOrEqual(IDENTITIES);
     // The identity JWKS lists a key per identity; the issuer JWKS a handful.
     const all = await getJson<Jwks>(
       `http://${cluster.oracles[0]!.config.http!.listen}/.well-known/jwks.json?limit=500`,
