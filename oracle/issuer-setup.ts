@@ -13,8 +13,7 @@
  * node-signed confirmation of the same key, adds the key to an oracle's set.
  */
 import { randomBytes } from 'node:crypto';
-import { clusterNodeKeys } from '../common/config.js';
-import { envelopeToWire } from '../common/ecdsa-wire.js';
+import { clusterNodeKeys, federationIssuer } from '../common/config.js';
 import { MpcidError } from '../common/errors.js';
 import { CLIENT_OPTIONS, call, fromServiceError, services, unary } from '../common/grpc.js';
 import { LOG } from '../common/log.js';
@@ -31,7 +30,6 @@ import {
   generateBoxKey,
   openEnvelope,
   openShares,
-  sealEnvelope,
   sealShares,
 } from '../crypto/seal.js';
 import type { Secret } from '../crypto/secret.js';
@@ -48,7 +46,8 @@ import type {
 import type { IssuerSetupResponse } from '../proto/gen/mpcid/oracle/v1/IssuerSetupResponse.js';
 import type { OracleContext } from './context.js';
 import type { IssuerService } from './issuer.js';
-import type { EcdsaSecrets, IssuerKeyRecord } from './store.js';
+import { finishPairs, setupEnvelopes } from './pair-setup.js';
+import type { IssuerKeyRecord } from './store.js';
 
 /** RPC rounds of IssuerSetup (see the proto): begin, DKG shares, four OT rounds, finish, commit. */
 export const ISSUER_SETUP_ROUNDS = 8;
@@ -61,7 +60,8 @@ export function issuerAccessStructure(n: number, t: number): AccessStructure {
   return Object.freeze({ n, t, w: 0, threshold: t, total: n });
 }
 
-function setupContext(clusterId: string, setupId: Uint8Array, coordinator: number): Uint8Array {
+/** The context of one issuer key setup: binds every message and the channel keys to it. */
+export function issuerSetupContext(clusterId: string, setupId: Uint8Array, coordinator: number): Uint8Array {
   return sha256(framed('mpcid/issuer/setup-context/v1', clusterId, setupId, coordinator));
 }
 
@@ -154,7 +154,7 @@ export class IssuerSetupService {
     const coordinatorKey = this.#nodeKeys.get(req.coordinator);
     if (!coordinatorKey)
       throw new MpcidError('BAD_PARTICIPANT', `coordinator ${req.coordinator}: not a node of this cluster`);
-    const context = setupContext(ctx.config.cluster.id, setupId, req.coordinator);
+    const context = issuerSetupContext(ctx.config.cluster.id, setupId, req.coordinator);
     verifyStatement(
       coordinatorKey,
       new Uint8Array(req.coordinatorSignature),
@@ -235,15 +235,7 @@ export class IssuerSetupService {
     if (req.round < ISSUER_SETUP_ROUNDS - 1)
       return { envelopes: this.#messages(p, setupRound + 1, incoming) };
     // Round 7: finish every pair; keep the key pending until every oracle confirms it.
-    const pairs: EcdsaSecrets['pairs'] = [];
-    for (const [peer, ps] of p.pairSetups!) {
-      const state = ps.finish(incoming.get(peer)!);
-      pairs.push({
-        party: peer,
-        channelKey: toB64u(p.channels!.get(peer)!.expose()),
-        state: toB64u(state.toBytes().expose()),
-      });
-    }
+    const pairs = finishPairs(p.pairSetups!, p.channels!, incoming);
     const key = p.key!;
     const publicKey = key.group.groupPublicKey;
     p.digest = round1Digest(p.context, p.all!);
@@ -273,20 +265,7 @@ export class IssuerSetupService {
 
   /** Own OT setup messages of setup round `round`, given the peers' messages of round - 1. */
   #messages(p: Pending, round: number, incoming: Map<number, Uint8Array>): Envelope[] {
-    const me = this.#ctx.nodeId;
-    const out: Envelope[] = [];
-    for (const [peer, ps] of p.pairSetups!) {
-      const msg = ps.next(round === 1 ? undefined : incoming.get(peer)!);
-      out.push(
-        envelopeToWire(
-          me,
-          peer,
-          round,
-          sealEnvelope(p.channels!.get(peer)!, 'setup', p.context, round, me, peer, msg),
-        ),
-      );
-    }
-    return out;
+    return setupEnvelopes(this.#ctx.nodeId, p.pairSetups!, p.channels!, p.context, round, incoming);
   }
 
   /** Opens the OT setup messages of `round` addressed to us: exactly one from every other oracle. */
@@ -349,6 +328,12 @@ export class IssuerSetupService {
    */
   async rotate(): Promise<RotateIssuerResponse> {
     const ctx = this.#ctx;
+    if (!ctx.config.cluster.federation)
+      throw new MpcidError(
+        'ISSUER_NOT_CONFIGURED',
+        'this cluster has no federation issuer (cluster.federation in every oracle config)',
+      );
+    federationIssuer(ctx.config.cluster); // an http(s) issuer URL, or ISSUER_NOT_CONFIGURED
     if (this.#rotating)
       throw new MpcidError('RATE_LIMITED', 'an issuer rotation is already running on this oracle');
     this.#rotating = true;
@@ -364,7 +349,7 @@ export class IssuerSetupService {
     const before = this.#issuer.keysToWire();
     try {
       const setupId = new Uint8Array(randomBytes(SETUP_ID_LEN));
-      const context = setupContext(ctx.config.cluster.id, setupId, ctx.nodeId);
+      const context = issuerSetupContext(ctx.config.cluster.id, setupId, ctx.nodeId);
       const base = {
         setupId: Buffer.from(setupId),
         coordinator: ctx.nodeId,

@@ -43,9 +43,8 @@ import { JWT_TYP } from '../../common/jwt.js';
 import { readNodeKey } from '../../common/keys.js';
 import { createLogger } from '../../common/log.js';
 import { bundleFiles, loadTls } from '../../common/tls.js';
-import { framed } from '../../crypto/bytes.js';
-import { sha256 } from '../../crypto/hash.js';
 import { DOMAINS, signStatement } from '../../crypto/statement.js';
+import { issuerSetupContext } from '../../oracle/issuer-setup.js';
 import type { IssuerAdminClient } from '../../proto/gen/mpcid/admin/v1/IssuerAdmin.js';
 import type { IssuerPeerClient } from '../../proto/gen/mpcid/oracle/v1/IssuerPeer.js';
 import {
@@ -280,7 +279,12 @@ describe('federation issuer (2-of-3 cluster, real processes)', { tags: ['slow'] 
     let enrolled = 0;
     let pageToken = '';
     do {
-      const page = await call(cluster.admin, cluster.admin.ListIdentities, { pageSize: 100, pageToken }, 10_000);
+      const page = await call(
+        cluster.admin,
+        cluster.admin.ListIdentities,
+        { pageSize: 100, pageToken },
+        10_000,
+      );
       enrolled += page.identities.length;
       pageToken = page.nextPageToken;
     } while (pageToken);
@@ -380,6 +384,19 @@ describe('federation issuer (2-of-3 cluster, real processes)', { tags: ['slow'] 
     // Every oracle agrees.
     for (const o of cluster.oracles)
       expect(await getJson<Jwks>(`http://${o.config.http!.listen}/issuer/jwks.json`)).toEqual(jwks);
+    // The set survives a restart (read back from LevelDB, the shares opened with the KEK), and
+    // the restarted oracle still signs: with oracle 3 down it must be in every signing set.
+    const o1 = cluster.oracles[0]!;
+    await o1.kill('SIGTERM');
+    await o1.start();
+    expect(await getJson<Jwks>(`http://${o1.config.http!.listen}/issuer/jwks.json`)).toEqual(jwks);
+    const o3 = cluster.oracles[2]!;
+    await o3.kill('SIGTERM');
+    try {
+      await verifyBoth(await issuerToken(agent), jwks);
+    } finally {
+      await o3.start();
+    }
   }, 900_000);
 
   it('a copied agent asking for an issuer-key token is caught like any clone: REVOKED, and no token; the revoked identity then gets IDENTITY_REVOKED', async () => {
@@ -668,7 +685,7 @@ describe('federation issuer (2-of-3 cluster, real processes)', { tags: ['slow'] 
       );
       // A begin signed by oracle 2's node key (a real coordinator's), then malformed round-1s.
       const { seed } = readNodeKey(cluster.oracles[1]!.config.nodeKeyFile);
-      const context = sha256(framed('mpcid/issuer/setup-context/v1', 'test', sid, 2));
+      const context = issuerSetupContext('test', sid, 2);
       const begin = {
         setupId: sid,
         round: 1,
