@@ -78,15 +78,18 @@ export type TokenMaker = (
   key?: string,
 ) => Promise<{ token: string; kid: string; expiresAt: number }>;
 
-/** Whether a token request goes to the issuer key: "identity", "issuer" or "" (the cluster's choice). */
+/**
+ * Whether a token request goes to the issuer key: "identity", "issuer" or "" (the cluster's
+ * choice, `cluster.federation.jwtSvidKey`, for ES256 JWTs).
+ */
 export function usesIssuerKey(state: AgentState, alg: Alg, typ: string, key: string): boolean {
   if (key !== '' && key !== 'identity' && key !== 'issuer')
     throw new MpcidError('MALFORMED_INPUT', 'key: expected identity or issuer');
-  const choice = key || federationOf(state.cluster).jwtSvidKey;
-  if (choice !== 'issuer') return false;
-  if (alg !== 'ES256' || typ !== JWT_TYP)
+  const jwt = alg === 'ES256' && typ === JWT_TYP;
+  if (key === 'issuer' && !jwt)
     throw new MpcidError('MALFORMED_INPUT', 'the issuer key signs ES256 JWTs only');
-  return true;
+  // The cluster's choice is about ES256 JWTs (JWT-SVIDs); EdDSA and attestation quotes stay on the identity key.
+  return key === 'issuer' || (key === '' && jwt && federationOf(state.cluster).jwtSvidKey === 'issuer');
 }
 
 /** The ES256 key (it may be set up after the agent started); NO_ES256_KEY until then. */

@@ -322,6 +322,20 @@ describe('federation issuer (2-of-3 cluster, real processes)', { tags: ['slow'] 
     const svid = await fetchJwtSvid(agent.socket, AUD);
     const { payload } = await verifyBoth(svid, jwks);
     expect(payload.sub).toBe(agentName);
+    // Cost, as a ratio within this run (no assertion): an issuer-key token (jwt-issuer step, then
+    // two DKLs23 rounds among 2 oracles) against an EdDSA identity-key token (one FROST step).
+    const time = async (f: () => Promise<unknown>) => {
+      const t0 = performance.now();
+      for (let i = 0; i < 5; i++) await f();
+      return performance.now() - t0;
+    };
+    const eddsa = await time(() =>
+      call(agent.workload, agent.workload.FetchJWT, { audience: [AUD], alg: 'EdDSA' }, 60_000),
+    );
+    const viaIssuer = await time(() => issuerToken(agent));
+    console.info(
+      `token figures: an issuer-key token took ${(viaIssuer / eddsa).toFixed(1)}x an EdDSA identity-key token (5 each, back to back)`,
+    );
     // The identity key is still there on request (this identity has no ES256 key: NO_ES256_KEY).
     expect(errorCodeOf(await failure(issuerToken(agent, [AUD], 'identity')))).toBe('NO_ES256_KEY');
   });

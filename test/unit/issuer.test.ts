@@ -113,6 +113,9 @@ describe('federation config and rules', () => {
     expect(usesIssuerKey(state('issuer'), 'ES256', JWT_TYP, 'identity')).toBe(false);
     expect(usesIssuerKey(state(), 'ES256', JWT_TYP, 'issuer')).toBe(true);
     expect(code(() => usesIssuerKey(state(), 'EdDSA', JWT_TYP, 'issuer'))).toBe('MALFORMED_INPUT');
+    // The cluster's choice leaves EdDSA tokens and attestation quotes on the identity key.
+    expect(usesIssuerKey(state('issuer'), 'EdDSA', JWT_TYP, '')).toBe(false);
+    expect(usesIssuerKey(state('issuer'), 'ES256', 'mpcid-attestation+jwt', '')).toBe(false);
     expect(code(() => usesIssuerKey(state(), 'ES256', 'mpcid-attestation+jwt', 'issuer'))).toBe(
       'MALFORMED_INPUT',
     );
