@@ -45,7 +45,6 @@ import { createLogger } from '../../common/log.js';
 import { bundleFiles, loadTls } from '../../common/tls.js';
 import { DOMAINS, signStatement } from '../../crypto/statement.js';
 import { issuerSetupContext } from '../../oracle/issuer-setup.js';
-import type { IssuerAdminClient } from '../../proto/gen/mpcid/admin/v1/IssuerAdmin.js';
 import type { IssuerPeerClient } from '../../proto/gen/mpcid/oracle/v1/IssuerPeer.js';
 import {
   type AgentProc,
@@ -53,6 +52,7 @@ import {
   startCluster,
   type TestCluster,
   testCredentials,
+  testDoubleCredentials,
 } from '../helpers/cluster.js';
 import { copyStateDir, removeClusterDir, statusOn, waitStatus } from '../helpers/ratchet.js';
 
@@ -117,7 +117,6 @@ function expectCode(err: unknown, status: grpc.status, code: string): void {
 
 describe('federation issuer (2-of-3 cluster, real processes)', { tags: ['slow'] }, () => {
   let cluster: TestCluster;
-  let issuerAdmin: IssuerAdminClient;
   let issuerUrl: string;
   let discoveryIssuer: string;
   let agent: AgentProc;
@@ -209,13 +208,6 @@ describe('federation issuer (2-of-3 cluster, real processes)', { tags: ['slow'] 
       },
     });
     const o1 = cluster.oracles[0]!;
-    issuerAdmin = new (services().admin.mpcid.admin.v1.IssuerAdmin)(
-      o1.config.adminListen,
-      cluster.tls
-        ? grpc.credentials.createSsl(cluster.tls.admin.ca, cluster.tls.admin.key, cluster.tls.admin.cert)
-        : grpc.credentials.createInsecure(),
-      CLIENT_OPTIONS,
-    );
     issuerUrl = `${o1.config.cluster.issuer}/issuer`;
   }, 120_000);
 
@@ -224,7 +216,6 @@ describe('federation issuer (2-of-3 cluster, real processes)', { tags: ['slow'] 
     if (ctx.task.result?.state === 'fail') failed = true;
   });
   afterAll(async () => {
-    issuerAdmin?.close();
     await cluster?.stop();
     // A failed run keeps its logs (printed path) for diagnosis.
     if (cluster && !failed) removeClusterDir(cluster);
@@ -537,7 +528,12 @@ describe('federation issuer (2-of-3 cluster, real processes)', { tags: ['slow'] 
     const o1 = cluster.oracles[0]!;
     const v1 = services().oracle.mpcid.oracle.v1;
     const issuer = new v1.Issuer(o1.address, testCredentials(), CLIENT_OPTIONS);
-    const peer = new v1.IssuerPeer(o1.address, testCredentials(), CLIENT_OPTIONS) as IssuerPeerClient;
+    // A peer oracle's call (over mTLS a certificate with role oracle).
+    const peer = new v1.IssuerPeer(
+      o1.address,
+      testDoubleCredentials('oracle', 'issuer-peer'),
+      CLIENT_OPTIONS,
+    ) as IssuerPeerClient;
     const id = readState((await enrollFast(`${TD}/ns/fed/sa/bad-input`)).stateDir);
     const round = (req: object) => call(issuer, issuer.IssuerRound, req, 5_000);
     const setup = (req: object) => call(peer, peer.IssuerSetup, req, 5_000);
