@@ -20,10 +20,12 @@
 import { randomBytes } from 'node:crypto';
 import type * as grpc from '@grpc/grpc-js';
 import { clusterNodeKeys } from '../common/config.js';
-import { type ErrorCode, MpcidError } from '../common/errors.js';
+import { abortOf } from '../common/ecdsa-wire.js';
+import { asMpcidError, codeOf, culpritsOf, type ErrorCode, MpcidError } from '../common/errors.js';
 import { call, errorInfoOf, fromServiceError, type UnaryMethod } from '../common/grpc.js';
 import { LOG, type Logger } from '../common/log.js';
 import { Mutex } from '../common/mutex.js';
+import { isOperatorRevocation, verifyOperatorRevocation } from '../common/operator-revocation.js';
 import {
   commitFromWire,
   commitmentFromWire,
@@ -62,13 +64,13 @@ import type { StepResponse__Output } from '../proto/gen/mpcid/oracle/v1/StepResp
 import {
   type AbortRecord,
   AgentEcdsaSession,
-  abortOf,
   checkZeroSharing,
   EcdsaRoundFailed,
   type Es256Key,
   readAbort,
   writeAbort,
 } from './es256.js';
+import type { IssuerRelay } from './issuer.js';
 import type { OracleClient } from './oracles.js';
 import {
   CertifiedHint,
@@ -89,6 +91,8 @@ export interface CosignerOptions {
   prefetch?: number;
   /** Idle time after which the agent makes a heartbeat step; 0 disables heartbeats. */
   heartbeatMs?: number;
+  /** The cluster CA (PEM, mTLS): it checks an operator's signed revocation (kill switch). */
+  clusterCa?: Buffer | undefined;
 }
 
 /** After a failure, an oracle is tried last for this long. */
@@ -135,6 +139,7 @@ export class Cosigner {
   readonly #cache = new Map<number, NonceCommitment[]>();
   readonly #penalty = new Map<number, number>();
   readonly #nodeKeys: Map<number, Uint8Array>;
+  readonly #clusterCa: Buffer | undefined;
   #rs: RatchetState;
   readonly #hint: CertifiedHint;
   /** What ratchet.json holds (the certified state may be ahead of it: #certified). */
@@ -170,6 +175,7 @@ export class Cosigner {
     this.#prefetch = opts.prefetch ?? 4;
     this.#heartbeatMs = opts.heartbeatMs ?? 15_000;
     this.#nodeKeys = clusterNodeKeys(state.cluster);
+    this.#clusterCa = opts.clusterCa;
     this.#es256 = state.es256;
     const aborted = readAbort(dir);
     if (aborted) {
@@ -215,7 +221,7 @@ export class Cosigner {
       if (this.#revoked) return;
       if (Date.now() - this.#lastStepAt >= this.#heartbeatMs) {
         this.heartbeat().catch((e: unknown) => {
-          const err = e instanceof MpcidError ? e : new MpcidError('INTERNAL', String(e));
+          const err = asMpcidError(e) ?? new MpcidError('INTERNAL', String(e));
           if (!REVOKED_CODES.has(err.code))
             this.#log.warn(
               { [LOG.errorCode]: err.code, [LOG.errorMessage]: err.message },
@@ -322,10 +328,19 @@ export class Cosigner {
     let digest: string;
     let reason: string;
     try {
-      const evidence = evidenceFromJSON(JSON.parse(err.metadata['evidence'] ?? ''));
-      if (evidence.identityId !== this.#state.identityId) throw new Error('identity');
-      reason = verifyEvidence(this.#state.sessionPublicKey, evidence, this.#nodeKeys, this.#as);
-      digest = toB64u(evidenceDigest(evidence));
+      const doc: unknown = JSON.parse(err.metadata['evidence'] ?? '');
+      if (isOperatorRevocation(doc)) {
+        // The kill switch: an operator's revocation, signed with a certificate of the cluster CA.
+        if (!this.#clusterCa) throw new Error('no cluster CA');
+        const { identityId, cluster } = this.#state;
+        digest = verifyOperatorRevocation(doc, this.#clusterCa, { clusterId: cluster.id, identityId }).digest;
+        reason = 'operator';
+      } else {
+        const evidence = evidenceFromJSON(doc);
+        if (evidence.identityId !== this.#state.identityId) throw new Error('identity');
+        reason = verifyEvidence(this.#state.sessionPublicKey, evidence, this.#nodeKeys, this.#as);
+        digest = toB64u(evidenceDigest(evidence));
+      }
     } catch {
       this.#log.warn(
         { [LOG.peer]: nodeId, [LOG.errorCode]: err.code },
@@ -344,9 +359,11 @@ export class Cosigner {
           evidence: digest,
           reason,
         },
-        reason === 'ecdsa-abort'
-          ? 'IDENTITY REVOKED: an ECDSA session aborted (a party sent an inconsistent message); no longer signing'
-          : 'IDENTITY REVOKED: a second copy of this agent (clone or rollback) was detected; no longer signing',
+        reason === 'operator'
+          ? 'IDENTITY REVOKED by an operator (kill switch); no longer signing'
+          : reason === 'ecdsa-abort'
+            ? 'IDENTITY REVOKED: an ECDSA session aborted (a party sent an inconsistent message); no longer signing'
+            : 'IDENTITY REVOKED: a second copy of this agent (clone or rollback) was detected; no longer signing',
       );
     }
     throw new MpcidError(
@@ -625,6 +642,40 @@ export class Cosigner {
   }
 
   /**
+   * An issuer-key token (agent/issuer.ts, docs/protocol.md §10): a jwt-issuer step naming the
+   * token and t oracles, certified like any step; those oracles sign with the cluster issuer key
+   * and `relay` runs their session. An oracle caught lying is left out of the next attempt.
+   */
+  signTokenIssuer(
+    build: (counter: number) => Uint8Array,
+    relay: IssuerRelay,
+  ): Promise<{ message: Uint8Array; signature: Uint8Array }> {
+    return this.#exclusive(async () => {
+      this.#checkRevoked();
+      await this.#flushPending();
+      const a: Attempts = { failed: new Map(), patient: false, patientPasses: 0 };
+      for (let round = 0; round < 4 * (this.#as.n + 1); round++) {
+        const picked = this.#pick(a);
+        if (!picked) break;
+        const chosen = [...picked].sort((x, y) => x.nodeId - y.nodeId);
+        const oracles = chosen.map((c) => c.nodeId);
+        const message = build(this.#rs.counter + 1);
+        const kind = 'jwt-issuer';
+        const step = this.#stepAhead(kind, ecdsaPayloadDigest(kind, message, oracles), {
+          ecdsa: { message, oracles },
+        });
+        const answered = await this.#settle(chosen, await this.#send(chosen, step, a.patient), a);
+        const session = stepDigest(step.signed.step);
+        const out = await relay.run(session, message, chosen, answered, (e, id) => this.#refusal(e, id));
+        if ('signature' in out) return { message, signature: out.signature };
+        if (out.failed)
+          this.#fail(chosen.find((c) => c.nodeId === out.failed!.oracle)!, out.failed.err, a.failed);
+      }
+      throw this.#quorumError(a.failed);
+    });
+  }
+
+  /**
    * The t oracles of the next attempt, or undefined when none is left. First pass: fail fast on
    * oracles that are down and use others. If that leaves fewer than t, patient passes wait (up to
    * the deadline) for unreachable oracles to reconnect, e.g. right after they restarted (a
@@ -670,8 +721,8 @@ export class Cosigner {
     try {
       await this.#certify(have, a.failed, a.patient);
     } catch (e) {
-      if (a.patient || (e instanceof MpcidError && (REVOKED_CODES.has(e.code) || e.code === 'STALE_STEP')))
-        throw e;
+      const code = codeOf(e);
+      if (a.patient || (code !== undefined && (REVOKED_CODES.has(code) || code === 'STALE_STEP'))) throw e;
       a.patient = true;
       await this.#certify(have, a.failed, true);
     }
@@ -732,8 +783,9 @@ export class Cosigner {
       try {
         return { message, signature: session.aggregate(shares) };
       } catch (e) {
-        if (e instanceof MpcidError && e.code === 'BAD_SIGNATURE_SHARE') {
-          const culprit = chosen.find((c) => e.message.includes(`participant ${c.nodeId} `));
+        if (codeOf(e) === 'BAD_SIGNATURE_SHARE') {
+          const culprits = culpritsOf(e);
+          const culprit = chosen.find((c) => culprits.includes(c.nodeId));
           if (culprit) {
             this.#fail(
               culprit,
@@ -814,7 +866,7 @@ export class Cosigner {
             signed,
             { messageDigest: sha256(message), oracles },
             abort,
-            e as MpcidError,
+            asMpcidError(e)!,
           );
         throw e;
       }

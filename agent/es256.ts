@@ -38,14 +38,14 @@ import {
   relayBinding,
   SETUP_ID_LEN,
 } from '../common/ecdsa-wire.js';
-import { MpcidError } from '../common/errors.js';
+import { asMpcidError, codeOf, MpcidError } from '../common/errors.js';
 import { writeFileDurable } from '../common/fsutil.js';
 import { call } from '../common/grpc.js';
 import { beginFields, enrolledFields, round1ToWire, type StepJSON } from '../common/protocol.js';
 import { agentParticipants } from '../crypto/access.js';
 import { equalBytes } from '../crypto/bytes.js';
 import { combineSignature, EcdsaSigner, PairSetup, type PairState } from '../crypto/ecdsa/index.js';
-import { AGENT_PARTY, NO_CULPRIT, SigningSets } from '../crypto/es256.js';
+import { AGENT_PARTY, SigningSets } from '../crypto/es256.js';
 import { DkgParticipant, type GroupPublic, type KeyShare, P256, round1Digest } from '../crypto/frost.js';
 import { sha256 } from '../crypto/hash.js';
 import { p256Thumbprint } from '../crypto/p256.js';
@@ -331,19 +331,6 @@ function damaged(o: number, round: number, what: string): EcdsaRoundFailed {
   );
 }
 
-/** The (culprit, check) of an error that aborts a session, or undefined if it does not. */
-export function abortOf(e: unknown): { culprit: number; check: string } | undefined {
-  if (!(e instanceof MpcidError)) return undefined;
-  const c = e.metadata['culprit'];
-  if (c === undefined && e.code !== 'ECDSA_ABORT') return undefined;
-  const culprit = Number(c);
-  const check = e.metadata['check'] ?? '';
-  return {
-    culprit: Number.isSafeInteger(culprit) && culprit >= 0 && culprit <= NO_CULPRIT ? culprit : NO_CULPRIT,
-    check: /^[a-z0-9-]{1,40}$/.test(check) ? check : 'unspecified',
-  };
-}
-
 /**
  * Checks that `envelopes`, sent by oracle `from` in `round`, hold exactly one sealed message for
  * each of `to`; returns them by recipient. Throws EcdsaRoundFailed (see `damaged`).
@@ -519,15 +506,13 @@ export class AgentEcdsaSession {
       r.status === 'rejected' ? [{ oracle: this.oracles[i]!, err: r.reason as unknown }] : [],
     );
     const revoked = errors.find(
-      (x) =>
-        x.err instanceof MpcidError && (x.err.code === 'IDENTITY_REVOKED' || x.err.code === 'FORK_DETECTED'),
+      (x) => codeOf(x.err) === 'IDENTITY_REVOKED' || codeOf(x.err) === 'FORK_DETECTED',
     );
     if (revoked) throw revoked.err;
     if (own !== undefined) throw own;
     const failed = errors[0];
     if (failed) {
-      const err =
-        failed.err instanceof MpcidError ? failed.err : new MpcidError('INTERNAL', String(failed.err));
+      const err = asMpcidError(failed.err) ?? new MpcidError('INTERNAL', String(failed.err));
       throw new EcdsaRoundFailed(failed.oracle, err);
     }
     const answers = new Map<number, Envelope__Output[]>();

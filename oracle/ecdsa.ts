@@ -19,6 +19,7 @@
  */
 import { clusterNodeKeys } from '../common/config.js';
 import {
+  abortOf,
   checkRelayed,
   ECDSA_SETUP_RPC_ROUNDS,
   ecdsaSetupContext,
@@ -27,7 +28,7 @@ import {
   relayedFields,
   SETUP_ID_LEN,
 } from '../common/ecdsa-wire.js';
-import { ensure, MpcidError } from '../common/errors.js';
+import { codeOf, ensure, MpcidError } from '../common/errors.js';
 import { LOG } from '../common/log.js';
 import {
   agentRound1FromWire,
@@ -69,6 +70,7 @@ import type { EcdsaSetupRequest__Output } from '../proto/gen/mpcid/oracle/v1/Ecd
 import type { EcdsaSetupResponse } from '../proto/gen/mpcid/oracle/v1/EcdsaSetupResponse.js';
 import type { Envelope, Envelope__Output } from '../proto/gen/mpcid/oracle/v1/Envelope.js';
 import type { LoadedIdentity, OracleContext } from './context.js';
+import { finishPairs, setupEnvelopes } from './pair-setup.js';
 import type { RevocationService } from './revocation.js';
 import type { EcdsaRecord, EcdsaSecrets, EnvelopeJSON } from './store.js';
 
@@ -357,19 +359,7 @@ export class EcdsaService {
 
   /** Own OT setup messages of setup round `round`, given the peers' messages of round - 1. */
   #setupMessages(p: PendingSetup, round: number, incoming: Map<number, Uint8Array>): Envelope[] {
-    const out: Envelope[] = [];
-    for (const [peer, ps] of p.pairSetups!) {
-      const msg = ps.next(round === 1 ? undefined : incoming.get(peer)!);
-      out.push(
-        envelopeToWire(
-          this.#ctx.nodeId,
-          peer,
-          round,
-          sealEnvelope(p.channels!.get(peer)!, 'setup', p.context, round, this.#ctx.nodeId, peer, msg),
-        ),
-      );
-    }
-    return out;
+    return setupEnvelopes(this.#ctx.nodeId, p.pairSetups!, p.channels!, p.context, round, incoming);
   }
 
   /**
@@ -447,15 +437,7 @@ export class EcdsaService {
       return { envelopes: this.#setupMessages(p, setupRound + 1, incoming) };
     }
     // Last round: finish every pair, store, confirm.
-    const pairs: EcdsaSecrets['pairs'] = [];
-    for (const [peer, ps] of p.pairSetups!) {
-      const state = ps.finish(incoming.get(peer)!);
-      pairs.push({
-        party: peer,
-        channelKey: toB64u(p.channels!.get(peer)!.expose()),
-        state: toB64u(state.toBytes().expose()),
-      });
-    }
+    const pairs = finishPairs(p.pairSetups!, p.channels!, incoming);
     const key = p.key!;
     const digest = round1Digest(p.context, p.all!);
     const publicKey = key.group.groupPublicKey;
@@ -596,7 +578,7 @@ export class EcdsaService {
     try {
       incoming = this.#openAll(req.envelopes, channels, 'sign', session, req.round - 1, id.record.identityId);
     } catch (err) {
-      if (err instanceof MpcidError && err.code === 'ECDSA_ABORT') return this.#abort(id, s, key, err);
+      if (codeOf(err) === 'ECDSA_ABORT') return this.#abort(id, s, key, err);
       throw err; // unauthenticated or malformed: refused, the session goes on
     }
     authenticated(id.record.identityId);
@@ -618,8 +600,7 @@ export class EcdsaService {
       };
     } catch (err) {
       // Any failed check aborts, attributable or not (e.g. a combined nonce at infinity).
-      if (err instanceof MpcidError && (err.metadata['culprit'] !== undefined || err.code === 'ECDSA_ABORT'))
-        return this.#abort(id, s, key, err);
+      if (abortOf(err)) return this.#abort(id, s, key, err);
       this.#dropSession(key, s);
       throw err;
     }
@@ -630,16 +611,12 @@ export class EcdsaService {
    * identity everywhere (held by the reachable peers before we answer); with another oracle's
    * accusation it revokes it (docs/ecdsa.md §5).
    */
-  async #abort(id: LoadedIdentity, s: Session, key: string, err: MpcidError): Promise<never> {
+  async #abort(id: LoadedIdentity, s: Session, key: string, err: unknown): Promise<never> {
     const ctx = this.#ctx;
     this.#dropSession(key, s);
-    const c = Number(err.metadata['culprit'] ?? NaN);
-    const culprit = Number.isSafeInteger(c) && c >= 0 && c <= NO_CULPRIT ? c : NO_CULPRIT;
-    const check = /^[a-z0-9-]{1,40}$/.test(err.metadata['check'] ?? '')
-      ? err.metadata['check']!
-      : 'unspecified';
+    const { culprit, check } = abortOf(err) ?? { culprit: NO_CULPRIT, check: 'unspecified' };
     ctx.log.error(
-      { [LOG.identity]: id.record.identityId, culprit, check, [LOG.errorMessage]: err.message },
+      { [LOG.identity]: id.record.identityId, culprit, check, [LOG.errorMessage]: (err as Error).message },
       'ECDSA session aborted: accusing the culprit; the identity is suspended (an aborted session is never retried)',
     );
     const signature = signStatement(

@@ -37,6 +37,7 @@ import {
   stepDigest,
   verifyCertificate,
 } from '../crypto/ratchet.js';
+import { type AuditContext, auditEntry } from './audit.js';
 import type { LoadedIdentity, OracleContext } from './context.js';
 import { outcomeLabel } from './metrics.js';
 import type { RevocationService } from './revocation.js';
@@ -91,6 +92,8 @@ export interface StepOutcome {
 export interface SignResult {
   share?: Uint8Array;
   refusal?: string;
+  /** The code of `refusal` (for the audit log). */
+  refusalCode?: string;
   envelopes?: EnvelopeJSON[];
 }
 
@@ -136,6 +139,7 @@ export class RatchetService {
     certificate: readonly Commit[],
     peer: string,
     sign: () => SignResult,
+    audit?: AuditContext,
   ): Promise<StepOutcome> {
     const identityId = id.record.identityId;
     return this.#locked(identityId, async () => {
@@ -209,7 +213,7 @@ export class RatchetService {
         case 'fast-forward': {
           const head = headAfter(step);
           const commit = signCommit(this.#ctx.nodeKey, this.#ctx.nodeId, identityId, step.counter, head);
-          const { share, refusal, envelopes } = sign();
+          const { share, refusal, refusalCode, envelopes } = sign();
           const next: RatchetRecord = {
             identityId,
             counter: step.counter,
@@ -225,7 +229,8 @@ export class RatchetService {
               },
             },
           };
-          await this.#ctx.store.putRatchet(next);
+          // The audit entry rides the step's own sync batch (oracle/audit.ts).
+          await this.#ctx.store.putRatchet(next, audit && auditEntry(audit, step, next.head, refusalCode));
           if (d.kind === 'fast-forward') {
             this.#ctx.log.info(
               { [LOG.identity]: identityId, from: view.counter, to: step.counter },

@@ -9,7 +9,7 @@
  */
 
 import { clusterIssuer } from '../common/config.js';
-import { ensure, MpcidError } from '../common/errors.js';
+import { asMpcidError, ensure, MpcidError } from '../common/errors.js';
 import { unary } from '../common/grpc.js';
 import { checkTokenPolicy, looksLikeJws } from '../common/jwt.js';
 import { LOG } from '../common/log.js';
@@ -47,8 +47,10 @@ import type { GetNoncesResponse } from '../proto/gen/mpcid/oracle/v1/GetNoncesRe
 import type { SignerHandlers } from '../proto/gen/mpcid/oracle/v1/Signer.js';
 import type { StepRequest__Output } from '../proto/gen/mpcid/oracle/v1/StepRequest.js';
 import type { StepResponse } from '../proto/gen/mpcid/oracle/v1/StepResponse.js';
+import { type AuditContext, tokenAudit } from './audit.js';
 import type { LoadedIdentity, OracleContext } from './context.js';
 import type { EcdsaService } from './ecdsa.js';
+import type { IssuerService } from './issuer.js';
 import type { RatchetService, SignResult } from './ratchet.js';
 import { peerKeyOf, RateLimiter } from './ratelimit.js';
 
@@ -182,9 +184,11 @@ export class SignerService {
   readonly #limits: RateLimiter;
 
   readonly #ecdsa: EcdsaService;
+  readonly #issuer: IssuerService | undefined;
 
-  constructor(ctx: OracleContext, ratchet: RatchetService, ecdsa: EcdsaService) {
+  constructor(ctx: OracleContext, ratchet: RatchetService, ecdsa: EcdsaService, issuer?: IssuerService) {
     this.#ctx = ctx;
+    this.#issuer = issuer;
     this.#ratchet = ratchet;
     this.#ecdsa = ecdsa;
     this.#nonces = new NoncePools(ctx.config.limits.noncesPerIdentity);
@@ -308,6 +312,7 @@ export class SignerService {
     verifyStep(id.sessionPublicKey, signed, 'step.signature');
     this.#limits.check('Step', 'identity', id.record.identityId);
     const kind = signed.step.kind;
+    const audit: AuditContext = { client: limitKey };
     let sign: () => SignResult = () => ({});
     if (kind === 'sign' || kind === 'jwt') {
       if (!req.sign) throw new MpcidError('MALFORMED_INPUT', `sign: missing for a ${kind} step`);
@@ -329,12 +334,13 @@ export class SignerService {
         throw new MpcidError('MALFORMED_INPUT', 'step.payload_digest does not match the sign payload');
       }
       const mine = list.find((c) => c.participant === ctx.nodeId);
+      if (kind === 'jwt') audit.token = tokenAudit(message);
       sign = () => {
         // Policy first: a refused payload never consumes a nonce.
         const refusal = this.#policyRefusal(id, kind, message, signed.step.counter);
         if (refusal) {
           ctx.metrics.policyRefusals.inc({ kind });
-          return { refusal };
+          return refusal;
         }
         if (!mine) return {};
         const nonces = this.#nonces.take(id.record.identityId, mine);
@@ -354,21 +360,24 @@ export class SignerService {
         throw new MpcidError('MALFORMED_INPUT', 'step.payload_digest does not match the ecdsa payload');
       }
       const ecdsa = this.#ecdsa.ecdsaOf(id);
+      if (kind === 'jwt-es256') audit.token = tokenAudit(message);
       sign = () => {
         const refusal = this.#policyRefusal(id, kind, message, signed.step.counter, ecdsa.kid);
         if (refusal) {
           ctx.metrics.policyRefusals.inc({ kind });
-          return { refusal };
+          return refusal;
         }
         if (!oracles.includes(ctx.nodeId)) return {};
         return { envelopes: this.#ecdsa.open(id, signed, oracles, sha256(message)) };
       };
+    } else if (kind === 'jwt-issuer' && this.#issuer) {
+      sign = this.#issuer.stepPayload(id, signed, req.ecdsa);
     } else if (!equalBytes(signed.step.payloadDigest, HEARTBEAT_DIGEST)) {
       throw new MpcidError('MALFORMED_INPUT', 'step.payload_digest must be the heartbeat digest');
     }
     // Checked only for a step ahead, at most one signature verification per node (verifyCertificate).
     const certificate = req.certificate.map(commitFromWire);
-    const out = await this.#ratchet.accept(id, signed, certificate, peer, sign);
+    const out = await this.#ratchet.accept(id, signed, certificate, peer, sign, audit);
     return {
       commit: commitToWire(out.commit),
       signatureShare: out.signatureShare ? Buffer.from(out.signatureShare) : Buffer.alloc(0),
@@ -410,7 +419,7 @@ export class SignerService {
     message: Uint8Array,
     counter: number,
     es256Kid?: string,
-  ): string | undefined {
+  ): { refusal: string; refusalCode: string } | undefined {
     const ctx = this.#ctx;
     try {
       if (kind === 'sign' || kind === 'es256') {
@@ -427,6 +436,7 @@ export class SignerService {
         name: id.record.name,
         counter,
         ...(es256Kid ? { alg: 'ES256' as const, kid: es256Kid } : {}),
+        required: id.record.requiredClaims,
         policy: {
           issuer: clusterIssuer(ctx.config.cluster),
           maxTtlSeconds: ctx.config.policy.maxTokenTtlSeconds,
@@ -435,13 +445,14 @@ export class SignerService {
         nowSeconds: Math.floor(Date.now() / 1000),
       });
       return undefined;
-    } catch (e) {
-      if (!(e instanceof MpcidError)) throw e;
+    } catch (err) {
+      const e = asMpcidError(err);
+      if (!e) throw err;
       ctx.log.warn(
         { [LOG.identity]: id.record.identityId, [LOG.errorCode]: e.code, [LOG.errorMessage]: e.message },
         'co-signing refused by policy',
       );
-      return `${e.code}: ${e.message}`;
+      return { refusal: `${e.code}: ${e.message}`, refusalCode: e.code };
     }
   }
 }
