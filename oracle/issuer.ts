@@ -112,6 +112,11 @@ export class IssuerService {
     };
   }
 
+  /** The key set's public keys, oldest first: what the JWT bundle lists in issuer mode (oracle/bundle.ts). */
+  publicKeys(): { kid: string; publicKey: Uint8Array }[] {
+    return this.#keys.map((k) => ({ kid: k.rec.kid, publicKey: k.key.publicKey }));
+  }
+
   /** The key set on the wire, oldest first, each with its state. */
   keysToWire(): IssuerKey[] {
     const states = issuerKeyStates(this.#keys.length);

@@ -190,7 +190,10 @@ export async function startOracle(
   server.addService(v1.Enrollment.service, drain.gate(v1.Enrollment.service, enrollment.handlers()));
   server.addService(v1.Signer.service, drain.gate(v1.Signer.service, signer.handlers()));
   server.addService(v1.Peer.service, drain.gate(v1.Peer.service, revocations.handlers()));
-  server.addService(v1.Bundle.service, drain.gate(v1.Bundle.service, bundleHandlers(ctx, revocations)));
+  server.addService(
+    v1.Bundle.service,
+    drain.gate(v1.Bundle.service, bundleHandlers(ctx, revocations, issuer)),
+  );
   server.addService(v1.Issuer.service, drain.gate(v1.Issuer.service, issuer.handlers()));
   server.addService(v1.IssuerPeer.service, drain.gate(v1.IssuerPeer.service, issuerSetup.handlers()));
   const health = new ServerHealth(server, agentPort, ctx.log);

@@ -64,20 +64,17 @@ const TD = 'spiffe://test.mpcid';
 
 type Jwks = { keys: JWK[] };
 
-/** A JWT-SVID through the SPIFFE Workload API, with the standard's proto loaded by proto-loader. */
-function fetchJwtSvid(socket: string, audience: string): Promise<string> {
+/** One unary call of the SPIFFE Workload API, with the standard's proto loaded by proto-loader. */
+function spiffeCall<T>(socket: string, method: 'FetchJWTSVID' | 'ValidateJWTSVID', req: object): Promise<T> {
   const def = protoLoader.loadSync(join(import.meta.dirname, '../../proto/spiffe/workloadapi.proto'), {
     keepCase: true,
     defaults: true,
   });
-  type Client = grpc.Client & {
-    FetchJWTSVID(
-      r: object,
-      md: grpc.Metadata,
-      o: grpc.CallOptions,
-      cb: grpc.requestCallback<{ svids: { svid: string }[] }>,
-    ): void;
-  };
+  type Client = grpc.Client &
+    Record<
+      typeof method,
+      (r: object, md: grpc.Metadata, o: grpc.CallOptions, cb: grpc.requestCallback<T>) => void
+    >;
   const Ctor = (
     grpc.loadPackageDefinition(def) as unknown as {
       SpiffeWorkloadAPI: new (a: string, c: grpc.ChannelCredentials) => Client;
@@ -87,12 +84,18 @@ function fetchJwtSvid(socket: string, audience: string): Promise<string> {
   const md = new grpc.Metadata();
   md.set('workload.spiffe.io', 'true');
   return new Promise((res, rej) =>
-    c.FetchJWTSVID({ audience: [audience] }, md, { deadline: Date.now() + 60_000 }, (e, r) => {
+    c[method](req, md, { deadline: Date.now() + 60_000 }, (e, r) => {
       c.close();
       if (e) rej(e);
-      else res(r!.svids[0]!.svid);
+      else res(r!);
     }),
   );
+}
+
+/** A JWT-SVID through the SPIFFE Workload API. */
+async function fetchJwtSvid(socket: string, audience: string): Promise<string> {
+  const r = await spiffeCall<{ svids: { svid: string }[] }>(socket, 'FetchJWTSVID', { audience: [audience] });
+  return r.svids[0]!.svid;
 }
 
 async function getJson<T>(url: string): Promise<T> {
@@ -313,6 +316,12 @@ describe('federation issuer (2-of-3 cluster, real processes)', { tags: ['slow'] 
     const svid = await fetchJwtSvid(agent.socket, AUD);
     const { payload } = await verifyBoth(svid, jwks);
     expect(payload.sub).toBe(agentName);
+    // The agent's SPIFFE bundle holds the issuer keys in issuer mode, so ValidateJWTSVID agrees.
+    const valid = await spiffeCall<{ spiffe_id: string }>(agent.socket, 'ValidateJWTSVID', {
+      svid,
+      audience: AUD,
+    });
+    expect(valid.spiffe_id).toBe(agentName);
     // Cost, as a ratio within this run (no assertion): an issuer-key token (jwt-issuer step, then
     // two DKLs23 rounds among 2 oracles) against an EdDSA identity-key token (one FROST step).
     const time = async (f: () => Promise<unknown>) => {
