@@ -1459,9 +1459,32 @@ describe('bad input to a live 2-of-3 cluster', { tags: ['slow'] }, () => {
     // Workload API case signs once). Each is checked against its owner's own record below;
     // everything else is deep-equal.
     const moved = new Set([`ratchet!${hostile.identityId}`, `ratchet!${state.identityId}`]);
+    // Each accepted step of those two also appended its audit entry (oracle/audit.ts): checked below.
+    const audited = (k: string) =>
+      k.startsWith(`audit!${hostile.identityId}!`) || k.startsWith(`audit!${state.identityId}!`);
     const rest = (s: Snapshot): Snapshot =>
-      Object.fromEntries(Object.entries(s).map(([id, kv]) => [id, kv.filter(([k]) => !moved.has(k))]));
+      Object.fromEntries(
+        Object.entries(s).map(([id, kv]) => [id, kv.filter(([k]) => !moved.has(k) && !audited(k))]),
+      );
     expect(rest(after)).toEqual(rest(before));
+    // Audit entries only ever appear: those there before are unchanged, and each new one is of its
+    // key's identity at a counter no later than that identity's ratchet record on the same oracle.
+    for (const o of cluster.oracles) {
+      const was = new Map(before[o.id]);
+      const now = new Map(after[o.id]);
+      for (const [k, v] of now) {
+        if (!audited(k)) continue;
+        if (was.has(k)) {
+          expect(v, `${k} on oracle ${o.id}`).toEqual(was.get(k));
+          continue;
+        }
+        const e = v as { identityId: string; counter: number };
+        expect(k).toBe(`audit!${e.identityId}!${String(e.counter).padStart(16, '0')}`);
+        const rec = now.get(`ratchet!${e.identityId}`) as RatchetRecord | undefined;
+        expect(rec, `oracle ${o.id} has the audited identity's ratchet`).toBeDefined();
+        expect(e.counter).toBeLessThanOrEqual(rec!.counter);
+      }
+    }
     // The hostile identity: every oracle is exactly where the client's accepted steps left it.
     const last = ratchet.accepted.at(-1);
     expect(last, 'the hostile client made accepted steps').toBeDefined();
