@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
 import { p256 } from '@noble/curves/nist.js';
-import { AgentEcdsaSession, type RoundCall } from '../../agent/es256.js';
+import { AgentEcdsaSession, type RoundCall } from '../../agent/ecdsa.js';
 import type { OracleClient } from '../../agent/oracles.js';
 import type { AgentState } from '../../agent/state.js';
 import { clusterNodeKeys } from '../../common/config.js';

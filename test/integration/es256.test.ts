@@ -22,7 +22,7 @@ import { p256 } from '@noble/curves/nist.js';
 import { calculateJwkThumbprint, createLocalJWKSet, createRemoteJWKSet, type JWK, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cosigner } from '../../agent/cosigner.js';
-import { ABORT_FILE } from '../../agent/es256.js';
+import { ABORT_FILE } from '../../agent/ecdsa-abort.js';
 import { closeOracles, connectOracles } from '../../agent/oracles.js';
 import { readRatchet } from '../../agent/ratchet.js';
 import { readState } from '../../agent/state.js';
