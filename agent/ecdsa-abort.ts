@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MpcidError } from '../common/errors.js';
 import { writeFileDurable } from '../common/fsutil.js';
-import { call, fromServiceError } from '../common/grpc.js';
+import { call, errorCodeOf } from '../common/grpc.js';
 import { LOG, type Logger } from '../common/log.js';
 import { DOMAINS, type StepJSON, stepFromJSON, stepToJSON, stepToWire } from '../common/protocol.js';
 import { toB64u } from '../crypto/bytes.js';
@@ -115,11 +115,14 @@ export async function reportAbort(
   throw new MpcidError(
     'ECDSA_ABORT',
     `ECDSA session aborted (${abort.check}, party ${abort.culprit}): identity revoked, never retried`,
-    { metadata: { culprit: String(abort.culprit), check: abort.check } },
+    { details: abort },
   );
 }
 
-/** Sends a stored abort claim to every oracle; an oracle acknowledges with IDENTITY_REVOKED. */
+/**
+ * Sends a stored abort claim to every oracle (ReportAbort). An oracle holds the revocation when
+ * it answers revoked, or refuses with IDENTITY_REVOKED (it was revoked already).
+ */
 export async function sendAbort(
   clients: readonly OracleClient[],
   deadlineMs: number,
@@ -129,9 +132,6 @@ export async function sendAbort(
   const step = stepFromJSON(rec.step, 'abort.step');
   const req = {
     identityId: rec.identityId,
-    session: Buffer.from(stepDigest(step.step)),
-    round: 0,
-    envelopes: [],
     step: stepToWire(step),
     abort: {
       accuser: AGENT_PARTY,
@@ -143,10 +143,10 @@ export async function sendAbort(
     },
   };
   const res = await Promise.allSettled(
-    clients.map((c) => call(c.signer, c.signer.EcdsaRound, req, deadlineMs)),
+    clients.map((c) => call(c.signer, c.signer.ReportAbort, req, deadlineMs)),
   );
-  const acks = res.filter(
-    (r) => r.status === 'rejected' && fromServiceError(r.reason, 'abort').code === 'IDENTITY_REVOKED',
+  const acks = res.filter((r) =>
+    r.status === 'fulfilled' ? r.value.revoked : errorCodeOf(r.reason) === 'IDENTITY_REVOKED',
   ).length;
   log.warn(
     { [LOG.identity]: rec.identityId, [LOG.count]: acks },

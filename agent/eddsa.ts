@@ -83,7 +83,8 @@ async function attempt(
     return { message, signature: session.aggregate(shares) };
   } catch (e) {
     if (e instanceof MpcidError && e.code === 'BAD_SIGNATURE_SHARE') {
-      const culprit = chosen.find((c) => e.message.includes(`participant ${c.nodeId} `));
+      // crypto/ names the participant whose share failed to verify.
+      const culprit = chosen.find((c) => e.metadata['culprit'] === String(c.nodeId));
       if (culprit) {
         quorum.fail(
           culprit,

@@ -35,7 +35,7 @@ const RATE_LIMIT_MAX_MS = 2_000;
 /** How long to wait before retry `attempt` (0-based) of a call refused with RATE_LIMITED. */
 export function rateLimitBackoffMs(
   attempt: number,
-  hint: string | undefined,
+  hint: number | string | undefined,
   random = Math.random(),
 ): number {
   const floor = RATE_LIMIT_BASE_MS * 2 ** attempt;
@@ -101,7 +101,8 @@ export class Quorum {
       } catch (e) {
         const info = errorInfoOf(e);
         if (info?.code !== 'RATE_LIMITED' || attempt >= RATE_LIMIT_RETRIES) throw e;
-        const wait = rateLimitBackoffMs(attempt, info.metadata['retryAfterMs']);
+        const hint = info.details && 'retryAfterMs' in info.details ? info.details.retryAfterMs : undefined;
+        const wait = rateLimitBackoffMs(attempt, hint);
         this.#log.info(
           { [LOG.errorCode]: info.code, attempt: attempt + 1, waitMs: wait },
           'rate limited; retrying',

@@ -18,7 +18,7 @@
  */
 
 import { clusterNodeKeys } from '../common/config.js';
-import { type ErrorCode, MpcidError } from '../common/errors.js';
+import { detailsOf, type ErrorCode, MpcidError } from '../common/errors.js';
 import { fromServiceError } from '../common/grpc.js';
 import { LOG, type Logger } from '../common/log.js';
 import { Mutex } from '../common/mutex.js';
@@ -26,9 +26,7 @@ import {
   commitFromWire,
   commitmentToWire,
   commitToWire,
-  evidenceFromJSON,
   HEARTBEAT_DIGEST,
-  staleProofFromMetadata,
   stepToWire,
 } from '../common/protocol.js';
 import { equalBytes, toB64u } from '../crypto/bytes.js';
@@ -229,9 +227,11 @@ export class StepEngine {
    * the step's counter with another head. Forged or unsigned answers prove nothing.
    */
   #provesAhead(err: MpcidError, nodeId: number, step: SignedStep['step']): boolean {
-    const commit = staleProofFromMetadata(err.metadata, nodeId, this.state.identityId);
+    const commit = detailsOf(err, 'STALE_STEP')?.commit;
     const key = this.nodeKeys.get(nodeId);
-    if (!commit || !key || commit.counter < step.counter) return false;
+    if (!commit || !key || commit.nodeId !== nodeId || commit.identityId !== this.state.identityId)
+      return false;
+    if (commit.counter < step.counter) return false;
     if (commit.counter === step.counter && equalBytes(commit.head, headAfter(step))) return false;
     try {
       verifyCertificate(new Map([[nodeId, key]]), 1, commit.identityId, commit.counter, commit.head, [
@@ -254,7 +254,8 @@ export class StepEngine {
     let digest: string;
     let reason: string;
     try {
-      const evidence = evidenceFromJSON(JSON.parse(err.metadata['evidence'] ?? ''));
+      const evidence = detailsOf(err, 'FORK_DETECTED', 'IDENTITY_REVOKED')?.evidence;
+      if (!evidence) throw new Error('no evidence');
       if (evidence.identityId !== this.state.identityId) throw new Error('identity');
       reason = verifyEvidence(this.state.sessionPublicKey, evidence, this.nodeKeys, this.#as);
       digest = toB64u(evidenceDigest(evidence));
@@ -379,6 +380,8 @@ export class StepEngine {
     const have = new Map<number, Commit>();
     const ok = new Map<number, StepResponse__Output>();
     let refusal: string | undefined;
+    const refused = (id: number, r: { code: string; message: string }) =>
+      r.code === 'POLICY_VIOLATION' ? `oracle ${id}: ${r.message}` : `oracle ${id}: ${r.code}: ${r.message}`;
     for (const c of chosen) {
       const x = answers.get(c.nodeId)!;
       if (!x.ok) {
@@ -387,7 +390,7 @@ export class StepEngine {
       }
       have.set(c.nodeId, x.commit);
       ok.set(c.nodeId, x.res);
-      if (x.res.refusal) refusal ??= `oracle ${c.nodeId}: ${x.res.refusal}`;
+      if (x.res.policyRefusal) refusal ??= refused(c.nodeId, x.res.policyRefusal);
     }
     try {
       await this.certify(have, a.failed, a.patient);
@@ -397,7 +400,7 @@ export class StepEngine {
       a.patient = true;
       await this.certify(have, a.failed, true);
     }
-    if (refusal) throw new MpcidError('POLICY_VIOLATION', refusal.replace(/POLICY_VIOLATION: /, ''));
+    if (refusal) throw new MpcidError('POLICY_VIOLATION', refusal);
     return ok;
   }
 

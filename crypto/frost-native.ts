@@ -383,6 +383,7 @@ function aggregateWith(
       throw new MpcidError(
         'BAD_SIGNATURE_SHARE',
         `participant ${c.participant} sent an invalid signature share`,
+        { metadata: { culprit: String(c.participant) } },
       );
     }
   }

@@ -470,6 +470,7 @@ export const NOBLE_FROST: FrostBackend = Object.freeze({
         throw new MpcidError(
           'BAD_SIGNATURE_SHARE',
           `participant ${c.participant} sent an invalid signature share`,
+          { metadata: { culprit: String(c.participant) } },
         );
       }
     }

@@ -2,7 +2,7 @@ import { clusterNodeKeys } from '../common/config.js';
 import { envelopeToWire, relayedFields } from '../common/ecdsa-wire.js';
 import { ensure, MpcidError } from '../common/errors.js';
 import { LOG } from '../common/log.js';
-import { checkEcdsaOracles, ecdsaPayloadDigest } from '../common/protocol.js';
+import { checkEcdsaOracles, ecdsaPayloadDigest, evidenceFromJSON } from '../common/protocol.js';
 import { abytes, equalBytes, fromB64u, toB64u, toHex } from '../crypto/bytes.js';
 import { EcdsaSigner, PairState } from '../crypto/ecdsa/index.js';
 import { AGENT_PARTY, NO_CULPRIT, SigningSets } from '../crypto/es256.js';
@@ -25,7 +25,7 @@ import { policyRefusal, signedMessage } from './policy.js';
 import type { SignResult } from './ratchet.js';
 import type { RevocationService } from './revocation.js';
 import type { CheckedStep, StepKindHandler } from './signer.js';
-import type { EcdsaRecord, EcdsaSecrets, EnvelopeJSON } from './store.js';
+import type { EcdsaRecord, EcdsaSecrets, EnvelopeJSON, RevocationRecord } from './store.js';
 
 const SESSION_TTL_MS = 30_000;
 
@@ -147,7 +147,7 @@ export class EcdsaService implements StepKindHandler {
     }
     if (this.#sessions.size >= maxEcdsaSessions)
       throw new MpcidError('RATE_LIMITED', 'too many ECDSA sessions in progress on this oracle', {
-        metadata: { scope: 'oracle', rpc: 'Step' },
+        details: { scope: 'oracle', rpc: 'Step' },
       });
   }
 
@@ -381,20 +381,12 @@ export class EcdsaService implements StepKindHandler {
       throw new MpcidError(
         'IDENTITY_SUSPENDED',
         `ECDSA session aborted (${check}, party ${culprit}): identity suspended on this oracle's accusation (evidence ${rec.digest})`,
-        {
-          metadata: {
-            evidence: JSON.stringify(rec.evidence),
-            accuser: String(ctx.nodeId),
-            accused: String(culprit),
-          },
-        },
+        { details: { evidence: evidenceFromJSON(rec.evidence), accuser: ctx.nodeId, accused: culprit } },
       );
     throw new MpcidError(
       'IDENTITY_REVOKED',
       `ECDSA session aborted (${check}, party ${culprit}): identity revoked (evidence ${rec.digest})`,
-      {
-        metadata: { evidence: JSON.stringify(rec.evidence) },
-      },
+      { details: { evidence: evidenceFromJSON(rec.evidence) } },
     );
   }
 
@@ -407,9 +399,9 @@ export class EcdsaService implements StepKindHandler {
     step: SignedStep,
     claim: { culprit: number; check: string; signature: Uint8Array },
     sessionFacts: { messageDigest: Uint8Array; oracles: readonly number[] },
-  ): Promise<void> {
+  ): Promise<RevocationRecord> {
     this.#revocations.checkRevoked(id.record.identityId);
-    await this.#revocations.revokeLocal(
+    return await this.#revocations.revokeLocal(
       id,
       {
         identityId: id.record.identityId,

@@ -95,11 +95,7 @@ export class EddsaSteps implements StepKindHandler {
         `GetNonces replay refused (${why})`,
       );
       return new MpcidError('REPLAYED_REQUEST', `GetNonces ${why}`, {
-        metadata: {
-          counter: String(req.counter),
-          oracleCounter: String(oracleCounter),
-          nodeId: String(req.nodeId),
-        },
+        details: { counter: req.counter, oracleCounter, nodeId: req.nodeId },
       });
     };
     if (req.nodeId !== ctx.nodeId) throw replayed(`made for oracle ${req.nodeId}, not this one`);

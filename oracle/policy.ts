@@ -6,11 +6,17 @@
  */
 
 import { clusterIssuer } from '../common/config.js';
-import { MpcidError } from '../common/errors.js';
+import { type ErrorCode, MpcidError } from '../common/errors.js';
 import { checkTokenPolicy, looksLikeJws } from '../common/jwt.js';
 import { LOG } from '../common/log.js';
 import type { StepKind } from '../crypto/ratchet.js';
 import type { LoadedIdentity, OracleContext } from './context.js';
+
+/** A refusal to co-sign: a stable code (e.g. POLICY_VIOLATION) and a message for humans. */
+export interface Refusal {
+  code: ErrorCode;
+  message: string;
+}
 
 /** Why this node will not co-sign the payload, or undefined if policy allows it. */
 export function policyRefusal(
@@ -20,7 +26,7 @@ export function policyRefusal(
   message: Uint8Array,
   counter: number,
   es256Kid?: string,
-): string | undefined {
+): Refusal | undefined {
   try {
     if (kind === 'sign' || kind === 'es256') {
       if (looksLikeJws(message)) {
@@ -50,7 +56,7 @@ export function policyRefusal(
       { [LOG.identity]: id.record.identityId, [LOG.errorCode]: e.code, [LOG.errorMessage]: e.message },
       'co-signing refused by policy',
     );
-    return `${e.code}: ${e.message}`;
+    return { code: e.code, message: e.message };
   }
 }
 

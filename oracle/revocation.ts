@@ -21,23 +21,16 @@
 
 import { clusterNodeKeys } from '../common/config.js';
 import { MpcidError } from '../common/errors.js';
+import { evidenceFromWire, evidenceToWire } from '../common/evidence-wire.js';
 import { CLIENT_OPTIONS, call, fromServiceError, services, unary } from '../common/grpc.js';
 import { LOG } from '../common/log.js';
 import { Mutex } from '../common/mutex.js';
-import {
-  abortFromParts,
-  abortSessionFromParts,
-  evidenceFromJSON,
-  evidenceToJSON,
-  stepFromWire,
-  stepToWire,
-} from '../common/protocol.js';
+import { evidenceFromJSON, evidenceToJSON } from '../common/protocol.js';
 import { framed, fromB64u, toB64u, u64be } from '../crypto/bytes.js';
 import { signEd25519, verifyEd25519 } from '../crypto/ed25519.js';
 import { AGENT_PARTY } from '../crypto/es256.js';
 import { sha256 } from '../crypto/hash.js';
 import { type Evidence, evidenceDigest, verifyEvidence } from '../crypto/ratchet.js';
-import type { Evidence__Output } from '../proto/gen/mpcid/oracle/v1/Evidence.js';
 import type { PeerClient, PeerHandlers } from '../proto/gen/mpcid/oracle/v1/Peer.js';
 import type { Revocation, Revocation__Output } from '../proto/gen/mpcid/oracle/v1/Revocation.js';
 import { type AlertHub, historiesOf } from './alerts.js';
@@ -96,45 +89,6 @@ function accusationsDigest(digests: readonly string[]): string {
   );
 }
 
-function evidenceToWire(j: RevocationRecord['evidence']) {
-  const e = evidenceFromJSON(j);
-  return {
-    identityId: e.identityId,
-    steps: e.steps.map(stepToWire),
-    abort: e.abort
-      ? {
-          ...e.abort,
-          signature: Buffer.from(e.abort.signature),
-          messageDigest: Buffer.from(e.messageDigest),
-          oracles: [...e.oracles],
-        }
-      : null,
-  };
-}
-
-/** Wire evidence of `identityId` -> Evidence, shape checked (signatures: verifyEvidence). */
-function evidenceFromWire(m: Evidence__Output, identityId: string): Evidence {
-  const abort = m.abort;
-  if (m.identityId !== identityId) throw new MpcidError('BAD_EVIDENCE', 'evidence of another identity');
-  if (m.steps.length !== (abort ? 1 : 2))
-    throw new MpcidError(
-      'BAD_EVIDENCE',
-      abort ? 'abort evidence must hold one step' : 'evidence must hold two steps',
-    );
-  try {
-    return abort
-      ? {
-          identityId,
-          steps: [stepFromWire(m.steps[0])],
-          abort: abortFromParts(abort.accuser, abort.culprit, abort.check, new Uint8Array(abort.signature)),
-          ...abortSessionFromParts(new Uint8Array(abort.messageDigest), abort.oracles),
-        }
-      : { identityId, steps: [stepFromWire(m.steps[0]), stepFromWire(m.steps[1])] };
-  } catch {
-    throw new MpcidError('BAD_EVIDENCE', 'evidence steps are malformed');
-  }
-}
-
 /** The highest counter among the evidence's steps (what the revocation is at, from the evidence alone). */
 function evidenceCounter(e: Evidence): number {
   return Math.max(...e.steps.map((s) => s.step.counter));
@@ -142,8 +96,8 @@ function evidenceCounter(e: Evidence): number {
 
 export function revocationToWire(r: RevocationRecord): Revocation {
   return {
-    evidence: evidenceToWire(r.evidence),
-    accusations: (r.accusations ?? []).map(evidenceToWire),
+    evidence: evidenceToWire(evidenceFromJSON(r.evidence)),
+    accusations: (r.accusations ?? []).map((a) => evidenceToWire(evidenceFromJSON(a))),
     digest: Buffer.from(r.digest, 'base64url'),
     reason: r.reason,
     detectedBy: r.detectedBy,
@@ -212,13 +166,7 @@ export class RevocationService {
       throw new MpcidError(
         'IDENTITY_SUSPENDED',
         `identity suspended: oracle ${a.accuser} accuses party ${a.culprit} of an aborted ES256 session (${a.check}); it signs nothing until the accusation is corroborated (then it is revoked)`,
-        {
-          metadata: {
-            evidence: JSON.stringify(s.evidence),
-            accuser: String(a.accuser),
-            accused: String(a.culprit),
-          },
-        },
+        { details: { evidence: evidenceFromJSON(s.evidence), accuser: a.accuser, accused: a.culprit } },
       );
     }
   }
@@ -229,7 +177,7 @@ export class RevocationService {
     if (r) {
       // The evidence travels with the refusal, so an agent believes it only if it verifies.
       throw new MpcidError('IDENTITY_REVOKED', `identity revoked (evidence ${r.digest})`, {
-        metadata: { evidence: JSON.stringify(r.evidence) },
+        details: { evidence: evidenceFromJSON(r.evidence) },
       });
     }
   }

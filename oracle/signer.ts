@@ -19,6 +19,8 @@ import {
 import { type SignedStep, STEP_KINDS, type StepKind, verifyStep } from '../crypto/ratchet.js';
 import type { EcdsaRoundRequest__Output } from '../proto/gen/mpcid/oracle/v1/EcdsaRoundRequest.js';
 import type { EcdsaRoundResponse } from '../proto/gen/mpcid/oracle/v1/EcdsaRoundResponse.js';
+import type { ReportAbortRequest__Output } from '../proto/gen/mpcid/oracle/v1/ReportAbortRequest.js';
+import type { ReportAbortResponse } from '../proto/gen/mpcid/oracle/v1/ReportAbortResponse.js';
 import type { SignerHandlers } from '../proto/gen/mpcid/oracle/v1/Signer.js';
 import type { StepRequest__Output } from '../proto/gen/mpcid/oracle/v1/StepRequest.js';
 import type { StepResponse } from '../proto/gen/mpcid/oracle/v1/StepResponse.js';
@@ -82,6 +84,7 @@ export class SignerService {
         }
       }),
       EcdsaRound: unary(log, 'EcdsaRound', (req, call) => this.ecdsaRound(req, peerKeyOf(call))),
+      ReportAbort: unary(log, 'ReportAbort', (req, call) => this.reportAbort(req, peerKeyOf(call))),
     };
   }
 
@@ -114,7 +117,9 @@ export class SignerService {
       commit: commitToWire(out.commit),
       signatureShare: out.signatureShare ? Buffer.from(out.signatureShare) : Buffer.alloc(0),
       next: null,
-      refusal: out.refusal ?? '',
+      // Both forms: the typed field, and the deprecated string for agents that predate it.
+      refusal: out.refusal ? `${out.refusal.code}: ${out.refusal.message}` : '',
+      policyRefusal: out.refusal ?? null,
       envelopes: (out.envelopes ?? []).map((e) => ({
         from: e.from,
         to: e.to,
@@ -127,21 +132,38 @@ export class SignerService {
   }
 
   /**
-   * DKLs23 rounds 2-3, or the agent's report that its side of a session aborted. Rate limits as
-   * for Step: per peer first; per identity once the agent's own message authenticated the request
-   * (before the session advances, so a refused round can be retried).
+   * DKLs23 rounds 2-3. Rate limits as for Step: per peer first; per identity once the agent's own
+   * message authenticated the request (before the session advances, so a refused round can be
+   * retried). A request with `abort` set comes from an agent that predates ReportAbort: it is
+   * reported as ReportAbort does, and its success answered as such agents expect, with the error
+   * IDENTITY_REVOKED.
    */
   async ecdsaRound(req: EcdsaRoundRequest__Output, limitKey: string): Promise<EcdsaRoundResponse> {
     this.#limits.check('EcdsaRound', 'peer', limitKey);
     if (!req.abort)
       return this.#ecdsa.round(req, (identityId) => this.#limits.check('EcdsaRound', 'identity', identityId));
-    // A suspended identity's agent may still report its own abort (it revokes); reportAbort
-    // refuses a revoked identity with its evidence, as every other request is refused.
+    await this.reportAbort(req as ReportAbortRequest__Output, limitKey, false);
+    throw new MpcidError('IDENTITY_REVOKED', "ECDSA session aborted: identity revoked on the agent's report");
+  }
+
+  /**
+   * The agent's report that its side of a session aborted (docs/ecdsa.md §5): revokes the identity
+   * with its session-signed claim as evidence, also when the identity is suspended (the claim
+   * corroborates an accusation). A revoked identity is refused with its evidence, as every other
+   * request is. Rate limits: the EcdsaRound buckets.
+   */
+  async reportAbort(
+    req: ReportAbortRequest__Output,
+    limitKey: string,
+    limit = true,
+  ): Promise<ReportAbortResponse> {
+    if (limit) this.#limits.check('EcdsaRound', 'peer', limitKey);
+    if (!req.abort) throw new MpcidError('MALFORMED_INPUT', 'abort: missing');
     const id = await this.#ctx.identity(req.identityId, { allowRevoked: true });
     const step = stepFromWire(req.step);
     const a = abortFromParts(0, req.abort.culprit, req.abort.check, new Uint8Array(req.abort.signature));
     const facts = abortSessionFromParts(new Uint8Array(req.abort.messageDigest), req.abort.oracles);
-    await this.#ecdsa.reportAbort(id, step, a, facts);
-    throw new MpcidError('IDENTITY_REVOKED', "ECDSA session aborted: identity revoked on the agent's report");
+    const rec = await this.#ecdsa.reportAbort(id, step, a, facts);
+    return { revoked: rec.status !== 'suspended', evidenceDigest: Buffer.from(rec.digest, 'base64url') };
   }
 }

@@ -208,7 +208,14 @@ describe.each([
         () => aggregate(group, list, msg, altered),
         'BAD_SIGNATURE_SHARE',
         new RegExp(`participant ${culprit} sent`),
-      );
+      ); // The culprit also travels as a field, which the agent reads (never the message).
+      let culpritField: string | undefined;
+      try {
+        aggregate(group, list, msg, altered);
+      } catch (e) {
+        culpritField = (e as MpcidError).metadata['culprit'];
+      }
+      expect(culpritField).toBe(String(culprit));
     }
     // A non-canonical share (>= L) is blamed too.
     const junk = new Map(good).set(culprits[1]!, new Uint8Array(32).fill(0xff));

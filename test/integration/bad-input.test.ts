@@ -1258,6 +1258,7 @@ describe('bad input to a live 2-of-3 cluster', { tags: ['slow'] }, () => {
         '/mpcid.oracle.v1.Enrollment/FinishEnrollment',
         '/mpcid.oracle.v1.Signer/GetNonces',
         '/mpcid.oracle.v1.Signer/Step',
+        '/mpcid.oracle.v1.Signer/ReportAbort',
         // Served on the same address: oracle to oracle.
         '/mpcid.oracle.v1.Peer/PushRevocation',
         '/mpcid.oracle.v1.Peer/ListRevocations',

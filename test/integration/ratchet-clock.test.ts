@@ -23,7 +23,6 @@ import { readState } from '../../agent/state.js';
 import { MpcidError } from '../../common/errors.js';
 import { bind, call, SERVER_OPTIONS, services, shutdown, toServiceError } from '../../common/grpc.js';
 import { createLogger } from '../../common/log.js';
-import { commitToJSON, staleProofMetadata } from '../../common/protocol.js';
 import { EXPOSING_TIME, signCommit } from '../../crypto/ratchet.js';
 import { nodeVerify } from '../crypto/helpers.js';
 import {
@@ -176,8 +175,8 @@ describe('clone detection against any clock (2-of-3 cluster, real processes)', {
         Step: (_c: unknown, cb: grpc.sendUnaryData<never>) => {
           lies++;
           const forged = signCommit(forger.key, o.id, kid, 1_000_000 + lies, randomBytes(32));
-          const metadata = lies % 2 === 0 ? staleProofMetadata(commitToJSON(forged)) : {};
-          cb(toServiceError(new MpcidError('STALE_STEP', 'behind (forged)', { metadata }), log, 'Step'));
+          const details = lies % 2 === 0 ? { details: { commit: forged } } : {};
+          cb(toServiceError(new MpcidError('STALE_STEP', 'behind (forged)', details), log, 'Step'));
           return;
         },
       });

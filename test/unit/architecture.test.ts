@@ -8,9 +8,10 @@
  * fixed and not removed, so the list only shrinks. Each check is also run on a deliberate
  * violation, so a rule that cannot fail would show.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sources } from '../helpers/sources.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const SOURCE = ['agent', 'oracle', 'common', 'crypto', 'cli', 'verifier', 'scripts'];
@@ -31,16 +32,6 @@ interface Import {
   spec: string;
   /** The imported file's top-level folder, for imports of ours. */
   folder?: string;
-}
-
-function sources(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...sources(p));
-    else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) out.push(p);
-  }
-  return out;
 }
 
 /** Every static and dynamic import / re-export in `text` (comments stripped first). */

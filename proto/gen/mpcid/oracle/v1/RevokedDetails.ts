@@ -1,0 +1,11 @@
+// Original file: mpcid/oracle/v1/oracle.proto
+
+import type { Evidence as _mpcid_oracle_v1_Evidence, Evidence__Output as _mpcid_oracle_v1_Evidence__Output } from '../../../mpcid/oracle/v1/Evidence.js';
+
+export interface RevokedDetails {
+  'evidence'?: (_mpcid_oracle_v1_Evidence | null);
+}
+
+export interface RevokedDetails__Output {
+  'evidence': (_mpcid_oracle_v1_Evidence__Output | null);
+}
