@@ -10,7 +10,7 @@
  * stream is open (every refreshMs); otherwise a bundle older than refreshMs is refreshed when
  * ValidateJWTSVID needs it.
  */
-import { MpcidError } from '../common/errors.js';
+import { codeOf, MpcidError } from '../common/errors.js';
 import { call, fromServiceError } from '../common/grpc.js';
 import type { Logger } from '../common/log.js';
 import { trustDomainId } from '../common/spiffe.js';
@@ -136,7 +136,7 @@ export class BundleWatcher {
     for (const a of answers) {
       if (a.status === 'rejected') {
         // An oracle that knows no identity of the trust domain answered: it vouches for no key.
-        if ((a.reason as MpcidError).code === 'UNKNOWN_TRUST_DOMAIN') answered++;
+        if (codeOf(a.reason) === 'UNKNOWN_TRUST_DOMAIN') answered++;
         continue;
       }
       answered++;

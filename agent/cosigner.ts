@@ -3,17 +3,20 @@
  * sign through. Every signature and every heartbeat is one ratchet step (docs/protocol.md §5-6),
  * made one at a time by the step engine (agent/steps.ts) over a quorum of oracles
  * (agent/quorum.ts); each kind is one flow: agent/eddsa.ts (sign, jwt), agent/ecdsa.ts (es256,
- * jwt-es256), agent/heartbeat.ts. Told FORK_DETECTED or IDENTITY_REVOKED with valid evidence, or
- * after an aborted ES256 session (agent/ecdsa-abort.ts), the agent stops for good.
+ * jwt-es256), agent/heartbeat.ts, agent/issuer.ts (jwt-issuer: the federation issuer key). Told
+ * FORK_DETECTED or IDENTITY_REVOKED with valid evidence (two conflicting steps, an abort claim, or
+ * an operator's revocation under the cluster CA: the kill switch), or after an aborted ES256
+ * session (agent/ecdsa-abort.ts), the agent stops for good.
  */
 
-import { MpcidError } from '../common/errors.js';
+import { asMpcidError, MpcidError } from '../common/errors.js';
 import { LOG, type Logger } from '../common/log.js';
 import { ecdsaFlow } from './ecdsa.js';
 import { abortedRevocation, readAbort, sendAbort } from './ecdsa-abort.js';
 import type { Es256Key } from './ecdsa-setup.js';
 import { eddsaFlow, type Signed } from './eddsa.js';
 import { heartbeatFlow } from './heartbeat.js';
+import { type IssuerRelay, issuerFlow } from './issuer.js';
 import type { OracleClient } from './oracles.js';
 import { Quorum } from './quorum.js';
 import type { RatchetState } from './ratchet.js';
@@ -27,6 +30,8 @@ export interface CosignerOptions {
   prefetch?: number;
   /** Idle time after which the agent makes a heartbeat step; 0 disables heartbeats. */
   heartbeatMs?: number;
+  /** The cluster CA (PEM, mTLS): it checks an operator's signed revocation (kill switch). */
+  clusterCa?: Buffer | undefined;
 }
 
 export class Cosigner {
@@ -50,7 +55,7 @@ export class Cosigner {
       deadlineMs: opts.deadlineMs ?? 3_000,
       prefetch: opts.prefetch ?? 4,
     });
-    this.#engine = new StepEngine(state, dir, ratchet, this.#quorum, log);
+    this.#engine = new StepEngine(state, dir, ratchet, this.#quorum, log, opts.clusterCa);
     this.#engine.onRevoked = () => {
       if (this.#timer) clearInterval(this.#timer);
     };
@@ -90,7 +95,7 @@ export class Cosigner {
       if (this.#engine.revoked) return;
       if (Date.now() - this.#engine.lastStepAt >= this.#heartbeatMs) {
         this.heartbeat().catch((e: unknown) => {
-          const err = e instanceof MpcidError ? e : new MpcidError('INTERNAL', String(e));
+          const err = asMpcidError(e) ?? new MpcidError('INTERNAL', String(e));
           if (!REVOKED_CODES.has(err.code))
             this.#log.warn(
               { [LOG.errorCode]: err.code, [LOG.errorMessage]: err.message },
@@ -148,5 +153,13 @@ export class Cosigner {
   /** An ES256 JWS signing input built for the step's counter, co-signed like signToken. */
   signTokenEs256(build: (counter: number) => Uint8Array): Promise<Signed> {
     return this.#engine.run(ecdsaFlow(this.#engine, () => this.#es256, 'jwt-es256', build));
+  }
+
+  /**
+   * An issuer-key token (agent/issuer.ts, docs/protocol.md §10): a jwt-issuer step whose t
+   * oracles sign with the cluster issuer key, `relay` running their session.
+   */
+  signTokenIssuer(build: (counter: number) => Uint8Array, relay: IssuerRelay): Promise<Signed> {
+    return this.#engine.run(issuerFlow(this.#engine, build, relay));
   }
 }

@@ -24,12 +24,12 @@
  *     so no abort outcome was revealed: the step is already certified, and a fresh step (a fresh
  *     session) with another signing set is safe.
  */
-import { checkRelayed, envelopeToWire, relayBinding } from '../common/ecdsa-wire.js';
-import { MpcidError } from '../common/errors.js';
+import { abortOf, checkRelayed, envelopeToWire, relayBinding } from '../common/ecdsa-wire.js';
+import { asMpcidError, codeOf, MpcidError } from '../common/errors.js';
 import { fromServiceError } from '../common/grpc.js';
 import { ecdsaPayloadDigest } from '../common/protocol.js';
 import { combineSignature, EcdsaSigner } from '../crypto/ecdsa/index.js';
-import { AGENT_PARTY, NO_CULPRIT, SigningSets } from '../crypto/es256.js';
+import { AGENT_PARTY, SigningSets } from '../crypto/es256.js';
 import { sha256 } from '../crypto/hash.js';
 import { stepDigest } from '../crypto/ratchet.js';
 import { openEnvelope, sealEnvelope } from '../crypto/seal.js';
@@ -141,7 +141,7 @@ async function attempt(
     }
     const abort = abortOf(e);
     if (abort)
-      await reportAbort(engine, signed, { messageDigest: sha256(message), oracles }, abort, e as MpcidError);
+      await reportAbort(engine, signed, { messageDigest: sha256(message), oracles }, abort, asMpcidError(e)!);
     throw e;
   }
 }
@@ -200,19 +200,6 @@ function damaged(o: number, round: number, what: string): EcdsaRoundFailed {
     o,
     new MpcidError('BAD_SIGNATURE_SHARE', `oracle ${o}: its round-${round} ES256 messages ${what}`),
   );
-}
-
-/** The (culprit, check) of an error that aborts a session, or undefined if it does not. */
-export function abortOf(e: unknown): { culprit: number; check: string } | undefined {
-  if (!(e instanceof MpcidError)) return undefined;
-  const c = e.metadata['culprit'];
-  if (c === undefined && e.code !== 'ECDSA_ABORT') return undefined;
-  const culprit = Number(c);
-  const check = e.metadata['check'] ?? '';
-  return {
-    culprit: Number.isSafeInteger(culprit) && culprit >= 0 && culprit <= NO_CULPRIT ? culprit : NO_CULPRIT,
-    check: /^[a-z0-9-]{1,40}$/.test(check) ? check : 'unspecified',
-  };
 }
 
 /**
@@ -390,15 +377,13 @@ export class AgentEcdsaSession {
       r.status === 'rejected' ? [{ oracle: this.oracles[i]!, err: r.reason as unknown }] : [],
     );
     const revoked = errors.find(
-      (x) =>
-        x.err instanceof MpcidError && (x.err.code === 'IDENTITY_REVOKED' || x.err.code === 'FORK_DETECTED'),
+      (x) => codeOf(x.err) === 'IDENTITY_REVOKED' || codeOf(x.err) === 'FORK_DETECTED',
     );
     if (revoked) throw revoked.err;
     if (own !== undefined) throw own;
     const failed = errors[0];
     if (failed) {
-      const err =
-        failed.err instanceof MpcidError ? failed.err : new MpcidError('INTERNAL', String(failed.err));
+      const err = asMpcidError(failed.err) ?? new MpcidError('INTERNAL', String(failed.err));
       throw new EcdsaRoundFailed(failed.oracle, err);
     }
     const answers = new Map<number, Envelope__Output[]>();

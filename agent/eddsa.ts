@@ -9,7 +9,7 @@
  * share names its oracle (that oracle fails the attempt; a fresh step follows).
  */
 
-import { MpcidError } from '../common/errors.js';
+import { codeOf, culpritsOf, MpcidError } from '../common/errors.js';
 import { fromServiceError } from '../common/grpc.js';
 import { commitmentFromWire, signPayloadDigest } from '../common/protocol.js';
 import { checkCommitmentList, commit, signingSession } from '../crypto/frost.js';
@@ -82,9 +82,10 @@ async function attempt(
   try {
     return { message, signature: session.aggregate(shares) };
   } catch (e) {
-    if (e instanceof MpcidError && e.code === 'BAD_SIGNATURE_SHARE') {
-      // crypto/ names the participant whose share failed to verify.
-      const culprit = chosen.find((c) => e.metadata['culprit'] === String(c.nodeId));
+    if (codeOf(e) === 'BAD_SIGNATURE_SHARE') {
+      // crypto/ names the participant whose share failed to verify, in its typed culprits.
+      const culprits = culpritsOf(e);
+      const culprit = chosen.find((c) => culprits.includes(c.nodeId));
       if (culprit) {
         quorum.fail(
           culprit,

@@ -10,7 +10,7 @@
 
 import { join } from 'node:path';
 import { clusterNodeKeys } from '../common/config.js';
-import { MpcidError } from '../common/errors.js';
+import { asMpcidError, MpcidError } from '../common/errors.js';
 import { call, fromServiceError } from '../common/grpc.js';
 import { parseJoinToken } from '../common/jointoken.js';
 import { LOG, type Logger } from '../common/log.js';
@@ -193,6 +193,7 @@ export async function enroll(opts: EnrollOptions): Promise<AgentState> {
       sessionKey,
       sessionPublicKey: session.publicKey,
       enrolledAt: Date.now(),
+      ...(claims.require ? { requiredClaims: claims.require } : {}),
       algs: opts.algs ?? ALGS,
     };
     if (opts.tls) copyBundle(opts.tls.files, stateTlsDir(opts.stateDir));
@@ -231,7 +232,7 @@ export async function withEs256(
     );
     return next;
   } catch (e) {
-    const err = e instanceof MpcidError ? e : fromServiceError(e, 'ES256 setup');
+    const err = asMpcidError(e) ?? fromServiceError(e, 'ES256 setup');
     log.warn(
       { [LOG.identity]: state.identityId, [LOG.errorCode]: err.code, [LOG.errorMessage]: err.message },
       'ES256 setup failed (the EdDSA identity is enrolled; the agent retries ES256 setup when it starts)',

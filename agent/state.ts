@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { type ClusterConfig, ClusterSchema } from '../common/config.js';
 import { MpcidError } from '../common/errors.js';
 import { writeFileDurable } from '../common/fsutil.js';
+import { type RequiredClaims, RequiredClaimsSchema } from '../common/jwt.js';
 import { accessStructure } from '../crypto/access.js';
 import { fromB64u, toB64u, utf8Bytes } from '../crypto/bytes.js';
 import { PairState } from '../crypto/ecdsa/index.js';
@@ -55,6 +56,8 @@ const FileSchema = z.strictObject({
     commitments: z.array(b64u),
     verifyingShares: z.array(b64u),
     enrolledAt: z.number().int(),
+    /** Claims the join token bound to the identity (`token create --require`); every token carries them. */
+    requiredClaims: RequiredClaimsSchema.optional(),
   }),
   shares: z.array(ShareSchema),
   sessionKey: b64u,
@@ -75,6 +78,8 @@ export interface AgentState {
   readonly sessionKey: Secret;
   readonly sessionPublicKey: Uint8Array;
   readonly enrolledAt: number;
+  /** Claims bound at enrollment: the agent puts them in every token it makes. */
+  readonly requiredClaims?: RequiredClaims | undefined;
   /** What the identity was enrolled for (`agent enroll --algs`); ES256 setup runs only if listed. */
   readonly algs: readonly Alg[];
   /** The ES256 key, once ES256 setup has finished. */
@@ -115,6 +120,7 @@ export function writeState(dir: string, s: AgentState): void {
       commitments: s.group.commitments.map(toB64u),
       verifyingShares: s.group.verifyingShares.map(toB64u),
       enrolledAt: s.enrolledAt,
+      ...(s.requiredClaims ? { requiredClaims: s.requiredClaims } : {}),
     },
     shares: s.shares.map((k) => ({
       participant: k.participant,
@@ -182,6 +188,7 @@ export function readState(dir: string): AgentState {
       sessionKey,
       sessionPublicKey: ed25519PublicKey(sessionKey.expose()),
       enrolledAt: body.identity.enrolledAt,
+      ...(body.identity.requiredClaims ? { requiredClaims: body.identity.requiredClaims } : {}),
       algs,
       ...(body.es256 ? { es256: es256FromFile(body.es256, as, body.cluster) } : {}),
     };

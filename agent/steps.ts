@@ -10,18 +10,20 @@
  *   flush         a step left pending (a crash, a lost quorum) is certified before the next.
  *
  * A revocation claim backed by valid evidence (two conflicting steps signed by our own session
- * key, or an aborted ES256 session) stops the agent for good; one without is that oracle failing.
+ * key, an aborted ES256 session, or an operator's revocation signed under the cluster CA) stops
+ * the agent for good; one without is that oracle failing.
  *
  * Step kinds plug in through `StepFlow` (one file each: agent/eddsa.ts for sign and jwt,
- * agent/ecdsa.ts for es256 and jwt-es256, agent/heartbeat.ts); `run` drives a flow's attempts over
+ * agent/ecdsa.ts for es256 and jwt-es256, agent/heartbeat.ts, agent/issuer.ts for jwt-issuer); `run` drives a flow's attempts over
  * fresh signing sets until one succeeds or no quorum is left.
  */
 
 import { clusterNodeKeys } from '../common/config.js';
-import { detailsOf, type ErrorCode, MpcidError } from '../common/errors.js';
+import { codeOf, detailsOf, ERROR_CODES, type ErrorCode, isErrorCode, MpcidError } from '../common/errors.js';
 import { fromServiceError } from '../common/grpc.js';
 import { LOG, type Logger } from '../common/log.js';
 import { Mutex } from '../common/mutex.js';
+import { operatorDocument, verifyOperatorRevocation } from '../common/operator-revocation.js';
 import {
   commitFromWire,
   commitmentToWire,
@@ -83,6 +85,8 @@ export class StepEngine {
   readonly quorum: Quorum;
   readonly nodeKeys: Map<number, Uint8Array>;
   readonly log: Logger;
+  /** The cluster CA (PEM, mTLS): it checks an operator's signed revocation (kill switch). */
+  readonly clusterCa: Buffer | undefined;
   #rs: RatchetState;
   readonly #hint: CertifiedHint;
   /** What ratchet.json holds (the certified state may be ahead of it: #certified). */
@@ -98,8 +102,16 @@ export class StepEngine {
    */
   readonly #ahead = new Set<number>();
 
-  constructor(state: AgentState, dir: string, ratchet: RatchetState, quorum: Quorum, log: Logger) {
+  constructor(
+    state: AgentState,
+    dir: string,
+    ratchet: RatchetState,
+    quorum: Quorum,
+    log: Logger,
+    clusterCa?: Buffer,
+  ) {
     this.state = state;
+    this.clusterCa = clusterCa;
     this.dir = dir;
     this.#rs = ratchet;
     this.#onDisk = ratchet;
@@ -254,11 +266,21 @@ export class StepEngine {
     let digest: string;
     let reason: string;
     try {
-      const evidence = detailsOf(err, 'FORK_DETECTED', 'IDENTITY_REVOKED')?.evidence;
-      if (!evidence) throw new Error('no evidence');
-      if (evidence.identityId !== this.state.identityId) throw new Error('identity');
-      reason = verifyEvidence(this.state.sessionPublicKey, evidence, this.nodeKeys, this.#as);
-      digest = toB64u(evidenceDigest(evidence));
+      const details = detailsOf(err, 'FORK_DETECTED', 'IDENTITY_REVOKED');
+      if (details?.operator) {
+        // The kill switch: an operator's revocation, signed with a certificate of the cluster CA.
+        if (!this.clusterCa) throw new Error('no cluster CA');
+        const { identityId, cluster } = this.state;
+        const doc = operatorDocument(cluster.id, details.operator);
+        digest = verifyOperatorRevocation(doc, this.clusterCa, { clusterId: cluster.id, identityId }).digest;
+        reason = 'operator';
+      } else {
+        const evidence = details?.evidence;
+        if (!evidence) throw new Error('no evidence');
+        if (evidence.identityId !== this.state.identityId) throw new Error('identity');
+        reason = verifyEvidence(this.state.sessionPublicKey, evidence, this.nodeKeys, this.#as);
+        digest = toB64u(evidenceDigest(evidence));
+      }
     } catch {
       this.log.warn(
         { [LOG.peer]: nodeId, [LOG.errorCode]: err.code },
@@ -276,9 +298,11 @@ export class StepEngine {
           evidence: digest,
           reason,
         },
-        reason === 'ecdsa-abort'
-          ? 'IDENTITY REVOKED: an ECDSA session aborted (a party sent an inconsistent message); no longer signing'
-          : 'IDENTITY REVOKED: a second copy of this agent (clone or rollback) was detected; no longer signing',
+        reason === 'operator'
+          ? 'IDENTITY REVOKED by an operator (kill switch); no longer signing'
+          : reason === 'ecdsa-abort'
+            ? 'IDENTITY REVOKED: an ECDSA session aborted (a party sent an inconsistent message); no longer signing'
+            : 'IDENTITY REVOKED: a second copy of this agent (clone or rollback) was detected; no longer signing',
       );
     }
     throw new MpcidError(
@@ -370,7 +394,8 @@ export class StepEngine {
    * The answers of the chosen oracles to a signing step: failures are recorded, commits
    * collected, and the step certified before anything else happens, signature or not (if the
    * fail-fast pass cannot, a patient one waits for oracles that are (re)connecting). A policy
-   * refusal is the same on every oracle: POLICY_VIOLATION. Returns the oracles that answered.
+   * refusal is the same on every oracle and keeps its typed code (POLICY_VIOLATION,
+   * CLAIM_MISMATCH, ...). Returns the oracles that answered.
    */
   async settle(
     chosen: readonly OracleClient[],
@@ -379,9 +404,13 @@ export class StepEngine {
   ): Promise<Map<number, StepResponse__Output>> {
     const have = new Map<number, Commit>();
     const ok = new Map<number, StepResponse__Output>();
-    let refusal: string | undefined;
+    // The first refusal, with its oracle's typed code when that is a refusal's (PERMISSION_DENIED,
+    // and no revocation: only evidence revokes), else POLICY_VIOLATION; the message is never parsed.
+    let refusal: MpcidError | undefined;
     const refused = (id: number, r: { code: string; message: string }) =>
-      r.code === 'POLICY_VIOLATION' ? `oracle ${id}: ${r.message}` : `oracle ${id}: ${r.code}: ${r.message}`;
+      isErrorCode(r.code) && !REVOKED_CODES.has(r.code) && ERROR_CODES[r.code].status === 'PERMISSION_DENIED'
+        ? new MpcidError(r.code, `oracle ${id}: ${r.message}`)
+        : new MpcidError('POLICY_VIOLATION', `oracle ${id}: ${r.code}: ${r.message}`);
     for (const c of chosen) {
       const x = answers.get(c.nodeId)!;
       if (!x.ok) {
@@ -395,12 +424,12 @@ export class StepEngine {
     try {
       await this.certify(have, a.failed, a.patient);
     } catch (e) {
-      if (a.patient || (e instanceof MpcidError && (REVOKED_CODES.has(e.code) || e.code === 'STALE_STEP')))
-        throw e;
+      const code = codeOf(e);
+      if (a.patient || (code !== undefined && (REVOKED_CODES.has(code) || code === 'STALE_STEP'))) throw e;
       a.patient = true;
       await this.certify(have, a.failed, true);
     }
-    if (refusal) throw new MpcidError('POLICY_VIOLATION', refusal);
+    if (refusal) throw refusal;
     return ok;
   }
 

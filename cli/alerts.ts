@@ -8,8 +8,9 @@
  *                                                    offline check of an evidence document
  */
 import * as grpc from '@grpc/grpc-js';
-import { MpcidError } from '../common/errors.js';
+import { asMpcidError } from '../common/errors.js';
 import { call, fromServiceError } from '../common/grpc.js';
+import { verifyOperatorRevocation } from '../common/operator-revocation.js';
 import { type EvidenceJSON, evidenceFromJSON } from '../common/protocol.js';
 import type { TlsMaterial } from '../common/tls.js';
 import { fromB64u, toB64u } from '../crypto/bytes.js';
@@ -28,11 +29,29 @@ export interface EvidenceDocument extends EvidenceJSON {
 
 export interface EvidenceVerdict {
   valid: boolean;
+  /** An operator's revocation: the signing certificate's CN. */
+  operator?: string;
   /** The conflict rule the steps break when valid; why the document was refused otherwise. */
   reason: string;
   /** Evidence digest computed from the steps (the alert id), or null if the steps are unreadable. */
   digest: string | null;
   identityId: string | null;
+}
+
+/**
+ * Checks an operator's revocation document offline with the cluster CA certificate (PEM): the
+ * certificate issued by the CA, role admin, valid when signed, and its signature over the
+ * statement; a `digest` in the file must be the one the bytes give. Never throws.
+ */
+export function verifyOperatorDocument(doc: unknown, caPem: Buffer): EvidenceVerdict {
+  const o = (doc ?? {}) as { identityId?: unknown };
+  const identityId = typeof o.identityId === 'string' ? o.identityId : null;
+  try {
+    const v = verifyOperatorRevocation(doc, caPem);
+    return { valid: true, reason: v.reason, digest: v.digest, identityId, operator: v.operator };
+  } catch (e) {
+    return { valid: false, reason: describe(e), digest: null, identityId };
+  }
 }
 
 /**
@@ -81,7 +100,8 @@ export function verifyEvidenceDocument(
 }
 
 function describe(e: unknown): string {
-  return e instanceof MpcidError ? `${e.code}: ${e.message}` : `BAD_EVIDENCE: ${(e as Error)?.message ?? e}`;
+  const known = asMpcidError(e);
+  return known ? `${known.code}: ${known.message}` : `BAD_EVIDENCE: ${(e as Error)?.message ?? e}`;
 }
 
 /** Decodes a base64url Ed25519 public key given on the command line or in a document. */

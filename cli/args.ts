@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ALGS, type Alg } from '../agent/state.js';
-import { MpcidError } from '../common/errors.js';
+import { codeOf } from '../common/errors.js';
 import { fromServiceError } from '../common/grpc.js';
 import { resolveClientTls } from '../common/tls.js';
 
@@ -88,7 +88,7 @@ export async function using<C extends { close(): void }, T>(
   try {
     return await fn(client);
   } catch (e) {
-    throw e instanceof MpcidError || e instanceof UsageError ? e : fromServiceError(e, what);
+    throw codeOf(e) !== undefined || e instanceof UsageError ? e : fromServiceError(e, what);
   } finally {
     client.close();
   }

@@ -5,7 +5,7 @@
  * stderr. Exit status: 0 ok, 1 failure, 2 usage error. `mpcid --help` and `mpcid CMD --help`
  * print usage and exit 0.
  */
-import { MpcidError } from '../common/errors.js';
+import { asMpcidError } from '../common/errors.js';
 import { silenceIpServerNameWarning } from '../common/tls.js';
 import { UsageError } from './args.js';
 import type { Command } from './command.js';
@@ -65,8 +65,9 @@ main(process.argv.slice(2)).catch((e: unknown) => {
     process.stderr.write(`mpcid: ${e.message}\n${usage()}\n`);
     process.exit(2);
   }
-  if (e instanceof MpcidError) {
-    process.stderr.write(`mpcid: ${e.code}: ${e.message}\n`);
+  const known = asMpcidError(e);
+  if (known) {
+    process.stderr.write(`mpcid: ${known.code}: ${known.message}\n`);
     process.exit(1);
   }
   process.stderr.write(`mpcid: INTERNAL: ${(e as Error)?.message ?? String(e)}\n`);

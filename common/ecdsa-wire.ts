@@ -11,10 +11,13 @@
  */
 import { hash } from 'node:crypto';
 import { framed } from '../crypto/bytes.js';
+import { HASH_DOMAINS } from '../crypto/domains.js';
 import { ROUND2_LEN, SETUP_ROUNDS } from '../crypto/ecdsa/index.js';
+import { CryptoError } from '../crypto/errors.js';
+import { NO_CULPRIT } from '../crypto/es256.js';
 import { DOMAINS, verifyStatement } from '../crypto/statement.js';
 import type { Envelope, Envelope__Output } from '../proto/gen/mpcid/oracle/v1/Envelope.js';
-import { MpcidError } from './errors.js';
+import { detailsOf, MpcidError } from './errors.js';
 import { MAX_MESSAGE_BYTES } from './grpc.js';
 
 /** Bytes of an ES256 setup id. */
@@ -46,7 +49,7 @@ function sha256(b: Uint8Array): Uint8Array {
 
 /** Context of an identity's ES256 setup: binds every message and the channel keys to it. */
 export function ecdsaSetupContext(identityId: string, setupId: Uint8Array, sessionPublicKey: Uint8Array) {
-  return sha256(framed('mpcid/ecdsa/setup-context/v1', identityId, setupId, sessionPublicKey));
+  return sha256(framed(HASH_DOMAINS.ecdsaSetupContext, identityId, setupId, sessionPublicKey));
 }
 
 /** An envelope as it goes on the wire (no signature: an empty one). */
@@ -88,7 +91,7 @@ export function relayBinding(
   const sorted = [...relayed].sort((a, b) => a.from - b.from);
   return sha256(
     framed(
-      'mpcid/ecdsa/relay-binding/v1',
+      HASH_DOMAINS.ecdsaRelayBinding,
       ...sorted.flatMap((e) => [e.from, e.to, e.round, sha256(e.sealed), sha256(e.signature)]),
     ),
   );
@@ -117,7 +120,39 @@ export function checkRelayed(
     throw new MpcidError(
       'ECDSA_ABORT',
       `message from party ${e.from} to party ${e.to} (round ${e.round}) does not carry its sender's signature`,
-      { metadata: { culprit: String(blame), check } },
+      { details: { culprit: blame, check } },
     );
   }
+}
+
+/**
+ * The (culprit, check) of an error that aborts an ES256 session, or undefined if it does not: a
+ * local signer's CryptoError names them in its typed details (also as the cause of the MpcidError
+ * made from it); another MpcidError in its typed ECDSA_ABORT details (a relayed message whose
+ * signature fails), else its ErrorInfo metadata (a peer's answer). An unattributable failure
+ * blames NO_CULPRIT; a check name that is not a plain slug becomes 'unspecified'.
+ */
+export function abortOf(e: unknown): { culprit: number; check: string } | undefined {
+  let culprit: number;
+  let check: string;
+  if (e instanceof CryptoError) {
+    if (e.details.check === undefined && e.code !== 'ECDSA_ABORT') return undefined;
+    const culprits = e.culprits();
+    culprit = culprits.length === 1 ? culprits[0]! : NO_CULPRIT;
+    check = e.details.check ?? '';
+  } else if (e instanceof MpcidError && e.cause instanceof CryptoError) {
+    return abortOf(e.cause);
+  } else if (e instanceof MpcidError) {
+    const typed = detailsOf(e, 'ECDSA_ABORT');
+    const c = typed ? String(typed.culprit) : e.metadata['culprit'];
+    if (c === undefined && e.code !== 'ECDSA_ABORT') return undefined;
+    culprit = Number(c);
+    check = typed?.check ?? e.metadata['check'] ?? '';
+  } else {
+    return undefined;
+  }
+  return {
+    culprit: Number.isSafeInteger(culprit) && culprit >= 0 && culprit <= NO_CULPRIT ? culprit : NO_CULPRIT,
+    check: /^[a-z0-9-]{1,40}$/.test(check) ? check : 'unspecified',
+  };
 }

@@ -17,12 +17,18 @@ import type { Commit, Evidence } from '../crypto/ratchet.js';
 import type { Evidence__Output } from '../proto/gen/mpcid/oracle/v1/Evidence.js';
 import type { ErrorCode } from './errors.js';
 import { evidenceFromWire, evidenceToWire } from './evidence-wire.js';
+import type { OperatorRevocationWire } from './operator-revocation.js';
 
 /** The typed details of each code that has them. */
 export interface ErrorDetailsOf {
-  /** The evidence behind the revocation (an agent believes it only if it verifies). */
-  IDENTITY_REVOKED: { evidence: Evidence };
-  FORK_DETECTED: { evidence: Evidence };
+  /**
+   * The evidence behind the revocation (an agent believes it only if it verifies): two steps or
+   * an abort claim, or an operator's signed revocation (kill switch; checked against the cluster CA).
+   */
+  IDENTITY_REVOKED:
+    | { evidence: Evidence; operator?: undefined }
+    | { operator: OperatorRevocationWire; evidence?: undefined };
+  FORK_DETECTED: { evidence: Evidence; operator?: undefined };
   /** The accusation, its accuser and the party it blames. */
   IDENTITY_SUSPENDED: { evidence: Evidence; accuser: number; accused: number };
   /** The refusing oracle's signed commit to its current state. */
@@ -32,6 +38,9 @@ export interface ErrorDetailsOf {
   REPLAYED_REQUEST: { counter: number; oracleCounter: number; nodeId: number };
   /** The party whose message failed a check (255: none can be blamed), and the check. */
   ECDSA_ABORT: { culprit: number; check: string };
+  /** A federation issuer session's failed check: the party to blame (255: none), the check, and
+   * the oracle that caught it (absent when the agent did, or the oracle does not say). */
+  ISSUER_ABORT: { culprit: number; check: string; accuser?: number };
 }
 
 export type DetailedCode = keyof ErrorDetailsOf;
@@ -51,6 +60,7 @@ const FIELD: Record<DetailedCode, string> = {
   RATE_LIMITED: 'rateLimited',
   REPLAYED_REQUEST: 'replayedRequest',
   ECDSA_ABORT: 'ecdsaAbort',
+  ISSUER_ABORT: 'issuerAbort',
 };
 
 function isDetailed(code: string): code is DetailedCode {
@@ -79,9 +89,19 @@ export function encodeDetails(code: ErrorCode, details: unknown, protoDir: strin
   let body: Record<string, unknown>;
   switch (code) {
     case 'IDENTITY_REVOKED':
-    case 'FORK_DETECTED':
-      body = { evidence: evidenceToWire(d['evidence'] as Evidence) };
+    case 'FORK_DETECTED': {
+      const op = d['operator'] as OperatorRevocationWire | undefined;
+      body = op
+        ? {
+            operator: {
+              ...op,
+              certificate: Buffer.from(op.certificate),
+              signature: Buffer.from(op.signature),
+            },
+          }
+        : { evidence: evidenceToWire(d['evidence'] as Evidence) };
       break;
+    }
     case 'IDENTITY_SUSPENDED':
       body = {
         evidence: evidenceToWire(d['evidence'] as Evidence),
@@ -123,6 +143,22 @@ export function decodeDetails(
       case 'IDENTITY_REVOKED':
       case 'FORK_DETECTED':
       case 'IDENTITY_SUSPENDED': {
+        const op = d['operator'] as Record<string, unknown> | null | undefined;
+        if (code === 'IDENTITY_REVOKED' && op) {
+          const { identityId, reason, issuedAt, certificate, signature } = op;
+          if (typeof identityId !== 'string' || typeof reason !== 'string' || !safe(issuedAt))
+            return undefined;
+          if (!(certificate instanceof Uint8Array) || !(signature instanceof Uint8Array)) return undefined;
+          return {
+            operator: {
+              identityId,
+              reason,
+              issuedAt,
+              certificate: new Uint8Array(certificate),
+              signature: new Uint8Array(signature),
+            },
+          };
+        }
         const w = d['evidence'] as Evidence__Output | null;
         if (!w) return undefined;
         const evidence = evidenceFromWire(w, w.identityId);
@@ -162,6 +198,13 @@ export function decodeDetails(
         if (!u32(culprit) || culprit > 255 || typeof check !== 'string' || !CHECK_NAME.test(check))
           return undefined;
         return { culprit, check };
+      }
+      case 'ISSUER_ABORT': {
+        const { culprit, check, accuser } = d;
+        if (!u32(culprit) || culprit > 255 || typeof check !== 'string' || !CHECK_NAME.test(check))
+          return undefined;
+        if (!u32(accuser) || accuser > 255) return undefined;
+        return { culprit, check, ...(accuser > 0 ? { accuser } : {}) };
       }
     }
   } catch {

@@ -4,7 +4,11 @@
  * Codes are part of the public contract: clients branch on them, so they never change meaning.
  * Messages are for humans and may change. Messages never carry secret material (shares, nonces,
  * tokens); verification failures say little on purpose.
+ *
+ * crypto/ throws its own CryptoError (crypto/errors.ts); `asMpcidError` below is the one place it
+ * becomes an MpcidError, keeping the code, message and ErrorInfo metadata callers saw before.
  */
+import { type CryptoCode, type CryptoDetails, CryptoError } from '../crypto/errors.js';
 import type { DetailsFor } from './error-details.js';
 
 /** The gRPC status classes mpcid codes map to (names of grpc.status). */
@@ -86,7 +90,7 @@ export const ERROR_CODES = {
   IDENTITY_REVOKED: {
     status: 'PERMISSION_DENIED',
     meaning:
-      'The identity was revoked (a cloned or rolled-back agent was detected, or an ES256 session aborted); permanent. Details: evidence (the evidence of the revocation).',
+      'The identity was revoked (a cloned or rolled-back agent was detected, an ES256 session aborted, or an operator revoked it with `mpcid identity revoke`); permanent. Details: evidence (the evidence of the revocation), or operator (the signed revocation of the operator, checked against the cluster CA).',
   },
   IDENTITY_SUSPENDED: {
     status: 'PERMISSION_DENIED',
@@ -117,7 +121,8 @@ export const ERROR_CODES = {
   },
   BAD_EVIDENCE: {
     status: 'INVALID_ARGUMENT',
-    meaning: 'Revocation evidence (fork evidence or an ES256 abort claim) does not verify.',
+    meaning:
+      "Revocation evidence (fork evidence, an ES256 abort claim, or an operator's signed revocation: signature, certificate not issued by the cluster CA or not valid then, another cluster) does not verify.",
   },
   ROLE_NOT_ALLOWED: {
     status: 'PERMISSION_DENIED',
@@ -128,6 +133,16 @@ export const ERROR_CODES = {
     status: 'PERMISSION_DENIED',
     meaning:
       'The oracles refuse to co-sign this payload: it breaks the token policy (or is a token in disguise).',
+  },
+  CLAIM_MISMATCH: {
+    status: 'PERMISSION_DENIED',
+    meaning:
+      'The oracles refuse to co-sign this token or quote: a claim contradicts (or lacks) one the join token bound to the identity at enrollment (`token create --require`). The step still counts.',
+  },
+  NO_CLUSTER_CA: {
+    status: 'FAILED_PRECONDITION',
+    meaning:
+      "This oracle serves without mTLS, so it holds no cluster CA to check an operator's signed revocation with (`identity revoke` needs a cluster made with TLS).",
   },
   ENROLLMENT_STATE: {
     status: 'FAILED_PRECONDITION',
@@ -219,6 +234,26 @@ export const ERROR_CODES = {
   NOT_IMPLEMENTED: {
     status: 'UNIMPLEMENTED',
     meaning: 'SPIFFE Workload API: the X.509-SVID profile (FetchX509SVID, FetchX509Bundles) is not served.',
+  },
+  ISSUER_NOT_CONFIGURED: {
+    status: 'FAILED_PRECONDITION',
+    meaning:
+      'Federation issuer: the cluster has no HTTPS `cluster.issuer` URL, or no issuer key yet (`mpcid issuer rotate` makes the first one).',
+  },
+  AUDIENCE_NOT_ALLOWED: {
+    status: 'PERMISSION_DENIED',
+    meaning:
+      'Federation issuer: the token audience is not one of `cluster.federation.audiences`; oracles refuse to co-sign it.',
+  },
+  ISSUER_SETUP_FAILED: {
+    status: 'ABORTED',
+    meaning:
+      'Federation issuer: key generation among the oracles failed (an oracle is down or sent a bad message); nothing changed, rotate again.',
+  },
+  ISSUER_ABORT: {
+    status: 'ABORTED',
+    meaning:
+      "Federation issuer: an oracle's contribution to an issuer-key signature failed a check; details: culprit (255: none can be blamed), check, accuser (the oracle that caught it, when one did); no token is issued and the agent signs in a fresh step without it.",
   },
   INTERNAL: {
     status: 'INTERNAL',
@@ -315,4 +350,73 @@ export function isErrorCode(code: unknown): code is ErrorCode {
 /** Throws an MpcidError when `cond` is false. */
 export function ensure(cond: unknown, code: ErrorCode, message: string): asserts cond {
   if (!cond) throw new MpcidError(code, message);
+}
+
+/**
+ * The wire code of each CryptoError code: the one place crypto/'s codes meet ERROR_CODES. Each
+ * crypto code is named after the code it maps to, so callers see the codes they saw when crypto/
+ * threw MpcidError itself.
+ */
+const CRYPTO_ERROR_CODES = {
+  MALFORMED_INPUT: 'MALFORMED_INPUT',
+  BAD_LENGTH: 'BAD_LENGTH',
+  MALFORMED_POINT: 'MALFORMED_POINT',
+  MALFORMED_SCALAR: 'MALFORMED_SCALAR',
+  BAD_PARTICIPANT: 'BAD_PARTICIPANT',
+  DKG_FAILED: 'DKG_FAILED',
+  ENROLLMENT_STATE: 'ENROLLMENT_STATE',
+  BAD_SIGNATURE_SHARE: 'BAD_SIGNATURE_SHARE',
+  ECDSA_ABORT: 'ECDSA_ABORT',
+  NO_ES256_KEY: 'NO_ES256_KEY',
+  BAD_CERTIFICATE: 'BAD_CERTIFICATE',
+  BAD_EVIDENCE: 'BAD_EVIDENCE',
+  SESSION_AUTH_FAILED: 'SESSION_AUTH_FAILED',
+  TOKEN_INVALID: 'TOKEN_INVALID',
+  STATE_CORRUPT: 'STATE_CORRUPT',
+  INTERNAL: 'INTERNAL',
+} as const satisfies Record<CryptoCode, ErrorCode>;
+
+/**
+ * The ErrorInfo metadata of a CryptoError's details. Only threshold-ECDSA checks (those with a
+ * `check`) carry metadata on the wire: `{culprit, check}` when one party is to blame, else
+ * `{check, attributable: 'false'}`. Other culprits stay in-process (read them with culpritsOf).
+ */
+function cryptoMetadata(d: CryptoDetails): Record<string, string> {
+  if (d.check === undefined) return {};
+  return d.culprits.length === 1
+    ? { culprit: String(d.culprits[0]), check: d.check }
+    : { check: d.check, attributable: 'false' };
+}
+
+/**
+ * The MpcidError an expected failure stands for: `err` itself, or the mapping of a CryptoError
+ * (same code, message and wire metadata; the CryptoError is its cause). Undefined for anything
+ * else (a bug: report it as INTERNAL without its message).
+ */
+export function asMpcidError(err: unknown): MpcidError | undefined {
+  if (err instanceof MpcidError) return err;
+  if (err instanceof CryptoError) {
+    return new MpcidError(CRYPTO_ERROR_CODES[err.code], err.message, {
+      cause: err,
+      metadata: cryptoMetadata(err.details),
+    });
+  }
+  return undefined;
+}
+
+/** The stable code of an expected failure (MpcidError or CryptoError); undefined for anything else. */
+export function codeOf(err: unknown): ErrorCode | undefined {
+  if (err instanceof MpcidError) return err.code;
+  if (err instanceof CryptoError) return CRYPTO_ERROR_CODES[err.code];
+  return undefined;
+}
+
+/**
+ * The participants a failure blames (FROST participant indices, ECDSA party ids): a CryptoError's
+ * typed culprits, also through an MpcidError made from one. Empty when no one is blamed.
+ */
+export function culpritsOf(err: unknown): readonly number[] {
+  if (err instanceof CryptoError) return err.culprits();
+  if (err instanceof MpcidError && err.cause instanceof CryptoError) return err.cause.culprits();
+  return [];
 }

@@ -14,7 +14,7 @@ import type { ProtoGrpcType as OracleProto } from '../proto/gen/oracle.js';
 import type { ProtoGrpcType as WorkloadProto } from '../proto/gen/workload.js';
 import type { ProtoGrpcType as SpiffeProto } from '../proto/gen/workloadapi.js';
 import { decodeDetails, ERROR_DETAILS_TYPE, encodeDetails } from './error-details.js';
-import { type ErrorCode, isErrorCode, MpcidError } from './errors.js';
+import { asMpcidError, type ErrorCode, isErrorCode, MpcidError } from './errors.js';
 import { LOG, type Logger } from './log.js';
 
 /** Largest message any mpcid server accepts or sends (bytes); larger ones get RESOURCE_EXHAUSTED. */
@@ -121,13 +121,13 @@ export const STATUS_OF: Record<string, grpc.status> = {
 };
 
 /**
- * The one place internal errors become gRPC status. Expected errors (MpcidError) keep their
- * code and message; anything else is logged and reported as a bare INTERNAL.
+ * The one place internal errors become gRPC status. Expected errors (MpcidError, and crypto/'s
+ * CryptoError through asMpcidError) keep their code and message; anything else is logged and
+ * reported as a bare INTERNAL.
  */
 export function toServiceError(err: unknown, log: Logger, method: string): Partial<grpc.StatusObject> {
-  let e: MpcidError;
-  if (err instanceof MpcidError) {
-    e = err;
+  let e: MpcidError | undefined = asMpcidError(err);
+  if (e) {
     const level = e.status === 'INTERNAL' || e.status === 'DATA_LOSS' ? 'error' : 'info';
     log[level](
       { [LOG.method]: method, [LOG.errorCode]: e.code, [LOG.errorMessage]: e.message },

@@ -13,6 +13,7 @@ import type { Secret } from '../crypto/secret.js';
 import { DOMAINS, signStatement, verifyStatement } from '../crypto/statement.js';
 import { type ClusterConfig, ClusterSchema } from './config.js';
 import { MpcidError } from './errors.js';
+import { RequiredClaimsSchema } from './jwt.js';
 
 const PREFIX = 'mpcid-jt1';
 /** Longest token we parse (a 31-oracle cluster description fits comfortably). */
@@ -31,6 +32,8 @@ const ClaimsSchema = z.strictObject({
   iss: z.number().int().min(1),
   iat: z.number().int().min(0),
   exp: z.number().int().min(0),
+  /** Claims every token and quote of the identity must carry (`token create --require`). */
+  require: RequiredClaimsSchema.optional(),
 });
 export type JoinTokenClaims = z.infer<typeof ClaimsSchema>;
 

@@ -6,6 +6,7 @@
  * whole signing input, which each oracle parses and checks; a raw `sign` step whose message has
  * the shape of a JWS signing input is refused, so raw signing cannot mint tokens either.
  */
+import { z } from 'zod';
 import { MpcidError } from './errors.js';
 
 export const JWT_TYP = 'JWT';
@@ -26,6 +27,54 @@ export const RESERVED_CLAIMS = new Set([
   'nonce',
   'claims',
 ]);
+
+/**
+ * Claims a join token binds to the identity it enrolls (`mpcid token create --require`): at most
+ * 16 names that are not reserved, each a string (1-512 characters), a safe integer or a boolean.
+ */
+export const RequiredClaimsSchema = z
+  .record(
+    z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9_.:-]{0,63}$/, 'claim names: a letter, then letters, digits, _ . : -')
+      .refine((k) => !RESERVED_CLAIMS.has(k), 'a reserved claim (iss, sub, aud, ...) cannot be required'),
+    z.union([z.string().min(1).max(512), z.number().int().safe(), z.boolean()]),
+  )
+  .refine((o) => Object.keys(o).length >= 1 && Object.keys(o).length <= 16, '1 to 16 claims');
+export type RequiredClaims = z.infer<typeof RequiredClaimsSchema>;
+
+/** Parses `--require` / `required_claims_json`: MALFORMED_INPUT naming what is wrong. */
+export function parseRequiredClaims(json: string, field: string): RequiredClaims {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch {
+    throw new MpcidError('MALFORMED_INPUT', `${field}: not valid JSON`);
+  }
+  const r = RequiredClaimsSchema.safeParse(raw);
+  if (!r.success)
+    throw new MpcidError('MALFORMED_INPUT', `${field}: ${r.error.issues.map((i) => i.message).join('; ')}`);
+  return r.data;
+}
+
+/**
+ * The claims bound at enrollment against a token's: each must be present with the same value (a
+ * quote's workload claims, under `claims`, may not contradict them either). CLAIM_MISMATCH
+ * names the first claim that differs, never its value.
+ */
+export function checkRequiredClaims(claims: JwtClaims, required: RequiredClaims | undefined): void {
+  if (!required) return;
+  const nested = claims['claims'];
+  for (const [k, v] of Object.entries(required)) {
+    if (claims[k] !== v)
+      throw new MpcidError('CLAIM_MISMATCH', `token refused: claim ${k} is not the one bound at enrollment`);
+    if (isObject(nested) && k in nested && nested[k] !== v)
+      throw new MpcidError(
+        'CLAIM_MISMATCH',
+        `token refused: claims.${k} contradicts the claim bound at enrollment`,
+      );
+  }
+}
 
 export interface TokenPolicy {
   /** The cluster's issuer URL: the `iss` of every token. */
@@ -118,6 +167,8 @@ export interface PolicyContext {
   /** ES256 tokens are co-signed with the identity's P-256 key (kid: its thumbprint). */
   alg?: 'EdDSA' | 'ES256';
   kid?: string;
+  /** Claims bound at enrollment (checked after the policy: CLAIM_MISMATCH). */
+  required?: RequiredClaims | undefined;
   policy: TokenPolicy;
   nowSeconds: number;
 }
@@ -172,5 +223,6 @@ export function checkTokenPolicy(bytes: Uint8Array, ctx: PolicyContext): { typ: 
       deny('nonce must be 8-512 characters');
     if (aud !== undefined && !audOk(aud) && !(Array.isArray(aud) && aud.every(audOk))) deny('bad aud');
   }
+  checkRequiredClaims(claims, ctx.required);
   return { typ: typ as string };
 }

@@ -11,7 +11,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { KEK_LEN } from '../crypto/atrest.js';
 import { Secret } from '../crypto/secret.js';
 import type { OracleConfig } from './config.js';
-import { MpcidError } from './errors.js';
+import { codeOf, MpcidError } from './errors.js';
 import { writeFileDurable } from './fsutil.js';
 
 export const KEK_ENV = 'MPCID_KEK';
@@ -46,7 +46,7 @@ function fromFile(file: string): Secret {
     }
     raw = readFileSync(file);
   } catch (e) {
-    if (e instanceof MpcidError) throw e;
+    if (codeOf(e) !== undefined) throw e;
     throw new MpcidError(
       'CONFIG_INVALID',
       `cannot read kek.file ${file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`,

@@ -45,6 +45,9 @@ export const ROLE_ACCESS: Readonly<Record<string, readonly Role[]>> = {
   'mpcid.oracle.v1.Signer': ['agent'],
   'mpcid.oracle.v1.Peer': ['oracle'],
   'mpcid.oracle.v1.Bundle': ['agent'],
+  'mpcid.oracle.v1.Issuer': ['agent'],
+  'mpcid.oracle.v1.IssuerPeer': ['oracle'],
+  'mpcid.admin.v1.IssuerAdmin': ['admin'],
   'mpcid.admin.v1.Admin': ['admin'],
   'grpc.health.v1.Health': ROLES,
 };
@@ -446,6 +449,16 @@ export function silenceIpServerNameWarning(): void {
     if (code === 'DEP0123') return;
     emit(warning, ...rest);
   }) as typeof process.emitWarning;
+}
+
+/** The roles (OU attributes) of a certificate. */
+export function certificateRoles(cert: X509Certificate): Role[] {
+  return rolesIn(subjectField(cert.subject, 'OU'));
+}
+
+/** A certificate's CN ('' if none). */
+export function certificateName(cert: X509Certificate): string {
+  return subjectField(cert.subject, 'CN')[0] ?? '';
 }
 
 /** The roles of a verified client certificate as grpc-js reports it. */

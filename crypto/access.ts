@@ -10,7 +10,7 @@
  *
  * Quorums are majorities (n/2 < t <= n), so any two quorums share an oracle.
  */
-import { MpcidError } from '../common/errors.js';
+import { CryptoError } from './errors.js';
 
 /** Largest cluster we accept; keeps participant indices small and DKG transcripts bounded. */
 export const MAX_ORACLES = 31;
@@ -28,13 +28,16 @@ export interface AccessStructure {
   readonly total: number;
 }
 
-/** Builds and validates the access structure for n oracles with quorum t. */
+/**
+ * Builds and validates the access structure for n oracles with quorum t.
+ * May throw CryptoError: MALFORMED_INPUT.
+ */
 export function accessStructure(n: number, t: number): AccessStructure {
   if (!Number.isSafeInteger(n) || n < 1 || n > MAX_ORACLES) {
-    throw new MpcidError('MALFORMED_INPUT', `oracle count n must be an integer in [1, ${MAX_ORACLES}]`);
+    throw new CryptoError('MALFORMED_INPUT', `oracle count n must be an integer in [1, ${MAX_ORACLES}]`);
   }
   if (!Number.isSafeInteger(t) || 2 * t <= n || t > n) {
-    throw new MpcidError('MALFORMED_INPUT', `quorum t must satisfy n/2 < t <= n (n=${n}, t=${t})`);
+    throw new CryptoError('MALFORMED_INPUT', `quorum t must satisfy n/2 < t <= n (n=${n}, t=${t})`);
   }
   const w = n - t + 1;
   return Object.freeze({ n, t, w, threshold: n + 1, total: n + w });
@@ -61,22 +64,23 @@ export function isAgentParticipant(as: AccessStructure, p: number): boolean {
 /**
  * Checks that `participants` is a valid signing set: every agent point plus exactly t distinct
  * oracles. Returns the oracle indices in ascending order.
+ * May throw CryptoError: BAD_PARTICIPANT.
  */
 export function checkSigningSet(as: AccessStructure, participants: readonly number[]): number[] {
   const seen = new Set<number>();
   for (const p of participants) {
     if (!Number.isSafeInteger(p) || p < 1 || p > as.total) {
-      throw new MpcidError('BAD_PARTICIPANT', `participant ${String(p)} is outside 1..${as.total}`);
+      throw new CryptoError('BAD_PARTICIPANT', `participant ${String(p)} is outside 1..${as.total}`);
     }
-    if (seen.has(p)) throw new MpcidError('BAD_PARTICIPANT', `participant ${p} appears twice`);
+    if (seen.has(p)) throw new CryptoError('BAD_PARTICIPANT', `participant ${p} appears twice`);
     seen.add(p);
   }
   for (const a of agentParticipants(as)) {
-    if (!seen.has(a)) throw new MpcidError('BAD_PARTICIPANT', `signing set lacks agent participant ${a}`);
+    if (!seen.has(a)) throw new CryptoError('BAD_PARTICIPANT', `signing set lacks agent participant ${a}`);
   }
   const oracles = [...seen].filter((p) => p <= as.n).sort((a, b) => a - b);
   if (oracles.length !== as.t) {
-    throw new MpcidError('BAD_PARTICIPANT', `signing set has ${oracles.length} oracles, quorum is ${as.t}`);
+    throw new CryptoError('BAD_PARTICIPANT', `signing set has ${oracles.length} oracles, quorum is ${as.t}`);
   }
   return oracles;
 }

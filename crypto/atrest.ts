@@ -10,8 +10,9 @@
  */
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { randomBytes } from '@noble/ciphers/utils.js';
-import { MpcidError } from '../common/errors.js';
 import { abytes, concatBytes, framed } from './bytes.js';
+import { HASH_DOMAINS } from './domains.js';
+import { CryptoError } from './errors.js';
 import { hkdfSha256 } from './hash.js';
 import { Secret } from './secret.js';
 
@@ -21,18 +22,22 @@ const TAG_LEN = 16;
 
 function subkey(kek: Secret, purpose: string, salt: Uint8Array): Uint8Array {
   abytes(kek.expose(), 'kek', KEK_LEN);
-  return hkdfSha256(kek.expose(), salt, framed('mpcid/kek/v1', purpose), 32);
+  return hkdfSha256(kek.expose(), salt, framed(HASH_DOMAINS.kek, purpose), 32);
 }
 
 /**
  * The KEK check value: HKDF(KEK, salt = `context`, "check"), 32 bytes. Reveals nothing about the
  * KEK (nor about the sealing subkey); equal check values mean the same KEK for the same context.
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT.
  */
 export function kekCheckValue(kek: Secret, context: Uint8Array): Uint8Array {
   return subkey(kek, 'check', context);
 }
 
-/** Seals `plaintext` under the KEK with `aad`: nonce (24) || ciphertext || tag (16). */
+/**
+ * Seals `plaintext` under the KEK with `aad`: nonce (24) || ciphertext || tag (16).
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT.
+ */
 export function sealAtRest(
   kek: Secret,
   context: Uint8Array,
@@ -51,6 +56,7 @@ export function sealAtRest(
 /**
  * Opens a sealed value; STATE_CORRUPT (naming `what`, never the bytes) if it is truncated, was
  * altered, was sealed for another place (AAD) or under another KEK. Nothing is returned then.
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT, STATE_CORRUPT.
  */
 export function openAtRest(
   kek: Secret,
@@ -60,7 +66,7 @@ export function openAtRest(
   what: string,
 ): Secret {
   if (sealed.length < NONCE_LEN + TAG_LEN)
-    throw new MpcidError('STATE_CORRUPT', `${what}: sealed value is truncated`);
+    throw new CryptoError('STATE_CORRUPT', `${what}: sealed value is truncated`);
   const key = subkey(kek, 'seal', context);
   try {
     const plain = xchacha20poly1305(key, sealed.subarray(0, NONCE_LEN), aad).decrypt(
@@ -68,7 +74,7 @@ export function openAtRest(
     );
     return new Secret(plain, 'at-rest-plaintext');
   } catch {
-    throw new MpcidError(
+    throw new CryptoError(
       'STATE_CORRUPT',
       `${what}: sealed secrets fail authentication (altered, moved from another record, or sealed under another key)`,
     );

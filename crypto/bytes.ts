@@ -1,22 +1,28 @@
 /**
  * Byte helpers and boundary assertions shared by every crypto module.
- * Pure: no I/O, no logging. Every failure is an MpcidError with a stable code.
+ * Pure: no I/O, no logging. Every failure is an CryptoError with a stable code.
  */
-import { MpcidError } from '../common/errors.js';
+import { CryptoError } from './errors.js';
 
-/** Asserts `value` is a Uint8Array (optionally of exactly `len` bytes); `field` names it in errors. */
+/**
+ * Asserts `value` is a Uint8Array (optionally of exactly `len` bytes); `field` names it in errors.
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT.
+ */
 export function abytes(value: unknown, field: string, len?: number): Uint8Array {
-  if (!(value instanceof Uint8Array)) throw new MpcidError('MALFORMED_INPUT', `${field}: expected bytes`);
+  if (!(value instanceof Uint8Array)) throw new CryptoError('MALFORMED_INPUT', `${field}: expected bytes`);
   if (len !== undefined && value.length !== len) {
-    throw new MpcidError('BAD_LENGTH', `${field}: expected ${len} bytes, got ${value.length}`);
+    throw new CryptoError('BAD_LENGTH', `${field}: expected ${len} bytes, got ${value.length}`);
   }
   return value;
 }
 
-/** Asserts `value` is an integer in [min, max]. */
+/**
+ * Asserts `value` is an integer in [min, max].
+ * May throw CryptoError: MALFORMED_INPUT.
+ */
 export function aint(value: unknown, field: string, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new MpcidError('MALFORMED_INPUT', `${field}: expected an integer in [${min}, ${max}]`);
+    throw new CryptoError('MALFORMED_INPUT', `${field}: expected an integer in [${min}, ${max}]`);
   }
   return value;
 }
@@ -71,13 +77,16 @@ export function toB64u(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
 }
 
-/** Strict base64url decoding: rejects characters outside the alphabet and non-canonical padding bits. */
+/**
+ * Strict base64url decoding: rejects characters outside the alphabet and non-canonical padding bits.
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT.
+ */
 export function fromB64u(s: unknown, field: string, len?: number): Uint8Array {
   if (typeof s !== 'string' || !/^[A-Za-z0-9_-]*$/.test(s)) {
-    throw new MpcidError('MALFORMED_INPUT', `${field}: expected base64url`);
+    throw new CryptoError('MALFORMED_INPUT', `${field}: expected base64url`);
   }
   const bytes = new Uint8Array(Buffer.from(s, 'base64url'));
-  if (toB64u(bytes) !== s) throw new MpcidError('MALFORMED_INPUT', `${field}: non-canonical base64url`);
+  if (toB64u(bytes) !== s) throw new CryptoError('MALFORMED_INPUT', `${field}: non-canonical base64url`);
   return abytes(bytes, field, len);
 }
 
@@ -85,17 +94,23 @@ export function toHex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
 
+/**
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT.
+ */
 export function fromHex(s: unknown, field: string, len?: number): Uint8Array {
   if (typeof s !== 'string' || s.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(s)) {
-    throw new MpcidError('MALFORMED_INPUT', `${field}: expected hex`);
+    throw new CryptoError('MALFORMED_INPUT', `${field}: expected hex`);
   }
   return abytes(new Uint8Array(Buffer.from(s, 'hex')), field, len);
 }
 
-/** 8-byte big-endian encoding of a non-negative safe integer (counters, millisecond times). */
+/**
+ * 8-byte big-endian encoding of a non-negative safe integer (counters, millisecond times).
+ * May throw CryptoError: MALFORMED_INPUT.
+ */
 export function u64be(n: number): Uint8Array {
   if (!Number.isSafeInteger(n) || n < 0)
-    throw new MpcidError('MALFORMED_INPUT', 'expected a non-negative safe integer');
+    throw new CryptoError('MALFORMED_INPUT', 'expected a non-negative safe integer');
   const out = new Uint8Array(8);
   new DataView(out.buffer).setBigUint64(0, BigInt(n), false);
   return out;

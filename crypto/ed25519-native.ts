@@ -8,12 +8,12 @@
  *
  * Every libsodium call that can fail is checked: sodium-native throws on a non-zero return code
  * (e.g. `crypto_scalarmult_ed25519_noclamp` on a zero scalar, an identity result, or a point
- * outside the prime-order subgroup) and the helpers here turn that into an MpcidError.
+ * outside the prime-order subgroup) and the helpers here turn that into an CryptoError.
  */
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { MpcidError } from '../common/errors.js';
 import { equalBytes } from './bytes.js';
+import { CryptoError } from './errors.js';
 
 /** The libsodium functions mpcid uses (sodium-native 5.x); each throws on a non-zero return code. */
 export interface SodiumEd25519 {
@@ -78,18 +78,22 @@ export function cryptoBackend(): { name: BackendName; nativeAvailable: boolean; 
 /**
  * Selects the process-wide backend (operators may pin noble). Choosing sodium when it did not
  * load is an error, never a silent fallback. Returns the backend now active.
+ * May throw CryptoError: INTERNAL.
  */
 export function setCryptoBackend(name: BackendName): BackendName {
   if (name === 'sodium' && !sodium) {
-    throw new MpcidError('INTERNAL', `sodium-native is not available: ${loaded.error ?? 'not loaded'}`);
+    throw new CryptoError('INTERNAL', `sodium-native is not available: ${loaded.error ?? 'not loaded'}`);
   }
   active = name;
   return active;
 }
 
-/** The loaded libsodium, or an INTERNAL error (callers check `sodium` before choosing this path). */
+/**
+ * The loaded libsodium, or an INTERNAL error (callers check `sodium` before choosing this path).
+ * May throw CryptoError: INTERNAL.
+ */
 export function needSodium(): SodiumEd25519 {
-  if (!sodium) throw new MpcidError('INTERNAL', 'sodium-native is not available');
+  if (!sodium) throw new CryptoError('INTERNAL', 'sodium-native is not available');
   return sodium;
 }
 
@@ -121,6 +125,7 @@ export function knownValidPoint(b: Uint8Array): boolean {
  * exactly the canonical encodings of points in the prime-order subgroup other than the identity
  * (it rejects y >= p, off-curve y, the small-order blocklist with either x sign bit, and points
  * with a torsion component). Does not throw; lengths are the caller's concern.
+ * May throw CryptoError: INTERNAL.
  */
 export function isValidPointNative(b: Uint8Array): boolean {
   if (b.length !== 32) return false;
@@ -138,11 +143,14 @@ function call(what: string, f: () => void): void {
   try {
     f();
   } catch {
-    throw new MpcidError('MALFORMED_POINT', `${what}: libsodium refused (invalid point or identity result)`);
+    throw new CryptoError('MALFORMED_POINT', `${what}: libsodium refused (invalid point or identity result)`);
   }
 }
 
-/** Element addition P + Q (both on the curve; the sum may be the identity). */
+/**
+ * Element addition P + Q (both on the curve; the sum may be the identity).
+ * May throw CryptoError: INTERNAL, MALFORMED_POINT.
+ */
 export function pointAdd(p: Uint8Array, q: Uint8Array): Uint8Array {
   const out = new Uint8Array(32);
   call('point addition', () => needSodium().crypto_core_ed25519_add(out, p, q));
@@ -152,6 +160,7 @@ export function pointAdd(p: Uint8Array, q: Uint8Array): Uint8Array {
 /**
  * ScalarMult(P, k) for a prime-order P and 0 < k < L. libsodium re-checks P (canonical,
  * prime-order subgroup) and fails on an identity result, so a failure is an error here.
+ * May throw CryptoError: INTERNAL, MALFORMED_POINT.
  */
 export function pointMul(k: Uint8Array, p: Uint8Array): Uint8Array {
   const out = new Uint8Array(32);
@@ -159,7 +168,10 @@ export function pointMul(k: Uint8Array, p: Uint8Array): Uint8Array {
   return out;
 }
 
-/** ScalarBaseMult(k) for 0 < k < L (libsodium fails on k = 0). */
+/**
+ * ScalarBaseMult(k) for 0 < k < L (libsodium fails on k = 0).
+ * May throw CryptoError: INTERNAL, MALFORMED_POINT.
+ */
 export function baseMul(k: Uint8Array): Uint8Array {
   const out = new Uint8Array(32);
   call('base multiplication', () => needSodium().crypto_scalarmult_ed25519_base_noclamp(out, k));
@@ -194,11 +206,14 @@ export function modL(x: bigint): bigint {
   return r < 0n ? r + L : r;
 }
 
-/** x^-1 mod L for x not divisible by L (extended Euclid; inputs are public Lagrange terms). */
+/**
+ * x^-1 mod L for x not divisible by L (extended Euclid; inputs are public Lagrange terms).
+ * May throw CryptoError: INTERNAL.
+ */
 export function invL(x: bigint): bigint {
   let [a, b] = [modL(x), L];
   let [u, v] = [1n, 0n];
-  if (a === 0n) throw new MpcidError('INTERNAL', 'inverse of zero');
+  if (a === 0n) throw new CryptoError('INTERNAL', 'inverse of zero');
   while (a !== 0n) {
     const q = b / a;
     [a, b] = [b - q * a, a];
@@ -210,6 +225,7 @@ export function invL(x: bigint): bigint {
 /**
  * SHA-512 (node:crypto) of the concatenation of `parts`, reduced mod L by libsodium: the
  * hash-to-scalar of RFC 9591 §6.5 (H1, H2, H3 interpret the 64-byte digest little-endian).
+ * May throw CryptoError: INTERNAL.
  */
 export function hashToScalar(...parts: Uint8Array[]): Uint8Array {
   const h = createHash('sha512');

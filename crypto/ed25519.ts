@@ -20,7 +20,6 @@ import {
   randomBytes,
 } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { MpcidError } from '../common/errors.js';
 import { abytes, equalBytes } from './bytes.js';
 import {
   type BackendName,
@@ -29,6 +28,7 @@ import {
   knownValidPoint,
   rememberValidPoint,
 } from './ed25519-native.js';
+import { CryptoError } from './errors.js';
 
 export const POINT_LEN = 32;
 export const SCALAR_LEN = 32;
@@ -40,6 +40,7 @@ const L = Point.Fn.ORDER;
 /**
  * RFC 9591 §3.1 DeserializeElement for FROST(Ed25519, SHA-512): returns the bytes if valid.
  * `backend` defaults to the process's active one (cryptoBackend()).
+ * May throw CryptoError: BAD_LENGTH, INTERNAL, MALFORMED_INPUT, MALFORMED_POINT.
  */
 export function decodePoint(bytes: unknown, field: string, backend?: BackendName): Uint8Array {
   const b = abytes(bytes, field, POINT_LEN);
@@ -48,27 +49,30 @@ export function decodePoint(bytes: unknown, field: string, backend?: BackendName
     if (isValidPointNative(b)) return b;
     decodePointNoble(b, field);
     // Unreachable unless the two libraries disagree: fail closed.
-    throw new MpcidError('MALFORMED_POINT', `${field}: rejected by libsodium`);
+    throw new CryptoError('MALFORMED_POINT', `${field}: rejected by libsodium`);
   }
   decodePointNoble(b, field);
   rememberValidPoint(b);
   return b;
 }
 
-/** RFC 9591 §3.1 DeserializeElement by @noble/curves (the reference rule), without the cache. */
+/**
+ * RFC 9591 §3.1 DeserializeElement by @noble/curves (the reference rule), without the cache.
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT, MALFORMED_POINT.
+ */
 export function decodePointNoble(bytes: unknown, field: string): Uint8Array {
   const b = abytes(bytes, field, POINT_LEN);
   let p: InstanceType<typeof Point>;
   try {
     p = Point.fromBytes(b, false);
   } catch {
-    throw new MpcidError('MALFORMED_POINT', `${field}: not a valid curve point`);
+    throw new CryptoError('MALFORMED_POINT', `${field}: not a valid curve point`);
   }
   if (!equalBytes(p.toBytes(), b))
-    throw new MpcidError('MALFORMED_POINT', `${field}: non-canonical encoding`);
-  if (p.is0()) throw new MpcidError('MALFORMED_POINT', `${field}: identity element`);
+    throw new CryptoError('MALFORMED_POINT', `${field}: non-canonical encoding`);
+  if (p.is0()) throw new CryptoError('MALFORMED_POINT', `${field}: identity element`);
   if (!p.isTorsionFree())
-    throw new MpcidError('MALFORMED_POINT', `${field}: not in the prime-order subgroup`);
+    throw new CryptoError('MALFORMED_POINT', `${field}: not in the prime-order subgroup`);
   return b;
 }
 
@@ -78,16 +82,23 @@ function leToBigint(b: Uint8Array): bigint {
   return x;
 }
 
-/** RFC 9591 §6.5 DeserializeScalar: 32 bytes little-endian, canonical (< L). */
+/**
+ * RFC 9591 §6.5 DeserializeScalar: 32 bytes little-endian, canonical (< L).
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT, MALFORMED_SCALAR.
+ */
 export function decodeScalar(bytes: unknown, field: string, opts: { nonZero?: boolean } = {}): Uint8Array {
   const b = abytes(bytes, field, SCALAR_LEN);
   const x = leToBigint(b);
-  if (x >= L) throw new MpcidError('MALFORMED_SCALAR', `${field}: scalar not reduced modulo the group order`);
-  if (opts.nonZero && x === 0n) throw new MpcidError('MALFORMED_SCALAR', `${field}: zero scalar`);
+  if (x >= L)
+    throw new CryptoError('MALFORMED_SCALAR', `${field}: scalar not reduced modulo the group order`);
+  if (opts.nonZero && x === 0n) throw new CryptoError('MALFORMED_SCALAR', `${field}: zero scalar`);
   return b;
 }
 
-/** An Ed25519 signature (R || S, RFC 8032 §5.1.6): R a canonical point encoding, S < L. */
+/**
+ * An Ed25519 signature (R || S, RFC 8032 §5.1.6): R a canonical point encoding, S < L.
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT, MALFORMED_SCALAR.
+ */
 export function decodeSignature(bytes: unknown, field: string): Uint8Array {
   const b = abytes(bytes, field, SIGNATURE_LEN);
   decodeScalar(b.subarray(32), `${field}.S`);
@@ -160,6 +171,7 @@ function verifyingKey(publicKey: Uint8Array): KeyObject | null {
  * equation ([8][S]B = [8]R + [8][k]A) and the cofactorless one agree on every input that passes
  * 1-3, and libsodium, OpenSSL and @noble/curves give one answer (test/crypto/ed25519-rule.test.ts
  * checks this against noble over random and adversarial inputs). Never throws.
+ * May throw CryptoError: BAD_LENGTH, INTERNAL, MALFORMED_INPUT, MALFORMED_POINT.
  */
 export function verifyEd25519(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
   if (!(signature instanceof Uint8Array) || signature.length !== SIGNATURE_LEN) return false;
@@ -197,18 +209,27 @@ function signingKey(seed: Uint8Array): KeyObject {
   return key;
 }
 
-/** RFC 8032 §5.1.6 signing with a 32-byte seed (node:crypto; deterministic, same bytes as noble). */
+/**
+ * RFC 8032 §5.1.6 signing with a 32-byte seed (node:crypto; deterministic, same bytes as noble).
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT.
+ */
 export function signEd25519(message: Uint8Array, seed: Uint8Array): Uint8Array {
   return new Uint8Array(nodeSign(null, message, signingKey(seed)));
 }
 
-/** Generates an Ed25519 key pair (RFC 8032 §5.1.5). */
+/**
+ * Generates an Ed25519 key pair (RFC 8032 §5.1.5).
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT.
+ */
 export function generateEd25519(): { seed: Uint8Array; publicKey: Uint8Array } {
   const seed = new Uint8Array(randomBytes(32));
   return { seed, publicKey: ed25519PublicKey(seed) };
 }
 
-/** The public key A of a 32-byte seed (RFC 8032 §5.1.5). */
+/**
+ * The public key A of a 32-byte seed (RFC 8032 §5.1.5).
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT.
+ */
 export function ed25519PublicKey(seed: Uint8Array): Uint8Array {
   const jwk = createPublicKey(signingKey(abytes(seed, 'seed', 32))).export({ format: 'jwk' });
   return new Uint8Array(Buffer.from(jwk.x!, 'base64url'));

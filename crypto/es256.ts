@@ -6,8 +6,9 @@
  * from the public verifying shares, so every party can check them by name.
  */
 import { p256 } from '@noble/curves/nist.js';
-import { MpcidError } from '../common/errors.js';
 import { type AccessStructure, agentParticipants } from './access.js';
+import { lagrangeAt0 } from './ecdsa/curve.js';
+import { CryptoError } from './errors.js';
 import type { GroupPublic, KeyShare } from './frost.js';
 import { decodeP256Scalar, P256_ORDER } from './p256.js';
 import { Secret } from './secret.js';
@@ -18,18 +19,6 @@ export const AGENT_PARTY = 0;
 export const NO_CULPRIT = 255;
 
 const Fn = p256.Point.Fn;
-
-/** lagrange(S, x, 0) modulo the P-256 order (RFC 9591 §4.2 derive_interpolating_value). */
-export function lagrangeAt0(xs: readonly number[], x: number): bigint {
-  let num = 1n;
-  let den = 1n;
-  for (const j of xs) {
-    if (j === x) continue;
-    num = Fn.mul(num, BigInt(j));
-    den = Fn.mul(den, Fn.sub(BigInt(j), BigInt(x)));
-  }
-  return Fn.mul(num, Fn.inv(den));
-}
 
 function points(as: AccessStructure, oracles: readonly number[]): number[] {
   return [...oracles, ...agentParticipants(as)];
@@ -46,7 +35,10 @@ function toBytes(x: bigint): Uint8Array {
   return Fn.toBytes(x);
 }
 
-/** The additive share of a party (the agent: all its shares; an oracle: its one share). */
+/**
+ * The additive share of a party (the agent: all its shares; an oracle: its one share).
+ * May throw CryptoError: BAD_LENGTH, BAD_PARTICIPANT, INTERNAL, MALFORMED_INPUT, MALFORMED_SCALAR.
+ */
 export function additiveShare(
   as: AccessStructure,
   oracles: readonly number[],
@@ -56,25 +48,34 @@ export function additiveShare(
   let sum = 0n;
   for (const s of shares) {
     if (!xs.includes(s.participant))
-      throw new MpcidError('BAD_PARTICIPANT', `participant ${s.participant} is not in the signing set`);
-    sum = Fn.add(sum, Fn.mul(lagrangeAt0(xs, s.participant), scalarOf(s.signingShare)));
+      throw new CryptoError('BAD_PARTICIPANT', `participant ${s.participant} is not in the signing set`);
+    sum = Fn.add(sum, Fn.mul(lagrangeAt0('P-256', xs, s.participant), scalarOf(s.signingShare)));
   }
-  if (sum === 0n || sum >= P256_ORDER) throw new MpcidError('INTERNAL', 'degenerate additive share');
+  if (sum === 0n || sum >= P256_ORDER) throw new CryptoError('INTERNAL', 'degenerate additive share');
   return new Secret(toBytes(sum), 'additive-share');
 }
 
 /**
  * pk_i of every party of the signing set, from the group's verifying shares (uncompressed SEC 1).
  * Public points times public coefficients: variable-time multiplication is fine.
+ * May throw CryptoError: BAD_PARTICIPANT, MALFORMED_INPUT.
  */
 export function publicShares(group: GroupPublic, oracles: readonly number[]): Map<number, Uint8Array> {
   const xs = points(group.as, oracles);
   const Y = (p: number) => p256.Point.fromBytes(group.verifyingShares[p - 1]!);
   const out = new Map<number, Uint8Array>();
   let agent = p256.Point.ZERO;
-  for (const p of agentParticipants(group.as)) agent = agent.add(Y(p).multiplyUnsafe(lagrangeAt0(xs, p)));
-  out.set(AGENT_PARTY, agent.toBytes(false));
-  for (const o of oracles) out.set(o, Y(o).multiplyUnsafe(lagrangeAt0(xs, o)).toBytes(false));
+  for (const p of agentParticipants(group.as))
+    agent = agent.add(Y(p).multiplyUnsafe(lagrangeAt0('P-256', xs, p)));
+  // A key of the oracles alone (the federation issuer: w = 0) has no agent party.
+  if (group.as.w > 0) out.set(AGENT_PARTY, agent.toBytes(false));
+  for (const o of oracles)
+    out.set(
+      o,
+      Y(o)
+        .multiplyUnsafe(lagrangeAt0('P-256', xs, o))
+        .toBytes(false),
+    );
   return out;
 }
 
@@ -90,6 +91,7 @@ const MAX_SIGNING_SETS = 32;
 /**
  * A party's additive share and every party's public share per signing set (its oracles), made
  * once: a key signs with few distinct sets, and the point arithmetic is most of a session's setup.
+ * May throw CryptoError: BAD_LENGTH, BAD_PARTICIPANT, INTERNAL, MALFORMED_INPUT, MALFORMED_SCALAR.
  */
 export class SigningSets {
   readonly #group: GroupPublic;

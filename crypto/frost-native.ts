@@ -19,7 +19,6 @@
  * Scalar arithmetic on secrets uses bigint, as noble does (same timing posture as before).
  */
 import { randomBytes } from 'node:crypto';
-import { MpcidError } from '../common/errors.js';
 import { abytes, concatBytes, equalBytes, utf8Bytes } from './bytes.js';
 import { verifyEd25519 } from './ed25519.js';
 import {
@@ -36,6 +35,7 @@ import {
   scalarToBig,
   sha512Native,
 } from './ed25519-native.js';
+import { CryptoError } from './errors.js';
 import type { GroupPublic, KeyShare, NonceCommitment, SigningNonces } from './frost.js';
 import { Secret } from './secret.js';
 
@@ -57,21 +57,22 @@ const defaultRng: Rng = (len) => new Uint8Array(randomBytes(len));
 /** RFC 9591 §3.1 DeserializeElement (libsodium), remembered per array. */
 function apoint(b: unknown, field: string): Uint8Array {
   const p = abytes(b, field, 32);
-  if (!isValidPointNative(p)) throw new MpcidError('MALFORMED_POINT', `${field}: not a valid group element`);
+  if (!isValidPointNative(p)) throw new CryptoError('MALFORMED_POINT', `${field}: not a valid group element`);
   return p;
 }
 
 /** RFC 9591 §6.5 DeserializeScalar: canonical (< L); returns the integer. */
 function ascalar(b: unknown, field: string): bigint {
   const x = scalarToBig(abytes(b, field, 32));
-  if (x >= L) throw new MpcidError('MALFORMED_SCALAR', `${field}: scalar not reduced modulo the group order`);
+  if (x >= L)
+    throw new CryptoError('MALFORMED_SCALAR', `${field}: scalar not reduced modulo the group order`);
   return x;
 }
 
 /** A participant index used as a FROST identifier: a positive safe integer. */
 function aid(p: unknown, field: string): number {
   if (typeof p !== 'number' || !Number.isSafeInteger(p) || p < 1) {
-    throw new MpcidError('BAD_PARTICIPANT', `${field}: identifier must be a positive integer`);
+    throw new CryptoError('BAD_PARTICIPANT', `${field}: identifier must be a positive integer`);
   }
   return p;
 }
@@ -122,9 +123,9 @@ function prepare(group: GroupPublic, list: readonly NonceCommitment[], message: 
   const { threshold, total } = group.as;
   // noble's validateSigners (frost-rs compatible: MIN_PARTICIPANTS >= 2).
   if (!(threshold >= 2 && total >= threshold)) {
-    throw new MpcidError('MALFORMED_INPUT', `bad signer bounds min=${threshold} max=${total}`);
+    throw new CryptoError('MALFORMED_INPUT', `bad signer bounds min=${threshold} max=${total}`);
   }
-  if (!Array.isArray(list)) throw new MpcidError('MALFORMED_INPUT', 'commitment list: expected an array');
+  if (!Array.isArray(list)) throw new CryptoError('MALFORMED_INPUT', 'commitment list: expected an array');
   const gpk = apoint(group.commitments[0], 'commitments[0]');
   const sorted = list
     .map((c, i) => ({
@@ -135,7 +136,7 @@ function prepare(group: GroupPublic, list: readonly NonceCommitment[], message: 
     .sort((a, b) => a.participant - b.participant);
   for (let i = 1; i < sorted.length; i++) {
     if (sorted[i]!.participant === sorted[i - 1]!.participant) {
-      throw new MpcidError('BAD_PARTICIPANT', `participant ${sorted[i]!.participant} appears twice`);
+      throw new CryptoError('BAD_PARTICIPANT', `participant ${sorted[i]!.participant} appears twice`);
     }
   }
   // §4.3 encode_group_commitment_list, §4.4 compute_binding_factors.
@@ -152,7 +153,7 @@ function prepare(group: GroupPublic, list: readonly NonceCommitment[], message: 
     R = addMaybe(addMaybe(R, c.hiding), mulOrIdentity(rho.get(c.participant)!, c.binding));
   }
   // SerializeElement fails on the identity (§3.1); negligible for honest lists, fatal otherwise.
-  if (!R || isIdentity(R)) throw new MpcidError('MALFORMED_POINT', 'group commitment is the identity');
+  if (!R || isIdentity(R)) throw new CryptoError('MALFORMED_POINT', 'group commitment is the identity');
   return { gpk, list: sorted, rho, R, c: challenge(R, gpk, message) };
 }
 
@@ -160,7 +161,7 @@ function prepare(group: GroupPublic, list: readonly NonceCommitment[], message: 
 function checkCount(group: GroupPublic, list: readonly NonceCommitment[]): void {
   const { threshold, total } = group.as;
   if (list.length < threshold || list.length > total) {
-    throw new MpcidError('BAD_PARTICIPANT', `commitment list must hold ${threshold}..${total} entries`);
+    throw new CryptoError('BAD_PARTICIPANT', `commitment list must hold ${threshold}..${total} entries`);
   }
 }
 
@@ -181,7 +182,8 @@ function lagrange(s: Session, participant: number): bigint {
     num = modL(num * x);
     den = modL(den * (x - BigInt(participant)));
   }
-  if (!found) throw new MpcidError('BAD_PARTICIPANT', `participant ${participant} is not in the signing set`);
+  if (!found)
+    throw new CryptoError('BAD_PARTICIPANT', `participant ${participant} is not in the signing set`);
   return modL(num * invL(den));
 }
 
@@ -193,7 +195,7 @@ function schnorrHolds(z: bigint, R: Uint8Array, k: bigint, A: Uint8Array): boole
     if (!left || !right) return left === right;
     return equalBytes(left, right);
   } catch (e) {
-    if (e instanceof MpcidError) return false;
+    if (e instanceof CryptoError) return false;
     throw e;
   }
 }
@@ -206,6 +208,7 @@ function schnorrHolds(z: bigint, R: Uint8Array, k: bigint, A: Uint8Array): boole
  * RFC 9591 §5.1 commit() with §4.1 nonce_generate(): nonce = H3(random_bytes(32) ||
  * SerializeScalar(sk)), hiding first, then binding, as noble draws them; commitments are
  * ScalarBaseMult of the nonces.
+ * May throw CryptoError: BAD_LENGTH, INTERNAL, MALFORMED_INPUT, MALFORMED_POINT, MALFORMED_SCALAR.
  */
 export function commitNative(
   share: KeyShare,
@@ -232,6 +235,7 @@ export function commitNative(
 /**
  * RFC 9591 §5.2 sign(): z_i = d_i + e_i * rho_i + lambda_i * s_i * c. Checks that the list holds
  * this signer's commitment to exactly these nonces. Does not wipe the nonces (crypto/frost.ts does).
+ * May throw CryptoError: BAD_LENGTH, BAD_PARTICIPANT, INTERNAL, MALFORMED_INPUT, MALFORMED_POINT, MALFORMED_SCALAR.
  */
 export function signShareNative(
   group: GroupPublic,
@@ -255,16 +259,16 @@ function signShareWith(
   const sk = ascalar(share.signingShare.expose(), 'signingShare');
   const d = ascalar(nonces.hiding.expose(), 'nonces.hiding');
   const e = ascalar(nonces.binding.expose(), 'nonces.binding');
-  if (d === 0n || e === 0n) throw new MpcidError('INTERNAL', 'signing nonces already used');
+  if (d === 0n || e === 0n) throw new CryptoError('INTERNAL', 'signing nonces already used');
   const s = session();
   checkCount(group, list);
   const mine = s.list.find((c) => c.participant === me);
-  if (!mine) throw new MpcidError('BAD_PARTICIPANT', `no commitment of signer ${me} in the list`);
+  if (!mine) throw new CryptoError('BAD_PARTICIPANT', `no commitment of signer ${me} in the list`);
   if (
     !equalBytes(baseMul(nonces.hiding.expose()), mine.hiding) ||
     !equalBytes(baseMul(nonces.binding.expose()), mine.binding)
   ) {
-    throw new MpcidError('INTERNAL', `commitment of signer ${me} does not match its nonces`);
+    throw new CryptoError('INTERNAL', `commitment of signer ${me} does not match its nonces`);
   }
   const z = modL(d + e * s.rho.get(me)! + lagrange(s, me) * sk * s.c);
   return scalarFromBig(z);
@@ -275,6 +279,7 @@ function signShareWith(
  * group key are validated, and the binding factors, group commitment and challenge computed, once
  * (on first use), for all of this party's shares and its aggregate. Each call checks and fails
  * exactly as the per-call functions do.
+ * May throw CryptoError: BAD_LENGTH, BAD_PARTICIPANT, BAD_SIGNATURE_SHARE, INTERNAL, MALFORMED_INPUT, MALFORMED_POINT, MALFORMED_SCALAR.
  */
 export function sessionNative(
   group: GroupPublic,
@@ -306,12 +311,15 @@ function verifyShareIn(s: Session, group: GroupPublic, participant: number, sigS
     const commShare = addMaybe(comm.hiding, mulOrIdentity(s.rho.get(participant)!, comm.binding))!;
     return schnorrHolds(z, commShare, modL(s.c * lagrange(s, participant)), pk);
   } catch (e) {
-    if (e instanceof MpcidError) return false;
+    if (e instanceof CryptoError) return false;
     throw e;
   }
 }
 
-/** RFC 9591 §5.4 verify_signature_share(): false on any invalid input. */
+/**
+ * RFC 9591 §5.4 verify_signature_share(): false on any invalid input.
+ * May throw CryptoError: BAD_LENGTH, BAD_PARTICIPANT, INTERNAL, MALFORMED_INPUT, MALFORMED_POINT, MALFORMED_SCALAR.
+ */
 export function verifyShareNative(
   group: GroupPublic,
   list: readonly NonceCommitment[],
@@ -324,7 +332,7 @@ export function verifyShareNative(
     aid(participant, 'participant');
     s = prepare(group, list, message);
   } catch (e) {
-    if (e instanceof MpcidError) return false;
+    if (e instanceof CryptoError) return false;
     throw e;
   }
   return verifyShareIn(s, group, participant, sigShare);
@@ -335,6 +343,7 @@ export function verifyShareNative(
  * ([z]B == R + [H2(R || A || msg)]A) against `groupPublicKey`; only if that fails is every share
  * checked (§5.4), in list order, and the first invalid one named (BAD_SIGNATURE_SHARE). If every
  * share verifies the public material is inconsistent (INTERNAL).
+ * May throw CryptoError: BAD_LENGTH, BAD_PARTICIPANT, BAD_SIGNATURE_SHARE, INTERNAL, MALFORMED_INPUT, MALFORMED_POINT, MALFORMED_SCALAR.
  */
 export function aggregateNative(
   group: GroupPublic,
@@ -355,7 +364,7 @@ function aggregateWith(
 ): Uint8Array {
   for (const c of list) {
     if (!shares.get(c.participant)) {
-      throw new MpcidError('BAD_PARTICIPANT', `no signature share from participant ${c.participant}`);
+      throw new CryptoError('BAD_PARTICIPANT', `no signature share from participant ${c.participant}`);
     }
   }
   let s: Session | undefined;
@@ -365,7 +374,7 @@ function aggregateWith(
     let z = 0n;
     for (const c of s.list) {
       if (!group.verifyingShares[c.participant - 1]) {
-        throw new MpcidError('BAD_PARTICIPANT', `participant ${c.participant} has no verifying share`);
+        throw new CryptoError('BAD_PARTICIPANT', `participant ${c.participant} has no verifying share`);
       }
     }
     for (const c of s.list) z += ascalar(shares.get(c.participant), 'signatureShare');
@@ -376,16 +385,16 @@ function aggregateWith(
     const sig = concatBytes(s.R, scalarFromBig(z));
     if (verifyEd25519(sig, message, pk)) return sig;
   } catch (e) {
-    if (!(e instanceof MpcidError)) throw e;
+    if (!(e instanceof CryptoError)) throw e;
   }
   for (const c of list) {
     if (!s || !verifyShareIn(s, group, c.participant, shares.get(c.participant))) {
-      throw new MpcidError(
+      throw new CryptoError(
         'BAD_SIGNATURE_SHARE',
         `participant ${c.participant} sent an invalid signature share`,
-        { metadata: { culprit: String(c.participant) } },
+        { culprits: [c.participant] },
       );
     }
   }
-  throw new MpcidError('INTERNAL', 'aggregate signature does not verify although every share does');
+  throw new CryptoError('INTERNAL', 'aggregate signature does not verify although every share does');
 }

@@ -12,12 +12,18 @@ export interface OkpJwk {
   x: string;
 }
 
-/** RFC 8037 §2: the public JWK of an Ed25519 key. */
+/**
+ * RFC 8037 §2: the public JWK of an Ed25519 key.
+ * May throw CryptoError: BAD_LENGTH, INTERNAL, MALFORMED_INPUT, MALFORMED_POINT.
+ */
 export function ed25519Jwk(publicKey: Uint8Array): OkpJwk {
   return { kty: 'OKP', crv: 'Ed25519', x: toB64u(decodePoint(publicKey, 'publicKey')) };
 }
 
-/** RFC 7638 §3: SHA-256 over the required members in lexicographic order, base64url. */
+/**
+ * RFC 7638 §3: SHA-256 over the required members in lexicographic order, base64url.
+ * May throw CryptoError: BAD_LENGTH, INTERNAL, MALFORMED_INPUT, MALFORMED_POINT.
+ */
 export function jwkThumbprint(publicKey: Uint8Array): string {
   const jwk = ed25519Jwk(publicKey);
   const canonical = `{"crv":"${jwk.crv}","kty":"${jwk.kty}","x":"${jwk.x}"}`;

@@ -5,9 +5,11 @@
  * Pure: encodings, hashes, signatures and the conflict rule only. The oracle's accept rule and
  * all persistence live in oracle/ratchet.ts; the agent's write-ahead log in agent/ratchet.ts.
  */
-import { MpcidError } from '../common/errors.js';
+
 import { MAX_ORACLES } from './access.js';
 import { abytes, equalBytes, framed, u64be } from './bytes.js';
+import { HASH_DOMAINS } from './domains.js';
+import { CryptoError } from './errors.js';
 import { AGENT_PARTY, NO_CULPRIT } from './es256.js';
 import { sha256 } from './hash.js';
 import type { Secret } from './secret.js';
@@ -27,15 +29,8 @@ export const REQUEST_ID_LEN = 16;
 export const EXPOSING_TIME = Number.MAX_SAFE_INTEGER;
 /** sign: raw bytes; jwt: a JWS signing input checked against token policy; heartbeat: liveness. */
 /** es256 / jwt-es256: the same, co-signed with threshold ECDSA (DKLs23) on the P-256 key. */
-export const STEP_KINDS = ['sign', 'jwt', 'heartbeat', 'es256', 'jwt-es256'] as const;
+export const STEP_KINDS = ['sign', 'jwt', 'heartbeat', 'es256', 'jwt-es256', 'jwt-issuer'] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
-
-const D_STEP = 'mpcid/ratchet/step/v1';
-const D_HEAD = 'mpcid/ratchet/head/v1';
-const D_GENESIS = 'mpcid/ratchet/genesis/v1';
-const D_PAYLOAD = 'mpcid/ratchet/payload/v1';
-const D_EVIDENCE = 'mpcid/ratchet/evidence/v1';
-const D_ABORT_EVIDENCE = 'mpcid/ratchet/ecdsa-abort-evidence/v2';
 
 /** One ratchet step, as the agent signs it with its session key. */
 export interface Step {
@@ -67,10 +62,13 @@ export interface Commit {
   readonly signature: Uint8Array;
 }
 
-/** Canonical bytes of a step (what the session key signs). */
+/**
+ * Canonical bytes of a step (what the session key signs).
+ * May throw CryptoError: MALFORMED_INPUT.
+ */
 export function stepBytes(s: Step): Uint8Array {
   return framed(
-    D_STEP,
+    HASH_DOMAINS.ratchetStep,
     s.identityId,
     u64be(s.counter),
     s.prevHead,
@@ -81,15 +79,21 @@ export function stepBytes(s: Step): Uint8Array {
   );
 }
 
+/**
+ * May throw CryptoError: MALFORMED_INPUT.
+ */
 export function stepDigest(s: Step): Uint8Array {
   return sha256(stepBytes(s));
 }
 
 /** h_{c+1} = H(domain, h_c, digest(step)). */
 export function nextHead(prevHead: Uint8Array, digest: Uint8Array): Uint8Array {
-  return sha256(framed(D_HEAD, prevHead, digest));
+  return sha256(framed(HASH_DOMAINS.ratchetHead, prevHead, digest));
 }
 
+/**
+ * May throw CryptoError: MALFORMED_INPUT.
+ */
 export function headAfter(s: Step): Uint8Array {
   return nextHead(s.prevHead, stepDigest(s));
 }
@@ -100,12 +104,12 @@ export function genesisHead(
   groupPublicKey: Uint8Array,
   sessionPublicKey: Uint8Array,
 ): Uint8Array {
-  return sha256(framed(D_GENESIS, identityId, groupPublicKey, sessionPublicKey));
+  return sha256(framed(HASH_DOMAINS.ratchetGenesis, identityId, groupPublicKey, sessionPublicKey));
 }
 
 /** Digest binding everything an oracle co-signs in a sign step. */
 export function payloadDigest(kind: StepKind, ...fields: (Uint8Array | string | number)[]): Uint8Array {
-  return sha256(framed(D_PAYLOAD, kind, ...fields));
+  return sha256(framed(HASH_DOMAINS.ratchetPayload, kind, ...fields));
 }
 
 /**
@@ -113,32 +117,41 @@ export function payloadDigest(kind: StepKind, ...fields: (Uint8Array | string | 
  * only through its digest, so abort evidence can show the signing set without the message.
  */
 export function es256PayloadDigest(
-  kind: 'es256' | 'jwt-es256',
+  kind: 'es256' | 'jwt-es256' | 'jwt-issuer',
   messageDigest: Uint8Array,
   oracles: readonly number[],
 ): Uint8Array {
   return payloadDigest(kind, messageDigest, ...oracles);
 }
 
-/** Validates the shape of a step from the wire. */
+/**
+ * Validates the shape of a step from the wire.
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT.
+ */
 export function checkStep(s: Step, field = 'step'): Step {
   if (!Number.isSafeInteger(s.counter) || s.counter < 1)
-    throw new MpcidError('MALFORMED_INPUT', `${field}.counter: must be >= 1`);
+    throw new CryptoError('MALFORMED_INPUT', `${field}.counter: must be >= 1`);
   if (!Number.isSafeInteger(s.time) || s.time < 0)
-    throw new MpcidError('MALFORMED_INPUT', `${field}.time: malformed`);
+    throw new CryptoError('MALFORMED_INPUT', `${field}.time: malformed`);
   if (!(STEP_KINDS as readonly string[]).includes(s.kind))
-    throw new MpcidError('MALFORMED_INPUT', `${field}.kind: unknown`);
+    throw new CryptoError('MALFORMED_INPUT', `${field}.kind: unknown`);
   abytes(s.prevHead, `${field}.prev_head`, HEAD_LEN);
   abytes(s.payloadDigest, `${field}.payload_digest`, DIGEST_LEN);
   abytes(s.requestId, `${field}.request_id`, REQUEST_ID_LEN);
   return s;
 }
 
+/**
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT.
+ */
 export function signStep(sessionKey: Secret, step: Step): SignedStep {
   return { step, signature: signStatement(sessionKey, DOMAINS.signedStep, stepBytes(step)) };
 }
 
-/** Throws SESSION_AUTH_FAILED unless the step is signed by `sessionPublicKey`. */
+/**
+ * Throws SESSION_AUTH_FAILED unless the step is signed by `sessionPublicKey`.
+ * May throw CryptoError: BAD_LENGTH, INTERNAL, MALFORMED_INPUT, MALFORMED_POINT, MALFORMED_SCALAR.
+ */
 export function verifyStep(sessionPublicKey: Uint8Array, s: SignedStep, what = 'step'): void {
   verifyStatement(sessionPublicKey, s.signature, what, DOMAINS.signedStep, [stepBytes(s.step)]);
 }
@@ -147,6 +160,9 @@ function commitFields(identityId: string, counter: number, head: Uint8Array, nod
   return [identityId, u64be(counter), head, nodeId];
 }
 
+/**
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT.
+ */
 export function signCommit(
   nodeKey: Secret,
   nodeId: number,
@@ -166,6 +182,7 @@ export function signCommit(
 /**
  * A certificate for (identity, counter, head): commits from at least t distinct cluster nodes,
  * each verifying under that node's key. Throws BAD_CERTIFICATE otherwise.
+ * May throw CryptoError: BAD_CERTIFICATE, BAD_LENGTH, INTERNAL, MALFORMED_INPUT, MALFORMED_POINT, MALFORMED_SCALAR.
  */
 export function verifyCertificate(
   nodeKeys: ReadonlyMap<number, Uint8Array>,
@@ -204,7 +221,7 @@ export function verifyCertificate(
     }
   }
   if (good.size < t) {
-    throw new MpcidError(
+    throw new CryptoError(
       'BAD_CERTIFICATE',
       `certificate for counter ${counter} has ${good.size} valid commits, needs ${t}`,
     );
@@ -220,6 +237,7 @@ export type RevocationReason = ConflictReason | 'ecdsa-abort';
  * An honest agent signs exactly one step per counter (retries resend the same bytes), chains each
  * step to the previous one, and stamps strictly increasing times; each rule below breaks one of
  * these facts.
+ * May throw CryptoError: MALFORMED_INPUT.
  */
 export function conflict(x: Step, y: Step): ConflictReason | undefined {
   if (x.identityId !== y.identityId) return undefined;
@@ -279,13 +297,16 @@ export function abortFields(
   return [identityId, session, accuser, culprit, check];
 }
 
-/** The evidence's id (alert dedupe key): independent of the order of the two steps. */
+/**
+ * The evidence's id (alert dedupe key): independent of the order of the two steps.
+ * May throw CryptoError: MALFORMED_INPUT.
+ */
 export function evidenceDigest(e: Evidence): Uint8Array {
   if (e.abort) {
     const a = e.abort;
     return sha256(
       framed(
-        D_ABORT_EVIDENCE,
+        HASH_DOMAINS.ratchetAbortEvidence,
         ...abortFields(e.identityId, stepDigest(e.steps[0].step), a.accuser, a.culprit, a.check),
         e.messageDigest,
         ...e.oracles,
@@ -294,7 +315,7 @@ export function evidenceDigest(e: Evidence): Uint8Array {
   }
   const [d1, d2] = e.steps.map((s) => stepDigest(s.step)) as [Uint8Array, Uint8Array];
   const [lo, hi] = Buffer.compare(d1, d2) <= 0 ? [d1, d2] : [d2, d1];
-  return sha256(framed(D_EVIDENCE, e.identityId, lo, hi));
+  return sha256(framed(HASH_DOMAINS.ratchetEvidence, e.identityId, lo, hi));
 }
 
 /** The oracle count n and quorum t of the identity's cluster (crypto/access.ts AccessStructure). */
@@ -313,6 +334,7 @@ export interface SigningSetBounds {
  * must also be exactly t ids in 1..n; without it (an offline check that does not know the
  * cluster) they must be ids in 1..MAX_ORACLES, so a set of the wrong size passes. Returns the
  * reason; throws BAD_EVIDENCE otherwise.
+ * May throw CryptoError: BAD_EVIDENCE, BAD_LENGTH, INTERNAL, MALFORMED_INPUT, MALFORMED_POINT, MALFORMED_SCALAR.
  */
 export function verifyEvidence(
   sessionPublicKey: Uint8Array,
@@ -327,14 +349,14 @@ export function verifyEvidence(
       verifyStep(sessionPublicKey, s);
     }
   } catch {
-    throw new MpcidError('BAD_EVIDENCE', 'evidence steps are malformed or not signed by the identity');
+    throw new CryptoError('BAD_EVIDENCE', 'evidence steps are malformed or not signed by the identity');
   }
   if (e.abort) {
     const a = e.abort;
     const step = e.steps[0].step;
     const key = a.accuser === AGENT_PARTY ? sessionPublicKey : nodeKeys.get(a.accuser);
     if (e.steps.length !== 1 || !key || (step.kind !== 'es256' && step.kind !== 'jwt-es256'))
-      throw new MpcidError('BAD_EVIDENCE', 'abort evidence must name an es256 step and a known accuser');
+      throw new CryptoError('BAD_EVIDENCE', 'abort evidence must name an es256 step and a known accuser');
     checkAbortScope(step.kind, step.payloadDigest, e, bounds);
     verifyStatement(
       key,
@@ -348,7 +370,7 @@ export function verifyEvidence(
   }
   const [a, b] = e.steps;
   const reason = conflict(a.step, b.step);
-  if (!reason) throw new MpcidError('BAD_EVIDENCE', 'evidence steps do not conflict');
+  if (!reason) throw new CryptoError('BAD_EVIDENCE', 'evidence steps do not conflict');
   return reason;
 }
 
@@ -362,7 +384,7 @@ function checkAbortScope(
   e: AbortEvidence,
   bounds: SigningSetBounds | undefined,
 ): void {
-  const bad = (what: string) => new MpcidError('BAD_EVIDENCE', `abort evidence: ${what}`);
+  const bad = (what: string) => new CryptoError('BAD_EVIDENCE', `abort evidence: ${what}`);
   const { oracles, messageDigest } = e;
   const max = bounds ? bounds.n : MAX_ORACLES;
   if (

@@ -10,8 +10,9 @@
  */
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { x25519 } from '@noble/curves/ed25519.js';
-import { MpcidError } from '../common/errors.js';
 import { abytes, concatBytes, framed } from './bytes.js';
+import { HASH_DOMAINS } from './domains.js';
+import { CryptoError } from './errors.js';
 import { hkdfSha256, sha256 } from './hash.js';
 import { Secret } from './secret.js';
 
@@ -49,6 +50,9 @@ export interface BoxKeyPair {
   readonly publicKey: Uint8Array;
 }
 
+/**
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT.
+ */
 export function generateBoxKey(): BoxKeyPair {
   const sk = x25519.utils.randomSecretKey();
   return { secretKey: new Secret(sk, 'box-key'), publicKey: x25519.getPublicKey(sk) };
@@ -66,17 +70,20 @@ function pairKey(
   try {
     shared = x25519.getSharedSecret(mySecret.expose(), peerPublic);
   } catch {
-    throw new MpcidError('MALFORMED_POINT', 'boxPublicKey: invalid X25519 public key');
+    throw new CryptoError('MALFORMED_POINT', 'boxPublicKey: invalid X25519 public key');
   }
   if (shared.every((b) => b === 0))
-    throw new MpcidError('MALFORMED_POINT', 'boxPublicKey: low-order X25519 key');
-  const info = framed('mpcid/dkg/round2-seal/v1', sender, recipient);
+    throw new CryptoError('MALFORMED_POINT', 'boxPublicKey: low-order X25519 key');
+  const info = framed(HASH_DOMAINS.dkgRound2Seal, sender, recipient);
   const key = hkdfSha256(shared, context, info, 32);
   shared.fill(0);
   return key;
 }
 
-/** Seals a round-2 share from `sender` to `recipient`. */
+/**
+ * Seals a round-2 share from `sender` to `recipient`.
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT, MALFORMED_POINT.
+ */
 export function sealShare(args: {
   senderKey: Secret;
   recipientPublic: Uint8Array;
@@ -93,7 +100,10 @@ export function sealShare(args: {
   }
 }
 
-/** Seals `sender`'s round-2 share for each recipient (recipient -> share), and wipes the shares. */
+/**
+ * Seals `sender`'s round-2 share for each recipient (recipient -> share), and wipes the shares.
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT, MALFORMED_POINT.
+ */
 export function sealShares(
   shares: ReadonlyMap<number, Secret>,
   a: {
@@ -119,7 +129,10 @@ export function sealShares(
   return out;
 }
 
-/** Opens a sealed share; a tampered, misaddressed or replayed box fails with DKG_FAILED naming the sender. */
+/**
+ * Opens a sealed share; a tampered, misaddressed or replayed box fails with DKG_FAILED naming the sender.
+ * May throw CryptoError: BAD_LENGTH, DKG_FAILED, MALFORMED_INPUT, MALFORMED_POINT.
+ */
 export function openShare(args: {
   recipientKey: Secret;
   senderPublic: Uint8Array;
@@ -133,7 +146,13 @@ export function openShare(args: {
   try {
     return new Secret(aead(key, ZERO_NONCE, args.context).decrypt(args.sealed), 'dkg-share');
   } catch {
-    throw new MpcidError('DKG_FAILED', `sealed round-2 share from participant ${args.sender} does not open`);
+    throw new CryptoError(
+      'DKG_FAILED',
+      `sealed round-2 share from participant ${args.sender} does not open`,
+      {
+        culprits: [args.sender],
+      },
+    );
   } finally {
     key.fill(0);
   }
@@ -142,6 +161,7 @@ export function openShare(args: {
 /**
  * Opens the sealed round-2 shares addressed to `recipient`: exactly one from each of `senders`
  * (BAD_LENGTH / BAD_PARTICIPANT otherwise), each under its sender's box key.
+ * May throw CryptoError: BAD_LENGTH, BAD_PARTICIPANT, DKG_FAILED, MALFORMED_INPUT, MALFORMED_POINT.
  */
 export function openShares(
   sealed: readonly { sender: number; recipient: number; sealed: Uint8Array }[],
@@ -154,14 +174,15 @@ export function openShares(
   },
 ): Map<number, Secret> {
   if (sealed.length !== a.senders.length)
-    throw new MpcidError('BAD_LENGTH', `expected ${a.senders.length} sealed shares`);
+    throw new CryptoError('BAD_LENGTH', `expected ${a.senders.length} sealed shares`);
   const out = new Map<number, Secret>();
   for (const s of sealed) {
     const key = a.senders.includes(s.sender) ? a.senderPublic(s.sender) : undefined;
     if (!key || out.has(s.sender) || s.recipient !== a.recipient)
-      throw new MpcidError(
+      throw new CryptoError(
         'BAD_PARTICIPANT',
         `sealed share from ${s.sender} to ${s.recipient} is not expected here`,
+        { culprits: [s.sender] },
       );
     out.set(
       s.sender,
@@ -184,6 +205,7 @@ export function openShares(
  * ES256 setup, one ChaCha20-Poly1305 key per pair. Every DKLs23 message between two parties is
  * sealed under it, so the agent, which relays oracle-to-oracle messages, can neither read nor
  * alter them, and an oracle knows a message from party 0 came from the identity's agent.
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT, MALFORMED_POINT.
  */
 export function channelKey(
   mySecret: Secret,
@@ -195,7 +217,7 @@ export function channelKey(
   const [lo, hi] = a < b ? [a, b] : [b, a];
   const key = pairKey(mySecret, peerPublic, context, lo, hi);
   // pairKey's info string names the DKG; re-derive so the channel key is domain-separated.
-  const out = hkdfSha256(key, context, framed('mpcid/ecdsa/channel/v1', lo, hi), 32);
+  const out = hkdfSha256(key, context, framed(HASH_DOMAINS.ecdsaChannel, lo, hi), 32);
   key.fill(0);
   return new Secret(out, 'channel-key');
 }
@@ -210,7 +232,7 @@ function envelopeCipher(
   to: number,
   bound?: Uint8Array,
 ) {
-  const ad = sha256(framed('mpcid/ecdsa/envelope/v1', purpose, session, round, from, to));
+  const ad = sha256(framed(HASH_DOMAINS.ecdsaEnvelope, purpose, session, round, from, to));
   return aead(key.expose(), ad.subarray(0, 12), bound ? concatBytes(ad, bound) : ad);
 }
 
@@ -233,7 +255,10 @@ export function sealEnvelope(
   return envelopeCipher(key, purpose, session, round, from, to, bound).encrypt(plaintext);
 }
 
-/** Opens a sealed envelope; anything but the exact message fails with ECDSA_ABORT naming `from`. */
+/**
+ * Opens a sealed envelope; anything but the exact message fails with ECDSA_ABORT naming `from`.
+ * May throw CryptoError: BAD_LENGTH, ECDSA_ABORT, MALFORMED_INPUT.
+ */
 export function openEnvelope(
   key: Secret,
   purpose: string,
@@ -247,8 +272,9 @@ export function openEnvelope(
   try {
     return envelopeCipher(key, purpose, session, round, from, to, bound).decrypt(abytes(sealed, 'envelope'));
   } catch {
-    throw new MpcidError('ECDSA_ABORT', `message from party ${from} (round ${round}) does not open`, {
-      metadata: { culprit: String(from), check: 'envelope' },
+    throw new CryptoError('ECDSA_ABORT', `message from party ${from} (round ${round}) does not open`, {
+      culprits: [from],
+      check: 'envelope',
     });
   }
 }

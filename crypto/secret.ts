@@ -7,6 +7,9 @@ import { abytes } from './bytes.js';
 
 const inspect = Symbol.for('nodejs.util.inspect.custom');
 
+/**
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT.
+ */
 export class Secret {
   readonly #bytes: Uint8Array;
   readonly label: string;

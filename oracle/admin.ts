@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import type * as grpc from '@grpc/grpc-js';
 import { ensure, MpcidError } from '../common/errors.js';
 import { isUndecodable, toServiceError, unary, undecodableError } from '../common/grpc.js';
-import { IdentityNameSchema, issueJoinToken } from '../common/jointoken.js';
+import { IdentityNameSchema, issueJoinToken, MAX_TOKEN_LENGTH } from '../common/jointoken.js';
+import { parseRequiredClaims } from '../common/jwt.js';
 import { LOG } from '../common/log.js';
 import { fromB64u, toB64u } from '../crypto/bytes.js';
 import { p256Uncompressed } from '../crypto/p256.js';
@@ -26,10 +27,12 @@ import type { NodeInfo } from '../proto/gen/mpcid/admin/v1/NodeInfo.js';
 import type { RevocationInfo } from '../proto/gen/mpcid/admin/v1/RevocationInfo.js';
 import type { WatchAlertsRequest__Output } from '../proto/gen/mpcid/admin/v1/WatchAlertsRequest.js';
 import { type AlertHub, watchAlerts } from './alerts.js';
+import type { AuditService } from './audit.js';
 import type { ConsoleAuth } from './console-auth.js';
 import { IDENTITY_ID, type OracleContext } from './context.js';
+import { peerKeyOf } from './ratelimit.js';
 import type { RevocationService } from './revocation.js';
-import type { IdentityPublic } from './store.js';
+import type { IdentityPublic, RevocationRecord } from './store.js';
 
 export const VERSION = '0.1.0';
 const MAX_PAGE = 100;
@@ -48,6 +51,7 @@ function identityToWire(r: IdentityPublic, revoked: boolean): Identity {
     es256PublicKey: r.ecdsa
       ? Buffer.from(p256Uncompressed(fromB64u(r.ecdsa.publicKey, 'publicKey')))
       : Buffer.alloc(0),
+    requiredClaimsJson: r.requiredClaims ? JSON.stringify(r.requiredClaims) : '',
   };
 }
 
@@ -61,18 +65,20 @@ export class AdminService {
   readonly #watchers = new Set<WatchCall>();
   readonly #consoleAuth: ConsoleAuth | undefined;
   readonly #sinks: readonly string[];
+  readonly #audit: AuditService | undefined;
   #closed = false;
   constructor(
     ctx: OracleContext,
     revocations: RevocationService,
     alerts: AlertHub,
-    extras: { consoleAuth?: ConsoleAuth; sinks?: readonly string[] } = {},
+    extras: { consoleAuth?: ConsoleAuth; sinks?: readonly string[]; audit?: AuditService } = {},
   ) {
     this.#ctx = ctx;
     this.#revocations = revocations;
     this.#alerts = alerts;
     this.#consoleAuth = extras.consoleAuth;
     this.#sinks = extras.sinks ?? [];
+    this.#audit = extras.audit;
   }
 
   #toWire(r: IdentityPublic): Identity {
@@ -94,6 +100,15 @@ export class AdminService {
       WatchAlerts: (c) => this.watchAlerts(c),
       ListDeadLetters: unary(log, 'ListDeadLetters', (req) => this.listDeadLetters(req)),
       CreateConsoleLogin: unary(log, 'CreateConsoleLogin', async () => this.createConsoleLogin()),
+      RevokeIdentity: unary(log, 'RevokeIdentity', async (req, c) => {
+        const { applied, record } = await this.#revocations.revokeByOperator(req, peerKeyOf(c));
+        const identity = await this.#ctx.identity(record.identityId, { allowRevoked: true });
+        return { applied, revocation: this.#revocationInfo(record, identity.sessionPublicKey) };
+      }),
+      ListAudit: unary(log, 'ListAudit', async (req) => {
+        if (!this.#audit) throw new MpcidError('NOT_READY', 'no audit log on this oracle');
+        return this.#audit.list(req);
+      }),
     };
   }
 
@@ -141,11 +156,15 @@ export class AdminService {
     const identity = await this.#ctx.identity(identityId, { allowRevoked: true });
     const r = this.#revocations.get(identity.record.identityId);
     if (!r) throw new MpcidError('UNKNOWN_IDENTITY', 'this identity is not revoked');
+    return this.#revocationInfo(r, identity.sessionPublicKey);
+  }
+
+  #revocationInfo(r: RevocationRecord, sessionPublicKey: Uint8Array): RevocationInfo {
     return {
       identityId: r.identityId,
       name: r.name,
       evidenceJson: JSON.stringify(r.evidence),
-      sessionPublicKey: Buffer.from(identity.sessionPublicKey),
+      sessionPublicKey: Buffer.from(sessionPublicKey),
       digest: r.digest,
       reason: r.reason,
       detectedBy: r.detectedBy,
@@ -153,7 +172,9 @@ export class AdminService {
       peers: r.peers,
       counter: r.counter,
       appliedAt: r.appliedAt,
-      accuserPublicKey: Buffer.from(this.#accuserKey(r.evidence.abort?.accuser)),
+      accuserPublicKey: Buffer.from(
+        this.#accuserKey('abort' in r.evidence ? r.evidence.abort?.accuser : undefined),
+      ),
     };
   }
 
@@ -228,7 +249,17 @@ export class AdminService {
       iat,
       exp: iat + ttl * 1000,
     };
-    const token = issueJoinToken(claims, ctx.nodeKey);
+    const require =
+      req.requiredClaimsJson === ''
+        ? undefined
+        : parseRequiredClaims(req.requiredClaimsJson, 'required_claims_json');
+    const token = issueJoinToken(require ? { ...claims, require } : claims, ctx.nodeKey);
+    // An agent parses at most MAX_TOKEN_LENGTH characters: refuse to issue a token it would refuse.
+    ensure(
+      token.length <= MAX_TOKEN_LENGTH,
+      'MALFORMED_INPUT',
+      `required_claims_json: the join token would exceed ${MAX_TOKEN_LENGTH} characters`,
+    );
     await ctx.store.putToken({
       tokenId: claims.jti,
       name: claims.name,

@@ -6,13 +6,14 @@
  * and the webhook delivery loops, which it wakes).
  */
 import { LOG, type Logger } from '../common/log.js';
-import type { EvidenceJSON } from '../common/protocol.js';
+import { isOperatorRevocation } from '../common/operator-revocation.js';
 import { EXPOSING_TIME } from '../crypto/ratchet.js';
 import {
   type AlertHistory,
   type OracleStore,
   type OutboxEntry,
   outboxKey,
+  type RevocationEvidenceJSON,
   type StoredEvent,
 } from './store.js';
 
@@ -21,8 +22,11 @@ import {
  * node had accepted, the second the one that contradicts it; `peers` are their senders in the
  * same order. Undefined for abort evidence.
  */
-export function historiesOf(evidence: EvidenceJSON, peers: readonly string[]): AlertHistory[] | undefined {
-  if (evidence.abort || evidence.steps.length !== 2) return undefined;
+export function historiesOf(
+  evidence: RevocationEvidenceJSON,
+  peers: readonly string[],
+): AlertHistory[] | undefined {
+  if (isOperatorRevocation(evidence) || evidence.abort || evidence.steps.length !== 2) return undefined;
   return evidence.steps.map((s, i) => {
     const exposing = s.time >= EXPOSING_TIME;
     return {

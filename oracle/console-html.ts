@@ -173,12 +173,16 @@ ${branchNode(a, 360, 70)}${branchNode(b, 360, 230)}
 }
 
 export function evidencePage(
-  r: RevocationRow & { evidenceJson: string; peers: string[] },
+  r: RevocationRow & { evidenceJson: string; peers: string[]; operator?: boolean },
   histories: AlertHistory[] | undefined,
 ): string {
   const picture = histories
     ? forkPicture(histories, r.counter)
-    : `<p id="no-fork">This revocation is not a fork (${esc(r.reason)}): the evidence is an ES256 abort claim, below.</p>`;
+    : `<p id="no-fork">This revocation is not a fork (${esc(r.reason)}): the evidence is ${
+        r.operator
+          ? "an operator's signed revocation (check it with the cluster CA: mpcid evidence verify --ca)"
+          : 'an ES256 abort claim'
+      }, below.</p>`;
   return page(
     `mpcid console: evidence for ${r.name}`,
     `<header><h1>Evidence: ${esc(r.name)}</h1><a href="/console">back</a></header><main id="evidence">

@@ -12,6 +12,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MpcidError } from '../common/errors.js';
 import { LOG } from '../common/log.js';
+import { isOperatorRevocation } from '../common/operator-revocation.js';
 import { EXPOSING_TIME } from '../crypto/ratchet.js';
 import { type AlertHub, historiesOf, watchAlerts } from './alerts.js';
 import { CONSOLE_CSS, CONSOLE_JS } from './console-assets.js';
@@ -152,7 +153,12 @@ export class ConsoleRoutes {
         res,
         200,
         evidencePage(
-          { ...revocationRow(r), evidenceJson: JSON.stringify(r.evidence), peers: r.peers },
+          {
+            ...revocationRow(r),
+            evidenceJson: JSON.stringify(r.evidence),
+            peers: r.peers,
+            operator: isOperatorRevocation(r.evidence),
+          },
           historiesOf(r.evidence, r.peers),
         ),
       );

@@ -36,6 +36,8 @@ export class OracleContext {
   readonly #identities = new Map<string, LoadedIdentity>();
   /** Credentials for calls to peers: mTLS with this node's certificate (set at start), else plaintext. */
   peerCredentials: grpc.ChannelCredentials = grpc.credentials.createInsecure();
+  /** The cluster CA certificate (PEM) under mTLS, else null: it checks operators' signed revocations. */
+  clusterCa: Buffer | null = null;
   /** Set once the revocation service is up: answers whether an identity is revoked. */
   revoked: (identityId: string) => void = () => undefined;
 

@@ -2,7 +2,6 @@ import {
   checkRelayed,
   ECDSA_SETUP_RPC_ROUNDS,
   ecdsaSetupContext,
-  envelopeToWire,
   relayBinding,
   SETUP_ID_LEN,
 } from '../common/ecdsa-wire.js';
@@ -28,7 +27,6 @@ import {
   generateBoxKey,
   openEnvelope,
   openShares,
-  sealEnvelope,
   sealShares,
 } from '../crypto/seal.js';
 import type { Secret } from '../crypto/secret.js';
@@ -37,7 +35,7 @@ import type { EcdsaSetupRequest__Output } from '../proto/gen/mpcid/oracle/v1/Ecd
 import type { EcdsaSetupResponse } from '../proto/gen/mpcid/oracle/v1/EcdsaSetupResponse.js';
 import type { Envelope, Envelope__Output } from '../proto/gen/mpcid/oracle/v1/Envelope.js';
 import type { LoadedIdentity, OracleContext } from './context.js';
-import type { EcdsaSecrets } from './store.js';
+import { finishPairs, setupEnvelopes } from './pair-setup.js';
 
 interface PendingSetup {
   setupId: Uint8Array;
@@ -204,19 +202,7 @@ export class EcdsaSetup {
 
   /** Own OT setup messages of setup round `round`, given the peers' messages of round - 1. */
   #setupMessages(p: PendingSetup, round: number, incoming: Map<number, Uint8Array>): Envelope[] {
-    const out: Envelope[] = [];
-    for (const [peer, ps] of p.pairSetups!) {
-      const msg = ps.next(round === 1 ? undefined : incoming.get(peer)!);
-      out.push(
-        envelopeToWire(
-          this.#ctx.nodeId,
-          peer,
-          round,
-          sealEnvelope(p.channels!.get(peer)!, 'setup', p.context, round, this.#ctx.nodeId, peer, msg),
-        ),
-      );
-    }
-    return out;
+    return setupEnvelopes(this.#ctx.nodeId, p.pairSetups!, p.channels!, p.context, round, incoming);
   }
 
   async #continue(
@@ -252,15 +238,7 @@ export class EcdsaSetup {
       return { envelopes: this.#setupMessages(p, setupRound + 1, incoming) };
     }
     // Last round: finish every pair, store, confirm.
-    const pairs: EcdsaSecrets['pairs'] = [];
-    for (const [peer, ps] of p.pairSetups!) {
-      const state = ps.finish(incoming.get(peer)!);
-      pairs.push({
-        party: peer,
-        channelKey: toB64u(p.channels!.get(peer)!.expose()),
-        state: toB64u(state.toBytes().expose()),
-      });
-    }
+    const pairs = finishPairs(p.pairSetups!, p.channels!, incoming);
     const key = p.key!;
     const digest = round1Digest(p.context, p.all!);
     const publicKey = key.group.groupPublicKey;

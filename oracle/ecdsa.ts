@@ -1,6 +1,6 @@
 import { clusterNodeKeys } from '../common/config.js';
-import { envelopeToWire, relayedFields } from '../common/ecdsa-wire.js';
-import { ensure, MpcidError } from '../common/errors.js';
+import { abortOf, envelopeToWire, relayedFields } from '../common/ecdsa-wire.js';
+import { codeOf, ensure, MpcidError } from '../common/errors.js';
 import { LOG } from '../common/log.js';
 import { checkEcdsaOracles, ecdsaPayloadDigest, evidenceFromJSON } from '../common/protocol.js';
 import { abytes, equalBytes, fromB64u, toB64u, toHex } from '../crypto/bytes.js';
@@ -19,6 +19,7 @@ import type { EcdsaSetupRequest__Output } from '../proto/gen/mpcid/oracle/v1/Ecd
 import type { EcdsaSetupResponse } from '../proto/gen/mpcid/oracle/v1/EcdsaSetupResponse.js';
 import type { Envelope } from '../proto/gen/mpcid/oracle/v1/Envelope.js';
 import type { StepRequest__Output } from '../proto/gen/mpcid/oracle/v1/StepRequest.js';
+import { tokenAudit } from './audit.js';
 import type { LoadedIdentity, OracleContext } from './context.js';
 import { EcdsaSetup, openMessages } from './ecdsa-setup.js';
 import { policyRefusal, signedMessage } from './policy.js';
@@ -195,7 +196,7 @@ export class EcdsaService implements StepKindHandler {
       if (!oracles.includes(ctx.nodeId)) return {};
       return { envelopes: this.open(id, signed, oracles, sha256(message)) };
     };
-    return { sign };
+    return { sign, ...(kind === 'jwt-es256' ? { token: tokenAudit(message) } : {}) };
   }
 
   /**
@@ -309,7 +310,7 @@ export class EcdsaService implements StepKindHandler {
         id.record.identityId,
       );
     } catch (err) {
-      if (err instanceof MpcidError && err.code === 'ECDSA_ABORT') return this.#abort(id, s, key, err);
+      if (codeOf(err) === 'ECDSA_ABORT') return this.#abort(id, s, key, err);
       throw err; // unauthenticated or malformed: refused, the session goes on
     }
     authenticated(id.record.identityId);
@@ -331,8 +332,7 @@ export class EcdsaService implements StepKindHandler {
       };
     } catch (err) {
       // Any failed check aborts, attributable or not (e.g. a combined nonce at infinity).
-      if (err instanceof MpcidError && (err.metadata['culprit'] !== undefined || err.code === 'ECDSA_ABORT'))
-        return this.#abort(id, s, key, err);
+      if (abortOf(err)) return this.#abort(id, s, key, err);
       this.#dropSession(key, s);
       throw err;
     }
@@ -343,16 +343,12 @@ export class EcdsaService implements StepKindHandler {
    * identity everywhere (held by the reachable peers before we answer); with another oracle's
    * accusation it revokes it (docs/ecdsa.md §5).
    */
-  async #abort(id: LoadedIdentity, s: Session, key: string, err: MpcidError): Promise<never> {
+  async #abort(id: LoadedIdentity, s: Session, key: string, err: unknown): Promise<never> {
     const ctx = this.#ctx;
     this.#dropSession(key, s);
-    const c = Number(err.metadata['culprit'] ?? NaN);
-    const culprit = Number.isSafeInteger(c) && c >= 0 && c <= NO_CULPRIT ? c : NO_CULPRIT;
-    const check = /^[a-z0-9-]{1,40}$/.test(err.metadata['check'] ?? '')
-      ? err.metadata['check']!
-      : 'unspecified';
+    const { culprit, check } = abortOf(err) ?? { culprit: NO_CULPRIT, check: 'unspecified' };
     ctx.log.error(
-      { [LOG.identity]: id.record.identityId, culprit, check, [LOG.errorMessage]: err.message },
+      { [LOG.identity]: id.record.identityId, culprit, check, [LOG.errorMessage]: (err as Error).message },
       'ECDSA session aborted: accusing the culprit; the identity is suspended (an aborted session is never retried)',
     );
     const signature = signStatement(

@@ -25,6 +25,7 @@ import { verifyStatement } from '../crypto/statement.js';
 import type { GetNoncesRequest__Output } from '../proto/gen/mpcid/oracle/v1/GetNoncesRequest.js';
 import type { GetNoncesResponse } from '../proto/gen/mpcid/oracle/v1/GetNoncesResponse.js';
 import type { StepRequest__Output } from '../proto/gen/mpcid/oracle/v1/StepRequest.js';
+import { tokenAudit } from './audit.js';
 import type { LoadedIdentity, OracleContext } from './context.js';
 import { NoncePools, SeenRequests } from './nonces.js';
 import { policyRefusal, signedMessage } from './policy.js';
@@ -162,6 +163,10 @@ export class EddsaSteps implements StepKindHandler {
       return { share };
     };
     // A fresh nonce commitment for the next signature rides the answer, saving a round trip.
-    return { sign, answer: () => ({ next: commitmentToWire(this.#nonces.fresh(id)) }) };
+    return {
+      sign,
+      answer: () => ({ next: commitmentToWire(this.#nonces.fresh(id)) }),
+      ...(kind === 'jwt' ? { token: tokenAudit(message) } : {}),
+    };
   }
 }

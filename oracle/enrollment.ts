@@ -265,6 +265,8 @@ export class EnrollmentService {
         round1Digest: toB64u(digest),
         enrolledAt: now,
         status: 'active',
+        // Bound by the signed join token: its tokens and quotes must carry these claims.
+        ...(p.claims.require ? { requiredClaims: p.claims.require } : {}),
       };
       await ctx.store.commitEnrollment(record, {
         tokenId: p.claims.jti,

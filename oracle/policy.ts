@@ -1,12 +1,13 @@
 /**
  * The oracle's co-signing policy (docs/protocol.md §6, §8): what a signing step's payload may be.
  * A raw sign / es256 step over a JWS signing input is refused (tokens go through FetchJWT); a
- * jwt / jwt-es256 step's token must pass the token policy (issuer, subject, counter, lifetime).
+ * jwt / jwt-es256 step's token must pass the token policy (issuer, subject, counter, lifetime,
+ * and the claims its enrollment bound: CLAIM_MISMATCH).
  * A refusal does not stop the step: the ratchet advances, and nothing is co-signed.
  */
 
 import { clusterIssuer } from '../common/config.js';
-import { type ErrorCode, MpcidError } from '../common/errors.js';
+import { asMpcidError, type ErrorCode, MpcidError } from '../common/errors.js';
 import { checkTokenPolicy, looksLikeJws } from '../common/jwt.js';
 import { LOG } from '../common/log.js';
 import type { StepKind } from '../crypto/ratchet.js';
@@ -42,6 +43,7 @@ export function policyRefusal(
       name: id.record.name,
       counter,
       ...(es256Kid ? { alg: 'ES256' as const, kid: es256Kid } : {}),
+      required: id.record.requiredClaims,
       policy: {
         issuer: clusterIssuer(ctx.config.cluster),
         maxTtlSeconds: ctx.config.policy.maxTokenTtlSeconds,
@@ -50,8 +52,9 @@ export function policyRefusal(
       nowSeconds: Math.floor(Date.now() / 1000),
     });
     return undefined;
-  } catch (e) {
-    if (!(e instanceof MpcidError)) throw e;
+  } catch (err) {
+    const e = asMpcidError(err);
+    if (!e) throw err;
     ctx.log.warn(
       { [LOG.identity]: id.record.identityId, [LOG.errorCode]: e.code, [LOG.errorMessage]: e.message },
       'co-signing refused by policy',

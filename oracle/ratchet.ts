@@ -38,6 +38,7 @@ import {
   stepDigest,
   verifyCertificate,
 } from '../crypto/ratchet.js';
+import { type AuditContext, auditEntry } from './audit.js';
 import type { LoadedIdentity, OracleContext } from './context.js';
 import { outcomeLabel } from './metrics.js';
 import type { Refusal } from './policy.js';
@@ -146,6 +147,7 @@ export class RatchetService {
     certificate: readonly Commit[],
     peer: string,
     sign: () => SignResult,
+    audit?: AuditContext,
   ): Promise<StepOutcome> {
     const identityId = id.record.identityId;
     return this.#locked(identityId, async () => {
@@ -234,7 +236,8 @@ export class RatchetService {
               },
             },
           };
-          await this.#ctx.store.putRatchet(next);
+          // The audit entry rides the step's own sync batch (oracle/audit.ts).
+          await this.#ctx.store.putRatchet(next, audit && auditEntry(audit, step, next.head, refusal?.code));
           if (d.kind === 'fast-forward') {
             this.#ctx.log.info(
               { [LOG.identity]: identityId, from: view.counter, to: step.counter },

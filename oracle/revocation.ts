@@ -17,25 +17,39 @@
  * Alone it only suspends the identity (IDENTITY_SUSPENDED: nothing signs, alert
  * identity.suspended); accusations by ACCUSERS_TO_REVOKE distinct oracles, or the agent's own
  * signed abort claim, revoke it. Suspensions travel between nodes like revocations.
+ *
+ * The kill switch: an operator's revocation (`mpcid identity revoke`, admin RevokeIdentity) is
+ * evidence signed with the operator's certificate key (common/operator-revocation.ts). Each node
+ * checks it against its cluster CA, stores it like any revocation (alert identity.revoked) and it
+ * spreads by the same push and pull.
  */
 
 import { clusterNodeKeys } from '../common/config.js';
-import { MpcidError } from '../common/errors.js';
+import { codeOf, MpcidError } from '../common/errors.js';
 import { evidenceFromWire, evidenceToWire } from '../common/evidence-wire.js';
 import { CLIENT_OPTIONS, call, fromServiceError, services, unary } from '../common/grpc.js';
 import { LOG } from '../common/log.js';
 import { Mutex } from '../common/mutex.js';
-import { evidenceFromJSON, evidenceToJSON } from '../common/protocol.js';
+import {
+  checkOperatorStatement,
+  isOperatorRevocation,
+  operatorDocument,
+  operatorToWire,
+  verifyOperatorRevocation,
+} from '../common/operator-revocation.js';
+import { type EvidenceJSON, evidenceFromJSON, evidenceToJSON, stepFromJSON } from '../common/protocol.js';
 import { framed, fromB64u, toB64u, u64be } from '../crypto/bytes.js';
+import { HASH_DOMAINS, STATEMENT_DOMAINS } from '../crypto/domains.js';
 import { signEd25519, verifyEd25519 } from '../crypto/ed25519.js';
 import { AGENT_PARTY } from '../crypto/es256.js';
 import { sha256 } from '../crypto/hash.js';
-import { type Evidence, evidenceDigest, verifyEvidence } from '../crypto/ratchet.js';
+import { type Evidence, evidenceDigest, headAfter, verifyEvidence } from '../crypto/ratchet.js';
+import type { RevokeIdentityRequest__Output } from '../proto/gen/mpcid/admin/v1/RevokeIdentityRequest.js';
 import type { PeerClient, PeerHandlers } from '../proto/gen/mpcid/oracle/v1/Peer.js';
 import type { Revocation, Revocation__Output } from '../proto/gen/mpcid/oracle/v1/Revocation.js';
 import { type AlertHub, historiesOf } from './alerts.js';
 import { IDENTITY_ID, type LoadedIdentity, type OracleContext } from './context.js';
-import type { AlertEvent, RevocationRecord } from './store.js';
+import type { AlertEvent, AlertHistory, RevocationEvidenceJSON, RevocationRecord } from './store.js';
 
 const PEER_DEADLINE_MS = 3_000;
 const PULL_INTERVAL_MS = 10_000;
@@ -43,9 +57,8 @@ const PAGE = 100;
 /** At most this many network peers, of at most MAX_PEER_LEN characters each, in a report. */
 const MAX_PEERS = 2;
 const MAX_PEER_LEN = 200;
-
-/** Domain of a detecting node's signed report (only oracles sign and check it). */
-export const REPORT_DOMAIN = 'mpcid/revocation/report/v1';
+/** An operator's revocation must be signed within this long of the receiving oracle's clock. */
+const OPERATOR_CLOCK_SKEW_MS = 5 * 60_000;
 
 /** The forensic fields a detecting node signs. */
 export interface Report {
@@ -61,7 +74,7 @@ export interface Report {
 /** The bytes of a report its detecting node signs with its node key. */
 export function reportBytes(r: Report): Uint8Array {
   return framed(
-    REPORT_DOMAIN,
+    STATEMENT_DOMAINS.revocationReport,
     r.identityId,
     fromB64u(r.digest, 'digest', 32),
     r.detectedBy,
@@ -84,7 +97,7 @@ export function isAccusation(e: Evidence): boolean {
 function accusationsDigest(digests: readonly string[]): string {
   return toB64u(
     sha256(
-      framed('mpcid/revocation/accusations/v1', ...[...digests].sort().map((d) => fromB64u(d, 'digest'))),
+      framed(HASH_DOMAINS.revocationAccusations, ...[...digests].sort().map((d) => fromB64u(d, 'digest'))),
     ),
   );
 }
@@ -96,7 +109,9 @@ function evidenceCounter(e: Evidence): number {
 
 export function revocationToWire(r: RevocationRecord): Revocation {
   return {
-    evidence: evidenceToWire(evidenceFromJSON(r.evidence)),
+    ...(isOperatorRevocation(r.evidence)
+      ? { operator: operatorToWire(r.evidence), evidence: null }
+      : { evidence: evidenceToWire(evidenceFromJSON(r.evidence)) }),
     accusations: (r.accusations ?? []).map((a) => evidenceToWire(evidenceFromJSON(a))),
     digest: Buffer.from(r.digest, 'base64url'),
     reason: r.reason,
@@ -162,11 +177,12 @@ export class RevocationService {
     this.checkRevoked(identityId);
     const s = this.#suspended.get(identityId);
     if (s) {
-      const a = s.evidence.abort!;
+      const accusation = s.evidence as EvidenceJSON;
+      const a = accusation.abort!;
       throw new MpcidError(
         'IDENTITY_SUSPENDED',
         `identity suspended: oracle ${a.accuser} accuses party ${a.culprit} of an aborted ES256 session (${a.check}); it signs nothing until the accusation is corroborated (then it is revoked)`,
-        { details: { evidence: evidenceFromJSON(s.evidence), accuser: a.accuser, accused: a.culprit } },
+        { details: { evidence: evidenceFromJSON(accusation), accuser: a.accuser, accused: a.culprit } },
       );
     }
   }
@@ -177,7 +193,9 @@ export class RevocationService {
     if (r) {
       // The evidence travels with the refusal, so an agent believes it only if it verifies.
       throw new MpcidError('IDENTITY_REVOKED', `identity revoked (evidence ${r.digest})`, {
-        details: { evidence: evidenceFromJSON(r.evidence) },
+        details: isOperatorRevocation(r.evidence)
+          ? { operator: operatorToWire(r.evidence) }
+          : { evidence: evidenceFromJSON(r.evidence) },
       });
     }
   }
@@ -219,7 +237,11 @@ export class RevocationService {
       await this.#commit(
         rec,
         identity,
-        rec.reason === 'ecdsa-abort' ? 'identity.ecdsa_aborted' : 'identity.clone_detected',
+        isOperatorRevocation(rec.evidence)
+          ? 'identity.revoked'
+          : rec.reason === 'ecdsa-abort'
+            ? 'identity.ecdsa_aborted'
+            : 'identity.clone_detected',
       );
       this.#suspended.delete(rec.identityId);
       this.#revoked.set(rec.identityId, rec);
@@ -231,7 +253,14 @@ export class RevocationService {
   /** Stores `rec` (revocation or suspension) with its alert event in one sync batch, and publishes it. */
   async #commit(rec: RevocationRecord, identity: LoadedIdentity, type: AlertEvent['type']): Promise<void> {
     const seq = this.#seq + 1;
-    const histories = historiesOf(rec.evidence, rec.peers);
+    const histories = await this.#linkAudit(
+      rec.identityId,
+      rec.evidence,
+      historiesOf(rec.evidence, rec.peers),
+    );
+    const operator = isOperatorRevocation(rec.evidence)
+      ? { name: rec.evidence.operator, issuedAt: new Date(rec.evidence.issuedAt).toISOString() }
+      : undefined;
     const event: AlertEvent = {
       id: rec.digest,
       type,
@@ -246,10 +275,40 @@ export class RevocationService {
       reportingNode: this.#ctx.nodeId,
       time: new Date(rec.detectedAt).toISOString(),
       forensics: rec.forensics ?? (this.#isLocal(rec) ? 'observed' : 'claimed'),
+      ...(operator ? { operator } : {}),
     };
     await this.#ctx.store.commitRevocation(rec, event, seq, this.#alerts.durableEntries({ seq, event }));
     this.#seq = seq;
     this.#alerts.published({ seq, event });
+  }
+
+  /**
+   * Links each history of a fork to the last step of it in this node's audit log: the accepted
+   * step's own entry (its head is the head after the step), and for the conflicting step the
+   * audited step it follows (its head is the conflicting step's prevHead).
+   */
+  async #linkAudit(
+    identityId: string,
+    evidence: RevocationEvidenceJSON,
+    histories: AlertHistory[] | undefined,
+  ): Promise<AlertHistory[] | undefined> {
+    if (!histories || isOperatorRevocation(evidence)) return histories;
+    const [accepted, conflicting] = evidence.steps;
+    if (!accepted || !conflicting) return histories;
+    const store = this.#ctx.store;
+    try {
+      const mine = await store.getAudit(identityId, accepted.counter);
+      const head = toB64u(headAfter(stepFromJSON(accepted).step));
+      const branch =
+        conflicting.counter > 0 ? await store.getAudit(identityId, conflicting.counter - 1) : undefined;
+      const links = [
+        mine?.head === head ? mine : undefined,
+        branch?.head === conflicting.prevHead ? branch : undefined,
+      ];
+      return histories.map((h, i) => (links[i] ? { ...h, lastAudited: links[i] } : h));
+    } catch {
+      return histories;
+    }
   }
 
   /**
@@ -273,10 +332,10 @@ export class RevocationService {
         this.#suspended.set(id, next);
         return { held: next, changed: true };
       }
-      const held = [have.evidence, ...(have.accusations ?? [])];
-      if (held.some((e) => e.abort?.accuser === rec.evidence.abort?.accuser))
+      const held = [have.evidence as EvidenceJSON, ...(have.accusations ?? [])];
+      if (held.some((e) => e.abort?.accuser === (rec.evidence as EvidenceJSON).abort?.accuser))
         return { held: have, changed: false };
-      const all = [...held, rec.evidence];
+      const all = [...held, rec.evidence as EvidenceJSON];
       const accusations = all.slice(1);
       if (new Set(all.map((e) => e.abort?.accuser)).size < ACCUSERS_TO_REVOKE) {
         const next = { ...have, accusations };
@@ -343,6 +402,62 @@ export class RevocationService {
     return stored;
   }
 
+  /**
+   * The kill switch (admin RevokeIdentity): checks the operator's signed revocation against the
+   * cluster CA, stores it with its alert (identity.revoked) and pushes it to every peer before
+   * answering, so the revocation holds on every reachable node when the operator's command returns.
+   */
+  async revokeByOperator(
+    req: RevokeIdentityRequest__Output,
+    caller: string,
+  ): Promise<{ applied: boolean; record: RevocationRecord }> {
+    const ca = this.#ctx.clusterCa;
+    if (!ca)
+      throw new MpcidError(
+        'NO_CLUSTER_CA',
+        'this oracle serves without mTLS: it has no cluster CA to check an operator revocation with',
+      );
+    if (!Number.isSafeInteger(req.issuedAt) || Math.abs(req.issuedAt - Date.now()) > OPERATOR_CLOCK_SKEW_MS)
+      throw new MpcidError('MALFORMED_INPUT', "issued_at: not within 5 minutes of this oracle's clock");
+    const identity = await this.#ctx.identity(req.identityId, { allowRevoked: true });
+    checkOperatorStatement({ ...req, clusterId: this.#ctx.config.cluster.id });
+    const evidence = verifyOperatorRevocation(operatorDocument(this.#ctx.config.cluster.id, req), ca, {
+      clusterId: this.#ctx.config.cluster.id,
+      identityId: identity.record.identityId,
+    });
+    const have = this.#revoked.get(identity.record.identityId);
+    if (have) return { applied: false, record: have };
+    const now = Date.now();
+    const counter = (await this.#ctx.store.getRatchet(identity.record.identityId))?.counter ?? 0;
+    const report: Report = {
+      identityId: identity.record.identityId,
+      digest: evidence.digest,
+      detectedBy: this.#ctx.nodeId,
+      detectedAt: now,
+      peers: [caller.slice(0, MAX_PEER_LEN)],
+      counter,
+    };
+    const rec: RevocationRecord = {
+      ...report,
+      peers: [...report.peers],
+      name: identity.record.name,
+      evidence,
+      reason: evidence.reason,
+      appliedAt: now,
+      origin: 'local',
+      forensics: 'observed',
+      reportSignature: toB64u(signEd25519(reportBytes(report), this.#ctx.nodeKey.expose())),
+    };
+    const applied = await this.#record(rec, identity);
+    const stored = this.#revoked.get(rec.identityId)!;
+    this.#ctx.log.warn(
+      { [LOG.identity]: rec.identityId, operator: evidence.operator, digest: stored.digest, from: caller },
+      'identity revoked by an operator (kill switch)',
+    );
+    await this.#pushAll(stored);
+    return { applied, record: stored };
+  }
+
   async #pushAll(rec: RevocationRecord): Promise<void> {
     const wire = revocationToWire(rec);
     await Promise.allSettled(
@@ -362,6 +477,7 @@ export class RevocationService {
 
   /** Verifies a revocation from a peer against our own copy of the identity, then applies it. */
   async apply(m: Revocation__Output | null | undefined, from: string): Promise<boolean> {
+    if (m?.operator) return this.#applyOperator(m, m.operator, from);
     if (!m?.evidence) throw new MpcidError('BAD_EVIDENCE', 'revocation without evidence');
     const identityId = m.evidence.identityId;
     if (this.#revoked.has(identityId)) return false;
@@ -378,38 +494,12 @@ export class RevocationService {
       return e;
     });
     const digest = toB64u(evidenceDigest(evidence));
-    const now = Date.now();
-    const report = this.#signedReport(identityId, digest, m);
+    const { report, fields } = this.#peerFields(identityId, digest, m, from, evidenceCounter(evidence));
     const rec: RevocationRecord = {
-      identityId,
+      ...fields,
       name: identity.record.name,
       evidence: evidenceToJSON(evidence, reason),
-      digest,
       reason,
-      appliedAt: now,
-      origin: 'peer',
-      receivedFrom: from.slice(0, MAX_PEER_LEN),
-      ...(report
-        ? {
-            detectedBy: report.detectedBy,
-            detectedAt: report.detectedAt,
-            peers: [...report.peers],
-            counter: report.counter,
-            forensics: 'claimed' as const,
-            reportSignature: toB64u(new Uint8Array(m.reportSignature)),
-          }
-        : {
-            detectedBy: 0,
-            detectedAt: now,
-            peers: [],
-            counter: evidenceCounter(evidence),
-            forensics: 'unverified' as const,
-            unverifiedClaim: {
-              detectedBy: Number.isSafeInteger(m.detectedBy) ? m.detectedBy : 0,
-              detectedAt: Number.isSafeInteger(m.detectedAt) ? m.detectedAt : 0,
-              peers: m.peers.slice(0, MAX_PEERS).map((p) => String(p).slice(0, MAX_PEER_LEN)),
-            },
-          }),
     };
     let applied: boolean;
     if (isAccusation(evidence)) {
@@ -439,6 +529,81 @@ export class RevocationService {
           : 'revocation applied from a peer on its evidence; its forensic fields carry no valid report signature and are not used',
       );
     return applied;
+  }
+
+  /** An operator's revocation from a peer: checked against this node's cluster CA, then applied. */
+  async #applyOperator(
+    m: Revocation__Output,
+    op: NonNullable<Revocation__Output['operator']>,
+    from: string,
+  ): Promise<boolean> {
+    const ca = this.#ctx.clusterCa;
+    if (!ca)
+      throw new MpcidError(
+        'NO_CLUSTER_CA',
+        'this oracle has no cluster CA to check an operator revocation with',
+      );
+    if (this.#revoked.has(op.identityId)) return false;
+    const identity = await this.#ctx.identity(op.identityId, { allowRevoked: true });
+    const identityId = identity.record.identityId;
+    const evidence = verifyOperatorRevocation(operatorDocument(this.#ctx.config.cluster.id, op), ca, {
+      clusterId: this.#ctx.config.cluster.id,
+      identityId,
+    });
+    const counter = (await this.#ctx.store.getRatchet(identityId))?.counter ?? 0;
+    const { fields } = this.#peerFields(identityId, evidence.digest, m, from, counter);
+    const rec: RevocationRecord = {
+      ...fields,
+      name: identity.record.name,
+      evidence,
+      reason: evidence.reason,
+    };
+    const applied = await this.#record(rec, identity);
+    if (applied)
+      this.#ctx.log.warn(
+        { [LOG.identity]: identityId, from, digest: evidence.digest, operator: evidence.operator },
+        "an operator's revocation applied from a peer",
+      );
+    return applied;
+  }
+
+  /**
+   * The fields of a revocation received from a peer: the detecting node's signed report as its
+   * claim, or, without a valid one, unverified fields (`counter`: what this node knows) with what
+   * was claimed kept aside.
+   */
+  #peerFields(identityId: string, digest: string, m: Revocation__Output, from: string, counter: number) {
+    const now = Date.now();
+    const report = this.#signedReport(identityId, digest, m);
+    const fields = {
+      identityId,
+      digest,
+      appliedAt: now,
+      origin: 'peer' as const,
+      receivedFrom: from.slice(0, MAX_PEER_LEN),
+      ...(report
+        ? {
+            detectedBy: report.detectedBy,
+            detectedAt: report.detectedAt,
+            peers: [...report.peers],
+            counter: report.counter,
+            forensics: 'claimed' as const,
+            reportSignature: toB64u(new Uint8Array(m.reportSignature)),
+          }
+        : {
+            detectedBy: 0,
+            detectedAt: now,
+            peers: [],
+            counter,
+            forensics: 'unverified' as const,
+            unverifiedClaim: {
+              detectedBy: Number.isSafeInteger(m.detectedBy) ? m.detectedBy : 0,
+              detectedAt: Number.isSafeInteger(m.detectedAt) ? m.detectedAt : 0,
+              peers: m.peers.slice(0, MAX_PEERS).map((p) => String(p).slice(0, MAX_PEER_LEN)),
+            },
+          }),
+    };
+    return { report, fields };
   }
 
   /** The sender's forensic fields, if they are a report signed by the node they name; else undefined. */
@@ -483,7 +648,7 @@ export class RevocationService {
             try {
               await this.apply(r, `node ${p.nodeId}`);
             } catch (e) {
-              const code = e instanceof MpcidError ? e.code : 'INTERNAL';
+              const code = codeOf(e) ?? 'INTERNAL';
               if (code !== 'UNKNOWN_IDENTITY')
                 this.#ctx.log.warn(
                   { [LOG.peer]: p.nodeId, [LOG.errorCode]: code },

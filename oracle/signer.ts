@@ -3,8 +3,9 @@
  * same way whatever its kind (shape, identity not revoked, session signature, rate limits), then
  * its kind checks its payload and says what co-signing does once the ratchet (oracle/ratchet.ts)
  * accepts it. Each kind plugs in through `StepKindHandler`, one file each: oracle/eddsa.ts (sign,
- * jwt), oracle/ecdsa.ts (es256, jwt-es256), oracle/heartbeat.ts; their agent counterparts share
- * their names.
+ * jwt), oracle/ecdsa.ts (es256, jwt-es256), oracle/heartbeat.ts, oracle/issuer.ts (jwt-issuer, the
+ * federation issuer key); their agent counterparts share their names. Each accepted step gets an
+ * audit entry (oracle/audit.ts) with the client and, for tokens, the token's fields.
  */
 
 import { MpcidError } from '../common/errors.js';
@@ -24,10 +25,12 @@ import type { ReportAbortResponse } from '../proto/gen/mpcid/oracle/v1/ReportAbo
 import type { SignerHandlers } from '../proto/gen/mpcid/oracle/v1/Signer.js';
 import type { StepRequest__Output } from '../proto/gen/mpcid/oracle/v1/StepRequest.js';
 import type { StepResponse } from '../proto/gen/mpcid/oracle/v1/StepResponse.js';
+import type { AuditContext, TokenAudit } from './audit.js';
 import type { LoadedIdentity, OracleContext } from './context.js';
 import type { EcdsaService } from './ecdsa.js';
 import { EddsaSteps } from './eddsa.js';
 import { HeartbeatSteps } from './heartbeat.js';
+import type { IssuerService } from './issuer.js';
 import type { RatchetService, SignResult } from './ratchet.js';
 import { peerKeyOf, RateLimiter } from './ratelimit.js';
 
@@ -39,6 +42,8 @@ export interface CheckedStep {
   sign: () => SignResult;
   /** Fields the answer adds once the step is accepted (e.g. a fresh nonce commitment). */
   answer?: () => Partial<StepResponse>;
+  /** A token step's audited fields (oracle/audit.ts). */
+  token?: TokenAudit;
 }
 
 /** One or more step kinds on this oracle. */
@@ -59,13 +64,14 @@ export class SignerService {
   readonly #eddsa: EddsaSteps;
   readonly #kinds = new Map<StepKind, StepKindHandler>();
 
-  constructor(ctx: OracleContext, ratchet: RatchetService, ecdsa: EcdsaService) {
+  constructor(ctx: OracleContext, ratchet: RatchetService, ecdsa: EcdsaService, issuer?: IssuerService) {
     this.#ctx = ctx;
     this.#ratchet = ratchet;
     this.#ecdsa = ecdsa;
     this.#limits = new RateLimiter(ctx.config.rateLimits, ctx.metrics);
     this.#eddsa = new EddsaSteps(ctx, this.#limits);
-    for (const h of [this.#eddsa, ecdsa, new HeartbeatSteps()])
+    // The federation issuer's jwt-issuer steps only where an issuer service runs.
+    for (const h of [this.#eddsa, ecdsa, new HeartbeatSteps(), ...(issuer ? [issuer] : [])])
       for (const k of h.kinds) this.#kinds.set(k, h);
   }
 
@@ -110,9 +116,10 @@ export class SignerService {
     if (!handler)
       throw new MpcidError('MALFORMED_INPUT', `step.kind: ${signed.step.kind} is not served here`);
     const checked = handler.check(id, signed, req);
+    const audit: AuditContext = { client: limitKey, ...(checked.token ? { token: checked.token } : {}) };
     // Checked only for a step ahead, at most one signature verification per node (verifyCertificate).
     const certificate = req.certificate.map(commitFromWire);
-    const out = await this.#ratchet.accept(id, signed, certificate, peer, checked.sign);
+    const out = await this.#ratchet.accept(id, signed, certificate, peer, checked.sign, audit);
     return {
       commit: commitToWire(out.commit),
       signatureShare: out.signatureShare ? Buffer.from(out.signatureShare) : Buffer.alloc(0),

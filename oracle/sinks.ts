@@ -115,6 +115,7 @@ const WHAT: Record<AlertEvent['type'], string> = {
   'identity.clone_detected': 'clone detected',
   'identity.ecdsa_aborted': 'ES256 session aborted',
   'identity.suspended': 'identity suspended',
+  'identity.revoked': 'identity revoked by an operator',
 };
 
 /** One line naming the identity and what happened (PagerDuty's summary, Slack's first line). */
@@ -124,7 +125,9 @@ export function summaryOf(e: AlertEvent): string {
       ? `suspended on an oracle's accusation`
       : e.type === 'identity.ecdsa_aborted'
         ? 'revoked: an ES256 session aborted'
-        : `revoked: two histories at counter ${e.counter}`;
+        : e.type === 'identity.revoked'
+          ? `revoked by ${e.operator?.name ?? 'an operator'}: ${e.reason}`
+          : `revoked: two histories at counter ${e.counter}`;
   return `mpcid ${WHAT[e.type]}: identity ${e.name} (kid ${e.identityId}) ${what}`.slice(0, 1024);
 }
 
@@ -167,7 +170,7 @@ export function slackMessage(e: AlertEvent, origin: AlertOrigin): Delivery {
               )
               .join(' / '),
         ]
-      : [`reason: ${e.reason}`]),
+      : [`reason: ${e.reason}`, ...(e.operator ? [`operator: ${e.operator.name}`] : [])]),
     `evidence ${e.id}, reported by oracle ${e.reportingNode} of cluster ${origin.clusterId} at ${e.time}`,
   ];
   return {

@@ -11,13 +11,18 @@
  *        event!<seq>          the durable alert event log (seq: 16 decimal digits)
  *        outbox!<w>!<seq>     alert events not yet delivered to webhook w (index in alerts.webhooks)
  *        dead!<w>!<seq>       dead letters: events webhook w refused past the alerts.deadLetter bound
+ *        audit!<id>!<counter> the audit log: one entry per accepted step (counter: 16 decimal digits),
+ *                             written in the step's own sync batch (oracle/audit.ts prunes it)
  */
 import { mkdirSync } from 'node:fs';
 import { Level } from 'level';
 import { MpcidError } from '../common/errors.js';
+import type { RequiredClaims } from '../common/jwt.js';
+import type { OperatorRevocationJSON } from '../common/operator-revocation.js';
 import type { CommitJSON, EvidenceJSON, StepJSON } from '../common/protocol.js';
 import { kekCheckValue, openAtRest, sealAtRest } from '../crypto/atrest.js';
 import { equalBytes, framed, fromB64u, toB64u, utf8Bytes } from '../crypto/bytes.js';
+import { HASH_DOMAINS } from '../crypto/domains.js';
 import type { Secret } from '../crypto/secret.js';
 
 /**
@@ -54,6 +59,8 @@ export interface IdentityRecord {
   round1Digest: string;
   enrolledAt: number;
   status: 'active';
+  /** Claims the join token bound to the identity: its tokens and quotes must carry them. */
+  requiredClaims?: RequiredClaims;
   /**
    * The identity's ES256 key (threshold ECDSA, DKLs23), once ES256 setup has finished: its public
    * part here, this node's secrets in `ecdsaSecrets`. Both or neither.
@@ -85,6 +92,22 @@ export interface EcdsaSecrets {
 }
 
 /**
+ * One key of the federation issuer (docs/protocol.md §10) as this oracle keeps it: public part in
+ * clear, `secrets` (an EcdsaSecrets JSON: this node's share, pair states, channel keys) sealed
+ * under the KEK on disk.
+ */
+export interface IssuerKeyRecord {
+  generation: number;
+  kid: string;
+  /** SEC 1 uncompressed P-256 point, base64url. */
+  publicKey: string;
+  commitments: string[];
+  verifyingShares: string[];
+  createdAt: number;
+  secrets: EcdsaSecrets;
+}
+
+/**
  * Every field of IdentityRecord, classified. 'secret' fields are sealed under the KEK before they
  * are written; the compiler insists that a new field of IdentityRecord is classified here.
  */
@@ -104,6 +127,7 @@ export const IDENTITY_FIELDS = {
   round1Digest: 'public',
   enrolledAt: 'public',
   status: 'public',
+  requiredClaims: 'public',
   ecdsa: 'public',
   ecdsaSecrets: 'secret',
 } as const satisfies Record<keyof IdentityRecord, 'public' | 'secret'>;
@@ -117,6 +141,7 @@ const OPTIONAL_SECRETS = { ecdsaSecrets: 'ecdsa' } as const satisfies Partial<
   Record<keyof IdentityRecord, keyof IdentityRecord>
 >;
 const OPTIONAL_FIELDS: ReadonlySet<string> = new Set([
+  'requiredClaims',
   ...Object.keys(OPTIONAL_SECRETS),
   ...Object.values(OPTIONAL_SECRETS),
 ]);
@@ -182,10 +207,13 @@ export interface RatchetRecord {
   };
 }
 
+/** What a revocation rests on: fork or abort evidence, or an operator's signed revocation (kill switch). */
+export type RevocationEvidenceJSON = EvidenceJSON | OperatorRevocationJSON;
+
 export interface RevocationRecord {
   identityId: string;
   name: string;
-  evidence: EvidenceJSON;
+  evidence: RevocationEvidenceJSON;
   /** Evidence digest, base64url: the alert id. */
   digest: string;
   reason: string;
@@ -232,7 +260,7 @@ export interface AlertEvent {
    * A second history of the identity (fork evidence), an aborted threshold-ECDSA session (the
    * agent's own claim, or corroborated accusations), or one oracle's accusation (suspended).
    */
-  type: 'identity.clone_detected' | 'identity.ecdsa_aborted' | 'identity.suspended';
+  type: 'identity.clone_detected' | 'identity.ecdsa_aborted' | 'identity.suspended' | 'identity.revoked';
   identityId: string;
   name: string;
   kids: string[];
@@ -252,6 +280,8 @@ export interface AlertEvent {
   time: string;
   /** How far detectingNode, peers and time are known (RevocationRecord.forensics); absent in old events. */
   forensics?: Forensics;
+  /** identity.revoked: the operator who signed the revocation (its certificate's CN) and when. */
+  operator?: { name: string; issuedAt: string };
 }
 
 /** One side of a fork, as an alert describes it. */
@@ -263,6 +293,32 @@ export interface AlertHistory {
   /** The step's time as the agent stamped it (ISO 8601), or null for an exposing step. */
   time: string | null;
   exposing: boolean;
+  /**
+   * The last step of this history in the reporting node's audit log (oracle/audit.ts): for the
+   * accepted history the entry of its step, for the conflicting one the audited step it branches
+   * off from (whose head is its prevHead). Absent if the log holds neither.
+   */
+  lastAudited?: AuditEntry;
+}
+
+/** One accepted ratchet step in the audit log (docs/protocol.md §5). */
+export interface AuditEntry {
+  identityId: string;
+  counter: number;
+  kind: string;
+  /** Unix ms: when this node accepted the step. */
+  time: number;
+  /** "cert:<SHA-256 fingerprint>" under mTLS, else the network address. */
+  client: string;
+  /** The head after the step (base64url): links a conflicting step to the audited step it follows. */
+  head: string;
+  /** Tokens: the token's jti, aud, exp and typ (as the signing input has them). */
+  jti?: string;
+  aud?: string | string[];
+  exp?: number;
+  typ?: string;
+  /** The code this node refused to co-sign with (the step still counted). */
+  refusal?: string;
 }
 
 export interface StoredEvent {
@@ -320,6 +376,7 @@ const outboxPrefix = (webhook: number) => `outbox!${webhook}!`;
 /** Key of the outbox entry of event `seq` for webhook `webhook` (written with commitRevocation's `extra`). */
 export const outboxKey = (webhook: number, seq: number) => `${outboxPrefix(webhook)}${pad(seq)}`;
 const deadKey = (webhook: number, seq: number) => `dead!${webhook}!${pad(seq)}`;
+const auditKey = (identityId: string, counter: number) => `audit!${identityId}!${pad(counter)}`;
 
 /** What opening the store did to an older schema (logged by the node). */
 export interface Migration {
@@ -353,7 +410,7 @@ export class OracleStore {
     this.#db = db;
     this.#kek = kek;
     this.#meta = meta;
-    this.#context = framed('mpcid/oracle/store/v1', meta.clusterId, meta.nodeId);
+    this.#context = framed(HASH_DOMAINS.oracleStore, meta.clusterId, meta.nodeId);
   }
 
   /**
@@ -433,7 +490,7 @@ export class OracleStore {
   /** Additional data of an identity's sealed secrets: where they belong and what they are. */
   #aad(identityId: string, fields: readonly string[]): Uint8Array {
     return framed(
-      'mpcid/oracle/store/identity-secrets',
+      HASH_DOMAINS.oracleStoreIdentitySecrets,
       STORE_SCHEMA,
       this.#meta.clusterId,
       this.#meta.nodeId,
@@ -585,8 +642,64 @@ export class OracleStore {
     return (await this.#db.get(`ratchet!${identityId}`)) as RatchetRecord | undefined;
   }
 
-  async putRatchet(rec: RatchetRecord): Promise<void> {
-    await this.#write([[`ratchet!${rec.identityId}`, rec]]);
+  /** Stores the ratchet state; `audit`, the accepted step's audit entry, in the same sync batch. */
+  async putRatchet(rec: RatchetRecord, audit?: AuditEntry): Promise<void> {
+    await this.#write([
+      [`ratchet!${rec.identityId}`, rec],
+      ...(audit ? [[auditKey(audit.identityId, audit.counter), audit] as const] : []),
+    ]);
+  }
+
+  /** The audit entry of an identity's step at `counter`, if this node holds it. */
+  async getAudit(identityId: string, counter: number): Promise<AuditEntry | undefined> {
+    return (await this.#db.get(auditKey(identityId, counter))) as AuditEntry | undefined;
+  }
+
+  /** An identity's audit entries in counter order, after counter `after` (-1: from the start). */
+  async listAudit(identityId: string, after: number, limit: number): Promise<AuditEntry[]> {
+    const out: AuditEntry[] = [];
+    const lower = after < 0 ? { gte: `audit!${identityId}!` } : { gt: auditKey(identityId, after) };
+    for await (const v of this.#db.values({ ...lower, lt: `audit!${identityId}!\xff`, limit }))
+      out.push(v as AuditEntry);
+    return out;
+  }
+
+  /**
+   * Retention: deletes audit entries older than `before` (Unix ms) and, per identity, all but the
+   * newest `maxPerIdentity`. One scan of the log; deletes go through the group-commit write path
+   * in chunks. Returns how many were deleted.
+   */
+  async pruneAudit(before: number, maxPerIdentity: number): Promise<number> {
+    let deleted = 0;
+    let chunk: WriteOp[] = [];
+    const flush = async () => {
+      if (chunk.length === 0) return;
+      const ops = chunk;
+      chunk = [];
+      await this.#write(ops);
+      deleted += ops.length;
+    };
+    let identity = '';
+    let keys: { key: string; time: number }[] = [];
+    const endIdentity = async () => {
+      const excess = keys.length - maxPerIdentity;
+      keys.forEach((k, i) => {
+        if (i < excess || k.time < before) chunk.push([k.key, DELETE]);
+      });
+      keys = [];
+      if (chunk.length >= 512) await flush();
+    };
+    for await (const [k, v] of this.#db.iterator({ gte: 'audit!', lt: 'audit!\xff' })) {
+      const id = k.slice('audit!'.length, k.lastIndexOf('!'));
+      if (id !== identity) {
+        await endIdentity();
+        identity = id;
+      }
+      keys.push({ key: k, time: (v as AuditEntry).time });
+    }
+    await endIdentity();
+    await flush();
+    return deleted;
   }
 
   async getRevocation(identityId: string): Promise<RevocationRecord | undefined> {
@@ -792,6 +905,60 @@ export class OracleStore {
     let n = 0;
     for await (const _ of this.#db.keys({ gte: 'identity!', lt: 'identity!\xff' })) n++;
     return n;
+  }
+
+  /** Additional data of an issuer key's sealed secrets. */
+  #issuerAad(kid: string): Uint8Array {
+    return framed(
+      HASH_DOMAINS.oracleStoreIssuerSecrets,
+      STORE_SCHEMA,
+      this.#meta.clusterId,
+      this.#meta.nodeId,
+      kid,
+    );
+  }
+
+  /** The federation issuer's key set, oldest first (empty before the first rotation). */
+  async getIssuerKeys(): Promise<IssuerKeyRecord[]> {
+    const raw = (await this.#db.get('issuer!keys')) as { keys?: unknown } | undefined;
+    if (!raw) return [];
+    if (!Array.isArray(raw.keys)) throw new MpcidError('STATE_CORRUPT', 'stored issuer keys: not a key list');
+    return raw.keys.map((k: Record<string, unknown>) => {
+      const { sealed, ...pub } = k;
+      if (typeof sealed !== 'string' || typeof pub['kid'] !== 'string')
+        throw new MpcidError('STATE_CORRUPT', 'stored issuer key: no sealed secrets');
+      const plain = openAtRest(
+        this.#kek,
+        this.#context,
+        this.#issuerAad(pub['kid']),
+        fromB64u(sealed, 'sealed'),
+        'stored issuer key',
+      );
+      try {
+        const secrets = JSON.parse(Buffer.from(plain.expose()).toString('utf8')) as EcdsaSecrets;
+        return { ...(pub as Omit<IssuerKeyRecord, 'secrets'>), secrets };
+      } catch {
+        throw new MpcidError('STATE_CORRUPT', 'stored issuer key: sealed secrets are not a valid record');
+      } finally {
+        plain.wipe();
+      }
+    });
+  }
+
+  /** Replaces the issuer key set (one sync write); each key's secrets are sealed under the KEK. */
+  async putIssuerKeys(keys: readonly IssuerKeyRecord[]): Promise<void> {
+    const stored = keys.map(({ secrets, ...pub }) => {
+      const plain = utf8Bytes(JSON.stringify(secrets));
+      try {
+        return {
+          ...pub,
+          sealed: toB64u(sealAtRest(this.#kek, this.#context, this.#issuerAad(pub.kid), plain)),
+        };
+      } finally {
+        plain.fill(0);
+      }
+    });
+    await this.#write([['issuer!keys', { keys: stored }]]);
   }
 
   /** Closes the database once every queued write has been written (or refused). */

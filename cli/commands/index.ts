@@ -6,6 +6,7 @@ import { agentRun } from './agent-run.js';
 import { alertsDead } from './alerts-dead.js';
 import { alertsWatch } from './alerts-watch.js';
 import { attest } from './attest.js';
+import { audit } from './audit.js';
 import { certIssue } from './cert-issue.js';
 import { configCheck } from './config-check.js';
 import { consoleLoginCommand } from './console-login.js';
@@ -13,7 +14,9 @@ import { devUpCommand } from './dev-up.js';
 import { evidenceGet } from './evidence-get.js';
 import { evidenceVerify } from './evidence-verify.js';
 import { identitiesList } from './identities-list.js';
+import { identityRevoke } from './identity-revoke.js';
 import { init } from './init.js';
+import { issuerRotate } from './issuer-rotate.js';
 import { oracle } from './oracle.js';
 import { sign } from './sign.js';
 import { tokenCreate } from './token-create.js';
@@ -27,6 +30,9 @@ export const COMMANDS: readonly Command[] = [
   configCheck,
   tokenCreate,
   identitiesList,
+  identityRevoke,
+  audit,
+  issuerRotate,
   agentEnroll,
   agentRun,
   tokenFetch,

@@ -20,6 +20,8 @@
  * peer learns from an abort concerns a discarded Δ only.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { equalBytes } from '../bytes.js';
+import { HASH_DOMAINS } from '../domains.js';
 import { Secret } from '../secret.js';
 import {
   abort,
@@ -38,7 +40,6 @@ import {
   SCALAR_LEN,
   ScalarMul,
   scalarBytes,
-  timingSafeEq,
 } from './curve.js';
 
 /** Number of base OTs per direction (κ, the bit length of Δ). */
@@ -69,7 +70,7 @@ function ids(x: VsotContext): Uint8Array {
 }
 
 function hashPrefix(x: VsotContext, purpose: string): Uint8Array {
-  return h256('mpcid/dkls23/vsot/v1', purpose, x.curve.name, x.tag, ids(x));
+  return h256(HASH_DOMAINS.dklsVsot, purpose, x.curve.name, x.tag, ids(x));
 }
 
 /** ρ = H(prefix, k, x(DH)): the random-OT pad of instance k. */
@@ -97,7 +98,7 @@ function xor32(a: Uint8Array, b: Uint8Array): Uint8Array {
 
 /** Fiat–Shamir challenge of the sender's Schnorr proof (DKLs18 F_ZK^RDL instantiated in the ROM). */
 function dlogChallenge(x: VsotContext, B: Uint8Array, T: Uint8Array): bigint {
-  return hashToScalars(x.curve, 1, 'mpcid/dkls23/vsot/dlog/v1', x.curve.name, x.tag, ids(x), B, T)[0]!;
+  return hashToScalars(x.curve, 1, HASH_DOMAINS.dklsVsotDlog, x.curve.name, x.tag, ids(x), B, T)[0]!;
 }
 
 function decodeWirePoint(x: VsotContext, culprit: PartyId, b: Uint8Array, check: string): Point {
@@ -117,7 +118,10 @@ function decodeWirePoint(x: VsotContext, culprit: PartyId, b: Uint8Array, check:
   return p;
 }
 
-/** VSOT sender (the OT-extension receiver's side of the base OTs). */
+/**
+ * VSOT sender (the OT-extension receiver's side of the base OTs).
+ * May throw CryptoError: BAD_LENGTH, ECDSA_ABORT, INTERNAL, MALFORMED_INPUT, MALFORMED_POINT, MALFORMED_SCALAR.
+ */
 export class VsotSender {
   readonly #x: VsotContext;
   #b: Secret | undefined;
@@ -217,7 +221,7 @@ export class VsotSender {
     const culprit = x.receiver;
     if (msg4.length !== VSOT_LEN.msg4)
       abort(culprit, 'ot-response', 'base-OT response has the wrong length', 'BAD_LENGTH');
-    this.#badResponse = !timingSafeEq(msg4, this.#h2rho0!);
+    this.#badResponse = !equalBytes(msg4, this.#h2rho0!);
     const pH1 = hashPrefix(x, 'h1');
     const out = new Uint8Array(VSOT_LEN.msg5);
     const r0 = this.#rho0!.expose();
@@ -243,7 +247,10 @@ export class VsotSender {
   }
 }
 
-/** VSOT receiver (the OT-extension sender's side; choice bits = its correlation Δ). */
+/**
+ * VSOT receiver (the OT-extension sender's side; choice bits = its correlation Δ).
+ * May throw CryptoError: BAD_LENGTH, ECDSA_ABORT, INTERNAL, MALFORMED_INPUT, MALFORMED_POINT, MALFORMED_SCALAR.
+ */
 export class VsotReceiver {
   readonly #x: VsotContext;
   readonly #choice: Secret;
@@ -351,7 +358,10 @@ export class VsotReceiver {
   }
 }
 
-/** KAPPA fresh random choice bits (Δ), as KAPPA/8 bytes. */
+/**
+ * KAPPA fresh random choice bits (Δ), as KAPPA/8 bytes.
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT.
+ */
 export function randomChoice(): Secret {
   return new Secret(new Uint8Array(randomBytes(KAPPA / 8)), 'ot-delta');
 }

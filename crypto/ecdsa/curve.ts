@@ -1,7 +1,7 @@
 /**
  * Group and field plumbing for threshold ECDSA (DKLs23, eprint 2023/765) on P-256 and secp256k1:
  * curve parameters, strict scalar/point codecs, native (node:crypto) scalar multiplication,
- * hashing helpers and the `MpcidError` shapes every ECDSA module throws.
+ * hashing helpers and the `CryptoError` shapes every ECDSA module throws.
  *
  * Pure computation only: node:crypto is used for SHA-2/SHAKE and for constant-time elliptic-curve
  * scalar multiplication (ECDH), never for I/O. Group arithmetic on public values is @noble/curves.
@@ -11,8 +11,8 @@ import { normalizeZ } from '@noble/curves/abstract/curve.js';
 import type { WeierstrassPoint, WeierstrassPointCons } from '@noble/curves/abstract/weierstrass.js';
 import { p256 } from '@noble/curves/nist.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { MpcidError } from '../../common/errors.js';
-import { concatBytes, u32be, utf8Bytes } from '../bytes.js';
+import { concatBytes, equalBytes, u32be, utf8Bytes } from '../bytes.js';
+import { CryptoError } from '../errors.js';
 
 /** The two curves threshold ECDSA supports (ES256 uses P-256). */
 export type EcdsaCurve = 'P-256' | 'secp256k1';
@@ -50,10 +50,13 @@ const CURVES: Record<EcdsaCurve, Curve> = {
   },
 };
 
-/** Looks up a supported curve; anything else is MALFORMED_INPUT. */
+/**
+ * Looks up a supported curve; anything else is MALFORMED_INPUT.
+ * May throw CryptoError: MALFORMED_INPUT.
+ */
 export function getCurve(name: unknown): Curve {
   if (name !== 'P-256' && name !== 'secp256k1') {
-    throw new MpcidError('MALFORMED_INPUT', 'curve: expected P-256 or secp256k1');
+    throw new CryptoError('MALFORMED_INPUT', 'curve: expected P-256 or secp256k1');
   }
   return CURVES[name];
 }
@@ -66,14 +69,10 @@ export function curveByCode(code: number): Curve | undefined {
 // ---------------------------------------------------------------------------------------------
 // Errors
 
-/** Metadata of an attributable failure: the party whose message failed and a stable check name. */
-export function blame(culprit: PartyId, check: string): Record<string, string> {
-  return { culprit: String(culprit), check };
-}
-
 /**
- * Throws the error for a failed check on `culprit`'s message. `code` is ECDSA_ABORT for a
+ * Throws the error for a failed check on `culprit`'s message (details: culprits [culprit], check). `code` is ECDSA_ABORT for a
  * consistency failure, or the specific malformed-encoding code. Messages never carry secrets.
+ * May throw CryptoError: BAD_LENGTH, ECDSA_ABORT, MALFORMED_INPUT, MALFORMED_POINT, MALFORMED_SCALAR.
  */
 export function abort(
   culprit: PartyId,
@@ -86,7 +85,7 @@ export function abort(
     | 'MALFORMED_SCALAR'
     | 'MALFORMED_INPUT' = 'ECDSA_ABORT',
 ): never {
-  throw new MpcidError(code, `party ${culprit}: ${message}`, { metadata: blame(culprit, check) });
+  throw new CryptoError(code, `party ${culprit}: ${message}`, { culprits: [culprit], check });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -137,28 +136,32 @@ export function hashToInt(c: Curve, h: Uint8Array): bigint {
 // ---------------------------------------------------------------------------------------------
 // Points
 
-/** SEC1 uncompressed encoding (65 bytes) of a non-identity point. */
+/**
+ * SEC1 uncompressed encoding (65 bytes) of a non-identity point.
+ * May throw CryptoError: INTERNAL.
+ */
 export function encodePoint(p: Point): Uint8Array {
-  if (p.is0()) throw new MpcidError('INTERNAL', 'cannot encode the identity point');
+  if (p.is0()) throw new CryptoError('INTERNAL', 'cannot encode the identity point');
   return p.toBytes(false);
 }
 
 /**
  * Decodes a caller-supplied SEC1 point (compressed or uncompressed): on the curve and not the
  * identity. `field` names it in errors (culprit-free: these are the caller's own inputs).
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT, MALFORMED_POINT.
  */
 export function decodeInputPoint(c: Curve, bytes: unknown, field: string): Point {
-  if (!(bytes instanceof Uint8Array)) throw new MpcidError('MALFORMED_INPUT', `${field}: expected bytes`);
+  if (!(bytes instanceof Uint8Array)) throw new CryptoError('MALFORMED_INPUT', `${field}: expected bytes`);
   if (bytes.length !== 33 && bytes.length !== 65) {
-    throw new MpcidError('BAD_LENGTH', `${field}: expected a 33- or 65-byte SEC1 point`);
+    throw new CryptoError('BAD_LENGTH', `${field}: expected a 33- or 65-byte SEC1 point`);
   }
   let p: Point;
   try {
     p = c.Point.fromBytes(bytes);
   } catch {
-    throw new MpcidError('MALFORMED_POINT', `${field}: not a valid ${c.name} point`);
+    throw new CryptoError('MALFORMED_POINT', `${field}: not a valid ${c.name} point`);
   }
-  if (p.is0()) throw new MpcidError('MALFORMED_POINT', `${field}: identity element`);
+  if (p.is0()) throw new CryptoError('MALFORMED_POINT', `${field}: identity element`);
   return p;
 }
 
@@ -227,8 +230,8 @@ export function mulEquals(c: Curve, k: bigint, p: Point, t: Point): boolean {
   const t2 = t.add(kG);
   if (t2.is0()) return false;
   const [pa, pga, ta, t2a] = normalizeAll(c, [p, pg, t, t2]) as [Point, Point, Point, Point];
-  const ok1 = timingSafeEq(m.x(pa.toBytes(false)), xOf(ta));
-  const ok2 = timingSafeEq(m.x(pga.toBytes(false)), xOf(t2a));
+  const ok1 = equalBytes(m.x(pa.toBytes(false)), xOf(ta));
+  const ok2 = equalBytes(m.x(pga.toBytes(false)), xOf(t2a));
   return ok1 && ok2;
 }
 
@@ -276,14 +279,6 @@ export function hashToScalars(
   return out;
 }
 
-/** Constant-time equality of two byte strings (length is public). */
-export function timingSafeEq(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
-  return d === 0;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Shamir -> additive
 
@@ -291,19 +286,20 @@ export function timingSafeEq(a: Uint8Array, b: Uint8Array): boolean {
  * Lagrange coefficient at 0 of evaluation point `x` within the set `xs` (all distinct, non-zero,
  * in [1, q)): λ_x = Π_{m ≠ x} m / (m − x) mod q. The caller turns its Shamir shares into the
  * additive share sk_i = Σ λ_x·share_x that DKLs23 Protocol 3.6 consumes.
+ * May throw CryptoError: BAD_PARTICIPANT, MALFORMED_INPUT.
  */
-export function lagrangeAt0(curve: EcdsaCurve, xs: number[], x: number): bigint {
+export function lagrangeAt0(curve: EcdsaCurve, xs: readonly number[], x: number): bigint {
   const c = getCurve(curve);
-  if (!Array.isArray(xs) || xs.length === 0) throw new MpcidError('MALFORMED_INPUT', 'xs: expected points');
+  if (!Array.isArray(xs) || xs.length === 0) throw new CryptoError('MALFORMED_INPUT', 'xs: expected points');
   const seen = new Set<number>();
   for (const v of xs) {
     if (!Number.isSafeInteger(v) || v <= 0) {
-      throw new MpcidError('BAD_PARTICIPANT', 'xs: evaluation points must be positive integers');
+      throw new CryptoError('BAD_PARTICIPANT', 'xs: evaluation points must be positive integers');
     }
-    if (seen.has(v)) throw new MpcidError('BAD_PARTICIPANT', `xs: repeated evaluation point ${v}`);
+    if (seen.has(v)) throw new CryptoError('BAD_PARTICIPANT', `xs: repeated evaluation point ${v}`);
     seen.add(v);
   }
-  if (!seen.has(x)) throw new MpcidError('BAD_PARTICIPANT', `x = ${x} is not one of xs`);
+  if (!seen.has(x)) throw new CryptoError('BAD_PARTICIPANT', `x = ${x} is not one of xs`);
   let num = 1n;
   let den = 1n;
   for (const m of xs) {

@@ -13,7 +13,9 @@
  * `PairState` holds long-term secret seeds that every signing session expands with its own
  * session id (./softspoken.ts), so no correlation is ever reused across sessions.
  */
-import { MpcidError } from '../../common/errors.js';
+
+import { HASH_DOMAINS } from '../domains.js';
+import { CryptoError } from '../errors.js';
 import { Secret } from '../secret.js';
 import {
   KAPPA,
@@ -42,25 +44,31 @@ export const SETUP_ROUNDS = 5;
 const BODY_LEN = [0, VSOT_LEN.msg1, VSOT_LEN.msg2, VSOT_LEN.msg3, VSOT_LEN.msg4, VSOT_LEN.msg5];
 const inspect = Symbol.for('nodejs.util.inspect.custom');
 
-/** Checks a party id (0 = agent, oracles 1..MAX_PARTY_ID). */
+/**
+ * Checks a party id (0 = agent, oracles 1..MAX_PARTY_ID).
+ * May throw CryptoError: BAD_PARTICIPANT.
+ */
 export function checkPartyId(v: unknown, field: string): PartyId {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > MAX_PARTY_ID) {
-    throw new MpcidError('BAD_PARTICIPANT', `${field}: expected a party id in [0, ${MAX_PARTY_ID}]`);
+    throw new CryptoError('BAD_PARTICIPANT', `${field}: expected a party id in [0, ${MAX_PARTY_ID}]`);
   }
   return v;
 }
 
-/** Checks a session (or enrollment context) id: bytes, 16..1024 long. */
+/**
+ * Checks a session (or enrollment context) id: bytes, 16..1024 long.
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT.
+ */
 export function checkSessionId(v: unknown, field = 'sessionId'): Uint8Array {
-  if (!(v instanceof Uint8Array)) throw new MpcidError('MALFORMED_INPUT', `${field}: expected bytes`);
+  if (!(v instanceof Uint8Array)) throw new CryptoError('MALFORMED_INPUT', `${field}: expected bytes`);
   if (v.length < 16 || v.length > 1024)
-    throw new MpcidError('BAD_LENGTH', `${field}: expected 16 to 1024 bytes`);
+    throw new CryptoError('BAD_LENGTH', `${field}: expected 16 to 1024 bytes`);
   return v;
 }
 
 /** The setup tag: binds the enrollment context, the curve and the unordered pair. */
 function setupTag(c: Curve, sessionId: Uint8Array, a: PartyId, b: PartyId): Uint8Array {
-  return h256('mpcid/dkls23/pair-setup/v1', c.name, sessionId, Math.min(a, b), Math.max(a, b));
+  return h256(HASH_DOMAINS.dklsPairSetup, c.name, sessionId, Math.min(a, b), Math.max(a, b));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -102,6 +110,7 @@ const SECRETS = new WeakMap<PairState, Secret>();
 /**
  * Long-term secret pairwise OT-extension seeds for both directions (the output of PairSetup).
  * Serialise with `toBytes()` (store it encrypted); every printing path redacts.
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT.
  */
 export class PairState {
   readonly curve: EcdsaCurve;
@@ -115,7 +124,7 @@ export class PairState {
   private constructor(data: Secret) {
     const b = data.expose();
     const c = curveByCode(b[1]!);
-    if (!c) throw new MpcidError('MALFORMED_INPUT', 'pair state: unknown curve');
+    if (!c) throw new CryptoError('MALFORMED_INPUT', 'pair state: unknown curve');
     this.curve = c.name;
     this.self = b[2]!;
     this.peer = b[3]!;
@@ -158,18 +167,18 @@ export class PairState {
   /** Strict decoding: wrong version, curve or party ids → MALFORMED_INPUT; wrong length → BAD_LENGTH. */
   static fromBytes(b: Uint8Array | Secret): PairState {
     const raw = b instanceof Secret ? b.expose() : b;
-    if (!(raw instanceof Uint8Array)) throw new MpcidError('MALFORMED_INPUT', 'pair state: expected bytes');
+    if (!(raw instanceof Uint8Array)) throw new CryptoError('MALFORMED_INPUT', 'pair state: expected bytes');
     if (raw[0] !== STATE_VERSION && raw[0] !== 1)
-      throw new MpcidError('MALFORMED_INPUT', 'pair state: unsupported version');
+      throw new CryptoError('MALFORMED_INPUT', 'pair state: unsupported version');
     const len = raw[0] === STATE_VERSION ? STATE_LEN : STATE_LEN_V1;
     if (raw.length !== len) {
-      throw new MpcidError('BAD_LENGTH', `pair state: expected ${len} bytes, got ${raw.length}`);
+      throw new CryptoError('BAD_LENGTH', `pair state: expected ${len} bytes, got ${raw.length}`);
     }
-    if (!curveByCode(raw[1]!)) throw new MpcidError('MALFORMED_INPUT', 'pair state: unknown curve');
+    if (!curveByCode(raw[1]!)) throw new CryptoError('MALFORMED_INPUT', 'pair state: unknown curve');
     const self = raw[2]!;
     const peer = raw[3]!;
     if (self > MAX_PARTY_ID || peer > MAX_PARTY_ID || self === peer) {
-      throw new MpcidError('MALFORMED_INPUT', 'pair state: invalid party ids');
+      throw new CryptoError('MALFORMED_INPUT', 'pair state: invalid party ids');
     }
     return new PairState(new Secret(raw.slice(), 'pair-state'));
   }
@@ -210,6 +219,7 @@ export function pairKeys(p: PairState): { alice: AliceKeys; bob: BobKeys; zero: 
  * One side of the pairwise setup for the unordered pair {self, peer}. Symmetric and round-based:
  * call `next()` SETUP_ROUNDS times (the first with no input, then each time with the peer's
  * previous message) and finally `finish()` with the peer's last message.
+ * May throw CryptoError: BAD_LENGTH, BAD_PARTICIPANT, ECDSA_ABORT, INTERNAL, MALFORMED_INPUT, MALFORMED_POINT, MALFORMED_SCALAR.
  */
 export class PairSetup {
   readonly #c: Curve;
@@ -225,11 +235,11 @@ export class PairSetup {
 
   constructor(opts: { curve: EcdsaCurve; self: PartyId; peer: PartyId; sessionId: Uint8Array }) {
     if (typeof opts !== 'object' || opts === null)
-      throw new MpcidError('MALFORMED_INPUT', 'options: expected an object');
+      throw new CryptoError('MALFORMED_INPUT', 'options: expected an object');
     this.#c = getCurve(opts.curve);
     this.#self = checkPartyId(opts.self, 'self');
     this.#peer = checkPartyId(opts.peer, 'peer');
-    if (this.#self === this.#peer) throw new MpcidError('BAD_PARTICIPANT', 'self and peer must differ');
+    if (this.#self === this.#peer) throw new CryptoError('BAD_PARTICIPANT', 'self and peer must differ');
     const sid = checkSessionId(opts.sessionId);
     this.#tag = setupTag(this.#c, sid, this.#self, this.#peer);
     const asBob: VsotContext = { curve: this.#c, tag: this.#tag, sender: this.#self, receiver: this.#peer };
@@ -240,7 +250,7 @@ export class PairSetup {
   }
 
   #guard<T>(f: () => T): T {
-    if (this.#dead) throw new MpcidError('INTERNAL', 'pair setup already failed or finished');
+    if (this.#dead) throw new CryptoError('INTERNAL', 'pair setup already failed or finished');
     try {
       return f();
     } catch (e) {
@@ -272,11 +282,11 @@ export class PairSetup {
   next(incoming?: Uint8Array): Uint8Array {
     return this.#guard(() => {
       if (this.#round >= SETUP_ROUNDS)
-        throw new MpcidError('INTERNAL', 'pair setup: next() called too often');
+        throw new CryptoError('INTERNAL', 'pair setup: next() called too often');
       const r = ++this.#round;
       let body: Uint8Array;
       if (r === 1) {
-        if (incoming !== undefined) throw new MpcidError('INTERNAL', 'pair setup: round 1 takes no input');
+        if (incoming !== undefined) throw new CryptoError('INTERNAL', 'pair setup: round 1 takes no input');
         body = this.#sender.msg1();
       } else {
         const prev = this.#unframe(incoming, r - 1);
@@ -286,7 +296,7 @@ export class PairSetup {
           // sides get b·b′·G, the pair's zero-sharing seed (F_Zero, docs/ecdsa.md §3).
           const dh = this.#sender.sharedX(prev.subarray(0, POINT_LEN));
           this.#zeroSeed = new Secret(
-            h256('mpcid/dkls23/zero-seed/v1', this.#c.name, this.#tag, dh),
+            h256(HASH_DOMAINS.dklsZeroSeed, this.#c.name, this.#tag, dh),
             'zero-seed',
           );
           dh.fill(0);
@@ -304,7 +314,7 @@ export class PairSetup {
   finish(incoming: Uint8Array): PairState {
     return this.#guard(() => {
       if (this.#round !== SETUP_ROUNDS)
-        throw new MpcidError('INTERNAL', 'pair setup: finish() before the last round');
+        throw new CryptoError('INTERNAL', 'pair setup: finish() before the last round');
       const last = this.#unframe(incoming, SETUP_ROUNDS);
       // The peer's flows first (its openings), then the verdict on its responses (VSOT Verify).
       const rho = this.#receiver.finish(last);

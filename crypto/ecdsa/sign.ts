@@ -19,7 +19,7 @@
  *                       u_i = r_i·(φ_i + Σ ψ_{ij}) + Σ (c_u + d_u),
  *                       v_i = sk_i·(φ_i + Σ ψ_{ij}) + Σ (c_v + d_v),   w_i = e·φ_i + r·v_i
  *                     and broadcasts (R, u_i, w_i) (step 9)
- *   Combine           s = Σ w_i / Σ u_i, low-S, verified against pk (step 10)
+ *   Combine           s = Σ w_i / Σ u_i, low-S, verified against pk (step 10, ./combine.ts)
  *
  * Step numbers are Protocol 3.6's (steps 4-6 round 1, step 7 round 2, steps 8-9 round 3, step 10
  * the output), as in docs/ecdsa.md.
@@ -30,12 +30,19 @@
  * Everything is bound to a session tag over (curve, sessionId, signer set, pk, message hash), and
  * each VOLE additionally to its pair-setup tag and direction.
  *
- * Every failed check throws an MpcidError with metadata {culprit, check}: ECDSA_ABORT for a
+ * Every failed check throws a CryptoError with details {culprits: [culprit], check}: ECDSA_ABORT for a
  * consistency failure, BAD_LENGTH / MALFORMED_POINT / MALFORMED_SCALAR / MALFORMED_INPUT for a
  * malformed message. The caller must never retry an aborted session.
+ *
+ * One concern, though past ~500 lines: one signer's side of rounds 1-3 (steps 4-9), the
+ * EcdsaSigner state machine and the tags and zero shares it derives; its rounds share the
+ * signer's secret state, so they stay together. Step 10, combining the broadcast shares, is
+ * ./combine.ts.
  */
 import { randomBytes } from 'node:crypto';
-import { MpcidError } from '../../common/errors.js';
+import { equalBytes } from '../bytes.js';
+import { HASH_DOMAINS } from '../domains.js';
+import { CryptoError } from '../errors.js';
 import { Secret } from '../secret.js';
 import {
   abort,
@@ -49,7 +56,6 @@ import {
   h256,
   hashToInt,
   hashToScalars,
-  invert,
   mod,
   mulEquals,
   type PartyId,
@@ -58,7 +64,6 @@ import {
   randomScalar,
   SCALAR_LEN,
   scalarBytes,
-  timingSafeEq,
 } from './curve.js';
 import { checkPartyId, checkSessionId, type PairState, pairKeys } from './setup.js';
 import {
@@ -77,7 +82,8 @@ const COMMIT_LEN = 32;
 const SALT_LEN = 32;
 const R1_BODY = COMMIT_LEN + VOLE_BOB_LEN;
 const R2_BODY = POINT_LEN + SALT_LEN + POINT_LEN + SCALAR_LEN + 2 * POINT_LEN + VOLE_ALICE_LEN;
-const R3_BODY = POINT_LEN + 2 * SCALAR_LEN;
+/** Body of a round-3 (broadcast) share: R, u_i, w_i. */
+export const R3_BODY = POINT_LEN + 2 * SCALAR_LEN;
 /** Bytes of a round-3 broadcast share. */
 export const SHARE_LEN = HEADER_LEN + R3_BODY;
 /** Bytes of a round-1 and of a round-2 message to one peer (framed, before sealing). */
@@ -112,24 +118,17 @@ export function sessionTag(
   pk: Point,
   e: Uint8Array,
 ) {
-  return h256(
-    'mpcid/dkls23/sign/session/v1',
-    c.name,
-    sessionId,
-    Uint8Array.from(parties),
-    pk.toBytes(true),
-    e,
-  );
+  return h256(HASH_DOMAINS.dklsSignSession, c.name, sessionId, Uint8Array.from(parties), pk.toBytes(true), e);
 }
 
 /** @internal Per-direction VOLE context: session tag, pair-setup tag, Alice, Bob. */
 export function voleCtx(tag: Uint8Array, pairTag: Uint8Array, alice: PartyId, bob: PartyId): Uint8Array {
-  return h256('mpcid/dkls23/sign/vole/v1', tag, pairTag, new Uint8Array([alice, bob]));
+  return h256(HASH_DOMAINS.dklsSignVole, tag, pairTag, new Uint8Array([alice, bob]));
 }
 
 /** @internal Commitment to R_i (DKLs23 Protocol 3.6 step 6; hash commitment in the ROM). */
 export function commitR(tag: Uint8Array, i: PartyId, R: Uint8Array, salt: Uint8Array): Uint8Array {
-  return h256('mpcid/dkls23/sign/commit/v1', tag, i, R, salt);
+  return h256(HASH_DOMAINS.dklsSignCommit, tag, i, R, salt);
 }
 
 /**
@@ -147,30 +146,35 @@ export function zeroShare(
 ): bigint {
   let z = 0n;
   for (const [j, seed] of seeds) {
-    const v = hashToScalars(c, 1, 'mpcid/dkls23/sign/zero-share/v1', seed, tag)[0]!;
+    const v = hashToScalars(c, 1, HASH_DOMAINS.dklsSignZeroShare, seed, tag)[0]!;
     z += self < j ? v : -v;
   }
   return mod(c, z);
 }
 
-function checkSortedParties(parties: unknown, self: PartyId): PartyId[] {
-  if (!Array.isArray(parties)) throw new MpcidError('MALFORMED_INPUT', 'parties: expected an array');
+/**
+ * The signer set, sorted; each a valid party id, none repeated, at least two, `self` among them.
+ * May throw CryptoError: BAD_PARTICIPANT, MALFORMED_INPUT.
+ */
+export function checkSortedParties(parties: unknown, self: PartyId): PartyId[] {
+  if (!Array.isArray(parties)) throw new CryptoError('MALFORMED_INPUT', 'parties: expected an array');
   const ps = parties.map((p, i) => checkPartyId(p, `parties[${i}]`)).sort((a, b) => a - b);
   for (let i = 1; i < ps.length; i++) {
-    if (ps[i] === ps[i - 1]) throw new MpcidError('BAD_PARTICIPANT', `parties: ${ps[i]} is repeated`);
+    if (ps[i] === ps[i - 1]) throw new CryptoError('BAD_PARTICIPANT', `parties: ${ps[i]} is repeated`);
   }
-  if (ps.length < 2) throw new MpcidError('BAD_PARTICIPANT', 'parties: at least two signers are needed');
-  if (!ps.includes(self)) throw new MpcidError('BAD_PARTICIPANT', 'parties: must include self');
+  if (ps.length < 2) throw new CryptoError('BAD_PARTICIPANT', 'parties: at least two signers are needed');
+  if (!ps.includes(self)) throw new CryptoError('BAD_PARTICIPANT', 'parties: must include self');
   return ps;
 }
 
 function checkMap<V>(m: unknown, field: string, keys: readonly PartyId[]): ReadonlyMap<PartyId, V> {
-  if (!(m instanceof Map)) throw new MpcidError('MALFORMED_INPUT', `${field}: expected a Map`);
+  if (!(m instanceof Map)) throw new CryptoError('MALFORMED_INPUT', `${field}: expected a Map`);
   for (const k of m.keys()) {
-    if (!keys.includes(k)) throw new MpcidError('BAD_PARTICIPANT', `${field}: unexpected party ${String(k)}`);
+    if (!keys.includes(k))
+      throw new CryptoError('BAD_PARTICIPANT', `${field}: unexpected party ${String(k)}`);
   }
   for (const k of keys) {
-    if (!m.has(k)) throw new MpcidError('BAD_PARTICIPANT', `${field}: missing party ${k}`);
+    if (!m.has(k)) throw new CryptoError('BAD_PARTICIPANT', `${field}: missing party ${k}`);
   }
   return m as ReadonlyMap<PartyId, V>;
 }
@@ -200,6 +204,7 @@ interface Round3In {
  * One party's side of a DKLs23 Protocol 3.6 signing session. Call round1, round2 and round3 once
  * each, in order; the round-3 output goes to whoever combines (combineSignature). Secrets are
  * wiped after round3 and on any error; a failed signer cannot be reused.
+ * May throw CryptoError: BAD_LENGTH, BAD_PARTICIPANT, ECDSA_ABORT, INTERNAL, MALFORMED_INPUT, MALFORMED_POINT, MALFORMED_SCALAR.
  */
 export class EcdsaSigner {
   readonly #c: Curve;
@@ -228,7 +233,7 @@ export class EcdsaSigner {
   /** Validates every input (culprit-free MALFORMED_INPUT / BAD_LENGTH / MALFORMED_* / BAD_PARTICIPANT). */
   constructor(o: SignerOptions) {
     if (typeof o !== 'object' || o === null)
-      throw new MpcidError('MALFORMED_INPUT', 'options: expected an object');
+      throw new CryptoError('MALFORMED_INPUT', 'options: expected an object');
     const c = getCurve(o.curve);
     this.#c = c;
     this.#self = checkPartyId(o.self, 'self');
@@ -236,16 +241,16 @@ export class EcdsaSigner {
     this.#peers = this.#parties.filter((p) => p !== this.#self);
     const sid = checkSessionId(o.sessionId);
     if (!(o.messageHash instanceof Uint8Array))
-      throw new MpcidError('MALFORMED_INPUT', 'messageHash: expected bytes');
-    if (o.messageHash.length !== 32) throw new MpcidError('BAD_LENGTH', 'messageHash: expected 32 bytes');
+      throw new CryptoError('MALFORMED_INPUT', 'messageHash: expected bytes');
+    if (o.messageHash.length !== 32) throw new CryptoError('BAD_LENGTH', 'messageHash: expected 32 bytes');
     this.#e = hashToInt(c, o.messageHash);
     if (!(o.additiveShare instanceof Secret))
-      throw new MpcidError('MALFORMED_INPUT', 'additiveShare: expected a Secret');
+      throw new CryptoError('MALFORMED_INPUT', 'additiveShare: expected a Secret');
     if (o.additiveShare.length !== SCALAR_LEN)
-      throw new MpcidError('BAD_LENGTH', 'additiveShare: expected 32 bytes');
+      throw new CryptoError('BAD_LENGTH', 'additiveShare: expected 32 bytes');
     const sk = bytesToBig(o.additiveShare.expose());
     if (sk === 0n || sk >= c.q)
-      throw new MpcidError('MALFORMED_SCALAR', 'additiveShare: not a scalar in [1, q)');
+      throw new CryptoError('MALFORMED_SCALAR', 'additiveShare: not a scalar in [1, q)');
     const pub = checkMap<Uint8Array>(o.publicShares, 'publicShares', this.#parties);
     this.#pkShares = new Map();
     let sum = c.Point.ZERO;
@@ -255,9 +260,9 @@ export class EcdsaSigner {
       sum = sum.add(pt);
     }
     const pk = decodeInputPoint(c, o.publicKey, 'publicKey');
-    if (!sum.equals(pk)) throw new MpcidError('MALFORMED_INPUT', 'publicShares do not sum to publicKey');
+    if (!sum.equals(pk)) throw new CryptoError('MALFORMED_INPUT', 'publicShares do not sum to publicKey');
     if (!baseMul(c, sk).equals(this.#pkShares.get(this.#self)!)) {
-      throw new MpcidError('MALFORMED_INPUT', 'additiveShare does not match publicShares[self]');
+      throw new CryptoError('MALFORMED_INPUT', 'additiveShare does not match publicShares[self]');
     }
     const pairs = checkMap<PairState>(o.pairs, 'pairs', this.#peers);
     this.#pairs = new Map();
@@ -271,14 +276,14 @@ export class EcdsaSigner {
         ps.self !== this.#self ||
         ps.peer !== p
       ) {
-        throw new MpcidError(
+        throw new CryptoError(
           'MALFORMED_INPUT',
           `pairs[${p}]: not a ${c.name} pair state for ${this.#self}-${p}`,
         );
       }
       const keys = pairKeys(ps);
       if (!keys.zero)
-        throw new MpcidError(
+        throw new CryptoError(
           'NO_ES256_KEY',
           `pairs[${p}]: this ES256 key was set up before zero-sharing (pair state v1) and cannot sign; enroll the workload again (docs/ecdsa.md §2)`,
         );
@@ -289,14 +294,14 @@ export class EcdsaSigner {
     this.#tag = sessionTag(c, sid, this.#parties, pk, o.messageHash);
     // Step 7: sk_i + ζ_i, re-randomised per session; Σ over the set is still sk.
     const skz = mod(c, sk + zeroShare(c, this.#self, this.#tag, zeroSeeds));
-    if (skz === 0n) throw new MpcidError('INTERNAL', 'degenerate re-randomised share');
+    if (skz === 0n) throw new CryptoError('INTERNAL', 'degenerate re-randomised share');
     this.#sk = new Secret(scalarBytes(skz), 'ecdsa-share');
     this.#pkSelf = encodePoint(baseMul(c, skz));
   }
 
   #guard<T>(stage: number, f: () => T): T {
     if (this.#stage !== stage) {
-      throw new MpcidError('INTERNAL', `EcdsaSigner: round ${stage + 1} called out of order or twice`);
+      throw new CryptoError('INTERNAL', `EcdsaSigner: round ${stage + 1} called out of order or twice`);
     }
     this.#stage = -1;
     try {
@@ -323,10 +328,10 @@ export class EcdsaSigner {
   }
 
   #incoming(incoming: unknown): ReadonlyMap<PartyId, unknown> {
-    if (!(incoming instanceof Map)) throw new MpcidError('MALFORMED_INPUT', 'incoming: expected a Map');
+    if (!(incoming instanceof Map)) throw new CryptoError('MALFORMED_INPUT', 'incoming: expected a Map');
     for (const k of incoming.keys()) {
       if (!this.#peers.includes(k))
-        throw new MpcidError('BAD_PARTICIPANT', `incoming: unexpected party ${String(k)}`);
+        throw new CryptoError('BAD_PARTICIPANT', `incoming: unexpected party ${String(k)}`);
     }
     for (const p of this.#peers) {
       if (!incoming.has(p)) abort(p, 'missing', 'no message from this party', 'MALFORMED_INPUT');
@@ -460,7 +465,7 @@ export class EcdsaSigner {
       // Step 8: commitments.
       for (const j of this.#peers) {
         const m = parsed.get(j)!;
-        if (!timingSafeEq(commitR(this.#tag, j, m.Rbytes, m.salt), this.#coms.get(j)!)) {
+        if (!equalBytes(commitR(this.#tag, j, m.Rbytes, m.salt), this.#coms.get(j)!)) {
           abort(j, 'commitment', 'opening of R_j does not match its round-1 commitment');
         }
       }
@@ -485,8 +490,8 @@ export class EcdsaSigner {
           if (!mulEquals(c, chiOf(j), m.pk, m.gv.add(baseMul(c, finish(j)[1]))))
             abort(j, 'public-share', 'pk_j is not the public share behind its VOLE input, and Σ pk_j ≠ pk');
         }
-        throw new MpcidError('ECDSA_ABORT', 'the public shares do not sum to the public key', {
-          metadata: { check: 'public-share', attributable: 'false' },
+        throw new CryptoError('ECDSA_ABORT', 'the public shares do not sum to the public key', {
+          check: 'public-share',
         });
       }
       let sumU = 0n;
@@ -510,8 +515,8 @@ export class EcdsaSigner {
         R = R.add(m.R);
       }
       if (R.is0()) {
-        throw new MpcidError('ECDSA_ABORT', 'the combined nonce R is the identity', {
-          metadata: { check: 'nonce', attributable: 'false' },
+        throw new CryptoError('ECDSA_ABORT', 'the combined nonce R is the identity', {
+          check: 'nonce',
         });
       }
       // Step 9: shares of u = r·φ and w = e·φ + r_x·sk·φ.
@@ -543,107 +548,4 @@ export class EcdsaSigner {
   [inspect](): string {
     return this.toString();
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Step 10
-
-function unattributable(check: string, message: string): never {
-  throw new MpcidError('ECDSA_ABORT', `${message} (not attributable to one party)`, {
-    metadata: { check, attributable: 'false' },
-  });
-}
-
-/**
- * DKLs23 Protocol 3.6 step 10: combines the round-3 shares of ALL signers into (r, s) with
- * s = Σ w_i / Σ u_i, normalises to low-S and verifies the signature against pk. A malformed share
- * is blamed on its sender; shares that disagree on the session or on R, and a signature that
- * does not verify, are not attributable to one party (the error says so: metadata.attributable
- * = 'false', no culprit). With `sessionId` (and the signer set = the keys of `shares`), shares
- * bound to another session are blamed on their senders.
- */
-export function combineSignature(o: {
-  curve: EcdsaCurve;
-  messageHash: Uint8Array;
-  publicKey: Uint8Array;
-  shares: ReadonlyMap<PartyId, Uint8Array>;
-  sessionId?: Uint8Array;
-}): { r: Uint8Array; s: Uint8Array; signature: Uint8Array } {
-  if (typeof o !== 'object' || o === null)
-    throw new MpcidError('MALFORMED_INPUT', 'options: expected an object');
-  const c = getCurve(o.curve);
-  if (!(o.messageHash instanceof Uint8Array))
-    throw new MpcidError('MALFORMED_INPUT', 'messageHash: expected bytes');
-  if (o.messageHash.length !== 32) throw new MpcidError('BAD_LENGTH', 'messageHash: expected 32 bytes');
-  const pk = decodeInputPoint(c, o.publicKey, 'publicKey');
-  if (!(o.shares instanceof Map)) throw new MpcidError('MALFORMED_INPUT', 'shares: expected a Map');
-  const parties = checkSortedParties([...o.shares.keys()], [...o.shares.keys()][0]!);
-  let tag: Uint8Array;
-  if (o.sessionId !== undefined) {
-    tag = sessionTag(c, checkSessionId(o.sessionId), parties, pk, o.messageHash);
-  } else {
-    const first = o.shares.get(parties[0]!);
-    tag =
-      first instanceof Uint8Array && first.length === SHARE_LEN
-        ? first.slice(5, HEADER_LEN)
-        : new Uint8Array(32);
-    for (const p of parties) {
-      const s = o.shares.get(p);
-      if (
-        s instanceof Uint8Array &&
-        s.length === SHARE_LEN &&
-        !timingSafeEq(s.subarray(5, HEADER_LEN), tag)
-      ) {
-        unattributable('session', 'signature shares belong to different sessions');
-      }
-    }
-  }
-  let R: Point | undefined;
-  let Rbytes: Uint8Array | undefined;
-  let u = 0n;
-  let w = 0n;
-  for (const p of parties) {
-    const body = unframe(o.shares.get(p), {
-      curve: c,
-      kind: KIND.sign3,
-      from: p,
-      to: BROADCAST,
-      tag,
-      bodyLen: R3_BODY,
-    });
-    const rd = new Reader(c, body, p);
-    const Ri = rd.point('share');
-    u += rd.scalar('share');
-    w += rd.scalar('share');
-    rd.end();
-    if (!Rbytes) {
-      R = Ri.p;
-      Rbytes = Ri.bytes;
-    } else if (!timingSafeEq(Ri.bytes, Rbytes)) {
-      unattributable('nonce', 'signature shares disagree on the nonce R');
-    }
-  }
-  u = mod(c, u);
-  w = mod(c, w);
-  const r = mod(c, R!.toAffine().x);
-  if (u === 0n || r === 0n) unattributable('signature', 'degenerate signature');
-  let s = mod(c, w * invert(c, u));
-  if (s === 0n) unattributable('signature', 'degenerate signature');
-  let nonce = R!;
-  if (s > c.q >> 1n) {
-    s = c.q - s;
-    nonce = nonce.negate();
-  }
-  // FIPS 186-5 §6.4.2 verification: X = e/s·G + r/s·pk must be the nonce point (whose x gave r).
-  // Checked as (r/s)·pk = nonce − (e/s)·G with native scalar multiplication.
-  const sInv = invert(c, s);
-  const u1 = mod(c, hashToInt(c, o.messageHash) * sInv);
-  const u2 = mod(c, r * sInv);
-  if (!mulEquals(c, u2, pk, nonce.subtract(baseMul(c, u1)))) {
-    unattributable('signature', 'the combined signature does not verify');
-  }
-  const signature = new Uint8Array(64);
-  signature.set(scalarBytes(r), 0);
-  signature.set(scalarBytes(s), 32);
-  return { r: signature.slice(0, 32), s: signature.slice(32), signature };
 }

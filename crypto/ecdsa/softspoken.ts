@@ -21,6 +21,7 @@
  * uniformly random seed, so a session never reuses a correlation of another session.
  */
 import { randomBytes } from 'node:crypto';
+import { HASH_DOMAINS } from '../domains.js';
 import { KAPPA, SEED_LEN } from './baseot.js';
 import { GfMul, gfReduce, readWords, transpose, writeWords } from './bits.js';
 import { abort, h256, type PartyId, shake } from './curve.js';
@@ -49,7 +50,7 @@ interface Prg {
 
 function prgBase(ctx: Uint8Array): Prg {
   return {
-    nonce: h256('mpcid/dkls23/softspoken/prg/v3', ctx).subarray(0, 24),
+    nonce: h256(HASH_DOMAINS.dklsSoftspokenPrg, ctx).subarray(0, 24),
     state: new Uint32Array(16),
     tmp: new Uint32Array(16),
   };
@@ -71,7 +72,7 @@ function prg(p: Prg, _k: number, seed: Uint8Array, out: Uint32Array, off: number
 
 /** Fiat–Shamir challenges χ1, χ2 of the consistency check, from the context and u. */
 function challenges(ctx: Uint8Array, u: Uint8Array): [GfMul, GfMul] {
-  const b = shake(64, 'mpcid/dkls23/softspoken/check/v1', ctx, u);
+  const b = shake(64, HASH_DOMAINS.dklsSoftspokenCheck, ctx, u);
   const w = new Uint32Array(16);
   readWords(b, 0, w, 0, 16);
   return [new GfMul(w.subarray(0, 8)), new GfMul(w.subarray(8, 16))];
@@ -134,6 +135,7 @@ export function oteReceive(
 /**
  * Extension sender (Alice): expands her seeds, checks Bob's message (blaming `culprit`) and
  * returns the rows q_j (j < ξ) and Δ as 8 words.
+ * May throw CryptoError: BAD_LENGTH, ECDSA_ABORT, MALFORMED_INPUT, MALFORMED_POINT, MALFORMED_SCALAR.
  */
 export function oteSend(
   ctx: Uint8Array,

@@ -19,6 +19,8 @@
  *   8  Alice: c_ℓ = <g, z̃_A,·,ℓ>;  Bob: d_ℓ = χ·γ_ℓ + <g, z̃_B,·,ℓ>
  */
 import { hash, randomBytes } from 'node:crypto';
+import { equalBytes } from '../bytes.js';
+import { HASH_DOMAINS } from '../domains.js';
 import { Secret } from '../secret.js';
 import { bit, readWords, writeWords } from './bits.js';
 import {
@@ -32,7 +34,6 @@ import {
   randomScalar,
   SCALAR_LEN,
   scalarBytes,
-  timingSafeEq,
 } from './curve.js';
 import type { AliceKeys, BobKeys } from './setup.js';
 import { OTE_MSG_LEN, oteReceive, oteSend, XI } from './softspoken.js';
@@ -59,7 +60,7 @@ function hexPair(r0: bigint, r1: bigint): string {
 export function gadget(c: Curve): bigint[] {
   let g = gadgets.get(c.name);
   if (!g) {
-    g = hashToScalars(c, XI, 'mpcid/dkls23/gadget/v1', c.name);
+    g = hashToScalars(c, XI, HASH_DOMAINS.dklsGadget, c.name);
     gadgets.set(c.name, g);
   }
   return g;
@@ -75,7 +76,7 @@ export function gadget(c: Curve): bigint[] {
  */
 function pads(q: bigint, ctx: Uint8Array, rows: Uint8Array, out: bigint[]): void {
   const input = new Uint8Array(32 + 2 + 32 + 1);
-  input.set(h256('mpcid/dkls23/vole/rot/v2', ctx), 0);
+  input.set(h256(HASH_DOMAINS.dklsVoleRot, ctx), 0);
   for (let j = 0; j < XI; j++) {
     input[32] = j >>> 8;
     input[33] = j & 0xff;
@@ -113,11 +114,11 @@ function rowBytes(rows: Uint32Array): Uint8Array {
 
 /** Step 4: χ̃_0, χ̃_1, χ̂_0, χ̂_1 from the whole transcript. */
 function checkChallenges(c: Curve, ctx: Uint8Array, bobDigest: Uint8Array, tau: Uint8Array): bigint[] {
-  return hashToScalars(c, 2 * L, 'mpcid/dkls23/vole/challenge/v1', ctx, bobDigest, tau);
+  return hashToScalars(c, 2 * L, HASH_DOMAINS.dklsVoleChallenge, ctx, bobDigest, tau);
 }
 
 function rDigest(ctx: Uint8Array, hex: string[]): Uint8Array {
-  return h256('mpcid/dkls23/vole/r/v1', ctx, new Uint8Array(Buffer.from(hex.join(''), 'latin1')));
+  return h256(HASH_DOMAINS.dklsVoleR, ctx, new Uint8Array(Buffer.from(hex.join(''), 'latin1')));
 }
 
 /** Bob's state between its round-1 message and Alice's answer. */
@@ -133,10 +134,13 @@ export interface BobState {
 }
 
 function msgDigest(ctx: Uint8Array, msg: Uint8Array): Uint8Array {
-  return h256('mpcid/dkls23/vole/bob-msg/v1', ctx, msg);
+  return h256(HASH_DOMAINS.dklsVoleBobMsg, ctx, msg);
 }
 
-/** Step 1 + Bob's side of the OT extension: returns Bob's message and state. */
+/**
+ * Step 1 + Bob's side of the OT extension: returns Bob's message and state.
+ * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT.
+ */
 export function voleBobStart(c: Curve, ctx: Uint8Array, keys: BobKeys): { msg: Uint8Array; state: BobState } {
   const g = gadget(c);
   const betaBytes = new Uint8Array(randomBytes(XI / 8));
@@ -160,7 +164,10 @@ export function voleBobStart(c: Curve, ctx: Uint8Array, keys: BobKeys): { msg: U
   };
 }
 
-/** Steps 2-8 for Alice: input a = (a_0, a_1); returns her outputs c and her message to Bob. */
+/**
+ * Steps 2-8 for Alice: input a = (a_0, a_1); returns her outputs c and her message to Bob.
+ * May throw CryptoError: BAD_LENGTH, ECDSA_ABORT, MALFORMED_INPUT, MALFORMED_POINT, MALFORMED_SCALAR.
+ */
 export function voleAlice(
   c: Curve,
   ctx: Uint8Array,
@@ -238,7 +245,10 @@ export function voleAlice(
   return { out, msg };
 }
 
-/** Steps 3 (Bob's side), 6 and 8 for Bob: checks Alice's message (blaming `culprit`), returns d. */
+/**
+ * Steps 3 (Bob's side), 6 and 8 for Bob: checks Alice's message (blaming `culprit`), returns d.
+ * May throw CryptoError: BAD_LENGTH, ECDSA_ABORT, MALFORMED_INPUT, MALFORMED_POINT, MALFORMED_SCALAR.
+ */
 export function voleBobFinish(
   c: Curve,
   ctx: Uint8Array,
@@ -301,7 +311,7 @@ export function voleBobFinish(
   const acc = [acc0, acc1];
   betaW.fill(0);
   w.fill(0n);
-  if (!timingSafeEq(rDigest(ctx, rHex), rHash))
+  if (!equalBytes(rDigest(ctx, rHex), rHash))
     abort(culprit, 'vole-consistency', 'VOLE consistency check failed');
   const chi = bytesToBig(st.chi.expose());
   return [mod(c, chi * gamma[0]! + acc[0]!), mod(c, chi * gamma[1]! + acc[1]!)];

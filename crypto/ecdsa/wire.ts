@@ -11,16 +11,9 @@
  *   byte 4       receiver party id (BROADCAST for the round-3 share)
  *   bytes 5..36  tag (SHA-256 binding the session/setup id and its public parameters)
  */
-import {
-  abort,
-  bytesToBig,
-  type Curve,
-  type PartyId,
-  POINT_LEN,
-  type Point,
-  SCALAR_LEN,
-  timingSafeEq,
-} from './curve.js';
+
+import { equalBytes } from '../bytes.js';
+import { abort, bytesToBig, type Curve, type PartyId, POINT_LEN, type Point, SCALAR_LEN } from './curve.js';
 
 export const WIRE_VERSION = 1;
 export const HEADER_LEN = 37;
@@ -67,6 +60,7 @@ export function frame(
 /**
  * Checks an incoming message's header against `e` and returns its body. Every mismatch names
  * the expected sender `e.from` as culprit (the message is its, or was substituted in its place).
+ * May throw CryptoError: BAD_LENGTH, ECDSA_ABORT, MALFORMED_INPUT, MALFORMED_POINT, MALFORMED_SCALAR.
  */
 export function unframe(msg: unknown, e: Expect): Uint8Array {
   const who = e.from;
@@ -86,13 +80,16 @@ export function unframe(msg: unknown, e: Expect): Uint8Array {
   if (msg[3] !== e.from || msg[4] !== e.to) {
     return abort(who, 'routing', 'message has the wrong sender or receiver', 'MALFORMED_INPUT');
   }
-  if (!timingSafeEq(msg.subarray(5, HEADER_LEN), e.tag)) {
+  if (!equalBytes(msg.subarray(5, HEADER_LEN), e.tag)) {
     return abort(who, 'session', 'message belongs to another session', 'ECDSA_ABORT');
   }
   return msg.subarray(HEADER_LEN);
 }
 
-/** Sequential strict reader of a message body; every failure blames `culprit`. */
+/**
+ * Sequential strict reader of a message body; every failure blames `culprit`.
+ * May throw CryptoError: BAD_LENGTH, ECDSA_ABORT, MALFORMED_INPUT, MALFORMED_POINT, MALFORMED_SCALAR.
+ */
 export class Reader {
   #off = 0;
   constructor(

@@ -81,6 +81,20 @@ describe('typed error details', () => {
       }),
       new MpcidError('REPLAYED_REQUEST', 'replay', { details: { counter: 3, oracleCounter: 7, nodeId: 2 } }),
       new MpcidError('ECDSA_ABORT', 'abort', { details: { culprit: 2, check: 'commitment' } }),
+      // The kill switch: an operator's revocation instead of step evidence.
+      new MpcidError('IDENTITY_REVOKED', 'revoked by an operator', {
+        details: {
+          operator: {
+            identityId,
+            reason: 'compromised host',
+            issuedAt: 1_700_000_000_000,
+            certificate: new Uint8Array(randomBytes(300)),
+            signature: new Uint8Array(randomBytes(70)),
+          },
+        },
+      }),
+      new MpcidError('ISSUER_ABORT', 'issuer abort', { details: { culprit: 3, check: 'relay', accuser: 2 } }),
+      new MpcidError('ISSUER_ABORT', 'issuer abort', { details: { culprit: 3, check: 'share' } }),
     ];
     for (const e of cases) {
       const got = fromServiceError(overWire(e), 'oracle 2');
@@ -89,11 +103,8 @@ describe('typed error details', () => {
       expect(got.details, e.code).toEqual(e.details);
       expect(errorInfoOf(overWire(e))!.metadata).toEqual(e.metadata);
     }
-    const ev = detailsOf(
-      fromServiceError(overWire(cases[0]!), 'x'),
-      'FORK_DETECTED',
-      'IDENTITY_REVOKED',
-    )!.evidence;
+    const ev = detailsOf(fromServiceError(overWire(cases[0]!), 'x'), 'FORK_DETECTED', 'IDENTITY_REVOKED')!
+      .evidence!;
     expect(evidenceDigest(ev)).toEqual(evidenceDigest(evidence));
     expect(errorInfoOf(overWire(cases[4]!))!.metadata).toEqual({
       retryAfterMs: '120',

@@ -7,7 +7,7 @@ import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
 import { p256 } from '@noble/curves/nist.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { expect } from 'vitest';
-import { MpcidError } from '../../common/errors.js';
+import { asMpcidError, culpritsOf, MpcidError } from '../../common/errors.js';
 import {
   combineSignature,
   type EcdsaCurve,
@@ -146,8 +146,9 @@ export function signOnce(
     try {
       return f();
     } catch (e) {
-      if (!(e instanceof MpcidError)) throw e;
-      errors.set(i, e);
+      const err = asMpcidError(e);
+      if (!err) throw e;
+      errors.set(i, err);
       return undefined;
     }
   };
@@ -182,8 +183,9 @@ export function signOnce(
     });
     return { signature, errors, shares, messages, signers };
   } catch (e) {
-    if (!(e instanceof MpcidError)) throw e;
-    return { errors, shares, messages, signers, combineError: e };
+    const err = asMpcidError(e);
+    if (!err) throw e;
+    return { errors, shares, messages, signers, combineError: err };
   }
 }
 
@@ -217,10 +219,15 @@ export function sha256(msg: Uint8Array): Uint8Array {
   return new Uint8Array(createHash('sha256').update(msg).digest());
 }
 
-/** Asserts `e` is an MpcidError naming `culprit` with check `check` (and code, when given). */
+/**
+ * Asserts `e` is an expected error naming `culprit` with check `check` (and code, when given):
+ * in the typed culprits of crypto/'s CryptoError, and in the ErrorInfo metadata it maps to.
+ */
 export function expectBlame(e: unknown, culprit: PartyId, check: string, code?: string): void {
-  expect(e, 'expected an MpcidError').toBeInstanceOf(MpcidError);
-  const err = e as MpcidError;
+  const err = asMpcidError(e);
+  expect(err, 'expected an MpcidError').toBeInstanceOf(MpcidError);
+  if (!err) throw new Error('unreachable');
+  expect(culpritsOf(e)).toEqual([culprit]);
   expect({ culprit: err.metadata.culprit, check: err.metadata.check }).toEqual({
     culprit: String(culprit),
     check,
@@ -234,7 +241,8 @@ export function thrown(f: () => unknown): unknown {
   try {
     f();
   } catch (e) {
-    return e;
+    // An expected failure as callers see it: crypto/'s CryptoError mapped to its MpcidError.
+    return asMpcidError(e) ?? e;
   }
   throw new Error('expected a throw');
 }

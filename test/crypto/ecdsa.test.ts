@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MpcidError } from '../../common/errors.js';
+import type { MpcidError } from '../../common/errors.js';
 import { getCurve } from '../../crypto/ecdsa/curve.js';
 import {
   combineSignature,
@@ -21,6 +21,7 @@ import {
 } from '../../crypto/ecdsa/index.js';
 import { pairKeys } from '../../crypto/ecdsa/setup.js';
 import { zeroShare } from '../../crypto/ecdsa/sign.js';
+import { CryptoError } from '../../crypto/errors.js';
 import { Secret } from '../../crypto/secret.js';
 import {
   expectBlame,
@@ -226,7 +227,7 @@ describe('no party holds the whole key', () => {
       pairs: pairs.get(0)!,
     });
     s.round1();
-    expect(() => s.round2(new Map([[1, new Uint8Array(3)]]))).toThrow(MpcidError);
+    expect(() => s.round2(new Map([[1, new Uint8Array(3)]]))).toThrow(CryptoError);
     expect(Buffer.from(share.expose()).toString('hex')).toBe(hex(key.shares.get(0)!));
     expect(thrown(() => s.round3(new Map()))).toMatchObject({ code: 'INTERNAL' });
   });

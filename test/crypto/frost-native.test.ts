@@ -13,7 +13,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MpcidError } from '../../common/errors.js';
 import { concatBytes, toHex } from '../../crypto/bytes.js';
 import { decodePoint, decodePointNoble } from '../../crypto/ed25519.js';
 import {
@@ -26,6 +25,7 @@ import {
   scalarToBig,
   setCryptoBackend,
 } from '../../crypto/ed25519-native.js';
+import { CryptoError } from '../../crypto/errors.js';
 import {
   aggregate,
   commit,
@@ -105,11 +105,11 @@ function outcome(f: () => Uint8Array | boolean): string {
     const r = f();
     return typeof r === 'boolean' ? String(r) : toHex(r);
   } catch (e) {
-    if (e instanceof MpcidError) return `MpcidError ${e.code}: ${e.message}`;
+    if (e instanceof CryptoError) return `CryptoError ${e.code}: ${e.message}`;
     return 'Error';
   }
 }
-const threw = (o: string) => o.startsWith('MpcidError') || o === 'Error';
+const threw = (o: string) => o.startsWith('CryptoError') || o === 'Error';
 
 describe('native vs noble FROST(Ed25519, SHA-512): differential', () => {
   it(`${COUNTS.sessions} random signing sessions: commit, signShare, aggregate, verifyShare (seed ${SEED})`, () => {
@@ -197,16 +197,16 @@ describe('native vs noble FROST(Ed25519, SHA-512): differential', () => {
           outcome(() => sessions[0]!.aggregate(altered)),
           where,
         ).toBe(oS);
-        expect(oS).toBe(`MpcidError BAD_SIGNATURE_SHARE: participant ${p} sent an invalid signature share`);
-        // The culprit also travels as a field on both backends (the agent reads it, never the message).
+        expect(oS).toBe(`CryptoError BAD_SIGNATURE_SHARE: participant ${p} sent an invalid signature share`);
+        // The culprit also travels as a typed field on both backends (the agent reads it, never the message).
         for (const backend of [NOBLE_FROST, SODIUM_FROST]) {
-          let culprit: string | undefined;
+          let culprits: readonly number[] | undefined;
           try {
             aggregate(group, list, message, altered, backend);
           } catch (e) {
-            culprit = (e as MpcidError).metadata['culprit'];
+            culprits = (e as CryptoError).culprits();
           }
-          expect(culprit, where).toBe(String(p));
+          expect(culprits, where).toEqual([p]);
         }
         cases += 5;
       }
@@ -433,7 +433,7 @@ describe('hostile inputs are rejected identically by both backends', () => {
     expect(points.length).toBeGreaterThanOrEqual(80);
     for (const [label, b] of points) {
       const n = outcome(() => decodePointNoble(b, label));
-      expect(n, label).toMatch(/^MpcidError (BAD_LENGTH|MALFORMED_POINT)/);
+      expect(n, label).toMatch(/^CryptoError (BAD_LENGTH|MALFORMED_POINT)/);
       expect(
         outcome(() => decodePoint(b.slice(), label, 'sodium')),
         label,
@@ -467,7 +467,7 @@ describe('hostile inputs are rejected identically by both backends', () => {
         }
         const oS = outcome(() => aggregate(g, l, msg, z, SODIUM_FROST));
         expect(oS, what).toBe(outcome(() => aggregate(g, l, msg, z, NOBLE_FROST)));
-        expect(oS, what).toMatch(/^MpcidError BAD_SIGNATURE_SHARE: participant 1 sent/);
+        expect(oS, what).toMatch(/^CryptoError BAD_SIGNATURE_SHARE: participant 1 sent/);
       }
       const badShare = {
         ...group,
@@ -496,7 +496,9 @@ describe('hostile inputs are rejected identically by both backends', () => {
       const altered = new Map(z).set(3, s);
       const oS = outcome(() => aggregate(group, list, msg, altered, SODIUM_FROST));
       expect(oS, label).toBe(outcome(() => aggregate(group, list, msg, altered, NOBLE_FROST)));
-      expect(oS, label).toBe('MpcidError BAD_SIGNATURE_SHARE: participant 3 sent an invalid signature share');
+      expect(oS, label).toBe(
+        'CryptoError BAD_SIGNATURE_SHARE: participant 3 sent an invalid signature share',
+      );
       for (const be of [SODIUM_FROST, NOBLE_FROST])
         expect(be.verifyShare(group, list, msg, 3, s), label).toBe(false);
       // The same bytes as nonces or as a signing share.
@@ -521,7 +523,7 @@ describe('hostile inputs are rejected identically by both backends', () => {
     missing.delete(1);
     const o = outcome(() => aggregate(group, list, msg, missing, SODIUM_FROST));
     expect(o).toBe(outcome(() => aggregate(group, list, msg, missing, NOBLE_FROST)));
-    expect(o).toMatch(/^MpcidError BAD_PARTICIPANT/);
+    expect(o).toMatch(/^CryptoError BAD_PARTICIPANT/);
   });
 
   it('signing-set and nonce misuse: wrong own commitment, reused nonces, duplicates, too few', () => {
@@ -627,7 +629,7 @@ describe('backend selection', () => {
     const saved = b[0]!;
     b.set(TORSION[4]!);
     expect(isValidPointNative(b)).toBe(false);
-    expect(() => decodePoint(b, 'mutated')).toThrow(MpcidError);
+    expect(() => decodePoint(b, 'mutated')).toThrow(CryptoError);
     b[0] = saved;
     expect(b[0]).toBe(saved);
   });

@@ -5,10 +5,11 @@
  */
 import { ed25519, ed25519_FROST as F } from '@noble/curves/ed25519.js';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MpcidError } from '../../common/errors.js';
+import { culpritsOf } from '../../common/errors.js';
 import { agentParticipants, oracleParticipants } from '../../crypto/access.js';
 import { equalBytes, toHex } from '../../crypto/bytes.js';
 import { verifyEd25519 } from '../../crypto/ed25519.js';
+import { CryptoError } from '../../crypto/errors.js';
 import {
   aggregate,
   checkCommitmentList,
@@ -73,8 +74,8 @@ function expectForgeryFails(c: Cluster, group: GroupPublic, participants: number
     expect(verifyShare(fake, list, msg, p, z)).toBe(true);
     sigShares.set(p, z);
   }
-  expect(() => aggregate(fake, list, msg, sigShares)).toThrow(MpcidError);
-  expect(() => aggregate(group, list, msg, sigShares)).toThrow(MpcidError);
+  expect(() => aggregate(fake, list, msg, sigShares)).toThrow(CryptoError);
+  expect(() => aggregate(group, list, msg, sigShares)).toThrow(CryptoError);
 }
 
 describe.each([
@@ -204,31 +205,26 @@ describe.each([
     const culprits = [participants[t - 1]!, agent[agent.length - 1]!];
     for (const culprit of culprits) {
       const altered = new Map(good).set(culprit, plusOne(good.get(culprit)!));
-      expectMpcidError(
+      const e = expectMpcidError(
         () => aggregate(group, list, msg, altered),
         'BAD_SIGNATURE_SHARE',
         new RegExp(`participant ${culprit} sent`),
-      ); // The culprit also travels as a field, which the agent reads (never the message).
-      let culpritField: string | undefined;
-      try {
-        aggregate(group, list, msg, altered);
-      } catch (e) {
-        culpritField = (e as MpcidError).metadata['culprit'];
-      }
-      expect(culpritField).toBe(String(culprit));
+      );
+      expect(culpritsOf(e)).toEqual([culprit]);
     }
     // A non-canonical share (>= L) is blamed too.
     const junk = new Map(good).set(culprits[1]!, new Uint8Array(32).fill(0xff));
-    expectMpcidError(
+    const junkErr = expectMpcidError(
       () => aggregate(group, list, msg, junk),
       'BAD_SIGNATURE_SHARE',
       new RegExp(`participant ${culprits[1]} sent`),
     );
+    expect(culpritsOf(junkErr)).toEqual([culprits[1]]);
     const missing = new Map(good);
     missing.delete(participants[0]!);
     expectMpcidError(() => aggregate(group, list, msg, missing), 'BAD_PARTICIPANT');
     // A valid signature over a different message is not accepted as this one.
-    expect(() => aggregate(group, list, utf8('other'), good)).toThrow(MpcidError);
+    expect(() => aggregate(group, list, utf8('other'), good)).toThrow(CryptoError);
   });
 
   it('aggregate never returns a signature that does not verify under groupPublicKey', () => {
@@ -292,11 +288,12 @@ describe('DKG blame and transcript checks (n=3, t=2)', () => {
     );
     for (const [sender, recipient] of tampered) {
       const received = dkgOpen(run, sealed, recipient);
-      expectMpcidError(
+      const e = expectMpcidError(
         () => run.parts[recipient - 1]!.finish(run.round1, received),
         'DKG_FAILED',
         new RegExp(`participant ${sender} does not match`),
       );
+      expect(culpritsOf(e)).toEqual([sender]);
       // The attempt is final.
       expectMpcidError(() => run.parts[recipient - 1]!.finish(run.round1, received), 'ENROLLMENT_STATE');
     }
@@ -316,10 +313,10 @@ describe('DKG blame and transcript checks (n=3, t=2)', () => {
     } catch (e) {
       caught = e;
     }
-    expect(caught).toBeInstanceOf(MpcidError);
+    expect(caught).toBeInstanceOf(CryptoError);
     // Currently MALFORMED_SCALAR from the decoder (not DKG_FAILED); either way the sender is named.
-    expect(['DKG_FAILED', 'MALFORMED_SCALAR']).toContain((caught as MpcidError).code);
-    expect((caught as MpcidError).message).toMatch(/\b2\b/);
+    expect(['DKG_FAILED', 'MALFORMED_SCALAR']).toContain((caught as CryptoError).code);
+    expect((caught as CryptoError).message).toMatch(/\b2\b/);
   });
 
   it('a missing round-2 share is named', () => {
@@ -327,11 +324,12 @@ describe('DKG blame and transcript checks (n=3, t=2)', () => {
     const sealed = dkgRound2(run);
     const received = dkgOpen(run, sealed, 1);
     received.delete(4);
-    expectMpcidError(
+    const e = expectMpcidError(
       () => run.parts[0]!.finish(run.round1, received),
       'DKG_FAILED',
       /missing round-2 share from participant 4/,
     );
+    expect(culpritsOf(e)).toEqual([4]);
   });
 
   it('a round-1 commitment altered after its proof of knowledge is blamed in finish', () => {
@@ -345,11 +343,14 @@ describe('DKG blame and transcript checks (n=3, t=2)', () => {
     };
     run.round1 = run.round1.map((p) => (p.participant === 3 ? forged : p));
     const sealed = dkgRound2(run);
-    expectMpcidError(
+    const e = expectMpcidError(
       () => run.parts[0]!.finish(run.round1, dkgOpen(run, sealed, 1)),
       'DKG_FAILED',
       /participant 3 does not match/,
     );
+    expect(culpritsOf(e)).toEqual([3]);
+    // In-process only: no ErrorInfo metadata is added for a FROST culprit.
+    expect(e.metadata).toEqual({});
   });
 
   it('a tampered sealed box fails to open, naming the sender', () => {
@@ -360,7 +361,12 @@ describe('DKG blame and transcript checks (n=3, t=2)', () => {
       const bad = box.slice();
       bad[at]! ^= 0x01;
       const altered = new Map(sealed).set(4, new Map(sealed.get(4)!).set(2, bad));
-      expectMpcidError(() => dkgOpen(run, altered, 4), 'DKG_FAILED', /from participant 2 does not open/);
+      const e = expectMpcidError(
+        () => dkgOpen(run, altered, 4),
+        'DKG_FAILED',
+        /from participant 2 does not open/,
+      );
+      expect(culpritsOf(e)).toEqual([2]);
     }
     // Untampered, every box opens to a canonical scalar.
     for (const s of dkgOpen(run, sealed, 4).values()) expect(s.length).toBe(32);
@@ -413,7 +419,12 @@ describe('DKG blame and transcript checks (n=3, t=2)', () => {
       { ...base, senderPublic: e.publicKey },
     ];
     for (const args of failures) {
-      expectMpcidError(() => openShare(args), 'DKG_FAILED', new RegExp(`participant ${args.sender} `));
+      const e = expectMpcidError(
+        () => openShare(args),
+        'DKG_FAILED',
+        new RegExp(`participant ${args.sender} `),
+      );
+      expect(culpritsOf(e)).toEqual([args.sender]);
     }
   });
 

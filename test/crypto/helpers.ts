@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ed25519_FROST } from '@noble/curves/ed25519.js';
 import { expect } from 'vitest';
-import { type ErrorCode, MpcidError } from '../../common/errors.js';
+import { asMpcidError, type ErrorCode, MpcidError } from '../../common/errors.js';
 import { type AccessStructure, accessStructure } from '../../crypto/access.js';
 import {
   aggregate,
@@ -32,8 +32,10 @@ export function expectMpcidError(fn: () => unknown, code: ErrorCode, msg?: RegEx
   } catch (e) {
     caught = e;
   }
-  expect(caught, 'expected an MpcidError to be thrown').toBeInstanceOf(MpcidError);
-  const err = caught as MpcidError;
+  // crypto/ throws CryptoError; callers see it as the MpcidError common/errors maps it to.
+  const err = asMpcidError(caught);
+  expect(err, 'expected an MpcidError or a CryptoError to be thrown').toBeInstanceOf(MpcidError);
+  if (!err) throw new Error('unreachable');
   expect(err.code).toBe(code);
   if (msg) expect(err.message).toMatch(msg);
   return err;

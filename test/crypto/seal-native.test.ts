@@ -36,7 +36,7 @@ describe('ECDSA envelopes on node:crypto ChaCha20-Poly1305', () => {
       const bad = sealed.slice();
       bad[i % bad.length]! ^= 1 << (i % 8);
       expect(() => openEnvelope(new Secret(key.slice(), 'k'), 'sign', session, 2, 1, 0, bad, bound)).toThrow(
-        expect.objectContaining({ code: 'ECDSA_ABORT', metadata: { culprit: '1', check: 'envelope' } }),
+        expect.objectContaining({ code: 'ECDSA_ABORT', details: { culprits: [1], check: 'envelope' } }),
       );
       expect(() =>
         openEnvelope(new Secret(key.slice(), 'k'), 'sign', session, 3, 1, 0, sealed, bound),

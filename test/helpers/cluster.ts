@@ -126,6 +126,16 @@ export function startCluster(n: number, t: number, opts: TestClusterOptions = {}
 }
 
 /**
+ * Like startCluster, but always over mTLS: from the test CA with MPCID_TEST_TLS=1, else from a CA
+ * of its own (for suites whose subject needs certificates, e.g. an operator's signed revocation).
+ */
+export function startTlsCluster(n: number, t: number, opts: TestClusterOptions = {}): Promise<LocalCluster> {
+  if (testTls) return startCluster(n, t, opts);
+  silenceIpServerNameWarning();
+  return LocalCluster.start({ clusterId: 'test', ...opts, n, t, tls: true });
+}
+
+/**
  * An HTTPS server certificate for 127.0.0.1 and localhost from the test CA in `caDir`, issued
  * into `dir` (for `httpTls` of startCluster, or a test double serving HTTPS). Returns its files.
  */

@@ -9,7 +9,6 @@ import { execFileSync } from 'node:child_process';
 import { createPublicKey, type KeyObject, verify } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type * as grpc from '@grpc/grpc-js';
 import { p256 } from '@noble/curves/nist.js';
 import { AgentEcdsaSession, type RoundCall } from '../../agent/ecdsa.js';
 import type { OracleClient } from '../../agent/oracles.js';
@@ -22,8 +21,8 @@ import { openEnvelope, sealEnvelope } from '../../crypto/seal.js';
 import type { Secret } from '../../crypto/secret.js';
 import type { EcdsaRoundRequest } from '../../proto/gen/mpcid/oracle/v1/EcdsaRoundRequest.js';
 import type { Envelope, Envelope__Output } from '../../proto/gen/mpcid/oracle/v1/Envelope.js';
-import type { SignerClient } from '../../proto/gen/mpcid/oracle/v1/Signer.js';
 import { DEADLINE_MS, HostileRatchet } from './hostile.js';
+import { interceptAnswers } from './intercept.js';
 
 /** The P-256 group order n. */
 export const P256_N = p256.Point.Fn.ORDER;
@@ -230,37 +229,19 @@ export function corruptingClients(
     const plain = openEnvelope(t.channelKey, 'sign', session, e.round, e.from, 0, e.sealed);
     return sealEnvelope(t.channelKey, 'sign', session, e.round, e.from, 0, flip(plain, t.at));
   };
-  const out = clients.map((c) => {
-    if (c.nodeId !== t.from) return c;
-    const real = c.signer;
-    type Res = { envelopes: { from: number; to: number; round: number; sealed: Buffer }[] };
-    const signer = new Proxy(real, {
-      get(target, prop, receiver) {
-        if (prop !== 'EcdsaRound') return Reflect.get(target, prop, receiver);
-        return (
-          req: { round?: number; session?: Uint8Array },
-          md: grpc.Metadata,
-          opts: grpc.CallOptions,
-          cb: (err: grpc.ServiceError | null, res?: Res) => void,
-        ) =>
-          (real.EcdsaRound as unknown as (...a: unknown[]) => grpc.ClientUnaryCall).call(
-            real,
-            req,
-            md,
-            opts,
-            (err: grpc.ServiceError | null, res?: Res) => {
-              if (res && req.round === t.rpcRound)
-                for (const e of res.envelopes)
-                  if (e.to === 0) {
-                    e.sealed = Buffer.from(alter(new Uint8Array(req.session!), e));
-                    corrupted++;
-                  }
-              cb(err, res);
-            },
-          );
-      },
-    }) as SignerClient;
-    return { ...c, signer };
-  });
+  type Res = { envelopes: { from: number; to: number; round: number; sealed: Buffer }[] };
+  const out = interceptAnswers<{ round?: number; session?: Uint8Array }, Res>(
+    clients,
+    'EcdsaRound',
+    (_nodeId, req, res) => {
+      if (req.round !== t.rpcRound) return;
+      for (const e of res.envelopes)
+        if (e.to === 0) {
+          e.sealed = Buffer.from(alter(new Uint8Array(req.session!), e));
+          corrupted++;
+        }
+    },
+    [t.from],
+  );
   return { clients: out, corrupted: () => corrupted };
 }

@@ -16,7 +16,7 @@ import { type RatchetState, readRatchet } from '../../agent/ratchet.js';
 import type { AgentState } from '../../agent/state.js';
 import type { ClusterConfig } from '../../common/config.js';
 import { clusterNodeKeys } from '../../common/config.js';
-import { type ErrorCode, MpcidError } from '../../common/errors.js';
+import { asMpcidError, type ErrorCode, MpcidError } from '../../common/errors.js';
 import { call, errorCodeOf, MAX_MESSAGE_BYTES, services } from '../../common/grpc.js';
 import { type JoinTokenClaims, parseJoinToken } from '../../common/jointoken.js';
 import {
@@ -123,9 +123,11 @@ export function expectMpcidError(f: () => unknown, code: ErrorCode): MpcidError 
   } catch (e) {
     thrown = e;
   }
-  expect(thrown).toBeInstanceOf(MpcidError);
-  expect((thrown as MpcidError).code).toBe(code);
-  return thrown as MpcidError;
+  // crypto/ throws CryptoError; callers see it as the MpcidError common/errors maps it to.
+  const err = asMpcidError(thrown);
+  expect(err).toBeInstanceOf(MpcidError);
+  expect(err?.code).toBe(code);
+  return err as MpcidError;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ import {
   verifyEvidence,
 } from '../../crypto/ratchet.js';
 import { Secret } from '../../crypto/secret.js';
-import type { RatchetRecord, RevocationRecord } from '../../oracle/store.js';
+import type { AlertEvent, RatchetRecord, RevocationRecord } from '../../oracle/store.js';
 import type { PeerClient } from '../../proto/gen/mpcid/oracle/v1/Peer.js';
 import { type OracleProc, type TestCluster, testCredentials } from './cluster.js';
 
@@ -129,6 +129,17 @@ export async function waitStatus(
       throw new Error(`after ${timeoutMs} ms the oracles report [${seen.join(', ')}], expected ${status}`);
     await sleep(pollMs);
   }
+}
+
+/** Every alert event stored on one oracle: WatchAlerts from cursor 0, read for `ms`, then cancelled. */
+export async function storedAlerts(o: OracleProc, ms = 500): Promise<AlertEvent[]> {
+  const got: AlertEvent[] = [];
+  const stream = o.admin.WatchAlerts({ cursor: 0 });
+  stream.on('data', (m: { json: string }) => got.push(JSON.parse(m.json) as AlertEvent));
+  stream.on('error', () => undefined);
+  await sleep(ms);
+  stream.cancel();
+  return got;
 }
 
 /** One oracle's ratchet counter for the identity (Admin GetIdentity). */

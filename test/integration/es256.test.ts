@@ -33,8 +33,8 @@ import { createLogger } from '../../common/log.js';
 import { evidenceFromJSON } from '../../common/protocol.js';
 import { agentParticipants } from '../../crypto/access.js';
 import { fromB64u } from '../../crypto/bytes.js';
+import { lagrangeAt0 } from '../../crypto/ecdsa/index.js';
 import { HEADER_LEN } from '../../crypto/ecdsa/wire.js';
-import { lagrangeAt0 } from '../../crypto/es256.js';
 import { verifyEvidence } from '../../crypto/ratchet.js';
 import type { IdentityRecord } from '../../oracle/store.js';
 import { verifyToken } from '../../verifier/index.js';
@@ -743,7 +743,8 @@ describe('ES256 co-signing (2-of-3 cluster, real processes)', { tags: ['slow'] }
       // Interpolation at 0 over a set of points: only agent + t oracles (T = n + 1 points) gives the key.
       const interpolate = (xs: number[]) => {
         let x = 0n;
-        for (const p of xs) x = (x + lagrangeAt0(xs, p) * (p <= n ? oracleShare(p) : share(p))) % P256_N;
+        for (const p of xs)
+          x = (x + lagrangeAt0('P-256', xs, p) * (p <= n ? oracleShare(p) : share(p))) % P256_N;
         return x === 0n ? undefined : p256.Point.BASE.multiply(x);
       };
       const oraclesOnly = Array.from({ length: n }, (_, i) => i + 1);

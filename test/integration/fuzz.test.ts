@@ -30,6 +30,7 @@ import { closeOracles, type OracleClient } from '../../agent/oracles.js';
 import { type AgentState, readState } from '../../agent/state.js';
 import { ecdsaSetupContext, SETUP_ID_LEN } from '../../common/ecdsa-wire.js';
 import { call, MAX_MESSAGE_BYTES, services } from '../../common/grpc.js';
+import { issuerRoundFields } from '../../common/issuer.js';
 import { issueJoinToken, parseJoinToken } from '../../common/jointoken.js';
 import { readNodeKey } from '../../common/keys.js';
 import {
@@ -49,6 +50,7 @@ import { verifyStep } from '../../crypto/ratchet.js';
 import { generateBoxKey, sealShare } from '../../crypto/seal.js';
 import type { Secret } from '../../crypto/secret.js';
 import { signStatement } from '../../crypto/statement.js';
+import { issuerSetupContext } from '../../oracle/issuer-setup.js';
 import type { RatchetRecord } from '../../oracle/store.js';
 import type { EcdsaRoundRequest } from '../../proto/gen/mpcid/oracle/v1/EcdsaRoundRequest.js';
 import type { EcdsaSetupRequest } from '../../proto/gen/mpcid/oracle/v1/EcdsaSetupRequest.js';
@@ -259,6 +261,7 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
   let validNonces: ReturnType<typeof noncesRequest>[];
   let lastStep: Record<string, unknown>;
   let es256Begins: EcdsaSetupRequest[];
+  let issuerBegin: { setupId: Buffer; round: number; coordinator: number; coordinatorSignature: Buffer };
 
   /** A valid, session-signed ES256 setup begin for an identity (as agent/es256.ts makes it). */
   function ecdsaBegin(identityId: string, sessionKey: Secret): EcdsaSetupRequest {
@@ -438,9 +441,59 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
     addCorpus('Admin/ListDeadLetters', T('mpcid.admin.v1.ListDeadLettersRequest'), { limit: 10 }, {});
     // Any admin may make a one-time console login link: an OK answer to any input is legitimate.
     addCorpus('Admin/CreateConsoleLogin', T('mpcid.admin.v1.CreateConsoleLoginRequest'), {});
+    // No certificate the fuzzer holds signs a revocation: every answer is a refusal.
+    addCorpus('Admin/RevokeIdentity', T('mpcid.admin.v1.RevokeIdentityRequest'), {
+      identityId: hostile.identityId,
+      reason: 'fuzz',
+      issuedAt: Date.now(),
+      certificate: randomBytes(300),
+      signature: randomBytes(70),
+    });
+    addCorpus(
+      'Admin/ListAudit',
+      T('mpcid.admin.v1.ListAuditRequest'),
+      { identityId: hostile.identityId },
+      { identityId: hostile.identityId, kind: 'sign', since: 1, pageSize: 1, pageToken: '1' },
+    );
     addCorpus('Bundle/GetJwtBundle', T('mpcid.oracle.v1.GetJwtBundleRequest'), {
       trustDomain: 'spiffe://test.mpcid',
     });
+    // The federation issuer (this cluster configures none: RotateIssuer is ISSUER_NOT_CONFIGURED,
+    // GetIssuerKeys an empty set); IssuerRound signed by the identity for a session that is not
+    // open; IssuerSetup a begin signed by oracle 2's node key (a coordinator's).
+    addCorpus('Issuer/GetIssuerKeys', T('mpcid.oracle.v1.GetIssuerKeysRequest'), {});
+    const issuerSession = randomBytes(32);
+    addCorpus('Issuer/IssuerRound', T('mpcid.oracle.v1.IssuerRoundRequest'), {
+      identityId: hostile.identityId,
+      session: issuerSession,
+      round: 2,
+      envelopes: [],
+      sessionSignature: Buffer.from(
+        signStatement(
+          hostile.sessionKey,
+          DOMAINS.issuerRound,
+          ...issuerRoundFields(hostile.identityId, issuerSession, 2, []),
+        ),
+      ),
+    });
+    issuerBegin = {
+      setupId: randomBytes(16),
+      round: 1,
+      coordinator: 2,
+      coordinatorSignature: Buffer.alloc(0),
+    };
+    issuerBegin.coordinatorSignature = Buffer.from(
+      signStatement(
+        readNodeKey(cluster.oracles[1]!.config.nodeKeyFile).seed,
+        DOMAINS.issuerSetup,
+        issuerSetupContext(cluster.oracles[1]!.config.cluster.id, issuerBegin.setupId, 2),
+      ),
+    );
+    addCorpus('IssuerPeer/IssuerSetup', T('mpcid.oracle.v1.IssuerSetupRequest'), issuerBegin, {
+      ...issuerBegin,
+      round: 2,
+    });
+    addCorpus('IssuerAdmin/RotateIssuer', T('mpcid.admin.v1.RotateIssuerRequest'), {});
     addCorpus('Workload/GetIdentity', T('mpcid.agent.v1.GetIdentityRequest'), {});
     addCorpus('Workload/Sign', T('mpcid.agent.v1.SignRequest'), { message: Buffer.from('hello') });
     addCorpus('Workload/FetchJWT', T('mpcid.agent.v1.FetchJWTRequest'), {
@@ -579,10 +632,25 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
       }
       case 'Peer/PushRevocation':
         return out?.['applied'] === false ? undefined : 'a pushed revocation was applied';
+      case 'Admin/RevokeIdentity':
+        return out?.['applied'] === false ? undefined : 'an unsigned operator revocation was applied';
       case 'Signer/EcdsaRound':
         return 'EcdsaRound OK for a session that is not open';
       case 'Signer/ReportAbort':
         return 'ReportAbort OK for a claim the identity did not sign';
+      case 'Issuer/IssuerRound':
+        return 'IssuerRound OK for a session that is not open';
+      case 'IssuerAdmin/RotateIssuer':
+        return 'RotateIssuer OK on a cluster without a federation issuer';
+      case 'IssuerPeer/IssuerSetup':
+        // Only the signed begin (or a retry of it): the coordinator's signature covers the setup id.
+        return d?.['round'] === 1 &&
+          d?.['coordinator'] === issuerBegin.coordinator &&
+          eqBytes(d?.['setupId'], issuerBegin.setupId) &&
+          eqBytes(d?.['coordinatorSignature'], issuerBegin.coordinatorSignature) &&
+          out?.['round1']
+          ? undefined
+          : 'IssuerSetup OK other than the signed begin';
       case 'Enrollment/EcdsaSetup':
         // Only the valid begin for E0 (or a retry of it): the session signature covers every field used.
         return d?.['round'] === 1 &&
@@ -635,13 +703,16 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
   const runsFor = (rpc: Rpc) => Math.max(4, rpc.target === 'workload' ? Math.ceil(RUNS / 4) : RUNS);
 
   it('the table covers every method of every service', () => {
-    expect(rpcs.map((r) => r.name)).toHaveLength(29);
+    expect(rpcs.map((r) => r.name)).toHaveLength(35);
     for (const svc of [
       'Enrollment',
       'Signer',
       'Peer',
       'Bundle',
+      'Issuer',
+      'IssuerPeer',
       'Admin',
+      'IssuerAdmin',
       'Workload',
       'Health(agent port)',
       'Health(admin port)',
@@ -706,6 +777,9 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
       const b = new Map(before[o.id]);
       const a = new Map(after[o.id]);
       const allowed = new Set([agentKey]);
+      // The real agent's accepted steps are audited in the same batches as its ratchet.
+      for (const k of a.keys())
+        if (k.startsWith(`audit!${agentState.identityId}!`) && !b.has(k)) allowed.add(k);
       for (const id of createdTokens) {
         if (!a.has(`token!${id}`)) continue;
         expect(b.has(`token!${id}`)).toBe(false);

@@ -31,8 +31,8 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../../common/grpc.js';
+import { lagrangeAt0 } from '../../crypto/ecdsa/index.js';
 import { ed25519PublicKey } from '../../crypto/ed25519.js';
-import { lagrangeAt0 } from '../../crypto/es256.js';
 import { oracleIdentities, rawDataFiles } from '../helpers/atrest.js';
 import {
   CLI,
@@ -649,7 +649,7 @@ describe('secrets never reach logs, errors or crash output (2-of-3 cluster, real
         ...oracleEcShares[key]!.slice(0, 2),
       ];
       const xs = ecPts.map(([p]) => p);
-      const x = ecPts.reduce((acc, [p, y]) => (acc + lagrangeAt0(xs, p) * y) % P256_N, 0n);
+      const x = ecPts.reduce((acc, [p, y]) => (acc + lagrangeAt0('P-256', xs, p) * y) % P256_N, 0n);
       expect(b64u(p256.Point.BASE.multiply(x).toBytes(true))).toBe(st.es256.publicKey);
       secrets.push({ label: `ES256 secret key of ${key} (reconstructed)`, bytes: p256Bytes(x) });
       if (key === 'a') {

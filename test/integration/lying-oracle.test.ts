@@ -3,14 +3,20 @@
  * agent believes a revocation only with fork evidence signed by its own session key
  * (docs/protocol.md §5). Here oracle 3 is replaced by a gRPC server on its address that answers
  * every request with IDENTITY_REVOKED / FORK_DETECTED and no, or forged, evidence; the agent
- * keeps signing with oracles 1 and 2, and the cluster never revokes the identity.
+ * keeps signing with oracles 1 and 2, and the cluster never revokes the identity. Before that, an
+ * oracle that returns a bad FROST signature share is named by the share's typed culprit
+ * (crypto/'s CryptoError), left out, and the signature completes with the others.
  *
- * Slow suite (tag `slow`): about 15 seconds.
+ * Slow suite (tag `slow`): about 20 seconds.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Cosigner } from '../../agent/cosigner.js';
+import { closeOracles, connectOracles } from '../../agent/oracles.js';
+import { readRatchet } from '../../agent/ratchet.js';
+import { readState } from '../../agent/state.js';
 import { MpcidError } from '../../common/errors.js';
 import { bind, SERVER_OPTIONS, services, shutdown, toServiceError } from '../../common/grpc.js';
 import { createLogger } from '../../common/log.js';
@@ -26,6 +32,7 @@ import {
   type TestCluster,
   testOracleServerCredentials,
 } from '../helpers/cluster.js';
+import { interceptAnswers } from '../helpers/intercept.js';
 
 describe('a lying oracle', { tags: ['slow'] }, () => {
   let cluster: TestCluster;
@@ -62,6 +69,50 @@ describe('a lying oracle', { tags: ['slow'] }, () => {
       });
     return { identityId: kid, steps: [step(5, 100), step(5, 200)] };
   }
+
+  it('an oracle returning a bad signature share is named as the culprit and replaced', async () => {
+    const enrolled = await cluster.enroll('spiffe://test.mpcid/bad-share');
+    const state = readState(enrolled.stateDir);
+    const clients = connectOracles(state.cluster);
+    // Every oracle's Step answer passes here; while `lies` > 0, the next signature share that
+    // comes back is altered (one bit), all else intact, and its oracle is noted.
+    let lies = 0;
+    const liars: number[] = [];
+    const lying = interceptAnswers<unknown, { signatureShare: Buffer }>(
+      clients,
+      'Step',
+      (nodeId, _req, res) => {
+        if (res.signatureShare.length === 0 || lies === 0) return;
+        lies--;
+        res.signatureShare = Buffer.from(res.signatureShare);
+        res.signatureShare[0]! ^= 1;
+        liars.push(nodeId);
+      },
+    );
+    const cosigner = new Cosigner(
+      state,
+      enrolled.stateDir,
+      readRatchet(enrolled.stateDir, state),
+      lying,
+      createLogger('bad-share', 'silent'),
+      { heartbeatMs: 0 },
+    );
+    try {
+      for (let i = 1; i <= 3; i++) {
+        lies = 1;
+        const msg = randomBytes(32);
+        // The aggregate fails, its culprit is the oracle that lied, and the retry without it signs.
+        const sig = await cosigner.sign(msg);
+        expect(nodeVerify(sig, msg, state.group.groupPublicKey)).toBe(true);
+        expect(liars).toHaveLength(i);
+      }
+      for (const l of liars) expect([1, 2, 3]).toContain(l);
+    } finally {
+      lies = 0;
+      await cosigner.stop();
+      closeOracles(clients);
+    }
+  });
 
   it('replacing oracle 3 with a liar: the agent keeps signing and is never stopped', async () => {
     const o3 = cluster.oracles[2]!;

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Level } from 'level';
 import { describe, expect, it } from 'vitest';
-import { MpcidError } from '../../common/errors.js';
+import { asMpcidError, MpcidError } from '../../common/errors.js';
 import { loadKek } from '../../common/kek.js';
 import { kekCheckValue, openAtRest, sealAtRest } from '../../crypto/atrest.js';
 import { Secret } from '../../crypto/secret.js';
@@ -95,8 +95,9 @@ async function code(p: Promise<unknown>): Promise<string> {
   try {
     await p;
   } catch (e) {
-    expect(e).toBeInstanceOf(MpcidError);
-    return (e as MpcidError).code;
+    // crypto/atrest's CryptoError reaches callers as the MpcidError it maps to.
+    expect(asMpcidError(e)).toBeInstanceOf(MpcidError);
+    return asMpcidError(e)!.code;
   }
   return 'no error';
 }

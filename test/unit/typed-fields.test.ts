@@ -5,11 +5,10 @@
  * "CODE: " prefix stripped from them. Typed details are common/error-details.ts's job.
  */
 import { readFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sources } from '../helpers/sources.js';
+import { ROOT, sources } from '../helpers/sources.js';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
 const SCANNED = ['agent', 'oracle', 'common'];
 
 /** What reads meaning out of text: each pattern, and why it is refused. */

@@ -4,9 +4,11 @@
 export interface CreateJoinTokenRequest {
   'name'?: (string);
   'ttlSeconds'?: (number);
+  'requiredClaimsJson'?: (string);
 }
 
 export interface CreateJoinTokenRequest__Output {
   'name': (string);
   'ttlSeconds': (number);
+  'requiredClaimsJson': (string);
 }

@@ -14,6 +14,7 @@ export interface Identity {
   'es256Kid'?: (string);
   'es256PublicKey'?: (Buffer | Uint8Array | string);
   'counter'?: (number | string | Long);
+  'requiredClaimsJson'?: (string);
 }
 
 export interface Identity__Output {
@@ -28,4 +29,5 @@ export interface Identity__Output {
   'es256Kid': (string);
   'es256PublicKey': (Buffer);
   'counter': (number);
+  'requiredClaimsJson': (string);
 }

@@ -6,6 +6,7 @@ import type { StaleStepDetails as _mpcid_oracle_v1_StaleStepDetails, StaleStepDe
 import type { RateLimitedDetails as _mpcid_oracle_v1_RateLimitedDetails, RateLimitedDetails__Output as _mpcid_oracle_v1_RateLimitedDetails__Output } from '../../../mpcid/oracle/v1/RateLimitedDetails.js';
 import type { ReplayedRequestDetails as _mpcid_oracle_v1_ReplayedRequestDetails, ReplayedRequestDetails__Output as _mpcid_oracle_v1_ReplayedRequestDetails__Output } from '../../../mpcid/oracle/v1/ReplayedRequestDetails.js';
 import type { EcdsaAbortDetails as _mpcid_oracle_v1_EcdsaAbortDetails, EcdsaAbortDetails__Output as _mpcid_oracle_v1_EcdsaAbortDetails__Output } from '../../../mpcid/oracle/v1/EcdsaAbortDetails.js';
+import type { IssuerAbortDetails as _mpcid_oracle_v1_IssuerAbortDetails, IssuerAbortDetails__Output as _mpcid_oracle_v1_IssuerAbortDetails__Output } from '../../../mpcid/oracle/v1/IssuerAbortDetails.js';
 
 export interface ErrorDetails {
   'revoked'?: (_mpcid_oracle_v1_RevokedDetails | null);
@@ -14,7 +15,8 @@ export interface ErrorDetails {
   'rateLimited'?: (_mpcid_oracle_v1_RateLimitedDetails | null);
   'replayedRequest'?: (_mpcid_oracle_v1_ReplayedRequestDetails | null);
   'ecdsaAbort'?: (_mpcid_oracle_v1_EcdsaAbortDetails | null);
-  'details'?: "revoked"|"suspended"|"staleStep"|"rateLimited"|"replayedRequest"|"ecdsaAbort";
+  'issuerAbort'?: (_mpcid_oracle_v1_IssuerAbortDetails | null);
+  'details'?: "revoked"|"suspended"|"staleStep"|"rateLimited"|"replayedRequest"|"ecdsaAbort"|"issuerAbort";
 }
 
 export interface ErrorDetails__Output {
@@ -24,5 +26,6 @@ export interface ErrorDetails__Output {
   'rateLimited'?: (_mpcid_oracle_v1_RateLimitedDetails__Output | null);
   'replayedRequest'?: (_mpcid_oracle_v1_ReplayedRequestDetails__Output | null);
   'ecdsaAbort'?: (_mpcid_oracle_v1_EcdsaAbortDetails__Output | null);
-  'details'?: "revoked"|"suspended"|"staleStep"|"rateLimited"|"replayedRequest"|"ecdsaAbort";
+  'issuerAbort'?: (_mpcid_oracle_v1_IssuerAbortDetails__Output | null);
+  'details'?: "revoked"|"suspended"|"staleStep"|"rateLimited"|"replayedRequest"|"ecdsaAbort"|"issuerAbort";
 }

@@ -1,6 +1,7 @@
 // Original file: mpcid/oracle/v1/oracle.proto
 
 import type { Evidence as _mpcid_oracle_v1_Evidence, Evidence__Output as _mpcid_oracle_v1_Evidence__Output } from '../../../mpcid/oracle/v1/Evidence.js';
+import type { OperatorRevocation as _mpcid_oracle_v1_OperatorRevocation, OperatorRevocation__Output as _mpcid_oracle_v1_OperatorRevocation__Output } from '../../../mpcid/oracle/v1/OperatorRevocation.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface Revocation {
@@ -13,6 +14,7 @@ export interface Revocation {
   'counter'?: (number | string | Long);
   'reportSignature'?: (Buffer | Uint8Array | string);
   'accusations'?: (_mpcid_oracle_v1_Evidence)[];
+  'operator'?: (_mpcid_oracle_v1_OperatorRevocation | null);
 }
 
 export interface Revocation__Output {
@@ -25,4 +27,5 @@ export interface Revocation__Output {
   'counter': (number);
   'reportSignature': (Buffer);
   'accusations': (_mpcid_oracle_v1_Evidence__Output)[];
+  'operator': (_mpcid_oracle_v1_OperatorRevocation__Output | null);
 }
