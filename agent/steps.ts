@@ -257,9 +257,11 @@ export class StepEngine {
 
   /**
    * An oracle's error, unless it is a revocation backed by evidence: then this copy of the agent
-   * was cloned or rolled back, and it stops for good (throws). The evidence must be two steps
-   * signed by our own session key that conflict, so a lying oracle cannot stop an honest agent;
-   * a revocation claim without valid evidence counts as that oracle failing (BAD_EVIDENCE).
+   * was cloned or rolled back (or an operator revoked it), and it stops for good (throws). The
+   * evidence must be two steps signed by our own session key that conflict (or an abort claim,
+   * or an operator's revocation signed under the cluster CA), so a lying oracle cannot stop an
+   * honest agent; a revocation claim without valid evidence counts as that oracle failing
+   * (BAD_EVIDENCE).
    */
   refusal(err: MpcidError, nodeId: number): MpcidError {
     if (!REVOKED_CODES.has(err.code)) return err;

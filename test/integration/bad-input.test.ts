@@ -1460,9 +1460,30 @@ describe('bad input to a live 2-of-3 cluster', { tags: ['slow'] }, () => {
     // Workload API case signs once). Each is checked against its owner's own record below;
     // everything else is deep-equal.
     const moved = new Set([`ratchet!${hostile.identityId}`, `ratchet!${state.identityId}`]);
+    // Each accepted step also writes its audit entry (oracle/audit.ts) in the same batch: new
+    // entries of these two identities are legitimate, and each must be a step its owner made.
+    const audited = (k: string) =>
+      k.startsWith(`audit!${hostile.identityId}!`) || k.startsWith(`audit!${state.identityId}!`);
     const rest = (s: Snapshot): Snapshot =>
-      Object.fromEntries(Object.entries(s).map(([id, kv]) => [id, kv.filter(([k]) => !moved.has(k))]));
+      Object.fromEntries(
+        Object.entries(s).map(([id, kv]) => [id, kv.filter(([k]) => !moved.has(k) && !audited(k))]),
+      );
     expect(rest(after)).toEqual(rest(before));
+    const hostileCounters = new Set(ratchet.accepted.map((b) => b.signed.step.counter));
+    for (const o of cluster.oracles) {
+      const old = new Map(before[o.id]);
+      for (const [k, v] of after[o.id]!) {
+        if (!audited(k)) continue;
+        if (old.has(k)) {
+          expect(v, `${k} on oracle ${o.id}`).toEqual(old.get(k));
+          continue;
+        }
+        const e = v as { identityId: string; counter: number; kind: string };
+        if (e.identityId === hostile.identityId)
+          expect(hostileCounters.has(e.counter), `${k} on oracle ${o.id}`).toBe(true);
+        else expect(e.kind, `${k} on oracle ${o.id}`).toBe('sign');
+      }
+    }
     // The hostile identity: every oracle is exactly where the client's accepted steps left it.
     const last = ratchet.accepted.at(-1);
     expect(last, 'the hostile client made accepted steps').toBeDefined();
