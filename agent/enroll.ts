@@ -2,7 +2,7 @@
  * The agent's side of enrollment (docs/protocol.md §4). The agent runs its w DKG participants
  * locally, relays the oracles' signed round-1 messages and sealed round-2 shares between them,
  * and writes its state only after all n oracles have confirmed the same key and transcript.
- * Then it sets up the identity's ES256 key (agent/es256.ts: a P-256 DKG and the DKLs23 pairwise
+ * Then it sets up the identity's ES256 key (agent/ecdsa-setup.ts: a P-256 DKG and the DKLs23 pairwise
  * OT setup with every oracle) and rewrites its state with it. The Ed25519 identity is enrolled
  * either way: if ES256 setup fails, the agent retries it when it starts (`mpcid agent run`).
  * An identity enrolled with `algs` [EdDSA] skips ES256 setup for good.
@@ -25,7 +25,7 @@ import { generateBoxKey } from '../crypto/seal.js';
 import { Secret } from '../crypto/secret.js';
 import { signStatement, verifyStatement } from '../crypto/statement.js';
 import { agentRound2, checkOracleRound1, routeOracleShares } from './dkg.js';
-import { setupEs256 } from './es256.js';
+import { setupEs256 } from './ecdsa-setup.js';
 import { closeOracles, connectOracles, type OracleClient } from './oracles.js';
 import { initialRatchet, writeRatchet } from './ratchet.js';
 import { type AgentState, ALGS, type Alg, hasState, writeState } from './state.js';

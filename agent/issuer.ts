@@ -1,7 +1,8 @@
 /**
  * The agent's side of issuer-key tokens (docs/protocol.md §10). The federation issuer key is held
  * t-of-n by the oracles; the agent holds none of it. It makes the `jwt-issuer` ratchet step (so a
- * copied agent is caught as for any step: agent/cosigner.ts `signTokenIssuer`), then relays the
+ * copied agent is caught as for any step: `issuerFlow`, run by the step engine, agent/steps.ts;
+ * oracle/issuer.ts is its counterpart), then relays the
  * DKLs23 session among the step's t oracles (IssuerRound) and combines their round-3 shares into
  * the ES256 signature, which it verifies against the issuer key before returning it.
  *
@@ -16,20 +17,23 @@
  * cannot make the agent use another key.
  */
 import type { FederationConfig } from '../common/config.js';
-import { checkRelayed } from '../common/ecdsa-wire.js';
-import { MpcidError } from '../common/errors.js';
-import { call, errorInfoOf, fromServiceError } from '../common/grpc.js';
+import { abortOf, checkRelayed } from '../common/ecdsa-wire.js';
+import { detailsOf, MpcidError } from '../common/errors.js';
+import { call, fromServiceError } from '../common/grpc.js';
 import { checkAudiences, issuerRoundFields } from '../common/issuer.js';
-import { DOMAINS } from '../common/protocol.js';
+import { DOMAINS, ecdsaPayloadDigest } from '../common/protocol.js';
 import { toB64u } from '../crypto/bytes.js';
 import { combineSignature } from '../crypto/ecdsa/index.js';
 import { sha256 } from '../crypto/hash.js';
 import { decodeP256Point, p256Thumbprint } from '../crypto/p256.js';
+import { stepDigest } from '../crypto/ratchet.js';
 import { signStatement } from '../crypto/statement.js';
 import type { Envelope, Envelope__Output } from '../proto/gen/mpcid/oracle/v1/Envelope.js';
 import type { StepResponse__Output } from '../proto/gen/mpcid/oracle/v1/StepResponse.js';
+import type { Signed } from './eddsa.js';
 import type { OracleClient } from './oracles.js';
 import type { AgentState } from './state.js';
+import { RETRY, type StepEngine, type StepFlow } from './steps.js';
 
 /** The issuer key that signs now, as t oracles agree. */
 export interface IssuerKeyView {
@@ -90,6 +94,38 @@ export function checkIssuerToken(fed: FederationConfig, aud: unknown, ttlSeconds
     );
 }
 
+/**
+ * The `jwt-issuer` step over `build(counter)` (the step engine's flow for issuer-key tokens): a
+ * step naming the token and t oracles, certified like any step; those oracles sign with the
+ * cluster issuer key and `relay` runs their session. An oracle caught lying is left out of the
+ * next attempt, a fresh step.
+ */
+export function issuerFlow(
+  engine: StepEngine,
+  build: (counter: number) => Uint8Array,
+  relay: IssuerRelay,
+): StepFlow<Signed> {
+  return {
+    targets: 'set',
+    async attempt(picked, a) {
+      const chosen = [...picked].sort((x, y) => x.nodeId - y.nodeId);
+      const oracles = chosen.map((c) => c.nodeId);
+      const message = build(engine.counter + 1);
+      const kind = 'jwt-issuer';
+      const step = engine.stepAhead(kind, ecdsaPayloadDigest(kind, message, oracles), {
+        ecdsa: { message, oracles },
+      });
+      const answered = await engine.settle(chosen, await engine.send(chosen, step, a.patient), a);
+      const session = stepDigest(step.signed.step);
+      const out = await relay.run(session, message, chosen, answered, (e, id) => engine.refusal(e, id));
+      if ('signature' in out) return { message, signature: out.signature };
+      if (out.failed)
+        engine.quorum.fail(chosen.find((c) => c.nodeId === out.failed!.oracle)!, out.failed.err, a.failed);
+      return RETRY;
+    },
+  };
+}
+
 /** What one attempt gave: the signature, or the oracle to leave out of the next one. */
 export type IssuerAttempt = { signature: Uint8Array } | { failed?: { oracle: number; err: MpcidError } };
 
@@ -146,8 +182,10 @@ export class IssuerRelay {
       for (const [i, r] of results.entries()) {
         const o = oracles[i]!;
         if (r.status === 'rejected') {
-          const err = refusal(fromServiceError(r.reason, `oracle ${o}`), o);
-          const culprit = Number(errorInfoOf(r.reason)?.metadata['culprit'] ?? NaN);
+          const answer = fromServiceError(r.reason, `oracle ${o}`);
+          const err = refusal(answer, o);
+          // An oracle that caught another lying names it in typed details.
+          const culprit = detailsOf(answer, 'ISSUER_ABORT')?.culprit ?? NaN;
           return { failed: { oracle: oracles.includes(culprit) ? culprit : o, err } };
         }
         next.set(o, r.value);
@@ -181,12 +219,13 @@ export class IssuerRelay {
       });
       return { signature };
     } catch (e) {
-      if (!(e instanceof MpcidError)) throw e;
-      const c = Number(e.metadata['culprit'] ?? NaN);
+      const found = abortOf(e);
+      if (!found) throw e;
+      const c = found.culprit;
       // A combine failure no single oracle can be blamed for: nothing is issued, and the next
       // attempt (a fresh step) picks its signing set afresh.
       if (!oracles.includes(c)) return {};
-      return this.#blame(c, e.metadata['check'] ?? 'share', `the share of oracle ${c} is malformed`);
+      return this.#blame(c, found.check, `the share of oracle ${c} is malformed`);
     }
   }
 
@@ -194,7 +233,7 @@ export class IssuerRelay {
     return {
       failed: {
         oracle,
-        err: new MpcidError('ISSUER_ABORT', message, { metadata: { culprit: String(oracle), check } }),
+        err: new MpcidError('ISSUER_ABORT', message, { details: { culprit: oracle, check } }),
       },
     };
   }

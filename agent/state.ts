@@ -25,7 +25,7 @@ import { sha256 } from '../crypto/hash.js';
 import { jwkThumbprint } from '../crypto/jwk.js';
 import { p256Thumbprint } from '../crypto/p256.js';
 import { Secret } from '../crypto/secret.js';
-import type { Es256Key } from './es256.js';
+import type { Es256Key } from './ecdsa-setup.js';
 
 export const STATE_FILE = 'state.json';
 

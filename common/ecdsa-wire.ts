@@ -17,7 +17,7 @@ import { CryptoError } from '../crypto/errors.js';
 import { NO_CULPRIT } from '../crypto/es256.js';
 import { DOMAINS, verifyStatement } from '../crypto/statement.js';
 import type { Envelope, Envelope__Output } from '../proto/gen/mpcid/oracle/v1/Envelope.js';
-import { MpcidError } from './errors.js';
+import { detailsOf, MpcidError } from './errors.js';
 import { MAX_MESSAGE_BYTES } from './grpc.js';
 
 /** Bytes of an ES256 setup id. */
@@ -120,15 +120,16 @@ export function checkRelayed(
     throw new MpcidError(
       'ECDSA_ABORT',
       `message from party ${e.from} to party ${e.to} (round ${e.round}) does not carry its sender's signature`,
-      { metadata: { culprit: String(blame), check } },
+      { details: { culprit: blame, check } },
     );
   }
 }
 
 /**
  * The (culprit, check) of an error that aborts an ES256 session, or undefined if it does not: a
- * local signer's CryptoError names them in its typed details; an MpcidError (a peer's answer, or a
- * relayed message whose signature fails) in its ErrorInfo metadata. An unattributable failure
+ * local signer's CryptoError names them in its typed details (also as the cause of the MpcidError
+ * made from it); another MpcidError in its typed ECDSA_ABORT details (a relayed message whose
+ * signature fails), else its ErrorInfo metadata (a peer's answer). An unattributable failure
  * blames NO_CULPRIT; a check name that is not a plain slug becomes 'unspecified'.
  */
 export function abortOf(e: unknown): { culprit: number; check: string } | undefined {
@@ -139,11 +140,14 @@ export function abortOf(e: unknown): { culprit: number; check: string } | undefi
     const culprits = e.culprits();
     culprit = culprits.length === 1 ? culprits[0]! : NO_CULPRIT;
     check = e.details.check ?? '';
+  } else if (e instanceof MpcidError && e.cause instanceof CryptoError) {
+    return abortOf(e.cause);
   } else if (e instanceof MpcidError) {
-    const c = e.metadata['culprit'];
+    const typed = detailsOf(e, 'ECDSA_ABORT');
+    const c = typed ? String(typed.culprit) : e.metadata['culprit'];
     if (c === undefined && e.code !== 'ECDSA_ABORT') return undefined;
     culprit = Number(c);
-    check = e.metadata['check'] ?? '';
+    check = typed?.check ?? e.metadata['check'] ?? '';
   } else {
     return undefined;
   }

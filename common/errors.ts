@@ -9,6 +9,7 @@
  * becomes an MpcidError, keeping the code, message and ErrorInfo metadata callers saw before.
  */
 import { type CryptoCode, type CryptoDetails, CryptoError } from '../crypto/errors.js';
+import type { DetailsFor } from './error-details.js';
 
 /** The gRPC status classes mpcid codes map to (names of grpc.status). */
 export type StatusClass =
@@ -89,12 +90,12 @@ export const ERROR_CODES = {
   IDENTITY_REVOKED: {
     status: 'PERMISSION_DENIED',
     meaning:
-      'The identity was revoked (a cloned or rolled-back agent was detected, an ES256 session aborted, or an operator revoked it with `mpcid identity revoke`); permanent. The evidence travels in ErrorInfo metadata.',
+      'The identity was revoked (a cloned or rolled-back agent was detected, an ES256 session aborted, or an operator revoked it with `mpcid identity revoke`); permanent. Details: evidence (the evidence of the revocation), or operator (the signed revocation of the operator, checked against the cluster CA).',
   },
   IDENTITY_SUSPENDED: {
     status: 'PERMISSION_DENIED',
     meaning:
-      "An oracle of one of the identity's ES256 sessions accuses a party of an aborted session: the identity signs nothing until the accusation is corroborated (then IDENTITY_REVOKED); no command lifts a suspension yet. metadata: evidence (the accusation), accuser, accused (the party it blames; not `culprit`, which marks an abort).",
+      "An oracle of one of the identity's ES256 sessions accuses a party of an aborted session: the identity signs nothing until the accusation is corroborated (then IDENTITY_REVOKED); no command lifts a suspension yet. Details: evidence (the accusation), accuser, accused (the party it blames; not `culprit`, which marks an abort).",
   },
   FORK_DETECTED: {
     status: 'PERMISSION_DENIED',
@@ -103,12 +104,12 @@ export const ERROR_CODES = {
   STALE_STEP: {
     status: 'FAILED_PRECONDITION',
     meaning:
-      "A ratchet step that is older than what this oracle has accepted (a replay, or a copy behind the cluster); metadata counter/head/signature: the oracle's signed commit to its current state.",
+      "A ratchet step that is older than what this oracle has accepted (a replay, or a copy behind the cluster); details: commit (the oracle's signed commit to its current state).",
   },
   REPLAYED_REQUEST: {
     status: 'FAILED_PRECONDITION',
     meaning:
-      "A GetNonces request this oracle has already answered (same request id at a counter it still accepts), or one made for another oracle: a captured request sent again. metadata: counter (the request's), oracleCounter (this oracle's), nodeId (the oracle it was made for). Nothing was done.",
+      "A GetNonces request this oracle has already answered (same request id at a counter it still accepts), or one made for another oracle: a captured request sent again. Details: counter (the request's), oracleCounter (this oracle's), nodeId (the oracle it was made for). Nothing was done.",
   },
   NEED_CERTIFICATE: {
     status: 'FAILED_PRECONDITION',
@@ -155,7 +156,7 @@ export const ERROR_CODES = {
   ECDSA_ABORT: {
     status: 'ABORTED',
     meaning:
-      'A threshold-ECDSA session failed a consistency check; metadata.culprit names the party whose message failed (255: none can be blamed); the session is never retried.',
+      'A threshold-ECDSA session failed a consistency check; details: culprit names the party whose message failed (255: none can be blamed), check the check; the session is never retried.',
   },
   BAD_SIGNATURE_SHARE: {
     status: 'INTERNAL',
@@ -185,7 +186,8 @@ export const ERROR_CODES = {
   },
   RATE_LIMITED: {
     status: 'RESOURCE_EXHAUSTED',
-    meaning: 'Too many requests of this kind are in flight; retry later.',
+    meaning:
+      'Too many requests of this kind are in flight; retry later. Details: retryAfterMs (when given), scope, rpc.',
   },
   KEK_MISMATCH: {
     status: 'FAILED_PRECONDITION',
@@ -251,7 +253,7 @@ export const ERROR_CODES = {
   ISSUER_ABORT: {
     status: 'ABORTED',
     meaning:
-      "Federation issuer: an oracle's contribution to an issuer-key signature failed a check (metadata culprit, check); no token is issued and the agent signs in a fresh step without it.",
+      "Federation issuer: an oracle's contribution to an issuer-key signature failed a check; details: culprit (255: none can be blamed), check, accuser (the oracle that caught it, when one did); no token is issued and the agent signs in a fresh step without it.",
   },
   INTERNAL: {
     status: 'INTERNAL',
@@ -294,28 +296,50 @@ export const VERIFY_CODES = {
 
 export type VerifyCode = keyof typeof VERIFY_CODES;
 
+/** The string mirror of the scalar fields of typed details (numbers and strings), for ErrorInfo.metadata. */
+function scalarsOf(details: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (typeof details !== 'object' || details === null) return out;
+  for (const [k, v] of Object.entries(details)) {
+    if (typeof v === 'number' || typeof v === 'string') out[k] = String(v);
+  }
+  return out;
+}
+
 /** The error every mpcid module throws for an expected failure. */
-export class MpcidError extends Error {
+export class MpcidError<C extends ErrorCode = ErrorCode> extends Error {
   override readonly name = 'MpcidError';
-  readonly code: ErrorCode;
+  readonly code: C;
   /**
-   * Public, machine-readable detail that travels with the error (google.rpc.ErrorInfo
-   * metadata), e.g. the fork evidence behind IDENTITY_REVOKED. Never secrets.
+   * The typed details of codes that have them (common/error-details.ts), e.g. the evidence behind
+   * IDENTITY_REVOKED; they travel with the error. Never secrets.
+   */
+  readonly details: DetailsFor<C> | undefined;
+  /**
+   * Public, machine-readable strings that travel with the error (google.rpc.ErrorInfo metadata):
+   * the scalar fields of `details`, and any given here. Never secrets.
    */
   readonly metadata: Readonly<Record<string, string>>;
   constructor(
-    code: ErrorCode,
+    code: C,
     message: string,
-    options?: { cause?: unknown; metadata?: Record<string, string> },
+    options?: { cause?: unknown; metadata?: Record<string, string>; details?: DetailsFor<C> | undefined },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.metadata = options?.metadata ?? {};
+    this.details = options?.details;
+    this.metadata = { ...scalarsOf(options?.details), ...options?.metadata };
   }
   /** The gRPC status class this error maps to. */
   get status(): StatusClass {
     return ERROR_CODES[this.code].status;
   }
+}
+
+/** The details of `err` if it is an MpcidError with one of `codes` (and details), else undefined. */
+export function detailsOf<C extends ErrorCode>(err: unknown, ...codes: C[]): DetailsFor<C> | undefined {
+  if (!(err instanceof MpcidError) || !(codes as ErrorCode[]).includes(err.code)) return undefined;
+  return (err as MpcidError<C>).details;
 }
 
 /** True when `code` is one of the stable error codes. */

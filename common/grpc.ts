@@ -13,6 +13,7 @@ import type { ProtoGrpcType as AdminProto } from '../proto/gen/admin.js';
 import type { ProtoGrpcType as OracleProto } from '../proto/gen/oracle.js';
 import type { ProtoGrpcType as WorkloadProto } from '../proto/gen/workload.js';
 import type { ProtoGrpcType as SpiffeProto } from '../proto/gen/workloadapi.js';
+import { decodeDetails, ERROR_DETAILS_TYPE, encodeDetails } from './error-details.js';
 import { asMpcidError, type ErrorCode, isErrorCode, MpcidError } from './errors.js';
 import { LOG, type Logger } from './log.js';
 
@@ -140,9 +141,10 @@ export function toServiceError(err: unknown, log: Logger, method: string): Parti
   const info = ErrorInfoType.encode(
     ErrorInfoType.create({ reason: e.code, domain: ERROR_DOMAIN, metadata: { ...e.metadata } }),
   ).finish();
-  const status = StatusType.encode(
-    StatusType.create({ code, message: e.message, details: [{ typeUrl: ERROR_INFO_TYPE, value: info }] }),
-  ).finish();
+  const details = [{ typeUrl: ERROR_INFO_TYPE, value: info }];
+  const typed = encodeDetails(e.code, e.details, PROTO_DIR);
+  if (typed) details.push({ typeUrl: ERROR_DETAILS_TYPE, value: typed });
+  const status = StatusType.encode(StatusType.create({ code, message: e.message, details })).finish();
   const metadata = new grpc.Metadata();
   metadata.set(DETAILS_KEY, Buffer.from(status));
   return { code, details: `${e.code}: ${e.message}`, metadata };
@@ -153,15 +155,27 @@ export function errorCodeOf(err: unknown): ErrorCode | undefined {
   return errorInfoOf(err)?.code;
 }
 
-/** Reads mpcid's stable error code and its public metadata from a gRPC error. */
-export function errorInfoOf(err: unknown): { code: ErrorCode; metadata: Record<string, string> } | undefined {
+/** What a gRPC error says in mpcid's terms: its stable code, message, metadata and typed details. */
+export interface ErrorInfo {
+  code: ErrorCode;
+  /** google.rpc.Status.message: the server's message, without the code. */
+  message: string;
+  metadata: Record<string, string>;
+  /** The code's typed details (common/error-details.ts); undefined when absent or malformed. */
+  details: MpcidError['details'];
+}
+
+/** Reads mpcid's stable error code, message, metadata and typed details from a gRPC error. */
+export function errorInfoOf(err: unknown): ErrorInfo | undefined {
   const md = (err as { metadata?: grpc.Metadata } | undefined)?.metadata;
   const raw = md instanceof grpc.Metadata ? md.get(DETAILS_KEY)[0] : undefined;
   if (!(raw instanceof Buffer)) return undefined;
   try {
     const st = StatusType.toObject(StatusType.decode(raw)) as {
+      message?: string;
       details?: { typeUrl: string; value: Uint8Array }[];
     };
+    let found: { code: ErrorCode; metadata: Record<string, string> } | undefined;
     for (const d of st.details ?? []) {
       if (d.typeUrl !== ERROR_INFO_TYPE) continue;
       const info = ErrorInfoType.toObject(ErrorInfoType.decode(d.value)) as {
@@ -170,13 +184,22 @@ export function errorInfoOf(err: unknown): { code: ErrorCode; metadata: Record<s
         metadata?: Record<string, string>;
       };
       if (info.domain === ERROR_DOMAIN && isErrorCode(info.reason)) {
-        return { code: info.reason, metadata: info.metadata ?? {} };
+        found = { code: info.reason, metadata: info.metadata ?? {} };
+        break;
       }
     }
+    if (!found) return undefined;
+    const typed = (st.details ?? []).find((d) => d.typeUrl === ERROR_DETAILS_TYPE);
+    return {
+      ...found,
+      message: typeof st.message === 'string' ? st.message : '',
+      details: typed
+        ? (decodeDetails(found.code, typed.value, PROTO_DIR) as MpcidError['details'])
+        : undefined,
+    };
   } catch {
     return undefined;
   }
-  return undefined;
 }
 
 /** Converts a failed client call into an MpcidError, keeping the server's stable code when it sent one. */
@@ -184,8 +207,11 @@ export function fromServiceError(err: unknown, what: string): MpcidError {
   const info = errorInfoOf(err);
   const se = err as Partial<grpc.ServiceError>;
   if (info) {
-    const msg = (se.details ?? '').replace(/^[A-Z_]+: /, '');
-    return new MpcidError(info.code, `${what}: ${msg}`, { cause: err, metadata: info.metadata });
+    return new MpcidError(info.code, `${what}: ${info.message}`, {
+      cause: err,
+      metadata: info.metadata,
+      details: info.details,
+    });
   }
   if (se.code === grpc.status.UNAVAILABLE || se.code === grpc.status.DEADLINE_EXCEEDED) {
     return new MpcidError('PEER_UNAVAILABLE', `${what}: ${se.details ?? 'unavailable'}`, { cause: err });

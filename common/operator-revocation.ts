@@ -80,6 +80,44 @@ export function signOperatorRevocation(
   };
 }
 
+/** An operator revocation's typed wire fields (proto OperatorRevocation; the cluster id is implied). */
+export interface OperatorRevocationWire {
+  identityId: string;
+  reason: string;
+  issuedAt: number;
+  certificate: Uint8Array;
+  signature: Uint8Array;
+}
+
+export function operatorToWire(j: OperatorRevocationJSON) {
+  return {
+    identityId: j.identityId,
+    reason: j.reason,
+    issuedAt: j.issuedAt,
+    certificate: Buffer.from(j.certificate, 'base64url'),
+    signature: Buffer.from(j.signature, 'base64url'),
+  };
+}
+
+/**
+ * An operator revocation's typed fields (wire, error details or admin request) as the document
+ * to verify (verifyOperatorRevocation), in cluster `clusterId`.
+ */
+export function operatorDocument(
+  clusterId: string,
+  m: OperatorRevocationWire,
+): Omit<OperatorRevocationJSON, 'operator' | 'digest'> {
+  return {
+    type: OPERATOR_REVOCATION_TYPE,
+    clusterId,
+    identityId: m.identityId,
+    issuedAt: m.issuedAt,
+    reason: m.reason,
+    certificate: toB64u(new Uint8Array(m.certificate)),
+    signature: toB64u(new Uint8Array(m.signature)),
+  };
+}
+
 export function isOperatorRevocation(doc: unknown): doc is OperatorRevocationJSON {
   return (doc as { type?: unknown } | null)?.type === OPERATOR_REVOCATION_TYPE;
 }

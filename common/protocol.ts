@@ -347,39 +347,6 @@ export function commitToJSON(c: Commit): CommitJSON {
   };
 }
 
-/**
- * STALE_STEP's proof, in the refusal's ErrorInfo metadata (docs/protocol.md §5): the refusing
- * oracle's signed commit to its current state (counter, head). Node-signed, so an answer forged
- * on the path (plaintext gRPC) proves nothing.
- */
-export function staleProofMetadata(c: CommitJSON): Record<string, string> {
-  return { counter: String(c.counter), head: c.head, signature: c.signature };
-}
-
-/**
- * The commit a STALE_STEP refusal from `nodeId` carries, if it is one: well-formed metadata for
- * `identityId`. Says nothing of the signature: the caller verifies it with the node's key.
- */
-export function staleProofFromMetadata(
-  md: Readonly<Record<string, string>>,
-  nodeId: number,
-  identityId: string,
-): Commit | undefined {
-  const counter = Number(md['counter']);
-  if (!/^[0-9]{1,16}$/.test(md['counter'] ?? '') || !Number.isSafeInteger(counter)) return undefined;
-  try {
-    return {
-      nodeId,
-      identityId,
-      counter,
-      head: fromB64u(md['head'] ?? '', 'head', 32),
-      signature: fromB64u(md['signature'] ?? '', 'signature', 64),
-    };
-  } catch {
-    return undefined;
-  }
-}
-
 export function commitFromJSON(j: CommitJSON): Commit {
   return {
     nodeId: j.nodeId,

@@ -1,78 +1,32 @@
-/**
- * The oracle's side of ES256 (docs/protocol.md §4.2 and §6.2): threshold ECDSA (DKLs23) between
- * the agent (party 0) and t oracles (party = node id), on the identity's P-256 key.
- *
- *   EcdsaSetup   after enrollment: a DKG on P-256 over the same access structure, then DKLs23's
- *                pairwise OT setup with every other party; stored with the identity (sync write).
- *   Step         an es256 / jwt-es256 ratchet step opens a session (session id = step digest)
- *                and returns this oracle's round-1 messages (see signer.ts).
- *   EcdsaRound   rounds 2 and 3 of the session; round 3 returns this oracle's share to the agent.
- *
- * Every message between two parties travels sealed under their channel key (crypto/seal.ts), so
- * the agent, which relays oracle-to-oracle messages, can neither read nor alter them. A message
- * that fails any DKLs23 check aborts the session and revokes the identity, with a signed claim
- * naming the culprit as evidence; a session is never resumed or retried (CVE-2023-33242 class).
- * Sessions live only in memory: a restart loses them (ECDSA_SESSION_LOST), never reuses them.
- * At most `limits.maxEcdsaSessions` are in progress at once (beyond: RATE_LIMITED), and at most
- * `limits.ecdsaSessionsPerIdentity` per identity: a new session beyond that ends the identity's
- * oldest, so identities that never finish their sessions cannot fill the table for the others.
- */
 import { clusterNodeKeys } from '../common/config.js';
-import {
-  abortOf,
-  checkRelayed,
-  ECDSA_SETUP_RPC_ROUNDS,
-  ecdsaSetupContext,
-  envelopeToWire,
-  relayBinding,
-  relayedFields,
-  SETUP_ID_LEN,
-} from '../common/ecdsa-wire.js';
+import { abortOf, envelopeToWire, relayedFields } from '../common/ecdsa-wire.js';
 import { codeOf, ensure, MpcidError } from '../common/errors.js';
 import { LOG } from '../common/log.js';
-import {
-  agentRound1FromWire,
-  beginFields,
-  enrolledFields,
-  relayedOracleRound1,
-  signedOracleRound1,
-} from '../common/protocol.js';
-import { agentParticipants } from '../crypto/access.js';
+import { checkEcdsaOracles, ecdsaPayloadDigest, evidenceFromJSON } from '../common/protocol.js';
 import { abytes, equalBytes, fromB64u, toB64u, toHex } from '../crypto/bytes.js';
-import { EcdsaSigner, PairSetup, PairState } from '../crypto/ecdsa/index.js';
+import { EcdsaSigner, PairState } from '../crypto/ecdsa/index.js';
 import { AGENT_PARTY, NO_CULPRIT, SigningSets } from '../crypto/es256.js';
-import {
-  checkGroupPublic,
-  checkKeyShare,
-  DkgParticipant,
-  type GroupPublic,
-  P256,
-  type Round1Package,
-  round1Digest,
-} from '../crypto/frost.js';
-import { decodeP256Point, p256Thumbprint } from '../crypto/p256.js';
+import { checkGroupPublic, checkKeyShare, type GroupPublic, P256 } from '../crypto/frost.js';
+import { sha256 } from '../crypto/hash.js';
+import { decodeP256Point } from '../crypto/p256.js';
 import { abortFields, type SignedStep, stepDigest } from '../crypto/ratchet.js';
-import {
-  BOX_KEY_LEN,
-  type BoxKeyPair,
-  channelKey,
-  generateBoxKey,
-  openEnvelope,
-  openShares,
-  sealEnvelope,
-  sealShares,
-} from '../crypto/seal.js';
+import { sealEnvelope } from '../crypto/seal.js';
 import { Secret } from '../crypto/secret.js';
-import { DOMAINS, signStatement, verifyStatement } from '../crypto/statement.js';
+import { DOMAINS, signStatement } from '../crypto/statement.js';
 import type { EcdsaRoundRequest__Output } from '../proto/gen/mpcid/oracle/v1/EcdsaRoundRequest.js';
 import type { EcdsaRoundResponse } from '../proto/gen/mpcid/oracle/v1/EcdsaRoundResponse.js';
 import type { EcdsaSetupRequest__Output } from '../proto/gen/mpcid/oracle/v1/EcdsaSetupRequest.js';
 import type { EcdsaSetupResponse } from '../proto/gen/mpcid/oracle/v1/EcdsaSetupResponse.js';
-import type { Envelope, Envelope__Output } from '../proto/gen/mpcid/oracle/v1/Envelope.js';
+import type { Envelope } from '../proto/gen/mpcid/oracle/v1/Envelope.js';
+import type { StepRequest__Output } from '../proto/gen/mpcid/oracle/v1/StepRequest.js';
+import { tokenAudit } from './audit.js';
 import type { LoadedIdentity, OracleContext } from './context.js';
-import { finishPairs, setupEnvelopes } from './pair-setup.js';
+import { EcdsaSetup, openMessages } from './ecdsa-setup.js';
+import { policyRefusal, signedMessage } from './policy.js';
+import type { SignResult } from './ratchet.js';
 import type { RevocationService } from './revocation.js';
-import type { EcdsaRecord, EcdsaSecrets, EnvelopeJSON } from './store.js';
+import type { CheckedStep, StepKindHandler } from './signer.js';
+import type { EcdsaRecord, EcdsaSecrets, EnvelopeJSON, RevocationRecord } from './store.js';
 
 const SESSION_TTL_MS = 30_000;
 
@@ -127,25 +81,6 @@ export function decodeEcdsa(
   }
 }
 
-interface PendingSetup {
-  setupId: Uint8Array;
-  beginSignature: Uint8Array;
-  context: Uint8Array;
-  round: number;
-  agentRound1: Round1Package[];
-  agentBox: Uint8Array;
-  dkg: DkgParticipant;
-  box: BoxKeyPair;
-  responses: Map<number, EcdsaSetupResponse>;
-  all?: Round1Package[];
-  oracleBox?: Map<number, Uint8Array>;
-  agentShares?: Map<number, Secret>;
-  channels?: Map<number, Secret>;
-  pairSetups?: Map<number, PairSetup>;
-  key?: { group: GroupPublic; share: Secret };
-  timer: NodeJS.Timeout;
-}
-
 interface Session {
   readonly identityId: string;
   readonly step: SignedStep;
@@ -159,10 +94,11 @@ interface Session {
   readonly timer: NodeJS.Timeout;
 }
 
-export class EcdsaService {
+export class EcdsaService implements StepKindHandler {
+  readonly kinds = ['es256', 'jwt-es256'] as const;
+  readonly #setup: EcdsaSetup;
   readonly #ctx: OracleContext;
   readonly #revocations: RevocationService;
-  readonly #setups = new Map<string, PendingSetup>();
   readonly #sessions = new Map<string, Session>();
   /** Keys of each identity's sessions in #sessions, oldest first. */
   readonly #byIdentity = new Map<string, Set<string>>();
@@ -173,10 +109,11 @@ export class EcdsaService {
     this.#ctx = ctx;
     this.#revocations = revocations;
     this.#nodeKeys = clusterNodeKeys(ctx.config.cluster);
+    this.#setup = new EcdsaSetup(ctx, this.#nodeKeys, (identityId) => this.#loaded.delete(identityId));
   }
 
   close(): void {
-    for (const p of this.#setups.values()) this.#dropSetup(p, '');
+    this.#setup.close();
     for (const s of this.#sessions.values()) clearTimeout(s.timer);
     this.#sessions.clear();
     this.#byIdentity.clear();
@@ -211,7 +148,7 @@ export class EcdsaService {
     }
     if (this.#sessions.size >= maxEcdsaSessions)
       throw new MpcidError('RATE_LIMITED', 'too many ECDSA sessions in progress on this oracle', {
-        metadata: { scope: 'oracle', rpc: 'Step' },
+        details: { scope: 'oracle', rpc: 'Step' },
       });
   }
 
@@ -232,249 +169,35 @@ export class EcdsaService {
     return loaded;
   }
 
-  #dropSetup(p: PendingSetup, identityId: string): void {
-    clearTimeout(p.timer);
-    p.dkg.abandon();
-    p.box.secretKey.wipe();
-    if (identityId) this.#setups.delete(identityId);
-  }
-
-  // ---- Setup (docs/protocol.md §4.2) ----
-
-  async setup(req: EcdsaSetupRequest__Output): Promise<EcdsaSetupResponse> {
-    const ctx = this.#ctx;
-    const id = await ctx.identity(req.identityId);
-    const identityId = id.record.identityId;
-    if (id.record.ecdsa) throw new MpcidError('ENROLLMENT_STATE', 'this identity already has an ES256 key');
-    const setupId = abytes(new Uint8Array(req.setupId), 'setup_id', SETUP_ID_LEN);
-    if (req.round === 1) return this.#begin(id, setupId, req);
-    const p = this.#setups.get(identityId);
-    if (!p || !equalBytes(p.setupId, setupId))
-      throw new MpcidError('UNKNOWN_ENROLLMENT', 'no ES256 setup in progress with this id');
-    const done = p.responses.get(req.round);
-    if (done) return done; // a retry of a round we answered
-    if (req.round !== p.round + 1)
-      throw new MpcidError('ENROLLMENT_STATE', `ES256 setup is at round ${p.round}; got round ${req.round}`);
-    try {
-      const res = req.round === 2 ? this.#exchange(p, req) : await this.#continue(id, p, req);
-      p.round = req.round;
-      p.responses.set(req.round, res);
-      return res;
-    } catch (e) {
-      // A failed setup cannot be resumed; the agent starts again with a new setup id.
-      this.#dropSetup(p, identityId);
-      throw e;
-    }
-  }
-
-  #begin(id: LoadedIdentity, setupId: Uint8Array, req: EcdsaSetupRequest__Output): EcdsaSetupResponse {
-    const ctx = this.#ctx;
-    const identityId = id.record.identityId;
-    const agentBox = abytes(new Uint8Array(req.agentBoxPublicKey), 'agent_box_public_key', BOX_KEY_LEN);
-    const agentRound1 = agentRound1FromWire(ctx.as, req.agentRound1, P256);
-    const context = ecdsaSetupContext(identityId, setupId, id.sessionPublicKey);
-    const signature = new Uint8Array(req.sessionSignature);
-    verifyStatement(
-      id.sessionPublicKey,
-      signature,
-      'session_signature',
-      DOMAINS.ecdsaSetup,
-      beginFields(context, agentBox, agentRound1),
-    );
-    // Authenticated first: only the agent's own retry of this begin gets the stored answer.
-    const old = this.#setups.get(identityId);
-    if (old && equalBytes(old.setupId, setupId)) {
-      if (!equalBytes(old.beginSignature, signature))
-        throw new MpcidError('ENROLLMENT_STATE', 'this ES256 setup id was begun with other contents');
-      return old.responses.get(1)!;
-    }
-    if (old) this.#dropSetup(old, identityId);
-    if (this.#setups.size >= ctx.config.limits.maxPendingEnrollments)
-      throw new MpcidError('RATE_LIMITED', 'too many ES256 setups in progress');
-    const dkg = new DkgParticipant(ctx.as, ctx.nodeId, P256);
-    const box = generateBoxKey();
-    const res: EcdsaSetupResponse = {
-      round1: signedOracleRound1(ctx.nodeKey, ctx.nodeId, context, box.publicKey, dkg.round1),
-    };
-    const p: PendingSetup = {
-      setupId,
-      beginSignature: signature,
-      context,
-      round: 1,
-      agentRound1,
-      agentBox,
-      dkg,
-      box,
-      responses: new Map([[1, res]]),
-      timer: setTimeout(
-        () => this.#dropSetup(p, identityId),
-        ctx.config.limits.enrollmentTimeoutSeconds * 1000,
-      ).unref(),
-    };
-    this.#setups.set(identityId, p);
-    return res;
-  }
-
-  #exchange(p: PendingSetup, req: EcdsaSetupRequest__Output): EcdsaSetupResponse {
-    const ctx = this.#ctx;
-    const { n } = ctx.as;
-    const { oracleBox, pkgs } = relayedOracleRound1(
-      ctx.as,
-      req.oracleRound1,
-      this.#nodeKeys,
-      p.context,
-      { nodeId: ctx.nodeId, boxPublicKey: p.box.publicKey, round1: p.dkg.round1 },
-      P256,
-    );
-    const all = [...pkgs, ...p.agentRound1];
-    const agentShares = openShares(req.shares, {
-      recipient: ctx.nodeId,
-      recipientKey: p.box.secretKey,
-      context: p.context,
-      senders: agentParticipants(ctx.as),
-      senderPublic: () => p.agentBox,
-    });
-    const shares = sealShares(p.dkg.round2(all), {
-      senderKey: p.box.secretKey,
-      context: p.context,
-      sender: ctx.nodeId,
-      recipientPublic: (r) => (r > n ? p.agentBox : oracleBox.get(r)!),
-    });
-    // Channel keys and the OT setup with every other party.
-    const channels = new Map<number, Secret>();
-    const pairSetups = new Map<number, PairSetup>();
-    const peers = [AGENT_PARTY, ...[...oracleBox.keys()].filter((o) => o !== ctx.nodeId)];
-    for (const peer of peers) {
-      const pub = peer === AGENT_PARTY ? p.agentBox : oracleBox.get(peer)!;
-      channels.set(peer, channelKey(p.box.secretKey, pub, p.context, ctx.nodeId, peer));
-      pairSetups.set(peer, new PairSetup({ curve: 'P-256', self: ctx.nodeId, peer, sessionId: p.context }));
-    }
-    p.all = all;
-    p.oracleBox = oracleBox;
-    p.agentShares = agentShares;
-    p.channels = channels;
-    p.pairSetups = pairSetups;
-    return { shares, envelopes: this.#setupMessages(p, 1, new Map()) };
-  }
-
-  /** Own OT setup messages of setup round `round`, given the peers' messages of round - 1. */
-  #setupMessages(p: PendingSetup, round: number, incoming: Map<number, Uint8Array>): Envelope[] {
-    return setupEnvelopes(this.#ctx.nodeId, p.pairSetups!, p.channels!, p.context, round, incoming);
-  }
-
-  /**
-   * Opens the messages of `round` addressed to us, the agent's first. With `relayedFor` (signing),
-   * each message from another oracle must carry its sender's signature (else the relay, the
-   * agent, altered it: culprit 0) and then open (else its sender is to blame).
-   */
-  #openAll(
-    envelopes: readonly Envelope__Output[],
-    channels: ReadonlyMap<number, Secret>,
-    purpose: string,
-    session: Uint8Array,
-    round: number,
-    relayedFor?: string,
-  ): Map<number, Uint8Array> {
-    const me = this.#ctx.nodeId;
-    const out = new Map<number, Uint8Array>();
-    // The agent's own message first: it authenticates the request (only the agent and this
-    // oracle hold their channel key), so unauthenticated garbage is refused without an abort.
-    const sorted = [...envelopes].sort((a, b) => a.from - b.from);
-    if (sorted.length !== channels.size)
-      throw new MpcidError('BAD_LENGTH', `expected ${channels.size} messages for round ${round}`);
-    const bound =
-      relayedFor === undefined ? undefined : relayBinding(sorted.filter((e) => e.from !== AGENT_PARTY));
-    for (const e of sorted) {
-      if (e.to !== me || e.round !== round || !channels.has(e.from) || out.has(e.from))
-        throw new MpcidError(
-          'BAD_PARTICIPANT',
-          `message from ${e.from} to ${e.to} (round ${e.round}) is not expected here`,
-        );
-      const sealed = new Uint8Array(e.sealed);
-      if (e.from === AGENT_PARTY) {
-        try {
-          out.set(
-            e.from,
-            openEnvelope(channels.get(e.from)!, purpose, session, round, e.from, me, sealed, bound),
-          );
-        } catch {
-          throw new MpcidError(
-            'SESSION_AUTH_FAILED',
-            'the agent message does not open: not from this identity, or what it relays was altered',
-          );
-        }
-      } else {
-        if (relayedFor !== undefined)
-          checkRelayed(this.#nodeKeys, relayedFor, session, e, AGENT_PARTY, 'relay');
-        out.set(e.from, openEnvelope(channels.get(e.from)!, purpose, session, round, e.from, me, sealed));
-      }
-    }
-    return out;
-  }
-
-  async #continue(
-    id: LoadedIdentity,
-    p: PendingSetup,
-    req: EcdsaSetupRequest__Output,
-  ): Promise<EcdsaSetupResponse> {
-    const ctx = this.#ctx;
-    const setupRound = req.round - 2; // the round of the messages we receive
-    const incoming = this.#openAll(req.envelopes, p.channels!, 'setup', p.context, setupRound);
-    if (req.round === 3) {
-      const fromOracles = openShares(req.shares, {
-        recipient: ctx.nodeId,
-        recipientKey: p.box.secretKey,
-        context: p.context,
-        senders: [...p.oracleBox!.keys()].filter((o) => o !== ctx.nodeId),
-        senderPublic: (o) => p.oracleBox!.get(o),
-      });
-      const received = new Map([...p.agentShares!, ...fromOracles]);
-      const { share, group } = p.dkg.finish(p.all!, received);
-      for (const s of received.values()) s.wipe();
-      p.key = { group, share: share.signingShare };
-    }
-    if (req.round < ECDSA_SETUP_RPC_ROUNDS) {
-      return { envelopes: this.#setupMessages(p, setupRound + 1, incoming) };
-    }
-    // Last round: finish every pair, store, confirm.
-    const pairs = finishPairs(p.pairSetups!, p.channels!, incoming);
-    const key = p.key!;
-    const digest = round1Digest(p.context, p.all!);
-    const publicKey = key.group.groupPublicKey;
-    const record = {
-      ...id.record,
-      ecdsa: {
-        curve: 'P-256' as const,
-        publicKey: toB64u(publicKey),
-        kid: p256Thumbprint(publicKey),
-        commitments: key.group.commitments.map(toB64u),
-        verifyingShares: key.group.verifyingShares.map(toB64u),
-        setupDigest: toB64u(digest),
-      },
-      ecdsaSecrets: { signingShare: toB64u(key.share.expose()), pairs },
-    };
-    await ctx.store.putIdentity(record);
-    ctx.remember({ ...id, record });
-    this.#loaded.delete(id.record.identityId);
-    this.#dropSetup(p, id.record.identityId);
-    ctx.log.info({ [LOG.identity]: id.record.identityId }, 'ES256 key set up');
-    const signature = signStatement(
-      ctx.nodeKey,
-      DOMAINS.ecdsaEnrolled,
-      ...enrolledFields(p.context, ctx.nodeId, id.record.identityId, publicKey, digest),
-    );
-    return {
-      enrolled: {
-        nodeId: ctx.nodeId,
-        identityId: id.record.identityId,
-        publicKey: Buffer.from(publicKey),
-        round1Digest: Buffer.from(digest),
-        signature: Buffer.from(signature),
-      },
-    };
+  /** ES256 setup (docs/protocol.md §4.2): oracle/ecdsa-setup.ts. */
+  setup(req: EcdsaSetupRequest__Output): Promise<EcdsaSetupResponse> {
+    return this.#setup.setup(req);
   }
 
   // ---- Signing (docs/protocol.md §6.2) ----
+
+  /** An es256 / jwt-es256 step's payload: the message and a signing set of t oracles. */
+  check(id: LoadedIdentity, signed: SignedStep, req: StepRequest__Output): CheckedStep {
+    const ctx = this.#ctx;
+    const kind = signed.step.kind as 'es256' | 'jwt-es256';
+    if (!req.ecdsa) throw new MpcidError('MALFORMED_INPUT', `ecdsa: missing for a ${kind} step`);
+    const message = signedMessage(ctx, req.ecdsa.message);
+    const oracles = checkEcdsaOracles(id.group.as, req.ecdsa.oracles);
+    if (!equalBytes(ecdsaPayloadDigest(kind, message, oracles), signed.step.payloadDigest)) {
+      throw new MpcidError('MALFORMED_INPUT', 'step.payload_digest does not match the ecdsa payload');
+    }
+    const ecdsa = this.ecdsaOf(id);
+    const sign = (): SignResult => {
+      const refusal = policyRefusal(ctx, id, kind, message, signed.step.counter, ecdsa.kid);
+      if (refusal) {
+        ctx.metrics.policyRefusals.inc({ kind });
+        return { refusal };
+      }
+      if (!oracles.includes(ctx.nodeId)) return {};
+      return { envelopes: this.open(id, signed, oracles, sha256(message)) };
+    };
+    return { sign, ...(kind === 'jwt-es256' ? { token: tokenAudit(message) } : {}) };
+  }
 
   /**
    * Opens the DKLs23 session of an accepted es256 step in which this node signs, and returns its
@@ -576,7 +299,16 @@ export class EcdsaService {
     const channels = new Map(s.parties.filter((x) => x !== ctx.nodeId).map((x) => [x, e.channels.get(x)!]));
     let incoming: Map<number, Uint8Array>;
     try {
-      incoming = this.#openAll(req.envelopes, channels, 'sign', session, req.round - 1, id.record.identityId);
+      incoming = openMessages(
+        ctx.nodeId,
+        this.#nodeKeys,
+        req.envelopes,
+        channels,
+        'sign',
+        session,
+        req.round - 1,
+        id.record.identityId,
+      );
     } catch (err) {
       if (codeOf(err) === 'ECDSA_ABORT') return this.#abort(id, s, key, err);
       throw err; // unauthenticated or malformed: refused, the session goes on
@@ -645,20 +377,12 @@ export class EcdsaService {
       throw new MpcidError(
         'IDENTITY_SUSPENDED',
         `ECDSA session aborted (${check}, party ${culprit}): identity suspended on this oracle's accusation (evidence ${rec.digest})`,
-        {
-          metadata: {
-            evidence: JSON.stringify(rec.evidence),
-            accuser: String(ctx.nodeId),
-            accused: String(culprit),
-          },
-        },
+        { details: { evidence: evidenceFromJSON(rec.evidence), accuser: ctx.nodeId, accused: culprit } },
       );
     throw new MpcidError(
       'IDENTITY_REVOKED',
       `ECDSA session aborted (${check}, party ${culprit}): identity revoked (evidence ${rec.digest})`,
-      {
-        metadata: { evidence: JSON.stringify(rec.evidence) },
-      },
+      { details: { evidence: evidenceFromJSON(rec.evidence) } },
     );
   }
 
@@ -671,9 +395,9 @@ export class EcdsaService {
     step: SignedStep,
     claim: { culprit: number; check: string; signature: Uint8Array },
     sessionFacts: { messageDigest: Uint8Array; oracles: readonly number[] },
-  ): Promise<void> {
+  ): Promise<RevocationRecord> {
     this.#revocations.checkRevoked(id.record.identityId);
-    await this.#revocations.revokeLocal(
+    return await this.#revocations.revokeLocal(
       id,
       {
         identityId: id.record.identityId,

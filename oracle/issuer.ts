@@ -11,11 +11,12 @@
  * agent is no party: it relays their node-signed, pairwise-sealed messages (IssuerRound) and
  * combines their round-3 shares into the signature. A check that fails names the culprit
  * (ISSUER_ABORT): the session ends, no share leaves, and nothing about the identity changes,
- * since an identity is not to blame for a lying oracle.
+ * since an identity is not to blame for a lying oracle. IssuerService is the jwt-issuer step
+ * kind's StepKindHandler (oracle/signer.ts dispatches to it); agent/issuer.ts is its counterpart.
  */
 import { clusterNodeKeys, federationIssuer, federationOf } from '../common/config.js';
-import { checkRelayed, envelopeToWire, relayedFields } from '../common/ecdsa-wire.js';
-import { MpcidError } from '../common/errors.js';
+import { abortOf, checkRelayed, envelopeToWire, relayedFields } from '../common/ecdsa-wire.js';
+import { asMpcidError, detailsOf, MpcidError } from '../common/errors.js';
 import { unary } from '../common/grpc.js';
 import { checkAudiences, ISSUER_MAX_KEYS, issuerKeyStates, issuerRoundFields } from '../common/issuer.js';
 import { checkTokenPolicy, JWT_TYP, parseSigningInput } from '../common/jwt.js';
@@ -23,22 +24,24 @@ import { LOG } from '../common/log.js';
 import { checkEcdsaOracles, ecdsaPayloadDigest } from '../common/protocol.js';
 import { abytes, equalBytes, toB64u, toHex } from '../crypto/bytes.js';
 import { EcdsaSigner } from '../crypto/ecdsa/index.js';
-import { NO_CULPRIT } from '../crypto/es256.js';
 import { sha256 } from '../crypto/hash.js';
 import { p256Jwk } from '../crypto/p256.js';
 import { type SignedStep, stepDigest } from '../crypto/ratchet.js';
 import { openEnvelope, sealEnvelope } from '../crypto/seal.js';
 import { DOMAINS, signStatement, verifyStatement } from '../crypto/statement.js';
-import type { EcdsaSignPayload__Output } from '../proto/gen/mpcid/oracle/v1/EcdsaSignPayload.js';
 import type { IssuerHandlers } from '../proto/gen/mpcid/oracle/v1/Issuer.js';
 import type { IssuerKey } from '../proto/gen/mpcid/oracle/v1/IssuerKey.js';
 import type { IssuerRoundRequest__Output } from '../proto/gen/mpcid/oracle/v1/IssuerRoundRequest.js';
 import type { IssuerRoundResponse } from '../proto/gen/mpcid/oracle/v1/IssuerRoundResponse.js';
+import type { StepRequest__Output } from '../proto/gen/mpcid/oracle/v1/StepRequest.js';
+import { tokenAudit } from './audit.js';
 import type { LoadedIdentity, OracleContext } from './context.js';
 import { decodeEcdsa, type LoadedEcdsa } from './ecdsa.js';
 import { issuerAccessStructure } from './issuer-setup.js';
+import { signedMessage } from './policy.js';
 import type { SignResult } from './ratchet.js';
 import { peerKeyOf, RateLimiter } from './ratelimit.js';
+import type { CheckedStep, StepKindHandler } from './signer.js';
 import type { EnvelopeJSON, IssuerKeyRecord } from './store.js';
 
 const SESSION_TTL_MS = 30_000;
@@ -61,10 +64,10 @@ interface Session {
 }
 
 function issuerAbort(culprit: number, check: string, message: string): MpcidError {
-  return new MpcidError('ISSUER_ABORT', message, { metadata: { culprit: String(culprit), check } });
+  return new MpcidError('ISSUER_ABORT', message, { details: { culprit, check } });
 }
 
-export class IssuerService {
+export class IssuerService implements StepKindHandler {
   readonly #ctx: OracleContext;
   readonly #nodeKeys: Map<number, Uint8Array>;
   #keys: LoadedKey[] = [];
@@ -186,41 +189,40 @@ export class IssuerService {
     return next;
   }
 
+  readonly kinds = ['jwt-issuer'] as const;
+
   /**
-   * A jwt-issuer step's payload, checked (size, signing set, digest) before the accept rule; the
-   * returned closure runs for a newly accepted step: the issuer policy, then, if this node is in
-   * the signing set, it opens the session and returns its round-1 messages.
+   * A jwt-issuer step's payload, checked (size, signing set, digest) before the accept rule; its
+   * `sign` runs for a newly accepted step: the issuer policy (a refusal is typed, as every
+   * kind's), then, if this node is in the signing set, it opens the session and returns its
+   * round-1 messages.
    */
-  stepPayload(
-    id: LoadedIdentity,
-    signed: SignedStep,
-    payload: EcdsaSignPayload__Output | null | undefined,
-  ): () => SignResult {
+  check(id: LoadedIdentity, signed: SignedStep, req: StepRequest__Output): CheckedStep {
     const ctx = this.#ctx;
-    if (!payload) throw new MpcidError('MALFORMED_INPUT', 'ecdsa: missing for a jwt-issuer step');
-    const message = new Uint8Array(payload.message);
-    if (message.length > ctx.config.limits.maxSignBytes)
-      throw new MpcidError('MESSAGE_TOO_LARGE', `message: at most ${ctx.config.limits.maxSignBytes} bytes`);
-    const oracles = checkEcdsaOracles(id.group.as, payload.oracles);
+    if (!req.ecdsa) throw new MpcidError('MALFORMED_INPUT', 'ecdsa: missing for a jwt-issuer step');
+    const message = signedMessage(ctx, req.ecdsa.message);
+    const oracles = checkEcdsaOracles(id.group.as, req.ecdsa.oracles);
     if (!equalBytes(ecdsaPayloadDigest('jwt-issuer', message, oracles), signed.step.payloadDigest))
       throw new MpcidError('MALFORMED_INPUT', 'step.payload_digest does not match the ecdsa payload');
-    return () => {
+    const sign = (): SignResult => {
       let key: LoadedKey;
       try {
         key = this.#current();
         this.#policy(id, message, signed.step.counter, key.rec.kid);
-      } catch (e) {
-        if (!(e instanceof MpcidError)) throw e;
+      } catch (err) {
+        const e = asMpcidError(err);
+        if (!e) throw err;
         ctx.metrics.policyRefusals.inc({ kind: 'jwt-issuer' });
         ctx.log.warn(
           { [LOG.identity]: id.record.identityId, [LOG.errorCode]: e.code, [LOG.errorMessage]: e.message },
           'issuer-key token refused by policy',
         );
-        return { refusal: `${e.code}: ${e.message}` };
+        return { refusal: { code: e.code, message: e.message } };
       }
       if (!oracles.includes(ctx.nodeId)) return {};
       return { envelopes: this.#open(id, signed, oracles, sha256(message), key) };
     };
+    return { sign, token: tokenAudit(message) };
   }
 
   #policy(id: LoadedIdentity, message: Uint8Array, counter: number, kid: string): void {
@@ -395,22 +397,18 @@ export class IssuerService {
       };
     } catch (err) {
       this.#drop(k, s);
-      if (!(err instanceof MpcidError)) throw err;
-      if (err.code !== 'ISSUER_ABORT' && err.metadata['culprit'] === undefined && err.code !== 'ECDSA_ABORT')
-        throw err;
-      const c = Number(err.metadata['culprit'] ?? NaN);
-      const culprit = Number.isSafeInteger(c) && c >= 0 && c <= NO_CULPRIT ? c : NO_CULPRIT;
-      const check = /^[a-z0-9-]{1,40}$/.test(err.metadata['check'] ?? '')
-        ? err.metadata['check']!
-        : 'unspecified';
+      // Our own finding (ISSUER_ABORT) or a failed DKLs23 check (abortOf); anything else is refused.
+      const found = detailsOf(err, 'ISSUER_ABORT') ?? abortOf(err);
+      if (!found) throw err;
+      const { culprit, check } = found;
       ctx.log.error(
-        { [LOG.identity]: identityId, culprit, check, [LOG.errorMessage]: err.message },
+        { [LOG.identity]: identityId, culprit, check, [LOG.errorMessage]: (err as Error).message },
         'issuer session aborted: a party sent an inconsistent message; no share leaves this oracle',
       );
       throw new MpcidError(
         'ISSUER_ABORT',
         `issuer session aborted on oracle ${me} (${check}, party ${culprit}): no share was released`,
-        { metadata: { culprit: String(culprit), check, accuser: String(me) } },
+        { details: { culprit, check, accuser: me } },
       );
     }
   }

@@ -1,6 +1,6 @@
 /**
  * The OT setup messages of DKLs23's pairwise setup (docs/ecdsa.md §2) as an oracle sends and
- * finishes them, sealed under each pair's channel key: one copy for ES256 setup (oracle/ecdsa.ts)
+ * finishes them, sealed under each pair's channel key: one copy for ES256 setup (oracle/ecdsa-setup.ts)
  * and the federation issuer's key generation (oracle/issuer-setup.ts).
  */
 import { envelopeToWire } from '../common/ecdsa-wire.js';

@@ -21,14 +21,15 @@
  */
 
 import { clusterNodeKeys } from '../common/config.js';
-import { MpcidError } from '../common/errors.js';
+import { isErrorCode, MpcidError } from '../common/errors.js';
 import { LOG } from '../common/log.js';
 import { KeyedMutex } from '../common/mutex.js';
-import { commitToJSON, staleProofMetadata, stepFromJSON, stepToJSON } from '../common/protocol.js';
+import { commitFromJSON, commitToJSON, stepFromJSON, stepToJSON } from '../common/protocol.js';
 import { equalBytes, fromB64u, toB64u } from '../crypto/bytes.js';
 import {
   type Commit,
   conflict,
+  type Evidence,
   genesisHead,
   headAfter,
   type SignedStep,
@@ -40,6 +41,7 @@ import {
 import { type AuditContext, auditEntry } from './audit.js';
 import type { LoadedIdentity, OracleContext } from './context.js';
 import { outcomeLabel } from './metrics.js';
+import type { Refusal } from './policy.js';
 import type { RevocationService } from './revocation.js';
 import type { EnvelopeJSON, RatchetRecord } from './store.js';
 
@@ -82,8 +84,8 @@ export interface StepOutcome {
   commit: Commit;
   /** Present when this node signed (sign steps in whose signing set it is). */
   signatureShare?: Uint8Array;
-  /** Set when this node accepted the step but refuses to co-sign its payload ("CODE: message"). */
-  refusal?: string;
+  /** Set when this node accepted the step but refuses to co-sign its payload. */
+  refusal?: Refusal;
   /** es256 steps: this node's sealed DKLs23 round-1 messages. */
   envelopes?: EnvelopeJSON[];
 }
@@ -91,10 +93,16 @@ export interface StepOutcome {
 /** What co-signing a newly accepted step produced: a share, a refusal, or nothing (not a signer). */
 export interface SignResult {
   share?: Uint8Array;
-  refusal?: string;
-  /** The code of `refusal` (for the audit log). */
-  refusalCode?: string;
+  refusal?: Refusal;
   envelopes?: EnvelopeJSON[];
+}
+
+/**
+ * A stored reply's refusal. Records written before refusalCode held "CODE: message" as the
+ * message; they are replayed as POLICY_VIOLATION with that text, never parsed.
+ */
+function storedRefusal(message: string, code: string | undefined): Refusal {
+  return { code: isErrorCode(code) ? code : 'POLICY_VIOLATION', message };
 }
 
 export class RatchetService {
@@ -172,7 +180,7 @@ export class RatchetService {
               signature: fromB64u(r.commit.signature, 'sig', 64),
             },
             ...(r.signatureShare ? { signatureShare: fromB64u(r.signatureShare, 'share', 32) } : {}),
-            ...(r.refusal ? { refusal: r.refusal } : {}),
+            ...(r.refusal ? { refusal: storedRefusal(r.refusal, r.refusalCode) } : {}),
             ...(r.envelopes ? { envelopes: r.envelopes } : {}),
           };
         }
@@ -184,9 +192,7 @@ export class RatchetService {
           throw new MpcidError(
             'STALE_STEP',
             `step ${step.counter} is behind this oracle (at ${view.counter})`,
-            {
-              metadata: rec.last ? staleProofMetadata(rec.last.reply.commit) : {},
-            },
+            rec.last ? { details: { commit: commitFromJSON(rec.last.reply.commit) } } : {},
           );
         case 'need-certificate':
           throw new MpcidError(
@@ -197,23 +203,24 @@ export class RatchetService {
           const lastSigned = stepFromJSON(rec.last!.step);
           if (!conflict(lastSigned.step, step))
             throw new MpcidError('STALE_STEP', 'step conflicts with no stored step');
+          const evidence: Evidence = { identityId, steps: [lastSigned, signed] };
           const revocation = await this.#revocations.revokeLocal(
             id,
-            { identityId, steps: [lastSigned, signed] },
+            evidence,
             [rec.last!.peer, peer],
             Math.max(view.counter, step.counter),
           );
           throw new MpcidError(
             'FORK_DETECTED',
             `two histories of this identity: revoked (evidence ${revocation.digest})`,
-            { metadata: { evidence: JSON.stringify(revocation.evidence) } },
+            { details: { evidence } },
           );
         }
         case 'next':
         case 'fast-forward': {
           const head = headAfter(step);
           const commit = signCommit(this.#ctx.nodeKey, this.#ctx.nodeId, identityId, step.counter, head);
-          const { share, refusal, refusalCode, envelopes } = sign();
+          const { share, refusal, envelopes } = sign();
           const next: RatchetRecord = {
             identityId,
             counter: step.counter,
@@ -224,13 +231,13 @@ export class RatchetService {
               reply: {
                 commit: commitToJSON(commit),
                 ...(share ? { signatureShare: toB64u(share) } : {}),
-                ...(refusal ? { refusal } : {}),
+                ...(refusal ? { refusal: refusal.message, refusalCode: refusal.code } : {}),
                 ...(envelopes ? { envelopes } : {}),
               },
             },
           };
           // The audit entry rides the step's own sync batch (oracle/audit.ts).
-          await this.#ctx.store.putRatchet(next, audit && auditEntry(audit, step, next.head, refusalCode));
+          await this.#ctx.store.putRatchet(next, audit && auditEntry(audit, step, next.head, refusal?.code));
           if (d.kind === 'fast-forward') {
             this.#ctx.log.info(
               { [LOG.identity]: identityId, from: view.counter, to: step.counter },

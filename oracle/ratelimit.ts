@@ -125,7 +125,7 @@ export class RateLimiter {
     if (wait === 0) return;
     this.#metrics?.rateLimited.inc({ rpc, scope });
     throw new MpcidError('RATE_LIMITED', `too many ${rpc} requests from this ${scope}; retry in ${wait} ms`, {
-      metadata: { retryAfterMs: String(wait), scope, rpc },
+      details: { retryAfterMs: wait, scope, rpc },
     });
   }
 

@@ -173,7 +173,14 @@ export interface RatchetRecord {
   last?: {
     step: StepJSON;
     peer: string;
-    reply: { commit: CommitJSON; signatureShare?: string; refusal?: string; envelopes?: EnvelopeJSON[] };
+    reply: {
+      commit: CommitJSON;
+      signatureShare?: string;
+      /** A policy refusal's message, and its code (records written before refusalCode: none). */
+      refusal?: string;
+      refusalCode?: string;
+      envelopes?: EnvelopeJSON[];
+    };
   };
 }
 

@@ -26,26 +26,18 @@
 
 import { clusterNodeKeys } from '../common/config.js';
 import { codeOf, MpcidError } from '../common/errors.js';
+import { evidenceFromWire, evidenceToWire } from '../common/evidence-wire.js';
 import { CLIENT_OPTIONS, call, fromServiceError, services, unary } from '../common/grpc.js';
 import { LOG } from '../common/log.js';
 import { Mutex } from '../common/mutex.js';
 import {
   checkOperatorStatement,
   isOperatorRevocation,
-  OPERATOR_REVOCATION_TYPE,
-  type OperatorRevocationJSON,
+  operatorDocument,
+  operatorToWire,
   verifyOperatorRevocation,
 } from '../common/operator-revocation.js';
-import {
-  abortFromParts,
-  abortSessionFromParts,
-  type EvidenceJSON,
-  evidenceFromJSON,
-  evidenceToJSON,
-  stepFromJSON,
-  stepFromWire,
-  stepToWire,
-} from '../common/protocol.js';
+import { type EvidenceJSON, evidenceFromJSON, evidenceToJSON, stepFromJSON } from '../common/protocol.js';
 import { framed, fromB64u, toB64u, u64be } from '../crypto/bytes.js';
 import { HASH_DOMAINS, STATEMENT_DOMAINS } from '../crypto/domains.js';
 import { signEd25519, verifyEd25519 } from '../crypto/ed25519.js';
@@ -53,7 +45,6 @@ import { AGENT_PARTY } from '../crypto/es256.js';
 import { sha256 } from '../crypto/hash.js';
 import { type Evidence, evidenceDigest, headAfter, verifyEvidence } from '../crypto/ratchet.js';
 import type { RevokeIdentityRequest__Output } from '../proto/gen/mpcid/admin/v1/RevokeIdentityRequest.js';
-import type { Evidence__Output } from '../proto/gen/mpcid/oracle/v1/Evidence.js';
 import type { PeerClient, PeerHandlers } from '../proto/gen/mpcid/oracle/v1/Peer.js';
 import type { Revocation, Revocation__Output } from '../proto/gen/mpcid/oracle/v1/Revocation.js';
 import { type AlertHub, historiesOf } from './alerts.js';
@@ -111,71 +102,6 @@ function accusationsDigest(digests: readonly string[]): string {
   );
 }
 
-function operatorToWire(j: OperatorRevocationJSON) {
-  return {
-    identityId: j.identityId,
-    reason: j.reason,
-    issuedAt: j.issuedAt,
-    certificate: Buffer.from(j.certificate, 'base64url'),
-    signature: Buffer.from(j.signature, 'base64url'),
-  };
-}
-
-/** An operator revocation's typed fields (wire or admin request) as the document to verify. */
-function operatorDocument(
-  clusterId: string,
-  m: { identityId: string; reason: string; issuedAt: number; certificate: Buffer; signature: Buffer },
-): Omit<OperatorRevocationJSON, 'operator' | 'digest'> {
-  return {
-    type: OPERATOR_REVOCATION_TYPE,
-    clusterId,
-    identityId: m.identityId,
-    issuedAt: m.issuedAt,
-    reason: m.reason,
-    certificate: toB64u(new Uint8Array(m.certificate)),
-    signature: toB64u(new Uint8Array(m.signature)),
-  };
-}
-
-function evidenceToWire(j: EvidenceJSON) {
-  const e = evidenceFromJSON(j);
-  return {
-    identityId: e.identityId,
-    steps: e.steps.map(stepToWire),
-    abort: e.abort
-      ? {
-          ...e.abort,
-          signature: Buffer.from(e.abort.signature),
-          messageDigest: Buffer.from(e.messageDigest),
-          oracles: [...e.oracles],
-        }
-      : null,
-  };
-}
-
-/** Wire evidence of `identityId` -> Evidence, shape checked (signatures: verifyEvidence). */
-function evidenceFromWire(m: Evidence__Output, identityId: string): Evidence {
-  const abort = m.abort;
-  if (m.identityId !== identityId) throw new MpcidError('BAD_EVIDENCE', 'evidence of another identity');
-  if (m.steps.length !== (abort ? 1 : 2))
-    throw new MpcidError(
-      'BAD_EVIDENCE',
-      abort ? 'abort evidence must hold one step' : 'evidence must hold two steps',
-    );
-  try {
-    return abort
-      ? {
-          identityId,
-          steps: [stepFromWire(m.steps[0])],
-          abort: abortFromParts(abort.accuser, abort.culprit, abort.check, new Uint8Array(abort.signature)),
-          ...abortSessionFromParts(new Uint8Array(abort.messageDigest), abort.oracles),
-        }
-      : { identityId, steps: [stepFromWire(m.steps[0]), stepFromWire(m.steps[1])] };
-  } catch {
-    throw new MpcidError('BAD_EVIDENCE', 'evidence steps are malformed');
-  }
-}
-
 /** The highest counter among the evidence's steps (what the revocation is at, from the evidence alone). */
 function evidenceCounter(e: Evidence): number {
   return Math.max(...e.steps.map((s) => s.step.counter));
@@ -185,8 +111,8 @@ export function revocationToWire(r: RevocationRecord): Revocation {
   return {
     ...(isOperatorRevocation(r.evidence)
       ? { operator: operatorToWire(r.evidence), evidence: null }
-      : { evidence: evidenceToWire(r.evidence) }),
-    accusations: (r.accusations ?? []).map(evidenceToWire),
+      : { evidence: evidenceToWire(evidenceFromJSON(r.evidence)) }),
+    accusations: (r.accusations ?? []).map((a) => evidenceToWire(evidenceFromJSON(a))),
     digest: Buffer.from(r.digest, 'base64url'),
     reason: r.reason,
     detectedBy: r.detectedBy,
@@ -251,17 +177,12 @@ export class RevocationService {
     this.checkRevoked(identityId);
     const s = this.#suspended.get(identityId);
     if (s) {
-      const a = (s.evidence as EvidenceJSON).abort!;
+      const accusation = s.evidence as EvidenceJSON;
+      const a = accusation.abort!;
       throw new MpcidError(
         'IDENTITY_SUSPENDED',
         `identity suspended: oracle ${a.accuser} accuses party ${a.culprit} of an aborted ES256 session (${a.check}); it signs nothing until the accusation is corroborated (then it is revoked)`,
-        {
-          metadata: {
-            evidence: JSON.stringify(s.evidence),
-            accuser: String(a.accuser),
-            accused: String(a.culprit),
-          },
-        },
+        { details: { evidence: evidenceFromJSON(accusation), accuser: a.accuser, accused: a.culprit } },
       );
     }
   }
@@ -272,7 +193,9 @@ export class RevocationService {
     if (r) {
       // The evidence travels with the refusal, so an agent believes it only if it verifies.
       throw new MpcidError('IDENTITY_REVOKED', `identity revoked (evidence ${r.digest})`, {
-        metadata: { evidence: JSON.stringify(r.evidence) },
+        details: isOperatorRevocation(r.evidence)
+          ? { operator: operatorToWire(r.evidence) }
+          : { evidence: evidenceFromJSON(r.evidence) },
       });
     }
   }

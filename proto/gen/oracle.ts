@@ -6,6 +6,7 @@ import type { BeginEnrollmentResponse as _mpcid_oracle_v1_BeginEnrollmentRespons
 import type { BundleClient as _mpcid_oracle_v1_BundleClient, BundleDefinition as _mpcid_oracle_v1_BundleDefinition } from './mpcid/oracle/v1/Bundle.js';
 import type { Commit as _mpcid_oracle_v1_Commit, Commit__Output as _mpcid_oracle_v1_Commit__Output } from './mpcid/oracle/v1/Commit.js';
 import type { EcdsaAbort as _mpcid_oracle_v1_EcdsaAbort, EcdsaAbort__Output as _mpcid_oracle_v1_EcdsaAbort__Output } from './mpcid/oracle/v1/EcdsaAbort.js';
+import type { EcdsaAbortDetails as _mpcid_oracle_v1_EcdsaAbortDetails, EcdsaAbortDetails__Output as _mpcid_oracle_v1_EcdsaAbortDetails__Output } from './mpcid/oracle/v1/EcdsaAbortDetails.js';
 import type { EcdsaEnrolled as _mpcid_oracle_v1_EcdsaEnrolled, EcdsaEnrolled__Output as _mpcid_oracle_v1_EcdsaEnrolled__Output } from './mpcid/oracle/v1/EcdsaEnrolled.js';
 import type { EcdsaRoundRequest as _mpcid_oracle_v1_EcdsaRoundRequest, EcdsaRoundRequest__Output as _mpcid_oracle_v1_EcdsaRoundRequest__Output } from './mpcid/oracle/v1/EcdsaRoundRequest.js';
 import type { EcdsaRoundResponse as _mpcid_oracle_v1_EcdsaRoundResponse, EcdsaRoundResponse__Output as _mpcid_oracle_v1_EcdsaRoundResponse__Output } from './mpcid/oracle/v1/EcdsaRoundResponse.js';
@@ -15,6 +16,7 @@ import type { EcdsaSignPayload as _mpcid_oracle_v1_EcdsaSignPayload, EcdsaSignPa
 import type { Enrolled as _mpcid_oracle_v1_Enrolled, Enrolled__Output as _mpcid_oracle_v1_Enrolled__Output } from './mpcid/oracle/v1/Enrolled.js';
 import type { EnrollmentClient as _mpcid_oracle_v1_EnrollmentClient, EnrollmentDefinition as _mpcid_oracle_v1_EnrollmentDefinition } from './mpcid/oracle/v1/Enrollment.js';
 import type { Envelope as _mpcid_oracle_v1_Envelope, Envelope__Output as _mpcid_oracle_v1_Envelope__Output } from './mpcid/oracle/v1/Envelope.js';
+import type { ErrorDetails as _mpcid_oracle_v1_ErrorDetails, ErrorDetails__Output as _mpcid_oracle_v1_ErrorDetails__Output } from './mpcid/oracle/v1/ErrorDetails.js';
 import type { Evidence as _mpcid_oracle_v1_Evidence, Evidence__Output as _mpcid_oracle_v1_Evidence__Output } from './mpcid/oracle/v1/Evidence.js';
 import type { ExchangeSharesRequest as _mpcid_oracle_v1_ExchangeSharesRequest, ExchangeSharesRequest__Output as _mpcid_oracle_v1_ExchangeSharesRequest__Output } from './mpcid/oracle/v1/ExchangeSharesRequest.js';
 import type { ExchangeSharesResponse as _mpcid_oracle_v1_ExchangeSharesResponse, ExchangeSharesResponse__Output as _mpcid_oracle_v1_ExchangeSharesResponse__Output } from './mpcid/oracle/v1/ExchangeSharesResponse.js';
@@ -27,6 +29,7 @@ import type { GetJwtBundleResponse as _mpcid_oracle_v1_GetJwtBundleResponse, Get
 import type { GetNoncesRequest as _mpcid_oracle_v1_GetNoncesRequest, GetNoncesRequest__Output as _mpcid_oracle_v1_GetNoncesRequest__Output } from './mpcid/oracle/v1/GetNoncesRequest.js';
 import type { GetNoncesResponse as _mpcid_oracle_v1_GetNoncesResponse, GetNoncesResponse__Output as _mpcid_oracle_v1_GetNoncesResponse__Output } from './mpcid/oracle/v1/GetNoncesResponse.js';
 import type { IssuerClient as _mpcid_oracle_v1_IssuerClient, IssuerDefinition as _mpcid_oracle_v1_IssuerDefinition } from './mpcid/oracle/v1/Issuer.js';
+import type { IssuerAbortDetails as _mpcid_oracle_v1_IssuerAbortDetails, IssuerAbortDetails__Output as _mpcid_oracle_v1_IssuerAbortDetails__Output } from './mpcid/oracle/v1/IssuerAbortDetails.js';
 import type { IssuerKey as _mpcid_oracle_v1_IssuerKey, IssuerKey__Output as _mpcid_oracle_v1_IssuerKey__Output } from './mpcid/oracle/v1/IssuerKey.js';
 import type { IssuerKeyConfirmation as _mpcid_oracle_v1_IssuerKeyConfirmation, IssuerKeyConfirmation__Output as _mpcid_oracle_v1_IssuerKeyConfirmation__Output } from './mpcid/oracle/v1/IssuerKeyConfirmation.js';
 import type { IssuerPeerClient as _mpcid_oracle_v1_IssuerPeerClient, IssuerPeerDefinition as _mpcid_oracle_v1_IssuerPeerDefinition } from './mpcid/oracle/v1/IssuerPeer.js';
@@ -41,16 +44,24 @@ import type { NonceCommitment as _mpcid_oracle_v1_NonceCommitment, NonceCommitme
 import type { OperatorRevocation as _mpcid_oracle_v1_OperatorRevocation, OperatorRevocation__Output as _mpcid_oracle_v1_OperatorRevocation__Output } from './mpcid/oracle/v1/OperatorRevocation.js';
 import type { OracleRound1 as _mpcid_oracle_v1_OracleRound1, OracleRound1__Output as _mpcid_oracle_v1_OracleRound1__Output } from './mpcid/oracle/v1/OracleRound1.js';
 import type { PeerClient as _mpcid_oracle_v1_PeerClient, PeerDefinition as _mpcid_oracle_v1_PeerDefinition } from './mpcid/oracle/v1/Peer.js';
+import type { PolicyRefusal as _mpcid_oracle_v1_PolicyRefusal, PolicyRefusal__Output as _mpcid_oracle_v1_PolicyRefusal__Output } from './mpcid/oracle/v1/PolicyRefusal.js';
 import type { PushRevocationRequest as _mpcid_oracle_v1_PushRevocationRequest, PushRevocationRequest__Output as _mpcid_oracle_v1_PushRevocationRequest__Output } from './mpcid/oracle/v1/PushRevocationRequest.js';
 import type { PushRevocationResponse as _mpcid_oracle_v1_PushRevocationResponse, PushRevocationResponse__Output as _mpcid_oracle_v1_PushRevocationResponse__Output } from './mpcid/oracle/v1/PushRevocationResponse.js';
+import type { RateLimitedDetails as _mpcid_oracle_v1_RateLimitedDetails, RateLimitedDetails__Output as _mpcid_oracle_v1_RateLimitedDetails__Output } from './mpcid/oracle/v1/RateLimitedDetails.js';
+import type { ReplayedRequestDetails as _mpcid_oracle_v1_ReplayedRequestDetails, ReplayedRequestDetails__Output as _mpcid_oracle_v1_ReplayedRequestDetails__Output } from './mpcid/oracle/v1/ReplayedRequestDetails.js';
+import type { ReportAbortRequest as _mpcid_oracle_v1_ReportAbortRequest, ReportAbortRequest__Output as _mpcid_oracle_v1_ReportAbortRequest__Output } from './mpcid/oracle/v1/ReportAbortRequest.js';
+import type { ReportAbortResponse as _mpcid_oracle_v1_ReportAbortResponse, ReportAbortResponse__Output as _mpcid_oracle_v1_ReportAbortResponse__Output } from './mpcid/oracle/v1/ReportAbortResponse.js';
 import type { Revocation as _mpcid_oracle_v1_Revocation, Revocation__Output as _mpcid_oracle_v1_Revocation__Output } from './mpcid/oracle/v1/Revocation.js';
+import type { RevokedDetails as _mpcid_oracle_v1_RevokedDetails, RevokedDetails__Output as _mpcid_oracle_v1_RevokedDetails__Output } from './mpcid/oracle/v1/RevokedDetails.js';
 import type { Round1Package as _mpcid_oracle_v1_Round1Package, Round1Package__Output as _mpcid_oracle_v1_Round1Package__Output } from './mpcid/oracle/v1/Round1Package.js';
 import type { SealedShare as _mpcid_oracle_v1_SealedShare, SealedShare__Output as _mpcid_oracle_v1_SealedShare__Output } from './mpcid/oracle/v1/SealedShare.js';
 import type { SignPayload as _mpcid_oracle_v1_SignPayload, SignPayload__Output as _mpcid_oracle_v1_SignPayload__Output } from './mpcid/oracle/v1/SignPayload.js';
 import type { SignerClient as _mpcid_oracle_v1_SignerClient, SignerDefinition as _mpcid_oracle_v1_SignerDefinition } from './mpcid/oracle/v1/Signer.js';
+import type { StaleStepDetails as _mpcid_oracle_v1_StaleStepDetails, StaleStepDetails__Output as _mpcid_oracle_v1_StaleStepDetails__Output } from './mpcid/oracle/v1/StaleStepDetails.js';
 import type { Step as _mpcid_oracle_v1_Step, Step__Output as _mpcid_oracle_v1_Step__Output } from './mpcid/oracle/v1/Step.js';
 import type { StepRequest as _mpcid_oracle_v1_StepRequest, StepRequest__Output as _mpcid_oracle_v1_StepRequest__Output } from './mpcid/oracle/v1/StepRequest.js';
 import type { StepResponse as _mpcid_oracle_v1_StepResponse, StepResponse__Output as _mpcid_oracle_v1_StepResponse__Output } from './mpcid/oracle/v1/StepResponse.js';
+import type { SuspendedDetails as _mpcid_oracle_v1_SuspendedDetails, SuspendedDetails__Output as _mpcid_oracle_v1_SuspendedDetails__Output } from './mpcid/oracle/v1/SuspendedDetails.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -65,6 +76,7 @@ export interface ProtoGrpcType {
         Bundle: SubtypeConstructor<typeof grpc.Client, _mpcid_oracle_v1_BundleClient> & { service: _mpcid_oracle_v1_BundleDefinition }
         Commit: MessageTypeDefinition<_mpcid_oracle_v1_Commit, _mpcid_oracle_v1_Commit__Output>
         EcdsaAbort: MessageTypeDefinition<_mpcid_oracle_v1_EcdsaAbort, _mpcid_oracle_v1_EcdsaAbort__Output>
+        EcdsaAbortDetails: MessageTypeDefinition<_mpcid_oracle_v1_EcdsaAbortDetails, _mpcid_oracle_v1_EcdsaAbortDetails__Output>
         EcdsaEnrolled: MessageTypeDefinition<_mpcid_oracle_v1_EcdsaEnrolled, _mpcid_oracle_v1_EcdsaEnrolled__Output>
         EcdsaRoundRequest: MessageTypeDefinition<_mpcid_oracle_v1_EcdsaRoundRequest, _mpcid_oracle_v1_EcdsaRoundRequest__Output>
         EcdsaRoundResponse: MessageTypeDefinition<_mpcid_oracle_v1_EcdsaRoundResponse, _mpcid_oracle_v1_EcdsaRoundResponse__Output>
@@ -74,6 +86,7 @@ export interface ProtoGrpcType {
         Enrolled: MessageTypeDefinition<_mpcid_oracle_v1_Enrolled, _mpcid_oracle_v1_Enrolled__Output>
         Enrollment: SubtypeConstructor<typeof grpc.Client, _mpcid_oracle_v1_EnrollmentClient> & { service: _mpcid_oracle_v1_EnrollmentDefinition }
         Envelope: MessageTypeDefinition<_mpcid_oracle_v1_Envelope, _mpcid_oracle_v1_Envelope__Output>
+        ErrorDetails: MessageTypeDefinition<_mpcid_oracle_v1_ErrorDetails, _mpcid_oracle_v1_ErrorDetails__Output>
         Evidence: MessageTypeDefinition<_mpcid_oracle_v1_Evidence, _mpcid_oracle_v1_Evidence__Output>
         ExchangeSharesRequest: MessageTypeDefinition<_mpcid_oracle_v1_ExchangeSharesRequest, _mpcid_oracle_v1_ExchangeSharesRequest__Output>
         ExchangeSharesResponse: MessageTypeDefinition<_mpcid_oracle_v1_ExchangeSharesResponse, _mpcid_oracle_v1_ExchangeSharesResponse__Output>
@@ -86,6 +99,7 @@ export interface ProtoGrpcType {
         GetNoncesRequest: MessageTypeDefinition<_mpcid_oracle_v1_GetNoncesRequest, _mpcid_oracle_v1_GetNoncesRequest__Output>
         GetNoncesResponse: MessageTypeDefinition<_mpcid_oracle_v1_GetNoncesResponse, _mpcid_oracle_v1_GetNoncesResponse__Output>
         Issuer: SubtypeConstructor<typeof grpc.Client, _mpcid_oracle_v1_IssuerClient> & { service: _mpcid_oracle_v1_IssuerDefinition }
+        IssuerAbortDetails: MessageTypeDefinition<_mpcid_oracle_v1_IssuerAbortDetails, _mpcid_oracle_v1_IssuerAbortDetails__Output>
         IssuerKey: MessageTypeDefinition<_mpcid_oracle_v1_IssuerKey, _mpcid_oracle_v1_IssuerKey__Output>
         IssuerKeyConfirmation: MessageTypeDefinition<_mpcid_oracle_v1_IssuerKeyConfirmation, _mpcid_oracle_v1_IssuerKeyConfirmation__Output>
         IssuerPeer: SubtypeConstructor<typeof grpc.Client, _mpcid_oracle_v1_IssuerPeerClient> & { service: _mpcid_oracle_v1_IssuerPeerDefinition }
@@ -100,16 +114,24 @@ export interface ProtoGrpcType {
         OperatorRevocation: MessageTypeDefinition<_mpcid_oracle_v1_OperatorRevocation, _mpcid_oracle_v1_OperatorRevocation__Output>
         OracleRound1: MessageTypeDefinition<_mpcid_oracle_v1_OracleRound1, _mpcid_oracle_v1_OracleRound1__Output>
         Peer: SubtypeConstructor<typeof grpc.Client, _mpcid_oracle_v1_PeerClient> & { service: _mpcid_oracle_v1_PeerDefinition }
+        PolicyRefusal: MessageTypeDefinition<_mpcid_oracle_v1_PolicyRefusal, _mpcid_oracle_v1_PolicyRefusal__Output>
         PushRevocationRequest: MessageTypeDefinition<_mpcid_oracle_v1_PushRevocationRequest, _mpcid_oracle_v1_PushRevocationRequest__Output>
         PushRevocationResponse: MessageTypeDefinition<_mpcid_oracle_v1_PushRevocationResponse, _mpcid_oracle_v1_PushRevocationResponse__Output>
+        RateLimitedDetails: MessageTypeDefinition<_mpcid_oracle_v1_RateLimitedDetails, _mpcid_oracle_v1_RateLimitedDetails__Output>
+        ReplayedRequestDetails: MessageTypeDefinition<_mpcid_oracle_v1_ReplayedRequestDetails, _mpcid_oracle_v1_ReplayedRequestDetails__Output>
+        ReportAbortRequest: MessageTypeDefinition<_mpcid_oracle_v1_ReportAbortRequest, _mpcid_oracle_v1_ReportAbortRequest__Output>
+        ReportAbortResponse: MessageTypeDefinition<_mpcid_oracle_v1_ReportAbortResponse, _mpcid_oracle_v1_ReportAbortResponse__Output>
         Revocation: MessageTypeDefinition<_mpcid_oracle_v1_Revocation, _mpcid_oracle_v1_Revocation__Output>
+        RevokedDetails: MessageTypeDefinition<_mpcid_oracle_v1_RevokedDetails, _mpcid_oracle_v1_RevokedDetails__Output>
         Round1Package: MessageTypeDefinition<_mpcid_oracle_v1_Round1Package, _mpcid_oracle_v1_Round1Package__Output>
         SealedShare: MessageTypeDefinition<_mpcid_oracle_v1_SealedShare, _mpcid_oracle_v1_SealedShare__Output>
         SignPayload: MessageTypeDefinition<_mpcid_oracle_v1_SignPayload, _mpcid_oracle_v1_SignPayload__Output>
         Signer: SubtypeConstructor<typeof grpc.Client, _mpcid_oracle_v1_SignerClient> & { service: _mpcid_oracle_v1_SignerDefinition }
+        StaleStepDetails: MessageTypeDefinition<_mpcid_oracle_v1_StaleStepDetails, _mpcid_oracle_v1_StaleStepDetails__Output>
         Step: MessageTypeDefinition<_mpcid_oracle_v1_Step, _mpcid_oracle_v1_Step__Output>
         StepRequest: MessageTypeDefinition<_mpcid_oracle_v1_StepRequest, _mpcid_oracle_v1_StepRequest__Output>
         StepResponse: MessageTypeDefinition<_mpcid_oracle_v1_StepResponse, _mpcid_oracle_v1_StepResponse__Output>
+        SuspendedDetails: MessageTypeDefinition<_mpcid_oracle_v1_SuspendedDetails, _mpcid_oracle_v1_SuspendedDetails__Output>
       }
     }
   }

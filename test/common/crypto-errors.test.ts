@@ -68,7 +68,13 @@ describe('CryptoError', () => {
       expect(st.code).toBe(status);
       expect(st.code).toBe(STATUS_OF[ERROR_CODES[code].status]);
       expect(st.details).toBe(`${code}: m`);
-      expect(errorInfoOf(st)).toEqual({ code, metadata: { culprit: '1', check: 'c' } });
+      // ErrorInfo also carries the bare message and typed details (common/error-details.ts).
+      const info = errorInfoOf(st);
+      expect({ code: info?.code, metadata: info?.metadata }).toEqual({
+        code,
+        metadata: { culprit: '1', check: 'c' },
+      });
+      expect(info?.message).toBe('m');
     }
   });
 

@@ -198,6 +198,16 @@ describe('native vs noble FROST(Ed25519, SHA-512): differential', () => {
           where,
         ).toBe(oS);
         expect(oS).toBe(`CryptoError BAD_SIGNATURE_SHARE: participant ${p} sent an invalid signature share`);
+        // The culprit also travels as a typed field on both backends (the agent reads it, never the message).
+        for (const backend of [NOBLE_FROST, SODIUM_FROST]) {
+          let culprits: readonly number[] | undefined;
+          try {
+            aggregate(group, list, message, altered, backend);
+          } catch (e) {
+            culprits = (e as CryptoError).culprits();
+          }
+          expect(culprits, where).toEqual([p]);
+        }
         cases += 5;
       }
     }

@@ -10,7 +10,7 @@ import { createPublicKey, type KeyObject, verify } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { p256 } from '@noble/curves/nist.js';
-import { AgentEcdsaSession, type RoundCall } from '../../agent/es256.js';
+import { AgentEcdsaSession, type RoundCall } from '../../agent/ecdsa.js';
 import type { OracleClient } from '../../agent/oracles.js';
 import type { AgentState } from '../../agent/state.js';
 import { clusterNodeKeys } from '../../common/config.js';

@@ -40,7 +40,10 @@ export interface OracleAnswer {
   signer: boolean;
   commit: Commit;
   share: Uint8Array;
+  /** The deprecated string form, "CODE: message". */
   refusal: string;
+  /** The typed refusal (null when the oracle co-signs). */
+  policyRefusal: { code: string; message: string } | null;
 }
 
 export interface StepResult {
@@ -189,6 +192,7 @@ export class HostileAgent {
         commit: cm,
         share: new Uint8Array(r.signatureShare),
         refusal: r.refusal,
+        policyRefusal: r.policyRefusal,
       };
     });
     // The step is certified (t valid commits for it), refused payload or not.

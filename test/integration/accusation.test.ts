@@ -12,9 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeOracles, type OracleClient } from '../../agent/oracles.js';
 import { type AgentState, readState } from '../../agent/state.js';
 import { clusterNodeKeys } from '../../common/config.js';
-import { call, errorInfoOf } from '../../common/grpc.js';
+import { detailsOf } from '../../common/errors.js';
+import { call, errorCodeOf, errorInfoOf, fromServiceError } from '../../common/grpc.js';
 import { readNodeKey } from '../../common/keys.js';
-import { ecdsaPayloadDigest, evidenceFromJSON, stepToWire } from '../../common/protocol.js';
+import { ecdsaPayloadDigest, stepToWire } from '../../common/protocol.js';
 import { sha256 } from '../../crypto/hash.js';
 import { abortFields, type SignedStep, stepDigest, verifyEvidence } from '../../crypto/ratchet.js';
 import type { Secret } from '../../crypto/secret.js';
@@ -161,8 +162,11 @@ describe('accusations by oracles (2-of-3 cluster, real processes)', { tags: ['sl
       );
       const err = await suspended(getNonces(clients[o.id - 1]!, noncesRequest(state, o.id, { counter: 1 })));
       expect(errorInfoOf(err)!.metadata).toMatchObject({ accuser: '1', accused: '0' });
-      // The accusation travels with the refusal and verifies as oracle 1's signed claim.
-      const ev = evidenceFromJSON(JSON.parse(errorInfoOf(err)!.metadata['evidence']!));
+      // The accusation travels with the refusal, in its typed details, and verifies as oracle 1's
+      // signed claim.
+      const details = detailsOf(fromServiceError(err, 'GetNonces'), 'IDENTITY_SUSPENDED')!;
+      expect(details).toMatchObject({ accuser: 1, accused: 0 });
+      const ev = details.evidence;
       expect(verifyEvidence(state.sessionPublicKey, ev, clusterNodeKeys(state.cluster))).toBe('ecdsa-abort');
       const [alert] = await alertsOn(o, state.identityId, 1);
       expect(alert).toMatchObject({ type: 'identity.suspended', reason: 'ecdsa-abort', reportingNode: o.id });
@@ -206,25 +210,42 @@ describe('accusations by oracles (2-of-3 cluster, real processes)', { tags: ['sl
     const s = await session(1, [2, 3]);
     for (const to of [1, 2]) expect((await accuse(1, s, 3, to)).applied).toBe(true);
     for (const o of cluster.oracles.slice(0, 2)) expect(await statusOn(o, state.identityId)).toBe('active');
-    // The agent reports its own abort of that session, as agent/cosigner.ts #sendAbort does.
-    const req = {
-      identityId: state.identityId,
-      session: Buffer.from(stepDigest(s.step.step)),
-      round: 0,
-      envelopes: [],
-      step: stepToWire(s.step),
-      abort: claim(1, s, 0, 3),
-    };
-    for (const c of clients)
-      await expectRejected(
-        call(c.signer, c.signer.EcdsaRound, req, 3_000),
-        Status.PERMISSION_DENIED,
-        'IDENTITY_REVOKED',
+    // The agent reports its own abort of that session, as agent/ecdsa-abort.ts sendAbort does.
+    const req = { identityId: state.identityId, step: stepToWire(s.step), abort: claim(1, s, 0, 3) };
+    // The first oracle revokes on the report and answers so; it tells its peers at once, so the
+    // others may hold the revocation before the report reaches them: then they refuse it as every
+    // request for a revoked identity is refused (the agent counts both as held).
+    const first = await call(clients[0]!.signer, clients[0]!.signer.ReportAbort, req, 3_000);
+    expect(first.revoked).toBe(true);
+    for (const c of clients.slice(1)) {
+      const ack = await call(c.signer, c.signer.ReportAbort, req, 3_000).then(
+        (res) => res.revoked,
+        (e: unknown) => errorCodeOf(e) === 'IDENTITY_REVOKED',
       );
+      expect(ack, `oracle ${c.nodeId}`).toBe(true);
+    }
     for (const o of cluster.oracles) {
       expect(await statusOn(o, state.identityId)).toBe('revoked');
       const r = await call(o.admin, o.admin.GetRevocation, { identityId: state.identityId }, 2_000);
       expect(JSON.parse(r.evidenceJson)).toMatchObject({ abort: { accuser: 0, culprit: 3 } });
+      expect(r.digest).toBe(Buffer.from(first.evidenceDigest).toString('base64url'));
     }
+    // Reported again, it is refused as every request for a revoked identity is.
+    await expectRejected(
+      call(clients[0]!.signer, clients[0]!.signer.ReportAbort, req, 3_000),
+      Status.PERMISSION_DENIED,
+      'IDENTITY_REVOKED',
+    );
+    // An agent that predates ReportAbort reports on EcdsaRound (round 0) and gets IDENTITY_REVOKED.
+    await expectRejected(
+      call(
+        clients[1]!.signer,
+        clients[1]!.signer.EcdsaRound,
+        { ...req, session: Buffer.from(stepDigest(s.step.step)), round: 0, envelopes: [] },
+        3_000,
+      ),
+      Status.PERMISSION_DENIED,
+      'IDENTITY_REVOKED',
+    );
   });
 });

@@ -165,8 +165,8 @@ describe('claims bound at enrollment', { tags: ['slow'] }, () => {
       ),
     );
     expect((err as grpc.ServiceError).code).toBe(grpc.status.PERMISSION_DENIED);
-    // The agent reports the oracles' refusal (its code for any refusal), naming theirs.
-    expect(errorCodeOf(err)).toBe('POLICY_VIOLATION');
+    // The agent reports the oracles' refusal with their typed code (StepResponse.policy_refusal).
+    expect(errorCodeOf(err)).toBe('CLAIM_MISMATCH');
     expect((err as grpc.ServiceError).details).toContain('CLAIM_MISMATCH');
     expect(Math.max(...(await counters()))).toBe(before + 1);
     // The oracles' own code, in the audit log of each that took the step (t of them at least).

@@ -22,13 +22,13 @@ import { p256 } from '@noble/curves/nist.js';
 import { calculateJwkThumbprint, createLocalJWKSet, createRemoteJWKSet, type JWK, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cosigner } from '../../agent/cosigner.js';
-import { ABORT_FILE } from '../../agent/es256.js';
+import { ABORT_FILE } from '../../agent/ecdsa-abort.js';
 import { closeOracles, connectOracles } from '../../agent/oracles.js';
 import { readRatchet } from '../../agent/ratchet.js';
 import { readState } from '../../agent/state.js';
 import { clusterNodeKeys } from '../../common/config.js';
-import { MpcidError } from '../../common/errors.js';
-import { call, errorCodeOf, errorInfoOf } from '../../common/grpc.js';
+import { detailsOf, MpcidError } from '../../common/errors.js';
+import { call, errorCodeOf, errorInfoOf, fromServiceError } from '../../common/grpc.js';
 import { createLogger } from '../../common/log.js';
 import { evidenceFromJSON } from '../../common/protocol.js';
 import { agentParticipants } from '../../crypto/access.js';
@@ -127,7 +127,9 @@ async function expectSuspension(
       expect(errorCodeOf(err), `oracle ${c.nodeId}`).toBe('IDENTITY_SUSPENDED');
       const meta = errorInfoOf(err)!.metadata;
       expect(meta).toMatchObject({ accuser: String(claim.accuser), accused: String(claim.culprit) });
-      const ev = evidenceFromJSON(JSON.parse(meta['evidence']!));
+      const details = detailsOf(fromServiceError(err, `oracle ${c.nodeId}`), 'IDENTITY_SUSPENDED')!;
+      expect(details).toMatchObject({ accuser: claim.accuser, accused: claim.culprit });
+      const ev = details.evidence;
       expect(ev.abort).toMatchObject(claim);
       expect(verifyEvidence(state.sessionPublicKey, ev, nodeKeys())).toBe('ecdsa-abort');
     }

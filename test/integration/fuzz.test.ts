@@ -371,10 +371,10 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
       conflicting.request,
     );
     // EcdsaRound: the rounds of the finished session above (ECDSA_SESSION_LOST now), and an abort
-    // report whose claim is not signed by the identity (BAD_EVIDENCE: nothing forged revokes).
-    addCorpus('Signer/EcdsaRound', T('mpcid.oracle.v1.EcdsaRoundRequest'), ...es256Rounds, {
+    // report whose claim is not signed by the identity (BAD_EVIDENCE: nothing forged revokes), as
+    // agents that predate ReportAbort send it; ReportAbort: the same claim.
+    const forgedAbort = {
       identityId: hostile.identityId,
-      session: Buffer.from(es.session),
       step: stepToWire(es.step),
       abort: {
         accuser: 0,
@@ -385,7 +385,12 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
         messageDigest: createHash('sha256').update(esMessage).digest(),
         oracles: clients.slice(0, hostile.cluster.t).map((c) => c.nodeId),
       },
+    };
+    addCorpus('Signer/EcdsaRound', T('mpcid.oracle.v1.EcdsaRoundRequest'), ...es256Rounds, {
+      ...forgedAbort,
+      session: Buffer.from(es.session),
     });
+    addCorpus('Signer/ReportAbort', T('mpcid.oracle.v1.ReportAbortRequest'), forgedAbort);
     // EcdsaSetup: a valid begin for E0 (enrolled without an ES256 key: it may begin, in memory
     // only), and one for the hostile identity, which has its key (ENROLLMENT_STATE).
     es256Begins = [
@@ -631,6 +636,8 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
         return out?.['applied'] === false ? undefined : 'an unsigned operator revocation was applied';
       case 'Signer/EcdsaRound':
         return 'EcdsaRound OK for a session that is not open';
+      case 'Signer/ReportAbort':
+        return 'ReportAbort OK for a claim the identity did not sign';
       case 'Issuer/IssuerRound':
         return 'IssuerRound OK for a session that is not open';
       case 'IssuerAdmin/RotateIssuer':
@@ -696,7 +703,7 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
   const runsFor = (rpc: Rpc) => Math.max(4, rpc.target === 'workload' ? Math.ceil(RUNS / 4) : RUNS);
 
   it('the table covers every method of every service', () => {
-    expect(rpcs.map((r) => r.name)).toHaveLength(34);
+    expect(rpcs.map((r) => r.name)).toHaveLength(35);
     for (const svc of [
       'Enrollment',
       'Signer',

@@ -20,9 +20,9 @@ import { readState } from '../../agent/state.js';
 import { MpcidError } from '../../common/errors.js';
 import { bind, SERVER_OPTIONS, services, shutdown, toServiceError } from '../../common/grpc.js';
 import { createLogger } from '../../common/log.js';
-import { evidenceToJSON, HEARTBEAT_DIGEST } from '../../common/protocol.js';
+import { HEARTBEAT_DIGEST } from '../../common/protocol.js';
 import { generateEd25519 } from '../../crypto/ed25519.js';
-import { signStep } from '../../crypto/ratchet.js';
+import { type Evidence, signStep } from '../../crypto/ratchet.js';
 import { Secret } from '../../crypto/secret.js';
 import { nodeVerify } from '../crypto/helpers.js';
 import {
@@ -54,7 +54,7 @@ describe('a lying oracle', { tags: ['slow'] }, () => {
   });
 
   /** Evidence of the right shape for this identity, but signed by a key that is not its session key. */
-  function forgedEvidence(): string {
+  function forgedEvidence(): Evidence {
     const { seed } = generateEd25519();
     const key = new Secret(seed, 'forger');
     const step = (counter: number, time: number) =>
@@ -67,9 +67,7 @@ describe('a lying oracle', { tags: ['slow'] }, () => {
         payloadDigest: HEARTBEAT_DIGEST,
         requestId: new Uint8Array(randomBytes(16)),
       });
-    return JSON.stringify(
-      evidenceToJSON({ identityId: kid, steps: [step(5, 100), step(5, 200)] }, 'equivocation'),
-    );
+    return { identityId: kid, steps: [step(5, 100), step(5, 200)] };
   }
 
   it('an oracle returning a bad signature share is named as the culprit and replaced', async () => {
@@ -124,10 +122,8 @@ describe('a lying oracle', { tags: ['slow'] }, () => {
     const lie = (method: string) => (_call: unknown, cb: grpc.sendUnaryData<never>) => {
       lies++;
       const code = lies % 2 === 0 ? 'FORK_DETECTED' : 'IDENTITY_REVOKED';
-      const metadata: Record<string, string> = lies % 3 === 0 ? {} : { evidence: forgedEvidence() };
-      cb(
-        toServiceError(new MpcidError(code, 'identity revoked (evidence forged)', { metadata }), log, method),
-      );
+      const details = lies % 3 === 0 ? {} : { details: { evidence: forgedEvidence() } };
+      cb(toServiceError(new MpcidError(code, 'identity revoked (evidence forged)', details), log, method));
       return;
     };
     liar.addService(services().oracle.mpcid.oracle.v1.Signer.service, {

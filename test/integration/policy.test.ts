@@ -46,6 +46,10 @@ function expectRefusedEverywhere(r: StepResult, reason: RegExp): void {
     expect(a.commit.counter, `oracle ${a.nodeId}`).toBe(r.counter);
     expect(a.refusal, `oracle ${a.nodeId}`).toMatch(/^POLICY_VIOLATION: /);
     expect(a.refusal, `oracle ${a.nodeId}`).toMatch(reason);
+    // The typed field says the same: the code, and the message without it.
+    expect(a.policyRefusal?.code, `oracle ${a.nodeId}`).toBe('POLICY_VIOLATION');
+    expect(a.policyRefusal?.message, `oracle ${a.nodeId}`).toMatch(reason);
+    expect(a.refusal).toBe(`${a.policyRefusal!.code}: ${a.policyRefusal!.message}`);
     expect(a.share.length, `oracle ${a.nodeId} sent a share`).toBe(0);
   }
   expect(r.signature).toBeUndefined();
@@ -55,6 +59,7 @@ function expectRefusedEverywhere(r: StepResult, reason: RegExp): void {
 async function expectCosigned(r: StepResult, typ = 'JWT'): Promise<void> {
   for (const a of r.answers) {
     expect(a.refusal, `oracle ${a.nodeId}`).toBe('');
+    expect(a.policyRefusal, `oracle ${a.nodeId}`).toBeNull();
     expect(a.share.length, `oracle ${a.nodeId}`).toBe(a.signer ? 32 : 0);
   }
   expect(r.signature).toBeDefined();

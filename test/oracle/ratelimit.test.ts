@@ -4,7 +4,7 @@
  * the agent's backoff schedule for RATE_LIMITED.
  */
 import { describe, expect, it } from 'vitest';
-import { rateLimitBackoffMs } from '../../agent/cosigner.js';
+import { rateLimitBackoffMs } from '../../agent/quorum.js';
 import { RATE_LIMIT_DEFAULTS, RateLimitsSchema } from '../../common/config.js';
 import { MpcidError } from '../../common/errors.js';
 import { OracleMetrics } from '../../oracle/metrics.js';

@@ -4,7 +4,7 @@
  * per identity and in the number of identities.
  */
 import { describe, expect, it } from 'vitest';
-import { SEEN_REQUESTS_PER_IDENTITY, SeenRequests } from '../../oracle/signer.js';
+import { SEEN_REQUESTS_PER_IDENTITY, SeenRequests } from '../../oracle/nonces.js';
 
 describe('SeenRequests', () => {
   it('a request id is seen once recorded, per identity', () => {

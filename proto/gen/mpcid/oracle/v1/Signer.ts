@@ -6,6 +6,8 @@ import type { EcdsaRoundRequest as _mpcid_oracle_v1_EcdsaRoundRequest, EcdsaRoun
 import type { EcdsaRoundResponse as _mpcid_oracle_v1_EcdsaRoundResponse, EcdsaRoundResponse__Output as _mpcid_oracle_v1_EcdsaRoundResponse__Output } from '../../../mpcid/oracle/v1/EcdsaRoundResponse.js';
 import type { GetNoncesRequest as _mpcid_oracle_v1_GetNoncesRequest, GetNoncesRequest__Output as _mpcid_oracle_v1_GetNoncesRequest__Output } from '../../../mpcid/oracle/v1/GetNoncesRequest.js';
 import type { GetNoncesResponse as _mpcid_oracle_v1_GetNoncesResponse, GetNoncesResponse__Output as _mpcid_oracle_v1_GetNoncesResponse__Output } from '../../../mpcid/oracle/v1/GetNoncesResponse.js';
+import type { ReportAbortRequest as _mpcid_oracle_v1_ReportAbortRequest, ReportAbortRequest__Output as _mpcid_oracle_v1_ReportAbortRequest__Output } from '../../../mpcid/oracle/v1/ReportAbortRequest.js';
+import type { ReportAbortResponse as _mpcid_oracle_v1_ReportAbortResponse, ReportAbortResponse__Output as _mpcid_oracle_v1_ReportAbortResponse__Output } from '../../../mpcid/oracle/v1/ReportAbortResponse.js';
 import type { StepRequest as _mpcid_oracle_v1_StepRequest, StepRequest__Output as _mpcid_oracle_v1_StepRequest__Output } from '../../../mpcid/oracle/v1/StepRequest.js';
 import type { StepResponse as _mpcid_oracle_v1_StepResponse, StepResponse__Output as _mpcid_oracle_v1_StepResponse__Output } from '../../../mpcid/oracle/v1/StepResponse.js';
 
@@ -28,6 +30,15 @@ export interface SignerClient extends grpc.Client {
   getNonces(argument: _mpcid_oracle_v1_GetNoncesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_oracle_v1_GetNoncesResponse__Output>): grpc.ClientUnaryCall;
   getNonces(argument: _mpcid_oracle_v1_GetNoncesRequest, callback: grpc.requestCallback<_mpcid_oracle_v1_GetNoncesResponse__Output>): grpc.ClientUnaryCall;
   
+  ReportAbort(argument: _mpcid_oracle_v1_ReportAbortRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_oracle_v1_ReportAbortResponse__Output>): grpc.ClientUnaryCall;
+  ReportAbort(argument: _mpcid_oracle_v1_ReportAbortRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_oracle_v1_ReportAbortResponse__Output>): grpc.ClientUnaryCall;
+  ReportAbort(argument: _mpcid_oracle_v1_ReportAbortRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_oracle_v1_ReportAbortResponse__Output>): grpc.ClientUnaryCall;
+  ReportAbort(argument: _mpcid_oracle_v1_ReportAbortRequest, callback: grpc.requestCallback<_mpcid_oracle_v1_ReportAbortResponse__Output>): grpc.ClientUnaryCall;
+  reportAbort(argument: _mpcid_oracle_v1_ReportAbortRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_oracle_v1_ReportAbortResponse__Output>): grpc.ClientUnaryCall;
+  reportAbort(argument: _mpcid_oracle_v1_ReportAbortRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_oracle_v1_ReportAbortResponse__Output>): grpc.ClientUnaryCall;
+  reportAbort(argument: _mpcid_oracle_v1_ReportAbortRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_oracle_v1_ReportAbortResponse__Output>): grpc.ClientUnaryCall;
+  reportAbort(argument: _mpcid_oracle_v1_ReportAbortRequest, callback: grpc.requestCallback<_mpcid_oracle_v1_ReportAbortResponse__Output>): grpc.ClientUnaryCall;
+  
   Step(argument: _mpcid_oracle_v1_StepRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_oracle_v1_StepResponse__Output>): grpc.ClientUnaryCall;
   Step(argument: _mpcid_oracle_v1_StepRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_oracle_v1_StepResponse__Output>): grpc.ClientUnaryCall;
   Step(argument: _mpcid_oracle_v1_StepRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_oracle_v1_StepResponse__Output>): grpc.ClientUnaryCall;
@@ -44,6 +55,8 @@ export interface SignerHandlers extends grpc.UntypedServiceImplementation {
   
   GetNonces: grpc.handleUnaryCall<_mpcid_oracle_v1_GetNoncesRequest__Output, _mpcid_oracle_v1_GetNoncesResponse>;
   
+  ReportAbort: grpc.handleUnaryCall<_mpcid_oracle_v1_ReportAbortRequest__Output, _mpcid_oracle_v1_ReportAbortResponse>;
+  
   Step: grpc.handleUnaryCall<_mpcid_oracle_v1_StepRequest__Output, _mpcid_oracle_v1_StepResponse>;
   
 }
@@ -51,5 +64,6 @@ export interface SignerHandlers extends grpc.UntypedServiceImplementation {
 export interface SignerDefinition extends grpc.ServiceDefinition {
   EcdsaRound: MethodDefinition<_mpcid_oracle_v1_EcdsaRoundRequest, _mpcid_oracle_v1_EcdsaRoundResponse, _mpcid_oracle_v1_EcdsaRoundRequest__Output, _mpcid_oracle_v1_EcdsaRoundResponse__Output>
   GetNonces: MethodDefinition<_mpcid_oracle_v1_GetNoncesRequest, _mpcid_oracle_v1_GetNoncesResponse, _mpcid_oracle_v1_GetNoncesRequest__Output, _mpcid_oracle_v1_GetNoncesResponse__Output>
+  ReportAbort: MethodDefinition<_mpcid_oracle_v1_ReportAbortRequest, _mpcid_oracle_v1_ReportAbortResponse, _mpcid_oracle_v1_ReportAbortRequest__Output, _mpcid_oracle_v1_ReportAbortResponse__Output>
   Step: MethodDefinition<_mpcid_oracle_v1_StepRequest, _mpcid_oracle_v1_StepResponse, _mpcid_oracle_v1_StepRequest__Output, _mpcid_oracle_v1_StepResponse__Output>
 }

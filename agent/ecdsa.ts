@@ -1,23 +1,21 @@
 /**
- * The agent's side of ES256 (docs/protocol.md §4.2 and §6.2).
+ * The agent's ES256 step kinds (docs/protocol.md §6.2): `es256` (raw bytes) and `jwt-es256` (a
+ * JWS signing input the oracles check against their token policy), threshold ECDSA (DKLs23).
+ * Counterpart: oracle/ecdsa.ts.
  *
- * Setup: right after enrollment, the agent runs its w P-256 DKG participants and, as DKLs23
- * party 0, the pairwise OT setup with every oracle, and relays the oracles' sealed messages to
- * each other. All n oracles must confirm the same key and round-1 transcript.
- *
- * Signing: an es256 / jwt-es256 ratchet step opens a DKLs23 session (session id = the step's
- * digest) on each of the t chosen oracles, which answer the step with their round-1 messages
- * (agent/cosigner.ts makes and certifies the step). `AgentEcdsaSession` then runs the agent's side
- * (party 0) and relays: round 2 and round 3 go to every chosen oracle (EcdsaRound) with the
- * messages addressed to it, ours and the other oracles' (sealed under pair channel keys the agent
- * does not hold); round 3 answers carry each oracle's share, and combineSignature verifies.
+ * One attempt: an es256 / jwt-es256 step names the message and the t oracles of the signing set;
+ * it opens a DKLs23 session (session id = the step's digest) on each of them, and they answer the
+ * step with their round-1 messages once it is certified (agent/steps.ts). `AgentEcdsaSession`
+ * then runs the agent's side (party 0) and relays: round 2 and round 3 go to every chosen oracle
+ * (EcdsaRound) with the messages addressed to it, ours and the other oracles' (sealed under pair
+ * channel keys the agent does not hold); round 3 answers carry each oracle's share, and
+ * combineSignature verifies.
  *
  * Failures:
  *   - ECDSA_ABORT: a DKLs23 check failed on authenticated content (a message that opened under
  *     the pair's channel key, so it is its sender's), on our side or, without a culprit, in
- *     combining: the session is reported (an abort claim signed with the session key) and the
- *     identity is revoked; it is never retried (CVE-2023-33242 class). The claim is written to
- *     disk first, so a restart does not sign again either.
+ *     combining: the session is reported (agent/ecdsa-abort.ts) and the identity is revoked; it
+ *     is never retried (CVE-2023-33242 class).
  *   - `EcdsaRoundFailed`: an oracle failed a round (unreachable, deadline, ECDSA_SESSION_LOST
  *     after a restart, RATE_LIMITED past its retries, SESSION_AUTH_FAILED) or its answer was
  *     damaged (not routed as required, a relayed message without its sender's signature, a
@@ -26,48 +24,23 @@
  *     so no abort outcome was revealed: the step is already certified, and a fresh step (a fresh
  *     session) with another signing set is safe.
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { clusterNodeKeys } from '../common/config.js';
-import {
-  checkRelayed,
-  ECDSA_SETUP_RPC_ROUNDS,
-  ecdsaSetupContext,
-  envelopeToWire,
-  relayBinding,
-  SETUP_ID_LEN,
-} from '../common/ecdsa-wire.js';
+import { abortOf, checkRelayed, envelopeToWire, relayBinding } from '../common/ecdsa-wire.js';
 import { asMpcidError, codeOf, MpcidError } from '../common/errors.js';
-import { writeFileDurable } from '../common/fsutil.js';
-import { call } from '../common/grpc.js';
-import { beginFields, enrolledFields, round1ToWire, type StepJSON } from '../common/protocol.js';
-import { agentParticipants } from '../crypto/access.js';
-import { equalBytes } from '../crypto/bytes.js';
-import { combineSignature, EcdsaSigner, PairSetup, type PairState } from '../crypto/ecdsa/index.js';
+import { fromServiceError } from '../common/grpc.js';
+import { ecdsaPayloadDigest } from '../common/protocol.js';
+import { combineSignature, EcdsaSigner } from '../crypto/ecdsa/index.js';
 import { AGENT_PARTY, SigningSets } from '../crypto/es256.js';
-import { DkgParticipant, type GroupPublic, type KeyShare, P256, round1Digest } from '../crypto/frost.js';
 import { sha256 } from '../crypto/hash.js';
-import { p256Thumbprint } from '../crypto/p256.js';
-import { channelKey, generateBoxKey, openEnvelope, sealEnvelope } from '../crypto/seal.js';
-import type { Secret } from '../crypto/secret.js';
-import { DOMAINS, signStatement, verifyStatement } from '../crypto/statement.js';
-import type { EcdsaSetupRequest } from '../proto/gen/mpcid/oracle/v1/EcdsaSetupRequest.js';
-import type { EcdsaSetupResponse__Output } from '../proto/gen/mpcid/oracle/v1/EcdsaSetupResponse.js';
+import { stepDigest } from '../crypto/ratchet.js';
+import { openEnvelope, sealEnvelope } from '../crypto/seal.js';
 import type { Envelope, Envelope__Output } from '../proto/gen/mpcid/oracle/v1/Envelope.js';
-import { agentRound2, checkOracleRound1, routeOracleShares } from './dkg.js';
+import { reportAbort } from './ecdsa-abort.js';
+import type { Es256Key } from './ecdsa-setup.js';
+import type { Signed } from './eddsa.js';
 import type { OracleClient } from './oracles.js';
-import type { AgentState } from './state.js';
-
-/** The agent's ES256 key material: w P-256 shares, and per oracle its pair state and channel key. */
-export interface Es256Key {
-  readonly group: GroupPublic;
-  readonly publicKey: Uint8Array;
-  readonly kid: string;
-  readonly shares: readonly KeyShare[];
-  readonly pairs: ReadonlyMap<number, PairState>;
-  readonly channels: ReadonlyMap<number, Secret>;
-}
+import type { Attempts } from './quorum.js';
+import { noEs256Key } from './state.js';
+import { RETRY, type StepEngine, type StepFlow } from './steps.js';
 
 const signingSets = new WeakMap<Es256Key, SigningSets>();
 
@@ -96,209 +69,107 @@ function signingSetOf(key: Es256Key, oracles: readonly number[]) {
   return s.of(oracles);
 }
 
-/** Runs ES256 setup with all n oracles (each must answer every round). */
-export async function setupEs256(
-  state: AgentState,
-  clients: readonly OracleClient[],
-  deadlineMs: number,
-): Promise<Es256Key> {
-  const as = state.group.as;
-  const { n } = as;
-  const identityId = state.identityId;
-  const setupId = new Uint8Array(randomBytes(SETUP_ID_LEN));
-  const context = ecdsaSetupContext(identityId, setupId, state.sessionPublicKey);
-  const box = generateBoxKey();
-  const mine = agentParticipants(as).map((p) => new DkgParticipant(as, p, P256));
-  const agentRound1 = mine.map((d) => d.round1);
-  const nodeKeys = clusterNodeKeys(state.cluster);
-  const rpc = (c: OracleClient, req: Omit<EcdsaSetupRequest, 'identityId' | 'setupId'>) =>
-    call(
-      c.enrollment,
-      c.enrollment.EcdsaSetup,
-      { identityId, setupId: Buffer.from(setupId), ...req },
-      deadlineMs,
-    );
-  const onAll = async (f: (c: OracleClient) => Promise<EcdsaSetupResponse__Output>) => {
-    const res = await Promise.all(clients.map(f));
-    return new Map(res.map((r, i) => [clients[i]!.nodeId, r]));
+/** The `es256` or `jwt-es256` step over `build(counter)`, with the identity's ES256 key (read when the step starts). */
+export function ecdsaFlow(
+  engine: StepEngine,
+  keyOf: () => Es256Key | undefined,
+  kind: 'es256' | 'jwt-es256',
+  build: (counter: number) => Uint8Array,
+): StepFlow<Signed> {
+  let key: Es256Key | undefined;
+  return {
+    targets: 'set',
+    prepare() {
+      key = keyOf();
+      if (!key) throw noEs256Key(engine.state);
+      checkZeroSharing(key);
+    },
+    attempt: (picked, a) => attempt(engine, key!, kind, build, picked, a),
   };
-  const pairsOut = new Map<number, PairState>();
-  try {
-    // Round 1: begin; collect each oracle's node-signed P-256 round-1.
-    const sessionSignature = signStatement(
-      state.sessionKey,
-      DOMAINS.ecdsaSetup,
-      ...beginFields(context, box.publicKey, agentRound1),
-    );
-    const begun = await onAll((c) =>
-      rpc(c, {
-        round: 1,
-        agentBoxPublicKey: Buffer.from(box.publicKey),
-        agentRound1: agentRound1.map(round1ToWire),
-        sessionSignature: Buffer.from(sessionSignature),
-      }),
-    );
-    const { oracleRound1, oracleBox, pkgs } = checkOracleRound1(
-      as,
-      clients.map((c) => [c.nodeId, begun.get(c.nodeId)!.round1] as const),
-      nodeKeys,
-      context,
-      'ES256 round-1',
-      P256,
-    );
-    const all = [...pkgs, ...agentRound1];
-    const channels = new Map<number, Secret>();
-    const pairSetups = new Map<number, PairSetup>();
-    for (const [o, pub] of oracleBox) {
-      channels.set(o, channelKey(box.secretKey, pub, context, AGENT_PARTY, o));
-      pairSetups.set(o, new PairSetup({ curve: 'P-256', self: AGENT_PARTY, peer: o, sessionId: context }));
-    }
-
-    // Round 2: our DKG shares (sealed to each oracle); oracles answer with theirs and OT round 1.
-    const { local, toOracle } = agentRound2(mine, all, n, box, oracleBox, context);
-    const exchanged = await onAll((c) =>
-      rpc(c, { round: 2, oracleRound1, shares: toOracle.get(c.nodeId) ?? [] }),
-    );
-    const forOracle = routeOracleShares(
-      [...exchanged].map(([from, res]) => [from, res.shares] as const),
-      n,
-      box,
-      oracleBox,
-      context,
-      local,
-    );
-    // OT setup: in RPC round k >= 3 each oracle gets every setup message of round k - 2
-    // addressed to it (ours and the other oracles'), and answers with its round k - 1 messages.
-    let inbox = collect(exchanged, 1);
-    let ours = ownMessages(pairSetups, channels, context, 1, new Map());
-    let finished: Map<number, EcdsaSetupResponse__Output> | undefined;
-    for (let k = 3; k <= ECDSA_SETUP_RPC_ROUNDS; k++) {
-      const setupRound = k - 2;
-      const res = await onAll((c) =>
-        rpc(c, {
-          round: k,
-          shares: k === 3 ? (forOracle.get(c.nodeId) ?? []) : [],
-          envelopes: [
-            ...ours.filter((e) => e.to === c.nodeId),
-            ...inbox.filter((e) => e.to === c.nodeId && e.from !== AGENT_PARTY),
-          ],
-        }),
-      );
-      const toUs = openForAgent(inbox, channels, context, setupRound);
-      if (k < ECDSA_SETUP_RPC_ROUNDS) {
-        ours = ownMessages(pairSetups, channels, context, setupRound + 1, toUs);
-        inbox = collect(res, setupRound + 1);
-      } else {
-        finished = res;
-        for (const [o, ps] of pairSetups) pairsOut.set(o, ps.finish(toUs.get(o)!));
-      }
-    }
-    // Our own DKG participants finish; every oracle must confirm the same key and transcript.
-    const results = mine.map((d) => d.finish(all, local.get(d.round1.participant) ?? new Map()));
-    const group = results[0]!.group;
-    if (!results.every((r) => equalBytes(r.group.groupPublicKey, group.groupPublicKey)))
-      throw new MpcidError('DKG_FAILED', 'agent participants derived different P-256 keys');
-    const digest = round1Digest(context, all);
-    for (const c of clients) {
-      const e = finished!.get(c.nodeId)!.enrolled;
-      if (
-        !e ||
-        e.nodeId !== c.nodeId ||
-        e.identityId !== identityId ||
-        !equalBytes(new Uint8Array(e.publicKey), group.groupPublicKey) ||
-        !equalBytes(new Uint8Array(e.round1Digest), digest)
-      )
-        throw new MpcidError(
-          'DKG_FAILED',
-          `oracle ${c.nodeId} confirmed a different ES256 key or transcript`,
-        );
-      verifyStatement(
-        nodeKeys.get(c.nodeId)!,
-        new Uint8Array(e.signature),
-        `ES256 confirmation of oracle ${c.nodeId}`,
-        DOMAINS.ecdsaEnrolled,
-        enrolledFields(context, c.nodeId, identityId, group.groupPublicKey, digest),
-        'DKG_FAILED',
-      );
-    }
-    return {
-      group,
-      publicKey: group.groupPublicKey,
-      kid: p256Thumbprint(group.groupPublicKey),
-      shares: results.map((r) => r.share),
-      pairs: pairsOut,
-      channels,
-    };
-  } finally {
-    for (const d of mine) d.abandon();
-    box.secretKey.wipe();
-  }
 }
 
-function collect(res: Map<number, EcdsaSetupResponse__Output>, round: number): Envelope[] {
-  const out: Envelope[] = [];
-  for (const [from, r] of res) {
-    for (const e of r.envelopes) {
-      if (e.from !== from || e.round !== round)
-        throw new MpcidError(
-          'DKG_FAILED',
-          `oracle ${from} sent an OT setup message as ${e.from} for round ${e.round}`,
-        );
-      out.push({ from: e.from, to: e.to, round: e.round, sealed: e.sealed });
-    }
-  }
-  return out;
-}
-
-function ownMessages(
-  pairSetups: Map<number, PairSetup>,
-  channels: Map<number, Secret>,
-  context: Uint8Array,
-  round: number,
-  incoming: Map<number, Uint8Array>,
-): Envelope[] {
-  return [...pairSetups].map(([o, ps]) =>
-    envelopeToWire(
-      AGENT_PARTY,
-      o,
-      round,
-      sealEnvelope(
-        channels.get(o)!,
-        'setup',
-        context,
-        round,
-        AGENT_PARTY,
-        o,
-        ps.next(round === 1 ? undefined : incoming.get(o)!),
-      ),
-    ),
+/**
+ * One ES256 signature: an es256 / jwt-es256 step naming the message and t oracles, certified
+ * like any step; the chosen oracles answer it with their DKLs23 round-1 messages, and rounds
+ * 2-3 run through EcdsaRound. An oracle that answers the step without a well-formed session,
+ * or fails a round, is replaced by a fresh step (no check failed, nothing to hide). An aborted
+ * session is reported and revokes the identity: it is never retried.
+ */
+async function attempt(
+  engine: StepEngine,
+  key: Es256Key,
+  kind: 'es256' | 'jwt-es256',
+  build: (counter: number) => Uint8Array,
+  picked: readonly OracleClient[],
+  a: Attempts,
+): Promise<Signed | typeof RETRY> {
+  const chosen = [...picked].sort((x, y) => x.nodeId - y.nodeId);
+  const oracles = chosen.map((c) => c.nodeId);
+  const message = build(engine.counter + 1);
+  const step = engine.stepAhead(kind, ecdsaPayloadDigest(kind, message, oracles), {
+    ecdsa: { message, oracles },
+  });
+  const { signed } = step;
+  const identityId = engine.state.identityId;
+  const session = new AgentEcdsaSession(
+    identityId,
+    engine.nodeKeys,
+    key,
+    oracles,
+    stepDigest(signed.step),
+    message,
   );
+  const sending = engine.send(chosen, step, a.patient);
+  // Our round 1 while the oracles make theirs.
+  await new Promise((r) => setImmediate(r));
+  session.start();
+  const answered = await engine.settle(chosen, await sending, a);
+  // Every chosen oracle answered with its round-1 messages (checked by the session, which
+  // counts an oracle with a damaged answer as failed: nothing was computed on it yet).
+  const round1 = new Map<number, Envelope__Output[]>();
+  for (const [id, res] of answered) round1.set(id, res.envelopes);
+  if (round1.size < oracles.length) return RETRY;
+  try {
+    const signature = await session.run(round1, (o, r, envelopes) =>
+      round(engine, o, session.session, r, envelopes),
+    );
+    return { message, signature };
+  } catch (e) {
+    if (e instanceof EcdsaRoundFailed) {
+      engine.quorum.fail(engine.quorum.client(e.oracle), e, a.failed);
+      return RETRY;
+    }
+    const abort = abortOf(e);
+    if (abort)
+      await reportAbort(engine, signed, { messageDigest: sha256(message), oracles }, abort, asMpcidError(e)!);
+    throw e;
+  }
 }
 
-function openForAgent(inbox: Envelope[], channels: Map<number, Secret>, context: Uint8Array, round: number) {
-  const out = new Map<number, Uint8Array>();
-  for (const e of inbox) {
-    if (e.to !== AGENT_PARTY) continue;
-    out.set(
-      e.from!,
-      openEnvelope(
-        channels.get(e.from!)!,
-        'setup',
-        context,
-        round,
-        e.from!,
-        AGENT_PARTY,
-        new Uint8Array(e.sealed as Uint8Array),
-      ),
+/** Rounds 2-3 of a session on one oracle; a revocation backed by evidence stops the agent. */
+async function round(
+  engine: StepEngine,
+  oracle: number,
+  session: Uint8Array,
+  r: 2 | 3,
+  envelopes: Envelope[],
+): Promise<Envelope__Output[]> {
+  const c = engine.quorum.client(oracle);
+  try {
+    const res = await engine.quorum.call(
+      c.signer,
+      c.signer.EcdsaRound,
+      { identityId: engine.state.identityId, session: Buffer.from(session), round: r, envelopes },
+      false,
     );
+    return res.envelopes;
+  } catch (e) {
+    throw engine.refusal(fromServiceError(e, `oracle ${oracle}`), oracle);
   }
-  if (out.size !== channels.size)
-    throw new MpcidError('DKG_FAILED', `missing OT setup messages for round ${round}`);
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
-// Signing (docs/protocol.md §6.2)
+// The session (party 0) and the relay
 
 /**
  * Largest sealed DKLs23 message the agent accepts or relays. On P-256 a round-1 message is about
@@ -576,51 +447,5 @@ export class AgentEcdsaSession {
       shares,
       sessionId: this.session,
     }).signature;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Abort claims
-
-export const ABORT_FILE = 'ecdsa-abort.json';
-
-/** An aborted session's claim, as the agent reports it and keeps it on disk. */
-export interface AbortRecord {
-  identityId: string;
-  step: StepJSON;
-  culprit: number;
-  check: string;
-  /** Session-key signature over abortFields(identity, session, 0, culprit, check), base64url. */
-  signature: string;
-  /** The session's public facts for the evidence: SHA-256 of the message (base64url), oracles. */
-  messageDigest: string;
-  oracles: number[];
-}
-
-/** Writes the claim (fsync) before it is reported: after a restart the agent still refuses to sign. */
-export function writeAbort(dir: string, rec: AbortRecord): void {
-  writeFileDurable(join(dir, ABORT_FILE), `${JSON.stringify(rec)}\n`, 0o600);
-}
-
-/**
- * The stored claim, if a session of this identity aborted. A file that cannot be read as one
- * still means an abort happened: it is returned as undefined only when absent.
- */
-export function readAbort(dir: string): AbortRecord | 'unreadable' | undefined {
-  const file = join(dir, ABORT_FILE);
-  if (!existsSync(file)) return undefined;
-  try {
-    const r = JSON.parse(readFileSync(file, 'utf8')) as AbortRecord;
-    if (
-      typeof r.identityId !== 'string' ||
-      typeof r.culprit !== 'number' ||
-      typeof r.check !== 'string' ||
-      typeof r.messageDigest !== 'string' ||
-      !Array.isArray(r.oracles)
-    )
-      return 'unreadable';
-    return r;
-  } catch {
-    return 'unreadable';
   }
 }

@@ -1,0 +1,11 @@
+// Original file: mpcid/oracle/v1/oracle.proto
+
+import type { Commit as _mpcid_oracle_v1_Commit, Commit__Output as _mpcid_oracle_v1_Commit__Output } from '../../../mpcid/oracle/v1/Commit.js';
+
+export interface StaleStepDetails {
+  'commit'?: (_mpcid_oracle_v1_Commit | null);
+}
+
+export interface StaleStepDetails__Output {
+  'commit': (_mpcid_oracle_v1_Commit__Output | null);
+}
