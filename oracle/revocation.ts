@@ -22,12 +22,15 @@
  * evidence signed with the operator's certificate key (common/operator-revocation.ts). Each node
  * checks it against its cluster CA, stores it like any revocation (alert identity.revoked) and it
  * spreads by the same push and pull.
+ *
+ * Push, pull and the signed forensic report are in oracle/revocation-peers.ts; this file is the
+ * one concern of deciding on revocations (verify, record, corroborate accusations, the kill
+ * switch), a little over 500 lines.
  */
 
 import { clusterNodeKeys } from '../common/config.js';
-import { codeOf, MpcidError } from '../common/errors.js';
-import { evidenceFromWire, evidenceToWire } from '../common/evidence-wire.js';
-import { CLIENT_OPTIONS, call, fromServiceError, services, unary } from '../common/grpc.js';
+import { MpcidError } from '../common/errors.js';
+import { evidenceFromWire } from '../common/evidence-wire.js';
 import { LOG } from '../common/log.js';
 import { Mutex } from '../common/mutex.js';
 import {
@@ -38,52 +41,30 @@ import {
   verifyOperatorRevocation,
 } from '../common/operator-revocation.js';
 import { type EvidenceJSON, evidenceFromJSON, evidenceToJSON, stepFromJSON } from '../common/protocol.js';
-import { framed, fromB64u, toB64u, u64be } from '../crypto/bytes.js';
-import { HASH_DOMAINS, STATEMENT_DOMAINS } from '../crypto/domains.js';
-import { signEd25519, verifyEd25519 } from '../crypto/ed25519.js';
+import { framed, fromB64u, toB64u } from '../crypto/bytes.js';
+import { HASH_DOMAINS } from '../crypto/domains.js';
+import { signEd25519 } from '../crypto/ed25519.js';
 import { AGENT_PARTY } from '../crypto/es256.js';
 import { sha256 } from '../crypto/hash.js';
 import { type Evidence, evidenceDigest, headAfter, verifyEvidence } from '../crypto/ratchet.js';
 import type { RevokeIdentityRequest__Output } from '../proto/gen/mpcid/admin/v1/RevokeIdentityRequest.js';
-import type { PeerClient, PeerHandlers } from '../proto/gen/mpcid/oracle/v1/Peer.js';
-import type { Revocation, Revocation__Output } from '../proto/gen/mpcid/oracle/v1/Revocation.js';
+import type { PeerHandlers } from '../proto/gen/mpcid/oracle/v1/Peer.js';
+import type { Revocation__Output } from '../proto/gen/mpcid/oracle/v1/Revocation.js';
 import { type AlertHub, historiesOf } from './alerts.js';
-import { IDENTITY_ID, type LoadedIdentity, type OracleContext } from './context.js';
+import type { LoadedIdentity, OracleContext } from './context.js';
+import {
+  MAX_PEER_LEN,
+  MAX_PEERS,
+  PAGE,
+  peerFields,
+  type Report,
+  RevocationPeers,
+  reportBytes,
+} from './revocation-peers.js';
 import type { AlertEvent, AlertHistory, RevocationEvidenceJSON, RevocationRecord } from './store.js';
 
-const PEER_DEADLINE_MS = 3_000;
-const PULL_INTERVAL_MS = 10_000;
-const PAGE = 100;
-/** At most this many network peers, of at most MAX_PEER_LEN characters each, in a report. */
-const MAX_PEERS = 2;
-const MAX_PEER_LEN = 200;
 /** An operator's revocation must be signed within this long of the receiving oracle's clock. */
 const OPERATOR_CLOCK_SKEW_MS = 5 * 60_000;
-
-/** The forensic fields a detecting node signs. */
-export interface Report {
-  identityId: string;
-  /** Evidence digest, base64url. */
-  digest: string;
-  detectedBy: number;
-  detectedAt: number;
-  peers: readonly string[];
-  counter: number;
-}
-
-/** The bytes of a report its detecting node signs with its node key. */
-export function reportBytes(r: Report): Uint8Array {
-  return framed(
-    STATEMENT_DOMAINS.revocationReport,
-    r.identityId,
-    fromB64u(r.digest, 'digest', 32),
-    r.detectedBy,
-    u64be(r.detectedAt),
-    u64be(r.counter),
-    r.peers.length,
-    ...r.peers,
-  );
-}
 
 /** Distinct oracles whose accusations together revoke an identity (one alone only suspends it). */
 export const ACCUSERS_TO_REVOKE = 2;
@@ -107,46 +88,24 @@ function evidenceCounter(e: Evidence): number {
   return Math.max(...e.steps.map((s) => s.step.counter));
 }
 
-export function revocationToWire(r: RevocationRecord): Revocation {
-  return {
-    ...(isOperatorRevocation(r.evidence)
-      ? { operator: operatorToWire(r.evidence), evidence: null }
-      : { evidence: evidenceToWire(evidenceFromJSON(r.evidence)) }),
-    accusations: (r.accusations ?? []).map((a) => evidenceToWire(evidenceFromJSON(a))),
-    digest: Buffer.from(r.digest, 'base64url'),
-    reason: r.reason,
-    detectedBy: r.detectedBy,
-    detectedAt: r.detectedAt,
-    peers: r.peers,
-    counter: r.counter,
-    reportSignature: Buffer.from(r.reportSignature ?? '', 'base64url'),
-  };
-}
-
 export class RevocationService {
   readonly #ctx: OracleContext;
   readonly #alerts: AlertHub;
   readonly #revoked = new Map<string, RevocationRecord>();
   /** Identities suspended on an oracle's accusation (status 'suspended'), not revoked. */
   readonly #suspended = new Map<string, RevocationRecord>();
-  readonly #peers: { nodeId: number; client: PeerClient }[];
+  /** Push and pull of revocations between nodes (oracle/revocation-peers.ts). */
+  readonly #exchange: RevocationPeers;
   /** Node keys of the cluster: they verify oracles' ECDSA abort claims. */
   readonly #nodeKeys: Map<number, Uint8Array>;
   #seq = 0;
   readonly #chain = new Mutex();
-  #timer: NodeJS.Timeout | undefined;
 
   private constructor(ctx: OracleContext, alerts: AlertHub) {
     this.#ctx = ctx;
     this.#alerts = alerts;
     this.#nodeKeys = clusterNodeKeys(ctx.config.cluster);
-    const Peer = services().oracle.mpcid.oracle.v1.Peer;
-    this.#peers = ctx.config.cluster.oracles
-      .filter((o) => o.id !== ctx.nodeId)
-      .map((o) => ({
-        nodeId: o.id,
-        client: new Peer(o.address, ctx.peerCredentials, CLIENT_OPTIONS),
-      }));
+    this.#exchange = new RevocationPeers(ctx, (m, from) => this.apply(m, from));
   }
 
   static async create(ctx: OracleContext, alerts: AlertHub): Promise<RevocationService> {
@@ -393,12 +352,12 @@ export class RevocationService {
     if (isAccusation(evidence)) {
       // Peers hold the suspension before the agent hears of it, so its next step is refused.
       const { held } = await this.#accused(rec, identity);
-      await this.#pushAll(held);
+      await this.#exchange.pushAll(held);
       return held;
     }
     await this.#record(rec, identity);
     const stored = this.#revoked.get(rec.identityId)!;
-    void this.#pushAll(stored);
+    void this.#exchange.pushAll(stored);
     return stored;
   }
 
@@ -454,25 +413,8 @@ export class RevocationService {
       { [LOG.identity]: rec.identityId, operator: evidence.operator, digest: stored.digest, from: caller },
       'identity revoked by an operator (kill switch)',
     );
-    await this.#pushAll(stored);
+    await this.#exchange.pushAll(stored);
     return { applied, record: stored };
-  }
-
-  async #pushAll(rec: RevocationRecord): Promise<void> {
-    const wire = revocationToWire(rec);
-    await Promise.allSettled(
-      this.#peers.map(async (p) => {
-        try {
-          await call(p.client, p.client.PushRevocation, { revocation: wire }, PEER_DEADLINE_MS);
-        } catch (e) {
-          const err = fromServiceError(e, `peer ${p.nodeId}`);
-          this.#ctx.log.warn(
-            { [LOG.peer]: p.nodeId, [LOG.errorCode]: err.code },
-            'revocation push failed; the peer will pull it',
-          );
-        }
-      }),
-    );
   }
 
   /** Verifies a revocation from a peer against our own copy of the identity, then applies it. */
@@ -494,7 +436,14 @@ export class RevocationService {
       return e;
     });
     const digest = toB64u(evidenceDigest(evidence));
-    const { report, fields } = this.#peerFields(identityId, digest, m, from, evidenceCounter(evidence));
+    const { report, fields } = peerFields(
+      this.#nodeKeys,
+      identityId,
+      digest,
+      m,
+      from,
+      evidenceCounter(evidence),
+    );
     const rec: RevocationRecord = {
       ...fields,
       name: identity.record.name,
@@ -551,7 +500,7 @@ export class RevocationService {
       identityId,
     });
     const counter = (await this.#ctx.store.getRatchet(identityId))?.counter ?? 0;
-    const { fields } = this.#peerFields(identityId, evidence.digest, m, from, counter);
+    const { fields } = peerFields(this.#nodeKeys, identityId, evidence.digest, m, from, counter);
     const rec: RevocationRecord = {
       ...fields,
       name: identity.record.name,
@@ -567,129 +516,22 @@ export class RevocationService {
     return applied;
   }
 
-  /**
-   * The fields of a revocation received from a peer: the detecting node's signed report as its
-   * claim, or, without a valid one, unverified fields (`counter`: what this node knows) with what
-   * was claimed kept aside.
-   */
-  #peerFields(identityId: string, digest: string, m: Revocation__Output, from: string, counter: number) {
-    const now = Date.now();
-    const report = this.#signedReport(identityId, digest, m);
-    const fields = {
-      identityId,
-      digest,
-      appliedAt: now,
-      origin: 'peer' as const,
-      receivedFrom: from.slice(0, MAX_PEER_LEN),
-      ...(report
-        ? {
-            detectedBy: report.detectedBy,
-            detectedAt: report.detectedAt,
-            peers: [...report.peers],
-            counter: report.counter,
-            forensics: 'claimed' as const,
-            reportSignature: toB64u(new Uint8Array(m.reportSignature)),
-          }
-        : {
-            detectedBy: 0,
-            detectedAt: now,
-            peers: [],
-            counter,
-            forensics: 'unverified' as const,
-            unverifiedClaim: {
-              detectedBy: Number.isSafeInteger(m.detectedBy) ? m.detectedBy : 0,
-              detectedAt: Number.isSafeInteger(m.detectedAt) ? m.detectedAt : 0,
-              peers: m.peers.slice(0, MAX_PEERS).map((p) => String(p).slice(0, MAX_PEER_LEN)),
-            },
-          }),
-    };
-    return { report, fields };
-  }
-
-  /** The sender's forensic fields, if they are a report signed by the node they name; else undefined. */
-  #signedReport(identityId: string, digest: string, m: Revocation__Output): Report | undefined {
-    const key = this.#nodeKeys.get(m.detectedBy);
-    const sig = new Uint8Array(m.reportSignature);
-    if (
-      !key ||
-      sig.length !== 64 ||
-      !Number.isSafeInteger(m.detectedAt) ||
-      m.detectedAt <= 0 ||
-      !Number.isSafeInteger(m.counter) ||
-      m.counter < 0 ||
-      m.peers.length > MAX_PEERS ||
-      m.peers.some((p) => typeof p !== 'string' || p.length > MAX_PEER_LEN)
-    )
-      return undefined;
-    const report: Report = {
-      identityId,
-      digest,
-      detectedBy: m.detectedBy,
-      detectedAt: m.detectedAt,
-      peers: m.peers,
-      counter: m.counter,
-    };
-    return verifyEd25519(sig, reportBytes(report), key) ? report : undefined;
-  }
-
   /** Pulls every peer's revocations (at start and periodically). */
-  async pullFromPeers(): Promise<void> {
-    await Promise.allSettled(
-      this.#peers.map(async (p) => {
-        let pageToken = '';
-        do {
-          const res = await call(
-            p.client,
-            p.client.ListRevocations,
-            { pageToken, pageSize: PAGE },
-            PEER_DEADLINE_MS,
-          );
-          for (const r of res.revocations) {
-            try {
-              await this.apply(r, `node ${p.nodeId}`);
-            } catch (e) {
-              const code = codeOf(e) ?? 'INTERNAL';
-              if (code !== 'UNKNOWN_IDENTITY')
-                this.#ctx.log.warn(
-                  { [LOG.peer]: p.nodeId, [LOG.errorCode]: code },
-                  'ignored a revocation from a peer',
-                );
-            }
-          }
-          pageToken = res.nextPageToken;
-        } while (pageToken);
-      }),
-    );
+  pullFromPeers(): Promise<void> {
+    return this.#exchange.pullFromPeers();
   }
 
+  /** Starts pulling from peers: now, then periodically. */
   start(): void {
-    void this.pullFromPeers();
-    this.#timer = setInterval(() => void this.pullFromPeers(), PULL_INTERVAL_MS).unref();
+    this.#exchange.start();
   }
 
   close(): void {
-    if (this.#timer) clearInterval(this.#timer);
-    for (const p of this.#peers) p.client.close();
+    this.#exchange.close();
   }
 
+  /** The Peer service: peers push revocations here and list this node's. */
   handlers(): PeerHandlers {
-    const log = this.#ctx.log;
-    return {
-      PushRevocation: unary(log, 'PushRevocation', async (req, c) => ({
-        applied: await this.apply(req.revocation, c.getPeer()),
-      })),
-      ListRevocations: unary(log, 'ListRevocations', async (req) => {
-        const size = Math.min(req.pageSize || PAGE, PAGE);
-        const after = req.pageToken;
-        if (after !== '' && !IDENTITY_ID.test(after))
-          throw new MpcidError('MALFORMED_INPUT', 'page_token: malformed');
-        const page = await this.#ctx.store.listRevocations(after, size + 1);
-        const items = page.slice(0, size);
-        return {
-          revocations: items.map(revocationToWire),
-          nextPageToken: page.length > size ? items[items.length - 1]!.identityId : '',
-        };
-      }),
-    };
+    return this.#exchange.handlers();
   }
 }
