@@ -9,8 +9,8 @@ import { clusterNodeKeys } from '../common/config.js';
 import {
   ECDSA_SETUP_RPC_ROUNDS,
   ecdsaSetupContext,
-  envelopeToWire,
   SETUP_ID_LEN,
+  setupEnvelopes,
 } from '../common/ecdsa-wire.js';
 import { MpcidError } from '../common/errors.js';
 import { call } from '../common/grpc.js';
@@ -21,7 +21,7 @@ import { PairSetup, type PairState } from '../crypto/ecdsa/index.js';
 import { AGENT_PARTY } from '../crypto/es256.js';
 import { DkgParticipant, type GroupPublic, type KeyShare, P256, round1Digest } from '../crypto/frost.js';
 import { p256Thumbprint } from '../crypto/p256.js';
-import { channelKey, generateBoxKey, openEnvelope, sealEnvelope } from '../crypto/seal.js';
+import { channelKey, generateBoxKey, openEnvelope } from '../crypto/seal.js';
 import type { Secret } from '../crypto/secret.js';
 import { DOMAINS, signStatement, verifyStatement } from '../crypto/statement.js';
 import type { EcdsaSetupRequest } from '../proto/gen/mpcid/oracle/v1/EcdsaSetupRequest.js';
@@ -115,7 +115,7 @@ export async function setupEs256(
     // OT setup: in RPC round k >= 3 each oracle gets every setup message of round k - 2
     // addressed to it (ours and the other oracles'), and answers with its round k - 1 messages.
     let inbox = collect(exchanged, 1);
-    let ours = ownMessages(pairSetups, channels, context, 1, new Map());
+    let ours = setupEnvelopes(AGENT_PARTY, pairSetups, channels, context, 1, new Map());
     let finished: Map<number, EcdsaSetupResponse__Output> | undefined;
     for (let k = 3; k <= ECDSA_SETUP_RPC_ROUNDS; k++) {
       const setupRound = k - 2;
@@ -131,7 +131,7 @@ export async function setupEs256(
       );
       const toUs = openForAgent(inbox, channels, context, setupRound);
       if (k < ECDSA_SETUP_RPC_ROUNDS) {
-        ours = ownMessages(pairSetups, channels, context, setupRound + 1, toUs);
+        ours = setupEnvelopes(AGENT_PARTY, pairSetups, channels, context, setupRound + 1, toUs);
         inbox = collect(res, setupRound + 1);
       } else {
         finished = res;
@@ -193,31 +193,6 @@ function collect(res: Map<number, EcdsaSetupResponse__Output>, round: number): E
     }
   }
   return out;
-}
-
-function ownMessages(
-  pairSetups: Map<number, PairSetup>,
-  channels: Map<number, Secret>,
-  context: Uint8Array,
-  round: number,
-  incoming: Map<number, Uint8Array>,
-): Envelope[] {
-  return [...pairSetups].map(([o, ps]) =>
-    envelopeToWire(
-      AGENT_PARTY,
-      o,
-      round,
-      sealEnvelope(
-        channels.get(o)!,
-        'setup',
-        context,
-        round,
-        AGENT_PARTY,
-        o,
-        ps.next(round === 1 ? undefined : incoming.get(o)!),
-      ),
-    ),
-  );
 }
 
 function openForAgent(inbox: Envelope[], channels: Map<number, Secret>, context: Uint8Array, round: number) {

@@ -12,9 +12,11 @@
 import { hash } from 'node:crypto';
 import { framed } from '../crypto/bytes.js';
 import { HASH_DOMAINS } from '../crypto/domains.js';
-import { ROUND2_LEN, SETUP_ROUNDS } from '../crypto/ecdsa/index.js';
+import { type PairSetup, ROUND2_LEN, SETUP_ROUNDS } from '../crypto/ecdsa/index.js';
 import { CryptoError } from '../crypto/errors.js';
 import { NO_CULPRIT } from '../crypto/es256.js';
+import { sealEnvelope } from '../crypto/seal.js';
+import type { Secret } from '../crypto/secret.js';
 import { DOMAINS, verifyStatement } from '../crypto/statement.js';
 import type { Envelope, Envelope__Output } from '../proto/gen/mpcid/oracle/v1/Envelope.js';
 import { detailsOf, MpcidError } from './errors.js';
@@ -155,4 +157,32 @@ export function abortOf(e: unknown): { culprit: number; check: string } | undefi
     culprit: Number.isSafeInteger(culprit) && culprit >= 0 && culprit <= NO_CULPRIT ? culprit : NO_CULPRIT,
     check: /^[a-z0-9-]{1,40}$/.test(check) ? check : 'unspecified',
   };
+}
+
+/**
+ * This party's OT setup messages of setup round `round` to every peer, sealed under the pair's
+ * channel key: what the agent and the oracles send in ES256 setup, and the oracles in the
+ * federation issuer's key generation (oracle/issuer-setup.ts).
+ */
+export function setupEnvelopes(
+  me: number,
+  pairSetups: ReadonlyMap<number, PairSetup>,
+  channels: ReadonlyMap<number, Secret>,
+  context: Uint8Array,
+  round: number,
+  incoming: ReadonlyMap<number, Uint8Array>,
+): Envelope[] {
+  const out: Envelope[] = [];
+  for (const [peer, ps] of pairSetups) {
+    const msg = ps.next(round === 1 ? undefined : incoming.get(peer)!);
+    out.push(
+      envelopeToWire(
+        me,
+        peer,
+        round,
+        sealEnvelope(channels.get(peer)!, 'setup', context, round, me, peer, msg),
+      ),
+    );
+  }
+  return out;
 }

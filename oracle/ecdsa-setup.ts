@@ -4,6 +4,7 @@ import {
   ecdsaSetupContext,
   relayBinding,
   SETUP_ID_LEN,
+  setupEnvelopes,
 } from '../common/ecdsa-wire.js';
 import { MpcidError } from '../common/errors.js';
 import { LOG } from '../common/log.js';
@@ -18,11 +19,10 @@ import { agentParticipants } from '../crypto/access.js';
 import { abytes, equalBytes, toB64u } from '../crypto/bytes.js';
 import { PairSetup } from '../crypto/ecdsa/index.js';
 import { AGENT_PARTY } from '../crypto/es256.js';
-import { DkgParticipant, type GroupPublic, P256, type Round1Package, round1Digest } from '../crypto/frost.js';
+import { DkgParticipant, P256, type Round1Package, round1Digest } from '../crypto/frost.js';
 import { p256Thumbprint } from '../crypto/p256.js';
 import {
   BOX_KEY_LEN,
-  type BoxKeyPair,
   channelKey,
   generateBoxKey,
   openEnvelope,
@@ -35,25 +35,13 @@ import type { EcdsaSetupRequest__Output } from '../proto/gen/mpcid/oracle/v1/Ecd
 import type { EcdsaSetupResponse } from '../proto/gen/mpcid/oracle/v1/EcdsaSetupResponse.js';
 import type { Envelope, Envelope__Output } from '../proto/gen/mpcid/oracle/v1/Envelope.js';
 import type { LoadedIdentity, OracleContext } from './context.js';
-import { finishPairs, setupEnvelopes } from './pair-setup.js';
+import { finishPairs, type PairSetupProgress } from './pair-setup.js';
 
-interface PendingSetup {
-  setupId: Uint8Array;
+interface PendingSetup extends PairSetupProgress<EcdsaSetupResponse> {
   beginSignature: Uint8Array;
-  context: Uint8Array;
-  round: number;
   agentRound1: Round1Package[];
   agentBox: Uint8Array;
-  dkg: DkgParticipant;
-  box: BoxKeyPair;
-  responses: Map<number, EcdsaSetupResponse>;
-  all?: Round1Package[];
-  oracleBox?: Map<number, Uint8Array>;
   agentShares?: Map<number, Secret>;
-  channels?: Map<number, Secret>;
-  pairSetups?: Map<number, PairSetup>;
-  key?: { group: GroupPublic; share: Secret };
-  timer: NodeJS.Timeout;
 }
 
 export class EcdsaSetup {

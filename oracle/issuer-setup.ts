@@ -14,6 +14,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { clusterNodeKeys, federationIssuer } from '../common/config.js';
+import { setupEnvelopes } from '../common/ecdsa-wire.js';
 import { MpcidError } from '../common/errors.js';
 import { CLIENT_OPTIONS, call, fromServiceError, services, unary } from '../common/grpc.js';
 import { LOG } from '../common/log.js';
@@ -22,18 +23,10 @@ import type { AccessStructure } from '../crypto/access.js';
 import { abytes, equalBytes, framed, toB64u } from '../crypto/bytes.js';
 import { HASH_DOMAINS } from '../crypto/domains.js';
 import { PairSetup } from '../crypto/ecdsa/index.js';
-import { DkgParticipant, type GroupPublic, P256, type Round1Package, round1Digest } from '../crypto/frost.js';
+import { DkgParticipant, P256, round1Digest } from '../crypto/frost.js';
 import { sha256 } from '../crypto/hash.js';
 import { p256Thumbprint } from '../crypto/p256.js';
-import {
-  type BoxKeyPair,
-  channelKey,
-  generateBoxKey,
-  openEnvelope,
-  openShares,
-  sealShares,
-} from '../crypto/seal.js';
-import type { Secret } from '../crypto/secret.js';
+import { channelKey, generateBoxKey, openEnvelope, openShares, sealShares } from '../crypto/seal.js';
 import { DOMAINS, signStatement, verifyStatement } from '../crypto/statement.js';
 import type { IssuerAdminHandlers } from '../proto/gen/mpcid/admin/v1/IssuerAdmin.js';
 import type { RotateIssuerResponse } from '../proto/gen/mpcid/admin/v1/RotateIssuerResponse.js';
@@ -47,7 +40,7 @@ import type {
 import type { IssuerSetupResponse } from '../proto/gen/mpcid/oracle/v1/IssuerSetupResponse.js';
 import type { OracleContext } from './context.js';
 import type { IssuerService } from './issuer.js';
-import { finishPairs, setupEnvelopes } from './pair-setup.js';
+import { finishPairs, type PairSetupProgress } from './pair-setup.js';
 import type { IssuerKeyRecord } from './store.js';
 
 /** RPC rounds of IssuerSetup (see the proto): begin, DKG shares, four OT rounds, finish, commit. */
@@ -70,21 +63,9 @@ function confirmationFields(context: Uint8Array, nodeId: number, publicKey: Uint
   return [context, nodeId, publicKey, digest];
 }
 
-interface Pending {
-  setupId: Uint8Array;
-  context: Uint8Array;
-  round: number;
-  dkg: DkgParticipant;
-  box: BoxKeyPair;
-  responses: Map<number, IssuerSetupResponse>;
-  all?: Round1Package[];
-  oracleBox?: Map<number, Uint8Array>;
-  channels?: Map<number, Secret>;
-  pairSetups?: Map<number, PairSetup>;
-  key?: { group: GroupPublic; share: Secret };
+interface Pending extends PairSetupProgress<IssuerSetupResponse> {
   record?: IssuerKeyRecord;
   digest?: Uint8Array;
-  timer: NodeJS.Timeout;
 }
 
 export class IssuerSetupService {

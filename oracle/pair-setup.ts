@@ -1,41 +1,34 @@
 /**
- * The OT setup messages of DKLs23's pairwise setup (docs/ecdsa.md §2) as an oracle sends and
- * finishes them, sealed under each pair's channel key: one copy for ES256 setup (oracle/ecdsa-setup.ts)
- * and the federation issuer's key generation (oracle/issuer-setup.ts).
+ * How an oracle finishes DKLs23's pairwise setup (docs/ecdsa.md §2) into the pair states it
+ * stores: one copy for ES256 setup (oracle/ecdsa-setup.ts) and the federation issuer's key
+ * generation (oracle/issuer-setup.ts). The setup messages themselves are built by
+ * common/ecdsa-wire.ts setupEnvelopes, which the agent uses too.
  */
-import { envelopeToWire } from '../common/ecdsa-wire.js';
 import { toB64u } from '../crypto/bytes.js';
 import type { PairSetup } from '../crypto/ecdsa/index.js';
-import { sealEnvelope } from '../crypto/seal.js';
+import type { DkgParticipant, GroupPublic, Round1Package } from '../crypto/frost.js';
+import type { BoxKeyPair } from '../crypto/seal.js';
 import type { Secret } from '../crypto/secret.js';
-import type { Envelope } from '../proto/gen/mpcid/oracle/v1/Envelope.js';
 import type { EcdsaSecrets } from './store.js';
 
 /**
- * This party's OT setup messages of setup round `round` to every peer, sealed under the pair's
- * channel key (ES256 setup and the federation issuer's, oracle/issuer-setup.ts).
+ * An oracle's state in a P-256 DKG followed by the pair setups, between rounds (ES256 setup and
+ * the issuer's key generation each add their own fields); `responses` keeps each round's answer
+ * for a retry of the same request.
  */
-export function setupEnvelopes(
-  me: number,
-  pairSetups: ReadonlyMap<number, PairSetup>,
-  channels: ReadonlyMap<number, Secret>,
-  context: Uint8Array,
-  round: number,
-  incoming: ReadonlyMap<number, Uint8Array>,
-): Envelope[] {
-  const out: Envelope[] = [];
-  for (const [peer, ps] of pairSetups) {
-    const msg = ps.next(round === 1 ? undefined : incoming.get(peer)!);
-    out.push(
-      envelopeToWire(
-        me,
-        peer,
-        round,
-        sealEnvelope(channels.get(peer)!, 'setup', context, round, me, peer, msg),
-      ),
-    );
-  }
-  return out;
+export interface PairSetupProgress<Response> {
+  setupId: Uint8Array;
+  context: Uint8Array;
+  round: number;
+  dkg: DkgParticipant;
+  box: BoxKeyPair;
+  responses: Map<number, Response>;
+  all?: Round1Package[];
+  oracleBox?: Map<number, Uint8Array>;
+  channels?: Map<number, Secret>;
+  pairSetups?: Map<number, PairSetup>;
+  key?: { group: GroupPublic; share: Secret };
+  timer: NodeJS.Timeout;
 }
 
 /** Finishes every pair setup with the peers' last messages: the pairs as stored (EcdsaSecrets). */
