@@ -1,5 +1,6 @@
 /**
- * The agent's side of the ratchet (docs/protocol.md §5): a write-ahead log of one file,
+ * The agent's side of the ratchet (docs/protocol.md §5), one concern at a little over 500 lines:
+ * its durable state and that file's format. A write-ahead log of one file,
  * ratchet.json (0600, two checksummed slots written in place, fdatasynced), holding the certified state (c, h_c, its
  * certificate, the monotonic clock) and at most one pending step.
  *
