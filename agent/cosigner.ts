@@ -118,7 +118,15 @@ export function rateLimitBackoffMs(
   return Math.round(wait * (1 + 0.25 * random));
 }
 
-type Answer = { ok: true; res: StepResponse__Output; commit: Commit } | { ok: false; err: MpcidError };
+type Answer<R = StepResponse__Output> = { ok: true; res: R; commit: Commit } | { ok: false; err: MpcidError };
+/** The RPC a step goes out with: Step, unless the step's kind has its own (an unseal: agent/unseal.ts). */
+export type StepRpc<R> = (
+  c: OracleClient,
+  req: ReturnType<typeof stepToWire>,
+  certificate: ReturnType<typeof commitToWire>[],
+  patient: boolean,
+  call: <Q, S>(client: grpc.Client, method: UnaryMethod<Q, S>, req: Q, patient: boolean) => Promise<S>,
+) => Promise<R>;
 
 /** Where a signing call stands: failed oracles, and whether it waits for reconnecting ones. */
 interface Attempts {
@@ -475,7 +483,12 @@ export class Cosigner {
   }
 
   /** Sends the pending step to `targets` in parallel; checks every commit it gets back. */
-  async #send(targets: readonly OracleClient[], p: Pending, patient: boolean): Promise<Map<number, Answer>> {
+  async #send<R extends { commit: StepResponse__Output['commit'] } = StepResponse__Output>(
+    targets: readonly OracleClient[],
+    p: Pending,
+    patient: boolean,
+    rpc?: StepRpc<R>,
+  ): Promise<Map<number, Answer<R>>> {
     const req = {
       step: stepToWire(p.signed),
       certificate: this.#rs.certificate.map(commitToWire),
@@ -487,9 +500,13 @@ export class Cosigner {
     const step = p.signed.step;
     const head = headAfter(step);
     const answers = await Promise.allSettled(
-      targets.map((c) => this.#call(c.signer, c.signer.Step, req, patient)),
+      targets.map((c) =>
+        rpc
+          ? rpc(c, req.step, req.certificate, patient, (cl, m, q, pt) => this.#call(cl, m, q, pt))
+          : (this.#call(c.signer, c.signer.Step, req, patient) as Promise<unknown> as Promise<R>),
+      ),
     );
-    const out = new Map<number, Answer>();
+    const out = new Map<number, Answer<R>>();
     answers.forEach((a, i) => {
       const c = targets[i]!;
       if (a.status === 'rejected') {
@@ -599,19 +616,36 @@ export class Cosigner {
   }
 
   /** A heartbeat step, sent to every oracle, certified by t of them. */
-  heartbeat(): Promise<void> {
+  async heartbeat(): Promise<void> {
+    await this.stepEveryOracle('heartbeat', HEARTBEAT_DIGEST);
+  }
+
+  /**
+   * A step of `kind` sent to every oracle (through `rpc`, default Step), certified by t of them
+   * (a pending step is resent through Step, as every step is); returns the answers of the oracles
+   * that committed. Heartbeats and unseal steps (agent/unseal.ts) are made this way.
+   */
+  stepEveryOracle<R extends { commit: StepResponse__Output['commit'] } = StepResponse__Output>(
+    kind: StepKind,
+    payloadDigest: Uint8Array,
+    rpc?: StepRpc<R>,
+  ): Promise<Map<number, R>> {
     return this.#exclusive(async () => {
       this.#checkRevoked();
       await this.#flushPending();
-      const step = this.#stepAhead('heartbeat', HEARTBEAT_DIGEST);
+      const step = this.#stepAhead(kind, payloadDigest);
       const failed = new Map<number, MpcidError>();
-      const answers = await this.#send(this.#clients, step, false);
+      const answers = await this.#send(this.#clients, step, false, rpc);
       const have = new Map<number, Commit>();
+      const ok = new Map<number, R>();
       for (const [id, a] of answers) {
-        if (a.ok) have.set(id, a.commit);
-        else failed.set(id, a.err);
+        if (a.ok) {
+          have.set(id, a.commit);
+          ok.set(id, a.res);
+        } else failed.set(id, a.err);
       }
       await this.#certify(have, failed, true);
+      return ok;
     });
   }
 

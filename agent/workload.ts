@@ -23,6 +23,7 @@ import { p256Uncompressed } from '../crypto/p256.js';
 import type { WorkloadHandlers } from '../proto/gen/mpcid/agent/v1/Workload.js';
 import type { Cosigner } from './cosigner.js';
 import { type AgentState, type Alg, noEs256Key } from './state.js';
+import { Unsealer } from './unseal.js';
 
 /** Largest message the Workload API signs (the oracles enforce their own limit too). */
 export const MAX_WORKLOAD_SIGN_BYTES = 64 * 1024;
@@ -109,6 +110,7 @@ export function workloadHandlers(state: AgentState, cosigner: Cosigner, log: Log
   const publicKey = Buffer.from(state.group.groupPublicKey);
   const es256 = () => es256Of(state, cosigner);
   const token = tokenMaker(state, cosigner);
+  const unsealer = new Unsealer(state, cosigner, log);
 
   return {
     GetIdentity: unary(log, 'GetIdentity', async () => {
@@ -158,6 +160,13 @@ export function workloadHandlers(state: AgentState, cosigner: Cosigner, log: Log
         claims,
         ...(aud ? { aud } : {}),
       });
+    }),
+    Seal: unary(log, 'Seal', async (req) => ({
+      blob: Buffer.from(await unsealer.seal(new Uint8Array(req.plaintext), req.policyJson)),
+    })),
+    Unseal: unary(log, 'Unseal', async (req) => {
+      const { plaintext, policy } = await unsealer.unseal(new Uint8Array(req.blob));
+      return { plaintext: Buffer.from(plaintext), policyJson: policy };
     }),
   };
 }

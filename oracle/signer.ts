@@ -52,6 +52,7 @@ import type { LoadedIdentity, OracleContext } from './context.js';
 import type { EcdsaService } from './ecdsa.js';
 import type { RatchetService, SignResult } from './ratchet.js';
 import { peerKeyOf, RateLimiter } from './ratelimit.js';
+import { UnsealService } from './unseal.js';
 
 export const REQUEST_ID_LEN = 16;
 const KNOWN_KINDS: ReadonlySet<string> = new Set(STEP_KINDS);
@@ -183,6 +184,7 @@ export class SignerService {
   readonly #limits: RateLimiter;
 
   readonly #ecdsa: EcdsaService;
+  readonly #unseal: UnsealService;
 
   constructor(ctx: OracleContext, ratchet: RatchetService, ecdsa: EcdsaService) {
     this.#ctx = ctx;
@@ -190,6 +192,7 @@ export class SignerService {
     this.#ecdsa = ecdsa;
     this.#nonces = new NoncePools(ctx.config.limits.noncesPerIdentity);
     this.#limits = new RateLimiter(ctx.config.rateLimits, ctx.metrics);
+    this.#unseal = new UnsealService(ctx, ratchet, this.#limits);
   }
 
   handlers(): SignerHandlers {
@@ -207,6 +210,7 @@ export class SignerService {
         }
       }),
       EcdsaRound: unary(log, 'EcdsaRound', (req, call) => this.ecdsaRound(req, peerKeyOf(call))),
+      Unseal: unary(log, 'Unseal', (req, call) => this.#unseal.unseal(req, call.getPeer(), peerKeyOf(call))),
     };
   }
 
@@ -367,7 +371,9 @@ export class SignerService {
         if (!oracles.includes(ctx.nodeId)) return {};
         return { envelopes: this.#ecdsa.open(id, signed, oracles, sha256(message)) };
       };
-    } else if (!equalBytes(signed.step.payloadDigest, HEARTBEAT_DIGEST)) {
+    } else if (kind !== 'unseal' && !equalBytes(signed.step.payloadDigest, HEARTBEAT_DIGEST)) {
+      // An unseal step resent through Step (to certify it, agent/cosigner.ts) is committed like a
+      // heartbeat: it carries no blob id here, and Step never returns a partial (oracle/unseal.ts).
       throw new MpcidError('MALFORMED_INPUT', 'step.payload_digest must be the heartbeat digest');
     }
     // Checked only for a step ahead, at most one signature verification per node (verifyCertificate).

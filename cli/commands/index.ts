@@ -17,9 +17,11 @@ import { identitiesList } from './identities-list.js';
 import { identityRevoke } from './identity-revoke.js';
 import { init } from './init.js';
 import { oracle } from './oracle.js';
+import { seal } from './seal.js';
 import { sign } from './sign.js';
 import { tokenCreate } from './token-create.js';
 import { tokenFetch } from './token-fetch.js';
+import { unseal } from './unseal.js';
 import { verify } from './verify.js';
 
 export const COMMANDS: readonly Command[] = [
@@ -37,6 +39,8 @@ export const COMMANDS: readonly Command[] = [
   attest,
   verify,
   sign,
+  seal,
+  unseal,
   alertsWatch,
   alertsDead,
   consoleLoginCommand,

@@ -41,6 +41,8 @@ import type { SignerClient as _mpcid_oracle_v1_SignerClient, SignerDefinition as
 import type { Step as _mpcid_oracle_v1_Step, Step__Output as _mpcid_oracle_v1_Step__Output } from './mpcid/oracle/v1/Step.js';
 import type { StepRequest as _mpcid_oracle_v1_StepRequest, StepRequest__Output as _mpcid_oracle_v1_StepRequest__Output } from './mpcid/oracle/v1/StepRequest.js';
 import type { StepResponse as _mpcid_oracle_v1_StepResponse, StepResponse__Output as _mpcid_oracle_v1_StepResponse__Output } from './mpcid/oracle/v1/StepResponse.js';
+import type { UnsealRequest as _mpcid_oracle_v1_UnsealRequest, UnsealRequest__Output as _mpcid_oracle_v1_UnsealRequest__Output } from './mpcid/oracle/v1/UnsealRequest.js';
+import type { UnsealResponse as _mpcid_oracle_v1_UnsealResponse, UnsealResponse__Output as _mpcid_oracle_v1_UnsealResponse__Output } from './mpcid/oracle/v1/UnsealResponse.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -90,6 +92,8 @@ export interface ProtoGrpcType {
         Step: MessageTypeDefinition<_mpcid_oracle_v1_Step, _mpcid_oracle_v1_Step__Output>
         StepRequest: MessageTypeDefinition<_mpcid_oracle_v1_StepRequest, _mpcid_oracle_v1_StepRequest__Output>
         StepResponse: MessageTypeDefinition<_mpcid_oracle_v1_StepResponse, _mpcid_oracle_v1_StepResponse__Output>
+        UnsealRequest: MessageTypeDefinition<_mpcid_oracle_v1_UnsealRequest, _mpcid_oracle_v1_UnsealRequest__Output>
+        UnsealResponse: MessageTypeDefinition<_mpcid_oracle_v1_UnsealResponse, _mpcid_oracle_v1_UnsealResponse__Output>
       }
     }
   }
