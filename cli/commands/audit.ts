@@ -52,6 +52,7 @@ export const audit: Command = {
             ...(e.audJson ? { aud: JSON.parse(e.audJson) as unknown } : {}),
             ...(e.exp ? { exp: e.exp } : {}),
             ...(e.typ ? { typ: e.typ } : {}),
+            ...(e.blobId ? { blobId: e.blobId } : {}),
             ...(e.refusal ? { refusal: e.refusal } : {}),
           }),
         );
