@@ -29,7 +29,7 @@ import {
   verifyBlobPartial,
 } from '../crypto/blobkey.js';
 import { utf8Bytes } from '../crypto/bytes.js';
-import { isCryptoError } from '../crypto/errors.js';
+import { CryptoError, isCryptoError } from '../crypto/errors.js';
 import type { Secret } from '../crypto/secret.js';
 import type { UnsealResponse__Output } from '../proto/gen/mpcid/oracle/v1/UnsealResponse.js';
 import type { Cosigner } from './cosigner.js';
@@ -142,11 +142,13 @@ export class Unsealer {
     }
     const { t } = group.as;
     if (good.length < t) {
-      if (culprits.length > 0)
-        throw new MpcidError(
-          'BAD_UNSEAL_PARTIAL',
-          `oracles ${culprits.join(', ')} sent unseal partials that do not verify; ${good.length} good, quorum is ${t}`,
-        );
+      if (culprits.length > 0) {
+        const msg = `oracles ${culprits.join(', ')} sent unseal partials that do not verify; ${good.length} good, quorum is ${t}`;
+        // The culprits travel typed (culpritsOf), never parsed back out of the message.
+        throw new MpcidError('BAD_UNSEAL_PARTIAL', msg, {
+          cause: new CryptoError('BAD_UNSEAL_PARTIAL', msg, { culprits }),
+        });
+      }
       throw new MpcidError(
         'QUORUM_UNAVAILABLE',
         `only ${good.length} oracles answered the unseal step, quorum is ${t}`,

@@ -11,10 +11,18 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Cosigner } from '../../agent/cosigner.js';
+import { closeOracles, connectOracles } from '../../agent/oracles.js';
+import { readRatchet } from '../../agent/ratchet.js';
+import { readState } from '../../agent/state.js';
+import { Unsealer } from '../../agent/unseal.js';
+import { culpritsOf, MpcidError } from '../../common/errors.js';
 import { call } from '../../common/grpc.js';
+import { createLogger } from '../../common/log.js';
 import { parseBlob } from '../../crypto/blob.js';
 import { toB64u } from '../../crypto/bytes.js';
 import { type AgentProc, EDDSA_ONLY, mpcid, startCluster, type TestCluster } from '../helpers/cluster.js';
+import { interceptAnswers } from '../helpers/intercept.js';
 import {
   agentRatchetFile,
   copyStateDir,
@@ -157,6 +165,74 @@ describe('sealed secrets (2-of-3 cluster, real processes)', { tags: ['slow'] }, 
       failed = true;
       throw e;
     }
+  });
+
+  it("a lying oracle's partial is caught by its DLEQ proof, named, and left out", {
+    timeout: 120_000,
+  }, async () => {
+    try {
+      // An in-process agent on the real oracles whose Unseal answers from `liars` are altered.
+      const c = await cluster.enroll('spiffe://test.mpcid/lying-partial');
+      const state = readState(c.stateDir);
+      const clients = connectOracles(state.cluster);
+      let liars: number[] = [];
+      const lying = interceptAnswers<unknown, { partial: Buffer }>(clients, 'Unseal', (nodeId, _req, res) => {
+        if (!liars.includes(nodeId)) return;
+        res.partial = Buffer.from(res.partial);
+        res.partial[0]! ^= 1;
+      });
+      const log = createLogger('lying-partial', 'silent');
+      const cosigner = new Cosigner(state, c.stateDir, readRatchet(c.stateDir, state), lying, log, {
+        heartbeatMs: 0,
+      });
+      const unsealer = new Unsealer(state, cosigner, log);
+      try {
+        const secret = new Uint8Array(Buffer.from('api-key: 0123456789abcdef'));
+        const sealed = await unsealer.seal(secret, '');
+        // One liar of three: the two honest oracles are a quorum; the liar is left out.
+        for (const liar of [1, 2, 3]) {
+          liars = [liar];
+          expect(Buffer.from((await unsealer.unseal(sealed)).plaintext).toString()).toBe(
+            'api-key: 0123456789abcdef',
+          );
+        }
+        // Two liars: no quorum of good partials; both are named, typed.
+        liars = [1, 3];
+        const err = await unsealer.unseal(sealed).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(err).toBeInstanceOf(MpcidError);
+        expect((err as MpcidError).code).toBe('BAD_UNSEAL_PARTIAL');
+        expect(culpritsOf(err)).toEqual([1, 3]);
+      } finally {
+        liars = [];
+        await cosigner.stop();
+        closeOracles(clients);
+      }
+    } catch (e) {
+      failed = true;
+      throw e;
+    }
+  });
+
+  it('figures: one Unseal round trip as a ratio to one Sign round trip (same agent, same run; no assertion)', {
+    timeout: 120_000,
+  }, async () => {
+    const wl = agentA.workload;
+    const sealed = readFileSync(blob);
+    const median = async (f: () => Promise<unknown>) => {
+      const xs: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        const t0 = performance.now();
+        await f();
+        xs.push(performance.now() - t0);
+      }
+      return xs.sort((x, y) => x - y)[3]!;
+    };
+    const sign = await median(() => agentA.sign(Buffer.from('figure')));
+    const open = await median(() => call(wl, wl.Unseal, { blob: sealed }, 20_000));
+    console.info(`seal figures: Unseal / Sign round trip (medians of 7) = ${(open / sign).toFixed(2)}`);
   });
 
   it('once a copy of the agent is caught, neither copy unseals (IDENTITY_REVOKED)', {
