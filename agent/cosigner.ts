@@ -70,6 +70,7 @@ import {
   readAbort,
   writeAbort,
 } from './es256.js';
+import type { IssuerRelay } from './issuer.js';
 import type { OracleClient } from './oracles.js';
 import {
   CertifiedHint,
@@ -672,6 +673,40 @@ export class Cosigner {
     build: (counter: number) => Uint8Array,
   ): Promise<{ message: Uint8Array; signature: Uint8Array }> {
     return this.#exclusive(() => this.#cosignEs256('jwt-es256', build));
+  }
+
+  /**
+   * An issuer-key token (agent/issuer.ts, docs/protocol.md §10): a jwt-issuer step naming the
+   * token and t oracles, certified like any step; those oracles sign with the cluster issuer key
+   * and `relay` runs their session. An oracle caught lying is left out of the next attempt.
+   */
+  signTokenIssuer(
+    build: (counter: number) => Uint8Array,
+    relay: IssuerRelay,
+  ): Promise<{ message: Uint8Array; signature: Uint8Array }> {
+    return this.#exclusive(async () => {
+      this.#checkRevoked();
+      await this.#flushPending();
+      const a: Attempts = { failed: new Map(), patient: false, patientPasses: 0 };
+      for (let round = 0; round < 4 * (this.#as.n + 1); round++) {
+        const picked = this.#pick(a);
+        if (!picked) break;
+        const chosen = [...picked].sort((x, y) => x.nodeId - y.nodeId);
+        const oracles = chosen.map((c) => c.nodeId);
+        const message = build(this.#rs.counter + 1);
+        const kind = 'jwt-issuer';
+        const step = this.#stepAhead(kind, ecdsaPayloadDigest(kind, message, oracles), {
+          ecdsa: { message, oracles },
+        });
+        const answered = await this.#settle(chosen, await this.#send(chosen, step, a.patient), a);
+        const session = stepDigest(step.signed.step);
+        const out = await relay.run(session, message, chosen, answered, (e, id) => this.#refusal(e, id));
+        if ('signature' in out) return { message, signature: out.signature };
+        if (out.failed)
+          this.#fail(chosen.find((c) => c.nodeId === out.failed!.oracle)!, out.failed.err, a.failed);
+      }
+      throw this.#quorumError(a.failed);
+    });
   }
 
   /**

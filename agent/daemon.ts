@@ -58,9 +58,10 @@ export async function startAgent(
     clusterCa: opts.tls?.ca,
   });
   const server = new grpc.Server(SERVER_OPTIONS);
+  const token = tokenMaker(state, cosigner, { clients, deadlineMs: opts.deadlineMs ?? 3_000 });
   server.addService(
     services().workload.mpcid.agent.v1.Workload.service,
-    workloadHandlers(state, cosigner, log),
+    workloadHandlers(state, cosigner, log, token),
   );
   // The SPIFFE Workload API on the same socket (agent/spiffe.ts).
   const trustDomain = trustDomainOf(state.name);
@@ -77,7 +78,7 @@ export async function startAgent(
   const streams = new Set<grpc.ServerWritableStream<unknown, unknown>>();
   server.addService(
     services().spiffe.SpiffeWorkloadAPI.service,
-    spiffeHandlers({ state, cosigner, token: tokenMaker(state, cosigner), bundles, log, streams }),
+    spiffeHandlers({ state, cosigner, token, bundles, log, streams }),
   );
   rmSync(opts.socket, { force: true });
   await bind(server, `unix://${opts.socket}`);

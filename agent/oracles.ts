@@ -4,6 +4,7 @@ import { CLIENT_OPTIONS, services } from '../common/grpc.js';
 import { channelCredentials, type TlsMaterial } from '../common/tls.js';
 import type { BundleClient } from '../proto/gen/mpcid/oracle/v1/Bundle.js';
 import type { EnrollmentClient } from '../proto/gen/mpcid/oracle/v1/Enrollment.js';
+import type { IssuerClient } from '../proto/gen/mpcid/oracle/v1/Issuer.js';
 import type { SignerClient } from '../proto/gen/mpcid/oracle/v1/Signer.js';
 
 export interface OracleClient {
@@ -13,6 +14,8 @@ export interface OracleClient {
   readonly signer: SignerClient;
   /** The JWT bundle service (SPIFFE trust domain keys), on the same channel. */
   readonly bundle: BundleClient;
+  /** The federation issuer service (agent/issuer.ts), on the same channel. */
+  readonly issuer: IssuerClient;
 }
 
 /**
@@ -35,7 +38,11 @@ export function connectOracles(cluster: ClusterConfig, tls: TlsMaterial | null =
         ...CLIENT_OPTIONS,
         channelOverride: enrollment.getChannel(),
       });
-      return { nodeId: o.id, address: o.address, enrollment, signer, bundle };
+      const issuer = new v1.Issuer(o.address, creds, {
+        ...CLIENT_OPTIONS,
+        channelOverride: enrollment.getChannel(),
+      });
+      return { nodeId: o.id, address: o.address, enrollment, signer, bundle, issuer };
     });
 }
 
@@ -43,6 +50,7 @@ export function closeOracles(clients: readonly OracleClient[]): void {
   for (const c of clients) {
     c.signer.close();
     c.bundle.close();
+    c.issuer.close();
     c.enrollment.close();
   }
 }

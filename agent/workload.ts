@@ -6,7 +6,7 @@
  * The SPIFFE Workload API beside it is agent/spiffe.ts.
  */
 import { randomBytes } from 'node:crypto';
-import { clusterIssuer } from '../common/config.js';
+import { clusterIssuer, clusterNodeKeys, federationIssuer, federationOf } from '../common/config.js';
 import { MpcidError } from '../common/errors.js';
 import { unary } from '../common/grpc.js';
 import {
@@ -22,6 +22,8 @@ import { ALG_EDDSA } from '../common/protocol.js';
 import { p256Uncompressed } from '../crypto/p256.js';
 import type { WorkloadHandlers } from '../proto/gen/mpcid/agent/v1/Workload.js';
 import type { Cosigner } from './cosigner.js';
+import { agreedIssuerKey, checkIssuerToken, IssuerRelay } from './issuer.js';
+import type { OracleClient } from './oracles.js';
 import { type AgentState, type Alg, noEs256Key } from './state.js';
 import { Unsealer } from './unseal.js';
 
@@ -64,13 +66,32 @@ export function parseAlg(alg: string, dflt: Alg = 'EdDSA'): Alg {
   throw new MpcidError('MALFORMED_INPUT', 'alg: expected EdDSA or ES256');
 }
 
-/** The token the Workload API co-signs: `alg`, `typ`, lifetime (0: the default) and claims. */
+/**
+ * The token the Workload API co-signs: `alg`, `typ`, lifetime (0: the default) and claims; an
+ * ES256 JWT with `key` "issuer" (or "" on a cluster whose federation.jwtSvidKey is issuer) is
+ * signed with the cluster's federation issuer key (agent/issuer.ts).
+ */
 export type TokenMaker = (
   alg: Alg,
   typ: string,
   ttlSeconds: number,
   claims: JwtClaims,
+  key?: string,
 ) => Promise<{ token: string; kid: string; expiresAt: number }>;
+
+/**
+ * Whether a token request goes to the issuer key: "identity", "issuer" or "" (the cluster's
+ * choice, `cluster.federation.jwtSvidKey`, for ES256 JWTs).
+ */
+export function usesIssuerKey(state: AgentState, alg: Alg, typ: string, key: string): boolean {
+  if (key !== '' && key !== 'identity' && key !== 'issuer')
+    throw new MpcidError('MALFORMED_INPUT', 'key: expected identity or issuer');
+  const jwt = alg === 'ES256' && typ === JWT_TYP;
+  if (key === 'issuer' && !jwt)
+    throw new MpcidError('MALFORMED_INPUT', 'the issuer key signs ES256 JWTs only');
+  // The cluster's choice is about ES256 JWTs (JWT-SVIDs); EdDSA and attestation quotes stay on the identity key.
+  return key === 'issuer' || (key === '' && jwt && federationOf(state.cluster).jwtSvidKey === 'issuer');
+}
 
 /** The ES256 key (it may be set up after the agent started); NO_ES256_KEY until then. */
 function es256Of(state: AgentState, cosigner: Cosigner) {
@@ -83,12 +104,34 @@ function es256Of(state: AgentState, cosigner: Cosigner) {
  * Builds the claims for the step's counter (`ctr`) at signing time, and co-signs them: header
  * {alg, typ, kid}, claims {...claims, iss, sub: the registered name, iat, exp, jti, ctr}.
  */
-export function tokenMaker(state: AgentState, cosigner: Cosigner): TokenMaker {
-  const issuer = clusterIssuer(state.cluster);
-  return async (alg, typ, ttlSeconds, claims) => {
+export function tokenMaker(
+  state: AgentState,
+  cosigner: Cosigner,
+  oracles?: { clients: readonly OracleClient[]; deadlineMs: number },
+): TokenMaker {
+  return async (alg, typ, ttlSeconds, claims, key = '') => {
     const ttl = ttlSeconds || DEFAULT_TOKEN_TTL_SECONDS;
     const jti = randomBytes(16).toString('base64url');
-    const kid = alg === 'ES256' ? es256Of(state, cosigner).kid : state.identityId;
+    const viaIssuer = usesIssuerKey(state, alg, typ, key);
+    let relay: IssuerRelay | undefined;
+    let kid: string;
+    let issuer: string;
+    if (viaIssuer) {
+      if (!oracles) throw new MpcidError('ISSUER_NOT_CONFIGURED', 'this agent has no issuer client');
+      if (cosigner.revoked)
+        throw new MpcidError(
+          'IDENTITY_REVOKED',
+          `identity revoked by the cluster: ${cosigner.revoked.message}`,
+        );
+      issuer = federationIssuer(state.cluster);
+      checkIssuerToken(federationOf(state.cluster), claims['aud'], ttl);
+      const k = await agreedIssuerKey(oracles.clients, state.cluster.t, oracles.deadlineMs);
+      relay = new IssuerRelay(state, clusterNodeKeys(state.cluster), k, oracles.deadlineMs);
+      kid = k.kid;
+    } else {
+      issuer = clusterIssuer(state.cluster);
+      kid = alg === 'ES256' ? es256Of(state, cosigner).kid : state.identityId;
+    }
     let exp = 0;
     const build = (counter: number) => {
       const iat = Math.floor(Date.now() / 1000);
@@ -100,16 +143,23 @@ export function tokenMaker(state: AgentState, cosigner: Cosigner): TokenMaker {
         { ...state.requiredClaims, ...claims, iss: issuer, sub: state.name, iat, exp, jti, ctr: counter },
       );
     };
-    const { message, signature } =
-      alg === 'ES256' ? await cosigner.signTokenEs256(build) : await cosigner.signToken(build);
+    const { message, signature } = relay
+      ? await cosigner.signTokenIssuer(build, relay)
+      : alg === 'ES256'
+        ? await cosigner.signTokenEs256(build)
+        : await cosigner.signToken(build);
     return { token: compact(message, signature), kid, expiresAt: exp };
   };
 }
 
-export function workloadHandlers(state: AgentState, cosigner: Cosigner, log: Logger): WorkloadHandlers {
+export function workloadHandlers(
+  state: AgentState,
+  cosigner: Cosigner,
+  log: Logger,
+  token: TokenMaker = tokenMaker(state, cosigner),
+): WorkloadHandlers {
   const publicKey = Buffer.from(state.group.groupPublicKey);
   const es256 = () => es256Of(state, cosigner);
-  const token = tokenMaker(state, cosigner);
   const unsealer = new Unsealer(state, cosigner, log);
 
   return {
@@ -148,7 +198,7 @@ export function workloadHandlers(state: AgentState, cosigner: Cosigner, log: Log
       if (reserved.length > 0)
         throw new MpcidError('MALFORMED_INPUT', `extra_claims_json: may not set ${reserved.join(', ')}`);
       // ES256 by default: the algorithm every JWT-SVID verifier and cloud STS accepts.
-      return token(parseAlg(req.alg, 'ES256'), JWT_TYP, req.ttlSeconds, { ...extra, aud });
+      return token(parseAlg(req.alg, 'ES256'), JWT_TYP, req.ttlSeconds, { ...extra, aud }, req.key);
     }),
     Attest: unary(log, 'Attest', async (req) => {
       if (req.nonce.length < 8 || req.nonce.length > 512)

@@ -178,6 +178,8 @@ export interface LocalClusterOptions {
    * cluster's issuer becomes https://. Plain http when absent.
    */
   httpTls?: (nodeId: number) => { cert: string; key: string };
+  /** Extra fields of the cluster section of every oracle's config (e.g. `federation`), at creation. */
+  clusterConfig?: Record<string, unknown>;
 }
 
 /** TLS bundles of a cluster that serves mTLS. */
@@ -233,9 +235,11 @@ export class LocalCluster {
       });
       const extra = o.oracleConfig;
       const httpTls = o.httpTls;
-      if (extra || httpTls) {
+      if (extra || httpTls || o.clusterConfig) {
         init.configFiles.forEach((file, i) => {
           let raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+          if (o.clusterConfig)
+            raw = { ...raw, cluster: { ...(raw['cluster'] as object), ...o.clusterConfig } };
           if (httpTls) {
             const cluster = raw['cluster'] as { issuer?: string };
             raw = {

@@ -25,6 +25,19 @@ export const OracleEntrySchema = z.strictObject({
   publicKey: b64u32,
 });
 
+/** AWS STS and GCP STS refuse tokens whose exp - iat is 48 hours or more. */
+export const FEDERATION_MAX_TTL_SECONDS = 48 * 3600 - 1;
+
+export const FederationSchema = z.strictObject({
+  /** Which key signs JWT-SVIDs (SPIFFE FetchJWTSVID, `mpcid token fetch`): the identity's own, or the issuer's. */
+  jwtSvidKey: z.enum(['identity', 'issuer']).default('identity'),
+  /** The only `aud` values issuer-key tokens may carry (AUDIENCE_NOT_ALLOWED otherwise). */
+  audiences: z.array(z.string().min(1).max(512)).max(64).default([]),
+  /** Upper bound of an issuer-key token's exp - iat (also bounded by policy.maxTokenTtlSeconds). */
+  maxTokenTtlSeconds: z.number().int().min(60).max(FEDERATION_MAX_TTL_SECONDS).default(3600),
+});
+export type FederationConfig = z.infer<typeof FederationSchema>;
+
 export const ClusterSchema = z
   .strictObject({
     id: z
@@ -37,6 +50,8 @@ export const ClusterSchema = z
     oracles: z.array(OracleEntrySchema),
     /** Issuer URL of the cluster's tokens (`iss`) and OIDC discovery; served by every oracle's HTTP. */
     issuer: z.url().max(512).optional(),
+    /** The federation issuer (docs/protocol.md §10): a cluster key held t-of-n by the oracles. */
+    federation: FederationSchema.optional(),
   })
   .superRefine((c, ctx) => {
     if (2 * c.t <= c.n || c.t > c.n)
@@ -45,6 +60,9 @@ export const ClusterSchema = z
       const es256 = es256QuorumProblem(c.t);
       if (es256) ctx.addIssue({ code: 'custom', path: ['t'], message: es256 });
     }
+    // A DKLs23 session needs two signers: the issuer key (oracles only) needs a quorum of two.
+    if (c.federation && c.t < 2)
+      ctx.addIssue({ code: 'custom', path: ['federation'], message: 'the federation issuer needs t >= 2' });
     if (c.oracles.length !== c.n) {
       ctx.addIssue({ code: 'custom', path: ['oracles'], message: `expected ${c.n} oracles` });
     }
@@ -429,4 +447,24 @@ export function loadOracleConfig(file: string): OracleConfig {
 /** The `iss` of the cluster's tokens. */
 export function clusterIssuer(cluster: ClusterConfig): string {
   return cluster.issuer ?? `urn:mpcid:cluster:${cluster.id}`;
+}
+
+/**
+ * The `iss` of issuer-key tokens: the cluster issuer with `/issuer` appended, whose discovery
+ * document is `<iss>/.well-known/openid-configuration` on every oracle's relying-party port.
+ * ISSUER_NOT_CONFIGURED without an http(s) `cluster.issuer`.
+ */
+export function federationIssuer(cluster: ClusterConfig): string {
+  const base = cluster.issuer;
+  if (!base || !/^https?:\/\//.test(base))
+    throw new MpcidError(
+      'ISSUER_NOT_CONFIGURED',
+      'the federation issuer needs an https:// cluster.issuer (mpcid init sets one)',
+    );
+  return `${base.replace(/\/+$/, '')}/issuer`;
+}
+
+/** The cluster's federation settings, defaults filled in. */
+export function federationOf(cluster: ClusterConfig): FederationConfig {
+  return cluster.federation ?? FederationSchema.parse({});
 }

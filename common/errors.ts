@@ -252,6 +252,26 @@ export const ERROR_CODES = {
     status: 'UNIMPLEMENTED',
     meaning: 'SPIFFE Workload API: the X.509-SVID profile (FetchX509SVID, FetchX509Bundles) is not served.',
   },
+  ISSUER_NOT_CONFIGURED: {
+    status: 'FAILED_PRECONDITION',
+    meaning:
+      'Federation issuer: the cluster has no HTTPS `cluster.issuer` URL, or no issuer key yet (`mpcid issuer rotate` makes the first one).',
+  },
+  AUDIENCE_NOT_ALLOWED: {
+    status: 'PERMISSION_DENIED',
+    meaning:
+      'Federation issuer: the token audience is not one of `cluster.federation.audiences`; oracles refuse to co-sign it.',
+  },
+  ISSUER_SETUP_FAILED: {
+    status: 'ABORTED',
+    meaning:
+      'Federation issuer: key generation among the oracles failed (an oracle is down or sent a bad message); nothing changed, rotate again.',
+  },
+  ISSUER_ABORT: {
+    status: 'ABORTED',
+    meaning:
+      "Federation issuer: an oracle's contribution to an issuer-key signature failed a check (metadata culprit, check); no token is issued and the agent signs in a fresh step without it.",
+  },
   INTERNAL: {
     status: 'INTERNAL',
     meaning: 'A bug or an unexpected failure; details are in the server log only.',

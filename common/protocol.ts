@@ -232,7 +232,7 @@ export const HEARTBEAT_DIGEST = payloadDigest('heartbeat');
  * evidence can carry H(message) and the oracles instead of the message (es256PayloadDigest).
  */
 export function ecdsaPayloadDigest(
-  kind: 'es256' | 'jwt-es256',
+  kind: 'es256' | 'jwt-es256' | 'jwt-issuer',
   message: Uint8Array,
   oracles: readonly number[],
 ): Uint8Array {

@@ -45,6 +45,9 @@ export const ROLE_ACCESS: Readonly<Record<string, readonly Role[]>> = {
   'mpcid.oracle.v1.Signer': ['agent'],
   'mpcid.oracle.v1.Peer': ['oracle'],
   'mpcid.oracle.v1.Bundle': ['agent'],
+  'mpcid.oracle.v1.Issuer': ['agent'],
+  'mpcid.oracle.v1.IssuerPeer': ['oracle'],
+  'mpcid.admin.v1.IssuerAdmin': ['admin'],
   'mpcid.admin.v1.Admin': ['admin'],
   'grpc.health.v1.Health': ROLES,
 };

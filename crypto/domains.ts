@@ -44,6 +44,12 @@ export const STATEMENT_DOMAINS = {
   revocationReport: 'mpcid/revocation/report/v1',
   /** An operator's signed revocation, ECDSA P-256 with its certificate key (common/operator-revocation.ts). */
   operatorRevocation: 'mpcid/operator-revocation/v1',
+  /** An issuer key generation's begin message, signed by the coordinating oracle (oracle/issuer-setup.ts). */
+  issuerSetup: 'mpcid/issuer/setup-begin/v1',
+  /** An oracle's confirmation that it holds its share of a new issuer key (oracle/issuer-setup.ts). */
+  issuerKey: 'mpcid/issuer/key-confirmed/v1',
+  /** An agent's relayed issuer signing round request, signed with its session key (agent/issuer.ts). */
+  issuerRound: 'mpcid/issuer/round-request/v1',
 } as const;
 
 /** One of the statement domains: what signStatement and verifyStatement take. */
@@ -118,6 +124,12 @@ export const HASH_DOMAINS = {
   oracleStore: 'mpcid/oracle/store/v1',
   /** Additional data of an identity's sealed secrets in the store (oracle/store.ts). */
   oracleStoreIdentitySecrets: 'mpcid/oracle/store/identity-secrets',
+  /** Additional data of an issuer key's sealed secrets in the store (oracle/store.ts). */
+  oracleStoreIssuerSecrets: 'mpcid/oracle/store/issuer-secrets',
+
+  // Federation issuer (oracle/issuer-setup.ts)
+  /** The context an issuer key setup binds its messages and channel keys to (issuerSetupContext). */
+  issuerSetupContext: 'mpcid/issuer/setup-context/v1',
 
   // Sealed blobs (crypto/blobkey.ts, crypto/blob.ts)
   /** RFC 9380 hash_to_curve DST of a blob's point H(cluster, identity, blob id) (blobPoint). */

@@ -67,7 +67,8 @@ export function publicShares(group: GroupPublic, oracles: readonly number[]): Ma
   let agent = p256.Point.ZERO;
   for (const p of agentParticipants(group.as))
     agent = agent.add(Y(p).multiplyUnsafe(lagrangeAt0('P-256', xs, p)));
-  out.set(AGENT_PARTY, agent.toBytes(false));
+  // A key of the oracles alone (the federation issuer: w = 0) has no agent party.
+  if (group.as.w > 0) out.set(AGENT_PARTY, agent.toBytes(false));
   for (const o of oracles)
     out.set(
       o,

@@ -70,6 +70,7 @@ import type { EcdsaSetupRequest__Output } from '../proto/gen/mpcid/oracle/v1/Ecd
 import type { EcdsaSetupResponse } from '../proto/gen/mpcid/oracle/v1/EcdsaSetupResponse.js';
 import type { Envelope, Envelope__Output } from '../proto/gen/mpcid/oracle/v1/Envelope.js';
 import type { LoadedIdentity, OracleContext } from './context.js';
+import { finishPairs, setupEnvelopes } from './pair-setup.js';
 import type { RevocationService } from './revocation.js';
 import type { EcdsaRecord, EcdsaSecrets, EnvelopeJSON } from './store.js';
 
@@ -358,19 +359,7 @@ export class EcdsaService {
 
   /** Own OT setup messages of setup round `round`, given the peers' messages of round - 1. */
   #setupMessages(p: PendingSetup, round: number, incoming: Map<number, Uint8Array>): Envelope[] {
-    const out: Envelope[] = [];
-    for (const [peer, ps] of p.pairSetups!) {
-      const msg = ps.next(round === 1 ? undefined : incoming.get(peer)!);
-      out.push(
-        envelopeToWire(
-          this.#ctx.nodeId,
-          peer,
-          round,
-          sealEnvelope(p.channels!.get(peer)!, 'setup', p.context, round, this.#ctx.nodeId, peer, msg),
-        ),
-      );
-    }
-    return out;
+    return setupEnvelopes(this.#ctx.nodeId, p.pairSetups!, p.channels!, p.context, round, incoming);
   }
 
   /**
@@ -448,15 +437,7 @@ export class EcdsaService {
       return { envelopes: this.#setupMessages(p, setupRound + 1, incoming) };
     }
     // Last round: finish every pair, store, confirm.
-    const pairs: EcdsaSecrets['pairs'] = [];
-    for (const [peer, ps] of p.pairSetups!) {
-      const state = ps.finish(incoming.get(peer)!);
-      pairs.push({
-        party: peer,
-        channelKey: toB64u(p.channels!.get(peer)!.expose()),
-        state: toB64u(state.toBytes().expose()),
-      });
-    }
+    const pairs = finishPairs(p.pairSetups!, p.channels!, incoming);
     const key = p.key!;
     const digest = round1Digest(p.context, p.all!);
     const publicKey = key.group.groupPublicKey;

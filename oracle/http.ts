@@ -25,6 +25,7 @@ import { p256Jwk } from '../crypto/p256.js';
 import type { ConsoleRoutes } from './console.js';
 import { IDENTITY_ID, type OracleContext } from './context.js';
 import { liveness, type ReadinessProbe } from './health.js';
+import type { IssuerService } from './issuer.js';
 import type { RevocationService } from './revocation.js';
 import type { IdentityPublic } from './store.js';
 
@@ -103,6 +104,7 @@ export function httpHandler(
   revocations: RevocationService,
   readiness?: ReadinessProbe,
   consoleRoutes?: ConsoleRoutes,
+  federation?: IssuerService,
 ) {
   const issuer = clusterIssuer(ctx.config.cluster);
   const active = (r: IdentityPublic) => !revocations.get(r.identityId);
@@ -123,6 +125,11 @@ export function httpHandler(
       return;
     }
     const query = queryOf(path, url.searchParams);
+    const fed = federation?.httpRoute(path);
+    if (fed) {
+      send(res, 200, fed, 'max-age=60');
+      return;
+    }
     if (path === '/.well-known/openid-configuration') {
       send(
         res,
@@ -265,11 +272,12 @@ export function startHttp(
   listen: string,
   readiness?: ReadinessProbe,
   consoleRoutes?: ConsoleRoutes,
+  federation?: IssuerService,
 ): Promise<RunningHttp> {
   const i = listen.lastIndexOf(':');
   const host = listen.slice(0, i).replace(/^\[|\]$/g, '');
   const port = Number(listen.slice(i + 1));
-  const handler = httpHandler(ctx, revocations, readiness, consoleRoutes);
+  const handler = httpHandler(ctx, revocations, readiness, consoleRoutes, federation);
   const tls = ctx.config.http?.tls;
   const server: Server = tls ? createHttpsServer(httpsOptions(tls), handler) : createServer(handler);
   server.headersTimeout = 10_000;

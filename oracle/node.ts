@@ -37,6 +37,8 @@ import { EcdsaService } from './ecdsa.js';
 import { EnrollmentService } from './enrollment.js';
 import { healthService, ReadinessProbe, ServerHealth } from './health.js';
 import { type RunningHttp, startHttp } from './http.js';
+import { IssuerService } from './issuer.js';
+import { IssuerSetupService } from './issuer-setup.js';
 import { RatchetService } from './ratchet.js';
 import { RevocationService } from './revocation.js';
 import { SignerService } from './signer.js';
@@ -150,7 +152,10 @@ export async function startOracle(
   const ratchet = new RatchetService(ctx, revocations);
   const ecdsa = new EcdsaService(ctx, revocations);
   const enrollment = new EnrollmentService(ctx, ecdsa);
-  const signer = new SignerService(ctx, ratchet, ecdsa);
+  const issuer = new IssuerService(ctx);
+  await issuer.load();
+  const issuerSetup = new IssuerSetupService(ctx, issuer);
+  const signer = new SignerService(ctx, ratchet, ecdsa, issuer);
   const consoleAuth = new ConsoleAuth(config.console);
   const sinks = webhooks.map((w) => w.kind);
   const audit = new AuditService(ctx);
@@ -172,16 +177,30 @@ export async function startOracle(
   const drain = new Drain(ctx.log);
   const v1 = svc.oracle.mpcid.oracle.v1;
   const adminDef = svc.admin.mpcid.admin.v1.Admin.service;
-  const agentPort = [v1.Enrollment.service, v1.Signer.service, v1.Peer.service, v1.Bundle.service];
+  const issuerAdminDef = svc.admin.mpcid.admin.v1.IssuerAdmin.service;
+  const agentPort = [
+    v1.Enrollment.service,
+    v1.Signer.service,
+    v1.Peer.service,
+    v1.Bundle.service,
+    v1.Issuer.service,
+    v1.IssuerPeer.service,
+  ];
   const server = makeServer(tls, ctx.log, agentPort);
   server.addService(v1.Enrollment.service, drain.gate(v1.Enrollment.service, enrollment.handlers()));
   server.addService(v1.Signer.service, drain.gate(v1.Signer.service, signer.handlers()));
   server.addService(v1.Peer.service, drain.gate(v1.Peer.service, revocations.handlers()));
-  server.addService(v1.Bundle.service, drain.gate(v1.Bundle.service, bundleHandlers(ctx, revocations)));
+  server.addService(
+    v1.Bundle.service,
+    drain.gate(v1.Bundle.service, bundleHandlers(ctx, revocations, issuer)),
+  );
+  server.addService(v1.Issuer.service, drain.gate(v1.Issuer.service, issuer.handlers()));
+  server.addService(v1.IssuerPeer.service, drain.gate(v1.IssuerPeer.service, issuerSetup.handlers()));
   const health = new ServerHealth(server, agentPort, ctx.log);
-  const adminServer = makeServer(tls, ctx.log, [adminDef]);
+  const adminServer = makeServer(tls, ctx.log, [adminDef, issuerAdminDef]);
   adminServer.addService(adminDef, drain.gate(adminDef, admin.handlers()));
-  const adminHealth = new ServerHealth(adminServer, [adminDef], ctx.log);
+  adminServer.addService(issuerAdminDef, drain.gate(issuerAdminDef, issuerSetup.adminHandlers()));
+  const adminHealth = new ServerHealth(adminServer, [adminDef, issuerAdminDef], ctx.log);
 
   let port: number;
   let adminPort: number;
@@ -198,7 +217,7 @@ export async function startOracle(
         readiness,
         sinks,
       });
-      http = await startHttp(ctx, revocations, config.http.listen, readiness, consoleRoutes);
+      http = await startHttp(ctx, revocations, config.http.listen, readiness, consoleRoutes, issuer);
     }
     await dispatcher.start();
   } catch (e) {
@@ -269,6 +288,8 @@ export async function startOracle(
         enrollment.close();
         signer.close();
         ecdsa.close();
+        issuer.close();
+        issuerSetup.close();
         revocations.close();
         readiness.close();
         await audit.close();

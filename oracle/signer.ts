@@ -50,6 +50,7 @@ import type { StepResponse } from '../proto/gen/mpcid/oracle/v1/StepResponse.js'
 import { type AuditContext, tokenAudit } from './audit.js';
 import type { LoadedIdentity, OracleContext } from './context.js';
 import type { EcdsaService } from './ecdsa.js';
+import type { IssuerService } from './issuer.js';
 import type { RatchetService, SignResult } from './ratchet.js';
 import { peerKeyOf, RateLimiter } from './ratelimit.js';
 import { UnsealService } from './unseal.js';
@@ -185,9 +186,11 @@ export class SignerService {
 
   readonly #ecdsa: EcdsaService;
   readonly #unseal: UnsealService;
+  readonly #issuer: IssuerService | undefined;
 
-  constructor(ctx: OracleContext, ratchet: RatchetService, ecdsa: EcdsaService) {
+  constructor(ctx: OracleContext, ratchet: RatchetService, ecdsa: EcdsaService, issuer?: IssuerService) {
     this.#ctx = ctx;
+    this.#issuer = issuer;
     this.#ratchet = ratchet;
     this.#ecdsa = ecdsa;
     this.#nonces = new NoncePools(ctx.config.limits.noncesPerIdentity);
@@ -371,6 +374,8 @@ export class SignerService {
         if (!oracles.includes(ctx.nodeId)) return {};
         return { envelopes: this.#ecdsa.open(id, signed, oracles, sha256(message)) };
       };
+    } else if (kind === 'jwt-issuer' && this.#issuer) {
+      sign = this.#issuer.stepPayload(id, signed, req.ecdsa);
     } else if (kind !== 'unseal' && !equalBytes(signed.step.payloadDigest, HEARTBEAT_DIGEST)) {
       // An unseal step resent through Step (to certify it, agent/cosigner.ts) is committed like a
       // heartbeat: it carries no blob id here, and Step never returns a partial (oracle/unseal.ts).

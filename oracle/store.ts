@@ -92,6 +92,22 @@ export interface EcdsaSecrets {
 }
 
 /**
+ * One key of the federation issuer (docs/protocol.md §10) as this oracle keeps it: public part in
+ * clear, `secrets` (an EcdsaSecrets JSON: this node's share, pair states, channel keys) sealed
+ * under the KEK on disk.
+ */
+export interface IssuerKeyRecord {
+  generation: number;
+  kid: string;
+  /** SEC 1 uncompressed P-256 point, base64url. */
+  publicKey: string;
+  commitments: string[];
+  verifyingShares: string[];
+  createdAt: number;
+  secrets: EcdsaSecrets;
+}
+
+/**
  * Every field of IdentityRecord, classified. 'secret' fields are sealed under the KEK before they
  * are written; the compiler insists that a new field of IdentityRecord is classified here.
  */
@@ -884,6 +900,60 @@ export class OracleStore {
     let n = 0;
     for await (const _ of this.#db.keys({ gte: 'identity!', lt: 'identity!\xff' })) n++;
     return n;
+  }
+
+  /** Additional data of an issuer key's sealed secrets. */
+  #issuerAad(kid: string): Uint8Array {
+    return framed(
+      HASH_DOMAINS.oracleStoreIssuerSecrets,
+      STORE_SCHEMA,
+      this.#meta.clusterId,
+      this.#meta.nodeId,
+      kid,
+    );
+  }
+
+  /** The federation issuer's key set, oldest first (empty before the first rotation). */
+  async getIssuerKeys(): Promise<IssuerKeyRecord[]> {
+    const raw = (await this.#db.get('issuer!keys')) as { keys?: unknown } | undefined;
+    if (!raw) return [];
+    if (!Array.isArray(raw.keys)) throw new MpcidError('STATE_CORRUPT', 'stored issuer keys: not a key list');
+    return raw.keys.map((k: Record<string, unknown>) => {
+      const { sealed, ...pub } = k;
+      if (typeof sealed !== 'string' || typeof pub['kid'] !== 'string')
+        throw new MpcidError('STATE_CORRUPT', 'stored issuer key: no sealed secrets');
+      const plain = openAtRest(
+        this.#kek,
+        this.#context,
+        this.#issuerAad(pub['kid']),
+        fromB64u(sealed, 'sealed'),
+        'stored issuer key',
+      );
+      try {
+        const secrets = JSON.parse(Buffer.from(plain.expose()).toString('utf8')) as EcdsaSecrets;
+        return { ...(pub as Omit<IssuerKeyRecord, 'secrets'>), secrets };
+      } catch {
+        throw new MpcidError('STATE_CORRUPT', 'stored issuer key: sealed secrets are not a valid record');
+      } finally {
+        plain.wipe();
+      }
+    });
+  }
+
+  /** Replaces the issuer key set (one sync write); each key's secrets are sealed under the KEK. */
+  async putIssuerKeys(keys: readonly IssuerKeyRecord[]): Promise<void> {
+    const stored = keys.map(({ secrets, ...pub }) => {
+      const plain = utf8Bytes(JSON.stringify(secrets));
+      try {
+        return {
+          ...pub,
+          sealed: toB64u(sealAtRest(this.#kek, this.#context, this.#issuerAad(pub.kid), plain)),
+        };
+      } finally {
+        plain.fill(0);
+      }
+    });
+    await this.#write([['issuer!keys', { keys: stored }]]);
   }
 
   /** Closes the database once every queued write has been written (or refused). */

@@ -16,6 +16,7 @@ import { evidenceVerify } from './evidence-verify.js';
 import { identitiesList } from './identities-list.js';
 import { identityRevoke } from './identity-revoke.js';
 import { init } from './init.js';
+import { issuerRotate } from './issuer-rotate.js';
 import { oracle } from './oracle.js';
 import { seal } from './seal.js';
 import { sign } from './sign.js';
@@ -33,6 +34,7 @@ export const COMMANDS: readonly Command[] = [
   identitiesList,
   identityRevoke,
   audit,
+  issuerRotate,
   agentEnroll,
   agentRun,
   tokenFetch,

@@ -9,7 +9,7 @@ import type { Command } from '../command.js';
 export const tokenFetch: Command = {
   names: ['token fetch'],
   summary: 'fetch a co-signed JWT from the agent',
-  usage: `mpcid token fetch [--alg ES256|EdDSA] --socket PATH --audience AUD[,AUD] [--ttl SECONDS] [--claims JSON]`,
+  usage: `mpcid token fetch [--alg ES256|EdDSA] [--key identity|issuer] --socket PATH --audience AUD[,AUD] [--ttl SECONDS] [--claims JSON]`,
   async run(args) {
     const { values } = opts(args, {
       socket: 'string',
@@ -17,6 +17,7 @@ export const tokenFetch: Command = {
       ttl: 'string',
       claims: 'string',
       alg: 'string',
+      key: 'string',
     });
     await using(workloadClient(resolve(str(values, 'socket'))), 'token fetch', async (wl) => {
       const req = {
@@ -24,6 +25,8 @@ export const tokenFetch: Command = {
         ttlSeconds: int(values, 'ttl', 0),
         extraClaimsJson: optional(values['claims']),
         alg: alg(values, 'ES256'),
+        // "": the cluster's choice (cluster.federation.jwtSvidKey); issuer: the federation issuer key.
+        key: optional(values['key']),
       };
       process.stdout.write(`${(await call(wl, wl.FetchJWT, req, 30_000)).token}\n`);
     });

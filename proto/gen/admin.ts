@@ -12,6 +12,8 @@ import type { DeadLetter as _mpcid_admin_v1_DeadLetter, DeadLetter__Output as _m
 import type { GetIdentityRequest as _mpcid_admin_v1_GetIdentityRequest, GetIdentityRequest__Output as _mpcid_admin_v1_GetIdentityRequest__Output } from './mpcid/admin/v1/GetIdentityRequest.js';
 import type { GetNodeInfoRequest as _mpcid_admin_v1_GetNodeInfoRequest, GetNodeInfoRequest__Output as _mpcid_admin_v1_GetNodeInfoRequest__Output } from './mpcid/admin/v1/GetNodeInfoRequest.js';
 import type { Identity as _mpcid_admin_v1_Identity, Identity__Output as _mpcid_admin_v1_Identity__Output } from './mpcid/admin/v1/Identity.js';
+import type { IssuerAdminClient as _mpcid_admin_v1_IssuerAdminClient, IssuerAdminDefinition as _mpcid_admin_v1_IssuerAdminDefinition } from './mpcid/admin/v1/IssuerAdmin.js';
+import type { IssuerKeyInfo as _mpcid_admin_v1_IssuerKeyInfo, IssuerKeyInfo__Output as _mpcid_admin_v1_IssuerKeyInfo__Output } from './mpcid/admin/v1/IssuerKeyInfo.js';
 import type { ListAuditRequest as _mpcid_admin_v1_ListAuditRequest, ListAuditRequest__Output as _mpcid_admin_v1_ListAuditRequest__Output } from './mpcid/admin/v1/ListAuditRequest.js';
 import type { ListAuditResponse as _mpcid_admin_v1_ListAuditResponse, ListAuditResponse__Output as _mpcid_admin_v1_ListAuditResponse__Output } from './mpcid/admin/v1/ListAuditResponse.js';
 import type { ListDeadLettersRequest as _mpcid_admin_v1_ListDeadLettersRequest, ListDeadLettersRequest__Output as _mpcid_admin_v1_ListDeadLettersRequest__Output } from './mpcid/admin/v1/ListDeadLettersRequest.js';
@@ -22,6 +24,8 @@ import type { NodeInfo as _mpcid_admin_v1_NodeInfo, NodeInfo__Output as _mpcid_a
 import type { RevocationInfo as _mpcid_admin_v1_RevocationInfo, RevocationInfo__Output as _mpcid_admin_v1_RevocationInfo__Output } from './mpcid/admin/v1/RevocationInfo.js';
 import type { RevokeIdentityRequest as _mpcid_admin_v1_RevokeIdentityRequest, RevokeIdentityRequest__Output as _mpcid_admin_v1_RevokeIdentityRequest__Output } from './mpcid/admin/v1/RevokeIdentityRequest.js';
 import type { RevokeIdentityResponse as _mpcid_admin_v1_RevokeIdentityResponse, RevokeIdentityResponse__Output as _mpcid_admin_v1_RevokeIdentityResponse__Output } from './mpcid/admin/v1/RevokeIdentityResponse.js';
+import type { RotateIssuerRequest as _mpcid_admin_v1_RotateIssuerRequest, RotateIssuerRequest__Output as _mpcid_admin_v1_RotateIssuerRequest__Output } from './mpcid/admin/v1/RotateIssuerRequest.js';
+import type { RotateIssuerResponse as _mpcid_admin_v1_RotateIssuerResponse, RotateIssuerResponse__Output as _mpcid_admin_v1_RotateIssuerResponse__Output } from './mpcid/admin/v1/RotateIssuerResponse.js';
 import type { WatchAlertsRequest as _mpcid_admin_v1_WatchAlertsRequest, WatchAlertsRequest__Output as _mpcid_admin_v1_WatchAlertsRequest__Output } from './mpcid/admin/v1/WatchAlertsRequest.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
@@ -43,6 +47,8 @@ export interface ProtoGrpcType {
         GetIdentityRequest: MessageTypeDefinition<_mpcid_admin_v1_GetIdentityRequest, _mpcid_admin_v1_GetIdentityRequest__Output>
         GetNodeInfoRequest: MessageTypeDefinition<_mpcid_admin_v1_GetNodeInfoRequest, _mpcid_admin_v1_GetNodeInfoRequest__Output>
         Identity: MessageTypeDefinition<_mpcid_admin_v1_Identity, _mpcid_admin_v1_Identity__Output>
+        IssuerAdmin: SubtypeConstructor<typeof grpc.Client, _mpcid_admin_v1_IssuerAdminClient> & { service: _mpcid_admin_v1_IssuerAdminDefinition }
+        IssuerKeyInfo: MessageTypeDefinition<_mpcid_admin_v1_IssuerKeyInfo, _mpcid_admin_v1_IssuerKeyInfo__Output>
         ListAuditRequest: MessageTypeDefinition<_mpcid_admin_v1_ListAuditRequest, _mpcid_admin_v1_ListAuditRequest__Output>
         ListAuditResponse: MessageTypeDefinition<_mpcid_admin_v1_ListAuditResponse, _mpcid_admin_v1_ListAuditResponse__Output>
         ListDeadLettersRequest: MessageTypeDefinition<_mpcid_admin_v1_ListDeadLettersRequest, _mpcid_admin_v1_ListDeadLettersRequest__Output>
@@ -53,6 +59,8 @@ export interface ProtoGrpcType {
         RevocationInfo: MessageTypeDefinition<_mpcid_admin_v1_RevocationInfo, _mpcid_admin_v1_RevocationInfo__Output>
         RevokeIdentityRequest: MessageTypeDefinition<_mpcid_admin_v1_RevokeIdentityRequest, _mpcid_admin_v1_RevokeIdentityRequest__Output>
         RevokeIdentityResponse: MessageTypeDefinition<_mpcid_admin_v1_RevokeIdentityResponse, _mpcid_admin_v1_RevokeIdentityResponse__Output>
+        RotateIssuerRequest: MessageTypeDefinition<_mpcid_admin_v1_RotateIssuerRequest, _mpcid_admin_v1_RotateIssuerRequest__Output>
+        RotateIssuerResponse: MessageTypeDefinition<_mpcid_admin_v1_RotateIssuerResponse, _mpcid_admin_v1_RotateIssuerResponse__Output>
         WatchAlertsRequest: MessageTypeDefinition<_mpcid_admin_v1_WatchAlertsRequest, _mpcid_admin_v1_WatchAlertsRequest__Output>
       }
     }

@@ -20,10 +20,20 @@ import type { ExchangeSharesRequest as _mpcid_oracle_v1_ExchangeSharesRequest, E
 import type { ExchangeSharesResponse as _mpcid_oracle_v1_ExchangeSharesResponse, ExchangeSharesResponse__Output as _mpcid_oracle_v1_ExchangeSharesResponse__Output } from './mpcid/oracle/v1/ExchangeSharesResponse.js';
 import type { FinishEnrollmentRequest as _mpcid_oracle_v1_FinishEnrollmentRequest, FinishEnrollmentRequest__Output as _mpcid_oracle_v1_FinishEnrollmentRequest__Output } from './mpcid/oracle/v1/FinishEnrollmentRequest.js';
 import type { FinishEnrollmentResponse as _mpcid_oracle_v1_FinishEnrollmentResponse, FinishEnrollmentResponse__Output as _mpcid_oracle_v1_FinishEnrollmentResponse__Output } from './mpcid/oracle/v1/FinishEnrollmentResponse.js';
+import type { GetIssuerKeysRequest as _mpcid_oracle_v1_GetIssuerKeysRequest, GetIssuerKeysRequest__Output as _mpcid_oracle_v1_GetIssuerKeysRequest__Output } from './mpcid/oracle/v1/GetIssuerKeysRequest.js';
+import type { GetIssuerKeysResponse as _mpcid_oracle_v1_GetIssuerKeysResponse, GetIssuerKeysResponse__Output as _mpcid_oracle_v1_GetIssuerKeysResponse__Output } from './mpcid/oracle/v1/GetIssuerKeysResponse.js';
 import type { GetJwtBundleRequest as _mpcid_oracle_v1_GetJwtBundleRequest, GetJwtBundleRequest__Output as _mpcid_oracle_v1_GetJwtBundleRequest__Output } from './mpcid/oracle/v1/GetJwtBundleRequest.js';
 import type { GetJwtBundleResponse as _mpcid_oracle_v1_GetJwtBundleResponse, GetJwtBundleResponse__Output as _mpcid_oracle_v1_GetJwtBundleResponse__Output } from './mpcid/oracle/v1/GetJwtBundleResponse.js';
 import type { GetNoncesRequest as _mpcid_oracle_v1_GetNoncesRequest, GetNoncesRequest__Output as _mpcid_oracle_v1_GetNoncesRequest__Output } from './mpcid/oracle/v1/GetNoncesRequest.js';
 import type { GetNoncesResponse as _mpcid_oracle_v1_GetNoncesResponse, GetNoncesResponse__Output as _mpcid_oracle_v1_GetNoncesResponse__Output } from './mpcid/oracle/v1/GetNoncesResponse.js';
+import type { IssuerClient as _mpcid_oracle_v1_IssuerClient, IssuerDefinition as _mpcid_oracle_v1_IssuerDefinition } from './mpcid/oracle/v1/Issuer.js';
+import type { IssuerKey as _mpcid_oracle_v1_IssuerKey, IssuerKey__Output as _mpcid_oracle_v1_IssuerKey__Output } from './mpcid/oracle/v1/IssuerKey.js';
+import type { IssuerKeyConfirmation as _mpcid_oracle_v1_IssuerKeyConfirmation, IssuerKeyConfirmation__Output as _mpcid_oracle_v1_IssuerKeyConfirmation__Output } from './mpcid/oracle/v1/IssuerKeyConfirmation.js';
+import type { IssuerPeerClient as _mpcid_oracle_v1_IssuerPeerClient, IssuerPeerDefinition as _mpcid_oracle_v1_IssuerPeerDefinition } from './mpcid/oracle/v1/IssuerPeer.js';
+import type { IssuerRoundRequest as _mpcid_oracle_v1_IssuerRoundRequest, IssuerRoundRequest__Output as _mpcid_oracle_v1_IssuerRoundRequest__Output } from './mpcid/oracle/v1/IssuerRoundRequest.js';
+import type { IssuerRoundResponse as _mpcid_oracle_v1_IssuerRoundResponse, IssuerRoundResponse__Output as _mpcid_oracle_v1_IssuerRoundResponse__Output } from './mpcid/oracle/v1/IssuerRoundResponse.js';
+import type { IssuerSetupRequest as _mpcid_oracle_v1_IssuerSetupRequest, IssuerSetupRequest__Output as _mpcid_oracle_v1_IssuerSetupRequest__Output } from './mpcid/oracle/v1/IssuerSetupRequest.js';
+import type { IssuerSetupResponse as _mpcid_oracle_v1_IssuerSetupResponse, IssuerSetupResponse__Output as _mpcid_oracle_v1_IssuerSetupResponse__Output } from './mpcid/oracle/v1/IssuerSetupResponse.js';
 import type { JwtBundleKey as _mpcid_oracle_v1_JwtBundleKey, JwtBundleKey__Output as _mpcid_oracle_v1_JwtBundleKey__Output } from './mpcid/oracle/v1/JwtBundleKey.js';
 import type { ListRevocationsRequest as _mpcid_oracle_v1_ListRevocationsRequest, ListRevocationsRequest__Output as _mpcid_oracle_v1_ListRevocationsRequest__Output } from './mpcid/oracle/v1/ListRevocationsRequest.js';
 import type { ListRevocationsResponse as _mpcid_oracle_v1_ListRevocationsResponse, ListRevocationsResponse__Output as _mpcid_oracle_v1_ListRevocationsResponse__Output } from './mpcid/oracle/v1/ListRevocationsResponse.js';
@@ -71,10 +81,20 @@ export interface ProtoGrpcType {
         ExchangeSharesResponse: MessageTypeDefinition<_mpcid_oracle_v1_ExchangeSharesResponse, _mpcid_oracle_v1_ExchangeSharesResponse__Output>
         FinishEnrollmentRequest: MessageTypeDefinition<_mpcid_oracle_v1_FinishEnrollmentRequest, _mpcid_oracle_v1_FinishEnrollmentRequest__Output>
         FinishEnrollmentResponse: MessageTypeDefinition<_mpcid_oracle_v1_FinishEnrollmentResponse, _mpcid_oracle_v1_FinishEnrollmentResponse__Output>
+        GetIssuerKeysRequest: MessageTypeDefinition<_mpcid_oracle_v1_GetIssuerKeysRequest, _mpcid_oracle_v1_GetIssuerKeysRequest__Output>
+        GetIssuerKeysResponse: MessageTypeDefinition<_mpcid_oracle_v1_GetIssuerKeysResponse, _mpcid_oracle_v1_GetIssuerKeysResponse__Output>
         GetJwtBundleRequest: MessageTypeDefinition<_mpcid_oracle_v1_GetJwtBundleRequest, _mpcid_oracle_v1_GetJwtBundleRequest__Output>
         GetJwtBundleResponse: MessageTypeDefinition<_mpcid_oracle_v1_GetJwtBundleResponse, _mpcid_oracle_v1_GetJwtBundleResponse__Output>
         GetNoncesRequest: MessageTypeDefinition<_mpcid_oracle_v1_GetNoncesRequest, _mpcid_oracle_v1_GetNoncesRequest__Output>
         GetNoncesResponse: MessageTypeDefinition<_mpcid_oracle_v1_GetNoncesResponse, _mpcid_oracle_v1_GetNoncesResponse__Output>
+        Issuer: SubtypeConstructor<typeof grpc.Client, _mpcid_oracle_v1_IssuerClient> & { service: _mpcid_oracle_v1_IssuerDefinition }
+        IssuerKey: MessageTypeDefinition<_mpcid_oracle_v1_IssuerKey, _mpcid_oracle_v1_IssuerKey__Output>
+        IssuerKeyConfirmation: MessageTypeDefinition<_mpcid_oracle_v1_IssuerKeyConfirmation, _mpcid_oracle_v1_IssuerKeyConfirmation__Output>
+        IssuerPeer: SubtypeConstructor<typeof grpc.Client, _mpcid_oracle_v1_IssuerPeerClient> & { service: _mpcid_oracle_v1_IssuerPeerDefinition }
+        IssuerRoundRequest: MessageTypeDefinition<_mpcid_oracle_v1_IssuerRoundRequest, _mpcid_oracle_v1_IssuerRoundRequest__Output>
+        IssuerRoundResponse: MessageTypeDefinition<_mpcid_oracle_v1_IssuerRoundResponse, _mpcid_oracle_v1_IssuerRoundResponse__Output>
+        IssuerSetupRequest: MessageTypeDefinition<_mpcid_oracle_v1_IssuerSetupRequest, _mpcid_oracle_v1_IssuerSetupRequest__Output>
+        IssuerSetupResponse: MessageTypeDefinition<_mpcid_oracle_v1_IssuerSetupResponse, _mpcid_oracle_v1_IssuerSetupResponse__Output>
         JwtBundleKey: MessageTypeDefinition<_mpcid_oracle_v1_JwtBundleKey, _mpcid_oracle_v1_JwtBundleKey__Output>
         ListRevocationsRequest: MessageTypeDefinition<_mpcid_oracle_v1_ListRevocationsRequest, _mpcid_oracle_v1_ListRevocationsRequest__Output>
         ListRevocationsResponse: MessageTypeDefinition<_mpcid_oracle_v1_ListRevocationsResponse, _mpcid_oracle_v1_ListRevocationsResponse__Output>

@@ -74,7 +74,10 @@ function serverDefinitions(): Record<string, grpc.ServiceDefinition> {
     'mpcid.oracle.v1.Signer': v.oracle.mpcid.oracle.v1.Signer.service,
     'mpcid.oracle.v1.Peer': v.oracle.mpcid.oracle.v1.Peer.service,
     'mpcid.oracle.v1.Bundle': v.oracle.mpcid.oracle.v1.Bundle.service,
+    'mpcid.oracle.v1.Issuer': v.oracle.mpcid.oracle.v1.Issuer.service,
+    'mpcid.oracle.v1.IssuerPeer': v.oracle.mpcid.oracle.v1.IssuerPeer.service,
     'mpcid.admin.v1.Admin': v.admin.mpcid.admin.v1.Admin.service,
+    'mpcid.admin.v1.IssuerAdmin': v.admin.mpcid.admin.v1.IssuerAdmin.service,
     'mpcid.agent.v1.Workload': v.workload.mpcid.agent.v1.Workload.service,
     'grpc.health.v1.Health': healthService as unknown as grpc.ServiceDefinition,
   };
@@ -118,8 +121,11 @@ export function rpcTable(root: protobuf.Root): Rpc[] {
   add('mpcid.oracle.v1.Signer', 'agent');
   add('mpcid.oracle.v1.Peer', 'agent');
   add('mpcid.oracle.v1.Bundle', 'agent');
+  add('mpcid.oracle.v1.Issuer', 'agent');
+  add('mpcid.oracle.v1.IssuerPeer', 'agent');
   add('grpc.health.v1.Health', 'agent', 'Health(agent port)');
   add('mpcid.admin.v1.Admin', 'admin');
+  add('mpcid.admin.v1.IssuerAdmin', 'admin');
   add('grpc.health.v1.Health', 'admin', 'Health(admin port)');
   add('mpcid.agent.v1.Workload', 'workload');
   return out;

@@ -30,6 +30,7 @@ import { closeOracles, type OracleClient } from '../../agent/oracles.js';
 import { type AgentState, readState } from '../../agent/state.js';
 import { ecdsaSetupContext, SETUP_ID_LEN } from '../../common/ecdsa-wire.js';
 import { call, MAX_MESSAGE_BYTES, services } from '../../common/grpc.js';
+import { issuerRoundFields } from '../../common/issuer.js';
 import { issueJoinToken, parseJoinToken } from '../../common/jointoken.js';
 import { readNodeKey } from '../../common/keys.js';
 import {
@@ -52,6 +53,7 @@ import { verifyStep } from '../../crypto/ratchet.js';
 import { generateBoxKey, sealShare } from '../../crypto/seal.js';
 import type { Secret } from '../../crypto/secret.js';
 import { signStatement } from '../../crypto/statement.js';
+import { issuerSetupContext } from '../../oracle/issuer-setup.js';
 import type { RatchetRecord } from '../../oracle/store.js';
 import type { EcdsaRoundRequest } from '../../proto/gen/mpcid/oracle/v1/EcdsaRoundRequest.js';
 import type { EcdsaSetupRequest } from '../../proto/gen/mpcid/oracle/v1/EcdsaSetupRequest.js';
@@ -267,6 +269,7 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
   let sealedBlob: Buffer;
   let lastStep: Record<string, unknown>;
   let es256Begins: EcdsaSetupRequest[];
+  let issuerBegin: { setupId: Buffer; round: number; coordinator: number; coordinatorSignature: Buffer };
 
   /** A valid, session-signed ES256 setup begin for an identity (as agent/es256.ts makes it). */
   function ecdsaBegin(identityId: string, sessionKey: Secret): EcdsaSetupRequest {
@@ -481,6 +484,42 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
     addCorpus('Bundle/GetJwtBundle', T('mpcid.oracle.v1.GetJwtBundleRequest'), {
       trustDomain: 'spiffe://test.mpcid',
     });
+    // The federation issuer (this cluster configures none: RotateIssuer is ISSUER_NOT_CONFIGURED,
+    // GetIssuerKeys an empty set); IssuerRound signed by the identity for a session that is not
+    // open; IssuerSetup a begin signed by oracle 2's node key (a coordinator's).
+    addCorpus('Issuer/GetIssuerKeys', T('mpcid.oracle.v1.GetIssuerKeysRequest'), {});
+    const issuerSession = randomBytes(32);
+    addCorpus('Issuer/IssuerRound', T('mpcid.oracle.v1.IssuerRoundRequest'), {
+      identityId: hostile.identityId,
+      session: issuerSession,
+      round: 2,
+      envelopes: [],
+      sessionSignature: Buffer.from(
+        signStatement(
+          hostile.sessionKey,
+          DOMAINS.issuerRound,
+          ...issuerRoundFields(hostile.identityId, issuerSession, 2, []),
+        ),
+      ),
+    });
+    issuerBegin = {
+      setupId: randomBytes(16),
+      round: 1,
+      coordinator: 2,
+      coordinatorSignature: Buffer.alloc(0),
+    };
+    issuerBegin.coordinatorSignature = Buffer.from(
+      signStatement(
+        readNodeKey(cluster.oracles[1]!.config.nodeKeyFile).seed,
+        DOMAINS.issuerSetup,
+        issuerSetupContext(cluster.oracles[1]!.config.cluster.id, issuerBegin.setupId, 2),
+      ),
+    );
+    addCorpus('IssuerPeer/IssuerSetup', T('mpcid.oracle.v1.IssuerSetupRequest'), issuerBegin, {
+      ...issuerBegin,
+      round: 2,
+    });
+    addCorpus('IssuerAdmin/RotateIssuer', T('mpcid.admin.v1.RotateIssuerRequest'), {});
     addCorpus('Workload/GetIdentity', T('mpcid.agent.v1.GetIdentityRequest'), {});
     addCorpus('Workload/Sign', T('mpcid.agent.v1.SignRequest'), { message: Buffer.from('hello') });
     addCorpus('Workload/FetchJWT', T('mpcid.agent.v1.FetchJWTRequest'), {
@@ -646,6 +685,19 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
           ? undefined
           : 'Unseal OK with a plaintext that was never sealed';
       }
+      case 'Issuer/IssuerRound':
+        return 'IssuerRound OK for a session that is not open';
+      case 'IssuerAdmin/RotateIssuer':
+        return 'RotateIssuer OK on a cluster without a federation issuer';
+      case 'IssuerPeer/IssuerSetup':
+        // Only the signed begin (or a retry of it): the coordinator's signature covers the setup id.
+        return d?.['round'] === 1 &&
+          d?.['coordinator'] === issuerBegin.coordinator &&
+          eqBytes(d?.['setupId'], issuerBegin.setupId) &&
+          eqBytes(d?.['coordinatorSignature'], issuerBegin.coordinatorSignature) &&
+          out?.['round1']
+          ? undefined
+          : 'IssuerSetup OK other than the signed begin';
       case 'Enrollment/EcdsaSetup':
         // Only the valid begin for E0 (or a retry of it): the session signature covers every field used.
         return d?.['round'] === 1 &&
@@ -698,13 +750,16 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
   const runsFor = (rpc: Rpc) => Math.max(4, rpc.target === 'workload' ? Math.ceil(RUNS / 4) : RUNS);
 
   it('the table covers every method of every service', () => {
-    expect(rpcs.map((r) => r.name)).toHaveLength(33);
+    expect(rpcs.map((r) => r.name)).toHaveLength(37);
     for (const svc of [
       'Enrollment',
       'Signer',
       'Peer',
       'Bundle',
+      'Issuer',
+      'IssuerPeer',
       'Admin',
+      'IssuerAdmin',
       'Workload',
       'Health(agent port)',
       'Health(admin port)',

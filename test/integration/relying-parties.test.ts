@@ -10,7 +10,10 @@
  * - PyJWT's PyJWKClient, found through the discovery document (test/fixtures/pyjwt-verify.py).
  *
  * An ES256 token from the agent is accepted; tampered, expired, wrong-audience, wrong-issuer and
- * EdDSA tokens are refused (401 from Apache, an exception from PyJWT). A wrong-issuer token is one
+ * EdDSA tokens are refused (401 from Apache, an exception from PyJWT). An issuer-key token (the
+ * cluster's federation issuer key, docs/protocol.md §10) is accepted by a second Apache and by
+ * PyJWT through the issuer's own JWKS and discovery document (`<issuer>/issuer`), and refused
+ * where the identity keys are expected (another issuer, a kid not in that JWKS). A wrong-issuer token is one
  * whose relying party expects another issuer: the oracles co-sign only `iss` = the cluster issuer,
  * so no token of this cluster names another one.
  */
@@ -24,6 +27,7 @@ import {
   readFileSync,
   writeFileSync,
 } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
@@ -34,6 +38,7 @@ import { createCa } from '../../common/tls.js';
 import {
   type AgentProc,
   httpsCertFiles,
+  mpcid,
   startCluster,
   type TestCluster,
   waitUntil,
@@ -58,21 +63,34 @@ let agent: AgentProc;
 let issuer: string;
 let apache: ChildProcess | undefined;
 let apacheUrl: string;
+/** A second Apache whose JWKS and issuer are the federation issuer's. */
+let issuerApache: ChildProcess | undefined;
+let issuerApacheUrl: string;
 const tokens: Record<string, string> = {};
 
-async function fetchJwt(opts: { aud?: string; ttl?: number; alg?: string } = {}): Promise<string> {
+async function fetchJwt(
+  opts: { aud?: string; ttl?: number; alg?: string; key?: string } = {},
+): Promise<string> {
   const wl = agent.workload;
   const req = {
     audience: [opts.aud ?? AUD],
     ttlSeconds: opts.ttl ?? 120,
     ...(opts.alg ? { alg: opts.alg } : {}),
+    ...(opts.key ? { key: opts.key } : {}),
   };
   return (await call(wl, wl.FetchJWT, req, 20_000)).token;
 }
 
-/** Writes the Apache config from the fixture and starts `apache2 -X` on a free loopback port. */
-async function startApache(): Promise<void> {
-  const dir = join(work, 'apache');
+/**
+ * Writes the Apache config from the fixture and starts `apache2 -X` on a free loopback port, with
+ * the keys of `jwks` and `iss` required (the identity keys by default, or the issuer's).
+ */
+async function startApache(
+  name = 'apache',
+  iss = issuer,
+  jwks = `${issuer}/.well-known/jwks.json`,
+): Promise<{ proc: ChildProcess; url: string }> {
+  const dir = join(work, name);
   mkdirSync(join(dir, 'htdocs', 'protected'), { recursive: true });
   mkdirSync(join(dir, 'htdocs', 'other-issuer'), { recursive: true });
   for (const p of ['protected', 'other-issuer'])
@@ -88,8 +106,8 @@ async function startApache(): Promise<void> {
     PORT: String(port),
     DIR: dir,
     CA: ca,
-    JWKS: `${issuer}/.well-known/jwks.json`,
-    ISSUER: issuer,
+    JWKS: jwks,
+    ISSUER: iss,
     AUD,
     SUB,
     USER: root ? 'nobody' : `#${process.getuid?.()}`,
@@ -106,24 +124,29 @@ async function startApache(): Promise<void> {
   const file = join(dir, 'httpd.conf');
   writeFileSync(file, conf);
   execFileSync(APACHE, ['-t', '-f', file], { stdio: 'pipe' });
-  apache = spawn(APACHE, ['-X', '-f', file], { stdio: ['ignore', 'inherit', 'inherit'] });
-  apacheUrl = `http://127.0.0.1:${port}`;
-  await waitUntil('apache', () => fetch(`${apacheUrl}/`), apache, 20_000);
+  const proc = spawn(APACHE, ['-X', '-f', file], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntil(name, () => fetch(`${url}/`), proc, 20_000);
+  return { proc, url };
 }
 
-async function apacheStatus(path: string, token: string): Promise<number> {
-  const r = await fetch(`${apacheUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
+async function apacheStatus(path: string, token: string, base = apacheUrl): Promise<number> {
+  const r = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } });
   await r.arrayBuffer();
   return r.status;
 }
 
-/** PyJWT's verdict on each token (one python process for all of them). */
-function pyjwt(list: string[], expectIssuer = issuer): { ok: boolean; sub?: string; error?: string }[] {
+/** PyJWT's verdict on each token (one python process for all of them), keys found through `discoveryOf`'s discovery document. */
+function pyjwt(
+  list: string[],
+  expectIssuer = issuer,
+  discoveryOf = issuer,
+): { ok: boolean; sub?: string; error?: string }[] {
   const out = execFileSync(
     PYTHON,
     [
       join(FIXTURES, 'pyjwt-verify.py'),
-      `${issuer}/.well-known/openid-configuration`,
+      `${discoveryOf}/.well-known/openid-configuration`,
       join(caDir, 'ca.crt'),
       expectIssuer,
       AUD,
@@ -137,10 +160,20 @@ function pyjwt(list: string[], expectIssuer = issuer): { ok: boolean; sub?: stri
 }
 
 beforeAll(async () => {
-  cluster = await startCluster(3, 2, { httpTls: (id) => certOf(`oracle-${id}`) });
+  cluster = await startCluster(3, 2, {
+    httpTls: (id) => certOf(`oracle-${id}`),
+    clusterConfig: { federation: { audiences: [AUD] } },
+  });
   issuer = cluster.oracles[0]!.config.cluster.issuer!;
   const e = await cluster.enroll(SUB);
   agent = await cluster.startAgent(e.stateDir, undefined, { heartbeatMs: 0 });
+  // The federation issuer's first key (a DKG among the three oracles), then an issuer-key token.
+  const rotated = await mpcid(
+    ['issuer', 'rotate', '--admin', cluster.oracles[0]!.config.adminListen, ...cluster.adminTransportArgs],
+    { timeoutMs: 120_000 },
+  );
+  if (rotated.code !== 0) throw new Error(`issuer rotate: ${rotated.stderr}`);
+  tokens['issuer'] = await fetchJwt({ key: 'issuer' });
   tokens['good'] = await fetchJwt();
   const [h, , s] = tokens['good'].split('.') as [string, string, string];
   const forged = { ...decodeJwt(tokens['good']), sub: 'spiffe://test.mpcid/ns/prod/sa/admin' };
@@ -154,14 +187,21 @@ beforeAll(async () => {
   for (const f of [APACHE, '/usr/lib/apache2/modules/mod_auth_openidc.so', PYTHON])
     if (!existsSync(f))
       throw new Error(`${f} is missing: apt-get install apache2 libapache2-mod-auth-openidc python3-jwt`);
-  await startApache();
+  ({ proc: apache, url: apacheUrl } = await startApache());
+  ({ proc: issuerApache, url: issuerApacheUrl } = await startApache(
+    'apache-issuer',
+    `${issuer}/issuer`,
+    `${issuer}/issuer/jwks.json`,
+  ));
 }, 180_000);
 
 afterAll(async () => {
-  if (apache && apache.exitCode === null) {
-    const done = new Promise((r) => apache!.once('exit', r));
-    apache.kill('SIGTERM');
-    await done;
+  for (const a of [apache, issuerApache]) {
+    if (a && a.exitCode === null) {
+      const done = new Promise((r) => a.once('exit', r));
+      a.kill('SIGTERM');
+      await done;
+    }
   }
   await cluster?.stop();
 });
@@ -185,6 +225,43 @@ describe('independent relying parties over HTTPS', { tags: ['slow'] }, () => {
     expect(await apacheStatus('/protected/index.html', 'not.a.token')).toBe(401);
     // Still serving the good token afterwards.
     expect(await apacheStatus('/protected/index.html', tokens['good']!)).toBe(200);
+  });
+
+  it("Apache mod_auth_openidc through the issuer JWKS: 200 for an issuer-key token, whose iss is exactly the issuer discovery document's HTTPS issuer; 401 for identity-key tokens there, and for the issuer-key token where identity keys are expected", async () => {
+    // Read as a relying party would: over HTTPS, the server certificate checked against the CA.
+    const disco = await new Promise<{ issuer: string; jwks_uri: string }>((res, rej) => {
+      httpsGet(
+        `${issuer}/issuer/.well-known/openid-configuration`,
+        { ca: readFileSync(join(caDir, 'ca.crt')) },
+        (r) => {
+          let body = '';
+          r.on('data', (c: Buffer) => {
+            body += c.toString('utf8');
+          });
+          r.on('end', () => res(JSON.parse(body) as { issuer: string; jwks_uri: string }));
+        },
+      ).on('error', rej);
+    });
+    expect(disco.issuer).toBe(`${issuer}/issuer`);
+    expect(disco.issuer).toMatch(/^https:\/\//);
+    expect(disco.jwks_uri).toBe(`${issuer}/issuer/jwks.json`);
+    const claims = decodeJwt(tokens['issuer']!);
+    expect(claims.iss).toBe(disco.issuer);
+    expect(claims.exp! - claims.iat!).toBeLessThan(48 * 3600);
+    expect(decodeProtectedHeader(tokens['issuer']!)).toMatchObject({ alg: 'ES256', typ: 'JWT' });
+    expect(await apacheStatus('/protected/index.html', tokens['issuer']!, issuerApacheUrl)).toBe(200);
+    for (const other of ['good', 'tampered', 'eddsa'])
+      expect(await apacheStatus('/protected/index.html', tokens[other]!, issuerApacheUrl), other).toBe(401);
+    expect(
+      await apacheStatus('/protected/index.html', tokens['issuer']!),
+      'issuer token, identity JWKS',
+    ).toBe(401);
+    expect(await apacheStatus('/protected/index.html', tokens['issuer']!, issuerApacheUrl)).toBe(200);
+  });
+
+  it('PyJWT PyJWKClient through the issuer discovery document accepts the issuer-key token', () => {
+    const [r] = pyjwt([tokens['issuer']!], `${issuer}/issuer`, `${issuer}/issuer`);
+    expect(r).toMatchObject({ ok: true, sub: SUB });
   });
 
   it('PyJWT PyJWKClient through discovery: accepts the ES256 token, refuses every bad one', () => {

@@ -6,6 +6,7 @@ export interface FetchJWTRequest {
   'ttlSeconds'?: (number);
   'extraClaimsJson'?: (string);
   'alg'?: (string);
+  'key'?: (string);
 }
 
 export interface FetchJWTRequest__Output {
@@ -13,4 +14,5 @@ export interface FetchJWTRequest__Output {
   'ttlSeconds': (number);
   'extraClaimsJson': (string);
   'alg': (string);
+  'key': (string);
 }
