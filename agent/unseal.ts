@@ -5,9 +5,9 @@
  * Choice: the blob id is random (32 bytes), and sealing is itself an unseal-kind step: the agent
  * computes the blob's key K = x·H(blob) with t oracles exactly as an unseal does, seals, and
  * forgets K. So there is one threshold path, sealing is audited like unsealing, and a revoked
- * identity can neither seal nor unseal. Each step goes to every oracle (as a heartbeat does);
- * every partial's DLEQ proof is checked, a bad one is logged with its oracle and left out, and any
- * t good ones with the agent's own w partials give K.
+ * identity can neither seal nor unseal. Each step goes to every oracle (as a heartbeat does); t
+ * partials' DLEQ proofs are checked, a bad one is logged with its oracle and replaced by the next,
+ * and t good ones with the agent's own w shares give K.
  *
  * Checks before any step, so a refused request changes nothing stored: the plaintext's size
  * (PLAINTEXT_TOO_LARGE), the policy (MALFORMED_INPUT), the blob's encoding (BLOB_INVALID) and
@@ -20,14 +20,7 @@ import { MpcidError } from '../common/errors.js';
 import { LOG, type Logger } from '../common/log.js';
 import { partialFromWire, unsealPayloadDigest } from '../common/unseal-wire.js';
 import { MAX_PLAINTEXT, openBlob, parseBlob, sealBlob } from '../crypto/blob.js';
-import {
-  BLOB_ID_LEN,
-  type BlobContext,
-  type BlobPartial,
-  blobPartial,
-  combineBlobKey,
-  verifyBlobPartial,
-} from '../crypto/blobkey.js';
+import { BLOB_ID_LEN, type BlobContext, type BlobPartial, combineBlobKey } from '../crypto/blobkey.js';
 import { utf8Bytes } from '../crypto/bytes.js';
 import { CryptoError, isCryptoError } from '../crypto/errors.js';
 import type { Secret } from '../crypto/secret.js';
@@ -124,37 +117,36 @@ export class Unsealer {
         call(c.signer, c.signer.Unseal, { step, certificate, blobId }, patient),
     );
     const { group } = this.#state;
-    const good: BlobPartial[] = [];
+    const { t } = group.as;
+    // Partials by node id; a bad one is named by combineBlobKey, left out, and the next tried.
+    let pool: BlobPartial[] = [...answers]
+      .sort(([a], [b]) => a - b)
+      .map(([nodeId, res]) => partialFromWire(nodeId, res));
     const culprits: number[] = [];
-    for (const [nodeId, res] of [...answers].sort(([a], [b]) => a - b)) {
-      const p = partialFromWire(nodeId, res);
+    while (pool.length >= t) {
       try {
-        verifyBlobPartial(group, ctx, p);
-        good.push(p);
+        return combineBlobKey(group, ctx, this.#state.shares, pool.slice(0, t));
       } catch (e) {
         if (!isCryptoError(e, 'BAD_UNSEAL_PARTIAL')) throw e;
-        culprits.push(nodeId);
+        const bad = e.culprits();
+        culprits.push(...bad);
+        pool = pool.filter((p) => !bad.includes(p.participant));
         this.#log.warn(
-          { [LOG.peer]: nodeId, [LOG.errorCode]: e.code },
+          { [LOG.peer]: bad.join(','), [LOG.errorCode]: e.code },
           'an oracle sent a bad unseal partial; left out',
         );
       }
     }
-    const { t } = group.as;
-    if (good.length < t) {
-      if (culprits.length > 0) {
-        const msg = `oracles ${culprits.join(', ')} sent unseal partials that do not verify; ${good.length} good, quorum is ${t}`;
-        // The culprits travel typed (culpritsOf), never parsed back out of the message.
-        throw new MpcidError('BAD_UNSEAL_PARTIAL', msg, {
-          cause: new CryptoError('BAD_UNSEAL_PARTIAL', msg, { culprits }),
-        });
-      }
-      throw new MpcidError(
-        'QUORUM_UNAVAILABLE',
-        `only ${good.length} oracles answered the unseal step, quorum is ${t}`,
-      );
+    if (culprits.length > 0) {
+      const msg = `oracles ${culprits.join(', ')} sent unseal partials that do not verify; ${pool.length} good, quorum is ${t}`;
+      // The culprits travel typed (culpritsOf), never parsed back out of the message.
+      throw new MpcidError('BAD_UNSEAL_PARTIAL', msg, {
+        cause: new CryptoError('BAD_UNSEAL_PARTIAL', msg, { culprits }),
+      });
     }
-    const own = this.#state.shares.map((s) => blobPartial(group, s, ctx));
-    return combineBlobKey(group, ctx, [...own, ...good.slice(0, t)]);
+    throw new MpcidError(
+      'QUORUM_UNAVAILABLE',
+      `only ${pool.length} oracles answered the unseal step, quorum is ${t}`,
+    );
   }
 }

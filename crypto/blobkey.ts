@@ -172,21 +172,27 @@ export function interpolateBlobKey(
 }
 
 /**
- * K = x·H(blob) from the partials of a signing set (every agent point plus exactly t oracles),
- * each verified first; the first bad one (lowest participant) is named (BAD_UNSEAL_PARTIAL,
- * culprits), so the caller can leave it out and ask another oracle.
- * May throw CryptoError: BAD_PARTICIPANT, BAD_UNSEAL_PARTIAL, MALFORMED_INPUT, MALFORMED_POINT, BAD_LENGTH.
+ * K = x·H(blob) from the caller's own shares (computed here, trusted: no proof) and the others'
+ * partials, which together must be a signing set (every agent point plus exactly t oracles).
+ * Every partial is verified first; the first bad one (lowest participant) is named
+ * (BAD_UNSEAL_PARTIAL, culprits), so the caller can leave it out and use another.
+ * May throw CryptoError: BAD_PARTICIPANT, BAD_UNSEAL_PARTIAL, MALFORMED_INPUT, MALFORMED_POINT,
+ * MALFORMED_SCALAR, BAD_LENGTH.
  */
 export function combineBlobKey(
   group: GroupPublic,
   ctx: BlobContext,
+  own: readonly KeyShare[],
   partials: readonly BlobPartial[],
 ): Secret {
-  checkSigningSet(
-    group.as,
-    partials.map((p) => p.participant),
-  );
+  checkSigningSet(group.as, [...own.map((s) => s.participant), ...partials.map((p) => p.participant)]);
   for (const p of [...partials].sort((a, b) => a.participant - b.participant))
     verifyBlobPartial(group, ctx, p);
-  return new Secret(interpolateBlobKey(partials), 'blob-key');
+  const H = Point.fromBytes(blobPoint(ctx));
+  const mine = own.map((s) => {
+    const x = scalarOf(abytes(s.signingShare.expose(), 'signingShare', SCALAR_LEN));
+    if (x === 0n) throw new CryptoError('MALFORMED_SCALAR', 'signingShare: zero');
+    return { participant: s.participant, partial: H.multiply(x).toBytes() };
+  });
+  return new Secret(interpolateBlobKey([...mine, ...partials]), 'blob-key');
 }

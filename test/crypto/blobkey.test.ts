@@ -1,6 +1,6 @@
 import { ed25519, ed25519_hasher } from '@noble/curves/ed25519.js';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { agentParticipants, oracleParticipants } from '../../crypto/access.js';
+import { agentParticipants, isAgentParticipant, oracleParticipants } from '../../crypto/access.js';
 import { MAX_PLAINTEXT, openBlob, parseBlob, sealBlob } from '../../crypto/blob.js';
 import {
   BLOB_ID_LEN,
@@ -26,6 +26,15 @@ function ctxOf(c: Cluster, blob = 1): BlobContext {
 
 function partialsOf(c: Cluster, ctx: BlobContext, participants: readonly number[]): BlobPartial[] {
   return participants.map((p) => blobPartial(c.groups[p - 1]!, c.shares[p - 1]!, ctx));
+}
+
+/** combineBlobKey as the agent calls it: its own shares for the agent points in `partials`, the oracles' partials checked. */
+function combine(c: Cluster, ctx: BlobContext, partials: readonly BlobPartial[]) {
+  const own = partials
+    .filter((p) => isAgentParticipant(c.as, p.participant))
+    .map((p) => c.shares[p.participant - 1]!);
+  const others = partials.filter((p) => !isAgentParticipant(c.as, p.participant));
+  return combineBlobKey(c.groups[0]!, ctx, own, others);
 }
 
 /** The group secret, recovered independently (Lagrange over every share, noble's field) and checked against the group key. */
@@ -109,7 +118,7 @@ describe.each([
 
   it('the agent and every set of t oracles combine to K = x·H(blob)', () => {
     for (const set of subsets(oracles, t)) {
-      const key = combineBlobKey(c.groups[0]!, ctx, partialsOf(c, ctx, [...agent, ...set]));
+      const key = combine(c, ctx, partialsOf(c, ctx, [...agent, ...set]));
       expect(equalBytes(key.expose(), K)).toBe(true);
     }
   });
@@ -126,14 +135,14 @@ describe.each([
       const got = interpolateBlobKey(partialsOf(c, ctx, set));
       expect(equalBytes(got, K), `set ${set.join(',')}`).toBe(false);
       // combineBlobKey refuses such a set outright.
-      expectMpcidError(() => combineBlobKey(c.groups[0]!, ctx, partialsOf(c, ctx, set)), 'BAD_PARTICIPANT');
+      expectMpcidError(() => combine(c, ctx, partialsOf(c, ctx, set)), 'BAD_PARTICIPANT');
     }
   });
 
   it('another blob id, identity or cluster gives another key', () => {
     const set = [...agent, ...oracles.slice(0, t)];
     for (const other of [ctxOf(c, 2), { ...ctx, identityId: 'other' }, { ...ctx, clusterId: 'other' }]) {
-      const key = combineBlobKey(c.groups[0]!, other, partialsOf(c, other, set));
+      const key = combine(c, other, partialsOf(c, other, set));
       expect(equalBytes(key.expose(), K)).toBe(false);
     }
   });
@@ -158,7 +167,7 @@ describe.each([
       const partials = honest.map((p) => (p.participant === liar ? lie(p) : p));
       let caught: unknown;
       try {
-        combineBlobKey(c.groups[0]!, ctx, partials);
+        combine(c, ctx, partials);
       } catch (e) {
         caught = e;
       }
@@ -216,7 +225,7 @@ describe('sealed blob', () => {
     ctx = ctxOf(c);
     set = [...agentParticipants(c.as), 1, 3];
   });
-  const keyFor = (x: BlobContext) => combineBlobKey(c.groups[0]!, x, partialsOf(c, x, set));
+  const keyFor = (x: BlobContext) => combine(c, x, partialsOf(c, x, set));
   const policy = utf8('{}');
 
   it('round trip: seal, parse, open, for empty and 64 KiB plaintexts', () => {
@@ -232,11 +241,7 @@ describe('sealed blob', () => {
       expect(equalBytes(parsed.blobId, ctx.blobId)).toBe(true);
       expect(equalBytes(parsed.policy, policy)).toBe(true);
       // a fresh key from another signing set opens it
-      const other = combineBlobKey(
-        c.groups[0]!,
-        parsed,
-        partialsOf(c, parsed, [...agentParticipants(c.as), 2, 3]),
-      );
+      const other = combine(c, parsed, partialsOf(c, parsed, [...agentParticipants(c.as), 2, 3]));
       expect(equalBytes(openBlob(other, parsed), pt)).toBe(true);
     }
   });
