@@ -11,6 +11,9 @@
  *
  * A TLS bundle is a directory holding `ca.crt` (the cluster CA), `tls.crt` and `tls.key`; the CA
  * directory holds `ca.crt` and `ca.key`.
+ *
+ * One concern, the cluster's mTLS material from issuing to checking a peer, which is why this
+ * file is a little over 500 lines: issuing and loading share the PEM readers and role parsing.
  */
 import {
   createHash,
