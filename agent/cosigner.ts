@@ -11,6 +11,8 @@
 
 import { asMpcidError, MpcidError } from '../common/errors.js';
 import { LOG, type Logger } from '../common/log.js';
+import type { StepKind } from '../crypto/ratchet.js';
+import type { StepResponse__Output } from '../proto/gen/mpcid/oracle/v1/StepResponse.js';
 import { ecdsaFlow } from './ecdsa.js';
 import { abortedRevocation, readAbort, sendAbort } from './ecdsa-abort.js';
 import type { Es256Key } from './ecdsa-setup.js';
@@ -21,7 +23,7 @@ import type { OracleClient } from './oracles.js';
 import { Quorum } from './quorum.js';
 import type { RatchetState } from './ratchet.js';
 import type { AgentState } from './state.js';
-import { REVOKED_CODES, StepEngine } from './steps.js';
+import { everyOracleFlow, REVOKED_CODES, StepEngine, type StepRpc } from './steps.js';
 
 export interface CosignerOptions {
   /** Deadline of each call to an oracle. */
@@ -119,8 +121,20 @@ export class Cosigner {
   }
 
   /** A heartbeat step, sent to every oracle, certified by t of them. */
-  heartbeat(): Promise<void> {
-    return this.#engine.run(heartbeatFlow(this.#engine));
+  async heartbeat(): Promise<void> {
+    await this.#engine.run(heartbeatFlow(this.#engine));
+  }
+
+  /**
+   * A step of `kind` to every oracle through `rpc` (default Step), certified by t of them: the
+   * answers of the oracles that committed (an unseal step's partials: agent/unseal.ts).
+   */
+  stepEveryOracle<R extends { commit: StepResponse__Output['commit'] }>(
+    kind: StepKind,
+    payloadDigest: Uint8Array,
+    rpc: StepRpc<R>,
+  ): Promise<Map<number, R>> {
+    return this.#engine.run(everyOracleFlow(this.#engine, kind, payloadDigest, rpc));
   }
 
   /** Co-signs `message`; the returned signature has been verified against the identity key. */

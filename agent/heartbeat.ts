@@ -5,24 +5,9 @@
  * behind is exposed soon. Counterpart: oracle/heartbeat.ts.
  */
 
-import type { MpcidError } from '../common/errors.js';
 import { HEARTBEAT_DIGEST } from '../common/protocol.js';
-import type { Commit } from '../crypto/ratchet.js';
-import type { StepEngine, StepFlow } from './steps.js';
+import { everyOracleFlow, type StepEngine, type StepFlow } from './steps.js';
 
-export function heartbeatFlow(engine: StepEngine): StepFlow<void> {
-  return {
-    targets: 'all',
-    async attempt(clients, a) {
-      const step = engine.stepAhead('heartbeat', HEARTBEAT_DIGEST);
-      const failed: Map<number, MpcidError> = a.failed;
-      const answers = await engine.send(clients, step, false);
-      const have = new Map<number, Commit>();
-      for (const [id, x] of answers) {
-        if (x.ok) have.set(id, x.commit);
-        else failed.set(id, x.err);
-      }
-      await engine.certify(have, failed, true);
-    },
-  };
+export function heartbeatFlow(engine: StepEngine): StepFlow<unknown> {
+  return everyOracleFlow(engine, 'heartbeat', HEARTBEAT_DIGEST);
 }

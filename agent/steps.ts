@@ -76,8 +76,55 @@ export interface StepFlow<R> {
   attempt(targets: readonly OracleClient[], a: Attempts): Promise<R | typeof RETRY>;
 }
 
-/** An oracle's answer to a step: its checked commit, or its error. */
-export type Answer = { ok: true; res: StepResponse__Output; commit: Commit } | { ok: false; err: MpcidError };
+/** An oracle's answer to a step: its checked commit (and the rest of its response), or its error. */
+export type Answer<R = StepResponse__Output> =
+  | { ok: true; res: R; commit: Commit }
+  | { ok: false; err: MpcidError };
+
+/** A response that carries the oracle's commit to the step, as every step RPC's does. */
+type Committed = { commit: StepResponse__Output['commit'] };
+
+/**
+ * The RPC a step goes out with when its kind has its own (an unseal: agent/unseal.ts), instead of
+ * Step. `call` is the quorum's deadline-bound call with its rate-limit retries.
+ */
+export type StepRpc<R extends Committed> = (
+  c: OracleClient,
+  step: ReturnType<typeof stepToWire>,
+  certificate: ReturnType<typeof commitToWire>[],
+  patient: boolean,
+  call: Quorum['call'],
+) => Promise<R>;
+
+/**
+ * A step of `kind` sent to every oracle (through `rpc`, default Step) and certified by t of them:
+ * the heartbeat, and steps whose every answer counts (an unseal's partials). Resolves with the
+ * answers of the oracles that committed.
+ */
+export function everyOracleFlow<R extends Committed = StepResponse__Output>(
+  engine: StepEngine,
+  kind: StepKind,
+  payloadDigest: Uint8Array,
+  rpc?: StepRpc<R>,
+): StepFlow<Map<number, R>> {
+  return {
+    targets: 'all',
+    async attempt(clients, a) {
+      const step = engine.stepAhead(kind, payloadDigest);
+      const answers = await engine.send(clients, step, false, rpc);
+      const have = new Map<number, Commit>();
+      const ok = new Map<number, R>();
+      for (const [id, x] of answers) {
+        if (x.ok) {
+          have.set(id, x.commit);
+          ok.set(id, x.res);
+        } else a.failed.set(id, x.err);
+      }
+      await engine.certify(have, a.failed, true);
+      return ok;
+    },
+  };
+}
 
 export class StepEngine {
   readonly state: AgentState;
@@ -314,7 +361,12 @@ export class StepEngine {
   }
 
   /** Sends the pending step to `targets` in parallel; checks every commit it gets back. */
-  async send(targets: readonly OracleClient[], p: Pending, patient: boolean): Promise<Map<number, Answer>> {
+  async send<R extends Committed = StepResponse__Output>(
+    targets: readonly OracleClient[],
+    p: Pending,
+    patient: boolean,
+    rpc?: StepRpc<R>,
+  ): Promise<Map<number, Answer<R>>> {
     const req = {
       step: stepToWire(p.signed),
       certificate: this.#rs.certificate.map(commitToWire),
@@ -325,10 +377,15 @@ export class StepEngine {
     };
     const step = p.signed.step;
     const head = headAfter(step);
+    const call: Quorum['call'] = (client, method, q, pt) => this.quorum.call(client, method, q, pt);
     const answers = await Promise.allSettled(
-      targets.map((c) => this.quorum.call(c.signer, c.signer.Step, req, patient)),
+      targets.map((c) =>
+        rpc
+          ? rpc(c, req.step, req.certificate, patient, call)
+          : (this.quorum.call(c.signer, c.signer.Step, req, patient) as Promise<unknown> as Promise<R>),
+      ),
     );
-    const out = new Map<number, Answer>();
+    const out = new Map<number, Answer<R>>();
     answers.forEach((a, i) => {
       const c = targets[i]!;
       if (a.status === 'rejected') {

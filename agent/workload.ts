@@ -25,6 +25,7 @@ import type { Cosigner } from './cosigner.js';
 import { agreedIssuerKey, checkIssuerToken, IssuerRelay } from './issuer.js';
 import type { OracleClient } from './oracles.js';
 import { type AgentState, type Alg, noEs256Key } from './state.js';
+import { Unsealer } from './unseal.js';
 
 /** Largest message the Workload API signs (the oracles enforce their own limit too). */
 export const MAX_WORKLOAD_SIGN_BYTES = 64 * 1024;
@@ -159,6 +160,7 @@ export function workloadHandlers(
 ): WorkloadHandlers {
   const publicKey = Buffer.from(state.group.groupPublicKey);
   const es256 = () => es256Of(state, cosigner);
+  const unsealer = new Unsealer(state, cosigner, log);
 
   return {
     GetIdentity: unary(log, 'GetIdentity', async () => {
@@ -208,6 +210,13 @@ export function workloadHandlers(
         claims,
         ...(aud ? { aud } : {}),
       });
+    }),
+    Seal: unary(log, 'Seal', async (req) => ({
+      blob: Buffer.from(await unsealer.seal(new Uint8Array(req.plaintext), req.policyJson)),
+    })),
+    Unseal: unary(log, 'Unseal', async (req) => {
+      const { plaintext, policy } = await unsealer.unseal(new Uint8Array(req.blob));
+      return { plaintext: Buffer.from(plaintext), policyJson: policy };
     }),
   };
 }

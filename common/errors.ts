@@ -162,6 +162,25 @@ export const ERROR_CODES = {
     status: 'INTERNAL',
     meaning: 'An oracle returned a signature share that does not verify; the message names the oracle.',
   },
+  BAD_UNSEAL_PARTIAL: {
+    status: 'INTERNAL',
+    meaning:
+      'An oracle returned an unseal partial whose DLEQ proof does not verify against its verifying share; the message names the oracle, which is left out.',
+  },
+  BLOB_INVALID: {
+    status: 'INVALID_ARGUMENT',
+    meaning:
+      'A sealed blob does not open: malformed, truncated or tampered with (its AEAD tag fails); nothing is written.',
+  },
+  BLOB_WRONG_IDENTITY: {
+    status: 'FAILED_PRECONDITION',
+    meaning:
+      'A sealed blob names another identity or cluster than this agent: refused before any step, nothing is written.',
+  },
+  PLAINTEXT_TOO_LARGE: {
+    status: 'INVALID_ARGUMENT',
+    meaning: 'A plaintext to seal is larger than 64 KiB (65536 bytes); nothing is sealed.',
+  },
   ECDSA_SESSION_LOST: {
     status: 'FAILED_PRECONDITION',
     meaning:
@@ -366,6 +385,8 @@ const CRYPTO_ERROR_CODES = {
   DKG_FAILED: 'DKG_FAILED',
   ENROLLMENT_STATE: 'ENROLLMENT_STATE',
   BAD_SIGNATURE_SHARE: 'BAD_SIGNATURE_SHARE',
+  BAD_UNSEAL_PARTIAL: 'BAD_UNSEAL_PARTIAL',
+  BLOB_INVALID: 'BLOB_INVALID',
   ECDSA_ABORT: 'ECDSA_ABORT',
   NO_ES256_KEY: 'NO_ES256_KEY',
   BAD_CERTIFICATE: 'BAD_CERTIFICATE',

@@ -131,6 +131,18 @@ export const HASH_DOMAINS = {
   /** The context an issuer key setup binds its messages and channel keys to (issuerSetupContext). */
   issuerSetupContext: 'mpcid/issuer/setup-context/v1',
 
+  // Sealed blobs (crypto/blobkey.ts, crypto/blob.ts)
+  /** RFC 9380 hash_to_curve DST of a blob's point H(cluster, identity, blob id) (blobPoint). */
+  blobPoint: 'mpcid/blob/point/v1',
+  /** The Fiat-Shamir challenge of a partial's DLEQ (Chaum-Pedersen) proof (crypto/blobkey.ts). */
+  blobDleq: 'mpcid/blob/dleq/v1',
+  /** The hedged nonce of a partial's DLEQ proof (crypto/blobkey.ts). */
+  blobDleqNonce: 'mpcid/blob/dleq-nonce/v1',
+  /** HKDF info of a blob's AEAD key from K = x·H(blob) (crypto/blob.ts). */
+  blobKey: 'mpcid/blob/key/v1',
+  /** Additional data of a blob's AEAD: cluster, identity, blob id, policy (crypto/blob.ts). */
+  blobAead: 'mpcid/blob/aead/v1',
+
   // Revocation (oracle/revocation.ts)
   /** The alert id of a revocation by accusations, over their evidence digests. */
   revocationAccusations: 'mpcid/revocation/accusations/v1',

@@ -26,6 +26,10 @@ export const CRYPTO_CODES = {
   DKG_FAILED: "Distributed key generation failed verification (a participant's data is inconsistent).",
   ENROLLMENT_STATE: 'A DKG participant was used after it finished.',
   BAD_SIGNATURE_SHARE: 'A FROST signature share does not verify; culprits names its participant.',
+  BAD_UNSEAL_PARTIAL:
+    "An unseal partial (share times the blob's point) or its DLEQ proof does not verify; culprits names its participant.",
+  BLOB_INVALID:
+    'A sealed blob does not open: malformed, tampered with, or sealed under another key or context.',
   ECDSA_ABORT:
     'A threshold-ECDSA consistency check failed; culprits names the party whose message failed (empty: none can be blamed).',
   NO_ES256_KEY: 'An ES256 pair state predates zero-sharing and cannot sign.',

@@ -25,7 +25,7 @@ const ZERO_NONCE = new Uint8Array(12);
  * chacha20poly1305 produces it (byte-identical, test/crypto/node-primitives.test.ts).
  * `decrypt` throws on any authentication failure.
  */
-function aead(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array) {
+export function aead(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array) {
   return {
     encrypt(plaintext: Uint8Array): Uint8Array {
       const c = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG_LEN });

@@ -30,6 +30,8 @@ export type TokenAudit = Pick<AuditEntry, 'jti' | 'aud' | 'exp' | 'typ'>;
 export interface AuditContext {
   client: string;
   token?: TokenAudit;
+  /** Unseal steps: the blob id (base64url). */
+  blobId?: string;
 }
 
 /** The jti, aud, exp and typ of a token step's signing input, as far as they have the right types. */
@@ -59,6 +61,7 @@ export function auditEntry(ctx: AuditContext, step: Step, head: string, refusal?
     client: ctx.client.slice(0, 200),
     head,
     ...(ctx.token ?? {}),
+    ...(ctx.blobId ? { blobId: ctx.blobId } : {}),
     ...(refusal ? { refusal } : {}),
   };
 }
@@ -75,6 +78,7 @@ function entryToWire(e: AuditEntry): AuditEntryWire {
     exp: e.exp ?? 0,
     typ: e.typ ?? '',
     refusal: e.refusal ?? '',
+    blobId: e.blobId ?? '',
   };
 }
 

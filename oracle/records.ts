@@ -294,6 +294,8 @@ export interface AuditEntry {
   aud?: string | string[];
   exp?: number;
   typ?: string;
+  /** Unseal steps: the blob id (base64url). */
+  blobId?: string;
   /** The code this node refused to co-sign with (the step still counted). */
   refusal?: string;
 }

@@ -33,6 +33,7 @@ import { HeartbeatSteps } from './heartbeat.js';
 import type { IssuerService } from './issuer.js';
 import type { RatchetService, SignResult } from './ratchet.js';
 import { peerKeyOf, RateLimiter } from './ratelimit.js';
+import { UnsealService } from './unseal.js';
 
 const KNOWN_KINDS: ReadonlySet<string> = new Set(STEP_KINDS);
 
@@ -63,15 +64,17 @@ export class SignerService {
   readonly #ecdsa: EcdsaService;
   readonly #eddsa: EddsaSteps;
   readonly #kinds = new Map<StepKind, StepKindHandler>();
+  readonly #unseal: UnsealService;
 
   constructor(ctx: OracleContext, ratchet: RatchetService, ecdsa: EcdsaService, issuer?: IssuerService) {
     this.#ctx = ctx;
     this.#ratchet = ratchet;
     this.#ecdsa = ecdsa;
     this.#limits = new RateLimiter(ctx.config.rateLimits, ctx.metrics);
+    this.#unseal = new UnsealService(ctx, ratchet, this.#limits);
     this.#eddsa = new EddsaSteps(ctx, this.#limits);
     // The federation issuer's jwt-issuer steps only where an issuer service runs.
-    for (const h of [this.#eddsa, ecdsa, new HeartbeatSteps(), ...(issuer ? [issuer] : [])])
+    for (const h of [this.#eddsa, ecdsa, new HeartbeatSteps(), this.#unseal, ...(issuer ? [issuer] : [])])
       for (const k of h.kinds) this.#kinds.set(k, h);
   }
 
@@ -91,6 +94,7 @@ export class SignerService {
       }),
       EcdsaRound: unary(log, 'EcdsaRound', (req, call) => this.ecdsaRound(req, peerKeyOf(call))),
       ReportAbort: unary(log, 'ReportAbort', (req, call) => this.reportAbort(req, peerKeyOf(call))),
+      Unseal: unary(log, 'Unseal', (req, call) => this.#unseal.unseal(req, call.getPeer(), peerKeyOf(call))),
     };
   }
 

@@ -19,7 +19,7 @@ export const audit: Command = {
   names: ['audit'],
   summary: "one oracle's audit log of an identity's steps, oldest first (admin API)",
   usage: `mpcid audit --admin ADDR --identity ID [--since TIME] [--kind KIND]        [TLS]
-      one JSON line per accepted step: {identityId, counter, kind, time, client, jti, aud, exp, typ, refusal}`,
+      one JSON line per accepted step: {identityId, counter, kind, time, client, jti, aud, exp, typ, blobId, refusal}`,
   async run(args) {
     const { values } = opts(args, {
       admin: 'string',
@@ -52,6 +52,7 @@ export const audit: Command = {
             ...(e.audJson ? { aud: JSON.parse(e.audJson) as unknown } : {}),
             ...(e.exp ? { exp: e.exp } : {}),
             ...(e.typ ? { typ: e.typ } : {}),
+            ...(e.blobId ? { blobId: e.blobId } : {}),
             ...(e.refusal ? { refusal: e.refusal } : {}),
           }),
         );

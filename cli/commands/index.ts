@@ -18,9 +18,11 @@ import { identityRevoke } from './identity-revoke.js';
 import { init } from './init.js';
 import { issuerRotate } from './issuer-rotate.js';
 import { oracle } from './oracle.js';
+import { seal } from './seal.js';
 import { sign } from './sign.js';
 import { tokenCreate } from './token-create.js';
 import { tokenFetch } from './token-fetch.js';
+import { unseal } from './unseal.js';
 import { verify } from './verify.js';
 
 export const COMMANDS: readonly Command[] = [
@@ -39,6 +41,8 @@ export const COMMANDS: readonly Command[] = [
   attest,
   verify,
   sign,
+  seal,
+  unseal,
   alertsWatch,
   alertsDead,
   consoleLoginCommand,

@@ -289,7 +289,19 @@ export function hashToScalars(
  * May throw CryptoError: BAD_PARTICIPANT, MALFORMED_INPUT.
  */
 export function lagrangeAt0(curve: EcdsaCurve, xs: readonly number[], x: number): bigint {
-  const c = getCurve(curve);
+  return lagrangeAt0In(getCurve(curve).Point.Fn, xs, x);
+}
+
+/**
+ * lagrangeAt0 in any prime field (e.g. Ed25519's scalars, crypto/blobkey.ts): the one Lagrange
+ * coefficient of crypto/.
+ * May throw CryptoError: BAD_PARTICIPANT, MALFORMED_INPUT.
+ */
+export function lagrangeAt0In(
+  Fn: { create(x: bigint): bigint; inv(x: bigint): bigint },
+  xs: readonly number[],
+  x: number,
+): bigint {
   if (!Array.isArray(xs) || xs.length === 0) throw new CryptoError('MALFORMED_INPUT', 'xs: expected points');
   const seen = new Set<number>();
   for (const v of xs) {
@@ -304,8 +316,8 @@ export function lagrangeAt0(curve: EcdsaCurve, xs: readonly number[], x: number)
   let den = 1n;
   for (const m of xs) {
     if (m === x) continue;
-    num = mod(c, num * BigInt(m));
-    den = mod(c, den * BigInt(m - x));
+    num = Fn.create(num * BigInt(m));
+    den = Fn.create(den * BigInt(m - x));
   }
-  return mod(c, num * invert(c, den));
+  return Fn.create(num * Fn.inv(den));
 }

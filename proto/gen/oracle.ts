@@ -62,6 +62,8 @@ import type { Step as _mpcid_oracle_v1_Step, Step__Output as _mpcid_oracle_v1_St
 import type { StepRequest as _mpcid_oracle_v1_StepRequest, StepRequest__Output as _mpcid_oracle_v1_StepRequest__Output } from './mpcid/oracle/v1/StepRequest.js';
 import type { StepResponse as _mpcid_oracle_v1_StepResponse, StepResponse__Output as _mpcid_oracle_v1_StepResponse__Output } from './mpcid/oracle/v1/StepResponse.js';
 import type { SuspendedDetails as _mpcid_oracle_v1_SuspendedDetails, SuspendedDetails__Output as _mpcid_oracle_v1_SuspendedDetails__Output } from './mpcid/oracle/v1/SuspendedDetails.js';
+import type { UnsealRequest as _mpcid_oracle_v1_UnsealRequest, UnsealRequest__Output as _mpcid_oracle_v1_UnsealRequest__Output } from './mpcid/oracle/v1/UnsealRequest.js';
+import type { UnsealResponse as _mpcid_oracle_v1_UnsealResponse, UnsealResponse__Output as _mpcid_oracle_v1_UnsealResponse__Output } from './mpcid/oracle/v1/UnsealResponse.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -132,6 +134,8 @@ export interface ProtoGrpcType {
         StepRequest: MessageTypeDefinition<_mpcid_oracle_v1_StepRequest, _mpcid_oracle_v1_StepRequest__Output>
         StepResponse: MessageTypeDefinition<_mpcid_oracle_v1_StepResponse, _mpcid_oracle_v1_StepResponse__Output>
         SuspendedDetails: MessageTypeDefinition<_mpcid_oracle_v1_SuspendedDetails, _mpcid_oracle_v1_SuspendedDetails__Output>
+        UnsealRequest: MessageTypeDefinition<_mpcid_oracle_v1_UnsealRequest, _mpcid_oracle_v1_UnsealRequest__Output>
+        UnsealResponse: MessageTypeDefinition<_mpcid_oracle_v1_UnsealResponse, _mpcid_oracle_v1_UnsealResponse__Output>
       }
     }
   }

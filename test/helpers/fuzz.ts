@@ -101,6 +101,8 @@ export function rpcTable(root: protobuf.Root): Rpc[] {
   const add = (service: string, target: Target, label = service.slice(service.lastIndexOf('.') + 1)) => {
     const svc = root.lookupService(service);
     for (const m of svc.methodsArray) {
+      // Resolved in the service's own package: a short name (UnsealRequest) may exist in two.
+      m.resolve();
       const def = defs[service]![m.name] ?? defs[service]![m.name[0]!.toLowerCase() + m.name.slice(1)];
       if (!def) throw new Error(`no server definition of ${service}/${m.name}`);
       out.push({
@@ -108,8 +110,8 @@ export function rpcTable(root: protobuf.Root): Rpc[] {
         decodeRes: total(def.responseDeserialize),
         name: `${label}/${m.name}`,
         path: `/${service}/${m.name}`,
-        req: root.lookupType(m.requestType),
-        res: root.lookupType(m.responseType),
+        req: m.resolvedRequestType!,
+        res: m.resolvedResponseType!,
         stream: !!m.responseStream,
         target,
       });

@@ -13,7 +13,7 @@ import type { SignerClient } from '../../proto/gen/mpcid/oracle/v1/Signer.js';
  */
 export function interceptAnswers<Req, Res>(
   clients: readonly OracleClient[],
-  method: 'Step' | 'EcdsaRound',
+  method: 'Step' | 'EcdsaRound' | 'Unseal',
   onAnswer: (nodeId: number, req: Req, res: Res) => void,
   nodeIds?: readonly number[],
 ): OracleClient[] {

@@ -35,6 +35,7 @@ import { issueJoinToken, parseJoinToken } from '../../common/jointoken.js';
 import { readNodeKey } from '../../common/keys.js';
 import {
   beginFields,
+  commitToWire,
   DOMAINS,
   enrollmentContext,
   round1FromWire,
@@ -42,7 +43,9 @@ import {
   stepFromJSON,
   stepToWire,
 } from '../../common/protocol.js';
+import { unsealPayloadDigest } from '../../common/unseal-wire.js';
 import { accessStructure, agentParticipants } from '../../crypto/access.js';
+import { parseBlob } from '../../crypto/blob.js';
 import { toB64u } from '../../crypto/bytes.js';
 import { ed25519PublicKey } from '../../crypto/ed25519.js';
 import { DkgParticipant, P256 } from '../../crypto/frost.js';
@@ -55,6 +58,8 @@ import type { RatchetRecord } from '../../oracle/store.js';
 import type { EcdsaRoundRequest } from '../../proto/gen/mpcid/oracle/v1/EcdsaRoundRequest.js';
 import type { EcdsaSetupRequest } from '../../proto/gen/mpcid/oracle/v1/EcdsaSetupRequest.js';
 import type { SealedShare } from '../../proto/gen/mpcid/oracle/v1/SealedShare.js';
+import type { StepResponse__Output } from '../../proto/gen/mpcid/oracle/v1/StepResponse.js';
+import type { UnsealRequest } from '../../proto/gen/mpcid/oracle/v1/UnsealRequest.js';
 import {
   startCluster,
   type TestCluster,
@@ -115,6 +120,7 @@ function nodeVerify(publicKey: Uint8Array, msg: Uint8Array, sig: Uint8Array): bo
   return verify(null, msg, key, sig);
 }
 
+const SEALED_PLAINTEXT = new Uint8Array(Buffer.from('fuzz: a sealed secret'));
 const eqBytes = (a: unknown, b: unknown) =>
   a instanceof Uint8Array && b instanceof Uint8Array && Buffer.from(a).equals(Buffer.from(b));
 
@@ -259,6 +265,8 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
   const createdTokens = new Set<string>();
   const logFrom = new Map<string, number>();
   let validNonces: ReturnType<typeof noncesRequest>[];
+  let unsealRequest: UnsealRequest | undefined;
+  let sealedBlob: Buffer;
   let lastStep: Record<string, unknown>;
   let es256Begins: EcdsaSetupRequest[];
   let issuerBegin: { setupId: Buffer; round: number; coordinator: number; coordinatorSignature: Buffer };
@@ -319,6 +327,25 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
     ratchet = HostileRatchet.load(h.stateDir, hostile);
     const hb = ratchet.heartbeat();
     await ratchet.commit(clients, hb);
+    // An unseal step by the hostile client through Unseal (the request kept; stale once the
+    // steps below follow it).
+    const blobId = Buffer.from(randomBytes(32));
+    const us = ratchet.make('unseal', unsealPayloadDigest(hostile.cluster.id, blobId));
+    unsealRequest = { step: stepToWire(us), certificate: ratchet.certificate.map(commitToWire), blobId };
+    const usAnswers = await Promise.all(
+      clients.map((c) => call(c.signer, c.signer.Unseal, unsealRequest!, DEADLINE_MS, true)),
+    );
+    for (const a of usAnswers) expect(a.partial).toHaveLength(32);
+    const usBuilt = { signed: us, request: ratchet.request(us) };
+    ratchet.accept(
+      usBuilt,
+      usAnswers.map((a, i) =>
+        ratchet.checkCommit(clients[i]!.nodeId, us, a as unknown as StepResponse__Output),
+      ),
+    );
+    // A blob the real agent sealed (its Workload API), for the Unseal corpus.
+    const wl = cluster.agents[0]!.workload;
+    sealedBlob = (await call(wl, wl.Seal, { plaintext: SEALED_PLAINTEXT, policyJson: '' }, DEADLINE_MS)).blob;
     // An ES256 signature by the hostile client (every EcdsaRound request kept), then a FROST one.
     const es256Rounds: EcdsaRoundRequest[] = [];
     const esMessage = new Uint8Array(randomBytes(48));
@@ -363,6 +390,10 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
     addCorpus('Enrollment/ExchangeShares', T('mpcid.oracle.v1.ExchangeSharesRequest'), ...e0.exchange);
     addCorpus('Enrollment/FinishEnrollment', T('mpcid.oracle.v1.FinishEnrollmentRequest'), ...e0.finish!);
     addCorpus('Signer/GetNonces', T('mpcid.oracle.v1.GetNoncesRequest'), ...validNonces);
+    addCorpus('Signer/Unseal', T('mpcid.oracle.v1.UnsealRequest'), unsealRequest!, {
+      ...unsealRequest!,
+      blobId: randomBytes(32),
+    });
     addCorpus(
       'Signer/Step',
       T('mpcid.oracle.v1.StepRequest'),
@@ -506,6 +537,13 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
       claimsJson: '{"image":"sha256:00"}',
       audience: ['https://rp.example'],
     });
+    addCorpus(
+      'Workload/Seal',
+      T('mpcid.agent.v1.SealRequest'),
+      { plaintext: Buffer.from('db password') },
+      { plaintext: randomBytes(65_536), policyJson: '{}' },
+    );
+    addCorpus('Workload/Unseal', T('mpcid.agent.v1.UnsealRequest'), { blob: sealedBlob });
     for (const r of rpcs) expect(corpus.get(r.name)?.length, `corpus for ${r.name}`).toBeGreaterThan(0);
 
     before = await snapshotOracles(cluster);
@@ -535,7 +573,7 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
       name: ['spiffe://test.mpcid/fuzz/x', 'a', 'x'.repeat(255), 'x'.repeat(256)],
       service: ['', 'mpcid.oracle.v1.Signer', 'mpcid.admin.v1.Admin', 'mpcid.oracle.v1.Peer'],
       trustDomain: ['spiffe://test.mpcid', 'test.mpcid', 'spiffe://nowhere.example', 'spiffe://Bad'],
-      kind: ['sign', 'jwt', 'heartbeat', 'es256', 'jwt-es256'],
+      kind: ['sign', 'jwt', 'heartbeat', 'es256', 'jwt-es256', 'unseal'],
       alg: ['', 'EdDSA', 'ES256', 'RS256'],
       round: [0, 1, 2, 3, 4, 9],
       from: [0, 1, 2, 3, 4],
@@ -638,6 +676,22 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
         return 'EcdsaRound OK for a session that is not open';
       case 'Signer/ReportAbort':
         return 'ReportAbort OK for a claim the identity did not sign';
+      case 'Signer/Unseal':
+        // The only unseal step the oracles took is behind them (STALE_STEP), and the last step is a sign step.
+        return 'Unseal OK for a step that is not an accepted unseal step';
+      case 'Workload/Seal': {
+        const blob = out?.['blob'];
+        if (!(blob instanceof Uint8Array)) return 'Seal OK without a blob';
+        return parseBlob(new Uint8Array(blob)).identityId === agentState.identityId
+          ? undefined
+          : 'Seal OK with a blob of another identity';
+      }
+      case 'Workload/Unseal': {
+        const pt = out?.['plaintext'];
+        return pt instanceof Uint8Array && eqBytes(pt, SEALED_PLAINTEXT)
+          ? undefined
+          : 'Unseal OK with a plaintext that was never sealed';
+      }
       case 'Issuer/IssuerRound':
         return 'IssuerRound OK for a session that is not open';
       case 'IssuerAdmin/RotateIssuer':
@@ -703,7 +757,7 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
   const runsFor = (rpc: Rpc) => Math.max(4, rpc.target === 'workload' ? Math.ceil(RUNS / 4) : RUNS);
 
   it('the table covers every method of every service', () => {
-    expect(rpcs.map((r) => r.name)).toHaveLength(35);
+    expect(rpcs.map((r) => r.name)).toHaveLength(38);
     for (const svc of [
       'Enrollment',
       'Signer',
@@ -794,7 +848,8 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
       if (rec) {
         const s = stepFromJSON(rec.last?.step);
         verifyStep(agentState.sessionPublicKey, s);
-        expect(['sign', 'jwt']).toContain(s.step.kind);
+        // The Workload API's steps: co-signatures, tokens, and seals / unseals (kind unseal).
+        expect(['sign', 'jwt', 'unseal']).toContain(s.step.kind);
       }
     }
 

@@ -13,6 +13,7 @@ export interface AuditEntry {
   'exp'?: (number | string | Long);
   'typ'?: (string);
   'refusal'?: (string);
+  'blobId'?: (string);
 }
 
 export interface AuditEntry__Output {
@@ -26,4 +27,5 @@ export interface AuditEntry__Output {
   'exp': (number);
   'typ': (string);
   'refusal': (string);
+  'blobId': (string);
 }

@@ -7,8 +7,12 @@ import type { AttestResponse as _mpcid_agent_v1_AttestResponse, AttestResponse__
 import type { FetchJWTRequest as _mpcid_agent_v1_FetchJWTRequest, FetchJWTRequest__Output as _mpcid_agent_v1_FetchJWTRequest__Output } from '../../../mpcid/agent/v1/FetchJWTRequest.js';
 import type { FetchJWTResponse as _mpcid_agent_v1_FetchJWTResponse, FetchJWTResponse__Output as _mpcid_agent_v1_FetchJWTResponse__Output } from '../../../mpcid/agent/v1/FetchJWTResponse.js';
 import type { GetIdentityRequest as _mpcid_agent_v1_GetIdentityRequest, GetIdentityRequest__Output as _mpcid_agent_v1_GetIdentityRequest__Output } from '../../../mpcid/agent/v1/GetIdentityRequest.js';
+import type { SealRequest as _mpcid_agent_v1_SealRequest, SealRequest__Output as _mpcid_agent_v1_SealRequest__Output } from '../../../mpcid/agent/v1/SealRequest.js';
+import type { SealResponse as _mpcid_agent_v1_SealResponse, SealResponse__Output as _mpcid_agent_v1_SealResponse__Output } from '../../../mpcid/agent/v1/SealResponse.js';
 import type { SignRequest as _mpcid_agent_v1_SignRequest, SignRequest__Output as _mpcid_agent_v1_SignRequest__Output } from '../../../mpcid/agent/v1/SignRequest.js';
 import type { SignResponse as _mpcid_agent_v1_SignResponse, SignResponse__Output as _mpcid_agent_v1_SignResponse__Output } from '../../../mpcid/agent/v1/SignResponse.js';
+import type { UnsealRequest as _mpcid_agent_v1_UnsealRequest, UnsealRequest__Output as _mpcid_agent_v1_UnsealRequest__Output } from '../../../mpcid/agent/v1/UnsealRequest.js';
+import type { UnsealResponse as _mpcid_agent_v1_UnsealResponse, UnsealResponse__Output as _mpcid_agent_v1_UnsealResponse__Output } from '../../../mpcid/agent/v1/UnsealResponse.js';
 import type { WorkloadIdentity as _mpcid_agent_v1_WorkloadIdentity, WorkloadIdentity__Output as _mpcid_agent_v1_WorkloadIdentity__Output } from '../../../mpcid/agent/v1/WorkloadIdentity.js';
 
 export interface WorkloadClient extends grpc.Client {
@@ -39,6 +43,15 @@ export interface WorkloadClient extends grpc.Client {
   getIdentity(argument: _mpcid_agent_v1_GetIdentityRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_agent_v1_WorkloadIdentity__Output>): grpc.ClientUnaryCall;
   getIdentity(argument: _mpcid_agent_v1_GetIdentityRequest, callback: grpc.requestCallback<_mpcid_agent_v1_WorkloadIdentity__Output>): grpc.ClientUnaryCall;
   
+  Seal(argument: _mpcid_agent_v1_SealRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_agent_v1_SealResponse__Output>): grpc.ClientUnaryCall;
+  Seal(argument: _mpcid_agent_v1_SealRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_agent_v1_SealResponse__Output>): grpc.ClientUnaryCall;
+  Seal(argument: _mpcid_agent_v1_SealRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_agent_v1_SealResponse__Output>): grpc.ClientUnaryCall;
+  Seal(argument: _mpcid_agent_v1_SealRequest, callback: grpc.requestCallback<_mpcid_agent_v1_SealResponse__Output>): grpc.ClientUnaryCall;
+  seal(argument: _mpcid_agent_v1_SealRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_agent_v1_SealResponse__Output>): grpc.ClientUnaryCall;
+  seal(argument: _mpcid_agent_v1_SealRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_agent_v1_SealResponse__Output>): grpc.ClientUnaryCall;
+  seal(argument: _mpcid_agent_v1_SealRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_agent_v1_SealResponse__Output>): grpc.ClientUnaryCall;
+  seal(argument: _mpcid_agent_v1_SealRequest, callback: grpc.requestCallback<_mpcid_agent_v1_SealResponse__Output>): grpc.ClientUnaryCall;
+  
   Sign(argument: _mpcid_agent_v1_SignRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_agent_v1_SignResponse__Output>): grpc.ClientUnaryCall;
   Sign(argument: _mpcid_agent_v1_SignRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_agent_v1_SignResponse__Output>): grpc.ClientUnaryCall;
   Sign(argument: _mpcid_agent_v1_SignRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_agent_v1_SignResponse__Output>): grpc.ClientUnaryCall;
@@ -47,6 +60,15 @@ export interface WorkloadClient extends grpc.Client {
   sign(argument: _mpcid_agent_v1_SignRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_agent_v1_SignResponse__Output>): grpc.ClientUnaryCall;
   sign(argument: _mpcid_agent_v1_SignRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_agent_v1_SignResponse__Output>): grpc.ClientUnaryCall;
   sign(argument: _mpcid_agent_v1_SignRequest, callback: grpc.requestCallback<_mpcid_agent_v1_SignResponse__Output>): grpc.ClientUnaryCall;
+  
+  Unseal(argument: _mpcid_agent_v1_UnsealRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_agent_v1_UnsealResponse__Output>): grpc.ClientUnaryCall;
+  Unseal(argument: _mpcid_agent_v1_UnsealRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_agent_v1_UnsealResponse__Output>): grpc.ClientUnaryCall;
+  Unseal(argument: _mpcid_agent_v1_UnsealRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_agent_v1_UnsealResponse__Output>): grpc.ClientUnaryCall;
+  Unseal(argument: _mpcid_agent_v1_UnsealRequest, callback: grpc.requestCallback<_mpcid_agent_v1_UnsealResponse__Output>): grpc.ClientUnaryCall;
+  unseal(argument: _mpcid_agent_v1_UnsealRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_agent_v1_UnsealResponse__Output>): grpc.ClientUnaryCall;
+  unseal(argument: _mpcid_agent_v1_UnsealRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_agent_v1_UnsealResponse__Output>): grpc.ClientUnaryCall;
+  unseal(argument: _mpcid_agent_v1_UnsealRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_agent_v1_UnsealResponse__Output>): grpc.ClientUnaryCall;
+  unseal(argument: _mpcid_agent_v1_UnsealRequest, callback: grpc.requestCallback<_mpcid_agent_v1_UnsealResponse__Output>): grpc.ClientUnaryCall;
   
 }
 
@@ -57,7 +79,11 @@ export interface WorkloadHandlers extends grpc.UntypedServiceImplementation {
   
   GetIdentity: grpc.handleUnaryCall<_mpcid_agent_v1_GetIdentityRequest__Output, _mpcid_agent_v1_WorkloadIdentity>;
   
+  Seal: grpc.handleUnaryCall<_mpcid_agent_v1_SealRequest__Output, _mpcid_agent_v1_SealResponse>;
+  
   Sign: grpc.handleUnaryCall<_mpcid_agent_v1_SignRequest__Output, _mpcid_agent_v1_SignResponse>;
+  
+  Unseal: grpc.handleUnaryCall<_mpcid_agent_v1_UnsealRequest__Output, _mpcid_agent_v1_UnsealResponse>;
   
 }
 
@@ -65,5 +91,7 @@ export interface WorkloadDefinition extends grpc.ServiceDefinition {
   Attest: MethodDefinition<_mpcid_agent_v1_AttestRequest, _mpcid_agent_v1_AttestResponse, _mpcid_agent_v1_AttestRequest__Output, _mpcid_agent_v1_AttestResponse__Output>
   FetchJWT: MethodDefinition<_mpcid_agent_v1_FetchJWTRequest, _mpcid_agent_v1_FetchJWTResponse, _mpcid_agent_v1_FetchJWTRequest__Output, _mpcid_agent_v1_FetchJWTResponse__Output>
   GetIdentity: MethodDefinition<_mpcid_agent_v1_GetIdentityRequest, _mpcid_agent_v1_WorkloadIdentity, _mpcid_agent_v1_GetIdentityRequest__Output, _mpcid_agent_v1_WorkloadIdentity__Output>
+  Seal: MethodDefinition<_mpcid_agent_v1_SealRequest, _mpcid_agent_v1_SealResponse, _mpcid_agent_v1_SealRequest__Output, _mpcid_agent_v1_SealResponse__Output>
   Sign: MethodDefinition<_mpcid_agent_v1_SignRequest, _mpcid_agent_v1_SignResponse, _mpcid_agent_v1_SignRequest__Output, _mpcid_agent_v1_SignResponse__Output>
+  Unseal: MethodDefinition<_mpcid_agent_v1_UnsealRequest, _mpcid_agent_v1_UnsealResponse, _mpcid_agent_v1_UnsealRequest__Output, _mpcid_agent_v1_UnsealResponse__Output>
 }

@@ -10,6 +10,8 @@ import type { ReportAbortRequest as _mpcid_oracle_v1_ReportAbortRequest, ReportA
 import type { ReportAbortResponse as _mpcid_oracle_v1_ReportAbortResponse, ReportAbortResponse__Output as _mpcid_oracle_v1_ReportAbortResponse__Output } from '../../../mpcid/oracle/v1/ReportAbortResponse.js';
 import type { StepRequest as _mpcid_oracle_v1_StepRequest, StepRequest__Output as _mpcid_oracle_v1_StepRequest__Output } from '../../../mpcid/oracle/v1/StepRequest.js';
 import type { StepResponse as _mpcid_oracle_v1_StepResponse, StepResponse__Output as _mpcid_oracle_v1_StepResponse__Output } from '../../../mpcid/oracle/v1/StepResponse.js';
+import type { UnsealRequest as _mpcid_oracle_v1_UnsealRequest, UnsealRequest__Output as _mpcid_oracle_v1_UnsealRequest__Output } from '../../../mpcid/oracle/v1/UnsealRequest.js';
+import type { UnsealResponse as _mpcid_oracle_v1_UnsealResponse, UnsealResponse__Output as _mpcid_oracle_v1_UnsealResponse__Output } from '../../../mpcid/oracle/v1/UnsealResponse.js';
 
 export interface SignerClient extends grpc.Client {
   EcdsaRound(argument: _mpcid_oracle_v1_EcdsaRoundRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_oracle_v1_EcdsaRoundResponse__Output>): grpc.ClientUnaryCall;
@@ -48,6 +50,15 @@ export interface SignerClient extends grpc.Client {
   step(argument: _mpcid_oracle_v1_StepRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_oracle_v1_StepResponse__Output>): grpc.ClientUnaryCall;
   step(argument: _mpcid_oracle_v1_StepRequest, callback: grpc.requestCallback<_mpcid_oracle_v1_StepResponse__Output>): grpc.ClientUnaryCall;
   
+  Unseal(argument: _mpcid_oracle_v1_UnsealRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_oracle_v1_UnsealResponse__Output>): grpc.ClientUnaryCall;
+  Unseal(argument: _mpcid_oracle_v1_UnsealRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_oracle_v1_UnsealResponse__Output>): grpc.ClientUnaryCall;
+  Unseal(argument: _mpcid_oracle_v1_UnsealRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_oracle_v1_UnsealResponse__Output>): grpc.ClientUnaryCall;
+  Unseal(argument: _mpcid_oracle_v1_UnsealRequest, callback: grpc.requestCallback<_mpcid_oracle_v1_UnsealResponse__Output>): grpc.ClientUnaryCall;
+  unseal(argument: _mpcid_oracle_v1_UnsealRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_oracle_v1_UnsealResponse__Output>): grpc.ClientUnaryCall;
+  unseal(argument: _mpcid_oracle_v1_UnsealRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_oracle_v1_UnsealResponse__Output>): grpc.ClientUnaryCall;
+  unseal(argument: _mpcid_oracle_v1_UnsealRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_oracle_v1_UnsealResponse__Output>): grpc.ClientUnaryCall;
+  unseal(argument: _mpcid_oracle_v1_UnsealRequest, callback: grpc.requestCallback<_mpcid_oracle_v1_UnsealResponse__Output>): grpc.ClientUnaryCall;
+  
 }
 
 export interface SignerHandlers extends grpc.UntypedServiceImplementation {
@@ -59,6 +70,8 @@ export interface SignerHandlers extends grpc.UntypedServiceImplementation {
   
   Step: grpc.handleUnaryCall<_mpcid_oracle_v1_StepRequest__Output, _mpcid_oracle_v1_StepResponse>;
   
+  Unseal: grpc.handleUnaryCall<_mpcid_oracle_v1_UnsealRequest__Output, _mpcid_oracle_v1_UnsealResponse>;
+  
 }
 
 export interface SignerDefinition extends grpc.ServiceDefinition {
@@ -66,4 +79,5 @@ export interface SignerDefinition extends grpc.ServiceDefinition {
   GetNonces: MethodDefinition<_mpcid_oracle_v1_GetNoncesRequest, _mpcid_oracle_v1_GetNoncesResponse, _mpcid_oracle_v1_GetNoncesRequest__Output, _mpcid_oracle_v1_GetNoncesResponse__Output>
   ReportAbort: MethodDefinition<_mpcid_oracle_v1_ReportAbortRequest, _mpcid_oracle_v1_ReportAbortResponse, _mpcid_oracle_v1_ReportAbortRequest__Output, _mpcid_oracle_v1_ReportAbortResponse__Output>
   Step: MethodDefinition<_mpcid_oracle_v1_StepRequest, _mpcid_oracle_v1_StepResponse, _mpcid_oracle_v1_StepRequest__Output, _mpcid_oracle_v1_StepResponse__Output>
+  Unseal: MethodDefinition<_mpcid_oracle_v1_UnsealRequest, _mpcid_oracle_v1_UnsealResponse, _mpcid_oracle_v1_UnsealRequest__Output, _mpcid_oracle_v1_UnsealResponse__Output>
 }
