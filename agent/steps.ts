@@ -1,6 +1,6 @@
 /**
- * The agent's step engine: the lifecycle of one ratchet step (docs/protocol.md §5-6), whatever
- * its kind. Steps are made one at a time:
+ * The agent's step engine (one concern, at a little over 500 lines): the lifecycle of one
+ * ratchet step (docs/protocol.md §5-6), whatever its kind. Steps are made one at a time:
  *
  *   write ahead   the step is on disk as the pending step before anything is sent;
  *   send          to the chosen oracles in parallel (agent/quorum.ts: deadline, retries);
