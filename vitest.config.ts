@@ -32,6 +32,8 @@ export default defineConfig({
           ...common,
           name: 'processes',
           include: ['test/integration/**/*.test.ts'],
+          // Each worker picks listener ports from its own range (no two suites share a port).
+          setupFiles: ['test/helpers/ports.ts'],
           maxWorkers: 3,
         },
       },

@@ -178,6 +178,23 @@ export function initCluster(o: ClusterInitOptions): InitializedCluster {
  */
 const LISTEN_PORTS = { lo: 20_000, hi: 32_000 } as const;
 
+/**
+ * The listener port range: LISTEN_PORTS, or MPCID_PORT_RANGE ("lo-hi", inside it) when several
+ * local clusters start side by side and must never pick the same ports (the test suites give
+ * each parallel worker its own range: test/helpers/ports.ts).
+ */
+function listenRange(): { lo: number; hi: number } {
+  const m = /^(\d+)-(\d+)$/.exec(process.env['MPCID_PORT_RANGE'] ?? '');
+  if (!m) return LISTEN_PORTS;
+  const lo = Number(m[1]);
+  const hi = Number(m[2]);
+  if (lo < LISTEN_PORTS.lo || hi > LISTEN_PORTS.hi || hi - lo < 100)
+    throw new Error(
+      `MPCID_PORT_RANGE ${m[0]}: must be at least 100 ports inside ${LISTEN_PORTS.lo}-${LISTEN_PORTS.hi}`,
+    );
+  return { lo, hi };
+}
+
 /** Whether `port` can be bound on `host` now (the probe is closed again before returning). */
 function canListen(port: number, host: string): Promise<boolean> {
   return new Promise((resolve) => {
@@ -193,11 +210,11 @@ function canListen(port: number, host: string): Promise<boolean> {
  * released before use.
  */
 export async function freePorts(count: number, host = '127.0.0.1'): Promise<number[]> {
+  const { lo, hi } = listenRange();
   const ports: number[] = [];
   for (let tries = 0; ports.length < count; tries++) {
-    if (tries > 100 * count)
-      throw new Error(`no ${count} free ports on ${host} in ${LISTEN_PORTS.lo}-${LISTEN_PORTS.hi}`);
-    const port = LISTEN_PORTS.lo + randomInt(LISTEN_PORTS.hi - LISTEN_PORTS.lo);
+    if (tries > 100 * count) throw new Error(`no ${count} free ports on ${host} in ${lo}-${hi}`);
+    const port = lo + randomInt(hi - lo);
     if (!ports.includes(port) && (await canListen(port, host))) ports.push(port);
   }
   return ports;
