@@ -24,18 +24,16 @@ export default defineConfig({
         },
       },
       {
-        // Suites that start real oracle and agent processes: two files at a time. Much of their
-        // time is waiting (deadlines, restarts, retries, kills): a fresh-clone run kept 1.44 of
-        // the 2 cores busy. Three at a time took 565-575 s of tests instead of 625 s, but each of
-        // its two runs hit a test race (a shared port, fixed by test/helpers/ports.ts; lying-oracle
-        // finishing before the agent asked its liar, fixed); two stay until three has a green run.
+        // Suites that start real oracle and agent processes: three files at a time. Much of their
+        // time is waiting (deadlines, restarts, retries, kills): with two at a time a fresh-clone
+        // run kept 1.44 of the 2 cores busy and took 625-648 s of tests; three took 565-575 s.
+        // Each worker draws listener ports from its own range (test/helpers/ports.ts).
         test: {
           ...common,
           name: 'processes',
           include: ['test/integration/**/*.test.ts'],
-          // Each worker picks listener ports from its own range (no two suites share a port).
           setupFiles: ['test/helpers/ports.ts'],
-          maxWorkers: 2,
+          maxWorkers: 3,
         },
       },
     ],
