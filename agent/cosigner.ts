@@ -3,7 +3,8 @@
  * sign through. Every signature and every heartbeat is one ratchet step (docs/protocol.md §5-6),
  * made one at a time by the step engine (agent/steps.ts) over a quorum of oracles
  * (agent/quorum.ts); each kind is one flow: agent/eddsa.ts (sign, jwt), agent/ecdsa.ts (es256,
- * jwt-es256), agent/heartbeat.ts, agent/issuer.ts (jwt-issuer: the federation issuer key). Told
+ * jwt-es256), agent/heartbeat.ts, agent/issuer.ts (jwt-issuer: the federation issuer key),
+ * agent/unseal.ts, agent/measure.ts (measurement registers). Told
  * FORK_DETECTED or IDENTITY_REVOKED with valid evidence (two conflicting steps, an abort claim, or
  * an operator's revocation under the cluster CA: the kill switch), or after an aborted ES256
  * session (agent/ecdsa-abort.ts), the agent stops for good.
@@ -11,6 +12,7 @@
 
 import { asMpcidError, MpcidError } from '../common/errors.js';
 import { LOG, type Logger } from '../common/log.js';
+import type { RegisterState } from '../common/measure-wire.js';
 import type { StepKind } from '../crypto/ratchet.js';
 import type { StepResponse__Output } from '../proto/gen/mpcid/oracle/v1/StepResponse.js';
 import { ecdsaFlow } from './ecdsa.js';
@@ -19,6 +21,7 @@ import type { Es256Key } from './ecdsa-setup.js';
 import { eddsaFlow, type Signed } from './eddsa.js';
 import { heartbeatFlow } from './heartbeat.js';
 import { type IssuerRelay, issuerFlow } from './issuer.js';
+import { measureFlow, registersOf } from './measure.js';
 import type { OracleClient } from './oracles.js';
 import { Quorum } from './quorum.js';
 import type { RatchetState } from './ratchet.js';
@@ -135,6 +138,16 @@ export class Cosigner {
     rpc: StepRpc<R>,
   ): Promise<Map<number, R>> {
     return this.#engine.run(everyOracleFlow(this.#engine, kind, payloadDigest, rpc));
+  }
+
+  /** The measurement registers as of the last certified measure step (docs/protocol.md §6.4). */
+  get registers(): RegisterState {
+    return registersOf(this.#engine.ratchet);
+  }
+
+  /** Extends register `register` with `digest`: one measure step; the registers after it. */
+  measure(register: number, digest: Uint8Array): Promise<RegisterState> {
+    return this.#engine.run(measureFlow(this.#engine, register, digest));
   }
 
   /** Co-signs `message`; the returned signature has been verified against the identity key. */

@@ -40,6 +40,15 @@ import { clusterNodeKeys } from '../common/config.js';
 import { MpcidError } from '../common/errors.js';
 import { writeFileDurable } from '../common/fsutil.js';
 import {
+  type MeasurePayload,
+  measureFromJSON,
+  measureToJSON,
+  proofFromJSON,
+  proofToJSON,
+  type RegisterProof,
+  type RegisterProofJSON,
+} from '../common/measure-wire.js';
+import {
   type CommitJSON,
   commitFromJSON,
   commitmentFromWire,
@@ -83,6 +92,8 @@ export interface Pending {
   signed: SignedStep;
   sign?: SignPayload;
   ecdsa?: EcdsaPayload;
+  /** A measure step's payload (docs/protocol.md §6.4): resent with the step, never recomputed. */
+  measure?: MeasurePayload;
 }
 
 export interface RatchetState {
@@ -93,9 +104,20 @@ export interface RatchetState {
   /** Commits of t oracles for (counter, head); empty at counter 0. */
   certificate: Commit[];
   pending?: Pending;
+  /**
+   * The last certified measure step (docs/protocol.md §6.4): the register values, and the proof
+   * every step carries so an oracle that missed it adopts them. Absent: never extended.
+   */
+  registers?: RegisterProof;
 }
 
 const b64u = z.string().regex(/^[A-Za-z0-9_-]*$/);
+const MeasureSchema = z.strictObject({
+  register: z.number().int(),
+  digest: b64u,
+  previous: z.number().int().min(0),
+  values: z.array(b64u),
+});
 const FileSchema = z.strictObject({
   version: z.literal(1),
   /** The write's sequence number in ratchet.json's two slots (absent in the old single-state form). */
@@ -117,7 +139,11 @@ const FileSchema = z.strictObject({
         })
         .optional(),
       ecdsa: z.strictObject({ message: b64u, oracles: z.array(z.number().int()) }).optional(),
+      measure: MeasureSchema.optional(),
     })
+    .optional(),
+  registers: z
+    .strictObject({ step: z.any(), certificate: z.array(z.any()), ...MeasureSchema.shape })
     .optional(),
   checksum: b64u,
 });
@@ -172,9 +198,12 @@ function ratchetText(identityId: string, st: RatchetState, seq?: number): string
                   },
                 }
               : {}),
+            // A measure step is resent with its payload: the oracles check and store its values.
+            ...(st.pending.measure ? { measure: measureToJSON(st.pending.measure) } : {}),
           },
         }
       : {}),
+    ...(st.registers ? { registers: proofToJSON(st.registers) } : {}),
   };
   return `${JSON.stringify({ ...body, checksum: checksum(body) })}\n`;
 }
@@ -396,7 +425,7 @@ function foldHint(dir: string, state: AgentState, st: RatchetState): RatchetStat
       head,
       certificate,
     );
-    return { counter: step.counter, head, time: st.time, certificate };
+    return certified(st, certificate);
   } catch {
     return undefined;
   }
@@ -456,14 +485,22 @@ export function readRatchet(dir: string, state: AgentState): RatchetState {
       const keys = clusterNodeKeys(state.cluster);
       verifyCertificate(keys, state.cluster.t, state.identityId, body.counter, head, certificate);
     }
-    st = { counter: body.counter, head, time: body.time, certificate };
+    st = {
+      counter: body.counter,
+      head,
+      time: body.time,
+      certificate,
+      ...(body.registers ? { registers: proofFromJSON(body.registers as RegisterProofJSON) } : {}),
+    };
     if (body.pending) {
       const signed = stepFromJSON(body.pending.step as StepJSON, 'pending');
       if (signed.step.counter !== body.counter + 1) throw new Error('pending counter');
       const sign = body.pending.sign;
       const ecdsa = body.pending.ecdsa;
+      const measure = body.pending.measure;
       st.pending = {
         signed,
+        ...(measure ? { measure: measureFromJSON(measure, 'pending.measure') } : {}),
         ...(ecdsa ? { ecdsa: { message: fromB64u(ecdsa.message, 'message'), oracles: ecdsa.oracles } } : {}),
         ...(sign
           ? {
@@ -501,6 +538,7 @@ export function prepareStep(
   sign?: SignPayload,
   ecdsa?: EcdsaPayload,
   exposing = false,
+  measure?: MeasurePayload,
 ): RatchetState {
   if (st.pending) throw new MpcidError('INTERNAL', 'a step is already pending');
   if (st.time >= EXPOSING_TIME)
@@ -518,11 +556,31 @@ export function prepareStep(
     payloadDigest,
     requestId: new Uint8Array(randomBytes(16)),
   });
-  return { ...st, time, pending: { signed, ...(sign ? { sign } : {}), ...(ecdsa ? { ecdsa } : {}) } };
+  return {
+    ...st,
+    time,
+    pending: {
+      signed,
+      ...(sign ? { sign } : {}),
+      ...(ecdsa ? { ecdsa } : {}),
+      ...(measure ? { measure } : {}),
+    },
+  };
 }
 
-/** The certified state after the pending step got its certificate. */
+/**
+ * The certified state after the pending step got its certificate; a measure step becomes the
+ * register proof (its certificate is the one just collected).
+ */
 export function certified(st: RatchetState, commits: Commit[]): RatchetState {
-  const step = st.pending!.signed.step;
-  return { counter: step.counter, head: headAfter(step), time: st.time, certificate: commits };
+  const { signed, measure } = st.pending!;
+  const step = signed.step;
+  const registers = measure ? { signed, certificate: commits, measure } : st.registers;
+  return {
+    counter: step.counter,
+    head: headAfter(step),
+    time: st.time,
+    certificate: commits,
+    ...(registers ? { registers } : {}),
+  };
 }

@@ -14,7 +14,8 @@
  * the agent for good; one without is that oracle failing.
  *
  * Step kinds plug in through `StepFlow` (one file each: agent/eddsa.ts for sign and jwt,
- * agent/ecdsa.ts for es256 and jwt-es256, agent/heartbeat.ts, agent/issuer.ts for jwt-issuer); `run` drives a flow's attempts over
+ * agent/ecdsa.ts for es256 and jwt-es256, agent/heartbeat.ts, agent/issuer.ts for jwt-issuer,
+ * agent/unseal.ts, agent/measure.ts); `run` drives a flow's attempts over
  * fresh signing sets until one succeeds or no quorum is left.
  */
 
@@ -22,6 +23,7 @@ import { clusterNodeKeys } from '../common/config.js';
 import { codeOf, detailsOf, ERROR_CODES, type ErrorCode, isErrorCode, MpcidError } from '../common/errors.js';
 import { fromServiceError } from '../common/grpc.js';
 import { LOG, type Logger } from '../common/log.js';
+import { type MeasurePayload, measureToWire, proofToWire } from '../common/measure-wire.js';
 import { Mutex } from '../common/mutex.js';
 import { operatorDocument, verifyOperatorRevocation } from '../common/operator-revocation.js';
 import {
@@ -94,6 +96,8 @@ export type StepRpc<R extends Committed> = (
   certificate: ReturnType<typeof commitToWire>[],
   patient: boolean,
   call: Quorum['call'],
+  /** The register proof every step carries once the agent has measured (docs/protocol.md §6.4). */
+  registers: ReturnType<typeof proofToWire> | null,
 ) => Promise<R>;
 
 /**
@@ -106,11 +110,12 @@ export function everyOracleFlow<R extends Committed = StepResponse__Output>(
   kind: StepKind,
   payloadDigest: Uint8Array,
   rpc?: StepRpc<R>,
+  payload: { measure?: MeasurePayload } = {},
 ): StepFlow<Map<number, R>> {
   return {
     targets: 'all',
     async attempt(clients, a) {
-      const step = engine.stepAhead(kind, payloadDigest);
+      const step = engine.stepAhead(kind, payloadDigest, payload);
       const answers = await engine.send(clients, step, false, rpc);
       const have = new Map<number, Commit>();
       const ok = new Map<number, R>();
@@ -268,13 +273,14 @@ export class StepEngine {
   stepAhead(
     kind: StepKind,
     payloadDigest: Uint8Array,
-    payload: { sign?: SignPayload; ecdsa?: EcdsaPayload } = {},
+    payload: { sign?: SignPayload; ecdsa?: EcdsaPayload; measure?: MeasurePayload } = {},
     from: RatchetState = this.#rs,
     exposing = false,
   ): Pending {
     const { identityId, sessionKey } = this.state;
+    const { sign, ecdsa, measure } = payload;
     this.#persist(
-      prepareStep(from, identityId, sessionKey, kind, payloadDigest, payload.sign, payload.ecdsa, exposing),
+      prepareStep(from, identityId, sessionKey, kind, payloadDigest, sign, ecdsa, exposing, measure),
     );
     this.#ahead.clear();
     return this.#rs.pending!;
@@ -374,6 +380,8 @@ export class StepEngine {
         ? { message: Buffer.from(p.sign.message), commitments: p.sign.list.map(commitmentToWire) }
         : null,
       ecdsa: p.ecdsa ? { message: Buffer.from(p.ecdsa.message), oracles: p.ecdsa.oracles } : null,
+      measure: p.measure ? measureToWire(p.measure) : null,
+      registers: this.#rs.registers ? proofToWire(this.#rs.registers) : null,
     };
     const step = p.signed.step;
     const head = headAfter(step);
@@ -381,7 +389,7 @@ export class StepEngine {
     const answers = await Promise.allSettled(
       targets.map((c) =>
         rpc
-          ? rpc(c, req.step, req.certificate, patient, call)
+          ? rpc(c, req.step, req.certificate, patient, call, req.registers)
           : (this.quorum.call(c.signer, c.signer.Step, req, patient) as Promise<unknown> as Promise<R>),
       ),
     );

@@ -9,6 +9,10 @@
  * partials' DLEQ proofs are checked, a bad one is logged with its oracle and replaced by the next,
  * and t good ones with the agent's own w shares give K.
  *
+ * A policy that requires register values (docs/protocol.md §6.4) is bound into H(blob) and sent
+ * to the oracles with the step; each refuses its partial (REGISTER_MISMATCH, the step still
+ * counts) unless its registers hold those values, when sealing as when unsealing.
+ *
  * Checks before any step, so a refused request changes nothing stored: the plaintext's size
  * (PLAINTEXT_TOO_LARGE), the policy (MALFORMED_INPUT), the blob's encoding (BLOB_INVALID) and
  * whether it names this cluster and identity (BLOB_WRONG_IDENTITY). A tampered blob that still
@@ -16,12 +20,17 @@
  * (BLOB_INVALID); nothing is written.
  */
 import { randomBytes } from 'node:crypto';
-import { MpcidError } from '../common/errors.js';
+import { ERROR_CODES, isErrorCode, MpcidError } from '../common/errors.js';
 import { LOG, type Logger } from '../common/log.js';
-import { partialFromWire, unsealPayloadDigest } from '../common/unseal-wire.js';
+import {
+  boundPolicy,
+  parseSealPolicy,
+  partialFromWire,
+  sealPolicyFromBytes,
+  unsealPayloadDigest,
+} from '../common/unseal-wire.js';
 import { MAX_PLAINTEXT, openBlob, parseBlob, sealBlob } from '../crypto/blob.js';
 import { BLOB_ID_LEN, type BlobContext, type BlobPartial, combineBlobKey } from '../crypto/blobkey.js';
-import { utf8Bytes } from '../crypto/bytes.js';
 import { CryptoError, isCryptoError } from '../crypto/errors.js';
 import type { Secret } from '../crypto/secret.js';
 import type { UnsealResponse__Output } from '../proto/gen/mpcid/oracle/v1/UnsealResponse.js';
@@ -30,32 +39,13 @@ import type { AgentState } from './state.js';
 
 export { MAX_PLAINTEXT };
 
-const MAX_POLICY_JSON = 4096;
-
 /**
- * The policy bound to a blob, as canonical JSON text. No policy field is defined yet (measurement
- * registers will be the first): any field is refused, so a requirement is never silently ignored.
+ * The policy bound to a blob, as canonical JSON bytes (common/unseal-wire.ts): `registers`, the
+ * register values the oracles must hold to seal and to unseal, is the one field defined; any
+ * other is refused, so a requirement is never silently ignored.
  */
 export function sealPolicy(json: string): Uint8Array {
-  if (json.length > MAX_POLICY_JSON)
-    throw new MpcidError('MESSAGE_TOO_LARGE', `policy_json: at most ${MAX_POLICY_JSON} characters`);
-  let v: unknown = {};
-  if (json !== '') {
-    try {
-      v = JSON.parse(json);
-    } catch {
-      throw new MpcidError('MALFORMED_INPUT', 'policy_json: not JSON');
-    }
-  }
-  if (typeof v !== 'object' || v === null || Array.isArray(v))
-    throw new MpcidError('MALFORMED_INPUT', 'policy_json: expected a JSON object');
-  const keys = Object.keys(v);
-  if (keys.length > 0)
-    throw new MpcidError(
-      'MALFORMED_INPUT',
-      `policy_json: unknown field ${JSON.stringify(keys[0])} (none is defined yet)`,
-    );
-  return utf8Bytes(JSON.stringify(v));
+  return parseSealPolicy(json).bytes;
 }
 
 export class Unsealer {
@@ -76,8 +66,9 @@ export class Unsealer {
         'PLAINTEXT_TOO_LARGE',
         `plaintext: ${plaintext.length} bytes, at most ${MAX_PLAINTEXT}`,
       );
-    const policy = sealPolicy(policyJson);
-    const ctx = this.#context(new Uint8Array(randomBytes(BLOB_ID_LEN)));
+    const parsed = parseSealPolicy(policyJson);
+    const policy = parsed.bytes;
+    const ctx = this.#context(new Uint8Array(randomBytes(BLOB_ID_LEN)), boundPolicy(parsed));
     const key = await this.#key(ctx);
     try {
       return sealBlob(key, ctx, policy, plaintext);
@@ -95,7 +86,14 @@ export class Unsealer {
         'BLOB_WRONG_IDENTITY',
         `blob: sealed by identity ${parsed.identityId} of cluster ${parsed.clusterId}, not this agent's`,
       );
-    const key = await this.#key(this.#context(parsed.blobId));
+    // An oracle refuses a policy that is not canonical, as a tampered blob's would be.
+    let policy: Uint8Array | undefined;
+    try {
+      policy = boundPolicy(sealPolicyFromBytes(parsed.policy));
+    } catch {
+      throw new MpcidError('BLOB_INVALID', 'blob: its policy is not one this agent seals');
+    }
+    const key = await this.#key(this.#context(parsed.blobId, policy));
     try {
       return { plaintext: openBlob(key, parsed), policy: new TextDecoder().decode(parsed.policy) };
     } finally {
@@ -103,19 +101,34 @@ export class Unsealer {
     }
   }
 
-  #context(blobId: Uint8Array): BlobContext {
-    return { clusterId: this.#state.cluster.id, identityId: this.#state.identityId, blobId };
+  #context(blobId: Uint8Array, policy: Uint8Array | undefined): BlobContext {
+    return {
+      clusterId: this.#state.cluster.id,
+      identityId: this.#state.identityId,
+      blobId,
+      ...(policy ? { policy } : {}),
+    };
   }
 
   /** K for `ctx`: one unseal step on every oracle, t good partials and the agent's own w. */
   async #key(ctx: BlobContext): Promise<Secret> {
     const blobId = Buffer.from(ctx.blobId);
+    const policy = Buffer.from(ctx.policy ?? new Uint8Array(0));
     const answers = await this.#cosigner.stepEveryOracle<UnsealResponse__Output>(
       'unseal',
-      unsealPayloadDigest(ctx.clusterId, ctx.blobId),
-      (c, step, certificate, patient, call) =>
-        call(c.signer, c.signer.Unseal, { step, certificate, blobId }, patient),
+      unsealPayloadDigest(ctx.clusterId, ctx.blobId, ctx.policy),
+      (c, step, certificate, patient, call, registers) =>
+        call(c.signer, c.signer.Unseal, { step, certificate, blobId, policy, registers }, patient),
     );
+    // A refusal (REGISTER_MISMATCH: the registers differ from what the policy or the join token
+    // requires) is the same on every oracle; the step still counted.
+    for (const [nodeId, res] of answers) {
+      const r = res.policyRefusal;
+      if (!r) continue;
+      throw isErrorCode(r.code) && ERROR_CODES[r.code].status === 'PERMISSION_DENIED'
+        ? new MpcidError(r.code, `oracle ${nodeId}: ${r.message}`)
+        : new MpcidError('POLICY_VIOLATION', `oracle ${nodeId}: ${r.code}: ${r.message}`);
+    }
     const { group } = this.#state;
     const { t } = group.as;
     // Partials by node id; a bad one is named by combineBlobKey, left out, and the next tried.

@@ -18,11 +18,14 @@ import {
   signingInput,
 } from '../common/jwt.js';
 import type { Logger } from '../common/log.js';
+import { checkRegisterIndex, type RegisterState } from '../common/measure-wire.js';
 import { ALG_EDDSA } from '../common/protocol.js';
+import { registersClaim } from '../common/registers.js';
 import { p256Uncompressed } from '../crypto/p256.js';
 import type { WorkloadHandlers } from '../proto/gen/mpcid/agent/v1/Workload.js';
 import type { Cosigner } from './cosigner.js';
 import { agreedIssuerKey, checkIssuerToken, IssuerRelay } from './issuer.js';
+import { measuredDigest } from './measure.js';
 import type { OracleClient } from './oracles.js';
 import { type AgentState, type Alg, noEs256Key } from './state.js';
 import { Unsealer } from './unseal.js';
@@ -140,7 +143,18 @@ export function tokenMaker(
         { alg, typ, kid },
         // Claims bound at enrollment come first: a workload's own claim of that name overrides
         // them here, and the oracles then refuse the token (CLAIM_MISMATCH).
-        { ...state.requiredClaims, ...claims, iss: issuer, sub: state.name, iat, exp, jti, ctr: counter },
+        // A quote carries the registers as of its own step (the oracles refuse other values).
+        {
+          ...state.requiredClaims,
+          ...claims,
+          iss: issuer,
+          sub: state.name,
+          iat,
+          exp,
+          jti,
+          ctr: counter,
+          ...(typ === ATTEST_TYP ? { registers: registersClaim(cosigner.registers.values) } : {}),
+        },
       );
     };
     const { message, signature } = relay
@@ -150,6 +164,10 @@ export function tokenMaker(
         : await cosigner.signToken(build);
     return { token: compact(message, signature), kid, expiresAt: exp };
   };
+}
+
+function registersToWire(r: RegisterState) {
+  return { values: r.values.map((v) => Buffer.from(v)), counter: r.counter };
 }
 
 export function workloadHandlers(
@@ -218,5 +236,11 @@ export function workloadHandlers(
       const { plaintext, policy } = await unsealer.unseal(new Uint8Array(req.blob));
       return { plaintext: Buffer.from(plaintext), policyJson: policy };
     }),
+    Measure: unary(log, 'Measure', async (req) => {
+      const register = checkRegisterIndex(req.register);
+      const digest = measuredDigest(new Uint8Array(req.digest), new Uint8Array(req.data));
+      return registersToWire(await cosigner.measure(register, digest));
+    }),
+    ReadRegisters: unary(log, 'ReadRegisters', async () => registersToWire(cosigner.registers)),
   };
 }

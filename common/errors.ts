@@ -177,6 +177,24 @@ export const ERROR_CODES = {
     meaning:
       'A sealed blob names another identity or cluster than this agent: refused before any step, nothing is written.',
   },
+  REGISTER_OUT_OF_RANGE: {
+    status: 'INVALID_ARGUMENT',
+    meaning: 'A measurement register index is outside 0..15; nothing is extended.',
+  },
+  BAD_DIGEST_LENGTH: {
+    status: 'INVALID_ARGUMENT',
+    meaning: 'A measured digest or register value is not 32 bytes (SHA-256); nothing is extended.',
+  },
+  REGISTER_MISMATCH: {
+    status: 'PERMISSION_DENIED',
+    meaning:
+      'The oracles refuse: a register value a seal policy, a join token (`token create --require-register`) or a quote names is not the one they hold. The step still counts.',
+  },
+  REGISTERS_OUT_OF_SYNC: {
+    status: 'FAILED_PRECONDITION',
+    meaning:
+      'A measure step does not extend the register values this oracle holds (or carries a register proof that does not verify); the oracle does not accept it.',
+  },
   PLAINTEXT_TOO_LARGE: {
     status: 'INVALID_ARGUMENT',
     meaning: 'A plaintext to seal is larger than 64 KiB (65536 bytes); nothing is sealed.',

@@ -14,6 +14,7 @@ import { DOMAINS, signStatement, verifyStatement } from '../crypto/statement.js'
 import { type ClusterConfig, ClusterSchema } from './config.js';
 import { MpcidError } from './errors.js';
 import { RequiredClaimsSchema } from './jwt.js';
+import { RequiredRegistersSchema } from './registers.js';
 
 const PREFIX = 'mpcid-jt1';
 /** Longest token we parse (a 31-oracle cluster description fits comfortably). */
@@ -34,6 +35,8 @@ const ClaimsSchema = z.strictObject({
   exp: z.number().int().min(0),
   /** Claims every token and quote of the identity must carry (`token create --require`). */
   require: RequiredClaimsSchema.optional(),
+  /** Register values every token, quote and unseal of the identity requires (`--require-register`). */
+  registers: RequiredRegistersSchema.optional(),
 });
 export type JoinTokenClaims = z.infer<typeof ClaimsSchema>;
 

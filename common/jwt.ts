@@ -26,6 +26,7 @@ export const RESERVED_CLAIMS = new Set([
   'ctr',
   'nonce',
   'claims',
+  'registers',
 ]);
 
 /**

@@ -32,11 +32,17 @@ export const BLOB_ID_LEN = 32;
 /** A DLEQ proof: challenge c || response s, two little-endian scalars. */
 export const DLEQ_PROOF_LEN = 2 * SCALAR_LEN;
 
-/** What a blob key is bound to: the cluster, the identity and the blob. */
+/**
+ * What a blob key is bound to: the cluster, the identity, the blob and, when the blob's policy
+ * requires anything (docs/protocol.md §6.4), that policy's bytes, so an agent cannot ask the
+ * oracles for a policy-bound blob's key while naming another policy. Blobs without requirements
+ * leave `policy` out and keep the point they were sealed with.
+ */
 export interface BlobContext {
   readonly clusterId: string;
   readonly identityId: string;
   readonly blobId: Uint8Array;
+  readonly policy?: Uint8Array;
 }
 
 /** One participant's partial x_p·H(blob) and its DLEQ proof. */
@@ -55,12 +61,19 @@ function checkContext(ctx: BlobContext): void {
 }
 
 /**
- * H(blob): RFC 9380 hash_to_curve onto edwards25519 of framed(cluster id, identity id, blob id).
+ * H(blob): RFC 9380 hash_to_curve onto edwards25519 of framed(cluster id, identity id, blob id),
+ * with the policy as a fourth field when the context has one.
  * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT.
  */
 export function blobPoint(ctx: BlobContext): Uint8Array {
   checkContext(ctx);
-  const msg = framed(HASH_DOMAINS.blobPoint, ctx.clusterId, ctx.identityId, ctx.blobId);
+  const fields = [
+    ctx.clusterId,
+    ctx.identityId,
+    ctx.blobId,
+    ...(ctx.policy ? [abytes(ctx.policy, 'policy')] : []),
+  ];
+  const msg = framed(HASH_DOMAINS.blobPoint, ...fields);
   return ed25519_hasher.hashToCurve(msg, { DST: HASH_DOMAINS.blobPoint }).toBytes();
 }
 

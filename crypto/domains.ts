@@ -143,6 +143,10 @@ export const HASH_DOMAINS = {
   /** Additional data of a blob's AEAD: cluster, identity, blob id, policy (crypto/blob.ts). */
   blobAead: 'mpcid/blob/aead/v1',
 
+  // Measurement registers (crypto/registers.ts)
+  /** The extend of a register: new = SHA-256(this || old || digest) (extendRegister). */
+  registerExtend: 'mpcid/register/extend/v1',
+
   // Revocation (oracle/revocation.ts)
   /** The alert id of a revocation by accusations, over their evidence digests. */
   revocationAccusations: 'mpcid/revocation/accusations/v1',

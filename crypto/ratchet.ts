@@ -29,7 +29,16 @@ export const REQUEST_ID_LEN = 16;
 export const EXPOSING_TIME = Number.MAX_SAFE_INTEGER;
 /** sign: raw bytes; jwt: a JWS signing input checked against token policy; heartbeat: liveness. */
 /** es256 / jwt-es256: the same, co-signed with threshold ECDSA (DKLs23) on the P-256 key. */
-export const STEP_KINDS = ['sign', 'jwt', 'heartbeat', 'es256', 'jwt-es256', 'jwt-issuer', 'unseal'] as const;
+export const STEP_KINDS = [
+  'sign',
+  'jwt',
+  'heartbeat',
+  'es256',
+  'jwt-es256',
+  'jwt-issuer',
+  'unseal',
+  'measure',
+] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
 /** One ratchet step, as the agent signs it with its session key. */

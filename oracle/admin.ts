@@ -11,8 +11,10 @@ import { isUndecodable, toServiceError, unary, undecodableError } from '../commo
 import { IdentityNameSchema, issueJoinToken, MAX_TOKEN_LENGTH } from '../common/jointoken.js';
 import { parseRequiredClaims } from '../common/jwt.js';
 import { LOG } from '../common/log.js';
+import { jsonOf, parseRequiredRegisters } from '../common/registers.js';
 import { fromB64u, toB64u } from '../crypto/bytes.js';
 import { p256Uncompressed } from '../crypto/p256.js';
+import { initialRegisters } from '../crypto/registers.js';
 import type { AdminHandlers } from '../proto/gen/mpcid/admin/v1/Admin.js';
 import type { AlertEventMessage } from '../proto/gen/mpcid/admin/v1/AlertEventMessage.js';
 import type { CreateConsoleLoginResponse } from '../proto/gen/mpcid/admin/v1/CreateConsoleLoginResponse.js';
@@ -30,6 +32,7 @@ import { type AlertHub, watchAlerts } from './alerts.js';
 import type { AuditService } from './audit.js';
 import type { ConsoleAuth } from './console-auth.js';
 import { IDENTITY_ID, type OracleContext } from './context.js';
+import { registersOf } from './measure.js';
 import { peerKeyOf } from './ratelimit.js';
 import type { RevocationService } from './revocation.js';
 import type { IdentityPublic, RevocationRecord } from './store.js';
@@ -52,6 +55,7 @@ function identityToWire(r: IdentityPublic, revoked: boolean): Identity {
       ? Buffer.from(p256Uncompressed(fromB64u(r.ecdsa.publicKey, 'publicKey')))
       : Buffer.alloc(0),
     requiredClaimsJson: r.requiredClaims ? JSON.stringify(r.requiredClaims) : '',
+    requiredRegistersJson: r.requiredRegisters ? JSON.stringify(r.requiredRegisters) : '',
   };
 }
 
@@ -93,7 +97,13 @@ export class AdminService {
       GetIdentity: unary(log, 'GetIdentity', async (req) => {
         const { record } = await this.#ctx.identity(req.identityId, { allowRevoked: true });
         const ratchet = await this.#ctx.store.getRatchet(record.identityId);
-        return { ...this.#toWire(record), counter: ratchet?.counter ?? 0 };
+        const registers = registersOf(ratchet);
+        return {
+          ...this.#toWire(record),
+          counter: ratchet?.counter ?? 0,
+          registers: (registers?.values ?? initialRegisters()).map((v) => Buffer.from(v)),
+          registersCounter: registers?.counter ?? 0,
+        };
       }),
       GetNodeInfo: unary(log, 'GetNodeInfo', async () => this.nodeInfo()),
       GetRevocation: unary(log, 'GetRevocation', (req) => this.getRevocation(req.identityId)),
@@ -253,7 +263,17 @@ export class AdminService {
       req.requiredClaimsJson === ''
         ? undefined
         : parseRequiredClaims(req.requiredClaimsJson, 'required_claims_json');
-    const token = issueJoinToken(require ? { ...claims, require } : claims, ctx.nodeKey);
+    const registers =
+      req.requiredRegistersJson === ''
+        ? undefined
+        : parseRequiredRegisters(
+            jsonOf(req.requiredRegistersJson, 'required_registers_json'),
+            'required_registers_json',
+          );
+    const token = issueJoinToken(
+      { ...claims, ...(require ? { require } : {}), ...(registers ? { registers } : {}) },
+      ctx.nodeKey,
+    );
     // An agent parses at most MAX_TOKEN_LENGTH characters: refuse to issue a token it would refuse.
     ensure(
       token.length <= MAX_TOKEN_LENGTH,

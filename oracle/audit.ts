@@ -32,6 +32,8 @@ export interface AuditContext {
   token?: TokenAudit;
   /** Unseal steps: the blob id (base64url). */
   blobId?: string;
+  /** Measure steps: the register extended and the measured digest (hex). */
+  measure?: { register: number; measured: string };
 }
 
 /** The jti, aud, exp and typ of a token step's signing input, as far as they have the right types. */
@@ -62,6 +64,7 @@ export function auditEntry(ctx: AuditContext, step: Step, head: string, refusal?
     head,
     ...(ctx.token ?? {}),
     ...(ctx.blobId ? { blobId: ctx.blobId } : {}),
+    ...(ctx.measure ? { register: ctx.measure.register, measured: ctx.measure.measured } : {}),
     ...(refusal ? { refusal } : {}),
   };
 }
@@ -79,6 +82,8 @@ function entryToWire(e: AuditEntry): AuditEntryWire {
     typ: e.typ ?? '',
     refusal: e.refusal ?? '',
     blobId: e.blobId ?? '',
+    register: e.register ?? -1,
+    measured: e.measured ?? '',
   };
 }
 

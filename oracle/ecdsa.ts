@@ -2,6 +2,7 @@ import { clusterNodeKeys } from '../common/config.js';
 import { abortOf, envelopeToWire, relayedFields } from '../common/ecdsa-wire.js';
 import { codeOf, ensure, MpcidError } from '../common/errors.js';
 import { LOG } from '../common/log.js';
+import type { RegisterState } from '../common/measure-wire.js';
 import { checkEcdsaOracles, ecdsaPayloadDigest, evidenceFromJSON } from '../common/protocol.js';
 import { abytes, equalBytes, fromB64u, toB64u, toHex } from '../crypto/bytes.js';
 import { EcdsaSigner, PairState } from '../crypto/ecdsa/index.js';
@@ -187,8 +188,8 @@ export class EcdsaService implements StepKindHandler {
       throw new MpcidError('MALFORMED_INPUT', 'step.payload_digest does not match the ecdsa payload');
     }
     const ecdsa = this.ecdsaOf(id);
-    const sign = (): SignResult => {
-      const refusal = policyRefusal(ctx, id, kind, message, signed.step.counter, ecdsa.kid);
+    const sign = (registers?: RegisterState): SignResult => {
+      const refusal = policyRefusal(ctx, id, kind, message, signed.step.counter, ecdsa.kid, registers);
       if (refusal) {
         ctx.metrics.policyRefusals.inc({ kind });
         return { refusal };

@@ -10,6 +10,7 @@
 
 import { ensure, MpcidError } from '../common/errors.js';
 import { LOG } from '../common/log.js';
+import type { RegisterState } from '../common/measure-wire.js';
 import {
   commitmentFromWire,
   commitmentToWire,
@@ -148,9 +149,9 @@ export class EddsaSteps implements StepKindHandler {
       throw new MpcidError('MALFORMED_INPUT', 'step.payload_digest does not match the sign payload');
     }
     const mine = list.find((c) => c.participant === ctx.nodeId);
-    const sign = (): SignResult => {
+    const sign = (registers?: RegisterState): SignResult => {
       // Policy first: a refused payload never consumes a nonce.
-      const refusal = policyRefusal(ctx, id, kind, message, signed.step.counter);
+      const refusal = policyRefusal(ctx, id, kind, message, signed.step.counter, undefined, registers);
       if (refusal) {
         ctx.metrics.policyRefusals.inc({ kind });
         return { refusal };

@@ -267,6 +267,7 @@ export class EnrollmentService {
         status: 'active',
         // Bound by the signed join token: its tokens and quotes must carry these claims.
         ...(p.claims.require ? { requiredClaims: p.claims.require } : {}),
+        ...(p.claims.registers ? { requiredRegisters: p.claims.registers } : {}),
       };
       await ctx.store.commitEnrollment(record, {
         tokenId: p.claims.jti,

@@ -23,6 +23,7 @@
 import { clusterNodeKeys } from '../common/config.js';
 import { isErrorCode, MpcidError } from '../common/errors.js';
 import { LOG } from '../common/log.js';
+import type { RegisterProof, RegisterState } from '../common/measure-wire.js';
 import { KeyedMutex } from '../common/mutex.js';
 import { commitFromJSON, commitToJSON, stepFromJSON, stepToJSON } from '../common/protocol.js';
 import { equalBytes, fromB64u, toB64u } from '../crypto/bytes.js';
@@ -40,6 +41,7 @@ import {
 } from '../crypto/ratchet.js';
 import { type AuditContext, auditEntry } from './audit.js';
 import type { LoadedIdentity, OracleContext } from './context.js';
+import { registersInForce, registersToRecord } from './measure.js';
 import { outcomeLabel } from './metrics.js';
 import type { Refusal } from './policy.js';
 import type { RevocationService } from './revocation.js';
@@ -95,7 +97,15 @@ export interface SignResult {
   share?: Uint8Array;
   refusal?: Refusal;
   envelopes?: EnvelopeJSON[];
+  /** A measure step's new register values (stored with the step). */
+  registers?: RegisterState;
 }
+
+/**
+ * Co-signing a newly accepted step, given the register values in force (docs/protocol.md §6.4:
+ * this node's, or newer ones a register proof certified; undefined: never extended).
+ */
+export type SignFn = (registers: RegisterState | undefined) => SignResult;
 
 /**
  * A stored reply's refusal. Records written before refusalCode held "CODE: message" as the
@@ -139,15 +149,17 @@ export class RatchetService {
   /**
    * Applies the accept rule to an authenticated step. `sign` runs only for an accepted new step
    * (never for a replay) and returns this node's share, if it signs at all. The new state and
-   * the reply are persisted with a sync write before this returns.
+   * the reply are persisted with a sync write before this returns. `proof`, the agent's last
+   * certified measure step, brings this node's registers up to date first (oracle/measure.ts).
    */
   async accept(
     id: LoadedIdentity,
     signed: SignedStep,
     certificate: readonly Commit[],
     peer: string,
-    sign: () => SignResult,
+    sign: SignFn,
     audit?: AuditContext,
+    proof?: RegisterProof,
   ): Promise<StepOutcome> {
     const identityId = id.record.identityId;
     return this.#locked(identityId, async () => {
@@ -220,7 +232,8 @@ export class RatchetService {
         case 'fast-forward': {
           const head = headAfter(step);
           const commit = signCommit(this.#ctx.nodeKey, this.#ctx.nodeId, identityId, step.counter, head);
-          const { share, refusal, envelopes } = sign();
+          const inForce = registersInForce(this.#ctx, id, rec, proof, this.#nodeKeys);
+          const { share, refusal, envelopes, registers = inForce } = sign(inForce);
           const next: RatchetRecord = {
             identityId,
             counter: step.counter,
@@ -235,6 +248,7 @@ export class RatchetService {
                 ...(envelopes ? { envelopes } : {}),
               },
             },
+            ...(registers ? { registers: registersToRecord(registers) } : {}),
           };
           // The audit entry rides the step's own sync batch (oracle/audit.ts).
           await this.#ctx.store.putRatchet(next, audit && auditEntry(audit, step, next.head, refusal?.code));

@@ -7,6 +7,7 @@
 import type { RequiredClaims } from '../common/jwt.js';
 import type { OperatorRevocationJSON } from '../common/operator-revocation.js';
 import type { CommitJSON, EvidenceJSON, StepJSON } from '../common/protocol.js';
+import type { RequiredRegisters } from '../common/registers.js';
 
 export interface MetaRecord {
   schema: number;
@@ -38,6 +39,8 @@ export interface IdentityRecord {
   status: 'active';
   /** Claims the join token bound to the identity: its tokens and quotes must carry them. */
   requiredClaims?: RequiredClaims;
+  /** Register values the join token bound: its tokens, quotes and unseals require them. */
+  requiredRegisters?: RequiredRegisters;
   /**
    * The identity's ES256 key (threshold ECDSA, DKLs23), once ES256 setup has finished: its public
    * part here, this node's secrets in `ecdsaSecrets`. Both or neither.
@@ -105,6 +108,7 @@ export const IDENTITY_FIELDS = {
   enrolledAt: 'public',
   status: 'public',
   requiredClaims: 'public',
+  requiredRegisters: 'public',
   ecdsa: 'public',
   ecdsaSecrets: 'secret',
 } as const satisfies Record<keyof IdentityRecord, 'public' | 'secret'>;
@@ -119,6 +123,7 @@ export const OPTIONAL_SECRETS = { ecdsaSecrets: 'ecdsa' } as const satisfies Par
 >;
 export const OPTIONAL_FIELDS: ReadonlySet<string> = new Set([
   'requiredClaims',
+  'requiredRegisters',
   ...Object.keys(OPTIONAL_SECRETS),
   ...Object.values(OPTIONAL_SECRETS),
 ]);
@@ -182,6 +187,12 @@ export interface RatchetRecord {
       envelopes?: EnvelopeJSON[];
     };
   };
+  /**
+   * The measurement registers as this node holds them (docs/protocol.md §6.4): the counter of the
+   * measure step that set them and the 16 values (base64url). Absent: never extended, all zero.
+   * Written with the step that changes them, in its sync batch.
+   */
+  registers?: { counter: number; values: string[] };
 }
 
 /** What a revocation rests on: fork or abort evidence, or an operator's signed revocation (kill switch). */
@@ -296,6 +307,9 @@ export interface AuditEntry {
   typ?: string;
   /** Unseal steps: the blob id (base64url). */
   blobId?: string;
+  /** Measure steps: the register extended and the measured digest (hex). */
+  register?: number;
+  measured?: string;
   /** The code this node refused to co-sign with (the step still counted). */
   refusal?: string;
 }

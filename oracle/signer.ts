@@ -4,12 +4,14 @@
  * its kind checks its payload and says what co-signing does once the ratchet (oracle/ratchet.ts)
  * accepts it. Each kind plugs in through `StepKindHandler`, one file each: oracle/eddsa.ts (sign,
  * jwt), oracle/ecdsa.ts (es256, jwt-es256), oracle/heartbeat.ts, oracle/issuer.ts (jwt-issuer, the
- * federation issuer key); their agent counterparts share their names. Each accepted step gets an
+ * federation issuer key), oracle/unseal.ts, oracle/measure.ts; their agent counterparts share
+ * their names. Each accepted step gets an
  * audit entry (oracle/audit.ts) with the client and, for tokens, the token's fields.
  */
 
 import { MpcidError } from '../common/errors.js';
 import { unary } from '../common/grpc.js';
+import { proofFromWire } from '../common/measure-wire.js';
 import {
   abortFromParts,
   abortSessionFromParts,
@@ -31,7 +33,8 @@ import type { EcdsaService } from './ecdsa.js';
 import { EddsaSteps } from './eddsa.js';
 import { HeartbeatSteps } from './heartbeat.js';
 import type { IssuerService } from './issuer.js';
-import type { RatchetService, SignResult } from './ratchet.js';
+import { MeasureSteps } from './measure.js';
+import type { RatchetService, SignFn } from './ratchet.js';
 import { peerKeyOf, RateLimiter } from './ratelimit.js';
 import { UnsealService } from './unseal.js';
 
@@ -40,11 +43,13 @@ const KNOWN_KINDS: ReadonlySet<string> = new Set(STEP_KINDS);
 /** A step whose payload its kind checked: what co-signing does, and what the answer adds. */
 export interface CheckedStep {
   /** Runs once, for a newly accepted step, with the identity's lock held. */
-  sign: () => SignResult;
+  sign: SignFn;
   /** Fields the answer adds once the step is accepted (e.g. a fresh nonce commitment). */
   answer?: () => Partial<StepResponse>;
   /** A token step's audited fields (oracle/audit.ts). */
   token?: TokenAudit;
+  /** A measure step's audited fields. */
+  measure?: AuditContext['measure'];
 }
 
 /** One or more step kinds on this oracle. */
@@ -74,7 +79,14 @@ export class SignerService {
     this.#unseal = new UnsealService(ctx, ratchet, this.#limits);
     this.#eddsa = new EddsaSteps(ctx, this.#limits);
     // The federation issuer's jwt-issuer steps only where an issuer service runs.
-    for (const h of [this.#eddsa, ecdsa, new HeartbeatSteps(), this.#unseal, ...(issuer ? [issuer] : [])])
+    for (const h of [
+      this.#eddsa,
+      ecdsa,
+      new HeartbeatSteps(),
+      this.#unseal,
+      new MeasureSteps(ctx),
+      ...(issuer ? [issuer] : []),
+    ])
       for (const k of h.kinds) this.#kinds.set(k, h);
   }
 
@@ -120,10 +132,15 @@ export class SignerService {
     if (!handler)
       throw new MpcidError('MALFORMED_INPUT', `step.kind: ${signed.step.kind} is not served here`);
     const checked = handler.check(id, signed, req);
-    const audit: AuditContext = { client: limitKey, ...(checked.token ? { token: checked.token } : {}) };
+    const audit: AuditContext = {
+      client: limitKey,
+      ...(checked.token ? { token: checked.token } : {}),
+      ...(checked.measure ? { measure: checked.measure } : {}),
+    };
     // Checked only for a step ahead, at most one signature verification per node (verifyCertificate).
     const certificate = req.certificate.map(commitFromWire);
-    const out = await this.#ratchet.accept(id, signed, certificate, peer, checked.sign, audit);
+    const proof = req.registers ? proofFromWire(req.registers) : undefined;
+    const out = await this.#ratchet.accept(id, signed, certificate, peer, checked.sign, audit, proof);
     return {
       commit: commitToWire(out.commit),
       signatureShare: out.signatureShare ? Buffer.from(out.signatureShare) : Buffer.alloc(0),

@@ -19,7 +19,7 @@ export const audit: Command = {
   names: ['audit'],
   summary: "one oracle's audit log of an identity's steps, oldest first (admin API)",
   usage: `mpcid audit --admin ADDR --identity ID [--since TIME] [--kind KIND]        [TLS]
-      one JSON line per accepted step: {identityId, counter, kind, time, client, jti, aud, exp, typ, blobId, refusal}`,
+      one JSON line per accepted step: {identityId, counter, kind, time, client, jti, aud, exp, typ, blobId, register, measured, refusal}`,
   async run(args) {
     const { values } = opts(args, {
       admin: 'string',
@@ -53,6 +53,7 @@ export const audit: Command = {
             ...(e.exp ? { exp: e.exp } : {}),
             ...(e.typ ? { typ: e.typ } : {}),
             ...(e.blobId ? { blobId: e.blobId } : {}),
+            ...(e.kind === 'measure' ? { register: e.register, measured: e.measured } : {}),
             ...(e.refusal ? { refusal: e.refusal } : {}),
           }),
         );

@@ -17,7 +17,9 @@ import { identitiesList } from './identities-list.js';
 import { identityRevoke } from './identity-revoke.js';
 import { init } from './init.js';
 import { issuerRotate } from './issuer-rotate.js';
+import { measure } from './measure.js';
 import { oracle } from './oracle.js';
+import { registers } from './registers.js';
 import { seal } from './seal.js';
 import { sign } from './sign.js';
 import { tokenCreate } from './token-create.js';
@@ -42,6 +44,8 @@ export const COMMANDS: readonly Command[] = [
   verify,
   sign,
   seal,
+  measure,
+  registers,
   unseal,
   alertsWatch,
   alertsDead,

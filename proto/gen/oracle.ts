@@ -40,6 +40,7 @@ import type { IssuerSetupResponse as _mpcid_oracle_v1_IssuerSetupResponse, Issue
 import type { JwtBundleKey as _mpcid_oracle_v1_JwtBundleKey, JwtBundleKey__Output as _mpcid_oracle_v1_JwtBundleKey__Output } from './mpcid/oracle/v1/JwtBundleKey.js';
 import type { ListRevocationsRequest as _mpcid_oracle_v1_ListRevocationsRequest, ListRevocationsRequest__Output as _mpcid_oracle_v1_ListRevocationsRequest__Output } from './mpcid/oracle/v1/ListRevocationsRequest.js';
 import type { ListRevocationsResponse as _mpcid_oracle_v1_ListRevocationsResponse, ListRevocationsResponse__Output as _mpcid_oracle_v1_ListRevocationsResponse__Output } from './mpcid/oracle/v1/ListRevocationsResponse.js';
+import type { MeasurePayload as _mpcid_oracle_v1_MeasurePayload, MeasurePayload__Output as _mpcid_oracle_v1_MeasurePayload__Output } from './mpcid/oracle/v1/MeasurePayload.js';
 import type { NonceCommitment as _mpcid_oracle_v1_NonceCommitment, NonceCommitment__Output as _mpcid_oracle_v1_NonceCommitment__Output } from './mpcid/oracle/v1/NonceCommitment.js';
 import type { OperatorRevocation as _mpcid_oracle_v1_OperatorRevocation, OperatorRevocation__Output as _mpcid_oracle_v1_OperatorRevocation__Output } from './mpcid/oracle/v1/OperatorRevocation.js';
 import type { OracleRound1 as _mpcid_oracle_v1_OracleRound1, OracleRound1__Output as _mpcid_oracle_v1_OracleRound1__Output } from './mpcid/oracle/v1/OracleRound1.js';
@@ -48,6 +49,7 @@ import type { PolicyRefusal as _mpcid_oracle_v1_PolicyRefusal, PolicyRefusal__Ou
 import type { PushRevocationRequest as _mpcid_oracle_v1_PushRevocationRequest, PushRevocationRequest__Output as _mpcid_oracle_v1_PushRevocationRequest__Output } from './mpcid/oracle/v1/PushRevocationRequest.js';
 import type { PushRevocationResponse as _mpcid_oracle_v1_PushRevocationResponse, PushRevocationResponse__Output as _mpcid_oracle_v1_PushRevocationResponse__Output } from './mpcid/oracle/v1/PushRevocationResponse.js';
 import type { RateLimitedDetails as _mpcid_oracle_v1_RateLimitedDetails, RateLimitedDetails__Output as _mpcid_oracle_v1_RateLimitedDetails__Output } from './mpcid/oracle/v1/RateLimitedDetails.js';
+import type { RegisterProof as _mpcid_oracle_v1_RegisterProof, RegisterProof__Output as _mpcid_oracle_v1_RegisterProof__Output } from './mpcid/oracle/v1/RegisterProof.js';
 import type { ReplayedRequestDetails as _mpcid_oracle_v1_ReplayedRequestDetails, ReplayedRequestDetails__Output as _mpcid_oracle_v1_ReplayedRequestDetails__Output } from './mpcid/oracle/v1/ReplayedRequestDetails.js';
 import type { ReportAbortRequest as _mpcid_oracle_v1_ReportAbortRequest, ReportAbortRequest__Output as _mpcid_oracle_v1_ReportAbortRequest__Output } from './mpcid/oracle/v1/ReportAbortRequest.js';
 import type { ReportAbortResponse as _mpcid_oracle_v1_ReportAbortResponse, ReportAbortResponse__Output as _mpcid_oracle_v1_ReportAbortResponse__Output } from './mpcid/oracle/v1/ReportAbortResponse.js';
@@ -112,6 +114,7 @@ export interface ProtoGrpcType {
         JwtBundleKey: MessageTypeDefinition<_mpcid_oracle_v1_JwtBundleKey, _mpcid_oracle_v1_JwtBundleKey__Output>
         ListRevocationsRequest: MessageTypeDefinition<_mpcid_oracle_v1_ListRevocationsRequest, _mpcid_oracle_v1_ListRevocationsRequest__Output>
         ListRevocationsResponse: MessageTypeDefinition<_mpcid_oracle_v1_ListRevocationsResponse, _mpcid_oracle_v1_ListRevocationsResponse__Output>
+        MeasurePayload: MessageTypeDefinition<_mpcid_oracle_v1_MeasurePayload, _mpcid_oracle_v1_MeasurePayload__Output>
         NonceCommitment: MessageTypeDefinition<_mpcid_oracle_v1_NonceCommitment, _mpcid_oracle_v1_NonceCommitment__Output>
         OperatorRevocation: MessageTypeDefinition<_mpcid_oracle_v1_OperatorRevocation, _mpcid_oracle_v1_OperatorRevocation__Output>
         OracleRound1: MessageTypeDefinition<_mpcid_oracle_v1_OracleRound1, _mpcid_oracle_v1_OracleRound1__Output>
@@ -120,6 +123,7 @@ export interface ProtoGrpcType {
         PushRevocationRequest: MessageTypeDefinition<_mpcid_oracle_v1_PushRevocationRequest, _mpcid_oracle_v1_PushRevocationRequest__Output>
         PushRevocationResponse: MessageTypeDefinition<_mpcid_oracle_v1_PushRevocationResponse, _mpcid_oracle_v1_PushRevocationResponse__Output>
         RateLimitedDetails: MessageTypeDefinition<_mpcid_oracle_v1_RateLimitedDetails, _mpcid_oracle_v1_RateLimitedDetails__Output>
+        RegisterProof: MessageTypeDefinition<_mpcid_oracle_v1_RegisterProof, _mpcid_oracle_v1_RegisterProof__Output>
         ReplayedRequestDetails: MessageTypeDefinition<_mpcid_oracle_v1_ReplayedRequestDetails, _mpcid_oracle_v1_ReplayedRequestDetails__Output>
         ReportAbortRequest: MessageTypeDefinition<_mpcid_oracle_v1_ReportAbortRequest, _mpcid_oracle_v1_ReportAbortRequest__Output>
         ReportAbortResponse: MessageTypeDefinition<_mpcid_oracle_v1_ReportAbortResponse, _mpcid_oracle_v1_ReportAbortResponse__Output>

@@ -6,6 +6,9 @@ import type { AttestResponse as _mpcid_agent_v1_AttestResponse, AttestResponse__
 import type { FetchJWTRequest as _mpcid_agent_v1_FetchJWTRequest, FetchJWTRequest__Output as _mpcid_agent_v1_FetchJWTRequest__Output } from './mpcid/agent/v1/FetchJWTRequest.js';
 import type { FetchJWTResponse as _mpcid_agent_v1_FetchJWTResponse, FetchJWTResponse__Output as _mpcid_agent_v1_FetchJWTResponse__Output } from './mpcid/agent/v1/FetchJWTResponse.js';
 import type { GetIdentityRequest as _mpcid_agent_v1_GetIdentityRequest, GetIdentityRequest__Output as _mpcid_agent_v1_GetIdentityRequest__Output } from './mpcid/agent/v1/GetIdentityRequest.js';
+import type { MeasureRequest as _mpcid_agent_v1_MeasureRequest, MeasureRequest__Output as _mpcid_agent_v1_MeasureRequest__Output } from './mpcid/agent/v1/MeasureRequest.js';
+import type { ReadRegistersRequest as _mpcid_agent_v1_ReadRegistersRequest, ReadRegistersRequest__Output as _mpcid_agent_v1_ReadRegistersRequest__Output } from './mpcid/agent/v1/ReadRegistersRequest.js';
+import type { RegistersResponse as _mpcid_agent_v1_RegistersResponse, RegistersResponse__Output as _mpcid_agent_v1_RegistersResponse__Output } from './mpcid/agent/v1/RegistersResponse.js';
 import type { SealRequest as _mpcid_agent_v1_SealRequest, SealRequest__Output as _mpcid_agent_v1_SealRequest__Output } from './mpcid/agent/v1/SealRequest.js';
 import type { SealResponse as _mpcid_agent_v1_SealResponse, SealResponse__Output as _mpcid_agent_v1_SealResponse__Output } from './mpcid/agent/v1/SealResponse.js';
 import type { SignRequest as _mpcid_agent_v1_SignRequest, SignRequest__Output as _mpcid_agent_v1_SignRequest__Output } from './mpcid/agent/v1/SignRequest.js';
@@ -28,6 +31,9 @@ export interface ProtoGrpcType {
         FetchJWTRequest: MessageTypeDefinition<_mpcid_agent_v1_FetchJWTRequest, _mpcid_agent_v1_FetchJWTRequest__Output>
         FetchJWTResponse: MessageTypeDefinition<_mpcid_agent_v1_FetchJWTResponse, _mpcid_agent_v1_FetchJWTResponse__Output>
         GetIdentityRequest: MessageTypeDefinition<_mpcid_agent_v1_GetIdentityRequest, _mpcid_agent_v1_GetIdentityRequest__Output>
+        MeasureRequest: MessageTypeDefinition<_mpcid_agent_v1_MeasureRequest, _mpcid_agent_v1_MeasureRequest__Output>
+        ReadRegistersRequest: MessageTypeDefinition<_mpcid_agent_v1_ReadRegistersRequest, _mpcid_agent_v1_ReadRegistersRequest__Output>
+        RegistersResponse: MessageTypeDefinition<_mpcid_agent_v1_RegistersResponse, _mpcid_agent_v1_RegistersResponse__Output>
         SealRequest: MessageTypeDefinition<_mpcid_agent_v1_SealRequest, _mpcid_agent_v1_SealRequest__Output>
         SealResponse: MessageTypeDefinition<_mpcid_agent_v1_SealResponse, _mpcid_agent_v1_SealResponse__Output>
         SignRequest: MessageTypeDefinition<_mpcid_agent_v1_SignRequest, _mpcid_agent_v1_SignRequest__Output>

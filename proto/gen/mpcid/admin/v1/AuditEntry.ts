@@ -14,6 +14,8 @@ export interface AuditEntry {
   'typ'?: (string);
   'refusal'?: (string);
   'blobId'?: (string);
+  'register'?: (number);
+  'measured'?: (string);
 }
 
 export interface AuditEntry__Output {
@@ -28,4 +30,6 @@ export interface AuditEntry__Output {
   'typ': (string);
   'refusal': (string);
   'blobId': (string);
+  'register': (number);
+  'measured': (string);
 }

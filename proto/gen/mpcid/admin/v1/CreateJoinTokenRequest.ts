@@ -5,10 +5,12 @@ export interface CreateJoinTokenRequest {
   'name'?: (string);
   'ttlSeconds'?: (number);
   'requiredClaimsJson'?: (string);
+  'requiredRegistersJson'?: (string);
 }
 
 export interface CreateJoinTokenRequest__Output {
   'name': (string);
   'ttlSeconds': (number);
   'requiredClaimsJson': (string);
+  'requiredRegistersJson': (string);
 }

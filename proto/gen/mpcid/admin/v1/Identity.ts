@@ -15,6 +15,9 @@ export interface Identity {
   'es256PublicKey'?: (Buffer | Uint8Array | string);
   'counter'?: (number | string | Long);
   'requiredClaimsJson'?: (string);
+  'requiredRegistersJson'?: (string);
+  'registers'?: (Buffer | Uint8Array | string)[];
+  'registersCounter'?: (number | string | Long);
 }
 
 export interface Identity__Output {
@@ -30,4 +33,7 @@ export interface Identity__Output {
   'es256PublicKey': (Buffer);
   'counter': (number);
   'requiredClaimsJson': (string);
+  'requiredRegistersJson': (string);
+  'registers': (Buffer)[];
+  'registersCounter': (number);
 }
