@@ -544,6 +544,13 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
       { plaintext: randomBytes(65_536), policyJson: '{}' },
     );
     addCorpus('Workload/Unseal', T('mpcid.agent.v1.UnsealRequest'), { blob: sealedBlob });
+    addCorpus(
+      'Workload/Measure',
+      T('mpcid.agent.v1.MeasureRequest'),
+      { register: 3, digest: randomBytes(32) },
+      { register: 15, data: Buffer.from('boot loader') },
+    );
+    addCorpus('Workload/ReadRegisters', T('mpcid.agent.v1.ReadRegistersRequest'), {});
     for (const r of rpcs) expect(corpus.get(r.name)?.length, `corpus for ${r.name}`).toBeGreaterThan(0);
 
     before = await snapshotOracles(cluster);
@@ -716,6 +723,12 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
       case 'Admin/CreateJoinToken':
         createdTokens.add(String(out?.['tokenId']));
         return undefined;
+      case 'Workload/Measure': {
+        const values = out?.['values'];
+        return Array.isArray(values) && values.length === 16 && values.every((v) => v.length === 32)
+          ? undefined
+          : 'Measure OK without 16 register values';
+      }
       case 'Workload/Sign': {
         const sig = out?.['signature'];
         const msg = new Uint8Array(d?.['message'] as Uint8Array);
@@ -757,7 +770,7 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
   const runsFor = (rpc: Rpc) => Math.max(4, rpc.target === 'workload' ? Math.ceil(RUNS / 4) : RUNS);
 
   it('the table covers every method of every service', () => {
-    expect(rpcs.map((r) => r.name)).toHaveLength(38);
+    expect(rpcs.map((r) => r.name)).toHaveLength(40);
     for (const svc of [
       'Enrollment',
       'Signer',
