@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { clusterIssuer, clusterNodeKeys, federationIssuer, federationOf } from '../common/config.js';
 import { MpcidError } from '../common/errors.js';
 import { unary } from '../common/grpc.js';
+import { jsonObjectOf } from '../common/json-input.js';
 import {
   ATTEST_TYP,
   compact,
@@ -36,18 +37,7 @@ export const DEFAULT_TOKEN_TTL_SECONDS = 300;
 const MAX_CLAIMS_JSON = 4096;
 
 function parseObject(json: string, field: string): Record<string, unknown> {
-  if (json === '') return {};
-  if (json.length > MAX_CLAIMS_JSON)
-    throw new MpcidError('MESSAGE_TOO_LARGE', `${field}: at most ${MAX_CLAIMS_JSON} bytes`);
-  let v: unknown;
-  try {
-    v = JSON.parse(json);
-  } catch {
-    throw new MpcidError('MALFORMED_INPUT', `${field}: not JSON`);
-  }
-  if (typeof v !== 'object' || v === null || Array.isArray(v))
-    throw new MpcidError('MALFORMED_INPUT', `${field}: expected a JSON object`);
-  return v as Record<string, unknown>;
+  return jsonObjectOf(json, field, MAX_CLAIMS_JSON);
 }
 
 export function audiences(list: string[], required: boolean): string | string[] | undefined {

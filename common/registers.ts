@@ -19,15 +19,6 @@ export const RequiredRegistersSchema = z
   .refine((o) => Object.keys(o).length >= 1, 'at least one register');
 export type RequiredRegisters = z.infer<typeof RequiredRegistersSchema>;
 
-/** JSON text parsed, or MALFORMED_INPUT naming `field`. */
-export function jsonOf(text: string, field: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new MpcidError('MALFORMED_INPUT', `${field}: not valid JSON`);
-  }
-}
-
 /**
  * Parses a register requirement (an object, already JSON-parsed): REGISTER_OUT_OF_RANGE for an
  * index outside 0..15, BAD_DIGEST_LENGTH for a value that is not 32 bytes of hex, MALFORMED_INPUT

@@ -10,6 +10,7 @@ import { abytes, equalBytes, utf8Bytes } from '../crypto/bytes.js';
 import { payloadDigest } from '../crypto/ratchet.js';
 import type { UnsealResponse__Output } from '../proto/gen/mpcid/oracle/v1/UnsealResponse.js';
 import { MpcidError } from './errors.js';
+import { jsonObjectOf } from './json-input.js';
 import { parseRequiredRegisters, type RequiredRegisters } from './registers.js';
 
 /** Longest policy JSON text a blob takes. */
@@ -27,18 +28,7 @@ export interface SealPolicy {
  * Bytes are the canonical JSON (JSON.stringify of the parsed object, registers lowercased).
  */
 export function parseSealPolicy(json: string, field = 'policy_json'): SealPolicy {
-  if (json.length > MAX_POLICY_JSON)
-    throw new MpcidError('MESSAGE_TOO_LARGE', `${field}: at most ${MAX_POLICY_JSON} characters`);
-  let v: unknown = {};
-  if (json !== '') {
-    try {
-      v = JSON.parse(json);
-    } catch {
-      throw new MpcidError('MALFORMED_INPUT', `${field}: not JSON`);
-    }
-  }
-  if (typeof v !== 'object' || v === null || Array.isArray(v))
-    throw new MpcidError('MALFORMED_INPUT', `${field}: expected a JSON object`);
+  const v = jsonObjectOf(json, field, MAX_POLICY_JSON);
   const unknown = Object.keys(v).find((k) => k !== 'registers');
   if (unknown !== undefined)
     throw new MpcidError(

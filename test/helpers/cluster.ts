@@ -36,7 +36,8 @@ export {
   waitUntil,
 } from '../../cli/localcluster.js';
 
-import { LocalCluster, type LocalClusterOptions } from '../../cli/localcluster.js';
+import { expect } from 'vitest';
+import { LocalCluster, type LocalClusterOptions, mpcid } from '../../cli/localcluster.js';
 
 /** True when the suites run over mTLS (MPCID_TEST_TLS=1). */
 export const TEST_TLS = process.env['MPCID_TEST_TLS'] === '1';
@@ -142,4 +143,42 @@ export function startTlsCluster(n: number, t: number, opts: TestClusterOptions =
 export function httpsCertFiles(caDir: string, dir: string, name: string): { cert: string; key: string } {
   issueBundle(caDir, dir, { name, roles: ['oracle'], sans: ['127.0.0.1', 'localhost'] });
   return { cert: join(dir, 'tls.crt'), key: join(dir, 'tls.key') };
+}
+
+/**
+ * A join token from `mpcid token create` with `createArgs` (e.g. --require JSON), then `mpcid
+ * agent enroll` with it (EdDSA only), as an operator and a workload do. Expects both to succeed.
+ */
+export async function enrollViaCli(
+  cluster: LocalCluster,
+  name: string,
+  createArgs: readonly string[],
+): Promise<{ stateDir: string; kid: string }> {
+  const admin = cluster.oracles[0]!.config.adminListen;
+  const t = await mpcid([
+    'token',
+    'create',
+    '--admin',
+    admin,
+    '--name',
+    name,
+    ...createArgs,
+    ...cluster.adminTransportArgs,
+  ]);
+  expect(t.code, t.stderr).toBe(0);
+  const stateDir = join(mkdtempSync(join(cluster.dir, 'agent-')), 'state');
+  const token = t.stdout.trim();
+  const e = await mpcid([
+    'agent',
+    'enroll',
+    '--token',
+    token,
+    '--state',
+    stateDir,
+    '--algs',
+    'EdDSA',
+    ...cluster.agentTransportArgs,
+  ]);
+  expect(e.code, e.stderr).toBe(0);
+  return { stateDir, kid: (JSON.parse(e.stdout) as { kid: string }).kid };
 }

@@ -7,13 +7,18 @@
  * verifies them), and a workload asking for another image is refused. Bad --require input gets
  * MALFORMED_INPUT.
  */
-import { mkdtempSync } from 'node:fs';
-import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, errorCodeOf } from '../../common/grpc.js';
-import { type AgentProc, EDDSA_ONLY, mpcid, startCluster, type TestCluster } from '../helpers/cluster.js';
+import {
+  type AgentProc,
+  EDDSA_ONLY,
+  enrollViaCli,
+  mpcid,
+  startCluster,
+  type TestCluster,
+} from '../helpers/cluster.js';
 import { encodeInput, HostileAgent, type StepResult, validToken } from '../helpers/hostile-jwt.js';
 import { counterOn, failure } from '../helpers/ratchet.js';
 
@@ -28,33 +33,8 @@ let workload: { kid: string; agent: AgentProc };
 let httpBase: string;
 
 /** A join token from the CLI with `--require`, then `mpcid agent enroll` with it. */
-async function enrollRequiring(name: string, require: string): Promise<{ stateDir: string; kid: string }> {
-  const t = await mpcid([
-    'token',
-    'create',
-    '--admin',
-    cluster.oracles[0]!.config.adminListen,
-    '--name',
-    name,
-    '--require',
-    require,
-    ...cluster.adminTransportArgs,
-  ]);
-  expect(t.code, t.stderr).toBe(0);
-  const stateDir = join(mkdtempSync(join(cluster.dir, 'agent-')), 'state');
-  const e = await mpcid([
-    'agent',
-    'enroll',
-    '--token',
-    t.stdout.trim(),
-    '--state',
-    stateDir,
-    '--algs',
-    'EdDSA',
-    ...cluster.agentTransportArgs,
-  ]);
-  expect(e.code, e.stderr).toBe(0);
-  return { stateDir, kid: (JSON.parse(e.stdout) as { kid: string }).kid };
+function enrollRequiring(name: string, require: string): Promise<{ stateDir: string; kid: string }> {
+  return enrollViaCli(cluster, name, ['--require', require]);
 }
 
 function expectRefused(r: StepResult, code: string): void {

@@ -19,12 +19,19 @@
  * Slow suite (tag `slow`).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { call, errorCodeOf } from '../../common/grpc.js';
-import { type AgentProc, EDDSA_ONLY, mpcid, startCluster, type TestCluster } from '../helpers/cluster.js';
+import {
+  type AgentProc,
+  EDDSA_ONLY,
+  enrollViaCli,
+  mpcid,
+  startCluster,
+  type TestCluster,
+} from '../helpers/cluster.js';
 import { agentRatchetFile, counterOn, removeClusterDir } from '../helpers/ratchet.js';
 
 const ZERO = Buffer.alloc(32).toString('hex');
@@ -201,32 +208,8 @@ describe('measurement registers (2-of-3 cluster, real processes)', { tags: ['slo
   }, async () => {
     const image = sha256('image sha256:ab…');
     const required = extend(ZERO, image);
-    const t = await mpcid([
-      'token',
-      'create',
-      '--admin',
-      cluster.oracles[0]!.config.adminListen,
-      '--name',
-      'spiffe://test.mpcid/bound',
-      '--require-register',
-      `5=${required}`,
-      ...cluster.adminTransportArgs,
-    ]);
-    expect(t.code, t.stderr).toBe(0);
-    const stateDir = join(mkdtempSync(join(dir, 'agent-')), 'state');
-    const e = await mpcid([
-      'agent',
-      'enroll',
-      '--token',
-      t.stdout.trim(),
-      '--state',
-      stateDir,
-      '--algs',
-      'EdDSA',
-      ...cluster.agentTransportArgs,
-    ]);
-    expect(e.code, e.stderr).toBe(0);
-    const kid = (JSON.parse(e.stdout) as { kid: string }).kid;
+    const bind = ['--require-register', `5=${required}`];
+    const { stateDir, kid } = await enrollViaCli(cluster, 'spiffe://test.mpcid/bound', bind);
     for (const o of cluster.oracles) {
       const id = await call(o.admin, o.admin.GetIdentity, { identityId: kid }, 5_000);
       expect(JSON.parse(id.requiredRegistersJson), `oracle ${o.id}`).toEqual({ '5': required });
@@ -247,30 +230,7 @@ describe('measurement registers (2-of-3 cluster, real processes)', { tags: ['slo
     await b.kill('SIGKILL');
 
     // A fresh identity with the same binding: measured right, its tokens are co-signed.
-    const t2 = await mpcid([
-      'token',
-      'create',
-      '--admin',
-      cluster.oracles[0]!.config.adminListen,
-      '--name',
-      'spiffe://test.mpcid/bound2',
-      '--require-register',
-      `5=${required}`,
-      ...cluster.adminTransportArgs,
-    ]);
-    const stateDir2 = join(mkdtempSync(join(dir, 'agent-')), 'state');
-    const e2 = await mpcid([
-      'agent',
-      'enroll',
-      '--token',
-      t2.stdout.trim(),
-      '--state',
-      stateDir2,
-      '--algs',
-      'EdDSA',
-      ...cluster.agentTransportArgs,
-    ]);
-    expect(e2.code, e2.stderr).toBe(0);
+    const { stateDir: stateDir2 } = await enrollViaCli(cluster, 'spiffe://test.mpcid/bound2', bind);
     const c = await cluster.startAgent(stateDir2, undefined, { heartbeatMs: 0 });
     expect((await measure(c, '5', '--digest', image.toString('hex'))).code).toBe(0);
     const ok = await mpcid([

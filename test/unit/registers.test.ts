@@ -16,8 +16,8 @@ import { parseSealPolicy, sealPolicyFromBytes } from '../../common/unseal-wire.j
 import { toHex, utf8Bytes } from '../../crypto/bytes.js';
 import { headAfter, signCommit, signStep } from '../../crypto/ratchet.js';
 import { extendRegister, extendRegisters, initialRegisters, REGISTER_COUNT } from '../../crypto/registers.js';
-import { fakeIdentityId, keyPair, makeStep } from '../helpers/ratchet.js';
 import { expectMpcidError } from '../crypto/helpers.js';
+import { fakeIdentityId, keyPair, makeStep } from '../helpers/ratchet.js';
 
 const hex = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
 const nodeExtend = (old: Uint8Array, digest: Uint8Array) =>
