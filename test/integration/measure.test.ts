@@ -301,6 +301,40 @@ describe('measurement registers (2-of-3 cluster, real processes)', { tags: ['slo
     await expectEveryOracle(a.kid, want);
   });
 
+  it('figures: Measure round trip and Sign with a register proof, as ratios to Sign without one (same run; no assertion)', {
+    timeout: 120_000,
+  }, async () => {
+    const plain = await cluster.enroll('spiffe://test.mpcid/unmeasured');
+    const other = await cluster.startAgent(plain.stateDir, undefined, { heartbeatMs: 0 });
+    const wl = agent.workload;
+    const median = async (f: () => Promise<unknown>) => {
+      const xs: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        const t0 = performance.now();
+        await f();
+        xs.push(performance.now() - t0);
+      }
+      return xs.sort((x, y) => x - y)[3]!;
+    };
+    const msg = Buffer.from('figure');
+    const base = await median(() => other.sign(msg));
+    const withProof = await median(() => agent.sign(msg));
+    const ext = await median(() => {
+      const digest = randomBytes(32);
+      want[15] = extend(want[15]!, digest);
+      return call(wl, wl.Measure, { register: 15, digest }, 20_000);
+    });
+    const base2 = await median(() => other.sign(msg));
+    const b = (base + base2) / 2;
+    console.info(
+      `measure figures (medians of 7; baseline: Sign of an identity that never measured, before and after): ` +
+        `Sign with a register proof / baseline = ${(withProof / b).toFixed(2)}, Measure / baseline = ${(ext / b).toFixed(2)}, ` +
+        `baseline drift = ${(base2 / base).toFixed(2)}`,
+    );
+    await other.kill('SIGKILL');
+    await expectEveryOracle(a.kid, want);
+  });
+
   it('a measure step pending when the agent is killed is certified after its restart; values survive restarts', {
     timeout: 120_000,
   }, async () => {
