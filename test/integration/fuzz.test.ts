@@ -861,8 +861,9 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
       if (rec) {
         const s = stepFromJSON(rec.last?.step);
         verifyStep(agentState.sessionPublicKey, s);
-        // The Workload API's steps: co-signatures, tokens, and seals / unseals (kind unseal).
-        expect(['sign', 'jwt', 'unseal']).toContain(s.step.kind);
+        // The Workload API's steps: co-signatures, tokens, seals / unseals (kind unseal) and
+        // register extends (kind measure).
+        expect(['sign', 'jwt', 'unseal', 'measure']).toContain(s.step.kind);
       }
     }
 

@@ -23,7 +23,10 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { closeOracles, connectOracles } from '../../agent/oracles.js';
+import { readState } from '../../agent/state.js';
 import { call, errorCodeOf } from '../../common/grpc.js';
+import { measurePayloadDigest, measureToWire } from '../../common/measure-wire.js';
 import {
   type AgentProc,
   EDDSA_ONLY,
@@ -31,7 +34,9 @@ import {
   mpcid,
   startCluster,
   type TestCluster,
+  testDoubleTls,
 } from '../helpers/cluster.js';
+import { HostileRatchet, step } from '../helpers/hostile.js';
 import { agentRatchetFile, counterOn, removeClusterDir } from '../helpers/ratchet.js';
 
 const ZERO = Buffer.alloc(32).toString('hex');
@@ -246,6 +251,63 @@ describe('measurement registers (2-of-3 cluster, real processes)', { tags: ['slo
     expect(ok.code, ok.stderr).toBe(0);
     expect(decodeJwt(ok.stdout.trim())['sub']).toBe('spiffe://test.mpcid/bound2');
     await c.kill('SIGKILL');
+  });
+
+  it('an agent claiming other values than the extend (a reset) is refused by every oracle; nothing is stored', {
+    timeout: 60_000,
+  }, async () => {
+    const h = await cluster.enroll('spiffe://test.mpcid/hostile-measure');
+    const state = readState(h.stateDir);
+    const ratchet = HostileRatchet.load(h.stateDir, state);
+    const clients = connectOracles(state.cluster, testDoubleTls('agent', state.name));
+    try {
+      const digest = new Uint8Array(sha256('app v2'));
+      const zero = Array.from({ length: 16 }, () => new Uint8Array(32));
+      const send = async (m: {
+        register: number;
+        digest: Uint8Array;
+        previous: number;
+        values: Uint8Array[];
+      }) => {
+        const signed = ratchet.make('measure', measurePayloadDigest(state.cluster.id, m));
+        const req = { ...ratchet.request(signed), measure: measureToWire(m) };
+        return {
+          signed,
+          req,
+          codes: await Promise.all(clients.map((c) => step(c, req).then(() => 'OK', errorCodeOf))),
+        };
+      };
+      // Register 4 set to a value of the agent's choosing rather than extended.
+      const chosen = zero.map((v, i) => (i === 4 ? new Uint8Array(sha256('known good')) : v));
+      expect((await send({ register: 4, digest, previous: 0, values: chosen })).codes).toEqual(
+        Array(3).fill('REGISTERS_OUT_OF_SYNC'),
+      );
+      // The right extend, but on values as of a measure step these oracles never saw.
+      const right = zero.map((v, i) =>
+        i === 4 ? new Uint8Array(Buffer.from(extend(ZERO, Buffer.from(digest)), 'hex')) : v,
+      );
+      expect((await send({ register: 4, digest, previous: 7, values: right })).codes).toEqual(
+        Array(3).fill('REGISTERS_OUT_OF_SYNC'),
+      );
+      expect((await send({ register: 16, digest, previous: 0, values: right })).codes).toEqual(
+        Array(3).fill('REGISTER_OUT_OF_RANGE'),
+      );
+      expect(
+        (await send({ register: 4, digest: digest.slice(1), previous: 0, values: right })).codes,
+      ).toEqual(Array(3).fill('BAD_DIGEST_LENGTH'));
+      for (const o of cluster.oracles) expect(await counterOn(o, h.kid), `oracle ${o.id}`).toBe(0);
+      await expectEveryOracle(h.kid, Array(16).fill(ZERO), 0);
+      // The honest extend is accepted by every oracle.
+      const ok = await send({ register: 4, digest, previous: 0, values: right });
+      expect(ok.codes).toEqual(['OK', 'OK', 'OK']);
+      await expectEveryOracle(
+        h.kid,
+        right.map((v) => Buffer.from(v).toString('hex')),
+        1,
+      );
+    } finally {
+      closeOracles(clients);
+    }
   });
 
   it('register 99, a wrong-length digest and an oversize input get clear codes; nothing changes', {
