@@ -61,6 +61,18 @@ import type { AgentState } from './state.js';
 
 export const REVOKED_CODES: ReadonlySet<ErrorCode> = new Set(['FORK_DETECTED', 'IDENTITY_REVOKED']);
 
+/**
+ * An oracle's policy refusal as the workload sees it: the oracle's typed code when that is a
+ * refusal's (PERMISSION_DENIED, and no revocation: only evidence revokes), else POLICY_VIOLATION.
+ */
+export function refusalError(nodeId: number, r: { code: string; message: string }): MpcidError {
+  return isErrorCode(r.code) &&
+    !REVOKED_CODES.has(r.code) &&
+    ERROR_CODES[r.code].status === 'PERMISSION_DENIED'
+    ? new MpcidError(r.code, `oracle ${nodeId}: ${r.message}`)
+    : new MpcidError('POLICY_VIOLATION', `oracle ${nodeId}: ${r.code}: ${r.message}`);
+}
+
 /** An attempt's answer when the flow should be tried again with a fresh step and signing set. */
 export const RETRY: unique symbol = Symbol('retry');
 
@@ -471,13 +483,8 @@ export class StepEngine {
   ): Promise<Map<number, StepResponse__Output>> {
     const have = new Map<number, Commit>();
     const ok = new Map<number, StepResponse__Output>();
-    // The first refusal, with its oracle's typed code when that is a refusal's (PERMISSION_DENIED,
-    // and no revocation: only evidence revokes), else POLICY_VIOLATION; the message is never parsed.
+    // The first refusal (refusalError); the message is never parsed.
     let refusal: MpcidError | undefined;
-    const refused = (id: number, r: { code: string; message: string }) =>
-      isErrorCode(r.code) && !REVOKED_CODES.has(r.code) && ERROR_CODES[r.code].status === 'PERMISSION_DENIED'
-        ? new MpcidError(r.code, `oracle ${id}: ${r.message}`)
-        : new MpcidError('POLICY_VIOLATION', `oracle ${id}: ${r.code}: ${r.message}`);
     for (const c of chosen) {
       const x = answers.get(c.nodeId)!;
       if (!x.ok) {
@@ -486,7 +493,7 @@ export class StepEngine {
       }
       have.set(c.nodeId, x.commit);
       ok.set(c.nodeId, x.res);
-      if (x.res.policyRefusal) refusal ??= refused(c.nodeId, x.res.policyRefusal);
+      if (x.res.policyRefusal) refusal ??= refusalError(c.nodeId, x.res.policyRefusal);
     }
     try {
       await this.certify(have, a.failed, a.patient);

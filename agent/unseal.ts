@@ -20,7 +20,7 @@
  * (BLOB_INVALID); nothing is written.
  */
 import { randomBytes } from 'node:crypto';
-import { ERROR_CODES, isErrorCode, MpcidError } from '../common/errors.js';
+import { MpcidError } from '../common/errors.js';
 import { LOG, type Logger } from '../common/log.js';
 import {
   boundPolicy,
@@ -36,6 +36,7 @@ import type { Secret } from '../crypto/secret.js';
 import type { UnsealResponse__Output } from '../proto/gen/mpcid/oracle/v1/UnsealResponse.js';
 import type { Cosigner } from './cosigner.js';
 import type { AgentState } from './state.js';
+import { refusalError } from './steps.js';
 
 export { MAX_PLAINTEXT };
 
@@ -122,13 +123,7 @@ export class Unsealer {
     );
     // A refusal (REGISTER_MISMATCH: the registers differ from what the policy or the join token
     // requires) is the same on every oracle; the step still counted.
-    for (const [nodeId, res] of answers) {
-      const r = res.policyRefusal;
-      if (!r) continue;
-      throw isErrorCode(r.code) && ERROR_CODES[r.code].status === 'PERMISSION_DENIED'
-        ? new MpcidError(r.code, `oracle ${nodeId}: ${r.message}`)
-        : new MpcidError('POLICY_VIOLATION', `oracle ${nodeId}: ${r.code}: ${r.message}`);
-    }
+    for (const [nodeId, res] of answers) if (res.policyRefusal) throw refusalError(nodeId, res.policyRefusal);
     const { group } = this.#state;
     const { t } = group.as;
     // Partials by node id; a bad one is named by combineBlobKey, left out, and the next tried.
