@@ -25,6 +25,7 @@ import {
   writeRatchet,
 } from '../../agent/ratchet.js';
 import type { AgentState } from '../../agent/state.js';
+import { measurePayloadDigest } from '../../common/measure-wire.js';
 import { ecdsaPayloadDigest, HEARTBEAT_DIGEST, signPayloadDigest } from '../../common/protocol.js';
 import { agentParticipants } from '../../crypto/access.js';
 import { toB64u } from '../../crypto/bytes.js';
@@ -32,6 +33,7 @@ import { generateEd25519 } from '../../crypto/ed25519.js';
 import { checkCommitmentList } from '../../crypto/frost.js';
 import { jwkThumbprint } from '../../crypto/jwk.js';
 import { type StepKind, signCommit } from '../../crypto/ratchet.js';
+import { extendRegisters, initialRegisters } from '../../crypto/registers.js';
 import { Secret } from '../../crypto/secret.js';
 import { commitAll, runDkg, utf8 } from '../crypto/helpers.js';
 
@@ -121,10 +123,31 @@ describe('writeRatchet / readRatchet round-trip a pending step of every kind', (
       const digest = ecdsaPayloadDigest(kind, message, ecdsa.oracles);
       return prepareStep(base, state.identityId, state.sessionKey, kind, digest, undefined, ecdsa);
     }
+    if (kind === 'measure') {
+      const digest = new Uint8Array(32).fill(0x5a);
+      const measure = {
+        register: 4,
+        digest,
+        previous: 0,
+        values: extendRegisters(initialRegisters(), 4, digest),
+      };
+      const d = measurePayloadDigest(state.cluster.id, measure);
+      return prepareStep(
+        base,
+        state.identityId,
+        state.sessionKey,
+        kind,
+        d,
+        undefined,
+        undefined,
+        false,
+        measure,
+      );
+    }
     return prepareStep(base, state.identityId, state.sessionKey, kind, HEARTBEAT_DIGEST);
   }
 
-  const kinds: StepKind[] = ['sign', 'jwt', 'es256', 'jwt-es256', 'heartbeat'];
+  const kinds: StepKind[] = ['sign', 'jwt', 'es256', 'jwt-es256', 'heartbeat', 'measure'];
   for (const certifiedSteps of [0, 3]) {
     for (const kind of kinds) {
       it(`a pending ${kind} step after counter ${certifiedSteps} reads back as written, resendable`, () => {
@@ -148,6 +171,9 @@ describe('writeRatchet / readRatchet round-trip a pending step of every kind', (
           expect(ecdsaPayloadDigest(k, p.ecdsa!.message, p.ecdsa!.oracles)).toEqual(
             p.signed.step.payloadDigest,
           );
+        } else if (k === 'measure') {
+          expect(p.measure, 'the measure payload is kept').toBeDefined();
+          expect(measurePayloadDigest(state.cluster.id, p.measure!)).toEqual(p.signed.step.payloadDigest);
         } else {
           expect(p.sign).toBeUndefined();
           expect(p.ecdsa).toBeUndefined();
@@ -166,8 +192,16 @@ describe('writeRatchet / readRatchet round-trip a pending step of every kind', (
             ),
           );
         const done = certified(back, commits);
+        // A certified measure step becomes the register proof, with the certificate just made.
+        if (k === 'measure')
+          expect(done.registers).toEqual({ signed: p.signed, certificate: commits, measure: p.measure });
+        else expect(done.registers).toBeUndefined();
         writeRatchet(dir, state.identityId, done);
         expect(readRatchet(dir, state)).toEqual(done);
+        // ...and it stays through later steps, pending or certified.
+        const later = prepareStep(done, state.identityId, state.sessionKey, 'heartbeat', HEARTBEAT_DIGEST);
+        writeRatchet(dir, state.identityId, later);
+        expect(readRatchet(dir, state).registers).toEqual(done.registers);
       });
     }
   }
