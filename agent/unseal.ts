@@ -107,17 +107,17 @@ export class Unsealer {
       clusterId: this.#state.cluster.id,
       identityId: this.#state.identityId,
       blobId,
-      ...(policy ? { policy } : {}),
+      ...(policy ? { boundPolicy: policy } : {}),
     };
   }
 
   /** K for `ctx`: one unseal step on every oracle, t good partials and the agent's own w. */
   async #key(ctx: BlobContext): Promise<Secret> {
     const blobId = Buffer.from(ctx.blobId);
-    const policy = Buffer.from(ctx.policy ?? new Uint8Array(0));
+    const policy = Buffer.from(ctx.boundPolicy ?? new Uint8Array(0));
     const answers = await this.#cosigner.stepEveryOracle<UnsealResponse__Output>(
       'unseal',
-      unsealPayloadDigest(ctx.clusterId, ctx.blobId, ctx.policy),
+      unsealPayloadDigest(ctx.clusterId, ctx.blobId, ctx.boundPolicy),
       (c, step, certificate, patient, call, registers) =>
         call(c.signer, c.signer.Unseal, { step, certificate, blobId, policy, registers }, patient),
     );

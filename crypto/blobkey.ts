@@ -36,13 +36,14 @@ export const DLEQ_PROOF_LEN = 2 * SCALAR_LEN;
  * What a blob key is bound to: the cluster, the identity, the blob and, when the blob's policy
  * requires anything (docs/protocol.md §6.4), that policy's bytes, so an agent cannot ask the
  * oracles for a policy-bound blob's key while naming another policy. Blobs without requirements
- * leave `policy` out and keep the point they were sealed with.
+ * leave `boundPolicy` out and keep the point they were sealed with. (Named apart from a parsed
+ * blob's `policy`, which every blob has, so a ParsedBlob passed as a context binds nothing.)
  */
 export interface BlobContext {
   readonly clusterId: string;
   readonly identityId: string;
   readonly blobId: Uint8Array;
-  readonly policy?: Uint8Array;
+  readonly boundPolicy?: Uint8Array;
 }
 
 /** One participant's partial x_p·H(blob) and its DLEQ proof. */
@@ -71,7 +72,7 @@ export function blobPoint(ctx: BlobContext): Uint8Array {
     ctx.clusterId,
     ctx.identityId,
     ctx.blobId,
-    ...(ctx.policy ? [abytes(ctx.policy, 'policy')] : []),
+    ...(ctx.boundPolicy ? [abytes(ctx.boundPolicy, 'boundPolicy')] : []),
   ];
   const msg = framed(HASH_DOMAINS.blobPoint, ...fields);
   return ed25519_hasher.hashToCurve(msg, { DST: HASH_DOMAINS.blobPoint }).toBytes();

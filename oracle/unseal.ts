@@ -91,7 +91,7 @@ export class UnsealService implements StepKindHandler {
       clusterId,
       identityId: id.record.identityId,
       blobId,
-      ...(bound ? { policy: bound } : {}),
+      ...(bound ? { boundPolicy: bound } : {}),
     });
     return { commit: commitToWire(out.commit), ...partialToWire(partial) };
   }

@@ -12,7 +12,7 @@ import {
   interpolateBlobKey,
   verifyBlobPartial,
 } from '../../crypto/blobkey.js';
-import { equalBytes } from '../../crypto/bytes.js';
+import { equalBytes, framed, toHex } from '../../crypto/bytes.js';
 import { HASH_DOMAINS } from '../../crypto/domains.js';
 import { CryptoError } from '../../crypto/errors.js';
 import { type Cluster, expectMpcidError, Fn, hex, le32, runDkg, subsets, utf8 } from './helpers.js';
@@ -227,6 +227,20 @@ describe('sealed blob', () => {
   });
   const keyFor = (x: BlobContext) => combine(c, x, partialsOf(c, x, set));
   const policy = utf8('{}');
+
+  it('a bound policy (docs/protocol.md §6.4) is a fourth field of H(blob); without one the point is the §6.3 one', () => {
+    const bound = utf8('{"registers":{"3":"ab"}}');
+    const plain = blobPoint(ctx);
+    const withPolicy = blobPoint({ ...ctx, boundPolicy: bound });
+    expect(equalBytes(plain, withPolicy)).toBe(false);
+    const msg = framed(HASH_DOMAINS.blobPoint, ctx.clusterId, ctx.identityId, ctx.blobId, bound);
+    expect(toHex(withPolicy)).toBe(
+      toHex(ed25519_hasher.hashToCurve(msg, { DST: HASH_DOMAINS.blobPoint }).toBytes()),
+    );
+    expect(equalBytes(blobPoint({ ...ctx, boundPolicy: utf8('{"registers":{"3":"ac"}}') }), withPolicy)).toBe(
+      false,
+    );
+  });
 
   it('round trip: seal, parse, open, for empty and 64 KiB plaintexts', () => {
     for (const pt of [
