@@ -113,6 +113,29 @@ function getJson(url: URL, timeoutMs: number, ca?: string | Buffer): Promise<{ s
   });
 }
 
+/**
+ * The key under `kid` in a served key list, if any; every key must sit under its own RFC 7638
+ * thumbprint (`badKid` names the first that does not), and a list that is not JWKs is malformed.
+ */
+async function keyUnder(
+  keys: unknown[],
+  kid: string,
+): Promise<'malformed' | { badKid: string } | { key?: JWK }> {
+  let key: JWK | undefined;
+  for (const k of keys as JWK[]) {
+    if (k === null || typeof k !== 'object' || typeof k.kid !== 'string') return 'malformed';
+    let thumb: string;
+    try {
+      thumb = await calculateJwkThumbprint(k, 'sha256');
+    } catch {
+      return { badKid: k.kid };
+    }
+    if (thumb !== k.kid) return { badKid: k.kid };
+    if (k.kid === kid) key = k;
+  }
+  return key ? { key } : {};
+}
+
 /** What one oracle says about a kid. */
 type Answer =
   | { oracle: string; kind: 'down'; why: string }
@@ -167,19 +190,10 @@ async function ask(base: URL, kid: string, timeoutMs: number, ca?: string | Buff
   )
     return { oracle, kind: 'down', why: 'malformed status or JWKS' };
   // Every key served must sit under its own thumbprint, whether or not this token uses it.
-  let key: JWK | undefined;
-  for (const k of keys as JWK[]) {
-    if (k === null || typeof k !== 'object' || typeof k.kid !== 'string')
-      return { oracle, kind: 'down', why: 'malformed JWKS' };
-    let thumb: string;
-    try {
-      thumb = await calculateJwkThumbprint(k, 'sha256');
-    } catch {
-      return { oracle, kind: 'bad-kid', kid: k.kid };
-    }
-    if (thumb !== k.kid) return { oracle, kind: 'bad-kid', kid: k.kid };
-    if (k.kid === kid) key = k;
-  }
+  const found = await keyUnder(keys, kid);
+  if (found === 'malformed') return { oracle, kind: 'down', why: 'malformed JWKS' };
+  if ('badKid' in found) return { oracle, kind: 'bad-kid', kid: found.badKid };
+  const { key } = found;
   // Active but no key under the kid: revoked between the two requests, or a confused oracle.
   if (!key) return { oracle, kind: 'down', why: 'active, but no key under the kid' };
   return { oracle, kind: 'active', issuer, identityId, name, key };
@@ -215,19 +229,10 @@ async function askIssuer(
   const keys = jwks.body['keys'];
   if (jwks.status !== 200 || !Array.isArray(keys))
     return { oracle, kind: 'down', why: 'malformed issuer JWKS' };
-  let key: JWK | undefined;
-  for (const k of keys as JWK[]) {
-    if (k === null || typeof k !== 'object' || typeof k.kid !== 'string')
-      return { oracle, kind: 'down', why: 'malformed issuer JWKS' };
-    let thumb: string;
-    try {
-      thumb = await calculateJwkThumbprint(k, 'sha256');
-    } catch {
-      return { oracle, kind: 'bad-kid', kid: k.kid };
-    }
-    if (thumb !== k.kid) return { oracle, kind: 'bad-kid', kid: k.kid };
-    if (k.kid === kid) key = k;
-  }
+  const found = await keyUnder(keys, kid);
+  if (found === 'malformed') return { oracle, kind: 'down', why: 'malformed issuer JWKS' };
+  if ('badKid' in found) return { oracle, kind: 'bad-kid', kid: found.badKid };
+  const { key } = found;
   return key ? { oracle, kind: 'active', issuer, key } : { oracle, kind: 'unknown' };
 }
 
@@ -322,15 +327,36 @@ async function verifyIdentityToken(
       'IDENTITY_REVOKED',
       `identity revoked (evidence ${revoked[0]!.evidence}; reported by ${names(revoked)})`,
     );
+  const agreed = decide(answers, quorum, 'key', 'key, name, identity or issuer of this kid');
+  if (!Array.isArray(agreed)) return agreed;
+  const first = agreed[0]!;
+  return signed(token, first.key, first.issuer, kid, agreed, typ, opts, first.name);
+}
+
+/** An oracle vouching for a key: an *active* answer of either path. */
+type Vouch = { oracle: string; kind: 'active'; issuer: string; key: JWK; name?: string; identityId?: string };
+
+/**
+ * Step 4 of docs/protocol.md §8 after the revocation check, for either path: any *bad-kid* is
+ * KID_NOT_THUMBPRINT; *active* answers must agree on key, name, identity and issuer
+ * (ORACLES_DISAGREE names the minority, all of them on a tie); then UNAVAILABLE, UNKNOWN_KID and
+ * QUORUM_NOT_REACHED by the counts. Returns the vouching answers, or the refusal.
+ */
+function decide(
+  answers: readonly (Answer | IssuerAnswer)[],
+  quorum: number,
+  keyWord: string,
+  agreeOn: string,
+): VerifyResult | Vouch[] {
+  const of = (k: string) => answers.filter((a) => a.kind === k);
   const badKid = of('bad-kid');
   if (badKid.length > 0)
     return fail(
       'KID_NOT_THUMBPRINT',
-      `oracle ${names(badKid)} serves a key whose kid is not its RFC 7638 thumbprint`,
+      `oracle ${names(badKid)} serves a ${keyWord} whose kid is not its RFC 7638 thumbprint`,
     );
-  const active = of('active');
-  // Agreement: one key under the kid, one registered name, one identity, one issuer.
-  const groups = new Map<string, typeof active>();
+  const active = of('active') as Vouch[];
+  const groups = new Map<string, Vouch[]>();
   for (const a of active) {
     const g = JSON.stringify([keyIdentity(a.key), a.name, a.identityId, a.issuer]);
     groups.set(g, [...(groups.get(g) ?? []), a]);
@@ -338,27 +364,24 @@ async function verifyIdentityToken(
   if (groups.size > 1) {
     const sorted = [...groups.values()].sort((x, y) => y.length - x.length);
     const minority = sorted[0]!.length > sorted[1]!.length ? sorted.slice(1).flat() : active;
-    return fail(
-      'ORACLES_DISAGREE',
-      `oracle ${names(minority)} disagrees with the others on the key, name, identity or issuer of this kid`,
-    );
+    return fail('ORACLES_DISAGREE', `oracle ${names(minority)} disagrees with the others on the ${agreeOn}`);
   }
   const unknown = of('unknown');
-  const down = of('down');
-  const why = down.map((d) => `${d.oracle}: ${d.why}`).join('; ');
+  const why = (of('down') as { oracle: string; why: string }[])
+    .map((d) => `${d.oracle}: ${d.why}`)
+    .join('; ');
   if (active.length + unknown.length < quorum)
     return fail(
       'UNAVAILABLE',
       `only ${active.length + unknown.length} of the ${quorum} oracles needed answered (${why})`,
     );
-  if (active.length === 0) return fail('UNKNOWN_KID', 'the cluster does not know this key');
+  if (active.length === 0) return fail('UNKNOWN_KID', `the cluster does not know this ${keyWord}`);
   if (active.length < quorum)
     return fail(
       'QUORUM_NOT_REACHED',
-      `only ${active.length} of the ${quorum} oracles needed vouch for this key (${names(unknown)} do not know it)`,
+      `only ${active.length} of the ${quorum} oracles needed vouch for this ${keyWord} (${names(unknown)} do not know it)`,
     );
-  const agreed = active[0]!;
-  return signed(token, agreed.key, agreed.issuer, kid, active, typ, opts, agreed.name);
+  return active;
 }
 
 /**
@@ -375,45 +398,9 @@ async function verifyIssuerToken(
 ): Promise<VerifyResult> {
   const timeoutMs = opts.timeoutMs ?? 5000;
   const answers = await Promise.all(bases.map((b) => askIssuer(b, kid, timeoutMs, opts.ca)));
-  const of = <K extends IssuerAnswer['kind']>(k: K) =>
-    answers.filter((a): a is Extract<IssuerAnswer, { kind: K }> => a.kind === k);
-  const badKid = of('bad-kid');
-  if (badKid.length > 0)
-    return fail(
-      'KID_NOT_THUMBPRINT',
-      `oracle ${names(badKid)} serves an issuer key whose kid is not its RFC 7638 thumbprint`,
-    );
-  const active = of('active');
-  const groups = new Map<string, typeof active>();
-  for (const a of active) {
-    const g = JSON.stringify([keyIdentity(a.key), a.issuer]);
-    groups.set(g, [...(groups.get(g) ?? []), a]);
-  }
-  if (groups.size > 1) {
-    const sorted = [...groups.values()].sort((x, y) => y.length - x.length);
-    const minority = sorted[0]!.length > sorted[1]!.length ? sorted.slice(1).flat() : active;
-    return fail(
-      'ORACLES_DISAGREE',
-      `oracle ${names(minority)} disagrees with the others on the issuer key or issuer`,
-    );
-  }
-  const unknown = of('unknown');
-  const down = of('down');
-  if (active.length + unknown.length < quorum)
-    return fail(
-      'UNAVAILABLE',
-      `only ${active.length + unknown.length} of the ${quorum} oracles needed answered (${down
-        .map((d) => `${d.oracle}: ${d.why}`)
-        .join('; ')})`,
-    );
-  if (active.length === 0)
-    return fail('UNKNOWN_KID', "the cluster's issuer key set has no key under this kid");
-  if (active.length < quorum)
-    return fail(
-      'QUORUM_NOT_REACHED',
-      `only ${active.length} of the ${quorum} oracles needed hold this issuer key (${names(unknown)} do not)`,
-    );
-  return signed(token, active[0]!.key, active[0]!.issuer, kid, active, typ, opts, undefined);
+  const agreed = decide(answers, quorum, 'issuer key', 'issuer key or issuer of this kid');
+  if (!Array.isArray(agreed)) return agreed;
+  return signed(token, agreed[0]!.key, agreed[0]!.issuer, kid, agreed, typ, opts, undefined);
 }
 
 /**

@@ -645,7 +645,7 @@ describe('verifyToken on issuer-key tokens against three fake oracles', () => {
     expect(await verifyToken(await token(), opts())).toEqual({
       ok: false,
       code: 'ORACLES_DISAGREE',
-      reason: `oracle ${bases[1]}/ disagrees with the others on the issuer key or issuer`,
+      reason: `oracle ${bases[1]}/ disagrees with the others on the issuer key or issuer of this kid`,
     });
     serve[1] = { key: 'real' };
     const t = await token(real.privateKey, KID, 'https://evil.example/issuer');
