@@ -566,6 +566,14 @@ describe('federation issuer (2-of-3 cluster, real processes)', { tags: ['slow'] 
         .map((o) => readFileSync(o.logFile, 'utf8'))
         .join('\n');
       expect(logs).toMatch(/"culprit":2,"check":"envelope".*issuer session aborted/);
+      // And counted it on /metrics, for an alerting rule: one honest recipient per lie at least.
+      let counted = 0;
+      for (const o of cluster.oracles.filter((x) => x.id !== liar)) {
+        const text = await (await fetch(`http://${o.config.http!.listen}/metrics`)).text();
+        const m = /^mpcid_issuer_aborts_total\{culprit="2",check="envelope"\} (\d+)$/m.exec(text);
+        counted += m ? Number(m[1]) : 0;
+      }
+      expect(counted).toBeGreaterThanOrEqual(hostile.lies());
       // Nobody is revoked for it.
       for (const o of cluster.oracles) expect(await statusOn(o, identityId)).toBe('active');
     } finally {
