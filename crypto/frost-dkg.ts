@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ed25519_FROST } from '@noble/curves/ed25519.js';
 import type { AccessStructure } from './access.js';
-import { framed } from './bytes.js';
+import { equalBytes, framed } from './bytes.js';
 import { HASH_DOMAINS } from './domains.js';
 import { cryptoBackend } from './ed25519-native.js';
 import { CryptoError } from './errors.js';
@@ -86,6 +86,8 @@ export class DkgParticipant {
   #state: NobleDkgSecret | undefined;
   /** The polynomial a_0..a_{t-1} on the native Ed25519 path. */
   #coefficients: bigint[] | undefined;
+  /** The round-1 set round 2 checked (its digest), which round 3 must be given again, as in noble. */
+  #transcript: Uint8Array | undefined;
   #done = false;
 
   /**
@@ -244,6 +246,9 @@ export class DkgParticipant {
     if (this.#done || !this.#coefficients) throw new CryptoError('ENROLLMENT_STATE', 'DKG already finished');
     const others = all.filter((p) => p.participant !== this.round1.participant);
     this.#others(all); // one package per other participant, each once
+    const transcript = round1Digest(new Uint8Array(0), all);
+    if (this.#transcript && !equalBytes(this.#transcript, transcript))
+      throw new CryptoError('DKG_FAILED', 'round1 packages do not match authenticated transcript');
     for (const p of others) {
       if (
         p.commitment.length !== this.as.threshold ||
@@ -256,6 +261,7 @@ export class DkgParticipant {
       if (p === this.round1.participant) continue;
       res.set(p, new Secret(shareForNative(this.#coefficients, p), 'dkg-share'));
     }
+    this.#transcript = transcript;
     return res;
   }
 
@@ -267,6 +273,9 @@ export class DkgParticipant {
     const coefficients = this.#coefficients!;
     const me = this.round1.participant;
     try {
+      if (!this.#transcript) throw new CryptoError('DKG_FAILED', 'round2 package used in round3');
+      if (!equalBytes(this.#transcript, round1Digest(new Uint8Array(0), all)))
+        throw new CryptoError('DKG_FAILED', 'round1 packages do not match authenticated transcript');
       const others = all.filter((p) => p.participant !== me);
       this.#others(all);
       const shares: Uint8Array[] = [];

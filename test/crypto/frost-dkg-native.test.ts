@@ -185,6 +185,27 @@ describe(`native Ed25519 DKG against noble (seed ${SEED})`, () => {
     }
   });
 
+  it('round 3 must be given the round-1 set round 2 checked, after round 2, on both backends', () => {
+    const as = accessStructure(1, 1);
+    for (const backend of ['noble', 'sodium'] as const) {
+      setCryptoBackend(backend);
+      const a = new DkgParticipant(as, 1);
+      const b = new DkgParticipant(as, 2);
+      const r1 = [a.round1, b.round1];
+      const toA = b.round2(r1).get(1)!;
+      // Before its own round 2.
+      expect(failure(() => new DkgParticipant(as, 1).finish(r1, new Map([[2, toA]])))).toMatchObject({
+        code: 'DKG_FAILED',
+      });
+      a.round2(r1);
+      // Another participant 2 in round 3 than the one round 2 checked.
+      const c = new DkgParticipant(as, 2);
+      expect(failure(() => a.finish([a.round1, c.round1], new Map([[2, toA]])))).toMatchObject({
+        code: 'DKG_FAILED',
+      });
+    }
+  });
+
   it('finish runs once: a second call is ENROLLMENT_STATE on both backends', () => {
     for (const backend of ['noble', 'sodium'] as const) {
       const out = dkg(1, 1, `once/${backend}`, () => backend);
