@@ -98,6 +98,29 @@ export function mod(c: Curve, x: bigint): bigint {
   return r < 0n ? r + c.q : r;
 }
 
+const reducers = new Map<string, (x: bigint) => bigint>();
+
+/**
+ * x ↦ x mod q for 0 <= x < 2^520, by Barrett reduction (μ = ⌊2^512 / q⌋, 256-bit q): two
+ * multiplications and shifts in place of a BigInt division, about twice as fast on the VOLE's
+ * products of two scalars. The quotient estimate never exceeds ⌊x / q⌋, so the remainder starts
+ * non-negative, and the loop subtracts the few q it may fall short by: the same result as `mod`.
+ */
+export function reducer(c: Curve): (x: bigint) => bigint {
+  let f = reducers.get(c.name);
+  if (!f) {
+    const q = c.q;
+    const mu = (1n << 512n) / q;
+    f = (x: bigint) => {
+      let r = x - (((x >> 255n) * mu) >> 257n) * q;
+      while (r >= q) r -= q;
+      return r;
+    };
+    reducers.set(c.name, f);
+  }
+  return f;
+}
+
 /** Big-endian bytes -> bigint (any length). */
 export function bytesToBig(b: Uint8Array): bigint {
   if (b.length === 0) return 0n;

@@ -32,6 +32,7 @@ import {
   mod,
   type PartyId,
   randomScalar,
+  reducer,
   SCALAR_LEN,
   scalarBytes,
 } from './curve.js';
@@ -206,18 +207,21 @@ export function voleAlice(
   const tau = new Uint8Array(Buffer.from(tauHex.join(''), 'hex'));
   // Step 4.
   const ch = checkChallenges(c, ctx, msgDigest(ctx, bobMsg), tau);
-  // Step 5: r (hashed) and μ.
+  // Step 5: r (hashed) and μ. r_j,ℓ = −(χ̃_ℓ·ṽ0 + χ̂_ℓ·v̂0) = (q − χ̃_ℓ)·ṽ0 + (q − χ̂_ℓ)·v̂0 mod q: a
+  // non-negative sum below 2q², reduced by Barrett (no BigInt division).
+  const red = reducer(c);
+  const n0 = q - ch[0]!;
+  const n1 = q - ch[1]!;
+  const n2 = q - ch[2]!;
+  const n3 = q - ch[3]!;
   const rHex: string[] = new Array(XI);
   let acc0 = 0n;
   let acc1 = 0n;
   for (let j = 0; j < XI; j++) {
-    const zt0 = v0[P * j]!;
-    const zt1 = v0[P * j + 1]!;
-    let r0 = -(ch[0]! * zt0 + ch[2]! * v0[P * j + 2]!) % q;
-    if (r0 < 0n) r0 += q;
-    let r1 = -(ch[1]! * zt1 + ch[3]! * v0[P * j + 3]!) % q;
-    if (r1 < 0n) r1 += q;
-    rHex[j] = hexPair(r0, r1);
+    const o = P * j;
+    const zt0 = v0[o]!;
+    const zt1 = v0[o + 1]!;
+    rHex[j] = hexPair(red(n0 * zt0 + n2 * v0[o + 2]!), red(n1 * zt1 + n3 * v0[o + 3]!));
     acc0 += g[j]! * zt0;
     acc1 += g[j]! * zt1;
   }
@@ -290,20 +294,34 @@ export function voleBobFinish(
   pads(q, ctx, st.rows.expose(), w);
   const betaW = new Uint32Array(XI / 32);
   readWords(st.beta.expose(), 0, betaW, 0, XI / 32);
+  // r_j,ℓ = β_j·μ_ℓ − χ̃_ℓ·z̃_B − χ̂_ℓ·ẑ_B = β_j·μ_ℓ + (q − χ̃_ℓ)·z̃_B + (q − χ̂_ℓ)·ẑ_B mod q, with
+  // z_B = w + β_j·τ in [0, 2q): a non-negative sum below 5q², reduced by Barrett. β_j selects
+  // (as the multiplication by 0 or 1 did: BigInt arithmetic is not constant time either way).
+  const red = reducer(c);
+  const n0 = q - ch[0]!;
+  const n1 = q - ch[1]!;
+  const n2 = q - ch[2]!;
+  const n3 = q - ch[3]!;
+  const mu0 = mu[0]!;
+  const mu1 = mu[1]!;
   const rHex: string[] = new Array(XI);
   let acc0 = 0n;
   let acc1 = 0n;
   for (let j = 0; j < XI; j++) {
-    const b = BigInt(bit(betaW, j));
     const o = P * j;
-    const zt0 = w[o]! + b * tau[o]!;
-    const zt1 = w[o + 1]! + b * tau[o + 1]!;
-    const zh0 = w[o + 2]! + b * tau[o + 2]!;
-    const zh1 = w[o + 3]! + b * tau[o + 3]!;
-    let r0 = (b * mu[0]! - ch[0]! * zt0 - ch[2]! * zh0) % q;
-    if (r0 < 0n) r0 += q;
-    let r1 = (b * mu[1]! - ch[1]! * zt1 - ch[3]! * zh1) % q;
-    if (r1 < 0n) r1 += q;
+    let r0: bigint;
+    let r1: bigint;
+    let zt0 = w[o]!;
+    let zt1 = w[o + 1]!;
+    if (bit(betaW, j) === 1) {
+      zt0 += tau[o]!;
+      zt1 += tau[o + 1]!;
+      r0 = red(mu0 + n0 * zt0 + n2 * (w[o + 2]! + tau[o + 2]!));
+      r1 = red(mu1 + n1 * zt1 + n3 * (w[o + 3]! + tau[o + 3]!));
+    } else {
+      r0 = red(n0 * zt0 + n2 * w[o + 2]!);
+      r1 = red(n1 * zt1 + n3 * w[o + 3]!);
+    }
     rHex[j] = hexPair(r0, r1);
     acc0 += g[j]! * zt0;
     acc1 += g[j]! * zt1;
