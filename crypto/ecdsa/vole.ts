@@ -91,16 +91,18 @@ function pads(q: bigint, ctx: Uint8Array, rows: Uint8Array, out: bigint[]): void
     out[P * j + 1] = x & MASK256;
     out[P * j + 2] = y >> 256n;
     out[P * j + 3] = y & MASK256;
-    let next = 2;
-    const spare: bigint[] = [];
-    for (let i = 0; i < P; i++) {
-      while (out[P * j + i]! >= q) {
-        if (spare.length === 0) {
-          input[66] = next++;
-          const z = BigInt('0x' + hash('sha512', input, 'hex'));
-          spare.push(z & MASK256, z >> 256n);
+    if (out[P * j]! >= q || out[P * j + 1]! >= q || out[P * j + 2]! >= q || out[P * j + 3]! >= q) {
+      let next = 2;
+      const spare: bigint[] = [];
+      for (let i = 0; i < P; i++) {
+        while (out[P * j + i]! >= q) {
+          if (spare.length === 0) {
+            input[66] = next++;
+            const z = BigInt('0x' + hash('sha512', input, 'hex'));
+            spare.push(z & MASK256, z >> 256n);
+          }
+          out[P * j + i] = spare.pop()!;
         }
-        out[P * j + i] = spare.pop()!;
       }
     }
   }
@@ -119,7 +121,7 @@ function checkChallenges(c: Curve, ctx: Uint8Array, bobDigest: Uint8Array, tau: 
 }
 
 function rDigest(ctx: Uint8Array, hex: string[]): Uint8Array {
-  return h256(HASH_DOMAINS.dklsVoleR, ctx, new Uint8Array(Buffer.from(hex.join(''), 'latin1')));
+  return h256(HASH_DOMAINS.dklsVoleR, ctx, Buffer.from(hex.join(''), 'latin1'));
 }
 
 /** Bob's state between its round-1 message and Alice's answer. */
@@ -148,7 +150,7 @@ export function voleBobStart(c: Curve, ctx: Uint8Array, keys: BobKeys): { msg: U
   const beta = new Uint32Array(XI / 32);
   readWords(betaBytes, 0, beta, 0, XI / 32);
   let chi = 0n;
-  for (let j = 0; j < XI; j++) chi += BigInt(bit(beta, j)) * g[j]!;
+  for (let j = 0; j < XI; j++) if (bit(beta, j) === 1) chi += g[j]!;
   chi = mod(c, chi);
   const { msg, rows } = oteReceive(ctx, keys, beta);
   beta.fill(0);
@@ -196,15 +198,17 @@ export function voleAlice(
   const alpha = [randomScalar(c), randomScalar(c), randomScalar(c), randomScalar(c)];
   // Step 3: τ_j = v0_j − v1_j + α.
   const tauHex: string[] = new Array((XI * P) / 2);
-  const tauAt = (n: number) => {
+  for (let n = 0; n < XI * P; n += 2) {
     // v0, v1, α in [0, q): t in (−q, 2q).
-    let t = v0[n]! - v1[n]! + alpha[n % P]!;
-    if (t < 0n) t += q;
-    else if (t >= q) t -= q;
-    return t;
-  };
-  for (let n = 0; n < XI * P; n += 2) tauHex[n / 2] = hexPair(tauAt(n), tauAt(n + 1));
-  const tau = new Uint8Array(Buffer.from(tauHex.join(''), 'hex'));
+    let t0 = v0[n]! - v1[n]! + alpha[n % P]!;
+    if (t0 < 0n) t0 += q;
+    else if (t0 >= q) t0 -= q;
+    let t1 = v0[n + 1]! - v1[n + 1]! + alpha[(n + 1) % P]!;
+    if (t1 < 0n) t1 += q;
+    else if (t1 >= q) t1 -= q;
+    tauHex[n / 2] = hexPair(t0, t1);
+  }
+  const tau = Buffer.from(tauHex.join(''), 'hex');
   // Step 4.
   const ch = checkChallenges(c, ctx, msgDigest(ctx, bobMsg), tau);
   // Step 5: r (hashed) and μ. r_j,ℓ = −(χ̃_ℓ·ṽ0 + χ̂_ℓ·v̂0) = (q − χ̃_ℓ)·ṽ0 + (q − χ̂_ℓ)·v̂0 mod q: a
