@@ -79,7 +79,7 @@ import { Secret } from '../crypto/secret.js';
 import { decide, type RatchetView } from '../oracle/ratchet.js';
 import type { RatchetRecord } from '../oracle/store.js';
 import { runStoreBench, storeLines } from './bench/store.js';
-import { runThroughput, throughputLines } from './bench/throughput.js';
+import { procCpuMs, runThroughput, throughputLines } from './bench/throughput.js';
 import {
   measureConcurrent,
   measureSeq,
@@ -1244,21 +1244,39 @@ async function es256Only(
   if (es256PublicKey.length === 0) throw new Error('the bench identity has no ES256 key after enrollment');
   progress('baselines, pass 1 of 2');
   const pass1 = await baselinePass(0, nodeKey, p256Key, nobleKey, c);
+  // CPU ms per signature of the agent and of each oracle (/proc utime + stime, warm-up
+  // excluded): less sensitive to other load on the machine than latency.
+  const pids = [agent.proc!.pid!, ...c.oracles.map((o) => o.proc!.pid!)];
+  const cpuPerSig = async (count: number, warmup: number, fn: () => Promise<void>) => {
+    let before: number[] = [];
+    let n = 0;
+    const samples = await measureSeq(count, warmup, async () => {
+      if (n++ === warmup) before = pids.map(procCpuMs);
+      await fn();
+    });
+    const used = pids.map((pid, i) => (procCpuMs(pid) - before[i]!) / count);
+    return {
+      samples,
+      cpuMs: { agent: used[0]!, oracles: used.slice(1), total: used.reduce((a, b) => a + b, 0) },
+    };
+  };
   const eddsa = new Signer(agent);
   progress(`co-sign c=1: ${WARMUP.cosignC1} warm-up + ${COUNTS.cosignC1}`);
-  const c1 = await measureSeq(
+  const ed = await cpuPerSig(
     COUNTS.cosignC1,
     WARMUP.cosignC1,
     eddsa.prepare(WARMUP.cosignC1 + COUNTS.cosignC1),
   );
+  const c1 = ed.samples;
   let verified = eddsa.verifyAll(groupPublicKey);
   progress(`ES256 co-sign c=1: ${WARMUP.es256CosignC1} warm-up + ${COUNTS.es256CosignC1}`);
   const es = new Signer(agent, 'ES256');
-  const e1 = await measureSeq(
+  const esr = await cpuPerSig(
     COUNTS.es256CosignC1,
     WARMUP.es256CosignC1,
     es.prepare(WARMUP.es256CosignC1 + COUNTS.es256CosignC1),
   );
+  const e1 = esr.samples;
   verified += es.verifyAll(es256PublicKey);
   progress('baselines, pass 2 of 2');
   const pass2 = await baselinePass(1, nodeKey, p256Key, nobleKey, c);
@@ -1292,6 +1310,7 @@ async function es256Only(
       cosignC1: roundSummary(cs1),
       es256CosignC1: roundSummary(es1),
     },
+    cpuMsPerSignature: { eddsa: ed.cpuMs, es256: esr.cpuMs },
     ratios: {
       es256CosignC1P50_over_grpcRoundTripP50: round(es1.p50Ms / rtt.p50Ms, 3),
       es256CosignC1P50_over_cosignC1P50: round(es1.p50Ms / cs1.p50Ms, 3),
@@ -1311,6 +1330,15 @@ async function es256Only(
       table(rows),
       '',
       `ES256 co-sign c=1: p50 ${es1.p50Ms.toFixed(2)} ms = ${x(es1.p50Ms / rtt.p50Ms)} gRPC RTT (${rtt.p50Ms.toFixed(3)} ms)`,
+      ...(
+        [
+          ['EdDSA', ed.cpuMs],
+          ['ES256', esr.cpuMs],
+        ] as const
+      ).map(
+        ([alg, u]) =>
+          `CPU ms per ${alg} signature: agent ${u.agent.toFixed(1)}, oracles ${u.oracles.map((o) => o.toFixed(1)).join(' / ')}, total ${u.total.toFixed(1)}`,
+      ),
       `wrote ${file}`,
       '',
     ].join('\n'),
