@@ -714,11 +714,11 @@ async function main(): Promise<void> {
   cluster = c;
 
   if (EDDSA_ONLY) {
-    await eddsaOnly(c, nodeKey, p256Key, nobleKey, startedAt, loadavgStart);
+    await eddsaOnly({ c, nodeKey, p256Key, nobleKey, startedAt, loadavgStart });
     return;
   }
   if (ES256_ONLY) {
-    await es256Only(c, nodeKey, p256Key, nobleKey, startedAt, loadavgStart);
+    await es256Only({ c, nodeKey, p256Key, nobleKey, startedAt, loadavgStart });
     return;
   }
 
@@ -1140,22 +1140,38 @@ async function eddsaCosign(
   return { c1, c8, verified };
 }
 
+/** What a MPCID_BENCH_ONLY part gets from main(). */
+interface PartArgs {
+  c: LocalCluster;
+  nodeKey: KeyObject;
+  p256Key: KeyObject;
+  nobleKey: Uint8Array;
+  startedAt: Date;
+  loadavgStart: number[];
+}
+
+/** The identity of a MPCID_BENCH_ONLY part: enrolled (with the cluster's algs), its agent started. */
+async function partIdentity(c: LocalCluster, keys: string) {
+  progress(`enrolling the bench identity (${keys})`);
+  const { stateDir } = await c.enroll('spiffe://bench.mpcid/ns/bench/sa/signer');
+  const agent = await c.startAgent(stateDir);
+  const identity = await call(agent.workload, agent.workload.GetIdentity, {}, RPC_DEADLINE_MS);
+  return { agent, identity };
+}
+
 /**
  * MPCID_BENCH_ONLY=eddsa: baselines (two passes) around EdDSA co-signing c=1 and c=8 on an
  * EdDSA-only identity; prints the ratios and writes bench-results/eddsa-<timestamp>.json.
  */
-async function eddsaOnly(
-  c: LocalCluster,
-  nodeKey: KeyObject,
-  p256Key: KeyObject,
-  nobleKey: Uint8Array,
-  startedAt: Date,
-  loadavgStart: number[],
-): Promise<void> {
-  progress('enrolling the bench identity (EdDSA only)');
-  const { stateDir } = await c.enroll('spiffe://bench.mpcid/ns/bench/sa/signer');
-  const agent = await c.startAgent(stateDir);
-  const identity = await call(agent.workload, agent.workload.GetIdentity, {}, RPC_DEADLINE_MS);
+async function eddsaOnly({
+  c,
+  nodeKey,
+  p256Key,
+  nobleKey,
+  startedAt,
+  loadavgStart,
+}: PartArgs): Promise<void> {
+  const { agent, identity } = await partIdentity(c, 'EdDSA only');
   const groupPublicKey = Buffer.from(identity.publicKey);
   progress('baselines, pass 1 of 2');
   const pass1 = await baselinePass(0, nodeKey, p256Key, nobleKey, c);
@@ -1184,14 +1200,7 @@ async function eddsaOnly(
       vs: `${x(cs8.p50Ms / rtt.p50Ms)} gRPC RTT (p50); ${x(cs8.opsPerSec / cs1.opsPerSec)} c=1 ops/s`,
     },
   ];
-  const report = {
-    schema: 1,
-    only: 'eddsa',
-    startedAt: startedAt.toISOString(),
-    git: { commit: gitCommit() },
-    loadavgStart,
-    loadavgEnd: os.loadavg(),
-    scale: SCALE,
+  const body = {
     results: {
       nodeSign: roundSummary(nodeSignS),
       grpcRoundTrip: roundSummary(rtt),
@@ -1205,18 +1214,44 @@ async function eddsaOnly(
     },
     verifiedSignatures: verified,
   };
+  writePartReport({ only: 'eddsa', title: 'EdDSA', startedAt, loadavgStart }, body, rows, [
+    `EdDSA co-sign c=1: p50 ${cs1.p50Ms.toFixed(2)} ms = ${x(cs1.p50Ms / rtt.p50Ms)} gRPC RTT (${rtt.p50Ms.toFixed(3)} ms)`,
+  ]);
+}
+
+/**
+ * Writes bench-results/<only>-<timestamp>.json (`body` under the run's header) and prints the
+ * table of a MPCID_BENCH_ONLY part.
+ */
+function writePartReport(
+  part: { only: string; title: string; startedAt: Date; loadavgStart: number[] },
+  body: { verifiedSignatures: number } & Record<string, unknown>,
+  rows: Row[],
+  lines: string[],
+): void {
+  const report = {
+    schema: 1,
+    only: part.only,
+    startedAt: part.startedAt.toISOString(),
+    git: { commit: gitCommit() },
+    loadavgStart: part.loadavgStart,
+    loadavgEnd: os.loadavg(),
+    scale: SCALE,
+    ...body,
+  };
   mkdirSync(RESULTS_DIR, { recursive: true });
-  const file = join(RESULTS_DIR, `eddsa-${report.startedAt.replaceAll(':', '-')}.json`);
+  const file = join(RESULTS_DIR, `${report.only}-${report.startedAt.replaceAll(':', '-')}.json`);
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
   process.stdout.write(
     [
       '',
-      `mpcid bench (EdDSA only) — loadavg ${loadavgStart.map((l) => l.toFixed(2)).join(' ')} -> ` +
-        `${report.loadavgEnd.map((l) => l.toFixed(2)).join(' ')}; ${verified} co-signatures verified with node:crypto`,
+      `mpcid bench (${part.title} only) — loadavg ${load(report.loadavgStart)} -> ${load(report.loadavgEnd)}; ` +
+        `${report.verifiedSignatures} co-signatures verified with node:crypto`,
       '',
       table(rows),
       '',
-      `EdDSA co-sign c=1: p50 ${cs1.p50Ms.toFixed(2)} ms = ${x(cs1.p50Ms / rtt.p50Ms)} gRPC RTT (${rtt.p50Ms.toFixed(3)} ms)`,
+      ...lines,
       `wrote ${file}`,
       '',
     ].join('\n'),
@@ -1227,18 +1262,15 @@ async function eddsaOnly(
  * MPCID_BENCH_ONLY=es256: baselines (two passes) around EdDSA c=1 and ES256 c=1 on one identity
  * with both keys; prints the ratios and writes bench-results/es256-<timestamp>.json.
  */
-async function es256Only(
-  c: LocalCluster,
-  nodeKey: KeyObject,
-  p256Key: KeyObject,
-  nobleKey: Uint8Array,
-  startedAt: Date,
-  loadavgStart: number[],
-): Promise<void> {
-  progress('enrolling the bench identity (EdDSA + ES256)');
-  const { stateDir } = await c.enroll('spiffe://bench.mpcid/ns/bench/sa/signer');
-  const agent = await c.startAgent(stateDir);
-  const identity = await call(agent.workload, agent.workload.GetIdentity, {}, RPC_DEADLINE_MS);
+async function es256Only({
+  c,
+  nodeKey,
+  p256Key,
+  nobleKey,
+  startedAt,
+  loadavgStart,
+}: PartArgs): Promise<void> {
+  const { agent, identity } = await partIdentity(c, 'EdDSA + ES256');
   const groupPublicKey = Buffer.from(identity.publicKey);
   const es256PublicKey = Buffer.from(identity.es256PublicKey);
   if (es256PublicKey.length === 0) throw new Error('the bench identity has no ES256 key after enrollment');
@@ -1297,14 +1329,7 @@ async function es256Only(
       vs: `${x(es1.p50Ms / rtt.p50Ms)} gRPC RTT (p50); ${x(es1.p50Ms / cs1.p50Ms)} EdDSA c=1`,
     },
   ];
-  const report = {
-    schema: 1,
-    only: 'es256',
-    startedAt: startedAt.toISOString(),
-    git: { commit: gitCommit() },
-    loadavgStart,
-    loadavgEnd: os.loadavg(),
-    scale: SCALE,
+  const body = {
     results: {
       grpcRoundTrip: roundSummary(rtt),
       cosignC1: roundSummary(cs1),
@@ -1318,31 +1343,18 @@ async function es256Only(
     },
     verifiedSignatures: verified,
   };
-  mkdirSync(RESULTS_DIR, { recursive: true });
-  const file = join(RESULTS_DIR, `es256-${report.startedAt.replaceAll(':', '-')}.json`);
-  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-  process.stdout.write(
-    [
-      '',
-      `mpcid bench (ES256 only) — loadavg ${loadavgStart.map((l) => l.toFixed(2)).join(' ')} -> ` +
-        `${report.loadavgEnd.map((l) => l.toFixed(2)).join(' ')}; ${verified} co-signatures verified with node:crypto`,
-      '',
-      table(rows),
-      '',
-      `ES256 co-sign c=1: p50 ${es1.p50Ms.toFixed(2)} ms = ${x(es1.p50Ms / rtt.p50Ms)} gRPC RTT (${rtt.p50Ms.toFixed(3)} ms)`,
-      ...(
-        [
-          ['EdDSA', ed.cpuMs],
-          ['ES256', esr.cpuMs],
-        ] as const
-      ).map(
-        ([alg, u]) =>
-          `CPU ms per ${alg} signature: agent ${u.agent.toFixed(1)}, oracles ${u.oracles.map((o) => o.toFixed(1)).join(' / ')}, total ${u.total.toFixed(1)}`,
-      ),
-      `wrote ${file}`,
-      '',
-    ].join('\n'),
-  );
+  writePartReport({ only: 'es256', title: 'ES256', startedAt, loadavgStart }, body, rows, [
+    `ES256 co-sign c=1: p50 ${es1.p50Ms.toFixed(2)} ms = ${x(es1.p50Ms / rtt.p50Ms)} gRPC RTT (${rtt.p50Ms.toFixed(3)} ms)`,
+    ...(
+      [
+        ['EdDSA', ed.cpuMs],
+        ['ES256', esr.cpuMs],
+      ] as const
+    ).map(
+      ([alg, u]) =>
+        `CPU ms per ${alg} signature: agent ${u.agent.toFixed(1)}, oracles ${u.oracles.map((o) => o.toFixed(1)).join(' / ')}, total ${u.total.toFixed(1)}`,
+    ),
+  ]);
 }
 
 /** Stops the cluster if it is still up (idempotent: the variable is cleared first). */
