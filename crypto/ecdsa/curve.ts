@@ -101,10 +101,12 @@ export function mod(c: Curve, x: bigint): bigint {
 const reducers = new Map<string, (x: bigint) => bigint>();
 
 /**
- * x ↦ x mod q for 0 <= x < 2^520, by Barrett reduction (μ = ⌊2^512 / q⌋, 256-bit q): two
- * multiplications and shifts in place of a BigInt division, about twice as fast on the VOLE's
- * products of two scalars. The quotient estimate never exceeds ⌊x / q⌋, so the remainder starts
- * non-negative, and the loop subtracts the few q it may fall short by: the same result as `mod`.
+ * x ↦ x mod q for x >= 0, by Barrett reduction (μ = ⌊2^512 / q⌋, 256-bit q): two multiplications
+ * and shifts in place of a BigInt division, about twice as fast on the VOLE's sums of products of
+ * two scalars. The quotient estimate never exceeds ⌊x / q⌋, so the remainder starts non-negative,
+ * and the loop subtracts the q it falls short by: at most about 2^s + 2 of them for x < 2^(512+s)
+ * (the VOLE's sums are below 5q² < 2^515). The same result as `mod`; like all BigInt arithmetic
+ * here, not constant time.
  */
 export function reducer(c: Curve): (x: bigint) => bigint {
   let f = reducers.get(c.name);
