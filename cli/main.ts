@@ -9,7 +9,7 @@ import { asMpcidError } from '../common/errors.js';
 import { silenceIpServerNameWarning } from '../common/tls.js';
 import { UsageError } from './args.js';
 import type { Command } from './command.js';
-import { COMMANDS } from './commands/index.js';
+import { COMMANDS, loadAll } from './commands/index.js';
 
 const TLS_NOTE = `[TLS]: --tls DIR (a bundle: ca.crt, tls.crt, tls.key) or $MPCID_TLS_DIR; agent run defaults to the
        bundle enroll copied into its state dir; plaintext only with --insecure (or MPCID_INSECURE=1)`;
@@ -23,8 +23,9 @@ const indent = (s: string): string =>
     .join('\n');
 
 /** The full usage: every command's usage lines, then the TLS note. */
-export function usage(): string {
-  return `usage:\n${COMMANDS.map((c) => indent(c.usage)).join('\n')}\n${TLS_NOTE}`;
+export async function usage(): Promise<string> {
+  const all = await loadAll();
+  return `usage:\n${all.map((c) => indent(c.usage)).join('\n')}\n${TLS_NOTE}`;
 }
 
 /** One command's help: summary, usage, aliases and (for client commands) the TLS note. */
@@ -34,12 +35,12 @@ function commandHelp(c: Command): string {
   return `mpcid ${c.names[0]}: ${c.summary}\n\nusage:\n${indent(c.usage)}${aliases}${tls}`;
 }
 
-/** The command named by the first one or two words of `argv`, and the arguments after its name. */
-function find(argv: string[]): { command: Command; args: string[] } | undefined {
+/** The command named by the first one or two words of `argv` (loaded), and the arguments after its name. */
+async function find(argv: string[]): Promise<{ command: Command; args: string[] } | undefined> {
   for (const words of [2, 1]) {
     const name = argv.slice(0, words).join(' ');
-    const command = COMMANDS.find((c) => c.names.includes(name));
-    if (command && argv.length >= words) return { command, args: argv.slice(words) };
+    const entry = COMMANDS.find((c) => c.names.includes(name));
+    if (entry && argv.length >= words) return { command: await entry.load(), args: argv.slice(words) };
   }
   return undefined;
 }
@@ -47,10 +48,10 @@ function find(argv: string[]): { command: Command; args: string[] } | undefined 
 async function main(argv: string[]): Promise<void> {
   if (argv.length === 0) throw new UsageError('no command given');
   if (HELP.has(argv[0]!)) {
-    process.stdout.write(`${usage()}\n`);
+    process.stdout.write(`${await usage()}\n`);
     return;
   }
-  const found = find(argv);
+  const found = await find(argv);
   if (!found) throw new UsageError(`unknown command: ${argv.slice(0, 2).join(' ')}`);
   if (found.args.some((a) => a === '--help' || a === '-h')) {
     process.stdout.write(`${commandHelp(found.command)}\n`);
@@ -60,9 +61,9 @@ async function main(argv: string[]): Promise<void> {
 }
 
 silenceIpServerNameWarning();
-main(process.argv.slice(2)).catch((e: unknown) => {
+main(process.argv.slice(2)).catch(async (e: unknown) => {
   if (e instanceof UsageError) {
-    process.stderr.write(`mpcid: ${e.message}\n${usage()}\n`);
+    process.stderr.write(`mpcid: ${e.message}\n${await usage().catch(() => '')}\n`);
     process.exit(2);
   }
   const known = asMpcidError(e);

@@ -1,7 +1,7 @@
 /**
  * FROST(Ed25519, SHA-512) signing (RFC 9591 §5: commit, sign, aggregate, verify_signature_share)
- * over libsodium (./ed25519-native.ts) and node:crypto's SHA-512. The DKG stays on noble
- * (crypto/frost.ts); this module is the hot path of every co-signature.
+ * over libsodium (./ed25519-native.ts) and node:crypto's SHA-512. The DKG is
+ * ./frost-dkg-native.ts; this module is the hot path of every co-signature.
  *
  * It reproduces @noble/curves' `ed25519_FROST` byte for byte (test/crypto/frost-native.test.ts)
  * and keeps every check of the noble path:

@@ -7,7 +7,8 @@
  * Signing has two backends with identical outputs: libsodium (./frost-native.ts, the default
  * when sodium-native loads) and noble (this file, the reference and the fallback). Each signing
  * function takes an optional explicit backend; without one the process's active backend
- * (cryptoBackend() in ./ed25519-native.ts) is used. The DKG always runs on noble.
+ * (cryptoBackend() in ./ed25519-native.ts) is used. The Ed25519 DKG follows the same backend
+ * (./frost-dkg.ts, ./frost-dkg-native.ts); the P-256 DKG runs on noble.
  */
 import { ed25519_FROST } from '@noble/curves/ed25519.js';
 import { type AccessStructure, checkSigningSet } from './access.js';

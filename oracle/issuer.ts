@@ -401,6 +401,7 @@ export class IssuerService implements StepKindHandler {
       const found = detailsOf(err, 'ISSUER_ABORT') ?? abortOf(err);
       if (!found) throw err;
       const { culprit, check } = found;
+      ctx.metrics.issuerAborts.inc({ culprit: String(culprit), check });
       ctx.log.error(
         { [LOG.identity]: identityId, culprit, check, [LOG.errorMessage]: (err as Error).message },
         'issuer session aborted: a party sent an inconsistent message; no share leaves this oracle',

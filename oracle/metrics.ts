@@ -66,6 +66,13 @@ export class OracleMetrics {
     registers: [this.registry],
   });
 
+  readonly issuerAborts = new Counter({
+    name: 'mpcid_issuer_aborts_total',
+    help: 'Issuer-key sessions this oracle ended because a party sent an inconsistent message, by culprit (the oracle node id, 0 for the relay) and check',
+    labelNames: ['culprit', 'check'] as const,
+    registers: [this.registry],
+  });
+
   readonly rateLimited = new Counter({
     name: 'mpcid_rate_limited_total',
     help: 'Requests refused with RATE_LIMITED, by RPC (GetNonces, Step) and limit scope (identity, peer)',

@@ -38,7 +38,8 @@
  * MPCID_BENCH_SCALE (default 1) multiplies every count (and the throughput window and the store's
  * target), e.g. 0.2 for a quick run; MPCID_BENCH_STORE_SECONDS bounds the store phase's writing.
  * MPCID_BENCH_ONLY=eddsa runs only the baselines and EdDSA co-signing (c=1, c=8) on an identity
- * enrolled with the Ed25519 key alone (for profiling the EdDSA path). Prints a table
+ * enrolled with the Ed25519 key alone (for profiling the EdDSA path); MPCID_BENCH_ONLY=es256 runs
+ * only the baselines, EdDSA c=1 and ES256 c=1 (for profiling the ES256 path). Prints a table
  * to stdout (progress goes to stderr) and writes bench-results/bench-<timestamp>.json and
  * bench-results/latest.json.
  */
@@ -78,7 +79,7 @@ import { Secret } from '../crypto/secret.js';
 import { decide, type RatchetView } from '../oracle/ratchet.js';
 import type { RatchetRecord } from '../oracle/store.js';
 import { runStoreBench, storeLines } from './bench/store.js';
-import { runThroughput, throughputLines } from './bench/throughput.js';
+import { procCpuMs, runThroughput, throughputLines } from './bench/throughput.js';
 import {
   measureConcurrent,
   measureSeq,
@@ -117,11 +118,12 @@ function parseScale(raw: string | undefined, name = 'MPCID_BENCH_SCALE'): number
 }
 
 const SCALE = parseScale(process.env['MPCID_BENCH_SCALE']);
-/** MPCID_BENCH_ONLY=eddsa: baselines and EdDSA co-signing only (see the header). */
+/** MPCID_BENCH_ONLY=eddsa | es256: baselines and one co-signing part only (see the header). */
 const ONLY = process.env['MPCID_BENCH_ONLY'] ?? '';
-if (ONLY !== '' && ONLY !== 'eddsa')
-  throw new Error(`MPCID_BENCH_ONLY must be 'eddsa' or unset, got '${ONLY}'`);
+if (ONLY !== '' && ONLY !== 'eddsa' && ONLY !== 'es256')
+  throw new Error(`MPCID_BENCH_ONLY must be 'eddsa', 'es256' or unset, got '${ONLY}'`);
 const EDDSA_ONLY = ONLY === 'eddsa';
+const ES256_ONLY = ONLY === 'es256';
 /** Time box of the store phase's writing (it reports the count reached). */
 const STORE_SECONDS = parseScale(
   process.env['MPCID_BENCH_STORE_SECONDS'] ?? '600',
@@ -712,7 +714,11 @@ async function main(): Promise<void> {
   cluster = c;
 
   if (EDDSA_ONLY) {
-    await eddsaOnly(c, nodeKey, p256Key, nobleKey, startedAt, loadavgStart);
+    await eddsaOnly({ c, nodeKey, p256Key, nobleKey, startedAt, loadavgStart });
+    return;
+  }
+  if (ES256_ONLY) {
+    await es256Only({ c, nodeKey, p256Key, nobleKey, startedAt, loadavgStart });
     return;
   }
 
@@ -1134,22 +1140,38 @@ async function eddsaCosign(
   return { c1, c8, verified };
 }
 
+/** What a MPCID_BENCH_ONLY part gets from main(). */
+interface PartArgs {
+  c: LocalCluster;
+  nodeKey: KeyObject;
+  p256Key: KeyObject;
+  nobleKey: Uint8Array;
+  startedAt: Date;
+  loadavgStart: number[];
+}
+
+/** The identity of a MPCID_BENCH_ONLY part: enrolled (with the cluster's algs), its agent started. */
+async function partIdentity(c: LocalCluster, keys: string) {
+  progress(`enrolling the bench identity (${keys})`);
+  const { stateDir } = await c.enroll('spiffe://bench.mpcid/ns/bench/sa/signer');
+  const agent = await c.startAgent(stateDir);
+  const identity = await call(agent.workload, agent.workload.GetIdentity, {}, RPC_DEADLINE_MS);
+  return { agent, identity };
+}
+
 /**
  * MPCID_BENCH_ONLY=eddsa: baselines (two passes) around EdDSA co-signing c=1 and c=8 on an
  * EdDSA-only identity; prints the ratios and writes bench-results/eddsa-<timestamp>.json.
  */
-async function eddsaOnly(
-  c: LocalCluster,
-  nodeKey: KeyObject,
-  p256Key: KeyObject,
-  nobleKey: Uint8Array,
-  startedAt: Date,
-  loadavgStart: number[],
-): Promise<void> {
-  progress('enrolling the bench identity (EdDSA only)');
-  const { stateDir } = await c.enroll('spiffe://bench.mpcid/ns/bench/sa/signer');
-  const agent = await c.startAgent(stateDir);
-  const identity = await call(agent.workload, agent.workload.GetIdentity, {}, RPC_DEADLINE_MS);
+async function eddsaOnly({
+  c,
+  nodeKey,
+  p256Key,
+  nobleKey,
+  startedAt,
+  loadavgStart,
+}: PartArgs): Promise<void> {
+  const { agent, identity } = await partIdentity(c, 'EdDSA only');
   const groupPublicKey = Buffer.from(identity.publicKey);
   progress('baselines, pass 1 of 2');
   const pass1 = await baselinePass(0, nodeKey, p256Key, nobleKey, c);
@@ -1178,14 +1200,7 @@ async function eddsaOnly(
       vs: `${x(cs8.p50Ms / rtt.p50Ms)} gRPC RTT (p50); ${x(cs8.opsPerSec / cs1.opsPerSec)} c=1 ops/s`,
     },
   ];
-  const report = {
-    schema: 1,
-    only: 'eddsa',
-    startedAt: startedAt.toISOString(),
-    git: { commit: gitCommit() },
-    loadavgStart,
-    loadavgEnd: os.loadavg(),
-    scale: SCALE,
+  const body = {
     results: {
       nodeSign: roundSummary(nodeSignS),
       grpcRoundTrip: roundSummary(rtt),
@@ -1199,22 +1214,147 @@ async function eddsaOnly(
     },
     verifiedSignatures: verified,
   };
+  writePartReport({ only: 'eddsa', title: 'EdDSA', startedAt, loadavgStart }, body, rows, [
+    `EdDSA co-sign c=1: p50 ${cs1.p50Ms.toFixed(2)} ms = ${x(cs1.p50Ms / rtt.p50Ms)} gRPC RTT (${rtt.p50Ms.toFixed(3)} ms)`,
+  ]);
+}
+
+/**
+ * Writes bench-results/<only>-<timestamp>.json (`body` under the run's header) and prints the
+ * table of a MPCID_BENCH_ONLY part.
+ */
+function writePartReport(
+  part: { only: string; title: string; startedAt: Date; loadavgStart: number[] },
+  body: { verifiedSignatures: number } & Record<string, unknown>,
+  rows: Row[],
+  lines: string[],
+): void {
+  const report = {
+    schema: 1,
+    only: part.only,
+    startedAt: part.startedAt.toISOString(),
+    git: { commit: gitCommit() },
+    loadavgStart: part.loadavgStart,
+    loadavgEnd: os.loadavg(),
+    scale: SCALE,
+    ...body,
+  };
   mkdirSync(RESULTS_DIR, { recursive: true });
-  const file = join(RESULTS_DIR, `eddsa-${report.startedAt.replaceAll(':', '-')}.json`);
+  const file = join(RESULTS_DIR, `${report.only}-${report.startedAt.replaceAll(':', '-')}.json`);
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
   process.stdout.write(
     [
       '',
-      `mpcid bench (EdDSA only) — loadavg ${loadavgStart.map((l) => l.toFixed(2)).join(' ')} -> ` +
-        `${report.loadavgEnd.map((l) => l.toFixed(2)).join(' ')}; ${verified} co-signatures verified with node:crypto`,
+      `mpcid bench (${part.title} only) — loadavg ${load(report.loadavgStart)} -> ${load(report.loadavgEnd)}; ` +
+        `${report.verifiedSignatures} co-signatures verified with node:crypto`,
       '',
       table(rows),
       '',
-      `EdDSA co-sign c=1: p50 ${cs1.p50Ms.toFixed(2)} ms = ${x(cs1.p50Ms / rtt.p50Ms)} gRPC RTT (${rtt.p50Ms.toFixed(3)} ms)`,
+      ...lines,
       `wrote ${file}`,
       '',
     ].join('\n'),
   );
+}
+
+/**
+ * MPCID_BENCH_ONLY=es256: baselines (two passes) around EdDSA c=1 and ES256 c=1 on one identity
+ * with both keys; prints the ratios and writes bench-results/es256-<timestamp>.json.
+ */
+async function es256Only({
+  c,
+  nodeKey,
+  p256Key,
+  nobleKey,
+  startedAt,
+  loadavgStart,
+}: PartArgs): Promise<void> {
+  const { agent, identity } = await partIdentity(c, 'EdDSA + ES256');
+  const groupPublicKey = Buffer.from(identity.publicKey);
+  const es256PublicKey = Buffer.from(identity.es256PublicKey);
+  if (es256PublicKey.length === 0) throw new Error('the bench identity has no ES256 key after enrollment');
+  progress('baselines, pass 1 of 2');
+  const pass1 = await baselinePass(0, nodeKey, p256Key, nobleKey, c);
+  // CPU ms per signature of the agent and of each oracle (/proc utime + stime, warm-up
+  // excluded): less sensitive to other load on the machine than latency.
+  const pids = [agent.proc!.pid!, ...c.oracles.map((o) => o.proc!.pid!)];
+  const cpuPerSig = async (count: number, warmup: number, fn: () => Promise<void>) => {
+    let before: number[] = [];
+    let n = 0;
+    const samples = await measureSeq(count, warmup, async () => {
+      if (n++ === warmup) before = pids.map(procCpuMs);
+      await fn();
+    });
+    const used = pids.map((pid, i) => (procCpuMs(pid) - before[i]!) / count);
+    return {
+      samples,
+      cpuMs: { agent: used[0]!, oracles: used.slice(1), total: used.reduce((a, b) => a + b, 0) },
+    };
+  };
+  const eddsa = new Signer(agent);
+  progress(`co-sign c=1: ${WARMUP.cosignC1} warm-up + ${COUNTS.cosignC1}`);
+  const ed = await cpuPerSig(
+    COUNTS.cosignC1,
+    WARMUP.cosignC1,
+    eddsa.prepare(WARMUP.cosignC1 + COUNTS.cosignC1),
+  );
+  const c1 = ed.samples;
+  let verified = eddsa.verifyAll(groupPublicKey);
+  progress(`ES256 co-sign c=1: ${WARMUP.es256CosignC1} warm-up + ${COUNTS.es256CosignC1}`);
+  const es = new Signer(agent, 'ES256');
+  const esr = await cpuPerSig(
+    COUNTS.es256CosignC1,
+    WARMUP.es256CosignC1,
+    es.prepare(WARMUP.es256CosignC1 + COUNTS.es256CosignC1),
+  );
+  const e1 = esr.samples;
+  verified += es.verifyAll(es256PublicKey);
+  progress('baselines, pass 2 of 2');
+  const pass2 = await baselinePass(1, nodeKey, p256Key, nobleKey, c);
+  cluster = undefined;
+  await c.stop();
+  rmSync(c.dir, { recursive: true, force: true });
+  const m = merge([pass1.grpcRoundTrip, pass2.grpcRoundTrip]);
+  const rtt = summarize(m.latenciesMs, m.wallMs);
+  const cs1 = summarize(c1.latenciesMs, c1.wallMs, 1);
+  const es1 = summarize(e1.latenciesMs, e1.wallMs, 1);
+  const x = (r: number) => `${r >= 100 ? r.toFixed(0) : r.toFixed(1)}x`;
+  const rows: Row[] = [
+    { name: 'gRPC round trip (GetNodeInfo)', s: rtt, vs: 'baseline' },
+    { name: 'co-sign c=1 (Workload Sign)', s: cs1, vs: `${x(cs1.p50Ms / rtt.p50Ms)} gRPC RTT (p50)` },
+    {
+      name: 'ES256 co-sign c=1 (Workload Sign)',
+      s: es1,
+      vs: `${x(es1.p50Ms / rtt.p50Ms)} gRPC RTT (p50); ${x(es1.p50Ms / cs1.p50Ms)} EdDSA c=1`,
+    },
+  ];
+  const body = {
+    results: {
+      grpcRoundTrip: roundSummary(rtt),
+      cosignC1: roundSummary(cs1),
+      es256CosignC1: roundSummary(es1),
+    },
+    cpuMsPerSignature: { eddsa: ed.cpuMs, es256: esr.cpuMs },
+    ratios: {
+      es256CosignC1P50_over_grpcRoundTripP50: round(es1.p50Ms / rtt.p50Ms, 3),
+      es256CosignC1P50_over_cosignC1P50: round(es1.p50Ms / cs1.p50Ms, 3),
+      cosignC1P50_over_grpcRoundTripP50: round(cs1.p50Ms / rtt.p50Ms, 3),
+    },
+    verifiedSignatures: verified,
+  };
+  writePartReport({ only: 'es256', title: 'ES256', startedAt, loadavgStart }, body, rows, [
+    `ES256 co-sign c=1: p50 ${es1.p50Ms.toFixed(2)} ms = ${x(es1.p50Ms / rtt.p50Ms)} gRPC RTT (${rtt.p50Ms.toFixed(3)} ms)`,
+    ...(
+      [
+        ['EdDSA', ed.cpuMs],
+        ['ES256', esr.cpuMs],
+      ] as const
+    ).map(
+      ([alg, u]) =>
+        `CPU ms per ${alg} signature: agent ${u.agent.toFixed(1)}, oracles ${u.oracles.map((o) => o.toFixed(1)).join(' / ')}, total ${u.total.toFixed(1)}`,
+    ),
+  ]);
 }
 
 /** Stops the cluster if it is still up (idempotent: the variable is cleared first). */

@@ -8,12 +8,19 @@
  * from `quorum` oracles; every kid served must be the RFC 7638 thumbprint of its key; one oracle
  * saying "revoked" is enough to refuse. Transport is HTTPS (an optional CA for the oracles'
  * certificates); plain http only when explicitly allowed.
+ *
+ * A token whose `iss` ends in `/issuer` is an issuer-key token (docs/protocol.md §10): its key
+ * comes, identical, from `quorum` oracles' issuer key sets (`/issuer/jwks.json`) and its issuer
+ * from their `/issuer` discovery documents; it names no identity key, so no per-identity status is
+ * asked (a revoked identity gets no new issuer-key token; one already issued lives until its exp,
+ * at most `cluster.federation.maxTokenTtlSeconds`).
  */
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import {
   calculateJwkThumbprint,
   createLocalJWKSet,
+  decodeJwt,
   decodeProtectedHeader,
   errors,
   type JWK,
@@ -106,6 +113,29 @@ function getJson(url: URL, timeoutMs: number, ca?: string | Buffer): Promise<{ s
   });
 }
 
+/**
+ * The key under `kid` in a served key list, if any; every key must sit under its own RFC 7638
+ * thumbprint (`badKid` names the first that does not), and a list that is not JWKs is malformed.
+ */
+async function keyUnder(
+  keys: unknown[],
+  kid: string,
+): Promise<'malformed' | { badKid: string } | { key?: JWK }> {
+  let key: JWK | undefined;
+  for (const k of keys as JWK[]) {
+    if (k === null || typeof k !== 'object' || typeof k.kid !== 'string') return 'malformed';
+    let thumb: string;
+    try {
+      thumb = await calculateJwkThumbprint(k, 'sha256');
+    } catch {
+      return { badKid: k.kid };
+    }
+    if (thumb !== k.kid) return { badKid: k.kid };
+    if (k.kid === kid) key = k;
+  }
+  return key ? { key } : {};
+}
+
 /** What one oracle says about a kid. */
 type Answer =
   | { oracle: string; kind: 'down'; why: string }
@@ -160,29 +190,56 @@ async function ask(base: URL, kid: string, timeoutMs: number, ca?: string | Buff
   )
     return { oracle, kind: 'down', why: 'malformed status or JWKS' };
   // Every key served must sit under its own thumbprint, whether or not this token uses it.
-  let key: JWK | undefined;
-  for (const k of keys as JWK[]) {
-    if (k === null || typeof k !== 'object' || typeof k.kid !== 'string')
-      return { oracle, kind: 'down', why: 'malformed JWKS' };
-    let thumb: string;
-    try {
-      thumb = await calculateJwkThumbprint(k, 'sha256');
-    } catch {
-      return { oracle, kind: 'bad-kid', kid: k.kid };
-    }
-    if (thumb !== k.kid) return { oracle, kind: 'bad-kid', kid: k.kid };
-    if (k.kid === kid) key = k;
-  }
+  const found = await keyUnder(keys, kid);
+  if (found === 'malformed') return { oracle, kind: 'down', why: 'malformed JWKS' };
+  if ('badKid' in found) return { oracle, kind: 'bad-kid', kid: found.badKid };
+  const { key } = found;
   // Active but no key under the kid: revoked between the two requests, or a confused oracle.
   if (!key) return { oracle, kind: 'down', why: 'active, but no key under the kid' };
   return { oracle, kind: 'active', issuer, identityId, name, key };
 }
 
-const names = (as: readonly Answer[]) => as.map((a) => a.oracle).join(', ');
+/** What one oracle says about an issuer key: its issuer URL and the key under the kid, if any. */
+type IssuerAnswer =
+  | { oracle: string; kind: 'down'; why: string }
+  | { oracle: string; kind: 'unknown' }
+  | { oracle: string; kind: 'bad-kid'; kid: string }
+  | { oracle: string; kind: 'active'; issuer: string; key: JWK };
+
+async function askIssuer(
+  base: URL,
+  kid: string,
+  timeoutMs: number,
+  ca?: string | Buffer,
+): Promise<IssuerAnswer> {
+  const oracle = base.href;
+  let discovery: { status: number; body: Body };
+  let jwks: { status: number; body: Body };
+  try {
+    [discovery, jwks] = await Promise.all([
+      getJson(new URL('issuer/.well-known/openid-configuration', base), timeoutMs, ca),
+      getJson(new URL('issuer/jwks.json', base), timeoutMs, ca),
+    ]);
+  } catch (e) {
+    return { oracle, kind: 'down', why: transportWhy(e) };
+  }
+  const issuer = discovery.body['issuer'];
+  if (discovery.status !== 200 || typeof issuer !== 'string')
+    return { oracle, kind: 'down', why: 'no issuer discovery document' };
+  const keys = jwks.body['keys'];
+  if (jwks.status !== 200 || !Array.isArray(keys))
+    return { oracle, kind: 'down', why: 'malformed issuer JWKS' };
+  const found = await keyUnder(keys, kid);
+  if (found === 'malformed') return { oracle, kind: 'down', why: 'malformed issuer JWKS' };
+  if ('badKid' in found) return { oracle, kind: 'bad-kid', kid: found.badKid };
+  const { key } = found;
+  return key ? { oracle, kind: 'active', issuer, key } : { oracle, kind: 'unknown' };
+}
+
+const names = (as: readonly { oracle: string }[]) => as.map((a) => a.oracle).join(', ');
 
 /** Verifies a compact JWS token; never throws (network failures are `ok: false` too). */
 export async function verifyToken(token: string, opts: VerifyOptions): Promise<VerifyResult> {
-  const timeoutMs = opts.timeoutMs ?? 5000;
   const typ = opts.typ ?? 'JWT';
   const given = [...(opts.oracles ?? []), ...(opts.oracle === undefined ? [] : [opts.oracle])];
   if (given.length === 0) return fail('BAD_OPTIONS', 'no oracle given');
@@ -231,6 +288,34 @@ export async function verifyToken(token: string, opts: VerifyOptions): Promise<V
   }
   const kid = header['kid'];
   if (typeof kid !== 'string' || !ID.test(kid)) return fail('BAD_KID', 'kid is missing or malformed');
+  // An issuer-key token says so by its iss (`<cluster issuer>/issuer`); jose then requires that iss
+  // to be exactly the one the oracles' issuer discovery documents agree on.
+  let iss: unknown;
+  try {
+    iss = decodeJwt(token).iss;
+  } catch {
+    return fail('MALFORMED', 'the payload is not a JSON claims set');
+  }
+  if (typeof iss === 'string' && iss.endsWith('/issuer')) {
+    const r = await verifyIssuerToken(token, kid, bases, quorum, typ, opts);
+    if (r.ok || r.code !== 'UNKNOWN_KID') return r;
+    // A cluster issuer URL that itself ends in /issuer: the kid may be an identity key's.
+    const asIdentity = await verifyIdentityToken(token, kid, bases, quorum, typ, opts);
+    return asIdentity.ok ? asIdentity : r;
+  }
+  return verifyIdentityToken(token, kid, bases, quorum, typ, opts);
+}
+
+/** The identity-key path: key, name, identity and issuer from a quorum; no oracle reporting it revoked. */
+async function verifyIdentityToken(
+  token: string,
+  kid: string,
+  bases: readonly URL[],
+  quorum: number,
+  typ: string,
+  opts: VerifyOptions,
+): Promise<VerifyResult> {
+  const timeoutMs = opts.timeoutMs ?? 5000;
 
   // Every oracle is asked (a revocation any one of them holds must not be missed).
   const answers = await Promise.all(bases.map((b) => ask(b, kid, timeoutMs, opts.ca)));
@@ -242,15 +327,36 @@ export async function verifyToken(token: string, opts: VerifyOptions): Promise<V
       'IDENTITY_REVOKED',
       `identity revoked (evidence ${revoked[0]!.evidence}; reported by ${names(revoked)})`,
     );
+  const agreed = decide(answers, quorum, 'key', 'key, name, identity or issuer of this kid');
+  if (!Array.isArray(agreed)) return agreed;
+  const first = agreed[0]!;
+  return signed(token, first.key, first.issuer, kid, agreed, typ, opts, first.name);
+}
+
+/** An oracle vouching for a key: an *active* answer of either path. */
+type Vouch = { oracle: string; kind: 'active'; issuer: string; key: JWK; name?: string; identityId?: string };
+
+/**
+ * Step 4 of docs/protocol.md §8 after the revocation check, for either path: any *bad-kid* is
+ * KID_NOT_THUMBPRINT; *active* answers must agree on key, name, identity and issuer
+ * (ORACLES_DISAGREE names the minority, all of them on a tie); then UNAVAILABLE, UNKNOWN_KID and
+ * QUORUM_NOT_REACHED by the counts. Returns the vouching answers, or the refusal.
+ */
+function decide(
+  answers: readonly (Answer | IssuerAnswer)[],
+  quorum: number,
+  keyWord: string,
+  agreeOn: string,
+): VerifyResult | Vouch[] {
+  const of = (k: string) => answers.filter((a) => a.kind === k);
   const badKid = of('bad-kid');
   if (badKid.length > 0)
     return fail(
       'KID_NOT_THUMBPRINT',
-      `oracle ${names(badKid)} serves a key whose kid is not its RFC 7638 thumbprint`,
+      `oracle ${names(badKid)} serves a ${keyWord} whose kid is not its RFC 7638 thumbprint`,
     );
-  const active = of('active');
-  // Agreement: one key under the kid, one registered name, one identity, one issuer.
-  const groups = new Map<string, typeof active>();
+  const active = of('active') as Vouch[];
+  const groups = new Map<string, Vouch[]>();
   for (const a of active) {
     const g = JSON.stringify([keyIdentity(a.key), a.name, a.identityId, a.issuer]);
     groups.set(g, [...(groups.get(g) ?? []), a]);
@@ -258,30 +364,63 @@ export async function verifyToken(token: string, opts: VerifyOptions): Promise<V
   if (groups.size > 1) {
     const sorted = [...groups.values()].sort((x, y) => y.length - x.length);
     const minority = sorted[0]!.length > sorted[1]!.length ? sorted.slice(1).flat() : active;
-    return fail(
-      'ORACLES_DISAGREE',
-      `oracle ${names(minority)} disagrees with the others on the key, name, identity or issuer of this kid`,
-    );
+    return fail('ORACLES_DISAGREE', `oracle ${names(minority)} disagrees with the others on the ${agreeOn}`);
   }
   const unknown = of('unknown');
-  const down = of('down');
-  const why = down.map((d) => `${d.oracle}: ${d.why}`).join('; ');
+  const why = (of('down') as { oracle: string; why: string }[])
+    .map((d) => `${d.oracle}: ${d.why}`)
+    .join('; ');
   if (active.length + unknown.length < quorum)
     return fail(
       'UNAVAILABLE',
       `only ${active.length + unknown.length} of the ${quorum} oracles needed answered (${why})`,
     );
-  if (active.length === 0) return fail('UNKNOWN_KID', 'the cluster does not know this key');
+  if (active.length === 0) return fail('UNKNOWN_KID', `the cluster does not know this ${keyWord}`);
   if (active.length < quorum)
     return fail(
       'QUORUM_NOT_REACHED',
-      `only ${active.length} of the ${quorum} oracles needed vouch for this key (${names(unknown)} do not know it)`,
+      `only ${active.length} of the ${quorum} oracles needed vouch for this ${keyWord} (${names(unknown)} do not know it)`,
     );
-  const agreed = active[0]!;
+  return active;
+}
+
+/**
+ * The issuer-key path: the key under the kid and the issuer come, identical, from `quorum`
+ * oracles' issuer key sets and discovery documents; then jose verifies with that key alone.
+ */
+async function verifyIssuerToken(
+  token: string,
+  kid: string,
+  bases: readonly URL[],
+  quorum: number,
+  typ: string,
+  opts: VerifyOptions,
+): Promise<VerifyResult> {
+  const timeoutMs = opts.timeoutMs ?? 5000;
+  const answers = await Promise.all(bases.map((b) => askIssuer(b, kid, timeoutMs, opts.ca)));
+  const agreed = decide(answers, quorum, 'issuer key', 'issuer key or issuer of this kid');
+  if (!Array.isArray(agreed)) return agreed;
+  return signed(token, agreed[0]!.key, agreed[0]!.issuer, kid, agreed, typ, opts, undefined);
+}
+
+/**
+ * jose's verification with the one agreed key (issuer, audience, typ, lifetime, required claims),
+ * then the nonce and, for an identity key, `sub` against the registered name.
+ */
+async function signed(
+  token: string,
+  key: JWK,
+  issuer: string,
+  kid: string,
+  vouchers: readonly { oracle: string }[],
+  typ: string,
+  opts: VerifyOptions,
+  registeredName: string | undefined,
+): Promise<VerifyResult> {
   try {
-    const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet({ keys: [agreed.key] }), {
+    const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet({ keys: [key] }), {
       algorithms: ALGORITHMS,
-      issuer: agreed.issuer,
+      issuer,
       typ,
       requiredClaims: ['iat', 'exp', 'sub', 'jti'],
       clockTolerance: opts.clockToleranceSeconds ?? 30,
@@ -289,14 +428,14 @@ export async function verifyToken(token: string, opts: VerifyOptions): Promise<V
     });
     if (opts.nonce !== undefined && payload['nonce'] !== opts.nonce)
       return fail('NONCE_MISMATCH', 'nonce does not match');
-    if (payload.sub !== agreed.name)
+    if (registeredName !== undefined && payload.sub !== registeredName)
       return fail('SUB_MISMATCH', "sub is not the name registered for the token's key");
     return {
       ok: true,
       kid,
       claims: payload,
       header: protectedHeader as Record<string, unknown>,
-      vouchedBy: active.map((a) => a.oracle),
+      vouchedBy: vouchers.map((a) => a.oracle),
     };
   } catch (e) {
     if (e instanceof errors.JWTExpired) return fail('EXPIRED', 'token has expired');

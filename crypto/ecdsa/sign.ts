@@ -58,6 +58,7 @@ import {
   hashToScalars,
   mod,
   mulEquals,
+  mulEqualsAll,
   type PartyId,
   POINT_LEN,
   type Point,
@@ -502,12 +503,12 @@ export class EcdsaSigner {
         const m = parsed.get(j)!;
         const [du, dv] = finish(j);
         const chi = chiOf(j);
-        if (!mulEquals(c, chi, m.R, m.gu.add(baseMul(c, du)))) {
-          abort(j, 'gamma-u', 'Γu check failed: the VOLE input is not the r_j of R_j');
-        }
-        if (!mulEquals(c, chi, m.pk, m.gv.add(baseMul(c, dv)))) {
-          abort(j, 'gamma-v', 'Γv check failed: the VOLE input is not the sk_j of pk_j');
-        }
+        const [okU, okV] = mulEqualsAll(c, chi, [
+          [m.R, m.gu.add(baseMul(c, du))],
+          [m.pk, m.gv.add(baseMul(c, dv))],
+        ]);
+        if (!okU) abort(j, 'gamma-u', 'Γu check failed: the VOLE input is not the r_j of R_j');
+        if (!okV) abort(j, 'gamma-v', 'Γv check failed: the VOLE input is not the sk_j of pk_j');
         const cs = this.#cOut.get(j)!.expose();
         sumU += du + bytesToBig(cs.subarray(0, SCALAR_LEN));
         sumV += dv + bytesToBig(cs.subarray(SCALAR_LEN));

@@ -32,6 +32,7 @@ import {
   mod,
   type PartyId,
   randomScalar,
+  reducer,
   SCALAR_LEN,
   scalarBytes,
 } from './curve.js';
@@ -90,16 +91,18 @@ function pads(q: bigint, ctx: Uint8Array, rows: Uint8Array, out: bigint[]): void
     out[P * j + 1] = x & MASK256;
     out[P * j + 2] = y >> 256n;
     out[P * j + 3] = y & MASK256;
-    let next = 2;
-    const spare: bigint[] = [];
-    for (let i = 0; i < P; i++) {
-      while (out[P * j + i]! >= q) {
-        if (spare.length === 0) {
-          input[66] = next++;
-          const z = BigInt('0x' + hash('sha512', input, 'hex'));
-          spare.push(z & MASK256, z >> 256n);
+    if (out[P * j]! >= q || out[P * j + 1]! >= q || out[P * j + 2]! >= q || out[P * j + 3]! >= q) {
+      let next = 2;
+      const spare: bigint[] = [];
+      for (let i = 0; i < P; i++) {
+        while (out[P * j + i]! >= q) {
+          if (spare.length === 0) {
+            input[66] = next++;
+            const z = BigInt('0x' + hash('sha512', input, 'hex'));
+            spare.push(z & MASK256, z >> 256n);
+          }
+          out[P * j + i] = spare.pop()!;
         }
-        out[P * j + i] = spare.pop()!;
       }
     }
   }
@@ -118,7 +121,7 @@ function checkChallenges(c: Curve, ctx: Uint8Array, bobDigest: Uint8Array, tau: 
 }
 
 function rDigest(ctx: Uint8Array, hex: string[]): Uint8Array {
-  return h256(HASH_DOMAINS.dklsVoleR, ctx, new Uint8Array(Buffer.from(hex.join(''), 'latin1')));
+  return h256(HASH_DOMAINS.dklsVoleR, ctx, Buffer.from(hex.join(''), 'latin1'));
 }
 
 /** Bob's state between its round-1 message and Alice's answer. */
@@ -147,7 +150,7 @@ export function voleBobStart(c: Curve, ctx: Uint8Array, keys: BobKeys): { msg: U
   const beta = new Uint32Array(XI / 32);
   readWords(betaBytes, 0, beta, 0, XI / 32);
   let chi = 0n;
-  for (let j = 0; j < XI; j++) chi += BigInt(bit(beta, j)) * g[j]!;
+  for (let j = 0; j < XI; j++) if (bit(beta, j) === 1) chi += g[j]!;
   chi = mod(c, chi);
   const { msg, rows } = oteReceive(ctx, keys, beta);
   beta.fill(0);
@@ -195,29 +198,34 @@ export function voleAlice(
   const alpha = [randomScalar(c), randomScalar(c), randomScalar(c), randomScalar(c)];
   // Step 3: τ_j = v0_j − v1_j + α.
   const tauHex: string[] = new Array((XI * P) / 2);
-  const tauAt = (n: number) => {
+  for (let n = 0; n < XI * P; n += 2) {
     // v0, v1, α in [0, q): t in (−q, 2q).
-    let t = v0[n]! - v1[n]! + alpha[n % P]!;
-    if (t < 0n) t += q;
-    else if (t >= q) t -= q;
-    return t;
-  };
-  for (let n = 0; n < XI * P; n += 2) tauHex[n / 2] = hexPair(tauAt(n), tauAt(n + 1));
-  const tau = new Uint8Array(Buffer.from(tauHex.join(''), 'hex'));
+    let t0 = v0[n]! - v1[n]! + alpha[n % P]!;
+    if (t0 < 0n) t0 += q;
+    else if (t0 >= q) t0 -= q;
+    let t1 = v0[n + 1]! - v1[n + 1]! + alpha[(n + 1) % P]!;
+    if (t1 < 0n) t1 += q;
+    else if (t1 >= q) t1 -= q;
+    tauHex[n / 2] = hexPair(t0, t1);
+  }
+  const tau = Buffer.from(tauHex.join(''), 'hex');
   // Step 4.
   const ch = checkChallenges(c, ctx, msgDigest(ctx, bobMsg), tau);
-  // Step 5: r (hashed) and μ.
+  // Step 5: r (hashed) and μ. r_j,ℓ = −(χ̃_ℓ·ṽ0 + χ̂_ℓ·v̂0) = (q − χ̃_ℓ)·ṽ0 + (q − χ̂_ℓ)·v̂0 mod q: a
+  // non-negative sum below 2q², reduced by Barrett (no BigInt division).
+  const red = reducer(c);
+  const n0 = q - ch[0]!;
+  const n1 = q - ch[1]!;
+  const n2 = q - ch[2]!;
+  const n3 = q - ch[3]!;
   const rHex: string[] = new Array(XI);
   let acc0 = 0n;
   let acc1 = 0n;
   for (let j = 0; j < XI; j++) {
-    const zt0 = v0[P * j]!;
-    const zt1 = v0[P * j + 1]!;
-    let r0 = -(ch[0]! * zt0 + ch[2]! * v0[P * j + 2]!) % q;
-    if (r0 < 0n) r0 += q;
-    let r1 = -(ch[1]! * zt1 + ch[3]! * v0[P * j + 3]!) % q;
-    if (r1 < 0n) r1 += q;
-    rHex[j] = hexPair(r0, r1);
+    const o = P * j;
+    const zt0 = v0[o]!;
+    const zt1 = v0[o + 1]!;
+    rHex[j] = hexPair(red(n0 * zt0 + n2 * v0[o + 2]!), red(n1 * zt1 + n3 * v0[o + 3]!));
     acc0 += g[j]! * zt0;
     acc1 += g[j]! * zt1;
   }
@@ -290,20 +298,34 @@ export function voleBobFinish(
   pads(q, ctx, st.rows.expose(), w);
   const betaW = new Uint32Array(XI / 32);
   readWords(st.beta.expose(), 0, betaW, 0, XI / 32);
+  // r_j,ℓ = β_j·μ_ℓ − χ̃_ℓ·z̃_B − χ̂_ℓ·ẑ_B = β_j·μ_ℓ + (q − χ̃_ℓ)·z̃_B + (q − χ̂_ℓ)·ẑ_B mod q, with
+  // z_B = w + β_j·τ in [0, 2q): a non-negative sum below 5q², reduced by Barrett. β_j selects
+  // (as the multiplication by 0 or 1 did: BigInt arithmetic is not constant time either way).
+  const red = reducer(c);
+  const n0 = q - ch[0]!;
+  const n1 = q - ch[1]!;
+  const n2 = q - ch[2]!;
+  const n3 = q - ch[3]!;
+  const mu0 = mu[0]!;
+  const mu1 = mu[1]!;
   const rHex: string[] = new Array(XI);
   let acc0 = 0n;
   let acc1 = 0n;
   for (let j = 0; j < XI; j++) {
-    const b = BigInt(bit(betaW, j));
     const o = P * j;
-    const zt0 = w[o]! + b * tau[o]!;
-    const zt1 = w[o + 1]! + b * tau[o + 1]!;
-    const zh0 = w[o + 2]! + b * tau[o + 2]!;
-    const zh1 = w[o + 3]! + b * tau[o + 3]!;
-    let r0 = (b * mu[0]! - ch[0]! * zt0 - ch[2]! * zh0) % q;
-    if (r0 < 0n) r0 += q;
-    let r1 = (b * mu[1]! - ch[1]! * zt1 - ch[3]! * zh1) % q;
-    if (r1 < 0n) r1 += q;
+    let r0: bigint;
+    let r1: bigint;
+    let zt0 = w[o]!;
+    let zt1 = w[o + 1]!;
+    if (bit(betaW, j) === 1) {
+      zt0 += tau[o]!;
+      zt1 += tau[o + 1]!;
+      r0 = red(mu0 + n0 * zt0 + n2 * (w[o + 2]! + tau[o + 2]!));
+      r1 = red(mu1 + n1 * zt1 + n3 * (w[o + 3]! + tau[o + 3]!));
+    } else {
+      r0 = red(n0 * zt0 + n2 * w[o + 2]!);
+      r1 = red(n1 * zt1 + n3 * w[o + 3]!);
+    }
     rHex[j] = hexPair(r0, r1);
     acc0 += g[j]! * zt0;
     acc1 += g[j]! * zt1;

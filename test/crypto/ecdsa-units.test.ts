@@ -2,14 +2,15 @@
  * Building blocks of threshold ECDSA checked against simple references: GF(2^256) multiplication
  * (bit-serial carry-less product), bit-matrix transposition, the SoftSpokenOT correlation
  * q_j = t_j ⊕ x_j·Δ, the random VOLE c + d = χ·a (DKLs23 Functionality 3.5), the native
- * x-only scalar-multiplication check used by the Γ checks, and the PRG's XChaCha20 keystream.
+ * x-only scalar-multiplication check used by the Γ checks, the PRG's XChaCha20 keystream and the
+ * Barrett reduction of the VOLE (against BigInt `%`).
  */
 import { randomBytes } from 'node:crypto';
 import { xchacha20 } from '@noble/ciphers/chacha.js';
 import { describe, expect, it } from 'vitest';
 import { KAPPA } from '../../crypto/ecdsa/baseot.js';
 import { GfMul, gfReduce, readWords, transpose } from '../../crypto/ecdsa/bits.js';
-import { getCurve, mulEquals, randomScalar } from '../../crypto/ecdsa/curve.js';
+import { getCurve, mulEquals, randomScalar, reducer } from '../../crypto/ecdsa/curve.js';
 import { pairKeys } from '../../crypto/ecdsa/setup.js';
 import { oteReceive, oteSend, XI } from '../../crypto/ecdsa/softspoken.js';
 import { voleAlice, voleBobFinish, voleBobStart } from '../../crypto/ecdsa/vole.js';
@@ -115,6 +116,24 @@ describe('SoftSpokenOT and the random VOLE over one pair setup', () => {
       );
     }
   });
+});
+
+describe('Barrett reduction (reducer) equals x % q', () => {
+  for (const name of ['P-256', 'secp256k1'] as const) {
+    it(name, () => {
+      const c = getCurve(name);
+      const red = reducer(c);
+      const q = c.q;
+      const edges = [0n, 1n, q - 1n, q, q + 1n, 2n * q - 1n, 2n * q, (q - 1n) * (q - 1n), 5n * q * q - 1n];
+      edges.push((1n << 512n) - 1n, 1n << 512n, (1n << 520n) - 1n);
+      for (let i = 0; i < 2000; i++) {
+        // Products and sums of the shapes the VOLE reduces: below 2q² and 5q², and random widths.
+        edges.push(rand256() * rand256(), (rand256() % q) * (rand256() % q) * 5n);
+        edges.push(BigInt('0x' + randomBytes(1 + (i % 65)).toString('hex')));
+      }
+      for (const x of edges) expect(red(x)).toBe(x % q);
+    });
+  }
 });
 
 describe('mulEquals (native x-only check of k·P = T)', () => {

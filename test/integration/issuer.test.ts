@@ -28,7 +28,7 @@ import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { createLocalJWKSet, decodeProtectedHeader, type JWK, jwtVerify } from 'jose';
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, type JWK, jwtVerify } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Cosigner } from '../../agent/cosigner.js';
 import { enroll } from '../../agent/enroll.js';
@@ -313,6 +313,48 @@ describe('federation issuer (2-of-3 cluster, real processes)', { tags: ['slow'] 
     const cli = await mpcid(['token', 'fetch', '--socket', agent.socket, '--audience', AUD]);
     expect(cli.code, cli.stderr).toBe(0);
     await verifyBoth(cli.stdout.trim(), jwks);
+    // `mpcid verify` takes the issuer key from a quorum of the oracles' issuer key sets.
+    const urls = cluster.oracles.map((o) => `http://${o.config.http!.listen}`).join(',');
+    const verdict = await mpcid([
+      'verify',
+      '--token',
+      cli.stdout.trim(),
+      '--oracle',
+      urls,
+      '--insecure-http',
+      '--audience',
+      AUD,
+    ]);
+    expect(verdict.stdout, verdict.stderr).toBe(
+      `valid: sub=${agentName} kid=${jwks.keys[0]!.kid} exp=${decodeJwt(cli.stdout.trim()).exp}\n`,
+    );
+    const wrongAud = await mpcid([
+      'verify',
+      '--token',
+      cli.stdout.trim(),
+      '--oracle',
+      urls,
+      '--insecure-http',
+      '--audience',
+      AUD2,
+    ]);
+    expect(wrongAud.code).toBe(1);
+    expect(wrongAud.stdout).toMatch(/^invalid: CLAIM_INVALID: claim aud/);
+    // A flipped signature bit: the agreed issuer key refuses it.
+    const [h, p, sig] = cli.stdout.trim().split('.');
+    const bad = Buffer.from(sig!, 'base64url');
+    bad[5]! ^= 1;
+    const forged = await mpcid([
+      'verify',
+      '--token',
+      `${h}.${p}.${bad.toString('base64url')}`,
+      '--oracle',
+      urls,
+      '--insecure-http',
+      '--audience',
+      AUD,
+    ]);
+    expect(forged.stdout).toBe('invalid: BAD_SIGNATURE: signature verification failed\n');
     const svid = await fetchJwtSvid(agent.socket, AUD);
     const { payload } = await verifyBoth(svid, jwks);
     expect(payload.sub).toBe(agentName);
@@ -524,6 +566,14 @@ describe('federation issuer (2-of-3 cluster, real processes)', { tags: ['slow'] 
         .map((o) => readFileSync(o.logFile, 'utf8'))
         .join('\n');
       expect(logs).toMatch(/"culprit":2,"check":"envelope".*issuer session aborted/);
+      // And counted it on /metrics, for an alerting rule: one honest recipient per lie at least.
+      let counted = 0;
+      for (const o of cluster.oracles.filter((x) => x.id !== liar)) {
+        const text = await (await fetch(`http://${o.config.http!.listen}/metrics`)).text();
+        const m = /^mpcid_issuer_aborts_total\{culprit="2",check="envelope"\} (\d+)$/m.exec(text);
+        counted += m ? Number(m[1]) : 0;
+      }
+      expect(counted).toBeGreaterThanOrEqual(hostile.lies());
       // Nobody is revoked for it.
       for (const o of cluster.oracles) expect(await statusOn(o, identityId)).toBe('active');
     } finally {

@@ -543,3 +543,121 @@ describe('verifyToken against a fake oracle', () => {
     });
   });
 });
+
+/**
+ * The verifier's issuer-key path (iss `<cluster issuer>/issuer`): the key and issuer come from a
+ * quorum of the oracles' issuer key sets and discovery documents. Three fake oracles written for
+ * this test serve `/issuer/.well-known/openid-configuration` and `/issuer/jwks.json` with a real
+ * P-256 key generated here (a real cluster's issuer tokens are checked in issuer.test.ts).
+ */
+describe('verifyToken on issuer-key tokens against three fake oracles', () => {
+  const AUD = 'sts.amazonaws.com';
+  const NAME = 'spiffe://example.org/ns/prod/sa/api';
+  const real = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const other = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  let KID: string;
+  let OTHER_KID: string;
+  const servers: Server[] = [];
+  let bases: string[] = [];
+  /** What each fake serves: its issuer key, and the issuer its discovery document names. */
+  let serve: { key: 'real' | 'other' | 'none'; issuer?: string }[];
+  let issuer: string;
+
+  beforeAll(async () => {
+    KID = await calculateJwkThumbprint(await exportJWK(real.publicKey));
+    OTHER_KID = await calculateJwkThumbprint(await exportJWK(other.publicKey));
+    for (let i = 0; i < 3; i++) {
+      const server = createServer(async (req, res) => {
+        const send = (status: number, body: unknown) => {
+          res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+        };
+        const s = serve[i]!;
+        if (req.url === '/issuer/.well-known/openid-configuration')
+          return send(200, { issuer: s.issuer ?? issuer, jwks_uri: `${issuer}/jwks.json` });
+        if (req.url === '/issuer/jwks.json') {
+          if (s.key === 'none') return send(200, { keys: [] });
+          const k = s.key === 'real' ? real : other;
+          const kid = s.key === 'real' ? KID : OTHER_KID;
+          return send(200, { keys: [{ ...(await exportJWK(k.publicKey)), kid, alg: 'ES256', use: 'sig' }] });
+        }
+        return send(404, { error: 'NOT_FOUND' });
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      servers.push(server);
+    }
+    bases = servers.map((s) => `http://127.0.0.1:${(s.address() as AddressInfo).port}`);
+    issuer = `${bases[0]}/issuer`;
+  });
+  afterAll(async () => {
+    for (const s of servers) {
+      s.closeAllConnections();
+      await new Promise((r) => s.close(r));
+    }
+  });
+  beforeEach(() => {
+    serve = [{ key: 'real' }, { key: 'real' }, { key: 'real' }];
+  });
+
+  const token = (key: KeyObject = real.privateKey, kid = KID, iss = issuer) =>
+    new SignJWT({ sub: NAME, aud: AUD, jti: randomBytes(16).toString('base64url'), ctr: 7 })
+      .setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid })
+      .setIssuer(iss)
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(key);
+  const opts = () => ({ oracles: bases, quorum: 2, allowInsecureHttp: true, audience: AUD });
+
+  it('accepts a token under the key a quorum serves, vouched by those oracles', async () => {
+    expect(await verifyToken(await token(), opts())).toMatchObject({
+      ok: true,
+      kid: KID,
+      claims: { sub: NAME, iss: issuer },
+      vouchedBy: bases.map((b) => `${b}/`),
+    });
+    serve[2] = { key: 'none' };
+    expect(await verifyToken(await token(), opts())).toMatchObject({
+      ok: true,
+      vouchedBy: bases.slice(0, 2).map((b) => `${b}/`),
+    });
+  });
+
+  it('one oracle serving a key of its own under its own kid cannot make a token pass: QUORUM_NOT_REACHED', async () => {
+    serve = [{ key: 'other' }, { key: 'real' }, { key: 'real' }];
+    expect(await verifyToken(await token(other.privateKey, OTHER_KID), opts())).toMatchObject({
+      ok: false,
+      code: 'QUORUM_NOT_REACHED',
+    });
+    // And the real key's tokens still pass on the other two.
+    expect(await verifyToken(await token(), opts())).toMatchObject({ ok: true });
+  });
+
+  it('a token signed by another key under the real kid is BAD_SIGNATURE; an unknown kid UNKNOWN_KID', async () => {
+    expect(await verifyToken(await token(other.privateKey, KID), opts())).toMatchObject({
+      code: 'BAD_SIGNATURE',
+    });
+    expect(await verifyToken(await token(other.privateKey, OTHER_KID), opts())).toMatchObject({
+      code: 'UNKNOWN_KID',
+    });
+  });
+
+  it('an oracle naming another issuer is named (ORACLES_DISAGREE); an iss other than the agreed one is CLAIM_INVALID', async () => {
+    serve[1] = { key: 'real', issuer: 'https://evil.example/issuer' };
+    expect(await verifyToken(await token(), opts())).toEqual({
+      ok: false,
+      code: 'ORACLES_DISAGREE',
+      reason: `oracle ${bases[1]}/ disagrees with the others on the issuer key or issuer of this kid`,
+    });
+    serve[1] = { key: 'real' };
+    const t = await token(real.privateKey, KID, 'https://evil.example/issuer');
+    expect(await verifyToken(t, opts())).toMatchObject({ ok: false, code: 'CLAIM_INVALID' });
+  });
+
+  it('two of three oracles down is UNAVAILABLE', async () => {
+    const r = await verifyToken(await token(), {
+      ...opts(),
+      oracles: [bases[0]!, 'http://127.0.0.1:1', 'http://127.0.0.1:2'],
+      timeoutMs: 2000,
+    });
+    expect(r).toMatchObject({ ok: false, code: 'UNAVAILABLE' });
+  });
+});
