@@ -247,20 +247,22 @@ export class IssuerCommit {
 
   /**
    * Settles this oracle's pending keys: drops superseded or old ones, and commits each one a peer
-   * serves as committed with n confirmations that verify. Returns the kids committed.
+   * serves as committed with n confirmations that verify. Returns the kids committed, and whether
+   * a key is still pending while some peer did not answer (it may be committed there).
    */
-  async reconcile(): Promise<string[]> {
+  async reconcile(): Promise<{ committed: string[]; unsettled: boolean }> {
     return this.#lock.run(async () => {
       const ctx = this.#ctx;
+      const none = { committed: [], unsettled: false };
       let pending = (await ctx.store.getIssuerPending()).filter(hasProof);
-      if (pending.length === 0) return [];
+      if (pending.length === 0) return none;
       const stale = pending.filter((p) => pendingSuperseded(p, this.#issuer.records()));
       if (stale.length > 0) {
         await ctx.store.deleteIssuerPending(stale.map((p) => p.proof.setupId));
         ctx.log.info({ [LOG.count]: stale.length }, 'pending issuer keys dropped: superseded or too old');
         pending = pending.filter((p) => !stale.includes(p));
       }
-      if (pending.length === 0) return [];
+      if (pending.length === 0) return none;
       const answers = await this.#peerKeys();
       const done: string[] = [];
       for (const p of pending.sort((a, b) => a.createdAt - b.createdAt)) {
@@ -284,7 +286,8 @@ export class IssuerCommit {
           break;
         }
       }
-      return done;
+      const unsettled = done.length < pending.length && answers.size < this.#nodeKeys.size - 1;
+      return { committed: done, unsettled };
     });
   }
 

@@ -172,8 +172,13 @@ export class IssuerSetupService {
     );
     const old = this.#pending;
     if (old && equalBytes(old.setupId, setupId)) return old.responses.get(1)!;
-    // A key this oracle holds pending may be committed elsewhere: commit it before a newer one.
-    await this.#commit.reconcile();
+    // A key this oracle holds pending may be committed elsewhere: commit it before a newer one
+    // (whose commit drops older pending keys), and begin nothing while a peer cannot say.
+    if ((await this.#commit.reconcile()).unsettled)
+      throw new MpcidError(
+        'ISSUER_SETUP_FAILED',
+        'this oracle holds a pending issuer key and cannot reach every peer to settle it',
+      );
     if (old) this.#drop(old); // a newer setup replaces an unfinished one
     const dkg = new DkgParticipant(this.#as, ctx.nodeId, P256);
     const box = generateBoxKey();

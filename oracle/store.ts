@@ -1,6 +1,6 @@
 /**
  * The oracle's durable state, one LevelDB per node (one concern, its key schema and queries, at
- * about 500 lines). Every write that a reply depends on is a
+ * about 550 lines). Every write that a reply depends on is a
  * sync write (fsync) made before the reply is sent. Values are JSON; byte fields are base64url.
  *
  * Keys:  meta                 node and cluster this data dir belongs to
