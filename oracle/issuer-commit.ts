@@ -16,8 +16,8 @@
  * confirmations that verify, each under its oracle's node key over the setup's context and this
  * oracle's own copy of the key and round-1 digest. A peer's word alone is never enough: a lying
  * peer can delay convergence, never make an oracle commit a key without all n confirmations.
- * A pending key is dropped once a key made after it is committed here (superseded), or after
- * PENDING_MAX_AGE_MS.
+ * A pending key is dropped once a key made after it is committed here (superseded), once every
+ * peer answers without it ABANDONED_AFTER_MS after round 7, or after PENDING_MAX_AGE_MS.
  */
 import { clusterNodeKeys } from '../common/config.js';
 import { MpcidError } from '../common/errors.js';
@@ -30,12 +30,19 @@ import { sha256 } from '../crypto/hash.js';
 import { DOMAINS, verifyStatement } from '../crypto/statement.js';
 import type { IssuerClient } from '../proto/gen/mpcid/oracle/v1/Issuer.js';
 import type { IssuerKey__Output } from '../proto/gen/mpcid/oracle/v1/IssuerKey.js';
+import type { IssuerKeyConfirmation__Output } from '../proto/gen/mpcid/oracle/v1/IssuerKeyConfirmation.js';
 import type { OracleContext } from './context.js';
 import type { IssuerService } from './issuer.js';
 import type { IssuerKeyProof, IssuerKeyRecord } from './store.js';
 
 /** How long a pending key may wait for its commit before it is dropped. */
 export const PENDING_MAX_AGE_MS = 7 * 24 * 3600_000;
+/**
+ * A pending key no peer holds, with every peer answering, this long after round 7: no oracle can
+ * commit it any more (only its coordinator held the n confirmations, and it retries round 8 for
+ * well under a minute), so it is dropped.
+ */
+export const ABANDONED_AFTER_MS = 10 * 60_000;
 /** How often an oracle holding a pending key asks its peers for it. */
 const RECONCILE_INTERVAL_MS = 5_000;
 /** Deadline of one GetIssuerKeys call to a peer. */
@@ -110,9 +117,9 @@ export function proofContext(clusterId: string, proof: IssuerKeyProof): Uint8Arr
   return issuerSetupContext(clusterId, fromB64u(proof.setupId, 'setupId'), proof.coordinator);
 }
 
-/** The confirmations a peer served for a key, in the wire's shape. */
-function wireConfirmations(k: IssuerKey__Output): Confirmation[] {
-  return k.confirmations.map((c) => ({
+/** Confirmations as they travel (round 8's request, a peer's IssuerKey), as the checks take them. */
+export function confirmationsOf(list: readonly IssuerKeyConfirmation__Output[]): Confirmation[] {
+  return list.map((c) => ({
     nodeId: c.nodeId,
     publicKey: new Uint8Array(c.publicKey),
     round1Digest: new Uint8Array(c.round1Digest),
@@ -130,7 +137,7 @@ export function adoptableConfirmations(
   pending: IssuerKeyRecord & { proof: IssuerKeyProof },
   peerKey: IssuerKey__Output,
 ): Confirmation[] {
-  const list = wireConfirmations(peerKey);
+  const list = confirmationsOf(peerKey.confirmations);
   verifyConfirmations(
     nodeKeys,
     proofContext(clusterId, pending.proof),
@@ -149,6 +156,20 @@ export function pendingSuperseded(
 ): boolean {
   return (
     now - pending.createdAt > PENDING_MAX_AGE_MS || committed.some((k) => k.createdAt > pending.createdAt)
+  );
+}
+
+/** Whether a pending key is abandoned: every peer answered, none holds it, and it is old enough. */
+export function pendingAbandoned(
+  pending: IssuerKeyRecord,
+  answers: ReadonlyMap<number, readonly IssuerKey__Output[]>,
+  peers: number,
+  now = Date.now(),
+): boolean {
+  return (
+    answers.size === peers &&
+    now - pending.createdAt > ABANDONED_AFTER_MS &&
+    ![...answers.values()].some((keys) => keys.some((k) => k.kid === pending.kid))
   );
 }
 
@@ -264,6 +285,16 @@ export class IssuerCommit {
       }
       if (pending.length === 0) return none;
       const answers = await this.#peerKeys();
+      const peers = this.#nodeKeys.size - 1;
+      const abandoned = pending.filter((p) => pendingAbandoned(p, answers, peers));
+      if (abandoned.length > 0) {
+        await ctx.store.deleteIssuerPending(abandoned.map((p) => p.proof.setupId));
+        ctx.log.info(
+          { [LOG.count]: abandoned.length },
+          'pending issuer keys dropped: no peer committed them',
+        );
+        pending = pending.filter((p) => !abandoned.includes(p));
+      }
       const done: string[] = [];
       for (const p of pending.sort((a, b) => a.createdAt - b.createdAt)) {
         for (const [peer, keys] of answers) {
@@ -286,7 +317,7 @@ export class IssuerCommit {
           break;
         }
       }
-      const unsettled = done.length < pending.length && answers.size < this.#nodeKeys.size - 1;
+      const unsettled = done.length < pending.length && answers.size < peers;
       return { committed: done, unsettled };
     });
   }

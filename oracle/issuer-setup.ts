@@ -41,7 +41,7 @@ import type {
 import type { IssuerSetupResponse } from '../proto/gen/mpcid/oracle/v1/IssuerSetupResponse.js';
 import type { OracleContext } from './context.js';
 import type { IssuerService } from './issuer.js';
-import { type Confirmation, confirmationFields, IssuerCommit, issuerSetupContext } from './issuer-commit.js';
+import { confirmationFields, confirmationsOf, IssuerCommit, issuerSetupContext } from './issuer-commit.js';
 import { finishPairs, type PairSetupProgress } from './pair-setup.js';
 import type { IssuerKeyProof, IssuerKeyRecord } from './store.js';
 
@@ -64,16 +64,6 @@ export function issuerAccessStructure(n: number, t: number): AccessStructure {
 
 interface Pending extends PairSetupProgress<IssuerSetupResponse> {
   coordinator: number;
-}
-
-/** Round 8's confirmations as the commit checks them. */
-function confirmationsOf(list: IssuerSetupRequest__Output['confirmations']): Confirmation[] {
-  return list.map((c) => ({
-    nodeId: c.nodeId,
-    publicKey: new Uint8Array(c.publicKey),
-    round1Digest: new Uint8Array(c.round1Digest),
-    signature: new Uint8Array(c.signature),
-  }));
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

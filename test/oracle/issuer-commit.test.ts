@@ -16,11 +16,13 @@ import { generateEd25519 } from '../../crypto/ed25519.js';
 import { Secret } from '../../crypto/secret.js';
 import { DOMAINS, signStatement } from '../../crypto/statement.js';
 import {
+  ABANDONED_AFTER_MS,
   adoptableConfirmations,
   type Confirmation,
   confirmationFields,
   issuerSetupContext,
   PENDING_MAX_AGE_MS,
+  pendingAbandoned,
   pendingSuperseded,
   verifyConfirmations,
 } from '../../oracle/issuer-commit.js';
@@ -198,5 +200,46 @@ describe('issuer key two-phase commit (real LevelDB)', () => {
     expect(pendingSuperseded(p, [older], now)).toBe(false);
     expect(pendingSuperseded(p, [older, newer], now)).toBe(true);
     expect(pendingSuperseded(p, [], now + PENDING_MAX_AGE_MS + 1000)).toBe(true);
+  });
+
+  it('a pending key is abandoned only when every peer answered without it, long enough after round 7', () => {
+    const k = pendingKey();
+    const later = k.rec.createdAt + ABANDONED_AFTER_MS + 1000;
+    const without = [pendingKey()].map((o) => asPeerKey(o, allOf(o)));
+    const withIt = [asPeerKey(k, allOf(k))];
+    expect(
+      pendingAbandoned(
+        k.rec,
+        new Map([
+          [1, without],
+          [3, []],
+        ]),
+        2,
+        later,
+      ),
+    ).toBe(true);
+    expect(
+      pendingAbandoned(
+        k.rec,
+        new Map([
+          [1, without],
+          [3, []],
+        ]),
+        2,
+        k.rec.createdAt + 1000,
+      ),
+    ).toBe(false);
+    expect(pendingAbandoned(k.rec, new Map([[1, without]]), 2, later)).toBe(false); // a peer did not answer
+    expect(
+      pendingAbandoned(
+        k.rec,
+        new Map([
+          [1, without],
+          [3, withIt],
+        ]),
+        2,
+        later,
+      ),
+    ).toBe(false);
   });
 });
