@@ -285,7 +285,7 @@ export const ERROR_CODES = {
   ISSUER_SETUP_FAILED: {
     status: 'ABORTED',
     meaning:
-      'Federation issuer: key generation among the oracles failed (an oracle is down or sent a bad message); nothing changed, rotate again.',
+      'Federation issuer: key generation among the oracles failed before any oracle committed the new key (an oracle is down or sent a bad message); no key set changed, rotate again.',
   },
   ISSUER_ABORT: {
     status: 'ABORTED',

@@ -48,7 +48,8 @@ export const ROLE_ACCESS: Readonly<Record<string, readonly Role[]>> = {
   'mpcid.oracle.v1.Signer': ['agent'],
   'mpcid.oracle.v1.Peer': ['oracle'],
   'mpcid.oracle.v1.Bundle': ['agent'],
-  'mpcid.oracle.v1.Issuer': ['agent'],
+  // Oracles too: one that missed an issuer key's commit reads its peers' proofs (GetIssuerKeys).
+  'mpcid.oracle.v1.Issuer': ['agent', 'oracle'],
   'mpcid.oracle.v1.IssuerPeer': ['oracle'],
   'mpcid.admin.v1.IssuerAdmin': ['admin'],
   'mpcid.admin.v1.Admin': ['admin'],

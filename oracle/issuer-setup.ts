@@ -8,9 +8,12 @@
  * IssuerPeer.IssuerSetup, relaying their messages. Relaying is all it can do with them: the
  * round-1 messages (box keys, DKG commitments) are signed with each sender's node key and checked
  * by every recipient, DKG shares and OT setup messages are sealed under keys of the pair of
- * oracles that exchange them. A coordinator (or network) that drops or alters anything makes the
- * setup fail (ISSUER_SETUP_FAILED), which changes nothing: only round 8, with every oracle's
- * node-signed confirmation of the same key, adds the key to an oracle's set.
+ * oracles that exchange them. A coordinator (or network) that drops or alters anything before
+ * round 8 makes the setup fail (ISSUER_SETUP_FAILED), which changes no key set: only round 8, with
+ * every oracle's node-signed confirmation of the same key, adds the key to an oracle's set. The
+ * two phases (round 7 keeps the key pending durably, round 8 commits it) and how an oracle that
+ * missed round 8 converges are oracle/issuer-commit.ts; the coordinator retries round 8 a few
+ * times and answers the oracles still uncommitted (RotateIssuerResponse.uncommitted).
  */
 import { randomBytes } from 'node:crypto';
 import { clusterNodeKeys, federationIssuer } from '../common/config.js';
@@ -20,11 +23,9 @@ import { CLIENT_OPTIONS, call, fromServiceError, services, unary } from '../comm
 import { LOG } from '../common/log.js';
 import { relayedOracleRound1, signedOracleRound1 } from '../common/protocol.js';
 import type { AccessStructure } from '../crypto/access.js';
-import { abytes, equalBytes, framed, toB64u } from '../crypto/bytes.js';
-import { HASH_DOMAINS } from '../crypto/domains.js';
+import { abytes, equalBytes, toB64u } from '../crypto/bytes.js';
 import { PairSetup } from '../crypto/ecdsa/index.js';
 import { DkgParticipant, P256, round1Digest } from '../crypto/frost.js';
-import { sha256 } from '../crypto/hash.js';
 import { p256Thumbprint } from '../crypto/p256.js';
 import { channelKey, generateBoxKey, openEnvelope, openShares, sealShares } from '../crypto/seal.js';
 import { DOMAINS, signStatement, verifyStatement } from '../crypto/statement.js';
@@ -40,39 +41,39 @@ import type {
 import type { IssuerSetupResponse } from '../proto/gen/mpcid/oracle/v1/IssuerSetupResponse.js';
 import type { OracleContext } from './context.js';
 import type { IssuerService } from './issuer.js';
+import { confirmationFields, confirmationsOf, IssuerCommit, issuerSetupContext } from './issuer-commit.js';
 import { finishPairs, type PairSetupProgress } from './pair-setup.js';
-import type { IssuerKeyRecord } from './store.js';
+import type { IssuerKeyProof, IssuerKeyRecord } from './store.js';
+
+export { issuerSetupContext } from './issuer-commit.js';
 
 /** RPC rounds of IssuerSetup (see the proto): begin, DKG shares, four OT rounds, finish, commit. */
 export const ISSUER_SETUP_ROUNDS = 8;
 const SETUP_ID_LEN = 16;
 /** Deadline of one setup round on one oracle (the OT rounds are CPU work on every pair). */
 const ROUND_DEADLINE_MS = 60_000;
+/** Round 8 (a verify and one sync write): its deadline, and the retries for oracles that missed it. */
+const COMMIT_DEADLINE_MS = 10_000;
+const COMMIT_RETRIES = 3;
+const COMMIT_BACKOFF_MS = 500;
 
 /** The issuer key's access structure: any t of the n oracles, no agent points. */
 export function issuerAccessStructure(n: number, t: number): AccessStructure {
   return Object.freeze({ n, t, w: 0, threshold: t, total: n });
 }
 
-/** The context of one issuer key setup: binds every message and the channel keys to it. */
-export function issuerSetupContext(clusterId: string, setupId: Uint8Array, coordinator: number): Uint8Array {
-  return sha256(framed(HASH_DOMAINS.issuerSetupContext, clusterId, setupId, coordinator));
-}
-
-function confirmationFields(context: Uint8Array, nodeId: number, publicKey: Uint8Array, digest: Uint8Array) {
-  return [context, nodeId, publicKey, digest];
-}
-
 interface Pending extends PairSetupProgress<IssuerSetupResponse> {
-  record?: IssuerKeyRecord;
-  digest?: Uint8Array;
+  coordinator: number;
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class IssuerSetupService {
   readonly #ctx: OracleContext;
   readonly #issuer: IssuerService;
   readonly #nodeKeys: Map<number, Uint8Array>;
   readonly #as: AccessStructure;
+  readonly #commit: IssuerCommit;
   #pending: Pending | undefined;
   #rotating = false;
 
@@ -81,6 +82,12 @@ export class IssuerSetupService {
     this.#issuer = issuer;
     this.#nodeKeys = clusterNodeKeys(ctx.config.cluster);
     this.#as = issuerAccessStructure(ctx.as.n, ctx.as.t);
+    this.#commit = new IssuerCommit(ctx, issuer);
+  }
+
+  /** Settles pending keys left by a round 8 this oracle missed (now, then periodically). */
+  start(): void {
+    this.#commit.start();
   }
 
   handlers(): IssuerPeerHandlers {
@@ -93,6 +100,7 @@ export class IssuerSetupService {
   }
 
   close(): void {
+    this.#commit.close();
     if (this.#pending) this.#drop(this.#pending);
   }
 
@@ -111,6 +119,15 @@ export class IssuerSetupService {
     if (!Number.isSafeInteger(req.round) || req.round < 1 || req.round > ISSUER_SETUP_ROUNDS)
       throw new MpcidError('MALFORMED_INPUT', `round: expected 1..${ISSUER_SETUP_ROUNDS}`);
     if (req.round === 1) return this.#begin(setupId, req);
+    if (req.round === ISSUER_SETUP_ROUNDS) {
+      // Round 8 reads the durable pending key, not memory: it also commits after a restart.
+      try {
+        await this.#commit.commit(setupId, confirmationsOf(req.confirmations));
+      } finally {
+        if (this.#pending && equalBytes(this.#pending.setupId, setupId)) this.#drop(this.#pending);
+      }
+      return { keys: this.#issuer.keysToWire() };
+    }
     const p = this.#pending;
     if (!p || !equalBytes(p.setupId, setupId))
       throw new MpcidError('UNKNOWN_ENROLLMENT', 'no issuer key setup in progress with this id');
@@ -122,7 +139,6 @@ export class IssuerSetupService {
       const res = await this.#step(p, req);
       p.round = req.round;
       p.responses.set(req.round, res);
-      if (req.round === ISSUER_SETUP_ROUNDS) this.#drop(p);
       return res;
     } catch (e) {
       // A failed setup cannot be resumed; the coordinator starts again with a new setup id.
@@ -131,7 +147,7 @@ export class IssuerSetupService {
     }
   }
 
-  #begin(setupId: Uint8Array, req: IssuerSetupRequest__Output): IssuerSetupResponse {
+  async #begin(setupId: Uint8Array, req: IssuerSetupRequest__Output): Promise<IssuerSetupResponse> {
     const ctx = this.#ctx;
     const coordinatorKey = this.#nodeKeys.get(req.coordinator);
     if (!coordinatorKey)
@@ -146,6 +162,13 @@ export class IssuerSetupService {
     );
     const old = this.#pending;
     if (old && equalBytes(old.setupId, setupId)) return old.responses.get(1)!;
+    // A key this oracle holds pending may be committed elsewhere: commit it before a newer one
+    // (whose commit drops older pending keys), and begin nothing while a peer cannot say.
+    if ((await this.#commit.reconcile()).unsettled)
+      throw new MpcidError(
+        'ISSUER_SETUP_FAILED',
+        'this oracle holds a pending issuer key and cannot reach every peer to settle it',
+      );
     if (old) this.#drop(old); // a newer setup replaces an unfinished one
     const dkg = new DkgParticipant(this.#as, ctx.nodeId, P256);
     const box = generateBoxKey();
@@ -155,6 +178,7 @@ export class IssuerSetupService {
     const p: Pending = {
       setupId,
       context,
+      coordinator: req.coordinator,
       round: 1,
       dkg,
       box,
@@ -196,7 +220,6 @@ export class IssuerSetupService {
         envelopes: this.#messages(p, 1, new Map()),
       };
     }
-    if (req.round === ISSUER_SETUP_ROUNDS) return this.#commit(p, req.confirmations);
     const setupRound = req.round - 2; // the OT setup round of the messages we receive
     const incoming = this.#open(p, req.envelopes, setupRound);
     if (req.round === 3) {
@@ -216,12 +239,12 @@ export class IssuerSetupService {
     }
     if (req.round < ISSUER_SETUP_ROUNDS - 1)
       return { envelopes: this.#messages(p, setupRound + 1, incoming) };
-    // Round 7: finish every pair; keep the key pending until every oracle confirms it.
+    // Round 7: finish every pair; keep the key pending (durably) until every oracle confirms it.
     const pairs = finishPairs(p.pairSetups!, p.channels!, incoming);
     const key = p.key!;
     const publicKey = key.group.groupPublicKey;
-    p.digest = round1Digest(p.context, p.all!);
-    p.record = {
+    const digest = round1Digest(p.context, p.all!);
+    const record: IssuerKeyRecord & { proof: IssuerKeyProof } = {
       generation: 0, // set at commit
       kid: p256Thumbprint(publicKey),
       publicKey: toB64u(publicKey),
@@ -229,17 +252,24 @@ export class IssuerSetupService {
       verifyingShares: key.group.verifyingShares.map(toB64u),
       createdAt: Date.now(),
       secrets: { signingShare: toB64u(key.share.expose()), pairs },
+      proof: {
+        setupId: toB64u(p.setupId),
+        coordinator: p.coordinator,
+        round1Digest: toB64u(digest),
+        confirmations: [],
+      },
     };
+    await this.#commit.keepPending(record);
     const signature = signStatement(
       this.#ctx.nodeKey,
       DOMAINS.issuerKey,
-      ...confirmationFields(p.context, me, publicKey, p.digest),
+      ...confirmationFields(p.context, me, publicKey, digest),
     );
     return {
       confirmation: {
         nodeId: me,
         publicKey: Buffer.from(publicKey),
-        round1Digest: Buffer.from(p.digest),
+        round1Digest: Buffer.from(digest),
         signature: Buffer.from(signature),
       },
     };
@@ -271,45 +301,15 @@ export class IssuerSetupService {
     return out;
   }
 
-  /** Round 8: every oracle confirmed the same key; it joins the issuer key set (sync write). */
-  async #commit(p: Pending, list: IssuerSetupRequest__Output['confirmations']): Promise<IssuerSetupResponse> {
-    const rec = p.record!;
-    const publicKey = p.key!.group.groupPublicKey;
-    if (list.length !== this.#as.n)
-      throw new MpcidError('BAD_LENGTH', `confirmations: expected ${this.#as.n}`);
-    const seen = new Set<number>();
-    for (const c of list) {
-      const key = this.#nodeKeys.get(c.nodeId);
-      if (!key || seen.has(c.nodeId))
-        throw new MpcidError('BAD_PARTICIPANT', `confirmations: unknown or repeated node ${c.nodeId}`);
-      seen.add(c.nodeId);
-      if (
-        !equalBytes(new Uint8Array(c.publicKey), publicKey) ||
-        !equalBytes(new Uint8Array(c.round1Digest), p.digest!)
-      )
-        throw new MpcidError('ISSUER_SETUP_FAILED', `oracle ${c.nodeId} confirmed another key`);
-      try {
-        verifyStatement(
-          key,
-          new Uint8Array(c.signature),
-          `confirmation of oracle ${c.nodeId}`,
-          DOMAINS.issuerKey,
-          confirmationFields(p.context, c.nodeId, publicKey, p.digest!),
-        );
-      } catch {
-        throw new MpcidError('ISSUER_SETUP_FAILED', `oracle ${c.nodeId}'s key confirmation does not verify`);
-      }
-    }
-    const keys = await this.#issuer.addKey(rec);
-    this.#ctx.log.info({ kid: rec.kid, [LOG.count]: keys.length }, 'issuer key added to the issuer key set');
-    return { keys: this.#issuer.keysToWire() };
-  }
-
   // ---- Coordinator (IssuerAdmin.RotateIssuer) ----
 
   /**
    * Makes a new issuer key with every oracle and adds it to the set (the oldest of three leaves).
-   * Needs all n oracles; any failure is ISSUER_SETUP_FAILED and changes nothing.
+   * Needs all n oracles through round 7; a failure there is ISSUER_SETUP_FAILED and changes no key
+   * set. Round 8 is retried for oracles that miss it; once one oracle committed, the key is the
+   * cluster's, and the oracles still uncommitted are answered in `uncommitted` (each commits it
+   * from its peers' proof when it is back, oracle/issuer-commit.ts). Round 8 committing nowhere is
+   * ISSUER_SETUP_FAILED.
    */
   async rotate(): Promise<RotateIssuerResponse> {
     const ctx = this.#ctx;
@@ -340,29 +340,25 @@ export class IssuerSetupService {
         coordinator: ctx.nodeId,
       };
       const all = [ctx.nodeId, ...peers.map((p) => p.nodeId)].sort((a, b) => a - b);
+      const send = (nodeId: number, req: object, deadlineMs: number): Promise<IssuerSetupResponse> => {
+        if (nodeId === ctx.nodeId) return this.setup(req as unknown as IssuerSetupRequest__Output);
+        const peer = peers.find((x) => x.nodeId === nodeId)!;
+        return call(peer.client, peer.client.IssuerSetup, req, deadlineMs) as Promise<IssuerSetupResponse>;
+      };
+      const failed = (round: number, nodeId: number, reason: unknown) => {
+        const e = fromServiceError(reason, `oracle ${nodeId}`);
+        return new MpcidError(
+          'ISSUER_SETUP_FAILED',
+          `issuer key setup round ${round}: oracle ${nodeId}: ${e.code}: ${e.message}`,
+        );
+      };
       const run = async (round: number, build: (nodeId: number) => Partial<IssuerSetupRequest>) => {
         const out = await Promise.allSettled(
-          all.map(async (nodeId) => {
-            const req = { ...base, round, ...build(nodeId) };
-            if (nodeId === ctx.nodeId) return this.setup(req as unknown as IssuerSetupRequest__Output);
-            const peer = peers.find((x) => x.nodeId === nodeId)!;
-            return call(
-              peer.client,
-              peer.client.IssuerSetup,
-              req,
-              ROUND_DEADLINE_MS,
-            ) as Promise<IssuerSetupResponse>;
-          }),
+          all.map((nodeId) => send(nodeId, { ...base, round, ...build(nodeId) }, ROUND_DEADLINE_MS)),
         );
         const res = new Map<number, IssuerSetupResponse>();
         out.forEach((r, i) => {
-          if (r.status === 'rejected') {
-            const e = fromServiceError(r.reason, `oracle ${all[i]}`);
-            throw new MpcidError(
-              'ISSUER_SETUP_FAILED',
-              `issuer key setup round ${round}: oracle ${all[i]}: ${e.code}: ${e.message}`,
-            );
-          }
+          if (r.status === 'rejected') throw failed(round, all[i]!, r.reason);
           res.set(all[i]!, r.value);
         });
         return res;
@@ -383,15 +379,48 @@ export class IssuerSetupService {
         }));
       }
       const confirmations = all.map((o) => prev.get(o)!.confirmation as IssuerKeyConfirmation);
-      const done = await run(8, () => ({ confirmations }));
-      const keys = done.get(ctx.nodeId)!.keys ?? [];
+      // Round 8, retried with backoff (each call with its deadline) for the oracles that miss it.
+      const done = new Map<number, IssuerSetupResponse>();
+      let left = all;
+      let lastError: MpcidError | undefined;
+      for (let attempt = 0; left.length > 0; attempt++) {
+        if (attempt > 0) await sleep(COMMIT_BACKOFF_MS * 2 ** (attempt - 1));
+        const out = await Promise.allSettled(
+          left.map((o) =>
+            send(o, { ...base, round: ISSUER_SETUP_ROUNDS, confirmations }, COMMIT_DEADLINE_MS),
+          ),
+        );
+        const missed: number[] = [];
+        out.forEach((r, i) => {
+          if (r.status === 'fulfilled') done.set(left[i]!, r.value);
+          else {
+            missed.push(left[i]!);
+            lastError = failed(ISSUER_SETUP_ROUNDS, left[i]!, r.reason);
+          }
+        });
+        left = missed;
+        if (attempt === COMMIT_RETRIES) break;
+      }
+      if (done.size === 0) throw lastError!;
+      const keys = (done.get(ctx.nodeId) ?? done.values().next().value!).keys ?? [];
       const added = keys[keys.length - 1]!;
       const retired = before.find((k) => !keys.some((x) => x.kid === k.kid));
+      if (left.length > 0)
+        ctx.log.warn(
+          { kid: added.kid, uncommitted: left.join(','), [LOG.errorMessage]: lastError?.message },
+          'issuer key committed, but not yet on every oracle: the others commit it from their peers when back',
+        );
       ctx.log.info({ kid: added.kid, retired: retired?.kid ?? '' }, 'issuer key rotated');
       return {
         addedKid: added.kid ?? '',
         retiredKid: retired?.kid ?? '',
-        keys: keys.map((k) => ({ ...k, publicKey: Buffer.from(k.publicKey as Uint8Array) })),
+        keys: keys.map((k) => ({
+          kid: k.kid ?? '',
+          publicKey: Buffer.from(k.publicKey as Uint8Array),
+          state: k.state ?? '',
+          generation: Number(k.generation ?? 0),
+        })),
+        uncommitted: left,
       };
     } finally {
       this.#rotating = false;

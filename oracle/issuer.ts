@@ -22,7 +22,7 @@ import { checkAudiences, ISSUER_MAX_KEYS, issuerKeyStates, issuerRoundFields } f
 import { checkTokenPolicy, JWT_TYP, parseSigningInput } from '../common/jwt.js';
 import { LOG } from '../common/log.js';
 import { checkEcdsaOracles, ecdsaPayloadDigest } from '../common/protocol.js';
-import { abytes, equalBytes, toB64u, toHex } from '../crypto/bytes.js';
+import { abytes, equalBytes, fromB64u, toB64u, toHex } from '../crypto/bytes.js';
 import { EcdsaSigner } from '../crypto/ecdsa/index.js';
 import { sha256 } from '../crypto/hash.js';
 import { p256Jwk } from '../crypto/p256.js';
@@ -120,15 +120,30 @@ export class IssuerService implements StepKindHandler {
     return this.#keys.map((k) => ({ kid: k.rec.kid, publicKey: k.key.publicKey }));
   }
 
-  /** The key set on the wire, oldest first, each with its state. */
+  /** The key set on the wire, oldest first, each with its state and its proof (§10). */
   keysToWire(): IssuerKey[] {
     const states = issuerKeyStates(this.#keys.length);
-    return this.#keys.map((k, i) => ({
-      kid: k.rec.kid,
-      publicKey: Buffer.from(k.key.publicKey),
-      state: states[i]!,
-      generation: k.rec.generation,
-    }));
+    return this.#keys.map((k, i) => {
+      const proof = k.rec.proof;
+      return {
+        kid: k.rec.kid,
+        publicKey: Buffer.from(k.key.publicKey),
+        state: states[i]!,
+        generation: k.rec.generation,
+        ...(proof
+          ? {
+              setupId: Buffer.from(fromB64u(proof.setupId, 'setupId')),
+              coordinator: proof.coordinator,
+              confirmations: proof.confirmations.map((c) => ({
+                nodeId: c.nodeId,
+                publicKey: Buffer.from(fromB64u(k.rec.publicKey, 'publicKey')),
+                round1Digest: Buffer.from(fromB64u(proof.round1Digest, 'round1Digest')),
+                signature: Buffer.from(fromB64u(c.signature, 'signature')),
+              })),
+            }
+          : {}),
+      };
+    });
   }
 
   /** The issuer JWKS (RFC 7517), what relying parties (AWS, GCP, Apache) fetch. */
@@ -178,13 +193,24 @@ export class IssuerService implements StepKindHandler {
     return k[k.length === 1 ? 0 : k.length - 2]!;
   }
 
-  /** Adds a confirmed new key as the next one; the oldest of three leaves (one sync write). */
-  async addKey(rec: IssuerKeyRecord): Promise<IssuerKeyRecord[]> {
-    const recs = this.#keys.map((k) => k.rec);
-    if (recs.some((r) => r.kid === rec.kid)) return recs;
+  /** The stored key set, oldest first (public parts and proofs; oracle/issuer-commit.ts reads it). */
+  records(): IssuerKeyRecord[] {
+    return this.#keys.map((k) => k.rec);
+  }
+
+  /**
+   * Adds a confirmed new key as the next one; the oldest of three leaves. The pending keys of
+   * setups `settled` leave in the same sync batch (oracle/issuer-commit.ts).
+   */
+  async addKey(rec: IssuerKeyRecord, settled: readonly string[] = []): Promise<IssuerKeyRecord[]> {
+    const recs = this.records();
+    if (recs.some((r) => r.kid === rec.kid)) {
+      await this.#ctx.store.deleteIssuerPending(settled);
+      return recs;
+    }
     const generation = Math.max(0, ...recs.map((r) => r.generation)) + 1;
     const next = [...recs, { ...rec, generation }].slice(-ISSUER_MAX_KEYS);
-    await this.#ctx.store.putIssuerKeys(next);
+    await this.#ctx.store.putIssuerKeys(next, settled);
     await this.load();
     return next;
   }

@@ -245,6 +245,8 @@ export async function startOracle(
   // Catch up on revocations made while this node was down, then keep pulling periodically.
   revocations.start();
   audit.start();
+  // Commit (or drop) issuer keys left pending by a round 8 this node missed.
+  issuerSetup.start();
   health.set('SERVING');
   adminHealth.set('SERVING');
 

@@ -85,6 +85,23 @@ export interface IssuerKeyRecord {
   verifyingShares: string[];
   createdAt: number;
   secrets: EcdsaSecrets;
+  /**
+   * What makes the key self-certifying (docs/protocol.md §10): its setup and every oracle's
+   * node-signed confirmation. A pending key (round 7, not committed yet) has no confirmations;
+   * a committed one has all n. Absent on keys committed before proofs were kept.
+   */
+  proof?: IssuerKeyProof;
+}
+
+/** A key's setup (its context is issuerSetupContext(cluster, setupId, coordinator)) and confirmations. */
+export interface IssuerKeyProof {
+  /** The setup id, base64url (16 bytes). */
+  setupId: string;
+  coordinator: number;
+  /** The DKG round-1 digest every oracle confirmed, base64url. */
+  round1Digest: string;
+  /** Each oracle's node-key signature over (context, node id, public key, round-1 digest), base64url. */
+  confirmations: { nodeId: number; signature: string }[];
 }
 
 /**

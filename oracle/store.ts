@@ -1,6 +1,6 @@
 /**
  * The oracle's durable state, one LevelDB per node (one concern, its key schema and queries, at
- * about 500 lines). Every write that a reply depends on is a
+ * about 550 lines). Every write that a reply depends on is a
  * sync write (fsync) made before the reply is sent. Values are JSON; byte fields are base64url.
  *
  * Keys:  meta                 node and cluster this data dir belongs to
@@ -15,6 +15,7 @@
  *        audit!<id>!<counter> the audit log: one entry per accepted step (counter: 16 decimal digits),
  *                             written in the step's own sync batch (oracle/audit.ts prunes it)
  *        issuer!keys          the federation issuer's key set, each key's shares sealed under the KEK
+ *        issuer!pending!<setup id>  a key made by issuer setup round 7, not committed yet (sealed alike)
  *
  * The records' shapes are in oracle/records.ts, every write goes through oracle/group-commit.ts
  * (group commit, fail-stop), and identity secrets are sealed by oracle/identity-sealing.ts.
@@ -35,6 +36,7 @@ import type {
   EcdsaSecrets,
   IdentityPublic,
   IdentityRecord,
+  IssuerKeyProof,
   IssuerKeyRecord,
   MetaRecord,
   OutboxEntry,
@@ -62,6 +64,7 @@ const outboxPrefix = (webhook: number) => `outbox!${webhook}!`;
 export const outboxKey = (webhook: number, seq: number) => `${outboxPrefix(webhook)}${pad(seq)}`;
 const deadKey = (webhook: number, seq: number) => `dead!${webhook}!${pad(seq)}`;
 const auditKey = (identityId: string, counter: number) => `audit!${identityId}!${pad(counter)}`;
+const issuerPendingKey = (setupId: string) => `issuer!pending!${setupId}`;
 
 /** What opening the store did to an older schema (logged by the node). */
 export interface Migration {
@@ -473,42 +476,72 @@ export class OracleStore {
     const raw = (await this.#db.get('issuer!keys')) as { keys?: unknown } | undefined;
     if (!raw) return [];
     if (!Array.isArray(raw.keys)) throw new MpcidError('STATE_CORRUPT', 'stored issuer keys: not a key list');
-    return raw.keys.map((k: Record<string, unknown>) => {
-      const { sealed, ...pub } = k;
-      if (typeof sealed !== 'string' || typeof pub['kid'] !== 'string')
-        throw new MpcidError('STATE_CORRUPT', 'stored issuer key: no sealed secrets');
-      const plain = openAtRest(
-        this.#kek,
-        this.#context,
-        this.#issuerAad(pub['kid']),
-        fromB64u(sealed, 'sealed'),
-        'stored issuer key',
-      );
-      try {
-        const secrets = JSON.parse(Buffer.from(plain.expose()).toString('utf8')) as EcdsaSecrets;
-        return { ...(pub as Omit<IssuerKeyRecord, 'secrets'>), secrets };
-      } catch {
-        throw new MpcidError('STATE_CORRUPT', 'stored issuer key: sealed secrets are not a valid record');
-      } finally {
-        plain.wipe();
-      }
-    });
+    return raw.keys.map((k: Record<string, unknown>) => this.#openIssuerKey(k));
   }
 
-  /** Replaces the issuer key set (one sync write); each key's secrets are sealed under the KEK. */
-  async putIssuerKeys(keys: readonly IssuerKeyRecord[]): Promise<void> {
-    const stored = keys.map(({ secrets, ...pub }) => {
-      const plain = utf8Bytes(JSON.stringify(secrets));
-      try {
-        return {
-          ...pub,
-          sealed: toB64u(sealAtRest(this.#kek, this.#context, this.#issuerAad(pub.kid), plain)),
-        };
-      } finally {
-        plain.fill(0);
-      }
-    });
-    await this.#write([['issuer!keys', { keys: stored }]]);
+  /**
+   * Replaces the issuer key set; the pending keys of setups `settled` (base64url setup ids) are
+   * deleted in the same sync batch, so a key is never both pending and committed, nor lost.
+   */
+  async putIssuerKeys(keys: readonly IssuerKeyRecord[], settled: readonly string[] = []): Promise<void> {
+    await this.#write([
+      ['issuer!keys', { keys: keys.map((k) => this.#sealIssuerKey(k)) }],
+      ...settled.map((id) => [issuerPendingKey(id), DELETE] as const),
+    ]);
+  }
+
+  /**
+   * Keeps a key made at issuer setup round 7 until round 8 (or a peer's proof) commits it
+   * (sync write; its secrets sealed under the KEK as a committed key's). `proof.setupId` is the key.
+   */
+  async putIssuerPending(rec: IssuerKeyRecord & { proof: IssuerKeyProof }): Promise<void> {
+    await this.#write([[issuerPendingKey(rec.proof.setupId), this.#sealIssuerKey(rec)]]);
+  }
+
+  /** Pending issuer keys (setup round 7 done, not committed), in setup id order. */
+  async getIssuerPending(): Promise<IssuerKeyRecord[]> {
+    const out: IssuerKeyRecord[] = [];
+    for await (const v of this.#db.values({ gte: 'issuer!pending!', lt: 'issuer!pending!\xff' }))
+      out.push(this.#openIssuerKey(v as Record<string, unknown>));
+    return out;
+  }
+
+  /** Drops pending issuer keys (superseded or too old) by setup id (one sync batch). */
+  async deleteIssuerPending(setupIds: readonly string[]): Promise<void> {
+    if (setupIds.length > 0) await this.#write(setupIds.map((id) => [issuerPendingKey(id), DELETE] as const));
+  }
+
+  #sealIssuerKey({ secrets, ...pub }: IssuerKeyRecord): Record<string, unknown> {
+    const plain = utf8Bytes(JSON.stringify(secrets));
+    try {
+      return {
+        ...pub,
+        sealed: toB64u(sealAtRest(this.#kek, this.#context, this.#issuerAad(pub.kid), plain)),
+      };
+    } finally {
+      plain.fill(0);
+    }
+  }
+
+  #openIssuerKey(k: Record<string, unknown>): IssuerKeyRecord {
+    const { sealed, ...pub } = k;
+    if (typeof sealed !== 'string' || typeof pub['kid'] !== 'string')
+      throw new MpcidError('STATE_CORRUPT', 'stored issuer key: no sealed secrets');
+    const plain = openAtRest(
+      this.#kek,
+      this.#context,
+      this.#issuerAad(pub['kid']),
+      fromB64u(sealed, 'sealed'),
+      'stored issuer key',
+    );
+    try {
+      const secrets = JSON.parse(Buffer.from(plain.expose()).toString('utf8')) as EcdsaSecrets;
+      return { ...(pub as Omit<IssuerKeyRecord, 'secrets'>), secrets };
+    } catch {
+      throw new MpcidError('STATE_CORRUPT', 'stored issuer key: sealed secrets are not a valid record');
+    } finally {
+      plain.wipe();
+    }
   }
 
   /** Closes the database once every queued write has been written (or refused). */

@@ -32,6 +32,8 @@ export const issuerRotate: Command = {
           added: res.addedKid,
           retired: res.retiredKid || null,
           keys: res.keys.map((k) => ({ kid: k.kid, state: k.state, generation: k.generation })),
+          // Oracles that have not committed the key yet (each does from its peers when back).
+          uncommitted: res.uncommitted,
         })}\n`,
       );
     });

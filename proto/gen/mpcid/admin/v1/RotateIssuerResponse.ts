@@ -6,10 +6,12 @@ export interface RotateIssuerResponse {
   'addedKid'?: (string);
   'retiredKid'?: (string);
   'keys'?: (_mpcid_admin_v1_IssuerKeyInfo)[];
+  'uncommitted'?: (number)[];
 }
 
 export interface RotateIssuerResponse__Output {
   'addedKid': (string);
   'retiredKid': (string);
   'keys': (_mpcid_admin_v1_IssuerKeyInfo__Output)[];
+  'uncommitted': (number)[];
 }
