@@ -17,7 +17,8 @@
  *   (§4.6) are computed once per call;
  * - aggregate checks the final signature once (the cluster's Ed25519 rule, crypto/ed25519.ts)
  *   and verifies single shares (§5.4) only when it fails, naming the first invalid one;
- * - sessionNative: one party's shares and aggregate share one prepared session per step.
+ * - sessionNative: one party's shares and aggregate share one prepared session per step; with
+ *   signShares, every one of the party's own terms is a base multiplication.
  *
  * Scalar arithmetic on secrets uses bigint, as noble does (same timing posture as before).
  */
@@ -144,7 +145,7 @@ function prepare(
   group: GroupPublic,
   list: readonly NonceCommitment[],
   message: Uint8Array,
-  own?: OwnBinding,
+  own: readonly OwnBinding[] = [],
 ): Session {
   abytes(message, 'message');
   const { threshold, total } = group.as;
@@ -174,14 +175,16 @@ function prepare(
   for (const c of sorted) {
     rho.set(c.participant, scalarToBig(hashToScalar(H1_PREFIX, prefix, idBytes(c.participant))));
   }
-  // §4.5 compute_group_commitment: sum of hiding_i + rho_i * binding_i. The signer's own term,
-  // when its binding point is [e]B of its own nonce e, is the same point computed as [rho * e]B.
+  // §4.5 compute_group_commitment: sum of hiding_i + rho_i * binding_i. A signer's own term (each
+  // of its shares'), when its binding point is [e]B of its own nonce e, is the same point
+  // computed as [rho * e]B.
   let R: Uint8Array | undefined;
   for (const c of sorted) {
     const r = rho.get(c.participant)!;
     let term: Uint8Array | undefined;
-    if (own && own.participant === c.participant && commitsTo(own.nonce, c.binding)) {
-      const k = modL(r * scalarToBig(own.nonce.expose()));
+    const mine = own.find((o) => o.participant === c.participant);
+    if (mine && commitsTo(mine.nonce, c.binding)) {
+      const k = modL(r * scalarToBig(mine.nonce.expose()));
       term = k === 0n ? undefined : baseMul(scalarFromBig(k));
     } else {
       term = mulOrIdentity(r, c.binding);
@@ -204,8 +207,18 @@ function checkCount(group: GroupPublic, list: readonly NonceCommitment[]): void 
 const IDENTITY = scalarFromBig(1n);
 const isIdentity = (p: Uint8Array): boolean => equalBytes(p, IDENTITY);
 
+/**
+ * Lagrange coefficients already derived, by signing set and participant: public values (they
+ * depend on the identifiers alone), and a cluster signs with few distinct sets. Bounded.
+ */
+const lagrangeCache = new Map<string, bigint>();
+const LAGRANGE_CACHE_MAX = 4096;
+
 /** RFC 9591 §4.2 derive_interpolating_value for x_i = participant over the session's set. */
 function lagrange(s: Session, participant: number): bigint {
+  const key = `${participant}:${s.list.map((c) => c.participant).join(',')}`;
+  const hit = lagrangeCache.get(key);
+  if (hit !== undefined) return hit;
   let num = 1n;
   let den = 1n;
   let found = false;
@@ -220,7 +233,10 @@ function lagrange(s: Session, participant: number): bigint {
   }
   if (!found)
     throw new CryptoError('BAD_PARTICIPANT', `participant ${participant} is not in the signing set`);
-  return modL(num * invL(den));
+  const value = modL(num * invL(den));
+  if (lagrangeCache.size >= LAGRANGE_CACHE_MAX) lagrangeCache.clear();
+  lagrangeCache.set(key, value);
+  return value;
 }
 
 /** [z]B == R + [k]A for prime-order R and A (cofactored and cofactorless checks agree there). */
@@ -285,7 +301,7 @@ export function signShareNative(
 
 /** signShareNative over a session computed by `session()` (once per party per step). */
 function signShareWith(
-  session: (own?: OwnBinding) => Session,
+  session: (own: readonly OwnBinding[]) => Session,
   group: GroupPublic,
   share: KeyShare,
   nonces: SigningNonces,
@@ -296,7 +312,7 @@ function signShareWith(
   const d = ascalar(nonces.hiding.expose(), 'nonces.hiding');
   const e = ascalar(nonces.binding.expose(), 'nonces.binding');
   if (d === 0n || e === 0n) throw new CryptoError('INTERNAL', 'signing nonces already used');
-  const s = session({ participant: me, nonce: nonces.binding });
+  const s = session([{ participant: me, nonce: nonces.binding }]);
   checkCount(group, list);
   const mine = s.list.find((c) => c.participant === me);
   if (!mine) throw new CryptoError('BAD_PARTICIPANT', `no commitment of signer ${me} in the list`);
@@ -320,16 +336,23 @@ export function sessionNative(
   message: Uint8Array,
 ): {
   signShare(share: KeyShare, nonces: SigningNonces): Uint8Array;
+  signShares(pairs: readonly (readonly [KeyShare, SigningNonces])[]): Uint8Array[];
   aggregate(shares: ReadonlyMap<number, Uint8Array>): Uint8Array;
 } {
   let prepared: Session | undefined;
-  const session = (own?: OwnBinding): Session => {
+  const session = (own: readonly OwnBinding[]): Session => {
     prepared ??= prepare(group, list, message, own);
     return prepared;
   };
   return {
     signShare: (share, nonces) => signShareWith(session, group, share, nonces, list),
-    aggregate: (shares) => aggregateWith(session, group, list, message, shares),
+    // All of this party's own terms of the group commitment by base multiplication: prepared
+    // with every pair's binding nonce (an agent holds w shares), then each share as signShare.
+    signShares: (pairs) => {
+      const own = pairs.map(([share, nonces]) => ({ participant: share.participant, nonce: nonces.binding }));
+      return pairs.map(([share, nonces]) => signShareWith(() => session(own), group, share, nonces, list));
+    },
+    aggregate: (shares) => aggregateWith(() => session([]), group, list, message, shares),
   };
 }
 

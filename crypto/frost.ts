@@ -113,6 +113,8 @@ export interface FrostBackend {
     message: Uint8Array,
   ): {
     signShare(share: KeyShare, nonces: SigningNonces): Uint8Array;
+    /** signShare for each pair, all of them known to the session at once (optional). */
+    signShares?(pairs: readonly (readonly [KeyShare, SigningNonces])[]): Uint8Array[];
     aggregate(shares: ReadonlyMap<number, Uint8Array>): Uint8Array;
   };
 }
@@ -282,6 +284,12 @@ export function aggregate(
 /** One party's part of one signature: its shares (each wipes its nonces) and the aggregate. */
 export interface SigningSession {
   signShare(share: KeyShare, nonces: SigningNonces): Uint8Array;
+  /**
+   * signShare for each of this party's (share, nonces) pairs (the agent's w shares), known to the
+   * session at once: on the native backend each of their terms of the group commitment is a base
+   * multiplication. Wipes every pair's nonces.
+   */
+  signShares(pairs: readonly (readonly [KeyShare, SigningNonces])[]): Uint8Array[];
   aggregate(shares: ReadonlyMap<number, Uint8Array>): Uint8Array;
 }
 
@@ -304,13 +312,25 @@ export function signingSession(
       backend.signShare(group, share, nonces, list, message),
     aggregate: (shares: ReadonlyMap<number, Uint8Array>) => backend.aggregate(group, list, message, shares),
   };
+  const wipe = (nonces: SigningNonces) => {
+    nonces.hiding.wipe();
+    nonces.binding.wipe();
+  };
   return {
     signShare(share, nonces) {
       try {
         return s.signShare(share, nonces);
       } finally {
-        nonces.hiding.wipe();
-        nonces.binding.wipe();
+        wipe(nonces);
+      }
+    },
+    signShares(pairs) {
+      try {
+        return s.signShares
+          ? s.signShares(pairs)
+          : pairs.map(([share, nonces]) => s.signShare(share, nonces));
+      } finally {
+        for (const [, nonces] of pairs) wipe(nonces);
       }
     },
     aggregate: (shares) => s.aggregate(shares),

@@ -155,6 +155,13 @@ describe('native vs noble FROST(Ed25519, SHA-512): differential', () => {
           perParty[i]!.set(p, toHex(sess.signShare(keyShare(p, shares[p - 1]!), copyNonces(nonces.get(p)!))));
         }
       }
+      // signShares: several shares of one party at once (as the agent signs its w shares), each of
+      // their own terms of the group commitment a base multiplication: the same shares.
+      const together = [SODIUM_FROST, ...(k % 4 === 0 ? [NOBLE_FROST] : [])].map((backend) =>
+        signingSession(group, list, message, backend).signShares(
+          signers.map((p) => [keyShare(p, shares[p - 1]!), copyNonces(nonces.get(p)!)] as const),
+        ),
+      );
       for (const p of signers) {
         const n = signShare(
           group,
@@ -169,6 +176,8 @@ describe('native vs noble FROST(Ed25519, SHA-512): differential', () => {
         sigShares.set(p, s);
         cases++;
       }
+      for (const got of together)
+        expect(got.map(toHex), where).toEqual(signers.map((p) => toHex(sigShares.get(p)!)));
       const sigN = aggregate(group, list, message, sigShares, NOBLE_FROST);
       const sigS = aggregate(group, list, message, sigShares, SODIUM_FROST);
       expect(toHex(sigS), where).toBe(toHex(sigN));
