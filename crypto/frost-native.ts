@@ -7,7 +7,9 @@
  * and keeps every check of the noble path:
  * - every point is a canonical prime-order non-identity encoding (§3.1), checked once per array
  *   (points from checkGroupPublic / checkCommitmentList are not checked again) and again by
- *   libsodium inside every variable-base multiplication;
+ *   libsodium inside every variable-base multiplication; a binding point that is multiplied
+ *   for the group commitment is checked by that multiplication alone (crypto/frost.ts
+ *   checkSigningList: the oracle's list), a signer's own by matching its nonce;
  * - every scalar from outside is canonical (< L); identifiers are distinct and non-zero;
  * - a signer's own commitment in the list must match its nonces (the point commitNative made for
  *   them, else [nonce]B), and used (zeroed) nonces fail; a signer's own term of the group
@@ -24,12 +26,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { abytes, concatBytes, equalBytes, utf8Bytes } from './bytes.js';
-import { verifyEd25519 } from './ed25519.js';
+import { decodePoint, verifyEd25519 } from './ed25519.js';
 import {
   baseMul,
   hashToScalar,
   invL,
   isValidPointNative,
+  knownValidPoint,
   L,
   modL,
   pointAdd,
@@ -131,6 +134,25 @@ function mulOrIdentity(k: bigint, p: Uint8Array): Uint8Array | undefined {
   return k === 0n ? undefined : pointMul(scalarFromBig(k), p);
 }
 
+/**
+ * [k]P for 0 < k < L with P's §3.1 check done by libsodium inside the multiplication: a refusal is
+ * decodePoint's error for P (so the same code and message as a check before it), and P is
+ * remembered as valid otherwise.
+ */
+function mulChecking(k: bigint, p: Uint8Array, field: string): Uint8Array {
+  let out: Uint8Array;
+  try {
+    out = pointMul(scalarFromBig(k), p);
+  } catch (e) {
+    if (!(e instanceof CryptoError)) throw e;
+    decodePoint(p, field);
+    // Unreachable unless the two checks disagree: fail closed.
+    throw new CryptoError('MALFORMED_POINT', `${field}: rejected by libsodium`);
+  }
+  rememberValidPoint(p);
+  return out;
+}
+
 function addMaybe(a: Uint8Array | undefined, b: Uint8Array | undefined): Uint8Array | undefined {
   if (!a) return b;
   if (!b) return a;
@@ -159,7 +181,9 @@ function prepare(
     .map((c, i) => ({
       participant: aid(c.participant, `commitments[${i}].participant`),
       hiding: apoint(c.hiding, `commitments[${i}].hiding`),
-      binding: apoint(c.binding, `commitments[${i}].binding`),
+      // Checked below, by the multiplication rho * binding (or as a signer's own [e]B).
+      binding: abytes(c.binding, `commitments[${i}].binding`, 32),
+      field: `commitments[${i}].binding`,
     }))
     .sort((a, b) => a.participant - b.participant);
   for (let i = 1; i < sorted.length; i++) {
@@ -177,17 +201,23 @@ function prepare(
   }
   // §4.5 compute_group_commitment: sum of hiding_i + rho_i * binding_i. A signer's own term (each
   // of its shares'), when its binding point is [e]B of its own nonce e, is the same point
-  // computed as [rho * e]B.
+  // computed as [rho * e]B. Every other binding point is checked (§3.1) by the multiplication
+  // itself: libsodium's crypto_scalarmult_ed25519_noclamp refuses a non-canonical, small-order or
+  // torsioned point (the checks of crypto_core_ed25519_is_valid_point), so it is not checked a
+  // second time before; a refusal gives decodePoint's error for that point.
   let R: Uint8Array | undefined;
   for (const c of sorted) {
     const r = rho.get(c.participant)!;
     let term: Uint8Array | undefined;
     const mine = own.find((o) => o.participant === c.participant);
-    if (mine && commitsTo(mine.nonce, c.binding)) {
-      const k = modL(r * scalarToBig(mine.nonce.expose()));
+    const e = mine && commitsTo(mine.nonce, c.binding) ? scalarToBig(mine.nonce.expose()) : 0n;
+    if (e !== 0n) {
+      const k = modL(r * e);
       term = k === 0n ? undefined : baseMul(scalarFromBig(k));
+    } else if (r === 0n || knownValidPoint(c.binding)) {
+      term = mulOrIdentity(r, apoint(c.binding, c.field));
     } else {
-      term = mulOrIdentity(r, c.binding);
+      term = mulChecking(r, c.binding, c.field);
     }
     R = addMaybe(addMaybe(R, c.hiding), term);
   }
@@ -337,6 +367,8 @@ export function sessionNative(
 ): {
   signShare(share: KeyShare, nonces: SigningNonces): Uint8Array;
   signShares(pairs: readonly (readonly [KeyShare, SigningNonces])[]): Uint8Array[];
+  /** Validates the list and computes the session now, with these own nonces (nothing is signed). */
+  prepare(pairs: readonly (readonly [KeyShare, SigningNonces])[]): void;
   aggregate(shares: ReadonlyMap<number, Uint8Array>): Uint8Array;
 } {
   let prepared: Session | undefined;
@@ -344,12 +376,17 @@ export function sessionNative(
     prepared ??= prepare(group, list, message, own);
     return prepared;
   };
+  const ownOf = (pairs: readonly (readonly [KeyShare, SigningNonces])[]) =>
+    pairs.map(([share, nonces]) => ({ participant: share.participant, nonce: nonces.binding }));
   return {
     signShare: (share, nonces) => signShareWith(session, group, share, nonces, list),
+    prepare: (pairs) => {
+      session(ownOf(pairs));
+    },
     // All of this party's own terms of the group commitment by base multiplication: prepared
     // with every pair's binding nonce (an agent holds w shares), then each share as signShare.
     signShares: (pairs) => {
-      const own = pairs.map(([share, nonces]) => ({ participant: share.participant, nonce: nonces.binding }));
+      const own = ownOf(pairs);
       return pairs.map(([share, nonces]) => signShareWith(() => session(own), group, share, nonces, list));
     },
     aggregate: (shares) => aggregateWith(() => session([]), group, list, message, shares),
