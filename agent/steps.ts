@@ -249,13 +249,8 @@ export class StepEngine {
   /** The write-ahead log: ratchet.json, durably, with `next` (which holds a pending step). */
   #persist(next: RatchetState): void {
     writeRatchet(this.dir, this.state.identityId, next);
-    this.#persisted(next);
-  }
-
-  #persisted(next: RatchetState): void {
     this.#rs = next;
     this.#onDisk = next;
-    this.#ahead.clear();
   }
 
   /**
@@ -278,44 +273,28 @@ export class StepEngine {
     from: RatchetState = this.#rs,
     exposing = false,
   ): Pending {
-    this.#persist(this.#prepare(kind, payloadDigest, payload, from, exposing));
+    const { identityId, sessionKey } = this.state;
+    this.#persist(
+      prepareStep(from, identityId, sessionKey, kind, payloadDigest, payload.sign, payload.ecdsa, exposing),
+    );
+    this.#ahead.clear();
     return this.#rs.pending!;
   }
 
   /**
-   * stepAhead with the write's fdatasync off the event loop (agent/ratchet.ts writeRatchetAsync):
-   * the step is still on disk before this resolves, and so before anything is sent; other work
-   * of this process (other identities, the Workload API) runs while the disk syncs.
+   * stepAhead (from the current state, not exposing) with the write's fdatasync off the event loop
+   * (agent/ratchet.ts writeRatchetAsync): the step is still on disk before this resolves, and so
+   * before anything is sent; other work of this process (other identities, the Workload API) runs
+   * while the disk syncs. The EdDSA flow's (agent/eddsa.ts).
    */
-  async stepAheadAsync(
-    kind: StepKind,
-    payloadDigest: Uint8Array,
-    payload: { sign?: SignPayload; ecdsa?: EcdsaPayload } = {},
-  ): Promise<Pending> {
-    const next = this.#prepare(kind, payloadDigest, payload, this.#rs, false);
-    await writeRatchetAsync(this.dir, this.state.identityId, next);
-    this.#persisted(next);
-    return next.pending!;
-  }
-
-  #prepare(
-    kind: StepKind,
-    payloadDigest: Uint8Array,
-    payload: { sign?: SignPayload; ecdsa?: EcdsaPayload },
-    from: RatchetState,
-    exposing: boolean,
-  ): RatchetState {
+  async stepAheadAsync(kind: StepKind, payloadDigest: Uint8Array, sign: SignPayload): Promise<Pending> {
     const { identityId, sessionKey } = this.state;
-    return prepareStep(
-      from,
-      identityId,
-      sessionKey,
-      kind,
-      payloadDigest,
-      payload.sign,
-      payload.ecdsa,
-      exposing,
-    );
+    const next = prepareStep(this.#rs, identityId, sessionKey, kind, payloadDigest, sign, undefined, false);
+    await writeRatchetAsync(this.dir, identityId, next);
+    this.#rs = next;
+    this.#onDisk = next;
+    this.#ahead.clear();
+    return next.pending!;
   }
 
   /**
