@@ -4,7 +4,7 @@
  *
  * One attempt: a prefetched nonce commitment of each of the t chosen oracles (fetched first for
  * those without one), our w nonce commitments, the step naming the message and that list, sent
- * to all t; our w shares are computed while the oracles compute theirs; the shares are
+ * to all t (written ahead first: our w shares are computed while the disk syncs); the shares are
  * aggregated and the signature verified against the identity key before it is returned. A bad
  * share names its oracle (that oracle fails the attempt; a fresh step follows).
  */
@@ -60,16 +60,23 @@ async function attempt(
     ...agentNonces.map((x) => x.commitment),
   ]);
   const message = build(engine.counter + 1);
-  const step = engine.stepAhead(kind, signPayloadDigest(kind, message, list), { sign: { message, list } });
+  // The step is written ahead with its fdatasync off the event loop; meanwhile our own w shares,
+  // which need only the message and the commitment list, are computed (nothing else is waited
+  // for then, and the oracles are not yet competing for the cores). They stay in this process
+  // unless the round succeeds; signShare wipes the nonces either way.
+  const writing = engine.stepAheadAsync(kind, signPayloadDigest(kind, message, list), { message, list });
+  let own: (readonly [number, Uint8Array])[];
+  let session: ReturnType<typeof signingSession>;
+  try {
+    session = signingSession(state.group, list, message);
+    const mine = session.signShares(state.shares.map((s, i) => [s, agentNonces[i]!.nonces] as const));
+    own = state.shares.map((s, i) => [s.participant, mine[i]!] as const);
+  } catch (e) {
+    await writing.catch(() => undefined);
+    throw e;
+  }
+  const step = await writing;
   const sending = engine.send(chosen, step, a.patient);
-  // Our own w shares need only the message and the commitment list: compute them while the
-  // oracles compute theirs (other processes, other cores), after the requests are on the wire.
-  // They stay in this process unless the round succeeds; signShare wipes the nonces either way.
-  await new Promise((r) => setImmediate(r));
-  const session = signingSession(state.group, list, message);
-  const own = state.shares.map(
-    (s, i) => [s.participant, session.signShare(s, agentNonces[i]!.nonces)] as const,
-  );
   const answered = await engine.settle(chosen, await sending, a);
   const shares = new Map<number, Uint8Array>();
   for (const [id, res] of answered) {

@@ -4,7 +4,10 @@
  * error a step ends with when no quorum answers (docs/protocol.md §6).
  *
  * Oracle choice: healthy oracles with a cached nonce commitment first, an oracle that failed
- * recently last (for PENALTY_MS). A pass that leaves fewer than t fails fast; then up to
+ * recently last (for PENALTY_MS); among equals, the last signing set is kept for STICKY_STEPS
+ * steps, then a fresh one is drawn at random. Sticky sets spare the oracle left out a
+ * certificate check on every fast-forward (it checks one each time it is brought back in),
+ * while every oracle is still asked regularly. A pass that leaves fewer than t fails fast; then up to
  * PATIENT_PASSES patient passes wait (up to the deadline) for unreachable oracles to reconnect.
  * An oracle's RATE_LIMITED is retried on the same oracle with backoff (its retryAfterMs hint, at
  * least an exponential floor), a few times, before it counts as that oracle failing.
@@ -25,6 +28,8 @@ import type { AgentState } from './state.js';
 
 /** After a failure, an oracle is tried last for this long. */
 const PENALTY_MS = 2_000;
+/** Picks a signing set is kept for among equally good oracles before a fresh one is drawn. */
+export const STICKY_STEPS = 8;
 /** Patient passes over unreachable oracles before a sign gives up with QUORUM_UNAVAILABLE. */
 const PATIENT_PASSES = 2;
 /** Retries of one call refused with RATE_LIMITED, and the backoff between them. */
@@ -71,6 +76,8 @@ export class Quorum {
   readonly #prefetch: number;
   readonly #cache = new Map<number, NonceCommitment[]>();
   readonly #penalty = new Map<number, number>();
+  /** The last signing set and how many more picks prefer it (sticky sets, see the header). */
+  #sticky: { ids: ReadonlySet<number>; left: number } | undefined;
 
   constructor(state: AgentState, clients: readonly OracleClient[], log: Logger, opts: QuorumOptions) {
     this.#state = state;
@@ -185,8 +192,11 @@ export class Quorum {
 
   #order(excluded: ReadonlySet<number>): OracleClient[] {
     const now = Date.now();
+    const sticky = this.#sticky && this.#sticky.left > 0 ? this.#sticky.ids : undefined;
     const score = (c: OracleClient) =>
-      ((this.#penalty.get(c.nodeId) ?? 0) > now ? 2 : 0) + (this.hasNonce(c.nodeId) ? 0 : 1);
+      ((this.#penalty.get(c.nodeId) ?? 0) > now ? 4 : 0) +
+      (this.hasNonce(c.nodeId) ? 0 : 2) +
+      (sticky && !sticky.has(c.nodeId) ? 1 : 0);
     return this.clients
       .filter((c) => !excluded.has(c.nodeId))
       .map((c) => ({ c, s: score(c), r: Math.random() }))
@@ -220,13 +230,23 @@ export class Quorum {
     const { t } = this.#as;
     for (;;) {
       const chosen = this.#order(new Set(a.failed.keys())).slice(0, t);
-      if (chosen.length === t) return chosen;
+      if (chosen.length === t) {
+        this.#keep(chosen);
+        return chosen;
+      }
       const unreachable = [...a.failed].filter(([, e]) => e.code === 'PEER_UNAVAILABLE');
       if (a.patientPasses >= PATIENT_PASSES || unreachable.length === 0) return undefined;
       a.patientPasses++;
       a.patient = true;
       for (const [id] of unreachable) a.failed.delete(id);
     }
+  }
+
+  /** Counts a pick against the sticky set, or makes `chosen` the new one. */
+  #keep(chosen: readonly OracleClient[]): void {
+    const s = this.#sticky;
+    if (s && s.left > 0 && chosen.every((c) => s.ids.has(c.nodeId))) s.left--;
+    else this.#sticky = { ids: new Set(chosen.map((c) => c.nodeId)), left: STICKY_STEPS - 1 };
   }
 
   /** The error of a step that found no quorum: a cheat, a shared refusal, or QUORUM_UNAVAILABLE. */

@@ -33,8 +33,18 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { closeSync, fdatasyncSync, fstatSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fdatasync,
+  fdatasyncSync,
+  fstatSync,
+  openSync,
+  readFileSync,
+  readSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { z } from 'zod';
 import { clusterNodeKeys } from '../common/config.js';
 import { MpcidError } from '../common/errors.js';
@@ -304,6 +314,47 @@ function readWhole(fd: number): Buffer {
  * directory fsync into the two-slot form.
  */
 export function writeRatchet(dir: string, identityId: string, st: RatchetState): void {
+  const w = beginRatchetWrite(dir, identityId, st);
+  if (!w) return;
+  try {
+    fdatasyncSync(w.fd);
+    w.synced();
+  } finally {
+    w.close();
+  }
+}
+
+const fdatasyncP = promisify(fdatasync);
+
+/**
+ * writeRatchet with its fdatasync off the event loop (libuv's thread pool): the same bytes in the
+ * same order, durable when this resolves. The other steps of this process (other identities in
+ * one process, the Workload API) go on while the disk syncs; the caller still awaits it before
+ * sending the step (write ahead), and one identity's writes never overlap (its step mutex).
+ */
+export async function writeRatchetAsync(dir: string, identityId: string, st: RatchetState): Promise<void> {
+  const w = beginRatchetWrite(dir, identityId, st);
+  if (!w) return;
+  try {
+    await fdatasyncP(w.fd);
+    w.synced();
+  } finally {
+    w.close();
+  }
+}
+
+/**
+ * The part of a ratchet.json write before its fdatasync: the new state put in place into the
+ * slot that does not hold the newest one, on an open fd; `synced` (after the fdatasync) records
+ * the write and blanks the other slot, `close` closes the fd. Undefined when the write was done
+ * in full already (the durable temp-file-and-rename path: a fresh file, the old form, a state
+ * too big for its slot).
+ */
+function beginRatchetWrite(
+  dir: string,
+  identityId: string,
+  st: RatchetState,
+): { fd: number; synced: () => void; close: () => void } | undefined {
   const file = join(dir, RATCHET_FILE);
   let seq = 1;
   let fd: number | undefined;
@@ -313,8 +364,10 @@ export function writeRatchet(dir: string, identityId: string, st: RatchetState):
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
   if (fd !== undefined) {
+    const open = fd;
+    let handedOver = false;
     try {
-      const buf = readWhole(fd);
+      const buf = readWhole(open);
       const newest = lastWriteIn(file, buf) ?? newestSlot(buf);
       if (newest) {
         seq = newest.seq + 1;
@@ -323,28 +376,35 @@ export function writeRatchet(dir: string, identityId: string, st: RatchetState):
         if (Buffer.byteLength(text) < size) {
           const other = newest.slot === 0 ? 1 : 0;
           const bytes = slotBytes(text, size);
-          writeSync(fd, bytes, 0, size, other * size);
-          fdatasyncSync(fd);
-          rememberWrite(file, other, seq, bytes);
-          try {
-            // Not synced: a lost blank leaves two valid slots, and the higher seq wins.
-            writeSync(fd, slotBytes('', size), 0, size, newest.slot * size);
-          } catch {
-            // the new state is durable already
-          }
-          return;
+          writeSync(open, bytes, 0, size, other * size);
+          const next = seq;
+          handedOver = true;
+          return {
+            fd: open,
+            synced: () => {
+              rememberWrite(file, other, next, bytes);
+              try {
+                // Not synced: a lost blank leaves two valid slots, and the higher seq wins.
+                writeSync(open, slotBytes('', size), 0, size, newest.slot * size);
+              } catch {
+                // the new state is durable already
+              }
+            },
+            close: () => closeSync(open),
+          };
         }
       } else {
         const body = checkedBody(buf.toString('utf8'));
         if (body) seq = (body.seq ?? 0) + 1;
       }
     } finally {
-      closeSync(fd);
+      if (!handedOver) closeSync(open);
     }
   }
   const text = ratchetText(identityId, st, seq);
   const size = Math.ceil((Buffer.byteLength(text) + 1) / SLOT_ALIGN) * SLOT_ALIGN;
   writeFileDurable(file, Buffer.concat([slotBytes(text, size), slotBytes('', size)]), 0o600);
+  return undefined;
 }
 
 /**

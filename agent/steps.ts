@@ -56,6 +56,7 @@ import {
   type RatchetState,
   type SignPayload,
   writeRatchet,
+  writeRatchetAsync,
 } from './ratchet.js';
 import type { AgentState } from './state.js';
 
@@ -296,6 +297,22 @@ export class StepEngine {
     );
     this.#ahead.clear();
     return this.#rs.pending!;
+  }
+
+  /**
+   * stepAhead (from the current state, not exposing) with the write's fdatasync off the event loop
+   * (agent/ratchet.ts writeRatchetAsync): the step is still on disk before this resolves, and so
+   * before anything is sent; other work of this process (other identities, the Workload API) runs
+   * while the disk syncs. The EdDSA flow's (agent/eddsa.ts).
+   */
+  async stepAheadAsync(kind: StepKind, payloadDigest: Uint8Array, sign: SignPayload): Promise<Pending> {
+    const { identityId, sessionKey } = this.state;
+    const next = prepareStep(this.#rs, identityId, sessionKey, kind, payloadDigest, sign, undefined, false);
+    await writeRatchetAsync(this.dir, identityId, next);
+    this.#rs = next;
+    this.#onDisk = next;
+    this.#ahead.clear();
+    return next.pending!;
   }
 
   /**

@@ -101,7 +101,9 @@ export function decodeScalar(bytes: unknown, field: string, opts: { nonZero?: bo
  */
 export function decodeSignature(bytes: unknown, field: string): Uint8Array {
   const b = abytes(bytes, field, SIGNATURE_LEN);
-  decodeScalar(b.subarray(32), `${field}.S`);
+  // S < L by bytes (as the verification rule checks it), without a bigint per signature.
+  if (!isCanonicalScalar(b.subarray(32)))
+    throw new CryptoError('MALFORMED_SCALAR', `${field}.S: scalar not reduced modulo the group order`);
   return b;
 }
 

@@ -7,7 +7,9 @@
  * and keeps every check of the noble path:
  * - every point is a canonical prime-order non-identity encoding (§3.1), checked once per array
  *   (points from checkGroupPublic / checkCommitmentList are not checked again) and again by
- *   libsodium inside every variable-base multiplication;
+ *   libsodium inside every variable-base multiplication; a binding point that is multiplied
+ *   for the group commitment is checked by that multiplication alone (crypto/frost.ts
+ *   checkSigningList: the oracle's list), a signer's own by matching its nonce;
  * - every scalar from outside is canonical (< L); identifiers are distinct and non-zero;
  * - a signer's own commitment in the list must match its nonces (the point commitNative made for
  *   them, else [nonce]B), and used (zeroed) nonces fail; a signer's own term of the group
@@ -17,18 +19,20 @@
  *   (§4.6) are computed once per call;
  * - aggregate checks the final signature once (the cluster's Ed25519 rule, crypto/ed25519.ts)
  *   and verifies single shares (§5.4) only when it fails, naming the first invalid one;
- * - sessionNative: one party's shares and aggregate share one prepared session per step.
+ * - sessionNative: one party's shares and aggregate share one prepared session per step; with
+ *   signShares, every one of the party's own terms is a base multiplication.
  *
  * Scalar arithmetic on secrets uses bigint, as noble does (same timing posture as before).
  */
 import { randomBytes } from 'node:crypto';
 import { abytes, concatBytes, equalBytes, utf8Bytes } from './bytes.js';
-import { verifyEd25519 } from './ed25519.js';
+import { decodePoint, verifyEd25519 } from './ed25519.js';
 import {
   baseMul,
   hashToScalar,
   invL,
   isValidPointNative,
+  knownValidPoint,
   L,
   modL,
   pointAdd,
@@ -130,6 +134,25 @@ function mulOrIdentity(k: bigint, p: Uint8Array): Uint8Array | undefined {
   return k === 0n ? undefined : pointMul(scalarFromBig(k), p);
 }
 
+/**
+ * [k]P for 0 < k < L with P's §3.1 check done by libsodium inside the multiplication: a refusal is
+ * decodePoint's error for P (so the same code and message as a check before it), and P is
+ * remembered as valid otherwise.
+ */
+function mulChecking(k: bigint, p: Uint8Array, field: string): Uint8Array {
+  let out: Uint8Array;
+  try {
+    out = pointMul(scalarFromBig(k), p);
+  } catch (e) {
+    if (!(e instanceof CryptoError)) throw e;
+    decodePoint(p, field);
+    // Unreachable unless the two checks disagree: fail closed.
+    throw new CryptoError('MALFORMED_POINT', `${field}: rejected by libsodium`);
+  }
+  rememberValidPoint(p);
+  return out;
+}
+
 function addMaybe(a: Uint8Array | undefined, b: Uint8Array | undefined): Uint8Array | undefined {
   if (!a) return b;
   if (!b) return a;
@@ -144,7 +167,7 @@ function prepare(
   group: GroupPublic,
   list: readonly NonceCommitment[],
   message: Uint8Array,
-  own?: OwnBinding,
+  own: readonly OwnBinding[] = [],
 ): Session {
   abytes(message, 'message');
   const { threshold, total } = group.as;
@@ -158,7 +181,9 @@ function prepare(
     .map((c, i) => ({
       participant: aid(c.participant, `commitments[${i}].participant`),
       hiding: apoint(c.hiding, `commitments[${i}].hiding`),
-      binding: apoint(c.binding, `commitments[${i}].binding`),
+      // Checked below, by the multiplication rho * binding (or as a signer's own [e]B).
+      binding: abytes(c.binding, `commitments[${i}].binding`, 32),
+      field: `commitments[${i}].binding`,
     }))
     .sort((a, b) => a.participant - b.participant);
   for (let i = 1; i < sorted.length; i++) {
@@ -174,17 +199,25 @@ function prepare(
   for (const c of sorted) {
     rho.set(c.participant, scalarToBig(hashToScalar(H1_PREFIX, prefix, idBytes(c.participant))));
   }
-  // §4.5 compute_group_commitment: sum of hiding_i + rho_i * binding_i. The signer's own term,
-  // when its binding point is [e]B of its own nonce e, is the same point computed as [rho * e]B.
+  // §4.5 compute_group_commitment: sum of hiding_i + rho_i * binding_i. A signer's own term (each
+  // of its shares'), when its binding point is [e]B of its own nonce e, is the same point
+  // computed as [rho * e]B. Every other binding point is checked (§3.1) by the multiplication
+  // itself: libsodium's crypto_scalarmult_ed25519_noclamp refuses a non-canonical, small-order or
+  // torsioned point (the checks of crypto_core_ed25519_is_valid_point), so it is not checked a
+  // second time before; a refusal gives decodePoint's error for that point.
   let R: Uint8Array | undefined;
   for (const c of sorted) {
     const r = rho.get(c.participant)!;
     let term: Uint8Array | undefined;
-    if (own && own.participant === c.participant && commitsTo(own.nonce, c.binding)) {
-      const k = modL(r * scalarToBig(own.nonce.expose()));
+    const mine = own.find((o) => o.participant === c.participant);
+    const e = mine && commitsTo(mine.nonce, c.binding) ? scalarToBig(mine.nonce.expose()) : 0n;
+    if (e !== 0n) {
+      const k = modL(r * e);
       term = k === 0n ? undefined : baseMul(scalarFromBig(k));
+    } else if (r === 0n || knownValidPoint(c.binding)) {
+      term = mulOrIdentity(r, apoint(c.binding, c.field));
     } else {
-      term = mulOrIdentity(r, c.binding);
+      term = mulChecking(r, c.binding, c.field);
     }
     R = addMaybe(addMaybe(R, c.hiding), term);
   }
@@ -204,8 +237,18 @@ function checkCount(group: GroupPublic, list: readonly NonceCommitment[]): void 
 const IDENTITY = scalarFromBig(1n);
 const isIdentity = (p: Uint8Array): boolean => equalBytes(p, IDENTITY);
 
+/**
+ * Lagrange coefficients already derived, by signing set and participant: public values (they
+ * depend on the identifiers alone), and a cluster signs with few distinct sets. Bounded.
+ */
+const lagrangeCache = new Map<string, bigint>();
+const LAGRANGE_CACHE_MAX = 4096;
+
 /** RFC 9591 §4.2 derive_interpolating_value for x_i = participant over the session's set. */
 function lagrange(s: Session, participant: number): bigint {
+  const key = `${participant}:${s.list.map((c) => c.participant).join(',')}`;
+  const hit = lagrangeCache.get(key);
+  if (hit !== undefined) return hit;
   let num = 1n;
   let den = 1n;
   let found = false;
@@ -220,7 +263,10 @@ function lagrange(s: Session, participant: number): bigint {
   }
   if (!found)
     throw new CryptoError('BAD_PARTICIPANT', `participant ${participant} is not in the signing set`);
-  return modL(num * invL(den));
+  const value = modL(num * invL(den));
+  if (lagrangeCache.size >= LAGRANGE_CACHE_MAX) lagrangeCache.clear();
+  lagrangeCache.set(key, value);
+  return value;
 }
 
 /** [z]B == R + [k]A for prime-order R and A (cofactored and cofactorless checks agree there). */
@@ -285,7 +331,7 @@ export function signShareNative(
 
 /** signShareNative over a session computed by `session()` (once per party per step). */
 function signShareWith(
-  session: (own?: OwnBinding) => Session,
+  session: (own: readonly OwnBinding[]) => Session,
   group: GroupPublic,
   share: KeyShare,
   nonces: SigningNonces,
@@ -296,7 +342,7 @@ function signShareWith(
   const d = ascalar(nonces.hiding.expose(), 'nonces.hiding');
   const e = ascalar(nonces.binding.expose(), 'nonces.binding');
   if (d === 0n || e === 0n) throw new CryptoError('INTERNAL', 'signing nonces already used');
-  const s = session({ participant: me, nonce: nonces.binding });
+  const s = session([{ participant: me, nonce: nonces.binding }]);
   checkCount(group, list);
   const mine = s.list.find((c) => c.participant === me);
   if (!mine) throw new CryptoError('BAD_PARTICIPANT', `no commitment of signer ${me} in the list`);
@@ -320,16 +366,30 @@ export function sessionNative(
   message: Uint8Array,
 ): {
   signShare(share: KeyShare, nonces: SigningNonces): Uint8Array;
+  signShares(pairs: readonly (readonly [KeyShare, SigningNonces])[]): Uint8Array[];
+  /** Validates the list and computes the session now, with these own nonces (nothing is signed). */
+  prepare(pairs: readonly (readonly [KeyShare, SigningNonces])[]): void;
   aggregate(shares: ReadonlyMap<number, Uint8Array>): Uint8Array;
 } {
   let prepared: Session | undefined;
-  const session = (own?: OwnBinding): Session => {
+  const session = (own: readonly OwnBinding[]): Session => {
     prepared ??= prepare(group, list, message, own);
     return prepared;
   };
+  const ownOf = (pairs: readonly (readonly [KeyShare, SigningNonces])[]) =>
+    pairs.map(([share, nonces]) => ({ participant: share.participant, nonce: nonces.binding }));
   return {
     signShare: (share, nonces) => signShareWith(session, group, share, nonces, list),
-    aggregate: (shares) => aggregateWith(session, group, list, message, shares),
+    prepare: (pairs) => {
+      session(ownOf(pairs));
+    },
+    // All of this party's own terms of the group commitment by base multiplication: prepared
+    // with every pair's binding nonce (an agent holds w shares), then each share as signShare.
+    signShares: (pairs) => {
+      const own = ownOf(pairs);
+      return pairs.map(([share, nonces]) => signShareWith(() => session(own), group, share, nonces, list));
+    },
+    aggregate: (shares) => aggregateWith(() => session([]), group, list, message, shares),
   };
 }
 

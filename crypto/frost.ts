@@ -114,6 +114,8 @@ export interface FrostBackend {
     message: Uint8Array,
   ): {
     signShare(share: KeyShare, nonces: SigningNonces): Uint8Array;
+    /** signShare for each pair, all of them known to the session at once (optional). */
+    signShares?(pairs: readonly (readonly [KeyShare, SigningNonces])[]): Uint8Array[];
     aggregate(shares: ReadonlyMap<number, Uint8Array>): Uint8Array;
   };
 }
@@ -283,6 +285,12 @@ export function aggregate(
 /** One party's part of one signature: its shares (each wipes its nonces) and the aggregate. */
 export interface SigningSession {
   signShare(share: KeyShare, nonces: SigningNonces): Uint8Array;
+  /**
+   * signShare for each of this party's (share, nonces) pairs (the agent's w shares), known to the
+   * session at once: on the native backend each of their terms of the group commitment is a base
+   * multiplication. Wipes every pair's nonces.
+   */
+  signShares(pairs: readonly (readonly [KeyShare, SigningNonces])[]): Uint8Array[];
   aggregate(shares: ReadonlyMap<number, Uint8Array>): Uint8Array;
 }
 
@@ -305,17 +313,72 @@ export function signingSession(
       backend.signShare(group, share, nonces, list, message),
     aggregate: (shares: ReadonlyMap<number, Uint8Array>) => backend.aggregate(group, list, message, shares),
   };
+  return wiping(s);
+}
+
+/** A backend's session whose signShare(s) wipe the nonces they were given, whatever happens. */
+function wiping(s: NonNullable<ReturnType<NonNullable<FrostBackend['session']>>>): SigningSession {
+  const wipe = (nonces: SigningNonces) => {
+    nonces.hiding.wipe();
+    nonces.binding.wipe();
+  };
   return {
     signShare(share, nonces) {
       try {
         return s.signShare(share, nonces);
       } finally {
-        nonces.hiding.wipe();
-        nonces.binding.wipe();
+        wipe(nonces);
+      }
+    },
+    signShares(pairs) {
+      try {
+        return s.signShares
+          ? s.signShares(pairs)
+          : pairs.map(([share, nonces]) => s.signShare(share, nonces));
+      } finally {
+        for (const [, nonces] of pairs) wipe(nonces);
       }
     },
     aggregate: (shares) => s.aggregate(shares),
   };
+}
+
+/**
+ * checkCommitmentList for a signer that is about to sign with `share` and the nonces of its own
+ * commitment in `list` (an oracle in a step's signing set): the same checks and errors, and the
+ * signing session, already computed. On the native backend each binding point is checked by the
+ * computation of the group commitment (§4.5: libsodium checks the point inside the variable-base
+ * multiplication rho * binding, and the signer's own is [e]B of its nonce) instead of once more
+ * before it; hiding points are checked as in checkCommitmentList. Nothing is signed and the
+ * nonces are not touched. Elsewhere: checkCommitmentList, then signingSession.
+ * May throw CryptoError: BAD_LENGTH, BAD_PARTICIPANT, INTERNAL, MALFORMED_INPUT, MALFORMED_POINT.
+ */
+export function checkSigningList(
+  group: GroupPublic,
+  list: readonly NonceCommitment[],
+  message: Uint8Array,
+  share: KeyShare,
+  nonces: SigningNonces,
+  backend: FrostBackend = frostBackend(),
+): { list: NonceCommitment[]; session: SigningSession } {
+  abytes(message, 'message');
+  if (backend !== SODIUM_FROST) {
+    const checked = checkCommitmentList(group.as, list);
+    return { list: checked, session: signingSession(group, checked, message, backend) };
+  }
+  checkSigningSet(
+    group.as,
+    list.map((c) => c.participant),
+  );
+  const wire = list.map((c, i) => ({
+    participant: c.participant,
+    hiding: decodePoint(c.hiding, `commitments[${i}].hiding`),
+    binding: abytes(c.binding, `commitments[${i}].binding`, POINT_LEN),
+  }));
+  // In wire order, so that an error names the entry as checkCommitmentList would.
+  const s = sessionNative(group, wire, message);
+  s.prepare([[share, nonces]]);
+  return { list: [...wire].sort((a, b) => a.participant - b.participant), session: wiping(s) };
 }
 
 export { POINT_LEN };

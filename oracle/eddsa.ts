@@ -20,7 +20,15 @@ import {
 } from '../common/protocol.js';
 import { abytes, equalBytes, toHex } from '../crypto/bytes.js';
 import { rememberValidPoint } from '../crypto/ed25519-native.js';
-import { checkCommitmentList, commit, signShare } from '../crypto/frost.js';
+import {
+  checkCommitmentList,
+  checkSigningList,
+  commit,
+  type NonceCommitment,
+  type SigningNonces,
+  type SigningSession,
+  signShare,
+} from '../crypto/frost.js';
 import type { SignedStep } from '../crypto/ratchet.js';
 import { verifyStatement } from '../crypto/statement.js';
 import type { GetNoncesRequest__Output } from '../proto/gen/mpcid/oracle/v1/GetNoncesRequest.js';
@@ -138,13 +146,23 @@ export class EddsaSteps implements StepKindHandler {
     const wire = req.sign.commitments.map(commitmentFromWire);
     // Our own commitment, if it is one we handed out, is [k]B of our nonces: a valid point that
     // needs no second check (the others are each checked once, in checkCommitmentList).
+    const identityId = id.record.identityId;
+    let ours: SigningNonces | undefined;
     for (const c of wire) {
-      if (c.participant === ctx.nodeId && this.#nonces.has(id.record.identityId, c)) {
+      if (c.participant !== ctx.nodeId) continue;
+      ours = this.#nonces.peek(identityId, c);
+      if (ours) {
         rememberValidPoint(c.hiding);
         rememberValidPoint(c.binding);
       }
     }
-    const list = checkCommitmentList(id.group.as, wire);
+    // When we will sign with it, the list is checked by computing our signing session now, before
+    // the step is accepted (crypto/frost.ts checkSigningList: each binding point is checked by
+    // its multiplication for the group commitment, not twice); else as any list.
+    let session: SigningSession | undefined;
+    let list: NonceCommitment[];
+    if (ours) ({ list, session } = checkSigningList(id.group, wire, message, id.share, ours));
+    else list = checkCommitmentList(id.group.as, wire);
     if (!equalBytes(signPayloadDigest(kind, message, list), signed.step.payloadDigest)) {
       throw new MpcidError('MALFORMED_INPUT', 'step.payload_digest does not match the sign payload');
     }
@@ -157,9 +175,12 @@ export class EddsaSteps implements StepKindHandler {
         return { refusal };
       }
       if (!mine) return {};
-      const nonces = this.#nonces.take(id.record.identityId, mine);
+      const nonces = this.#nonces.take(identityId, mine);
       if (!nonces) return {};
-      const share = signShare(id.group, id.share, nonces, list, message);
+      const share =
+        session && nonces === ours
+          ? session.signShare(id.share, nonces)
+          : signShare(id.group, id.share, nonces, list, message);
       ctx.metrics.signatureShares.inc({ kind });
       return { share };
     };

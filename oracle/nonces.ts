@@ -70,6 +70,11 @@ export class NoncePools {
     return this.#pools.get(identityId)?.has(NoncePools.key(c)) ?? false;
   }
 
+  /** The nonces for a commitment this node handed out and that is unused, left in the pool. */
+  peek(identityId: string, c: NonceCommitment): SigningNonces | undefined {
+    return this.#pools.get(identityId)?.get(NoncePools.key(c));
+  }
+
   /** Removes and returns the nonces for a commitment, if this node handed it out and it is unused. */
   take(identityId: string, c: NonceCommitment): SigningNonces | undefined {
     const pool = this.#pools.get(identityId);

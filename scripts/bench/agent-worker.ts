@@ -3,8 +3,10 @@
  * the agent's own co-signer (agent/cosigner.ts, as `mpcid agent run` does) for each state dir it
  * is given, signs fresh 32-byte messages back to back on every identity until the deadline, and
  * posts the latencies back. Every signature is verified with node:crypto after the timed phase.
- * Several threads host the identities, as several agent processes would: an agent's fsyncs are
- * synchronous, so one thread for every identity would measure this harness, not the cluster.
+ * Several threads host the identities, as several agent processes would: an agent's CPU (and its
+ * synchronous writes other than the EdDSA step's write-ahead fdatasync, which runs on the thread
+ * pool) would otherwise be one event loop for every identity, a limit of this harness, not of
+ * the cluster.
  */
 import { createPublicKey, verify as nodeVerify, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';

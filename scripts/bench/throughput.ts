@@ -37,6 +37,8 @@ export interface ThroughputPhase {
   latency: Summary;
   /** CPU ms per signature: each oracle (by node id) and the agents' process. */
   cpuMsPerSignature: { oracles: Record<string, number>; agents: number; total: number };
+  /** The kernel's part of it (stime: syscalls, fsync, sockets). */
+  systemMsPerSignature: { oracles: Record<string, number>; agents: number };
   /** CPU utilisation over the window (1 = one core busy). */
   cores: { oracles: Record<string, number>; agents: number };
   /** Mean Step handling time on each oracle (mpcid_step_duration_seconds sum / count), ms. */
@@ -65,17 +67,23 @@ const CLK_TCK = (() => {
   }
 })();
 
-/** utime + stime of a process in ms (/proc/PID/stat fields 14 and 15). */
-export function procCpuMs(pid: number): number {
+/** utime and stime of a process in ms (/proc/PID/stat fields 14 and 15). */
+export function procCpu(pid: number): { user: number; system: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // The command name (field 2) is in parentheses and may hold spaces: split after it.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+  return { user: (Number(fields[11]) * 1000) / CLK_TCK, system: (Number(fields[12]) * 1000) / CLK_TCK };
 }
 
-const selfCpuMs = () => {
+/** utime + stime of a process in ms. */
+export function procCpuMs(pid: number): number {
+  const { user, system } = procCpu(pid);
+  return user + system;
+}
+
+const selfCpu = () => {
   const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
+  return { user: u.user / 1000, system: u.system / 1000 };
 };
 
 /** Step histogram sum and count from an oracle's /metrics. */
@@ -131,8 +139,8 @@ async function phase(
   const endAt = startAt + durationMs;
   for (const w of workers) w.go({ startAt, endAt });
   const sample = async () => ({
-    oracles: c.oracles.map((o) => procCpuMs(o.proc!.pid!)),
-    self: selfCpuMs(),
+    oracles: c.oracles.map((o) => procCpu(o.proc!.pid!)),
+    self: selfCpu(),
     at: performance.now(),
     steps: await Promise.all(httpUrls.map(stepHistogram)),
   });
@@ -148,8 +156,12 @@ async function phase(
   const signatures = latencies.length;
   const windowMs = after.at - before.at;
   const per = (ms: number) => (signatures > 0 ? ms / signatures : Number.NaN);
-  const oracleCpu = c.oracles.map((_, i) => after.oracles[i]! - before.oracles[i]!);
-  const agentCpu = after.self - before.self;
+  const used = (a: { user: number; system: number }, b: { user: number; system: number }) =>
+    a.user + a.system - b.user - b.system;
+  const oracleCpu = c.oracles.map((_, i) => used(after.oracles[i]!, before.oracles[i]!));
+  const oracleSys = c.oracles.map((_, i) => after.oracles[i]!.system - before.oracles[i]!.system);
+  const agentCpu = used(after.self, before.self);
+  const agentSys = after.self.system - before.self.system;
   const byNode = (xs: number[]) => Object.fromEntries(c.oracles.map((o, i) => [String(o.id), xs[i]!]));
   return {
     identities: stateDirs.length,
@@ -163,6 +175,7 @@ async function phase(
       agents: per(agentCpu),
       total: per(agentCpu + oracleCpu.reduce((a, b) => a + b, 0)),
     },
+    systemMsPerSignature: { oracles: byNode(oracleSys.map(per)), agents: per(agentSys) },
     cores: { oracles: byNode(oracleCpu.map((x) => x / windowMs)), agents: agentCpu / windowMs },
     oracleStepMeanMs: byNode(
       after.steps.map((s, i) => {

@@ -13,6 +13,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { afterEach, describe, expect, it } from 'vitest';
+import { accessStructure } from '../../crypto/access.js';
 import { concatBytes, toHex } from '../../crypto/bytes.js';
 import { decodePoint, decodePointNoble } from '../../crypto/ed25519.js';
 import {
@@ -28,6 +29,8 @@ import {
 import { CryptoError } from '../../crypto/errors.js';
 import {
   aggregate,
+  checkCommitmentList,
+  checkSigningList,
   commit,
   frostBackend,
   type GroupPublic,
@@ -155,6 +158,13 @@ describe('native vs noble FROST(Ed25519, SHA-512): differential', () => {
           perParty[i]!.set(p, toHex(sess.signShare(keyShare(p, shares[p - 1]!), copyNonces(nonces.get(p)!))));
         }
       }
+      // signShares: several shares of one party at once (as the agent signs its w shares), each of
+      // their own terms of the group commitment a base multiplication: the same shares.
+      const together = [SODIUM_FROST, ...(k % 4 === 0 ? [NOBLE_FROST] : [])].map((backend) =>
+        signingSession(group, list, message, backend).signShares(
+          signers.map((p) => [keyShare(p, shares[p - 1]!), copyNonces(nonces.get(p)!)] as const),
+        ),
+      );
       for (const p of signers) {
         const n = signShare(
           group,
@@ -169,6 +179,8 @@ describe('native vs noble FROST(Ed25519, SHA-512): differential', () => {
         sigShares.set(p, s);
         cases++;
       }
+      for (const got of together)
+        expect(got.map(toHex), where).toEqual(signers.map((p) => toHex(sigShares.get(p)!)));
       const sigN = aggregate(group, list, message, sigShares, NOBLE_FROST);
       const sigS = aggregate(group, list, message, sigShares, SODIUM_FROST);
       expect(toHex(sigS), where).toBe(toHex(sigN));
@@ -407,6 +419,53 @@ function hostilePoints(): [string, Uint8Array][] {
   }
   return out;
 }
+
+describe('checkSigningList: an oracle checks the list it signs with by computing its session', () => {
+  const d = dealer(4, 5);
+  const group: GroupPublic = { ...d.group, as: accessStructure(3, 2) };
+  const msg = new TextEncoder().encode('signing list');
+  const me = () => keyShare(1, d.shares[0]!);
+  const make = () => [5, 1, 4, 2].map((p) => SODIUM_FROST.commit(keyShare(p, d.shares[p - 1]!)));
+
+  it("gives checkCommitmentList's list and signShare's share, on both backends", () => {
+    for (let k = 0; k < 12; k++) {
+      const made = make();
+      const list = made.map((m) => m.commitment);
+      const ours = made[1]!.nonces;
+      const want = toHex(signShare(group, me(), copyNonces(ours), list, msg, NOBLE_FROST));
+      for (const be of k % 4 === 0 ? [SODIUM_FROST, NOBLE_FROST] : [SODIUM_FROST]) {
+        const r = checkSigningList(group, list, msg, me(), copyNonces(ours), be);
+        expect(r.list).toEqual(checkCommitmentList(group.as, list));
+        expect(toHex(r.session.signShare(me(), copyNonces(ours))), be.name).toBe(want);
+      }
+    }
+  });
+
+  it("refuses a hostile point anywhere in the list with checkCommitmentList's error (code and message)", () => {
+    const points = hostilePoints();
+    let cases = 0;
+    for (const [i, [label, b]] of points.entries()) {
+      const made = make();
+      const list = made.map((m) => m.commitment);
+      const j = i % list.length;
+      for (const field of ['hiding', 'binding'] as const) {
+        const l = list.map((c, x) => (x === j ? { ...c, [field]: b } : c));
+        const want = outcome(() => checkCommitmentList(group.as, l)[0]!.hiding);
+        expect(want, label).toMatch(/^CryptoError (BAD_LENGTH|MALFORMED_POINT)/);
+        expect(
+          outcome(
+            () =>
+              checkSigningList(group, l, msg, me(), copyNonces(made[1]!.nonces), SODIUM_FROST).list[0]!
+                .hiding,
+          ),
+          `${label} as ${field} of participant ${list[j]!.participant}`,
+        ).toBe(want);
+        cases++;
+      }
+    }
+    expect(cases).toBeGreaterThanOrEqual(160);
+  });
+});
 
 describe('hostile inputs are rejected identically by both backends', () => {
   const { group, shares } = dealer(2, 3);

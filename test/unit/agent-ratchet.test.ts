@@ -23,6 +23,7 @@ import {
   type SignPayload,
   writeCertifiedHint,
   writeRatchet,
+  writeRatchetAsync,
 } from '../../agent/ratchet.js';
 import type { AgentState } from '../../agent/state.js';
 import { measurePayloadDigest } from '../../common/measure-wire.js';
@@ -363,6 +364,31 @@ describe('ratchet.json is two checksummed slots written in place (one fdatasync 
     }
     expect(used).toEqual([1, 0, 1, 0]);
     expect(readdirSync(dir)).toEqual([FILE]);
+  });
+
+  it('writeRatchetAsync (fdatasync on the thread pool) writes the very bytes writeRatchet writes, slot for slot, mixed in any order', async () => {
+    const sync = tempDir();
+    const async_ = tempDir();
+    let st = certifiedState(id, 1);
+    writeRatchet(sync, state.identityId, st);
+    await writeRatchetAsync(async_, state.identityId, st);
+    const first = statSync(join(async_, FILE));
+    for (let i = 0; i < 5; i++) {
+      st = pendingAfter(st);
+      writeRatchet(sync, state.identityId, st);
+      // Alternate the two writers on the second dir: they share the slot bookkeeping.
+      if (i % 2 === 0) await writeRatchetAsync(async_, state.identityId, st);
+      else writeRatchet(async_, state.identityId, st);
+      expect(readFileSync(join(async_, FILE)).equals(readFileSync(join(sync, FILE)))).toBe(true);
+      expect(statSync(join(async_, FILE)).ino).toBe(first.ino);
+      expect(readRatchet(async_, state)).toEqual(st);
+      st = certify(st);
+    }
+    // A fresh state dir (no file yet) goes through the durable temp-file path, as writeRatchet's.
+    const fresh = tempDir();
+    await writeRatchetAsync(fresh, state.identityId, st);
+    expect(readRatchet(fresh, state)).toEqual(st);
+    expect(readdirSync(fresh)).toEqual([FILE]);
   });
 
   it('a torn slot leaves the previous state; two valid slots (a blank lost to a crash): the higher seq wins', () => {
