@@ -1,6 +1,6 @@
 /**
- * The agent's side of the ratchet (docs/protocol.md §5), one concern at a little over 500 lines:
- * its durable state and that file's format. A write-ahead log of one file,
+ * The agent's side of the ratchet (docs/protocol.md §5): its durable state and that file's
+ * format (the two-slot mechanics, format-blind, are ./ratchet-slots.ts). A write-ahead log of one file,
  * ratchet.json (0600, two checksummed slots written in place, fdatasynced), holding the certified state (c, h_c, its
  * certificate, the monotonic clock) and at most one pending step.
  *
@@ -33,22 +33,12 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  fdatasync,
-  fdatasyncSync,
-  fstatSync,
-  openSync,
-  readFileSync,
-  readSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { z } from 'zod';
 import { clusterNodeKeys } from '../common/config.js';
 import { MpcidError } from '../common/errors.js';
-import { writeFileDurable } from '../common/fsutil.js';
 import {
   type MeasurePayload,
   measureFromJSON,
@@ -80,6 +70,7 @@ import {
   signStep,
   verifyCertificate,
 } from '../crypto/ratchet.js';
+import { beginSlotWrite, type SlotWrite, fileJSON as slotFileJSON } from './ratchet-slots.js';
 import type { AgentState } from './state.js';
 
 export const RATCHET_FILE = 'ratchet.json';
@@ -218,17 +209,6 @@ function ratchetText(identityId: string, st: RatchetState, seq?: number): string
   return `${JSON.stringify({ ...body, checksum: checksum(body) })}\n`;
 }
 
-/** Slots of ratchet.json are multiples of this (see the header). */
-const SLOT_ALIGN = 4096;
-
-/** A slot's bytes: `text` padded with spaces to `size`, ending in a newline. */
-function slotBytes(text: string, size: number): Buffer {
-  const buf = Buffer.alloc(size, 0x20);
-  buf.write(text);
-  buf[size - 1] = 0x0a;
-  return buf;
-}
-
 /** The checked body of one state's JSON text, or undefined if it does not parse or check. */
 function checkedBody(text: string): Omit<RatchetFile, 'checksum'> | undefined {
   try {
@@ -241,70 +221,18 @@ function checkedBody(text: string): Omit<RatchetFile, 'checksum'> | undefined {
   }
 }
 
-/** Each slot's text, if `buf` has the two-slot size (2S, S a multiple of SLOT_ALIGN). */
-function slotTexts(buf: Buffer): [string, string] | undefined {
-  if (buf.length < 2 * SLOT_ALIGN || buf.length % (2 * SLOT_ALIGN) !== 0) return undefined;
-  const half = buf.length / 2;
-  return [buf.subarray(0, half).toString('utf8'), buf.subarray(half).toString('utf8')];
-}
+/** A slot's sequence number if its text checks (ratchet-slots.ts). */
+const seqOf = (text: string): number | undefined => {
+  const body = checkedBody(text);
+  return body ? (body.seq ?? 0) : undefined;
+};
 
-/**
- * The newest checked state in a two-slot file: its slot, seq and raw JSON; undefined if `buf`
- * is not two slots or neither slot checks.
- */
-function newestSlot(buf: Buffer): { slot: 0 | 1; seq: number; raw: unknown } | undefined {
-  const texts = slotTexts(buf);
-  if (!texts) return undefined;
-  let best: { slot: 0 | 1; seq: number; raw: unknown } | undefined;
-  for (const slot of [0, 1] as const) {
-    const body = checkedBody(texts[slot]);
-    if (body && (!best || (body.seq ?? 0) > best.seq))
-      best = { slot, seq: body.seq ?? 0, raw: JSON.parse(texts[slot]) };
-  }
-  return best;
-}
+/** ratchet.json's current state as raw JSON (the whole file, or its newest slot). */
+const fileJSON = (buf: Buffer): unknown => slotFileJSON(buf, seqOf);
 
-/** ratchet.json's current state as raw JSON: the whole file if it is one document, else the newest slot. */
-function fileJSON(buf: Buffer): unknown {
-  try {
-    return JSON.parse(buf.toString('utf8'));
-  } catch {
-    const best = newestSlot(buf);
-    if (!best) throw new Error('not JSON');
-    return best.raw;
-  }
-}
-
-/**
- * The slot this process last wrote in each file, with its bytes: when the file still holds
- * exactly those bytes there, that slot is the newest without parsing and checking both slots
- * again on every step (anything else, e.g. another writer, falls back to newestSlot).
- */
-const lastWrites = new Map<string, { slot: 0 | 1; seq: number; bytes: Buffer }>();
-const LAST_WRITES = 256;
-
-function rememberWrite(file: string, slot: 0 | 1, seq: number, bytes: Buffer): void {
-  lastWrites.delete(file);
-  lastWrites.set(file, { slot, seq, bytes });
-  if (lastWrites.size > LAST_WRITES) lastWrites.delete(lastWrites.keys().next().value!);
-}
-
-function lastWriteIn(file: string, buf: Buffer): { slot: 0 | 1; seq: number } | undefined {
-  const w = lastWrites.get(file);
-  if (!w || buf.length !== 2 * w.bytes.length) return undefined;
-  const at = w.slot * w.bytes.length;
-  return buf.subarray(at, at + w.bytes.length).equals(w.bytes) ? w : undefined;
-}
-
-function readWhole(fd: number): Buffer {
-  const size = fstatSync(fd).size;
-  const buf = Buffer.alloc(size);
-  for (let at = 0; at < size; ) {
-    const n = readSync(fd, buf, at, size - at, at);
-    if (n === 0) return buf.subarray(0, at);
-    at += n;
-  }
-  return buf;
+/** A write of `st` into ratchet.json up to its fdatasync (ratchet-slots.ts beginSlotWrite). */
+function beginRatchetWrite(dir: string, identityId: string, st: RatchetState): SlotWrite | undefined {
+  return beginSlotWrite(join(dir, RATCHET_FILE), seqOf, (seq) => ratchetText(identityId, st, seq));
 }
 
 /**
@@ -341,70 +269,6 @@ export async function writeRatchetAsync(dir: string, identityId: string, st: Rat
   } finally {
     w.close();
   }
-}
-
-/**
- * The part of a ratchet.json write before its fdatasync: the new state put in place into the
- * slot that does not hold the newest one, on an open fd; `synced` (after the fdatasync) records
- * the write and blanks the other slot, `close` closes the fd. Undefined when the write was done
- * in full already (the durable temp-file-and-rename path: a fresh file, the old form, a state
- * too big for its slot).
- */
-function beginRatchetWrite(
-  dir: string,
-  identityId: string,
-  st: RatchetState,
-): { fd: number; synced: () => void; close: () => void } | undefined {
-  const file = join(dir, RATCHET_FILE);
-  let seq = 1;
-  let fd: number | undefined;
-  try {
-    fd = openSync(file, 'r+');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-  }
-  if (fd !== undefined) {
-    const open = fd;
-    let handedOver = false;
-    try {
-      const buf = readWhole(open);
-      const newest = lastWriteIn(file, buf) ?? newestSlot(buf);
-      if (newest) {
-        seq = newest.seq + 1;
-        const text = ratchetText(identityId, st, seq);
-        const size = buf.length / 2;
-        if (Buffer.byteLength(text) < size) {
-          const other = newest.slot === 0 ? 1 : 0;
-          const bytes = slotBytes(text, size);
-          writeSync(open, bytes, 0, size, other * size);
-          const next = seq;
-          handedOver = true;
-          return {
-            fd: open,
-            synced: () => {
-              rememberWrite(file, other, next, bytes);
-              try {
-                // Not synced: a lost blank leaves two valid slots, and the higher seq wins.
-                writeSync(open, slotBytes('', size), 0, size, newest.slot * size);
-              } catch {
-                // the new state is durable already
-              }
-            },
-            close: () => closeSync(open),
-          };
-        }
-      } else {
-        const body = checkedBody(buf.toString('utf8'));
-        if (body) seq = (body.seq ?? 0) + 1;
-      }
-    } finally {
-      if (!handedOver) closeSync(open);
-    }
-  }
-  const text = ratchetText(identityId, st, seq);
-  const size = Math.ceil((Buffer.byteLength(text) + 1) / SLOT_ALIGN) * SLOT_ALIGN;
-  writeFileDurable(file, Buffer.concat([slotBytes(text, size), slotBytes('', size)]), 0o600);
-  return undefined;
 }
 
 /**
