@@ -4,10 +4,12 @@
  * them local, seals the others to each oracle's box key, and routes each oracle's sealed shares,
  * opening those for its own participants and forwarding the rest unopened.
  */
+
 import { MpcidError } from '../common/errors.js';
-import { DOMAINS, oracleRound1Fields, round1FromWire } from '../common/protocol.js';
+import { oracleRound1Fields, round1FromWire } from '../common/protocol.js';
 import type { AccessStructure } from '../crypto/access.js';
 import { abytes } from '../crypto/bytes.js';
+import { STATEMENT_DOMAINS } from '../crypto/domains.js';
 import { type DkgParticipant, ED25519, type Round1Package, type Suite } from '../crypto/frost.js';
 import { BOX_KEY_LEN, type BoxKeyPair, openShare, sealShare } from '../crypto/seal.js';
 import type { Secret } from '../crypto/secret.js';
@@ -42,7 +44,7 @@ export function checkOracleRound1(
       nodeKeys.get(nodeId)!,
       new Uint8Array(r1.signature),
       `${what} of oracle ${nodeId}`,
-      DOMAINS.dkgRound1,
+      STATEMENT_DOMAINS.dkgRound1,
       oracleRound1Fields(context, nodeId, boxKey, pkg),
       'DKG_FAILED',
     );

@@ -5,14 +5,16 @@
  * identity with it as evidence and tells its peers) and stops for good. The file outlives a
  * restart: an agent that finds it never signs again, and reports it again at start.
  */
+
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MpcidError } from '../common/errors.js';
 import { writeFileDurable } from '../common/fsutil.js';
 import { call, errorCodeOf } from '../common/grpc.js';
 import { LOG, type Logger } from '../common/log.js';
-import { DOMAINS, type StepJSON, stepFromJSON, stepToJSON, stepToWire } from '../common/protocol.js';
+import { type StepJSON, stepFromJSON, stepToJSON, stepToWire } from '../common/protocol.js';
 import { toB64u } from '../crypto/bytes.js';
+import { STATEMENT_DOMAINS } from '../crypto/domains.js';
 import { AGENT_PARTY } from '../crypto/es256.js';
 import { abortFields, type SignedStep, stepDigest } from '../crypto/ratchet.js';
 import { signStatement } from '../crypto/statement.js';
@@ -88,7 +90,7 @@ export async function reportAbort(
   const { identityId, sessionKey } = engine.state;
   const signature = signStatement(
     sessionKey,
-    DOMAINS.ecdsaAbort,
+    STATEMENT_DOMAINS.ecdsaAbort,
     ...abortFields(identityId, stepDigest(signed.step), AGENT_PARTY, abort.culprit, abort.check),
   );
   const rec = {

@@ -4,6 +4,7 @@
  * and relays the oracles' sealed messages to each other. All n oracles must confirm the same key
  * and round-1 transcript. Counterpart: oracle/ecdsa-setup.ts. Signing is agent/ecdsa.ts.
  */
+
 import { randomBytes } from 'node:crypto';
 import { clusterNodeKeys } from '../common/config.js';
 import {
@@ -17,13 +18,14 @@ import { call } from '../common/grpc.js';
 import { beginFields, enrolledFields, round1ToWire } from '../common/protocol.js';
 import { agentParticipants } from '../crypto/access.js';
 import { equalBytes } from '../crypto/bytes.js';
+import { STATEMENT_DOMAINS } from '../crypto/domains.js';
 import { PairSetup, type PairState } from '../crypto/ecdsa/index.js';
 import { AGENT_PARTY } from '../crypto/es256.js';
 import { DkgParticipant, type GroupPublic, type KeyShare, P256, round1Digest } from '../crypto/frost.js';
 import { p256Thumbprint } from '../crypto/p256.js';
 import { channelKey, generateBoxKey, openEnvelope } from '../crypto/seal.js';
 import type { Secret } from '../crypto/secret.js';
-import { DOMAINS, signStatement, verifyStatement } from '../crypto/statement.js';
+import { signStatement, verifyStatement } from '../crypto/statement.js';
 import type { EcdsaSetupRequest } from '../proto/gen/mpcid/oracle/v1/EcdsaSetupRequest.js';
 import type { EcdsaSetupResponse__Output } from '../proto/gen/mpcid/oracle/v1/EcdsaSetupResponse.js';
 import type { Envelope } from '../proto/gen/mpcid/oracle/v1/Envelope.js';
@@ -72,7 +74,7 @@ export async function setupEs256(
     // Round 1: begin; collect each oracle's node-signed P-256 round-1.
     const sessionSignature = signStatement(
       state.sessionKey,
-      DOMAINS.ecdsaSetup,
+      STATEMENT_DOMAINS.ecdsaSetup,
       ...beginFields(context, box.publicKey, agentRound1),
     );
     const begun = await onAll((c) =>
@@ -161,7 +163,7 @@ export async function setupEs256(
         nodeKeys.get(c.nodeId)!,
         new Uint8Array(e.signature),
         `ES256 confirmation of oracle ${c.nodeId}`,
-        DOMAINS.ecdsaEnrolled,
+        STATEMENT_DOMAINS.ecdsaEnrolled,
         enrolledFields(context, c.nodeId, identityId, group.groupPublicKey, digest),
         'DKG_FAILED',
       );

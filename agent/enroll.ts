@@ -14,10 +14,11 @@ import { asMpcidError, MpcidError } from '../common/errors.js';
 import { call, fromServiceError } from '../common/grpc.js';
 import { parseJoinToken } from '../common/jointoken.js';
 import { LOG, type Logger } from '../common/log.js';
-import { beginFields, DOMAINS, enrolledFields, enrollmentContext, round1ToWire } from '../common/protocol.js';
+import { beginFields, enrolledFields, enrollmentContext, round1ToWire } from '../common/protocol.js';
 import { copyBundle, type TlsFiles, type TlsMaterial } from '../common/tls.js';
 import { accessStructure, agentParticipants } from '../crypto/access.js';
 import { equalBytes } from '../crypto/bytes.js';
+import { STATEMENT_DOMAINS } from '../crypto/domains.js';
 import { generateEd25519 } from '../crypto/ed25519.js';
 import { DkgParticipant, round1Digest } from '../crypto/frost.js';
 import { jwkThumbprint } from '../crypto/jwk.js';
@@ -96,7 +97,7 @@ export async function enroll(opts: EnrollOptions): Promise<AgentState> {
     // Round 1: present the token and our round-1; collect each oracle's signed round-1.
     const sessionSignature = signStatement(
       sessionKey,
-      DOMAINS.enrollBegin,
+      STATEMENT_DOMAINS.enrollBegin,
       ...beginFields(context, box.publicKey, agentRound1),
     );
     const begun = await onAll(clients, 'BeginEnrollment', (c) =>
@@ -179,7 +180,7 @@ export async function enroll(opts: EnrollOptions): Promise<AgentState> {
         nodeKey,
         new Uint8Array(e.signature),
         `confirmation of oracle ${c.nodeId}`,
-        DOMAINS.enrolled,
+        STATEMENT_DOMAINS.enrolled,
         enrolledFields(context, c.nodeId, identityId, group.groupPublicKey, digest),
         'DKG_FAILED',
       );

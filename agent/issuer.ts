@@ -16,13 +16,15 @@
  * oracles name it current and its kid is its RFC 7638 thumbprint, so fewer than t lying oracles
  * cannot make the agent use another key.
  */
+
 import type { FederationConfig } from '../common/config.js';
 import { abortOf, checkRelayed } from '../common/ecdsa-wire.js';
 import { detailsOf, MpcidError } from '../common/errors.js';
 import { call, fromServiceError } from '../common/grpc.js';
 import { checkAudiences, issuerRoundFields } from '../common/issuer.js';
-import { DOMAINS, ecdsaPayloadDigest } from '../common/protocol.js';
+import { ecdsaPayloadDigest } from '../common/protocol.js';
 import { toB64u } from '../crypto/bytes.js';
+import { STATEMENT_DOMAINS } from '../crypto/domains.js';
 import { combineSignature } from '../crypto/ecdsa/index.js';
 import { sha256 } from '../crypto/hash.js';
 import { decodeP256Point, p256Thumbprint } from '../crypto/p256.js';
@@ -269,7 +271,7 @@ export class IssuerRelay {
     const identityId = this.#state.identityId;
     const signature = signStatement(
       this.#state.sessionKey,
-      DOMAINS.issuerRound,
+      STATEMENT_DOMAINS.issuerRound,
       ...issuerRoundFields(identityId, session, round, envelopes),
     );
     const req = {

@@ -18,8 +18,9 @@ import type * as grpc from '@grpc/grpc-js';
 import { type ErrorCode, MpcidError } from '../common/errors.js';
 import { call, errorInfoOf, type UnaryMethod } from '../common/grpc.js';
 import { LOG, type Logger } from '../common/log.js';
-import { commitmentFromWire, DOMAINS, nonceRequestFields } from '../common/protocol.js';
+import { commitmentFromWire, nonceRequestFields } from '../common/protocol.js';
 import type { AccessStructure } from '../crypto/access.js';
+import { STATEMENT_DOMAINS } from '../crypto/domains.js';
 import { decodePoint } from '../crypto/ed25519.js';
 import type { NonceCommitment } from '../crypto/frost.js';
 import { signStatement } from '../crypto/statement.js';
@@ -128,7 +129,7 @@ export class Quorum {
     const count = this.#prefetch;
     const sig = signStatement(
       this.#state.sessionKey,
-      DOMAINS.nonceRequest,
+      STATEMENT_DOMAINS.nonceRequest,
       ...nonceRequestFields(this.#state.identityId, count, rid, counter, c.nodeId),
     );
     const res = await this.call(

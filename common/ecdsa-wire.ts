@@ -4,20 +4,20 @@
  * agent's own message to what it relays, and the envelope wire codec. Both sides use these, so
  * they cannot drift apart, and agent/ and oracle/ never import each other. The begin and
  * confirmation statements of ES256 setup have the same fields as enrollment's (`beginFields`,
- * `enrolledFields` in ./protocol.ts) under their own domains (DOMAINS.ecdsaSetup, ecdsaEnrolled).
+ * `enrolledFields` in ./protocol.ts) under their own domains (STATEMENT_DOMAINS.ecdsaSetup, ecdsaEnrolled).
  *
  * Digests over sealed messages (up to ~54 KB each) use node:crypto's SHA-256; the bytes are the
  * same as crypto/hash.ts's.
  */
 import { hash } from 'node:crypto';
 import { framed } from '../crypto/bytes.js';
-import { HASH_DOMAINS } from '../crypto/domains.js';
+import { HASH_DOMAINS, STATEMENT_DOMAINS } from '../crypto/domains.js';
 import { type PairSetup, ROUND2_LEN, SETUP_ROUNDS } from '../crypto/ecdsa/index.js';
 import { CryptoError } from '../crypto/errors.js';
 import { NO_CULPRIT } from '../crypto/es256.js';
 import { sealEnvelope } from '../crypto/seal.js';
 import type { Secret } from '../crypto/secret.js';
-import { DOMAINS, verifyStatement } from '../crypto/statement.js';
+import { verifyStatement } from '../crypto/statement.js';
 import type { Envelope, Envelope__Output } from '../proto/gen/mpcid/oracle/v1/Envelope.js';
 import { detailsOf, MpcidError } from './errors.js';
 import { MAX_MESSAGE_BYTES } from './grpc.js';
@@ -115,7 +115,7 @@ export function checkRelayed(
       key,
       new Uint8Array(e.signature),
       'relayed message',
-      DOMAINS.ecdsaRelayed,
+      STATEMENT_DOMAINS.ecdsaRelayed,
       relayedFields(identityId, session, e.round, e.from, e.to, e.sealed),
     );
   } catch {

@@ -7,10 +7,12 @@
  * nothing but the token to enroll, and any oracle of the cluster can check it offline. Each
  * oracle records the token id when it is used, and refuses it afterwards.
  */
+
 import { z } from 'zod';
 import { fromB64u, toB64u, utf8Bytes } from '../crypto/bytes.js';
+import { STATEMENT_DOMAINS } from '../crypto/domains.js';
 import type { Secret } from '../crypto/secret.js';
-import { DOMAINS, signStatement, verifyStatement } from '../crypto/statement.js';
+import { signStatement, verifyStatement } from '../crypto/statement.js';
 import { type ClusterConfig, ClusterSchema } from './config.js';
 import { MpcidError } from './errors.js';
 import { RequiredClaimsSchema } from './jwt.js';
@@ -42,7 +44,7 @@ export type JoinTokenClaims = z.infer<typeof ClaimsSchema>;
 
 export function issueJoinToken(claims: JoinTokenClaims, nodeKey: Secret): string {
   const payload = utf8Bytes(JSON.stringify(claims));
-  const sig = signStatement(nodeKey, DOMAINS.joinToken, payload);
+  const sig = signStatement(nodeKey, STATEMENT_DOMAINS.joinToken, payload);
   return `${PREFIX}.${toB64u(payload)}.${toB64u(sig)}`;
 }
 
@@ -85,7 +87,7 @@ export function verifyJoinToken(token: unknown, cluster: ClusterConfig, now = Da
     fromB64u(issuer.publicKey, 'issuer.publicKey', 32),
     signature,
     'join token',
-    DOMAINS.joinToken,
+    STATEMENT_DOMAINS.joinToken,
     [payload],
     'TOKEN_INVALID',
   );

@@ -11,10 +11,11 @@
  * Valid iff the certificate is issued and signed by the CA, was valid at issuedAt, carries role
  * admin (OU=admin), holds a P-256 key, and the signature verifies over the statement.
  */
+
 import { createPrivateKey, sign, verify, X509Certificate } from 'node:crypto';
 import { concatBytes, framed, fromB64u, toB64u, u64be } from '../crypto/bytes.js';
+import { STATEMENT_DOMAINS } from '../crypto/domains.js';
 import { sha256 } from '../crypto/hash.js';
-import { DOMAINS } from '../crypto/statement.js';
 import { MpcidError } from './errors.js';
 import { certificateName, certificateRoles } from './tls.js';
 
@@ -46,7 +47,7 @@ export interface OperatorRevocationJSON extends OperatorStatement {
 }
 
 export function operatorStatementBytes(s: OperatorStatement): Uint8Array {
-  return framed(DOMAINS.operatorRevocation, s.clusterId, s.identityId, u64be(s.issuedAt), s.reason);
+  return framed(STATEMENT_DOMAINS.operatorRevocation, s.clusterId, s.identityId, u64be(s.issuedAt), s.reason);
 }
 
 /** Checks the statement's shape (MALFORMED_INPUT): what an oracle checks before anything else. */

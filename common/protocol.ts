@@ -3,8 +3,10 @@
  * and conversions between wire messages and crypto types. Both sides build every signed byte
  * string here, so they cannot drift apart.
  */
+
 import { type AccessStructure, agentParticipants, MAX_ORACLES } from '../crypto/access.js';
 import { abytes, equalBytes, framed, fromB64u, toB64u, u64be } from '../crypto/bytes.js';
+import { STATEMENT_DOMAINS } from '../crypto/domains.js';
 import {
   checkRound1,
   ED25519,
@@ -25,7 +27,7 @@ import {
 } from '../crypto/ratchet.js';
 import { BOX_KEY_LEN } from '../crypto/seal.js';
 import type { Secret } from '../crypto/secret.js';
-import { DOMAINS, type Field, signStatement, verifyStatement } from '../crypto/statement.js';
+import { type Field, signStatement, verifyStatement } from '../crypto/statement.js';
 import type { Commit__Output } from '../proto/gen/mpcid/oracle/v1/Commit.js';
 import type { NonceCommitment__Output } from '../proto/gen/mpcid/oracle/v1/NonceCommitment.js';
 import type { OracleRound1__Output } from '../proto/gen/mpcid/oracle/v1/OracleRound1.js';
@@ -39,7 +41,9 @@ export const ALG_EDDSA = 'EdDSA';
 /** Binds an enrollment to its cluster, identity name, token and agent session key. */
 export function enrollmentContext(claims: JoinTokenClaims, sessionPublicKey: Uint8Array): Uint8Array {
   const c = claims.cluster;
-  return sha256(framed(DOMAINS.dkgContext, c.id, c.n, c.t, claims.name, claims.jti, sessionPublicKey));
+  return sha256(
+    framed(STATEMENT_DOMAINS.dkgContext, c.id, c.n, c.t, claims.name, claims.jti, sessionPublicKey),
+  );
 }
 
 function round1Fields(p: Round1Package): Field[] {
@@ -90,8 +94,6 @@ export function nonceRequestFields(
 ): Field[] {
   return [identityId, count, requestId, u64be(counter), nodeId];
 }
-
-export { DOMAINS };
 
 /** Wire -> crypto: a round-1 package, fully validated. */
 export function round1FromWire(
@@ -167,7 +169,7 @@ export function relayedOracleRound1(
       key,
       new Uint8Array(m.signature),
       `round-1 of oracle ${m.nodeId}`,
-      DOMAINS.dkgRound1,
+      STATEMENT_DOMAINS.dkgRound1,
       oracleRound1Fields(context, m.nodeId, box, pkg),
       'DKG_FAILED',
     );
@@ -194,7 +196,7 @@ export function signedOracleRound1(
 ) {
   const signature = signStatement(
     nodeKey,
-    DOMAINS.dkgRound1,
+    STATEMENT_DOMAINS.dkgRound1,
     ...oracleRound1Fields(context, nodeId, boxPublicKey, pkg),
   );
   return {

@@ -8,12 +8,12 @@
 
 import { MAX_ORACLES } from './access.js';
 import { abytes, equalBytes, framed, u64be } from './bytes.js';
-import { HASH_DOMAINS } from './domains.js';
+import { HASH_DOMAINS, STATEMENT_DOMAINS } from './domains.js';
 import { CryptoError } from './errors.js';
 import { AGENT_PARTY, NO_CULPRIT } from './es256.js';
 import { sha256 } from './hash.js';
 import type { Secret } from './secret.js';
-import { DOMAINS, signStatement, verifyStatement } from './statement.js';
+import { signStatement, verifyStatement } from './statement.js';
 
 export const HEAD_LEN = 32;
 export const DIGEST_LEN = 32;
@@ -154,7 +154,7 @@ export function checkStep(s: Step, field = 'step'): Step {
  * May throw CryptoError: BAD_LENGTH, MALFORMED_INPUT.
  */
 export function signStep(sessionKey: Secret, step: Step): SignedStep {
-  return { step, signature: signStatement(sessionKey, DOMAINS.signedStep, stepBytes(step)) };
+  return { step, signature: signStatement(sessionKey, STATEMENT_DOMAINS.signedStep, stepBytes(step)) };
 }
 
 /**
@@ -162,7 +162,7 @@ export function signStep(sessionKey: Secret, step: Step): SignedStep {
  * May throw CryptoError: BAD_LENGTH, INTERNAL, MALFORMED_INPUT, MALFORMED_POINT, MALFORMED_SCALAR.
  */
 export function verifyStep(sessionPublicKey: Uint8Array, s: SignedStep, what = 'step'): void {
-  verifyStatement(sessionPublicKey, s.signature, what, DOMAINS.signedStep, [stepBytes(s.step)]);
+  verifyStatement(sessionPublicKey, s.signature, what, STATEMENT_DOMAINS.signedStep, [stepBytes(s.step)]);
 }
 
 function commitFields(identityId: string, counter: number, head: Uint8Array, nodeId: number) {
@@ -184,7 +184,11 @@ export function signCommit(
     identityId,
     counter,
     head,
-    signature: signStatement(nodeKey, DOMAINS.commit, ...commitFields(identityId, counter, head, nodeId)),
+    signature: signStatement(
+      nodeKey,
+      STATEMENT_DOMAINS.commit,
+      ...commitFields(identityId, counter, head, nodeId),
+    ),
   };
 }
 
@@ -221,7 +225,7 @@ export function verifyCertificate(
         key,
         c.signature,
         'commit',
-        DOMAINS.commit,
+        STATEMENT_DOMAINS.commit,
         commitFields(identityId, counter, head, c.nodeId),
       );
       good.add(c.nodeId);
@@ -371,7 +375,7 @@ export function verifyEvidence(
       key,
       a.signature,
       'abort claim',
-      DOMAINS.ecdsaAbort,
+      STATEMENT_DOMAINS.ecdsaAbort,
       abortFields(e.identityId, stepDigest(step), a.accuser, a.culprit, a.check),
       'BAD_EVIDENCE',
     );

@@ -5,15 +5,13 @@
  * The domains live in the registry, crypto/domains.ts.
  */
 import { framed } from './bytes.js';
-import { STATEMENT_DOMAINS, type StatementDomain } from './domains.js';
+import type { StatementDomain } from './domains.js';
 import { decodeSignature, signEd25519, verifyEd25519 } from './ed25519.js';
 import { CryptoError, type StatementFailureCode } from './errors.js';
 import type { Secret } from './secret.js';
 
 export type Field = Uint8Array | string | number;
 
-/** Domains of every statement mpcid signs: crypto/domains.ts STATEMENT_DOMAINS, under its old name. */
-export const DOMAINS = STATEMENT_DOMAINS;
 export type Domain = StatementDomain;
 
 /**

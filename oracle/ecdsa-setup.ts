@@ -17,6 +17,7 @@ import {
 } from '../common/protocol.js';
 import { agentParticipants } from '../crypto/access.js';
 import { abytes, equalBytes, toB64u } from '../crypto/bytes.js';
+import { STATEMENT_DOMAINS } from '../crypto/domains.js';
 import { PairSetup } from '../crypto/ecdsa/index.js';
 import { AGENT_PARTY } from '../crypto/es256.js';
 import { DkgParticipant, P256, type Round1Package, round1Digest } from '../crypto/frost.js';
@@ -30,7 +31,7 @@ import {
   sealShares,
 } from '../crypto/seal.js';
 import type { Secret } from '../crypto/secret.js';
-import { DOMAINS, signStatement, verifyStatement } from '../crypto/statement.js';
+import { signStatement, verifyStatement } from '../crypto/statement.js';
 import type { EcdsaSetupRequest__Output } from '../proto/gen/mpcid/oracle/v1/EcdsaSetupRequest.js';
 import type { EcdsaSetupResponse } from '../proto/gen/mpcid/oracle/v1/EcdsaSetupResponse.js';
 import type { Envelope, Envelope__Output } from '../proto/gen/mpcid/oracle/v1/Envelope.js';
@@ -109,7 +110,7 @@ export class EcdsaSetup {
       id.sessionPublicKey,
       signature,
       'session_signature',
-      DOMAINS.ecdsaSetup,
+      STATEMENT_DOMAINS.ecdsaSetup,
       beginFields(context, agentBox, agentRound1),
     );
     // Authenticated first: only the agent's own retry of this begin gets the stored answer.
@@ -249,7 +250,7 @@ export class EcdsaSetup {
     ctx.log.info({ [LOG.identity]: id.record.identityId }, 'ES256 key set up');
     const signature = signStatement(
       ctx.nodeKey,
-      DOMAINS.ecdsaEnrolled,
+      STATEMENT_DOMAINS.ecdsaEnrolled,
       ...enrolledFields(p.context, ctx.nodeId, id.record.identityId, publicKey, digest),
     );
     return {

@@ -5,6 +5,7 @@ import { LOG } from '../common/log.js';
 import type { RegisterState } from '../common/measure-wire.js';
 import { checkEcdsaOracles, ecdsaPayloadDigest, evidenceFromJSON } from '../common/protocol.js';
 import { abytes, equalBytes, fromB64u, toB64u, toHex } from '../crypto/bytes.js';
+import { STATEMENT_DOMAINS } from '../crypto/domains.js';
 import { EcdsaSigner, PairState } from '../crypto/ecdsa/index.js';
 import { AGENT_PARTY, NO_CULPRIT, SigningSets } from '../crypto/es256.js';
 import { checkGroupPublic, checkKeyShare, type GroupPublic, P256 } from '../crypto/frost.js';
@@ -13,7 +14,7 @@ import { decodeP256Point } from '../crypto/p256.js';
 import { abortFields, type SignedStep, stepDigest } from '../crypto/ratchet.js';
 import { sealEnvelope } from '../crypto/seal.js';
 import { Secret } from '../crypto/secret.js';
-import { DOMAINS, signStatement } from '../crypto/statement.js';
+import { signStatement } from '../crypto/statement.js';
 import type { EcdsaRoundRequest__Output } from '../proto/gen/mpcid/oracle/v1/EcdsaRoundRequest.js';
 import type { EcdsaRoundResponse } from '../proto/gen/mpcid/oracle/v1/EcdsaRoundResponse.js';
 import type { EcdsaSetupRequest__Output } from '../proto/gen/mpcid/oracle/v1/EcdsaSetupRequest.js';
@@ -274,7 +275,7 @@ export class EcdsaService implements StepKindHandler {
         ? undefined
         : signStatement(
             this.#ctx.nodeKey,
-            DOMAINS.ecdsaRelayed,
+            STATEMENT_DOMAINS.ecdsaRelayed,
             ...relayedFields(identityId, session, round, me, to, sealed),
           );
     return envelopeToWire(me, to, round, sealed, signature);
@@ -354,7 +355,7 @@ export class EcdsaService implements StepKindHandler {
     );
     const signature = signStatement(
       ctx.nodeKey,
-      DOMAINS.ecdsaAbort,
+      STATEMENT_DOMAINS.ecdsaAbort,
       ...abortFields(id.record.identityId, s.session, ctx.nodeId, culprit, check),
     );
     const rec = await this.#revocations.revokeLocal(

@@ -14,11 +14,11 @@ import type { RegisterState } from '../common/measure-wire.js';
 import {
   commitmentFromWire,
   commitmentToWire,
-  DOMAINS,
   nonceRequestFields,
   signPayloadDigest,
 } from '../common/protocol.js';
 import { abytes, equalBytes, toHex } from '../crypto/bytes.js';
+import { STATEMENT_DOMAINS } from '../crypto/domains.js';
 import { rememberValidPoint } from '../crypto/ed25519-native.js';
 import {
   checkCommitmentList,
@@ -92,7 +92,7 @@ export class EddsaSteps implements StepKindHandler {
       id.sessionPublicKey,
       new Uint8Array(req.sessionSignature),
       'session_signature',
-      DOMAINS.nonceRequest,
+      STATEMENT_DOMAINS.nonceRequest,
       nonceRequestFields(req.identityId, req.count, requestId, req.counter, req.nodeId),
     );
     // An honest agent's certified counter is never below ours - 1: we accept only steps it made,

@@ -9,6 +9,7 @@
  * The DKG polynomial lives only in memory; a restart abandons enrollments in progress (the token
  * stays unused, so the agent simply starts again). Each step is idempotent for retries.
  */
+
 import { clusterNodeKeys } from '../common/config.js';
 import { ensure, MpcidError } from '../common/errors.js';
 import { unary } from '../common/grpc.js';
@@ -18,7 +19,6 @@ import {
   ALG_EDDSA,
   agentRound1FromWire,
   beginFields,
-  DOMAINS,
   enrolledFields,
   enrollmentContext,
   relayedOracleRound1,
@@ -26,6 +26,7 @@ import {
 } from '../common/protocol.js';
 import { agentParticipants } from '../crypto/access.js';
 import { abytes, equalBytes, toB64u } from '../crypto/bytes.js';
+import { STATEMENT_DOMAINS } from '../crypto/domains.js';
 import { decodePoint } from '../crypto/ed25519.js';
 import { DkgParticipant, type Round1Package, round1Digest } from '../crypto/frost.js';
 import { jwkThumbprint } from '../crypto/jwk.js';
@@ -141,7 +142,7 @@ export class EnrollmentService {
       sessionPublicKey,
       sessionSignature,
       'session_signature',
-      DOMAINS.enrollBegin,
+      STATEMENT_DOMAINS.enrollBegin,
       beginFields(context, agentBoxPublicKey, agentRound1),
     );
 
@@ -281,7 +282,7 @@ export class EnrollmentService {
       ctx.remember({ record, group, share, sessionPublicKey: p.sessionPublicKey });
       const signature = signStatement(
         ctx.nodeKey,
-        DOMAINS.enrolled,
+        STATEMENT_DOMAINS.enrolled,
         ...enrolledFields(p.context, ctx.nodeId, identityId, group.groupPublicKey, digest),
       );
       // Only retries are answered from here on; nothing secret is needed for them.

@@ -25,9 +25,9 @@ import { CLIENT_OPTIONS, call, services } from '../common/grpc.js';
 import { LOG } from '../common/log.js';
 import { Mutex } from '../common/mutex.js';
 import { equalBytes, framed, fromB64u, toB64u } from '../crypto/bytes.js';
-import { HASH_DOMAINS } from '../crypto/domains.js';
+import { HASH_DOMAINS, STATEMENT_DOMAINS } from '../crypto/domains.js';
 import { sha256 } from '../crypto/hash.js';
-import { DOMAINS, verifyStatement } from '../crypto/statement.js';
+import { verifyStatement } from '../crypto/statement.js';
 import type { IssuerClient } from '../proto/gen/mpcid/oracle/v1/Issuer.js';
 import type { IssuerKey__Output } from '../proto/gen/mpcid/oracle/v1/IssuerKey.js';
 import type { IssuerKeyConfirmation__Output } from '../proto/gen/mpcid/oracle/v1/IssuerKeyConfirmation.js';
@@ -103,7 +103,7 @@ export function verifyConfirmations(
         key,
         c.signature,
         `confirmation of oracle ${c.nodeId}`,
-        DOMAINS.issuerKey,
+        STATEMENT_DOMAINS.issuerKey,
         confirmationFields(context, c.nodeId, publicKey, digest),
       );
     } catch {

@@ -15,6 +15,7 @@
  * missed round 8 converges are oracle/issuer-commit.ts; the coordinator retries round 8 a few
  * times and answers the oracles still uncommitted (RotateIssuerResponse.uncommitted).
  */
+
 import { randomBytes } from 'node:crypto';
 import { clusterNodeKeys, federationIssuer } from '../common/config.js';
 import { setupEnvelopes } from '../common/ecdsa-wire.js';
@@ -24,11 +25,12 @@ import { LOG } from '../common/log.js';
 import { relayedOracleRound1, signedOracleRound1 } from '../common/protocol.js';
 import type { AccessStructure } from '../crypto/access.js';
 import { abytes, equalBytes, toB64u } from '../crypto/bytes.js';
+import { STATEMENT_DOMAINS } from '../crypto/domains.js';
 import { PairSetup } from '../crypto/ecdsa/index.js';
 import { DkgParticipant, P256, round1Digest } from '../crypto/frost.js';
 import { p256Thumbprint } from '../crypto/p256.js';
 import { channelKey, generateBoxKey, openEnvelope, openShares, sealShares } from '../crypto/seal.js';
-import { DOMAINS, signStatement, verifyStatement } from '../crypto/statement.js';
+import { signStatement, verifyStatement } from '../crypto/statement.js';
 import type { IssuerAdminHandlers } from '../proto/gen/mpcid/admin/v1/IssuerAdmin.js';
 import type { RotateIssuerResponse } from '../proto/gen/mpcid/admin/v1/RotateIssuerResponse.js';
 import type { Envelope, Envelope__Output } from '../proto/gen/mpcid/oracle/v1/Envelope.js';
@@ -157,7 +159,7 @@ export class IssuerSetupService {
       coordinatorKey,
       new Uint8Array(req.coordinatorSignature),
       'coordinator_signature',
-      DOMAINS.issuerSetup,
+      STATEMENT_DOMAINS.issuerSetup,
       [context],
     );
     const old = this.#pending;
@@ -262,7 +264,7 @@ export class IssuerSetupService {
     await this.#commit.keepPending(record);
     const signature = signStatement(
       this.#ctx.nodeKey,
-      DOMAINS.issuerKey,
+      STATEMENT_DOMAINS.issuerKey,
       ...confirmationFields(p.context, me, publicKey, digest),
     );
     return {
@@ -363,7 +365,7 @@ export class IssuerSetupService {
         });
         return res;
       };
-      const signature = signStatement(ctx.nodeKey, DOMAINS.issuerSetup, context);
+      const signature = signStatement(ctx.nodeKey, STATEMENT_DOMAINS.issuerSetup, context);
       const r1 = await run(1, () => ({ coordinatorSignature: Buffer.from(signature) }));
       const round1 = all.map((o) => r1.get(o)!.round1!);
       let prev = await run(2, () => ({ oracleRound1: round1 }));

@@ -14,6 +14,7 @@
  * since an identity is not to blame for a lying oracle. IssuerService is the jwt-issuer step
  * kind's StepKindHandler (oracle/signer.ts dispatches to it); agent/issuer.ts is its counterpart.
  */
+
 import { clusterNodeKeys, federationIssuer, federationOf } from '../common/config.js';
 import { abortOf, checkRelayed, envelopeToWire, relayedFields } from '../common/ecdsa-wire.js';
 import { asMpcidError, detailsOf, MpcidError } from '../common/errors.js';
@@ -23,12 +24,13 @@ import { checkTokenPolicy, JWT_TYP, parseSigningInput } from '../common/jwt.js';
 import { LOG } from '../common/log.js';
 import { checkEcdsaOracles, ecdsaPayloadDigest } from '../common/protocol.js';
 import { abytes, equalBytes, fromB64u, toB64u, toHex } from '../crypto/bytes.js';
+import { STATEMENT_DOMAINS } from '../crypto/domains.js';
 import { EcdsaSigner } from '../crypto/ecdsa/index.js';
 import { sha256 } from '../crypto/hash.js';
 import { p256Jwk } from '../crypto/p256.js';
 import { type SignedStep, stepDigest } from '../crypto/ratchet.js';
 import { openEnvelope, sealEnvelope } from '../crypto/seal.js';
-import { DOMAINS, signStatement, verifyStatement } from '../crypto/statement.js';
+import { signStatement, verifyStatement } from '../crypto/statement.js';
 import type { IssuerHandlers } from '../proto/gen/mpcid/oracle/v1/Issuer.js';
 import type { IssuerKey } from '../proto/gen/mpcid/oracle/v1/IssuerKey.js';
 import type { IssuerRoundRequest__Output } from '../proto/gen/mpcid/oracle/v1/IssuerRoundRequest.js';
@@ -349,7 +351,7 @@ export class IssuerService implements StepKindHandler {
       to === 0 ? msg : sealEnvelope(key.key.channels.get(to)!, PURPOSE, session, round, me, to, msg);
     const signature = signStatement(
       this.#ctx.nodeKey,
-      DOMAINS.ecdsaRelayed,
+      STATEMENT_DOMAINS.ecdsaRelayed,
       ...relayedFields(identityId, session, round, me, to, sealed),
     );
     return { from: me, to, round, sealed, signature };
@@ -369,7 +371,7 @@ export class IssuerService implements StepKindHandler {
       id.sessionPublicKey,
       new Uint8Array(req.sessionSignature),
       'session_signature',
-      DOMAINS.issuerRound,
+      STATEMENT_DOMAINS.issuerRound,
       issuerRoundFields(identityId, session, req.round, req.envelopes),
     );
     this.#limits.check('EcdsaRound', 'identity', identityId);

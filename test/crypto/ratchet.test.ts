@@ -2,10 +2,12 @@
  * crypto/ratchet.ts: step encoding and hash chaining, session signatures on steps, oracle commits
  * and certificates, the conflict rule, and self-certifying fork evidence (docs/protocol.md §5, §7).
  */
+
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { HEARTBEAT_DIGEST } from '../../common/protocol.js';
 import { framed, u64be } from '../../crypto/bytes.js';
+import { STATEMENT_DOMAINS } from '../../crypto/domains.js';
 import {
   type AbortEvidence,
   abortFields,
@@ -29,7 +31,7 @@ import {
   verifyEvidence,
   verifyStep,
 } from '../../crypto/ratchet.js';
-import { DOMAINS, signStatement } from '../../crypto/statement.js';
+import { signStatement } from '../../crypto/statement.js';
 import { fakeIdentityId, genesisFor, honestChain, keyPair, makeStep } from '../helpers/ratchet.js';
 import { expectMpcidError, nodeVerify } from './helpers.js';
 
@@ -140,9 +142,9 @@ describe('session signatures on steps', () => {
 
   it('verify with the session key; the signature is Ed25519 over framed(domain, stepBytes)', () => {
     expect(() => verifyStep(session.publicKey, signed)).not.toThrow();
-    expect(nodeVerify(signed.signature, framed(DOMAINS.signedStep, stepBytes(step)), session.publicKey)).toBe(
-      true,
-    );
+    expect(
+      nodeVerify(signed.signature, framed(STATEMENT_DOMAINS.signedStep, stepBytes(step)), session.publicKey),
+    ).toBe(true);
   });
 
   it('another key, a changed field or a flipped signature bit fails', () => {
@@ -403,7 +405,7 @@ describe('ECDSA abort evidence: accuser and culprit must be parties of the sessi
     const check = 'commitment';
     const signature = signStatement(
       key,
-      DOMAINS.ecdsaAbort,
+      STATEMENT_DOMAINS.ecdsaAbort,
       ...abortFields(ID, stepDigest(s.step), accuser, culprit, check),
     );
     return {

@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { framed } from '../../crypto/bytes.js';
+import { STATEMENT_DOMAINS } from '../../crypto/domains.js';
 import { generateEd25519, signEd25519 } from '../../crypto/ed25519.js';
 import { Secret } from '../../crypto/secret.js';
-import { DOMAINS, type Domain, type Field, signStatement, verifyStatement } from '../../crypto/statement.js';
+import { type Domain, type Field, signStatement, verifyStatement } from '../../crypto/statement.js';
 import { expectMpcidError, nodeVerify } from './helpers.js';
 
 describe('signed statements', () => {
   const { seed, publicKey } = generateEd25519();
   const key = new Secret(seed, 'node-key');
   const fields: Field[] = ['identity-7', 3, new Uint8Array([1, 2, 3, 4])];
-  const domain = DOMAINS.enrolled;
+  const domain = STATEMENT_DOMAINS.enrolled;
   const sig = signStatement(key, domain, ...fields);
 
   it('roundtrips, and the signature is plain Ed25519 over framed(domain, ...fields)', () => {
@@ -20,10 +21,10 @@ describe('signed statements', () => {
   });
 
   it('domains are distinct', () => {
-    expect(new Set(Object.values(DOMAINS)).size).toBe(Object.keys(DOMAINS).length);
+    expect(new Set(Object.values(STATEMENT_DOMAINS)).size).toBe(Object.keys(STATEMENT_DOMAINS).length);
   });
 
-  it.each(Object.values(DOMAINS).filter((d) => d !== domain))(
+  it.each(Object.values(STATEMENT_DOMAINS).filter((d) => d !== domain))(
     'a signature for %s does not verify under another domain',
     (other) => {
       expectMpcidError(
@@ -93,12 +94,12 @@ describe('signed statements', () => {
 
   it('the verification failure code is the one passed in', () => {
     expectMpcidError(
-      () => verifyStatement(publicKey, sig, 'dkg', DOMAINS.dkgRound1, fields, 'DKG_FAILED'),
+      () => verifyStatement(publicKey, sig, 'dkg', STATEMENT_DOMAINS.dkgRound1, fields, 'DKG_FAILED'),
       'DKG_FAILED',
       /^dkg: /,
     );
     expectMpcidError(
-      () => verifyStatement(publicKey, sig, 'token', DOMAINS.joinToken, fields, 'TOKEN_INVALID'),
+      () => verifyStatement(publicKey, sig, 'token', STATEMENT_DOMAINS.joinToken, fields, 'TOKEN_INVALID'),
       'TOKEN_INVALID',
     );
     // The code does not override the decoding errors.

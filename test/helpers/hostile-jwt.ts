@@ -20,12 +20,12 @@ import {
   commitFromWire,
   commitmentFromWire,
   commitToWire,
-  DOMAINS,
   nonceRequestFields,
   signPayloadDigest,
   stepToWire,
 } from '../../common/protocol.js';
 import { equalBytes } from '../../crypto/bytes.js';
+import { STATEMENT_DOMAINS } from '../../crypto/domains.js';
 import { aggregate, checkCommitmentList, commit, signShare } from '../../crypto/frost.js';
 import { type Commit, headAfter, verifyCertificate } from '../../crypto/ratchet.js';
 import { signStatement } from '../../crypto/statement.js';
@@ -114,7 +114,7 @@ export class HostileAgent {
     const rid = new Uint8Array(randomBytes(16));
     const sig = signStatement(
       this.state.sessionKey,
-      DOMAINS.nonceRequest,
+      STATEMENT_DOMAINS.nonceRequest,
       ...nonceRequestFields(this.state.identityId, 1, rid, this.#rs.counter, c.nodeId),
     );
     const res = await call(

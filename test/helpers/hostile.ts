@@ -25,7 +25,6 @@ import {
   commitmentFromWire,
   commitmentToWire,
   commitToWire,
-  DOMAINS,
   enrollmentContext,
   HEARTBEAT_DIGEST,
   nonceRequestFields,
@@ -35,6 +34,7 @@ import {
 } from '../../common/protocol.js';
 import { type AccessStructure, accessStructure, agentParticipants } from '../../crypto/access.js';
 import { concatBytes, toB64u } from '../../crypto/bytes.js';
+import { STATEMENT_DOMAINS } from '../../crypto/domains.js';
 import { generateEd25519 } from '../../crypto/ed25519.js';
 import {
   aggregate,
@@ -297,7 +297,11 @@ export function beginRequest(b: BeginParts, o: BeginOverrides = {}): BeginEnroll
   const box = o.box ?? b.box;
   const signature =
     o.signature ??
-    signStatement(o.signWith ?? b.session.key, DOMAINS.enrollBegin, ...beginFields(b.context, box, round1));
+    signStatement(
+      o.signWith ?? b.session.key,
+      STATEMENT_DOMAINS.enrollBegin,
+      ...beginFields(b.context, box, round1),
+    );
   return {
     joinToken: o.joinToken ?? b.token,
     sessionPublicKey: Buffer.from(o.sessionPublicKey ?? b.session.publicKey),
@@ -337,7 +341,7 @@ export function noncesRequest(state: AgentState, nodeId: number, o: NoncesOverri
     o.signature ??
     signStatement(
       o.signWith ?? state.sessionKey,
-      DOMAINS.nonceRequest,
+      STATEMENT_DOMAINS.nonceRequest,
       ...nonceRequestFields(identityId, o.signedCount ?? count, rid, counter, nodeId),
     );
   return {

@@ -7,6 +7,7 @@
  *
  * Slow suite (tag `slow`): about 30 seconds on two cores (two ES256 enrollments).
  */
+
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeOracles, type OracleClient } from '../../agent/oracles.js';
@@ -16,10 +17,11 @@ import { detailsOf } from '../../common/errors.js';
 import { call, errorCodeOf, errorInfoOf, fromServiceError } from '../../common/grpc.js';
 import { readNodeKey } from '../../common/keys.js';
 import { ecdsaPayloadDigest, stepToWire } from '../../common/protocol.js';
+import { STATEMENT_DOMAINS } from '../../crypto/domains.js';
 import { sha256 } from '../../crypto/hash.js';
 import { abortFields, type SignedStep, stepDigest, verifyEvidence } from '../../crypto/ratchet.js';
 import type { Secret } from '../../crypto/secret.js';
-import { DOMAINS, signStatement } from '../../crypto/statement.js';
+import { signStatement } from '../../crypto/statement.js';
 import type { AlertEvent } from '../../oracle/store.js';
 import type { PeerClient } from '../../proto/gen/mpcid/oracle/v1/Peer.js';
 import { type OracleProc, startCluster, type TestCluster, waitUntil } from '../helpers/cluster.js';
@@ -85,7 +87,7 @@ describe('accusations by oracles (2-of-3 cluster, real processes)', { tags: ['sl
     const key = accuser === 0 ? state.sessionKey : nodeKeys[accuser - 1]!;
     const signature = signStatement(
       key,
-      DOMAINS.ecdsaAbort,
+      STATEMENT_DOMAINS.ecdsaAbort,
       ...abortFields(state.identityId, stepDigest(s.step.step), accuser, culprit, check),
     );
     return {

@@ -11,6 +11,7 @@
  * the cases and must be identical, but for the ratchet records of the two identities whose
  * accepted steps move them, and each of those is checked against its owner's own record.
  */
+
 import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,14 +23,9 @@ import { type AgentState, readState, STATE_FILE } from '../../agent/state.js';
 import { call, errorCodeOf, MAX_MESSAGE_BYTES } from '../../common/grpc.js';
 import { issueJoinToken, type JoinTokenClaims, parseJoinToken } from '../../common/jointoken.js';
 import { readNodeKey } from '../../common/keys.js';
-import {
-  DOMAINS,
-  HEARTBEAT_DIGEST,
-  signPayloadDigest,
-  stepFromJSON,
-  stepToJSON,
-} from '../../common/protocol.js';
+import { HEARTBEAT_DIGEST, signPayloadDigest, stepFromJSON, stepToJSON } from '../../common/protocol.js';
 import { toB64u } from '../../crypto/bytes.js';
+import { STATEMENT_DOMAINS } from '../../crypto/domains.js';
 import type { NonceCommitment, Round1Package } from '../../crypto/frost.js';
 import { type Commit, headAfter, signCommit, verifyStep } from '../../crypto/ratchet.js';
 import type { Secret } from '../../crypto/secret.js';
@@ -521,7 +517,9 @@ describe('bad input to a live 2-of-3 cluster', { tags: ['slow'] }, () => {
         // A valid signature by the session key, but in another domain (a nonce request).
         await expectBadBegin(
           (p) =>
-            beginRequest(p, { signature: signStatement(p.session.key, DOMAINS.nonceRequest, p.context) }),
+            beginRequest(p, {
+              signature: signStatement(p.session.key, STATEMENT_DOMAINS.nonceRequest, p.context),
+            }),
           ...auth,
         );
         // Missing or truncated.

@@ -20,6 +20,7 @@
  * (default 60; the Workload API gets a quarter, as each OK there is a real co-signature). The
  * figures (cases tried per RPC, outcome distribution) are printed at the end.
  */
+
 import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
@@ -36,7 +37,6 @@ import { readNodeKey } from '../../common/keys.js';
 import {
   beginFields,
   commitToWire,
-  DOMAINS,
   enrollmentContext,
   round1FromWire,
   round1ToWire,
@@ -47,6 +47,7 @@ import { unsealPayloadDigest } from '../../common/unseal-wire.js';
 import { accessStructure, agentParticipants } from '../../crypto/access.js';
 import { parseBlob } from '../../crypto/blob.js';
 import { toB64u } from '../../crypto/bytes.js';
+import { STATEMENT_DOMAINS } from '../../crypto/domains.js';
 import { ed25519PublicKey } from '../../crypto/ed25519.js';
 import { DkgParticipant, P256 } from '../../crypto/frost.js';
 import { verifyStep } from '../../crypto/ratchet.js';
@@ -159,7 +160,11 @@ async function driveEnrollment(
     agentBoxPublicKey: Buffer.from(box.publicKey),
     agentRound1: agentRound1.map(round1ToWire),
     sessionSignature: Buffer.from(
-      signStatement(session.key, DOMAINS.enrollBegin, ...beginFields(context, box.publicKey, agentRound1)),
+      signStatement(
+        session.key,
+        STATEMENT_DOMAINS.enrollBegin,
+        ...beginFields(context, box.publicKey, agentRound1),
+      ),
     ),
   };
   const begun = await Promise.all(clients.map((c) => begin(c, beginReq)));
@@ -285,7 +290,11 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
       agentBoxPublicKey: Buffer.from(box.publicKey),
       agentRound1: agentRound1.map(round1ToWire),
       sessionSignature: Buffer.from(
-        signStatement(sessionKey, DOMAINS.ecdsaSetup, ...beginFields(context, box.publicKey, agentRound1)),
+        signStatement(
+          sessionKey,
+          STATEMENT_DOMAINS.ecdsaSetup,
+          ...beginFields(context, box.publicKey, agentRound1),
+        ),
       ),
     };
   }
@@ -502,7 +511,7 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
       sessionSignature: Buffer.from(
         signStatement(
           hostile.sessionKey,
-          DOMAINS.issuerRound,
+          STATEMENT_DOMAINS.issuerRound,
           ...issuerRoundFields(hostile.identityId, issuerSession, 2, []),
         ),
       ),
@@ -516,7 +525,7 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
     issuerBegin.coordinatorSignature = Buffer.from(
       signStatement(
         readNodeKey(cluster.oracles[1]!.config.nodeKeyFile).seed,
-        DOMAINS.issuerSetup,
+        STATEMENT_DOMAINS.issuerSetup,
         issuerSetupContext(cluster.oracles[1]!.config.cluster.id, issuerBegin.setupId, 2),
       ),
     );

@@ -23,6 +23,7 @@
  *
  * Slow suite (tag `slow`).
  */
+
 import { createPublicKey, type JsonWebKey, verify as nodeVerify, randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
@@ -43,7 +44,8 @@ import { JWT_TYP } from '../../common/jwt.js';
 import { readNodeKey } from '../../common/keys.js';
 import { createLogger } from '../../common/log.js';
 import { bundleFiles, loadTls } from '../../common/tls.js';
-import { DOMAINS, signStatement } from '../../crypto/statement.js';
+import { STATEMENT_DOMAINS } from '../../crypto/domains.js';
+import { signStatement } from '../../crypto/statement.js';
 import { issuerSetupContext } from '../../oracle/issuer-setup.js';
 import type { IssuerPeerClient } from '../../proto/gen/mpcid/oracle/v1/IssuerPeer.js';
 import {
@@ -512,7 +514,7 @@ describe('federation issuer (2-of-3 cluster, real processes)', { tags: ['slow'] 
                     e.signature = Buffer.from(
                       signStatement(
                         seed,
-                        DOMAINS.ecdsaRelayed,
+                        STATEMENT_DOMAINS.ecdsaRelayed,
                         ...relayedFields(
                           identityId,
                           new Uint8Array(req.session),
@@ -638,7 +640,9 @@ describe('federation issuer (2-of-3 cluster, real processes)', { tags: ['slow'] 
             session,
             round: 2,
             // A well-formed signature by the identity's own key, over something else.
-            sessionSignature: Buffer.from(signStatement(id.sessionKey, DOMAINS.issuerRound, 'other')),
+            sessionSignature: Buffer.from(
+              signStatement(id.sessionKey, STATEMENT_DOMAINS.issuerRound, 'other'),
+            ),
           }),
         ),
         grpc.status.PERMISSION_DENIED,
@@ -653,7 +657,7 @@ describe('federation issuer (2-of-3 cluster, real processes)', { tags: ['slow'] 
         sessionSignature: Buffer.from(
           signStatement(
             id.sessionKey,
-            DOMAINS.issuerRound,
+            STATEMENT_DOMAINS.issuerRound,
             ...issuerRoundFields(id.identityId, s, r, envelopes as never[]),
           ),
         ),
@@ -738,7 +742,7 @@ describe('federation issuer (2-of-3 cluster, real processes)', { tags: ['slow'] 
             coordinatorSignature: Buffer.from(
               signStatement(
                 readNodeKey(cluster.oracles[2]!.config.nodeKeyFile).seed,
-                DOMAINS.issuerSetup,
+                STATEMENT_DOMAINS.issuerSetup,
                 'x',
               ),
             ),
@@ -759,7 +763,7 @@ describe('federation issuer (2-of-3 cluster, real processes)', { tags: ['slow'] 
         setupId: sid,
         round: 1,
         coordinator: 2,
-        coordinatorSignature: Buffer.from(signStatement(seed, DOMAINS.issuerSetup, context)),
+        coordinatorSignature: Buffer.from(signStatement(seed, STATEMENT_DOMAINS.issuerSetup, context)),
       };
       const r1 = await setup(begin);
       expect(r1.round1?.nodeId).toBe(1);

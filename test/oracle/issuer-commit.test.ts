@@ -6,15 +6,17 @@
  * oracle's own context, key and round-1 digest (forged, partial, repeated, misattributed, of
  * another key or of another setup: refused); superseded and too-old pending keys are dropped.
  */
+
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { codeOf } from '../../common/errors.js';
+import { STATEMENT_DOMAINS } from '../../crypto/domains.js';
 import { generateEd25519 } from '../../crypto/ed25519.js';
 import { Secret } from '../../crypto/secret.js';
-import { DOMAINS, signStatement } from '../../crypto/statement.js';
+import { signStatement } from '../../crypto/statement.js';
 import {
   ABANDONED_AFTER_MS,
   adoptableConfirmations,
@@ -69,7 +71,7 @@ function confirm(
     round1Digest: digest,
     signature: signStatement(
       seed,
-      DOMAINS.issuerKey,
+      STATEMENT_DOMAINS.issuerKey,
       ...confirmationFields(context, nodeId, publicKey, digest),
     ),
   };
