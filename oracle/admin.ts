@@ -35,8 +35,8 @@ import type { ConsoleAuth } from './console-auth.js';
 import { IDENTITY_ID, type OracleContext } from './context.js';
 import { registersOf } from './measure.js';
 import { peerKeyOf } from './ratelimit.js';
+import type { IdentityPublic, RevocationRecord } from './records.js';
 import type { RevocationService } from './revocation.js';
-import type { IdentityPublic, RevocationRecord } from './store.js';
 
 export const VERSION = '0.1.0';
 const MAX_PAGE = 100;

@@ -8,14 +8,8 @@
 import { LOG, type Logger } from '../common/log.js';
 import { isOperatorRevocation } from '../common/operator-revocation.js';
 import { EXPOSING_TIME } from '../crypto/ratchet.js';
-import {
-  type AlertHistory,
-  type OracleStore,
-  type OutboxEntry,
-  outboxKey,
-  type RevocationEvidenceJSON,
-  type StoredEvent,
-} from './store.js';
+import type { AlertHistory, OutboxEntry, RevocationEvidenceJSON, StoredEvent } from './records.js';
+import { type OracleStore, outboxKey } from './store.js';
 
 /**
  * The two histories of a fork, for the alert: the evidence's first step is the one the detecting

@@ -15,7 +15,7 @@ import type { AuditEntry as AuditEntryWire } from '../proto/gen/mpcid/admin/v1/A
 import type { ListAuditRequest__Output } from '../proto/gen/mpcid/admin/v1/ListAuditRequest.js';
 import type { ListAuditResponse } from '../proto/gen/mpcid/admin/v1/ListAuditResponse.js';
 import type { OracleContext } from './context.js';
-import type { AuditEntry } from './store.js';
+import type { AuditEntry } from './records.js';
 
 const MAX_PAGE = 500;
 const DEFAULT_PAGE = 100;

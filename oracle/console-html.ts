@@ -3,7 +3,7 @@
  * little script (oracle/console-assets.ts), no build step, nothing from another origin. Every
  * value from the store is escaped; the evidence picture is inline SVG drawn here.
  */
-import type { AlertEvent, AlertHistory } from './store.js';
+import type { AlertEvent, AlertHistory } from './records.js';
 
 /** HTML-escapes text for element content and quoted attribute values. */
 export function esc(v: unknown): string {

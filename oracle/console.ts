@@ -27,8 +27,8 @@ import {
 } from './console-html.js';
 import { IDENTITY_ID, type OracleContext } from './context.js';
 import type { ReadinessProbe } from './health.js';
+import type { RevocationRecord } from './records.js';
 import type { RevocationService } from './revocation.js';
-import type { RevocationRecord } from './store.js';
 
 const MAX_IDENTITIES = 200;
 const MAX_REVOCATIONS = 200;

@@ -12,7 +12,8 @@ import { decodePoint } from '../crypto/ed25519.js';
 import { checkGroupPublic, type GroupPublic, type KeyShare } from '../crypto/frost.js';
 import { Secret } from '../crypto/secret.js';
 import { OracleMetrics } from './metrics.js';
-import type { IdentityRecord, OracleStore } from './store.js';
+import type { IdentityRecord } from './records.js';
+import type { OracleStore } from './store.js';
 
 export interface LoadedIdentity {
   readonly record: IdentityRecord;

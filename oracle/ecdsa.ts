@@ -26,9 +26,9 @@ import type { LoadedIdentity, OracleContext } from './context.js';
 import { EcdsaSetup, openMessages } from './ecdsa-setup.js';
 import { policyRefusal, signedMessage } from './policy.js';
 import type { SignResult } from './ratchet.js';
+import type { EcdsaRecord, EcdsaSecrets, EnvelopeJSON, RevocationRecord } from './records.js';
 import type { RevocationService } from './revocation.js';
 import type { CheckedStep, StepKindHandler } from './signer.js';
-import type { EcdsaRecord, EcdsaSecrets, EnvelopeJSON, RevocationRecord } from './store.js';
 
 const SESSION_TTL_MS = 30_000;
 

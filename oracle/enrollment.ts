@@ -43,7 +43,7 @@ import type { FinishEnrollmentResponse } from '../proto/gen/mpcid/oracle/v1/Fini
 import type { SealedShare__Output } from '../proto/gen/mpcid/oracle/v1/SealedShare.js';
 import type { OracleContext } from './context.js';
 import type { EcdsaService } from './ecdsa.js';
-import type { IdentityRecord } from './store.js';
+import type { IdentityRecord } from './records.js';
 
 interface Pending {
   claims: JoinTokenClaims;

@@ -26,8 +26,8 @@ import type { ConsoleRoutes } from './console.js';
 import { IDENTITY_ID, type OracleContext } from './context.js';
 import { liveness, type ReadinessProbe } from './health.js';
 import type { IssuerService } from './issuer.js';
+import type { IdentityPublic } from './records.js';
 import type { RevocationService } from './revocation.js';
-import type { IdentityPublic } from './store.js';
 
 const PAGE = 100;
 const MAX_PAGE = 500;

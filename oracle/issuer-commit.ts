@@ -33,7 +33,7 @@ import type { IssuerKey__Output } from '../proto/gen/mpcid/oracle/v1/IssuerKey.j
 import type { IssuerKeyConfirmation__Output } from '../proto/gen/mpcid/oracle/v1/IssuerKeyConfirmation.js';
 import type { OracleContext } from './context.js';
 import type { IssuerService } from './issuer.js';
-import type { IssuerKeyProof, IssuerKeyRecord } from './store.js';
+import type { IssuerKeyProof, IssuerKeyRecord } from './records.js';
 
 /** How long a pending key may wait for its commit before it is dropped. */
 export const PENDING_MAX_AGE_MS = 7 * 24 * 3600_000;

@@ -45,7 +45,7 @@ import type { OracleContext } from './context.js';
 import type { IssuerService } from './issuer.js';
 import { confirmationFields, confirmationsOf, IssuerCommit, issuerSetupContext } from './issuer-commit.js';
 import { finishPairs, type PairSetupProgress } from './pair-setup.js';
-import type { IssuerKeyProof, IssuerKeyRecord } from './store.js';
+import type { IssuerKeyProof, IssuerKeyRecord } from './records.js';
 
 export { issuerSetupContext } from './issuer-commit.js';
 

@@ -43,8 +43,8 @@ import { issuerAccessStructure } from './issuer-setup.js';
 import { signedMessage } from './policy.js';
 import type { SignResult } from './ratchet.js';
 import { peerKeyOf, RateLimiter } from './ratelimit.js';
+import type { EnvelopeJSON, IssuerKeyRecord } from './records.js';
 import type { CheckedStep, StepKindHandler } from './signer.js';
-import type { EnvelopeJSON, IssuerKeyRecord } from './store.js';
 
 const SESSION_TTL_MS = 30_000;
 const SESSIONS_PER_IDENTITY = 4;

@@ -22,8 +22,8 @@ import type { SignedStep } from '../crypto/ratchet.js';
 import { extendRegisters, initialRegisters, REGISTER_LEN, sameRegisters } from '../crypto/registers.js';
 import type { StepRequest__Output } from '../proto/gen/mpcid/oracle/v1/StepRequest.js';
 import type { LoadedIdentity, OracleContext } from './context.js';
+import type { RatchetRecord } from './records.js';
 import type { CheckedStep, StepKindHandler } from './signer.js';
-import type { RatchetRecord } from './store.js';
 
 /** The registers a ratchet record holds (undefined: never extended). */
 export function registersOf(rec: RatchetRecord | undefined): RegisterState | undefined {

@@ -9,7 +9,7 @@ import type { PairSetup } from '../crypto/ecdsa/index.js';
 import type { DkgParticipant, GroupPublic, Round1Package } from '../crypto/frost.js';
 import type { BoxKeyPair } from '../crypto/seal.js';
 import type { Secret } from '../crypto/secret.js';
-import type { EcdsaSecrets } from './store.js';
+import type { EcdsaSecrets } from './records.js';
 
 /**
  * An oracle's state in a P-256 DKG followed by the pair setups, between rounds (ES256 setup and

@@ -44,8 +44,8 @@ import type { LoadedIdentity, OracleContext } from './context.js';
 import { registersInForce, registersToRecord } from './measure.js';
 import { outcomeLabel } from './metrics.js';
 import type { Refusal } from './policy.js';
+import type { EnvelopeJSON, RatchetRecord } from './records.js';
 import type { RevocationService } from './revocation.js';
-import type { EnvelopeJSON, RatchetRecord } from './store.js';
 
 export type Decision =
   | { kind: 'replay' }

@@ -17,7 +17,7 @@ import { verifyEd25519 } from '../crypto/ed25519.js';
 import type { PeerClient, PeerHandlers } from '../proto/gen/mpcid/oracle/v1/Peer.js';
 import type { Revocation, Revocation__Output } from '../proto/gen/mpcid/oracle/v1/Revocation.js';
 import { IDENTITY_ID, type OracleContext } from './context.js';
-import type { RevocationRecord } from './store.js';
+import type { RevocationRecord } from './records.js';
 
 const PEER_DEADLINE_MS = 3_000;
 const PULL_INTERVAL_MS = 10_000;

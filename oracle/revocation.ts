@@ -52,6 +52,7 @@ import type { PeerHandlers } from '../proto/gen/mpcid/oracle/v1/Peer.js';
 import type { Revocation__Output } from '../proto/gen/mpcid/oracle/v1/Revocation.js';
 import { type AlertHub, historiesOf } from './alerts.js';
 import type { LoadedIdentity, OracleContext } from './context.js';
+import type { AlertEvent, AlertHistory, RevocationEvidenceJSON, RevocationRecord } from './records.js';
 import {
   MAX_PEER_LEN,
   MAX_PEERS,
@@ -61,7 +62,6 @@ import {
   RevocationPeers,
   reportBytes,
 } from './revocation-peers.js';
-import type { AlertEvent, AlertHistory, RevocationEvidenceJSON, RevocationRecord } from './store.js';
 
 /** An operator's revocation must be signed within this long of the receiving oracle's clock. */
 const OPERATOR_CLOCK_SKEW_MS = 5 * 60_000;

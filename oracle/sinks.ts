@@ -15,7 +15,7 @@ import { CloudEvent, HTTP } from 'cloudevents';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import type { WebhookConfig } from '../common/config.js';
 import { MpcidError } from '../common/errors.js';
-import type { AlertEvent } from './store.js';
+import type { AlertEvent } from './records.js';
 
 interface Base {
   readonly index: number;

@@ -52,8 +52,6 @@ import type {
  */
 export const STORE_SCHEMA = 2;
 
-export * from './records.js';
-
 const SYNC = { sync: true } as const;
 /** Ratchet records kept in memory (about 2 KB each), least recently used evicted first. */
 const RATCHET_CACHE = 16_384;

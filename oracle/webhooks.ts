@@ -16,8 +16,9 @@ import { request as httpsRequest } from 'node:https';
 import type { DeadLetterConfig } from '../common/config.js';
 import { LOG, type Logger } from '../common/log.js';
 import type { AlertHub } from './alerts.js';
+import type { OutboxEntry } from './records.js';
 import { type AlertOrigin, deliveryFor, sinkLabel, type Webhook } from './sinks.js';
-import type { OracleStore, OutboxEntry } from './store.js';
+import type { OracleStore } from './store.js';
 
 export { resolveWebhooks, type Webhook } from './sinks.js';
 

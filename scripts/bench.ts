@@ -77,7 +77,7 @@ import { checkCommitmentList, commit as frostCommit } from '../crypto/frost.js';
 import { type Commit, headAfter, signCommit, verifyCertificate, verifyStep } from '../crypto/ratchet.js';
 import { Secret } from '../crypto/secret.js';
 import { decide, type RatchetView } from '../oracle/ratchet.js';
-import type { RatchetRecord } from '../oracle/store.js';
+import type { RatchetRecord } from '../oracle/records.js';
 import { runStoreBench, storeLines } from './bench/store.js';
 import { procCpuMs, runThroughput, throughputLines } from './bench/throughput.js';
 import {

@@ -33,7 +33,8 @@ import { fromB64u, toB64u } from '../../crypto/bytes.js';
 import { headAfter, type Step } from '../../crypto/ratchet.js';
 import type { Secret } from '../../crypto/secret.js';
 import { decide } from '../../oracle/ratchet.js';
-import { type IdentityRecord, OracleStore, type RatchetRecord } from '../../oracle/store.js';
+import type { IdentityRecord, RatchetRecord } from '../../oracle/records.js';
+import { OracleStore } from '../../oracle/store.js';
 import { measureSeq, type Summary, summarize } from '../bench-lib.js';
 
 export interface StoreBenchOptions {

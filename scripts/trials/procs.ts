@@ -14,7 +14,7 @@ import { Level } from 'level';
 import { ratchetFileView } from '../../agent/ratchet.js';
 import { AgentProc, CLI, type OracleProc, waitUntil } from '../../cli/localcluster.js';
 import { call } from '../../common/grpc.js';
-import type { RatchetRecord } from '../../oracle/store.js';
+import type { RatchetRecord } from '../../oracle/records.js';
 
 const FAKETIME_LIBS = [
   '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1',

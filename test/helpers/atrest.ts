@@ -5,7 +5,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadKek } from '../../common/kek.js';
-import { type IdentityRecord, OracleStore } from '../../oracle/store.js';
+import type { IdentityRecord } from '../../oracle/records.js';
+import { OracleStore } from '../../oracle/store.js';
 import type { OracleProc } from './cluster.js';
 import type { Haystack } from './leaks.js';
 

@@ -7,7 +7,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type CloudEventV1, HTTP } from 'cloudevents';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
-import type { AlertEvent } from '../../oracle/store.js';
+import type { AlertEvent } from '../../oracle/records.js';
 
 export class HookReceiver {
   /** The status it answers; 0 leaves the request hanging (never answered). */

@@ -26,7 +26,7 @@ import {
   verifyEvidence,
 } from '../../crypto/ratchet.js';
 import { Secret } from '../../crypto/secret.js';
-import type { AlertEvent, RatchetRecord, RevocationRecord } from '../../oracle/store.js';
+import type { AlertEvent, RatchetRecord, RevocationRecord } from '../../oracle/records.js';
 import type { PeerClient } from '../../proto/gen/mpcid/oracle/v1/Peer.js';
 import { type OracleProc, type TestCluster, testCredentials } from './cluster.js';
 

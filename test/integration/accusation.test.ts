@@ -22,7 +22,7 @@ import { sha256 } from '../../crypto/hash.js';
 import { abortFields, type SignedStep, stepDigest, verifyEvidence } from '../../crypto/ratchet.js';
 import type { Secret } from '../../crypto/secret.js';
 import { signStatement } from '../../crypto/statement.js';
-import type { AlertEvent } from '../../oracle/store.js';
+import type { AlertEvent } from '../../oracle/records.js';
 import type { PeerClient } from '../../proto/gen/mpcid/oracle/v1/Peer.js';
 import { type OracleProc, startCluster, type TestCluster, waitUntil } from '../helpers/cluster.js';
 import {

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, errorCodeOf } from '../../common/grpc.js';
-import type { AlertEvent } from '../../oracle/store.js';
+import type { AlertEvent } from '../../oracle/records.js';
 import type { AdminClient } from '../../proto/gen/mpcid/admin/v1/Admin.js';
 import {
   CLI,

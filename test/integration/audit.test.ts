@@ -8,7 +8,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, errorCodeOf } from '../../common/grpc.js';
-import type { AlertEvent } from '../../oracle/store.js';
+import type { AlertEvent } from '../../oracle/records.js';
 import {
   EDDSA_ONLY,
   mpcid,

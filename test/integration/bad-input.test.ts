@@ -30,7 +30,7 @@ import type { NonceCommitment, Round1Package } from '../../crypto/frost.js';
 import { type Commit, headAfter, signCommit, verifyStep } from '../../crypto/ratchet.js';
 import type { Secret } from '../../crypto/secret.js';
 import { signStatement } from '../../crypto/statement.js';
-import type { RatchetRecord } from '../../oracle/store.js';
+import type { RatchetRecord } from '../../oracle/records.js';
 import type { CreateJoinTokenResponse__Output } from '../../proto/gen/mpcid/admin/v1/CreateJoinTokenResponse.js';
 import type { BeginEnrollmentResponse__Output } from '../../proto/gen/mpcid/oracle/v1/BeginEnrollmentResponse.js';
 import type { StepRequest } from '../../proto/gen/mpcid/oracle/v1/StepRequest.js';

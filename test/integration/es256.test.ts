@@ -36,7 +36,7 @@ import { fromB64u } from '../../crypto/bytes.js';
 import { lagrangeAt0 } from '../../crypto/ecdsa/index.js';
 import { HEADER_LEN } from '../../crypto/ecdsa/wire.js';
 import { verifyEvidence } from '../../crypto/ratchet.js';
-import type { IdentityRecord } from '../../oracle/store.js';
+import type { IdentityRecord } from '../../oracle/records.js';
 import { verifyToken } from '../../verifier/index.js';
 import { nodeVerify } from '../crypto/helpers.js';
 import { oracleIdentities } from '../helpers/atrest.js';

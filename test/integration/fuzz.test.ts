@@ -55,7 +55,7 @@ import { generateBoxKey, sealShare } from '../../crypto/seal.js';
 import type { Secret } from '../../crypto/secret.js';
 import { signStatement } from '../../crypto/statement.js';
 import { issuerSetupContext } from '../../oracle/issuer-setup.js';
-import type { RatchetRecord } from '../../oracle/store.js';
+import type { RatchetRecord } from '../../oracle/records.js';
 import type { EcdsaRoundRequest } from '../../proto/gen/mpcid/oracle/v1/EcdsaRoundRequest.js';
 import type { EcdsaSetupRequest } from '../../proto/gen/mpcid/oracle/v1/EcdsaSetupRequest.js';
 import type { SealedShare } from '../../proto/gen/mpcid/oracle/v1/SealedShare.js';

@@ -21,7 +21,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readRatchet } from '../../agent/ratchet.js';
 import { readState } from '../../agent/state.js';
 import { call, errorCodeOf } from '../../common/grpc.js';
-import type { AlertEvent } from '../../oracle/store.js';
+import type { AlertEvent } from '../../oracle/records.js';
 import { nodeVerify } from '../crypto/helpers.js';
 import {
   type AgentProc,

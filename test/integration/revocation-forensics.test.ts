@@ -16,7 +16,7 @@ import { call } from '../../common/grpc.js';
 import { stepToWire } from '../../common/protocol.js';
 import type { SignedStep } from '../../crypto/ratchet.js';
 import { signStep } from '../../crypto/ratchet.js';
-import type { AlertEvent } from '../../oracle/store.js';
+import type { AlertEvent } from '../../oracle/records.js';
 import type { PeerClient } from '../../proto/gen/mpcid/oracle/v1/Peer.js';
 import {
   EDDSA_ONLY,

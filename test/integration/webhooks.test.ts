@@ -19,7 +19,7 @@ import type { AddressInfo } from 'node:net';
 import { HTTP } from 'cloudevents';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AlertEvent } from '../../oracle/store.js';
+import type { AlertEvent } from '../../oracle/records.js';
 import {
   type AgentProc,
   EDDSA_ONLY,

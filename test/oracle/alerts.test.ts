@@ -21,13 +21,8 @@ import { MpcidError } from '../../common/errors.js';
 import { createLogger } from '../../common/log.js';
 import { Secret } from '../../crypto/secret.js';
 import { AlertHub, watchAlerts } from '../../oracle/alerts.js';
-import {
-  type AlertEvent,
-  OracleStore,
-  outboxKey,
-  type RevocationRecord,
-  type StoredEvent,
-} from '../../oracle/store.js';
+import type { AlertEvent, RevocationRecord, StoredEvent } from '../../oracle/records.js';
+import { OracleStore, outboxKey } from '../../oracle/store.js';
 import { resolveWebhooks, type Webhook, WebhookDispatcher } from '../../oracle/webhooks.js';
 import { HookReceiver } from '../helpers/hook.js';
 

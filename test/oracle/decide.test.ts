@@ -22,8 +22,8 @@ import {
 import type { LoadedIdentity, OracleContext } from '../../oracle/context.js';
 import { OracleMetrics } from '../../oracle/metrics.js';
 import { decide, RatchetService, type RatchetView } from '../../oracle/ratchet.js';
+import type { RatchetRecord } from '../../oracle/records.js';
 import type { RevocationService } from '../../oracle/revocation.js';
-import type { RatchetRecord } from '../../oracle/store.js';
 import { fakeIdentityId, genesisFor, honestChain, keyPair, makeStep, randInt } from '../helpers/ratchet.js';
 
 const ID = fakeIdentityId();

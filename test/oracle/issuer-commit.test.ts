@@ -28,7 +28,8 @@ import {
   pendingSuperseded,
   verifyConfirmations,
 } from '../../oracle/issuer-commit.js';
-import { type IssuerKeyProof, type IssuerKeyRecord, OracleStore } from '../../oracle/store.js';
+import type { IssuerKeyProof, IssuerKeyRecord } from '../../oracle/records.js';
+import { OracleStore } from '../../oracle/store.js';
 import type { IssuerKey__Output } from '../../proto/gen/mpcid/oracle/v1/IssuerKey.js';
 
 const CLUSTER = 'c';

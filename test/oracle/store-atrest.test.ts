@@ -15,12 +15,8 @@ import { asMpcidError, MpcidError } from '../../common/errors.js';
 import { loadKek } from '../../common/kek.js';
 import { kekCheckValue, openAtRest, sealAtRest } from '../../crypto/atrest.js';
 import { Secret } from '../../crypto/secret.js';
-import {
-  IDENTITY_SECRET_FIELDS,
-  type IdentityRecord,
-  OracleStore,
-  STORE_SCHEMA,
-} from '../../oracle/store.js';
+import { IDENTITY_SECRET_FIELDS, type IdentityRecord } from '../../oracle/records.js';
+import { OracleStore, STORE_SCHEMA } from '../../oracle/store.js';
 import { findLeaks, type Haystack, type SecretItem } from '../helpers/leaks.js';
 
 const META = { clusterId: 'c', nodeId: 2, nodePublicKey: 'k' };

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { MpcidError } from '../../common/errors.js';
 import { Secret } from '../../crypto/secret.js';
-import { type AuditEntry, OracleStore, type RatchetRecord } from '../../oracle/store.js';
+import type { AuditEntry, RatchetRecord } from '../../oracle/records.js';
+import { OracleStore } from '../../oracle/store.js';
 import { smallDisk, storeOnDisk } from '../helpers/tmpfs.js';
 
 const META = { clusterId: 'c', nodeId: 1, nodePublicKey: 'k' };

@@ -3,7 +3,8 @@ import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MpcidError } from '../../common/errors.js';
 import { liveness } from '../../oracle/health.js';
-import { OracleStore, type RatchetRecord } from '../../oracle/store.js';
+import type { RatchetRecord } from '../../oracle/records.js';
+import { OracleStore } from '../../oracle/store.js';
 import { smallDisk, storeOnDisk } from '../helpers/tmpfs.js';
 
 const META = { clusterId: 'c', nodeId: 2, nodePublicKey: 'k' };

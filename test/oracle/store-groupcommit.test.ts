@@ -14,7 +14,8 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MpcidError } from '../../common/errors.js';
 import { Secret } from '../../crypto/secret.js';
-import { OracleStore, type RatchetRecord } from '../../oracle/store.js';
+import type { RatchetRecord } from '../../oracle/records.js';
+import { OracleStore } from '../../oracle/store.js';
 import { smallDisk, storeOnDisk } from '../helpers/tmpfs.js';
 
 const META = { clusterId: 'c', nodeId: 1, nodePublicKey: 'k' };

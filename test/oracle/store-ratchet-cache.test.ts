@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Secret } from '../../crypto/secret.js';
-import { OracleStore, type RatchetRecord } from '../../oracle/store.js';
+import type { RatchetRecord } from '../../oracle/records.js';
+import { OracleStore } from '../../oracle/store.js';
 
 const META = { clusterId: 'c', nodeId: 1, nodePublicKey: 'k' };
 const rec = (id: string, counter: number): RatchetRecord => ({
