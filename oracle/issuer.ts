@@ -22,6 +22,7 @@ import { unary } from '../common/grpc.js';
 import { checkAudiences, ISSUER_MAX_KEYS, issuerKeyStates, issuerRoundFields } from '../common/issuer.js';
 import { checkTokenPolicy, JWT_TYP, parseSigningInput } from '../common/jwt.js';
 import { LOG } from '../common/log.js';
+import type { RegisterState } from '../common/measure-wire.js';
 import { checkEcdsaOracles, ecdsaPayloadDigest } from '../common/protocol.js';
 import { abytes, equalBytes, fromB64u, toB64u, toHex } from '../crypto/bytes.js';
 import { STATEMENT_DOMAINS } from '../crypto/domains.js';
@@ -40,7 +41,7 @@ import { tokenAudit } from './audit.js';
 import type { LoadedIdentity, OracleContext } from './context.js';
 import { decodeEcdsa, type LoadedEcdsa } from './ecdsa.js';
 import { issuerAccessStructure } from './issuer-setup.js';
-import { signedMessage } from './policy.js';
+import { checkRegisterPolicy, signedMessage } from './policy.js';
 import type { SignResult } from './ratchet.js';
 import { peerKeyOf, RateLimiter } from './ratelimit.js';
 import type { EnvelopeJSON, IssuerKeyRecord } from './records.js';
@@ -232,11 +233,11 @@ export class IssuerService implements StepKindHandler {
     const oracles = checkEcdsaOracles(id.group.as, req.ecdsa.oracles);
     if (!equalBytes(ecdsaPayloadDigest('jwt-issuer', message, oracles), signed.step.payloadDigest))
       throw new MpcidError('MALFORMED_INPUT', 'step.payload_digest does not match the ecdsa payload');
-    const sign = (): SignResult => {
+    const sign = (registers?: RegisterState): SignResult => {
       let key: LoadedKey;
       try {
         key = this.#current();
-        this.#policy(id, message, signed.step.counter, key.rec.kid);
+        this.#policy(id, message, signed.step.counter, key.rec.kid, registers);
       } catch (err) {
         const e = asMpcidError(err);
         if (!e) throw err;
@@ -253,7 +254,17 @@ export class IssuerService implements StepKindHandler {
     return { sign, token: tokenAudit(message) };
   }
 
-  #policy(id: LoadedIdentity, message: Uint8Array, counter: number, kid: string): void {
+  /**
+   * The issuer policy, and the identity's own bounds as for any token (issue 15): the claims its
+   * join token required (CLAIM_MISMATCH) and the register values it bound (REGISTER_MISMATCH).
+   */
+  #policy(
+    id: LoadedIdentity,
+    message: Uint8Array,
+    counter: number,
+    kid: string,
+    registers: RegisterState | undefined,
+  ): void {
     const ctx = this.#ctx;
     const fed = federationOf(ctx.config.cluster);
     const { typ } = checkTokenPolicy(message, {
@@ -262,6 +273,7 @@ export class IssuerService implements StepKindHandler {
       counter,
       alg: 'ES256',
       kid,
+      required: id.record.requiredClaims,
       policy: {
         issuer: federationIssuer(ctx.config.cluster),
         maxTtlSeconds: fed.maxTokenTtlSeconds,
@@ -272,6 +284,7 @@ export class IssuerService implements StepKindHandler {
     if (typ !== JWT_TYP)
       throw new MpcidError('POLICY_VIOLATION', 'token refused: issuer-key tokens are typ JWT');
     checkAudiences(parseSigningInput(message)!.claims['aud'], fed.audiences);
+    checkRegisterPolicy(id, message, registers);
   }
 
   #open(

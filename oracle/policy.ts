@@ -74,7 +74,7 @@ export function policyRefusal(
  * A token's or quote's registers: the values the enrollment bound must be held, and a quote's
  * `registers` claim must be exactly the held values. REGISTER_MISMATCH otherwise.
  */
-function checkRegisterPolicy(
+export function checkRegisterPolicy(
   id: LoadedIdentity,
   message: Uint8Array,
   registers: RegisterState | undefined,

@@ -186,13 +186,16 @@ describe('federation issuer (2-of-3 cluster, real processes)', { tags: ['slow'] 
   }
 
   /** Enrolls in-process (the real enrollment code, real oracles), EdDSA only. */
-  async function enrollFast(name: string): Promise<{ stateDir: string; identityId: string }> {
+  async function enrollFast(
+    name: string,
+    requiredClaimsJson = '',
+  ): Promise<{ stateDir: string; identityId: string }> {
     const stateDir = join(mkdtempSync(join(cluster.dir, 'agent-')), 'state');
     // The admin call's own deadline: under load (two cores, other suites) 5 s is not always enough.
     const { token } = await call(
       cluster.admin,
       cluster.admin.CreateJoinToken,
-      { name, ttlSeconds: 600 },
+      { name, ttlSeconds: 600, requiredClaimsJson },
       60_000,
     );
     const tls = cluster.tls
@@ -382,6 +385,31 @@ describe('federation issuer (2-of-3 cluster, real processes)', { tags: ['slow'] 
     );
     // The identity key is still there on request (this identity has no ES256 key: NO_ES256_KEY).
     expect(errorCodeOf(await failure(issuerToken(agent, [AUD], 'identity')))).toBe('NO_ES256_KEY');
+  });
+
+  it('claims a join token bound hold for issuer-key tokens too: they carry the image, and a request claiming another is CLAIM_MISMATCH', async () => {
+    const IMAGE = `sha256:${'ab'.repeat(32)}`;
+    const e = await enrollFast(`${TD}/ns/fed/sa/bound`, JSON.stringify({ image: IMAGE }));
+    const bound = await cluster.startAgent(e.stateDir, undefined, { heartbeatMs: 0 });
+    try {
+      const jwks = await jwksNow();
+      const { payload } = await verifyBoth(await issuerToken(bound), jwks);
+      expect(payload['image']).toBe(IMAGE);
+      const other = call(
+        bound.workload,
+        bound.workload.FetchJWT,
+        {
+          audience: [AUD],
+          alg: 'ES256',
+          key: 'issuer',
+          extraClaimsJson: JSON.stringify({ image: 'sha256:other' }),
+        },
+        60_000,
+      );
+      expectCode(await failure(other), grpc.status.PERMISSION_DENIED, 'CLAIM_MISMATCH');
+    } finally {
+      await bound.kill('SIGTERM');
+    }
   });
 
   it('an unconfigured audience, a lifetime of 48 hours or a bad key choice get stable codes, and nothing is signed', async () => {
