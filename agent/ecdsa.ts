@@ -106,7 +106,7 @@ async function attempt(
   const chosen = [...picked].sort((x, y) => x.nodeId - y.nodeId);
   const oracles = chosen.map((c) => c.nodeId);
   const message = build(engine.counter + 1);
-  const step = engine.stepAhead(kind, ecdsaPayloadDigest(kind, message, oracles), {
+  const step = await engine.stepAheadAsync(kind, ecdsaPayloadDigest(kind, message, oracles), {
     ecdsa: { message, oracles },
   });
   const { signed } = step;

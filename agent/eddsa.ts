@@ -64,7 +64,9 @@ async function attempt(
   // which need only the message and the commitment list, are computed (nothing else is waited
   // for then, and the oracles are not yet competing for the cores). They stay in this process
   // unless the round succeeds; signShare wipes the nonces either way.
-  const writing = engine.stepAheadAsync(kind, signPayloadDigest(kind, message, list), { message, list });
+  const writing = engine.stepAheadAsync(kind, signPayloadDigest(kind, message, list), {
+    sign: { message, list },
+  });
   let own: (readonly [number, Uint8Array])[];
   let session: ReturnType<typeof signingSession>;
   try {

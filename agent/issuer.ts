@@ -114,7 +114,7 @@ export function issuerFlow(
       const oracles = chosen.map((c) => c.nodeId);
       const message = build(engine.counter + 1);
       const kind = 'jwt-issuer';
-      const step = engine.stepAhead(kind, ecdsaPayloadDigest(kind, message, oracles), {
+      const step = await engine.stepAheadAsync(kind, ecdsaPayloadDigest(kind, message, oracles), {
         ecdsa: { message, oracles },
       });
       const answered = await engine.settle(chosen, await engine.send(chosen, step, a.patient), a);

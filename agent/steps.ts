@@ -128,7 +128,7 @@ export function everyOracleFlow<R extends Committed = StepResponse__Output>(
   return {
     targets: 'all',
     async attempt(clients, a) {
-      const step = engine.stepAhead(kind, payloadDigest, payload);
+      const step = await engine.stepAheadAsync(kind, payloadDigest, payload);
       const answers = await engine.send(clients, step, false, rpc);
       const have = new Map<number, Commit>();
       const ok = new Map<number, R>();
@@ -303,11 +303,27 @@ export class StepEngine {
    * stepAhead (from the current state, not exposing) with the write's fdatasync off the event loop
    * (agent/ratchet.ts writeRatchetAsync): the step is still on disk before this resolves, and so
    * before anything is sent; other work of this process (other identities, the Workload API) runs
-   * while the disk syncs. The EdDSA flow's (agent/eddsa.ts).
+   * while the disk syncs. Every flow's but the exposing heartbeat's; safe because one identity's
+   * flows run one at a time (#chain), so nothing reads or writes its state during the await.
    */
-  async stepAheadAsync(kind: StepKind, payloadDigest: Uint8Array, sign: SignPayload): Promise<Pending> {
+  async stepAheadAsync(
+    kind: StepKind,
+    payloadDigest: Uint8Array,
+    payload: { sign?: SignPayload; ecdsa?: EcdsaPayload; measure?: MeasurePayload } = {},
+  ): Promise<Pending> {
     const { identityId, sessionKey } = this.state;
-    const next = prepareStep(this.#rs, identityId, sessionKey, kind, payloadDigest, sign, undefined, false);
+    const { sign, ecdsa, measure } = payload;
+    const next = prepareStep(
+      this.#rs,
+      identityId,
+      sessionKey,
+      kind,
+      payloadDigest,
+      sign,
+      ecdsa,
+      false,
+      measure,
+    );
     await writeRatchetAsync(this.dir, identityId, next);
     this.#rs = next;
     this.#onDisk = next;
