@@ -581,7 +581,9 @@ describe('federation issuer (2-of-3 cluster, real processes)', { tags: ['slow'] 
       const token = tokenMaker(state, cosigner, { clients: hostile.clients, deadlineMs: 10_000 });
       const jwks = await jwksNow();
       let signed = 0;
-      for (let i = 0; i < 12 && hostile.lies() < 2; i++) {
+      // Signing sets are sticky for 8 steps (agent/quorum.ts), so a set without the liar may serve
+      // the first 8 tokens and the next set may miss it too: up to 60 tokens, until it lied twice.
+      for (let i = 0; i < 60 && hostile.lies() < 2; i++) {
         const { token: jwt } = await token('ES256', JWT_TYP, 0, { aud: AUD }, 'issuer');
         await verifyBoth(jwt, jwks);
         signed++;

@@ -125,6 +125,15 @@ describe('operations: health, readiness, metrics (2-of-3 cluster, real processes
     const { stateDir } = await cluster.enroll('spiffe://test.mpcid/ns/ops/sa/metrics');
     const agent = await cluster.startAgent(stateDir, undefined, { heartbeatMs: 0 });
     for (let i = 0; i < 3; i++) await agent.sign(randomBytes(32));
+    // Signing sets are t of n and sticky for 8 steps (agent/quorum.ts): sign on until every oracle
+    // has handled a Step, so each one's step histogram below has something to count.
+    for (let i = 0; i < 80; i++) {
+      const counts = await Promise.all(
+        http.map(async (_, j) => sum(await metricsOf(j), 'mpcid_step_duration_seconds_count')),
+      );
+      if (counts.every((c) => c > 0)) break;
+      await agent.sign(randomBytes(32));
+    }
     const copyDir = join(dirname(stateDir), 'copy');
     copyStateDir(stateDir, copyDir);
     const copy = await cluster.startAgent(copyDir, undefined, { heartbeatMs: 0 });
