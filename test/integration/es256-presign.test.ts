@@ -19,8 +19,9 @@ import { readRatchet } from '../../agent/ratchet.js';
 import { readState } from '../../agent/state.js';
 import { clusterNodeKeys } from '../../common/config.js';
 import { detailsOf, type MpcidError } from '../../common/errors.js';
-import { call, errorCodeOf } from '../../common/grpc.js';
+import { call, errorCodeOf, fromServiceError } from '../../common/grpc.js';
 import { createLogger } from '../../common/log.js';
+import { evidenceFromJSON } from '../../common/protocol.js';
 import { combineSignature } from '../../crypto/ecdsa/index.js';
 import { HEADER_LEN } from '../../crypto/ecdsa/wire.js';
 import { sha256 } from '../../crypto/hash.js';
@@ -228,16 +229,7 @@ describe('ES256 presignatures (2-of-3 cluster, real processes)', { tags: ['slow'
       const r = await double.presign({ kind: 'own', round: 2, to: 2, at: HEADER_LEN + 65 + 1 }, [1, 2]);
       expect(r.presignature).toBeUndefined();
       expect((r.error as MpcidError).code).toBe('IDENTITY_SUSPENDED');
-      const details = detailsOf(r.error as MpcidError, 'IDENTITY_SUSPENDED')!;
-      expect(details).toMatchObject({ accuser: 2, accused: 0 });
-      const ev = details.evidence as AbortEvidence;
-      expect(ev.abort).toMatchObject({ accuser: 2, culprit: 0, check: 'commitment' });
-      expect(ev.steps[0].step.kind).toBe('es256-presign');
-      expect(Buffer.from(ev.messageDigest).equals(Buffer.from(PRESIGN_MESSAGE_DIGEST))).toBe(true);
-      expect(verifyEvidence(state.sessionPublicKey, ev, nodeKeys(), { n: 3, t: 2 })).toBe('ecdsa-abort');
-      // An edited signing set does not verify.
-      expect(() => verifyEvidence(state.sessionPublicKey, { ...ev, oracles: [1, 3] }, nodeKeys())).toThrow();
-      // Every oracle refuses the identity now.
+      // Every oracle refuses the identity now, with the accusation; its evidence verifies.
       for (const cl of clients) {
         const err = await failure(
           call(
@@ -248,6 +240,17 @@ describe('ES256 presignatures (2-of-3 cluster, real processes)', { tags: ['slow'
           ),
         );
         expect(errorCodeOf(err), `oracle ${cl.nodeId}`).toBe('IDENTITY_SUSPENDED');
+        const details = detailsOf(fromServiceError(err, `oracle ${cl.nodeId}`), 'IDENTITY_SUSPENDED')!;
+        expect(details).toMatchObject({ accuser: 2, accused: 0 });
+        const ev = details.evidence as AbortEvidence;
+        expect(ev.abort).toMatchObject({ accuser: 2, culprit: 0, check: 'commitment' });
+        expect(ev.steps[0].step.kind).toBe('es256-presign');
+        expect(Buffer.from(ev.messageDigest).equals(Buffer.from(PRESIGN_MESSAGE_DIGEST))).toBe(true);
+        expect(verifyEvidence(state.sessionPublicKey, ev, nodeKeys(), { n: 3, t: 2 })).toBe('ecdsa-abort');
+        // An edited signing set does not verify.
+        expect(() =>
+          verifyEvidence(state.sessionPublicKey, { ...ev, oracles: [1, 3] }, nodeKeys()),
+        ).toThrow();
       }
     } finally {
       closeOracles(clients);
@@ -258,15 +261,22 @@ describe('ES256 presignatures (2-of-3 cluster, real processes)', { tags: ['slow'
     const d = (await cluster.enroll('spiffe://test.mpcid/ns/presign/sa/victim')) as unknown as Enrolled;
     const state = readState(d.stateDir);
     const clients = connectOracles(state.cluster);
-    // Oracle 1 speaks the real protocol with one inconsistent byte in its round-2 message to us
-    // (the Γu point of its round-2 body: the agent's gamma check fails).
-    const bad = corruptingClients(clients, {
-      mode: 'oracle',
-      rpcRound: 2,
-      from: 1,
-      at: HEADER_LEN + 65 + 32 + 65 + 32 + 10,
-      channelKey: state.es256!.channels.get(1)!,
-    });
+    // Every oracle speaks the real protocol with one inconsistent byte in its round-2 message to
+    // us (in the Γu point of its round-2 body), so whichever set the pool picks, the agent's check fails.
+    let corrupting = clients;
+    const counters: (() => number)[] = [];
+    for (const from of [1, 2, 3]) {
+      const one = corruptingClients(corrupting, {
+        mode: 'oracle',
+        rpcRound: 2,
+        from,
+        at: HEADER_LEN + 65 + 32 + 65 + 32 + 10,
+        channelKey: state.es256!.channels.get(from)!,
+      });
+      corrupting = one.clients;
+      counters.push(one.corrupted);
+    }
+    const bad = { clients: corrupting, corrupted: () => counters.reduce((s, f) => s + f(), 0) };
     const cosigner = new Cosigner(
       state,
       d.stateDir,
@@ -293,11 +303,17 @@ describe('ES256 presignatures (2-of-3 cluster, real processes)', { tags: ['slow'
       );
       expect(r.reason).toBe('ecdsa-abort');
       const evidence = JSON.parse(r.evidenceJson) as {
-        steps: { step: { kind: string } }[];
+        steps: { kind: string }[];
         abort: { accuser: number };
       };
-      expect(evidence.steps[0]!.step.kind).toBe('es256-presign');
+      expect(evidence.steps[0]!.kind).toBe('es256-presign');
       expect(evidence.abort.accuser).toBe(0);
+      expect(
+        verifyEvidence(state.sessionPublicKey, evidenceFromJSON(evidence as never), nodeKeys(), {
+          n: 3,
+          t: 2,
+        }),
+      ).toBe('ecdsa-abort');
     } finally {
       await cosigner.stop();
       closeOracles(clients);
