@@ -29,7 +29,7 @@ import { type AbortEvidence, PRESIGN_MESSAGE_DIGEST, verifyEvidence } from '../.
 import { openEnvelope } from '../../crypto/seal.js';
 import { type AgentProc, startCluster, type TestCluster } from '../helpers/cluster.js';
 import { corruptingClients, Es256Double, nodeVerifyEs256 } from '../helpers/es256.js';
-import { failure, waitStatus } from '../helpers/ratchet.js';
+import { agentRatchetFile, failure, statusOn, waitStatus } from '../helpers/ratchet.js';
 
 const AUD = 'https://rp.example/presign';
 
@@ -319,4 +319,25 @@ describe('ES256 presignatures (2-of-3 cluster, real processes)', { tags: ['slow'
       closeOracles(clients);
     }
   }, 120_000);
+
+  it('SIGKILL of the agent while its pool fills (es256-presign steps and their rounds): after each restart it signs again, never revoked', async () => {
+    const e = (await cluster.enroll('spiffe://test.mpcid/ns/presign/sa/crash')) as unknown as Enrolled;
+    const pub = Buffer.from(e.es256.publicKey, 'base64url');
+    const pendingKinds: string[] = [];
+    for (const [trial, delayMs] of [0, 40, 120, 250].entries()) {
+      const ag = await cluster.startAgent(e.stateDir, undefined, { heartbeatMs: 0, es256Presigns: 2 });
+      await new Promise((r) => setTimeout(r, delayMs));
+      await ag.kill('SIGKILL');
+      const f = agentRatchetFile(e.stateDir);
+      pendingKinds.push(f?.pending ? f.pending.step.kind : 'none');
+      // Restarted: a step left pending is certified first, then it signs (online or presigned).
+      const again = await cluster.startAgent(e.stateDir, undefined, { heartbeatMs: 0, es256Presigns: 2 });
+      const msg = Buffer.from(`after crash ${trial}`);
+      const res = await signEs256(again, msg);
+      expect(nodeVerifyEs256(pub, msg, res.signature)).toBe(true);
+      await again.kill('SIGTERM');
+    }
+    console.info(`pending step kinds at the kills: ${pendingKinds.join(', ')}`);
+    for (const o of cluster.oracles) expect(await statusOn(o, e.kid), `oracle ${o.id}`).toBe('active');
+  }, 180_000);
 });
