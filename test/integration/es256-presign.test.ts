@@ -337,6 +337,30 @@ describe('ES256 presignatures (2-of-3 cluster, real processes)', { tags: ['slow'
       expect(nodeVerifyEs256(pub, msg, res.signature)).toBe(true);
       await again.kill('SIGTERM');
     }
+    // And a kill with the es256-presign step certainly pending: the oracles are frozen, so the
+    // step is written ahead and stuck on the wire when the agent dies.
+    for (const o of cluster.oracles) process.kill(o.proc!.pid!, 'SIGSTOP');
+    let frozen = true;
+    try {
+      const ag = await cluster.startAgent(e.stateDir, undefined, { heartbeatMs: 0, es256Presigns: 2 });
+      const until = Date.now() + 15_000;
+      while (agentRatchetFile(e.stateDir)?.pending?.step.kind !== 'es256-presign') {
+        if (Date.now() > until) throw new Error('the agent never wrote an es256-presign step ahead');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await ag.kill('SIGKILL');
+      pendingKinds.push('es256-presign');
+      for (const o of cluster.oracles) process.kill(o.proc!.pid!, 'SIGCONT');
+      frozen = false;
+      const again = await cluster.startAgent(e.stateDir, undefined, { heartbeatMs: 0, es256Presigns: 2 });
+      const msg = Buffer.from('after a kill with a pending presign step');
+      const res = await signEs256(again, msg);
+      expect(nodeVerifyEs256(pub, msg, res.signature)).toBe(true);
+      expect(agentRatchetFile(e.stateDir)?.pending?.step.kind).not.toBe('es256-presign');
+      await again.kill('SIGTERM');
+    } finally {
+      if (frozen) for (const o of cluster.oracles) process.kill(o.proc!.pid!, 'SIGCONT');
+    }
     console.info(`pending step kinds at the kills: ${pendingKinds.join(', ')}`);
     for (const o of cluster.oracles) expect(await statusOn(o, e.kid), `oracle ${o.id}`).toBe('active');
   }, 180_000);
