@@ -165,16 +165,23 @@ export class Es256Double {
     this.#nodeKeys = clusterNodeKeys(state.cluster);
   }
 
-  /** One es256 signature; `record` sees every EcdsaRound request as sent. */
-  async sign(
-    message: Uint8Array,
-    tamper?: Tamper,
-    record?: (req: EcdsaRoundRequest) => void,
-  ): Promise<DoubleResult & { step: SignedStep }> {
+  /**
+   * The step (`kind`, over `message`; none for es256-presign) committed by every oracle, and the
+   * session it opened with our round 1 made and the oracles' round-1 messages.
+   */
+  async #open(
+    kind: 'es256' | 'es256-presign',
+    payloadDigest: Uint8Array,
+    oracles: number[],
+    message: Uint8Array | undefined,
+    tamper: Tamper | undefined,
+  ) {
     const { state, clients } = this;
-    const oracles = clients.slice(0, state.cluster.t).map((c) => c.nodeId);
-    const signed = this.ratchet.make('es256', ecdsaPayloadDigest('es256', message, oracles));
-    const request = { ...this.ratchet.request(signed), ecdsa: { message: Buffer.from(message), oracles } };
+    const signed = this.ratchet.make(kind, payloadDigest);
+    const request = {
+      ...this.ratchet.request(signed),
+      ecdsa: { message: Buffer.from(message ?? new Uint8Array(0)), oracles },
+    };
     const answers = await this.ratchet.commit(clients, { signed, request });
     const session = stepDigest(signed.step);
     const s = new TamperingSession(
@@ -189,6 +196,24 @@ export class Es256Double {
     s.start();
     const round1 = new Map(
       oracles.map((o) => [o, answers[clients.findIndex((c) => c.nodeId === o)]!.envelopes]),
+    );
+    return { signed, session, s, round1 };
+  }
+
+  /** One es256 signature; `record` sees every EcdsaRound request as sent. */
+  async sign(
+    message: Uint8Array,
+    tamper?: Tamper,
+    record?: (req: EcdsaRoundRequest) => void,
+  ): Promise<DoubleResult & { step: SignedStep }> {
+    const { state, clients } = this;
+    const oracles = clients.slice(0, state.cluster.t).map((c) => c.nodeId);
+    const { signed, session, s, round1 } = await this.#open(
+      'es256',
+      ecdsaPayloadDigest('es256', message, oracles),
+      oracles,
+      message,
+      tamper,
     );
     const roundCall: RoundCall = async (o, round, envelopes) => {
       const c = clients.find((x) => x.nodeId === o)!;
@@ -224,22 +249,12 @@ export class Es256Double {
     oracles: number[] = this.clients.slice(0, this.state.cluster.t).map((c) => c.nodeId),
   ): Promise<{ presignature?: Presignature; error?: unknown; session: Uint8Array; step: SignedStep }> {
     const { state, clients } = this;
-    const signed = this.ratchet.make('es256-presign', presignPayloadDigest(oracles));
-    const request = { ...this.ratchet.request(signed), ecdsa: { message: Buffer.alloc(0), oracles } };
-    const answers = await this.ratchet.commit(clients, { signed, request });
-    const session = stepDigest(signed.step);
-    const s = new TamperingSession(
-      tamper,
-      state.identityId,
-      this.#nodeKeys,
-      state.es256!,
+    const { signed, session, s, round1 } = await this.#open(
+      'es256-presign',
+      presignPayloadDigest(oracles),
       oracles,
-      session,
       undefined,
-    );
-    s.start();
-    const round1 = new Map(
-      oracles.map((o) => [o, answers[clients.findIndex((c) => c.nodeId === o)]!.envelopes]),
+      tamper,
     );
     const roundCall: RoundCall = async (o, round, envelopes) => {
       const c = clients.find((x) => x.nodeId === o)!;
