@@ -11,7 +11,11 @@
  *               flight from one client); ES256 (alg 'ES256') c=1, set against the EdDSA c=1 p50
  *               of the same run and the goal (ES256_GOAL_P50_MS); every signature verified with
  *               node:crypto afterwards (untimed; ES256 as IEEE P1363 r || s against the identity's
- *               P-256 key)
+ *               P-256 key). The agent keeps 2 ES256 presignatures (its default), so the
+ *               back-to-back ES256 row includes the pool's refills competing for the cores; the
+ *               'ES256 c=1, paced' row waits (untimed) before each request until the agent logged
+ *               a full pool ('ES256 presignature ready'), and the oracles' presign hit/miss counts
+ *               (mpcid_es256_presigns_total) are reported with it
  *   enrollment  join token + `mpcid agent enroll` CLI process (as cluster.enroll) for new
  *               identities: the Ed25519 DKG and then ES256 setup (P-256 DKG + DKLs23 pairwise
  *               setup). Split with the agent's own 'ES256 key set up' log line (durationMs):
@@ -398,13 +402,15 @@ async function detectionTrial(
   const stop = new AbortController();
   try {
     // Heartbeats off: the two signatures are the only steps, so the conflict is B's sign step.
-    const a = await c.startAgent(id.stateDir, undefined, { heartbeatMs: 0 });
+    // No presigning: a background es256-presign step of either copy would expose the clone before
+    // the trial's own request, and the trial measures detection from that request.
+    const a = await c.startAgent(id.stateDir, undefined, { heartbeatMs: 0, es256Presigns: 0 });
     agents.push(a);
     await signChecked(a, pk);
     const cloneDir = join(dirname(id.stateDir), 'clone');
     cpSync(id.stateDir, cloneDir, { recursive: true });
     await signChecked(a, pk);
-    const b = await c.startAgent(cloneDir, undefined, { heartbeatMs: 0 });
+    const b = await c.startAgent(cloneDir, undefined, { heartbeatMs: 0, es256Presigns: 0 });
     agents.push(b);
     await sleep(200); // B's nonce prefetch (started with the agent) settles
     for (const o of c.oracles) {
@@ -748,6 +754,17 @@ async function main(): Promise<void> {
     WARMUP.es256CosignC1,
     es256Signer.prepare(WARMUP.es256CosignC1 + COUNTS.es256CosignC1),
   );
+  mark(
+    `ES256 co-sign c=1, paced (pool refilled before each): ${WARMUP.es256CosignC1} warm-up + ${COUNTS.es256CosignC1}`,
+  );
+  const presignsBefore = await presignCounts(c);
+  const es256Paced = await measurePaced(
+    agent,
+    COUNTS.es256CosignC1,
+    WARMUP.es256CosignC1,
+    es256Signer.prepare(WARMUP.es256CosignC1 + COUNTS.es256CosignC1),
+  );
+  const presignsAfter = await presignCounts(c);
   const verifiedEs256 = es256Signer.verifyAll(es256PublicKey);
 
   mark(`ratchet components in-process: ${COUNTS.ratchetComponent} each`);
@@ -821,6 +838,7 @@ async function main(): Promise<void> {
   const cs8 = summarize(cosignC8.latenciesMs, cosignC8.wallMs, CONCURRENCY);
   const en = summarize(enroll.latenciesMs, enroll.wallMs, 1);
   const es1 = summarize(es256CosignC1.latenciesMs, es256CosignC1.wallMs, 1);
+  const esPaced = summarize(es256Paced.latenciesMs, es256Paced.wallMs, 1);
   const enEddsa = summarizeLatency(enrollTimings.map((e) => e.eddsaMs));
   const enEs256 = summarizeLatency(enrollTimings.map((e) => e.es256SetupMs));
   const es256Goal = {
@@ -861,6 +879,8 @@ async function main(): Promise<void> {
     es256CosignC1P99_over_cosignC1P99: es1.p99Ms / cs1.p99Ms,
     es256CosignC1P50_over_nodeSignP256P50: es1.p50Ms / base.nodeSignP256.p50Ms,
     es256CosignC1P50_over_goalP50: es1.p50Ms / ES256_GOAL_P50_MS,
+    es256CosignC1PacedP50_over_grpcRoundTripP50: esPaced.p50Ms / base.grpcRoundTrip.p50Ms,
+    es256CosignC1PacedP50_over_es256CosignC1P50: esPaced.p50Ms / es1.p50Ms,
     enrollP50_over_goalP50: en.p50Ms / ENROLL_GOAL_MS,
     enrollEddsaP50_over_grpcRoundTripP50: enEddsa.p50Ms / base.grpcRoundTrip.p50Ms,
     enrollEs256SetupP50_over_grpcRoundTripP50: enEs256.p50Ms / base.grpcRoundTrip.p50Ms,
@@ -915,6 +935,14 @@ async function main(): Promise<void> {
         `${x(ratios.es256CosignC1P50_over_cosignC1P50)} EdDSA co-sign c=1, ` +
         `${x(ratios.es256CosignC1P50_over_nodeSignP256P50)} node P-256 sign (p50); ` +
         `goal p50 <= ${ES256_GOAL_P50_MS} ms: ${es256Goal.met ? 'met' : 'NOT met'}`,
+    },
+    {
+      name: 'ES256 co-sign c=1, paced (pool refilled)',
+      s: esPaced,
+      vs:
+        `${x(ratios.es256CosignC1PacedP50_over_grpcRoundTripP50)} gRPC RTT (p50; goal <= 30x), ` +
+        `${x(ratios.es256CosignC1PacedP50_over_es256CosignC1P50)} ES256 back to back; presign hits ` +
+        `${presignsAfter.hit - presignsBefore.hit}, misses ${presignsAfter.miss - presignsBefore.miss} (oracle shares)`,
     },
     {
       name: 'enrollment total (EdDSA + ES256)',
@@ -1007,6 +1035,8 @@ async function main(): Promise<void> {
       cosignC8: roundSummary(cs8),
       nodeSignP256: roundSummary(base.nodeSignP256),
       es256CosignC1: roundSummary(es1),
+      es256CosignC1Paced: roundSummary(esPaced),
+      es256Presigns: { before: presignsBefore, after: presignsAfter },
       es256Goal: { ...es256Goal, measuredP50Ms: round(es256Goal.measuredP50Ms) },
       enroll: roundSummary(en),
       enrollGoal: {
