@@ -34,10 +34,14 @@
  * consistency failure, BAD_LENGTH / MALFORMED_POINT / MALFORMED_SCALAR / MALFORMED_INPUT for a
  * malformed message. The caller must never retry an aborted session.
  *
+ * A presigning session (`presign: true`, no message hash) runs the same rounds and checks under
+ * presignTag (no e) and ends in `presign3`, which keeps the message-independent part of step 9 in
+ * a Presignature (./presign.ts) that computes w_i once e is known.
+ *
  * One concern, though past ~500 lines: one signer's side of rounds 1-3 (steps 4-9), the
  * EcdsaSigner state machine and the tags and zero shares it derives; its rounds share the
  * signer's secret state, so they stay together. Step 10, combining the broadcast shares, is
- * ./combine.ts.
+ * ./combine.ts; what a presignature keeps, ./presign.ts.
  */
 import { randomBytes } from 'node:crypto';
 import { equalBytes } from '../bytes.js';
