@@ -17,6 +17,7 @@ import type { StepKind } from '../crypto/ratchet.js';
 import type { StepResponse__Output } from '../proto/gen/mpcid/oracle/v1/StepResponse.js';
 import { ecdsaFlow } from './ecdsa.js';
 import { abortedRevocation, readAbort, sendAbort } from './ecdsa-abort.js';
+import { PresignPool } from './ecdsa-presign.js';
 import type { Es256Key } from './ecdsa-setup.js';
 import { eddsaFlow, type Signed } from './eddsa.js';
 import { heartbeatFlow } from './heartbeat.js';
@@ -37,6 +38,8 @@ export interface CosignerOptions {
   heartbeatMs?: number;
   /** The cluster CA (PEM, mTLS): it checks an operator's signed revocation (kill switch). */
   clusterCa?: Buffer | undefined;
+  /** ES256 presignatures kept ready (agent/ecdsa-presign.ts; default 2); 0: every signature online. */
+  es256Presigns?: number;
 }
 
 export class Cosigner {
@@ -46,6 +49,8 @@ export class Cosigner {
   readonly #heartbeatMs: number;
   #es256: Es256Key | undefined;
   #timer: NodeJS.Timeout | undefined;
+  readonly #presigns: PresignPool;
+  #started = false;
 
   constructor(
     state: AgentState,
@@ -61,8 +66,10 @@ export class Cosigner {
       prefetch: opts.prefetch ?? 4,
     });
     this.#engine = new StepEngine(state, dir, ratchet, this.#quorum, log, opts.clusterCa);
+    this.#presigns = new PresignPool(this.#engine, () => this.#es256, opts.es256Presigns ?? 2);
     this.#engine.onRevoked = () => {
       if (this.#timer) clearInterval(this.#timer);
+      this.#presigns.stop();
     };
     this.#heartbeatMs = opts.heartbeatMs ?? 15_000;
     this.#es256 = state.es256;
@@ -77,6 +84,12 @@ export class Cosigner {
 
   set es256(key: Es256Key | undefined) {
     this.#es256 = key;
+    if (this.#started) this.#presigns.refill();
+  }
+
+  /** The ES256 presignature pool's counters (agent/ecdsa-presign.ts). */
+  get presigns(): PresignPool {
+    return this.#presigns;
   }
 
   /** The ratchet's certified counter (for status and tests). */
@@ -94,7 +107,9 @@ export class Cosigner {
     if (aborted && aborted !== 'unreadable')
       void sendAbort(this.#quorum.clients, this.#quorum.deadlineMs, this.#log, aborted);
     if (this.#engine.revoked) return;
+    this.#started = true;
     void this.prefetch();
+    this.#presigns.refill();
     if (this.#heartbeatMs <= 0) return;
     const tick = () => {
       if (this.#engine.revoked) return;
@@ -115,6 +130,7 @@ export class Cosigner {
 
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
+    this.#presigns.stop();
     await this.#engine.stop();
   }
 
@@ -172,6 +188,7 @@ export class Cosigner {
           () => this.#es256,
           'es256',
           () => message,
+          this.#presigns.source,
         ),
       )
     ).signature;
@@ -179,7 +196,9 @@ export class Cosigner {
 
   /** An ES256 JWS signing input built for the step's counter, co-signed like signToken. */
   signTokenEs256(build: (counter: number) => Uint8Array): Promise<Signed> {
-    return this.#engine.run(ecdsaFlow(this.#engine, () => this.#es256, 'jwt-es256', build));
+    return this.#engine.run(
+      ecdsaFlow(this.#engine, () => this.#es256, 'jwt-es256', build, this.#presigns.source),
+    );
   }
 
   /**

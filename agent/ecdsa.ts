@@ -27,20 +27,22 @@
 import { abortOf, checkRelayed, envelopeToWire, relayBinding } from '../common/ecdsa-wire.js';
 import { asMpcidError, codeOf, MpcidError } from '../common/errors.js';
 import { fromServiceError } from '../common/grpc.js';
-import { ecdsaPayloadDigest } from '../common/protocol.js';
-import { combineSignature, EcdsaSigner } from '../crypto/ecdsa/index.js';
+import { ecdsaPayloadDigest, presignPayloadDigest } from '../common/protocol.js';
+import { combineSignature, EcdsaSigner, type Presignature } from '../crypto/ecdsa/index.js';
 import { AGENT_PARTY, SigningSets } from '../crypto/es256.js';
 import { sha256 } from '../crypto/hash.js';
-import { stepDigest } from '../crypto/ratchet.js';
+import { PRESIGN_MESSAGE_DIGEST, type SignedStep, stepDigest } from '../crypto/ratchet.js';
 import { openEnvelope, sealEnvelope } from '../crypto/seal.js';
+import type { EcdsaRoundResponse__Output } from '../proto/gen/mpcid/oracle/v1/EcdsaRoundResponse.js';
 import type { Envelope, Envelope__Output } from '../proto/gen/mpcid/oracle/v1/Envelope.js';
+import type { StepResponse__Output } from '../proto/gen/mpcid/oracle/v1/StepResponse.js';
 import { reportAbort } from './ecdsa-abort.js';
 import type { Es256Key } from './ecdsa-setup.js';
 import type { Signed } from './eddsa.js';
 import type { OracleClient } from './oracles.js';
 import type { Attempts } from './quorum.js';
 import { noEs256Key } from './state.js';
-import { RETRY, type StepEngine, type StepFlow } from './steps.js';
+import { type Answer, RETRY, type StepEngine, type StepFlow } from './steps.js';
 
 const signingSets = new WeakMap<Es256Key, SigningSets>();
 
@@ -75,8 +77,11 @@ export function ecdsaFlow(
   keyOf: () => Es256Key | undefined,
   kind: 'es256' | 'jwt-es256',
   build: (counter: number) => Uint8Array,
+  pool?: PresignSource,
 ): StepFlow<Signed> {
   let key: Es256Key | undefined;
+  // After a miss (an oracle no longer holds the presignature) this request signs online.
+  let presigned = pool !== undefined;
   return {
     targets: 'set',
     prepare() {
@@ -84,8 +89,88 @@ export function ecdsaFlow(
       if (!key) throw noEs256Key(engine.state);
       checkZeroSharing(key);
     },
-    attempt: (picked, a) => attempt(engine, key!, kind, build, picked, a),
+    async attempt(picked, a) {
+      const ready = presigned ? pool!.take(key!, a.failed) : undefined;
+      if (!ready) return attempt(engine, key!, kind, build, picked, a);
+      const r = await attemptPresigned(engine, key!, kind, build, ready, a);
+      if (r === MISS) {
+        presigned = false;
+        pool!.missed();
+        return RETRY;
+      }
+      if (r !== RETRY) pool!.hit();
+      return r;
+    },
   };
+}
+
+/** Where an ES256 flow finds ready presignatures (agent/ecdsa-presign.ts). */
+export interface PresignSource {
+  /** A ready presignature of `key` whose signing set has no oracle in `failed`, taken out of the pool. */
+  take(key: Es256Key, failed: ReadonlyMap<number, unknown>): ReadyPresign | undefined;
+  hit(): void;
+  missed(): void;
+}
+
+/** A presignature ready on the agent and (as far as it knows) on the oracles of its set. */
+export interface ReadyPresign {
+  /** The es256-presign step that made it (its digest is the session id; abort evidence names it). */
+  readonly signed: SignedStep;
+  readonly digest: Uint8Array;
+  readonly oracles: readonly number[];
+  readonly presignature: Presignature;
+}
+
+/** A DKLs23 session opened by a certified step: its round-1 answers, ready for rounds 2-3. */
+export interface OpenedSession {
+  readonly signed: SignedStep;
+  readonly session: AgentEcdsaSession;
+  readonly round1: Map<number, Envelope__Output[]>;
+}
+
+/**
+ * Makes the step (kind `kind`, over `message`, or a presign step when `message` is undefined)
+ * naming the sorted `picked` oracles, sends and certifies it, and runs our round 1 meanwhile.
+ * RETRY when an oracle did not answer with its round-1 messages.
+ */
+export async function openSession(
+  engine: StepEngine,
+  key: Es256Key,
+  kind: 'es256' | 'jwt-es256' | 'es256-presign',
+  message: Uint8Array | undefined,
+  picked: readonly OracleClient[],
+  a: Attempts,
+): Promise<OpenedSession | typeof RETRY> {
+  const chosen = [...picked].sort((x, y) => x.nodeId - y.nodeId);
+  const oracles = chosen.map((c) => c.nodeId);
+  const step =
+    kind === 'es256-presign'
+      ? await engine.stepAheadAsync(kind, presignPayloadDigest(oracles), {
+          ecdsa: { message: new Uint8Array(0), oracles },
+        })
+      : await engine.stepAheadAsync(kind, ecdsaPayloadDigest(kind, message!, oracles), {
+          ecdsa: { message: message!, oracles },
+        });
+  const { signed } = step;
+  const session = new AgentEcdsaSession(
+    engine.state.identityId,
+    engine.nodeKeys,
+    key,
+    oracles,
+    stepDigest(signed.step),
+    message,
+  );
+  const sending = engine.send(chosen, step, a.patient);
+  // Our round 1 while the oracles make theirs.
+  await new Promise((r) => setImmediate(r));
+  session.start();
+  const answered = await engine.settle(chosen, await sending, a);
+  // Every chosen oracle answered with its round-1 messages (checked by the session, which
+  // counts an oracle with a damaged answer as failed: nothing was computed on it yet).
+  const round1 = new Map<number, Envelope__Output[]>();
+  for (const [id, res] of answered) round1.set(id, res.envelopes);
+  if (round1.size < oracles.length) return RETRY;
+  return { signed, session, round1 };
 }
 
 /**
@@ -103,69 +188,152 @@ async function attempt(
   picked: readonly OracleClient[],
   a: Attempts,
 ): Promise<Signed | typeof RETRY> {
-  const chosen = [...picked].sort((x, y) => x.nodeId - y.nodeId);
-  const oracles = chosen.map((c) => c.nodeId);
   const message = build(engine.counter + 1);
-  const step = await engine.stepAheadAsync(kind, ecdsaPayloadDigest(kind, message, oracles), {
-    ecdsa: { message, oracles },
-  });
-  const { signed } = step;
-  const identityId = engine.state.identityId;
-  const session = new AgentEcdsaSession(
-    identityId,
-    engine.nodeKeys,
-    key,
-    oracles,
-    stepDigest(signed.step),
-    message,
-  );
-  const sending = engine.send(chosen, step, a.patient);
-  // Our round 1 while the oracles make theirs.
-  await new Promise((r) => setImmediate(r));
-  session.start();
-  const answered = await engine.settle(chosen, await sending, a);
-  // Every chosen oracle answered with its round-1 messages (checked by the session, which
-  // counts an oracle with a damaged answer as failed: nothing was computed on it yet).
-  const round1 = new Map<number, Envelope__Output[]>();
-  for (const [id, res] of answered) round1.set(id, res.envelopes);
-  if (round1.size < oracles.length) return RETRY;
+  const opened = await openSession(engine, key, kind, message, picked, a);
+  if (opened === RETRY) return RETRY;
+  const { session, round1, signed } = opened;
   try {
     const signature = await session.run(round1, (o, r, envelopes) =>
       round(engine, o, session.session, r, envelopes),
     );
     return { message, signature };
   } catch (e) {
-    if (e instanceof EcdsaRoundFailed) {
-      engine.quorum.fail(engine.quorum.client(e.oracle), e, a.failed);
-      return RETRY;
-    }
-    const abort = abortOf(e);
-    if (abort)
-      await reportAbort(engine, signed, { messageDigest: sha256(message), oracles }, abort, asMpcidError(e)!);
-    throw e;
+    return await roundFailure(engine, e, a, signed, {
+      messageDigest: sha256(message),
+      oracles: session.oracles,
+    });
   }
 }
 
-/** Rounds 2-3 of a session on one oracle; a revocation backed by evidence stops the agent. */
-async function round(
+/**
+ * A session's failure: an oracle that failed a round counts as failed (RETRY: a fresh step is
+ * safe); an abort is reported (it revokes) and thrown; anything else is thrown.
+ */
+export async function roundFailure(
+  engine: StepEngine,
+  e: unknown,
+  a: Attempts,
+  signed: SignedStep,
+  facts: { messageDigest: Uint8Array; oracles: readonly number[] },
+): Promise<typeof RETRY> {
+  if (e instanceof EcdsaRoundFailed) {
+    engine.quorum.fail(engine.quorum.client(e.oracle), e, a.failed);
+    return RETRY;
+  }
+  const abort = abortOf(e);
+  if (abort) await reportAbort(engine, signed, facts, abort, asMpcidError(e)!);
+  throw e;
+}
+
+/** An oracle of the set no longer holds the presignature: the step committed, sign online. */
+const MISS: unique symbol = Symbol('presign-miss');
+
+/**
+ * One ES256 signature with a presignature (docs/ecdsa.md §4): one es256 / jwt-es256 step naming
+ * the message, the presignature's signing set and its digest; each oracle answers it with its
+ * share (R, u_i, w_i) sealed to us, and we combine with our own. An oracle that no longer holds
+ * the presignature answers PRESIGN_UNAVAILABLE (typed refusal): the step still committed, and
+ * this request signs in a fresh online step (MISS). The presignature is used here once, whatever
+ * happens: it is out of the pool and `finish` wipes it.
+ */
+async function attemptPresigned(
+  engine: StepEngine,
+  key: Es256Key,
+  kind: 'es256' | 'jwt-es256',
+  build: (counter: number) => Uint8Array,
+  ready: ReadyPresign,
+  a: Attempts,
+): Promise<Signed | typeof RETRY | typeof MISS> {
+  const { oracles, digest } = ready;
+  const chosen = oracles.map((o) => engine.quorum.client(o));
+  const message = build(engine.counter + 1);
+  let mine: Uint8Array;
+  let answers: Map<number, Answer>;
+  try {
+    const step = await engine.stepAheadAsync(kind, ecdsaPayloadDigest(kind, message, oracles, digest), {
+      ecdsa: { message, oracles: [...oracles], presign: digest },
+    });
+    const sending = engine.send(chosen, step, a.patient);
+    mine = ready.presignature.finish(sha256(message));
+    answers = await sending;
+  } finally {
+    ready.presignature.wipe();
+  }
+  const missed = [...answers.values()].some(
+    (x) => x.ok && x.res.policyRefusal?.code === 'PRESIGN_UNAVAILABLE',
+  );
+  let answered: Map<number, StepResponse__Output>;
+  try {
+    answered = await engine.settle(chosen, answers, a);
+  } catch (e) {
+    // The miss is a typed refusal (settle throws it as a POLICY_VIOLATION once certified).
+    if (missed && codeOf(e) === 'POLICY_VIOLATION') return MISS;
+    throw e;
+  }
+  if (answered.size < oracles.length) return RETRY;
+  try {
+    const shares = new Map<number, Uint8Array>([[AGENT_PARTY, mine]]);
+    for (const [o, res] of answered) {
+      const env = routeEnvelopes(o, 3, [AGENT_PARTY], res.envelopes).get(AGENT_PARTY)!;
+      shares.set(o, openFromOracle(key, digest, o, 3, env));
+    }
+    const { signature } = combineSignature({
+      curve: 'P-256',
+      messageHash: sha256(message),
+      publicKey: key.publicKey,
+      shares,
+      sessionId: digest,
+      presign: true,
+    });
+    return { message, signature };
+  } catch (e) {
+    // An abort here is about the presigning session: its evidence is the es256-presign step.
+    return await roundFailure(engine, e, a, ready.signed, { messageDigest: PRESIGN_MESSAGE_DIGEST, oracles });
+  }
+}
+
+/** Opens oracle `from`'s message of `round` in `session` to us (EcdsaRoundFailed if it does not open). */
+function openFromOracle(
+  key: Es256Key,
+  session: Uint8Array,
+  from: number,
+  round: number,
+  e: Envelope__Output,
+): Uint8Array {
+  try {
+    return openEnvelope(key.channels.get(from)!, 'sign', session, round, from, AGENT_PARTY, e.sealed);
+  } catch {
+    throw damaged(from, round, 'to the agent do not open');
+  }
+}
+
+/**
+ * Rounds 2-3 of a session on one oracle; a revocation backed by evidence stops the agent. In a
+ * presigning session (`presign`), round 3 must answer `presigned` with no message.
+ */
+export async function round(
   engine: StepEngine,
   oracle: number,
   session: Uint8Array,
   r: 2 | 3,
   envelopes: Envelope[],
+  presign = false,
 ): Promise<Envelope__Output[]> {
   const c = engine.quorum.client(oracle);
+  let res: EcdsaRoundResponse__Output;
   try {
-    const res = await engine.quorum.call(
+    res = await engine.quorum.call(
       c.signer,
       c.signer.EcdsaRound,
       { identityId: engine.state.identityId, session: Buffer.from(session), round: r, envelopes },
       false,
     );
-    return res.envelopes;
   } catch (e) {
     throw engine.refusal(fromServiceError(e, `oracle ${oracle}`), oracle);
   }
+  if (presign && r === 3 && (!res.presigned || res.envelopes.length > 0))
+    throw damaged(oracle, 3, 'are not a presigned answer');
+  return res.envelopes;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -250,6 +418,7 @@ export class AgentEcdsaSession {
   /**
    * `session` is the digest of the es256 step of identity `identityId`; `oracles` its signing set
    * (ascending); `nodeKeys` the cluster's node keys (they sign oracle-to-oracle messages).
+   * Without `message`, a presigning session (an es256-presign step): `presign` instead of `run`.
    */
   constructor(
     identityId: string,
@@ -257,14 +426,14 @@ export class AgentEcdsaSession {
     key: Es256Key,
     oracles: readonly number[],
     session: Uint8Array,
-    message: Uint8Array,
+    message: Uint8Array | undefined,
   ) {
     this.#identityId = identityId;
     this.#nodeKeys = nodeKeys;
     this.#key = key;
     this.session = session;
     this.oracles = oracles;
-    this.messageHash = sha256(message);
+    this.messageHash = message ? sha256(message) : PRESIGN_MESSAGE_DIGEST;
     this.#parties = [AGENT_PARTY, ...oracles];
     const set = signingSetOf(key, oracles);
     this.#signer = new EcdsaSigner({
@@ -272,7 +441,7 @@ export class AgentEcdsaSession {
       self: AGENT_PARTY,
       parties: this.#parties,
       sessionId: session,
-      messageHash: this.messageHash,
+      ...(message ? { messageHash: this.messageHash } : { presign: true }),
       additiveShare: set.additiveShare,
       publicShares: set.publicShares,
       publicKey: key.publicKey,
@@ -310,19 +479,7 @@ export class AgentEcdsaSession {
 
   /** Opens oracle `from`'s message of `round` to us (EcdsaRoundFailed if it does not open). */
   #openFrom(from: number, round: number, e: Envelope__Output): Uint8Array {
-    try {
-      return openEnvelope(
-        this.#key.channels.get(from)!,
-        'sign',
-        this.session,
-        round,
-        from,
-        AGENT_PARTY,
-        e.sealed,
-      );
-    } catch {
-      throw damaged(from, round, 'to the agent do not open');
-    }
+    return openFromOracle(this.#key, this.session, from, round, e);
   }
 
   /** Opens the messages of `round` addressed to us. */
@@ -426,17 +583,7 @@ export class AgentEcdsaSession {
    * its answer to the step). Returns the signature r || s (low-S), verified against the key.
    */
   async run(round1: ReadonlyMap<number, readonly Envelope__Output[]>, call: RoundCall): Promise<Uint8Array> {
-    if (!this.#own1) throw new MpcidError('INTERNAL', 'AgentEcdsaSession.run before start');
-    const routed1 = this.#route(1, round1);
-    const in1 = this.#open(1, routed1);
-    const r2 = await this.#exchange(2, this.#requests(1, this.#own1, routed1), call, () =>
-      this.#signer.round2(in1),
-    );
-    const routed2 = this.#route(2, r2.answers);
-    const in2 = this.#open(2, routed2);
-    const r3 = await this.#exchange(3, this.#requests(2, r2.mine, routed2), call, () =>
-      this.#signer.round3(in2),
-    );
+    const r3 = await this.#rounds(round1, call, (in2) => this.#signer.round3(in2));
     const shares = new Map<number, Uint8Array>([[AGENT_PARTY, r3.mine]]);
     for (const [o, envs] of r3.answers)
       shares.set(o, this.#openFrom(o, 3, routeEnvelopes(o, 3, [AGENT_PARTY], envs).get(AGENT_PARTY)!));
@@ -447,5 +594,33 @@ export class AgentEcdsaSession {
       shares,
       sessionId: this.session,
     }).signature;
+  }
+
+  /**
+   * A presigning session's rounds 2 and 3 (every check of round 3 runs on every party): our
+   * presignature, once every oracle answered round 3 `presigned` (RoundCall checks that).
+   */
+  async presign(
+    round1: ReadonlyMap<number, readonly Envelope__Output[]>,
+    call: RoundCall,
+  ): Promise<Presignature> {
+    return (await this.#rounds(round1, call, (in2) => this.#signer.presign3(in2))).mine;
+  }
+
+  /** Rounds 2 and 3, `finish` being our own round 3. */
+  async #rounds<T>(
+    round1: ReadonlyMap<number, readonly Envelope__Output[]>,
+    call: RoundCall,
+    finish: (in2: Map<number, Uint8Array>) => T,
+  ): Promise<{ mine: T; answers: Map<number, Envelope__Output[]> }> {
+    if (!this.#own1) throw new MpcidError('INTERNAL', 'AgentEcdsaSession.run before start');
+    const routed1 = this.#route(1, round1);
+    const in1 = this.#open(1, routed1);
+    const r2 = await this.#exchange(2, this.#requests(1, this.#own1, routed1), call, () =>
+      this.#signer.round2(in1),
+    );
+    const routed2 = this.#route(2, r2.answers);
+    const in2 = this.#open(2, routed2);
+    return await this.#exchange(3, this.#requests(2, r2.mine, routed2), call, () => finish(in2));
   }
 }

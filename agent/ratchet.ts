@@ -87,6 +87,8 @@ export interface SignPayload {
 export interface EcdsaPayload {
   message: Uint8Array;
   oracles: number[];
+  /** The es256-presign step digest whose presignature an es256 / jwt-es256 step signs with. */
+  presign?: Uint8Array;
 }
 
 export interface Pending {
@@ -139,7 +141,9 @@ const FileSchema = z.strictObject({
           ),
         })
         .optional(),
-      ecdsa: z.strictObject({ message: b64u, oracles: z.array(z.number().int()) }).optional(),
+      ecdsa: z
+        .strictObject({ message: b64u, oracles: z.array(z.number().int()), presign: b64u.optional() })
+        .optional(),
       measure: MeasureSchema.optional(),
     })
     .optional(),
@@ -196,6 +200,7 @@ function ratchetText(identityId: string, st: RatchetState, seq?: number): string
                   ecdsa: {
                     message: toB64u(st.pending.ecdsa.message),
                     oracles: [...st.pending.ecdsa.oracles],
+                    ...(st.pending.ecdsa.presign ? { presign: toB64u(st.pending.ecdsa.presign) } : {}),
                   },
                 }
               : {}),
@@ -425,7 +430,15 @@ export function readRatchet(dir: string, state: AgentState): RatchetState {
       st.pending = {
         signed,
         ...(measure ? { measure: measureFromJSON(measure, 'pending.measure') } : {}),
-        ...(ecdsa ? { ecdsa: { message: fromB64u(ecdsa.message, 'message'), oracles: ecdsa.oracles } } : {}),
+        ...(ecdsa
+          ? {
+              ecdsa: {
+                message: fromB64u(ecdsa.message, 'message'),
+                oracles: ecdsa.oracles,
+                ...(ecdsa.presign ? { presign: fromB64u(ecdsa.presign, 'presign', 32) } : {}),
+              },
+            }
+          : {}),
         ...(sign
           ? {
               sign: {

@@ -157,6 +157,8 @@ export class StepEngine {
   /** What ratchet.json holds (the certified state may be ahead of it: #certified). */
   #onDisk: RatchetState;
   readonly #chain = new Mutex();
+  /** Steps queued or running (`busy`). */
+  #runs = 0;
   #revoked: MpcidError | undefined;
   #onRevoked: () => void = () => undefined;
   lastStepAt = 0;
@@ -242,7 +244,21 @@ export class StepEngine {
    * run until one succeeds; none left is the quorum error.
    */
   run<R>(flow: StepFlow<R>): Promise<R> {
-    return this.#chain.run(async () => {
+    this.#runs++;
+    return this.#chain
+      .run(() => this.#run(flow))
+      .finally(() => {
+        this.#runs--;
+      });
+  }
+
+  /** Whether a step is queued or running (the ES256 presign pool refills only when not). */
+  get busy(): boolean {
+    return this.#runs > 0;
+  }
+
+  #run<R>(flow: StepFlow<R>): Promise<R> {
+    return (async () => {
       this.checkRevoked();
       flow.prepare?.();
       await this.#flushPending();
@@ -260,7 +276,7 @@ export class StepEngine {
         }
       }
       throw this.quorum.quorumError(a.failed);
-    });
+    })();
   }
 
   /** The write-ahead log: ratchet.json, durably, with `next` (which holds a pending step). */
@@ -424,7 +440,13 @@ export class StepEngine {
       sign: p.sign
         ? { message: Buffer.from(p.sign.message), commitments: p.sign.list.map(commitmentToWire) }
         : null,
-      ecdsa: p.ecdsa ? { message: Buffer.from(p.ecdsa.message), oracles: p.ecdsa.oracles } : null,
+      ecdsa: p.ecdsa
+        ? {
+            message: Buffer.from(p.ecdsa.message),
+            oracles: p.ecdsa.oracles,
+            presign: Buffer.from(p.ecdsa.presign ?? new Uint8Array(0)),
+          }
+        : null,
       measure: p.measure ? measureToWire(p.measure) : null,
       registers: this.#rs.registers ? proofToWire(this.#rs.registers) : null,
     };

@@ -189,6 +189,8 @@ export interface LocalClusterOptions {
   httpTls?: (nodeId: number) => { cert: string; key: string };
   /** Extra fields of the cluster section of every oracle's config (e.g. `federation`), at creation. */
   clusterConfig?: Record<string, unknown>;
+  /** `--es256-presigns` of every agent `startAgent` starts (ES256 presignatures kept ready); absent, the CLI default. */
+  es256Presigns?: number;
 }
 
 /** TLS bundles of a cluster that serves mTLS. */
@@ -204,6 +206,8 @@ export interface LocalClusterTls {
 export class LocalCluster {
   readonly agents: AgentProc[] = [];
   readonly #algs: readonly Alg[] | undefined;
+  /** LocalClusterOptions.es256Presigns; startAgent may override it per agent. */
+  es256Presigns: number | undefined;
   private constructor(
     readonly dir: string,
     readonly oracles: OracleProc[],
@@ -285,7 +289,9 @@ export class LocalCluster {
       ({ file, config }, i) =>
         new OracleProc(i + 1, file, config, join(dir, 'logs', `oracle-${i + 1}.log`), tls?.admin ?? null),
     );
-    return new LocalCluster(dir, oracles, tls, o.algs);
+    const c = new LocalCluster(dir, oracles, tls, o.algs);
+    c.es256Presigns = o.es256Presigns;
+    return c;
   }
 
   /** Creates a cluster and starts every oracle. */
@@ -335,12 +341,20 @@ export class LocalCluster {
    * Starts `mpcid agent run` for a state dir and waits until its Workload API answers.
    * `heartbeatMs` is passed as `--heartbeat-ms` (0 disables heartbeats) and `deadlineMs` as
    * `--deadline-ms`; absent, the CLI defaults. `env` is added to the agent's environment.
+   * `es256Presigns` (default: the cluster's) is passed as `--es256-presigns`.
    */
   async startAgent(
     stateDir: string,
     socket?: string,
-    opts: { heartbeatMs?: number; deadlineMs?: number; env?: NodeJS.ProcessEnv; extraArgs?: string[] } = {},
+    opts: {
+      heartbeatMs?: number;
+      deadlineMs?: number;
+      env?: NodeJS.ProcessEnv;
+      extraArgs?: string[];
+      es256Presigns?: number;
+    } = {},
   ): Promise<AgentProc> {
+    const presigns = opts.es256Presigns ?? this.es256Presigns;
     const i = this.agents.length;
     const agent = new AgentProc(
       stateDir,
@@ -349,6 +363,7 @@ export class LocalCluster {
       [
         ...(opts.heartbeatMs === undefined ? [] : ['--heartbeat-ms', String(opts.heartbeatMs)]),
         ...(opts.deadlineMs === undefined ? [] : ['--deadline-ms', String(opts.deadlineMs)]),
+        ...(presigns === undefined ? [] : ['--es256-presigns', String(presigns)]),
         ...(opts.extraArgs ?? []),
         ...this.agentTransportArgs,
       ],

@@ -313,6 +313,11 @@ export const OracleConfigSchema = z
          * (an honest agent runs one session at a time and never resumes an older one).
          */
         ecdsaSessionsPerIdentity: z.number().int().min(1).default(4),
+        /**
+         * ES256 presignatures held per identity (in memory, 10 min each at most; oracle/ecdsa-presign.ts);
+         * a new one beyond this drops the identity's oldest.
+         */
+        es256PresignsPerIdentity: z.number().int().min(1).max(64).default(4),
       })
       .default({
         maxSignBytes: 64 * 1024,
@@ -321,6 +326,7 @@ export const OracleConfigSchema = z
         enrollmentTimeoutSeconds: 120,
         maxEcdsaSessions: 10_000,
         ecdsaSessionsPerIdentity: 4,
+        es256PresignsPerIdentity: 4,
       }),
     rateLimits: RateLimitsSchema,
     /** Alert sinks besides the log line and the admin WatchAlerts stream. */

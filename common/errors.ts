@@ -204,6 +204,11 @@ export const ERROR_CODES = {
     meaning:
       'No threshold-ECDSA session is in progress for this step (finished, expired or lost in a restart); a new step starts a new session, the old one is never resumed.',
   },
+  PRESIGN_UNAVAILABLE: {
+    status: 'FAILED_PRECONDITION',
+    meaning:
+      'An es256 step named a presignature this oracle does not hold (restarted, expired, already used, or another signing set); the step is accepted (the ratchet advances) with this typed refusal, and the agent signs in a fresh online step.',
+  },
   NO_ES256_KEY: {
     status: 'FAILED_PRECONDITION',
     meaning: 'The identity has no ES256 key yet (its ES256 setup did not finish).',

@@ -20,7 +20,9 @@ import {
   checkStep,
   type Evidence,
   es256PayloadDigest,
+  es256PresignedPayloadDigest,
   evidenceDigest,
+  PRESIGN_MESSAGE_DIGEST,
   payloadDigest,
   type SignedStep,
   type StepKind,
@@ -237,8 +239,16 @@ export function ecdsaPayloadDigest(
   kind: 'es256' | 'jwt-es256' | 'jwt-issuer',
   message: Uint8Array,
   oracles: readonly number[],
+  presign?: Uint8Array,
 ): Uint8Array {
+  if (presign !== undefined && kind !== 'jwt-issuer')
+    return es256PresignedPayloadDigest(kind, sha256(message), oracles, presign);
   return es256PayloadDigest(kind, sha256(message), oracles);
+}
+
+/** Payload digest of an es256-presign step: its signing set (the message digest is fixed). */
+export function presignPayloadDigest(oracles: readonly number[]): Uint8Array {
+  return es256PayloadDigest('es256-presign', PRESIGN_MESSAGE_DIGEST, oracles);
 }
 
 /** The oracles of a DKLs23 signing set: exactly t distinct node ids, ascending. */

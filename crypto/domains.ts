@@ -92,6 +92,8 @@ export const HASH_DOMAINS = {
   dklsZeroSeed: 'mpcid/dkls23/zero-seed/v1',
   /** The session tag of one signing session (crypto/ecdsa/sign.ts). */
   dklsSignSession: 'mpcid/dkls23/sign/session/v1',
+  /** The session tag of a presigning session, which omits the message (crypto/ecdsa/sign.ts). */
+  dklsSignPresign: 'mpcid/dkls23/sign/presign/v1',
   /** The tag of one pair's VOLE inside a signing session (crypto/ecdsa/sign.ts). */
   dklsSignVole: 'mpcid/dkls23/sign/vole/v1',
   /** A signer's commitment to its nonce R_i (crypto/ecdsa/sign.ts). */

@@ -29,6 +29,7 @@ export const REQUEST_ID_LEN = 16;
 export const EXPOSING_TIME = Number.MAX_SAFE_INTEGER;
 /** sign: raw bytes; jwt: a JWS signing input checked against token policy; heartbeat: liveness. */
 /** es256 / jwt-es256: the same, co-signed with threshold ECDSA (DKLs23) on the P-256 key. */
+/** es256-presign: a DKLs23 presignature (rounds 1-3 without a message) for a later es256 step. */
 export const STEP_KINDS = [
   'sign',
   'jwt',
@@ -38,6 +39,7 @@ export const STEP_KINDS = [
   'jwt-issuer',
   'unseal',
   'measure',
+  'es256-presign',
 ] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
@@ -126,11 +128,32 @@ export function payloadDigest(kind: StepKind, ...fields: (Uint8Array | string | 
  * only through its digest, so abort evidence can show the signing set without the message.
  */
 export function es256PayloadDigest(
-  kind: 'es256' | 'jwt-es256' | 'jwt-issuer',
+  kind: 'es256' | 'jwt-es256' | 'jwt-issuer' | 'es256-presign',
   messageDigest: Uint8Array,
   oracles: readonly number[],
 ): Uint8Array {
   return payloadDigest(kind, messageDigest, ...oracles);
+}
+
+/**
+ * The message digest of an es256-presign step, which has no message: 32 zero bytes (abort
+ * evidence about a presigning session carries it as its messageDigest).
+ */
+export const PRESIGN_MESSAGE_DIGEST: Uint8Array = new Uint8Array(32);
+
+/**
+ * Payload digest of an es256 / jwt-es256 step that signs with the presignature made by the
+ * es256-presign step of digest `presign`: H(kind, H(message), oracles, presign), so the session key
+ * signs which presignature too. One more field than es256PayloadDigest (t is fixed per identity),
+ * so the two never collide.
+ */
+export function es256PresignedPayloadDigest(
+  kind: 'es256' | 'jwt-es256',
+  messageDigest: Uint8Array,
+  oracles: readonly number[],
+  presign: Uint8Array,
+): Uint8Array {
+  return payloadDigest(kind, messageDigest, ...oracles, presign);
 }
 
 /**
@@ -368,7 +391,11 @@ export function verifyEvidence(
     const a = e.abort;
     const step = e.steps[0].step;
     const key = a.accuser === AGENT_PARTY ? sessionPublicKey : nodeKeys.get(a.accuser);
-    if (e.steps.length !== 1 || !key || (step.kind !== 'es256' && step.kind !== 'jwt-es256'))
+    if (
+      e.steps.length !== 1 ||
+      !key ||
+      (step.kind !== 'es256' && step.kind !== 'jwt-es256' && step.kind !== 'es256-presign')
+    )
       throw new CryptoError('BAD_EVIDENCE', 'abort evidence must name an es256 step and a known accuser');
     checkAbortScope(step.kind, step.payloadDigest, e, bounds);
     verifyStatement(
@@ -392,7 +419,7 @@ export function verifyEvidence(
  * step's payload digest, and accuser and culprit are parties of that session. BAD_EVIDENCE if not.
  */
 function checkAbortScope(
-  kind: 'es256' | 'jwt-es256',
+  kind: 'es256' | 'jwt-es256' | 'es256-presign',
   stepPayloadDigest: Uint8Array,
   e: AbortEvidence,
   bounds: SigningSetBounds | undefined,

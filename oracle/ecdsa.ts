@@ -3,7 +3,12 @@ import { abortOf, envelopeToWire, relayedFields } from '../common/ecdsa-wire.js'
 import { codeOf, ensure, MpcidError } from '../common/errors.js';
 import { LOG } from '../common/log.js';
 import type { RegisterState } from '../common/measure-wire.js';
-import { checkEcdsaOracles, ecdsaPayloadDigest, evidenceFromJSON } from '../common/protocol.js';
+import {
+  checkEcdsaOracles,
+  ecdsaPayloadDigest,
+  evidenceFromJSON,
+  presignPayloadDigest,
+} from '../common/protocol.js';
 import { abytes, equalBytes, fromB64u, toB64u, toHex } from '../crypto/bytes.js';
 import { STATEMENT_DOMAINS } from '../crypto/domains.js';
 import { EcdsaSigner, PairState } from '../crypto/ecdsa/index.js';
@@ -11,7 +16,7 @@ import { AGENT_PARTY, NO_CULPRIT, SigningSets } from '../crypto/es256.js';
 import { checkGroupPublic, checkKeyShare, type GroupPublic, P256 } from '../crypto/frost.js';
 import { sha256 } from '../crypto/hash.js';
 import { decodeP256Point } from '../crypto/p256.js';
-import { abortFields, type SignedStep, stepDigest } from '../crypto/ratchet.js';
+import { abortFields, PRESIGN_MESSAGE_DIGEST, type SignedStep, stepDigest } from '../crypto/ratchet.js';
 import { sealEnvelope } from '../crypto/seal.js';
 import { Secret } from '../crypto/secret.js';
 import { signStatement } from '../crypto/statement.js';
@@ -23,6 +28,7 @@ import type { Envelope } from '../proto/gen/mpcid/oracle/v1/Envelope.js';
 import type { StepRequest__Output } from '../proto/gen/mpcid/oracle/v1/StepRequest.js';
 import { tokenAudit } from './audit.js';
 import type { LoadedIdentity, OracleContext } from './context.js';
+import { PresignTable } from './ecdsa-presign.js';
 import { EcdsaSetup, openMessages } from './ecdsa-setup.js';
 import { policyRefusal, signedMessage } from './policy.js';
 import type { SignResult } from './ratchet.js';
@@ -87,8 +93,13 @@ interface Session {
   readonly identityId: string;
   readonly step: SignedStep;
   readonly session: Uint8Array;
-  /** SHA-256 of the message and the signing oracles: the public facts of abort evidence. */
+  /**
+   * SHA-256 of the message (PRESIGN_MESSAGE_DIGEST for a presigning session) and the signing
+   * oracles: the public facts of abort evidence.
+   */
   readonly messageHash: Uint8Array;
+  /** An es256-presign step's session: round 3 keeps a presignature instead of answering a share. */
+  readonly presign: boolean;
   readonly oracles: readonly number[];
   readonly parties: number[];
   readonly signer: EcdsaSigner;
@@ -97,7 +108,7 @@ interface Session {
 }
 
 export class EcdsaService implements StepKindHandler {
-  readonly kinds = ['es256', 'jwt-es256'] as const;
+  readonly kinds = ['es256', 'jwt-es256', 'es256-presign'] as const;
   readonly #setup: EcdsaSetup;
   readonly #ctx: OracleContext;
   readonly #revocations: RevocationService;
@@ -106,9 +117,14 @@ export class EcdsaService implements StepKindHandler {
   readonly #byIdentity = new Map<string, Set<string>>();
   readonly #loaded = new Map<string, LoadedEcdsa>();
   readonly #nodeKeys: Map<number, Uint8Array>;
+  readonly #presigns: PresignTable;
 
   constructor(ctx: OracleContext, revocations: RevocationService) {
     this.#ctx = ctx;
+    this.#presigns = new PresignTable(() => ({
+      perIdentity: ctx.config.limits.es256PresignsPerIdentity,
+      total: ctx.config.limits.maxEcdsaSessions,
+    }));
     this.#revocations = revocations;
     this.#nodeKeys = clusterNodeKeys(ctx.config.cluster);
     this.#setup = new EcdsaSetup(ctx, this.#nodeKeys, (identityId) => this.#loaded.delete(identityId));
@@ -116,6 +132,7 @@ export class EcdsaService implements StepKindHandler {
 
   close(): void {
     this.#setup.close();
+    this.#presigns.close();
     for (const s of this.#sessions.values()) clearTimeout(s.timer);
     this.#sessions.clear();
     this.#byIdentity.clear();
@@ -178,25 +195,69 @@ export class EcdsaService implements StepKindHandler {
 
   // ---- Signing (docs/protocol.md §6.2) ----
 
-  /** An es256 / jwt-es256 step's payload: the message and a signing set of t oracles. */
+  /**
+   * An es256 / jwt-es256 step's payload: the message and a signing set of t oracles, and maybe the
+   * presignature it signs with; an es256-presign step's: its signing set alone.
+   */
   check(id: LoadedIdentity, signed: SignedStep, req: StepRequest__Output): CheckedStep {
     const ctx = this.#ctx;
-    const kind = signed.step.kind as 'es256' | 'jwt-es256';
+    const kind = signed.step.kind as 'es256' | 'jwt-es256' | 'es256-presign';
     if (!req.ecdsa) throw new MpcidError('MALFORMED_INPUT', `ecdsa: missing for a ${kind} step`);
-    const message = signedMessage(ctx, req.ecdsa.message);
     const oracles = checkEcdsaOracles(id.group.as, req.ecdsa.oracles);
-    if (!equalBytes(ecdsaPayloadDigest(kind, message, oracles), signed.step.payloadDigest)) {
+    const presign =
+      req.ecdsa.presign.length > 0
+        ? abytes(new Uint8Array(req.ecdsa.presign), 'ecdsa.presign', 32)
+        : undefined;
+    if (kind === 'es256-presign') {
+      if (req.ecdsa.message.length > 0 || presign)
+        throw new MpcidError(
+          'MALFORMED_INPUT',
+          'ecdsa: an es256-presign step has no message and names no presignature',
+        );
+      if (!equalBytes(presignPayloadDigest(oracles), signed.step.payloadDigest))
+        throw new MpcidError('MALFORMED_INPUT', 'step.payload_digest does not match the ecdsa payload');
+      this.ecdsaOf(id);
+      if (oracles.includes(ctx.nodeId)) this.#presigns.checkRoom();
+      return {
+        sign: () => (oracles.includes(ctx.nodeId) ? { envelopes: this.open(id, signed, oracles) } : {}),
+      };
+    }
+    const message = signedMessage(ctx, req.ecdsa.message);
+    if (!equalBytes(ecdsaPayloadDigest(kind, message, oracles, presign), signed.step.payloadDigest)) {
       throw new MpcidError('MALFORMED_INPUT', 'step.payload_digest does not match the ecdsa payload');
     }
     const ecdsa = this.ecdsaOf(id);
     const sign = (registers?: RegisterState): SignResult => {
-      const refusal = policyRefusal(ctx, id, kind, message, signed.step.counter, ecdsa.kid, registers);
-      if (refusal) {
-        ctx.metrics.policyRefusals.inc({ kind });
-        return { refusal };
+      // Taken out first: whatever happens below, this presignature is never used again.
+      const taken = presign ? this.#presigns.take(id.record.identityId, presign) : undefined;
+      try {
+        const refusal = policyRefusal(ctx, id, kind, message, signed.step.counter, ecdsa.kid, registers);
+        if (refusal) {
+          ctx.metrics.policyRefusals.inc({ kind });
+          return { refusal };
+        }
+        if (!oracles.includes(ctx.nodeId)) return {};
+        if (!presign) return { envelopes: this.open(id, signed, oracles, sha256(message)) };
+        if (!taken || !equalBytes(Uint8Array.from(taken.oracles), Uint8Array.from(oracles))) {
+          ctx.metrics.es256Presigns.inc({ outcome: 'miss' });
+          return {
+            refusal: {
+              code: 'PRESIGN_UNAVAILABLE',
+              message: taken
+                ? 'the named presignature was made for another signing set; it is dropped'
+                : 'this oracle holds no such presignature (restarted, expired or already used)',
+            },
+          };
+        }
+        ctx.metrics.es256Presigns.inc({ outcome: 'hit' });
+        const share = taken.presignature.finish(sha256(message));
+        ctx.metrics.signatureShares.inc({ kind });
+        return {
+          envelopes: [this.#envelopeJSON(id.record.identityId, ecdsa, presign, 3, AGENT_PARTY, share)],
+        };
+      } finally {
+        taken?.presignature.wipe();
       }
-      if (!oracles.includes(ctx.nodeId)) return {};
-      return { envelopes: this.open(id, signed, oracles, sha256(message)) };
     };
     return { sign, ...(kind === 'jwt-es256' ? { token: tokenAudit(message) } : {}) };
   }
@@ -209,7 +270,8 @@ export class EcdsaService implements StepKindHandler {
     id: LoadedIdentity,
     signed: SignedStep,
     oracles: readonly number[],
-    messageHash: Uint8Array,
+    /** Absent: a presigning session (es256-presign), whose tag omits the message. */
+    messageHash?: Uint8Array,
   ): EnvelopeJSON[] {
     const ctx = this.#ctx;
     const e = this.ecdsaOf(id);
@@ -223,7 +285,7 @@ export class EcdsaService implements StepKindHandler {
       self: ctx.nodeId,
       parties,
       sessionId: session,
-      messageHash,
+      ...(messageHash ? { messageHash } : { presign: true }),
       additiveShare: set.additiveShare,
       publicShares: set.publicShares,
       publicKey: e.publicKey,
@@ -237,7 +299,8 @@ export class EcdsaService implements StepKindHandler {
       identityId: id.record.identityId,
       step: signed,
       session,
-      messageHash,
+      messageHash: messageHash ?? PRESIGN_MESSAGE_DIGEST,
+      presign: !messageHash,
       oracles: [...oracles],
       parties,
       signer,
@@ -247,16 +310,26 @@ export class EcdsaService implements StepKindHandler {
     this.#sessions.set(key, s);
     const mine = this.#byIdentity.get(s.identityId) ?? new Set<string>();
     this.#byIdentity.set(s.identityId, mine.add(key));
-    return [...out].map(([to, msg]) => {
-      const w = this.#signingEnvelope(id.record.identityId, e, session, 1, to, msg);
-      return {
-        from: ctx.nodeId,
-        to,
-        round: 1,
-        sealed: toB64u(w.sealed as Uint8Array),
-        ...((w.signature as Uint8Array).length > 0 ? { signature: toB64u(w.signature as Uint8Array) } : {}),
-      };
-    });
+    return [...out].map(([to, msg]) => this.#envelopeJSON(id.record.identityId, e, session, 1, to, msg));
+  }
+
+  /** #signingEnvelope in the form stored with a step's reply. */
+  #envelopeJSON(
+    identityId: string,
+    e: LoadedEcdsa,
+    session: Uint8Array,
+    round: number,
+    to: number,
+    msg: Uint8Array,
+  ): EnvelopeJSON {
+    const w = this.#signingEnvelope(identityId, e, session, round, to, msg);
+    return {
+      from: this.#ctx.nodeId,
+      to,
+      round,
+      sealed: toB64u(w.sealed as Uint8Array),
+      ...((w.signature as Uint8Array).length > 0 ? { signature: toB64u(w.signature as Uint8Array) } : {}),
+    };
   }
 
   /** One sealed signing message of ours; those for another oracle carry our node-key signature. */
@@ -325,6 +398,14 @@ export class EcdsaService implements StepKindHandler {
             this.#signingEnvelope(id.record.identityId, e, session, 2, to, msg),
           ),
         };
+      }
+      if (s.presign) {
+        // Every check passed: keep the presignature (memory only) for the es256 step naming it.
+        const p = s.signer.presign3(incoming);
+        this.#dropSession(key, s);
+        this.#presigns.put(id.record.identityId, session, s.oracles, p);
+        ctx.metrics.es256Presigns.inc({ outcome: 'made' });
+        return { envelopes: [], presigned: true };
       }
       const share = s.signer.round3(incoming);
       this.#dropSession(key, s);

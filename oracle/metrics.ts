@@ -44,6 +44,13 @@ export class OracleMetrics {
     registers: [this.registry],
   });
 
+  readonly es256Presigns = new Counter({
+    name: 'mpcid_es256_presigns_total',
+    help: 'ES256 presignatures on this oracle: made (rounds 1-3 passed), hit (an es256 step used one), miss (an es256 step named one this oracle does not hold)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly policyRefusals = new Counter({
     name: 'mpcid_policy_refusals_total',
     help: 'Accepted steps whose payload this oracle refused to co-sign by policy, by step kind',

@@ -11,7 +11,11 @@
  *               flight from one client); ES256 (alg 'ES256') c=1, set against the EdDSA c=1 p50
  *               of the same run and the goal (ES256_GOAL_P50_MS); every signature verified with
  *               node:crypto afterwards (untimed; ES256 as IEEE P1363 r || s against the identity's
- *               P-256 key)
+ *               P-256 key). The agent keeps 2 ES256 presignatures (its default), so the
+ *               back-to-back ES256 row includes the pool's refills competing for the cores; the
+ *               'ES256 c=1, paced' row waits (untimed) before each request until the agent logged
+ *               a full pool ('ES256 presignature ready'), and the oracles' presign hit/miss counts
+ *               (mpcid_es256_presigns_total) are reported with it
  *   enrollment  join token + `mpcid agent enroll` CLI process (as cluster.enroll) for new
  *               identities: the Ed25519 DKG and then ES256 setup (P-256 DKG + DKLs23 pairwise
  *               setup). Split with the agent's own 'ES256 key set up' log line (durationMs):
@@ -52,7 +56,7 @@ import {
   verify as nodeVerify,
   randomBytes,
 } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -402,13 +406,15 @@ async function detectionTrial(
   const stop = new AbortController();
   try {
     // Heartbeats off: the two signatures are the only steps, so the conflict is B's sign step.
-    const a = await c.startAgent(id.stateDir, undefined, { heartbeatMs: 0 });
+    // No presigning: a background es256-presign step of either copy would expose the clone before
+    // the trial's own request, and the trial measures detection from that request.
+    const a = await c.startAgent(id.stateDir, undefined, { heartbeatMs: 0, es256Presigns: 0 });
     agents.push(a);
     await signChecked(a, pk);
     const cloneDir = join(dirname(id.stateDir), 'clone');
     cpSync(id.stateDir, cloneDir, { recursive: true });
     await signChecked(a, pk);
-    const b = await c.startAgent(cloneDir, undefined, { heartbeatMs: 0 });
+    const b = await c.startAgent(cloneDir, undefined, { heartbeatMs: 0, es256Presigns: 0 });
     agents.push(b);
     await sleep(200); // B's nonce prefetch (started with the agent) settles
     for (const o of c.oracles) {
@@ -752,6 +758,17 @@ async function main(): Promise<void> {
     WARMUP.es256CosignC1,
     es256Signer.prepare(WARMUP.es256CosignC1 + COUNTS.es256CosignC1),
   );
+  mark(
+    `ES256 co-sign c=1, paced (pool refilled before each): ${WARMUP.es256CosignC1} warm-up + ${COUNTS.es256CosignC1}`,
+  );
+  const presignsBefore = await presignCounts(c);
+  const es256Paced = await measurePaced(
+    agent,
+    COUNTS.es256CosignC1,
+    WARMUP.es256CosignC1,
+    es256Signer.prepare(WARMUP.es256CosignC1 + COUNTS.es256CosignC1),
+  );
+  const presignsAfter = await presignCounts(c);
   const verifiedEs256 = es256Signer.verifyAll(es256PublicKey);
 
   mark(`ratchet components in-process: ${COUNTS.ratchetComponent} each`);
@@ -825,6 +842,7 @@ async function main(): Promise<void> {
   const cs8 = summarize(cosignC8.latenciesMs, cosignC8.wallMs, CONCURRENCY);
   const en = summarize(enroll.latenciesMs, enroll.wallMs, 1);
   const es1 = summarize(es256CosignC1.latenciesMs, es256CosignC1.wallMs, 1);
+  const esPaced = summarize(es256Paced.latenciesMs, es256Paced.wallMs, 1);
   const enEddsa = summarizeLatency(enrollTimings.map((e) => e.eddsaMs));
   const enEs256 = summarizeLatency(enrollTimings.map((e) => e.es256SetupMs));
   const es256Goal = {
@@ -865,6 +883,8 @@ async function main(): Promise<void> {
     es256CosignC1P99_over_cosignC1P99: es1.p99Ms / cs1.p99Ms,
     es256CosignC1P50_over_nodeSignP256P50: es1.p50Ms / base.nodeSignP256.p50Ms,
     es256CosignC1P50_over_goalP50: es1.p50Ms / ES256_GOAL_P50_MS,
+    es256CosignC1PacedP50_over_grpcRoundTripP50: esPaced.p50Ms / base.grpcRoundTrip.p50Ms,
+    es256CosignC1PacedP50_over_es256CosignC1P50: esPaced.p50Ms / es1.p50Ms,
     enrollP50_over_goalP50: en.p50Ms / ENROLL_GOAL_MS,
     enrollEddsaP50_over_grpcRoundTripP50: enEddsa.p50Ms / base.grpcRoundTrip.p50Ms,
     enrollEs256SetupP50_over_grpcRoundTripP50: enEs256.p50Ms / base.grpcRoundTrip.p50Ms,
@@ -919,6 +939,14 @@ async function main(): Promise<void> {
         `${x(ratios.es256CosignC1P50_over_cosignC1P50)} EdDSA co-sign c=1, ` +
         `${x(ratios.es256CosignC1P50_over_nodeSignP256P50)} node P-256 sign (p50); ` +
         `goal p50 <= ${ES256_GOAL_P50_MS} ms: ${es256Goal.met ? 'met' : 'NOT met'}`,
+    },
+    {
+      name: 'ES256 co-sign c=1, paced (pool refilled)',
+      s: esPaced,
+      vs:
+        `${x(ratios.es256CosignC1PacedP50_over_grpcRoundTripP50)} gRPC RTT (p50; goal <= 30x), ` +
+        `${x(ratios.es256CosignC1PacedP50_over_es256CosignC1P50)} ES256 back to back; presign hits ` +
+        `${presignsAfter.hit - presignsBefore.hit}, misses ${presignsAfter.miss - presignsBefore.miss} (oracle shares)`,
     },
     {
       name: 'enrollment total (EdDSA + ES256)',
@@ -1011,6 +1039,8 @@ async function main(): Promise<void> {
       cosignC8: roundSummary(cs8),
       nodeSignP256: roundSummary(base.nodeSignP256),
       es256CosignC1: roundSummary(es1),
+      es256CosignC1Paced: roundSummary(esPaced),
+      es256Presigns: { before: presignsBefore, after: presignsAfter },
       es256Goal: { ...es256Goal, measuredP50Ms: round(es256Goal.measuredP50Ms) },
       enroll: roundSummary(en),
       enrollGoal: {
@@ -1262,6 +1292,56 @@ function writePartReport(
   );
 }
 
+/** The oracles' mpcid_es256_presigns_total, summed over the cluster, by outcome. */
+async function presignCounts(c: LocalCluster): Promise<{ made: number; hit: number; miss: number }> {
+  const out = { made: 0, hit: 0, miss: 0 };
+  for (const o of c.oracles) {
+    const text = await (await fetch(`http://${o.config.http!.listen}/metrics`)).text();
+    for (const m of text.matchAll(/^mpcid_es256_presigns_total\{outcome="(made|hit|miss)"\} (\d+)/gm))
+      out[m[1] as 'made' | 'hit' | 'miss'] += Number(m[2]);
+  }
+  return out;
+}
+
+/** Lines of the agent's log announcing a ready presignature, with the pool's count after each. */
+function presignReadyCounts(agent: AgentProc): number[] {
+  return readFileSync(agent.logFile, 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('"ES256 presignature ready"'))
+    .map((l) => (JSON.parse(l) as { count: number }).count);
+}
+
+/**
+ * ES256 c=1, paced: before each (timed) request, waits (untimed) until the agent logged that its
+ * pool is full again (the 'ES256 presignature ready' line with count = the pool size, after the
+ * previous request), then a 20 ms idle gap. The signal is the agent's own log line.
+ */
+async function measurePaced(
+  agent: AgentProc,
+  count: number,
+  warmup: number,
+  fn: () => Promise<void>,
+): Promise<{ latenciesMs: number[]; wallMs: number }> {
+  const POOL = 2;
+  const latenciesMs: number[] = [];
+  const start = performance.now();
+  // Lines logged before the previous request: the refill after it logs a full pool past them.
+  let mark = 0;
+  for (let i = 0; i < warmup + count; i++) {
+    const until = Date.now() + 60_000;
+    while (!presignReadyCounts(agent).slice(mark).includes(POOL)) {
+      if (Date.now() > until) throw new Error('bench: the agent did not refill its ES256 presignature pool');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await new Promise((r) => setTimeout(r, 20));
+    mark = presignReadyCounts(agent).length;
+    const t0 = performance.now();
+    await fn();
+    if (i >= warmup) latenciesMs.push(performance.now() - t0);
+  }
+  return { latenciesMs, wallMs: performance.now() - start };
+}
+
 /**
  * MPCID_BENCH_ONLY=es256: baselines (two passes) around EdDSA c=1 and ES256 c=1 on one identity
  * with both keys; prints the ratios and writes bench-results/es256-<timestamp>.json.
@@ -1314,6 +1394,18 @@ async function es256Only({
   );
   const e1 = esr.samples;
   verified += es.verifyAll(es256PublicKey);
+  progress(
+    `ES256 co-sign c=1, paced (pool refilled before each): ${WARMUP.es256CosignC1} warm-up + ${COUNTS.es256CosignC1}`,
+  );
+  const presigns0 = await presignCounts(c);
+  const ep = await measurePaced(
+    agent,
+    COUNTS.es256CosignC1,
+    WARMUP.es256CosignC1,
+    es.prepare(WARMUP.es256CosignC1 + COUNTS.es256CosignC1),
+  );
+  const presigns1 = await presignCounts(c);
+  verified += es.verifyAll(es256PublicKey);
   progress('baselines, pass 2 of 2');
   const pass2 = await baselinePass(1, nodeKey, p256Key, nobleKey, c);
   cluster = undefined;
@@ -1323,6 +1415,9 @@ async function es256Only({
   const rtt = summarize(m.latenciesMs, m.wallMs);
   const cs1 = summarize(c1.latenciesMs, c1.wallMs, 1);
   const es1 = summarize(e1.latenciesMs, e1.wallMs, 1);
+  const esp = summarize(ep.latenciesMs, ep.wallMs, 1);
+  const pacedHits = presigns1.hit - presigns0.hit;
+  const pacedMisses = presigns1.miss - presigns0.miss;
   const x = (r: number) => `${r >= 100 ? r.toFixed(0) : r.toFixed(1)}x`;
   const rows: Row[] = [
     { name: 'gRPC round trip (GetNodeInfo)', s: rtt, vs: 'baseline' },
@@ -1332,23 +1427,34 @@ async function es256Only({
       s: es1,
       vs: `${x(es1.p50Ms / rtt.p50Ms)} gRPC RTT (p50); ${x(es1.p50Ms / cs1.p50Ms)} EdDSA c=1`,
     },
+    {
+      name: 'ES256 co-sign c=1, paced (pool refilled)',
+      s: esp,
+      vs: `${x(esp.p50Ms / rtt.p50Ms)} gRPC RTT (p50); ${x(esp.p50Ms / es1.p50Ms)} ES256 back to back`,
+    },
   ];
   const body = {
     results: {
       grpcRoundTrip: roundSummary(rtt),
       cosignC1: roundSummary(cs1),
       es256CosignC1: roundSummary(es1),
+      es256CosignC1Paced: roundSummary(esp),
     },
+    // Oracle-side counts (mpcid_es256_presigns_total, summed over the oracles; t shares per use).
+    es256Presigns: { all: presigns1, pacedHits, pacedMisses },
     cpuMsPerSignature: { eddsa: ed.cpuMs, es256: esr.cpuMs },
     ratios: {
       es256CosignC1P50_over_grpcRoundTripP50: round(es1.p50Ms / rtt.p50Ms, 3),
       es256CosignC1P50_over_cosignC1P50: round(es1.p50Ms / cs1.p50Ms, 3),
+      es256CosignC1PacedP50_over_grpcRoundTripP50: round(esp.p50Ms / rtt.p50Ms, 3),
+      es256CosignC1PacedP50_over_es256CosignC1P50: round(esp.p50Ms / es1.p50Ms, 3),
       cosignC1P50_over_grpcRoundTripP50: round(cs1.p50Ms / rtt.p50Ms, 3),
     },
     verifiedSignatures: verified,
   };
   writePartReport({ only: 'es256', title: 'ES256', startedAt, loadavgStart }, body, rows, [
     `ES256 co-sign c=1: p50 ${es1.p50Ms.toFixed(2)} ms = ${x(es1.p50Ms / rtt.p50Ms)} gRPC RTT (${rtt.p50Ms.toFixed(3)} ms)`,
+    `ES256 co-sign c=1, paced: p50 ${esp.p50Ms.toFixed(2)} ms = ${x(esp.p50Ms / rtt.p50Ms)} gRPC RTT (goal <= 30x: ${esp.p50Ms / rtt.p50Ms <= 30 ? 'met' : 'NOT met'}); oracle presign shares hit ${pacedHits}, miss ${pacedMisses}`,
     ...(
       [
         ['EdDSA', ed.cpuMs],

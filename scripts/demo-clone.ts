@@ -243,7 +243,11 @@ async function main(dirArg: string | undefined): Promise<string> {
   const publicKey = Buffer.from(enrolled.publicKey, 'base64url');
   step(2, `enrolled ${NAME} (${since(t)}): key split between the agent and the ${N} oracles`);
   detail(`kid ${kid}`);
-  const a = await cluster.startAgent(originalDir, join(runDir, 'a.sock'), { heartbeatMs: 0 });
+  // No ES256 presigning: its background steps would expose the clone before the demo's own requests.
+  const a = await cluster.startAgent(originalDir, join(runDir, 'a.sock'), {
+    heartbeatMs: 0,
+    es256Presigns: 0,
+  });
   detail(`agent A running on ${a.socket} (state ${originalDir})`);
 
   // 3. Normal work.
@@ -262,7 +266,7 @@ async function main(dirArg: string | undefined): Promise<string> {
   t = performance.now();
   // The same as `cp -a` of a VM disk taken while A runs.
   cpSync(originalDir, cloneDir, { recursive: true });
-  const b = await cluster.startAgent(cloneDir, join(runDir, 'b.sock'), { heartbeatMs: 0 });
+  const b = await cluster.startAgent(cloneDir, join(runDir, 'b.sock'), { heartbeatMs: 0, es256Presigns: 0 });
   const bId = await call(b.workload, b.workload.GetIdentity, {}, WAIT_MS);
   check(bId.kid === kid, 'the clone reports another identity');
   step(

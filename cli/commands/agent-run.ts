@@ -16,7 +16,7 @@ export const agentRun: Command = {
   names: ['agent run'],
   summary: 'run the agent: the Workload API on a unix socket',
   usage: `mpcid agent run --state DIR [--socket PATH] [--heartbeat-ms MS] [--deadline-ms MS]
-           [--bundle-refresh-ms MS]  [TLS]   (no --socket: $SPIFFE_ENDPOINT_SOCKET, unix:///PATH)`,
+           [--bundle-refresh-ms MS] [--es256-presigns N]  [TLS]   (no --socket: $SPIFFE_ENDPOINT_SOCKET, unix:///PATH)`,
   async run(args) {
     const { values } = opts(args, {
       state: 'string',
@@ -24,6 +24,7 @@ export const agentRun: Command = {
       'heartbeat-ms': 'string',
       'deadline-ms': 'string',
       'bundle-refresh-ms': 'string',
+      'es256-presigns': 'string',
       ...TLS_OPTS,
     });
     const stateDir = resolve(str(values, 'state'));
@@ -42,6 +43,7 @@ export const agentRun: Command = {
       tls,
       socket: resolve(socket),
       heartbeatMs: int(values, 'heartbeat-ms', 15_000),
+      es256Presigns: int(values, 'es256-presigns', 2),
       deadlineMs,
       bundleRefreshMs,
       log: createLogger('agent'),

@@ -19,7 +19,7 @@ import {
   scalarBytes,
 } from './curve.js';
 import { checkSessionId } from './setup.js';
-import { checkSortedParties, R3_BODY, SHARE_LEN, sessionTag } from './sign.js';
+import { checkSortedParties, presignTag, R3_BODY, SHARE_LEN, sessionTag } from './sign.js';
 import { BROADCAST, HEADER_LEN, KIND, Reader, unframe } from './wire.js';
 
 function unattributable(check: string, message: string): never {
@@ -43,6 +43,8 @@ export function combineSignature(o: {
   publicKey: Uint8Array;
   shares: ReadonlyMap<PartyId, Uint8Array>;
   sessionId?: Uint8Array;
+  /** The shares come from presignatures (./presign.ts): with `sessionId`, the tag is presignTag. */
+  presign?: boolean;
 }): { r: Uint8Array; s: Uint8Array; signature: Uint8Array } {
   if (typeof o !== 'object' || o === null)
     throw new CryptoError('MALFORMED_INPUT', 'options: expected an object');
@@ -55,7 +57,9 @@ export function combineSignature(o: {
   const parties = checkSortedParties([...o.shares.keys()], [...o.shares.keys()][0]!);
   let tag: Uint8Array;
   if (o.sessionId !== undefined) {
-    tag = sessionTag(c, checkSessionId(o.sessionId), parties, pk, o.messageHash);
+    const sid = checkSessionId(o.sessionId);
+    tag =
+      o.presign === true ? presignTag(c, sid, parties, pk) : sessionTag(c, sid, parties, pk, o.messageHash);
   } else {
     const first = o.shares.get(parties[0]!);
     tag =

@@ -8,6 +8,7 @@
 export { combineSignature } from './combine.js';
 export type { EcdsaCurve, PartyId } from './curve.js';
 export { lagrangeAt0 } from './curve.js';
+export { Presignature } from './presign.js';
 export { PairSetup, PairState, SETUP_ROUNDS } from './setup.js';
 export {
   EcdsaSigner,

@@ -34,10 +34,14 @@
  * consistency failure, BAD_LENGTH / MALFORMED_POINT / MALFORMED_SCALAR / MALFORMED_INPUT for a
  * malformed message. The caller must never retry an aborted session.
  *
+ * A presigning session (`presign: true`, no message hash) runs the same rounds and checks under
+ * presignTag (no e) and ends in `presign3`, which keeps the message-independent part of step 9 in
+ * a Presignature (./presign.ts) that computes w_i once e is known.
+ *
  * One concern, though past ~500 lines: one signer's side of rounds 1-3 (steps 4-9), the
  * EcdsaSigner state machine and the tags and zero shares it derives; its rounds share the
  * signer's secret state, so they stay together. Step 10, combining the broadcast shares, is
- * ./combine.ts.
+ * ./combine.ts; what a presignature keeps, ./presign.ts.
  */
 import { randomBytes } from 'node:crypto';
 import { equalBytes } from '../bytes.js';
@@ -66,6 +70,7 @@ import {
   SCALAR_LEN,
   scalarBytes,
 } from './curve.js';
+import { Presignature, shareOf } from './presign.js';
 import { checkPartyId, checkSessionId, type PairState, pairKeys } from './setup.js';
 import {
   type BobState,
@@ -75,7 +80,7 @@ import {
   voleBobFinish,
   voleBobStart,
 } from './vole.js';
-import { BROADCAST, frame, HEADER_LEN, KIND, Reader, unframe } from './wire.js';
+import { frame, HEADER_LEN, KIND, Reader, unframe } from './wire.js';
 
 const inspect = Symbol.for('nodejs.util.inspect.custom');
 
@@ -99,8 +104,13 @@ export interface SignerOptions {
   parties: readonly PartyId[];
   /** Unique per session (>= 16 bytes); everything is bound to it. */
   sessionId: Uint8Array;
-  /** The 32-byte hash e of the message, reduced mod q per FIPS 186-5 / SEC1. */
-  messageHash: Uint8Array;
+  /**
+   * The 32-byte hash e of the message, reduced mod q per FIPS 186-5 / SEC1. Absent for a
+   * presigning session (`presign: true`), whose tag omits e and whose round 3 is `presign3`.
+   */
+  messageHash?: Uint8Array;
+  /** A presignature (./presign.ts): rounds 1-3 without the message; e arrives at `finish`. */
+  presign?: boolean;
   /** sk_self, 32-byte big-endian scalar. */
   additiveShare: Secret;
   /** pk_j for every party including self (SEC1). */
@@ -120,6 +130,14 @@ export function sessionTag(
   e: Uint8Array,
 ) {
   return h256(HASH_DOMAINS.dklsSignSession, c.name, sessionId, Uint8Array.from(parties), pk.toBytes(true), e);
+}
+
+/**
+ * @internal The tag of a presigning session: (curve, sessionId, signer set, pk) under its own
+ * label, without e, so a presignature's messages never pass as an online session's and back.
+ */
+export function presignTag(c: Curve, sessionId: Uint8Array, parties: readonly PartyId[], pk: Point) {
+  return h256(HASH_DOMAINS.dklsSignPresign, c.name, sessionId, Uint8Array.from(parties), pk.toBytes(true));
 }
 
 /** @internal Per-direction VOLE context: session tag, pair-setup tag, Alice, Bob. */
@@ -214,6 +232,7 @@ export class EcdsaSigner {
   readonly #peers: PartyId[];
   readonly #tag: Uint8Array;
   readonly #e: bigint;
+  readonly #presign: boolean;
   readonly #sk: Secret;
   readonly #pkShares: Map<PartyId, Point>;
   readonly #pk: Point;
@@ -241,10 +260,17 @@ export class EcdsaSigner {
     this.#parties = checkSortedParties(o.parties, this.#self);
     this.#peers = this.#parties.filter((p) => p !== this.#self);
     const sid = checkSessionId(o.sessionId);
-    if (!(o.messageHash instanceof Uint8Array))
-      throw new CryptoError('MALFORMED_INPUT', 'messageHash: expected bytes');
-    if (o.messageHash.length !== 32) throw new CryptoError('BAD_LENGTH', 'messageHash: expected 32 bytes');
-    this.#e = hashToInt(c, o.messageHash);
+    this.#presign = o.presign === true;
+    if (this.#presign) {
+      if (o.messageHash !== undefined)
+        throw new CryptoError('MALFORMED_INPUT', 'messageHash: a presigning session has none');
+      this.#e = 0n;
+    } else {
+      if (!(o.messageHash instanceof Uint8Array))
+        throw new CryptoError('MALFORMED_INPUT', 'messageHash: expected bytes');
+      if (o.messageHash.length !== 32) throw new CryptoError('BAD_LENGTH', 'messageHash: expected 32 bytes');
+      this.#e = hashToInt(c, o.messageHash);
+    }
     if (!(o.additiveShare instanceof Secret))
       throw new CryptoError('MALFORMED_INPUT', 'additiveShare: expected a Secret');
     if (o.additiveShare.length !== SCALAR_LEN)
@@ -292,7 +318,9 @@ export class EcdsaSigner {
       this.#pairs.set(p, { tag: ps.tag, keys });
     }
     this.#pk = pk;
-    this.#tag = sessionTag(c, sid, this.#parties, pk, o.messageHash);
+    this.#tag = this.#presign
+      ? presignTag(c, sid, this.#parties, pk)
+      : sessionTag(c, sid, this.#parties, pk, o.messageHash!);
     // Step 7: sk_i + ζ_i, re-randomised per session; Σ over the set is still sk.
     const skz = mod(c, sk + zeroShare(c, this.#self, this.#tag, zeroSeeds));
     if (skz === 0n) throw new CryptoError('INTERNAL', 'degenerate re-randomised share');
@@ -439,7 +467,37 @@ export class EcdsaSigner {
    * consistency check and returns this party's broadcast share (R, u_i, w_i).
    */
   round3(incoming: ReadonlyMap<PartyId, Uint8Array>): Uint8Array {
+    if (this.#presign)
+      throw new CryptoError('INTERNAL', 'EcdsaSigner: a presigning session ends in presign3');
     return this.#guard(2, () => {
+      const { phi, rx, u, v, R } = this.#finishRounds(incoming);
+      const w = mod(this.#c, this.#e * phi + rx * v);
+      const share = shareOf(this.#c, this.#self, this.#tag, R, u, w);
+      this.#wipe();
+      this.#stage = 2;
+      return share;
+    });
+  }
+
+  /**
+   * Round 3 of a presigning session: every check of round3 (steps 8-9), then the
+   * message-independent part of the share, kept in a Presignature (./presign.ts) that computes
+   * w_i = e·φ_i + r_x·v_i once e is known. This signer's secrets are wiped either way.
+   */
+  presign3(incoming: ReadonlyMap<PartyId, Uint8Array>): Presignature {
+    if (!this.#presign) throw new CryptoError('INTERNAL', 'EcdsaSigner: presign3 on an online session');
+    return this.#guard(2, () => {
+      const { phi, rx, u, v, R } = this.#finishRounds(incoming);
+      const p = new Presignature(this.#c, this.#self, this.#tag, R, rx, u, v, phi);
+      this.#wipe();
+      this.#stage = 2;
+      return p;
+    });
+  }
+
+  /** Steps 8-9 up to the message: checks, then φ_i, r_x, u_i, v_i and R. */
+  #finishRounds(incoming: ReadonlyMap<PartyId, Uint8Array>) {
+    {
       const c = this.#c;
       const msgs = this.#incoming(incoming);
       const parsed = new Map<PartyId, Round3In>();
@@ -528,16 +586,8 @@ export class EcdsaSigner {
       const rx = mod(c, R.toAffine().x);
       const u = mod(c, r * phiAll + sumU);
       const v = mod(c, sk * phiAll + sumV);
-      const w = mod(c, this.#e * phi + rx * v);
-      const body = new Uint8Array(R3_BODY);
-      body.set(encodePoint(R), 0);
-      body.set(scalarBytes(u), POINT_LEN);
-      body.set(scalarBytes(w), POINT_LEN + SCALAR_LEN);
-      const share = this.#send(KIND.sign3, BROADCAST, body);
-      this.#wipe();
-      this.#stage = 2;
-      return share;
-    });
+      return { phi, rx, u, v, R };
+    }
   }
 
   toJSON(): Record<string, unknown> {

@@ -115,10 +115,13 @@ export const EDDSA_ONLY = { algs: ['EdDSA'] } as const satisfies TestClusterOpti
 /**
  * Starts a test cluster of n oracles with quorum t in a fresh temp dir (mTLS with MPCID_TEST_TLS=1);
  * `opts` adds e.g. per-oracle config (`oracleConfig`). The cluster id is `test` unless given.
+ * Agents keep no ES256 presignatures unless `es256Presigns` says so (the suites that count steps
+ * or script ES256 sessions test the online path; test/integration/es256-presign.test.ts the pool).
  */
 export function startCluster(n: number, t: number, opts: TestClusterOptions = {}): Promise<LocalCluster> {
   return LocalCluster.start({
     clusterId: 'test',
+    es256Presigns: 0,
     ...opts,
     n,
     t,

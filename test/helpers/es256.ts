@@ -15,12 +15,14 @@ import type { OracleClient } from '../../agent/oracles.js';
 import type { AgentState } from '../../agent/state.js';
 import { clusterNodeKeys } from '../../common/config.js';
 import { call, fromServiceError } from '../../common/grpc.js';
-import { ecdsaPayloadDigest } from '../../common/protocol.js';
+import { ecdsaPayloadDigest, presignPayloadDigest } from '../../common/protocol.js';
+import type { Presignature } from '../../crypto/ecdsa/index.js';
 import { type SignedStep, stepDigest } from '../../crypto/ratchet.js';
 import { openEnvelope, sealEnvelope } from '../../crypto/seal.js';
 import type { Secret } from '../../crypto/secret.js';
 import type { EcdsaRoundRequest } from '../../proto/gen/mpcid/oracle/v1/EcdsaRoundRequest.js';
 import type { Envelope, Envelope__Output } from '../../proto/gen/mpcid/oracle/v1/Envelope.js';
+import type { StepResponse__Output } from '../../proto/gen/mpcid/oracle/v1/StepResponse.js';
 import { DEADLINE_MS, HostileRatchet } from './hostile.js';
 import { interceptAnswers } from './intercept.js';
 
@@ -163,16 +165,23 @@ export class Es256Double {
     this.#nodeKeys = clusterNodeKeys(state.cluster);
   }
 
-  /** One es256 signature; `record` sees every EcdsaRound request as sent. */
-  async sign(
-    message: Uint8Array,
-    tamper?: Tamper,
-    record?: (req: EcdsaRoundRequest) => void,
-  ): Promise<DoubleResult & { step: SignedStep }> {
+  /**
+   * The step (`kind`, over `message`; none for es256-presign) committed by every oracle, and the
+   * session it opened with our round 1 made and the oracles' round-1 messages.
+   */
+  async #open(
+    kind: 'es256' | 'es256-presign',
+    payloadDigest: Uint8Array,
+    oracles: number[],
+    message: Uint8Array | undefined,
+    tamper: Tamper | undefined,
+  ) {
     const { state, clients } = this;
-    const oracles = clients.slice(0, state.cluster.t).map((c) => c.nodeId);
-    const signed = this.ratchet.make('es256', ecdsaPayloadDigest('es256', message, oracles));
-    const request = { ...this.ratchet.request(signed), ecdsa: { message: Buffer.from(message), oracles } };
+    const signed = this.ratchet.make(kind, payloadDigest);
+    const request = {
+      ...this.ratchet.request(signed),
+      ecdsa: { message: Buffer.from(message ?? new Uint8Array(0)), oracles },
+    };
     const answers = await this.ratchet.commit(clients, { signed, request });
     const session = stepDigest(signed.step);
     const s = new TamperingSession(
@@ -187,6 +196,24 @@ export class Es256Double {
     s.start();
     const round1 = new Map(
       oracles.map((o) => [o, answers[clients.findIndex((c) => c.nodeId === o)]!.envelopes]),
+    );
+    return { signed, session, s, round1 };
+  }
+
+  /** One es256 signature; `record` sees every EcdsaRound request as sent. */
+  async sign(
+    message: Uint8Array,
+    tamper?: Tamper,
+    record?: (req: EcdsaRoundRequest) => void,
+  ): Promise<DoubleResult & { step: SignedStep }> {
+    const { state, clients } = this;
+    const oracles = clients.slice(0, state.cluster.t).map((c) => c.nodeId);
+    const { signed, session, s, round1 } = await this.#open(
+      'es256',
+      ecdsaPayloadDigest('es256', message, oracles),
+      oracles,
+      message,
+      tamper,
     );
     const roundCall: RoundCall = async (o, round, envelopes) => {
       const c = clients.find((x) => x.nodeId === o)!;
@@ -209,6 +236,64 @@ export class Es256Double {
     } catch (error) {
       return { error, session, step: signed };
     }
+  }
+
+  /**
+   * An es256-presign step on `oracles` (default: the first t), committed by every oracle, and its
+   * presigning session (rounds 2-3 over real EcdsaRound calls, `tamper` applied): our
+   * presignature, or the error the session ended with. Each oracle's round 3 must answer
+   * `presigned` with no message.
+   */
+  async presign(
+    tamper?: Tamper,
+    oracles: number[] = this.clients.slice(0, this.state.cluster.t).map((c) => c.nodeId),
+  ): Promise<{ presignature?: Presignature; error?: unknown; session: Uint8Array; step: SignedStep }> {
+    const { state, clients } = this;
+    const { signed, session, s, round1 } = await this.#open(
+      'es256-presign',
+      presignPayloadDigest(oracles),
+      oracles,
+      undefined,
+      tamper,
+    );
+    const roundCall: RoundCall = async (o, round, envelopes) => {
+      const c = clients.find((x) => x.nodeId === o)!;
+      const req = { identityId: state.identityId, session: Buffer.from(session), round, envelopes };
+      let res: Awaited<
+        ReturnType<typeof call<unknown, { envelopes: Envelope__Output[]; presigned: boolean }>>
+      >;
+      try {
+        res = await call(c.signer, c.signer.EcdsaRound, req, DEADLINE_MS);
+      } catch (e) {
+        throw fromServiceError(e, `oracle ${o}`);
+      }
+      if (round === 3 && (!res.presigned || res.envelopes.length > 0))
+        throw new Error(`oracle ${o}: round 3 of a presigning session did not answer presigned`);
+      return res.envelopes;
+    };
+    try {
+      return { presignature: await s.presign(round1, roundCall), session, step: signed };
+    } catch (error) {
+      return { error, session, step: signed };
+    }
+  }
+
+  /**
+   * An es256 step over `message` naming presignature `presign` and signing set `oracles`, sent to
+   * every oracle (crafted at the wire level, as a hostile agent could): every oracle's answer.
+   */
+  async usePresign(
+    message: Uint8Array,
+    presign: Uint8Array,
+    oracles: number[],
+  ): Promise<{ answers: StepResponse__Output[]; step: SignedStep }> {
+    const signed = this.ratchet.make('es256', ecdsaPayloadDigest('es256', message, oracles, presign));
+    const request = {
+      ...this.ratchet.request(signed),
+      ecdsa: { message: Buffer.from(message), oracles, presign: Buffer.from(presign) },
+    };
+    const answers = await this.ratchet.commit(this.clients, { signed, request });
+    return { answers, step: signed };
   }
 }
 

@@ -4,8 +4,10 @@ import type { Envelope as _mpcid_oracle_v1_Envelope, Envelope__Output as _mpcid_
 
 export interface EcdsaRoundResponse {
   'envelopes'?: (_mpcid_oracle_v1_Envelope)[];
+  'presigned'?: (boolean);
 }
 
 export interface EcdsaRoundResponse__Output {
   'envelopes': (_mpcid_oracle_v1_Envelope__Output)[];
+  'presigned': (boolean);
 }
