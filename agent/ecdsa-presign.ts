@@ -10,8 +10,9 @@
  * oracles still hold unless they restarted (then the step answers PRESIGN_UNAVAILABLE and the
  * request signs online: agent/ecdsa.ts).
  *
- * Refills run in the background after start, after ES256 setup and after each use, only while
- * the identity is otherwise idle (no step queued or running): the presign step itself takes the
+ * Refills run in the background after start, after ES256 setup, after each use and when one
+ * expires if a request took one within the last TTL (an identity that does not sign with ES256
+ * stops presigning after one TTL), only while the identity is otherwise idle (no step queued or running): the presign step itself takes the
  * step engine's lock like any step, so a workload request waits behind at most that one step;
  * its DKLs23 rounds 2-3 run after the lock is released. That is safe: the step is certified
  * before they start (the ratchet is done with it), the rounds touch no ratchet state, only the
@@ -67,6 +68,8 @@ export class PresignPool implements PresignSource {
   #stopped = false;
   readonly #stats = { hits: 0, misses: 0, made: 0 };
   readonly #waiters = new Set<() => void>();
+  /** When a request last took a presignature (Date.now()), or when the pool started. */
+  #lastUse = Date.now();
 
   constructor(engine: StepEngine, keyOf: () => Es256Key | undefined, size: number) {
     this.#engine = engine;
@@ -88,6 +91,7 @@ export class PresignPool implements PresignSource {
     if (i < 0) return undefined;
     const [p] = this.#ready.splice(i, 1);
     clearTimeout(p!.timer);
+    this.#lastUse = Date.now();
     // Refill once this request's step is done (the engine is busy until then).
     this.refill();
     return p;
@@ -173,7 +177,10 @@ export class PresignPool implements PresignSource {
         const i = this.#ready.indexOf(pooled);
         if (i >= 0) this.#ready.splice(i, 1);
         p.presignature.wipe();
-        this.refill();
+        // Replaced only for an identity that signs with ES256: one that took none for a whole
+        // TTL would otherwise cost the cluster a presign step and its DKLs23 rounds every TTL
+        // for nothing. Its next request signs online, and the pool refills after it.
+        if (Date.now() - this.#lastUse < AGENT_PRESIGN_TTL_MS) this.refill();
       }, AGENT_PRESIGN_TTL_MS).unref(),
     };
     this.#ready.push(pooled);
