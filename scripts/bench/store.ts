@@ -26,6 +26,7 @@ import { closeOracles, connectOracles } from '../../agent/oracles.js';
 import { readRatchet } from '../../agent/ratchet.js';
 import { readState } from '../../agent/state.js';
 import { LocalCluster } from '../../cli/localcluster.js';
+import { call } from '../../common/grpc.js';
 import { loadKek } from '../../common/kek.js';
 import { createLogger } from '../../common/log.js';
 import { stepFromJSON, stepToJSON } from '../../common/protocol.js';
@@ -116,8 +117,16 @@ async function template(progress: (m: string) => void) {
         heartbeatMs: 0,
       },
     );
-    // Both signatures go to oracle 1 only if it is in the signing set: sign until it holds a step.
-    for (let i = 0; i < 6; i++) await cosigner.sign(randomBytes(32));
+    // Oracle 1's record is the template, and signing sets are sticky (8 steps each), so a fixed
+    // number of signatures may never reach it: sign until its admin API reports a step it took.
+    const o1 = c.oracles[0]!;
+    const identityId = state.identityId;
+    const counterOf1 = async () =>
+      Number((await call(o1.admin, o1.admin.GetIdentity, { identityId }, 5_000)).counter);
+    for (let i = 0; (await counterOf1()) < 2; i++) {
+      if (i >= 100) throw new Error('store bench: oracle 1 took no step in 100 signatures');
+      await cosigner.sign(randomBytes(32));
+    }
     await cosigner.stop();
     closeOracles(clients);
   } finally {
