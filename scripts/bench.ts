@@ -761,14 +761,11 @@ async function main(): Promise<void> {
   mark(
     `ES256 co-sign c=1, paced (pool refilled before each): ${WARMUP.es256CosignC1} warm-up + ${COUNTS.es256CosignC1}`,
   );
-  const presignsBefore = await presignCounts(c);
-  const es256Paced = await measurePaced(
-    agent,
-    COUNTS.es256CosignC1,
-    WARMUP.es256CosignC1,
-    es256Signer.prepare(WARMUP.es256CosignC1 + COUNTS.es256CosignC1),
-  );
-  const presignsAfter = await presignCounts(c);
+  const {
+    samples: es256Paced,
+    before: presignsBefore,
+    after: presignsAfter,
+  } = await es256PacedRun(c, agent, es256Signer);
   const verifiedEs256 = es256Signer.verifyAll(es256PublicKey);
 
   mark(`ratchet components in-process: ${COUNTS.ratchetComponent} each`);
@@ -1311,6 +1308,19 @@ function presignReadyCounts(agent: AgentProc): number[] {
     .map((l) => (JSON.parse(l) as { count: number }).count);
 }
 
+/** ES256 c=1 paced (measurePaced) through `signer`, with the oracles' presign counts before and after. */
+async function es256PacedRun(c: LocalCluster, agent: AgentProc, signer: Signer) {
+  const before = await presignCounts(c);
+  const samples = await measurePaced(
+    agent,
+    COUNTS.es256CosignC1,
+    WARMUP.es256CosignC1,
+    signer.prepare(WARMUP.es256CosignC1 + COUNTS.es256CosignC1),
+  );
+  const after = await presignCounts(c);
+  return { samples, before, after };
+}
+
 /**
  * ES256 c=1, paced: before each (timed) request, waits (untimed) until the agent logged that its
  * pool is full again (the 'ES256 presignature ready' line with count = the pool size, after the
@@ -1397,14 +1407,7 @@ async function es256Only({
   progress(
     `ES256 co-sign c=1, paced (pool refilled before each): ${WARMUP.es256CosignC1} warm-up + ${COUNTS.es256CosignC1}`,
   );
-  const presigns0 = await presignCounts(c);
-  const ep = await measurePaced(
-    agent,
-    COUNTS.es256CosignC1,
-    WARMUP.es256CosignC1,
-    es.prepare(WARMUP.es256CosignC1 + COUNTS.es256CosignC1),
-  );
-  const presigns1 = await presignCounts(c);
+  const { samples: ep, before: presigns0, after: presigns1 } = await es256PacedRun(c, agent, es);
   verified += es.verifyAll(es256PublicKey);
   progress('baselines, pass 2 of 2');
   const pass2 = await baselinePass(1, nodeKey, p256Key, nobleKey, c);
