@@ -52,6 +52,7 @@ async function attempt(
     }
   });
   if (fetched.some((r) => r.status === 'rejected')) return RETRY;
+  quorum.warmOthers(chosen, engine.counter);
 
   const oracleCommitments = chosen.map((c) => quorum.takeNonce(c.nodeId));
   const agentNonces = state.shares.map((s) => commit(s));

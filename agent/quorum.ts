@@ -7,7 +7,8 @@
  * recently last (for PENALTY_MS); among equals, the last signing set is kept for STICKY_STEPS
  * steps, then a fresh one is drawn at random. Sticky sets spare the oracle left out a
  * certificate check on every fast-forward (it checks one each time it is brought back in),
- * while every oracle is still asked regularly. A pass that leaves fewer than t fails fast; then up to
+ * while every oracle is still asked regularly (an oracle left out with no cached commitment is
+ * refilled in the background: warmOthers). A pass that leaves fewer than t fails fast; then up to
  * PATIENT_PASSES patient passes wait (up to the deadline) for unreachable oracles to reconnect.
  * An oracle's RATE_LIMITED is retried on the same oracle with backoff (its retryAfterMs hint, at
  * least an exponential floor), a few times, before it counts as that oracle failing.
@@ -79,6 +80,8 @@ export class Quorum {
   readonly #penalty = new Map<number, number>();
   /** The last signing set and how many more picks prefer it (sticky sets, see the header). */
   #sticky: { ids: ReadonlySet<number>; left: number } | undefined;
+  /** Oracles whose nonce commitments warmOthers is fetching. */
+  readonly #warming = new Set<number>();
 
   constructor(state: AgentState, clients: readonly OracleClient[], log: Logger, opts: QuorumOptions) {
     this.#state = state;
@@ -169,6 +172,29 @@ export class Quorum {
         }
       }
     });
+  }
+
+  /**
+   * Fetches nonce commitments in the background for every oracle outside `chosen` that has none
+   * cached and is not penalised. The oracles of a signing set get a fresh commitment with each
+   * answer, so without this an oracle left out with an empty cache (it failed once, which empties
+   * it, or the agent never prefetched) would rank below them at every draw and never be asked
+   * again. A failed fetch penalises the oracle (tried again after PENALTY_MS, not at every step).
+   */
+  warmOthers(chosen: readonly OracleClient[], counter: number): void {
+    const now = Date.now();
+    for (const c of this.clients) {
+      if (chosen.includes(c) || this.hasNonce(c.nodeId) || this.#warming.has(c.nodeId)) continue;
+      if ((this.#penalty.get(c.nodeId) ?? 0) > now) continue;
+      this.#warming.add(c.nodeId);
+      this.fetchNonces(c, counter)
+        .catch(() => {
+          this.#penalty.set(c.nodeId, Date.now() + PENALTY_MS);
+        })
+        .finally(() => {
+          this.#warming.delete(c.nodeId);
+        });
+    }
   }
 
   /** Whether a nonce commitment of `nodeId` is cached. */
