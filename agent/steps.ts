@@ -453,21 +453,13 @@ export class StepEngine {
     const step = p.signed.step;
     const head = headAfter(step);
     const call: Quorum['call'] = (client, method, q, pt) => this.quorum.call(client, method, q, pt);
-    const answers = await Promise.allSettled(
-      targets.map((c) =>
-        rpc
-          ? rpc(c, req.step, req.certificate, patient, call, req.registers)
-          : (this.quorum.call(c.signer, c.signer.Step, req, patient) as Promise<unknown> as Promise<R>),
-      ),
-    );
-    const out = new Map<number, Answer<R>>();
-    answers.forEach((a, i) => {
-      const c = targets[i]!;
+    // Each answer is judged (its commit's signature verified) as it arrives, while the others are
+    // still on their way; the map keeps the targets' order.
+    const judge = (c: OracleClient, a: PromiseSettledResult<R>): Answer<R> => {
       if (a.status === 'rejected') {
         const err = this.refusal(fromServiceError(a.reason, `oracle ${c.nodeId}`), c.nodeId);
         if (err.code === 'STALE_STEP' && this.#provesAhead(err, c.nodeId, step)) this.#ahead.add(c.nodeId);
-        out.set(c.nodeId, { ok: false, err });
-        return;
+        return { ok: false, err };
       }
       const commit = a.value.commit ? commitFromWire(a.value.commit) : undefined;
       try {
@@ -486,16 +478,41 @@ export class StepEngine {
           head,
           [commit],
         );
-        out.set(c.nodeId, { ok: true, res: a.value, commit });
+        return { ok: true, res: a.value, commit };
       } catch {
-        out.set(c.nodeId, {
+        return {
           ok: false,
           err: new MpcidError(
             'BAD_CERTIFICATE',
             `oracle ${c.nodeId} (${c.address}) returned an invalid commit`,
           ),
-        });
+        };
       }
+    };
+    // A revocation with valid evidence throws (this.refusal); as before, only once every call settled.
+    const judged = (c: OracleClient, a: PromiseSettledResult<R>) => {
+      try {
+        return { answer: judge(c, a) };
+      } catch (thrown) {
+        return { thrown };
+      }
+    };
+    const answers = await Promise.all(
+      targets.map((c) =>
+        (rpc
+          ? rpc(c, req.step, req.certificate, patient, call, req.registers)
+          : (this.quorum.call(c.signer, c.signer.Step, req, patient) as Promise<unknown> as Promise<R>)
+        ).then(
+          (value) => judged(c, { status: 'fulfilled', value }),
+          (reason: unknown) => judged(c, { status: 'rejected', reason }),
+        ),
+      ),
+    );
+    const out = new Map<number, Answer<R>>();
+    targets.forEach((c, i) => {
+      const a = answers[i]!;
+      if ('thrown' in a) throw a.thrown;
+      out.set(c.nodeId, a.answer);
     });
     return out;
   }
