@@ -171,14 +171,9 @@ describe('ES256 presignatures (2-of-3 cluster, real processes)', { tags: ['slow'
     const g = (await cluster.enroll('spiffe://test.mpcid/ns/presign/sa/expiry')) as unknown as Enrolled;
     const state = readState(g.stateDir);
     const clients = connectOracles(state.cluster);
-    const cosigner = new Cosigner(
-      state,
-      g.stateDir,
-      readRatchet(g.stateDir, state),
-      clients,
-      createLogger('test-agent', 'silent'),
-      { heartbeatMs: 0, es256Presigns: 2, es256PresignTtlMs: TTL },
-    );
+    const log = createLogger('test-agent', 'silent');
+    const opts = { heartbeatMs: 0, es256Presigns: 2, es256PresignTtlMs: TTL };
+    const cosigner = new Cosigner(state, g.stateDir, readRatchet(g.stateDir, state), clients, log, opts);
     const pool = cosigner.presigns;
     /** The identity's counter as the cluster holds it (the highest oracle's). */
     const clusterCounter = async () =>
