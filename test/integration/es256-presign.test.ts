@@ -3,9 +3,9 @@
  * fills in the background with es256-presign steps; a signature through a presignature is one
  * es256 step, verifies with node:crypto and jose, and each use is one ratchet step; an oracle
  * restarted between presign and use answers the typed miss (PRESIGN_UNAVAILABLE), the agent
- * signs in a fresh online step and the signature verifies; with a short pool TTL, an expired
- * presignature is replaced only after a use within the TTL (an idle identity's are not, and no
- * presign step follows once its pool drained); at the wire level (a test-double
+ * signs in a fresh online step and the signature verifies; with a short pool TTL, an idle
+ * identity's expired presignatures are not replaced (no presign step follows) and after a use
+ * within the TTL they are; at the wire level (a test-double
  * agent) a second step naming a used presignature gets the miss and never a share, a signing set
  * other than the presignature's is refused, and an abort during presigning suspends with
  * evidence (the es256-presign step) that verifies.
@@ -31,7 +31,7 @@ import { type AbortEvidence, PRESIGN_MESSAGE_DIGEST, verifyEvidence } from '../.
 import { openEnvelope } from '../../crypto/seal.js';
 import { type AgentProc, startCluster, type TestCluster } from '../helpers/cluster.js';
 import { corruptingClients, Es256Double, nodeVerifyEs256 } from '../helpers/es256.js';
-import { agentRatchetFile, counterOn, failure, statusOn, waitStatus } from '../helpers/ratchet.js';
+import { agentRatchetFile, counterOn, failure, sleep, statusOn, waitStatus } from '../helpers/ratchet.js';
 
 const AUD = 'https://rp.example/presign';
 
@@ -166,8 +166,8 @@ describe('ES256 presignatures (2-of-3 cluster, real processes)', { tags: ['slow'
     expect(missed.every((m) => m['hit'] === 0)).toBe(true);
   }, 120_000);
 
-  it("the pool's expiry rule (a short TTL): an expired presignature is replaced only if a request took one within the TTL; an idle identity's are not", async () => {
-    const TTL = 2_000;
+  it("the pool's expiry rule (a short TTL): an idle identity's expired presignatures are not replaced; after a use within the TTL they are", async () => {
+    const TTL = 1_500;
     const g = (await cluster.enroll('spiffe://test.mpcid/ns/presign/sa/expiry')) as unknown as Enrolled;
     const state = readState(g.stateDir);
     const clients = connectOracles(state.cluster);
@@ -178,36 +178,48 @@ describe('ES256 presignatures (2-of-3 cluster, real processes)', { tags: ['slow'
     /** The identity's counter as the cluster holds it (the highest oracle's). */
     const clusterCounter = async () =>
       Math.max(...(await Promise.all(cluster.oracles.map((o) => counterOn(o, g.kid)))));
-    try {
-      cosigner.start();
+    /** Waits until `done()` (at most `ms`: the assertions after it say what went wrong). */
+    const until = async (done: () => boolean, ms: number) => {
+      for (const end = Date.now() + ms; !done() && Date.now() < end; ) await sleep(20);
+    };
+    /** Fills the pool to 2; when each was made (Date.now()). */
+    const fill = async () => {
+      await pool.whenReady(1);
+      const first = Date.now();
       await pool.whenReady(2);
+      return [first, Date.now()] as const;
+    };
+    try {
+      // Idle: never used, so both expire more than a TTL after the pool started (its last "use")
+      // and neither is replaced; no presign step follows.
+      cosigner.start();
+      await fill();
+      expect(pool.stats).toMatchObject({ ready: 2, made: 2 });
       const c0 = cosigner.counter;
-      expect(pool.stats).toMatchObject({ ready: 2, made: 2, hits: 0 });
-      // A use while both are fresh: it takes one (the refill replaces it at once), and the other,
-      // made before the use, expires within a TTL of it: replaced. The two made after the use
-      // expire more than a TTL after it, with no use since: not replaced, the pool drains.
+      await until(() => pool.stats.ready === 0, 3 * TTL);
+      await sleep(TTL / 2);
+      expect(pool.stats, 'expired and not replaced').toMatchObject({ ready: 0, made: 2, hits: 0 });
+      expect(cosigner.counter, 'no presign step after the expiry').toBe(c0);
+      expect(await clusterCounter()).toBe(c0);
+      // A use within the TTL: two made again (the pool's refill, as after setup), then one used
+      // midway between the second's making and the first's expiry (the widest margin on both
+      // sides). The use's refill makes one; the other, made before the use, expires less than a
+      // TTL after it: replaced.
+      pool.refill();
+      const [m1, m2] = await fill();
+      await sleep(Math.max(0, (m1 + TTL - m2) / 2));
       const msg = Buffer.from('a use within the TTL');
       const sig = await cosigner.signEs256(msg);
       expect(nodeVerifyEs256(Buffer.from(g.es256.publicKey, 'base64url'), msg, sig)).toBe(true);
-      expect(pool.stats.hits).toBe(1);
-      const until = Date.now() + 4 * TTL + 10_000;
-      while (pool.stats.ready > 0 || pool.stats.made < 4) {
-        if (Date.now() > until) break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      // Idle for half a TTL more: no presign step starts (a replacement would be under way).
-      const atEmpty = { stats: pool.stats, counter: cosigner.counter, cluster: await clusterCounter() };
-      await new Promise((r) => setTimeout(r, TTL / 2));
-      expect(
-        atEmpty.stats,
-        'two made at start, the refill after the use, one expired one replaced',
-      ).toMatchObject({ ready: 0, made: 4, hits: 1, misses: 0 });
-      expect(pool.stats).toEqual(atEmpty.stats);
-      // Steps: the sign step and the two presign steps after it, none since the pool emptied.
-      expect(atEmpty.counter - c0).toBe(3);
-      expect(cosigner.counter).toBe(atEmpty.counter);
-      expect(await clusterCounter()).toBe(atEmpty.counter);
-      expect(atEmpty.cluster).toBe(atEmpty.counter);
+      expect(pool.stats).toMatchObject({ hits: 1, misses: 0 });
+      await until(() => pool.stats.made >= 6, 3 * TTL);
+      expect(pool.stats, 'two, two again, the refill after the use, the replacement').toMatchObject({
+        made: 6,
+        hits: 1,
+      });
+      // Steps: two presign steps, two more, the use, its refill, the replacement.
+      expect(cosigner.counter - c0).toBe(5);
+      expect(await clusterCounter()).toBe(cosigner.counter);
     } finally {
       await cosigner.stop();
       closeOracles(clients);
