@@ -17,9 +17,9 @@
  * presign step itself takes the step engine's lock like any step, so a workload request waits
  * behind at most that one step; its DKLs23 rounds 2-3 run after the lock is released. That is
  * safe: the step is certified before they start (the ratchet is done with it), the rounds touch
- * no ratchet state, only the session and the pool, and steps stay serial. An abort in them is reported and revokes exactly
- * as in an online session (the evidence is the es256-presign step), and stops the engine for the
- * requests that follow.
+ * no ratchet state, only the session and the pool, and steps stay serial. An abort in them is
+ * reported and revokes exactly as in an online session (the evidence is the es256-presign step),
+ * and stops the engine for the requests that follow.
  */
 import { asMpcidError, MpcidError } from '../common/errors.js';
 import { LOG } from '../common/log.js';
@@ -83,7 +83,8 @@ export class PresignPool implements PresignSource {
     size: number,
     ttlMs = AGENT_PRESIGN_TTL_MS,
   ) {
-    if (!(ttlMs > 0)) throw new RangeError(`presignature TTL must be positive, got ${ttlMs}`);
+    if (!(ttlMs > 0))
+      throw new MpcidError('CONFIG_INVALID', `es256 presignature TTL must be positive, got ${ttlMs}`);
     this.#engine = engine;
     this.#keyOf = keyOf;
     this.#size = size;
