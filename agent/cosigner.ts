@@ -40,6 +40,8 @@ export interface CosignerOptions {
   clusterCa?: Buffer | undefined;
   /** ES256 presignatures kept ready (agent/ecdsa-presign.ts; default 2); 0: every signature online. */
   es256Presigns?: number;
+  /** How long each is offered (default 5 min, AGENT_PRESIGN_TTL_MS; keep it under the oracles' 10). */
+  es256PresignTtlMs?: number;
 }
 
 export class Cosigner {
@@ -66,7 +68,12 @@ export class Cosigner {
       prefetch: opts.prefetch ?? 4,
     });
     this.#engine = new StepEngine(state, dir, ratchet, this.#quorum, log, opts.clusterCa);
-    this.#presigns = new PresignPool(this.#engine, () => this.#es256, opts.es256Presigns ?? 2);
+    this.#presigns = new PresignPool(
+      this.#engine,
+      () => this.#es256,
+      opts.es256Presigns ?? 2,
+      opts.es256PresignTtlMs,
+    );
     this.#engine.onRevoked = () => {
       if (this.#timer) clearInterval(this.#timer);
       this.#presigns.stop();

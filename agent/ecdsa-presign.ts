@@ -5,20 +5,21 @@
  *
  * Memory only (a restart empties it); at most `size` ready in all (so at most `size` per signing
  * set; 0 turns presigning off: exactly the online path); each is taken out before use, used once
- * (`Presignature.finish` wipes it) and dropped on any error and after AGENT_PRESIGN_TTL_MS, shorter
- * than the oracles' PRESIGN_TTL_MS (10 min), so a presignature the agent still offers is one the
- * oracles still hold unless they restarted (then the step answers PRESIGN_UNAVAILABLE and the
- * request signs online: agent/ecdsa.ts).
+ * (`Presignature.finish` wipes it) and dropped on any error and after its TTL (`ttlMs`, default
+ * AGENT_PRESIGN_TTL_MS), shorter than the oracles' PRESIGN_TTL_MS (10 min), so a presignature the
+ * agent still offers is one the oracles still hold unless they restarted (then the step answers
+ * PRESIGN_UNAVAILABLE and the request signs online: agent/ecdsa.ts).
  *
  * Refills run in the background after start, after ES256 setup, after each use and when one
  * expires if a request took one within the last TTL (an identity that does not sign with ES256
- * stops presigning after one TTL), only while the identity is otherwise idle (no step queued or running): the presign step itself takes the
- * step engine's lock like any step, so a workload request waits behind at most that one step;
- * its DKLs23 rounds 2-3 run after the lock is released. That is safe: the step is certified
- * before they start (the ratchet is done with it), the rounds touch no ratchet state, only the
- * session and the pool, and steps stay serial. An abort in them is reported and revokes exactly
- * as in an online session (the evidence is the es256-presign step), and stops the engine for the
- * requests that follow.
+ * stops presigning after one TTL), only while the identity is otherwise idle (no step queued or
+ * running: a refill that finds the engine busy waits for its `onIdle` signal, no polling). The
+ * presign step itself takes the step engine's lock like any step, so a workload request waits
+ * behind at most that one step; its DKLs23 rounds 2-3 run after the lock is released. That is
+ * safe: the step is certified before they start (the ratchet is done with it), the rounds touch
+ * no ratchet state, only the session and the pool, and steps stay serial. An abort in them is
+ * reported and revokes exactly as in an online session (the evidence is the es256-presign step),
+ * and stops the engine for the requests that follow.
  */
 import { asMpcidError, MpcidError } from '../common/errors.js';
 import { LOG } from '../common/log.js';
@@ -35,10 +36,8 @@ import type { Es256Key } from './ecdsa-setup.js';
 import { newAttempts } from './quorum.js';
 import { type RETRY, REVOKED_CODES, type StepEngine, type StepFlow } from './steps.js';
 
-/** How long the agent offers a presignature (the oracles keep theirs 10 min). */
+/** How long the agent offers a presignature by default (the oracles keep theirs 10 min). */
 export const AGENT_PRESIGN_TTL_MS = 5 * 60_000;
-/** How often a refill waiting for the identity to be idle looks again. */
-const IDLE_POLL_MS = 20;
 /** Pause after a failed refill before the next try. */
 const FAILED_PAUSE_MS = 2_000;
 
@@ -63,18 +62,33 @@ export class PresignPool implements PresignSource {
   readonly #engine: StepEngine;
   readonly #keyOf: () => Es256Key | undefined;
   readonly #size: number;
+  readonly #ttlMs: number;
   readonly #ready: Pooled[] = [];
   #refilling = false;
   #stopped = false;
   readonly #stats = { hits: 0, misses: 0, made: 0 };
   readonly #waiters = new Set<() => void>();
+  /** Ends the refill loop's wait (engine idle, or the pause after a failure); stop() calls it. */
+  #wake: (() => void) | undefined;
   /** When a request last took a presignature (Date.now()), or when the pool started. */
   #lastUse = Date.now();
 
-  constructor(engine: StepEngine, keyOf: () => Es256Key | undefined, size: number) {
+  /**
+   * `size` ready at most (0: off); each offered for `ttlMs` (default AGENT_PRESIGN_TTL_MS; keep it
+   * shorter than the oracles' 10 min, or a request may name one they dropped: a miss).
+   */
+  constructor(
+    engine: StepEngine,
+    keyOf: () => Es256Key | undefined,
+    size: number,
+    ttlMs = AGENT_PRESIGN_TTL_MS,
+  ) {
+    if (!(ttlMs > 0))
+      throw new MpcidError('CONFIG_INVALID', `es256 presignature TTL must be positive, got ${ttlMs}`);
     this.#engine = engine;
     this.#keyOf = keyOf;
     this.#size = size;
+    this.#ttlMs = ttlMs;
   }
 
   get stats(): PresignStats {
@@ -130,7 +144,29 @@ export class PresignPool implements PresignSource {
   stop(): void {
     this.#stopped = true;
     this.#clear();
+    this.#wake?.();
     for (const w of this.#waiters) w();
+  }
+
+  /**
+   * Waits until `arm`'s wake-up (it returns its own cancel) or stop(): either way nothing armed
+   * is left behind (no listener, no timer).
+   */
+  #sleep(arm: (wake: () => void) => () => void): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let cancel: (() => void) | undefined;
+      let woken = false;
+      const wake = () => {
+        if (woken) return;
+        woken = true;
+        cancel?.();
+        if (this.#wake === wake) this.#wake = undefined;
+        resolve();
+      };
+      this.#wake = wake;
+      cancel = arm(wake);
+      if (woken) cancel();
+    });
   }
 
   #clear(): void {
@@ -146,7 +182,8 @@ export class PresignPool implements PresignSource {
       const key = this.#keyOf();
       if (!key || engine.revoked) return;
       if (engine.busy) {
-        await new Promise((r) => setTimeout(r, IDLE_POLL_MS).unref());
+        // Checked and subscribed in one turn of the event loop: the signal cannot be missed.
+        await this.#sleep((wake) => engine.onIdle(wake));
         continue;
       }
       try {
@@ -160,7 +197,10 @@ export class PresignPool implements PresignSource {
           { [LOG.errorCode]: err.code, [LOG.errorMessage]: err.message },
           'ES256 presigning failed; requests sign online meanwhile',
         );
-        await new Promise((r) => setTimeout(r, FAILED_PAUSE_MS).unref());
+        await this.#sleep((wake) => {
+          const t = setTimeout(wake, FAILED_PAUSE_MS).unref();
+          return () => clearTimeout(t);
+        });
       }
     }
   }
@@ -180,8 +220,8 @@ export class PresignPool implements PresignSource {
         // Replaced only for an identity that signs with ES256: one that took none for a whole
         // TTL would otherwise cost the cluster a presign step and its DKLs23 rounds every TTL
         // for nothing. Its next request signs online, and the pool refills after it.
-        if (Date.now() - this.#lastUse < AGENT_PRESIGN_TTL_MS) this.refill();
-      }, AGENT_PRESIGN_TTL_MS).unref(),
+        if (Date.now() - this.#lastUse < this.#ttlMs) this.refill();
+      }, this.#ttlMs).unref(),
     };
     this.#ready.push(pooled);
     this.#stats.made++;

@@ -159,6 +159,8 @@ export class StepEngine {
   readonly #chain = new Mutex();
   /** Steps queued or running (`busy`). */
   #runs = 0;
+  /** Told each time #runs is back to 0 (`onIdle`). */
+  readonly #idle = new Set<() => void>();
   #revoked: MpcidError | undefined;
   #onRevoked: () => void = () => undefined;
   lastStepAt = 0;
@@ -248,8 +250,14 @@ export class StepEngine {
     return this.#chain
       .run(() => this.#run(flow))
       .finally(() => {
-        this.#runs--;
+        if (--this.#runs === 0) for (const fn of [...this.#idle]) fn();
       });
+  }
+
+  /** Calls `fn` each time no step is queued or running any more; returns its unsubscribe. */
+  onIdle(fn: () => void): () => void {
+    this.#idle.add(fn);
+    return () => this.#idle.delete(fn);
   }
 
   /** Whether a step is queued or running (the ES256 presign pool refills only when not). */

@@ -9,7 +9,7 @@ import {
   evidenceFromJSON,
   presignPayloadDigest,
 } from '../common/protocol.js';
-import { abytes, equalBytes, fromB64u, toB64u, toHex } from '../crypto/bytes.js';
+import { abytes, equalBytes, fromB64u, toB64u } from '../crypto/bytes.js';
 import { STATEMENT_DOMAINS } from '../crypto/domains.js';
 import { EcdsaSigner, PairState } from '../crypto/ecdsa/index.js';
 import { AGENT_PARTY, NO_CULPRIT, SigningSets } from '../crypto/es256.js';
@@ -28,12 +28,13 @@ import type { Envelope } from '../proto/gen/mpcid/oracle/v1/Envelope.js';
 import type { StepRequest__Output } from '../proto/gen/mpcid/oracle/v1/StepRequest.js';
 import { tokenAudit } from './audit.js';
 import type { LoadedIdentity, OracleContext } from './context.js';
-import { PresignTable } from './ecdsa-presign.js';
+import { type HeldPresign, presignTable } from './ecdsa-presign.js';
 import { EcdsaSetup, openMessages } from './ecdsa-setup.js';
 import { policyRefusal, signedMessage } from './policy.js';
 import type { SignResult } from './ratchet.js';
 import type { EcdsaRecord, EcdsaSecrets, EnvelopeJSON, RevocationRecord } from './records.js';
 import type { RevocationService } from './revocation.js';
+import { SessionTable } from './session-table.js';
 import type { CheckedStep, StepKindHandler } from './signer.js';
 
 const SESSION_TTL_MS = 30_000;
@@ -90,7 +91,6 @@ export function decodeEcdsa(
 }
 
 interface Session {
-  readonly identityId: string;
   readonly step: SignedStep;
   readonly session: Uint8Array;
   /**
@@ -104,7 +104,6 @@ interface Session {
   readonly parties: number[];
   readonly signer: EcdsaSigner;
   round: number;
-  readonly timer: NodeJS.Timeout;
 }
 
 export class EcdsaService implements StepKindHandler {
@@ -112,16 +111,31 @@ export class EcdsaService implements StepKindHandler {
   readonly #setup: EcdsaSetup;
   readonly #ctx: OracleContext;
   readonly #revocations: RevocationService;
-  readonly #sessions = new Map<string, Session>();
-  /** Keys of each identity's sessions in #sessions, oldest first. */
-  readonly #byIdentity = new Map<string, Set<string>>();
+  /** The sessions in progress (online, and presigning ones until their round 3). */
+  readonly #sessions: SessionTable<Session>;
   readonly #loaded = new Map<string, LoadedEcdsa>();
   readonly #nodeKeys: Map<number, Uint8Array>;
-  readonly #presigns: PresignTable;
+  readonly #presigns: SessionTable<HeldPresign>;
 
   constructor(ctx: OracleContext, revocations: RevocationService) {
     this.#ctx = ctx;
-    this.#presigns = new PresignTable(() => ({
+    this.#sessions = new SessionTable<Session>({
+      ttlMs: SESSION_TTL_MS,
+      limits: () => ({
+        perIdentity: ctx.config.limits.ecdsaSessionsPerIdentity,
+        total: ctx.config.limits.maxEcdsaSessions,
+      }),
+      refusal: () =>
+        new MpcidError('RATE_LIMITED', 'too many ECDSA sessions in progress on this oracle', {
+          details: { scope: 'oracle', rpc: 'Step' },
+        }),
+      evicted: (identityId, cap) =>
+        ctx.log.info(
+          { [LOG.identity]: identityId, [LOG.count]: cap },
+          'ES256 session ended: the identity opened more sessions than its cap (the oldest ends)',
+        ),
+    });
+    this.#presigns = presignTable(() => ({
       perIdentity: ctx.config.limits.es256PresignsPerIdentity,
       total: ctx.config.limits.maxEcdsaSessions,
     }));
@@ -133,42 +147,7 @@ export class EcdsaService implements StepKindHandler {
   close(): void {
     this.#setup.close();
     this.#presigns.close();
-    for (const s of this.#sessions.values()) clearTimeout(s.timer);
-    this.#sessions.clear();
-    this.#byIdentity.clear();
-  }
-
-  /** Ends session `key` (if it is still `s`, when given): never resumed. */
-  #dropSession(key: string, s?: Session): void {
-    const cur = this.#sessions.get(key);
-    if (!cur || (s && cur !== s)) return;
-    clearTimeout(cur.timer);
-    this.#sessions.delete(key);
-    const mine = this.#byIdentity.get(cur.identityId);
-    mine?.delete(key);
-    if (mine?.size === 0) this.#byIdentity.delete(cur.identityId);
-  }
-
-  /**
-   * Room for a new session of `identityId` (other than `key`): ends the identity's oldest
-   * sessions beyond its cap, then refuses with RATE_LIMITED if the table is still full.
-   */
-  #makeRoom(identityId: string, key: string): void {
-    const { maxEcdsaSessions, ecdsaSessionsPerIdentity } = this.#ctx.config.limits;
-    if (this.#sessions.has(key)) return;
-    const mine = this.#byIdentity.get(identityId);
-    while (mine && mine.size >= ecdsaSessionsPerIdentity) {
-      const oldest = mine.values().next().value!;
-      this.#dropSession(oldest);
-      this.#ctx.log.info(
-        { [LOG.identity]: identityId, [LOG.count]: ecdsaSessionsPerIdentity },
-        'ES256 session ended: the identity opened more sessions than its cap (the oldest ends)',
-      );
-    }
-    if (this.#sessions.size >= maxEcdsaSessions)
-      throw new MpcidError('RATE_LIMITED', 'too many ECDSA sessions in progress on this oracle', {
-        details: { scope: 'oracle', rpc: 'Step' },
-      });
+    this.#sessions.close();
   }
 
   /** The identity's ES256 material; NO_ES256_KEY if its setup never finished. */
@@ -276,8 +255,9 @@ export class EcdsaService implements StepKindHandler {
     const ctx = this.#ctx;
     const e = this.ecdsaOf(id);
     const session = stepDigest(signed.step);
-    const key = `${id.record.identityId}:${toHex(session)}`;
-    this.#makeRoom(id.record.identityId, key);
+    // Ends the identity's oldest sessions beyond its cap, then RATE_LIMITED if the table is still
+    // full (docs/ecdsa.md §4): the step is not accepted.
+    this.#sessions.makeRoom(id.record.identityId, session);
     const parties = [AGENT_PARTY, ...oracles];
     const set = e.sets.of(oracles);
     const signer = new EcdsaSigner({
@@ -293,10 +273,8 @@ export class EcdsaService implements StepKindHandler {
     });
     const out = signer.round1();
     // A step whose reply was never stored (its write failed) may open again: the first session
-    // sent nothing, and its timer must not end the new one.
-    this.#dropSession(key);
-    const s: Session = {
-      identityId: id.record.identityId,
+    // sent nothing, and the new one replaces it (its timer cannot end the new one).
+    this.#sessions.put(id.record.identityId, session, {
       step: signed,
       session,
       messageHash: messageHash ?? PRESIGN_MESSAGE_DIGEST,
@@ -305,11 +283,7 @@ export class EcdsaService implements StepKindHandler {
       parties,
       signer,
       round: 1,
-      timer: setTimeout(() => this.#dropSession(key, s), SESSION_TTL_MS).unref(),
-    };
-    this.#sessions.set(key, s);
-    const mine = this.#byIdentity.get(s.identityId) ?? new Set<string>();
-    this.#byIdentity.set(s.identityId, mine.add(key));
+    });
     return [...out].map(([to, msg]) => this.#envelopeJSON(id.record.identityId, e, session, 1, to, msg));
   }
 
@@ -366,8 +340,7 @@ export class EcdsaService implements StepKindHandler {
     const id = await ctx.identity(req.identityId);
     const session = abytes(new Uint8Array(req.session), 'session', 32);
     const e = this.ecdsaOf(id);
-    const key = `${id.record.identityId}:${toHex(session)}`;
-    const s = this.#sessions.get(key);
+    const s = this.#sessions.get(id.record.identityId, session);
     if (!s) throw new MpcidError('ECDSA_SESSION_LOST', 'no ECDSA session in progress for this step');
     if (req.round !== s.round + 1 || req.round > 3)
       throw new MpcidError('ECDSA_SESSION_LOST', `session is at round ${s.round}; got round ${req.round}`);
@@ -385,7 +358,7 @@ export class EcdsaService implements StepKindHandler {
         id.record.identityId,
       );
     } catch (err) {
-      if (codeOf(err) === 'ECDSA_ABORT') return this.#abort(id, s, key, err);
+      if (codeOf(err) === 'ECDSA_ABORT') return this.#abort(id, s, err);
       throw err; // unauthenticated or malformed: refused, the session goes on
     }
     authenticated(id.record.identityId);
@@ -402,21 +375,21 @@ export class EcdsaService implements StepKindHandler {
       if (s.presign) {
         // Every check passed: keep the presignature (memory only) for the es256 step naming it.
         const p = s.signer.presign3(incoming);
-        this.#dropSession(key, s);
-        this.#presigns.put(id.record.identityId, session, s.oracles, p);
+        this.#sessions.delete(id.record.identityId, session, s);
+        this.#presigns.put(id.record.identityId, session, { oracles: s.oracles, presignature: p });
         ctx.metrics.es256Presigns.inc({ outcome: 'made' });
         return { envelopes: [], presigned: true };
       }
       const share = s.signer.round3(incoming);
-      this.#dropSession(key, s);
+      this.#sessions.delete(id.record.identityId, session, s);
       ctx.metrics.signatureShares.inc({ kind: s.step.step.kind });
       return {
         envelopes: [this.#signingEnvelope(id.record.identityId, e, session, 3, AGENT_PARTY, share)],
       };
     } catch (err) {
       // Any failed check aborts, attributable or not (e.g. a combined nonce at infinity).
-      if (abortOf(err)) return this.#abort(id, s, key, err);
-      this.#dropSession(key, s);
+      if (abortOf(err)) return this.#abort(id, s, err);
+      this.#sessions.delete(id.record.identityId, session, s);
       throw err;
     }
   }
@@ -426,9 +399,9 @@ export class EcdsaService implements StepKindHandler {
    * identity everywhere (held by the reachable peers before we answer); with another oracle's
    * accusation it revokes it (docs/ecdsa.md §5).
    */
-  async #abort(id: LoadedIdentity, s: Session, key: string, err: unknown): Promise<never> {
+  async #abort(id: LoadedIdentity, s: Session, err: unknown): Promise<never> {
     const ctx = this.#ctx;
-    this.#dropSession(key, s);
+    this.#sessions.delete(id.record.identityId, s.session, s);
     const { culprit, check } = abortOf(err) ?? { culprit: NO_CULPRIT, check: 'unspecified' };
     ctx.log.error(
       { [LOG.identity]: id.record.identityId, culprit, check, [LOG.errorMessage]: (err as Error).message },

@@ -3,7 +3,9 @@
  * fills in the background with es256-presign steps; a signature through a presignature is one
  * es256 step, verifies with node:crypto and jose, and each use is one ratchet step; an oracle
  * restarted between presign and use answers the typed miss (PRESIGN_UNAVAILABLE), the agent
- * signs in a fresh online step and the signature verifies; at the wire level (a test-double
+ * signs in a fresh online step and the signature verifies; with a short pool TTL, an idle
+ * identity's expired presignatures are not replaced (no presign step follows) and after a use
+ * within the TTL they are; at the wire level (a test-double
  * agent) a second step naming a used presignature gets the miss and never a share, a signing set
  * other than the presignature's is refused, and an abort during presigning suspends with
  * evidence (the es256-presign step) that verifies.
@@ -29,7 +31,7 @@ import { type AbortEvidence, PRESIGN_MESSAGE_DIGEST, verifyEvidence } from '../.
 import { openEnvelope } from '../../crypto/seal.js';
 import { type AgentProc, startCluster, type TestCluster } from '../helpers/cluster.js';
 import { corruptingClients, Es256Double, nodeVerifyEs256 } from '../helpers/es256.js';
-import { agentRatchetFile, failure, statusOn, waitStatus } from '../helpers/ratchet.js';
+import { agentRatchetFile, counterOn, failure, sleep, statusOn, waitStatus } from '../helpers/ratchet.js';
 
 const AUD = 'https://rp.example/presign';
 
@@ -163,6 +165,66 @@ describe('ES256 presignatures (2-of-3 cluster, real processes)', { tags: ['slow'
     expect(missed.some((m) => m['miss']! >= 1)).toBe(true);
     expect(missed.every((m) => m['hit'] === 0)).toBe(true);
   }, 120_000);
+
+  it("the pool's expiry rule (a short TTL): an idle identity's expired presignatures are not replaced; after a use within the TTL they are", async () => {
+    const TTL = 1_500;
+    const g = (await cluster.enroll('spiffe://test.mpcid/ns/presign/sa/expiry')) as unknown as Enrolled;
+    const state = readState(g.stateDir);
+    const clients = connectOracles(state.cluster);
+    const log = createLogger('test-agent', 'silent');
+    const opts = { heartbeatMs: 0, es256Presigns: 2, es256PresignTtlMs: TTL };
+    const cosigner = new Cosigner(state, g.stateDir, readRatchet(g.stateDir, state), clients, log, opts);
+    const pool = cosigner.presigns;
+    /** The identity's counter as the cluster holds it (the highest oracle's). */
+    const clusterCounter = async () =>
+      Math.max(...(await Promise.all(cluster.oracles.map((o) => counterOn(o, g.kid)))));
+    /** Waits until `done()` (at most `ms`: the assertions after it say what went wrong). */
+    const until = async (done: () => boolean, ms: number) => {
+      for (const end = Date.now() + ms; !done() && Date.now() < end; ) await sleep(20);
+    };
+    /** Fills the pool to 2; when each was made (Date.now()). */
+    const fill = async () => {
+      await pool.whenReady(1);
+      const first = Date.now();
+      await pool.whenReady(2);
+      return [first, Date.now()] as const;
+    };
+    try {
+      // Idle: never used, so both expire more than a TTL after the pool started (its last "use")
+      // and neither is replaced; no presign step follows.
+      cosigner.start();
+      await fill();
+      expect(pool.stats).toMatchObject({ ready: 2, made: 2 });
+      const c0 = cosigner.counter;
+      await until(() => pool.stats.ready === 0, 3 * TTL);
+      await sleep(TTL / 2);
+      expect(pool.stats, 'expired and not replaced').toMatchObject({ ready: 0, made: 2, hits: 0 });
+      expect(cosigner.counter, 'no presign step after the expiry').toBe(c0);
+      expect(await clusterCounter()).toBe(c0);
+      // A use within the TTL: two made again (the pool's refill, as after setup), then one used
+      // midway between the second's making and the first's expiry (the widest margin on both
+      // sides). The use's refill makes one; the other, made before the use, expires less than a
+      // TTL after it: replaced.
+      pool.refill();
+      const [m1, m2] = await fill();
+      await sleep(Math.max(0, (m1 + TTL - m2) / 2));
+      const msg = Buffer.from('a use within the TTL');
+      const sig = await cosigner.signEs256(msg);
+      expect(nodeVerifyEs256(Buffer.from(g.es256.publicKey, 'base64url'), msg, sig)).toBe(true);
+      expect(pool.stats).toMatchObject({ hits: 1, misses: 0 });
+      await until(() => pool.stats.made >= 6, 3 * TTL);
+      expect(pool.stats, 'two, two again, the refill after the use, the replacement').toMatchObject({
+        made: 6,
+        hits: 1,
+      });
+      // Steps: two presign steps, two more, the use, its refill, the replacement.
+      expect(cosigner.counter - c0).toBe(5);
+      expect(await clusterCounter()).toBe(cosigner.counter);
+    } finally {
+      await cosigner.stop();
+      closeOracles(clients);
+    }
+  }, 60_000);
 
   it('at the wire level: a used presignature gives a miss and never a share; another signing set is refused; shares combine and verify', async () => {
     const b = (await cluster.enroll('spiffe://test.mpcid/ns/presign/sa/double')) as unknown as Enrolled;
