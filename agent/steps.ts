@@ -250,7 +250,14 @@ export class StepEngine {
     return this.#chain
       .run(() => this.#run(flow))
       .finally(() => {
-        if (--this.#runs === 0) for (const fn of [...this.#idle]) fn();
+        if (--this.#runs > 0) return;
+        for (const fn of [...this.#idle]) {
+          try {
+            fn();
+          } catch {
+            // a listener's failure is its own; the step that just ended is not affected
+          }
+        }
       });
   }
 
