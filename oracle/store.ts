@@ -1,6 +1,6 @@
 /**
  * The oracle's durable state, one LevelDB per node (one concern, its key schema and queries, at
- * about 550 lines). Every write that a reply depends on is a
+ * about 520 lines). Every write that a reply depends on is a
  * sync write (fsync) made before the reply is sent. Values are JSON; byte fields are base64url.
  *
  * Keys:  meta                 node and cluster this data dir belongs to
@@ -12,8 +12,8 @@
  *        event!<seq>          the durable alert event log (seq: 16 decimal digits)
  *        outbox!<w>!<seq>     alert events not yet delivered to webhook w (index in alerts.webhooks)
  *        dead!<w>!<seq>       dead letters: events webhook w refused past the alerts.deadLetter bound
- *        audit!<id>!<counter> the audit log: one entry per accepted step (counter: 16 decimal digits),
- *                             written in the step's own sync batch (oracle/audit.ts prunes it)
+ *        audit!<id>!<counter> the audit log: one entry per accepted step, written in the step's own
+ *        audit-time!...       sync batch, and its time index (keys and retention: oracle/audit-log.ts)
  *        issuer!keys          the federation issuer's key set, each key's shares sealed under the KEK
  *        issuer!pending!<setup id>  a key made by issuer setup round 7, not committed yet (sealed alike)
  *
@@ -27,6 +27,7 @@ import { kekCheckValue, openAtRest, sealAtRest } from '../crypto/atrest.js';
 import { equalBytes, framed, fromB64u, toB64u, utf8Bytes } from '../crypto/bytes.js';
 import { HASH_DOMAINS } from '../crypto/domains.js';
 import type { Secret } from '../crypto/secret.js';
+import { AuditLog } from './audit-log.js';
 import { DELETE, GroupCommit, type WriteOp } from './group-commit.js';
 import { IdentitySealing } from './identity-sealing.js';
 import type {
@@ -61,7 +62,6 @@ const outboxPrefix = (webhook: number) => `outbox!${webhook}!`;
 /** Key of the outbox entry of event `seq` for webhook `webhook` (written with commitRevocation's `extra`). */
 export const outboxKey = (webhook: number, seq: number) => `${outboxPrefix(webhook)}${pad(seq)}`;
 const deadKey = (webhook: number, seq: number) => `dead!${webhook}!${pad(seq)}`;
-const auditKey = (identityId: string, counter: number) => `audit!${identityId}!${pad(counter)}`;
 const issuerPendingKey = (setupId: string) => `issuer!pending!${setupId}`;
 
 /** What opening the store did to an older schema (logged by the node). */
@@ -83,6 +83,8 @@ export class OracleStore {
   readonly #sealing: IdentitySealing;
   /** Every write goes through this one group-commit queue (oracle/group-commit.ts). */
   readonly #writes: GroupCommit;
+  /** The audit log's keys and retention (oracle/audit-log.ts). */
+  readonly #audit: AuditLog;
   /**
    * Write-through cache of ratchet records (see getRatchet), least recently used first. Every
    * `ratchet!` write goes through putRatchet, and this process is the database's only writer.
@@ -100,6 +102,7 @@ export class OracleStore {
     this.#kek = kek;
     this.#meta = meta;
     this.#writes = new GroupCommit(db);
+    this.#audit = new AuditLog(db, (ops) => this.#write(ops));
     this.#context = framed(HASH_DOMAINS.oracleStore, meta.clusterId, meta.nodeId);
     this.#sealing = new IdentitySealing(kek, this.#context, STORE_SCHEMA, meta.clusterId, meta.nodeId);
   }
@@ -261,10 +264,7 @@ export class OracleStore {
    */
   async putRatchet(rec: RatchetRecord, audit?: AuditEntry): Promise<void> {
     try {
-      await this.#write([
-        [`ratchet!${rec.identityId}`, rec],
-        ...(audit ? [[auditKey(audit.identityId, audit.counter), audit] as const] : []),
-      ]);
+      await this.#write([[`ratchet!${rec.identityId}`, rec], ...(audit ? this.#audit.ops(audit) : [])]);
     } catch (e) {
       // Not known to be durable, nor known not to be: the next read goes to LevelDB.
       this.#ratchets.delete(rec.identityId);
@@ -282,55 +282,22 @@ export class OracleStore {
   }
 
   /** The audit entry of an identity's step at `counter`, if this node holds it. */
-  async getAudit(identityId: string, counter: number): Promise<AuditEntry | undefined> {
-    return (await this.#db.get(auditKey(identityId, counter))) as AuditEntry | undefined;
+  getAudit(identityId: string, counter: number): Promise<AuditEntry | undefined> {
+    return this.#audit.get(identityId, counter);
   }
 
   /** An identity's audit entries in counter order, after counter `after` (-1: from the start). */
-  async listAudit(identityId: string, after: number, limit: number): Promise<AuditEntry[]> {
-    const out: AuditEntry[] = [];
-    const lower = after < 0 ? { gte: `audit!${identityId}!` } : { gt: auditKey(identityId, after) };
-    for await (const v of this.#db.values({ ...lower, lt: `audit!${identityId}!\xff`, limit }))
-      out.push(v as AuditEntry);
-    return out;
+  listAudit(identityId: string, after: number, limit: number): Promise<AuditEntry[]> {
+    return this.#audit.list(identityId, after, limit);
   }
 
   /**
-   * Retention: deletes audit entries older than `before` (Unix ms) and, per identity, all but the
-   * newest `maxPerIdentity`. One scan of the log; deletes go through the group-commit write path
-   * in chunks. Returns how many were deleted.
+   * Retention: deletes audit entries older than `before` (Unix ms) and, per identity, those
+   * beyond `maxPerIdentity` (oracle/audit-log.ts), through the group-commit write path in chunks.
+   * Returns how many were deleted.
    */
-  async pruneAudit(before: number, maxPerIdentity: number): Promise<number> {
-    let deleted = 0;
-    let chunk: WriteOp[] = [];
-    const flush = async () => {
-      if (chunk.length === 0) return;
-      const ops = chunk;
-      chunk = [];
-      await this.#write(ops);
-      deleted += ops.length;
-    };
-    let identity = '';
-    let keys: { key: string; time: number }[] = [];
-    const endIdentity = async () => {
-      const excess = keys.length - maxPerIdentity;
-      keys.forEach((k, i) => {
-        if (i < excess || k.time < before) chunk.push([k.key, DELETE]);
-      });
-      keys = [];
-      if (chunk.length >= 512) await flush();
-    };
-    for await (const [k, v] of this.#db.iterator({ gte: 'audit!', lt: 'audit!\xff' })) {
-      const id = k.slice('audit!'.length, k.lastIndexOf('!'));
-      if (id !== identity) {
-        await endIdentity();
-        identity = id;
-      }
-      keys.push({ key: k, time: (v as AuditEntry).time });
-    }
-    await endIdentity();
-    await flush();
-    return deleted;
+  pruneAudit(before: number, maxPerIdentity: number): Promise<number> {
+    return this.#audit.prune(before, maxPerIdentity);
   }
 
   async getRevocation(identityId: string): Promise<RevocationRecord | undefined> {

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Level } from 'level';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { MpcidError } from '../../common/errors.js';
 import { Secret } from '../../crypto/secret.js';
@@ -77,6 +78,61 @@ describe('the audit log in the store (real LevelDB)', () => {
     // The ratchet state is not part of the log: pruning never touches it.
     expect((await store.getRatchet('old'))?.counter).toBe(6);
     await store.close();
+  });
+
+  it('after one full pass, retention reads the time index: entries written since expire by age, each identity that wrote is bounded, across a reopen', async () => {
+    const dir = join(base, 'indexed');
+    let store = await OracleStore.open(dir, META, kek);
+    const now = Date.now();
+    for (let c = 1; c <= 3; c++) await store.putRatchet(...step('a', c, now + c));
+    expect(await store.pruneAudit(now, 5)).toBe(0); // the full pass: builds the index
+    // Written after it: found by age through their time keys alone.
+    for (let c = 4; c <= 6; c++) await store.putRatchet(...step('a', c, now - 50_000 + c));
+    for (let c = 1; c <= 3; c++) await store.putRatchet(...step('b', c, now - 50_000 + c));
+    // 4-6 and b's three by age; and a has 6 entries against a bound of 5, so counter 1 goes too.
+    expect(await store.pruneAudit(now, 5)).toBe(7);
+    expect((await store.listAudit('a', -1, 10)).map((e) => e.counter)).toEqual([2, 3]);
+    expect(await store.listAudit('b', -1, 10)).toEqual([]);
+    // The per-identity bound, for an identity that wrote since the last pass: its newest 5 counters.
+    for (let c = 7; c <= 12; c++) await store.putRatchet(...step('a', c, now + c));
+    expect(await store.pruneAudit(now, 5)).toBe(3); // 2, 3 and 7
+    expect((await store.listAudit('a', -1, 10)).map((e) => e.counter)).toEqual([8, 9, 10, 11, 12]);
+    await store.close();
+    // The index is known complete across a reopen: an entry with no time key (which only a store
+    // that predates the index writes) is not found by an indexed pass, so that pass read the
+    // index, not the whole log.
+    const raw = new Level<string, unknown>(dir, { valueEncoding: 'json' });
+    await raw.put('audit!legacy!0000000000000001', { ...step('legacy', 1, now - 50_000)[1] });
+    await raw.close();
+    store = await OracleStore.open(dir, META, kek);
+    expect(await store.pruneAudit(now, 5)).toBe(0);
+    expect(await store.listAudit('legacy', -1, 10)).toHaveLength(1);
+    // A changed bound makes the next pass a full one again: it finds that entry too.
+    expect(await store.pruneAudit(now, 4)).toBe(2);
+    expect(await store.listAudit('legacy', -1, 10)).toEqual([]);
+    expect((await store.listAudit('a', -1, 10)).map((e) => e.counter)).toEqual([9, 10, 11, 12]);
+    await store.close();
+  });
+
+  it('a log written before the time index existed is pruned by a full pass that builds the index', async () => {
+    const dir = join(base, 'legacy');
+    const store = await OracleStore.open(dir, META, kek);
+    await store.close();
+    const now = Date.now();
+    const raw = new Level<string, unknown>(dir, { valueEncoding: 'json' });
+    for (let c = 1; c <= 4; c++) {
+      const e = step('old-log', c, now - 50_000 + c * 10_000)[1];
+      await raw.put(`audit!old-log!${String(c).padStart(16, '0')}`, e);
+    }
+    await raw.close();
+    const again = await OracleStore.open(dir, META, kek);
+    // Entries 1-2 are older than the cutoff; 3-4 are kept, and get their time keys.
+    expect(await again.pruneAudit(now - 25_000, 100)).toBe(2);
+    expect((await again.listAudit('old-log', -1, 10)).map((e) => e.counter)).toEqual([3, 4]);
+    // An indexed pass later finds 3-4 by age through the time keys the full pass wrote.
+    expect(await again.pruneAudit(now, 100)).toBe(2);
+    expect(await again.listAudit('old-log', -1, 10)).toEqual([]);
+    await again.close();
   });
 });
 
