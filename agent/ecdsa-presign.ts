@@ -21,7 +21,10 @@
  * reported and revokes exactly as in an online session (the evidence is the es256-presign step),
  * and stops the engine for the requests that follow.
  */
+
+import * as grpc from '@grpc/grpc-js';
 import { asMpcidError, MpcidError } from '../common/errors.js';
+import { call } from '../common/grpc.js';
 import { LOG } from '../common/log.js';
 import { stepDigest } from '../crypto/ratchet.js';
 import {
@@ -40,6 +43,8 @@ import { type RETRY, REVOKED_CODES, type StepEngine, type StepFlow } from './ste
 export const AGENT_PRESIGN_TTL_MS = 5 * 60_000;
 /** Pause after a failed refill before the next try. */
 const FAILED_PAUSE_MS = 2_000;
+/** Pause before asking the oracles again whether t of them serve es256-presign steps. */
+const CAPABILITY_RECHECK_MS = 60_000;
 
 interface Pooled extends ReadyPresign {
   readonly key: Es256Key;
@@ -72,6 +77,9 @@ export class PresignPool implements PresignSource {
   #wake: (() => void) | undefined;
   /** When a request last took a presignature (Date.now()), or when the pool started. */
   #lastUse = Date.now();
+  /** Set once t oracles said they serve es256-presign steps (#servedByQuorum: not asked again). */
+  #served = false;
+  #waitLogged = false;
 
   /**
    * `size` ready at most (0: off); each offered for `ttlMs` (default AGENT_PRESIGN_TTL_MS; keep it
@@ -186,6 +194,13 @@ export class PresignPool implements PresignSource {
         await this.#sleep((wake) => engine.onIdle(wake));
         continue;
       }
+      if (!(await this.#servedByQuorum())) {
+        await this.#sleep((wake) => {
+          const t = setTimeout(wake, CAPABILITY_RECHECK_MS).unref();
+          return () => clearTimeout(t);
+        });
+        continue;
+      }
       try {
         checkZeroSharing(key);
         const p = await this.#presignOnce(key);
@@ -203,6 +218,45 @@ export class PresignPool implements PresignSource {
         });
       }
     }
+  }
+
+  /**
+   * Whether a presign step can be certified: at least t oracles are not known to refuse the kind.
+   * GetCapabilities names the step kinds an oracle serves; one older than it answers
+   * UNIMPLEMENTED, and one with presignatures off omits es256-presign. A presign step is written
+   * ahead like any step and must be certified before any later one, so one that fewer than t
+   * oracles accept would stay pending and stop every request of the identity. An oracle that does
+   * not answer (down, slow) may serve the kind and is not counted against it. Once t oracles said
+   * they serve it, never asked again for this process; while fewer than t may, asked again every
+   * CAPABILITY_RECHECK_MS.
+   */
+  async #servedByQuorum(): Promise<boolean> {
+    if (this.#served) return true;
+    const engine = this.#engine;
+    const { t, n } = engine.state.group.as;
+    const answers = await Promise.allSettled(
+      engine.quorum.clients.map((c) =>
+        call(c.signer, c.signer.GetCapabilities, {}, engine.quorum.deadlineMs),
+      ),
+    );
+    let serving = 0;
+    let refusing = 0;
+    for (const a of answers) {
+      if (a.status === 'fulfilled') {
+        if (a.value.stepKinds.includes('es256-presign')) serving++;
+        else refusing++;
+      } else if ((a.reason as { code?: unknown }).code === grpc.status.UNIMPLEMENTED) refusing++;
+    }
+    if (serving >= t) this.#served = true;
+    if (n - refusing >= t) return true;
+    if (!this.#waitLogged) {
+      this.#waitLogged = true;
+      engine.log.warn(
+        { refusing, n, t },
+        'ES256 presigning waits until t oracles serve es256-presign steps (older ones, or ones with presignatures off, do not); ES256 requests sign online meanwhile',
+      );
+    }
+    return false;
   }
 
   #add(key: Es256Key, p: ReadyPresign): void {

@@ -315,9 +315,10 @@ export const OracleConfigSchema = z
         ecdsaSessionsPerIdentity: z.number().int().min(1).default(4),
         /**
          * ES256 presignatures held per identity (in memory, 10 min each at most; oracle/ecdsa-presign.ts);
-         * a new one beyond this drops the identity's oldest.
+         * a new one beyond this drops the identity's oldest. 0: this oracle serves no es256-presign
+         * steps (GetCapabilities omits the kind; agents sign ES256 online with it).
          */
-        es256PresignsPerIdentity: z.number().int().min(1).max(64).default(4),
+        es256PresignsPerIdentity: z.number().int().min(0).max(64).default(4),
       })
       .default({
         maxSignBytes: 64 * 1024,

@@ -107,7 +107,8 @@ interface Session {
 }
 
 export class EcdsaService implements StepKindHandler {
-  readonly kinds = ['es256', 'jwt-es256', 'es256-presign'] as const;
+  /** es256-presign only where presignatures are on (`limits.es256PresignsPerIdentity` > 0). */
+  readonly kinds: readonly ('es256' | 'jwt-es256' | 'es256-presign')[];
   readonly #setup: EcdsaSetup;
   readonly #ctx: OracleContext;
   readonly #revocations: RevocationService;
@@ -118,6 +119,10 @@ export class EcdsaService implements StepKindHandler {
   readonly #presigns: SessionTable<HeldPresign>;
 
   constructor(ctx: OracleContext, revocations: RevocationService) {
+    this.kinds =
+      ctx.config.limits.es256PresignsPerIdentity > 0
+        ? ['es256', 'jwt-es256', 'es256-presign']
+        : ['es256', 'jwt-es256'];
     this.#ctx = ctx;
     this.#sessions = new SessionTable<Session>({
       ttlMs: SESSION_TTL_MS,

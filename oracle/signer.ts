@@ -107,6 +107,7 @@ export class SignerService {
       EcdsaRound: unary(log, 'EcdsaRound', (req, call) => this.ecdsaRound(req, peerKeyOf(call))),
       ReportAbort: unary(log, 'ReportAbort', (req, call) => this.reportAbort(req, peerKeyOf(call))),
       Unseal: unary(log, 'Unseal', (req, call) => this.#unseal.unseal(req, call.getPeer(), peerKeyOf(call))),
+      GetCapabilities: unary(log, 'GetCapabilities', async () => ({ stepKinds: [...this.#kinds.keys()] })),
     };
   }
 

@@ -22,6 +22,8 @@ import type { ExchangeSharesRequest as _mpcid_oracle_v1_ExchangeSharesRequest, E
 import type { ExchangeSharesResponse as _mpcid_oracle_v1_ExchangeSharesResponse, ExchangeSharesResponse__Output as _mpcid_oracle_v1_ExchangeSharesResponse__Output } from './mpcid/oracle/v1/ExchangeSharesResponse.js';
 import type { FinishEnrollmentRequest as _mpcid_oracle_v1_FinishEnrollmentRequest, FinishEnrollmentRequest__Output as _mpcid_oracle_v1_FinishEnrollmentRequest__Output } from './mpcid/oracle/v1/FinishEnrollmentRequest.js';
 import type { FinishEnrollmentResponse as _mpcid_oracle_v1_FinishEnrollmentResponse, FinishEnrollmentResponse__Output as _mpcid_oracle_v1_FinishEnrollmentResponse__Output } from './mpcid/oracle/v1/FinishEnrollmentResponse.js';
+import type { GetCapabilitiesRequest as _mpcid_oracle_v1_GetCapabilitiesRequest, GetCapabilitiesRequest__Output as _mpcid_oracle_v1_GetCapabilitiesRequest__Output } from './mpcid/oracle/v1/GetCapabilitiesRequest.js';
+import type { GetCapabilitiesResponse as _mpcid_oracle_v1_GetCapabilitiesResponse, GetCapabilitiesResponse__Output as _mpcid_oracle_v1_GetCapabilitiesResponse__Output } from './mpcid/oracle/v1/GetCapabilitiesResponse.js';
 import type { GetIssuerKeysRequest as _mpcid_oracle_v1_GetIssuerKeysRequest, GetIssuerKeysRequest__Output as _mpcid_oracle_v1_GetIssuerKeysRequest__Output } from './mpcid/oracle/v1/GetIssuerKeysRequest.js';
 import type { GetIssuerKeysResponse as _mpcid_oracle_v1_GetIssuerKeysResponse, GetIssuerKeysResponse__Output as _mpcid_oracle_v1_GetIssuerKeysResponse__Output } from './mpcid/oracle/v1/GetIssuerKeysResponse.js';
 import type { GetJwtBundleRequest as _mpcid_oracle_v1_GetJwtBundleRequest, GetJwtBundleRequest__Output as _mpcid_oracle_v1_GetJwtBundleRequest__Output } from './mpcid/oracle/v1/GetJwtBundleRequest.js';
@@ -96,6 +98,8 @@ export interface ProtoGrpcType {
         ExchangeSharesResponse: MessageTypeDefinition<_mpcid_oracle_v1_ExchangeSharesResponse, _mpcid_oracle_v1_ExchangeSharesResponse__Output>
         FinishEnrollmentRequest: MessageTypeDefinition<_mpcid_oracle_v1_FinishEnrollmentRequest, _mpcid_oracle_v1_FinishEnrollmentRequest__Output>
         FinishEnrollmentResponse: MessageTypeDefinition<_mpcid_oracle_v1_FinishEnrollmentResponse, _mpcid_oracle_v1_FinishEnrollmentResponse__Output>
+        GetCapabilitiesRequest: MessageTypeDefinition<_mpcid_oracle_v1_GetCapabilitiesRequest, _mpcid_oracle_v1_GetCapabilitiesRequest__Output>
+        GetCapabilitiesResponse: MessageTypeDefinition<_mpcid_oracle_v1_GetCapabilitiesResponse, _mpcid_oracle_v1_GetCapabilitiesResponse__Output>
         GetIssuerKeysRequest: MessageTypeDefinition<_mpcid_oracle_v1_GetIssuerKeysRequest, _mpcid_oracle_v1_GetIssuerKeysRequest__Output>
         GetIssuerKeysResponse: MessageTypeDefinition<_mpcid_oracle_v1_GetIssuerKeysResponse, _mpcid_oracle_v1_GetIssuerKeysResponse__Output>
         GetJwtBundleRequest: MessageTypeDefinition<_mpcid_oracle_v1_GetJwtBundleRequest, _mpcid_oracle_v1_GetJwtBundleRequest__Output>

@@ -12,6 +12,7 @@
  *
  * Slow suite (tag `slow`).
  */
+import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { calculateJwkThumbprint, createRemoteJWKSet, type JWK, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -428,4 +429,49 @@ describe('ES256 presignatures (2-of-3 cluster, real processes)', { tags: ['slow'
     console.info(`pending step kinds at the kills: ${pendingKinds.join(', ')}`);
     for (const o of cluster.oracles) expect(await statusOn(o, e.kid), `oracle ${o.id}`).toBe('active');
   }, 180_000);
+});
+
+describe('ES256 presignatures with oracles that serve no es256-presign steps (real processes)', {
+  tags: ['slow'],
+}, () => {
+  let off: TestCluster;
+  beforeAll(async () => {
+    // Presignatures off on every oracle: each refuses es256-presign steps, as an oracle that
+    // predates the kind does, and GetCapabilities does not list it.
+    off = await startCluster(3, 2, { oracleConfig: () => ({ limits: { es256PresignsPerIdentity: 0 } }) });
+  });
+  afterAll(async () => {
+    await off?.stop();
+  });
+
+  it('an agent with presigning on makes no presign step (none could be certified, and a pending step stops every request): ES256 and EdDSA sign, one step each', async () => {
+    const e = (await off.enroll('spiffe://test.mpcid/ns/presign/sa/off')) as unknown as Enrolled;
+    const ag = await off.startAgent(e.stateDir, undefined, { heartbeatMs: 0, es256Presigns: 2 });
+    const waits = 'ES256 presigning waits until t oracles serve es256-presign steps';
+    for (const end = Date.now() + 15_000; logLines(ag, waits).length === 0 && Date.now() < end; )
+      await sleep(50);
+    expect(logLines(ag, waits)[0], 'the pool asked the oracles and waits').toMatchObject({
+      refusing: 3,
+      n: 3,
+      t: 2,
+    });
+    const pub = Buffer.from(e.es256.publicKey, 'base64url');
+    const c0 = counterOf(e.stateDir);
+    for (let i = 0; i < 3; i++) {
+      const msg = Buffer.from(`signed online, presigning waits ${i}`);
+      const res = await signEs256(ag, msg);
+      expect(nodeVerifyEs256(pub, msg, res.signature)).toBe(true);
+    }
+    const msg = Buffer.from('and EdDSA');
+    const ed = await call(ag.workload, ag.workload.Sign, { message: msg }, 20_000);
+    const edKey = createPublicKey({
+      key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(ed.publicKey).toString('base64url') },
+      format: 'jwk',
+    });
+    expect(nodeVerify(null, msg, edKey, ed.signature)).toBe(true);
+    expect(counterOf(e.stateDir) - c0, 'one step per signature, no presign step').toBe(4);
+    expect(agentRatchetFile(e.stateDir)?.pending, 'nothing left pending').toBeFalsy();
+    expect(logLines(ag, 'ES256 presignature ready')).toHaveLength(0);
+    await ag.kill('SIGTERM');
+  }, 60_000);
 });

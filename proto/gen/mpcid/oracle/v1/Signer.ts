@@ -4,6 +4,8 @@ import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { EcdsaRoundRequest as _mpcid_oracle_v1_EcdsaRoundRequest, EcdsaRoundRequest__Output as _mpcid_oracle_v1_EcdsaRoundRequest__Output } from '../../../mpcid/oracle/v1/EcdsaRoundRequest.js';
 import type { EcdsaRoundResponse as _mpcid_oracle_v1_EcdsaRoundResponse, EcdsaRoundResponse__Output as _mpcid_oracle_v1_EcdsaRoundResponse__Output } from '../../../mpcid/oracle/v1/EcdsaRoundResponse.js';
+import type { GetCapabilitiesRequest as _mpcid_oracle_v1_GetCapabilitiesRequest, GetCapabilitiesRequest__Output as _mpcid_oracle_v1_GetCapabilitiesRequest__Output } from '../../../mpcid/oracle/v1/GetCapabilitiesRequest.js';
+import type { GetCapabilitiesResponse as _mpcid_oracle_v1_GetCapabilitiesResponse, GetCapabilitiesResponse__Output as _mpcid_oracle_v1_GetCapabilitiesResponse__Output } from '../../../mpcid/oracle/v1/GetCapabilitiesResponse.js';
 import type { GetNoncesRequest as _mpcid_oracle_v1_GetNoncesRequest, GetNoncesRequest__Output as _mpcid_oracle_v1_GetNoncesRequest__Output } from '../../../mpcid/oracle/v1/GetNoncesRequest.js';
 import type { GetNoncesResponse as _mpcid_oracle_v1_GetNoncesResponse, GetNoncesResponse__Output as _mpcid_oracle_v1_GetNoncesResponse__Output } from '../../../mpcid/oracle/v1/GetNoncesResponse.js';
 import type { ReportAbortRequest as _mpcid_oracle_v1_ReportAbortRequest, ReportAbortRequest__Output as _mpcid_oracle_v1_ReportAbortRequest__Output } from '../../../mpcid/oracle/v1/ReportAbortRequest.js';
@@ -22,6 +24,15 @@ export interface SignerClient extends grpc.Client {
   ecdsaRound(argument: _mpcid_oracle_v1_EcdsaRoundRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_oracle_v1_EcdsaRoundResponse__Output>): grpc.ClientUnaryCall;
   ecdsaRound(argument: _mpcid_oracle_v1_EcdsaRoundRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_oracle_v1_EcdsaRoundResponse__Output>): grpc.ClientUnaryCall;
   ecdsaRound(argument: _mpcid_oracle_v1_EcdsaRoundRequest, callback: grpc.requestCallback<_mpcid_oracle_v1_EcdsaRoundResponse__Output>): grpc.ClientUnaryCall;
+  
+  GetCapabilities(argument: _mpcid_oracle_v1_GetCapabilitiesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_oracle_v1_GetCapabilitiesResponse__Output>): grpc.ClientUnaryCall;
+  GetCapabilities(argument: _mpcid_oracle_v1_GetCapabilitiesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_oracle_v1_GetCapabilitiesResponse__Output>): grpc.ClientUnaryCall;
+  GetCapabilities(argument: _mpcid_oracle_v1_GetCapabilitiesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_oracle_v1_GetCapabilitiesResponse__Output>): grpc.ClientUnaryCall;
+  GetCapabilities(argument: _mpcid_oracle_v1_GetCapabilitiesRequest, callback: grpc.requestCallback<_mpcid_oracle_v1_GetCapabilitiesResponse__Output>): grpc.ClientUnaryCall;
+  getCapabilities(argument: _mpcid_oracle_v1_GetCapabilitiesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_oracle_v1_GetCapabilitiesResponse__Output>): grpc.ClientUnaryCall;
+  getCapabilities(argument: _mpcid_oracle_v1_GetCapabilitiesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_oracle_v1_GetCapabilitiesResponse__Output>): grpc.ClientUnaryCall;
+  getCapabilities(argument: _mpcid_oracle_v1_GetCapabilitiesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_oracle_v1_GetCapabilitiesResponse__Output>): grpc.ClientUnaryCall;
+  getCapabilities(argument: _mpcid_oracle_v1_GetCapabilitiesRequest, callback: grpc.requestCallback<_mpcid_oracle_v1_GetCapabilitiesResponse__Output>): grpc.ClientUnaryCall;
   
   GetNonces(argument: _mpcid_oracle_v1_GetNoncesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_oracle_v1_GetNoncesResponse__Output>): grpc.ClientUnaryCall;
   GetNonces(argument: _mpcid_oracle_v1_GetNoncesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_oracle_v1_GetNoncesResponse__Output>): grpc.ClientUnaryCall;
@@ -64,6 +75,8 @@ export interface SignerClient extends grpc.Client {
 export interface SignerHandlers extends grpc.UntypedServiceImplementation {
   EcdsaRound: grpc.handleUnaryCall<_mpcid_oracle_v1_EcdsaRoundRequest__Output, _mpcid_oracle_v1_EcdsaRoundResponse>;
   
+  GetCapabilities: grpc.handleUnaryCall<_mpcid_oracle_v1_GetCapabilitiesRequest__Output, _mpcid_oracle_v1_GetCapabilitiesResponse>;
+  
   GetNonces: grpc.handleUnaryCall<_mpcid_oracle_v1_GetNoncesRequest__Output, _mpcid_oracle_v1_GetNoncesResponse>;
   
   ReportAbort: grpc.handleUnaryCall<_mpcid_oracle_v1_ReportAbortRequest__Output, _mpcid_oracle_v1_ReportAbortResponse>;
@@ -76,6 +89,7 @@ export interface SignerHandlers extends grpc.UntypedServiceImplementation {
 
 export interface SignerDefinition extends grpc.ServiceDefinition {
   EcdsaRound: MethodDefinition<_mpcid_oracle_v1_EcdsaRoundRequest, _mpcid_oracle_v1_EcdsaRoundResponse, _mpcid_oracle_v1_EcdsaRoundRequest__Output, _mpcid_oracle_v1_EcdsaRoundResponse__Output>
+  GetCapabilities: MethodDefinition<_mpcid_oracle_v1_GetCapabilitiesRequest, _mpcid_oracle_v1_GetCapabilitiesResponse, _mpcid_oracle_v1_GetCapabilitiesRequest__Output, _mpcid_oracle_v1_GetCapabilitiesResponse__Output>
   GetNonces: MethodDefinition<_mpcid_oracle_v1_GetNoncesRequest, _mpcid_oracle_v1_GetNoncesResponse, _mpcid_oracle_v1_GetNoncesRequest__Output, _mpcid_oracle_v1_GetNoncesResponse__Output>
   ReportAbort: MethodDefinition<_mpcid_oracle_v1_ReportAbortRequest, _mpcid_oracle_v1_ReportAbortResponse, _mpcid_oracle_v1_ReportAbortRequest__Output, _mpcid_oracle_v1_ReportAbortResponse__Output>
   Step: MethodDefinition<_mpcid_oracle_v1_StepRequest, _mpcid_oracle_v1_StepResponse, _mpcid_oracle_v1_StepRequest__Output, _mpcid_oracle_v1_StepResponse__Output>
