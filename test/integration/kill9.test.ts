@@ -44,14 +44,6 @@ import {
 const STEPS = 500;
 /** Steps between two kills. */
 const KILL_EVERY = 35;
-/**
- * The agent's heartbeat interval, and the idle pauses (every third iteration) that make heartbeat
- * steps between signatures: each pause outlasts one interval by 30%. The pauses were 250 ms over
- * 200 ms, 117 of them, 29 s of a 45 s loop; what the loop proves (nothing committed lost, with
- * heartbeats among the steps) does not depend on the interval.
- */
-const HEARTBEAT_MS = 100;
-const HEARTBEAT_PAUSE_MS = 130;
 const SECRET = whsecSecret();
 
 interface RatchetFile {
@@ -80,8 +72,8 @@ describe('kill -9 during 500 steps loses no committed state; the outbox delivers
       oracleConfig: () => ({ alerts: { webhooks: [{ url, secret: SECRET, timeoutMs: 1000 }] } }),
     });
     ({ stateDir, kid } = await cluster.enroll('spiffe://test.mpcid/kill9'));
-    // Heartbeats after HEARTBEAT_MS idle: the pauses below make heartbeat steps between signatures.
-    agent = await cluster.startAgent(stateDir, undefined, { heartbeatMs: HEARTBEAT_MS });
+    // Heartbeats after 200 ms idle: the pauses below make heartbeat steps between signatures.
+    agent = await cluster.startAgent(stateDir, undefined, { heartbeatMs: 200 });
     pk = (await agent.sign(Buffer.from('warm-up'))).publicKey;
   });
   afterEach((ctx) => {
@@ -176,7 +168,7 @@ describe('kill -9 during 500 steps loses no committed state; the outbox delivers
         if (errorCodeOf(e) === 'IDENTITY_REVOKED') break;
       }
       if (i % 3 === 0) {
-        await sleep(HEARTBEAT_PAUSE_MS); // idle: the agent sends a heartbeat step
+        await sleep(250); // idle: the agent sends a heartbeat step
         stats.heartbeatPauses++;
       }
     }
