@@ -62,7 +62,7 @@ export function waitUntil(
  * instead of after grpc-js's reconnect backoff. Agents served ~430 ms after spawn were found at
  * 520-620 ms with the CLI's default probe; every restart in the crash and clone loops paid it.
  */
-const READY: ReadyProbe = { pollMs: 10, listenFirst: true };
+export const TEST_READY: ReadyProbe = { pollMs: 10, listenFirst: true };
 
 /** True when the suites run over mTLS (MPCID_TEST_TLS=1). */
 export const TEST_TLS = process.env['MPCID_TEST_TLS'] === '1';
@@ -147,7 +147,7 @@ export function startCluster(n: number, t: number, opts: TestClusterOptions = {}
   return LocalCluster.start({
     clusterId: 'test',
     es256Presigns: 0,
-    ready: READY,
+    ready: TEST_READY,
     ...opts,
     n,
     t,
@@ -162,7 +162,7 @@ export function startCluster(n: number, t: number, opts: TestClusterOptions = {}
 export function startTlsCluster(n: number, t: number, opts: TestClusterOptions = {}): Promise<LocalCluster> {
   if (testTls) return startCluster(n, t, opts);
   silenceIpServerNameWarning();
-  return LocalCluster.start({ clusterId: 'test', ready: READY, ...opts, n, t, tls: true });
+  return LocalCluster.start({ clusterId: 'test', ready: TEST_READY, ...opts, n, t, tls: true });
 }
 
 /**

@@ -191,11 +191,16 @@ beforeAll(async () => {
   cluster = await startCluster(3, 2);
   http = cluster.oracles.map((o) => `http://${o.config.http!.listen}`);
   issuer = cluster.oracles[0]!.config.cluster.issuer!;
-  for (let i = 0; i < IDS; i++) {
-    const e = await enroll(`spiffe://test.mpcid/ns/es256/sa/w${i}`);
-    e.agent = await cluster.startAgent(e.stateDir, undefined, { heartbeatMs: 0 });
-    ids.push(e);
-  }
+  // Enrolled side by side: one identity's agent starts while another's enrollment runs.
+  ids.push(
+    ...(await Promise.all(
+      Array.from({ length: IDS }, async (_, i) => {
+        const e = await enroll(`spiffe://test.mpcid/ns/es256/sa/w${i}`);
+        e.agent = await cluster.startAgent(e.stateDir, undefined, { heartbeatMs: 0 });
+        return e;
+      }),
+    )),
+  );
 });
 afterAll(async () => {
   await cluster?.stop();
