@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,13 +79,10 @@ export async function waitUntil(
   }
 }
 
-/** Resolves once `endpoint` (a unix socket path or host:port) accepts a connection; rejects otherwise. */
-function accepts(endpoint: string): Promise<void> {
+/** Resolves once the socket `open` makes connects (then closes it); rejects otherwise. */
+function accepts(open: () => Socket): Promise<void> {
   return new Promise((res, rej) => {
-    const i = endpoint.lastIndexOf(':');
-    const s = endpoint.startsWith('/')
-      ? connect(endpoint)
-      : connect(Number(endpoint.slice(i + 1)), endpoint.slice(0, i).replace(/^\[|\]$/g, ''));
+    const s = open();
     s.once('connect', () => {
       s.destroy();
       res();
@@ -107,12 +104,12 @@ export interface ReadyProbe {
 
 async function waitReady(
   what: string,
-  endpoint: string,
+  open: () => Socket,
   probe: () => Promise<unknown>,
   proc: ChildProcess,
   ready: ReadyProbe,
 ): Promise<void> {
-  if (ready.listenFirst) await waitUntil(what, () => accepts(endpoint), proc, 30_000, ready.pollMs);
+  if (ready.listenFirst) await waitUntil(what, () => accepts(open), proc, 30_000, ready.pollMs);
   await waitUntil(what, probe, proc, 30_000, ready.pollMs);
 }
 
@@ -166,7 +163,10 @@ export class OracleProc {
     const p = spawnCli(['oracle', '--config', this.configFile], this.logFile);
     this.proc = p;
     const probe = () => call(this.admin, this.admin.GetNodeInfo, {}, 1000);
-    await waitReady(`oracle ${this.id}`, this.config.adminListen, probe, p, this.ready);
+    const at = this.config.adminListen;
+    const i = at.lastIndexOf(':');
+    const open = () => connect(Number(at.slice(i + 1)), at.slice(0, i).replace(/^\[|\]$/g, ''));
+    await waitReady(`oracle ${this.id}`, open, probe, p, this.ready);
   }
   /** Stops the process; SIGKILL (the default) gives it no chance to clean up. */
   kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
@@ -201,7 +201,7 @@ export class AgentProc {
     );
     this.proc = p;
     const probe = () => call(this.workload, this.workload.GetIdentity, {}, 1000);
-    await waitReady('agent', this.socket, probe, p, this.ready);
+    await waitReady('agent', () => connect(this.socket), probe, p, this.ready);
   }
   sign(message: Uint8Array, deadlineMs = 20_000) {
     return call(this.workload, this.workload.Sign, { message: Buffer.from(message) }, deadlineMs);
