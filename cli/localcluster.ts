@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,12 +56,13 @@ export async function mpcid(args: string[], opts: { timeoutMs?: number; env?: No
   }
 }
 
-/** Polls `probe` until it resolves; fails after `timeoutMs` or as soon as `proc` exits. */
+/** Polls `probe` every `pollMs` until it resolves; fails after `timeoutMs` or as soon as `proc` exits. */
 export async function waitUntil(
   what: string,
   probe: () => Promise<unknown>,
   proc?: ChildProcess,
   timeoutMs = 30_000,
+  pollMs = 100,
 ) {
   const until = Date.now() + timeoutMs;
   for (;;) {
@@ -72,9 +74,43 @@ export async function waitUntil(
     } catch (e) {
       if (Date.now() > until)
         throw new MpcidError('NOT_READY', `${what} did not become ready: ${(e as Error).message}`);
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, pollMs));
     }
   }
+}
+
+/** Resolves once the socket `open` makes connects (then closes it); rejects otherwise. */
+function accepts(open: () => Socket): Promise<void> {
+  return new Promise((res, rej) => {
+    const s = open();
+    s.once('connect', () => {
+      s.destroy();
+      res();
+    });
+    s.once('error', rej);
+  });
+}
+
+/**
+ * How a process started here is found ready: its gRPC probe, polled every `pollMs` (default
+ * 100). With `listenFirst`, the probe waits until the process's endpoint accepts a plain
+ * connection (polled as often), so a client's first gRPC attempt never fails on a port that is
+ * not yet open and then waits out grpc-js's reconnect backoff (200 ms, then 320, 512, ...).
+ */
+export interface ReadyProbe {
+  pollMs?: number;
+  listenFirst?: boolean;
+}
+
+async function waitReady(
+  what: string,
+  open: () => Socket,
+  probe: () => Promise<unknown>,
+  proc: ChildProcess,
+  ready: ReadyProbe,
+): Promise<void> {
+  if (ready.listenFirst) await waitUntil(what, () => accepts(open), proc, 30_000, ready.pollMs);
+  await waitUntil(what, probe, proc, 30_000, ready.pollMs);
 }
 
 function isRunning(p: ChildProcess | undefined): p is ChildProcess {
@@ -112,6 +148,8 @@ export class OracleProc {
     readonly logFile: string,
     /** The operator's TLS material (role admin) when the cluster serves mTLS. */
     adminTls: TlsMaterial | null = null,
+    /** How start() finds the process ready (LocalClusterOptions.ready). */
+    readonly ready: ReadyProbe = {},
   ) {
     this.admin = adminClient(config.adminListen, adminTls);
   }
@@ -124,7 +162,11 @@ export class OracleProc {
   async start(): Promise<void> {
     const p = spawnCli(['oracle', '--config', this.configFile], this.logFile);
     this.proc = p;
-    await waitUntil(`oracle ${this.id}`, () => call(this.admin, this.admin.GetNodeInfo, {}, 1000), p);
+    const probe = () => call(this.admin, this.admin.GetNodeInfo, {}, 1000);
+    const at = this.config.adminListen;
+    const i = at.lastIndexOf(':');
+    const open = () => connect(Number(at.slice(i + 1)), at.slice(0, i).replace(/^\[|\]$/g, ''));
+    await waitReady(`oracle ${this.id}`, open, probe, p, this.ready);
   }
   /** Stops the process; SIGKILL (the default) gives it no chance to clean up. */
   kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
@@ -143,6 +185,8 @@ export class AgentProc {
     readonly extraArgs: readonly string[] = [],
     /** Extra environment of the agent process (e.g. libfaketime's, for a copy whose clock is off). */
     readonly env?: NodeJS.ProcessEnv,
+    /** How start() finds the process ready (LocalClusterOptions.ready). */
+    readonly ready: ReadyProbe = {},
   ) {
     this.workload = workloadClient(socket);
   }
@@ -156,7 +200,8 @@ export class AgentProc {
       this.env,
     );
     this.proc = p;
-    await waitUntil('agent', () => call(this.workload, this.workload.GetIdentity, {}, 1000), p);
+    const probe = () => call(this.workload, this.workload.GetIdentity, {}, 1000);
+    await waitReady('agent', () => connect(this.socket), probe, p, this.ready);
   }
   sign(message: Uint8Array, deadlineMs = 20_000) {
     return call(this.workload, this.workload.Sign, { message: Buffer.from(message) }, deadlineMs);
@@ -191,6 +236,8 @@ export interface LocalClusterOptions {
   clusterConfig?: Record<string, unknown>;
   /** `--es256-presigns` of every agent `startAgent` starts (ES256 presignatures kept ready); absent, the CLI default. */
   es256Presigns?: number;
+  /** How the oracles and agents started here are found ready; absent, a gRPC probe every 100 ms. */
+  ready?: ReadyProbe;
 }
 
 /** TLS bundles of a cluster that serves mTLS. */
@@ -214,6 +261,8 @@ export class LocalCluster {
     /** The cluster's TLS bundles; null for a plaintext cluster. */
     readonly tls: LocalClusterTls | null,
     algs: readonly Alg[] | undefined,
+    /** LocalClusterOptions.ready, for every agent startAgent starts. */
+    readonly ready: ReadyProbe = {},
   ) {
     this.#algs = algs;
   }
@@ -287,9 +336,16 @@ export class LocalCluster {
     }
     const oracles = configs.map(
       ({ file, config }, i) =>
-        new OracleProc(i + 1, file, config, join(dir, 'logs', `oracle-${i + 1}.log`), tls?.admin ?? null),
+        new OracleProc(
+          i + 1,
+          file,
+          config,
+          join(dir, 'logs', `oracle-${i + 1}.log`),
+          tls?.admin ?? null,
+          o.ready,
+        ),
     );
-    const c = new LocalCluster(dir, oracles, tls, o.algs);
+    const c = new LocalCluster(dir, oracles, tls, o.algs, o.ready);
     c.es256Presigns = o.es256Presigns;
     return c;
   }
@@ -368,6 +424,7 @@ export class LocalCluster {
         ...this.agentTransportArgs,
       ],
       opts.env,
+      this.ready,
     );
     this.agents.push(agent);
     await agent.start();

@@ -160,7 +160,7 @@ export async function waitCounters(
     if (seen.every((c) => c >= min)) return seen;
     if (Date.now() - t0 > timeoutMs)
       throw new Error(`after ${timeoutMs} ms the oracles are at [${seen.join(', ')}], expected >= ${min}`);
-    await sleep(50);
+    await sleep(20);
   }
 }
 

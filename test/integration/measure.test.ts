@@ -409,7 +409,7 @@ describe('measurement registers (2-of-3 cluster, real processes)', { tags: ['slo
     await expect(call(wl, wl.Measure, { register: 9, digest }, 30_000)).rejects.toThrow();
     expect(agentRatchetFile(a.stateDir)?.pending?.step?.kind).toBe('measure');
     await agent.kill('SIGKILL');
-    for (const o of cluster.oracles) await o.start();
+    await Promise.all(cluster.oracles.map((o) => o.start()));
     await agent.start();
     // The pending extend is resent (same bytes) before the next step: here a sign.
     await agent.sign(new Uint8Array(Buffer.from('after the crash')));

@@ -26,6 +26,7 @@ import {
   removeClusterDir,
   sleep,
   statusOn,
+  waitCounters,
   waitStatus,
 } from '../helpers/ratchet.js';
 
@@ -122,7 +123,8 @@ describe('crash safety: kill -9, restarts and lost replies never revoke an hones
     expect(pending, 'the uncertified step stays pending on disk').toBeDefined();
     // Oracle 2 wakes up, handles the queued step and persists it; its reply goes nowhere.
     o2.proc!.kill('SIGCONT');
-    await sleep(500);
+    // Until it has stored the step (its counter reaches the step's).
+    await waitCounters([o2], kid, pending!.step.counter, 10_000);
     await o2.kill('SIGTERM');
     const [rec2] = await ratchetRecords(o2, [kid]);
     expect(rec2?.last?.step, 'oracle 2 persisted the step whose reply was lost').toEqual(

@@ -182,7 +182,6 @@ beforeAll(async () => {
   tokens['eddsa'] = await fetchJwt({ alg: 'EdDSA' });
   tokens['expired'] = await fetchJwt({ ttl: 1 });
   const exp = decodeJwt(tokens['expired']).exp!;
-  await new Promise((r) => setTimeout(r, Math.max(0, (exp + 2) * 1000 - Date.now())));
   // Missing packages fail the suite (never a silent skip): .ci/run installs them.
   for (const f of [APACHE, '/usr/lib/apache2/modules/mod_auth_openidc.so', PYTHON])
     if (!existsSync(f))
@@ -193,6 +192,8 @@ beforeAll(async () => {
     `${issuer}/issuer`,
     `${issuer}/issuer/jwks.json`,
   ));
+  // The expired token is past its exp (and 2 s of leeway) before any test runs; Apache started meanwhile.
+  await new Promise((r) => setTimeout(r, Math.max(0, (exp + 2) * 1000 - Date.now())));
 }, 180_000);
 
 afterAll(async () => {

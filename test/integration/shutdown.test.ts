@@ -104,11 +104,14 @@ describe('graceful shutdown (SIGTERM) of an oracle, 2-of-2 cluster', { tags: ['s
         shutdown: { drainTimeoutSeconds: 20 },
       }),
     });
-    ({ stateDir } = await cluster.enroll('spiffe://test.mpcid/shutdown/a'));
     // A second identity whose nonce requests keep the oracle busy while it drains: its own nonce
     // pool (the agent's nonces are not evicted), and not yet loaded after the restart below, so
     // each request first reads the store and is still in flight when SIGTERM is handled.
-    const b = await cluster.enroll('spiffe://test.mpcid/shutdown/b');
+    const [a, b] = await Promise.all([
+      cluster.enroll('spiffe://test.mpcid/shutdown/a'),
+      cluster.enroll('spiffe://test.mpcid/shutdown/b'),
+    ]);
+    stateDir = a.stateDir;
     flooderState = readState(b.stateDir);
     cloned = await clone();
     await cluster.oracles[1]!.kill('SIGTERM');

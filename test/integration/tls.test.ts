@@ -17,7 +17,7 @@ import { CLIENT_OPTIONS, call, errorCodeOf, services } from '../../common/grpc.j
 import { bundleFiles, createCa, issueBundle, loadTls, type TlsMaterial } from '../../common/tls.js';
 import { checkHealth, healthClient } from '../../oracle/health.js';
 import { nodeVerify } from '../crypto/helpers.js';
-import { type AgentProc, CLI, mpcid, TestCluster, waitUntil } from '../helpers/cluster.js';
+import { type AgentProc, CLI, mpcid, TEST_READY, TestCluster, waitUntil } from '../helpers/cluster.js';
 import { copyStateDir, waitStatus } from '../helpers/ratchet.js';
 
 const ROOT = mkdtempSync(join(tmpdir(), 'mpcid-tls-'));
@@ -114,7 +114,7 @@ describe('a cluster made with mpcid init runs over mTLS', { tags: ['slow'] }, ()
     };
 
     // The same configs an operator runs (`mpcid oracle --config DIR/oracle-N/config.json`).
-    cluster = await TestCluster.create({ n: 3, t: 2, dir });
+    cluster = await TestCluster.create({ n: 3, t: 2, dir, ready: TEST_READY });
     await Promise.all(cluster.oracles.map((o) => o.start()));
   });
   afterAll(async () => {
