@@ -1462,11 +1462,28 @@ describe('bad input to a live 2-of-3 cluster', { tags: ['slow'] }, () => {
     // entries of these two identities are legitimate, and each must be a step its owner made.
     const audited = (k: string) =>
       k.startsWith(`audit!${hostile.identityId}!`) || k.startsWith(`audit!${state.identityId}!`);
+    // Each entry's time key (oracle/audit-log.ts): `audit-time!<ms>!<id>!<counter>`.
+    const entryOfTimeKey = (k: string) => {
+      const [prefix, , id, counter] = k.split('!');
+      return prefix === 'audit-time' ? `audit!${id}!${counter}` : undefined;
+    };
+    const indexed = (k: string) => {
+      const e = entryOfTimeKey(k);
+      return e !== undefined && audited(e);
+    };
     const rest = (s: Snapshot): Snapshot =>
       Object.fromEntries(
-        Object.entries(s).map(([id, kv]) => [id, kv.filter(([k]) => !moved.has(k) && !audited(k))]),
+        Object.entries(s).map(([id, kv]) => [
+          id,
+          kv.filter(([k]) => !moved.has(k) && !audited(k) && !indexed(k)),
+        ]),
       );
     expect(rest(after)).toEqual(rest(before));
+    // A time key of these two identities names an entry that is there.
+    for (const o of cluster.oracles) {
+      const keys = new Set(after[o.id]!.map(([k]) => k));
+      for (const k of keys) if (indexed(k)) expect(keys.has(entryOfTimeKey(k)!), k).toBe(true);
+    }
     const hostileCounters = new Set(ratchet.accepted.map((b) => b.signed.step.counter));
     for (const o of cluster.oracles) {
       const old = new Map(before[o.id]);

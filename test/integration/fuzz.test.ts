@@ -399,6 +399,7 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
     addCorpus('Enrollment/ExchangeShares', T('mpcid.oracle.v1.ExchangeSharesRequest'), ...e0.exchange);
     addCorpus('Enrollment/FinishEnrollment', T('mpcid.oracle.v1.FinishEnrollmentRequest'), ...e0.finish!);
     addCorpus('Signer/GetNonces', T('mpcid.oracle.v1.GetNoncesRequest'), ...validNonces);
+    addCorpus('Signer/GetCapabilities', T('mpcid.oracle.v1.GetCapabilitiesRequest'), {});
     addCorpus('Signer/Unseal', T('mpcid.oracle.v1.UnsealRequest'), unsealRequest!, {
       ...unsealRequest!,
       blobId: randomBytes(32),
@@ -779,7 +780,7 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
   const runsFor = (rpc: Rpc) => Math.max(4, rpc.target === 'workload' ? Math.ceil(RUNS / 4) : RUNS);
 
   it('the table covers every method of every service', () => {
-    expect(rpcs.map((r) => r.name)).toHaveLength(40);
+    expect(rpcs.map((r) => r.name)).toHaveLength(41);
     for (const svc of [
       'Enrollment',
       'Signer',
@@ -856,6 +857,11 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
       // The real agent's accepted steps are audited in the same batches as its ratchet.
       for (const k of a.keys())
         if (k.startsWith(`audit!${agentState.identityId}!`) && !b.has(k)) allowed.add(k);
+      // And each entry's time key (oracle/audit-log.ts), only for an entry allowed above.
+      for (const k of a.keys()) {
+        const [prefix, , id, counter] = k.split('!');
+        if (prefix === 'audit-time' && !b.has(k) && allowed.has(`audit!${id}!${counter}`)) allowed.add(k);
+      }
       for (const id of createdTokens) {
         if (!a.has(`token!${id}`)) continue;
         expect(b.has(`token!${id}`)).toBe(false);
