@@ -26,6 +26,7 @@ import { jwkThumbprint } from '../crypto/jwk.js';
 import { p256Thumbprint } from '../crypto/p256.js';
 import { Secret } from '../crypto/secret.js';
 import type { Es256Key } from './ecdsa-setup.js';
+import { RATCHET_FILE } from './ratchet.js';
 
 export const STATE_FILE = 'state.json';
 
@@ -145,6 +146,13 @@ export function readState(dir: string): AgentState {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
+    // No state.json beside a ratchet.json is a damaged state dir, not one that never enrolled:
+    // the ratchet names an identity whose key shares are gone.
+    if (code === 'ENOENT' && existsSync(join(dir, RATCHET_FILE)))
+      throw new MpcidError(
+        'STATE_CORRUPT',
+        `${file} is missing but ${RATCHET_FILE} is there; refusing to start`,
+      );
     if (code === 'ENOENT')
       throw new MpcidError('NOT_READY', `no agent state in ${dir}; run mpcid agent enroll first`);
     throw new MpcidError('STATE_CORRUPT', `cannot read ${file}: ${code ?? 'error'}`);

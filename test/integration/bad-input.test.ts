@@ -1448,6 +1448,12 @@ describe('bad input to a live 2-of-3 cluster', { tags: ['slow'] }, () => {
     it('a missing state file is NOT_READY, not STATE_CORRUPT', () => {
       expectMpcidError(() => readState(mkdtempSync(join(cluster.dir, 'empty-'))), 'NOT_READY');
     });
+
+    it('a missing state file beside a ratchet.json is STATE_CORRUPT (a damaged dir, not one never enrolled)', () => {
+      const dir = mkdtempSync(join(cluster.dir, 'halved-'));
+      writeFileSync(join(dir, 'ratchet.json'), '{}');
+      expectMpcidError(() => readState(dir), 'STATE_CORRUPT');
+    });
   });
 
   it('afterwards: every oracle is running, stored state is unchanged, and the agent still signs', async () => {
