@@ -177,6 +177,14 @@ export class PresignPool implements PresignSource {
     });
   }
 
+  /** #sleep for `ms` (an unref'd timer, cleared if stop() ends the wait first). */
+  #pause(ms: number): Promise<void> {
+    return this.#sleep((wake) => {
+      const t = setTimeout(wake, ms).unref();
+      return () => clearTimeout(t);
+    });
+  }
+
   #clear(): void {
     for (const p of this.#ready.splice(0)) {
       clearTimeout(p.timer);
@@ -195,10 +203,7 @@ export class PresignPool implements PresignSource {
         continue;
       }
       if (!(await this.#servedByQuorum())) {
-        await this.#sleep((wake) => {
-          const t = setTimeout(wake, CAPABILITY_RECHECK_MS).unref();
-          return () => clearTimeout(t);
-        });
+        await this.#pause(CAPABILITY_RECHECK_MS);
         continue;
       }
       try {
@@ -212,10 +217,7 @@ export class PresignPool implements PresignSource {
           { [LOG.errorCode]: err.code, [LOG.errorMessage]: err.message },
           'ES256 presigning failed; requests sign online meanwhile',
         );
-        await this.#sleep((wake) => {
-          const t = setTimeout(wake, FAILED_PAUSE_MS).unref();
-          return () => clearTimeout(t);
-        });
+        await this.#pause(FAILED_PAUSE_MS);
       }
     }
   }

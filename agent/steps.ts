@@ -504,30 +504,24 @@ export class StepEngine {
         };
       }
     };
-    // A revocation with valid evidence throws (this.refusal); as before, only once every call settled.
-    const judged = (c: OracleClient, a: PromiseSettledResult<R>) => {
-      try {
-        return { answer: judge(c, a) };
-      } catch (thrown) {
-        return { thrown };
-      }
-    };
-    const answers = await Promise.all(
+    // A revocation with valid evidence throws (this.refusal); as before, only once every call
+    // settled, and the first in the targets' order.
+    const answers = await Promise.allSettled(
       targets.map((c) =>
         (rpc
           ? rpc(c, req.step, req.certificate, patient, call, req.registers)
           : (this.quorum.call(c.signer, c.signer.Step, req, patient) as Promise<unknown> as Promise<R>)
         ).then(
-          (value) => judged(c, { status: 'fulfilled', value }),
-          (reason: unknown) => judged(c, { status: 'rejected', reason }),
+          (value) => judge(c, { status: 'fulfilled', value }),
+          (reason: unknown) => judge(c, { status: 'rejected', reason }),
         ),
       ),
     );
     const out = new Map<number, Answer<R>>();
     targets.forEach((c, i) => {
       const a = answers[i]!;
-      if ('thrown' in a) throw a.thrown;
-      out.set(c.nodeId, a.answer);
+      if (a.status === 'rejected') throw a.reason;
+      out.set(c.nodeId, a.value);
     });
     return out;
   }

@@ -20,7 +20,8 @@ import { DELETE, type WriteOp } from './group-commit.js';
 import type { AuditEntry } from './records.js';
 
 const pad = (n: number) => String(n).padStart(16, '0');
-const entryPrefix = (identityId: string) => `audit!${identityId}!`;
+const ENTRY_PREFIX = 'audit!';
+const entryPrefix = (identityId: string) => `${ENTRY_PREFIX}${identityId}!`;
 const entryKey = (identityId: string, counter: number) => `${entryPrefix(identityId)}${pad(counter)}`;
 const TIME_PREFIX = 'audit-time!';
 const timeKey = (e: Pick<AuditEntry, 'identityId' | 'counter' | 'time'>) =>
@@ -92,7 +93,7 @@ export class AuditLog {
       lt: `${TIME_PREFIX}${pad(Math.max(0, before))}`,
     })) {
       const [, , identityId, counter] = k.split('!');
-      await out.add([k, `audit!${identityId}!${counter}`], true);
+      await out.delete(entryKey(identityId!, Number(counter)), k);
     }
     for (const identityId of touched) {
       const prefix = entryPrefix(identityId);
@@ -102,7 +103,7 @@ export class AuditLog {
       if (newest === undefined || newest < maxPerIdentity) continue;
       const upTo = entryKey(identityId, newest - maxPerIdentity);
       for await (const [k, v] of this.#db.iterator({ gte: prefix, lte: upTo }))
-        await out.add([k, timeKey(v as AuditEntry)], true);
+        await out.delete(k, timeKey(v as AuditEntry));
     }
     return out.finish();
   }
@@ -115,14 +116,13 @@ export class AuditLog {
     const endIdentity = async () => {
       const excess = entries.length - maxPerIdentity;
       for (const [i, e] of entries.entries()) {
-        if (i < excess || e.time < before)
-          await out.add([entryKey(e.identityId, e.counter), timeKey(e)], true);
+        if (i < excess || e.time < before) await out.delete(entryKey(e.identityId, e.counter), timeKey(e));
         else await out.put([timeKey(e), 0]);
       }
       entries = [];
     };
-    for await (const [k, v] of this.#db.iterator({ gte: 'audit!', lt: 'audit!\xff' })) {
-      const id = k.slice('audit!'.length, k.lastIndexOf('!'));
+    for await (const [k, v] of this.#db.iterator({ gte: ENTRY_PREFIX, lt: `${ENTRY_PREFIX}\xff` })) {
+      const id = k.slice(ENTRY_PREFIX.length, k.lastIndexOf('!'));
       if (id !== identity) {
         await endIdentity();
         identity = id;
@@ -147,10 +147,10 @@ class Deletes {
     this.#write = write;
   }
 
-  /** Deletes `keys` (an entry and its time key); `entry`: counts as one deleted entry. */
-  async add(keys: readonly string[], entry: boolean): Promise<void> {
-    for (const k of keys) this.#chunk.push([k, DELETE]);
-    if (entry) this.#deleted++;
+  /** Deletes one entry and its time key (counted as one deleted entry). */
+  async delete(entry: string, time: string): Promise<void> {
+    this.#chunk.push([entry, DELETE], [time, DELETE]);
+    this.#deleted++;
     if (this.#chunk.length >= CHUNK) await this.#flush();
   }
 
