@@ -6,6 +6,7 @@ import type { BundleClient } from '../proto/gen/mpcid/oracle/v1/Bundle.js';
 import type { EnrollmentClient } from '../proto/gen/mpcid/oracle/v1/Enrollment.js';
 import type { IssuerClient } from '../proto/gen/mpcid/oracle/v1/Issuer.js';
 import type { SignerClient } from '../proto/gen/mpcid/oracle/v1/Signer.js';
+import { StepStream } from './step-stream.js';
 
 export interface OracleClient {
   readonly nodeId: number;
@@ -16,6 +17,8 @@ export interface OracleClient {
   readonly bundle: BundleClient;
   /** The federation issuer service (agent/issuer.ts), on the same channel. */
   readonly issuer: IssuerClient;
+  /** Ratchet steps over Signer.Steps (agent/step-stream.ts), on the same channel. */
+  readonly steps: StepStream;
 }
 
 /**
@@ -42,12 +45,21 @@ export function connectOracles(cluster: ClusterConfig, tls: TlsMaterial | null =
         ...CLIENT_OPTIONS,
         channelOverride: enrollment.getChannel(),
       });
-      return { nodeId: o.id, address: o.address, enrollment, signer, bundle, issuer };
+      return {
+        nodeId: o.id,
+        address: o.address,
+        enrollment,
+        signer,
+        bundle,
+        issuer,
+        steps: new StepStream(signer),
+      };
     });
 }
 
 export function closeOracles(clients: readonly OracleClient[]): void {
   for (const c of clients) {
+    c.steps.close();
     c.signer.close();
     c.bundle.close();
     c.issuer.close();

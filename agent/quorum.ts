@@ -25,6 +25,8 @@ import { STATEMENT_DOMAINS } from '../crypto/domains.js';
 import { decodePoint } from '../crypto/ed25519.js';
 import type { NonceCommitment } from '../crypto/frost.js';
 import { signStatement } from '../crypto/statement.js';
+import type { StepRequest } from '../proto/gen/mpcid/oracle/v1/StepRequest.js';
+import type { StepResponse__Output } from '../proto/gen/mpcid/oracle/v1/StepResponse.js';
 import type { OracleClient } from './oracles.js';
 import type { AgentState } from './state.js';
 
@@ -100,15 +102,24 @@ export class Quorum {
   }
 
   /** `call` with this agent's deadline; RATE_LIMITED is retried with backoff (see the header). */
-  async call<Req, Res>(
+  call<Req, Res>(
     client: grpc.Client,
     method: UnaryMethod<Req, Res>,
     req: Req,
     patient: boolean,
   ): Promise<Res> {
+    return this.#retrying(() => call(client, method, req, this.deadlineMs, patient));
+  }
+
+  /** One Step to `c` over its step stream (agent/step-stream.ts), with `call`'s deadline and retries. */
+  step(c: OracleClient, req: StepRequest, patient: boolean): Promise<StepResponse__Output> {
+    return this.#retrying(() => c.steps.step(req, this.deadlineMs, patient));
+  }
+
+  async #retrying<Res>(send: () => Promise<Res>): Promise<Res> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await call(client, method, req, this.deadlineMs, patient);
+        return await send();
       } catch (e) {
         const info = errorInfoOf(e);
         if (info?.code !== 'RATE_LIMITED' || attempt >= RATE_LIMIT_RETRIES) throw e;

@@ -510,7 +510,7 @@ export class StepEngine {
       targets.map((c) =>
         (rpc
           ? rpc(c, req.step, req.certificate, patient, call, req.registers)
-          : (this.quorum.call(c.signer, c.signer.Step, req, patient) as Promise<unknown> as Promise<R>)
+          : (this.quorum.step(c, req, patient) as Promise<unknown> as Promise<R>)
         ).then(
           (value) => judge(c, { status: 'fulfilled', value }),
           (reason: unknown) => judge(c, { status: 'rejected', reason }),

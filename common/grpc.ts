@@ -150,6 +150,44 @@ export function toServiceError(err: unknown, log: Logger, method: string): Parti
   return { code, details: `${e.code}: ${e.message}`, metadata };
 }
 
+/**
+ * A failed call's status as Signer.Steps carries it in a StepResult (docs/protocol.md §5.1): the
+ * gRPC code and the google.rpc.Status bytes that grpc-status-details-bin would have held.
+ */
+export function stepErrorOf(se: Partial<grpc.StatusObject>): { code: number; status: Buffer } {
+  const raw = se.metadata?.get(DETAILS_KEY)[0];
+  return { code: se.code ?? grpc.status.INTERNAL, status: raw instanceof Buffer ? raw : Buffer.alloc(0) };
+}
+
+/**
+ * The client side of stepErrorOf: a StepResult's error as the ServiceError a unary Step call would
+ * have rejected with (code, details, and the status in grpc-status-details-bin), so errorInfoOf
+ * and fromServiceError read it alike. A status that does not decode keeps the gRPC code alone.
+ */
+export function serviceErrorOfStep(
+  e: { code?: number; status?: Uint8Array } | null | undefined,
+): grpc.ServiceError {
+  const code = Number.isInteger(e?.code) ? (e!.code as grpc.status) : grpc.status.UNKNOWN;
+  const metadata = new grpc.Metadata();
+  let message = '';
+  const raw = e?.status && e.status.length > 0 ? Buffer.from(e.status) : undefined;
+  if (raw) {
+    metadata.set(DETAILS_KEY, raw);
+    try {
+      message = String((StatusType.toObject(StatusType.decode(raw)) as { message?: string }).message ?? '');
+    } catch {
+      // a status that does not decode: the code alone
+    }
+  }
+  const info = errorInfoOf({ metadata });
+  const details = info ? `${info.code}: ${info.message}` : message || grpc.status[code] || 'unknown error';
+  return Object.assign(new Error(`${code} ${grpc.status[code] ?? 'UNKNOWN'}: ${details}`), {
+    code,
+    details,
+    metadata,
+  });
+}
+
 /** Reads mpcid's stable error code from a gRPC error (undefined if the server sent none). */
 export function errorCodeOf(err: unknown): ErrorCode | undefined {
   return errorInfoOf(err)?.code;

@@ -1,6 +1,6 @@
 /**
- * Graceful shutdown's gate: counts the unary requests an oracle is handling and, once draining,
- * refuses new ones with NOT_READY ("shutting down") while the ones already in flight finish. The
+ * Graceful shutdown's gate: counts the unary requests an oracle is handling (and the steps that
+ * arrive on a Signer.Steps stream, through track) and, once draining, refuses new ones with NOT_READY ("shutting down") while the ones already in flight finish. The
  * gRPC health service is not gated: it keeps answering NOT_SERVING until the servers close.
  */
 import type * as grpc from '@grpc/grpc-js';
@@ -38,6 +38,21 @@ export class Drain {
       out[name] = this.#wrap(name, h as UnaryHandler);
     }
     return out as H;
+  }
+
+  /**
+   * One request that arrives on a stream (Signer.Steps), gated like a unary one: refused with
+   * NOT_READY once draining, counted in flight until `run` settles.
+   */
+  async track<T>(run: () => Promise<T>): Promise<T> {
+    if (this.#draining) throw new MpcidError('NOT_READY', 'oracle is shutting down');
+    this.#inflight++;
+    try {
+      return await run();
+    } finally {
+      this.#inflight--;
+      if (this.#inflight === 0) for (const wake of this.#idle.splice(0)) wake();
+    }
   }
 
   #wrap(method: string, h: UnaryHandler): UnaryHandler {

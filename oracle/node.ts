@@ -188,7 +188,7 @@ export async function startOracle(
   ];
   const server = makeServer(tls, ctx.log, agentPort);
   server.addService(v1.Enrollment.service, drain.gate(v1.Enrollment.service, enrollment.handlers()));
-  server.addService(v1.Signer.service, drain.gate(v1.Signer.service, signer.handlers()));
+  server.addService(v1.Signer.service, drain.gate(v1.Signer.service, signer.handlers(drain)));
   server.addService(v1.Peer.service, drain.gate(v1.Peer.service, revocations.handlers()));
   server.addService(
     v1.Bundle.service,

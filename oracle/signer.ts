@@ -29,13 +29,15 @@ import type { StepRequest__Output } from '../proto/gen/mpcid/oracle/v1/StepReque
 import type { StepResponse } from '../proto/gen/mpcid/oracle/v1/StepResponse.js';
 import type { AuditContext, TokenAudit } from './audit.js';
 import type { LoadedIdentity, OracleContext } from './context.js';
+import type { Drain } from './drain.js';
 import type { EcdsaService } from './ecdsa.js';
 import { EddsaSteps } from './eddsa.js';
 import { HeartbeatSteps } from './heartbeat.js';
 import type { IssuerService } from './issuer.js';
 import { MeasureSteps } from './measure.js';
 import type { RatchetService, SignFn } from './ratchet.js';
-import { peerKeyOf, RateLimiter } from './ratelimit.js';
+import { type CallPeer, peerKeyOf, RateLimiter } from './ratelimit.js';
+import { stepsHandler } from './step-stream.js';
 import { UnsealService } from './unseal.js';
 
 const KNOWN_KINDS: ReadonlySet<string> = new Set(STEP_KINDS);
@@ -90,25 +92,30 @@ export class SignerService {
       for (const k of h.kinds) this.#kinds.set(k, h);
   }
 
-  handlers(): SignerHandlers {
+  /** The service's handlers; `drain` gates the steps that arrive on a Steps stream. */
+  handlers(drain: Drain): SignerHandlers {
     const log = this.#ctx.log;
     return {
       GetNonces: unary(log, 'GetNonces', (req, call) => this.#eddsa.getNonces(req, peerKeyOf(call))),
-      Step: unary(log, 'Step', async (req, call) => {
-        const done = this.#ctx.metrics.startStep();
-        try {
-          return await this.step(req, call.getPeer(), peerKeyOf(call));
-        } finally {
-          // Label only known kinds: the wire value is attacker-chosen (label cardinality).
-          const kind = req.step?.kind ?? '';
-          done(KNOWN_KINDS.has(kind) ? kind : 'invalid');
-        }
-      }),
+      Step: unary(log, 'Step', (req, call) => this.#measuredStep(req, call)),
+      Steps: stepsHandler(log, drain, (req, call) => this.#measuredStep(req, call)),
       EcdsaRound: unary(log, 'EcdsaRound', (req, call) => this.ecdsaRound(req, peerKeyOf(call))),
       ReportAbort: unary(log, 'ReportAbort', (req, call) => this.reportAbort(req, peerKeyOf(call))),
       Unseal: unary(log, 'Unseal', (req, call) => this.#unseal.unseal(req, call.getPeer(), peerKeyOf(call))),
       GetCapabilities: unary(log, 'GetCapabilities', async () => ({ stepKinds: [...this.#kinds.keys()] })),
     };
+  }
+
+  /** `step` for one Step call or one step on a Steps stream, timed in the step metrics. */
+  async #measuredStep(req: StepRequest__Output, call: CallPeer): Promise<StepResponse> {
+    const done = this.#ctx.metrics.startStep();
+    try {
+      return await this.step(req, call.getPeer(), peerKeyOf(call));
+    } finally {
+      // Label only known kinds: the wire value is attacker-chosen (label cardinality).
+      const kind = req.step?.kind ?? '';
+      done(KNOWN_KINDS.has(kind) ? kind : 'invalid');
+    }
   }
 
   close(): void {

@@ -63,8 +63,11 @@ import type { SignPayload as _mpcid_oracle_v1_SignPayload, SignPayload__Output a
 import type { SignerClient as _mpcid_oracle_v1_SignerClient, SignerDefinition as _mpcid_oracle_v1_SignerDefinition } from './mpcid/oracle/v1/Signer.js';
 import type { StaleStepDetails as _mpcid_oracle_v1_StaleStepDetails, StaleStepDetails__Output as _mpcid_oracle_v1_StaleStepDetails__Output } from './mpcid/oracle/v1/StaleStepDetails.js';
 import type { Step as _mpcid_oracle_v1_Step, Step__Output as _mpcid_oracle_v1_Step__Output } from './mpcid/oracle/v1/Step.js';
+import type { StepCall as _mpcid_oracle_v1_StepCall, StepCall__Output as _mpcid_oracle_v1_StepCall__Output } from './mpcid/oracle/v1/StepCall.js';
+import type { StepError as _mpcid_oracle_v1_StepError, StepError__Output as _mpcid_oracle_v1_StepError__Output } from './mpcid/oracle/v1/StepError.js';
 import type { StepRequest as _mpcid_oracle_v1_StepRequest, StepRequest__Output as _mpcid_oracle_v1_StepRequest__Output } from './mpcid/oracle/v1/StepRequest.js';
 import type { StepResponse as _mpcid_oracle_v1_StepResponse, StepResponse__Output as _mpcid_oracle_v1_StepResponse__Output } from './mpcid/oracle/v1/StepResponse.js';
+import type { StepResult as _mpcid_oracle_v1_StepResult, StepResult__Output as _mpcid_oracle_v1_StepResult__Output } from './mpcid/oracle/v1/StepResult.js';
 import type { SuspendedDetails as _mpcid_oracle_v1_SuspendedDetails, SuspendedDetails__Output as _mpcid_oracle_v1_SuspendedDetails__Output } from './mpcid/oracle/v1/SuspendedDetails.js';
 import type { UnsealRequest as _mpcid_oracle_v1_UnsealRequest, UnsealRequest__Output as _mpcid_oracle_v1_UnsealRequest__Output } from './mpcid/oracle/v1/UnsealRequest.js';
 import type { UnsealResponse as _mpcid_oracle_v1_UnsealResponse, UnsealResponse__Output as _mpcid_oracle_v1_UnsealResponse__Output } from './mpcid/oracle/v1/UnsealResponse.js';
@@ -139,8 +142,11 @@ export interface ProtoGrpcType {
         Signer: SubtypeConstructor<typeof grpc.Client, _mpcid_oracle_v1_SignerClient> & { service: _mpcid_oracle_v1_SignerDefinition }
         StaleStepDetails: MessageTypeDefinition<_mpcid_oracle_v1_StaleStepDetails, _mpcid_oracle_v1_StaleStepDetails__Output>
         Step: MessageTypeDefinition<_mpcid_oracle_v1_Step, _mpcid_oracle_v1_Step__Output>
+        StepCall: MessageTypeDefinition<_mpcid_oracle_v1_StepCall, _mpcid_oracle_v1_StepCall__Output>
+        StepError: MessageTypeDefinition<_mpcid_oracle_v1_StepError, _mpcid_oracle_v1_StepError__Output>
         StepRequest: MessageTypeDefinition<_mpcid_oracle_v1_StepRequest, _mpcid_oracle_v1_StepRequest__Output>
         StepResponse: MessageTypeDefinition<_mpcid_oracle_v1_StepResponse, _mpcid_oracle_v1_StepResponse__Output>
+        StepResult: MessageTypeDefinition<_mpcid_oracle_v1_StepResult, _mpcid_oracle_v1_StepResult__Output>
         SuspendedDetails: MessageTypeDefinition<_mpcid_oracle_v1_SuspendedDetails, _mpcid_oracle_v1_SuspendedDetails__Output>
         UnsealRequest: MessageTypeDefinition<_mpcid_oracle_v1_UnsealRequest, _mpcid_oracle_v1_UnsealRequest__Output>
         UnsealResponse: MessageTypeDefinition<_mpcid_oracle_v1_UnsealResponse, _mpcid_oracle_v1_UnsealResponse__Output>

@@ -10,8 +10,10 @@ import type { GetNoncesRequest as _mpcid_oracle_v1_GetNoncesRequest, GetNoncesRe
 import type { GetNoncesResponse as _mpcid_oracle_v1_GetNoncesResponse, GetNoncesResponse__Output as _mpcid_oracle_v1_GetNoncesResponse__Output } from '../../../mpcid/oracle/v1/GetNoncesResponse.js';
 import type { ReportAbortRequest as _mpcid_oracle_v1_ReportAbortRequest, ReportAbortRequest__Output as _mpcid_oracle_v1_ReportAbortRequest__Output } from '../../../mpcid/oracle/v1/ReportAbortRequest.js';
 import type { ReportAbortResponse as _mpcid_oracle_v1_ReportAbortResponse, ReportAbortResponse__Output as _mpcid_oracle_v1_ReportAbortResponse__Output } from '../../../mpcid/oracle/v1/ReportAbortResponse.js';
+import type { StepCall as _mpcid_oracle_v1_StepCall, StepCall__Output as _mpcid_oracle_v1_StepCall__Output } from '../../../mpcid/oracle/v1/StepCall.js';
 import type { StepRequest as _mpcid_oracle_v1_StepRequest, StepRequest__Output as _mpcid_oracle_v1_StepRequest__Output } from '../../../mpcid/oracle/v1/StepRequest.js';
 import type { StepResponse as _mpcid_oracle_v1_StepResponse, StepResponse__Output as _mpcid_oracle_v1_StepResponse__Output } from '../../../mpcid/oracle/v1/StepResponse.js';
+import type { StepResult as _mpcid_oracle_v1_StepResult, StepResult__Output as _mpcid_oracle_v1_StepResult__Output } from '../../../mpcid/oracle/v1/StepResult.js';
 import type { UnsealRequest as _mpcid_oracle_v1_UnsealRequest, UnsealRequest__Output as _mpcid_oracle_v1_UnsealRequest__Output } from '../../../mpcid/oracle/v1/UnsealRequest.js';
 import type { UnsealResponse as _mpcid_oracle_v1_UnsealResponse, UnsealResponse__Output as _mpcid_oracle_v1_UnsealResponse__Output } from '../../../mpcid/oracle/v1/UnsealResponse.js';
 
@@ -61,6 +63,11 @@ export interface SignerClient extends grpc.Client {
   step(argument: _mpcid_oracle_v1_StepRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_oracle_v1_StepResponse__Output>): grpc.ClientUnaryCall;
   step(argument: _mpcid_oracle_v1_StepRequest, callback: grpc.requestCallback<_mpcid_oracle_v1_StepResponse__Output>): grpc.ClientUnaryCall;
   
+  Steps(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_mpcid_oracle_v1_StepCall, _mpcid_oracle_v1_StepResult__Output>;
+  Steps(options?: grpc.CallOptions): grpc.ClientDuplexStream<_mpcid_oracle_v1_StepCall, _mpcid_oracle_v1_StepResult__Output>;
+  steps(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_mpcid_oracle_v1_StepCall, _mpcid_oracle_v1_StepResult__Output>;
+  steps(options?: grpc.CallOptions): grpc.ClientDuplexStream<_mpcid_oracle_v1_StepCall, _mpcid_oracle_v1_StepResult__Output>;
+  
   Unseal(argument: _mpcid_oracle_v1_UnsealRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_oracle_v1_UnsealResponse__Output>): grpc.ClientUnaryCall;
   Unseal(argument: _mpcid_oracle_v1_UnsealRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_mpcid_oracle_v1_UnsealResponse__Output>): grpc.ClientUnaryCall;
   Unseal(argument: _mpcid_oracle_v1_UnsealRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_mpcid_oracle_v1_UnsealResponse__Output>): grpc.ClientUnaryCall;
@@ -83,6 +90,8 @@ export interface SignerHandlers extends grpc.UntypedServiceImplementation {
   
   Step: grpc.handleUnaryCall<_mpcid_oracle_v1_StepRequest__Output, _mpcid_oracle_v1_StepResponse>;
   
+  Steps: grpc.handleBidiStreamingCall<_mpcid_oracle_v1_StepCall__Output, _mpcid_oracle_v1_StepResult>;
+  
   Unseal: grpc.handleUnaryCall<_mpcid_oracle_v1_UnsealRequest__Output, _mpcid_oracle_v1_UnsealResponse>;
   
 }
@@ -93,5 +102,6 @@ export interface SignerDefinition extends grpc.ServiceDefinition {
   GetNonces: MethodDefinition<_mpcid_oracle_v1_GetNoncesRequest, _mpcid_oracle_v1_GetNoncesResponse, _mpcid_oracle_v1_GetNoncesRequest__Output, _mpcid_oracle_v1_GetNoncesResponse__Output>
   ReportAbort: MethodDefinition<_mpcid_oracle_v1_ReportAbortRequest, _mpcid_oracle_v1_ReportAbortResponse, _mpcid_oracle_v1_ReportAbortRequest__Output, _mpcid_oracle_v1_ReportAbortResponse__Output>
   Step: MethodDefinition<_mpcid_oracle_v1_StepRequest, _mpcid_oracle_v1_StepResponse, _mpcid_oracle_v1_StepRequest__Output, _mpcid_oracle_v1_StepResponse__Output>
+  Steps: MethodDefinition<_mpcid_oracle_v1_StepCall, _mpcid_oracle_v1_StepResult, _mpcid_oracle_v1_StepCall__Output, _mpcid_oracle_v1_StepResult__Output>
   Unseal: MethodDefinition<_mpcid_oracle_v1_UnsealRequest, _mpcid_oracle_v1_UnsealResponse, _mpcid_oracle_v1_UnsealRequest__Output, _mpcid_oracle_v1_UnsealResponse__Output>
 }
