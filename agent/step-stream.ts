@@ -17,7 +17,7 @@
  * Counterpart: oracle/step-stream.ts.
  */
 import * as grpc from '@grpc/grpc-js';
-import { call, serviceErrorOfStep } from '../common/grpc.js';
+import { call, errorInfoOf, serviceErrorOfStep } from '../common/grpc.js';
 import type { SignerClient } from '../proto/gen/mpcid/oracle/v1/Signer.js';
 import type { StepCall } from '../proto/gen/mpcid/oracle/v1/StepCall.js';
 import type { StepRequest } from '../proto/gen/mpcid/oracle/v1/StepRequest.js';
@@ -43,6 +43,17 @@ function streamError(code: grpc.status, details: string): grpc.ServiceError {
     details,
     metadata: new grpc.Metadata(),
   });
+}
+
+/**
+ * The error the steps in flight on a broken stream reject with: a status the oracle sent (its
+ * ErrorInfo, or a transport status fromServiceError reads) as it is, anything else (a reset
+ * stream, a closed connection) as UNAVAILABLE, as a unary call on a dropped connection would be.
+ */
+function broken(err: grpc.ServiceError): grpc.ServiceError {
+  const transport = [grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED, grpc.status.RESOURCE_EXHAUSTED];
+  if (errorInfoOf(err) || transport.includes(err.code)) return err;
+  return streamError(grpc.status.UNAVAILABLE, `step stream broke: ${err.details ?? err.message}`);
 }
 
 export class StepStream {
@@ -121,7 +132,7 @@ export class StepStream {
         }
         return;
       }
-      this.#rejectAll(err);
+      this.#rejectAll(broken(err));
     });
     s.on('end', () => {
       if (this.#stream !== s) return;

@@ -4,7 +4,10 @@
  */
 import type * as grpc from '@grpc/grpc-js';
 import type { OracleClient } from '../../agent/oracles.js';
+import { StepStream } from '../../agent/step-stream.js';
 import type { SignerClient } from '../../proto/gen/mpcid/oracle/v1/Signer.js';
+import type { StepCall } from '../../proto/gen/mpcid/oracle/v1/StepCall.js';
+import type { StepResult__Output } from '../../proto/gen/mpcid/oracle/v1/StepResult.js';
 
 /**
  * `clients` with `method`'s answers from the oracles in `nodeIds` (all when absent) handed to
@@ -22,6 +25,7 @@ export function interceptAnswers<Req, Res>(
     const real = c.signer;
     const signer = new Proxy(real, {
       get(target, prop, receiver) {
+        if (prop === 'Steps' && method === 'Step') return () => interceptStream(c.nodeId, real, onAnswer);
         if (prop !== method) return Reflect.get(target, prop, receiver);
         return (
           req: Req,
@@ -41,6 +45,34 @@ export function interceptAnswers<Req, Res>(
           );
       },
     }) as SignerClient;
-    return { ...c, signer };
+    // Its steps stream through the proxy too (agent/step-stream.ts), so Step answers on the
+    // stream pass onAnswer as unary ones do.
+    return { ...c, signer, steps: new StepStream(signer) };
   });
+}
+
+/** A real Signer.Steps stream whose answers pass onAnswer (with the request they answer) first. */
+function interceptStream<Req, Res>(
+  nodeId: number,
+  real: SignerClient,
+  onAnswer: (nodeId: number, req: Req, res: Res) => void,
+): grpc.ClientDuplexStream<StepCall, StepResult__Output> {
+  const s = real.Steps();
+  const sent = new Map<number, Req>();
+  const write = s.write.bind(s);
+  s.write = ((m: StepCall, ...rest: unknown[]) => {
+    sent.set(Number(m.callId), m.request as Req);
+    return (write as (...a: unknown[]) => boolean)(m, ...rest);
+  }) as typeof s.write;
+  const on = s.on.bind(s);
+  s.on = ((event: string, fn: (...a: unknown[]) => void) => {
+    if (event !== 'data') return on(event, fn);
+    return on('data', (r: StepResult__Output) => {
+      const req = sent.get(r.callId);
+      sent.delete(r.callId);
+      if (r.response && req !== undefined) onAnswer(nodeId, req, r.response as Res);
+      fn(r);
+    });
+  }) as typeof s.on;
+  return s;
 }

@@ -30,7 +30,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeOracles, type OracleClient } from '../../agent/oracles.js';
 import { type AgentState, readState } from '../../agent/state.js';
 import { ecdsaSetupContext, SETUP_ID_LEN } from '../../common/ecdsa-wire.js';
-import { call, MAX_MESSAGE_BYTES, services } from '../../common/grpc.js';
+import { call, errorCodeOf, MAX_MESSAGE_BYTES, serviceErrorOfStep, services } from '../../common/grpc.js';
 import { issuerRoundFields } from '../../common/issuer.js';
 import { issueJoinToken, parseJoinToken } from '../../common/jointoken.js';
 import { readNodeKey } from '../../common/keys.js';
@@ -411,6 +411,17 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
       first.request,
       conflicting.request,
     );
+    // Steps: the same requests as Step, each the one StepCall of its stream.
+    addCorpus(
+      'Signer/Steps',
+      T('mpcid.oracle.v1.StepCall'),
+      ...[...ratchet.accepted.map((b) => b.request), first.request, conflicting.request].map(
+        (request, i) => ({
+          callId: i + 1,
+          request,
+        }),
+      ),
+    );
     // EcdsaRound: the rounds of the finished session above (ECDSA_SESSION_LOST now), and an abort
     // report whose claim is not signed by the identity (BAD_EVIDENCE: nothing forged revokes), as
     // agents that predate ReportAbort send it; ReportAbort: the same claim.
@@ -624,6 +635,22 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
   });
 
   /** Whether an OK answer is legitimate for this request (and its side effects to expect). */
+  /** A Step (or a step on Steps) may be OK only as an exact retry of the last accepted step. */
+  function stepOkAllowed(
+    d: Record<string, unknown> | undefined,
+    out: Record<string, unknown> | undefined,
+  ): string | undefined {
+    const s = d?.['step'] as Record<string, unknown> | undefined;
+    const same =
+      s &&
+      Object.keys(lastStep).every((k) =>
+        lastStep[k] instanceof Uint8Array ? eqBytes(s[k], lastStep[k]) : String(s[k]) === String(lastStep[k]),
+      );
+    if (!same) return 'Step OK for a step other than the last accepted one';
+    const commit = out?.['commit'] as Record<string, unknown> | undefined;
+    return String(commit?.['counter']) === String(lastStep['counter']) ? undefined : 'replay reply differs';
+  }
+
   function okAllowed(rpc: Rpc, oracle: number, sent: Uint8Array, res: Buffer[]): string | undefined {
     const d = rpc.decodeReq(sent);
     const out = res[0] ? rpc.decodeRes(res[0]) : undefined;
@@ -638,21 +665,23 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
         )
           ? undefined
           : 'GetNonces OK without a valid session signature';
-      case 'Signer/Step': {
-        const s = d?.['step'] as Record<string, unknown> | undefined;
-        const same =
-          s &&
-          Object.keys(lastStep).every((k) =>
-            lastStep[k] instanceof Uint8Array
-              ? eqBytes(s[k], lastStep[k])
-              : String(s[k]) === String(lastStep[k]),
-          );
-        if (!same) return 'Step OK for a step other than the last accepted one';
-        const commit = out?.['commit'] as Record<string, unknown> | undefined;
-        return String(commit?.['counter']) === String(lastStep['counter'])
-          ? undefined
-          : 'replay reply differs';
+      case 'Signer/Steps': {
+        // Every StepResult is an OK message: its error must carry a stable code other than
+        // INTERNAL, as a unary Step's status must; a response obeys Step's rule below.
+        const r = out as { response?: unknown; error?: { code?: number; status?: Uint8Array } } | undefined;
+        if (!r) return 'Steps answered nothing';
+        if (r.error) {
+          const code = errorCodeOf(serviceErrorOfStep(r.error));
+          if (!code) return 'Steps error without a stable code';
+          return code === 'INTERNAL' ? 'Steps error INTERNAL' : undefined;
+        }
+        return stepOkAllowed(
+          d?.['request'] as Record<string, unknown> | undefined,
+          r.response as Record<string, unknown>,
+        );
       }
+      case 'Signer/Step':
+        return stepOkAllowed(d, out);
       case 'Enrollment/BeginEnrollment':
         return d?.['joinToken'] === p1.token &&
           eqBytes(d?.['sessionPublicKey'], p1.sessionPublicKey) &&
@@ -758,7 +787,14 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
   async function run(rpc: Rpc, oracle: number, c: Case, mode: 'random' | 'mutated'): Promise<void> {
     const client = rpc.target === 'workload' ? workloadRaw : raw[rpc.target][oracle]!;
     const o: Outcome = rpc.stream
-      ? await rawStream(client, rpc.path, c.bytes, CALL_DEADLINE_MS)
+      ? // Steps answers every StepCall (an error is a StepResult too): wait for it, up to the deadline.
+        await rawStream(
+          client,
+          rpc.path,
+          c.bytes,
+          CALL_DEADLINE_MS,
+          rpc.name === 'Signer/Steps' ? CALL_DEADLINE_MS : undefined,
+        )
       : await rawUnary(client, rpc.path, c.bytes, CALL_DEADLINE_MS);
     const where = `${rpc.name} on ${rpc.target === 'workload' ? 'the agent' : `oracle ${oracle + 1}`} (${c.how}, ${c.bytes.length} bytes)`;
     if (o.ok) {
@@ -780,7 +816,7 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
   const runsFor = (rpc: Rpc) => Math.max(4, rpc.target === 'workload' ? Math.ceil(RUNS / 4) : RUNS);
 
   it('the table covers every method of every service', () => {
-    expect(rpcs.map((r) => r.name)).toHaveLength(41);
+    expect(rpcs.map((r) => r.name)).toHaveLength(42);
     for (const svc of [
       'Enrollment',
       'Signer',
