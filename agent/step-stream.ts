@@ -9,7 +9,8 @@
  * - Every step has its own deadline (a timer; the stream itself is long-lived and has none).
  * - A StepResult's error rejects as the unary call would have (the same ServiceError shape, read
  *   by errorInfoOf and fromServiceError); a stream that breaks rejects every step in flight on it
- *   with its status, as a broken connection fails unary calls in flight.
+ *   with its status, as a broken connection fails unary calls in flight, except patient steps
+ *   (waitForReady), which are sent again as unary calls that wait for the oracle.
  * - An oracle that answers the stream with UNIMPLEMENTED (older than Steps) gets unary Step calls
  *   from then on, and the steps that found out are sent again that way (it never saw them).
  * - An idle stream is ended after IDLE_MS, so that it does not keep a process alive.
@@ -124,14 +125,13 @@ export class StepStream {
       if (err.code === grpc.status.UNIMPLEMENTED && !this.#answered) {
         // An oracle older than Steps: it saw none of these steps; send them as unary calls.
         this.#unaryOnly = true;
-        for (const [id, f] of this.#inflight) {
-          this.#inflight.delete(id);
-          clearTimeout(f.timer);
-          const left = Math.max(1, f.deadlineAt - Date.now());
-          call(this.#client, this.#client.Step, f.req, left, f.waitForReady).then(f.resolve, f.reject);
-        }
+        this.#resendUnary(() => true);
         return;
       }
+      // A patient step (waitForReady) waits for the oracle to come back as a unary call would:
+      // it is sent again as one (a step resent as it is gets the same answer, docs/protocol.md §5).
+      if (broken(err) !== err || err.code === grpc.status.UNAVAILABLE)
+        this.#resendUnary((f) => f.waitForReady);
       this.#rejectAll(broken(err));
     });
     s.on('end', () => {
@@ -140,6 +140,17 @@ export class StepStream {
       this.#rejectAll(streamError(grpc.status.UNAVAILABLE, 'the oracle ended the step stream'));
     });
     return s;
+  }
+
+  /** Sends the steps in flight that `which` picks again as unary calls, within their deadlines. */
+  #resendUnary(which: (f: InFlight) => boolean): void {
+    for (const [id, f] of this.#inflight) {
+      if (!which(f)) continue;
+      this.#inflight.delete(id);
+      clearTimeout(f.timer);
+      const left = Math.max(1, f.deadlineAt - Date.now());
+      call(this.#client, this.#client.Step, f.req, left, f.waitForReady).then(f.resolve, f.reject);
+    }
   }
 
   #rejectAll(err: unknown): void {

@@ -635,6 +635,15 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
   });
 
   /** Whether an OK answer is legitimate for this request (and its side effects to expect). */
+  /** A Steps answer in the figures: the stable code of the StepResult's error, or OK. */
+  function stepsLabel(res: Buffer[]): string {
+    const rpc = rpcs.find((r) => r.name === 'Signer/Steps')!;
+    const r = res[0]
+      ? (rpc.decodeRes(res[0]) as { error?: { code?: number; status?: Uint8Array } })
+      : undefined;
+    return r?.error ? (errorCodeOf(serviceErrorOfStep(r.error)) ?? 'no code') : 'OK';
+  }
+
   /** A Step (or a step on Steps) may be OK only as an exact retry of the last accepted step. */
   function stepOkAllowed(
     d: Record<string, unknown> | undefined,
@@ -800,7 +809,7 @@ describe('fuzzing every RPC of a live 2-of-3 cluster and the Workload API (fast-
     if (o.ok) {
       const why = okAllowed(rpc, oracle, c.bytes, o.res);
       if (why) throw new Error(`${where}: ${why}`);
-      figures.add(rpc.name, mode, 'OK');
+      figures.add(rpc.name, mode, rpc.name === 'Signer/Steps' ? stepsLabel(o.res) : 'OK');
       return;
     }
     let label: string;

@@ -175,7 +175,8 @@ describe('Signer.Steps on real oracles', { tags: ['slow'] }, () => {
         { heartbeatMs: 0, deadlineMs: 1_500 },
       );
       try {
-        for (let i = 0; i < 12 && r.seen.streamSteps === 0; i++) {
+        // Until the agent has picked oracle 1 on a connected channel (its signing sets are sticky).
+        for (let i = 0; i < 300 && r.seen.streamSteps === 0; i++) {
           const msg = randomBytes(32);
           const sig = await cosigner.sign(msg);
           expect(nodeVerify(sig, msg, state.group.groupPublicKey)).toBe(true);
