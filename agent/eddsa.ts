@@ -32,50 +32,7 @@ export function eddsaFlow(
   return { targets: 'set', attempt: (chosen, a) => attempt(engine, kind, build, chosen, a) };
 }
 
-type OwnNonces = ReturnType<typeof commit>[];
-
-/**
- * Our w nonce pairs for each engine's next attempt, made once an attempt has ended (off the next
- * one's path) and taken by exactly one attempt: like an oracle's nonces, they live only in
- * memory and are used at most once.
- */
-const spares = new WeakMap<StepEngine, OwnNonces>();
-
-function ownNonces(engine: StepEngine): OwnNonces {
-  const spare = spares.get(engine);
-  spares.delete(engine);
-  return spare ?? engine.state.shares.map((s) => commit(s));
-}
-
-function makeSpares(engine: StepEngine): void {
-  if (!spares.has(engine))
-    spares.set(
-      engine,
-      engine.state.shares.map((s) => commit(s)),
-    );
-}
-
 async function attempt(
-  engine: StepEngine,
-  kind: 'sign' | 'jwt',
-  build: (counter: number) => Uint8Array,
-  chosen: readonly OracleClient[],
-  a: Attempts,
-): Promise<Signed | typeof RETRY> {
-  try {
-    return await attemptWith(engine, kind, build, chosen, a);
-  } finally {
-    setImmediate(() => {
-      try {
-        makeSpares(engine);
-      } catch {
-        // no spares: the next attempt makes its own (and reports a failure there)
-      }
-    });
-  }
-}
-
-async function attemptWith(
   engine: StepEngine,
   kind: 'sign' | 'jwt',
   build: (counter: number) => Uint8Array,
@@ -98,7 +55,7 @@ async function attemptWith(
   quorum.warmOthers(chosen, engine.counter);
 
   const oracleCommitments = chosen.map((c) => quorum.takeNonce(c.nodeId));
-  const agentNonces = ownNonces(engine);
+  const agentNonces = state.shares.map((s) => commit(s));
   const list = checkCommitmentList(state.group.as, [
     ...oracleCommitments,
     ...agentNonces.map((x) => x.commitment),

@@ -184,21 +184,10 @@ export class EddsaSteps implements StepKindHandler {
       ctx.metrics.signatureShares.inc({ kind });
       return { share };
     };
-    // A fresh nonce commitment for the next signature rides the answer, saving a round trip; the
-    // one after it is made once this answer has gone out, off the next step's path.
+    // A fresh nonce commitment for the next signature rides the answer, saving a round trip.
     return {
       sign,
-      answer: () => {
-        const next = commitmentToWire(this.#nonces.fresh(id));
-        setImmediate(() => {
-          try {
-            this.#nonces.makeSpare(id);
-          } catch {
-            // no spare: the next fresh() makes its pair itself (and reports a failure there)
-          }
-        });
-        return { next };
-      },
+      answer: () => ({ next: commitmentToWire(this.#nonces.fresh(id)) }),
       ...(kind === 'jwt' ? { token: tokenAudit(message) } : {}),
     };
   }

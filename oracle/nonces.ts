@@ -14,18 +14,9 @@ import type { LoadedIdentity } from './context.js';
 /** Identities with a nonce pool at once; the least recently used pool is dropped beyond this. */
 const MAX_POOLS = 100_000;
 
-/** Identities with a spare nonce pair made ahead at once; the oldest spare is wiped beyond this. */
-const MAX_SPARES = 10_000;
-
 /** Per-identity pools of unused nonces, keyed by their commitment. Insertion order = age. */
 export class NoncePools {
   readonly #pools = new Map<string, Map<string, SigningNonces>>();
-  /**
-   * One nonce pair per identity made ahead (makeSpare, after a step is answered), which the next
-   * fresh() hands out instead of computing one on the step's path. Not in the pool until then, so
-   * nothing can be signed with it before it is handed out.
-   */
-  readonly #spares = new Map<string, { nonces: SigningNonces; commitment: NonceCommitment }>();
   readonly #perIdentity: number;
   constructor(perIdentity: number) {
     this.#perIdentity = perIdentity;
@@ -59,13 +50,10 @@ export class NoncePools {
     pool.clear();
   }
 
-  /** Makes a fresh nonce pair (the spare, if one was made ahead); evicts (and wipes) the oldest when the pool is full. */
+  /** Makes a fresh nonce pair; evicts (and wipes) the oldest when the pool is full. */
   fresh(id: LoadedIdentity): NonceCommitment {
-    const identityId = id.record.identityId;
-    const pool = this.#pool(identityId);
-    const spare = this.#spares.get(identityId);
-    this.#spares.delete(identityId);
-    const { nonces, commitment } = spare ?? commit(id.share);
+    const pool = this.#pool(id.record.identityId);
+    const { nonces, commitment } = commit(id.share);
     while (pool.size >= this.#perIdentity) {
       const oldest = pool.keys().next().value!;
       const n = pool.get(oldest)!;
@@ -75,20 +63,6 @@ export class NoncePools {
     }
     pool.set(NoncePools.key(commitment), nonces);
     return commitment;
-  }
-
-  /** Makes the identity's spare nonce pair for its next fresh(), unless it has one. */
-  makeSpare(id: LoadedIdentity): void {
-    const identityId = id.record.identityId;
-    if (this.#spares.has(identityId)) return;
-    if (this.#spares.size >= MAX_SPARES) {
-      const oldest = this.#spares.keys().next().value!;
-      const n = this.#spares.get(oldest)!.nonces;
-      n.hiding.wipe();
-      n.binding.wipe();
-      this.#spares.delete(oldest);
-    }
-    this.#spares.set(identityId, commit(id.share));
   }
 
   /** Whether this node handed out this commitment and it is unused (nothing is removed). */
@@ -113,11 +87,6 @@ export class NoncePools {
   clear(): void {
     for (const p of this.#pools.values()) this.#wipe(p);
     this.#pools.clear();
-    for (const { nonces } of this.#spares.values()) {
-      nonces.hiding.wipe();
-      nonces.binding.wipe();
-    }
-    this.#spares.clear();
   }
 }
 
