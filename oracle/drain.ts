@@ -15,6 +15,7 @@ export class Drain {
   #inflight = 0;
   #draining = false;
   #idle: (() => void)[] = [];
+  readonly #onStart = new Set<() => void>();
 
   constructor(log: Logger) {
     this.#log = log;
@@ -81,9 +82,26 @@ export class Drain {
     };
   }
 
-  /** From now on new requests are refused. */
+  /** From now on new requests are refused; the streams that asked (onStart) are told. */
   start(): void {
     this.#draining = true;
+    for (const fn of [...this.#onStart]) fn();
+  }
+
+  /**
+   * Runs `fn` when draining starts (at once if it has): how a Signer.Steps stream ends itself
+   * once its steps in flight are answered, so open streams do not hold up the servers' close.
+   * Returns the function that cancels it.
+   */
+  onStart(fn: () => void): () => void {
+    if (this.#draining) {
+      fn();
+      return () => undefined;
+    }
+    this.#onStart.add(fn);
+    return () => {
+      this.#onStart.delete(fn);
+    };
   }
 
   /** Resolves true once nothing is in flight, false if `timeoutMs` passes first. */

@@ -36,9 +36,11 @@ export function stepsHandler(
     const inflight = new Set<number>();
     let closed = false;
     let ended = false;
+    let off: () => void = () => undefined;
     const finishIfDone = () => {
       if (ended && inflight.size === 0 && !closed) {
         closed = true;
+        off();
         call.end();
       }
     };
@@ -79,17 +81,23 @@ export function stepsHandler(
         });
       return;
     });
-    call.on('end', () => {
+    const end = () => {
       ended = true;
       finishIfDone();
-    });
+    };
+    call.on('end', end);
+    // Once draining, the stream ends as soon as its steps in flight are answered (steps that
+    // arrive meanwhile get NOT_READY from the gate), so that it does not hold up the close.
+    off = drain.onStart(end);
     // A cancelled or broken stream: the steps in flight still finish (their effects are stored
     // as for a unary call whose client went away), their answers go nowhere.
     call.on('cancelled', () => {
       closed = true;
+      off();
     });
     call.on('error', () => {
       closed = true;
+      off();
     });
   };
 }

@@ -165,7 +165,7 @@ describe('Signer.Steps (oracle side)', () => {
     expect(r.results.slice(1).map((x) => codeOfResult(x))).toEqual(Array(MAX_STEPS_IN_FLIGHT).fill('OK'));
   });
 
-  it('an undecodable message is MALFORMED_INPUT with call_id 0; once draining, steps are NOT_READY', async () => {
+  it('an undecodable message is MALFORMED_INPUT with call_id 0, and the stream goes on', async () => {
     const t = await server();
     servers.push(t.s);
     const path = '/mpcid.oracle.v1.Signer/Steps';
@@ -187,13 +187,40 @@ describe('Signer.Steps (oracle side)', () => {
     s.write(Buffer.from([0x0a, 0xff, 0xff]));
     await first;
     expect([Number(got[0]!.callId), codeOfResult(got[0])]).toEqual([0, 'MALFORMED_INPUT']);
-    t.drain.start();
     const second = next();
     s.write(Buffer.from(v1().Signer.service.Steps.requestSerialize({ callId: 3, request: req(1) })));
+    await t.untilHeld(1);
+    t.held[0]!.release(reply(1));
     await second;
-    expect([Number(got[1]!.callId), codeOfResult(got[1])]).toEqual([3, 'NOT_READY']);
-    expect(t.held).toHaveLength(0);
+    expect([Number(got[1]!.callId), codeOfResult(got[1])]).toEqual([3, 'OK']);
     s.end();
+  });
+  it('once draining, an open stream ends itself as soon as its steps in flight are answered', async () => {
+    const t = await server();
+    servers.push(t.s);
+    const r = raw(t.client);
+    let ended = false;
+    const end = new Promise<void>((resolve) =>
+      r.s.on('end', () => {
+        ended = true;
+        resolve();
+      }),
+    );
+    r.s.write({ callId: 1, request: req(1) });
+    await t.untilHeld(1);
+    t.drain.start();
+    // A step that arrives now is refused; the one in flight is still answered before the end.
+    r.s.write({ callId: 2, request: req(2) });
+    await r.until(1);
+    expect([Number(r.results[0]!.callId), codeOfResult(r.results[0])]).toEqual([2, 'NOT_READY']);
+    await new Promise((res) => setTimeout(res, 50));
+    expect(ended).toBe(false);
+    t.held[0]!.release(reply(1));
+    await end;
+    expect(r.results.map((x) => [Number(x.callId), codeOfResult(x)])).toEqual([
+      [2, 'NOT_READY'],
+      [1, 'OK'],
+    ]);
   });
 });
 
