@@ -116,12 +116,16 @@ export async function setupEs256(
     );
     // OT setup: in RPC round k >= 3 each oracle gets every setup message of round k - 2
     // addressed to it (ours and the other oracles'), and answers with its round k - 1 messages.
+    // Our own messages of round k - 1 need only the oracles' messages of round k - 2 (the answers
+    // to RPC round k - 1), so we make them while RPC round k is out and the oracles make theirs;
+    // in the last RPC round (whose answers are the confirmations) we finish our pairs and our DKG.
     let inbox = collect(exchanged, 1);
     let ours = setupEnvelopes(AGENT_PARTY, pairSetups, channels, context, 1, new Map());
     let finished: Map<number, EcdsaSetupResponse__Output> | undefined;
+    let results: ReturnType<DkgParticipant['finish']>[] = [];
     for (let k = 3; k <= ECDSA_SETUP_RPC_ROUNDS; k++) {
       const setupRound = k - 2;
-      const res = await onAll((c) =>
+      const sending = onAll((c) =>
         rpc(c, {
           round: k,
           shares: k === 3 ? (forOracle.get(c.nodeId) ?? []) : [],
@@ -131,17 +135,20 @@ export async function setupEs256(
           ],
         }),
       );
-      const toUs = openForAgent(inbox, channels, context, setupRound);
-      if (k < ECDSA_SETUP_RPC_ROUNDS) {
-        ours = setupEnvelopes(AGENT_PARTY, pairSetups, channels, context, setupRound + 1, toUs);
-        inbox = collect(res, setupRound + 1);
-      } else {
-        finished = res;
+      const received = inbox;
+      const res = await whileSending(sending, () => {
+        const toUs = openForAgent(received, channels, context, setupRound);
+        if (k < ECDSA_SETUP_RPC_ROUNDS) {
+          ours = setupEnvelopes(AGENT_PARTY, pairSetups, channels, context, setupRound + 1, toUs);
+          return;
+        }
         for (const [o, ps] of pairSetups) pairsOut.set(o, ps.finish(toUs.get(o)!));
-      }
+        results = mine.map((d) => d.finish(all, local.get(d.round1.participant) ?? new Map()));
+      });
+      if (k < ECDSA_SETUP_RPC_ROUNDS) inbox = collect(res, setupRound + 1);
+      else finished = res;
     }
-    // Our own DKG participants finish; every oracle must confirm the same key and transcript.
-    const results = mine.map((d) => d.finish(all, local.get(d.round1.participant) ?? new Map()));
+    // Every oracle must confirm the key and transcript our own DKG participants derived.
     const group = results[0]!.group;
     if (!results.every((r) => equalBytes(r.group.groupPublicKey, group.groupPublicKey)))
       throw new MpcidError('DKG_FAILED', 'agent participants derived different P-256 keys');
@@ -180,6 +187,29 @@ export async function setupEs256(
     for (const d of mine) d.abandon();
     box.secretKey.wipe();
   }
+}
+
+/**
+ * Runs `work` (our own synchronous part of a round) while the calls of `sending` are out, once
+ * they have left. Precedence as if `work` ran after the answers: a failed call first, then our
+ * own failure.
+ */
+async function whileSending<T>(sending: Promise<T>, work: () => void): Promise<T> {
+  const settled = sending.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+  await new Promise((r) => setImmediate(r));
+  let failure: { error: unknown } | undefined;
+  try {
+    work();
+  } catch (error) {
+    failure = { error };
+  }
+  const r = await settled;
+  if (!r.ok) throw r.error;
+  if (failure) throw failure.error;
+  return r.value;
 }
 
 function collect(res: Map<number, EcdsaSetupResponse__Output>, round: number): Envelope[] {
