@@ -2,7 +2,8 @@
  * The hashes, HKDF and ChaCha20-Poly1305 of sealed messages run on node:crypto (crypto/hash.ts,
  * crypto/seal.ts): byte for byte what @noble/hashes and @noble/ciphers give, over random inputs of
  * every size class (empty, small, one block boundary, the ~54 KB of an ES256 round), and every
- * altered sealed message still fails to open.
+ * altered sealed message still fails to open. X25519 of the box keys runs on libsodium when it is
+ * the active backend: the same keys and shared secrets as noble's, and the same refusals.
  */
 import { randomBytes } from 'node:crypto';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
@@ -11,6 +12,7 @@ import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 as nobleSha256, sha512 as nobleSha512 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
 import { framed } from '../../crypto/bytes.js';
+import { cryptoBackend, setCryptoBackend } from '../../crypto/ed25519-native.js';
 import { hkdfSha256, sha256, sha512 } from '../../crypto/hash.js';
 import {
   channelKey,
@@ -115,5 +117,78 @@ describe('node:crypto primitives = noble, byte for byte', () => {
         }),
       'DKG_FAILED',
     );
+  });
+});
+
+describe('X25519 of the box keys: libsodium = noble', () => {
+  it('public keys and shared secrets, byte for byte, on both backends', () => {
+    expect(cryptoBackend().name).toBe('sodium');
+    const context = bytes(32);
+    for (let i = 0; i < 50; i++) {
+      const a = generateBoxKey();
+      setCryptoBackend('noble');
+      const b = generateBoxKey();
+      setCryptoBackend('sodium');
+      expect(a.publicKey).toEqual(x25519.getPublicKey(a.secretKey.expose()));
+      expect(b.publicKey).toEqual(x25519.getPublicKey(b.secretKey.expose()));
+      // A share sealed on one backend opens on the other.
+      const share = new Secret(bytes(32), 'share');
+      const sealed = sealShare({
+        senderKey: a.secretKey,
+        recipientPublic: b.publicKey,
+        context,
+        sender: 1,
+        recipient: 2,
+        share,
+      });
+      setCryptoBackend('noble');
+      try {
+        const opened = openShare({
+          recipientKey: b.secretKey,
+          senderPublic: a.publicKey,
+          context,
+          sender: 1,
+          recipient: 2,
+          sealed,
+        });
+        expect(opened.expose()).toEqual(share.expose());
+        const onNoble = channelKey(b.secretKey, a.publicKey, context, 2, 1).expose();
+        setCryptoBackend('sodium');
+        expect(onNoble).toEqual(channelKey(a.secretKey, b.publicKey, context, 1, 2).expose());
+      } finally {
+        setCryptoBackend('sodium');
+      }
+    }
+  });
+
+  it('a low-order public key is refused on both backends', () => {
+    // u = 0, u = 1 and a point of order 8 (RFC 7748 §6.1's "all-zero output" cases).
+    const lowOrder = [
+      new Uint8Array(32),
+      Uint8Array.from([1, ...new Uint8Array(31)]),
+      Uint8Array.from(Buffer.from('e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800', 'hex')),
+    ];
+    for (const backend of ['sodium', 'noble'] as const) {
+      setCryptoBackend(backend);
+      try {
+        const a = generateBoxKey();
+        for (const pk of lowOrder) {
+          expectMpcidError(
+            () =>
+              sealShare({
+                senderKey: a.secretKey,
+                recipientPublic: pk,
+                context: bytes(32),
+                sender: 1,
+                recipient: 2,
+                share: new Secret(bytes(32), 'share'),
+              }),
+            'MALFORMED_POINT',
+          );
+        }
+      } finally {
+        setCryptoBackend('sodium');
+      }
+    }
   });
 });
