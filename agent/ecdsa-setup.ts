@@ -16,21 +16,21 @@ import {
 import { MpcidError } from '../common/errors.js';
 import { call } from '../common/grpc.js';
 import { beginFields, enrolledFields, round1ToWire } from '../common/protocol.js';
-import { agentParticipants } from '../crypto/access.js';
+import { type AccessStructure, agentParticipants } from '../crypto/access.js';
 import { equalBytes } from '../crypto/bytes.js';
 import { STATEMENT_DOMAINS } from '../crypto/domains.js';
 import { PairSetup, type PairState } from '../crypto/ecdsa/index.js';
 import { AGENT_PARTY } from '../crypto/es256.js';
 import { DkgParticipant, type GroupPublic, type KeyShare, P256, round1Digest } from '../crypto/frost.js';
 import { p256Thumbprint } from '../crypto/p256.js';
-import { channelKey, generateBoxKey, openEnvelope } from '../crypto/seal.js';
+import { type BoxKeyPair, channelKey, generateBoxKey, openEnvelope } from '../crypto/seal.js';
 import type { Secret } from '../crypto/secret.js';
 import { signStatement, verifyStatement } from '../crypto/statement.js';
 import type { EcdsaSetupRequest } from '../proto/gen/mpcid/oracle/v1/EcdsaSetupRequest.js';
 import type { EcdsaSetupResponse__Output } from '../proto/gen/mpcid/oracle/v1/EcdsaSetupResponse.js';
 import type { Envelope } from '../proto/gen/mpcid/oracle/v1/Envelope.js';
 import { agentRound2, checkOracleRound1, routeOracleShares } from './dkg.js';
-import type { OracleClient } from './oracles.js';
+import { type OracleClient, whileSending } from './oracles.js';
 import type { AgentState } from './state.js';
 
 /** The agent's ES256 key material: w P-256 shares, and per oracle its pair state and channel key. */
@@ -43,19 +43,38 @@ export interface Es256Key {
   readonly channels: ReadonlyMap<number, Secret>;
 }
 
-/** Runs ES256 setup with all n oracles (each must answer every round). */
+/**
+ * What ES256 setup makes before it knows the identity: the agent's P-256 DKG participants and its
+ * box key, fresh for one setup (enrollment makes them while the oracles finish the Ed25519 DKG).
+ */
+export interface Es256Prep {
+  readonly mine: readonly DkgParticipant[];
+  readonly box: BoxKeyPair;
+}
+
+export function prepareEs256(as: AccessStructure): Es256Prep {
+  return { box: generateBoxKey(), mine: agentParticipants(as).map((p) => new DkgParticipant(as, p, P256)) };
+}
+
+/** Erases a preparation (idempotent): setup does when it ends, enrollment if setup never ran. */
+export function abandonEs256(prep: Es256Prep): void {
+  for (const d of prep.mine) d.abandon();
+  prep.box.secretKey.wipe();
+}
+
+/** Runs ES256 setup with all n oracles (each must answer every round), consuming `prep`. */
 export async function setupEs256(
   state: AgentState,
   clients: readonly OracleClient[],
   deadlineMs: number,
+  prep: Es256Prep = prepareEs256(state.group.as),
 ): Promise<Es256Key> {
   const as = state.group.as;
   const { n } = as;
   const identityId = state.identityId;
   const setupId = new Uint8Array(randomBytes(SETUP_ID_LEN));
   const context = ecdsaSetupContext(identityId, setupId, state.sessionPublicKey);
-  const box = generateBoxKey();
-  const mine = agentParticipants(as).map((p) => new DkgParticipant(as, p, P256));
+  const { box, mine } = prep;
   const agentRound1 = mine.map((d) => d.round1);
   const nodeKeys = clusterNodeKeys(state.cluster);
   const rpc = (c: OracleClient, req: Omit<EcdsaSetupRequest, 'identityId' | 'setupId'>) =>
@@ -184,32 +203,8 @@ export async function setupEs256(
       channels,
     };
   } finally {
-    for (const d of mine) d.abandon();
-    box.secretKey.wipe();
+    abandonEs256(prep);
   }
-}
-
-/**
- * Runs `work` (our own synchronous part of a round) while the calls of `sending` are out, once
- * they have left. Precedence as if `work` ran after the answers: a failed call first, then our
- * own failure.
- */
-async function whileSending<T>(sending: Promise<T>, work: () => void): Promise<T> {
-  const settled = sending.then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
-  await new Promise((r) => setImmediate(r));
-  let failure: { error: unknown } | undefined;
-  try {
-    work();
-  } catch (error) {
-    failure = { error };
-  }
-  const r = await settled;
-  if (!r.ok) throw r.error;
-  if (failure) throw failure.error;
-  return r.value;
 }
 
 function collect(res: Map<number, EcdsaSetupResponse__Output>, round: number): Envelope[] {
