@@ -23,7 +23,7 @@
  * A failure of any check aborts the setup (the pair state is never produced), so what a cheating
  * peer learns from an abort concerns a discarded Δ only.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { equalBytes } from '../bytes.js';
 import { HASH_DOMAINS } from '../domains.js';
 import { CryptoError } from '../errors.js';
@@ -71,17 +71,23 @@ function hashPrefix(x: VsotContext, purpose: string): Uint8Array {
   return h256(HASH_DOMAINS.dklsVsotEd25519, purpose, x.curve.name, x.tag, ids(x));
 }
 
-/** H(prefix, k, v): the random-OT pad of instance k (v an element), and its hashes H, H². */
-function hOnce(prefix: Uint8Array, k: number, v: Uint8Array): Uint8Array {
-  const h = createHash('sha256');
-  h.update(prefix);
-  h.update(u16(k));
-  h.update(v);
-  return new Uint8Array(h.digest());
-}
+/** One hash input: a 32-byte prefix, the 2-byte OT index and a 32-byte value (erased after use). */
+const H_IN = new Uint8Array(32 + 2 + 32);
 
-function u16(k: number): Uint8Array {
-  return new Uint8Array([k >>> 8, k & 0xff]);
+/**
+ * H(prefix, k, v) = SHA-256(prefix ‖ u16(k) ‖ v): the random-OT pad of instance k (v an element),
+ * and its hashes H, H² (v a pad or a hash). One native call on a scratch buffer: the OTs make
+ * about 14 of these per instance and side.
+ */
+function hOnce(prefix: Uint8Array, k: number, v: Uint8Array): Uint8Array {
+  if (prefix.length !== 32 || v.length !== 32) throw new CryptoError('INTERNAL', 'VSOT hash input length');
+  H_IN.set(prefix, 0);
+  H_IN[32] = k >>> 8;
+  H_IN[33] = k & 0xff;
+  H_IN.set(v, 34);
+  const d = hash('sha256', H_IN, 'buffer');
+  H_IN.fill(0, 34);
+  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
 }
 
 function xor32(a: Uint8Array, b: Uint8Array): Uint8Array {
