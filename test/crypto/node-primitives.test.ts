@@ -6,11 +6,12 @@
  * the active backend: the same keys and shared secrets as noble's, and the same refusals.
  */
 import { randomBytes } from 'node:crypto';
-import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { chacha20poly1305, xchacha20poly1305 as nobleXchacha } from '@noble/ciphers/chacha.js';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 as nobleSha256, sha512 as nobleSha512 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
+import { xchacha20poly1305 } from '../../crypto/atrest.js';
 import { framed } from '../../crypto/bytes.js';
 import { cryptoBackend, setCryptoBackend } from '../../crypto/ed25519-native.js';
 import { hkdfSha256, sha256, sha512 } from '../../crypto/hash.js';
@@ -117,6 +118,32 @@ describe('node:crypto primitives = noble, byte for byte', () => {
         }),
       'DKG_FAILED',
     );
+  });
+});
+
+describe('XChaCha20-Poly1305 of keys at rest: HChaCha20 + node:crypto = noble', () => {
+  it('seals byte for byte as @noble/ciphers, and refuses every altered byte', () => {
+    for (const n of SIZES) {
+      const key = bytes(32);
+      const nonce = bytes(24);
+      const aad = bytes(n % 40);
+      const m = bytes(n);
+      const sealed = xchacha20poly1305(key, nonce, aad).encrypt(m);
+      expect(sealed).toEqual(nobleXchacha(key, nonce, aad).encrypt(m));
+      expect(xchacha20poly1305(key, nonce, aad).decrypt(sealed)).toEqual(m);
+      expect(nobleXchacha(key, nonce, aad).decrypt(sealed)).toEqual(m);
+      for (const i of [0, Math.floor(sealed.length / 2), sealed.length - 1]) {
+        const bad = sealed.slice();
+        bad[i]! ^= 0x01;
+        expect(() => xchacha20poly1305(key, nonce, aad).decrypt(bad)).toThrow();
+      }
+      const otherNonce = nonce.slice();
+      otherNonce[3]! ^= 1; // the HChaCha20 part of the nonce
+      expect(() => xchacha20poly1305(key, otherNonce, aad).decrypt(sealed)).toThrow();
+      otherNonce[3]! ^= 1;
+      otherNonce[20]! ^= 1; // the ChaCha20 part
+      expect(() => xchacha20poly1305(key, otherNonce, aad).decrypt(sealed)).toThrow();
+    }
   });
 });
 
