@@ -130,13 +130,21 @@ export async function enroll(opts: EnrollOptions): Promise<AgentState> {
 
     // Round 2: our shares (sealed to each oracle, kept locally between our own participants).
     const { local, toOracle } = agentRound2(mine, all, n, box, oracleBox, context);
-    const exchanged = await onAll(clients, 'ExchangeShares', (c) =>
-      call(
-        c.enrollment,
-        c.enrollment.ExchangeShares,
-        { tokenId: claims.jti, oracleRound1, agentShares: toOracle.get(c.nodeId) ?? [] },
-        deadline,
+    // While the oracles check and make their shares, we make what ES256 setup needs before it
+    // knows the identity (w P-256 DKG participants, noble's cold start included, and a box key).
+    // Not during the first round: its calls wait for the channels to connect, which needs the loop.
+    const exchanged = await whileSending(
+      onAll(clients, 'ExchangeShares', (c) =>
+        call(
+          c.enrollment,
+          c.enrollment.ExchangeShares,
+          { tokenId: claims.jti, oracleRound1, agentShares: toOracle.get(c.nodeId) ?? [] },
+          deadline,
+        ),
       ),
+      () => {
+        if ((opts.algs ?? ALGS).includes('ES256')) es256Prep = prepareEs256(as);
+      },
     );
     // Route every oracle's sealed shares: to other oracles via FinishEnrollment, to us locally.
     const forOracle = routeOracleShares(
@@ -149,7 +157,7 @@ export async function enroll(opts: EnrollOptions): Promise<AgentState> {
     );
 
     // Round 3: every oracle finishes and confirms. While they do (and sync their stores), we
-    // finish our own participants and make what ES256 setup needs before it knows the identity.
+    // finish our own participants.
     let results: ReturnType<DkgParticipant['finish']>[] = [];
     const finished = await whileSending(
       onAll(clients, 'FinishEnrollment', (c) =>
@@ -162,7 +170,6 @@ export async function enroll(opts: EnrollOptions): Promise<AgentState> {
       ),
       () => {
         results = mine.map((d) => d.finish(all, local.get(d.round1.participant) ?? new Map()));
-        if ((opts.algs ?? ALGS).includes('ES256')) es256Prep = prepareEs256(as);
       },
     );
     const group = results[0]!.group;
