@@ -16,6 +16,7 @@ import { framed } from '../../crypto/bytes.js';
 import { cryptoBackend, setCryptoBackend } from '../../crypto/ed25519-native.js';
 import { hkdfSha256, sha256, sha512 } from '../../crypto/hash.js';
 import {
+  type BoxKeyPair,
   channelKey,
   generateBoxKey,
   openEnvelope,
@@ -27,6 +28,26 @@ import { Secret } from '../../crypto/secret.js';
 import { expectMpcidError } from './helpers.js';
 
 const SIZES = [0, 1, 31, 32, 55, 56, 63, 64, 65, 127, 128, 129, 1000, 4096, 54_321];
+
+/** `share` sealed by party 1 (box key `a`) for party 2 (`b`), and such a box opened by party 2. */
+const seal12 = (a: BoxKeyPair, b: BoxKeyPair, context: Uint8Array, share: Secret) =>
+  sealShare({
+    senderKey: a.secretKey,
+    recipientPublic: b.publicKey,
+    context,
+    sender: 1,
+    recipient: 2,
+    share,
+  });
+const open12 = (a: BoxKeyPair, b: BoxKeyPair, context: Uint8Array, sealed: Uint8Array) =>
+  openShare({
+    recipientKey: b.secretKey,
+    senderPublic: a.publicKey,
+    context,
+    sender: 1,
+    recipient: 2,
+    sealed,
+  });
 const bytes = (n: number) => new Uint8Array(randomBytes(n));
 
 describe('node:crypto primitives = noble, byte for byte', () => {
@@ -82,23 +103,9 @@ describe('node:crypto primitives = noble, byte for byte', () => {
     const b = generateBoxKey();
     const context = bytes(32);
     const share = new Secret(bytes(32), 'share');
-    const sealed = sealShare({
-      senderKey: a.secretKey,
-      recipientPublic: b.publicKey,
-      context,
-      sender: 1,
-      recipient: 2,
-      share,
-    });
+    const sealed = seal12(a, b, context, share);
     expect(sealed).toHaveLength(48);
-    const opened = openShare({
-      recipientKey: b.secretKey,
-      senderPublic: a.publicKey,
-      context,
-      sender: 1,
-      recipient: 2,
-      sealed,
-    });
+    const opened = open12(a, b, context, sealed);
     expect(opened.expose()).toEqual(share.expose());
     // The reference path: same HKDF key, noble's AEAD.
     const shared = x25519.getSharedSecret(a.secretKey.expose(), b.publicKey);
@@ -106,18 +113,7 @@ describe('node:crypto primitives = noble, byte for byte', () => {
     expect(chacha20poly1305(k, new Uint8Array(12), context).encrypt(share.expose())).toEqual(sealed);
     const bad = sealed.slice();
     bad[40]! ^= 0x80;
-    expectMpcidError(
-      () =>
-        openShare({
-          recipientKey: b.secretKey,
-          senderPublic: a.publicKey,
-          context,
-          sender: 1,
-          recipient: 2,
-          sealed: bad,
-        }),
-      'DKG_FAILED',
-    );
+    expectMpcidError(() => open12(a, b, context, bad), 'DKG_FAILED');
   });
 });
 
@@ -160,24 +156,10 @@ describe('X25519 of the box keys: libsodium = noble', () => {
       expect(b.publicKey).toEqual(x25519.getPublicKey(b.secretKey.expose()));
       // A share sealed on one backend opens on the other.
       const share = new Secret(bytes(32), 'share');
-      const sealed = sealShare({
-        senderKey: a.secretKey,
-        recipientPublic: b.publicKey,
-        context,
-        sender: 1,
-        recipient: 2,
-        share,
-      });
+      const sealed = seal12(a, b, context, share);
       setCryptoBackend('noble');
       try {
-        const opened = openShare({
-          recipientKey: b.secretKey,
-          senderPublic: a.publicKey,
-          context,
-          sender: 1,
-          recipient: 2,
-          sealed,
-        });
+        const opened = open12(a, b, context, sealed);
         expect(opened.expose()).toEqual(share.expose());
         const onNoble = channelKey(b.secretKey, a.publicKey, context, 2, 1).expose();
         setCryptoBackend('sodium');
