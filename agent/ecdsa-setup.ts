@@ -16,21 +16,21 @@ import {
 import { MpcidError } from '../common/errors.js';
 import { call } from '../common/grpc.js';
 import { beginFields, enrolledFields, round1ToWire } from '../common/protocol.js';
-import { agentParticipants } from '../crypto/access.js';
+import { type AccessStructure, agentParticipants } from '../crypto/access.js';
 import { equalBytes } from '../crypto/bytes.js';
 import { STATEMENT_DOMAINS } from '../crypto/domains.js';
 import { PairSetup, type PairState } from '../crypto/ecdsa/index.js';
 import { AGENT_PARTY } from '../crypto/es256.js';
 import { DkgParticipant, type GroupPublic, type KeyShare, P256, round1Digest } from '../crypto/frost.js';
 import { p256Thumbprint } from '../crypto/p256.js';
-import { channelKey, generateBoxKey, openEnvelope } from '../crypto/seal.js';
+import { type BoxKeyPair, channelKey, generateBoxKey, openEnvelope } from '../crypto/seal.js';
 import type { Secret } from '../crypto/secret.js';
 import { signStatement, verifyStatement } from '../crypto/statement.js';
 import type { EcdsaSetupRequest } from '../proto/gen/mpcid/oracle/v1/EcdsaSetupRequest.js';
 import type { EcdsaSetupResponse__Output } from '../proto/gen/mpcid/oracle/v1/EcdsaSetupResponse.js';
 import type { Envelope } from '../proto/gen/mpcid/oracle/v1/Envelope.js';
 import { agentRound2, checkOracleRound1, routeOracleShares } from './dkg.js';
-import type { OracleClient } from './oracles.js';
+import { type OracleClient, whileSending } from './oracles.js';
 import type { AgentState } from './state.js';
 
 /** The agent's ES256 key material: w P-256 shares, and per oracle its pair state and channel key. */
@@ -43,19 +43,38 @@ export interface Es256Key {
   readonly channels: ReadonlyMap<number, Secret>;
 }
 
-/** Runs ES256 setup with all n oracles (each must answer every round). */
+/**
+ * What ES256 setup makes before it knows the identity: the agent's P-256 DKG participants and its
+ * box key, fresh for one setup (enrollment makes them while the oracles finish the Ed25519 DKG).
+ */
+export interface Es256Prep {
+  readonly mine: readonly DkgParticipant[];
+  readonly box: BoxKeyPair;
+}
+
+export function prepareEs256(as: AccessStructure): Es256Prep {
+  return { box: generateBoxKey(), mine: agentParticipants(as).map((p) => new DkgParticipant(as, p, P256)) };
+}
+
+/** Erases a preparation (idempotent): setup does when it ends, enrollment if setup never ran. */
+export function abandonEs256(prep: Es256Prep): void {
+  for (const d of prep.mine) d.abandon();
+  prep.box.secretKey.wipe();
+}
+
+/** Runs ES256 setup with all n oracles (each must answer every round), consuming `prep`. */
 export async function setupEs256(
   state: AgentState,
   clients: readonly OracleClient[],
   deadlineMs: number,
+  prep: Es256Prep = prepareEs256(state.group.as),
 ): Promise<Es256Key> {
   const as = state.group.as;
   const { n } = as;
   const identityId = state.identityId;
   const setupId = new Uint8Array(randomBytes(SETUP_ID_LEN));
   const context = ecdsaSetupContext(identityId, setupId, state.sessionPublicKey);
-  const box = generateBoxKey();
-  const mine = agentParticipants(as).map((p) => new DkgParticipant(as, p, P256));
+  const { box, mine } = prep;
   const agentRound1 = mine.map((d) => d.round1);
   const nodeKeys = clusterNodeKeys(state.cluster);
   const rpc = (c: OracleClient, req: Omit<EcdsaSetupRequest, 'identityId' | 'setupId'>) =>
@@ -116,12 +135,16 @@ export async function setupEs256(
     );
     // OT setup: in RPC round k >= 3 each oracle gets every setup message of round k - 2
     // addressed to it (ours and the other oracles'), and answers with its round k - 1 messages.
+    // Our own messages of round k - 1 need only the oracles' messages of round k - 2 (the answers
+    // to RPC round k - 1), so we make them while RPC round k is out and the oracles make theirs;
+    // in the last RPC round (whose answers are the confirmations) we finish our pairs and our DKG.
     let inbox = collect(exchanged, 1);
     let ours = setupEnvelopes(AGENT_PARTY, pairSetups, channels, context, 1, new Map());
     let finished: Map<number, EcdsaSetupResponse__Output> | undefined;
+    let results: ReturnType<DkgParticipant['finish']>[] = [];
     for (let k = 3; k <= ECDSA_SETUP_RPC_ROUNDS; k++) {
       const setupRound = k - 2;
-      const res = await onAll((c) =>
+      const sending = onAll((c) =>
         rpc(c, {
           round: k,
           shares: k === 3 ? (forOracle.get(c.nodeId) ?? []) : [],
@@ -131,17 +154,20 @@ export async function setupEs256(
           ],
         }),
       );
-      const toUs = openForAgent(inbox, channels, context, setupRound);
-      if (k < ECDSA_SETUP_RPC_ROUNDS) {
-        ours = setupEnvelopes(AGENT_PARTY, pairSetups, channels, context, setupRound + 1, toUs);
-        inbox = collect(res, setupRound + 1);
-      } else {
-        finished = res;
+      const received = inbox;
+      const res = await whileSending(sending, () => {
+        const toUs = openForAgent(received, channels, context, setupRound);
+        if (k < ECDSA_SETUP_RPC_ROUNDS) {
+          ours = setupEnvelopes(AGENT_PARTY, pairSetups, channels, context, setupRound + 1, toUs);
+          return;
+        }
         for (const [o, ps] of pairSetups) pairsOut.set(o, ps.finish(toUs.get(o)!));
-      }
+        results = mine.map((d) => d.finish(all, local.get(d.round1.participant) ?? new Map()));
+      });
+      if (k < ECDSA_SETUP_RPC_ROUNDS) inbox = collect(res, setupRound + 1);
+      else finished = res;
     }
-    // Our own DKG participants finish; every oracle must confirm the same key and transcript.
-    const results = mine.map((d) => d.finish(all, local.get(d.round1.participant) ?? new Map()));
+    // Every oracle must confirm the key and transcript our own DKG participants derived.
     const group = results[0]!.group;
     if (!results.every((r) => equalBytes(r.group.groupPublicKey, group.groupPublicKey)))
       throw new MpcidError('DKG_FAILED', 'agent participants derived different P-256 keys');
@@ -177,8 +203,7 @@ export async function setupEs256(
       channels,
     };
   } finally {
-    for (const d of mine) d.abandon();
-    box.secretKey.wipe();
+    abandonEs256(prep);
   }
 }
 

@@ -26,8 +26,8 @@ import { generateBoxKey } from '../crypto/seal.js';
 import { Secret } from '../crypto/secret.js';
 import { signStatement, verifyStatement } from '../crypto/statement.js';
 import { agentRound2, checkOracleRound1, routeOracleShares } from './dkg.js';
-import { setupEs256 } from './ecdsa-setup.js';
-import { closeOracles, connectOracles, type OracleClient } from './oracles.js';
+import { abandonEs256, type Es256Prep, prepareEs256, setupEs256 } from './ecdsa-setup.js';
+import { closeOracles, connectOracles, type OracleClient, whileSending } from './oracles.js';
 import { initialRatchet, writeRatchet } from './ratchet.js';
 import { type AgentState, ALGS, type Alg, hasState, writeState } from './state.js';
 
@@ -93,6 +93,7 @@ export async function enroll(opts: EnrollOptions): Promise<AgentState> {
   const agentRound1 = mine.map((d) => d.round1);
   const context = enrollmentContext(claims, session.publicKey);
   const clients = connectOracles(claims.cluster, opts.tls?.material ?? null);
+  let es256Prep: Es256Prep | undefined;
   try {
     // Round 1: present the token and our round-1; collect each oracle's signed round-1.
     const sessionSignature = signStatement(
@@ -129,13 +130,21 @@ export async function enroll(opts: EnrollOptions): Promise<AgentState> {
 
     // Round 2: our shares (sealed to each oracle, kept locally between our own participants).
     const { local, toOracle } = agentRound2(mine, all, n, box, oracleBox, context);
-    const exchanged = await onAll(clients, 'ExchangeShares', (c) =>
-      call(
-        c.enrollment,
-        c.enrollment.ExchangeShares,
-        { tokenId: claims.jti, oracleRound1, agentShares: toOracle.get(c.nodeId) ?? [] },
-        deadline,
+    // While the oracles check and make their shares, we make what ES256 setup needs before it
+    // knows the identity (w P-256 DKG participants, noble's cold start included, and a box key).
+    // Not during the first round: its calls wait for the channels to connect, which needs the loop.
+    const exchanged = await whileSending(
+      onAll(clients, 'ExchangeShares', (c) =>
+        call(
+          c.enrollment,
+          c.enrollment.ExchangeShares,
+          { tokenId: claims.jti, oracleRound1, agentShares: toOracle.get(c.nodeId) ?? [] },
+          deadline,
+        ),
       ),
+      () => {
+        if ((opts.algs ?? ALGS).includes('ES256')) es256Prep = prepareEs256(as);
+      },
     );
     // Route every oracle's sealed shares: to other oracles via FinishEnrollment, to us locally.
     const forOracle = routeOracleShares(
@@ -147,16 +156,22 @@ export async function enroll(opts: EnrollOptions): Promise<AgentState> {
       local,
     );
 
-    // Round 3: every oracle finishes and confirms; we finish our own participants.
-    const finished = await onAll(clients, 'FinishEnrollment', (c) =>
-      call(
-        c.enrollment,
-        c.enrollment.FinishEnrollment,
-        { tokenId: claims.jti, shares: forOracle.get(c.nodeId) ?? [] },
-        deadline,
+    // Round 3: every oracle finishes and confirms. While they do (and sync their stores), we
+    // finish our own participants.
+    let results: ReturnType<DkgParticipant['finish']>[] = [];
+    const finished = await whileSending(
+      onAll(clients, 'FinishEnrollment', (c) =>
+        call(
+          c.enrollment,
+          c.enrollment.FinishEnrollment,
+          { tokenId: claims.jti, shares: forOracle.get(c.nodeId) ?? [] },
+          deadline,
+        ),
       ),
+      () => {
+        results = mine.map((d) => d.finish(all, local.get(d.round1.participant) ?? new Map()));
+      },
     );
-    const results = mine.map((d) => d.finish(all, local.get(d.round1.participant) ?? new Map()));
     const group = results[0]!.group;
     if (!results.every((r) => equalBytes(r.group.groupPublicKey, group.groupPublicKey))) {
       throw new MpcidError('DKG_FAILED', 'agent participants derived different group keys');
@@ -202,8 +217,9 @@ export async function enroll(opts: EnrollOptions): Promise<AgentState> {
     writeRatchet(opts.stateDir, identityId, initialRatchet(state));
     writeState(opts.stateDir, state);
     log.info({ [LOG.identity]: identityId, [LOG.name]: claims.name }, 'enrolled');
-    return await withEs256(opts.stateDir, state, clients, deadline, log);
+    return await withEs256(opts.stateDir, state, clients, deadline, log, es256Prep);
   } finally {
+    if (es256Prep) abandonEs256(es256Prep);
     for (const d of mine) d.abandon();
     box.secretKey.wipe();
     closeOracles(clients);
@@ -212,7 +228,9 @@ export async function enroll(opts: EnrollOptions): Promise<AgentState> {
 
 /**
  * Runs ES256 setup for an enrolled identity and rewrites its state with the key. On failure the
- * state is left as it was (EdDSA only) and the error is logged: ES256 is retried later.
+ * state is left as it was (EdDSA only) and the error is logged: ES256 is retried later. `prep`
+ * (enrollment's, made while the oracles finished the Ed25519 DKG) is consumed; absent, setup
+ * makes its own.
  */
 export async function withEs256(
   stateDir: string,
@@ -220,11 +238,12 @@ export async function withEs256(
   clients: readonly OracleClient[],
   deadlineMs: number,
   log: Logger,
+  prep?: Es256Prep,
 ): Promise<AgentState> {
   if (state.es256 || !state.algs.includes('ES256')) return state;
   const t0 = Date.now();
   try {
-    const es256 = await setupEs256(state, clients, deadlineMs);
+    const es256 = await setupEs256(state, clients, deadlineMs, prep);
     const next: AgentState = { ...state, es256 };
     writeState(stateDir, next);
     log.info(

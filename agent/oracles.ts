@@ -66,3 +66,26 @@ export function closeOracles(clients: readonly OracleClient[]): void {
     c.enrollment.close();
   }
 }
+
+/**
+ * Runs `work` (our own synchronous part of a round) while the calls of `sending` are out, once
+ * they have left. Precedence as if `work` ran after the answers: a failed call first, then our
+ * own failure.
+ */
+export async function whileSending<T>(sending: Promise<T>, work: () => void): Promise<T> {
+  const settled = sending.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+  await new Promise((r) => setImmediate(r));
+  let failure: { error: unknown } | undefined;
+  try {
+    work();
+  } catch (error) {
+    failure = { error };
+  }
+  const r = await settled;
+  if (!r.ok) throw r.error;
+  if (failure) throw failure.error;
+  return r.value;
+}

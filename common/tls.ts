@@ -26,17 +26,43 @@ import {
   X509Certificate,
 } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import type { PeerCertificate } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
-import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
-import * as x509 from '@peculiar/asn1-x509';
+import type * as Asn1Schema from '@peculiar/asn1-schema';
+import type * as X509 from '@peculiar/asn1-x509';
 import { MpcidError } from './errors.js';
 import { writeFileDurable } from './fsutil.js';
 
 export const ROLES = ['oracle', 'agent', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
+
+let asn1Modules:
+  | {
+      x509: typeof X509;
+      AsnConvert: typeof Asn1Schema.AsnConvert;
+      OctetString: typeof Asn1Schema.OctetString;
+    }
+  | undefined;
+
+/**
+ * @peculiar's ASN.1 modules (about 80 files), loaded on first use: only issuing a certificate needs
+ * them, so the start of every other command (an agent's enrollment, a sign) does not load them.
+ */
+function asn1() {
+  if (!asn1Modules) {
+    const req = createRequire(import.meta.url);
+    const schema = req('@peculiar/asn1-schema') as typeof Asn1Schema;
+    asn1Modules = {
+      x509: req('@peculiar/asn1-x509') as typeof X509,
+      AsnConvert: schema.AsnConvert,
+      OctetString: schema.OctetString,
+    };
+  }
+  return asn1Modules;
+}
 
 /** File names inside a TLS bundle directory and a CA directory. */
 export const BUNDLE_FILES = { ca: 'ca.crt', cert: 'tls.crt', key: 'tls.key' } as const;
@@ -81,7 +107,8 @@ const DAY_MS = 86_400_000;
 /** Certificates are valid from a few minutes in the past, for clocks that are slightly behind. */
 const BACKDATE_MS = 5 * 60_000;
 
-function dn(attrs: readonly (readonly [string, string])[]): x509.Name {
+function dn(attrs: readonly (readonly [string, string])[]): X509.Name {
+  const { x509 } = asn1();
   return new x509.Name(
     attrs.map(
       ([type, value]) =>
@@ -92,7 +119,8 @@ function dn(attrs: readonly (readonly [string, string])[]): x509.Name {
   );
 }
 
-function ext(id: string, critical: boolean, value: unknown): x509.Extension {
+function ext(id: string, critical: boolean, value: unknown): X509.Extension {
+  const { x509, AsnConvert, OctetString } = asn1();
   return new x509.Extension({
     extnID: id,
     critical,
@@ -105,13 +133,14 @@ function toPem(label: string, der: ArrayBuffer | Uint8Array): string {
   return `-----BEGIN ${label}-----\n${b64.replace(/.{1,64}/g, '$&\n')}-----END ${label}-----\n`;
 }
 
-function spkiOf(key: KeyObject): x509.SubjectPublicKeyInfo {
+function spkiOf(key: KeyObject): X509.SubjectPublicKeyInfo {
+  const { x509, AsnConvert } = asn1();
   const der = createPublicKey(key).export({ format: 'der', type: 'spki' });
   return AsnConvert.parse(der, x509.SubjectPublicKeyInfo);
 }
 
 /** RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits. */
-function keyId(spki: x509.SubjectPublicKeyInfo): Buffer {
+function keyId(spki: X509.SubjectPublicKeyInfo): Buffer {
   return createHash('sha1').update(Buffer.from(spki.subjectPublicKey)).digest();
 }
 
@@ -124,16 +153,17 @@ function keyPem(key: KeyObject): string {
 }
 
 interface CertSpec {
-  subject: x509.Name;
-  issuer: x509.Name;
-  publicKey: x509.SubjectPublicKeyInfo;
+  subject: X509.Name;
+  issuer: X509.Name;
+  publicKey: X509.SubjectPublicKeyInfo;
   signer: KeyObject;
   authorityKeyId: Buffer;
   days: number;
-  extensions: x509.Extension[];
+  extensions: X509.Extension[];
 }
 
 function makeCert(s: CertSpec): string {
+  const { x509, AsnConvert } = asn1();
   const serial = randomBytes(16);
   serial[0]! &= 0x7f; // positive
   serial[0]! |= 0x01; // and minimal (no leading zero byte)
@@ -180,6 +210,7 @@ export interface CaFiles {
 
 /** Creates a cluster CA in `dir` (ca.crt 0644, ca.key 0600): ECDSA P-256, self-signed, path length 0. */
 export function createCa(dir: string, clusterId: string, days = 3650): CaFiles {
+  const { x509 } = asn1();
   const key = newKey();
   const spki = spkiOf(key);
   const name = dn([
@@ -233,7 +264,8 @@ export interface IssueOptions {
 
 const SAN_DNS = /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*\.?$/;
 
-function generalName(san: string): x509.GeneralName {
+function generalName(san: string): X509.GeneralName {
+  const { x509 } = asn1();
   const ip = san.replace(/^\[(.*)\]$/, '$1');
   if (isIP(ip)) return new x509.GeneralName({ iPAddress: ip });
   if (/^[a-z][a-z0-9+.-]*:\/\/\S+$/i.test(san))
@@ -261,6 +293,7 @@ export function checkIssueOptions(o: IssueOptions): void {
  * bundle to `outDir`: ca.crt, tls.crt (0644) and tls.key (0600).
  */
 export function issueBundle(caDir: string, outDir: string, o: IssueOptions): TlsFiles {
+  const { x509, AsnConvert } = asn1();
   checkIssueOptions(o);
   const ca = readCa(caDir);
   const key = newKey();

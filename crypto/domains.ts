@@ -88,8 +88,10 @@ export const HASH_DOMAINS = {
   ecdsaRelayBinding: 'mpcid/ecdsa/relay-binding/v1',
   /** The tag of one DKLs23 pair setup: curve, session id, the two party ids (crypto/ecdsa/setup.ts). */
   dklsPairSetup: 'mpcid/dkls23/pair-setup/v1',
-  /** A pair's zero-sharing seed from its DH secret (crypto/ecdsa/setup.ts). */
+  /** A pair's zero-sharing seed from its P-256 DH secret (setup wire version 1, no longer made). */
   dklsZeroSeed: 'mpcid/dkls23/zero-seed/v1',
+  /** A pair's zero-sharing seed from its DH secret in the base-OT group, Ed25519 (crypto/ecdsa/setup.ts). */
+  dklsZeroSeedEd25519: 'mpcid/dkls23/zero-seed/ed25519/v1',
   /** The session tag of one signing session (crypto/ecdsa/sign.ts). */
   dklsSignSession: 'mpcid/dkls23/sign/session/v1',
   /** The session tag of a presigning session, which omits the message (crypto/ecdsa/sign.ts). */
@@ -104,10 +106,14 @@ export const HASH_DOMAINS = {
   dklsSoftspokenPrg: 'mpcid/dkls23/softspoken/prg/v3',
   /** SoftSpokenOT's consistency-check challenge (crypto/ecdsa/softspoken.ts). */
   dklsSoftspokenCheck: 'mpcid/dkls23/softspoken/check/v1',
-  /** The random oracle of the verified simplest OT (VSOT) base OTs (crypto/ecdsa/baseot.ts). */
+  /** The random oracle of VSOT over P-256 (setup wire version 1, no longer run). */
   dklsVsot: 'mpcid/dkls23/vsot/v1',
-  /** The Fiat-Shamir challenge of VSOT's discrete-log proof (crypto/ecdsa/baseot.ts). */
+  /** The Fiat-Shamir challenge of VSOT's proof over P-256 (setup wire version 1, no longer run). */
   dklsVsotDlog: 'mpcid/dkls23/vsot/dlog/v1',
+  /** The random oracle of the verified simplest OT (VSOT) base OTs over Ed25519 (crypto/ecdsa/baseot.ts). */
+  dklsVsotEd25519: 'mpcid/dkls23/vsot/ed25519/v1',
+  /** The Fiat-Shamir challenge of VSOT's discrete-log proof over Ed25519 (crypto/ecdsa/baseot.ts). */
+  dklsVsotDlogEd25519: 'mpcid/dkls23/vsot/dlog/ed25519/v1',
   /** The VOLE's gadget vector (crypto/ecdsa/vole.ts). */
   dklsGadget: 'mpcid/dkls23/gadget/v1',
   /** The VOLE's random-OT key derivation (crypto/ecdsa/vole.ts). */

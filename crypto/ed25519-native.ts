@@ -23,6 +23,9 @@ export interface SodiumEd25519 {
   crypto_core_ed25519_scalar_reduce(r: Uint8Array, s: Uint8Array): void;
   crypto_scalarmult_ed25519_noclamp(q: Uint8Array, n: Uint8Array, p: Uint8Array): void;
   crypto_scalarmult_ed25519_base_noclamp(q: Uint8Array, n: Uint8Array): void;
+  /** X25519 (RFC 7748 §5), for the DKG's and ES256 setup's box keys (crypto/seal.ts). */
+  crypto_scalarmult(q: Uint8Array, n: Uint8Array, p: Uint8Array): void;
+  crypto_scalarmult_base(q: Uint8Array, n: Uint8Array): void;
 }
 
 const REQUIRED: readonly (keyof SodiumEd25519)[] = [
@@ -32,6 +35,8 @@ const REQUIRED: readonly (keyof SodiumEd25519)[] = [
   'crypto_core_ed25519_scalar_reduce',
   'crypto_scalarmult_ed25519_noclamp',
   'crypto_scalarmult_ed25519_base_noclamp',
+  'crypto_scalarmult',
+  'crypto_scalarmult_base',
 ];
 
 /**

@@ -7,11 +7,16 @@
  * HKDF-SHA256 (RFC 5869) of X25519(sender secret, recipient public), salted with the enrollment
  * context and bound to (s, r) in the info string, so each key seals exactly one message and a
  * relay can neither read, redirect nor replay a share into another enrollment.
+ *
+ * X25519 runs on libsodium (`crypto_scalarmult`, constant time) when sodium-native is the active
+ * backend (./ed25519-native.ts) and on @noble/curves otherwise: the same function of RFC 7748, the
+ * same bytes (test/crypto/node-primitives.test.ts), about 20x faster natively.
  */
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { x25519 } from '@noble/curves/ed25519.js';
 import { abytes, concatBytes, framed } from './bytes.js';
 import { HASH_DOMAINS } from './domains.js';
+import { cryptoBackend, needSodium } from './ed25519-native.js';
 import { CryptoError } from './errors.js';
 import { hkdfSha256, sha256 } from './hash.js';
 import { Secret } from './secret.js';
@@ -55,7 +60,24 @@ export interface BoxKeyPair {
  */
 export function generateBoxKey(): BoxKeyPair {
   const sk = x25519.utils.randomSecretKey();
-  return { secretKey: new Secret(sk, 'box-key'), publicKey: x25519.getPublicKey(sk) };
+  let pk: Uint8Array;
+  if (cryptoBackend().name === 'sodium') {
+    pk = new Uint8Array(BOX_KEY_LEN);
+    needSodium().crypto_scalarmult_base(pk, sk);
+  } else pk = x25519.getPublicKey(sk);
+  return { secretKey: new Secret(sk, 'box-key'), publicKey: pk };
+}
+
+/** X25519(sk, pk); all zeros for a low-order pk (libsodium refuses that result, noble returns it). */
+function x25519Shared(sk: Uint8Array, pk: Uint8Array): Uint8Array {
+  if (cryptoBackend().name !== 'sodium') return x25519.getSharedSecret(sk, pk);
+  const out = new Uint8Array(BOX_KEY_LEN);
+  try {
+    needSodium().crypto_scalarmult(out, sk, pk);
+  } catch {
+    out.fill(0);
+  }
+  return out;
 }
 
 function pairKey(
@@ -68,7 +90,7 @@ function pairKey(
   abytes(peerPublic, 'boxPublicKey', BOX_KEY_LEN);
   let shared: Uint8Array;
   try {
-    shared = x25519.getSharedSecret(mySecret.expose(), peerPublic);
+    shared = x25519Shared(mySecret.expose(), peerPublic);
   } catch {
     throw new CryptoError('MALFORMED_POINT', 'boxPublicKey: invalid X25519 public key');
   }

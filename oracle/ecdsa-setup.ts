@@ -43,7 +43,17 @@ interface PendingSetup extends PairSetupProgress<EcdsaSetupResponse> {
   agentRound1: Round1Package[];
   agentBox: Uint8Array;
   agentShares?: Map<number, Secret>;
+  /** Every DKG share for us (the agent's and the other oracles'), opened in RPC round 3. */
+  received?: Map<number, Secret>;
 }
+
+/**
+ * The RPC round in which an oracle finishes its P-256 DKG: the shares arrive (and are opened,
+ * which authenticates them) in round 3, whose OT work (the base-OT receiver's multiplications) is
+ * the heaviest of setup; round 5's (hashes only) is the lightest, and the key is needed only when
+ * it is stored in the last round. A bad share fails the setup two rounds later, with the same error.
+ */
+const DKG_FINISH_ROUND = 5;
 
 export class EcdsaSetup {
   readonly #ctx: OracleContext;
@@ -69,6 +79,7 @@ export class EcdsaSetup {
   #dropSetup(p: PendingSetup, identityId: string): void {
     clearTimeout(p.timer);
     p.dkg.abandon();
+    for (const s of p.received?.values() ?? []) s.wipe();
     p.box.secretKey.wipe();
     if (identityId) this.#setups.delete(identityId);
   }
@@ -218,9 +229,11 @@ export class EcdsaSetup {
         senders: [...p.oracleBox!.keys()].filter((o) => o !== ctx.nodeId),
         senderPublic: (o) => p.oracleBox!.get(o),
       });
-      const received = new Map([...p.agentShares!, ...fromOracles]);
-      const { share, group } = p.dkg.finish(p.all!, received);
-      for (const s of received.values()) s.wipe();
+      p.received = new Map([...p.agentShares!, ...fromOracles]);
+    }
+    if (req.round === DKG_FINISH_ROUND) {
+      const { share, group } = p.dkg.finish(p.all!, p.received!);
+      for (const s of p.received!.values()) s.wipe();
       p.key = { group, share: share.signingShare };
     }
     if (req.round < ECDSA_SETUP_RPC_ROUNDS) {

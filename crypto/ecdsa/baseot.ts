@@ -5,7 +5,7 @@
  *
  *   Setup     S -> R  B, π_DL(b)                       (msg1)
  *   Choose    R -> S  A_k = a_k·G + ω_k·B               (msg2);  R: ρ_k = H(a_k·B)
- *   Transfer  S: ρ0_k = H(b·A_k), ρ1_k = H(b·(A_k − B))
+ *   Transfer  S: ρ0_k = H(b·A_k), ρ1_k = H(b·A_k − b·B)
  *   Verify    S -> R  ξ_k = H²(ρ0_k) ⊕ H²(ρ1_k)         (msg3)
  *             R -> S  ρ'_k = H²(ρ_k) ⊕ ω_k·ξ_k           (msg4);  S checks ρ'_k = H²(ρ0_k)
  *             S -> R  H(ρ0_k), H(ρ1_k)                   (msg5);  R checks H(ρ_k) = H(ρ^{ω_k}_k) and ξ_k
@@ -14,43 +14,40 @@
  * extension receiver (VOLE receiver, "Bob") is the base-OT sender and the extension sender
  * ("Alice") is the base-OT receiver whose choice bits are its correlation Δ.
  *
- * Every hash is bound to the setup tag, both party ids, the OT index and its purpose. The
- * Diffie–Hellman values enter the hashes as x-coordinates (node:crypto ECDH, constant time).
+ * The group is the prime-order subgroup of edwards25519 (./ot-group.ts; VSOT is proven for any
+ * group of prime order in which CDH is hard, and the OTs' outputs are only seeds, so the group
+ * need not be the ECDSA curve's): one variable-base multiplication per OT on each side (the
+ * sender's second value is b·A_k − b·B, B's multiple computed once), where x-only P-256 ECDH
+ * needed two on the sender's. Every hash is bound to the setup tag, the ECDSA curve, both party
+ * ids, the OT index and its purpose; group elements enter as their canonical encodings.
  * A failure of any check aborts the setup (the pair state is never produced), so what a cheating
  * peer learns from an abort concerns a discarded Δ only.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { equalBytes } from '../bytes.js';
 import { HASH_DOMAINS } from '../domains.js';
+import { CryptoError } from '../errors.js';
 import { Secret } from '../secret.js';
+import { abort, type Curve, h256, type PartyId, shake } from './curve.js';
 import {
-  abort,
-  baseMul,
-  bytesToBig,
-  type Curve,
-  encodePoint,
-  h256,
-  hashToScalars,
-  mod,
-  normalizeAll,
-  type PartyId,
-  POINT_LEN,
-  type Point,
-  randomScalar,
-  SCALAR_LEN,
-  ScalarMul,
-  scalarBytes,
-} from './curve.js';
+  OT_ORDER,
+  OT_POINT_LEN,
+  OT_SCALAR_LEN,
+  otGroup,
+  otScalar,
+  otScalarToBig,
+  randomOtScalars,
+} from './ot-group.js';
 
 /** Number of base OTs per direction (κ, the bit length of Δ). */
 export const KAPPA = 256;
 /** Bytes of one base-OT output. */
 export const SEED_LEN = 32;
 
-/** Byte layouts of the five VSOT flows. */
+/** Byte layouts of the five VSOT flows (elements OT_POINT_LEN, scalars OT_SCALAR_LEN bytes). */
 export const VSOT_LEN = {
-  msg1: POINT_LEN + POINT_LEN + SCALAR_LEN,
-  msg2: KAPPA * POINT_LEN,
+  msg1: OT_POINT_LEN + OT_POINT_LEN + OT_SCALAR_LEN,
+  msg2: KAPPA * OT_POINT_LEN,
   msg3: KAPPA * 32,
   msg4: KAPPA * 32,
   msg5: KAPPA * 64,
@@ -58,6 +55,7 @@ export const VSOT_LEN = {
 
 /** Public context of one VSOT batch. */
 export interface VsotContext {
+  /** The ECDSA curve the OTs serve (bound into every hash; the OT group is ./ot-group.ts). */
   readonly curve: Curve;
   /** Setup tag binding the enrollment session and the pair. */
   readonly tag: Uint8Array;
@@ -70,24 +68,26 @@ function ids(x: VsotContext): Uint8Array {
 }
 
 function hashPrefix(x: VsotContext, purpose: string): Uint8Array {
-  return h256(HASH_DOMAINS.dklsVsot, purpose, x.curve.name, x.tag, ids(x));
+  return h256(HASH_DOMAINS.dklsVsotEd25519, purpose, x.curve.name, x.tag, ids(x));
 }
 
-/** ρ = H(prefix, k, x(DH)): the random-OT pad of instance k. */
-function rho(prefix: Uint8Array, k: number, dhX: Uint8Array): Uint8Array {
-  const h = createHash('sha256');
-  h.update(prefix);
-  h.update(u16(k));
-  h.update(dhX);
-  return new Uint8Array(h.digest());
-}
+/** One hash input: a 32-byte prefix, the 2-byte OT index and a 32-byte value (erased after use). */
+const H_IN = new Uint8Array(32 + 2 + 32);
 
+/**
+ * H(prefix, k, v) = SHA-256(prefix ‖ u16(k) ‖ v): the random-OT pad of instance k (v an element),
+ * and its hashes H, H² (v a pad or a hash). One native call on a scratch buffer: the OTs make
+ * about 14 of these per instance and side.
+ */
 function hOnce(prefix: Uint8Array, k: number, v: Uint8Array): Uint8Array {
-  return rho(prefix, k, v);
-}
-
-function u16(k: number): Uint8Array {
-  return new Uint8Array([k >>> 8, k & 0xff]);
+  if (prefix.length !== 32 || v.length !== 32) throw new CryptoError('INTERNAL', 'VSOT hash input length');
+  H_IN.set(prefix, 0);
+  H_IN[32] = k >>> 8;
+  H_IN[33] = k & 0xff;
+  H_IN.set(v, 34);
+  const d = hash('sha256', H_IN, 'buffer');
+  H_IN.fill(0, 34);
+  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
 }
 
 function xor32(a: Uint8Array, b: Uint8Array): Uint8Array {
@@ -96,26 +96,17 @@ function xor32(a: Uint8Array, b: Uint8Array): Uint8Array {
   return o;
 }
 
-/** Fiat–Shamir challenge of the sender's Schnorr proof (DKLs18 F_ZK^RDL instantiated in the ROM). */
+/** Fiat–Shamir challenge of the sender's Schnorr proof (DKLs18 F_ZK^RDL instantiated in the ROM), mod ℓ. */
 function dlogChallenge(x: VsotContext, B: Uint8Array, T: Uint8Array): bigint {
-  return hashToScalars(x.curve, 1, HASH_DOMAINS.dklsVsotDlog, x.curve.name, x.tag, ids(x), B, T)[0]!;
+  const e = shake(48, HASH_DOMAINS.dklsVsotDlogEd25519, x.curve.name, x.tag, ids(x), B, T);
+  return BigInt(`0x${Buffer.from(e).toString('hex')}`) % OT_ORDER;
 }
 
-function decodeWirePoint(x: VsotContext, culprit: PartyId, b: Uint8Array, check: string): Point {
-  let p: Point;
-  try {
-    if (b.length !== POINT_LEN || b[0] !== 0x04) throw new Error('encoding');
-    p = x.curve.Point.fromBytes(b);
-  } catch {
-    return abort(
-      culprit,
-      check,
-      `${check}: not a valid uncompressed ${x.curve.name} point`,
-      'MALFORMED_POINT',
-    );
-  }
-  if (p.is0()) return abort(culprit, check, `${check}: identity element`, 'MALFORMED_POINT');
-  return p;
+/** A peer's element: canonical, in the prime-order subgroup, not the identity; else MALFORMED_POINT. */
+function checkElement(culprit: PartyId, b: Uint8Array, check: string): Uint8Array {
+  if (!otGroup().valid(b))
+    abort(culprit, check, `${check}: not a valid element of the base-OT group (Ed25519)`, 'MALFORMED_POINT');
+  return b;
 }
 
 /**
@@ -125,8 +116,7 @@ function decodeWirePoint(x: VsotContext, culprit: PartyId, b: Uint8Array, check:
 export class VsotSender {
   readonly #x: VsotContext;
   #b: Secret | undefined;
-  #B: Point | undefined;
-  #Bbytes: Uint8Array | undefined;
+  #B: Uint8Array | undefined;
   #rho0: Secret | undefined;
   #rho1: Secret | undefined;
   #h2rho0: Uint8Array | undefined;
@@ -136,55 +126,51 @@ export class VsotSender {
     this.#x = x;
   }
 
-  /** Setup (msg1): B = b·G and a Schnorr proof (T, z) of knowledge of b. */
+  /** Setup (msg1): B = b·G and a Schnorr proof (T, z) of knowledge of b (z = k + e·b ≠ 0). */
   msg1(): Uint8Array {
-    const c = this.#x.curve;
-    const b = randomScalar(c);
-    this.#b = new Secret(scalarBytes(b), 'vsot-b');
-    const B = baseMul(c, b);
+    const g = otGroup();
+    const [b] = randomOtScalars(1) as [Uint8Array];
+    this.#b = new Secret(b, 'vsot-b');
+    const B = g.base(b);
     this.#B = B;
-    this.#Bbytes = encodePoint(B);
-    const k = randomScalar(c);
-    const T = encodePoint(baseMul(c, k));
-    const e = dlogChallenge(this.#x, this.#Bbytes, T);
-    const z = mod(c, k + e * b);
-    const out = new Uint8Array(VSOT_LEN.msg1);
-    out.set(this.#Bbytes, 0);
-    out.set(T, POINT_LEN);
-    out.set(scalarBytes(z), 2 * POINT_LEN);
-    return out;
+    const bBig = otScalarToBig(b);
+    for (;;) {
+      const [k] = randomOtScalars(1) as [Uint8Array];
+      const T = g.base(k);
+      const z = (otScalarToBig(k) + dlogChallenge(this.#x, B, T) * bBig) % OT_ORDER;
+      k.fill(0);
+      if (z === 0n) continue; // probability 2^-252; z·G would be the identity
+      const out = new Uint8Array(VSOT_LEN.msg1);
+      out.set(B, 0);
+      out.set(T, OT_POINT_LEN);
+      out.set(otScalar(z), 2 * OT_POINT_LEN);
+      return out;
+    }
   }
 
   /**
-   * x(b·B′) for the peer's (validated) VSOT sender key B′: in a pair setup both sides are VSOT
-   * senders (one per direction), so this Diffie–Hellman value b·b′·G is a secret the two share.
-   * Available until msg3 (which wipes b).
+   * b·B′ for the peer's (validated, proven) VSOT sender key B′: in a pair setup both sides are
+   * VSOT senders (one per direction), so this Diffie–Hellman value b·b′·G is a secret the two
+   * share. Available until msg3 (which wipes b).
    */
-  sharedX(peerB: Uint8Array): Uint8Array {
+  shared(peerB: Uint8Array): Uint8Array {
     const b = this.#b;
     if (!b) throw new Error('VSOT sender key is not made yet');
-    return new Uint8Array(new ScalarMul(this.#x.curve, bytesToBig(b.expose())).x(peerB));
+    const dh = otGroup().mulPeer(b.expose(), peerB);
+    if (!dh) throw new CryptoError('INTERNAL', 'VSOT peer key is not a valid element');
+    return dh;
   }
 
   /** Transfer + Verify step 1 (msg3): from the receiver's A_k, the pads ρ0, ρ1 and challenges ξ. */
   msg3(msg2: Uint8Array): Uint8Array {
     const x = this.#x;
-    const c = x.curve;
+    const g = otGroup();
     const culprit = x.receiver;
     if (msg2.length !== VSOT_LEN.msg2)
       abort(culprit, 'ot-choose', 'base-OT choice message has the wrong length', 'BAD_LENGTH');
     const B = this.#B!;
-    const As: Point[] = [];
-    const diffs: Point[] = [];
-    for (let k = 0; k < KAPPA; k++) {
-      const A = decodeWirePoint(x, culprit, msg2.subarray(k * POINT_LEN, (k + 1) * POINT_LEN), 'ot-choose');
-      const d = A.subtract(B);
-      if (d.is0()) abort(culprit, 'ot-choose', 'base-OT choice point equals the sender key');
-      As.push(A);
-      diffs.push(d);
-    }
-    const norm = normalizeAll(c, diffs);
-    const m = new ScalarMul(c, bytesToBig(this.#b!.expose()));
+    const b = this.#b!.expose();
+    const bB = g.base(otScalar(otScalarToBig(b) * otScalarToBig(b)));
     const pRho = hashPrefix(x, 'rho');
     const pH1 = hashPrefix(x, 'h1');
     const pH2 = hashPrefix(x, 'h2');
@@ -193,15 +179,27 @@ export class VsotSender {
     const h2r0 = new Uint8Array(KAPPA * 32);
     const out = new Uint8Array(VSOT_LEN.msg3);
     for (let k = 0; k < KAPPA; k++) {
-      const r0 = rho(pRho, k, m.x(msg2.subarray(k * POINT_LEN, (k + 1) * POINT_LEN)));
-      const r1 = rho(pRho, k, m.x(norm[k]!.toBytes(false)));
+      const A = msg2.subarray(k * OT_POINT_LEN, (k + 1) * OT_POINT_LEN);
+      // b·A_k, which also checks A_k (canonical, prime order, not the identity).
+      const bA = g.mulPeer(b, A);
+      if (!bA)
+        abort(
+          culprit,
+          'ot-choose',
+          'ot-choose: not a valid element of the base-OT group (Ed25519)',
+          'MALFORMED_POINT',
+        );
+      if (equalBytes(A, B)) abort(culprit, 'ot-choose', 'base-OT choice point equals the sender key');
+      const r0 = hOnce(pRho, k, bA);
+      const r1 = hOnce(pRho, k, g.sub(bA, bB));
       rho0.set(r0, k * SEED_LEN);
       rho1.set(r1, k * SEED_LEN);
-      const a = hOnce(pH2, k, hOnce(pH1, k, r0));
-      const b = hOnce(pH2, k, hOnce(pH1, k, r1));
-      h2r0.set(a, k * 32);
-      out.set(xor32(a, b), k * 32);
+      const h0 = hOnce(pH2, k, hOnce(pH1, k, r0));
+      const h1 = hOnce(pH2, k, hOnce(pH1, k, r1));
+      h2r0.set(h0, k * 32);
+      out.set(xor32(h0, h1), k * 32);
     }
+    bB.fill(0);
     this.#rho0 = new Secret(rho0, 'vsot-rho0');
     this.#rho1 = new Secret(rho1, 'vsot-rho1');
     this.#h2rho0 = h2r0;
@@ -270,41 +268,37 @@ export class VsotReceiver {
   /** Checks the sender's proof, then Choose (msg2): A_k = a_k·G + ω_k·B and ρ_k = H(a_k·B). */
   msg2(msg1: Uint8Array): Uint8Array {
     const x = this.#x;
-    const c = x.curve;
+    const g = otGroup();
     const culprit = x.sender;
     if (msg1.length !== VSOT_LEN.msg1)
       abort(culprit, 'ot-setup', 'base-OT setup message has the wrong length', 'BAD_LENGTH');
-    const Bbytes = msg1.subarray(0, POINT_LEN);
-    const B = decodeWirePoint(x, culprit, Bbytes, 'ot-setup');
-    const Tbytes = msg1.subarray(POINT_LEN, 2 * POINT_LEN);
-    const T = decodeWirePoint(x, culprit, Tbytes, 'ot-setup');
-    const z = bytesToBig(msg1.subarray(2 * POINT_LEN));
-    if (z >= c.q) abort(culprit, 'ot-setup', 'proof scalar is not reduced', 'MALFORMED_SCALAR');
-    const e = dlogChallenge(x, Bbytes, Tbytes);
-    if (!baseMul(c, z).equals(T.add(B.multiplyUnsafe(e)))) {
+    const B = checkElement(culprit, msg1.subarray(0, OT_POINT_LEN), 'ot-setup');
+    const T = checkElement(culprit, msg1.subarray(OT_POINT_LEN, 2 * OT_POINT_LEN), 'ot-setup');
+    const zBytes = msg1.subarray(2 * OT_POINT_LEN);
+    const z = otScalarToBig(zBytes);
+    if (z >= OT_ORDER) abort(culprit, 'ot-setup', 'proof scalar is not reduced', 'MALFORMED_SCALAR');
+    const e = dlogChallenge(x, B, T);
+    // z·G = T + e·B; an honest prover never sends z = 0 (whose multiple libsodium refuses).
+    const eB = e === 0n ? undefined : g.mulPeer(otScalar(e), B);
+    if (z === 0n || !equalBytes(g.base(zBytes), eB ? g.add(T, eB) : T)) {
       abort(culprit, 'ot-setup', 'proof of knowledge of the base-OT key does not verify');
     }
     const pRho = hashPrefix(x, 'rho');
-    const aG: Point[] = [];
-    const aGB: Point[] = [];
     const rhoOut = new Uint8Array(KAPPA * SEED_LEN);
-    for (let k = 0; k < KAPPA; k++) {
-      const a = randomScalar(c);
-      const m = new ScalarMul(c, a);
-      const P = c.Point.fromBytes(m.base());
-      aG.push(P);
-      aGB.push(P.add(B));
-      rhoOut.set(rho(pRho, k, m.x(Bbytes)), k * SEED_LEN);
-    }
-    const n0 = normalizeAll(c, aG);
-    const n1 = normalizeAll(c, aGB);
     const out = new Uint8Array(VSOT_LEN.msg2);
+    const as = randomOtScalars(KAPPA);
     for (let k = 0; k < KAPPA; k++) {
+      const a = as[k]!;
+      const p0 = g.base(a);
+      const p1 = g.add(p0, B);
+      const aB = g.mulPeer(a, B)!;
+      rhoOut.set(hOnce(pRho, k, aB), k * SEED_LEN);
+      aB.fill(0);
+      a.fill(0);
       // Constant-time select of a·G or a·G + B by the choice bit.
-      const p0 = n0[k]!.toBytes(false);
-      const p1 = n1[k]!.toBytes(false);
       const mask = -this.#bit(k) & 0xff;
-      for (let i = 0; i < POINT_LEN; i++) out[k * POINT_LEN + i] = p0[i]! ^ ((p0[i]! ^ p1[i]!) & mask);
+      const o = k * OT_POINT_LEN;
+      for (let i = 0; i < OT_POINT_LEN; i++) out[o + i] = p0[i]! ^ ((p0[i]! ^ p1[i]!) & mask);
     }
     this.#rho = new Secret(rhoOut, 'vsot-rho');
     return out;

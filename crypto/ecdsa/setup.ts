@@ -34,9 +34,9 @@ import {
   h256,
   MAX_PARTY_ID,
   type PartyId,
-  POINT_LEN,
 } from './curve.js';
-import { frame, KIND, TAG_LEN, unframe } from './wire.js';
+import { OT_POINT_LEN } from './ot-group.js';
+import { frame, KIND, SETUP_WIRE_VERSION, TAG_LEN, unframe } from './wire.js';
 
 /** Messages each side sends during pair setup (the same for both sides). */
 export const SETUP_ROUNDS = 5;
@@ -275,6 +275,7 @@ export class PairSetup {
       to: this.#self,
       tag: this.#tag,
       bodyLen: BODY_LEN[round]!,
+      version: SETUP_WIRE_VERSION,
     });
   }
 
@@ -294,9 +295,9 @@ export class PairSetup {
           body = this.#receiver.msg2(prev);
           // The peer's VSOT key B′ (validated, with its proof, by msg2) against ours: both
           // sides get b·b′·G, the pair's zero-sharing seed (F_Zero, docs/ecdsa.md §3).
-          const dh = this.#sender.sharedX(prev.subarray(0, POINT_LEN));
+          const dh = this.#sender.shared(prev.subarray(0, OT_POINT_LEN));
           this.#zeroSeed = new Secret(
-            h256(HASH_DOMAINS.dklsZeroSeed, this.#c.name, this.#tag, dh),
+            h256(HASH_DOMAINS.dklsZeroSeedEd25519, this.#c.name, this.#tag, dh),
             'zero-seed',
           );
           dh.fill(0);
@@ -304,7 +305,15 @@ export class PairSetup {
         else if (r === 4) body = this.#receiver.msg4(prev);
         else body = this.#sender.msg5(prev);
       }
-      const out = frame(this.#c, KIND.setup(r), this.#self, this.#peer, this.#tag, body.length);
+      const out = frame(
+        this.#c,
+        KIND.setup(r),
+        this.#self,
+        this.#peer,
+        this.#tag,
+        body.length,
+        SETUP_WIRE_VERSION,
+      );
       out.set(body, out.length - body.length);
       return out;
     });

@@ -4,7 +4,8 @@
  * fixed-length body. Decoding is strict and blames the sender: exact lengths, canonical scalars
  * (< q), valid non-identity points.
  *
- *   byte 0       version (1)
+ *   byte 0       version: 1 for signing messages, SETUP_WIRE_VERSION (2) for pair-setup messages
+ *                (their base OTs run on Ed25519 since version 2; version 1 ran them on P-256)
  *   byte 1       kind: 0x11..0x15 pair-setup rounds, 0x21..0x23 signing rounds
  *   byte 2       curve code (1 = P-256, 2 = secp256k1)
  *   byte 3       sender party id
@@ -16,6 +17,12 @@ import { equalBytes } from '../bytes.js';
 import { abort, bytesToBig, type Curve, type PartyId, POINT_LEN, type Point, SCALAR_LEN } from './curve.js';
 
 export const WIRE_VERSION = 1;
+/**
+ * Version of the pair-setup messages: 2 = VSOT over Ed25519 (./ot-group.ts). A peer still on
+ * version 1 (VSOT over P-256, before this release) is refused on its first setup message, by
+ * version before anything else (docs/ecdsa.md §2).
+ */
+export const SETUP_WIRE_VERSION = 2;
 export const HEADER_LEN = 37;
 export const TAG_LEN = 32;
 /** Receiver byte of a broadcast message. */
@@ -36,6 +43,8 @@ export interface Expect {
   readonly to: PartyId;
   readonly tag: Uint8Array;
   readonly bodyLen: number;
+  /** The header's version byte (WIRE_VERSION unless given). */
+  readonly version?: number;
 }
 
 /** Writes a header for a message of `bodyLen` bytes and returns the whole buffer. */
@@ -46,9 +55,10 @@ export function frame(
   to: PartyId,
   tag: Uint8Array,
   bodyLen: number,
+  version = WIRE_VERSION,
 ): Uint8Array {
   const out = new Uint8Array(HEADER_LEN + bodyLen);
-  out[0] = WIRE_VERSION;
+  out[0] = version;
   out[1] = kind;
   out[2] = curve.code;
   out[3] = from;
@@ -65,6 +75,16 @@ export function frame(
 export function unframe(msg: unknown, e: Expect): Uint8Array {
   const who = e.from;
   if (!(msg instanceof Uint8Array)) return abort(who, 'length', 'message is not bytes', 'MALFORMED_INPUT');
+  const version = e.version ?? WIRE_VERSION;
+  const badVersion = () =>
+    abort(
+      who,
+      'version',
+      `message version ${msg[0]} is not the expected ${version}: the peer runs an incompatible mpcid release`,
+      'MALFORMED_INPUT',
+    );
+  // A pair-setup message of another release has another length too: its version says why first.
+  if (e.version !== undefined && msg.length > 0 && msg[0] !== version) return badVersion();
   if (msg.length !== HEADER_LEN + e.bodyLen) {
     return abort(
       who,
@@ -73,7 +93,7 @@ export function unframe(msg: unknown, e: Expect): Uint8Array {
       'BAD_LENGTH',
     );
   }
-  if (msg[0] !== WIRE_VERSION) return abort(who, 'version', 'unsupported message version', 'MALFORMED_INPUT');
+  if (msg[0] !== version) return badVersion();
   if (msg[1] !== e.kind)
     return abort(who, 'round', 'message is for another protocol round', 'MALFORMED_INPUT');
   if (msg[2] !== e.curve.code) return abort(who, 'curve', 'message is for another curve', 'MALFORMED_INPUT');

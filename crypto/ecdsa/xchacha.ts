@@ -1,8 +1,10 @@
 /**
  * XChaCha20 keystream (RFC 8439 ChaCha20 with the HChaCha20 extended nonce of
  * draft-irtf-cfrg-xchacha-03) in plain 32-bit JavaScript arithmetic, for the SoftSpokenOT PRG
- * (./softspoken.ts): one call per base-OT seed, no native call, no allocation. Pure computation;
- * checked against @noble/ciphers' xchacha20 in test/crypto/ecdsa-units.test.ts.
+ * (./softspoken.ts): one call per base-OT seed, no native call, no allocation; and HChaCha20 alone,
+ * for XChaCha20-Poly1305 over node:crypto's ChaCha20-Poly1305 (../atrest.ts). Pure computation;
+ * checked against @noble/ciphers' xchacha20 in test/crypto/ecdsa-units.test.ts and its
+ * xchacha20poly1305 in test/crypto/node-primitives.test.ts.
  */
 
 const SIGMA = [0x61707865, 0x3320646e, 0x79622d32, 0x6b206574] as const;
@@ -203,4 +205,26 @@ export function xchachaWords(
     if (xor) for (let i = 0; i < m; i++) out[o + i] = (out[o + i]! ^ tmp[i]!) >>> 0;
     else for (let i = 0; i < m; i++) out[o + i] = tmp[i]!;
   }
+}
+
+/**
+ * HChaCha20(key, nonce16) (draft-irtf-cfrg-xchacha-03 §2.2): the 32-byte subkey of
+ * XChaCha20 for a 32-byte key and the first 16 bytes of its 24-byte nonce.
+ */
+export function hchacha20(key: Uint8Array, nonce16: Uint8Array): Uint8Array {
+  const state = new Uint32Array(16);
+  const tmp = new Uint32Array(16);
+  state.set(SIGMA, 0);
+  for (let i = 0; i < 8; i++) state[4 + i] = le32(key, 4 * i);
+  for (let i = 0; i < 4; i++) state[12 + i] = le32(nonce16, 4 * i);
+  core(state, tmp, false);
+  const out = new Uint8Array(32);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < 4; i++) {
+    view.setUint32(4 * i, tmp[i]!, true);
+    view.setUint32(16 + 4 * i, tmp[12 + i]!, true);
+  }
+  state.fill(0);
+  tmp.fill(0);
+  return out;
 }

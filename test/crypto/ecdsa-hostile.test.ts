@@ -7,6 +7,7 @@
  * and reported as not attributable.
  */
 import { randomBytes } from 'node:crypto';
+import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { MpcidError } from '../../common/errors.js';
@@ -31,6 +32,12 @@ const H = 37; // header length
 const G = p256.Point.BASE.toBytes(false);
 const G2 = p256.Point.BASE.double().toBytes(false);
 const FF = new Uint8Array(32).fill(0xff);
+// Ed25519 elements for the base OTs: the generator, the identity, a point of order 4 (y = 0) and
+// the generator plus that point (on the curve, outside the prime-order subgroup).
+const ED_G = ed25519.Point.BASE.toBytes();
+const ED_IDENTITY = ed25519.Point.ZERO.toBytes();
+const ED_ORDER4 = new Uint8Array(32);
+const ED_TORSIONED = ed25519.Point.BASE.add(ed25519.Point.fromBytes(ED_ORDER4)).toBytes();
 
 function put(m: Uint8Array, off: number, b: Uint8Array): Uint8Array {
   const c = m.slice();
@@ -278,20 +285,42 @@ describe('hostile pair-setup peers (P-256, party 9 misbehaves towards party 4)',
     });
   }
 
+  // Setup bodies: msg1 = B | T | z (Ed25519 elements and a little-endian scalar, 32 bytes each),
+  // msg2 = A_k (256 x 32), msg3 = ξ_k (256 x 32), msg4 = ρ′_k (256 x 32), msg5 = H(ρ0_k) | H(ρ1_k).
   const body: [string, number, (m: Uint8Array) => Uint8Array, string, string][] = [
-    ['VSOT key B not on the curve', 1, (m) => flip(m, H + 10), 'ot-setup', 'MALFORMED_POINT'],
-    ['VSOT key B replaced', 1, (m) => put(m, H, G), 'ot-setup', 'ECDSA_ABORT'],
-    ['VSOT proof commitment T replaced', 1, (m) => put(m, H + 65, G), 'ot-setup', 'ECDSA_ABORT'],
-    ['VSOT proof response z', 1, (m) => flip(m, H + 130 + 31), 'ot-setup', 'ECDSA_ABORT'],
-    ['VSOT proof response z not reduced', 1, (m) => put(m, H + 130, FF), 'ot-setup', 'MALFORMED_SCALAR'],
+    ['VSOT key B not on the curve', 1, (m) => put(m, H, FF), 'ot-setup', 'MALFORMED_POINT'],
+    ['VSOT key B of small order', 1, (m) => put(m, H, ED_ORDER4), 'ot-setup', 'MALFORMED_POINT'],
+    ['VSOT key B with a torsion component', 1, (m) => put(m, H, ED_TORSIONED), 'ot-setup', 'MALFORMED_POINT'],
+    ['VSOT key B the identity', 1, (m) => put(m, H, ED_IDENTITY), 'ot-setup', 'MALFORMED_POINT'],
+    ['VSOT key B replaced', 1, (m) => put(m, H, ED_G), 'ot-setup', 'ECDSA_ABORT'],
+    ['VSOT proof commitment T replaced', 1, (m) => put(m, H + 32, ED_G), 'ot-setup', 'ECDSA_ABORT'],
+    ['VSOT proof commitment T not on the curve', 1, (m) => put(m, H + 32, FF), 'ot-setup', 'MALFORMED_POINT'],
+    ['VSOT proof response z', 1, (m) => flip(m, H + 64), 'ot-setup', 'ECDSA_ABORT'],
+    ['VSOT proof response z not reduced', 1, (m) => put(m, H + 64, FF), 'ot-setup', 'MALFORMED_SCALAR'],
+    ['VSOT proof response z zero', 1, (m) => put(m, H + 64, new Uint8Array(32)), 'ot-setup', 'ECDSA_ABORT'],
     [
       'VSOT choice point A_k not on the curve',
       2,
-      (m) => flip(m, H + 65 * 17 + 9),
+      (m) => put(m, H + 32 * 17, FF),
       'ot-choose',
       'MALFORMED_POINT',
     ],
-    ['VSOT choice point A_k replaced', 2, (m) => put(m, H + 65 * 200, G), 'ot-response', 'ECDSA_ABORT'],
+    [
+      'VSOT choice point A_k of small order',
+      2,
+      (m) => put(m, H + 32 * 17, ED_ORDER4),
+      'ot-choose',
+      'MALFORMED_POINT',
+    ],
+    [
+      'VSOT choice point A_k with a torsion component',
+      2,
+      (m) => put(m, H + 32 * 255, ED_TORSIONED),
+      'ot-choose',
+      'MALFORMED_POINT',
+    ],
+    ['VSOT choice point A_k the identity', 2, (m) => put(m, H, ED_IDENTITY), 'ot-choose', 'MALFORMED_POINT'],
+    ['VSOT choice point A_k replaced', 2, (m) => put(m, H + 32 * 200, ED_G), 'ot-response', 'ECDSA_ABORT'],
     ['VSOT challenge ξ_k', 3, (m) => flip(m, H + 32 * 100 + 3), 'ot-open', 'ECDSA_ABORT'],
     ['VSOT response ρ′_k', 4, (m) => flip(m, H + 32 * 255 + 31), 'ot-response', 'ECDSA_ABORT'],
     ['VSOT opening H(ρ0_k)', 5, (m) => flip(m, H + 64 * 3), 'ot-open', 'ECDSA_ABORT'],
@@ -299,6 +328,36 @@ describe('hostile pair-setup peers (P-256, party 9 misbehaves towards party 4)',
   ];
   it.each(body)('%s (round %i)', (_n, round, f, check, code) => {
     expectBlame(attack(round, f), 9, check, code);
+  });
+
+  it("a choice point A_k equal to the peer's VSOT key B is refused", () => {
+    let b4: Uint8Array | undefined;
+    const err = thrown(() =>
+      setupPair(curve, 4, 9, {
+        tamper: (r, from, _to, m) => {
+          if (r === 1 && from === 4) b4 = m.slice(H, H + 32);
+          return r === 2 && from === 9 ? put(m, H + 32 * 7, b4!) : m;
+        },
+      }),
+    );
+    expectBlame(err, 9, 'ot-choose', 'ECDSA_ABORT');
+  });
+
+  it('a setup message of version 1 (VSOT over P-256, an older release) is refused by its version', () => {
+    for (let round = 1; round <= 5; round++) {
+      const err = attack(round, (m) => put(m, 0, new Uint8Array([1])));
+      expectBlame(err, 9, 'version', 'MALFORMED_INPUT');
+      expect((err as MpcidError).message).toContain('incompatible mpcid release');
+    }
+    // An old release's round-1 message also has the old length (B, T as 65-byte P-256 points).
+    const old = new Uint8Array(H + 65 + 65 + 32);
+    old[0] = 1;
+    expectBlame(
+      attack(1, () => old),
+      9,
+      'version',
+      'MALFORMED_INPUT',
+    );
   });
 
   it('a setup message replayed from another enrollment is refused', () => {

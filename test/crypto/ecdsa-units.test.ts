@@ -2,19 +2,21 @@
  * Building blocks of threshold ECDSA checked against simple references: GF(2^256) multiplication
  * (bit-serial carry-less product), bit-matrix transposition, the SoftSpokenOT correlation
  * q_j = t_j ⊕ x_j·Δ, the random VOLE c + d = χ·a (DKLs23 Functionality 3.5), the native
- * x-only scalar-multiplication check used by the Γ checks, the PRG's XChaCha20 keystream and the
- * Barrett reduction of the VOLE (against BigInt `%`).
+ * x-only scalar-multiplication check used by the Γ checks, the PRG's XChaCha20 keystream, the
+ * Barrett reduction of the VOLE (against BigInt `%`), and the base OTs' correlation
+ * ρ^{Δ_k}_k = Bob's ρ^{Δ_k} on both Ed25519 backends, each against the other.
  */
 import { randomBytes } from 'node:crypto';
 import { xchacha20 } from '@noble/ciphers/chacha.js';
 import { describe, expect, it } from 'vitest';
-import { KAPPA } from '../../crypto/ecdsa/baseot.js';
+import { KAPPA, SEED_LEN } from '../../crypto/ecdsa/baseot.js';
 import { GfMul, gfReduce, readWords, transpose } from '../../crypto/ecdsa/bits.js';
 import { getCurve, mulEquals, randomScalar, reducer } from '../../crypto/ecdsa/curve.js';
-import { pairKeys } from '../../crypto/ecdsa/setup.js';
+import { PairSetup, pairKeys, SETUP_ROUNDS } from '../../crypto/ecdsa/setup.js';
 import { oteReceive, oteSend, XI } from '../../crypto/ecdsa/softspoken.js';
 import { voleAlice, voleBobFinish, voleBobStart } from '../../crypto/ecdsa/vole.js';
 import { xchachaWords } from '../../crypto/ecdsa/xchacha.js';
+import { type BackendName, cryptoBackend, setCryptoBackend } from '../../crypto/ed25519-native.js';
 import { expectBlame, flip, setupPair, thrown } from './ecdsa-helpers.js';
 
 const POLY = (1n << 256n) | (1n << 10n) | (1n << 5n) | (1n << 2n) | 1n;
@@ -178,6 +180,57 @@ describe('XChaCha20 keystream of the SoftSpokenOT PRG', () => {
       const x = mask.slice();
       xchachaWords(key, kOff, nonce, x, 0, n, true, state, tmp);
       for (let w = 0; w < n; w++) expect(x[w]).toBe((mask[w]! ^ refWords[w]!) >>> 0);
+    }
+  });
+});
+
+describe('base OTs (VSOT over Ed25519) on libsodium and on noble, each against the other', () => {
+  /** A pair setup between parties 1 and 2 whose sides compute on backends `b1` and `b2`. */
+  function setupOn(b1: BackendName, b2: BackendName) {
+    const before = cryptoBackend().name;
+    const sessionId = randomBytes(32);
+    const sides = [
+      new PairSetup({ curve: 'P-256', self: 1, peer: 2, sessionId }),
+      new PairSetup({ curve: 'P-256', self: 2, peer: 1, sessionId }),
+    ];
+    const on = <T>(i: number, f: () => T): T => {
+      setCryptoBackend(i === 0 ? b1 : b2);
+      return f();
+    };
+    try {
+      let last: (Uint8Array | undefined)[] = [undefined, undefined];
+      for (let r = 1; r <= SETUP_ROUNDS; r++) last = sides.map((s, i) => on(i, () => s.next(last[1 - i])));
+      return [on(0, () => sides[0]!.finish(last[1]!)), on(1, () => sides[1]!.finish(last[0]!))] as const;
+    } finally {
+      setCryptoBackend(before);
+    }
+  }
+
+  it('runs on libsodium in this process', () => {
+    expect(cryptoBackend()).toMatchObject({ name: 'sodium', nativeAvailable: true });
+  });
+
+  const combos: [BackendName, BackendName][] = [
+    ['sodium', 'sodium'],
+    ['noble', 'noble'],
+    ['sodium', 'noble'],
+    ['noble', 'sodium'],
+  ];
+  it.each(combos)('party 1 on %s, party 2 on %s: every OT delivers the chosen seed', (b1, b2) => {
+    const [s1, s2] = setupOn(b1, b2);
+    const k1 = pairKeys(s1);
+    const k2 = pairKeys(s2);
+    expect(Buffer.from(k1.zero!)).toEqual(Buffer.from(k2.zero!));
+    for (const [alice, bob] of [
+      [k1.alice, k2.bob],
+      [k2.alice, k1.bob],
+    ] as const) {
+      for (let k = 0; k < KAPPA; k++) {
+        const bit = (alice.delta[k >>> 3]! >>> (k & 7)) & 1;
+        const seed = (b: Uint8Array) => Buffer.from(b.subarray(k * SEED_LEN, (k + 1) * SEED_LEN));
+        expect(seed(alice.seeds)).toEqual(seed(bit ? bob.seeds1 : bob.seeds0));
+        expect(seed(bob.seeds0)).not.toEqual(seed(bob.seeds1));
+      }
     }
   });
 });
