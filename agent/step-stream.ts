@@ -137,6 +137,8 @@ export class StepStream {
     s.on('end', () => {
       if (this.#stream !== s) return;
       this.#stream = undefined;
+      // The oracle ends a stream when it shuts down, once the steps it has are answered.
+      this.#resendUnary((f) => f.waitForReady);
       this.#rejectAll(streamError(grpc.status.UNAVAILABLE, 'the oracle ended the step stream'));
     });
     return s;

@@ -14,7 +14,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import { MpcidError } from '../common/errors.js';
 import { isUndecodable, stepErrorOf, toServiceError, undecodableError } from '../common/grpc.js';
-import type { Logger } from '../common/log.js';
+import { LOG, type Logger } from '../common/log.js';
 import type { StepCall__Output } from '../proto/gen/mpcid/oracle/v1/StepCall.js';
 import type { StepRequest__Output } from '../proto/gen/mpcid/oracle/v1/StepRequest.js';
 import type { StepResponse } from '../proto/gen/mpcid/oracle/v1/StepResponse.js';
@@ -78,6 +78,10 @@ export function stepsHandler(
         .finally(() => {
           inflight.delete(callId);
           finishIfDone();
+        })
+        .catch((e: unknown) => {
+          // Writing an answer failed (the stream broke): nothing to tell the client, no crash.
+          log.error({ [LOG.method]: 'Steps', [LOG.err]: e }, 'could not answer a step on its stream');
         });
       return;
     });
