@@ -11,6 +11,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { ratchetFileView } from '../../agent/ratchet.js';
 import type { OracleProc } from '../../cli/localcluster.js';
 import {
   backupDir,
@@ -244,6 +245,17 @@ export async function agentEpisode(c: Ctx, kind: AgentFault, h: Honest): Promise
   }
 }
 
+/** What the agent loads from `file` of `dir` (ratchet.json's newest slot, or state.json), as text; undefined if unreadable. */
+function loadedView(dir: string, file: string): string | undefined {
+  try {
+    return JSON.stringify(
+      file === 'ratchet.json' ? ratchetFileView(dir) : JSON.parse(readFileSync(join(dir, file), 'utf8')),
+    );
+  } catch {
+    return undefined;
+  }
+}
+
 async function stateEpisode(c: Ctx, h: Honest): Promise<string> {
   const { rng, ledger } = c;
   const a = h.agent;
@@ -253,11 +265,22 @@ async function stateEpisode(c: Ctx, h: Honest): Promise<string> {
   const backup = `${h.stateDir}.backup`;
   backupDir(h.stateDir, backup);
   const file = rng.pick(['ratchet.json', 'state.json']);
+  const before = loadedView(h.stateDir, file);
   const damage = `${file} ${corruptFile(join(h.stateDir, file), rng)}`;
+  // Damage outside what the agent loads (ratchet.json's blank slot or padding) leaves its state
+  // as it was: starting is right then, and so is not restoring the backup afterwards, as the
+  // agent may have stepped on (restoring would roll it back, and the cluster would rightly revoke
+  // it: found with seed 95048, a flip in the blank slot).
+  const harmless = before !== undefined && loadedView(h.stateDir, file) === before;
   const logFrom = statSync(a.logFile).size;
   await a.start(false);
   const exit = await exitWithin(a.proc!, 15_000);
   let outcome: string;
+  if (exit === null && harmless) {
+    await a.kill('SIGKILL');
+    await restart(c, h);
+    return `${damage} → started: damage outside the loaded state`;
+  }
   if (exit === null) {
     outcome = 'STARTED ON CORRUPT STATE';
     ledger.fail('soak', c.seed, `agent ${h.label} started on corrupt state (${damage})`);

@@ -118,10 +118,13 @@ export function rows(info: RunInfo, ledger: Ledger, a: Audit, thiefCount: number
         ok: info.unable.length === 0,
       },
       {
-        figure: 'corrupt agent state (expected: refused STATE_CORRUPT)',
+        figure:
+          'corrupt agent state (expected: refused STATE_CORRUPT; started if the damage is outside the loaded state)',
         value: fmt(outcomes('agent state-corrupt')),
-        required: 'all refused',
-        ok: [...outcomes('agent state-corrupt').keys()].every((k) => k.startsWith('refused')),
+        required: 'all refused (or harmless)',
+        ok: [...outcomes('agent state-corrupt').keys()].every(
+          (k) => k.startsWith('refused') || k === 'started: damage outside the loaded state',
+        ),
       },
       {
         figure: 'corrupt oracle store (expected: refuses to start or answers as the others)',
