@@ -6,7 +6,8 @@
  * - The stream is used only while the channel is connected (READY); otherwise a step is a unary
  *   Step call, so failing fast on an unreachable oracle and waiting for a reconnecting one
  *   (waitForReady) behave exactly as before.
- * - Every step has its own deadline (a timer; the stream itself is long-lived and has none).
+ * - Every step has its own deadline (a timer; the stream itself is long-lived and has none). A
+ *   stream on which a step timed out, or whose oracle could not read a message, is dropped.
  * - A StepResult's error rejects as the unary call would have (the same ServiceError shape, read
  *   by errorInfoOf and fromServiceError); a stream that breaks rejects every step in flight on it
  *   with its status, as a broken connection fails unary calls in flight, except patient steps
@@ -83,7 +84,9 @@ export class StepStream {
       const timer = setTimeout(() => {
         if (!this.#inflight.delete(callId)) return;
         reject(streamError(grpc.status.DEADLINE_EXCEEDED, 'Deadline exceeded'));
-        this.#idleCheck();
+        // A stream on which a step got no answer is not used again: one damaged message (a
+        // length prefix the oracle now waits on) would otherwise swallow every later step.
+        this.#reset('a step on it timed out');
       }, deadlineMs);
       this.#inflight.set(callId, { req, deadlineAt, waitForReady, resolve, reject, timer });
       if (this.#idle) {
@@ -111,8 +114,10 @@ export class StepStream {
     this.#answered = false;
     s.on('data', (r: StepResult__Output) => {
       this.#answered = true;
+      // call_id 0: the oracle could not read a message of ours, so the stream is damaged.
+      if (r.callId === 0) return this.#reset('the oracle could not read a step on it');
       const f = this.#inflight.get(r.callId);
-      if (!f) return; // past its deadline, or a call_id 0 answer to a message we never sent
+      if (!f) return; // past its deadline
       this.#inflight.delete(r.callId);
       clearTimeout(f.timer);
       if (r.response) f.resolve(r.response);
@@ -173,6 +178,19 @@ export class StepStream {
       s.end();
       s.cancel();
     }
+  }
+
+  /**
+   * Drops the current stream (cancelled): its patient steps are sent again as unary calls, the
+   * others fail as on a broken stream. The next step opens a new one.
+   */
+  #reset(why: string): void {
+    const s = this.#stream;
+    if (!s) return;
+    this.#stream = undefined;
+    this.#resendUnary((f) => f.waitForReady);
+    this.#rejectAll(streamError(grpc.status.UNAVAILABLE, `step stream reset: ${why}`));
+    s.cancel();
   }
 
   /** Once nothing is in flight, ends the stream after IDLE_MS. */

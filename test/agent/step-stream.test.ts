@@ -57,14 +57,20 @@ async function server(withSteps = true) {
       return step(req);
     }) as grpc.UntypedHandleCall,
   };
-  if (withSteps) handlers['Steps'] = stepsHandler(log, drain, (req) => step(req)) as grpc.UntypedHandleCall;
+  const streams = { opened: 0 };
+  const steps = stepsHandler(log, drain, (req) => step(req));
+  if (withSteps)
+    handlers['Steps'] = ((call: Parameters<typeof steps>[0]) => {
+      streams.opened++;
+      steps(call);
+    }) as grpc.UntypedHandleCall;
   s.addService(v1().Signer.service, handlers);
   const port = await bind(s, '127.0.0.1:0');
   const client = new (v1().Signer)(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), CLIENT_OPTIONS);
   const untilHeld = async (n: number) => {
     while (held.length < n) await new Promise<void>((r) => arrived.push(r));
   };
-  return { s, client, held, untilHeld, drain, unaryCalls };
+  return { s, client, held, untilHeld, drain, unaryCalls, streams };
 }
 
 /** A request told apart by its step's first requestId byte. */
@@ -263,11 +269,13 @@ describe('StepStream (agent side)', () => {
     expect(Date.now() - started).toBeLessThan(IDLE_MS);
     expect((late as grpc.ServiceError).code).toBe(grpc.status.DEADLINE_EXCEEDED);
     expect(fromServiceError(late, 'oracle 1').code).toBe('PEER_UNAVAILABLE');
-    // The stream is still usable after a step timed out.
+    // A stream on which a step timed out is dropped (one damaged message could swallow every
+    // later step): the next step opens a new one.
     const again = steps.step(req(2), 5000, false);
     await t.untilHeld(2);
     t.held[1]!.release(reply(2));
     expect(Buffer.from((await again).signatureShare)).toEqual(Buffer.from([2]));
+    expect(t.streams.opened).toBe(2);
     const inFlight = steps.step(req(3), 5000, false);
     await t.untilHeld(3);
     t.s.forceShutdown();
