@@ -54,6 +54,8 @@ export const ISSUER_SETUP_ROUNDS = 8;
 const SETUP_ID_LEN = 16;
 /** Deadline of one setup round on one oracle (the OT rounds are CPU work on every pair). */
 const ROUND_DEADLINE_MS = 60_000;
+/** How long a rotation waits for each new peer channel to connect before round 1. */
+const PEER_CONNECT_MS = 5_000;
 /** Round 8 (a verify and one sync write): its deadline, and the retries for oracles that missed it. */
 const COMMIT_DEADLINE_MS = 10_000;
 const COMMIT_RETRIES = 3;
@@ -335,6 +337,17 @@ export class IssuerSetupService {
       });
     const before = this.#issuer.keysToWire();
     try {
+      // The peer channels are new: give each up to PEER_CONNECT_MS to connect before round 1, so a
+      // peer that has just (re)started is not reported unreachable by a channel still connecting
+      // (a peer that stays down then fails round 1 as before, PEER_CONNECT_MS later).
+      await Promise.all(
+        peers.map(
+          (p) =>
+            new Promise<void>((resolve) => {
+              p.client.waitForReady(Date.now() + PEER_CONNECT_MS, () => resolve());
+            }),
+        ),
+      );
       const setupId = new Uint8Array(randomBytes(SETUP_ID_LEN));
       const context = issuerSetupContext(ctx.config.cluster.id, setupId, ctx.nodeId);
       const base = {

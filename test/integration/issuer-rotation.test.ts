@@ -100,7 +100,19 @@ describe('issuer key rotation is atomic across the oracles (2-of-3, real process
         timeoutMs: 240_000,
       },
     );
-    await until('oracle 3 to reach round 8', () => (logCount(o3, hook) > held ? true : undefined), 200_000);
+    // A rotation that ends first (it failed) says why at once, rather than after the wait.
+    let ended: { code: number; stderr: string } | undefined;
+    void rotation.then((r) => {
+      ended = r;
+    });
+    await until(
+      'oracle 3 to reach round 8',
+      () => {
+        if (ended) throw new Error(`the rotation ended (exit ${ended.code}) before round 8: ${ended.stderr}`);
+        return logCount(o3, hook) > held ? true : undefined;
+      },
+      200_000,
+    );
     await o3.kill('SIGKILL');
     const r = await rotation;
     expect(r.code, r.stderr).toBe(0);
