@@ -1,12 +1,16 @@
 /**
  * Graceful shutdown's gate: counts the unary requests an oracle is handling (and the steps that
- * arrive on a Signer.Steps stream, through track) and, once draining, refuses new ones with NOT_READY ("shutting down") while the ones already in flight finish. The
- * gRPC health service is not gated: it keeps answering NOT_SERVING until the servers close.
+ * arrive on a Signer.Steps stream, through track) and, once draining, refuses new ones with
+ * NOT_READY ("shutting down") while the ones already in flight finish. The gRPC health service is
+ * not gated: it keeps answering NOT_SERVING until the servers close.
  */
 import type * as grpc from '@grpc/grpc-js';
 import { MpcidError } from '../common/errors.js';
 import { toServiceError } from '../common/grpc.js';
 import type { Logger } from '../common/log.js';
+
+/** What a request gets once draining has started. */
+const refusal = () => new MpcidError('NOT_READY', 'oracle is shutting down');
 
 type UnaryHandler = (call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) => void;
 
@@ -46,20 +50,25 @@ export class Drain {
    * NOT_READY once draining, counted in flight until `run` settles.
    */
   async track<T>(run: () => Promise<T>): Promise<T> {
-    if (this.#draining) throw new MpcidError('NOT_READY', 'oracle is shutting down');
+    if (this.#draining) throw refusal();
     this.#inflight++;
     try {
       return await run();
     } finally {
-      this.#inflight--;
-      if (this.#inflight === 0) for (const wake of this.#idle.splice(0)) wake();
+      this.#finished();
     }
+  }
+
+  /** One request in flight has finished; the waiters are woken once none is left. */
+  #finished(): void {
+    this.#inflight--;
+    if (this.#inflight === 0) for (const wake of this.#idle.splice(0)) wake();
   }
 
   #wrap(method: string, h: UnaryHandler): UnaryHandler {
     return (call, callback) => {
       if (this.#draining) {
-        callback(toServiceError(new MpcidError('NOT_READY', 'oracle is shutting down'), this.#log, method));
+        callback(toServiceError(refusal(), this.#log, method));
         return;
       }
       this.#inflight++;
@@ -67,8 +76,7 @@ export class Drain {
       const finish = () => {
         if (done) return;
         done = true;
-        this.#inflight--;
-        if (this.#inflight === 0) for (const wake of this.#idle.splice(0)) wake();
+        this.#finished();
       };
       try {
         h(call, (err, res, ...rest) => {
