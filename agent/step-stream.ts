@@ -58,6 +58,9 @@ function broken(err: grpc.ServiceError): grpc.ServiceError {
   return streamError(grpc.status.UNAVAILABLE, `step stream broke: ${err.details ?? err.message}`);
 }
 
+/** The steps a broken or ended stream sends again as unary calls: the patient ones. */
+const patient = (f: InFlight) => f.waitForReady;
+
 export class StepStream {
   readonly #client: SignerClient;
   #stream: grpc.ClientDuplexStream<StepCall, StepResult__Output> | undefined;
@@ -125,72 +128,64 @@ export class StepStream {
       this.#idleCheck();
     });
     s.on('error', (err: grpc.ServiceError) => {
-      if (this.#stream !== s) return;
-      this.#stream = undefined;
       if (err.code === grpc.status.UNIMPLEMENTED && !this.#answered) {
         // An oracle older than Steps: it saw none of these steps; send them as unary calls.
-        this.#unaryOnly = true;
-        this.#resendUnary(() => true);
+        if (this.#drop(s, err, () => true)) this.#unaryOnly = true;
         return;
       }
       // A patient step (waitForReady) waits for the oracle to come back as a unary call would:
       // it is sent again as one (a step resent as it is gets the same answer, docs/protocol.md §5).
-      if (broken(err) !== err || err.code === grpc.status.UNAVAILABLE)
-        this.#resendUnary((f) => f.waitForReady);
-      this.#rejectAll(broken(err));
+      const b = broken(err);
+      const transport = b !== err || err.code === grpc.status.UNAVAILABLE;
+      this.#drop(s, b, (f) => transport && f.waitForReady);
     });
+    // The oracle ends a stream when it shuts down, once the steps it has are answered.
     s.on('end', () => {
-      if (this.#stream !== s) return;
-      this.#stream = undefined;
-      // The oracle ends a stream when it shuts down, once the steps it has are answered.
-      this.#resendUnary((f) => f.waitForReady);
-      this.#rejectAll(streamError(grpc.status.UNAVAILABLE, 'the oracle ended the step stream'));
+      this.#drop(s, streamError(grpc.status.UNAVAILABLE, 'the oracle ended the step stream'), patient);
     });
     return s;
   }
 
-  /** Sends the steps in flight that `which` picks again as unary calls, within their deadlines. */
-  #resendUnary(which: (f: InFlight) => boolean): void {
+  /**
+   * Stops using stream `s` if it is the current one (false otherwise): the steps in flight on it
+   * that `resend` picks are sent again as unary calls within their deadlines, the others reject
+   * with `err`. The next step opens a new stream.
+   */
+  #drop(
+    s: grpc.ClientDuplexStream<StepCall, StepResult__Output>,
+    err: unknown,
+    resend: (f: InFlight) => boolean,
+  ): boolean {
+    if (this.#stream !== s) return false;
+    this.#stream = undefined;
+    if (this.#idle) clearTimeout(this.#idle);
+    this.#idle = undefined;
     for (const [id, f] of this.#inflight) {
-      if (!which(f)) continue;
       this.#inflight.delete(id);
       clearTimeout(f.timer);
+      if (!resend(f)) {
+        f.reject(err);
+        continue;
+      }
       const left = Math.max(1, f.deadlineAt - Date.now());
       call(this.#client, this.#client.Step, f.req, left, f.waitForReady).then(f.resolve, f.reject);
     }
+    return true;
   }
 
-  #rejectAll(err: unknown): void {
-    for (const [id, f] of this.#inflight) {
-      this.#inflight.delete(id);
-      clearTimeout(f.timer);
-      f.reject(err);
-    }
-  }
-
+  /** Ends the current stream (close, idle); its steps in flight reject with `err`. */
   #end(err: unknown): void {
-    if (this.#idle) clearTimeout(this.#idle);
-    this.#idle = undefined;
     const s = this.#stream;
-    this.#stream = undefined;
-    this.#rejectAll(err);
-    if (s) {
-      s.end();
-      s.cancel();
-    }
+    if (!s || !this.#drop(s, err, () => false)) return;
+    s.end();
+    s.cancel();
   }
 
-  /**
-   * Drops the current stream (cancelled): its patient steps are sent again as unary calls, the
-   * others fail as on a broken stream. The next step opens a new one.
-   */
+  /** Drops the current stream (cancelled) as a broken one: patient steps go again as unary calls. */
   #reset(why: string): void {
     const s = this.#stream;
-    if (!s) return;
-    this.#stream = undefined;
-    this.#resendUnary((f) => f.waitForReady);
-    this.#rejectAll(streamError(grpc.status.UNAVAILABLE, `step stream reset: ${why}`));
-    s.cancel();
+    if (s && this.#drop(s, streamError(grpc.status.UNAVAILABLE, `step stream reset: ${why}`), patient))
+      s.cancel();
   }
 
   /** Once nothing is in flight, ends the stream after IDLE_MS. */
