@@ -17,15 +17,7 @@ import { closeOracles, connectOracles, type OracleClient } from '../../agent/ora
 import { readRatchet } from '../../agent/ratchet.js';
 import { type AgentState, readState } from '../../agent/state.js';
 import type { ClusterConfig } from '../../common/config.js';
-import {
-  bind,
-  call,
-  errorCodeOf,
-  SERVER_OPTIONS,
-  serviceErrorOfStep,
-  services,
-  shutdown,
-} from '../../common/grpc.js';
+import { bind, call, errorCodeOf, SERVER_OPTIONS, serviceErrorOfStep, services } from '../../common/grpc.js';
 import { createLogger } from '../../common/log.js';
 import type { StepCall__Output } from '../../proto/gen/mpcid/oracle/v1/StepCall.js';
 import type { StepResult__Output } from '../../proto/gen/mpcid/oracle/v1/StepResult.js';
@@ -103,13 +95,20 @@ describe('Signer.Steps on real oracles', { tags: ['slow'] }, () => {
     await cluster?.stop();
   });
 
-  /** Signs `n` messages with oracle 1 behind `r` (oracle 3 left out: a closed port), verifying each. */
-  async function signThrough(address: string, n: number, deadlineMs = DEADLINE_MS): Promise<void> {
+  /**
+   * Signs with oracle 1 at `address` (a relay) while `more(i)` holds, verifying each signature;
+   * `oracle3Down` points oracle 3 at a closed port, so every signing set holds oracle 1.
+   */
+  async function signThrough(
+    address: string,
+    more: (i: number) => boolean,
+    { oracle3Down = true, deadlineMs = DEADLINE_MS } = {},
+  ): Promise<void> {
     const dead = await grpcClosedPort();
     const cfg: ClusterConfig = {
       ...state.cluster,
       oracles: state.cluster.oracles.map((o) =>
-        o.id === 1 ? { ...o, address } : o.id === 3 ? { ...o, address: dead } : o,
+        o.id === 1 ? { ...o, address } : o.id === 3 && oracle3Down ? { ...o, address: dead } : o,
       ),
     };
     const clients = connectOracles(cfg, testClientTls());
@@ -122,7 +121,7 @@ describe('Signer.Steps on real oracles', { tags: ['slow'] }, () => {
       { heartbeatMs: 0, deadlineMs },
     );
     try {
-      for (let i = 0; i < n; i++) {
+      for (let i = 0; more(i); i++) {
         const msg = randomBytes(32);
         const sig = await cosigner.sign(msg);
         expect(nodeVerify(sig, msg, state.group.groupPublicKey)).toBe(true);
@@ -133,63 +132,44 @@ describe('Signer.Steps on real oracles', { tags: ['slow'] }, () => {
     }
   }
 
-  it("an agent's steps travel on the stream once the channel is up", async () => {
-    const r = await relay(real[0]!, 'forward');
+  /** Runs `fn` with a relay of kind `steps` in front of oracle 1, closed afterwards. */
+  async function withRelay(
+    steps: 'absent' | 'forward' | 'silent',
+    fn: (r: Awaited<ReturnType<typeof relay>>) => Promise<void>,
+  ): Promise<void> {
+    const r = await relay(real[0]!, steps);
     try {
-      await signThrough(r.address, 6);
+      await fn(r);
+    } finally {
+      // Forced: a graceful close would wait for the agent's open (or silent) streams.
+      r.server.forceShutdown();
+    }
+  }
+
+  it("an agent's steps travel on the stream once the channel is up", () =>
+    withRelay('forward', async (r) => {
+      await signThrough(r.address, (i) => i < 6);
       // The first step may go unary while the channel connects; every later one streams.
       expect(r.seen.streamSteps).toBeGreaterThanOrEqual(5);
       expect(r.seen.unarySteps).toBeLessThanOrEqual(1);
-    } finally {
-      await shutdown(r.server);
-    }
-  });
+    }));
 
-  it('an oracle without Steps gets unary Step calls and co-signs', async () => {
-    const r = await relay(real[0]!, 'absent');
-    try {
-      await signThrough(r.address, 4);
+  it('an oracle without Steps gets unary Step calls and co-signs', () =>
+    withRelay('absent', async (r) => {
+      await signThrough(r.address, (i) => i < 4);
       expect(r.seen.unarySteps).toBeGreaterThanOrEqual(4);
-    } finally {
-      await shutdown(r.server);
-    }
-  });
+    }));
 
-  it('an oracle whose stream never answers costs a step its deadline, and the agent fails over', async () => {
-    const r = await relay(real[0]!, 'silent');
-    try {
-      // Oracle 3 is reachable here: the agent signs with 2 and 3 once 1 has failed.
-      const clients = connectOracles(
-        {
-          ...state.cluster,
-          oracles: state.cluster.oracles.map((o) => (o.id === 1 ? { ...o, address: r.address } : o)),
-        },
-        testClientTls(),
-      );
-      const cosigner = new Cosigner(
-        state,
-        stateDir,
-        readRatchet(stateDir, state),
-        clients,
-        createLogger('step-stream', 'silent'),
-        { heartbeatMs: 0, deadlineMs: 1_500 },
-      );
-      try {
-        // Until the agent has picked oracle 1 on a connected channel (its signing sets are sticky).
-        for (let i = 0; i < 300 && r.seen.streamSteps === 0; i++) {
-          const msg = randomBytes(32);
-          const sig = await cosigner.sign(msg);
-          expect(nodeVerify(sig, msg, state.group.groupPublicKey)).toBe(true);
-        }
-        expect(r.seen.streamSteps).toBeGreaterThanOrEqual(1);
-      } finally {
-        await cosigner.stop();
-        closeOracles(clients);
-      }
-    } finally {
-      r.server.forceShutdown();
-    }
-  });
+  it('an oracle whose stream never answers costs a step its deadline, and the agent fails over', () =>
+    withRelay('silent', async (r) => {
+      // Oracle 3 is reachable here: the agent signs with 2 and 3 once 1 has failed; until the
+      // agent has picked oracle 1 on a connected channel (its signing sets are sticky).
+      await signThrough(r.address, (i) => i < 300 && r.seen.streamSteps === 0, {
+        oracle3Down: false,
+        deadlineMs: 1_500,
+      });
+      expect(r.seen.streamSteps).toBeGreaterThanOrEqual(1);
+    }));
 
   it('a bad step gets the same stable code on the stream as in a unary Step call', async () => {
     const [c1] = connectHostile(state.cluster);
