@@ -44,6 +44,11 @@ import {
 const STEPS = 500;
 /** Steps between two kills. */
 const KILL_EVERY = 35;
+/**
+ * Kills the run makes at least: it goes on past STEPS until it has them (heartbeats, which come
+ * with time, can take the counter to STEPS in fewer kills on a slow machine).
+ */
+const MIN_KILLS = 12;
 const SECRET = whsecSecret();
 
 interface RatchetFile {
@@ -130,7 +135,7 @@ describe('kill -9 during 500 steps loses no committed state; the outbox delivers
     let lastKillAt = (await agentFile()).counter;
     for (let i = 0; ; i++) {
       const f = await agentFile();
-      if (f.counter >= STEPS) break;
+      if (f.counter >= STEPS && stats.kills >= MIN_KILLS) break;
       if (i > 3 * STEPS) throw new Error(`only ${f.counter} steps after ${i} iterations`);
       if (down && f.counter - lastKillAt >= 8) {
         restarting = down.start();
@@ -181,7 +186,7 @@ describe('kill -9 during 500 steps loses no committed state; the outbox delivers
     );
     expect(errors).toEqual([]);
     expect(final.counter).toBeGreaterThanOrEqual(STEPS);
-    expect(stats.kills).toBeGreaterThanOrEqual(12);
+    expect(stats.kills).toBeGreaterThanOrEqual(MIN_KILLS);
     expect(stats.checkedCommits, 'commits of killed oracles checked in their stores').toBeGreaterThan(0);
     expect(final.counter - stats.signs, 'heartbeat steps').toBeGreaterThan(50);
     await waitStatus(cluster.oracles, kid, 'active', 2_000);
