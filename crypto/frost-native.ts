@@ -159,6 +159,60 @@ function addMaybe(a: Uint8Array | undefined, b: Uint8Array | undefined): Uint8Ar
   return pointAdd(a, b);
 }
 
+/** A list entry as the session keeps it: identifier, both points, and the field name for errors. */
+interface ListEntry extends NonceCommitment {
+  field: string;
+}
+
+/**
+ * RFC 9591 §4.3 input checks of a commitment list: identifiers positive and distinct, points 32
+ * bytes; hiding points §3.1-checked (libsodium, remembered), binding points too when
+ * `checkBinding` (else the caller checks them, e.g. by its multiplication). Sorted by participant.
+ */
+function sortedList(list: readonly NonceCommitment[], checkBinding: boolean): ListEntry[] {
+  if (!Array.isArray(list)) throw new CryptoError('MALFORMED_INPUT', 'commitment list: expected an array');
+  const sorted = list
+    .map((c, i) => ({
+      participant: aid(c.participant, `commitments[${i}].participant`),
+      hiding: apoint(c.hiding, `commitments[${i}].hiding`),
+      binding: checkBinding
+        ? apoint(c.binding, `commitments[${i}].binding`)
+        : abytes(c.binding, `commitments[${i}].binding`, 32),
+      field: `commitments[${i}].binding`,
+    }))
+    .sort((a, b) => a.participant - b.participant);
+  for (let i = 1; i < sorted.length; i++) {
+    if (sorted[i]!.participant === sorted[i - 1]!.participant) {
+      throw new CryptoError('BAD_PARTICIPANT', `participant ${sorted[i]!.participant} appears twice`);
+    }
+  }
+  return sorted;
+}
+
+/** RFC 9591 §4.3 encode_group_commitment_list and §4.4 compute_binding_factors over the sorted list. */
+function bindingFactors(
+  gpk: Uint8Array,
+  sorted: readonly NonceCommitment[],
+  message: Uint8Array,
+): Map<number, bigint> {
+  const encoded: Uint8Array[] = [];
+  for (const c of sorted) encoded.push(idBytes(c.participant), c.hiding, c.binding);
+  const prefix = concatBytes(gpk, sha512Native(H4_PREFIX, message), sha512Native(H5_PREFIX, ...encoded));
+  const rho = new Map<number, bigint>();
+  for (const c of sorted) {
+    rho.set(c.participant, scalarToBig(hashToScalar(H1_PREFIX, prefix, idBytes(c.participant))));
+  }
+  return rho;
+}
+
+/** noble's validateSigners (frost-rs compatible: MIN_PARTICIPANTS >= 2). */
+function checkBounds(group: GroupPublic): void {
+  const { threshold, total } = group.as;
+  if (!(threshold >= 2 && total >= threshold)) {
+    throw new CryptoError('MALFORMED_INPUT', `bad signer bounds min=${threshold} max=${total}`);
+  }
+}
+
 /**
  * RFC 9591 §4.3-4.6: validates the list and the group key, then computes the binding factors
  * (§4.4 compute_binding_factors), the group commitment (§4.5) and the challenge (§4.6), once.
@@ -170,35 +224,12 @@ function prepare(
   own: readonly OwnBinding[] = [],
 ): Session {
   abytes(message, 'message');
-  const { threshold, total } = group.as;
-  // noble's validateSigners (frost-rs compatible: MIN_PARTICIPANTS >= 2).
-  if (!(threshold >= 2 && total >= threshold)) {
-    throw new CryptoError('MALFORMED_INPUT', `bad signer bounds min=${threshold} max=${total}`);
-  }
+  checkBounds(group);
   if (!Array.isArray(list)) throw new CryptoError('MALFORMED_INPUT', 'commitment list: expected an array');
   const gpk = apoint(group.commitments[0], 'commitments[0]');
-  const sorted = list
-    .map((c, i) => ({
-      participant: aid(c.participant, `commitments[${i}].participant`),
-      hiding: apoint(c.hiding, `commitments[${i}].hiding`),
-      // Checked below, by the multiplication rho * binding (or as a signer's own [e]B).
-      binding: abytes(c.binding, `commitments[${i}].binding`, 32),
-      field: `commitments[${i}].binding`,
-    }))
-    .sort((a, b) => a.participant - b.participant);
-  for (let i = 1; i < sorted.length; i++) {
-    if (sorted[i]!.participant === sorted[i - 1]!.participant) {
-      throw new CryptoError('BAD_PARTICIPANT', `participant ${sorted[i]!.participant} appears twice`);
-    }
-  }
-  // §4.3 encode_group_commitment_list, §4.4 compute_binding_factors.
-  const encoded: Uint8Array[] = [];
-  for (const c of sorted) encoded.push(idBytes(c.participant), c.hiding, c.binding);
-  const prefix = concatBytes(gpk, sha512Native(H4_PREFIX, message), sha512Native(H5_PREFIX, ...encoded));
-  const rho = new Map<number, bigint>();
-  for (const c of sorted) {
-    rho.set(c.participant, scalarToBig(hashToScalar(H1_PREFIX, prefix, idBytes(c.participant))));
-  }
+  // Binding points are checked below, by the multiplication rho * binding (or as a signer's own [e]B).
+  const sorted = sortedList(list, false);
+  const rho = bindingFactors(gpk, sorted, message);
   // §4.5 compute_group_commitment: sum of hiding_i + rho_i * binding_i. A signer's own term (each
   // of its shares'), when its binding point is [e]B of its own nonce e, is the same point
   // computed as [rho * e]B. Every other binding point is checked (§3.1) by the multiplication
@@ -370,6 +401,14 @@ export function sessionNative(
   /** Validates the list and computes the session now, with these own nonces (nothing is signed). */
   prepare(pairs: readonly (readonly [KeyShare, SigningNonces])[]): void;
   aggregate(shares: ReadonlyMap<number, Uint8Array>): Uint8Array;
+  /** The group commitment R (RFC 9591 §4.5) of the session, computed if it was not yet. */
+  groupCommitment(): Uint8Array;
+  /** aggregateAgainst within this session (see there); does not wipe the nonces. */
+  aggregateAgainst(
+    R: Uint8Array,
+    pairs: readonly (readonly [KeyShare, SigningNonces])[],
+    shares: ReadonlyMap<number, Uint8Array>,
+  ): Uint8Array | undefined;
 } {
   let prepared: Session | undefined;
   const session = (own: readonly OwnBinding[]): Session => {
@@ -390,7 +429,71 @@ export function sessionNative(
       return pairs.map(([share, nonces]) => signShareWith(() => session(own), group, share, nonces, list));
     },
     aggregate: (shares) => aggregateWith(() => session([]), group, list, message, shares),
+    groupCommitment: () => session([]).R.slice(),
+    aggregateAgainst: (R, pairs, shares) => aggregateAgainst(group, list, message, R, pairs, shares),
   };
+}
+
+/**
+ * The aggregator's shortcut (docs/protocol.md §6.1, "The agent's shortcut"): a party that signs
+ * with `pairs` and aggregates, and never discloses its own shares, computes them against a group
+ * commitment R that other signers reported instead of computing R itself (RFC 9591 §4.5, two
+ * variable-base multiplications per other signer), and keeps the result only if it is a valid
+ * signature: R || z with z = the sum of every share (§5.3), checked once under the group key by
+ * the cluster's Ed25519 rule. A valid signature is what §5.3 would have produced: the final
+ * check fixes R and z, and the party's own shares never leave it, so a wrong R reveals nothing.
+ * Undefined when R is not 32 bytes, a share is missing or not canonical, or the signature does
+ * not verify: the caller then runs the full session (which names a culprit). Every other check
+ * is signShare's: the list's points and identifiers (§3.1, checked once per array), the count,
+ * each pair's commitment in the list matching its unused nonces. Does not wipe the nonces.
+ * May throw CryptoError: BAD_LENGTH, BAD_PARTICIPANT, INTERNAL, MALFORMED_INPUT, MALFORMED_POINT, MALFORMED_SCALAR.
+ */
+export function aggregateAgainst(
+  group: GroupPublic,
+  list: readonly NonceCommitment[],
+  message: Uint8Array,
+  R: Uint8Array,
+  pairs: readonly (readonly [KeyShare, SigningNonces])[],
+  shares: ReadonlyMap<number, Uint8Array>,
+): Uint8Array | undefined {
+  abytes(message, 'message');
+  checkBounds(group);
+  const gpk = apoint(group.commitments[0], 'commitments[0]');
+  const sorted = sortedList(list, true);
+  checkCount(group, sorted);
+  if (!(R instanceof Uint8Array) || R.length !== 32) return undefined;
+  const rho = bindingFactors(gpk, sorted, message);
+  const s: Session = { gpk, list: sorted, rho, R, c: challenge(R, gpk, message) };
+  const own = new Map<number, bigint>();
+  for (const [share, nonces] of pairs) {
+    const me = aid(share.participant, 'share.participant');
+    const sk = ascalar(share.signingShare.expose(), 'signingShare');
+    const d = ascalar(nonces.hiding.expose(), 'nonces.hiding');
+    const e = ascalar(nonces.binding.expose(), 'nonces.binding');
+    if (d === 0n || e === 0n) throw new CryptoError('INTERNAL', 'signing nonces already used');
+    const mine = sorted.find((c) => c.participant === me);
+    if (!mine) throw new CryptoError('BAD_PARTICIPANT', `no commitment of signer ${me} in the list`);
+    if (!commitsTo(nonces.hiding, mine.hiding) || !commitsTo(nonces.binding, mine.binding)) {
+      throw new CryptoError('INTERNAL', `commitment of signer ${me} does not match its nonces`);
+    }
+    own.set(me, modL(d + e * rho.get(me)! + lagrange(s, me) * sk * s.c));
+  }
+  let z = 0n;
+  for (const c of sorted) {
+    const mine = own.get(c.participant);
+    if (mine !== undefined) {
+      z += mine;
+      continue;
+    }
+    const share = shares.get(c.participant);
+    if (!(share instanceof Uint8Array) || share.length !== 32) return undefined;
+    const x = scalarToBig(share);
+    if (x >= L) return undefined;
+    z += x;
+  }
+  const pk = apoint(group.groupPublicKey, 'groupPublicKey');
+  const sig = concatBytes(R, scalarFromBig(modL(z)));
+  return verifyEd25519(sig, message, pk) ? sig : undefined;
 }
 
 /** RFC 9591 §5.4 verify_signature_share() within a prepared session. */

@@ -117,6 +117,14 @@ export interface FrostBackend {
     /** signShare for each pair, all of them known to the session at once (optional). */
     signShares?(pairs: readonly (readonly [KeyShare, SigningNonces])[]): Uint8Array[];
     aggregate(shares: ReadonlyMap<number, Uint8Array>): Uint8Array;
+    /** The session's group commitment R, RFC 9591 §4.5 (optional). */
+    groupCommitment?(): Uint8Array;
+    /** The aggregator's shortcut against a reported R (optional; frost-native.ts aggregateAgainst). */
+    aggregateAgainst?(
+      R: Uint8Array,
+      pairs: readonly (readonly [KeyShare, SigningNonces])[],
+      shares: ReadonlyMap<number, Uint8Array>,
+    ): Uint8Array | undefined;
   };
 }
 
@@ -292,6 +300,23 @@ export interface SigningSession {
    */
   signShares(pairs: readonly (readonly [KeyShare, SigningNonces])[]): Uint8Array[];
   aggregate(shares: ReadonlyMap<number, Uint8Array>): Uint8Array;
+  /**
+   * The group commitment R (RFC 9591 §4.5) this party computed for the session, which it may
+   * report beside its share; undefined on a backend that does not expose it.
+   */
+  groupCommitment(): Uint8Array | undefined;
+  /**
+   * The aggregator's shortcut (crypto/frost-native.ts aggregateAgainst): this party's shares for
+   * `pairs` computed against a group commitment R other signers reported, summed with the
+   * others' `shares`, and the signature returned only if it verifies under the group key; then
+   * the pairs' nonces are wiped. Undefined otherwise, nonces untouched (the caller runs
+   * signShares and aggregate, which name a culprit), and always on a backend without it.
+   */
+  aggregateAgainst(
+    R: Uint8Array,
+    pairs: readonly (readonly [KeyShare, SigningNonces])[],
+    shares: ReadonlyMap<number, Uint8Array>,
+  ): Uint8Array | undefined;
 }
 
 /**
@@ -340,6 +365,12 @@ function wiping(s: NonNullable<ReturnType<NonNullable<FrostBackend['session']>>>
       }
     },
     aggregate: (shares) => s.aggregate(shares),
+    groupCommitment: () => s.groupCommitment?.(),
+    aggregateAgainst(R, pairs, shares) {
+      const sig = s.aggregateAgainst?.(R, pairs, shares);
+      if (sig) for (const [, nonces] of pairs) wipe(nonces);
+      return sig;
+    },
   };
 }
 

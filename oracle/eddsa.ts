@@ -167,6 +167,8 @@ export class EddsaSteps implements StepKindHandler {
       throw new MpcidError('MALFORMED_INPUT', 'step.payload_digest does not match the sign payload');
     }
     const mine = list.find((c) => c.participant === ctx.nodeId);
+    // Set when this call made a share with the session: the answer carries the R it computed.
+    let groupCommitment: Uint8Array | undefined;
     const sign = (registers?: RegisterState): SignResult => {
       // Policy first: a refused payload never consumes a nonce.
       const refusal = policyRefusal(ctx, id, kind, message, signed.step.counter, undefined, registers);
@@ -177,17 +179,23 @@ export class EddsaSteps implements StepKindHandler {
       if (!mine) return {};
       const nonces = this.#nonces.take(identityId, mine);
       if (!nonces) return {};
-      const share =
-        session && nonces === ours
-          ? session.signShare(id.share, nonces)
-          : signShare(id.group, id.share, nonces, list, message);
+      let share: Uint8Array;
+      if (session && nonces === ours) {
+        share = session.signShare(id.share, nonces);
+        groupCommitment = session.groupCommitment();
+      } else {
+        share = signShare(id.group, id.share, nonces, list, message);
+      }
       ctx.metrics.signatureShares.inc({ kind });
       return { share };
     };
     // A fresh nonce commitment for the next signature rides the answer, saving a round trip.
     return {
       sign,
-      answer: () => ({ next: commitmentToWire(this.#nonces.fresh(id)) }),
+      answer: () => ({
+        next: commitmentToWire(this.#nonces.fresh(id)),
+        ...(groupCommitment ? { groupCommitment: Buffer.from(groupCommitment) } : {}),
+      }),
       ...(kind === 'jwt' ? { token: tokenAudit(message) } : {}),
     };
   }

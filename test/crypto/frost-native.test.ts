@@ -736,3 +736,124 @@ describe("a signer's own nonces from the native commit (the point they were comm
     }
   });
 });
+
+describe("the aggregator's shortcut: our shares against a reported group commitment", () => {
+  /** A session of `group` in which the last `w` participants are ours (the agent's) and the rest report R. */
+  const setup = (threshold: number, total: number, w: number) => {
+    const { group, shares } = dealer(threshold, total);
+    const signers = Array.from({ length: threshold }, (_, i) => i + 1);
+    const message = rand(1 + randInt(100));
+    const made = signers.map((p) => SODIUM_FROST.commit(keyShare(p, shares[p - 1]!)));
+    const list = made.map((m) => m.commitment);
+    const others = signers.slice(0, threshold - w);
+    const ours = signers.slice(threshold - w);
+    const theirShares = new Map<number, Uint8Array>();
+    let R: Uint8Array | undefined;
+    for (const p of others) {
+      const s = signingSession(group, list, message, SODIUM_FROST);
+      theirShares.set(p, s.signShare(keyShare(p, shares[p - 1]!), copyNonces(made[p - 1]!.nonces)));
+      R = s.groupCommitment();
+    }
+    const pairs = () =>
+      ours.map((p) => [keyShare(p, shares[p - 1]!), copyNonces(made[p - 1]!.nonces)] as const);
+    return { group, list, message, theirShares, R: R!, pairs };
+  };
+
+  it('gives the byte-identical signature of the full path, and wipes our nonces only then', () => {
+    for (let k = 0; k < 30; k++) {
+      const threshold = 3 + (k % 3);
+      const { group, list, message, theirShares, R, pairs } = setup(threshold, threshold + 1, 1 + (k % 2));
+      const full = signingSession(group, list, message, SODIUM_FROST);
+      const own = pairs();
+      const all = new Map(theirShares);
+      full.signShares(own).forEach((z, i) => {
+        all.set(own[i]![0].participant, z);
+      });
+      const want = full.aggregate(all);
+      expect(toHex(full.groupCommitment()!)).toBe(toHex(R));
+      const mine = pairs();
+      const got = signingSession(group, list, message, SODIUM_FROST).aggregateAgainst(R, mine, theirShares);
+      expect(toHex(got!), `case ${k}`).toBe(toHex(want));
+      expect(nodeVerify(got!, message, group.groupPublicKey)).toBe(true);
+      for (const [, n] of mine) expect(n.binding.expose().every((b) => b === 0)).toBe(true);
+    }
+  });
+
+  it('a wrong R, a missing or bad share gives undefined and leaves our nonces for the full path', () => {
+    const { group, list, message, theirShares, R, pairs } = setup(3, 4, 1);
+    const someone = theirShares.keys().next().value!;
+    const otherPoint = baseMul(scalarFromBig(12345n));
+    const flipped = R.slice();
+    flipped[0]! ^= 1;
+    const badShare = new Map(theirShares);
+    badShare.set(
+      someone,
+      Uint8Array.from(theirShares.get(someone)!, (b, i) => (i === 0 ? b ^ 1 : b)),
+    );
+    const missing = new Map(theirShares);
+    missing.delete(someone);
+    const unreduced = new Map(theirShares);
+    unreduced.set(someone, scalarFromBig(L + 1n));
+    const cases: [string, Uint8Array, Map<number, Uint8Array>][] = [
+      ['another valid point as R', otherPoint, theirShares],
+      ['R with a bit flipped', flipped, theirShares],
+      ['R of 31 bytes', R.subarray(0, 31), theirShares],
+      ['a share with a bit flipped', R, badShare],
+      ['a missing share', R, missing],
+      ['a share not reduced mod L', R, unreduced],
+    ];
+    for (const [what, r, z] of cases) {
+      const mine = pairs();
+      const s = signingSession(group, list, message, SODIUM_FROST);
+      expect(s.aggregateAgainst(r, mine, z), what).toBeUndefined();
+      for (const [, n] of mine)
+        expect(
+          n.binding.expose().some((b) => b !== 0),
+          what,
+        ).toBe(true);
+      // The full path still signs with those nonces (or names the bad share).
+      const all = new Map(z);
+      s.signShares(mine).forEach((x, i) => {
+        all.set(mine[i]![0].participant, x);
+      });
+      if (z === theirShares)
+        expect(nodeVerify(s.aggregate(all), message, group.groupPublicKey), what).toBe(true);
+      else
+        expect(
+          outcome(() => s.aggregate(all)),
+          what,
+        ).toMatch(/^CryptoError (BAD_SIGNATURE_SHARE|BAD_PARTICIPANT)/);
+    }
+  });
+
+  it('keeps signShare checks: used nonces and a commitment that is not ours are refused', () => {
+    const { group, list, message, theirShares, R, pairs } = setup(3, 4, 1);
+    const used = pairs();
+    for (const [, n] of used) n.hiding.wipe();
+    expect(
+      outcome(
+        () =>
+          signingSession(group, list, message, SODIUM_FROST).aggregateAgainst(R, used, theirShares) ?? false,
+      ),
+    ).toMatch(/^CryptoError INTERNAL.*already used/);
+    const share = pairs()[0]![0];
+    const stranger = SODIUM_FROST.commit(share).nonces;
+    expect(
+      outcome(
+        () =>
+          signingSession(group, list, message, SODIUM_FROST).aggregateAgainst(
+            R,
+            [[share, stranger]],
+            theirShares,
+          ) ?? false,
+      ),
+    ).toMatch(/^CryptoError INTERNAL.*does not match/);
+  });
+
+  it('is not offered by the noble backend (undefined: the caller runs the full path)', () => {
+    const { group, list, message, theirShares, R, pairs } = setup(2, 3, 1);
+    const s = signingSession(group, list, message, NOBLE_FROST);
+    expect(s.groupCommitment()).toBeUndefined();
+    expect(s.aggregateAgainst(R, pairs(), theirShares)).toBeUndefined();
+  });
+});

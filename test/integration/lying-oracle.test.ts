@@ -114,6 +114,53 @@ describe('a lying oracle', { tags: ['slow'] }, () => {
     }
   });
 
+  it("oracles reporting a wrong group commitment: the agent's shortcut is refused by its signature check and the full path signs", async () => {
+    const enrolled = await cluster.enroll('spiffe://test.mpcid/bad-commitment');
+    const state = readState(enrolled.stateDir);
+    const clients = connectOracles(state.cluster);
+    // Honest answers carry the R each oracle computed; `wrong` replaces it (one oracle's, or
+    // every oracle's with the same wrong point), all else intact.
+    let wrong: 'none' | 'one' | 'all' = 'none';
+    let budget = 0;
+    const seen: number[] = [];
+    const fake = Buffer.from(generateEd25519().publicKey);
+    const lying = interceptAnswers<unknown, { signatureShare: Buffer; groupCommitment: Buffer }>(
+      clients,
+      'Step',
+      (_nodeId, _req, res) => {
+        if (res.signatureShare.length === 0) return;
+        seen.push(res.groupCommitment.length);
+        if (wrong === 'all' || (wrong === 'one' && budget-- > 0)) res.groupCommitment = fake;
+      },
+    );
+    const cosigner = new Cosigner(
+      state,
+      enrolled.stateDir,
+      readRatchet(enrolled.stateDir, state),
+      lying,
+      createLogger('bad-commitment', 'silent'),
+      { heartbeatMs: 0 },
+    );
+    try {
+      for (const mode of ['none', 'one', 'all', 'all', 'none'] as const) {
+        wrong = mode;
+        budget = 1;
+        const msg = randomBytes(32);
+        const sig = await cosigner.sign(msg);
+        expect(nodeVerify(sig, msg, state.group.groupPublicKey), mode).toBe(true);
+        // The signature's R is the true group commitment, never the reported fake.
+        expect(Buffer.from(sig.subarray(0, 32)).equals(fake), mode).toBe(false);
+      }
+      // Every co-signing answer of these oracles reported its 32-byte R.
+      expect(seen.length).toBeGreaterThanOrEqual(10);
+      expect(seen.every((n) => n === 32)).toBe(true);
+    } finally {
+      wrong = 'none';
+      await cosigner.stop();
+      closeOracles(clients);
+    }
+  });
+
   it('replacing oracle 3 with a liar: the agent keeps signing and is never stopped', async () => {
     const o3 = cluster.oracles[2]!;
     await o3.kill();

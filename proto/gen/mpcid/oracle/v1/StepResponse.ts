@@ -12,6 +12,7 @@ export interface StepResponse {
   'refusal'?: (string);
   'envelopes'?: (_mpcid_oracle_v1_Envelope)[];
   'policyRefusal'?: (_mpcid_oracle_v1_PolicyRefusal | null);
+  'groupCommitment'?: (Buffer | Uint8Array | string);
 }
 
 export interface StepResponse__Output {
@@ -21,4 +22,5 @@ export interface StepResponse__Output {
   'refusal': (string);
   'envelopes': (_mpcid_oracle_v1_Envelope__Output)[];
   'policyRefusal': (_mpcid_oracle_v1_PolicyRefusal__Output | null);
+  'groupCommitment': (Buffer);
 }
