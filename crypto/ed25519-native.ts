@@ -23,6 +23,8 @@ export interface SodiumEd25519 {
   crypto_core_ed25519_scalar_reduce(r: Uint8Array, s: Uint8Array): void;
   crypto_scalarmult_ed25519_noclamp(q: Uint8Array, n: Uint8Array, p: Uint8Array): void;
   crypto_scalarmult_ed25519_base_noclamp(q: Uint8Array, n: Uint8Array): void;
+  /** RFC 8032 §5.1.7 verification, cofactorless (crypto/ed25519.ts verifyEd25519: the rule's step 4). */
+  crypto_sign_verify_detached(sig: Uint8Array, m: Uint8Array, pk: Uint8Array): boolean;
   /** X25519 (RFC 7748 §5), for the DKG's and ES256 setup's box keys (crypto/seal.ts). */
   crypto_scalarmult(q: Uint8Array, n: Uint8Array, p: Uint8Array): void;
   crypto_scalarmult_base(q: Uint8Array, n: Uint8Array): void;
@@ -35,6 +37,7 @@ const REQUIRED: readonly (keyof SodiumEd25519)[] = [
   'crypto_core_ed25519_scalar_reduce',
   'crypto_scalarmult_ed25519_noclamp',
   'crypto_scalarmult_ed25519_base_noclamp',
+  'crypto_sign_verify_detached',
   'crypto_scalarmult',
   'crypto_scalarmult_base',
 ];

@@ -1,8 +1,9 @@
 /**
  * The one Ed25519 verification rule (crypto/ed25519.ts verifyEd25519, docs/protocol.md §6.1):
- * node:crypto (OpenSSL) behind our own pre-checks, against a reference built on @noble/curves
- * that states the rule directly: S < L; A canonical, prime-order subgroup, not the identity;
- * R canonical and torsion-free; and the (cofactored) RFC 8032 equation. On torsion-free A and R
+ * libsodium (the sodium backend) or node:crypto (OpenSSL, the noble backend) behind our own
+ * pre-checks, both against a reference built on @noble/curves that states the rule directly:
+ * S < L; A canonical, prime-order subgroup, not the identity; R canonical, torsion-free and not
+ * the identity; and the (cofactored) RFC 8032 equation. On torsion-free A and R
  * the cofactored and cofactorless equations agree, so one answer holds whichever library a node
  * runs. Random cases, mutations of them, and adversarial edge cases (non-canonical R and A,
  * S >= L, small-order A and R, mixed-torsion A and R built so that cofactored verification
@@ -21,6 +22,7 @@ import {
   signEd25519,
   verifyEd25519,
 } from '../../crypto/ed25519.js';
+import { cryptoBackend, setCryptoBackend } from '../../crypto/ed25519-native.js';
 import { hex, L, le32 } from './helpers.js';
 
 const Point = ed25519.Point;
@@ -43,7 +45,7 @@ function reference(sig: Uint8Array, msg: Uint8Array, pk: Uint8Array): boolean {
     return false;
   }
   if (!equalBytes(A.toBytes(), pk) || A.is0() || !A.isTorsionFree()) return false;
-  if (!equalBytes(R.toBytes(), sig.subarray(0, 32)) || !R.isTorsionFree()) return false;
+  if (!equalBytes(R.toBytes(), sig.subarray(0, 32)) || !R.isTorsionFree() || R.is0()) return false;
   if (leToBig(sig.subarray(32)) >= L) return false;
   return ed25519.verify(sig, msg, pk, { zip215: false });
 }
@@ -110,10 +112,23 @@ interface Tally {
   nobleAloneDiffers: number;
 }
 
+/** verifyEd25519 with the given backend active (libsodium or node:crypto does the equation). */
+function verifyWith(backend: 'sodium' | 'noble', sig: Uint8Array, msg: Uint8Array, pk: Uint8Array): boolean {
+  const before = cryptoBackend().name;
+  setCryptoBackend(backend);
+  try {
+    return verifyEd25519(sig, msg, pk);
+  } finally {
+    setCryptoBackend(before);
+  }
+}
+
 function check(t: Tally, sig: Uint8Array, msg: Uint8Array, pk: Uint8Array, what: string): void {
   const want = reference(sig, msg, pk);
-  const got = verifyEd25519(sig, msg, pk);
-  if (got !== want) throw new Error(`${what}: rule says ${got}, reference ${want}`);
+  for (const backend of ['sodium', 'noble'] as const) {
+    const got = verifyWith(backend, sig, msg, pk);
+    if (got !== want) throw new Error(`${what}: rule (${backend}) says ${got}, reference ${want}`);
+  }
   t.cases++;
   if (want) t.valid++;
   if (opensslAlone(sig, msg, pk) !== want) t.opensslAloneDiffers++;
@@ -210,6 +225,12 @@ describe('one Ed25519 verification rule (node:crypto behind our pre-checks) = th
     // The identity key with S = 0 and R = identity: ZIP-215 accepts it, the rule does not.
     expect(ed25519.verify(new Uint8Array(64), msg, le32(1n), { zip215: true })).toBe(true);
     check(t, concatBytes(le32(1n), new Uint8Array(32)), msg, le32(1n), 'identity A and R');
+    // R = identity with the equation holding (nonce r = 0, S = H(R || A || m)·a): OpenSSL alone
+    // accepts it, libsodium refuses a small-order R; the rule refuses it (step 5) on both paths.
+    const zeroR = concatBytes(le32(1n), le32(modL(H(le32(1n), publicKey, msg) * a)));
+    expect(opensslAlone(zeroR, msg, publicKey)).toBe(true);
+    expect(reference(zeroR, msg, publicKey)).toBe(false);
+    check(t, zeroR, msg, publicKey, 'identity R, equation holding');
     expect(t.cases).toBeGreaterThan(100);
   });
 
