@@ -16,10 +16,12 @@ import { fromServiceError } from '../common/grpc.js';
 import { LOG } from '../common/log.js';
 import { commitmentFromWire, signPayloadDigest } from '../common/protocol.js';
 import { equalBytes } from '../crypto/bytes.js';
+import { decodePoint } from '../crypto/ed25519.js';
 import {
   checkCommitmentList,
   commit,
   type KeyShare,
+  type NonceCommitment,
   type SigningNonces,
   type SigningSession,
   signingSession,
@@ -66,6 +68,17 @@ async function attempt(
   quorum.warmOthers(chosen, engine.counter);
 
   const oracleCommitments = chosen.map((c) => quorum.takeNonce(c.nodeId));
+  // A commitment damaged on its way (or a lying oracle's) fails its oracle, like a bad share, and
+  // a fresh step follows with others; it does not fail the signature (found by npm run trials).
+  const damaged = chosen.filter((_, i) => !validCommitment(oracleCommitments[i]!));
+  for (const c of damaged) {
+    quorum.fail(
+      c,
+      new MpcidError('MALFORMED_POINT', `oracle ${c.nodeId} (${c.address}) sent an invalid nonce commitment`),
+      a.failed,
+    );
+  }
+  if (damaged.length > 0) return RETRY;
   const agentNonces = state.shares.map((s) => commit(s));
   const pairs = state.shares.map((s, i) => [s, agentNonces[i]!.nonces] as const);
   try {
@@ -122,6 +135,17 @@ async function attempt(
       nonces.hiding.wipe();
       nonces.binding.wipe();
     }
+  }
+}
+
+/** Both points valid (RFC 9591 §3.1; checked once per array, usually already when it arrived). */
+function validCommitment(c: NonceCommitment): boolean {
+  try {
+    decodePoint(c.hiding, 'hiding');
+    decodePoint(c.binding, 'binding');
+    return true;
+  } catch {
+    return false;
   }
 }
 

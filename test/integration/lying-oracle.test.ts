@@ -5,7 +5,9 @@
  * every request with IDENTITY_REVOKED / FORK_DETECTED and no, or forged, evidence; the agent
  * keeps signing with oracles 1 and 2, and the cluster never revokes the identity. Before that, an
  * oracle that returns a bad FROST signature share is named by the share's typed culprit
- * (crypto/'s CryptoError), left out, and the signature completes with the others.
+ * (crypto/'s CryptoError), left out, and the signature completes with the others; oracles that
+ * report a wrong group commitment cost only the agent's shortcut; and a damaged nonce commitment
+ * in an answer fails its oracle when it is taken, not the signature.
  *
  * Slow suite (tag `slow`): about 20 seconds.
  */
@@ -156,6 +158,50 @@ describe('a lying oracle', { tags: ['slow'] }, () => {
       expect(seen.every((n) => n === 32)).toBe(true);
     } finally {
       wrong = 'none';
+      await cosigner.stop();
+      closeOracles(clients);
+    }
+  });
+
+  it('a damaged nonce commitment riding an answer fails its oracle, not the next signature', async () => {
+    const enrolled = await cluster.enroll('spiffe://test.mpcid/bad-next');
+    const state = readState(enrolled.stateDir);
+    const clients = connectOracles(state.cluster);
+    // The next co-signing answer's fresh commitment gets the identity as its hiding point (not a
+    // valid group element); the agent caches it and would take it for its next signature.
+    let damage = 0;
+    const damagedBy: number[] = [];
+    const identity = Buffer.alloc(32);
+    identity[0] = 1;
+    const damaging = interceptAnswers<unknown, { signatureShare: Buffer; next: { hiding: Buffer } | null }>(
+      clients,
+      'Step',
+      (nodeId, _req, res) => {
+        if (res.signatureShare.length === 0 || !res.next || damage === 0) return;
+        damage--;
+        res.next.hiding = identity;
+        damagedBy.push(nodeId);
+      },
+    );
+    const cosigner = new Cosigner(
+      state,
+      enrolled.stateDir,
+      readRatchet(enrolled.stateDir, state),
+      damaging,
+      createLogger('bad-next', 'silent'),
+      // One commitment cached per oracle: the damaged one is taken by the very next signature.
+      { heartbeatMs: 0, prefetch: 1 },
+    );
+    try {
+      for (let i = 0; i < 6; i++) {
+        damage = i % 3 === 0 ? 1 : 0;
+        const msg = randomBytes(32);
+        const sig = await cosigner.sign(msg);
+        expect(nodeVerify(sig, msg, state.group.groupPublicKey)).toBe(true);
+      }
+      expect(damagedBy).toHaveLength(2);
+    } finally {
+      damage = 0;
       await cosigner.stop();
       closeOracles(clients);
     }
