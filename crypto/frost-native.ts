@@ -20,7 +20,10 @@
  * - aggregate checks the final signature once (the cluster's Ed25519 rule, crypto/ed25519.ts)
  *   and verifies single shares (§5.4) only when it fails, naming the first invalid one;
  * - sessionNative: one party's shares and aggregate share one prepared session per step; with
- *   signShares, every one of the party's own terms is a base multiplication.
+ *   signShares, every one of the party's own terms is a base multiplication;
+ * - aggregateAgainst, the aggregator's shortcut (docs/protocol.md §6.1): an aggregating signer's
+ *   shares against a reported group commitment, kept only if the signature verifies.
+ * The per-call context those use (§4.2-4.6 and the input checks) is ./frost-native-context.ts.
  *
  * Scalar arithmetic on secrets uses bigint, as noble does (same timing posture as before).
  */
