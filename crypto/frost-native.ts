@@ -196,6 +196,8 @@ export function sessionNative(
  * signature: R || z with z = the sum of every share (§5.3), checked once under the group key by
  * the cluster's Ed25519 rule. A valid signature is what §5.3 would have produced: the final
  * check fixes R and z, and the party's own shares never leave it, so a wrong R reveals nothing.
+ * That must stay so: on undefined the caller runs the full session with the same nonces, and
+ * two published shares over one nonce pair and two challenges would give away the signing share.
  * Undefined when R is not 32 bytes, a share is missing or not canonical, or the signature does
  * not verify: the caller then runs the full session (which names a culprit). Every other check
  * is signShare's: the list's points and identifiers (§3.1, checked once per array), the count,
