@@ -169,6 +169,8 @@ export class EddsaSteps implements StepKindHandler {
     const mine = list.find((c) => c.participant === ctx.nodeId);
     // Set when this call made a share with the session: the answer carries the R it computed.
     let groupCommitment: Uint8Array | undefined;
+    // The answer's next nonce commitment, once made (while the step's write syncs, or at the answer).
+    let next: NonceCommitment | undefined;
     const sign = (registers?: RegisterState): SignResult => {
       // Policy first: a refused payload never consumes a nonce.
       const refusal = policyRefusal(ctx, id, kind, message, signed.step.counter, undefined, registers);
@@ -187,13 +189,17 @@ export class EddsaSteps implements StepKindHandler {
         share = signShare(id.group, id.share, nonces, list, message);
       }
       ctx.metrics.signatureShares.inc({ kind });
-      return { share };
+      // The answer's next commitment is made while the step's sync write runs.
+      const whileSyncing = () => {
+        next ??= this.#nonces.fresh(id);
+      };
+      return { share, whileSyncing };
     };
     // A fresh nonce commitment for the next signature rides the answer, saving a round trip.
     return {
       sign,
       answer: () => ({
-        next: commitmentToWire(this.#nonces.fresh(id)),
+        next: commitmentToWire(next ?? this.#nonces.fresh(id)),
         ...(groupCommitment ? { groupCommitment: Buffer.from(groupCommitment) } : {}),
       }),
       ...(kind === 'jwt' ? { token: tokenAudit(message) } : {}),

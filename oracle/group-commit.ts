@@ -19,6 +19,7 @@ interface QueuedWrite {
   ops: EncodedOp[];
   resolve: () => void;
   reject: (e: unknown) => void;
+  whileSyncing: (() => void) | undefined;
 }
 
 /** The JSON text stored for `value` (what the db's 'json' value encoding reads back). */
@@ -59,8 +60,13 @@ export class GroupCommit {
    * a commit this node signed afterwards could be lost (found by `npm run trials`: 50-65 signed
    * counters lost after an ENOSPC episode and a SIGKILL). A restart replays the log up to the last
    * intact record, which holds every write that was acknowledged.
+   *
+   * `whileSyncing` runs once the batch holding these writes is handed to LevelDB, while its sync
+   * runs (work the caller needs after the write, e.g. the answer's next nonce commitment, done
+   * meanwhile instead of after). It must not throw (an exception is swallowed: the write goes on)
+   * and it does not run if the writes fail before their batch starts.
    */
-  write(ops: readonly WriteOp[]): Promise<void> {
+  write(ops: readonly WriteOp[], whileSyncing?: () => void): Promise<void> {
     if (this.#failure) return Promise.reject(this.#writeRefusal());
     let encoded: EncodedOp[];
     try {
@@ -72,7 +78,7 @@ export class GroupCommit {
       return Promise.reject(e);
     }
     return new Promise<void>((resolve, reject) => {
-      this.#queue.push({ ops: encoded, resolve, reject });
+      this.#queue.push({ ops: encoded, resolve, reject, whileSyncing });
       this.#flushing ??= this.#flush();
     });
   }
@@ -96,10 +102,18 @@ export class GroupCommit {
         continue;
       }
       try {
-        await this.#db.batch(
+        const batch = this.#db.batch(
           group.flatMap((w) => w.ops),
           ENCODED_SYNC,
         );
+        for (const w of group) {
+          try {
+            w.whileSyncing?.();
+          } catch {
+            // the caller's own work; the write is not affected
+          }
+        }
+        await batch;
       } catch (e) {
         if (this.#db.status === 'open' && !this.#failure) {
           this.#failure = (e as { code?: string }).code ?? 'WRITE_FAILED';

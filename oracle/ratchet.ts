@@ -99,6 +99,8 @@ export interface SignResult {
   envelopes?: EnvelopeJSON[];
   /** A measure step's new register values (stored with the step). */
   registers?: RegisterState;
+  /** Work for the answer, done while the step's sync write runs (GroupCommit.write). */
+  whileSyncing?: () => void;
 }
 
 /**
@@ -233,7 +235,7 @@ export class RatchetService {
           const head = headAfter(step);
           const commit = signCommit(this.#ctx.nodeKey, this.#ctx.nodeId, identityId, step.counter, head);
           const inForce = registersInForce(this.#ctx, id, rec, proof, this.#nodeKeys);
-          const { share, refusal, envelopes, registers = inForce } = sign(inForce);
+          const { share, refusal, envelopes, registers = inForce, whileSyncing } = sign(inForce);
           const next: RatchetRecord = {
             identityId,
             counter: step.counter,
@@ -251,7 +253,11 @@ export class RatchetService {
             ...(registers ? { registers: registersToRecord(registers) } : {}),
           };
           // The audit entry rides the step's own sync batch (oracle/audit.ts).
-          await this.#ctx.store.putRatchet(next, audit && auditEntry(audit, step, next.head, refusal?.code));
+          await this.#ctx.store.putRatchet(
+            next,
+            audit && auditEntry(audit, step, next.head, refusal?.code),
+            whileSyncing,
+          );
           if (d.kind === 'fast-forward') {
             this.#ctx.log.info(
               { [LOG.identity]: identityId, from: view.counter, to: step.counter },

@@ -260,11 +260,14 @@ export class OracleStore {
 
   /**
    * Stores the ratchet state; `audit`, the accepted step's audit entry, in the same sync batch.
-   * The cache holds the record once it is durable.
+   * The cache holds the record once it is durable. `whileSyncing`: GroupCommit.write.
    */
-  async putRatchet(rec: RatchetRecord, audit?: AuditEntry): Promise<void> {
+  async putRatchet(rec: RatchetRecord, audit?: AuditEntry, whileSyncing?: () => void): Promise<void> {
     try {
-      await this.#write([[`ratchet!${rec.identityId}`, rec], ...(audit ? this.#audit.ops(audit) : [])]);
+      await this.#write(
+        [[`ratchet!${rec.identityId}`, rec], ...(audit ? this.#audit.ops(audit) : [])],
+        whileSyncing,
+      );
     } catch (e) {
       // Not known to be durable, nor known not to be: the next read goes to LevelDB.
       this.#ratchets.delete(rec.identityId);
@@ -394,8 +397,8 @@ export class OracleStore {
   }
 
   /** One caller's writes, atomically, once durable (group commit and fail-stop: GroupCommit.write). */
-  #write(ops: readonly WriteOp[]): Promise<void> {
-    return this.#writes.write(ops);
+  #write(ops: readonly WriteOp[], whileSyncing?: () => void): Promise<void> {
+    return this.#writes.write(ops, whileSyncing);
   }
 
   /** Sync batches written and the callers' writes they held since the store opened. */

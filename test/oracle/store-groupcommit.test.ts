@@ -83,6 +83,39 @@ describe('store group commit (real LevelDB)', () => {
     await store.close();
   });
 
+  it('whileSyncing runs once its batch is handed to LevelDB and before the write resolves; a throw in it changes nothing', async () => {
+    const store = await OracleStore.open(join(base, 'while-syncing'), META, kek);
+    const events: string[] = [];
+    const writes = ['a', 'b', 'c'].map((id) => {
+      const p = store.putRatchet(rec(id, 1), undefined, () => {
+        events.push(`sync ${id}`);
+        if (id === 'b') throw new Error('the hook fails');
+      });
+      void p.then(() => events.push(`done ${id}`));
+      return p;
+    });
+    // Not within putRatchet itself: the batch starts on a later microtask.
+    expect(events).toEqual([]);
+    await Promise.all(writes);
+    // One batch: every hook ran before any write of it resolved, and the thrown one changed nothing.
+    expect(events.slice(0, 3)).toEqual(['sync a', 'sync b', 'sync c']);
+    expect(events.slice(3).sort()).toEqual(['done a', 'done b', 'done c']);
+    for (const id of ['a', 'b', 'c']) expect((await store.getRatchet(id))?.counter).toBe(1);
+    expect(store.writeFailure).toBeUndefined();
+    // A write refused before its batch starts (here: a value with no JSON form) never runs its hook.
+    let ran = false;
+    const bad = store.putRatchet(
+      { ...rec('bad', 1), counter: 1n } as unknown as RatchetRecord,
+      undefined,
+      () => {
+        ran = true;
+      },
+    );
+    expect((await settle(bad)).ok).toBe(false);
+    expect(ran).toBe(false);
+    await store.close();
+  });
+
   it('close() waits for queued writes', async () => {
     const dir = join(base, 'close');
     const store = await OracleStore.open(dir, META, kek);
