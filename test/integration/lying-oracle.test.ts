@@ -72,139 +72,125 @@ describe('a lying oracle', { tags: ['slow'] }, () => {
     return { identityId: kid, steps: [step(5, 100), step(5, 200)] };
   }
 
-  it('an oracle returning a bad signature share is named as the culprit and replaced', async () => {
-    const enrolled = await cluster.enroll('spiffe://test.mpcid/bad-share');
+  /**
+   * A fresh identity signing through a Cosigner whose oracles' Step answers pass `onAnswer`
+   * first (test/helpers/intercept.ts): `body` runs with it, then it is stopped and its oracle
+   * clients closed, whatever happened.
+   */
+  async function withInterceptedCosigner<Res>(
+    name: string,
+    onAnswer: (nodeId: number, res: Res) => void,
+    body: (cosigner: Cosigner, groupPublicKey: Uint8Array) => Promise<void>,
+    opts: { prefetch?: number } = {},
+  ): Promise<void> {
+    const enrolled = await cluster.enroll(`spiffe://test.mpcid/${name}`);
     const state = readState(enrolled.stateDir);
     const clients = connectOracles(state.cluster);
+    const cosigner = new Cosigner(
+      state,
+      enrolled.stateDir,
+      readRatchet(enrolled.stateDir, state),
+      interceptAnswers<unknown, Res>(clients, 'Step', (nodeId, _req, res) => onAnswer(nodeId, res)),
+      createLogger(name, 'silent'),
+      { heartbeatMs: 0, ...opts },
+    );
+    try {
+      await body(cosigner, state.group.groupPublicKey);
+    } finally {
+      await cosigner.stop();
+      closeOracles(clients);
+    }
+  }
+
+  it('an oracle returning a bad signature share is named as the culprit and replaced', async () => {
     // Every oracle's Step answer passes here; while `lies` > 0, the next signature share that
     // comes back is altered (one bit), all else intact, and its oracle is noted.
     let lies = 0;
     const liars: number[] = [];
-    const lying = interceptAnswers<unknown, { signatureShare: Buffer }>(
-      clients,
-      'Step',
-      (nodeId, _req, res) => {
+    await withInterceptedCosigner<{ signatureShare: Buffer }>(
+      'bad-share',
+      (nodeId, res) => {
         if (res.signatureShare.length === 0 || lies === 0) return;
         lies--;
         res.signatureShare = Buffer.from(res.signatureShare);
         res.signatureShare[0]! ^= 1;
         liars.push(nodeId);
       },
+      async (cosigner, groupPublicKey) => {
+        for (let i = 1; i <= 3; i++) {
+          lies = 1;
+          const msg = randomBytes(32);
+          // The aggregate fails, its culprit is the oracle that lied, and the retry without it signs.
+          const sig = await cosigner.sign(msg);
+          expect(nodeVerify(sig, msg, groupPublicKey)).toBe(true);
+          expect(liars).toHaveLength(i);
+        }
+        for (const l of liars) expect([1, 2, 3]).toContain(l);
+        lies = 0;
+      },
     );
-    const cosigner = new Cosigner(
-      state,
-      enrolled.stateDir,
-      readRatchet(enrolled.stateDir, state),
-      lying,
-      createLogger('bad-share', 'silent'),
-      { heartbeatMs: 0 },
-    );
-    try {
-      for (let i = 1; i <= 3; i++) {
-        lies = 1;
-        const msg = randomBytes(32);
-        // The aggregate fails, its culprit is the oracle that lied, and the retry without it signs.
-        const sig = await cosigner.sign(msg);
-        expect(nodeVerify(sig, msg, state.group.groupPublicKey)).toBe(true);
-        expect(liars).toHaveLength(i);
-      }
-      for (const l of liars) expect([1, 2, 3]).toContain(l);
-    } finally {
-      lies = 0;
-      await cosigner.stop();
-      closeOracles(clients);
-    }
   });
 
   it("oracles reporting a wrong group commitment: the agent's shortcut is refused by its signature check and the full path signs", async () => {
-    const enrolled = await cluster.enroll('spiffe://test.mpcid/bad-commitment');
-    const state = readState(enrolled.stateDir);
-    const clients = connectOracles(state.cluster);
     // Honest answers carry the R each oracle computed; `wrong` replaces it (one oracle's, or
     // every oracle's with the same wrong point), all else intact.
     let wrong: 'none' | 'one' | 'all' = 'none';
     let budget = 0;
     const seen: number[] = [];
     const fake = Buffer.from(generateEd25519().publicKey);
-    const lying = interceptAnswers<unknown, { signatureShare: Buffer; groupCommitment: Buffer }>(
-      clients,
-      'Step',
-      (_nodeId, _req, res) => {
+    await withInterceptedCosigner<{ signatureShare: Buffer; groupCommitment: Buffer }>(
+      'bad-commitment',
+      (_nodeId, res) => {
         if (res.signatureShare.length === 0) return;
         seen.push(res.groupCommitment.length);
         if (wrong === 'all' || (wrong === 'one' && budget-- > 0)) res.groupCommitment = fake;
       },
+      async (cosigner, groupPublicKey) => {
+        for (const mode of ['none', 'one', 'all', 'all', 'none'] as const) {
+          wrong = mode;
+          budget = 1;
+          const msg = randomBytes(32);
+          const sig = await cosigner.sign(msg);
+          expect(nodeVerify(sig, msg, groupPublicKey), mode).toBe(true);
+          // The signature's R is the true group commitment, never the reported fake.
+          expect(Buffer.from(sig.subarray(0, 32)).equals(fake), mode).toBe(false);
+        }
+        // Every co-signing answer of these oracles reported its 32-byte R.
+        expect(seen.length).toBeGreaterThanOrEqual(10);
+        expect(seen.every((n) => n === 32)).toBe(true);
+        wrong = 'none';
+      },
     );
-    const cosigner = new Cosigner(
-      state,
-      enrolled.stateDir,
-      readRatchet(enrolled.stateDir, state),
-      lying,
-      createLogger('bad-commitment', 'silent'),
-      { heartbeatMs: 0 },
-    );
-    try {
-      for (const mode of ['none', 'one', 'all', 'all', 'none'] as const) {
-        wrong = mode;
-        budget = 1;
-        const msg = randomBytes(32);
-        const sig = await cosigner.sign(msg);
-        expect(nodeVerify(sig, msg, state.group.groupPublicKey), mode).toBe(true);
-        // The signature's R is the true group commitment, never the reported fake.
-        expect(Buffer.from(sig.subarray(0, 32)).equals(fake), mode).toBe(false);
-      }
-      // Every co-signing answer of these oracles reported its 32-byte R.
-      expect(seen.length).toBeGreaterThanOrEqual(10);
-      expect(seen.every((n) => n === 32)).toBe(true);
-    } finally {
-      wrong = 'none';
-      await cosigner.stop();
-      closeOracles(clients);
-    }
   });
 
   it('a damaged nonce commitment riding an answer fails its oracle, not the next signature', async () => {
-    const enrolled = await cluster.enroll('spiffe://test.mpcid/bad-next');
-    const state = readState(enrolled.stateDir);
-    const clients = connectOracles(state.cluster);
     // The next co-signing answer's fresh commitment gets the identity as its hiding point (not a
     // valid group element); the agent caches it and would take it for its next signature.
     let damage = 0;
     const damagedBy: number[] = [];
     const identity = Buffer.alloc(32);
     identity[0] = 1;
-    const damaging = interceptAnswers<unknown, { signatureShare: Buffer; next: { hiding: Buffer } | null }>(
-      clients,
-      'Step',
-      (nodeId, _req, res) => {
+    await withInterceptedCosigner<{ signatureShare: Buffer; next: { hiding: Buffer } | null }>(
+      'bad-next',
+      (nodeId, res) => {
         if (res.signatureShare.length === 0 || !res.next || damage === 0) return;
         damage--;
         res.next.hiding = identity;
         damagedBy.push(nodeId);
       },
-    );
-    const cosigner = new Cosigner(
-      state,
-      enrolled.stateDir,
-      readRatchet(enrolled.stateDir, state),
-      damaging,
-      createLogger('bad-next', 'silent'),
+      async (cosigner, groupPublicKey) => {
+        for (let i = 0; i < 6; i++) {
+          damage = i % 3 === 0 ? 1 : 0;
+          const msg = randomBytes(32);
+          const sig = await cosigner.sign(msg);
+          expect(nodeVerify(sig, msg, groupPublicKey)).toBe(true);
+        }
+        expect(damagedBy).toHaveLength(2);
+        damage = 0;
+      },
       // One commitment cached per oracle: the damaged one is taken by the very next signature.
-      { heartbeatMs: 0, prefetch: 1 },
+      { prefetch: 1 },
     );
-    try {
-      for (let i = 0; i < 6; i++) {
-        damage = i % 3 === 0 ? 1 : 0;
-        const msg = randomBytes(32);
-        const sig = await cosigner.sign(msg);
-        expect(nodeVerify(sig, msg, state.group.groupPublicKey)).toBe(true);
-      }
-      expect(damagedBy).toHaveLength(2);
-    } finally {
-      damage = 0;
-      await cosigner.stop();
-      closeOracles(clients);
-    }
   });
 
   it('replacing oracle 3 with a liar: the agent keeps signing and is never stopped', async () => {
